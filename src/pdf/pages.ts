@@ -1,0 +1,66 @@
+/** The page tree (ISO 32000-2 §7.7.3): leaf pages in order, with inherited geometry. */
+import { PdfInvalidError, PdfTooComplexError } from '../errors.ts';
+import { PdfDict, PdfRef } from './objects.ts';
+import type { PdfReader } from './reader.ts';
+
+/** Far above any council decision; a tree claiming more is hostile or broken. */
+export const MAX_PAGES = 50_000;
+
+export interface PageInfo {
+  ref: PdfRef;
+  dict: PdfDict;
+  /** [x1, y1, x2, y2] in default user space. */
+  mediaBox: number[];
+  cropBox: number[];
+  rotate: number;
+}
+
+/** Leaf page references in document order; refuses cycles and absurd trees. */
+export function pageRefs(reader: PdfReader): PdfRef[] {
+  const root = reader.catalog().get('Pages');
+  if (!(root instanceof PdfRef)) throw new PdfInvalidError('The PDF has no page tree.');
+  const pages: PdfRef[] = [];
+  const seen = new Set<number>();
+  const stack: PdfRef[] = [root];
+  while (stack.length) {
+    const ref = stack.pop()!;
+    if (seen.has(ref.num)) throw new PdfInvalidError('The PDF page tree is damaged.', { detail: `cycle at object ${ref.num}` });
+    seen.add(ref.num);
+    if (seen.size > MAX_PAGES * 2) throw new PdfTooComplexError('The PDF has too many pages.', { detail: `more than ${MAX_PAGES}` });
+    const node = reader.dict(ref);
+    if (!node) continue;
+    const kids = reader.array(node.get('Kids'));
+    if (node.name('Type') === 'Pages' || (kids && node.name('Type') !== 'Page')) {
+      for (let i = (kids?.length ?? 0) - 1; i >= 0; i--) if (kids![i] instanceof PdfRef) stack.push(kids![i] as PdfRef);
+    } else {
+      pages.push(ref);
+      if (pages.length > MAX_PAGES) throw new PdfTooComplexError('The PDF has too many pages.', { detail: `more than ${MAX_PAGES}` });
+    }
+  }
+  if (pages.length === 0) throw new PdfInvalidError('The PDF has no pages.');
+  return pages;
+}
+
+export function pageInfo(reader: PdfReader, ref: PdfRef): PageInfo {
+  const page = reader.dict(ref);
+  if (!page) throw new PdfInvalidError('The PDF has a missing page.', { detail: `page object ${ref.num}` });
+  const inherited = (key: string): unknown => {
+    let node: PdfDict | undefined = page;
+    for (let depth = 0; node && depth < 64; depth++) {
+      const value = reader.resolve(node.get(key));
+      if (value !== undefined && value !== null) return value;
+      node = reader.dict(node.get('Parent'));
+    }
+    return undefined;
+  };
+  const mediaBox = asBox(inherited('MediaBox')) ?? [0, 0, 595.28, 841.89];
+  const cropBox = asBox(inherited('CropBox')) ?? mediaBox;
+  const rotate = Number(inherited('Rotate') ?? 0);
+  return { ref, dict: page, mediaBox, cropBox, rotate: Number.isFinite(rotate) ? (((rotate % 360) + 360) % 360) : 0 };
+}
+
+function asBox(value: unknown): number[] | undefined {
+  if (!Array.isArray(value) || value.length !== 4 || !value.every((v) => typeof v === 'number')) return undefined;
+  const [a, b, c, d] = value as number[];
+  return [Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)];
+}
