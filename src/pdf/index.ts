@@ -8,3 +8,6 @@ export { signatureAppearance, emptyAppearance, type AppearanceLine } from './app
 export { docMdpPermission } from './permissions.ts';
 export { pdfDate, parsePdfDate } from './dates.ts';
 export { textOperators, textWidth, fontResources, fitText } from './text.ts';
+export { prepareForSigning, type PrepareOptions, type PreparedPdf, type PreparedField, type SignerSlot, type FieldPlacement } from './prepare.ts';
+export { findSignatures, revisionEnds, revisionOf, signedEnd, type FoundSignature } from './signatures.ts';
+export { changesAfter, type ChangeKind, type ChangeReport } from './changes.ts';

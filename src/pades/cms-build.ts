@@ -1,0 +1,158 @@
+/**
+ * CAdES detached SignedData for PAdES baseline B-B (ETSI EN 319 142-1 §6.3, ETSI EN 319 122-1 §5),
+ * written straight to DER: this runs once per signature and needs no generic ASN.1 model.
+ *
+ * ContentInfo { id-signedData, [0] SignedData {                         RFC 5652 §3, §5.1
+ *   version 1, digestAlgorithms { hash }, encapContentInfo { id-data }   (detached: no eContent)
+ *   certificates [0] IMPLICIT { every certificate of the key },
+ *   signerInfos { SignerInfo v1 (issuerAndSerialNumber) } } }           RFC 5652 §5.3
+ */
+import { createHash } from 'node:crypto';
+import { contextConstructed, integer, nullValue, octetString, oid, OID, sequence, setOf, tlv, type Der } from '../asn1/der.ts';
+import { BerError } from '../asn1/ber.ts';
+import { SignatureError } from '../errors.ts';
+import type { HashAlgorithm, SigningKey } from '../keys/types.ts';
+import { certificateFields, type CertificateFields } from './certificate-fields.ts';
+
+export interface BuildSignedDataOptions {
+  /** Hash of the PDF ByteRange content, computed with `key.hash`. */
+  digest: Buffer;
+  key: SigningKey;
+  /** DER Attribute elements for unsignedAttrs, e.g. an RFC 3161 timestamp token added later. */
+  unsignedAttributes?: Buffer[];
+}
+
+export interface EstimateOptions {
+  /** Bytes to keep free for unsigned attributes, e.g. 8000 for a later RFC 3161 token. */
+  timestampReserve?: number;
+}
+
+export const HASH_LENGTH: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, sha384: 48, sha512: 64 };
+
+/** Covers the length octets that may grow when a value is a little longer than estimated. */
+const SIZE_MARGIN = 64;
+/** Attribute SEQUENCE, OID, SET and [1] headers around a reserved timestamp token. */
+const UNSIGNED_ATTRIBUTE_OVERHEAD = 32;
+
+/** Digest AlgorithmIdentifier; SHA-2 parameters are absent (RFC 5754 §2). */
+function digestAlgorithm(hash: HashAlgorithm): Der {
+  return sequence(oid(OID[hash]));
+}
+
+/**
+ * signatureAlgorithm of the SignerInfo (RFC 5652 §10.1.2):
+ * - rsa-pkcs1: rsaEncryption with NULL (RFC 3370 §3.2), which Adobe, NSS (pdfsig) and OpenSSL accept;
+ * - rsa-pss: RSASSA-PSS with explicit RSASSA-PSS-params, MGF1 over the same hash and a salt of the
+ *   hash length (RFC 4056 §2, RFC 4055 §3.1), hash identifiers with NULL as OpenSSL writes them;
+ * - ecdsa: ecdsa-with-SHA256/384/512 without parameters (RFC 5753 §7.1.3, RFC 5758 §3.2).
+ */
+export function signatureAlgorithm(key: Pick<SigningKey, 'scheme' | 'hash'>): Der {
+  switch (key.scheme) {
+    case 'rsa-pkcs1':
+      return sequence(oid(OID.rsaEncryption), nullValue());
+    case 'rsa-pss': {
+      const hashId = sequence(oid(OID[key.hash]), nullValue());
+      const params = sequence(
+        contextConstructed(0, hashId),
+        contextConstructed(1, sequence(oid(OID.mgf1), hashId)),
+        contextConstructed(2, integer(HASH_LENGTH[key.hash])),
+      );
+      return sequence(oid(OID.rsassaPss), params);
+    }
+    case 'ecdsa': {
+      const ids = { sha256: OID.ecdsaWithSha256, sha384: OID.ecdsaWithSha384, sha512: OID.ecdsaWithSha512 };
+      return sequence(oid(ids[key.hash]));
+    }
+    default:
+      throw new SignatureError('cms_unsupported_scheme', `Unsupported signature scheme ${String(key.scheme)}.`);
+  }
+}
+
+const attribute = (type: string, ...values: Der[]): Der => sequence(oid(type), setOf(...values));
+
+/**
+ * SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035 §3, ETSI EN 319 122-1 §5.2.2.3):
+ * ESSCertIDv2 { hashAlgorithm DEFAULT sha256 (so omitted for sha256), certHash,
+ * issuerSerial { issuer GeneralNames { directoryName [4] Name }, serialNumber } }.
+ */
+function signingCertificateV2(leaf: Buffer, fields: CertificateFields, hash: HashAlgorithm): Der {
+  const certHash = octetString(createHash(hash).update(leaf).digest());
+  // GeneralName is a CHOICE, so [4] is an explicit tag around the Name (RFC 5280 §4.2.1.6).
+  const issuerSerial = sequence(sequence(tlv(0xa4, fields.issuer.raw)), fields.serial.raw);
+  const certId = hash === 'sha256' ? sequence(certHash, issuerSerial) : sequence(digestAlgorithm(hash), certHash, issuerSerial);
+  return sequence(sequence(certId));
+}
+
+interface Prepared {
+  key: SigningKey;
+  fields: CertificateFields;
+  /** The signed attributes as an explicit SET OF: the bytes that are signed (RFC 5652 §5.4). */
+  signedAttributesSet: Buffer;
+}
+
+function prepare(key: SigningKey, digest: Buffer): Prepared {
+  const leaf = key.certificates[0];
+  if (!leaf) throw new SignatureError('cms_no_certificate', 'The signing key has no certificate.');
+  if (digest.length !== HASH_LENGTH[key.hash]) {
+    throw new SignatureError('cms_digest_length', `A ${key.hash} digest has ${HASH_LENGTH[key.hash]} bytes, not ${digest.length}.`);
+  }
+  let fields: CertificateFields;
+  try {
+    fields = certificateFields(leaf);
+  } catch (error) {
+    if (!(error instanceof BerError)) throw error;
+    throw new SignatureError('cms_bad_certificate', 'The signer certificate cannot be read.', { cause: error });
+  }
+  // Exactly content-type, message-digest and signing-certificate-v2; no signing-time,
+  // whose role the /M entry of the signature dictionary takes (ETSI EN 319 142-1 §5.2.1, §6.3).
+  const signedAttributesSet = setOf(
+    attribute(OID.contentType, oid(OID.data)),
+    attribute(OID.messageDigest, octetString(digest)),
+    attribute(OID.signingCertificateV2, signingCertificateV2(leaf, fields, key.hash)),
+  );
+  return { key, fields, signedAttributesSet };
+}
+
+function assemble(prepared: Prepared, signature: Buffer, unsignedAttributes: Buffer[]): Buffer {
+  const { key, fields, signedAttributesSet } = prepared;
+  // signedAttrs [0] IMPLICIT: same content, context tag instead of SET (RFC 5652 §5.3).
+  const signedAttributes = Buffer.from(signedAttributesSet);
+  signedAttributes[0] = 0xa0;
+  const signerInfo = sequence(
+    integer(1),
+    sequence(fields.issuer.raw, fields.serial.raw), // IssuerAndSerialNumber (RFC 5652 §10.2.4)
+    digestAlgorithm(key.hash),
+    signedAttributes,
+    signatureAlgorithm(key),
+    octetString(signature),
+    ...(unsignedAttributes.length > 0 ? [tlv(0xa1, ...[...unsignedAttributes].sort(Buffer.compare))] : []),
+  );
+  // certificates [0] IMPLICIT SET OF: DER orders its elements (X.690 §11.6).
+  const certificates = tlv(0xa0, ...[...key.certificates].sort(Buffer.compare));
+  const signedData = sequence(
+    integer(1),
+    setOf(digestAlgorithm(key.hash)),
+    sequence(oid(OID.data)),
+    certificates,
+    setOf(signerInfo),
+  );
+  return sequence(oid(OID.signedData), contextConstructed(0, signedData));
+}
+
+/** Builds the DER ContentInfo to embed in /Contents of an ETSI.CAdES.detached signature. */
+export async function buildSignedData(options: BuildSignedDataOptions): Promise<Buffer> {
+  const prepared = prepare(options.key, options.digest);
+  const signature = await options.key.sign(prepared.signedAttributesSet);
+  return assemble(prepared, signature, options.unsignedAttributes ?? []);
+}
+
+/**
+ * An upper bound of the DER length buildSignedData returns for this key: the real structure
+ * with a signature of `signatureSize` bytes, plus a margin and the timestamp reserve.
+ */
+export function estimateSignedDataSize(key: SigningKey, options: EstimateOptions = {}): number {
+  const prepared = prepare(key, Buffer.alloc(HASH_LENGTH[key.hash]));
+  const size = assemble(prepared, Buffer.alloc(key.signatureSize), []).length + SIZE_MARGIN;
+  const reserve = options.timestampReserve ?? 0;
+  return reserve > 0 ? size + reserve + UNSIGNED_ATTRIBUTE_OVERHEAD : size;
+}

@@ -1,0 +1,3 @@
+export { verifyPdf } from './verify-pdf.ts';
+export type { VerifyPdfOptions } from './verify-pdf.ts';
+export type * from './report.ts';

@@ -1,0 +1,148 @@
+/**
+ * PAdES signing (ETSI EN 319 142-1 §5.3, baseline B-B): one incremental update per signature
+ * holding the signature dictionary, the (new or filled) field with its widget appearance and
+ * the AcroForm, then a CAdES detached SignedData over the ByteRange written into /Contents.
+ */
+import { createHash } from 'node:crypto';
+import { AppError, PdfLockedError, SignatureError } from '../errors.ts';
+import type { SigningKey } from '../keys/types.ts';
+import {
+  IncrementalUpdate,
+  PdfReader,
+  PdfRaw,
+  PdfRef,
+  PdfString,
+  addSignatureField,
+  dict,
+  docMdpPermission,
+  emptyAppearance,
+  findField,
+  markSignaturesExist,
+  name,
+  pageInfo,
+  pageRefs,
+  pdfDate,
+  safeFieldName,
+  signatureAppearance,
+  uniqueFieldName,
+  updateDict,
+  type PdfDict,
+} from '../pdf/index.ts';
+import { buildSignedData, estimateSignedDataSize } from './cms-build.ts';
+import { appearanceLines } from './appearance-text.ts';
+
+export interface SignaturePlacement {
+  /** 1-based page number. */
+  page: number;
+  /** Lower-left corner and size in PDF points, in the page's default user space. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface SignPdfOptions {
+  key: SigningKey;
+  /** Name and function shown in the appearance and stored in /Name. */
+  signer: { name: string; function?: string };
+  /** An existing empty signature field to fill, or the name of the field to create. */
+  fieldName?: string;
+  /** Where a new field's widget goes. Without it (and when filling an invisible field) the signature is invisible. */
+  placement?: SignaturePlacement;
+  invisible?: boolean;
+  reason?: string;
+  location?: string;
+  contactInfo?: string;
+  signingTime?: Date;
+  /** Bytes kept free in /Contents for an RFC 3161 token added later (B-T). */
+  timestampReserve?: number;
+  /** Language of the appearance text. */
+  language?: 'nl' | 'en' | 'fr';
+}
+
+export const DEFAULT_TIMESTAMP_RESERVE = 6144;
+const BYTE_RANGE_PLACEHOLDER = '[0 9999999999 9999999999 9999999999]';
+
+/** Returns `pdf` followed by one incremental update carrying the new signature. */
+export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buffer> {
+  const reader = PdfReader.open(pdf);
+  if (docMdpPermission(reader) === 1) throw new PdfLockedError();
+  const signingTime = options.signingTime ?? new Date();
+  const contentsSize = estimateSignedDataSize(options.key, { timestampReserve: options.timestampReserve ?? DEFAULT_TIMESTAMP_RESERVE });
+  const update = new IncrementalUpdate(reader);
+  const signatureRef = update.add(signatureDictionary(options, signingTime, contentsSize));
+  placeSignature(update, signatureRef, options, signingTime);
+  const built = update.build();
+  const bytes = built.bytes;
+  const objectAt = built.offsets.get(signatureRef.num)!;
+  const rangeAt = bytes.indexOf('/ByteRange ' + BYTE_RANGE_PLACEHOLDER, objectAt, 'latin1') + '/ByteRange '.length;
+  const contentsAt = bytes.indexOf('/Contents <', objectAt, 'latin1') + '/Contents '.length;
+  const contentsEnd = contentsAt + 2 + contentsSize * 2;
+  const base = pdf.length;
+  const byteRange = [0, base + contentsAt, base + contentsEnd, bytes.length - contentsEnd];
+  const rangeText = `[${byteRange.join(' ')}]`;
+  bytes.write(rangeText.slice(0, -1).padEnd(BYTE_RANGE_PLACEHOLDER.length - 1, ' ') + ']', rangeAt, 'latin1');
+
+  const digest = createHash(options.key.hash).update(pdf).update(bytes.subarray(0, contentsAt)).update(bytes.subarray(contentsEnd)).digest();
+  const cms = await buildSignedData({ digest, key: options.key });
+  if (cms.length > contentsSize) {
+    throw new SignatureError('signature_too_large', 'The signature does not fit its reserved space.', { detail: `${cms.length} > ${contentsSize} bytes` });
+  }
+  bytes.write(cms.toString('hex'), contentsAt + 1, 'latin1');
+  return Buffer.concat([pdf, bytes], base + bytes.length);
+}
+
+function signatureDictionary(options: SignPdfOptions, signingTime: Date, contentsSize: number): PdfDict {
+  const text = (value?: string): PdfString | undefined => (value ? PdfString.text(value) : undefined);
+  return dict({
+    Type: name('Sig'),
+    Filter: name('Adobe.PPKLite'),
+    SubFilter: name('ETSI.CAdES.detached'),
+    ByteRange: new PdfRaw(BYTE_RANGE_PLACEHOLDER),
+    Contents: new PdfRaw('<' + '0'.repeat(contentsSize * 2) + '>'),
+    M: new PdfString(Buffer.from(pdfDate(signingTime), 'latin1')),
+    Name: text(options.signer.name),
+    Reason: text(options.reason),
+    Location: text(options.location),
+    ContactInfo: text(options.contactInfo),
+    Prop_Build: dict({ App: dict({ Name: name('Paraaf') }) }),
+  });
+}
+
+/** Fills the named empty field, or adds a new field (visible at `placement`, else invisible). */
+function placeSignature(update: IncrementalUpdate, signatureRef: PdfRef, options: SignPdfOptions, signingTime: Date): void {
+  const { reader } = update;
+  const existing = options.fieldName ? findField(reader, options.fieldName) : undefined;
+  if (existing) {
+    if (existing.type !== 'Sig') throw new AppError('field_not_signature', 409, `The field "${existing.name}" is not a signature field.`);
+    if (existing.dict.has('V')) throw new AppError('field_already_signed', 409, `The field "${existing.name}" is already signed.`);
+    updateDict(update, existing.ref, { V: signatureRef });
+    for (const widget of existing.widgets) {
+      const widgetDict = reader.dict(widget);
+      const rect = (widgetDict?.get('Rect') as number[] | undefined) ?? [0, 0, 0, 0];
+      const page = widgetDict?.get('P');
+      const rotate = page instanceof PdfRef ? pageInfo(reader, page).rotate : 0;
+      const appearance = options.invisible ? emptyAppearance() : appearanceFor(rect, options, signingTime, rotate);
+      updateDict(update, widget, { AP: dict({ N: update.add(appearance) }) });
+    }
+    markSignaturesExist(update);
+    return;
+  }
+  const fieldName = options.fieldName ? safeFieldName(options.fieldName) : uniqueFieldName(reader, 'Handtekening');
+  const pages = pageRefs(reader);
+  const placement = options.invisible ? undefined : options.placement;
+  if (placement && (placement.page < 1 || placement.page > pages.length)) {
+    throw new AppError('placement_invalid', 400, `Page ${placement.page} does not exist; the document has ${pages.length} pages.`);
+  }
+  const page = pages[(placement?.page ?? 1) - 1];
+  const rect = placement ? [placement.x, placement.y, placement.x + placement.width, placement.y + placement.height] : [0, 0, 0, 0];
+  const appearance = placement ? appearanceFor(rect, options, signingTime, pageInfo(reader, page).rotate) : emptyAppearance();
+  addSignatureField(update, { name: uniqueFieldName(reader, fieldName), page, rect, value: signatureRef, appearance: update.add(appearance) });
+}
+
+function appearanceFor(rect: number[], options: SignPdfOptions, signingTime: Date, rotate: number) {
+  const width = Math.abs(rect[2] - rect[0]);
+  const height = Math.abs(rect[3] - rect[1]);
+  if (width < 1 || height < 1) return emptyAppearance();
+  return signatureAppearance({ width, height, rotate, lines: appearanceLines(options.signer, signingTime, options.language ?? 'nl') });
+}
