@@ -1,0 +1,47 @@
+/**
+ * `npm run cli -- <command>`: offline signing and validation, and (as they come) the admin
+ * commands of DESIGN §7. Exit codes: 0 success, 1 a failed check or operation, 2 bad usage.
+ */
+import { loadConfig } from './config.ts';
+import { isAppError } from './errors.ts';
+import { runSign } from './cli/sign.ts';
+import { runVerify } from './cli/verify.ts';
+import { UsageError, type CliContext } from './cli/context.ts';
+
+const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
+  sign: runSign,
+  verify: runVerify,
+};
+
+const USAGE = `Usage: npm run cli -- <command> [options]
+
+Commands:
+  sign <in.pdf> <out.pdf> --signer "Name <email>" [--function "…"] [--reason "…"] [--location "…"]
+       [--visible page,x,y,w,h | --invisible] [--field name] [--p12 file --password …]
+  verify <file.pdf> [--json] [--trust root.pem …]
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  const run = command ? COMMANDS[command] : undefined;
+  if (!run) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const context: CliContext = { config: loadConfig(), out: (line) => process.stdout.write(line + '\n'), err: (line) => process.stderr.write(line + '\n') };
+  try {
+    return await run(args, context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      context.err(`${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (isAppError(error)) {
+      context.err(`Error (${error.code}): ${error.message}${error.detail ? ` — ${error.detail}` : ''}`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

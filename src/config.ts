@@ -1,0 +1,89 @@
+/**
+ * The only reader of `process.env` (DESIGN §2). Parses the environment once with zod and
+ * returns a frozen Config; everything else receives the values it needs.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+export type BlobStoreKind = 'fs' | 'db';
+export type DatabaseClient = 'sqlite3' | 'pg';
+
+export interface DatabaseConfig {
+  readonly client: DatabaseClient;
+  /** A `postgres://…` URL, or the absolute path of the SQLite file. */
+  readonly url: string;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly blobStore: BlobStoreKind;
+  readonly certsDir: string;
+  readonly logLevel: LogLevel;
+  readonly maxUploadBytes: number;
+  readonly nodeEnv: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Unset and empty are the same: a blank line in `.env` means "use the default". */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const envSchema = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  BASE_URL: optional(z.url({ protocol: /^https?$/ })),
+  DATA_DIR: optional(z.string()),
+  DATABASE_URL: optional(
+    z.string().refine((value) => !value.includes('://') || /^(postgres|postgresql|sqlite|file):\/\//.test(value), {
+      message: 'expected postgres://… or a SQLite file path (optionally sqlite:// or file://)',
+    }),
+  ),
+  BLOB_STORE: optional(z.enum(['fs', 'db'])),
+  CERTS_DIR: optional(z.string()),
+  LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
+  MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(2048)),
+  NODE_ENV: optional(z.string()),
+});
+
+export class ConfigError extends Error {
+  readonly issues: readonly string[];
+  constructor(issues: readonly string[]) {
+    super(`Invalid configuration:\n${issues.map((issue) => `  - ${issue}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+function parseDatabase(url: string | undefined, dataDir: string): DatabaseConfig {
+  if (url === undefined) return { client: 'sqlite3', url: path.join(dataDir, 'paraaf.sqlite3') };
+  if (/^(postgres|postgresql):\/\//.test(url)) return { client: 'pg', url };
+  const file = url.replace(/^(sqlite|file):(\/\/)?/, '');
+  return { client: 'sqlite3', url: file === ':memory:' ? file : path.resolve(file) };
+}
+
+/** Reads the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  const port = values.PORT ?? 3000;
+  const dataDir = path.resolve(values.DATA_DIR ?? './data');
+  const config: Config = {
+    port,
+    baseUrl: (values.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    dataDir,
+    database: Object.freeze(parseDatabase(values.DATABASE_URL, dataDir)),
+    blobStore: values.BLOB_STORE ?? 'fs',
+    certsDir: path.resolve(values.CERTS_DIR ?? './certs'),
+    logLevel: values.LOG_LEVEL ?? 'info',
+    maxUploadBytes: Math.floor((values.MAX_UPLOAD_MB ?? 50) * 1024 * 1024),
+    nodeEnv: values.NODE_ENV ?? 'development',
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,41 @@
+/**
+ * Prometheus metrics on a per-app Registry (no module-level singletons: two apps in one
+ * test process must not share counters).
+ */
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly httpRequestsTotal: Counter<'method' | 'route' | 'status'>;
+  readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
+  /** One increment per signature checked by `POST /api/v1/verify`, by outcome. */
+  readonly signaturesVerifiedTotal: Counter<'result'>;
+}
+
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status'] as const;
+  return {
+    registry,
+    httpRequestsTotal: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status.',
+      labelNames,
+      registers: [registry],
+    }),
+    httpRequestDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time to answer an HTTP request, by method, route pattern and status.',
+      labelNames,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
+    signaturesVerifiedTotal: new Counter({
+      name: 'paraaf_signatures_verified_total',
+      help: 'Signatures checked by the verify endpoint, by result (valid or invalid).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+  };
+}

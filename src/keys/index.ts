@@ -1,0 +1,21 @@
+/** What other folders may use from src/keys (STYLE: one index per folder). */
+export type { CertificateIssuer, HashAlgorithm, SignatureScheme, SignerIdentity, SigningKey } from './types.ts';
+export {
+  buildCertificate,
+  encodeName,
+  type CertificateAuthority,
+  type CertificateTemplate,
+  type DistinguishedName,
+  type KeyUsageBit,
+} from './certificate-builder.ts';
+export { loadOrCreateDevPki, DEV_PKI_PASSWORD, type DevPki, type DevPkiOptions } from './dev-pki.ts';
+export { OrganisationCa, type OrganisationCaOptions } from './organisation-ca.ts';
+export { issueOneShotCertificate, type OneShotOptions } from './one-shot.ts';
+export { loadPemKey, loadPkcs12, writePkcs12, type KeyWithCertificates, type WritePkcs12Options } from './pkcs12.ts';
+export {
+  createKeySigner,
+  createSigningKey,
+  signatureAlgorithmIdentifier,
+  type KeySigner,
+  type SigningKeyOptions,
+} from './signing-key.ts';

@@ -1,0 +1,90 @@
+/**
+ * `startServer(config, options)`: database, migrations, deps, app, listening socket —
+ * returned as a handle whose `close()` undoes all of it. Used by `main.ts` and by tests
+ * (port 0) alike.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { once } from 'node:events';
+import { promises as fs } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import type { Config } from './config.ts';
+import { buildDeps, type Deps, type VerifyPdf } from './deps.ts';
+import { createApp } from './http/index.ts';
+import type { CertificateIssuer } from './keys/index.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { verifyPdf as padesVerifyPdf } from './pades/index.ts';
+import { createDb, migrateToLatest } from './store/index.ts';
+
+export interface StartServerOptions {
+  /** Roots trusted when validating; `main.ts` passes the organisation (dev) root. Required so nobody trusts nothing by accident. */
+  trustAnchors: X509Certificate[];
+  keys?: CertificateIssuer;
+  logger?: Logger;
+  /** PostgreSQL schema to work in (tests). */
+  searchPath?: string;
+  verifyPdf?: VerifyPdf;
+  /** Host to bind; all interfaces when unset. */
+  host?: string;
+  /** How long `close()` lets in-flight requests finish before cutting connections. */
+  shutdownGraceMs?: number;
+}
+
+export interface ServerHandle {
+  readonly app: Express;
+  readonly server: Server;
+  readonly deps: Deps;
+  /** The port actually bound (useful with PORT=0). */
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` style URL of the bound socket. */
+  readonly url: string;
+  /** Stops accepting, waits for in-flight requests, destroys the database pool. Idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startServer(config: Config, options: StartServerOptions): Promise<ServerHandle> {
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  await fs.mkdir(config.dataDir, { recursive: true });
+
+  const db = createDb(config.database, { searchPath: options.searchPath });
+  let server: Server | undefined;
+  try {
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
+
+    const deps = buildDeps({
+      config,
+      logger,
+      db,
+      verifyPdf: options.verifyPdf ?? padesVerifyPdf,
+      trustAnchors: options.trustAnchors,
+      keys: options.keys,
+    });
+    const app = createApp(deps);
+
+    server = options.host === undefined ? app.listen(config.port) : app.listen(config.port, options.host);
+    await once(server, 'listening');
+    const listening = server;
+    const port = (listening.address() as AddressInfo).port;
+
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closing ??= (async () => {
+        const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
+        listening.closeIdleConnections();
+        const grace = setTimeout(() => listening.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+        await closed;
+        clearTimeout(grace);
+        await db.destroy();
+      })();
+      return closing;
+    };
+
+    return { app, server: listening, deps, port, url: `http://127.0.0.1:${port}`, close };
+  } catch (error) {
+    server?.close();
+    await db.destroy();
+    throw error;
+  }
+}

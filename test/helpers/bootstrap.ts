@@ -1,0 +1,86 @@
+/**
+ * `bootstrap()`: a running app on a fresh temporary DATA_DIR and a fresh database —
+ * SQLite by default, or PostgreSQL in a fresh schema when TEST_DATABASE_URL is set.
+ * Tests drive it over HTTP with supertest and call `close()` when done.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { loadConfig, type Config } from '../../src/config.ts';
+import type { Deps, VerifyPdf } from '../../src/deps.ts';
+import { createLogger } from '../../src/logger.ts';
+import { startServer, type ServerHandle } from '../../src/server.ts';
+
+export interface BootstrapOptions {
+  /** Extra environment for loadConfig (e.g. MAX_UPLOAD_MB). */
+  env?: Record<string, string>;
+  trustAnchors?: X509Certificate[];
+  verifyPdf?: VerifyPdf;
+}
+
+export interface TestApp {
+  readonly url: string;
+  readonly config: Config;
+  readonly deps: Deps;
+  readonly handle: ServerHandle;
+  readonly dataDir: string;
+  /** Stops the server, drops the PostgreSQL schema, removes DATA_DIR. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Runs `statement` on a short-lived connection outside the app's pool (schema setup and teardown). */
+async function withAdminConnection(url: string, statement: string): Promise<void> {
+  const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw(statement);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp> {
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-test-'));
+  const postgresUrl = process.env.TEST_DATABASE_URL;
+  const schema = postgresUrl ? `test_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}` : undefined;
+  if (postgresUrl && schema) await withAdminConnection(postgresUrl, `create schema "${schema}"`);
+
+  const config = loadConfig({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    CERTS_DIR: path.join(dataDir, 'certs'),
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    NODE_ENV: 'test',
+    ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
+    ...options.env,
+  });
+
+  let handle: ServerHandle;
+  try {
+    handle = await startServer(config, {
+      logger: createLogger({ level: config.logLevel }),
+      trustAnchors: options.trustAnchors ?? [],
+      verifyPdf: options.verifyPdf,
+      searchPath: schema,
+      host: '127.0.0.1',
+    });
+  } catch (error) {
+    if (postgresUrl && schema) await withAdminConnection(postgresUrl, `drop schema "${schema}" cascade`);
+    await fs.rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await handle.close();
+      if (postgresUrl && schema) await withAdminConnection(postgresUrl, `drop schema "${schema}" cascade`);
+      await fs.rm(dataDir, { recursive: true, force: true });
+    })();
+    return closing;
+  };
+
+  return { url: handle.url, config, deps: handle.deps, handle, dataDir, close };
+}
