@@ -8,6 +8,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { child, integerBytes, octets, oidString, readBer, type BerNode } from '../asn1/ber.ts';
 import { OID, tlv } from '../asn1/der.ts';
 import { digestName, identifySignature, verifyOverDigest, verifySignatureValue, type DigestName, type SignatureAlgorithm } from './cms-algorithms.ts';
+import { ID_CT_TSTINFO, readTstInfo } from './tst-info.ts';
 import { formatName, subjectKeyIdentifier, tryCertificateFields, type CertificateFields } from './certificate-fields.ts';
 
 export interface CmsCheck {
@@ -22,6 +23,8 @@ export interface CmsCheck {
   signingCertificateV2: 'absent' | 'matches' | 'mismatch';
   signingCertificateV1: 'absent' | 'matches' | 'mismatch';
   hasTimestampToken: boolean;
+  /** For a timestamp token (document timestamp): the TSTInfo and whether its imprint matches the signed bytes. */
+  timestamp: { genTime: Date | null; imprintMatches: boolean } | null;
   signerInfoCount: number;
   problems: string[];
 }
@@ -55,6 +58,7 @@ function emptyCheck(): CmsCheck {
     signingCertificateV2: 'absent',
     signingCertificateV1: 'absent',
     hasTimestampToken: false,
+    timestamp: null,
     signerInfoCount: 0,
     problems: [],
   };
@@ -113,19 +117,33 @@ function checkInto(check: CmsCheck, cms: Buffer, digestOf: DigestOf): void {
     return;
   }
   const contentDigest = eContent ? createHash(digest).update(eContent).digest() : digestOf(digest);
-  if (eContent && !eContent.equals(digestOf('sha1'))) {
+  const isTimestamp = eContentType === ID_CT_TSTINFO && eContent !== null;
+  if (isTimestamp) check.timestamp = checkTstInfo(eContent, digestOf, check);
+  else if (eContent && !eContent.equals(digestOf('sha1'))) {
     // adbe.pkcs7.sha1 (ISO 32000-1 §12.8.3.3.1): the encapsulated content is the SHA-1 of the ByteRange.
     check.problems.push('encapsulated content is not the SHA-1 digest of the signed bytes');
   }
   const algorithm = 'algorithm' in identified ? identified.algorithm : null;
   if (signerInfo.signedAttributes) {
     checkSignedAttributes(check, signerInfo.signedAttributes, eContentType, contentDigest, signer);
-    check.messageDigestMatches &&= !eContent || eContent.equals(digestOf('sha1'));
+    check.messageDigestMatches &&= !eContent || isTimestamp || eContent.equals(digestOf('sha1'));
     verifyOverAttributes(check, signerInfo, algorithm, signer);
   } else {
     checkWithoutAttributes(check, signerInfo, algorithm, signer, eContentType, eContent, contentDigest);
   }
   check.hasTimestampToken = attributeValues(signerInfo.unsignedAttributes, OID.timeStampToken).length > 0;
+}
+
+/** A document timestamp vouches for the signed bytes through its message imprint (RFC 3161 §2.4.2). */
+function checkTstInfo(eContent: Buffer, digestOf: DigestOf, check: CmsCheck): CmsCheck['timestamp'] {
+  const info = readTstInfo(eContent);
+  if (!info.hashAlgorithm) {
+    check.problems.push('timestamp imprint uses an unsupported hash algorithm');
+    return { genTime: info.genTime, imprintMatches: false };
+  }
+  const imprintMatches = info.hashedMessage.equals(digestOf(info.hashAlgorithm));
+  if (!imprintMatches) check.problems.push('timestamp imprint does not match the signed bytes');
+  return { genTime: info.genTime, imprintMatches };
 }
 
 function readCertificates(set: BerNode | undefined, check: CmsCheck): Certificate[] {

@@ -32,15 +32,17 @@ function verifySignature(reader: PdfReader, found: FoundSignature, ends: number[
     return value instanceof PdfString ? value.toText() : null;
   };
   const m = text('M');
-  const signingTime = m ? (parsePdfDate(m) ?? null) : null;
   const cms = checkSignedData(found.contents, digestOver(pdf, found.byteRange));
+  const isDocumentTimestamp = found.subFilter === 'ETSI.RFC3161';
+  // A document timestamp's time is the TSA's genTime, not a claim in /M.
+  const signingTime = isDocumentTimestamp ? (cms.timestamp?.genTime ?? null) : m ? (parsePdfDate(m) ?? null) : null;
   const end = signedEnd(found.byteRange);
   const changes = found.byteRangeValid ? changesAfter(reader, end) : { kind: 'other' as const, changes: ['the signed byte range is not sound'] };
   const at = signingTime ?? options.now ?? new Date();
   const chain = cms.signerCertificate
     ? validateChain(cms.signerCertificate, cms.certificates, options.trustAnchors, at)
     : { trusted: false, path: [], validAtSigningTime: false, reason: 'no signer certificate in the signature' };
-  const integrityValid = found.byteRangeValid && cms.messageDigestMatches && cms.signatureValid;
+  const integrityValid = found.byteRangeValid && cms.messageDigestMatches && cms.signatureValid && (!isDocumentTimestamp || cms.timestamp?.imprintMatches === true);
   const problems = [...cms.problems];
   if (!found.byteRangeValid) problems.push('the ByteRange does not enclose exactly the /Contents value');
   if (!signingTime) problems.push('no readable signing time (/M)');
@@ -66,7 +68,7 @@ function verifySignature(reader: PdfReader, found: FoundSignature, ends: number[
       changes: changes.changes,
     },
     chain,
-    level: assessLevel(found, cms, signingTime !== null),
+    level: isDocumentTimestamp ? { achieved: null, reasons: ['a document timestamp (ETSI.RFC3161) is not a signature; it extends the signatures before it to B-LTA'] } : assessLevel(found, cms, signingTime !== null),
     problems,
     valid: integrityValid && chain.trusted && chain.validAtSigningTime && changes.kind !== 'other',
   };

@@ -21,6 +21,8 @@ const ALLOWED_KEYS: Record<string, Set<string>> = {
   acroform: new Set(['Fields', 'SigFlags', 'DR', 'DA', 'NeedAppearances']),
   signatureField: new Set(['V', 'AP', 'AS', 'F', 'Lock', 'SV', 'MK', 'Kids']),
   formField: new Set(['V', 'AP', 'AS', 'MK']),
+  // The document security store (ISO 32000-2 §12.8.4.3) grows with validation data.
+  dss: new Set(['Type', 'Certs', 'OCSPs', 'CRLs', 'VRI']),
 };
 
 /** Compares the file as it was at `signedEnd` with the whole file. */
@@ -112,6 +114,7 @@ function pageAnnotsVerdict(num: number, old: PdfDict, now: PdfDict, reader: PdfR
 function roleOf(dict: PdfDict, reader: PdfReader): keyof typeof ALLOWED_KEYS | undefined {
   const type = dict.name('Type');
   if (type === 'Catalog') return 'catalog';
+  if (type === 'DSS' || (!type && ['VRI', 'Certs', 'OCSPs', 'CRLs'].some((k) => dict.has(k)))) return 'dss';
   if (type === 'Page') return 'page';
   if (dict.has('Fields') && !dict.has('FT')) return 'acroform';
   if (dict.has('FT') || dict.name('Subtype') === 'Widget' || dict.has('T')) return fieldType(dict, reader) === 'Sig' ? 'signatureField' : 'formField';
