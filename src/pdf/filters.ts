@@ -19,6 +19,7 @@ export function decodeStream(stream: PdfStream, resolve: (v: PdfValue | undefine
     const parms = resolve(params[i]);
     if (name === 'FlateDecode' || name === 'Fl') data = inflateBounded(data, maxBytes);
     else if (name === 'ASCIIHexDecode' || name === 'AHx') data = Buffer.from(data.toString('latin1').replace(/>.*$/s, '').replace(/\s+/g, ''), 'hex');
+    else if (name === 'ASCII85Decode' || name === 'A85') data = ascii85(data);
     else throw new PdfInvalidError('The PDF uses a stream encoding we cannot read.', { detail: `unsupported filter ${name}` });
     if (parms instanceof PdfDict) data = unpredict(data, parms);
   });
@@ -84,4 +85,32 @@ function paeth(a: number, b: number, c: number): number {
   const pc = Math.abs(p - c);
   if (pa <= pb && pa <= pc) return a;
   return pb <= pc ? b : c;
+}
+
+/** ASCII base-85 (ISO 32000-2 §7.4.3): groups of five characters, `z` for four zero bytes, `~>` ends. */
+function ascii85(data: Buffer): Buffer {
+  const text = data.toString('latin1').replace(/~>.*$/s, '').replace(/^<~/, '').replace(/\s+/g, '');
+  const out: number[] = [];
+  let group: number[] = [];
+  const flush = (chars: number[]): void => {
+    const padded = [...chars, 84, 84, 84, 84].slice(0, 5);
+    const value = padded.reduce((acc, c) => acc * 85 + c, 0);
+    const bytes = [(value >>> 24) & 0xff, (value >>> 16) & 0xff, (value >>> 8) & 0xff, value & 0xff];
+    out.push(...bytes.slice(0, chars.length - 1));
+  };
+  for (const ch of text) {
+    if (ch === 'z' && group.length === 0) {
+      out.push(0, 0, 0, 0);
+      continue;
+    }
+    const c = ch.charCodeAt(0) - 33;
+    if (c < 0 || c > 84) throw new PdfInvalidError('The PDF contains a damaged ASCII85 stream.');
+    group.push(c);
+    if (group.length === 5) {
+      flush(group);
+      group = [];
+    }
+  }
+  if (group.length > 1) flush(group);
+  return Buffer.from(out);
 }

@@ -11,3 +11,4 @@ export { textOperators, textWidth, fontResources, fitText } from './text.ts';
 export { prepareForSigning, type PrepareOptions, type PreparedPdf, type PreparedField, type SignerSlot, type FieldPlacement } from './prepare.ts';
 export { findSignatures, revisionEnds, revisionOf, signedEnd, type FoundSignature } from './signatures.ts';
 export { changesAfter, type ChangeKind, type ChangeReport } from './changes.ts';
+export { inspectPdf, DEFAULT_LIMITS, type PdfInspection, type InspectLimits } from './inspect.ts';

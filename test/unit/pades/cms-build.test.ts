@@ -6,7 +6,7 @@ import { oid, OID, octetString, sequence, setOf } from '../../../src/asn1/der.ts
 import type { HashAlgorithm, SignatureScheme, SigningKey } from '../../../src/keys/types.ts';
 import { buildSignedData, estimateSignedDataSize } from '../../../src/pades/cms-build.ts';
 import { checkSignedData } from '../../../src/pades/cms-verify.ts';
-import { localKey, openssl, pki, type Issued } from './pki.ts';
+import { localKey, openssl, pki, type Issued } from '../../helpers/openssl-pki.ts';
 
 interface Case {
   label: string;

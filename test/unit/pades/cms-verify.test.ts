@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { readBer, type BerNode } from '../../../src/asn1/ber.ts';
 import { buildSignedData } from '../../../src/pades/cms-build.ts';
 import { checkSignedData, type CmsCheck } from '../../../src/pades/cms-verify.ts';
-import { localKey, openssl, pki, type Issued } from './pki.ts';
+import { localKey, openssl, pki, type Issued } from '../../helpers/openssl-pki.ts';
 
 const content = randomBytes(5_000);
 const digestsOf = (bytes: Buffer) => (hash: string) => createHash(hash).update(bytes).digest();

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { describeCertificate, validateChain } from '../../../src/pades/trust.ts';
-import { pki } from './pki.ts';
+import { pki } from '../../helpers/openssl-pki.ts';
 
 const ROOT = 'CN=Paraaf Test Root, O=Paraaf Test, C=BE';
 const ISSUING = 'CN=Paraaf Test Issuing CA, O=Paraaf Test, C=BE';

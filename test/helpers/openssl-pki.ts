@@ -8,7 +8,7 @@ import { constants, createPrivateKey, sign, X509Certificate, type KeyObject } fr
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HashAlgorithm, SignatureScheme, SigningKey } from '../../../src/keys/types.ts';
+import type { HashAlgorithm, SignatureScheme, SigningKey } from '../../src/keys/types.ts';
 
 export interface Issued {
   cert: X509Certificate;
