@@ -3,6 +3,7 @@ import path from 'node:path';
 import { AppError } from '../errors.ts';
 import { createSigningKey, loadOrCreateDevPki, loadPkcs12, type SigningKey } from '../keys/index.ts';
 import { signPdf, type SignaturePlacement } from '../pades/index.ts';
+import { inspectPdf } from '../pdf/index.ts';
 import { parseCommand, UsageError, type CliContext } from './context.ts';
 
 export async function runSign(args: string[], context: CliContext): Promise<number> {
@@ -28,6 +29,8 @@ export async function runSign(args: string[], context: CliContext): Promise<numb
   const pdf = await readFile(input).catch(() => {
     throw new UsageError(`Cannot read ${input}.`);
   });
+  // The file comes from outside: read all of it within bounds before signing (signPdf itself is lazy).
+  await inspectPdf(pdf);
   const key = values.p12
     ? await keyFromPkcs12(values.p12, values.password ?? '')
     : await oneShotKey(context, { name: signer.name, email: signer.email, title: values.function });
