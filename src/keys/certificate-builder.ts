@@ -17,7 +17,7 @@ import {
   utf8String,
   type Der,
 } from '../asn1/der.ts';
-import { readTbsFields, subjectPublicKeyBits } from './der-reader.ts';
+import { certificateFields, subjectKeyIdentifier, subjectPublicKeyBits } from '../asn1/certificate-fields.ts';
 import { signatureAlgorithmIdentifier, type KeySigner } from './signing-key.ts';
 
 /** The attribute types we put in names (X.520, PKCS#9 for emailAddress). */
@@ -91,9 +91,9 @@ export async function buildCertificate(template: CertificateTemplate, authority:
   let authorityKeyId: Buffer;
   if (authority.certificate) {
     // Copy the issuer's subject bytes exactly, so chain building never depends on our re-encoding.
-    const issuer = readTbsFields(authority.certificate);
-    issuerName = issuer.subject;
-    authorityKeyId = issuerSubjectKeyId(issuer.extensions.get(OID.subjectKeyIdentifier)) ?? keyIdentifier(issuer.subjectPublicKeyInfo);
+    const issuer = certificateFields(authority.certificate);
+    issuerName = issuer.subject.raw;
+    authorityKeyId = subjectKeyIdentifier(issuer) ?? keyIdentifier(issuer.subjectPublicKeyInfo.raw);
   } else {
     issuerName = encodeName(template.subject);
     authorityKeyId = subjectKeyId;
@@ -191,11 +191,6 @@ export function keyIdentifier(spki: Buffer): Buffer {
   return createHash('sha1').update(subjectPublicKeyBits(spki)).digest();
 }
 
-/** SubjectKeyIdentifier ::= OCTET STRING, inside the extnValue OCTET STRING. */
-function issuerSubjectKeyId(extnValue: Buffer | undefined): Buffer | undefined {
-  if (!extnValue || extnValue[0] !== 0x04 || extnValue[1] >= 0x80) return undefined;
-  return extnValue.subarray(2, 2 + extnValue[1]);
-}
 
 /** 16 random bytes, top bit cleared so the INTEGER is positive, next bit set so it keeps 16 octets. */
 export function randomSerial(): Buffer {

@@ -12,7 +12,7 @@ import { contextConstructed, integer, nullValue, octetString, oid, OID, sequence
 import { BerError } from '../asn1/ber.ts';
 import { SignatureError } from '../errors.ts';
 import type { HashAlgorithm, SigningKey } from '../keys/types.ts';
-import { certificateFields, type CertificateFields } from './certificate-fields.ts';
+import { certificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
 
 export interface BuildSignedDataOptions {
   /** Hash of the PDF ByteRange content, computed with `key.hash`. */

@@ -9,7 +9,7 @@ import { child, integerBytes, octets, oidString, readBer, type BerNode } from '.
 import { OID, tlv } from '../asn1/der.ts';
 import { digestName, identifySignature, verifyOverDigest, verifySignatureValue, type DigestName, type SignatureAlgorithm } from './cms-algorithms.ts';
 import { ID_CT_TSTINFO, readTstInfo } from './tst-info.ts';
-import { formatName, subjectKeyIdentifier, tryCertificateFields, type CertificateFields } from './certificate-fields.ts';
+import { formatName, subjectKeyIdentifier, tryCertificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
 
 export interface CmsCheck {
   digestAlgorithm: string | null;

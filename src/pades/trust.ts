@@ -6,7 +6,7 @@
  */
 import type { X509Certificate } from 'node:crypto';
 import type { SignerInfoReport } from './report.ts';
-import { certificateFields, formatName, nameAttributes, subjectAltNameEmails, type CertificateFields } from './certificate-fields.ts';
+import { certificateFields, formatName, nameAttributes, subjectAltNameEmails, type CertificateFields } from '../asn1/certificate-fields.ts';
 import { OID } from '../asn1/der.ts';
 
 export interface ChainResult {

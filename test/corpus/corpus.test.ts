@@ -57,7 +57,7 @@ describe('real-world PDF corpus: three signers in a row', function () {
       const foreignValid = before.signatures.map((s) => s.signatureValid);
       const qpdfBefore = await qpdfCheck(originalPath);
 
-      let pdf = original;
+      let pdf: Buffer = original;
       for (let i = 0; i < 3; i++) {
         const name = `Ondertekenaar ${i + 1}`;
         const key = await pki.issuer.issueOneShot({ name, title: 'Schepen' });

@@ -4,8 +4,8 @@
  * (RFC 5652 §10.2.4), the subjectKeyIdentifier (RFC 5280 §4.2.1.2), attribute types such as
  * title (2.5.4.12) and rfc822Name entries of the subjectAltName (RFC 5280 §4.2.1.6).
  */
-import { BerError, child, octets, oidString, readBer, stringValue, type BerNode } from '../asn1/ber.ts';
-import { OID } from '../asn1/der.ts';
+import { BerError, child, octets, oidString, readBer, stringValue, type BerNode } from './ber.ts';
+import { OID } from './der.ts';
 
 export interface CertificateFields {
   /** serialNumber INTEGER element, DER as in the certificate. */
@@ -13,6 +13,7 @@ export interface CertificateFields {
   /** issuer Name element, DER as in the certificate. */
   issuer: BerNode;
   subject: BerNode;
+  subjectPublicKeyInfo: BerNode;
   /** extnValue contents by extension OID. */
   extensions: Map<string, Buffer>;
 }
@@ -25,6 +26,7 @@ export function certificateFields(der: Buffer): CertificateFields {
   const serial = child(tbs, offset, 0x02);
   const issuer = child(tbs, offset + 2, 0x30);
   const subject = child(tbs, offset + 4, 0x30);
+  const subjectPublicKeyInfo = child(tbs, offset + 5, 0x30);
   const extensions = new Map<string, Buffer>();
   const wrapper = tbs.children.find((node) => node.tag === 0xa3);
   for (const extension of wrapper?.children[0]?.children ?? []) {
@@ -32,7 +34,7 @@ export function certificateFields(der: Buffer): CertificateFields {
     const value = extension.children[extension.children.length - 1];
     if (value?.tag === 0x04) extensions.set(oidString(child(extension, 0)), octets(value));
   }
-  return { serial, issuer, subject, extensions };
+  return { serial, issuer, subject, subjectPublicKeyInfo, extensions };
 }
 
 /** certificateFields, or null when the bytes are not a certificate we can read. */
@@ -122,4 +124,9 @@ export function subjectAltNameEmails(fields: CertificateFields): string[] {
   return readBer(value)
     .children.filter((name) => name.tag === 0x81)
     .map((name) => name.content.toString('latin1'));
+}
+
+/** The subjectPublicKey BIT STRING contents without the unused-bits octet (RFC 5280 §4.2.1.2). */
+export function subjectPublicKeyBits(spki: Buffer): Buffer {
+  return child(readBer(spki), 1, 0x03).content.subarray(1);
 }
