@@ -68,6 +68,7 @@ export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buf
   const reader = PdfReader.open(pdf);
   if (docMdpPermission(reader) === 1) throw new PdfLockedError();
   const signingTime = options.signingTime ?? new Date();
+  const expectedSize = estimateSignedDataSize(options.key);
   const contentsSize = estimateSignedDataSize(options.key, { timestampReserve: options.timestampReserve ?? DEFAULT_TIMESTAMP_RESERVE });
   const update = new IncrementalUpdate(reader);
   const signatureRef = update.add(signatureDictionary(options, signingTime, contentsSize));
@@ -85,8 +86,9 @@ export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buf
 
   const digest = createHash(options.key.hash).update(pdf).update(bytes.subarray(0, contentsAt)).update(bytes.subarray(contentsEnd)).digest();
   const cms = await buildSignedData({ digest, key: options.key });
-  if (cms.length > contentsSize) {
-    throw new SignatureError('signature_too_large', 'The signature does not fit its reserved space.', { detail: `${cms.length} > ${contentsSize} bytes` });
+  // Larger than its key promised means a faulty key or HSM; it must not eat the timestamp's room.
+  if (cms.length > expectedSize) {
+    throw new SignatureError('signature_too_large', 'The signature does not fit its reserved space.', { detail: `${cms.length} > ${expectedSize} bytes` });
   }
   bytes.write(cms.toString('hex'), contentsAt + 1, 'latin1');
   return Buffer.concat([pdf, bytes], base + bytes.length);
