@@ -24,6 +24,10 @@ export interface Config {
   readonly logLevel: LogLevel;
   readonly maxUploadBytes: number;
   readonly nodeEnv: string;
+  /** `smtp://user:pass@host:port` (or `smtps://`); unset: mails go to `DATA_DIR/outbox` as .eml. */
+  readonly smtpUrl?: string;
+  /** The From header of every mail we send. */
+  readonly mailFrom: string;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -47,6 +51,8 @@ const envSchema = z.object({
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
   MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(2048)),
   NODE_ENV: optional(z.string()),
+  SMTP_URL: optional(z.url({ protocol: /^smtps?$/ })),
+  MAIL_FROM: optional(z.string().min(3)),
 });
 
 export class ConfigError extends Error {
@@ -84,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: values.LOG_LEVEL ?? 'info',
     maxUploadBytes: Math.floor((values.MAX_UPLOAD_MB ?? 50) * 1024 * 1024),
     nodeEnv: values.NODE_ENV ?? 'development',
+    smtpUrl: values.SMTP_URL,
+    mailFrom: values.MAIL_FROM ?? 'Paraaf <noreply@paraaf.local>',
   };
   return Object.freeze(config);
 }

@@ -1,0 +1,102 @@
+/**
+ * An OutboxStore in memory, for tests only: it keeps the rows a real store would, leases
+ * included, so the worker is tested against the same contract as the knex store.
+ */
+import { randomUUID } from 'node:crypto';
+import type { OutboxItem, OutboxStore } from './outbox.ts';
+
+export interface MemoryOutboxRow extends OutboxItem {
+  status: 'pending' | 'sent' | 'dead';
+  nextAttemptAt: Date;
+  leasedUntil: Date | null;
+  lastError: string | null;
+  sentAt: Date | null;
+  info: Record<string, unknown> | null;
+}
+
+export type EnqueueInput = Pick<OutboxItem, 'organisationId' | 'kind' | 'payload'> &
+  Partial<Pick<OutboxItem, 'id' | 'webhookId' | 'event'>>;
+
+export interface MemoryOutboxStore extends OutboxStore {
+  enqueue(input: EnqueueInput, at: Date): OutboxItem;
+  get(id: string): MemoryOutboxRow | undefined;
+  list(): MemoryOutboxRow[];
+}
+
+const toItem = (row: MemoryOutboxRow): OutboxItem => ({
+  id: row.id,
+  organisationId: row.organisationId,
+  kind: row.kind,
+  // A copy, as a database round trip would give.
+  payload: structuredClone(row.payload),
+  attempts: row.attempts,
+  webhookId: row.webhookId ?? null,
+  event: row.event ?? null,
+});
+
+export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): MemoryOutboxStore {
+  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const rows = new Map<string, MemoryOutboxRow>();
+
+  function row(id: string): MemoryOutboxRow {
+    const found = rows.get(id);
+    if (!found) throw new Error(`no outbox item ${id}`);
+    return found;
+  }
+
+  return {
+    enqueue(input, at) {
+      const created: MemoryOutboxRow = {
+        id: input.id ?? randomUUID(),
+        organisationId: input.organisationId,
+        kind: input.kind,
+        payload: structuredClone(input.payload),
+        attempts: 0,
+        webhookId: input.webhookId ?? null,
+        event: input.event ?? null,
+        status: 'pending',
+        nextAttemptAt: at,
+        leasedUntil: null,
+        lastError: null,
+        sentAt: null,
+        info: null,
+      };
+      rows.set(created.id, created);
+      return toItem(created);
+    },
+
+    get(id) {
+      const found = rows.get(id);
+      return found && structuredClone(found);
+    },
+
+    list() {
+      return [...rows.values()].map((found) => structuredClone(found));
+    },
+
+    async claimDue(now, limit) {
+      const due = [...rows.values()]
+        .filter((r) => r.status === 'pending' && r.nextAttemptAt <= now && (!r.leasedUntil || r.leasedUntil <= now))
+        .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
+        .slice(0, limit);
+      for (const r of due) r.leasedUntil = new Date(now.getTime() + leaseMs);
+      return due.map(toItem);
+    },
+
+    async markSent(id, at, info) {
+      const r = row(id);
+      if (r.status !== 'pending') throw new Error(`outbox item ${id} is already ${r.status}`);
+      Object.assign(r, { status: 'sent', attempts: r.attempts + 1, sentAt: at, info: info ?? null, leasedUntil: null });
+    },
+
+    async markFailed(id, error, nextAttemptAt) {
+      const r = row(id);
+      if (r.status !== 'pending') throw new Error(`outbox item ${id} is already ${r.status}`);
+      r.attempts += 1;
+      r.lastError = error;
+      r.leasedUntil = null;
+      if (nextAttemptAt) r.nextAttemptAt = nextAttemptAt;
+      else r.status = 'dead';
+    },
+  };
+}

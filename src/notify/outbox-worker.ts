@@ -1,0 +1,224 @@
+/**
+ * Delivers what use cases put in the outbox (DESIGN §8): mails through the Mailer, webhooks
+ * as signed POSTs. A failure is recorded and retried with exponential backoff and jitter until
+ * `maxAttempts`, then the item is dead and stays visible to staff. Nothing is dropped: an item
+ * leaves the queue only through markSent or a dead markFailed. Delivery is at least once: a
+ * crash between delivering and markSent delivers again after the lease runs out, which is why
+ * webhooks carry `Paraaf-Delivery` for receivers to deduplicate.
+ */
+import type { Logger } from '../logger.ts';
+import type { MailMessage, Mailer } from './mailer.ts';
+import type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
+import { signWebhook } from './webhook-signature.ts';
+
+export type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
+
+/** Waits after the 1st, 2nd, … failed attempt; the last one repeats (the ±10 % jitter comes on top). */
+export const RETRY_DELAYS_MS: readonly number[] = [30_000, 120_000, 600_000, 3_600_000, 21_600_000];
+
+/** The wait before the next attempt after `failedAttempts` failures; `random` in [0, 1). */
+export function retryDelayMs(failedAttempts: number, random: () => number = Math.random): number {
+  const index = Math.min(Math.max(failedAttempts, 1), RETRY_DELAYS_MS.length) - 1;
+  // Jitter spreads out the retries of items that failed together (one SMTP outage).
+  return Math.round(RETRY_DELAYS_MS[index] * (0.9 + 0.2 * random()));
+}
+
+export interface OutboxWorkerDeps {
+  store: OutboxStore;
+  mailer: Mailer;
+  /** The webhook an item is for; null when it was deleted meanwhile (the item is then dead). */
+  webhookTarget: (item: OutboxItem) => Promise<WebhookTarget | null>;
+  fetch?: typeof fetch;
+  clock: () => Date;
+  logger: Logger;
+  random?: () => number;
+  /** Attempts before an item is dead. Default 12: about a day and a half of retries. */
+  maxAttempts?: number;
+  /** Pause between polls. Default 2 s. */
+  intervalMs?: number;
+  /** Items claimed and delivered (concurrently) per run. Default 10. */
+  batchSize?: number;
+  /** Default 10 s. */
+  webhookTimeoutMs?: number;
+}
+
+export interface OutboxWorker {
+  runOnce(): Promise<{ delivered: number; failed: number }>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+type Outcome =
+  | { ok: true; info: Record<string, unknown> }
+  /** `permanent`: retrying cannot help (a rejected address, a deleted webhook). */
+  | { ok: false; error: string; permanent?: boolean };
+
+const MAX_ERROR_LENGTH = 500;
+const RESPONSE_EXCERPT_BYTES = 300;
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const code = (error as { code?: unknown }).code ?? (error.cause as { code?: unknown } | undefined)?.code;
+  const cause = error.cause instanceof Error && error.cause.message !== error.message ? ` (${error.cause.message})` : '';
+  return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}${cause}`;
+}
+
+/** The start of a response body, enough to tell an error page from a JSON error. */
+async function readExcerpt(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size < RESPONSE_EXCERPT_BYTES) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader.cancel().catch(() => undefined);
+  const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+function isMailMessage(payload: unknown): payload is MailMessage {
+  const mail = payload as Partial<MailMessage> | null;
+  return typeof mail?.to?.email === 'string' && typeof mail.subject === 'string' && typeof mail.text === 'string';
+}
+
+export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
+  const { store, mailer, clock, logger } = deps;
+  const fetchImpl = deps.fetch ?? fetch;
+  const random = deps.random ?? Math.random;
+  const maxAttempts = deps.maxAttempts ?? 12;
+  const intervalMs = deps.intervalMs ?? 2_000;
+  const batchSize = deps.batchSize ?? 10;
+  const webhookTimeoutMs = deps.webhookTimeoutMs ?? 10_000;
+
+  async function deliverMail(item: OutboxItem): Promise<Outcome> {
+    if (!isMailMessage(item.payload)) return { ok: false, error: 'invalid mail payload', permanent: true };
+    try {
+      const { messageId } = await mailer.send(item.payload);
+      return { ok: true, info: { messageId } };
+    } catch (error) {
+      const { code, responseCode } = error as { code?: string; responseCode?: number };
+      // The server refused the recipient for good (5xx on RCPT TO): retrying will not change that.
+      const permanent = code === 'EENVELOPE' && typeof responseCode === 'number' && responseCode >= 500;
+      return { ok: false, error: describeError(error), permanent };
+    }
+  }
+
+  async function deliverWebhook(item: OutboxItem): Promise<Outcome> {
+    const target = await deps.webhookTarget(item);
+    if (!target) return { ok: false, error: 'the webhook no longer exists', permanent: true };
+    const body = typeof item.payload === 'string' ? item.payload : JSON.stringify(item.payload);
+    const event = item.event ?? (item.payload as { type?: unknown } | null)?.type;
+    const timestamp = Math.floor(clock().getTime() / 1000);
+    let response: Response;
+    try {
+      response = await fetchImpl(target.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Paraaf-Webhooks/1',
+          'Paraaf-Signature': signWebhook(target.secret, body, timestamp),
+          'Paraaf-Event': typeof event === 'string' ? event : '',
+          'Paraaf-Delivery': item.id,
+        },
+        body,
+        // A redirect is an answer, not a delivery: the receiver should fix its URL.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(webhookTimeoutMs),
+      });
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      return { ok: false, error: timedOut ? `no answer within ${webhookTimeoutMs} ms` : describeError(error) };
+    }
+    const excerpt = await readExcerpt(response).catch((error) => `(body unreadable: ${describeError(error)})`);
+    if (response.status >= 200 && response.status < 300) return { ok: true, info: { status: response.status, response: excerpt } };
+    return { ok: false, error: `HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}` };
+  }
+
+  /** Delivers one item and records the outcome; true when delivered. */
+  async function deliver(item: OutboxItem): Promise<boolean> {
+    const attempt = item.attempts + 1;
+    const log = { outboxId: item.id, organisationId: item.organisationId, kind: item.kind, attempt };
+    let outcome: Outcome;
+    try {
+      outcome = item.kind === 'mail' ? await deliverMail(item) : await deliverWebhook(item);
+    } catch (error) {
+      outcome = { ok: false, error: describeError(error) };
+    }
+    const now = clock();
+    if (outcome.ok) {
+      await store.markSent(item.id, now, outcome.info);
+      logger.info({ ...log, status: outcome.info.status, messageId: outcome.info.messageId }, 'outbox item delivered');
+      return true;
+    }
+    const error = truncate(outcome.error, MAX_ERROR_LENGTH);
+    const dead = outcome.permanent || attempt >= maxAttempts;
+    const nextAttemptAt = dead ? null : new Date(now.getTime() + retryDelayMs(attempt, random));
+    await store.markFailed(item.id, error, nextAttemptAt);
+    if (dead) logger.error({ ...log, error }, 'outbox item failed for good; it needs attention');
+    else logger.warn({ ...log, error, nextAttemptAt }, 'outbox item failed; will retry');
+    return false;
+  }
+
+  async function runOnce(): Promise<{ delivered: number; failed: number }> {
+    const items = await store.claimDue(clock(), batchSize);
+    const results = await Promise.allSettled(items.map(deliver));
+    let delivered = 0;
+    let failed = 0;
+    for (const [index, result] of results.entries()) {
+      if (result.status === 'fulfilled') {
+        if (result.value) delivered += 1;
+        else failed += 1;
+      } else {
+        // Recording the outcome failed (database down): the lease runs out and the item comes back.
+        failed += 1;
+        logger.error({ outboxId: items[index].id, err: result.reason }, 'could not record an outbox delivery');
+      }
+    }
+    return { delivered, failed };
+  }
+
+  let stopped = true;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  function schedule(delayMs: number): void {
+    if (stopped) return;
+    timer = setTimeout(tick, delayMs);
+    timer.unref();
+  }
+
+  function tick(): void {
+    timer = undefined;
+    running = runOnce().then(
+      // A full batch means more may be waiting: go on at once instead of after a pause.
+      ({ delivered, failed }) => schedule(delivered + failed >= batchSize ? 0 : intervalMs),
+      (error: unknown) => {
+        logger.error({ err: error }, 'outbox run failed');
+        schedule(intervalMs);
+      },
+    );
+  }
+
+  return {
+    runOnce,
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      schedule(0);
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}

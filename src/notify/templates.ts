@@ -1,0 +1,203 @@
+/**
+ * The mails Paraaf sends, in Dutch (default), English and French. `renderMail(kind,
+ * language, params)` returns the subject and both parts; texts come from the catalogs in
+ * `i18n/`, user-provided values are escaped by mail-layout.ts, dates are shown in
+ * Europe/Brussels time whatever the server's zone.
+ */
+import { LOCALES, mailCatalogs, resolveLanguage, type Language, type MailCatalogKey } from './i18n/index.ts';
+import { assertHttpUrl, renderBlocks, type MailBlock, type RenderedMail } from './mail-layout.ts';
+
+export type { RenderedMail } from './mail-layout.ts';
+
+interface BaseMailParams {
+  organisationName: string;
+  /** The addressee, for the greeting. */
+  recipientName: string;
+  envelopeTitle: string;
+}
+
+export interface SignRequestParams extends BaseMailParams {
+  /** Who asks: the staff member (or API client) that sent the envelope. */
+  senderName: string;
+  /** Approvers approve without a signature (DESIGN §4); default `signer`. */
+  role?: 'signer' | 'approver';
+  message?: string | null;
+  deadline?: Date | null;
+  /** The personal link `/s/<token>`. */
+  signingUrl: string;
+  /** When other envelopes of the organisation wait for this person: the `/s/<token>/batch` page. */
+  batch?: { url: string; otherCount: number } | null;
+}
+
+export type ReminderParams = SignRequestParams;
+
+export interface DeclinedParams extends BaseMailParams {
+  declinedBy: string;
+  reason?: string | null;
+  /** For staff: the envelope in the staff app. */
+  detailsUrl?: string | null;
+}
+
+export interface CancelledParams extends BaseMailParams {
+  reason?: string | null;
+}
+
+export interface CompletedParams extends BaseMailParams {
+  downloadUrl?: string | null;
+}
+
+export interface ExpiredParams extends BaseMailParams {
+  expiredAt: Date;
+  detailsUrl?: string | null;
+}
+
+export interface MailParams {
+  signRequest: SignRequestParams;
+  reminder: ReminderParams;
+  declined: DeclinedParams;
+  cancelled: CancelledParams;
+  completed: CompletedParams;
+  expired: ExpiredParams;
+}
+
+export type MailKind = keyof MailParams;
+export const MAIL_KINDS: readonly MailKind[] = ['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired'];
+
+/** Formats an instant for a reader in Belgium: `dinsdag 4 maart 2025 om 17:00`. */
+export function formatBrusselsDateTime(date: Date, language: Language): string {
+  return new Intl.DateTimeFormat(LOCALES[language], {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    timeZone: 'Europe/Brussels',
+  }).format(date);
+}
+
+/** Names and titles go on one line (they end up in a Subject header too). */
+function oneLine(value: string): string {
+  return value.replace(/\s+/g, ' ').trim();
+}
+
+type Translate = (key: MailCatalogKey, values?: Record<string, string | number>) => string;
+
+function translator(language: Language): Translate {
+  const catalog = mailCatalogs[language];
+  return (key, values = {}) =>
+    catalog[key].replace(/\{(\w+)\}/g, (_, name: string) => {
+      const value = values[name];
+      if (value === undefined) throw new Error(`mail text ${key} needs {${name}}`);
+      return typeof value === 'string' ? oneLine(value) : String(value);
+    });
+}
+
+function opening(t: Translate, params: BaseMailParams): MailBlock[] {
+  return [
+    { kind: 'heading', text: oneLine(params.envelopeTitle) },
+    { kind: 'paragraph', text: t('common.greeting', { name: params.recipientName }) },
+  ];
+}
+
+function closing(t: Translate, params: BaseMailParams): MailBlock[] {
+  return [
+    { kind: 'paragraph', text: `${t('common.signoff')}\n${oneLine(params.organisationName)}` },
+    { kind: 'footer', text: t('common.automatic') },
+  ];
+}
+
+function action(t: Translate, label: string, url: string): MailBlock {
+  return { kind: 'action', label, url: assertHttpUrl(url), fallback: t('common.linkFallback') };
+}
+
+function reasonBlocks(t: Translate, reason: string | null | undefined, whenMissing?: MailCatalogKey): MailBlock[] {
+  const text = reason?.trim();
+  if (text) return [{ kind: 'quote', label: t('common.reason'), text }];
+  return whenMissing ? [{ kind: 'paragraph', text: t(whenMissing) }] : [];
+}
+
+/** signRequest and reminder differ only in subject and first sentence. */
+function request(kind: 'signRequest' | 'reminder', t: Translate, language: Language, params: SignRequestParams) {
+  const verb = params.role === 'approver' ? 'approve' : 'sign';
+  const values = { title: params.envelopeTitle, sender: params.senderName, organisation: params.organisationName };
+  const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: t(`${kind}.intro.${verb}`, values) }];
+  const message = params.message?.trim();
+  if (message) blocks.push({ kind: 'quote', label: t('common.messageFrom', values), text: message });
+  if (params.deadline) {
+    blocks.push({ kind: 'paragraph', text: t('common.deadline', { deadline: formatBrusselsDateTime(params.deadline, language) }) });
+  }
+  blocks.push(action(t, t(`signRequest.button.${verb}`), params.signingUrl));
+  blocks.push({ kind: 'paragraph', text: t('common.personal') });
+  if (params.batch && params.batch.otherCount > 0) {
+    const count = params.batch.otherCount;
+    blocks.push({ kind: 'paragraph', text: t(count === 1 ? 'batch.one' : 'batch.other', { count, organisation: params.organisationName }) });
+    blocks.push(action(t, t('batch.button'), params.batch.url));
+  }
+  return { subject: t(`${kind}.subject.${verb}`, values), blocks: [...blocks, ...closing(t, params)] };
+}
+
+type Composed = { subject: string; blocks: MailBlock[] };
+type Composer<K extends MailKind> = (t: Translate, language: Language, params: MailParams[K]) => Composed;
+
+const composers: { [K in MailKind]: Composer<K> } = {
+  signRequest: (t, language, params) => request('signRequest', t, language, params),
+  reminder: (t, language, params) => request('reminder', t, language, params),
+
+  declined: (t, _language, params) => {
+    const values = { title: params.envelopeTitle, decliner: params.declinedBy };
+    const blocks: MailBlock[] = [
+      ...opening(t, params),
+      { kind: 'paragraph', text: t('declined.intro', values) },
+      ...reasonBlocks(t, params.reason, 'declined.noReason'),
+      { kind: 'paragraph', text: t('declined.consequence') },
+    ];
+    if (params.detailsUrl) blocks.push(action(t, t('common.viewDetails'), params.detailsUrl));
+    return { subject: t('declined.subject', values), blocks: [...blocks, ...closing(t, params)] };
+  },
+
+  cancelled: (t, _language, params) => {
+    const values = { title: params.envelopeTitle, organisation: params.organisationName };
+    const blocks: MailBlock[] = [
+      ...opening(t, params),
+      { kind: 'paragraph', text: t('cancelled.intro', values) },
+      ...reasonBlocks(t, params.reason),
+      { kind: 'paragraph', text: t('cancelled.linkInvalid') },
+    ];
+    return { subject: t('cancelled.subject', values), blocks: [...blocks, ...closing(t, params)] };
+  },
+
+  completed: (t, _language, params) => {
+    const values = { title: params.envelopeTitle, organisation: params.organisationName };
+    const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: t('completed.intro', values) }];
+    blocks.push(
+      params.downloadUrl
+        ? action(t, t('completed.download'), params.downloadUrl)
+        : { kind: 'paragraph', text: t('completed.noDownload', values) },
+    );
+    return { subject: t('completed.subject', values), blocks: [...blocks, ...closing(t, params)] };
+  },
+
+  expired: (t, language, params) => {
+    const values = {
+      title: params.envelopeTitle,
+      organisation: params.organisationName,
+      date: formatBrusselsDateTime(params.expiredAt, language),
+    };
+    const blocks: MailBlock[] = [
+      ...opening(t, params),
+      { kind: 'paragraph', text: t('expired.intro', values) },
+      { kind: 'paragraph', text: t('expired.next', values) },
+    ];
+    if (params.detailsUrl) blocks.push(action(t, t('common.viewDetails'), params.detailsUrl));
+    return { subject: t('expired.subject', values), blocks: [...blocks, ...closing(t, params)] };
+  },
+};
+
+/**
+ * Renders one mail; throws on a link that is not an absolute http(s) URL. A language we do
+ * not have (a stored `de`) falls back to Dutch rather than blocking the mail.
+ */
+export function renderMail<K extends MailKind>(kind: K, requested: Language, params: MailParams[K]): RenderedMail {
+  const language = resolveLanguage(requested);
+  const t = translator(language);
+  const composer = composers[kind] as Composer<K>;
+  const { subject, blocks } = composer(t, language, params);
+  return renderBlocks(subject, LOCALES[language], blocks);
+}
