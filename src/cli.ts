@@ -6,11 +6,21 @@ import { loadConfig } from './config.ts';
 import { isAppError } from './errors.ts';
 import { runSign } from './cli/sign.ts';
 import { runVerify } from './cli/verify.ts';
+import { runApiKey } from './cli/api-key.ts';
+import { runMigrate } from './cli/migrate.ts';
+import { runOrg } from './cli/org.ts';
+import { runPeople } from './cli/people.ts';
+import { runUser } from './cli/user.ts';
 import { UsageError, type CliContext } from './cli/context.ts';
 
 const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
   sign: runSign,
   verify: runVerify,
+  org: runOrg,
+  'api-key': runApiKey,
+  user: runUser,
+  people: runPeople,
+  migrate: runMigrate,
 };
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -19,6 +29,15 @@ Commands:
   sign <in.pdf> <out.pdf> --signer "Name <email>" [--function "…"] [--reason "…"] [--location "…"]
        [--visible page,x,y,w,h | --invisible] [--field name] [--p12 file --password …]
   verify <file.pdf> [--json] [--trust root.pem …]
+  org create <slug> --name "Stad Kortrijk"
+  api-key create --org <slug> --name <label>      prints the key once
+  api-key revoke --org <slug> <prefix-or-id>
+  api-key list --org <slug>
+  user create --org <slug> --email … --role admin|staff [--name …]   prints a one-time password
+  people import --org <slug> <file.csv>           header name,email,function[,language]; UTF-8
+  migrate                                         apply pending database migrations
+
+Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { loadOrCreateDevPki } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startServer, type ServerHandle } from './server.ts';
+import { bootstrapDemoOrganisation } from './workflow/bootstrap-demo.ts';
 
 async function start(config: Config, logger: Logger): Promise<ServerHandle> {
   await fs.mkdir(config.dataDir, { recursive: true });
@@ -19,6 +20,7 @@ async function start(config: Config, logger: Logger): Promise<ServerHandle> {
   );
 
   const handle = await startServer(config, { logger, trustAnchors: [pki.rootCertificate], keys: pki.issuer });
+  if (config.nodeEnv !== 'production') await bootstrapDemoOrganisation(handle.deps.db, { logger });
   logger.info({ port: handle.port, baseUrl: config.baseUrl, database: config.database.client }, `Paraaf listening on ${config.baseUrl}`);
   return handle;
 }

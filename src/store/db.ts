@@ -26,7 +26,7 @@ export function createDb(database: DatabaseConfig, options: CreateDbOptions = {}
       pool: { min: 0, max: 10 },
     });
   }
-  return knexFactory({
+  const db = knexFactory({
     client: 'sqlite3',
     connection: { filename: database.url },
     useNullAsDefault: true,
@@ -45,6 +45,42 @@ export function createDb(database: DatabaseConfig, options: CreateDbOptions = {}
       },
     },
   });
+  useImmediateTransactions(db);
+  return db;
+}
+
+interface KnexTransactionInternals {
+  begin(connection: unknown): Promise<unknown>;
+  query(connection: unknown, sql: string): Promise<unknown>;
+}
+type TransactionFactory = (...args: unknown[]) => KnexTransactionInternals;
+
+const immediateClients = new WeakSet<object>();
+
+/**
+ * SQLite: make every top-level transaction `BEGIN IMMEDIATE`. knex begins SQLite transactions
+ * DEFERRED, which takes the write lock only at the first write; a transaction that reads and
+ * then writes can then fail with SQLITE_BUSY (busy_timeout does not help once another process
+ * wrote after our read). IMMEDIATE takes the write lock up front, so writers queue (waiting up to
+ * busy_timeout) instead — the serialization DESIGN §8 relies on. Nested transactions are
+ * savepoints and unaffected. knex has no option for this, so the instance's own client gets a
+ * transaction factory whose `begin` says IMMEDIATE (knex calls `begin` asynchronously, after the
+ * constructor returns). Idempotent; a no-op on PostgreSQL.
+ */
+export function useImmediateTransactions(db: Knex): void {
+  const client = db.client as { dialect?: string; transaction: TransactionFactory };
+  if (client.dialect !== 'sqlite3' || immediateClients.has(client)) return;
+  const createTransaction = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const transaction = createTransaction(...args);
+    transaction.begin = (connection: unknown) => transaction.query(connection, 'BEGIN IMMEDIATE;');
+    return transaction;
+  };
+  immediateClients.add(client);
+}
+
+export function hasImmediateTransactions(db: Knex): boolean {
+  return immediateClients.has(db.client as object);
 }
 
 /** Resolves when the database answers a trivial query. */

@@ -1,5 +1,17 @@
-export { createDb, pingDb } from './db.ts';
+export { createDb, pingDb, useImmediateTransactions, hasImmediateTransactions } from './db.ts';
 export type { Knex, CreateDbOptions } from './db.ts';
 export { migrateToLatest, pendingMigrations, migratorConfig } from './migrate.ts';
 export { createFsBlobStore, sha256Hex } from './blob-store.ts';
 export type { BlobStore, StoredBlob } from './blob-store.ts';
+export { withTransaction, isTransaction } from './transaction.ts';
+export { isPostgres, isUniqueViolation, isUuid, isoTimestamp, toIso, toJson, fromJson } from './sql.ts';
+export type { Db } from './sql.ts';
+export { createOrganisation, organisationBySlug, organisationById, countOrganisations, ORGANISATION_SLUG } from './organisations.ts';
+export type { Organisation, OrganisationSettings, CreateOrganisationOptions } from './organisations.ts';
+export { createApiKey, authenticateApiKey, listApiKeys, apiKeyById, revokeApiKey, API_KEY_PREFIX_LENGTH } from './api-keys.ts';
+export type { ApiKey, CreatedApiKey, ApiKeyPrincipal } from './api-keys.ts';
+export { createUser, userByEmail, userById, verifyPassword, setUserPassword, USER_ROLES, MAX_FAILED_LOGINS, LOCK_MS } from './users.ts';
+export type { User, UserRole, CreateUserOptions } from './users.ts';
+export { generatePassword } from './passwords.ts';
+export { upsertPerson, listPeople, personById, personByEmail, deactivatePerson } from './people.ts';
+export type { Person, UpsertOutcome } from './people.ts';

@@ -5,10 +5,24 @@
  */
 import type { Knex } from 'knex';
 import * as organisations from './20251128_0001_organisations.ts';
+import * as organisationSettings from './20261128_0002_organisation_settings.ts';
+import * as accounts from './20261128_0003_accounts.ts';
+import * as envelopes from './20261128_0004_envelopes.ts';
+import * as auditEvents from './20261128_0005_audit_events.ts';
+import * as delivery from './20261128_0006_delivery.ts';
+import * as idempotencyKeys from './20261128_0007_idempotency_keys.ts';
 
 export interface NamedMigration {
   name: string;
   migration: Knex.Migration;
 }
 
-export const migrations: readonly NamedMigration[] = [{ name: '20251128_0001_organisations', migration: organisations }];
+export const migrations: readonly NamedMigration[] = [
+  { name: '20251128_0001_organisations', migration: organisations },
+  { name: '20261128_0002_organisation_settings', migration: organisationSettings },
+  { name: '20261128_0003_accounts', migration: accounts },
+  { name: '20261128_0004_envelopes', migration: envelopes },
+  { name: '20261128_0005_audit_events', migration: auditEvents },
+  { name: '20261128_0006_delivery', migration: delivery },
+  { name: '20261128_0007_idempotency_keys', migration: idempotencyKeys },
+];

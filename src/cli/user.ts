@@ -1,0 +1,25 @@
+import { createUser, generatePassword, USER_ROLES, type UserRole } from '../store/index.ts';
+import { parseCommand, UsageError, type CliContext } from './context.ts';
+import { requireOrganisation, subcommand, withDatabase } from './database.ts';
+
+/** `user create --org <slug> --email … --role admin|staff [--name …]`: prints a one-time password. */
+export async function runUser(args: string[], context: CliContext): Promise<number> {
+  const [handler, rest] = subcommand('user', args, { create: createStaffUser });
+  return handler(rest, context);
+}
+
+async function createStaffUser(args: string[], context: CliContext): Promise<number> {
+  const { values } = parseCommand(args, { org: { type: 'string' }, email: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } }, 0);
+  if (!values.email) throw new UsageError('--email … is required.');
+  if (!values.role || !(USER_ROLES as readonly string[]).includes(values.role)) throw new UsageError('--role admin|staff is required.');
+  const email = values.email;
+  const role = values.role as UserRole;
+  return withDatabase(context, async (db) => {
+    const organisation = await requireOrganisation(db, values.org);
+    const password = generatePassword();
+    const user = await createUser(db, organisation.id, { email, role, name: values.name, password });
+    context.out(`Created ${user.role} user ${user.email} in '${organisation.slug}' (id ${user.id}).`);
+    context.out(`One-time password (shown once; hand it over securely): ${password}`);
+    return 0;
+  });
+}

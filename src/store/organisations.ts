@@ -1,0 +1,74 @@
+/** Tenants (DESIGN §1). Organisations are looked up by id or by their public slug. */
+import { randomUUID } from 'node:crypto';
+import { ConflictError, ValidationError } from '../errors.ts';
+import { fromJson, isoTimestamp, isUniqueViolation, isUuid, toCount, toIso, toJson, type Db } from './sql.ts';
+
+export type OrganisationSettings = Record<string, unknown>;
+
+export interface Organisation {
+  id: string;
+  slug: string;
+  name: string;
+  settings: OrganisationSettings;
+  createdAt: string;
+}
+
+export interface CreateOrganisationOptions {
+  slug: string;
+  name: string;
+  settings?: OrganisationSettings;
+  now?: Date;
+}
+
+/** Lower-case letters, digits and inner hyphens, 2–64 characters: it appears in URLs and commands. */
+export const ORGANISATION_SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])$/;
+
+interface OrganisationRow {
+  id: string;
+  slug: string;
+  name: string;
+  settings: unknown;
+  created_at: unknown;
+}
+
+function toOrganisation(row: OrganisationRow): Organisation {
+  return { id: row.id, slug: row.slug, name: row.name, settings: fromJson<OrganisationSettings>(row.settings) ?? {}, createdAt: toIso(row.created_at) };
+}
+
+export async function createOrganisation(db: Db, options: CreateOrganisationOptions): Promise<Organisation> {
+  const slug = options.slug.trim();
+  const name = options.name.trim();
+  if (!ORGANISATION_SLUG.test(slug)) {
+    throw new ValidationError(`Invalid organisation slug '${slug}': use 2–64 lower-case letters, digits and hyphens.`);
+  }
+  if (!name) throw new ValidationError('An organisation needs a name.');
+  const organisation: Organisation = { id: randomUUID(), slug, name, settings: options.settings ?? {}, createdAt: isoTimestamp(options.now ?? new Date()) };
+  // Checked first because a failed insert aborts a PostgreSQL transaction; the catch covers the race.
+  if (await organisationBySlug(db, slug)) throw organisationExists(slug);
+  try {
+    await db('organisations').insert({ id: organisation.id, slug, name, settings: toJson(organisation.settings), created_at: organisation.createdAt });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw organisationExists(slug);
+    throw error;
+  }
+  return organisation;
+}
+
+function organisationExists(slug: string): ConflictError {
+  return new ConflictError('organisation_exists', `An organisation with slug '${slug}' already exists.`);
+}
+
+export async function organisationBySlug(db: Db, slug: string): Promise<Organisation | null> {
+  const row = await db<OrganisationRow>('organisations').where({ slug }).first();
+  return row ? toOrganisation(row) : null;
+}
+
+export async function organisationById(db: Db, id: string): Promise<Organisation | null> {
+  if (!isUuid(id)) return null;
+  const row = await db<OrganisationRow>('organisations').where({ id }).first();
+  return row ? toOrganisation(row) : null;
+}
+
+export async function countOrganisations(db: Db): Promise<number> {
+  return toCount(await db('organisations').count({ count: '*' }).first());
+}

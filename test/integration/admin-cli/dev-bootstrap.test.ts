@@ -1,0 +1,52 @@
+/** `npm start` in development on an empty database logs a demo API key once; the next start does not. */
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { root } from './helpers.ts';
+
+/** Starts src/main.ts, collects its log until `until` matches, then stops it with SIGTERM. */
+function startUntil(env: Record<string, string>, until: RegExp): Promise<string> {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], { cwd: root, env: { ...inherited, ...env } });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`main.ts did not log ${until} in time:\n${output}`));
+    }, 45_000);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString('utf8');
+      if (until.test(output)) {
+        clearTimeout(timer);
+        child.once('exit', () => resolve(output));
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('error', reject);
+  });
+}
+
+describe('dev bootstrap of main.ts', function () {
+  let work: string;
+  before(() => {
+    work = mkdtempSync(path.join(tmpdir(), 'paraaf-main-'));
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('creates the demo organisation with one logged key on first start only, and never in production', async () => {
+    const env = { PORT: '0', DATA_DIR: path.join(work, 'data'), CERTS_DIR: path.join(work, 'certs'), NODE_ENV: 'development', LOG_LEVEL: 'info' };
+    const first = await startUntil(env, /Paraaf listening/);
+    const lines = first.split('\n').filter((line) => line.includes('Demo organisation'));
+    expect(lines).to.have.length(1);
+    expect(JSON.parse(lines[0]).msg).to.match(/^Demo organisation 'demo' created; API key: pk_[A-Za-z0-9_-]{43}$/);
+    const second = await startUntil(env, /Paraaf listening/);
+    expect(second).not.to.include('Demo organisation');
+
+    const production = await startUntil({ ...env, DATA_DIR: path.join(work, 'prod'), NODE_ENV: 'production' }, /Paraaf listening/);
+    expect(production).not.to.include('Demo organisation');
+  });
+});

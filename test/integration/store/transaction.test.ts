@@ -1,0 +1,77 @@
+/** withTransaction: commit, rollback, joining an outer transaction, and SQLite's write lock taken at BEGIN. */
+import { expect } from 'chai';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDb, createOrganisation, hasImmediateTransactions, isPostgres, organisationBySlug, withTransaction, type Knex } from '../../../src/store/index.ts';
+import { freshDbPerTest } from './fresh-db.ts';
+
+// The suite runs once per database (CI runs it on both); each database-specific case is defined
+// only for the database it is about, so no test is ever skipped.
+const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+describe('store: withTransaction', () => {
+  const fresh = freshDbPerTest();
+
+  it('commits when the function resolves and rolls back when it throws', async () => {
+    const result = await withTransaction(fresh.db, async (trx) => (await createOrganisation(trx, { slug: 'kortrijk', name: 'Stad Kortrijk' })).id);
+    expect((await organisationBySlug(fresh.db, 'kortrijk'))?.id).to.equal(result);
+
+    let caught: unknown;
+    try {
+      await withTransaction(fresh.db, async (trx) => {
+        await createOrganisation(trx, { slug: 'menen', name: 'Stad Menen' });
+        throw new Error('boom');
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as Error).message).to.equal('boom');
+    expect(await organisationBySlug(fresh.db, 'menen')).to.equal(null);
+  });
+
+  it('joins a transaction it is given instead of nesting one', async () => {
+    await withTransaction(fresh.db, async (outer) => {
+      await withTransaction(outer, async (inner) => {
+        expect(inner).to.equal(outer);
+        await createOrganisation(inner, { slug: 'wevelgem', name: 'Gemeente Wevelgem' });
+      });
+      expect(await organisationBySlug(outer, 'wevelgem')).not.to.equal(null);
+    });
+  });
+
+  if (!onPostgres) it('on SQLite, takes the write lock at BEGIN, so read-then-write transactions of two processes queue instead of failing', async function () {
+    expect(isPostgres(fresh.db)).to.equal(false);
+    expect(hasImmediateTransactions(fresh.db)).to.equal(true);
+    // A second pool on the same file stands in for a second process (the CLI next to the server).
+    const other = createDb(fresh.app.config.database);
+    try {
+      await fresh.db('organisations').insert({ id: randomUUID(), slug: 'teller', name: '0' });
+      const increment = (conn: Knex, pause: number) =>
+        withTransaction(conn, async (trx) => {
+          const row = await trx('organisations').where({ slug: 'teller' }).first();
+          await sleep(pause);
+          await trx('organisations').where({ slug: 'teller' }).update({ name: String(Number(row.name) + 1) });
+        });
+      // With DEFERRED transactions both would read 0 and one would fail with SQLITE_BUSY on its write.
+      await Promise.all([increment(fresh.db, 150), increment(other, 0), increment(fresh.db, 0), increment(other, 50)]);
+      expect((await fresh.db('organisations').where({ slug: 'teller' }).first()).name).to.equal('4');
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  if (onPostgres) it('on PostgreSQL, rolls back a failed statement with the rest of the transaction', async function () {
+    expect(isPostgres(fresh.db)).to.equal(true);
+    let failed = false;
+    try {
+      await withTransaction(fresh.db, async (trx) => {
+        await createOrganisation(trx, { slug: 'harelbeke', name: 'Stad Harelbeke' });
+        await trx('organisations').insert({ id: 'not-a-uuid', slug: 'x', name: 'x' });
+      });
+    } catch {
+      failed = true;
+    }
+    expect(failed).to.equal(true);
+    expect(await organisationBySlug(fresh.db, 'harelbeke')).to.equal(null);
+  });
+});
