@@ -90,12 +90,24 @@ interface Prepared {
   signedAttributesSet: Buffer;
 }
 
-function prepare(key: SigningKey, digest: Buffer): Prepared {
+interface KeyParts {
+  fields: CertificateFields;
+  essAttribute: Der;
+  estimate: number;
+}
+
+/**
+ * What a key contributes to every SignedData it makes: its certificate's issuer and serial, the
+ * signing-certificate-v2 attribute and the size estimate. Computed once per key — a sealing key
+ * signs many documents — and shared by estimateSignedDataSize and buildSignedData.
+ */
+const keyParts = new WeakMap<SigningKey, KeyParts>();
+
+function partsOf(key: SigningKey): KeyParts {
+  const cached = keyParts.get(key);
+  if (cached) return cached;
   const leaf = key.certificates[0];
   if (!leaf) throw new SignatureError('cms_no_certificate', 'The signing key has no certificate.');
-  if (digest.length !== HASH_LENGTH[key.hash]) {
-    throw new SignatureError('cms_digest_length', `A ${key.hash} digest has ${HASH_LENGTH[key.hash]} bytes, not ${digest.length}.`);
-  }
   let fields: CertificateFields;
   try {
     fields = certificateFields(leaf);
@@ -103,14 +115,28 @@ function prepare(key: SigningKey, digest: Buffer): Prepared {
     if (!(error instanceof BerError)) throw error;
     throw new SignatureError('cms_bad_certificate', 'The signer certificate cannot be read.', { cause: error });
   }
-  // Exactly content-type, message-digest and signing-certificate-v2; no signing-time,
-  // whose role the /M entry of the signature dictionary takes (ETSI EN 319 142-1 §5.2.1, §6.3).
-  const signedAttributesSet = setOf(
-    attribute(OID.contentType, oid(OID.data)),
-    attribute(OID.messageDigest, octetString(digest)),
-    attribute(OID.signingCertificateV2, signingCertificateV2(leaf, fields, key.hash)),
-  );
-  return { key, fields, signedAttributesSet };
+  const essAttribute = attribute(OID.signingCertificateV2, signingCertificateV2(leaf, fields, key.hash));
+  const parts: KeyParts = { fields, essAttribute, estimate: 0 };
+  const dummy = signedAttributes(parts, Buffer.alloc(HASH_LENGTH[key.hash]));
+  parts.estimate = assemble({ key, fields, signedAttributesSet: dummy }, Buffer.alloc(key.signatureSize), []).length + SIZE_MARGIN;
+  keyParts.set(key, parts);
+  return parts;
+}
+
+/**
+ * Exactly content-type, message-digest and signing-certificate-v2; no signing-time, whose
+ * role the /M entry of the signature dictionary takes (ETSI EN 319 142-1 §5.2.1, §6.3).
+ */
+function signedAttributes(parts: KeyParts, digest: Buffer): Buffer {
+  return setOf(attribute(OID.contentType, oid(OID.data)), attribute(OID.messageDigest, octetString(digest)), parts.essAttribute);
+}
+
+function prepare(key: SigningKey, digest: Buffer): Prepared {
+  if (digest.length !== HASH_LENGTH[key.hash]) {
+    throw new SignatureError('cms_digest_length', `A ${key.hash} digest has ${HASH_LENGTH[key.hash]} bytes, not ${digest.length}.`);
+  }
+  const parts = partsOf(key);
+  return { key, fields: parts.fields, signedAttributesSet: signedAttributes(parts, digest) };
 }
 
 function assemble(prepared: Prepared, signature: Buffer, unsignedAttributes: Buffer[]): Buffer {
@@ -151,8 +177,7 @@ export async function buildSignedData(options: BuildSignedDataOptions): Promise<
  * with a signature of `signatureSize` bytes, plus a margin and the timestamp reserve.
  */
 export function estimateSignedDataSize(key: SigningKey, options: EstimateOptions = {}): number {
-  const prepared = prepare(key, Buffer.alloc(HASH_LENGTH[key.hash]));
-  const size = assemble(prepared, Buffer.alloc(key.signatureSize), []).length + SIZE_MARGIN;
+  const size = partsOf(key).estimate;
   const reserve = options.timestampReserve ?? 0;
   return reserve > 0 ? size + reserve + UNSIGNED_ATTRIBUTE_OVERHEAD : size;
 }

@@ -20,7 +20,7 @@ import {
   markSignaturesExist,
   name,
   pageInfo,
-  pageRefs,
+  pageAt,
   pdfDate,
   safeFieldName,
   signatureAppearance,
@@ -131,12 +131,12 @@ function placeSignature(update: IncrementalUpdate, signatureRef: PdfRef, options
     return;
   }
   const fieldName = options.fieldName ? safeFieldName(options.fieldName) : uniqueFieldName(reader, 'Handtekening');
-  const pages = pageRefs(reader);
   const placement = options.invisible ? undefined : options.placement;
-  if (placement && (placement.page < 1 || placement.page > pages.length)) {
-    throw new AppError('placement_invalid', 400, `Page ${placement.page} does not exist; the document has ${pages.length} pages.`);
+  const first = pageAt(reader, 0);
+  if (placement && (!Number.isInteger(placement.page) || placement.page < 1 || placement.page > first.count)) {
+    throw new AppError('placement_invalid', 400, `Page ${placement.page} does not exist; the document has ${first.count} pages.`);
   }
-  const page = pages[(placement?.page ?? 1) - 1];
+  const page = placement ? pageAt(reader, placement.page - 1).ref : first.ref;
   const rect = placement ? [placement.x, placement.y, placement.x + placement.width, placement.y + placement.height] : [0, 0, 0, 0];
   const appearance = placement ? appearanceFor(rect, options, signingTime, pageInfo(reader, page).rotate) : emptyAppearance();
   addSignatureField(update, { name: uniqueFieldName(reader, fieldName), page, rect, value: signatureRef, appearance: update.add(appearance) });

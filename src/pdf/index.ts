@@ -2,7 +2,7 @@ export { PdfReader, type OpenOptions } from './reader.ts';
 export { IncrementalUpdate, type BuiltUpdate } from './incremental.ts';
 export { PdfDict, PdfName, PdfRaw, PdfRef, PdfStream, PdfString, dict, name, type PdfValue } from './objects.ts';
 export { serializeValue } from './serialize.ts';
-export { pageRefs, pageInfo, MAX_PAGES, type PageInfo } from './pages.ts';
+export { pageAt, pageRefs, pageInfo, MAX_PAGES, type PageInfo } from './pages.ts';
 export { addSignatureField, appendToArray, findField, listFields, markSignaturesExist, safeFieldName, uniqueFieldName, updateDict, type FormField } from './fields.ts';
 export { signatureAppearance, emptyAppearance, type AppearanceLine } from './appearance.ts';
 export { docMdpPermission } from './permissions.ts';

@@ -64,3 +64,50 @@ function asBox(value: unknown): number[] | undefined {
   const [a, b, c, d] = value as number[];
   return [Math.min(a, c), Math.min(b, d), Math.max(a, c), Math.max(b, d)];
 }
+
+/**
+ * The page at a 0-based index, found by descending the tree with each node's /Count, so the
+ * cost follows the tree's depth rather than the number of pages. Falls back to a full walk
+ * when the counts cannot be trusted.
+ */
+export function pageAt(reader: PdfReader, index: number): { ref: PdfRef; count: number } {
+  const root = reader.catalog().get('Pages');
+  const rootDict = reader.dict(root);
+  const count = rootDict?.get('Count');
+  if (root instanceof PdfRef && typeof count === 'number' && Number.isInteger(count) && count > 0 && count <= MAX_PAGES) {
+    const found = descend(reader, root, index);
+    if (found) return { ref: found, count };
+  }
+  const all = pageRefs(reader);
+  if (index < 0 || index >= all.length) throw new PdfInvalidError('The PDF has no such page.', { detail: `page index ${index} of ${all.length}` });
+  return { ref: all[index], count: all.length };
+}
+
+function descend(reader: PdfReader, root: PdfRef, index: number): PdfRef | undefined {
+  let node = root;
+  let remaining = index;
+  for (let depth = 0; depth < 64; depth++) {
+    const kids = reader.array(reader.dict(node)?.get('Kids'));
+    if (!kids) return undefined;
+    let next: PdfRef | undefined;
+    for (const kid of kids) {
+      if (!(kid instanceof PdfRef)) return undefined;
+      const kidDict = reader.dict(kid);
+      if (!kidDict) return undefined;
+      if (kidDict.name('Type') === 'Pages' || kidDict.has('Kids')) {
+        const kidCount = kidDict.get('Count');
+        if (typeof kidCount !== 'number') return undefined;
+        if (remaining < kidCount) {
+          next = kid;
+          break;
+        }
+        remaining -= kidCount;
+      } else if (remaining === 0) {
+        return kid;
+      } else remaining--;
+    }
+    if (!next) return undefined;
+    node = next;
+  }
+  return undefined;
+}

@@ -1,0 +1,117 @@
+/**
+ * The per-envelope hash chain (DESIGN §6): `hash = SHA-256(prev_hash ‖ canonical JSON of the
+ * event)`, where the canonical JSON holds every column DESIGN §6 lists except `hash` itself,
+ * with keys sorted at every level and no whitespace. The first event's prev_hash is 64 zeros.
+ * unique(chain, seq) makes a concurrent writer fail instead of forking the chain; the use case's
+ * transaction is then retried (see src/workflow/transaction.ts).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { insertAuditEvent, lastAuditLink, type AuditEventRecord } from '../store/audit-event-repository.ts';
+import type { Db } from '../store/sql.ts';
+import { auditEventSchema, type AuditActor, type AuditEvent, type RequestOrigin } from './events.ts';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with keys sorted at every level and no whitespace; `undefined` becomes null. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('canonicalJson: not a finite number');
+  return JSON.stringify(value);
+}
+
+/** The hashed fields of an event, named as the columns of DESIGN §6. */
+export function hashedFields(record: AuditEventRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    organisation_id: record.organisationId,
+    envelope_id: record.envelopeId,
+    seq: record.seq,
+    occurred_at: record.occurredAt,
+    actor_kind: record.actorKind,
+    actor_id: record.actorId,
+    actor_label: record.actorLabel,
+    action: record.action,
+    ip: record.ip,
+    user_agent: record.userAgent,
+    details: record.details,
+    document_sha256: record.documentSha256,
+    prev_hash: record.prevHash,
+  };
+}
+
+export function computeAuditHash(record: AuditEventRecord): string {
+  return createHash('sha256').update(record.prevHash, 'utf8').update(canonicalJson(hashedFields(record)), 'utf8').digest('hex');
+}
+
+/** An envelope's events chain on the envelope id; organisation-level ones on `org:<id>` (see the migration). */
+export function chainName(organisationId: string, envelopeId: string | null): string {
+  return envelopeId ?? `org:${organisationId}`;
+}
+
+export interface AppendAuditEventOptions {
+  organisationId: string;
+  envelopeId: string | null;
+  event: AuditEvent;
+  actor: AuditActor;
+  origin?: RequestOrigin;
+  documentSha256?: string | null;
+  occurredAt: Date;
+}
+
+/**
+ * Appends one event inside the caller's transaction: reads the chain's last (seq, hash) and
+ * inserts seq + 1. Two writers that read the same last link both try the same seq; the unique
+ * index lets one of them fail rather than fork the chain.
+ */
+export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions): Promise<AuditEventRecord> {
+  const event = auditEventSchema.parse(options.event);
+  const chain = chainName(options.organisationId, options.envelopeId);
+  const last = await lastAuditLink(trx, chain);
+  const record: AuditEventRecord = {
+    id: randomUUID(),
+    organisationId: options.organisationId,
+    envelopeId: options.envelopeId,
+    chain,
+    seq: (last?.seq ?? 0) + 1,
+    occurredAt: options.occurredAt.toISOString(),
+    actorKind: options.actor.kind,
+    actorId: options.actor.id ?? null,
+    actorLabel: options.actor.label ?? null,
+    action: event.action,
+    ip: options.origin?.ip ?? null,
+    userAgent: options.origin?.userAgent ?? null,
+    // A round trip through JSON, so the hash is over exactly what the column gives back.
+    details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
+    documentSha256: options.documentSha256 ?? null,
+    prevHash: last?.hash ?? GENESIS_HASH,
+    hash: '',
+  };
+  record.hash = computeAuditHash(record);
+  await insertAuditEvent(trx, record);
+  return record;
+}
+
+export type ChainVerification =
+  | { valid: true; length: number }
+  | { valid: false; length: number; brokenAt: number; reason: 'seq' | 'prev_hash' | 'hash' | 'chain'; eventId: string };
+
+/** Checks one chain, given in seq order; answers the first broken link. */
+export function verifyChain(events: readonly AuditEventRecord[]): ChainVerification {
+  let previous = GENESIS_HASH;
+  for (const [index, event] of events.entries()) {
+    const broken = (reason: 'seq' | 'prev_hash' | 'hash' | 'chain') => ({ valid: false as const, length: events.length, brokenAt: event.seq, reason, eventId: event.id });
+    if (event.seq !== index + 1) return broken('seq');
+    if (event.chain !== events[0].chain || event.chain !== chainName(event.organisationId, event.envelopeId)) return broken('chain');
+    if (event.prevHash !== previous) return broken('prev_hash');
+    if (computeAuditHash(event) !== event.hash) return broken('hash');
+    previous = event.hash;
+  }
+  return { valid: true, length: events.length };
+}

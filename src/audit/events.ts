@@ -1,0 +1,73 @@
+/**
+ * Audit event types (DESIGN §6) as a zod discriminated union on `action`. Each event's
+ * `details` is what the row's `details` column holds; changing a shape is a migration
+ * (STYLE: audit events as a typed, versioned union).
+ */
+import { z } from 'zod';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const id = z.string().min(1);
+
+const documentSummary = z.object({ documentId: id, name: z.string(), sha256, pageCount: z.number().int().nonnegative() });
+const recipientSummary = z.object({
+  recipientId: id,
+  name: z.string(),
+  email: z.string(),
+  function: z.string().nullable(),
+  role: z.enum(['signer', 'approver', 'cc']),
+  routingOrder: z.number().int().positive(),
+});
+
+export const auditEventSchema = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('envelope.created'), details: z.object({ title: z.string(), expiresAt: z.string(), documents: z.array(documentSummary), recipients: z.array(recipientSummary) }) }),
+  z.object({
+    action: z.literal('envelope.sent'),
+    details: z.object({ activeOrder: z.number().int().positive(), documents: z.array(z.object({ documentId: id, preparedSha256: sha256, fieldNames: z.array(z.string()) })) }),
+  }),
+  z.object({
+    action: z.literal('mail.queued'),
+    details: z.object({ outboxId: id, recipientId: id, email: z.string(), mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired']) }),
+  }),
+  z.object({ action: z.literal('link.opened'), details: z.object({ recipientId: id }) }),
+  z.object({
+    action: z.literal('recipient.signed'),
+    details: z.object({
+      recipientId: id,
+      documentId: id,
+      fieldName: z.string(),
+      /** The revision that was signed, and the one the signature created. */
+      signedRevisionSha256: sha256,
+      revisionSeq: z.number().int().positive(),
+      revisionSha256: sha256,
+      certificate: z.object({ fingerprintSha256: sha256, serialNumber: z.string(), subject: z.string() }),
+    }),
+  }),
+  z.object({ action: z.literal('recipient.approved'), details: z.object({ recipientId: id }) }),
+  z.object({ action: z.literal('recipient.declined'), details: z.object({ recipientId: id, reason: z.string().min(1) }) }),
+  z.object({ action: z.literal('envelope.reminded'), details: z.object({ recipientIds: z.array(id) }) }),
+  z.object({ action: z.literal('envelope.cancelled'), details: z.object({ reason: z.string().min(1) }) }),
+  z.object({ action: z.literal('envelope.expired'), details: z.object({ expiresAt: z.string() }) }),
+  z.object({ action: z.literal('envelope.completed'), details: z.object({ documents: z.array(z.object({ documentId: id, sha256, revisionSeq: z.number().int().positive() })) }) }),
+  z.object({ action: z.literal('document.downloaded'), details: z.object({ documentId: id, revisionSeq: z.number().int().positive(), variant: z.enum(['current', 'original']) }) }),
+]);
+
+export type AuditEvent = z.infer<typeof auditEventSchema>;
+export type AuditAction = AuditEvent['action'];
+export const AUDIT_ACTIONS = auditEventSchema.options.map((option) => option.shape.action.value) as readonly AuditAction[];
+
+/** Who did it: a staff user, an API key, a recipient through their link, or the system (scheduled jobs). */
+export const ACTOR_KINDS = ['user', 'api_key', 'recipient', 'system'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+export interface AuditActor {
+  kind: ActorKind;
+  id?: string | null;
+  /** Name or e-mail as shown in the trail. */
+  label?: string | null;
+}
+
+/** Where a request came from; absent for jobs. */
+export interface RequestOrigin {
+  ip?: string | null;
+  userAgent?: string | null;
+}

@@ -1,0 +1,107 @@
+/** Rows of the append-only `audit_events` table (DESIGN §6). Only inserts and reads: never update or delete. */
+import { fromJson, isUuid, toIso, toJson, type Db } from './sql.ts';
+
+/** One audit row as the application sees it; `details` parsed, timestamps ISO strings. */
+export interface AuditEventRecord {
+  id: string;
+  organisationId: string;
+  envelopeId: string | null;
+  chain: string;
+  seq: number;
+  occurredAt: string;
+  actorKind: string;
+  actorId: string | null;
+  actorLabel: string | null;
+  action: string;
+  ip: string | null;
+  userAgent: string | null;
+  details: Record<string, unknown>;
+  documentSha256: string | null;
+  prevHash: string;
+  hash: string;
+}
+
+interface AuditEventRow {
+  id: string;
+  organisation_id: string;
+  envelope_id: string | null;
+  chain: string;
+  seq: number | string;
+  occurred_at: unknown;
+  actor_kind: string;
+  actor_id: string | null;
+  actor_label: string | null;
+  action: string;
+  ip: string | null;
+  user_agent: string | null;
+  details: unknown;
+  document_sha256: string | null;
+  prev_hash: string | null;
+  hash: string;
+}
+
+function toRecord(row: AuditEventRow): AuditEventRecord {
+  return {
+    id: row.id,
+    organisationId: row.organisation_id,
+    envelopeId: row.envelope_id,
+    chain: row.chain,
+    seq: Number(row.seq),
+    occurredAt: toIso(row.occurred_at),
+    actorKind: row.actor_kind,
+    actorId: row.actor_id,
+    actorLabel: row.actor_label,
+    action: row.action,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    details: fromJson<Record<string, unknown>>(row.details) ?? {},
+    documentSha256: row.document_sha256,
+    prevHash: row.prev_hash ?? '',
+    hash: row.hash,
+  };
+}
+
+/** The last link of a chain, or null for an empty chain. */
+export async function lastAuditLink(db: Db, chain: string): Promise<{ seq: number; hash: string } | null> {
+  const row = await db('audit_events').where({ chain }).orderBy('seq', 'desc').first('seq', 'hash');
+  return row ? { seq: Number(row.seq), hash: String(row.hash) } : null;
+}
+
+export async function insertAuditEvent(db: Db, record: AuditEventRecord): Promise<void> {
+  await db('audit_events').insert({
+    id: record.id,
+    organisation_id: record.organisationId,
+    envelope_id: record.envelopeId,
+    chain: record.chain,
+    seq: record.seq,
+    occurred_at: record.occurredAt,
+    actor_kind: record.actorKind,
+    actor_id: record.actorId,
+    actor_label: record.actorLabel,
+    action: record.action,
+    ip: record.ip,
+    user_agent: record.userAgent,
+    details: toJson(record.details),
+    document_sha256: record.documentSha256,
+    prev_hash: record.prevHash,
+    hash: record.hash,
+  });
+}
+
+/** An envelope's chain in order, scoped by organisation. */
+export async function listEnvelopeAuditEvents(db: Db, organisationId: string, envelopeId: string): Promise<AuditEventRecord[]> {
+  if (!isUuid(envelopeId)) return [];
+  const rows = await db<AuditEventRow>('audit_events').where({ organisation_id: organisationId, envelope_id: envelopeId }).orderBy('seq', 'asc');
+  return rows.map(toRecord);
+}
+
+/** Every chain's name, for `audit verify` over a whole database. */
+export async function listAuditChains(db: Db): Promise<string[]> {
+  const rows = await db('audit_events').distinct('chain').orderBy('chain');
+  return rows.map((row: { chain: string }) => row.chain);
+}
+
+export async function listAuditChain(db: Db, chain: string): Promise<AuditEventRecord[]> {
+  const rows = await db<AuditEventRow>('audit_events').where({ chain }).orderBy('seq', 'asc');
+  return rows.map(toRecord);
+}

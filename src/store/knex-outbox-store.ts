@@ -1,0 +1,153 @@
+/**
+ * The outbox on knex (DESIGN §8): use cases insert rows in their own transaction; the worker
+ * claims due rows through `OutboxStore`. A claim is a lease: next_attempt_at moves to now +
+ * lease, so a crashed worker's items come back when it runs out. PostgreSQL takes the rows with
+ * `FOR UPDATE SKIP LOCKED` so instances never claim the same row; SQLite has one writer at a
+ * time (BEGIN IMMEDIATE) and needs no skip. Statuses: pending → sent, or pending (retried,
+ * attempts + 1, last_error) → dead.
+ */
+import { randomUUID } from 'node:crypto';
+import type { OutboxItem, OutboxStore, WebhookTarget } from '../notify/outbox.ts';
+import { withTransaction } from './transaction.ts';
+import { fromJson, isoTimestamp, isPostgres, toJson, type Db } from './sql.ts';
+import type { Knex } from 'knex';
+
+export const OUTBOX_LEASE_MS = 5 * 60_000;
+
+interface OutboxRow {
+  id: string;
+  organisation_id: string;
+  kind: 'mail' | 'webhook';
+  payload: unknown;
+  attempts: number | string;
+  webhook_id: string | null;
+  event: string | null;
+}
+
+export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = {}): OutboxStore {
+  const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
+  return {
+    async claimDue(now, limit) {
+      return withTransaction(db, async (trx) => {
+        const query = trx<OutboxRow>('outbox')
+          .where('status', 'pending')
+          .andWhere('next_attempt_at', '<=', isoTimestamp(now))
+          .orderBy('next_attempt_at')
+          .limit(limit)
+          .select('id', 'organisation_id', 'kind', 'payload', 'attempts', 'webhook_id', 'event');
+        if (isPostgres(trx)) query.forUpdate().skipLocked();
+        const rows = (await query) as OutboxRow[];
+        if (rows.length === 0) return [];
+        await trx('outbox')
+          .whereIn('id', rows.map((row) => row.id))
+          .update({ next_attempt_at: isoTimestamp(new Date(now.getTime() + leaseMs)) });
+        return rows.map(
+          (row): OutboxItem => ({
+            id: row.id,
+            organisationId: row.organisation_id,
+            kind: row.kind,
+            payload: fromJson(row.payload),
+            attempts: Number(row.attempts),
+            webhookId: row.webhook_id,
+            event: row.event,
+          }),
+        );
+      });
+    },
+
+    async markSent(id, at) {
+      await db('outbox')
+        .where({ id, status: 'pending' })
+        .update({ status: 'sent', sent_at: isoTimestamp(at), attempts: db.raw('attempts + 1'), last_error: null });
+    },
+
+    async markFailed(id, error, nextAttemptAt) {
+      await db('outbox')
+        .where({ id, status: 'pending' })
+        .update({
+          attempts: db.raw('attempts + 1'),
+          last_error: error,
+          ...(nextAttemptAt ? { next_attempt_at: isoTimestamp(nextAttemptAt) } : { status: 'dead' }),
+        });
+    },
+  };
+}
+
+export interface NewOutboxItem {
+  organisationId: string;
+  kind: 'mail' | 'webhook';
+  payload: unknown;
+  webhookId?: string | null;
+  event?: string | null;
+  now: Date;
+}
+
+/** Queues one delivery inside the caller's transaction; returns its id. */
+export async function enqueueOutbox(db: Db, item: NewOutboxItem): Promise<string> {
+  const id = randomUUID();
+  const now = isoTimestamp(item.now);
+  await db('outbox').insert({
+    id,
+    organisation_id: item.organisationId,
+    kind: item.kind,
+    payload: toJson(item.payload),
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: now,
+    created_at: now,
+    webhook_id: item.webhookId ?? null,
+    event: item.event ?? null,
+  });
+  return id;
+}
+
+/** Live webhooks of an organisation subscribed to `event` (an empty list or `*` means every event). */
+export async function webhooksSubscribedTo(db: Db, organisationId: string, event: string): Promise<Array<{ id: string; url: string }>> {
+  const rows = await db('webhooks').where({ organisation_id: organisationId }).whereNull('disabled_at').select('id', 'url', 'events');
+  return rows
+    .filter((row: { events: unknown }) => {
+      const events = fromJson<string[]>(row.events) ?? [];
+      return events.length === 0 || events.includes(event) || events.includes('*');
+    })
+    .map((row: { id: string; url: string }) => ({ id: row.id, url: row.url }));
+}
+
+/** For the worker: the target of a webhook delivery, or null when the webhook is gone or disabled. */
+export function knexWebhookTarget(db: Knex): (item: OutboxItem) => Promise<WebhookTarget | null> {
+  return async (item) => {
+    if (!item.webhookId) return null;
+    const row = await db('webhooks').where({ id: item.webhookId, organisation_id: item.organisationId }).whereNull('disabled_at').first('url', 'secret');
+    return row ? { url: row.url, secret: row.secret } : null;
+  };
+}
+
+export interface OutboxRecord {
+  id: string;
+  organisationId: string;
+  kind: 'mail' | 'webhook';
+  payload: unknown;
+  status: string;
+  attempts: number;
+  webhookId: string | null;
+  event: string | null;
+  lastError: string | null;
+}
+
+/** For staff views and tests: an organisation's outbox, oldest first. */
+export async function listOutbox(db: Db, organisationId: string, filter: { kind?: 'mail' | 'webhook'; status?: string } = {}): Promise<OutboxRecord[]> {
+  const query = db('outbox').where({ organisation_id: organisationId });
+  if (filter.kind) query.andWhere({ kind: filter.kind });
+  if (filter.status) query.andWhere({ status: filter.status });
+  const rows = await query.orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  return rows.map((row: OutboxRow & { status: string; last_error: string | null }) => ({
+    id: row.id,
+    organisationId: row.organisation_id,
+    kind: row.kind,
+    payload: fromJson(row.payload),
+    status: row.status,
+    attempts: Number(row.attempts),
+    webhookId: row.webhook_id,
+    event: row.event,
+    lastError: row.last_error,
+  }));
+}

@@ -1,0 +1,181 @@
+/** `recipients` and their signature `fields` (DESIGN §3). Scoped by organisation. */
+import type { Language } from '../domain/person.ts';
+import type { RecipientRole, RecipientStatus } from '../domain/routing.ts';
+import { toIso, type Db } from './sql.ts';
+
+export interface Recipient {
+  id: string;
+  envelopeId: string;
+  organisationId: string;
+  personId: string | null;
+  name: string;
+  email: string;
+  function: string | null;
+  language: Language;
+  role: RecipientRole;
+  routingOrder: number;
+  status: RecipientStatus;
+  sentAt: string | null;
+  openedAt: string | null;
+  completedAt: string | null;
+  declinedAt: string | null;
+  declineReason: string | null;
+  createdAt: string;
+}
+
+export interface Field {
+  id: string;
+  recipientId: string;
+  documentId: string;
+  page: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  fieldName: string | null;
+}
+
+interface RecipientRow {
+  id: string;
+  envelope_id: string;
+  organisation_id: string;
+  person_id: string | null;
+  name: string;
+  email: string;
+  function: string | null;
+  language: Language;
+  role: RecipientRole;
+  routing_order: number | string;
+  status: RecipientStatus;
+  sent_at: unknown;
+  opened_at: unknown;
+  completed_at: unknown;
+  declined_at: unknown;
+  decline_reason: string | null;
+  created_at: unknown;
+}
+
+interface FieldRow {
+  id: string;
+  recipient_id: string;
+  document_id: string;
+  page: number | string;
+  x: number | string;
+  y: number | string;
+  width: number | string;
+  height: number | string;
+  field_name: string | null;
+}
+
+function toRecipient(row: RecipientRow): Recipient {
+  return {
+    id: row.id,
+    envelopeId: row.envelope_id,
+    organisationId: row.organisation_id,
+    personId: row.person_id,
+    name: row.name,
+    email: row.email,
+    function: row.function,
+    language: row.language,
+    role: row.role,
+    routingOrder: Number(row.routing_order),
+    status: row.status,
+    sentAt: toIso(row.sent_at, 'nullable'),
+    openedAt: toIso(row.opened_at, 'nullable'),
+    completedAt: toIso(row.completed_at, 'nullable'),
+    declinedAt: toIso(row.declined_at, 'nullable'),
+    declineReason: row.decline_reason,
+    createdAt: toIso(row.created_at),
+  };
+}
+
+function toField(row: FieldRow): Field {
+  return {
+    id: row.id,
+    recipientId: row.recipient_id,
+    documentId: row.document_id,
+    page: Number(row.page),
+    x: Number(row.x),
+    y: Number(row.y),
+    width: Number(row.width),
+    height: Number(row.height),
+    fieldName: row.field_name,
+  };
+}
+
+export type NewRecipient = Omit<Recipient, 'status' | 'sentAt' | 'openedAt' | 'completedAt' | 'declinedAt' | 'declineReason' | 'createdAt'>;
+
+export async function insertRecipient(db: Db, recipient: NewRecipient, now: string): Promise<void> {
+  await db('recipients').insert({
+    id: recipient.id,
+    envelope_id: recipient.envelopeId,
+    organisation_id: recipient.organisationId,
+    person_id: recipient.personId,
+    name: recipient.name,
+    email: recipient.email,
+    function: recipient.function,
+    language: recipient.language,
+    role: recipient.role,
+    routing_order: recipient.routingOrder,
+    status: 'pending',
+    created_at: now,
+  });
+}
+
+/**
+ * Recipients in routing order. Within one order the table has no position column, so the
+ * name decides: stable on both databases (see the report: a `position` column would keep
+ * the caller's order on the signature page).
+ */
+export async function recipientsOf(db: Db, organisationId: string, envelopeId: string): Promise<Recipient[]> {
+  const rows = await db<RecipientRow>('recipients').where({ organisation_id: organisationId, envelope_id: envelopeId }).orderBy([{ column: 'routing_order' }, { column: 'name' }, { column: 'id' }]);
+  return (rows as RecipientRow[]).map(toRecipient);
+}
+
+export async function recipientsOfEnvelopes(db: Db, organisationId: string, envelopeIds: readonly string[]): Promise<Recipient[]> {
+  if (envelopeIds.length === 0) return [];
+  const rows = await db<RecipientRow>('recipients').where({ organisation_id: organisationId }).whereIn('envelope_id', envelopeIds).orderBy([{ column: 'routing_order' }, { column: 'name' }, { column: 'id' }]);
+  return (rows as RecipientRow[]).map(toRecipient);
+}
+
+export type RecipientPatch = Partial<Pick<Recipient, 'status' | 'sentAt' | 'openedAt' | 'completedAt' | 'declinedAt' | 'declineReason'>>;
+
+const PATCH_COLUMNS: Record<keyof RecipientPatch, string> = {
+  status: 'status',
+  sentAt: 'sent_at',
+  openedAt: 'opened_at',
+  completedAt: 'completed_at',
+  declinedAt: 'declined_at',
+  declineReason: 'decline_reason',
+};
+
+export async function updateRecipient(db: Db, organisationId: string, id: string, patch: RecipientPatch): Promise<void> {
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(patch)) values[PATCH_COLUMNS[key as keyof RecipientPatch]] = value;
+  await db('recipients').where({ id, organisation_id: organisationId }).update(values);
+}
+
+export async function insertField(db: Db, field: Field): Promise<void> {
+  await db('fields').insert({
+    id: field.id,
+    recipient_id: field.recipientId,
+    document_id: field.documentId,
+    page: field.page,
+    x: field.x,
+    y: field.y,
+    width: field.width,
+    height: field.height,
+    field_name: field.fieldName,
+  });
+}
+
+/** The fields of some recipients (those of one envelope: the caller scoped them by organisation). */
+export async function fieldsOf(db: Db, recipientIds: readonly string[]): Promise<Field[]> {
+  if (recipientIds.length === 0) return [];
+  const rows = await db<FieldRow>('fields').whereIn('recipient_id', recipientIds).orderBy([{ column: 'document_id' }, { column: 'page' }, { column: 'id' }]);
+  return (rows as FieldRow[]).map(toField);
+}
+
+export async function setFieldName(db: Db, fieldId: string, fieldName: string): Promise<void> {
+  await db('fields').where({ id: fieldId }).update({ field_name: fieldName });
+}

@@ -1,0 +1,168 @@
+/**
+ * Creates a draft envelope (DESIGN §3, §4): every PDF is inspected before anything is stored
+ * (hostile or encrypted files answer 422 with the engine's code), stored as a blob and recorded
+ * as revision 1 'original'; recipients come from the directory (personId) or ad hoc.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { appendAuditEvent } from '../audit/chain.ts';
+import { routingProblems } from '../domain/routing.ts';
+import { validatePerson, type Language } from '../domain/person.ts';
+import { AppError, ValidationError } from '../errors.ts';
+import { inspectPdf } from '../pdf/index.ts';
+import { insertDocument, insertRevision } from '../store/document-repository.ts';
+import { insertEnvelope } from '../store/envelope-repository.ts';
+import { personById } from '../store/people.ts';
+import { insertField, insertRecipient, type NewRecipient } from '../store/recipient-repository.ts';
+import type { Db } from '../store/sql.ts';
+import type { StaffRequest, WorkflowDeps } from './deps.ts';
+import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
+import { inTransaction } from './transaction.ts';
+
+export const DEFAULT_EXPIRY_DAYS = 30;
+
+const fieldSchema = z.object({
+  /** Index into `documents`. */
+  document: z.number().int().nonnegative(),
+  page: z.number().int().positive(),
+  x: z.number().nonnegative(),
+  y: z.number().nonnegative(),
+  width: z.number().positive(),
+  height: z.number().positive(),
+});
+
+const recipientSchema = z.object({
+  personId: z.string().optional(),
+  name: z.string().optional(),
+  email: z.string().optional(),
+  function: z.string().nullish(),
+  language: z.string().optional(),
+  role: z.enum(['signer', 'approver', 'cc']),
+  routingOrder: z.number().int().positive().default(1),
+  fields: z.array(fieldSchema).default([]),
+});
+
+const optionsSchema = z.object({
+  title: z.string().trim().min(1).max(500),
+  message: z.string().max(5000).nullish(),
+  expiresAt: z.date().optional(),
+  documents: z.array(z.object({ name: z.string().trim().min(1).max(255), pdf: z.instanceof(Buffer) })).min(1).max(100),
+  recipients: z.array(recipientSchema).min(1).max(50),
+});
+
+export type CreateEnvelopeInput = z.input<typeof optionsSchema>;
+export type CreateEnvelopeOptions = StaffRequest & CreateEnvelopeInput;
+
+export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelopeOptions): Promise<EnvelopeDto> {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) throw new ValidationError(`Invalid envelope: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}.`);
+  const input = parsed.data;
+  const now = deps.clock();
+  const expiresAt = input.expiresAt ?? new Date(now.getTime() + DEFAULT_EXPIRY_DAYS * 86_400_000);
+  if (expiresAt.getTime() <= now.getTime()) throw new ValidationError('expiresAt must be in the future.');
+  const problems = routingProblems(input.recipients.map((r) => ({ role: r.role, routingOrder: r.routingOrder, status: 'pending' as const })));
+  if (problems.length > 0) throw new ValidationError(`Invalid recipients: ${problems.join('; ')}.`);
+
+  // Inspect and store outside the transaction: CPU and disk work that needs no lock. A blob
+  // without a revision pointing at it is harmless (content-addressed, DESIGN §8).
+  const documents: Array<{ id: string; name: string; pageCount: number; blob: { sha256: string; size: number } }> = [];
+  for (const [index, document] of input.documents.entries()) {
+    let pageCount: number;
+    try {
+      pageCount = (await inspectPdf(document.pdf)).pageCount;
+    } catch (error) {
+      if (error instanceof AppError) {
+        throw new AppError(error.code, error.status, `Document ${index + 1} (${document.name}): ${error.message}`, { cause: error, extensions: { document: index } });
+      }
+      throw error;
+    }
+    const blob = await deps.blobs.put(document.pdf);
+    documents.push({ id: randomUUID(), name: document.name, pageCount, blob });
+  }
+  for (const [index, recipient] of input.recipients.entries()) {
+    for (const field of recipient.fields) {
+      const target = documents[field.document];
+      if (!target) throw new ValidationError(`recipient ${index + 1}: field refers to document ${field.document}, which does not exist.`);
+      if (field.page > target.pageCount) throw new AppError('placement_invalid', 400, `recipient ${index + 1}: page ${field.page} does not exist in ${target.name} (${target.pageCount} pages).`);
+    }
+    if (recipient.role === 'cc' && recipient.fields.length > 0) throw new ValidationError(`recipient ${index + 1}: a cc recipient has no signature fields.`);
+  }
+
+  const envelopeId = randomUUID();
+  const at = now.toISOString();
+  await inTransaction(deps, 'createEnvelope', async (trx) => {
+    await insertEnvelope(trx, {
+      id: envelopeId,
+      organisationId: options.organisationId,
+      title: input.title,
+      message: input.message?.trim() || null,
+      createdByKind: options.actor.kind,
+      createdById: options.actor.id,
+      expiresAt: expiresAt.toISOString(),
+      now: at,
+    });
+    for (const [position, document] of documents.entries()) {
+      await insertDocument(trx, { id: document.id, envelopeId, organisationId: options.organisationId, name: document.name, position, pageCount: document.pageCount, now: at });
+      await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: 1, blobSha256: document.blob.sha256, size: document.blob.size, kind: 'original', now: at });
+    }
+    const recipients: NewRecipient[] = [];
+    for (const [index, input_] of input.recipients.entries()) {
+      const recipient = await resolveRecipient(trx, options.organisationId, envelopeId, index, input_);
+      await insertRecipient(trx, recipient, at);
+      for (const field of input_.fields) {
+        await insertField(trx, { id: randomUUID(), recipientId: recipient.id, documentId: documents[field.document].id, page: field.page, x: field.x, y: field.y, width: field.width, height: field.height, fieldName: null });
+      }
+      recipients.push(recipient);
+    }
+    await appendAuditEvent(trx, {
+      organisationId: options.organisationId,
+      envelopeId,
+      event: {
+        action: 'envelope.created',
+        details: {
+          title: input.title,
+          expiresAt: expiresAt.toISOString(),
+          documents: documents.map((d) => ({ documentId: d.id, name: d.name, sha256: d.blob.sha256, pageCount: d.pageCount })),
+          recipients: recipients.map((r) => ({ recipientId: r.id, name: r.name, email: r.email, function: r.function, role: r.role, routingOrder: r.routingOrder })),
+        },
+      },
+      actor: options.actor,
+      origin: options.origin,
+      documentSha256: documents.length === 1 ? documents[0].blob.sha256 : null,
+      occurredAt: now,
+    });
+  });
+  return loadEnvelopeDto(deps.db, options.organisationId, envelopeId);
+}
+
+type RecipientInput = z.output<typeof recipientSchema>;
+
+/** A directory person gives the defaults; what the caller passes (a substitute's function) wins. */
+async function resolveRecipient(db: Db, organisationId: string, envelopeId: string, index: number, input: RecipientInput): Promise<NewRecipient> {
+  let base: { name: string; email: string; function?: string | null; language?: string | null } = { name: input.name ?? '', email: input.email ?? '' };
+  if (input.personId) {
+    const person = await personById(db, organisationId, input.personId);
+    if (!person || !person.active) throw new ValidationError(`recipient ${index + 1}: no active person ${input.personId} in this organisation.`);
+    base = { name: person.name, email: person.email, function: person.function, language: person.language };
+  }
+  const validation = validatePerson({
+    name: input.name ?? base.name,
+    email: input.email ?? base.email,
+    function: input.function !== undefined ? input.function : base.function,
+    language: input.language ?? base.language,
+  });
+  if (!validation.ok) throw new ValidationError(`recipient ${index + 1}: ${validation.errors.join('; ')}.`);
+  const person = validation.person;
+  return {
+    id: randomUUID(),
+    envelopeId,
+    organisationId,
+    personId: input.personId ?? null,
+    name: person.name,
+    email: person.email,
+    function: person.function,
+    language: person.language as Language,
+    role: input.role,
+    routingOrder: input.routingOrder,
+  };
+}

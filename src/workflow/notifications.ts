@@ -1,0 +1,125 @@
+/**
+ * What use cases put in the outbox, inside their own transaction (DESIGN §4, §8): mails (with
+ * a `mail.queued` audit event each), webhook deliveries, and the signing links that go in the
+ * request mails. Nothing is sent here; the outbox worker delivers.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
+import { appendAuditEvent } from '../audit/chain.ts';
+import type { AuditActor, RequestOrigin } from '../audit/events.ts';
+import { renderMail, type MailKind, type MailMessage, type MailParams } from '../notify/index.ts';
+import type { Envelope } from '../store/envelope-repository.ts';
+import { enqueueOutbox, webhooksSubscribedTo } from '../store/knex-outbox-store.ts';
+import { updateRecipient, type Recipient } from '../store/recipient-repository.ts';
+import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-repository.ts';
+import { organisationById } from '../store/organisations.ts';
+import { randomToken, type WorkflowDeps } from './deps.ts';
+
+export type WebhookEvent = 'envelope.sent' | 'recipient.signed' | 'recipient.declined' | 'envelope.completed' | 'envelope.cancelled' | 'envelope.expired';
+
+/** Everything a use case's effects need, gathered once per transaction. */
+export interface EffectContext {
+  trx: Knex.Transaction;
+  deps: WorkflowDeps;
+  envelope: Envelope;
+  organisationName: string;
+  now: Date;
+  actor: AuditActor;
+  origin?: RequestOrigin;
+}
+
+export async function effectContext(
+  trx: Knex.Transaction,
+  deps: WorkflowDeps,
+  envelope: Envelope,
+  who: { actor: AuditActor; origin?: RequestOrigin; now: Date },
+): Promise<EffectContext> {
+  const organisation = await organisationById(trx, envelope.organisationId);
+  if (!organisation) throw new Error(`organisation ${envelope.organisationId} of envelope ${envelope.id} is missing`);
+  return { trx, deps, envelope, organisationName: organisation.name, ...who };
+}
+
+type OwnParams<K extends MailKind> = Omit<MailParams[K], 'organisationName' | 'recipientName' | 'envelopeTitle'>;
+
+/** Renders a mail in the recipient's language, queues it and records `mail.queued`. */
+export async function queueMail<K extends MailKind>(ctx: EffectContext, recipient: Recipient, kind: K, params: OwnParams<K>): Promise<string> {
+  const full = { ...params, organisationName: ctx.organisationName, recipientName: recipient.name, envelopeTitle: ctx.envelope.title } as MailParams[K];
+  const rendered = renderMail(kind, recipient.language, full);
+  const message: MailMessage = {
+    to: { name: recipient.name, email: recipient.email },
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    headers: { 'X-Paraaf-Envelope': ctx.envelope.id },
+  };
+  const outboxId = await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'mail', payload: message, now: ctx.now });
+  await appendAuditEvent(ctx.trx, {
+    organisationId: ctx.envelope.organisationId,
+    envelopeId: ctx.envelope.id,
+    event: { action: 'mail.queued', details: { outboxId, recipientId: recipient.id, email: recipient.email, mail: kind } },
+    actor: ctx.actor,
+    origin: ctx.origin,
+    occurredAt: ctx.now,
+  });
+  return outboxId;
+}
+
+/** One delivery per live webhook of the organisation subscribed to `event`. */
+export async function queueWebhooks(ctx: EffectContext, event: WebhookEvent, recipient?: Recipient): Promise<number> {
+  const webhooks = await webhooksSubscribedTo(ctx.trx, ctx.envelope.organisationId, event);
+  for (const webhook of webhooks) {
+    const body = {
+      id: randomUUID(),
+      type: event,
+      createdAt: ctx.now.toISOString(),
+      organisationId: ctx.envelope.organisationId,
+      data: {
+        envelope: { id: ctx.envelope.id, title: ctx.envelope.title, status: ctx.envelope.status },
+        ...(recipient ? { recipient: { id: recipient.id, name: recipient.name, email: recipient.email, role: recipient.role, status: recipient.status } } : {}),
+      },
+    };
+    await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'webhook', payload: body, webhookId: webhook.id, event, now: ctx.now });
+  }
+  return webhooks.length;
+}
+
+export function tokenHash(token: string): string {
+  return createHash('sha256').update(token, 'utf8').digest('hex');
+}
+
+/** A new 256-bit link for a recipient, valid as long as the envelope; only its hash is stored. */
+export async function createSigningLink(ctx: EffectContext, recipient: Recipient): Promise<string> {
+  const token = randomToken(ctx.deps).toString('base64url');
+  const expiresAt = ctx.envelope.expiresAt ?? ctx.now.toISOString();
+  await insertSigningLink(ctx.trx, { id: randomUUID(), recipientId: recipient.id, tokenSha256: tokenHash(token), expiresAt, createdAt: ctx.now.toISOString() });
+  return token;
+}
+
+/**
+ * Gives each recipient a fresh link (revoking older ones) and queues the request or reminder
+ * mail with it; recipients still pending become `sent`. Returns the recipients as updated.
+ */
+export async function notifyRecipients(ctx: EffectContext, recipients: readonly Recipient[], kind: 'signRequest' | 'reminder'): Promise<Recipient[]> {
+  const updated: Recipient[] = [];
+  await revokeSigningLinks(ctx.trx, recipients.map((r) => r.id), ctx.now);
+  for (const recipient of recipients) {
+    const token = await createSigningLink(ctx, recipient);
+    const now = ctx.now.toISOString();
+    const next = recipient.status === 'pending' ? { ...recipient, status: 'sent' as const, sentAt: now } : recipient;
+    if (next !== recipient) await updateRecipient(ctx.trx, ctx.envelope.organisationId, recipient.id, { status: 'sent', sentAt: now });
+    await queueMail(ctx, next, kind, {
+      senderName: ctx.organisationName,
+      role: recipient.role === 'approver' ? 'approver' : 'signer',
+      message: ctx.envelope.message,
+      deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
+      signingUrl: `${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`,
+    });
+    updated.push(next);
+  }
+  return updated;
+}
+
+/** Recipients who already had a mail from us: they are told when the envelope stops. */
+export function alreadyMailed(recipients: readonly Recipient[], except?: string): Recipient[] {
+  return recipients.filter((r) => r.sentAt !== null && r.id !== except);
+}

@@ -1,0 +1,46 @@
+/**
+ * After a signer signs or an approver approves (DESIGN §4): the envelope starts (sent →
+ * in_progress), the next routing order gets its links and mails, or — when everybody is done —
+ * the envelope completes, cc and signers get the result and `envelope.completed` goes out.
+ */
+import { appendAuditEvent } from '../audit/chain.ts';
+import { transition } from '../domain/envelope-state.ts';
+import { computeRouting } from '../domain/routing.ts';
+import { currentRevisions, documentsOf } from '../store/document-repository.ts';
+import { updateEnvelope } from '../store/envelope-repository.ts';
+import type { Recipient } from '../store/recipient-repository.ts';
+import { notifyRecipients, queueMail, queueWebhooks, type EffectContext } from './notifications.ts';
+
+export async function advanceRouting(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
+  const { trx, envelope } = ctx;
+  const at = ctx.now.toISOString();
+  const routing = computeRouting(recipients);
+  if (routing.outcome === 'complete') {
+    const status = transition(envelope.status, 'complete');
+    await updateEnvelope(trx, envelope.organisationId, envelope.id, { status, completedAt: at }, at);
+    ctx.envelope = { ...envelope, status, completedAt: at, updatedAt: at };
+    const documents = await documentsOf(trx, envelope.organisationId, envelope.id);
+    const revisions = await currentRevisions(trx, documents.map((d) => d.id));
+    await appendAuditEvent(trx, {
+      organisationId: envelope.organisationId,
+      envelopeId: envelope.id,
+      event: {
+        action: 'envelope.completed',
+        details: { documents: documents.map((d) => ({ documentId: d.id, sha256: revisions.get(d.id)!.blobSha256, revisionSeq: revisions.get(d.id)!.seq })) },
+      },
+      actor: { kind: 'system' },
+      occurredAt: ctx.now,
+    });
+    for (const recipient of recipients.filter((r) => r.role === 'cc' || r.role === 'signer')) {
+      await queueMail(ctx, recipient, 'completed', { downloadUrl: null });
+    }
+    await queueWebhooks(ctx, 'envelope.completed');
+    return;
+  }
+  if (envelope.status === 'sent') {
+    const status = transition(envelope.status, 'start');
+    await updateEnvelope(trx, envelope.organisationId, envelope.id, { status }, at);
+    ctx.envelope = { ...envelope, status, updatedAt: at };
+  }
+  if (routing.outcome === 'waiting' && routing.toNotify.length > 0) await notifyRecipients(ctx, routing.toNotify, 'signRequest');
+}

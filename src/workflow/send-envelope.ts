@@ -1,0 +1,94 @@
+/**
+ * draft → sent (DESIGN §4, §5): every document is prepared once — one empty signature field
+ * per signer, at the staff's placement or in a labelled block on an appended signature page —
+ * and stored as revision 'prepared'; the field names go into `fields`. Then the lowest routing
+ * order gets its links and mails, and subscribed webhooks hear `envelope.sent`. Sending a sent
+ * envelope again answers its current state.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendAuditEvent } from '../audit/chain.ts';
+import { isRepeat, transition } from '../domain/envelope-state.ts';
+import { computeRouting } from '../domain/routing.ts';
+import { prepareForSigning, type SignerSlot } from '../pdf/index.ts';
+import { currentRevisions, documentsOf, insertRevision, setDocumentPageCount } from '../store/document-repository.ts';
+import { envelopeById, updateEnvelope } from '../store/envelope-repository.ts';
+import { fieldsOf, insertField, recipientsOf, setFieldName, type Recipient } from '../store/recipient-repository.ts';
+import type { StaffRequest, WorkflowDeps } from './deps.ts';
+import { envelopeNotFound, loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
+import { effectContext, notifyRecipients, queueWebhooks } from './notifications.ts';
+import { inTransaction } from './transaction.ts';
+
+export interface SendEnvelopeOptions extends StaffRequest {
+  envelopeId: string;
+}
+
+/** "Algemeen directeur" → "De algemeen directeur"; without a function, the name. */
+export function slotLabel(recipient: Pick<Recipient, 'name' | 'function'>): string {
+  const fn = recipient.function?.trim();
+  if (!fn) return recipient.name;
+  return `De ${fn.charAt(0).toLocaleLowerCase('nl-BE')}${fn.slice(1)}`;
+}
+
+export async function sendEnvelope(deps: WorkflowDeps, options: SendEnvelopeOptions): Promise<EnvelopeDto> {
+  const { organisationId, envelopeId } = options;
+  await inTransaction(deps, 'sendEnvelope', async (trx) => {
+    const envelope = await envelopeById(trx, organisationId, envelopeId, { forUpdate: true });
+    if (!envelope) throw envelopeNotFound();
+    if (isRepeat(envelope.status, 'send')) return;
+    const status = transition(envelope.status, 'send');
+    const now = deps.clock();
+    const at = now.toISOString();
+
+    const documents = await documentsOf(trx, organisationId, envelopeId, { forUpdate: true });
+    const revisions = await currentRevisions(trx, documents.map((d) => d.id));
+    const recipients = await recipientsOf(trx, organisationId, envelopeId);
+    const fields = await fieldsOf(trx, recipients.map((r) => r.id));
+    const signers = recipients.filter((r) => r.role === 'signer');
+
+    const prepared: Array<{ documentId: string; preparedSha256: string; fieldNames: string[] }> = [];
+    if (signers.length > 0) {
+      for (const document of documents) {
+        const revision = revisions.get(document.id);
+        if (!revision) throw new Error(`document ${document.id} has no revision`);
+        const slotFields = signers.map((s) => fields.find((f) => f.recipientId === s.id && f.documentId === document.id));
+        const slots: SignerSlot[] = signers.map((signer, i) => {
+          const field = slotFields[i];
+          return {
+            label: slotLabel(signer),
+            name: signer.name,
+            function: signer.function ?? undefined,
+            placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,
+          };
+        });
+        const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots });
+        const blob = await deps.blobs.put(result.pdf);
+        await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'prepared', now: at });
+        await setDocumentPageCount(trx, organisationId, document.id, result.pageCount);
+        for (const [i, signer] of signers.entries()) {
+          const { fieldName, placement } = result.fields[i];
+          const field = slotFields[i];
+          if (field) await setFieldName(trx, field.id, fieldName);
+          else await insertField(trx, { id: randomUUID(), recipientId: signer.id, documentId: document.id, ...placement, fieldName });
+        }
+        prepared.push({ documentId: document.id, preparedSha256: blob.sha256, fieldNames: result.fields.map((f) => f.fieldName) });
+      }
+    }
+
+    await updateEnvelope(trx, organisationId, envelopeId, { status, sentAt: at }, at);
+    const sent = { ...envelope, status, sentAt: at, updatedAt: at };
+    const ctx = await effectContext(trx, deps, sent, { actor: options.actor, origin: options.origin, now });
+    const routing = computeRouting(recipients);
+    if (routing.outcome !== 'waiting') throw new Error(`envelope ${envelopeId} cannot be sent: routing is ${routing.outcome}`);
+    await appendAuditEvent(trx, {
+      organisationId,
+      envelopeId,
+      event: { action: 'envelope.sent', details: { activeOrder: routing.activeOrder ?? 1, documents: prepared } },
+      actor: options.actor,
+      origin: options.origin,
+      occurredAt: now,
+    });
+    await notifyRecipients(ctx, routing.toNotify, 'signRequest');
+    await queueWebhooks(ctx, 'envelope.sent');
+  });
+  return loadEnvelopeDto(deps.db, organisationId, envelopeId);
+}

@@ -1,0 +1,65 @@
+/**
+ * What every use case started from a signing link checks first (DESIGN §3, §7): the token's
+ * hash names a link (else 404 link_not_found); the link is live and its envelope open (else
+ * 410 link_gone); its recipient is active in the routing and has the right role (else 409).
+ */
+import { computeRouting, type RecipientRole } from '../domain/routing.ts';
+import { isOpen } from '../domain/envelope-state.ts';
+import { AppError, ConflictError } from '../errors.ts';
+import type { AuditActor } from '../audit/events.ts';
+import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
+import { recipientsOf, type Recipient } from '../store/recipient-repository.ts';
+import { signingLinkByTokenHash, type SigningLink } from '../store/signing-link-repository.ts';
+import type { Db } from '../store/sql.ts';
+import { tokenHash } from './notifications.ts';
+
+export interface LinkAccess {
+  link: SigningLink;
+  envelope: Envelope;
+  recipients: Recipient[];
+  recipient: Recipient;
+}
+
+export function linkNotFound(): AppError {
+  return new AppError('link_not_found', 404, 'This signing link does not exist.');
+}
+
+export function linkGone(): AppError {
+  return new AppError('link_gone', 410, 'This signing link is no longer valid.');
+}
+
+/** Finds the link and locks its envelope (every change to one envelope is serialised on its row). */
+export async function accessByToken(trx: Db, token: string): Promise<LinkAccess> {
+  if (typeof token !== 'string' || token.length < 16 || token.length > 128) throw linkNotFound();
+  const link = await signingLinkByTokenHash(trx, tokenHash(token));
+  if (!link) throw linkNotFound();
+  const envelope = await envelopeById(trx, link.organisationId, link.envelopeId, { forUpdate: true });
+  if (!envelope) throw linkNotFound();
+  const recipients = await recipientsOf(trx, link.organisationId, link.envelopeId);
+  const recipient = recipients.find((r) => r.id === link.recipientId);
+  if (!recipient) throw linkNotFound();
+  return { link, envelope, recipients, recipient };
+}
+
+export function assertLinkUsable(access: LinkAccess, now: Date): void {
+  const { link, envelope } = access;
+  if (link.revokedAt !== null || new Date(link.expiresAt).getTime() <= now.getTime() || !isOpen(envelope.status)) throw linkGone();
+}
+
+/** The recipient must be one whose turn it is, with `role`. */
+export function assertActive(access: LinkAccess, role: RecipientRole): void {
+  if (access.recipient.role !== role) {
+    throw new ConflictError('wrong_role', role === 'signer' ? 'This recipient does not sign; they approve or receive a copy.' : 'This recipient does not approve.');
+  }
+  const routing = computeRouting(access.recipients);
+  if (!routing.active.some((r) => r.id === access.recipient.id)) throw new ConflictError('recipient_not_active', 'It is not this recipient’s turn yet.');
+}
+
+export function recipientActor(recipient: Recipient): AuditActor {
+  return { kind: 'recipient', id: recipient.id, label: `${recipient.name} <${recipient.email}>` };
+}
+
+/** Replaces one recipient in a list (after an update). */
+export function withRecipient(recipients: readonly Recipient[], updated: Recipient): Recipient[] {
+  return recipients.map((r) => (r.id === updated.id ? updated : r));
+}
