@@ -109,7 +109,3 @@ export function dict(entries: Record<string, PdfValue | undefined>): PdfDict {
   for (const [key, value] of Object.entries(entries)) if (value !== undefined) d.set(key, value);
   return d;
 }
-
-export function isDict(value: unknown): value is PdfDict {
-  return value instanceof PdfDict;
-}

@@ -1,5 +1,4 @@
 /** Document modification detection permissions (ISO 32000-2 §12.8.2.2, DocMDP). */
-import { PdfDict, PdfRef } from './objects.ts';
 import type { PdfReader } from './reader.ts';
 
 /**
@@ -18,12 +17,4 @@ export function docMdpPermission(reader: PdfReader): number | undefined {
     return typeof p === 'number' && [1, 2, 3].includes(p) ? p : 2;
   }
   return 2;
-}
-
-export function isRef(value: unknown): value is PdfRef {
-  return value instanceof PdfRef;
-}
-
-export function isDictValue(value: unknown): value is PdfDict {
-  return value instanceof PdfDict;
 }

@@ -5,7 +5,7 @@
  */
 import { PdfInvalidError, PdfTooComplexError } from '../errors.ts';
 import { decodeStream } from './filters.ts';
-import { PdfDict, PdfName, PdfRef, PdfStream, type PdfValue } from './objects.ts';
+import { PdfDict, PdfRef, PdfStream } from './objects.ts';
 import { Parser } from './parser.ts';
 
 export type XrefEntry = { type: 0 } | { type: 1; offset: number; gen: number } | { type: 2; stream: number; index: number };
@@ -237,8 +237,4 @@ function registerObjectStream(bytes: Buffer, entries: Map<number, XrefEntry>, st
   } catch (error) {
     if (error instanceof PdfTooComplexError) throw error;
   }
-}
-
-export function isName(value: PdfValue | undefined, name: string): boolean {
-  return value instanceof PdfName && value.name === name;
 }
