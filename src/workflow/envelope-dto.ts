@@ -1,9 +1,7 @@
 /** The API shape of an envelope (DESIGN §7): what get/list answer and every state-changing use case returns. */
-import type { EnvelopeStatus } from '../domain/envelope-state.ts';
-import type { RecipientRole, RecipientStatus } from '../domain/routing.ts';
 import { currentRevisions, documentsOfEnvelopes, type RevisionKind } from '../store/document-repository.ts';
 import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
-import { fieldsOf, recipientsOfEnvelopes } from '../store/recipient-repository.ts';
+import { fieldsOf, recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
 import type { Db } from '../store/sql.ts';
 import { AppError } from '../errors.ts';
 
@@ -25,43 +23,15 @@ export interface FieldDto {
   fieldName: string | null;
 }
 
-export interface RecipientDto {
-  id: string;
-  personId: string | null;
-  name: string;
-  email: string;
-  function: string | null;
-  language: string;
-  role: RecipientRole;
-  routingOrder: number;
-  status: RecipientStatus;
-  sentAt: string | null;
-  openedAt: string | null;
-  completedAt: string | null;
-  declinedAt: string | null;
-  declineReason: string | null;
-  fields: FieldDto[];
-}
+/** A recipient as the API shows it: the stored row without its owner ids, with its fields. */
+export type RecipientDto = Omit<Recipient, 'envelopeId' | 'organisationId' | 'createdAt'> & { fields: FieldDto[] };
 
-export interface EnvelopeDto {
-  id: string;
-  organisationId: string;
-  title: string;
-  message: string | null;
-  status: EnvelopeStatus;
-  createdBy: { kind: 'api_key' | 'user'; id: string };
-  expiresAt: string | null;
-  sentAt: string | null;
-  completedAt: string | null;
-  declinedAt: string | null;
-  cancelledAt: string | null;
-  expiredAt: string | null;
-  cancelReason: string | null;
-  createdAt: string;
-  updatedAt: string;
+/** An envelope as the API shows it: the stored row with its creator as one object, documents and recipients. */
+export type EnvelopeDto = Omit<Envelope, 'createdByKind' | 'createdById'> & {
+  createdBy: { kind: Envelope['createdByKind']; id: string };
   documents: DocumentDto[];
   recipients: RecipientDto[];
-}
+};
 
 export function envelopeNotFound(): AppError {
   return new AppError('envelope_not_found', 404, 'There is no such envelope.');
