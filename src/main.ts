@@ -19,7 +19,7 @@ async function start(config: Config, logger: Logger): Promise<ServerHandle> {
     `${pki.created ? 'created a new' : 'loaded the'} development PKI; trust root certificate: ${pki.rootPem}`,
   );
 
-  const handle = await startServer(config, { logger, trustAnchors: [pki.rootCertificate], keys: pki.issuer });
+  const handle = await startServer(config, { logger, trustAnchors: [pki.rootCertificate], keys: pki.issuer, backgroundJobs: true });
   if (config.nodeEnv !== 'production') await bootstrapDemoOrganisation(handle.deps.db, { logger });
   logger.info({ port: handle.port, baseUrl: config.baseUrl, database: config.database.client }, `Paraaf listening on ${config.baseUrl}`);
   return handle;

@@ -15,7 +15,13 @@ import { createApp } from './http/index.ts';
 import type { CertificateIssuer } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { verifyPdf as padesVerifyPdf } from './pades/index.ts';
+import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
 import { createDb, migrateToLatest } from './store/index.ts';
+import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
+import { expireEnvelopes, type ExpireEnvelopesResult } from './workflow/index.ts';
+
+/** How often the expiry job looks for envelopes past their expires_at. */
+export const EXPIRY_INTERVAL_MS = 60_000;
 
 export interface StartServerOptions {
   /** Roots trusted when validating; `main.ts` passes the organisation (dev) root. Required so nobody trusts nothing by accident. */
@@ -29,6 +35,18 @@ export interface StartServerOptions {
   host?: string;
   /** How long `close()` lets in-flight requests finish before cutting connections. */
   shutdownGraceMs?: number;
+  /**
+   * Start the outbox worker and the expiry timer (default true). Tests pass false and drive
+   * them through `handle.jobs` instead.
+   */
+  backgroundJobs?: boolean;
+}
+
+/** The background work, runnable by hand (tests) whether or not the timers run. */
+export interface BackgroundJobs {
+  readonly outbox: OutboxWorker;
+  /** One expiry pass (what the 60 s timer does). */
+  expire(): Promise<ExpireEnvelopesResult>;
 }
 
 export interface ServerHandle {
@@ -37,6 +55,7 @@ export interface ServerHandle {
   readonly deps: Deps;
   /** The port actually bound (useful with PORT=0). */
   readonly port: number;
+  readonly jobs: BackgroundJobs;
   /** `http://127.0.0.1:<port>` style URL of the bound socket. */
   readonly url: string;
   /** Stops accepting, waits for in-flight requests, destroys the database pool. Idempotent. */
@@ -63,8 +82,44 @@ export async function startServer(config: Config, options: StartServerOptions): 
     });
     const app = createApp(deps);
 
+    const outbox = createOutboxWorker({
+      store: createKnexOutboxStore(db),
+      mailer: createMailer(config, logger),
+      webhookTarget: knexWebhookTarget(db),
+      clock: deps.clock,
+      logger,
+    });
+    const jobs: BackgroundJobs = { outbox, expire: () => expireEnvelopes(deps.workflow) };
+    let expiryTimer: NodeJS.Timeout | undefined;
+    let expiryRun: Promise<unknown> | undefined;
+    const runExpiry = (): void => {
+      if (expiryRun) return; // the previous pass is still going
+      expiryRun = jobs
+        .expire()
+        .then(
+          (result) => {
+            if (result.expired.length > 0 || result.failed > 0) logger.info({ expired: result.expired.length, failed: result.failed }, 'expiry pass');
+          },
+          (error: unknown) => logger.error({ err: error }, 'expiry pass failed'),
+        )
+        .finally(() => {
+          expiryRun = undefined;
+        });
+    };
+    const stopJobs = async (): Promise<void> => {
+      if (expiryTimer) clearInterval(expiryTimer);
+      expiryTimer = undefined;
+      await outbox.stop();
+      await expiryRun;
+    };
+
     server = options.host === undefined ? app.listen(config.port) : app.listen(config.port, options.host);
     await once(server, 'listening');
+    if (options.backgroundJobs ?? true) {
+      outbox.start();
+      expiryTimer = setInterval(runExpiry, EXPIRY_INTERVAL_MS);
+      expiryTimer.unref();
+    }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;
 
@@ -74,6 +129,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         const closed = new Promise<void>((resolve) => listening.close(() => resolve()));
         listening.closeIdleConnections();
         const grace = setTimeout(() => listening.closeAllConnections(), options.shutdownGraceMs ?? 10_000);
+        await stopJobs();
         await closed;
         clearTimeout(grace);
         await db.destroy();
@@ -81,7 +137,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       return closing;
     };
 
-    return { app, server: listening, deps, port, url: `http://127.0.0.1:${port}`, close };
+    return { app, server: listening, deps, jobs, port, url: `http://127.0.0.1:${port}`, close };
   } catch (error) {
     server?.close();
     await db.destroy();

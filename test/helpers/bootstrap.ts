@@ -11,6 +11,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Deps, VerifyPdf } from '../../src/deps.ts';
+import type { CertificateIssuer } from '../../src/keys/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type ServerHandle } from '../../src/server.ts';
 
@@ -19,6 +20,10 @@ export interface BootstrapOptions {
   env?: Record<string, string>;
   trustAnchors?: X509Certificate[];
   verifyPdf?: VerifyPdf;
+  /** Certificate issuer for signing (e.g. a dev PKI's); without it signing answers 503. */
+  keys?: CertificateIssuer;
+  /** Run the outbox worker and expiry timer; off by default, tests drive `handle.jobs`. */
+  backgroundJobs?: boolean;
 }
 
 export interface TestApp {
@@ -63,6 +68,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
       logger: createLogger({ level: config.logLevel }),
       trustAnchors: options.trustAnchors ?? [],
       verifyPdf: options.verifyPdf,
+      keys: options.keys,
+      backgroundJobs: options.backgroundJobs ?? false,
       searchPath: schema,
       host: '127.0.0.1',
     });

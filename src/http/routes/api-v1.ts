@@ -1,11 +1,15 @@
-/** `/api/v1` (DESIGN §7, API). Envelopes, webhooks and auth arrive in later issues. */
+/** `/api/v1` (DESIGN §7, API). `POST /verify` is public; everything after it needs an API key. */
 import { Router } from 'express';
 import type { Deps } from '../../deps.ts';
+import { requireApiKey } from '../auth.ts';
 import { trackRouteBase } from '../request-context.ts';
+import { envelopesRouter } from './envelopes.ts';
 import { verifyHandler } from './verify.ts';
 
 export function apiV1Router(deps: Deps): Router {
   const router = trackRouteBase(Router());
   router.post('/verify', verifyHandler(deps));
+  router.use(requireApiKey(deps.db));
+  router.use(envelopesRouter(deps));
   return router;
 }

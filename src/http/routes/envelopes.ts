@@ -1,0 +1,326 @@
+/**
+ * `/api/v1/envelopes` (DESIGN §7): create (multipart `documents` + `envelope` JSON), list, get,
+ * send, cancel, remind, document downloads and the audit trail. Everything is scoped to the
+ * authenticated organisation: another organisation's envelope is as absent as an unknown one
+ * (404 `envelope_not_found`, never 403, so ids cannot be probed).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import { AppError, ValidationError } from '../../errors.ts';
+import { listEnvelopeAuditEvents } from '../../store/audit-event-repository.ts';
+import { currentRevision, documentsOf, revisionsOf } from '../../store/document-repository.ts';
+import { envelopeById } from '../../store/envelope-repository.ts';
+import { isUuid } from '../../store/index.ts';
+import {
+  cancelEnvelope,
+  createEnvelope,
+  getEnvelope,
+  listEnvelopes,
+  remindEnvelope,
+  sendEnvelope,
+  type CreateEnvelopeInput,
+  type StaffRequest,
+} from '../../workflow/index.ts';
+import { principalOf } from '../auth.ts';
+import { respondIdempotently } from '../idempotency.ts';
+
+const MAX_DOCUMENTS = 100;
+/** The `envelope` JSON field: recipients and fields, never documents. */
+const MAX_ENVELOPE_FIELD_BYTES = 256 * 1024;
+
+const fieldSchema = z.strictObject({
+  document: z.number().int().nonnegative(),
+  recipient: z.number().int().nonnegative(),
+  page: z.number().int().positive(),
+  x: z.number().nonnegative(),
+  y: z.number().nonnegative(),
+  width: z.number().positive(),
+  height: z.number().positive(),
+});
+
+const recipientSchema = z
+  .strictObject({
+    person: z.string().optional(),
+    name: z.string().optional(),
+    email: z.string().optional(),
+    role: z.enum(['signer', 'approver', 'cc']),
+    order: z.number().int().positive().default(1),
+    function: z.string().nullish(),
+    language: z.string().optional(),
+  })
+  .superRefine((recipient, ctx) => {
+    if (recipient.person !== undefined) return;
+    if (recipient.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required unless "person" is given' });
+    if (recipient.email === undefined) ctx.addIssue({ code: 'custom', path: ['email'], message: 'required unless "person" is given' });
+  });
+
+const envelopeSchema = z.strictObject({
+  title: z.string().trim().min(1).max(500),
+  message: z.string().max(5000).nullish(),
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  recipients: z.array(recipientSchema).min(1).max(50),
+  fields: z.array(fieldSchema).max(500).default([]),
+  send: z.boolean().default(false),
+});
+
+type EnvelopeRequest = z.output<typeof envelopeSchema>;
+
+/** `recipients[0].email: Invalid input` style, each issue naming its field. */
+function describeIssues(prefix: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : `${acc}.${String(part)}`), prefix);
+      return `${where}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function parseEnvelopeField(raw: unknown): EnvelopeRequest {
+  if (raw === undefined) throw new ValidationError('The multipart field "envelope" (JSON) is required.');
+  if (typeof raw !== 'string') throw new ValidationError('The multipart field "envelope" must be sent once, as a JSON string.');
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (error) {
+    throw new ValidationError(`The field "envelope" is not valid JSON: ${(error as Error).message}.`);
+  }
+  const parsed = envelopeSchema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(`Invalid envelope: ${describeIssues('envelope', parsed.error)}.`);
+  const fields = parsed.data.fields;
+  for (const [index, field] of fields.entries()) {
+    if (field.recipient >= parsed.data.recipients.length) {
+      throw new ValidationError(`Invalid envelope: envelope.fields[${index}].recipient: there is no recipient ${field.recipient} (recipients are numbered from 0).`);
+    }
+  }
+  return parsed.data;
+}
+
+function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput['documents']): CreateEnvelopeInput {
+  return {
+    title: request.title,
+    message: request.message,
+    expiresAt: request.expiresAt === undefined ? undefined : new Date(request.expiresAt),
+    documents,
+    recipients: request.recipients.map((recipient, index) => ({
+      personId: recipient.person,
+      name: recipient.name,
+      email: recipient.email,
+      function: recipient.function,
+      language: recipient.language,
+      role: recipient.role,
+      routingOrder: recipient.order,
+      fields: request.fields
+        .filter((field) => field.recipient === index)
+        .map((field) => ({ document: field.document, page: field.page, x: field.x, y: field.y, width: field.width, height: field.height })),
+    })),
+  };
+}
+
+/** The client's file name, reduced to something safe to store and to put back in Content-Disposition. */
+function documentName(original: string, index: number): string {
+  // eslint-disable-next-line no-control-regex
+  const base = path.basename(original.replace(/\\/g, '/')).replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
+  return base || `document-${index + 1}.pdf`;
+}
+
+function uploadMiddleware(tmpDir: string, maxBytes: number) {
+  const storage = multer.diskStorage({
+    destination: (_req, _file, done) => {
+      fs.mkdir(tmpDir, { recursive: true }).then(() => done(null, tmpDir), (error: Error) => done(error, tmpDir));
+    },
+    filename: (_req, _file, done) => done(null, `envelope-${randomUUID()}.pdf`),
+  });
+  return multer({
+    storage,
+    limits: { fileSize: maxBytes, files: MAX_DOCUMENTS, fields: 10, parts: MAX_DOCUMENTS + 10, fieldSize: MAX_ENVELOPE_FIELD_BYTES },
+  }).fields([{ name: 'documents', maxCount: MAX_DOCUMENTS }]);
+}
+
+function receiveUpload(upload: ReturnType<typeof uploadMiddleware>, req: Request, res: Response): Promise<void> {
+  return new Promise((resolve, reject) => {
+    upload(req, res, (error?: unknown) => {
+      if (!error) return resolve();
+      if (error instanceof multer.MulterError || (error as NodeJS.ErrnoException).code !== undefined) return reject(error);
+      reject(new AppError('upload_malformed', 400, 'The multipart body could not be read.', { cause: error, detail: String((error as Error).message) }));
+    });
+  });
+}
+
+function uploadedFiles(req: Request): Express.Multer.File[] {
+  const files = req.files as Record<string, Express.Multer.File[]> | undefined;
+  return files?.documents ?? [];
+}
+
+function envelopeNotFound(): AppError {
+  return new AppError('envelope_not_found', 404, 'There is no such envelope.');
+}
+
+function staffRequest(req: Request, res: Response): StaffRequest {
+  const principal = principalOf(res);
+  return {
+    organisationId: principal.organisationId,
+    actor: { kind: 'api_key', id: principal.apiKeyId, label: 'API key' },
+    origin: { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+  };
+}
+
+/** The envelope of this organisation, or 404 (unknown, another organisation's, or not a uuid). */
+async function requireEnvelope(deps: Deps, organisationId: string, envelopeId: string): Promise<void> {
+  if (!isUuid(envelopeId) || !(await envelopeById(deps.db, organisationId, envelopeId))) throw envelopeNotFound();
+}
+
+function paramOf(req: Request, name: string): string {
+  const value = req.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function parseLimit(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^\d{1,3}$/.test(value)) throw new ValidationError('limit must be a whole number from 1 to 100.');
+  return Number(value);
+}
+
+function optionalString(name: string, value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ValidationError(`${name} must be given once.`);
+  return value;
+}
+
+const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
+
+export function envelopesRouter(deps: Deps): Router {
+  const router = Router();
+  const upload = uploadMiddleware(path.join(deps.config.dataDir, 'tmp'), deps.config.maxUploadBytes);
+
+  router.post('/envelopes', async (req, res) => {
+    if (!req.is('multipart/form-data')) {
+      throw new AppError('unsupported_media_type', 415, 'Send multipart/form-data with one or more "documents" files and an "envelope" JSON field.');
+    }
+    const request = staffRequest(req, res);
+    let documents: CreateEnvelopeInput['documents'];
+    let envelope: EnvelopeRequest;
+    try {
+      await receiveUpload(upload, req, res);
+      envelope = parseEnvelopeField((req.body as Record<string, unknown> | undefined)?.envelope);
+      const files = uploadedFiles(req);
+      if (files.length === 0) throw new ValidationError('Upload at least one PDF in the field "documents".');
+      documents = await Promise.all(files.map(async (file, index) => ({ name: documentName(file.originalname, index), pdf: await fs.readFile(file.path) })));
+    } finally {
+      await Promise.all(uploadedFiles(req).map((file) => fs.rm(file.path, { force: true })));
+    }
+    for (const [index, field] of envelope.fields.entries()) {
+      if (field.document >= documents.length) {
+        throw new ValidationError(`Invalid envelope: envelope.fields[${index}].document: there is no document ${field.document} (documents are numbered from 0 in upload order).`);
+      }
+    }
+    const fingerprint = {
+      envelope,
+      documents: documents.map((d) => ({ name: d.name, sha256: createHash('sha256').update(d.pdf).digest('hex') })),
+    };
+    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint }, async () => {
+      const created = await createEnvelope(deps.workflow, { ...request, ...toCreateInput(envelope, documents) });
+      const body = envelope.send ? await sendEnvelope(deps.workflow, { ...request, envelopeId: created.id }) : created;
+      return { status: 201, body };
+    });
+  });
+
+  router.get('/envelopes', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const page = await listEnvelopes(deps.workflow, {
+      organisationId,
+      status: optionalString('status', req.query.status),
+      limit: parseLimit(req.query.limit),
+      cursor: optionalString('cursor', req.query.cursor),
+    });
+    res.set('Cache-Control', 'no-store').json(page);
+  });
+
+  router.get('/envelopes/:id', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const envelopeId = paramOf(req, 'id');
+    await requireEnvelope(deps, organisationId, envelopeId);
+    res.set('Cache-Control', 'no-store').json(await getEnvelope(deps.workflow, { organisationId, envelopeId }));
+  });
+
+  router.post('/envelopes/:id/send', async (req, res) => {
+    const request = staffRequest(req, res);
+    const envelopeId = paramOf(req, 'id');
+    await requireEnvelope(deps, request.organisationId, envelopeId);
+    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint: null }, async () => ({
+      status: 200,
+      body: await sendEnvelope(deps.workflow, { ...request, envelopeId }),
+    }));
+  });
+
+  router.post('/envelopes/:id/cancel', async (req, res) => {
+    const request = staffRequest(req, res);
+    const envelopeId = paramOf(req, 'id');
+    await requireEnvelope(deps, request.organisationId, envelopeId);
+    const parsed = cancelSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new ValidationError(`Invalid request: ${describeIssues('body', parsed.error)}.`);
+    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint: parsed.data }, async () => ({
+      status: 200,
+      body: await cancelEnvelope(deps.workflow, { ...request, envelopeId, reason: parsed.data.reason }),
+    }));
+  });
+
+  router.post('/envelopes/:id/remind', async (req, res) => {
+    const request = staffRequest(req, res);
+    const envelopeId = paramOf(req, 'id');
+    await requireEnvelope(deps, request.organisationId, envelopeId);
+    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint: null }, async () => {
+      const { envelope, reminded } = await remindEnvelope(deps.workflow, { ...request, envelopeId });
+      return { status: 200, body: { ...envelope, reminded } };
+    });
+  });
+
+  const download = (which: 'current' | 'original') => async (req: Request, res: Response) => {
+    const { organisationId } = principalOf(res);
+    const envelopeId = paramOf(req, 'id');
+    await requireEnvelope(deps, organisationId, envelopeId);
+    const documentId = paramOf(req, 'docId');
+    const document = isUuid(documentId) ? (await documentsOf(deps.db, organisationId, envelopeId)).find((d) => d.id === documentId) : undefined;
+    if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
+    const revision = which === 'current' ? await currentRevision(deps.db, document.id) : ((await revisionsOf(deps.db, document.id)).find((r) => r.kind === 'original') ?? null);
+    if (!revision) throw new Error(`document ${document.id} has no ${which} revision`);
+    const pdf = await deps.blobs.get(revision.blobSha256);
+    const base = document.name.replace(/\.pdf$/i, '');
+    res
+      .set('Cache-Control', 'private, no-store')
+      .set('ETag', `"${revision.blobSha256}"`)
+      .attachment(which === 'current' ? `${base}.pdf` : `${base} (original).pdf`)
+      .type('application/pdf')
+      .send(pdf);
+  };
+  router.get('/envelopes/:id/documents/:docId', download('current'));
+  router.get('/envelopes/:id/documents/:docId/original', download('original'));
+
+  router.get('/envelopes/:id/audit', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const envelopeId = paramOf(req, 'id');
+    await requireEnvelope(deps, organisationId, envelopeId);
+    const events = await listEnvelopeAuditEvents(deps.db, organisationId, envelopeId);
+    res.set('Cache-Control', 'no-store').json({
+      envelopeId,
+      events: events.map((e) => ({
+        seq: e.seq,
+        occurredAt: e.occurredAt,
+        action: e.action,
+        actor: { kind: e.actorKind, id: e.actorId, label: e.actorLabel },
+        ip: e.ip,
+        userAgent: e.userAgent,
+        details: e.details,
+        documentSha256: e.documentSha256,
+        prevHash: e.prevHash,
+        hash: e.hash,
+      })),
+    });
+  });
+
+  return router;
+}
