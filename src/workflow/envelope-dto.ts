@@ -1,7 +1,7 @@
 /** The API shape of an envelope (DESIGN §7): what get/list answer and every state-changing use case returns. */
 import { currentRevisions, documentsOfEnvelopes, type RevisionKind } from '../store/document-repository.ts';
 import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
-import { fieldsOf, recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
+import { fieldsOf, recipientsOfEnvelopes, type Field, type Recipient } from '../store/recipient-repository.ts';
 import type { Db } from '../store/sql.ts';
 import { AppError } from '../errors.ts';
 
@@ -13,15 +13,8 @@ export interface DocumentDto {
   currentRevision: { seq: number; sha256: string; size: number; kind: RevisionKind; createdAt: string } | null;
 }
 
-export interface FieldDto {
-  documentId: string;
-  page: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-  fieldName: string | null;
-}
+/** A signature field as the API shows it: where on which document, without its own ids. */
+export type FieldDto = Omit<Field, 'id' | 'recipientId'>;
 
 /** A recipient as the API shows it: the stored row without its owner ids, with its fields. */
 export type RecipientDto = Omit<Recipient, 'envelopeId' | 'organisationId' | 'createdAt'> & { fields: FieldDto[] };

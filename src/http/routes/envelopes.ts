@@ -4,13 +4,14 @@
  * authenticated organisation: another organisation's envelope is as absent as an unknown one
  * (404 `envelope_not_found`, never 403, so ids cannot be probed).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
+import { receiveUpload, temporaryPdfStorage } from '../upload.ts';
 import { AppError, ValidationError } from '../../errors.ts';
 import { listEnvelopeAuditEvents } from '../../store/audit-event-repository.ts';
 import { currentRevision, documentsOf, revisionsOf } from '../../store/document-repository.ts';
@@ -129,27 +130,13 @@ function documentName(original: string, index: number): string {
 }
 
 function uploadMiddleware(tmpDir: string, maxBytes: number) {
-  const storage = multer.diskStorage({
-    destination: (_req, _file, done) => {
-      fs.mkdir(tmpDir, { recursive: true }).then(() => done(null, tmpDir), (error: Error) => done(error, tmpDir));
-    },
-    filename: (_req, _file, done) => done(null, `envelope-${randomUUID()}.pdf`),
-  });
+  const storage = temporaryPdfStorage(tmpDir, 'envelope');
   return multer({
     storage,
     limits: { fileSize: maxBytes, files: MAX_DOCUMENTS, fields: 10, parts: MAX_DOCUMENTS + 10, fieldSize: MAX_ENVELOPE_FIELD_BYTES },
   }).fields([{ name: 'documents', maxCount: MAX_DOCUMENTS }]);
 }
 
-function receiveUpload(upload: ReturnType<typeof uploadMiddleware>, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    upload(req, res, (error?: unknown) => {
-      if (!error) return resolve();
-      if (error instanceof multer.MulterError || (error as NodeJS.ErrnoException).code !== undefined) return reject(error);
-      reject(new AppError('upload_malformed', 400, 'The multipart body could not be read.', { cause: error, detail: String((error as Error).message) }));
-    });
-  });
-}
 
 function uploadedFiles(req: Request): Express.Multer.File[] {
   const files = req.files as Record<string, Express.Multer.File[]> | undefined;

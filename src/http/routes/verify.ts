@@ -3,41 +3,21 @@
  * the validation report out. The upload streams to a temporary file under a size limit
  * (DESIGN §8) and the file is removed whatever happens.
  */
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import type { Deps } from '../../deps.ts';
+import { receiveUpload, temporaryPdfStorage } from '../upload.ts';
 import { AppError } from '../../errors.ts';
 
 export type VerifyDeps = Pick<Deps, 'config' | 'metrics' | 'verifyPdf' | 'trustAnchors'>;
 
 function uploadMiddleware(tmpDir: string, maxBytes: number) {
-  const storage = multer.diskStorage({
-    destination: (_req, _file, done) => {
-      fs.mkdir(tmpDir, { recursive: true }).then(() => done(null, tmpDir), (error: Error) => done(error, tmpDir));
-    },
-    // Never the client's file name: it is untrusted input.
-    filename: (_req, _file, done) => done(null, `verify-${randomUUID()}.pdf`),
-  });
+  const storage = temporaryPdfStorage(tmpDir, 'verify');
   return multer({ storage, limits: { fileSize: maxBytes, files: 1, fields: 10, parts: 12 } }).single('file');
 }
 
-/**
- * Runs multer as a promise. Its limit errors are mapped by the error handler; busboy's
- * parse errors ("Unexpected end of form", "Boundary not found") carry no code and are the
- * client's fault; filesystem errors (ENOSPC, EACCES) stay server errors.
- */
-function receiveUpload(upload: ReturnType<typeof uploadMiddleware>, req: Request, res: Response): Promise<void> {
-  return new Promise((resolve, reject) => {
-    upload(req, res, (error?: unknown) => {
-      if (!error) return resolve();
-      if (error instanceof multer.MulterError || (error as NodeJS.ErrnoException).code !== undefined) return reject(error);
-      reject(new AppError('upload_malformed', 400, 'The multipart body could not be read.', { cause: error, detail: String((error as Error).message) }));
-    });
-  });
-}
 
 export function verifyHandler(deps: VerifyDeps) {
   const upload = uploadMiddleware(path.join(deps.config.dataDir, 'tmp'), deps.config.maxUploadBytes);
