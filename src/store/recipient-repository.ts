@@ -14,6 +14,8 @@ export interface Recipient {
   language: Language;
   role: RecipientRole;
   routingOrder: number;
+  /** The caller's order among all recipients of the envelope. */
+  position: number;
   status: RecipientStatus;
   sentAt: string | null;
   openedAt: string | null;
@@ -46,6 +48,7 @@ interface RecipientRow {
   language: Language;
   role: RecipientRole;
   routing_order: number | string;
+  position: number | string;
   status: RecipientStatus;
   sent_at: unknown;
   opened_at: unknown;
@@ -79,6 +82,7 @@ function toRecipient(row: RecipientRow): Recipient {
     language: row.language,
     role: row.role,
     routingOrder: Number(row.routing_order),
+    position: Number(row.position),
     status: row.status,
     sentAt: toIso(row.sent_at, 'nullable'),
     openedAt: toIso(row.opened_at, 'nullable'),
@@ -117,24 +121,21 @@ export async function insertRecipient(db: Db, recipient: NewRecipient, now: stri
     language: recipient.language,
     role: recipient.role,
     routing_order: recipient.routingOrder,
+    position: recipient.position,
     status: 'pending',
     created_at: now,
   });
 }
 
-/**
- * Recipients in routing order. Within one order the table has no position column, so the
- * name decides: stable on both databases (see the report: a `position` column would keep
- * the caller's order on the signature page).
- */
+/** Recipients in routing order, and within one order in the order the caller gave them. */
 export async function recipientsOf(db: Db, organisationId: string, envelopeId: string): Promise<Recipient[]> {
-  const rows = await db<RecipientRow>('recipients').where({ organisation_id: organisationId, envelope_id: envelopeId }).orderBy([{ column: 'routing_order' }, { column: 'name' }, { column: 'id' }]);
+  const rows = await db<RecipientRow>('recipients').where({ organisation_id: organisationId, envelope_id: envelopeId }).orderBy([{ column: 'routing_order' }, { column: 'position' }, { column: 'id' }]);
   return (rows as RecipientRow[]).map(toRecipient);
 }
 
 export async function recipientsOfEnvelopes(db: Db, organisationId: string, envelopeIds: readonly string[]): Promise<Recipient[]> {
   if (envelopeIds.length === 0) return [];
-  const rows = await db<RecipientRow>('recipients').where({ organisation_id: organisationId }).whereIn('envelope_id', envelopeIds).orderBy([{ column: 'routing_order' }, { column: 'name' }, { column: 'id' }]);
+  const rows = await db<RecipientRow>('recipients').where({ organisation_id: organisationId }).whereIn('envelope_id', envelopeIds).orderBy([{ column: 'routing_order' }, { column: 'position' }, { column: 'id' }]);
   return (rows as RecipientRow[]).map(toRecipient);
 }
 

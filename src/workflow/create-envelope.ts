@@ -164,5 +164,6 @@ async function resolveRecipient(db: Db, organisationId: string, envelopeId: stri
     language: person.language as Language,
     role: input.role,
     routingOrder: input.routingOrder,
+    position: index,
   };
 }

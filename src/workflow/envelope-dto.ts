@@ -76,6 +76,7 @@ export async function toEnvelopeDtos(db: Db, organisationId: string, envelopes: 
         language: r.language,
         role: r.role,
         routingOrder: r.routingOrder,
+        position: r.position,
         status: r.status,
         sentAt: r.sentAt,
         openedAt: r.openedAt,

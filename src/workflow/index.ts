@@ -2,6 +2,7 @@
 export type { WorkflowDeps, StaffActor, StaffRequest, LinkRequest } from './deps.ts';
 export type { EnvelopeDto, DocumentDto, RecipientDto, FieldDto } from './envelope-dto.ts';
 export { createEnvelope, DEFAULT_EXPIRY_DAYS, type CreateEnvelopeOptions, type CreateEnvelopeInput } from './create-envelope.ts';
+export { createAndSendEnvelope } from './create-and-send-envelope.ts';
 export { sendEnvelope, type SendEnvelopeOptions } from './send-envelope.ts';
 export { openSigningLink, type OpenSigningLinkOptions } from './open-signing-link.ts';
 export { signEnvelope, type SignEnvelopeOptions, type LinkActionResult } from './sign-envelope.ts';

@@ -19,6 +19,7 @@ import { envelopeById } from '../../store/envelope-repository.ts';
 import { isUuid } from '../../store/index.ts';
 import {
   cancelEnvelope,
+  createAndSendEnvelope,
   createEnvelope,
   getEnvelope,
   listEnvelopes,
@@ -210,8 +211,8 @@ export function envelopesRouter(deps: Deps): Router {
       documents: documents.map((d) => ({ name: d.name, sha256: createHash('sha256').update(d.pdf).digest('hex') })),
     };
     await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint }, async () => {
-      const created = await createEnvelope(deps.workflow, { ...request, ...toCreateInput(envelope, documents) });
-      const body = envelope.send ? await sendEnvelope(deps.workflow, { ...request, envelopeId: created.id }) : created;
+      const input = { ...request, ...toCreateInput(envelope, documents) };
+      const body = envelope.send ? await createAndSendEnvelope(deps.workflow, input) : await createEnvelope(deps.workflow, input);
       return { status: 201, body };
     });
   });

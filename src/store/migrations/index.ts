@@ -11,6 +11,8 @@ import * as envelopes from './20261128_0004_envelopes.ts';
 import * as auditEvents from './20261128_0005_audit_events.ts';
 import * as delivery from './20261128_0006_delivery.ts';
 import * as idempotencyKeys from './20261128_0007_idempotency_keys.ts';
+import * as recipientPosition from './20261128_0008_recipient_position.ts';
+import * as webhookDescription from './20261128_0009_webhook_description.ts';
 
 export interface NamedMigration {
   name: string;
@@ -25,4 +27,6 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128_0005_audit_events', migration: auditEvents },
   { name: '20261128_0006_delivery', migration: delivery },
   { name: '20261128_0007_idempotency_keys', migration: idempotencyKeys },
+  { name: '20261128_0008_recipient_position', migration: recipientPosition },
+  { name: '20261128_0009_webhook_description', migration: webhookDescription },
 ];

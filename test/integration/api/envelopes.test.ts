@@ -73,6 +73,20 @@ describe('/api/v1/envelopes', function () {
     });
   });
 
+  it('keeps the caller\'s order of recipients within one routing order', async () => {
+    const recipients = [
+      { name: 'Zeno Vermeersch', email: 'zeno@zonnebeke.be', role: 'signer', order: 1, function: 'Algemeen directeur' },
+      { name: 'Anna Claeys', email: 'anna@zonnebeke.be', role: 'signer', order: 1, function: 'Voorzitter' },
+    ];
+    const res = await create({ title: 'Volgorde', recipients, send: true });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(res.body.recipients.map((r: { name: string }) => r.name)).to.deep.equal(['Zeno Vermeersch', 'Anna Claeys']);
+    // On the signature page the blocks stand side by side: the first (left) one is the first recipient's.
+    const [zeno, anna] = res.body.recipients.map((r: { fields: { x: number; y: number }[] }) => r.fields[0]);
+    expect(zeno.y).to.equal(anna.y);
+    expect(zeno.x).to.be.lessThan(anna.x);
+  });
+
   describe('a two-signer envelope', () => {
     let envelopeId: string;
     let documentId: string;
