@@ -28,6 +28,13 @@ export interface Config {
   readonly smtpUrl?: string;
   /** The From header of every mail we send. */
   readonly mailFrom: string;
+  /**
+   * Key of the signer pages' CSRF tokens and receipts (src/http/csrf.ts). Unset: a random key per
+   * app instance, so forms opened before a restart, or served by another instance, answer 403.
+   */
+  readonly signerSecret?: string;
+  /** Signer-page requests per minute per client IP (token bucket per instance). */
+  readonly signerRateLimitPerMinute: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -53,6 +60,8 @@ const envSchema = z.object({
   NODE_ENV: optional(z.string()),
   SMTP_URL: optional(z.url({ protocol: /^smtps?$/ })),
   MAIL_FROM: optional(z.string().min(3)),
+  SIGNER_SECRET: optional(z.string().min(32, 'use at least 32 random characters')),
+  SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
 });
 
 export class ConfigError extends Error {
@@ -92,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: values.NODE_ENV ?? 'development',
     smtpUrl: values.SMTP_URL,
     mailFrom: values.MAIL_FROM ?? 'Paraaf <noreply@paraaf.local>',
+    signerSecret: values.SIGNER_SECRET,
+    signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
   };
   return Object.freeze(config);
 }

@@ -8,7 +8,9 @@ import type { Deps } from '../deps.ts';
 import { errorHandler, notFoundHandler } from './problem.ts';
 import { requestContext } from './request-context.ts';
 import { apiV1Router } from './routes/api-v1.ts';
+import { docsRouter } from './routes/docs.ts';
 import { opsRouter } from './routes/ops.ts';
+import { signerRouter } from './routes/signer.ts';
 
 /** JSON bodies are small control messages; documents travel as multipart uploads. */
 const JSON_BODY_LIMIT = '1mb';
@@ -49,7 +51,9 @@ export function createApp(deps: Deps): Express {
   app.use(express.json({ limit: JSON_BODY_LIMIT }));
 
   app.use(opsRouter(deps));
+  app.use(docsRouter(deps));
   app.use('/api/v1', apiV1Router(deps));
+  app.use(signerRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

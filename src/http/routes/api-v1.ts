@@ -5,11 +5,13 @@ import { requireApiKey } from '../auth.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { envelopesRouter } from './envelopes.ts';
 import { verifyHandler } from './verify.ts';
+import { webhooksRouter } from './webhooks.ts';
 
 export function apiV1Router(deps: Deps): Router {
   const router = trackRouteBase(Router());
   router.post('/verify', verifyHandler(deps));
   router.use(requireApiKey(deps.db));
   router.use(envelopesRouter(deps));
+  router.use(webhooksRouter(deps));
   return router;
 }

@@ -1,0 +1,204 @@
+/** `paths` of the API document: one entry per route under /api/v1 (a test holds the two together). */
+import { ref } from './schemas.ts';
+import type { Operation, PathItem, Reference, Response } from './types.ts';
+
+const json = (schema: string) => ({ 'application/json': { schema: ref(schema) } });
+const ok = (description: string, schema: string): Response => ({ description, content: json(schema) });
+const problem = (name: string): Reference => ({ $ref: `#/components/responses/${name}` });
+const param = (name: string): Reference => ({ $ref: `#/components/parameters/${name}` });
+
+/** What any authenticated route may answer besides its own outcomes. */
+const authenticated = { '401': problem('Unauthorized'), '500': problem('InternalError') };
+const envelopeMissing = { '404': problem('EnvelopeNotFound') };
+const webhookMissing = { '404': problem('WebhookNotFound') };
+const idempotent = { '409': problem('IdempotencyInProgress'), '422': problem('UnprocessableEntity') };
+const pdf: Response = {
+  description: 'The PDF.',
+  headers: { ETag: { description: 'SHA-256 of the PDF, quoted.', schema: { type: 'string' } } },
+  content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } },
+};
+
+function envelopeAction(operationId: string, summary: string, description: string, extra: Partial<Operation> = {}): Operation {
+  return {
+    operationId,
+    summary,
+    description,
+    tags: ['Envelopes'],
+    parameters: [param('IdempotencyKey')],
+    responses: { '200': ok('The envelope after the change.', 'Envelope'), '400': problem('BadRequest'), ...envelopeMissing, ...idempotent, ...authenticated },
+    ...extra,
+  };
+}
+
+export const paths: Record<string, PathItem> = {
+  '/verify': {
+    post: {
+      operationId: 'verifyPdf',
+      summary: 'Validate the signatures in a PDF',
+      description: 'Public: no API key needed. Checks integrity, coverage, chain and PAdES level of every signature.',
+      tags: ['Validation'],
+      security: [],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: { type: 'object', properties: { file: { type: 'string', contentMediaType: 'application/pdf', description: 'The PDF to validate.' } }, required: ['file'] },
+            encoding: { file: { contentType: 'application/pdf' } },
+          },
+        },
+      },
+      responses: {
+        '200': ok('The validation report.', 'ValidationReport'),
+        '400': problem('BadRequest'),
+        '413': problem('PayloadTooLarge'),
+        '415': problem('UnsupportedMediaType'),
+        '422': problem('UnprocessableEntity'),
+        '500': problem('InternalError'),
+      },
+    },
+  },
+  '/envelopes': {
+    post: {
+      operationId: 'createEnvelope',
+      summary: 'Create an envelope',
+      description: 'Uploads one or more PDFs with the recipients and their signature fields; with `send: true` it is sent at once.',
+      tags: ['Envelopes'],
+      parameters: [param('IdempotencyKey')],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              properties: {
+                documents: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', contentMediaType: 'application/pdf' }, description: 'The PDFs, in order.' },
+                envelope: { type: 'string', contentMediaType: 'application/json', contentSchema: ref('EnvelopeInput'), description: 'The envelope as JSON text.' },
+              },
+              required: ['documents', 'envelope'],
+            },
+            encoding: { documents: { contentType: 'application/pdf' }, envelope: { contentType: 'application/json' } },
+          },
+        },
+      },
+      responses: {
+        '201': ok('The envelope, as a draft or sent.', 'Envelope'),
+        '400': problem('BadRequest'),
+        '413': problem('PayloadTooLarge'),
+        '415': problem('UnsupportedMediaType'),
+        ...idempotent,
+        ...authenticated,
+      },
+    },
+    get: {
+      operationId: 'listEnvelopes',
+      summary: 'List envelopes',
+      description: 'Newest first, a page at a time.',
+      tags: ['Envelopes'],
+      parameters: [
+        { name: 'status', in: 'query', description: 'Only envelopes in this status.', schema: ref('EnvelopeStatus') },
+        param('Limit'),
+        param('Cursor'),
+      ],
+      responses: { '200': ok('A page of envelopes.', 'EnvelopePage'), '400': problem('BadRequest'), ...authenticated },
+    },
+  },
+  '/envelopes/{id}': {
+    parameters: [param('EnvelopeId')],
+    get: {
+      operationId: 'getEnvelope',
+      summary: 'Get an envelope',
+      tags: ['Envelopes'],
+      responses: { '200': ok('The envelope.', 'Envelope'), ...envelopeMissing, ...authenticated },
+    },
+  },
+  '/envelopes/{id}/send': {
+    parameters: [param('EnvelopeId')],
+    post: envelopeAction('sendEnvelope', 'Send a draft envelope', 'Mails the first routing order their links; webhooks hear `envelope.sent`. Sending a sent envelope answers its state.'),
+  },
+  '/envelopes/{id}/cancel': {
+    parameters: [param('EnvelopeId')],
+    post: envelopeAction('cancelEnvelope', 'Cancel an envelope', 'Revokes every link and tells the recipients; webhooks hear `envelope.cancelled`.', {
+      requestBody: { required: true, content: json('CancelRequest') },
+    }),
+  },
+  '/envelopes/{id}/remind': {
+    parameters: [param('EnvelopeId')],
+    post: {
+      ...envelopeAction('remindEnvelope', 'Remind the recipients whose turn it is', 'Sends a fresh link to every recipient who still has to act.'),
+      responses: { '200': ok('The envelope and who was reminded.', 'RemindedEnvelope'), ...envelopeMissing, ...idempotent, ...authenticated },
+    },
+  },
+  '/envelopes/{id}/documents/{docId}': {
+    parameters: [param('EnvelopeId'), param('DocumentId')],
+    get: {
+      operationId: 'downloadDocument',
+      summary: 'Download the current PDF of a document',
+      description: 'With every signature applied so far.',
+      tags: ['Envelopes'],
+      responses: { '200': pdf, '404': problem('DocumentNotFound'), ...authenticated },
+    },
+  },
+  '/envelopes/{id}/documents/{docId}/original': {
+    parameters: [param('EnvelopeId'), param('DocumentId')],
+    get: {
+      operationId: 'downloadOriginalDocument',
+      summary: 'Download a document as uploaded',
+      tags: ['Envelopes'],
+      responses: { '200': pdf, '404': problem('DocumentNotFound'), ...authenticated },
+    },
+  },
+  '/envelopes/{id}/audit': {
+    parameters: [param('EnvelopeId')],
+    get: {
+      operationId: 'getEnvelopeAudit',
+      summary: 'Get the audit trail of an envelope',
+      description: 'Hash-chained events, oldest first.',
+      tags: ['Envelopes'],
+      responses: { '200': ok('The audit trail.', 'AuditTrail'), ...envelopeMissing, ...authenticated },
+    },
+  },
+  '/webhooks': {
+    post: {
+      operationId: 'createWebhook',
+      summary: 'Subscribe a URL to events',
+      description: 'The answer holds the signing `secret`; it is never shown again.',
+      tags: ['Webhooks'],
+      parameters: [param('IdempotencyKey')],
+      requestBody: { required: true, content: json('WebhookInput') },
+      responses: { '201': ok('The webhook with its secret.', 'CreatedWebhook'), '400': problem('BadRequest'), ...idempotent, ...authenticated },
+    },
+    get: {
+      operationId: 'listWebhooks',
+      summary: 'List webhooks',
+      tags: ['Webhooks'],
+      responses: { '200': ok('Every live webhook of the organisation.', 'WebhookList'), ...authenticated },
+    },
+  },
+  '/webhooks/{id}': {
+    parameters: [param('WebhookId')],
+    get: {
+      operationId: 'getWebhook',
+      summary: 'Get a webhook',
+      tags: ['Webhooks'],
+      responses: { '200': ok('The webhook (without its secret).', 'Webhook'), ...webhookMissing, ...authenticated },
+    },
+    delete: {
+      operationId: 'deleteWebhook',
+      summary: 'Delete a webhook',
+      description: 'No more events are queued for it; deliveries still queued are given up (`dead`).',
+      tags: ['Webhooks'],
+      responses: { '204': { description: 'Deleted.' }, ...webhookMissing, ...authenticated },
+    },
+  },
+  '/webhooks/{id}/deliveries': {
+    parameters: [param('WebhookId')],
+    get: {
+      operationId: 'listWebhookDeliveries',
+      summary: 'List the deliveries of a webhook',
+      description: 'Newest first, with attempts, the last error and the next attempt.',
+      tags: ['Webhooks'],
+      parameters: [param('Limit'), param('Cursor')],
+      responses: { '200': ok('A page of deliveries.', 'WebhookDeliveryPage'), '400': problem('BadRequest'), ...webhookMissing, ...authenticated },
+    },
+  },
+};

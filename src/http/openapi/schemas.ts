@@ -1,0 +1,232 @@
+/** `components.schemas` of the API document: the JSON shapes the routes answer and accept. */
+import { ENVELOPE_STATUSES } from '../../domain/index.ts';
+import { LANGUAGES } from '../../notify/index.ts';
+import { WEBHOOK_EVENTS } from '../routes/webhooks.ts';
+import type { JsonSchema } from './types.ts';
+
+export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+const string = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
+const nullableString = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: ['string', 'null'], ...(description ? { description } : {}), ...extra });
+const uuid = (description?: string): JsonSchema => string(description, { format: 'uuid' });
+const timestamp = (description?: string): JsonSchema => string(description, { format: 'date-time' });
+const nullableTimestamp = (description?: string): JsonSchema => nullableString(description, { format: 'date-time' });
+const sha256 = (description: string): JsonSchema => string(description, { pattern: '^[0-9a-f]{64}$' });
+
+/** Every property listed is required: the API always sends each member, null when empty. */
+function object(properties: Record<string, JsonSchema>, description?: string, optional: readonly string[] = []): JsonSchema {
+  return {
+    type: 'object',
+    ...(description ? { description } : {}),
+    properties,
+    required: Object.keys(properties).filter((name) => !optional.includes(name)),
+    additionalProperties: false,
+  };
+}
+
+const RECIPIENT_STATUSES = ['pending', 'sent', 'opened', 'signed', 'approved', 'declined', 'cancelled', 'expired'] as const;
+const RECIPIENT_ROLES = ['signer', 'approver', 'cc'] as const;
+const REVISION_KINDS = ['original', 'prepared', 'signature', 'timestamp', 'ltv'] as const;
+const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
+
+const fieldPosition = {
+  page: { type: 'integer', minimum: 1, description: '1-based page number.' },
+  x: { type: 'number', minimum: 0, description: 'PDF points from the left edge of the page.' },
+  y: { type: 'number', minimum: 0, description: 'PDF points from the bottom edge of the page.' },
+  width: { type: 'number', exclusiveMinimum: 0 },
+  height: { type: 'number', exclusiveMinimum: 0 },
+} satisfies Record<string, JsonSchema>;
+
+const envelopeProperties: Record<string, JsonSchema> = {
+  id: uuid(),
+  organisationId: uuid(),
+  title: string(),
+  message: nullableString(),
+  status: ref('EnvelopeStatus'),
+  createdBy: object({ kind: { type: 'string', enum: ['api_key', 'user'] }, id: string() }),
+  expiresAt: nullableTimestamp(),
+  sentAt: nullableTimestamp(),
+  completedAt: nullableTimestamp(),
+  declinedAt: nullableTimestamp(),
+  cancelledAt: nullableTimestamp(),
+  expiredAt: nullableTimestamp(),
+  cancelReason: nullableString(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
+  documents: { type: 'array', items: ref('Document') },
+  recipients: { type: 'array', items: ref('Recipient') },
+};
+
+const envelopeSchemas: Record<string, JsonSchema> = {
+  EnvelopeStatus: { type: 'string', enum: ENVELOPE_STATUSES },
+  Document: object({
+  id: uuid(),
+    name: string('File name as uploaded.'),
+    position: { type: 'integer', minimum: 0, description: 'Upload order, from 0.' },
+    pageCount: { type: ['integer', 'null'] },
+    currentRevision: {
+      oneOf: [
+        object({
+          seq: { type: 'integer' },
+          sha256: sha256('SHA-256 of the current PDF.'),
+          size: { type: 'integer', description: 'Bytes.' },
+          kind: { type: 'string', enum: REVISION_KINDS },
+          createdAt: timestamp(),
+        }),
+        { type: 'null' },
+      ],
+    },
+  }),
+  Field: object({ documentId: uuid(), ...fieldPosition, fieldName: nullableString('Name of the signature field in the PDF once placed.') }),
+  Recipient: object({
+  id: uuid(),
+    personId: { type: ['string', 'null'], format: 'uuid' },
+    name: string(),
+    email: string(undefined, { format: 'email' }),
+    function: nullableString('Job title shown in the signature appearance.'),
+    language: { type: 'string', enum: LANGUAGES },
+    role: { type: 'string', enum: RECIPIENT_ROLES },
+    routingOrder: { type: 'integer', minimum: 1 },
+    position: { type: 'integer', minimum: 0, description: 'Place among the recipients as given, from 0.' },
+    status: { type: 'string', enum: RECIPIENT_STATUSES },
+    sentAt: nullableTimestamp(),
+    openedAt: nullableTimestamp(),
+    completedAt: nullableTimestamp(),
+    declinedAt: nullableTimestamp(),
+    declineReason: nullableString(),
+    fields: { type: 'array', items: ref('Field') },
+  }),
+  Envelope: object(envelopeProperties),
+  EnvelopePage: object({ items: { type: 'array', items: ref('Envelope') }, nextCursor: nullableString('Pass as `cursor` for the next page; null on the last.') }),
+  RemindedEnvelope: object({ ...envelopeProperties, reminded: { type: 'array', items: uuid(), description: 'Ids of the recipients who were sent a reminder.' } }),
+  EnvelopeInput: {
+    ...object(
+      {
+        title: string(undefined, { minLength: 1, maxLength: 500 }),
+        message: nullableString(undefined, { maxLength: 5000 }),
+        expiresAt: timestamp('When unsigned links stop working; with a UTC offset.'),
+        recipients: { type: 'array', minItems: 1, maxItems: 50, items: ref('RecipientInput') },
+        fields: { type: 'array', maxItems: 500, items: ref('FieldInput'), default: [] },
+        send: { type: 'boolean', default: false, description: 'Send at once instead of leaving a draft.' },
+      },
+      'The `envelope` multipart field, as JSON.',
+      ['message', 'expiresAt', 'fields', 'send'],
+    ),
+  },
+  RecipientInput: object(
+    {
+      person: string('Id or e-mail of a person in the organisation directory; replaces name and email.'),
+      name: string('Required unless `person` is given.'),
+      email: string('Required unless `person` is given.', { format: 'email' }),
+      role: { type: 'string', enum: RECIPIENT_ROLES },
+      order: { type: 'integer', minimum: 1, default: 1, description: 'Routing order: lower orders sign first; equal orders in parallel.' },
+      function: nullableString(),
+      language: { type: 'string', enum: LANGUAGES },
+    },
+    undefined,
+    ['person', 'name', 'email', 'order', 'function', 'language'],
+  ),
+  FieldInput: object({
+    document: { type: 'integer', minimum: 0, description: 'Index of the document in upload order.' },
+    recipient: { type: 'integer', minimum: 0, description: 'Index in `recipients`.' },
+    ...fieldPosition,
+  }),
+  CancelRequest: object({ reason: string(undefined, { minLength: 1, maxLength: 2000 }) }),
+  AuditTrail: object({
+    envelopeId: uuid(),
+    events: {
+      type: 'array',
+      items: object({
+        seq: { type: 'integer' },
+        occurredAt: timestamp(),
+        action: string(undefined, { examples: ['envelope.created'] }),
+        actor: object({ kind: string(), id: nullableString(), label: nullableString() }),
+        ip: nullableString(),
+        userAgent: nullableString(),
+        details: { type: 'object', additionalProperties: true },
+        documentSha256: nullableString(),
+        prevHash: string('Hash of the previous event in the chain.'),
+        hash: sha256('SHA-256 over this event and prevHash.'),
+      }),
+    },
+  }),
+};
+
+const webhookProperties: Record<string, JsonSchema> = {
+  id: uuid(),
+  url: string(undefined, { format: 'uri' }),
+  events: { type: 'array', items: ref('WebhookEventType') },
+  description: nullableString(),
+  createdAt: timestamp(),
+};
+
+const webhookSchemas: Record<string, JsonSchema> = {
+  WebhookEventType: { type: 'string', enum: WEBHOOK_EVENTS },
+  WebhookInput: object(
+    {
+      url: string('https URL; plain http only for localhost/127.0.0.1 outside production.', { format: 'uri', maxLength: 2000 }),
+      events: { type: 'array', minItems: 1, uniqueItems: true, items: ref('WebhookEventType') },
+      description: nullableString(undefined, { maxLength: 500 }),
+    },
+    undefined,
+    ['description'],
+  ),
+  Webhook: object(webhookProperties),
+  CreatedWebhook: object({
+    ...webhookProperties,
+    secret: string('Keys the HMAC in `Paraaf-Signature`. Shown only in this response: store it now.', { pattern: '^whsec_[A-Za-z0-9_-]{43}$' }),
+  }),
+  WebhookList: object({ items: { type: 'array', items: ref('Webhook') } }),
+  WebhookDelivery: object({
+    id: uuid('Also sent as the `Paraaf-Delivery` header, for deduplication.'),
+    event: { oneOf: [ref('WebhookEventType'), { type: 'null' }] },
+    status: { type: 'string', enum: DELIVERY_STATUSES, description: '`dead`: given up (too many failures, or the webhook was deleted).' },
+    attempts: { type: 'integer', minimum: 0 },
+    lastError: nullableString('Why the last attempt failed, e.g. `HTTP 500: …`.'),
+    nextAttemptAt: nullableTimestamp('When the next attempt is due; null once sent or dead.'),
+    createdAt: timestamp(),
+    sentAt: nullableTimestamp(),
+  }),
+  WebhookDeliveryPage: object({ items: { type: 'array', items: ref('WebhookDelivery') }, nextCursor: nullableString() }),
+  WebhookEvent: object({
+    id: uuid('Event id.'),
+    type: ref('WebhookEventType'),
+    createdAt: timestamp(),
+    organisationId: uuid(),
+    data: object(
+      {
+        envelope: object({ id: uuid(), title: string(), status: ref('EnvelopeStatus') }),
+        recipient: object({
+          id: uuid(),
+          name: string(),
+          email: string(undefined, { format: 'email' }),
+          role: { type: 'string', enum: RECIPIENT_ROLES },
+          status: { type: 'string', enum: RECIPIENT_STATUSES },
+        }),
+      },
+      'The envelope, and for recipient.* events the recipient.',
+      ['recipient'],
+    ),
+  }),
+};
+
+export const schemas: Record<string, JsonSchema> = {
+  Problem: {
+    type: 'object',
+    description: 'RFC 9457 problem details with a stable `code`.',
+    properties: {
+      type: string(undefined, { format: 'uri' }),
+      title: string(),
+      status: { type: 'integer', minimum: 400, maximum: 599 },
+      detail: string(),
+      code: string('Stable, machine-readable error code.', { pattern: '^[a-z0-9_]+$', examples: ['envelope_not_found'] }),
+      instance: string('The request path.'),
+      requestId: string('Echo of `X-Request-Id`; quote it when reporting a problem.'),
+    },
+    required: ['type', 'title', 'status', 'detail', 'code', 'instance'],
+    additionalProperties: true,
+  },
+  ...envelopeSchemas,
+  ...webhookSchemas,
+  ValidationReport: { type: 'object', description: 'Result of validating every signature in the PDF.', properties: { verdict: { type: 'string', enum: ['valid', 'invalid', 'untrusted', 'no_signatures'] }, valid: { type: 'boolean' }, revisions: { type: 'integer' }, signatures: { type: 'array', items: { type: 'object', additionalProperties: true } } }, required: ['verdict', 'valid', 'revisions', 'signatures'] },
+};

@@ -1,0 +1,253 @@
+/**
+ * The signer's link pages (DESIGN §7 "Signer pages"): `/s/<token>` shows the envelope, its
+ * documents and the sign/approve and decline forms; the forms post back with a CSRF token; the
+ * result is a page, never JSON. Every answer is HTML with the status that fits (404 unknown
+ * link, 410 link that no longer works, 409, 403 bad form, 429 too fast) and is neither cached,
+ * indexed nor referred. The token is a bearer secret: the request log masks it (maskUrl).
+ *
+ * After signing, the link keeps opening only while the envelope is open (the workflow does not
+ * revoke it, but a completed envelope answers 410). The result page and its downloads are
+ * therefore carried by a receipt cookie (src/http/csrf.ts), valid RECEIPT_MINUTES after signing.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Deps } from '../../deps.ts';
+import { AppError } from '../../errors.ts';
+import { organisationById, sha256Hex } from '../../store/index.ts';
+import { envelopeById } from '../../store/envelope-repository.ts';
+import { recipientsOf } from '../../store/recipient-repository.ts';
+import { signingLinkByTokenHash } from '../../store/signing-link-repository.ts';
+import * as web from '../../web/index.ts';
+import { approveEnvelope, declineEnvelope, getEnvelope, openSigningLink, signEnvelope, type EnvelopeDto } from '../../workflow/index.ts';
+import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind } from '../csrf.ts';
+import { toAppError } from '../problem.ts';
+import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
+import { trackRouteBase } from '../request-context.ts';
+
+const LANGUAGE_COOKIE = 'paraaf_lang';
+const RECEIPT_COOKIE = 'paraaf_receipt';
+const RECEIPT_MINUTES = 30;
+const YEAR_SECONDS = 365 * 24 * 3600;
+
+function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return cookies;
+}
+
+/** The link token: a route parameter, or (in middleware, which has no route params) the first path segment below /s. */
+function tokenOf(req: Request): string {
+  if (typeof req.params.token === 'string') return req.params.token;
+  const segment = /^\/([^/]+)/.exec(req.path)?.[1];
+  try {
+    return segment ? decodeURIComponent(segment) : '';
+  } catch {
+    return '';
+  }
+}
+
+const basePathOf = (token: string) => `/s/${encodeURIComponent(token)}`;
+
+type LinkLookup = { organisationName: string | null; envelopeStatus: string; revoked: boolean; expired: boolean; role: string; language: string | null } | null;
+
+function csrfFailed(): AppError {
+  return new AppError('csrf_invalid', 403, 'The form token is missing or wrong.');
+}
+
+export function signerRouter(deps: Deps): Router {
+  const secret = deps.config.signerSecret ? Buffer.from(deps.config.signerSecret, 'utf8') : randomBytes(32);
+  if (!deps.config.signerSecret && deps.config.nodeEnv === 'production') {
+    deps.logger.warn('SIGNER_SECRET is not set: signer forms opened before a restart or on another instance will answer 403');
+  }
+  const secure = deps.config.baseUrl.startsWith('https:');
+  const stylesheet = readFileSync(web.STYLESHEET_FILE);
+  const buckets = createTokenBuckets({ perMinute: deps.config.signerRateLimitPerMinute, clock: deps.clock });
+
+  const cookie = (name: string, value: string, path: string, maxAge: number) =>
+    `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+
+  /** `?lang=` (remembered in a cookie), then the cookie, then the recipient's own language, then Dutch. */
+  const pageContext = (req: Request, res: Response, recipientLanguage?: string | null): web.PageContext => {
+    const chosen = res.locals.language as web.Language | undefined;
+    const language = chosen ?? (recipientLanguage ? web.resolveLanguage(recipientLanguage) : 'nl');
+    const token = tokenOf(req);
+    return { language, t: web.translator(language), languagePath: token ? basePathOf(token) : req.baseUrl + req.path };
+  };
+  const send = (res: Response, status: number, page: string) => res.status(status).type('html').send(page);
+  const origin = (req: Request) => ({ ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
+
+  /** Read-only: what a token names, to choose the action and to explain a link that no longer works. */
+  const lookupLink = async (token: string): Promise<LinkLookup> => {
+    if (token.length < 16 || token.length > 128) return null;
+    const link = await signingLinkByTokenHash(deps.db, sha256Hex(Buffer.from(token, 'utf8')));
+    if (!link) return null;
+    const [organisation, envelope, recipients] = await Promise.all([
+      organisationById(deps.db, link.organisationId),
+      envelopeById(deps.db, link.organisationId, link.envelopeId),
+      recipientsOf(deps.db, link.organisationId, link.envelopeId),
+    ]);
+    const recipient = recipients.find((r) => r.id === link.recipientId);
+    if (!envelope || !recipient) return null;
+    const expired = new Date(link.expiresAt).getTime() <= deps.clock().getTime();
+    return { organisationName: organisation?.name ?? null, envelopeStatus: envelope.status, revoked: link.revokedAt !== null, expired, role: recipient.role, language: recipient.language };
+  };
+
+  const viewOf = async (token: string, envelope: EnvelopeDto, recipientId: string): Promise<web.LinkPageView> => {
+    const organisation = await organisationById(deps.db, envelope.organisationId);
+    return { organisationName: organisation?.name ?? '', envelope, recipientId, basePath: basePathOf(token) };
+  };
+  /** Opens the link (audit `link.opened` the first time); 404/410 when it does not work. */
+  const openView = async (req: Request, token: string) => {
+    const opened = await openSigningLink(deps.workflow, { token, origin: origin(req) });
+    return viewOf(token, opened.envelope, opened.recipientId);
+  };
+  /** The envelope named by a valid receipt of `kind` for this link, or null. */
+  const receiptView = async (req: Request, token: string, kind: ReceiptKind) => {
+    const receipt = readReceipt(secret, token, kind, parseCookies(req.get('cookie'))[RECEIPT_COOKIE], deps.clock());
+    if (!receipt) return null;
+    const envelope = await getEnvelope(deps.workflow, { organisationId: receipt.organisationId, envelopeId: receipt.envelopeId });
+    return viewOf(token, envelope, receipt.recipientId);
+  };
+  const recipientLanguage = (view: web.LinkPageView) => view.envelope.recipients.find((r) => r.id === view.recipientId)?.language;
+  const forms = (token: string) => ({ sign: csrfToken(secret, token, 'sign'), decline: csrfToken(secret, token, 'decline') });
+  const renderLink = (req: Request, res: Response, status: number, view: web.LinkPageView, state: Omit<web.LinkFormState, 'csrf'> = {}) =>
+    send(res, status, web.linkPage(pageContext(req, res, recipientLanguage(view)), view, { ...state, csrf: forms(tokenOf(req)) }));
+  const giveReceipt = (res: Response, token: string, kind: ReceiptKind, envelope: EnvelopeDto, recipientId: string) => {
+    const expiresAt = Math.floor(deps.clock().getTime() / 1000) + RECEIPT_MINUTES * 60;
+    const value = issueReceipt(secret, token, { kind, organisationId: envelope.organisationId, envelopeId: envelope.id, recipientId, expiresAt });
+    res.append('Set-Cookie', cookie(RECEIPT_COOKIE, value, basePathOf(token), RECEIPT_MINUTES * 60));
+  };
+  const hasActed = (view: web.LinkPageView) => ['signed', 'approved'].includes(view.envelope.recipients.find((r) => r.id === view.recipientId)?.status ?? '');
+
+  const router = Router();
+  router.get(web.STYLESHEET_PATH, (_req, res) => {
+    res.type('text/css').set('Cache-Control', 'public, max-age=3600').send(stylesheet);
+  });
+
+  const pages = trackRouteBase(Router());
+  pages.use((req, res, next) => {
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
+    const requested = req.query.lang;
+    const remembered = parseCookies(req.get('cookie'))[LANGUAGE_COOKIE];
+    if (web.isLanguage(requested)) {
+      res.locals.language = requested;
+      res.append('Set-Cookie', cookie(LANGUAGE_COOKIE, requested, '/s', YEAR_SECONDS));
+    } else if (web.isLanguage(remembered)) {
+      res.locals.language = remembered;
+    }
+    next();
+  });
+  pages.use(
+    rateLimit(buckets, (req, res, seconds) => {
+      const ctx = pageContext(req, res);
+      send(res, 429, web.messagePage(ctx, { title: ctx.t('rateLimit.title'), paragraphs: [ctx.t('rateLimit.body', { seconds })] }));
+    }),
+  );
+  pages.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }));
+
+  pages.get('/:token', async (req, res) => {
+    const view = await openView(req, tokenOf(req));
+    if (hasActed(view)) send(res, 200, web.donePage(pageContext(req, res, recipientLanguage(view)), view));
+    else renderLink(req, res, 200, view);
+  });
+
+  pages.get('/:token/documents/:docId', async (req, res) => {
+    const token = tokenOf(req);
+    const view = (await receiptView(req, token, 'signed')) ?? (await openView(req, token));
+    const document = view.envelope.documents.find((d) => d.id === req.params.docId);
+    if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
+    if (!document.currentRevision) throw new Error(`document ${document.id} has no revision`);
+    const pdf = await deps.blobs.get(document.currentRevision.sha256);
+    res.attachment(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`).type('application/pdf').send(pdf);
+  });
+
+  pages.post('/:token/sign', async (req, res) => {
+    const token = tokenOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!verifyCsrfToken(secret, token, 'sign', body._csrf)) throw csrfFailed();
+    const link = await lookupLink(token);
+    if (!link) throw new AppError('link_not_found', 404, 'This signing link does not exist.');
+    if (body.consent !== 'ja') {
+      const view = await openView(req, token);
+      const t = pageContext(req, res, link.language).t;
+      renderLink(req, res, 400, view, { consentError: t(link.role === 'approver' ? 'approve.consentMissing' : 'sign.consentMissing') });
+      return;
+    }
+    const options = { token, origin: origin(req) };
+    const result = link.role === 'approver' ? await approveEnvelope(deps.workflow, options) : await signEnvelope(deps.workflow, options);
+    giveReceipt(res, token, 'signed', result.envelope, result.recipientId);
+    res.redirect(303, `${basePathOf(token)}/done`);
+  });
+
+  pages.post('/:token/decline', async (req, res) => {
+    const token = tokenOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!verifyCsrfToken(secret, token, 'decline', body._csrf)) throw csrfFailed();
+    const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+    const reject = async (key: 'decline.reasonMissing' | 'decline.reasonInvalid') => {
+      const view = await openView(req, token);
+      renderLink(req, res, 400, view, { reasonError: pageContext(req, res, recipientLanguage(view)).t(key), reason });
+    };
+    if (!reason) return reject('decline.reasonMissing');
+    let result;
+    try {
+      result = await declineEnvelope(deps.workflow, { token, reason, origin: origin(req) });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'invalid_request') return reject('decline.reasonInvalid');
+      throw error;
+    }
+    giveReceipt(res, token, 'declined', result.envelope, result.recipientId);
+    res.redirect(303, `${basePathOf(token)}/declined`);
+  });
+
+  pages.get('/:token/done', async (req, res) => {
+    const token = tokenOf(req);
+    const view = (await receiptView(req, token, 'signed')) ?? (await openView(req, token));
+    if (!hasActed(view)) return res.redirect(303, basePathOf(token));
+    send(res, 200, web.donePage(pageContext(req, res, recipientLanguage(view)), view));
+  });
+
+  pages.get('/:token/declined', async (req, res) => {
+    const token = tokenOf(req);
+    const view = await receiptView(req, token, 'declined');
+    // Without a receipt the link page itself says what happened (410, declined).
+    if (!view) return res.redirect(303, basePathOf(token));
+    send(res, 200, web.declinedPage(pageContext(req, res, recipientLanguage(view)), view));
+  });
+
+  pages.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const appError = toAppError(error);
+    const fields = { code: appError.code, status: appError.status, detail: appError.detail };
+    if (appError.status >= 500) req.log.error({ ...fields, err: error }, appError.message);
+    else req.log.info(fields, appError.message);
+    const token = tokenOf(req);
+    const link = appError.code === 'link_gone' || appError.status === 409 ? await lookupLink(token).catch(() => null) : null;
+    const ctx = pageContext(req, res, link?.language);
+    const { t } = ctx;
+    const page = (title: string, paragraphs: string[], back?: string) =>
+      send(res, appError.status, web.messagePage(ctx, { title, paragraphs, organisationName: link?.organisationName, back }));
+    if (appError.code === 'link_not_found') return page(t('notFound.title'), [t('notFound.body')]);
+    if (appError.code === 'link_gone') {
+      const status = link?.envelopeStatus;
+      const what =
+        status === 'expired' || status === 'cancelled' || status === 'declined' || status === 'completed'
+          ? t(`gone.${status}`)
+          : link?.expired ? t('gone.expired') : t('gone.revoked');
+      const contact = link?.organisationName ? t('gone.contact', { organisation: link.organisationName }) : t('gone.contactUnknown');
+      return page(t('gone.title'), [what, contact]);
+    }
+    if (appError.code === 'csrf_invalid') return page(t('csrf.title'), [t('csrf.body')], token ? basePathOf(token) : undefined);
+    if (appError.status === 409) {
+      return page(t('conflict.title'), [t(appError.code === 'recipient_not_active' ? 'conflict.notActive' : 'conflict.other')], basePathOf(token));
+    }
+    return page(t('error.title'), [t('error.body', { requestId: req.id })]);
+  });
+
+  router.use('/s', pages);
+  return router;
+}

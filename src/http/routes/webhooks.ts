@@ -1,0 +1,149 @@
+/**
+ * `/api/v1/webhooks` (DESIGN §7, Webhooks): subscribe a URL to envelope events, list, get,
+ * delete, and see each delivery attempt the outbox made. Scoped to the API key's organisation:
+ * another organisation's webhook answers 404 `webhook_not_found`, like an unknown one.
+ */
+import { randomBytes } from 'node:crypto';
+import { Router, type Request } from 'express';
+import { z } from 'zod';
+import type { Deps } from '../../deps.ts';
+import { AppError, ValidationError } from '../../errors.ts';
+import { disableWebhook, insertWebhook, listWebhookDeliveries, listWebhooks, webhookById, type Webhook } from '../../store/webhook-repository.ts';
+import type { WebhookEvent } from '../../workflow/notifications.ts';
+import { principalOf } from '../auth.ts';
+import { respondIdempotently } from '../idempotency.ts';
+
+export const WEBHOOK_EVENTS = [
+  'envelope.sent',
+  'recipient.signed',
+  'recipient.declined',
+  'envelope.completed',
+  'envelope.cancelled',
+  'envelope.expired',
+] as const satisfies readonly WebhookEvent[];
+
+// Does not compile when the workflow learns an event that cannot be subscribed to here.
+const everyEventListed: [Exclude<WebhookEvent, (typeof WEBHOOK_EVENTS)[number]>] extends [never] ? true : never = true;
+void everyEventListed;
+
+export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+const MAX_URL_LENGTH = 2000;
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** https anywhere; plain http only to this machine, and never in production (the body is signed, not encrypted). */
+function urlProblem(raw: string, production: boolean): string | null {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'must be an absolute URL';
+  }
+  if (url.username || url.password) return 'must not contain credentials';
+  if (url.hash) return 'must not contain a fragment';
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname)) return production ? 'must use https in production' : null;
+  return 'must use https (http is allowed only for localhost and 127.0.0.1 outside production)';
+}
+
+function createSchema(production: boolean) {
+  return z.strictObject({
+    url: z
+      .string()
+      .max(MAX_URL_LENGTH)
+      .superRefine((value, ctx) => {
+        const problem = urlProblem(value, production);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    events: z
+      .array(z.enum(WEBHOOK_EVENTS))
+      .min(1)
+      .transform((events) => [...new Set(events)]),
+    description: z.string().trim().max(500).nullish(),
+  });
+}
+
+/** `events[0]: Invalid option…` style, each issue naming its field. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const where = issue.path.reduce<string>((acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)), '');
+      return `${where || 'body'}: ${issue.message}`;
+    })
+    .join('; ');
+}
+
+function webhookNotFound(): AppError {
+  return new AppError('webhook_not_found', 404, 'There is no such webhook.');
+}
+
+function paramOf(req: Request, name: string): string {
+  const value = req.params[name];
+  return typeof value === 'string' ? value : '';
+}
+
+function parseLimit(value: unknown): number {
+  if (value === undefined) return 25;
+  if (typeof value !== 'string' || !/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > 100) {
+    throw new ValidationError('limit must be a whole number from 1 to 100.');
+  }
+  return Number(value);
+}
+
+function parseCursor(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new ValidationError('cursor must be given once.');
+  return value;
+}
+
+function webhookView(webhook: Webhook) {
+  return { id: webhook.id, url: webhook.url, events: webhook.events, description: webhook.description, createdAt: webhook.createdAt };
+}
+
+export function webhooksRouter(deps: Deps): Router {
+  const router = Router();
+  const schema = createSchema(deps.config.nodeEnv === 'production');
+  const random = deps.workflow.random ?? randomBytes;
+
+  router.post('/webhooks', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const parsed = schema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new ValidationError(`Invalid webhook: ${describeIssues(parsed.error)}.`);
+    // The stored answer of an idempotent replay holds the secret too: it is the same creation.
+    await respondIdempotently(deps.db, req, res, { organisationId, fingerprint: parsed.data }, async () => {
+      const secret = `${WEBHOOK_SECRET_PREFIX}${random(32).toString('base64url')}`;
+      const webhook = await insertWebhook(deps.db, { organisationId, ...parsed.data, secret, now: deps.clock() });
+      return { status: 201, body: { ...webhookView(webhook), secret } };
+    });
+  });
+
+  router.get('/webhooks', async (_req, res) => {
+    const { organisationId } = principalOf(res);
+    const webhooks = await listWebhooks(deps.db, organisationId);
+    res.set('Cache-Control', 'no-store').json({ items: webhooks.map(webhookView) });
+  });
+
+  router.get('/webhooks/:id', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const webhook = await webhookById(deps.db, organisationId, paramOf(req, 'id'));
+    if (!webhook) throw webhookNotFound();
+    res.set('Cache-Control', 'no-store').json(webhookView(webhook));
+  });
+
+  router.delete('/webhooks/:id', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    if (!(await disableWebhook(deps.db, organisationId, paramOf(req, 'id'), deps.clock()))) throw webhookNotFound();
+    res.status(204).end();
+  });
+
+  router.get('/webhooks/:id/deliveries', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const webhookId = paramOf(req, 'id');
+    const limit = parseLimit(req.query.limit);
+    const cursor = parseCursor(req.query.cursor);
+    if (!(await webhookById(deps.db, organisationId, webhookId))) throw webhookNotFound();
+    const page = await listWebhookDeliveries(deps.db, organisationId, webhookId, { limit, cursor });
+    res.set('Cache-Control', 'no-store').json(page);
+  });
+
+  return router;
+}

@@ -1,0 +1,10 @@
+/** What src/http may use from src/web: the signer-page templates, their catalogs and the stylesheet. */
+import path from 'node:path';
+
+export { html, escapeHtml, SafeHtml } from './html.ts';
+export { layout, messagePage, STYLESHEET_PATH, type PageContext } from './layout.ts';
+export { linkPage, donePage, declinedPage, linkPath, type LinkPageView, type LinkFormState } from './signer-pages.ts';
+export { signerCatalogs, translator, isLanguage, resolveLanguage, formatBrussels, LANGUAGES, type Language, type Translate, type SignerCatalog, type SignerCatalogKey } from './i18n/index.ts';
+
+/** The signer pages' stylesheet on disk (served from our origin, so CSP `style-src 'self'` holds). */
+export const STYLESHEET_FILE = path.join(import.meta.dirname, 'static', 'signer.css');

@@ -1,0 +1,141 @@
+/**
+ * The pages a recipient sees through their link (DESIGN §7 "Signer pages"): the envelope with
+ * its documents and the sign/approve and decline forms, the result after signing, the page
+ * after declining. Forms post to our own origin with a CSRF token and work without JavaScript.
+ */
+import type { EnvelopeDto, RecipientDto } from '../workflow/index.ts';
+import { html, type SafeHtml } from './html.ts';
+import { formatBrussels } from './i18n/index.ts';
+import { layout, type PageContext } from './layout.ts';
+
+export interface LinkPageView {
+  organisationName: string;
+  envelope: EnvelopeDto;
+  recipientId: string;
+  /** `/s/<token>`: every link and form of the page is below it. */
+  basePath: string;
+}
+
+export interface LinkFormState {
+  csrf: { sign: string; decline: string };
+  consentError?: string;
+  reasonError?: string;
+  reason?: string;
+}
+
+export function linkPath(basePath: string, ...parts: string[]): string {
+  return [basePath, ...parts.map(encodeURIComponent)].join('/');
+}
+
+function recipientOf(view: LinkPageView): RecipientDto {
+  const recipient = view.envelope.recipients.find((r) => r.id === view.recipientId);
+  if (!recipient) throw new Error(`recipient ${view.recipientId} is not on envelope ${view.envelope.id}`);
+  return recipient;
+}
+
+function verbOf(recipient: RecipientDto): 'sign' | 'approve' | 'view' {
+  return recipient.role === 'signer' ? 'sign' : recipient.role === 'approver' ? 'approve' : 'view';
+}
+
+function documentList(ctx: PageContext, view: LinkPageView): SafeHtml {
+  const items = view.envelope.documents.map((document) => {
+    const pages = document.pageCount === null ? '' : `, ${document.pageCount === 1 ? ctx.t('view.pages.one') : ctx.t('view.pages.other', { count: document.pageCount })}`;
+    return html`<li><a href="${linkPath(view.basePath, 'documents', document.id)}" download>${ctx.t('view.download', { name: document.name })}</a> <span class="hint">(${ctx.t('view.pdf')}${pages})</span></li>`;
+  });
+  return html`<ul class="documents">${items}</ul>`;
+}
+
+function recipientList(ctx: PageContext, view: LinkPageView): SafeHtml {
+  const items = [...view.envelope.recipients]
+    .sort((a, b) => a.routingOrder - b.routingOrder)
+    .map((r) => {
+      const you = r.id === view.recipientId ? html` <strong>${ctx.t('view.you')}</strong>` : '';
+      const fn = r.function ? `, ${r.function}` : '';
+      return html`<li>${r.name}${fn}${you}: ${ctx.t(`role.${r.role}`)} – ${ctx.t(`status.${r.status}`)}</li>`;
+    });
+  return html`<ul class="recipients">${items}</ul>`;
+}
+
+function problem(id: string, message: string | undefined): SafeHtml | '' {
+  return message ? html`<p class="error" id="${id}" role="alert">${message}</p>` : '';
+}
+
+function actionForm(ctx: PageContext, view: LinkPageView, verb: 'sign' | 'approve', state: LinkFormState): SafeHtml {
+  const invalid = state.consentError !== undefined;
+  return html`<section aria-labelledby="action-heading">
+<h2 id="action-heading">${ctx.t(`${verb}.heading`)}</h2>
+<form method="post" action="${linkPath(view.basePath, 'sign')}">
+<input type="hidden" name="_csrf" value="${state.csrf.sign}">
+${problem('consent-error', state.consentError)}
+<div class="field checkbox">
+<input type="checkbox" id="consent" name="consent" value="ja" required${invalid ? html` aria-invalid="true" aria-describedby="consent-error"` : ''}>
+<label for="consent">${ctx.t(`${verb}.consent`)}</label>
+</div>
+<button type="submit" class="primary">${ctx.t(`${verb}.button`)}</button>
+</form>
+</section>`;
+}
+
+function declineForm(ctx: PageContext, view: LinkPageView, state: LinkFormState): SafeHtml {
+  const invalid = state.reasonError !== undefined;
+  return html`<section aria-labelledby="decline-heading">
+<h2 id="decline-heading">${ctx.t('decline.heading')}</h2>
+<p id="decline-explain">${ctx.t('decline.explain')}</p>
+<form method="post" action="${linkPath(view.basePath, 'decline')}">
+<input type="hidden" name="_csrf" value="${state.csrf.decline}">
+${problem('reason-error', state.reasonError)}
+<div class="field">
+<label for="reason">${ctx.t('decline.reason')}</label>
+<textarea id="reason" name="reason" rows="4" required aria-describedby="${invalid ? 'reason-error decline-explain' : 'decline-explain'}"${invalid ? html` aria-invalid="true"` : ''}>${state.reason ?? ''}</textarea>
+</div>
+<button type="submit" class="secondary">${ctx.t('decline.button')}</button>
+</form>
+</section>`;
+}
+
+/** `GET /s/<token>`: what to sign, from whom, by when, who else takes part, and the two forms. */
+export function linkPage(ctx: PageContext, view: LinkPageView, state: LinkFormState): string {
+  const { envelope } = view;
+  const recipient = recipientOf(view);
+  const verb = verbOf(recipient);
+  const title = ctx.t(`view.title.${verb}`, { title: envelope.title });
+  const hasError = state.consentError !== undefined || state.reasonError !== undefined;
+  const body = html`<h1>${envelope.title}</h1>
+<p>${ctx.t(`view.intro.${verb}`, { organisation: view.organisationName })}</p>
+${envelope.message ? html`<h2>${ctx.t('view.message')}</h2><p class="message">${envelope.message}</p>` : ''}
+${envelope.expiresAt ? html`<p class="deadline">${ctx.t('view.deadline', { deadline: formatBrussels(envelope.expiresAt, ctx.language) })}</p>` : ''}
+<h2>${ctx.t('view.documents')}</h2>
+${documentList(ctx, view)}
+<h2>${ctx.t('view.recipients')}</h2>
+${recipientList(ctx, view)}
+${verb === 'view' ? '' : html`${actionForm(ctx, view, verb, state)}
+${declineForm(ctx, view, state)}`}`;
+  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
+}
+
+/** After signing or approving: what, when, and the documents to download. */
+export function donePage(ctx: PageContext, view: LinkPageView): string {
+  const recipient = recipientOf(view);
+  const verb = recipient.role === 'approver' ? 'approve' : 'sign';
+  const at = recipient.completedAt ?? view.envelope.updatedAt;
+  const title = ctx.t(`done.title.${verb}`);
+  const body = html`<h1>${title}</h1>
+<p>${ctx.t(`done.what.${verb}`, { title: view.envelope.title, organisation: view.organisationName, date: formatBrussels(at, ctx.language) })}</p>
+<p>${ctx.t(view.envelope.status === 'completed' ? 'done.completed' : 'done.waiting')}</p>
+<h2>${ctx.t('done.documents')}</h2>
+<p class="hint">${ctx.t('done.downloadNote')}</p>
+${documentList(ctx, view)}
+<h2>${ctx.t('view.recipients')}</h2>
+${recipientList(ctx, view)}`;
+  return layout(ctx, { title, organisationName: view.organisationName, body });
+}
+
+/** After declining: what happened and the reason given. */
+export function declinedPage(ctx: PageContext, view: LinkPageView): string {
+  const recipient = recipientOf(view);
+  const title = ctx.t('declined.title');
+  const body = html`<h1>${title}</h1>
+<p>${ctx.t('declined.what', { title: view.envelope.title, organisation: view.organisationName })}</p>
+${recipient.declineReason ? html`<p>${ctx.t('declined.reason')}</p><p class="message">${recipient.declineReason}</p>` : ''}`;
+  return layout(ctx, { title, organisationName: view.organisationName, body });
+}
