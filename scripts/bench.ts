@@ -9,15 +9,22 @@
  * written to bench-results/latest.json. Missed targets are reported, never a non-zero exit.
  *
  * Flags: --quick (fewer iterations), --keep (keep the temp dir with the inputs),
- * --gc-each-run (force a full GC before every timed run: a colder JS signer, less GC noise).
+ * --gc-each-run (force a full GC before every timed run: a colder JS signer, less GC noise),
+ * --http-only (only the HTTP section: the engine results already in latest.json are kept),
+ * --no-http (skip the HTTP section).
+ *
+ * HTTP section (scripts/bench/http.ts): envelopes of one 100 KB decision and two signers created,
+ * sent and signed through the API by concurrent clients against the real server on SQLite;
+ * signatures per second and sign-request latency next to the engine's own time for the document.
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesLabel, max, mb, median, min, ms, ratio, table } from './bench/format.ts';
 import { IMPLS, TIMED_IMPLS, type ImplId } from './bench/impls.ts';
+import { httpReport, runHttpBench, type HttpBenchResult } from './bench/http.ts';
 import { generateInputs, generateKeys, makeTempDir, MB, type BenchInput, type BenchKeys } from './bench/inputs.ts';
 import type { RssResult } from './bench/rss-child.ts';
 import type { CellPlan, ChainResult, TimeResult } from './bench/worker.ts';
@@ -26,6 +33,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
 const keep = process.argv.includes('--keep');
 const gcEachRun = process.argv.includes('--gc-each-run');
+const httpOnly = process.argv.includes('--http-only');
+const noHttp = process.argv.includes('--no-http');
 const TOO_SLOW_MS = 60_000;
 
 function planFor(bytes: number): CellPlan {
@@ -231,7 +240,50 @@ function statusText(cell: Cell | undefined): string | undefined {
   return undefined;
 }
 
+function runHttp(): Promise<HttpBenchResult> {
+  log('HTTP path (server in a child process, concurrent clients) …');
+  return runHttpBench({ envelopes: quick ? 40 : 100, concurrency: 8, phaseCapMs: 20_000, verifySample: 3, log });
+}
+
+/** `--http-only`: runs the HTTP section and puts it into latest.json next to the engine results already there. */
+async function httpOnlyMain(): Promise<void> {
+  const started = performance.now();
+  const env = {
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memory: mb(totalmem()),
+    loadAverageAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
+    quick,
+    date: new Date().toISOString(),
+  };
+  const http = await runHttp();
+  const out: string[] = [];
+  out.push('Paraaf HTTP benchmark (--http-only)');
+  out.push(`node ${env.node} on ${env.platform}, ${env.cpu} × ${env.cores}, ${env.memory} RAM, load average at start ${env.loadAverageAtStart}${quick ? ' (--quick)' : ''}`);
+  out.push('');
+  out.push(...httpReport(http));
+  const resultsDir = join(ROOT, 'bench-results');
+  mkdirSync(resultsDir, { recursive: true });
+  const jsonPath = join(resultsDir, 'latest.json');
+  let previous: Record<string, unknown> = {};
+  if (existsSync(jsonPath)) {
+    try {
+      previous = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
+    } catch {
+      previous = {};
+    }
+  }
+  writeFileSync(jsonPath, JSON.stringify({ ...previous, http: { env, ...http } }, null, 2) + '\n');
+  out.push('');
+  out.push(`Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s; load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+  out.push(`HTTP results written to ${jsonPath.slice(ROOT.length + 1)} (key "http"; other results in the file left as they were).`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
 async function main(): Promise<void> {
+  if (httpOnly) return httpOnlyMain();
   const started = performance.now();
   const dir = makeTempDir();
   log(`Generating inputs in ${dir} …`);
@@ -257,6 +309,7 @@ async function main(): Promise<void> {
   log('Peak RSS on 50 MB …');
   const big = inputs.find((i) => i.id === '50m')!;
   const rss = await rssCells(big, keysJson);
+  const http = noHttp ? undefined : await runHttp();
 
   const get = (input: string, impl: ImplId) => cells.find((c) => c.input === input && c.impl === impl);
   const ok = (cell: Cell | undefined) => (cell && cell.status === 'ok' ? cell : undefined);
@@ -438,6 +491,10 @@ async function main(): Promise<void> {
       detail: `${ms(over[0])} / ${ms(over[1])} / ${ms(over[2])} ms over the floor (CPU time over the floor: ${[0, 1, 2].map((k) => ms(c.cpu[k] - c.floorCpu[k])).join(' / ')} ms)`,
     });
   }
+  if (http) {
+    out.push('');
+    out.push(...httpReport(http));
+  }
   out.push('');
   out.push('Targets');
   out.push(table(['', 'target', 'measured'], targets.map((t) => [t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL', t.name, t.detail]), ['l', 'l', 'l']));
@@ -450,7 +507,7 @@ async function main(): Promise<void> {
   const jsonPath = join(resultsDir, 'latest.json');
   writeFileSync(
     jsonPath,
-    JSON.stringify({ env, inputs: inputs.map(({ path: _path, ...rest }) => rest), cells, chains, rss, targets, elapsedSeconds: elapsed }, null, 2) + '\n',
+    JSON.stringify({ env, inputs: inputs.map(({ path: _path, ...rest }) => rest), cells, chains, rss, targets, ...(http ? { http } : {}), elapsedSeconds: elapsed }, null, 2) + '\n',
   );
   out.push(`Results written to ${jsonPath.slice(ROOT.length + 1)}.`);
   if (keep) out.push(`Inputs kept in ${dir}.`);
