@@ -17,8 +17,11 @@ interface BaseMailParams {
 }
 
 export interface SignRequestParams extends BaseMailParams {
-  /** Who asks: the staff member (or API client) that sent the envelope. */
-  senderName: string;
+  /**
+   * Who asks, when a person does: the staff member who sent the envelope. Null when another
+   * service sent it through the API: the mail then speaks for the organisation alone.
+   */
+  senderName: string | null;
   /** Approvers approve without a signature (DESIGN §4); default `signer`. */
   role?: 'signer' | 'approver';
   message?: string | null;
@@ -116,8 +119,10 @@ function reasonBlocks(t: Translate, reason: string | null | undefined, whenMissi
 /** signRequest and reminder differ only in subject and first sentence. */
 function request(kind: 'signRequest' | 'reminder', t: Translate, language: Language, params: SignRequestParams) {
   const verb = params.role === 'approver' ? 'approve' : 'sign';
-  const values = { title: params.envelopeTitle, sender: params.senderName, organisation: params.organisationName };
-  const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: t(`${kind}.intro.${verb}`, values) }];
+  const sender = params.senderName?.trim();
+  const values = { title: params.envelopeTitle, sender: sender || params.organisationName, organisation: params.organisationName };
+  const intro = t(sender ? `${kind}.intro.${verb}` : `${kind}.intro.${verb}.byOrganisation`, values);
+  const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: intro }];
   const message = params.message?.trim();
   if (message) blocks.push({ kind: 'quote', label: t('common.messageFrom', values), text: message });
   if (params.deadline) {

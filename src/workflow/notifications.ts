@@ -108,7 +108,8 @@ export async function notifyRecipients(ctx: EffectContext, recipients: readonly 
     const next = recipient.status === 'pending' ? { ...recipient, status: 'sent' as const, sentAt: now } : recipient;
     if (next !== recipient) await updateRecipient(ctx.trx, ctx.envelope.organisationId, recipient.id, { status: 'sent', sentAt: now });
     await queueMail(ctx, next, kind, {
-      senderName: ctx.organisationName,
+      // A staff member is named; an API client is not a person, so the organisation speaks.
+      senderName: ctx.actor.kind === 'user' ? (ctx.actor.label ?? null) : null,
       role: recipient.role === 'approver' ? 'approver' : 'signer',
       message: ctx.envelope.message,
       deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
