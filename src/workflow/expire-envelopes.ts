@@ -1,7 +1,7 @@
 /**
  * The scheduled expiry (DESIGN §4): every open envelope past its expires_at becomes expired,
  * one transaction per envelope (a failure on one does not hold back the others), its links are
- * revoked and `envelope.expired` goes to webhooks. Run it from a timer in main.ts.
+ * revoked, the recipients who were mailed are told, and `envelope.expired` goes to webhooks. Run it from a timer in main.ts.
  */
 import { appendAuditEvent } from '../audit/chain.ts';
 import { isOpen, transition } from '../domain/envelope-state.ts';
@@ -9,7 +9,7 @@ import { envelopeById, envelopesPastExpiry, updateEnvelope } from '../store/enve
 import { recipientsOf } from '../store/recipient-repository.ts';
 import { revokeSigningLinks } from '../store/signing-link-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
-import { effectContext, queueWebhooks } from './notifications.ts';
+import { alreadyMailed, effectContext, queueMail, queueWebhooks } from './notifications.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface ExpireEnvelopesOptions {
@@ -45,7 +45,10 @@ export async function expireEnvelopes(deps: WorkflowDeps, options: ExpireEnvelop
           actor,
           occurredAt: now,
         });
-        await queueWebhooks(await effectContext(trx, deps, { ...envelope, status, expiredAt: at, updatedAt: at }, { actor, now }), 'envelope.expired');
+        const ctx = await effectContext(trx, deps, { ...envelope, status, expiredAt: at, updatedAt: at }, { actor, now });
+        // Whoever was asked hears that the request ran out, so nobody waits for a link that is gone.
+        for (const recipient of alreadyMailed(recipients)) await queueMail(ctx, recipient, 'expired', { expiredAt: new Date(envelope.expiresAt) });
+        await queueWebhooks(ctx, 'envelope.expired');
         return true;
       });
       if (expired) result.expired.push({ organisationId: candidate.organisationId, envelopeId: candidate.id });

@@ -32,12 +32,13 @@ export interface Mail {
   parsed: ParsedMail;
 }
 
-export type MailKind = 'signRequest' | 'completed' | 'declined' | 'cancelled';
+export type MailKind = 'signRequest' | 'completed' | 'declined' | 'cancelled' | 'expired';
 const SUBJECT_PREFIX: Record<MailKind, string> = {
   signRequest: 'Te ondertekenen: ',
   completed: 'Ondertekend: ',
   declined: 'Geweigerd: ',
   cancelled: 'Ingetrokken: ',
+  expired: 'Verlopen: ',
 };
 
 export interface E2E {

@@ -143,5 +143,7 @@ describe('e2e: declined, cancelled, expired', function () {
     expectGonePage(gone, 'after expiry');
     expect(gone.text).to.include('De termijn om te ondertekenen is voorbij.');
     expect((await e2e.audit(envelopeId)).map((e) => e.action)).to.include('envelope.expired');
+    await e2e.deliver();
+    expectDutchMail(await e2e.theMail(envelopeId, AN.email, 'expired'), 'expired', { title });
   });
 });
