@@ -7,6 +7,7 @@ import { isAppError } from './errors.ts';
 import { runSign } from './cli/sign.ts';
 import { runVerify } from './cli/verify.ts';
 import { runApiKey } from './cli/api-key.ts';
+import { runAudit } from './cli/audit.ts';
 import { runMigrate } from './cli/migrate.ts';
 import { runOrg } from './cli/org.ts';
 import { runPeople } from './cli/people.ts';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<
   user: runUser,
   people: runPeople,
   migrate: runMigrate,
+  audit: runAudit,
 };
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -36,6 +38,8 @@ Commands:
   user create --org <slug> --email … --role admin|staff [--name …]   prints a one-time password
   people import --org <slug> <file.csv>           header name,email,function[,language]; UTF-8
   migrate                                         apply pending database migrations
+  audit verify [--org <slug>] [--envelope <id>]   recompute the audit hash chains and check every stored PDF;
+                                                  exit 1 on any break
 
 Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 `;

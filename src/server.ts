@@ -10,6 +10,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from './config.ts';
+import { AUDIT_CHECK_INTERVAL_MS, runAuditCheck } from './audit/scheduled-check.ts';
+import type { TrailReport } from './audit/verify-trail.ts';
 import { buildDeps, type Deps, type VerifyPdf } from './deps.ts';
 import { createApp } from './http/index.ts';
 import type { CertificateIssuer } from './keys/index.ts';
@@ -40,6 +42,8 @@ export interface StartServerOptions {
    * them through `handle.jobs` instead.
    */
   backgroundJobs?: boolean;
+  /** How often the audit trail check runs with the background jobs (default hourly); 0 turns only it off. */
+  auditCheckIntervalMs?: number;
 }
 
 /** The background work, runnable by hand (tests) whether or not the timers run. */
@@ -47,6 +51,8 @@ export interface BackgroundJobs {
   readonly outbox: OutboxWorker;
   /** One expiry pass (what the 60 s timer does). */
   expire(): Promise<ExpireEnvelopesResult>;
+  /** One audit trail check (what the hourly timer does): sets the metrics, logs breaks at error level. */
+  auditCheck(): Promise<TrailReport>;
 }
 
 export interface ServerHandle {
@@ -89,7 +95,11 @@ export async function startServer(config: Config, options: StartServerOptions): 
       clock: deps.clock,
       logger,
     });
-    const jobs: BackgroundJobs = { outbox, expire: () => expireEnvelopes(deps.workflow) };
+    const jobs: BackgroundJobs = {
+      outbox,
+      expire: () => expireEnvelopes(deps.workflow),
+      auditCheck: () => runAuditCheck({ db, blobs: deps.blobs, metrics: deps.metrics, logger }),
+    };
     let expiryTimer: NodeJS.Timeout | undefined;
     let expiryRun: Promise<unknown> | undefined;
     const runExpiry = (): void => {
@@ -106,11 +116,26 @@ export async function startServer(config: Config, options: StartServerOptions): 
           expiryRun = undefined;
         });
     };
+    let auditTimer: NodeJS.Timeout | undefined;
+    let auditRun: Promise<unknown> | undefined;
+    const runAudit = (): void => {
+      if (auditRun) return;
+      // runAuditCheck logs and counts its own failures.
+      auditRun = jobs
+        .auditCheck()
+        .catch(() => undefined)
+        .finally(() => {
+          auditRun = undefined;
+        });
+    };
     const stopJobs = async (): Promise<void> => {
       if (expiryTimer) clearInterval(expiryTimer);
+      if (auditTimer) clearInterval(auditTimer);
       expiryTimer = undefined;
+      auditTimer = undefined;
       await outbox.stop();
       await expiryRun;
+      await auditRun;
     };
 
     server = options.host === undefined ? app.listen(config.port) : app.listen(config.port, options.host);
@@ -119,6 +144,11 @@ export async function startServer(config: Config, options: StartServerOptions): 
       outbox.start();
       expiryTimer = setInterval(runExpiry, EXPIRY_INTERVAL_MS);
       expiryTimer.unref();
+      const auditInterval = options.auditCheckIntervalMs ?? AUDIT_CHECK_INTERVAL_MS;
+      if (auditInterval > 0) {
+        auditTimer = setInterval(runAudit, auditInterval);
+        auditTimer.unref();
+      }
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;

@@ -7,6 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { insertAuditEvent, lastAuditLink, type AuditEventRecord } from '../store/audit-event-repository.ts';
+import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import type { Db } from '../store/sql.ts';
 import { auditEventSchema, type AuditActor, type AuditEvent, type RequestOrigin } from './events.ts';
 
@@ -61,8 +62,26 @@ export interface AppendAuditEventOptions {
   event: AuditEvent;
   actor: AuditActor;
   origin?: RequestOrigin;
+  /** The document this event is about (a signature's new revision); by default the envelope's current state. */
   documentSha256?: string | null;
   occurredAt: Date;
+}
+
+/**
+ * What the envelope's documents are at this moment (DESIGN §6: every event carries the current
+ * document hash): the SHA-256 of the current revision of its one document, or for several
+ * documents the SHA-256 over their `position:sha256` lines in position order, so one value
+ * still pins the state of all of them. Null before any document exists.
+ */
+export async function currentDocumentHash(trx: Db, organisationId: string, envelopeId: string): Promise<string | null> {
+  const documents = await documentsOf(trx, organisationId, envelopeId);
+  const revisions = await currentRevisions(trx, documents.map((d) => d.id));
+  const hashes = documents.map((d) => revisions.get(d.id)?.blobSha256).filter((h): h is string => Boolean(h));
+  if (hashes.length === 0) return null;
+  if (documents.length === 1) return hashes[0];
+  return createHash('sha256')
+    .update(documents.map((d) => `${d.position}:${revisions.get(d.id)?.blobSha256 ?? ''}\n`).join(''))
+    .digest('hex');
 }
 
 /**
@@ -89,7 +108,7 @@ export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions
     userAgent: options.origin?.userAgent ?? null,
     // A round trip through JSON, so the hash is over exactly what the column gives back.
     details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
-    documentSha256: options.documentSha256 ?? null,
+    documentSha256: options.documentSha256 !== undefined ? options.documentSha256 : options.envelopeId ? await currentDocumentHash(trx, options.organisationId, options.envelopeId) : null,
     prevHash: last?.hash ?? GENESIS_HASH,
     hash: '',
   };

@@ -2,7 +2,7 @@
  * Prometheus metrics on a per-app Registry (no module-level singletons: two apps in one
  * test process must not share counters).
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -10,6 +10,10 @@ export interface Metrics {
   readonly httpRequestDuration: Histogram<'method' | 'route' | 'status'>;
   /** One increment per signature checked by `POST /api/v1/verify`, by outcome. */
   readonly signaturesVerifiedTotal: Counter<'result'>;
+  /** Chains (envelopes) with a break at the last scheduled audit check (src/audit/scheduled-check.ts). */
+  readonly auditChainBreaks: Gauge;
+  /** Scheduled audit checks run, by result: ok, broken, or error (the check itself failed). */
+  readonly auditChecksTotal: Counter<'result'>;
 }
 
 export function createMetrics(): Metrics {
@@ -34,6 +38,17 @@ export function createMetrics(): Metrics {
     signaturesVerifiedTotal: new Counter({
       name: 'paraaf_signatures_verified_total',
       help: 'Signatures checked by the verify endpoint, by result (valid or invalid).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    auditChainBreaks: new Gauge({
+      name: 'paraaf_audit_chain_breaks',
+      help: 'Audit chains (envelopes) with a break, as found by the last scheduled audit check.',
+      registers: [registry],
+    }),
+    auditChecksTotal: new Counter({
+      name: 'paraaf_audit_checks_total',
+      help: 'Scheduled audit trail checks, by result (ok, broken, error).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),

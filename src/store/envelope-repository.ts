@@ -150,3 +150,11 @@ export async function envelopesPastExpiry(db: Db, now: string, limit: number): P
   const rows = await db('envelopes').whereIn('status', ['sent', 'in_progress']).andWhere('expires_at', '<=', now).orderBy('expires_at').limit(limit).select('id', 'organisation_id');
   return rows.map((row: { id: string; organisation_id: string }) => ({ id: row.id, organisationId: row.organisation_id }));
 }
+
+/** Every envelope (of one organisation, or all): what `audit verify` walks, so an envelope without any audit event is seen too. */
+export async function envelopeKeys(db: Db, scope: { organisationId?: string } = {}): Promise<Array<{ id: string; organisationId: string }>> {
+  const q = db('envelopes').select('id', 'organisation_id').orderBy('id');
+  if (scope.organisationId) q.where({ organisation_id: scope.organisationId });
+  const rows = await q;
+  return rows.map((row: { id: string; organisation_id: string }) => ({ id: row.id, organisationId: row.organisation_id }));
+}

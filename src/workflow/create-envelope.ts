@@ -128,7 +128,6 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
       },
       actor: options.actor,
       origin: options.origin,
-      documentSha256: documents.length === 1 ? documents[0].blob.sha256 : null,
       occurredAt: now,
     });
   });

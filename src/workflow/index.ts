@@ -14,3 +14,6 @@ export { expireEnvelopes, type ExpireEnvelopesOptions, type ExpireEnvelopesResul
 export { getEnvelope, type GetEnvelopeOptions } from './get-envelope.ts';
 export { listEnvelopes, type ListEnvelopesOptions, type EnvelopePage } from './list-envelopes.ts';
 export { bootstrapDemoOrganisation, DEMO_ORGANISATION } from './bootstrap-demo.ts';
+export { getAuditReport, type GetAuditReportOptions } from './get-audit-report.ts';
+export { getEvidenceBundle, type GetEvidenceBundleOptions } from './get-evidence-bundle.ts';
+export { REPORTABLE_STATUSES } from './audit-evidence.ts';

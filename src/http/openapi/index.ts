@@ -82,6 +82,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
         EnvelopeId: { name: 'id', in: 'path', required: true, description: 'Envelope id.', schema: { type: 'string', format: 'uuid' } },
         DocumentId: { name: 'docId', in: 'path', required: true, description: 'Document id.', schema: { type: 'string', format: 'uuid' } },
         WebhookId: { name: 'id', in: 'path', required: true, description: 'Webhook id.', schema: { type: 'string', format: 'uuid' } },
+        ReportLanguage: { name: 'lang', in: 'query', description: 'Language of the audit report: Dutch (the default), English or French.', schema: { type: 'string', enum: ['nl', 'en', 'fr'], default: 'nl' } },
         Limit: { name: 'limit', in: 'query', description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } },
         Cursor: { name: 'cursor', in: 'query', description: 'The `nextCursor` of the previous page.', schema: { type: 'string' } },
         IdempotencyKey: {
@@ -110,6 +111,8 @@ export function openApiDocument(options: { serverUrl: string; version: string })
         WebhookNotFound: problemResponse('No such webhook in this organisation (`webhook_not_found`).'),
         IdempotencyInProgress: problemResponse('A request with this Idempotency-Key is still running (`idempotency_request_in_progress`), or the envelope cannot make this transition (`illegal_transition`).'),
         UnprocessableEntity: problemResponse('The Idempotency-Key was used for another request (`idempotency_key_reused`), or the PDF cannot be used (`pdf_invalid`, `pdf_encrypted`…).'),
+        EnvelopeOpen: problemResponse('The envelope is still open (`envelope_open`): the audit report and bundle exist once it is completed, declined, cancelled or expired.'),
+        SigningUnavailable: problemResponse('No organisation seal is loaded, so nothing can be sealed (`signing_unavailable`).'),
         PayloadTooLarge: problemResponse('An upload exceeds MAX_UPLOAD_MB (`payload_too_large`).'),
         UnsupportedMediaType: problemResponse('The body is not multipart/form-data (`unsupported_media_type`).'),
         InternalError: problemResponse('Something failed on our side (`internal_error`); quote `requestId`.'),

@@ -1,4 +1,5 @@
 /** `paths` of the API document: one entry per route under /api/v1 (a test holds the two together). */
+import { AUDIT_CSV_COLUMNS } from '../../audit/index.ts';
 import { ref } from './schemas.ts';
 import type { Operation, PathItem, Reference, Response } from './types.ts';
 
@@ -15,6 +16,11 @@ const idempotent = { '409': problem('IdempotencyInProgress'), '422': problem('Un
 const pdf: Response = {
   description: 'The PDF.',
   headers: { ETag: { description: 'SHA-256 of the PDF, quoted.', schema: { type: 'string' } } },
+  content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } },
+};
+
+const sealedPdf: Response = {
+  description: 'The sealed audit report.',
   content: { 'application/pdf': { schema: { type: 'string', contentMediaType: 'application/pdf' } } },
 };
 
@@ -152,9 +158,59 @@ export const paths: Record<string, PathItem> = {
     get: {
       operationId: 'getEnvelopeAudit',
       summary: 'Get the audit trail of an envelope',
-      description: 'Hash-chained events, oldest first.',
+      description:
+        'Hash-chained events, oldest first. `format=csv` gives one row per event with exactly the hashed fields under their column names ' +
+        '(`details` as canonical JSON) and the `hash`: RFC 4180, UTF-8 with a byte order mark, CRLF line ends, null as an empty field.',
       tags: ['Envelopes'],
-      responses: { '200': ok('The audit trail.', 'AuditTrail'), ...envelopeMissing, ...authenticated },
+      parameters: [{ name: 'format', in: 'query', description: 'JSON (the default) or CSV.', schema: { type: 'string', enum: ['json', 'csv'], default: 'json' } }],
+      responses: {
+        '200': {
+          description: 'The audit trail.',
+          content: {
+            ...json('AuditTrail'),
+            'text/csv': { schema: { type: 'string', contentMediaType: 'text/csv', description: `Header row: ${AUDIT_CSV_COLUMNS.join(',')}.` } },
+          },
+        },
+        '400': problem('BadRequest'),
+        ...envelopeMissing,
+        ...authenticated,
+      },
+    },
+  },
+  '/envelopes/{id}/audit-report': {
+    parameters: [param('EnvelopeId')],
+    get: {
+      operationId: 'getEnvelopeAuditReport',
+      summary: 'Download the sealed audit report of a closed envelope',
+      description:
+        'A PDF listing the envelope, each document with its original and final SHA-256 and page count, each recipient, every event ' +
+        '(time in Europe/Brussels, actor, IP address, user agent, certificate of each signature) and the final hash of the chain. ' +
+        'It is sealed (PAdES, invisible signature, reason "Auditrapport") with the organisation\'s seal certificate. Made on request ' +
+        'once the envelope is completed, declined, cancelled or expired; an open envelope answers 409 `envelope_open`.',
+      tags: ['Envelopes'],
+      parameters: [param('ReportLanguage')],
+      responses: { '200': sealedPdf, '400': problem('BadRequest'), ...envelopeMissing, '409': problem('EnvelopeOpen'), '503': problem('SigningUnavailable'), ...authenticated },
+    },
+  },
+  '/envelopes/{id}/bundle': {
+    parameters: [param('EnvelopeId')],
+    get: {
+      operationId: 'getEnvelopeBundle',
+      summary: 'Download the evidence bundle of a closed envelope',
+      description:
+        'A ZIP with the signed PDFs (`documents/<name>.pdf`, current revisions, byte for byte the document downloads), the sealed ' +
+        '`audit-report.pdf`, `audit-events.json` (every event as the exact hashed fields, one per line) and `README.txt` (Dutch, then ' +
+        'English) on checking each part without Paraaf. Same availability as the audit report.',
+      tags: ['Envelopes'],
+      parameters: [param('ReportLanguage')],
+      responses: {
+        '200': { description: 'The bundle.', content: { 'application/zip': { schema: { type: 'string', contentMediaType: 'application/zip' } } } },
+        '400': problem('BadRequest'),
+        ...envelopeMissing,
+        '409': problem('EnvelopeOpen'),
+        '503': problem('SigningUnavailable'),
+        ...authenticated,
+      },
     },
   },
   '/webhooks': {

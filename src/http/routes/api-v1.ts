@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { Deps } from '../../deps.ts';
 import { requireApiKey } from '../auth.ts';
 import { trackRouteBase } from '../request-context.ts';
+import { envelopeAuditRouter } from './envelope-audit.ts';
 import { envelopesRouter } from './envelopes.ts';
 import { verifyHandler } from './verify.ts';
 import { webhooksRouter } from './webhooks.ts';
@@ -12,6 +13,7 @@ export function apiV1Router(deps: Deps): Router {
   router.post('/verify', verifyHandler(deps));
   router.use(requireApiKey(deps.db));
   router.use(envelopesRouter(deps));
+  router.use(envelopeAuditRouter(deps));
   router.use(webhooksRouter(deps));
   return router;
 }

@@ -1,7 +1,7 @@
 /**
  * `/api/v1/envelopes` (DESIGN §7): create (multipart `documents` + `envelope` JSON), list, get,
- * send, cancel, remind, document downloads and the audit trail. Everything is scoped to the
- * authenticated organisation: another organisation's envelope is as absent as an unknown one
+ * send, cancel, remind and document downloads (the audit trail, report and bundle are in
+ * envelope-audit.ts). Everything is scoped to the authenticated organisation: another organisation's envelope is as absent as an unknown one
  * (404 `envelope_not_found`, never 403, so ids cannot be probed).
  */
 import { createHash } from 'node:crypto';
@@ -13,7 +13,6 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { receiveUpload, temporaryPdfStorage } from '../upload.ts';
 import { AppError, ValidationError } from '../../errors.ts';
-import { listEnvelopeAuditEvents } from '../../store/audit-event-repository.ts';
 import { currentRevision, documentsOf, revisionsOf } from '../../store/document-repository.ts';
 import { envelopeById } from '../../store/envelope-repository.ts';
 import { isUuid } from '../../store/index.ts';
@@ -158,11 +157,11 @@ function staffRequest(req: Request, res: Response): StaffRequest {
 }
 
 /** The envelope of this organisation, or 404 (unknown, another organisation's, or not a uuid). */
-async function requireEnvelope(deps: Deps, organisationId: string, envelopeId: string): Promise<void> {
+export async function requireEnvelope(deps: Deps, organisationId: string, envelopeId: string): Promise<void> {
   if (!isUuid(envelopeId) || !(await envelopeById(deps.db, organisationId, envelopeId))) throw envelopeNotFound();
 }
 
-function paramOf(req: Request, name: string): string {
+export function paramOf(req: Request, name: string): string {
   const value = req.params[name];
   return typeof value === 'string' ? value : '';
 }
@@ -287,28 +286,6 @@ export function envelopesRouter(deps: Deps): Router {
   };
   router.get('/envelopes/:id/documents/:docId', download('current'));
   router.get('/envelopes/:id/documents/:docId/original', download('original'));
-
-  router.get('/envelopes/:id/audit', async (req, res) => {
-    const { organisationId } = principalOf(res);
-    const envelopeId = paramOf(req, 'id');
-    await requireEnvelope(deps, organisationId, envelopeId);
-    const events = await listEnvelopeAuditEvents(deps.db, organisationId, envelopeId);
-    res.set('Cache-Control', 'no-store').json({
-      envelopeId,
-      events: events.map((e) => ({
-        seq: e.seq,
-        occurredAt: e.occurredAt,
-        action: e.action,
-        actor: { kind: e.actorKind, id: e.actorId, label: e.actorLabel },
-        ip: e.ip,
-        userAgent: e.userAgent,
-        details: e.details,
-        documentSha256: e.documentSha256,
-        prevHash: e.prevHash,
-        hash: e.hash,
-      })),
-    });
-  });
 
   return router;
 }

@@ -126,6 +126,11 @@ describe('OpenAPI document and /docs', function () {
     expectDocumented('/envelopes/{id}/remind', 'post', await request(app.url).post(`/api/v1/envelopes/${created.body.id}/remind`).set(auth));
     expectDocumented('/envelopes', 'get', await request(app.url).get('/api/v1/envelopes').set(auth));
     expectDocumented('/envelopes/{id}/audit', 'get', await request(app.url).get(`/api/v1/envelopes/${created.body.id}/audit`).set(auth));
+    const open = await request(app.url).get(`/api/v1/envelopes/${created.body.id}/audit-report`).set(auth);
+    expect(open.status).to.equal(409);
+    expectDocumented('/envelopes/{id}/audit-report', 'get', open);
+    expectDocumented('/envelopes/{id}/bundle', 'get', await request(app.url).get(`/api/v1/envelopes/${created.body.id}/bundle?lang=fr`).set(auth));
+    expectDocumented('/envelopes/{id}/audit', 'get', await request(app.url).get(`/api/v1/envelopes/${created.body.id}/audit?format=pdf`).set(auth));
 
     const missing = await request(app.url).get(`/api/v1/envelopes/${randomUUID()}`).set(auth);
     expect(missing.status).to.equal(404);

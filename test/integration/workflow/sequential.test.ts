@@ -110,6 +110,21 @@ describe('workflow: two signers in sequence, from create to completed', () => {
       expect(certificate.serialNumber).to.match(/^[0-9A-F]+$/);
     }
     expect(signedEvents[1].documentSha256).to.equal(revisions.at(-1)!.blobSha256);
+    // Every event pins the document as it was then: the original, the prepared file, each signature.
+    const byHash = new Map(revisions.map((r) => [r.blobSha256, r.kind]));
+    expect(trail.map((e) => byHash.get(e.documentSha256 ?? ''))).to.deep.equal([
+      'original',
+      'prepared',
+      'prepared',
+      'prepared',
+      'signature',
+      'signature',
+      'signature',
+      'signature',
+      'signature',
+      'signature',
+      'signature',
+    ]);
     expect(signedEvents[0].ip).to.equal('198.51.100.7');
     expect(trail[0].ip).to.equal('192.0.2.10');
 

@@ -1,0 +1,74 @@
+/**
+ * An envelope's audit trail as JSON or CSV, its sealed audit report and its evidence bundle
+ * (DESIGN §6). Scoped like every envelope route: another organisation's envelope is 404.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { Deps } from '../../deps.ts';
+import { auditEventsCsv, REPORT_LANGUAGES, type ReportLanguage } from '../../audit/index.ts';
+import { ValidationError } from '../../errors.ts';
+import { listEnvelopeAuditEvents } from '../../store/audit-event-repository.ts';
+import { getAuditReport, getEvidenceBundle } from '../../workflow/index.ts';
+import { principalOf } from '../auth.ts';
+import { paramOf, requireEnvelope } from './envelopes.ts';
+
+function choice<T extends string>(req: Request, name: string, allowed: readonly T[], fallback: T): T {
+  const value = req.query[name];
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new ValidationError(`${name} must be one of ${allowed.join(', ')}.`);
+}
+
+function languageOf(req: Request): ReportLanguage {
+  return choice(req, 'lang', REPORT_LANGUAGES, 'nl');
+}
+
+function sendFile(res: Response, body: Buffer | string, type: string, filename: string): void {
+  res.set('Cache-Control', 'private, no-store').attachment(filename).type(type).send(body);
+}
+
+export function envelopeAuditRouter(deps: Deps): Router {
+  const router = Router();
+
+  router.get('/envelopes/:id/audit', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const envelopeId = paramOf(req, 'id');
+    const format = choice(req, 'format', ['json', 'csv'], 'json');
+    await requireEnvelope(deps, organisationId, envelopeId);
+    const events = await listEnvelopeAuditEvents(deps.db, organisationId, envelopeId);
+    if (format === 'csv') {
+      sendFile(res, auditEventsCsv(events), 'text/csv; charset=utf-8; header=present', `audit-${envelopeId}.csv`);
+      return;
+    }
+    res.set('Cache-Control', 'no-store').json({
+      envelopeId,
+      events: events.map((e) => ({
+        seq: e.seq,
+        occurredAt: e.occurredAt,
+        action: e.action,
+        actor: { kind: e.actorKind, id: e.actorId, label: e.actorLabel },
+        ip: e.ip,
+        userAgent: e.userAgent,
+        details: e.details,
+        documentSha256: e.documentSha256,
+        prevHash: e.prevHash,
+        hash: e.hash,
+      })),
+    });
+  });
+
+  router.get('/envelopes/:id/audit-report', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const language = languageOf(req);
+    const pdf = await getAuditReport(deps.workflow, { organisationId, envelopeId: paramOf(req, 'id'), language });
+    sendFile(res, pdf, 'application/pdf', 'audit-report.pdf');
+  });
+
+  router.get('/envelopes/:id/bundle', async (req, res) => {
+    const { organisationId } = principalOf(res);
+    const envelopeId = paramOf(req, 'id');
+    const zip = await getEvidenceBundle(deps.workflow, { organisationId, envelopeId, language: languageOf(req) });
+    sendFile(res, zip, 'application/zip', `envelope-${envelopeId}.zip`);
+  });
+
+  return router;
+}

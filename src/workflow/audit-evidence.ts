@@ -1,0 +1,84 @@
+/**
+ * What the audit report and the evidence bundle are made of, read once so both show the same
+ * chain, and the report sealed with the organisation's seal (DESIGN §6). Only for closed
+ * envelopes: while an envelope is open its trail still grows, and a sealed report of half a
+ * story invites the wrong conclusion.
+ */
+import { ConflictError } from '../errors.ts';
+import { renderAuditReport, type AuditReportData } from '../audit/report.ts';
+import type { ReportLanguage } from '../audit/report-i18n.ts';
+import { signPdf } from '../pades/index.ts';
+import { listEnvelopeAuditEvents } from '../store/audit-event-repository.ts';
+import { documentsOf, revisionsOf, type Revision } from '../store/document-repository.ts';
+import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
+import { organisationById } from '../store/organisations.ts';
+import { recipientsOf } from '../store/recipient-repository.ts';
+import { isUuid } from '../store/sql.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { envelopeNotFound } from './envelope-dto.ts';
+
+/** Statuses in which the trail is complete enough to report on: the envelope is closed. */
+export const REPORTABLE_STATUSES: readonly Envelope['status'][] = ['completed', 'declined', 'cancelled', 'expired'];
+
+export interface AuditEvidence extends AuditReportData {
+  /** Each document's current revision: what the bundle ships and the downloads answer. */
+  currentRevisions: ReadonlyMap<string, Revision>;
+}
+
+export interface AuditEvidenceOptions {
+  organisationId: string;
+  envelopeId: string;
+}
+
+export async function loadAuditEvidence(deps: Pick<WorkflowDeps, 'db' | 'clock'>, options: AuditEvidenceOptions): Promise<AuditEvidence> {
+  const { db } = deps;
+  const envelope = isUuid(options.envelopeId) ? await envelopeById(db, options.organisationId, options.envelopeId) : null;
+  if (!envelope) throw envelopeNotFound();
+  if (!REPORTABLE_STATUSES.includes(envelope.status)) {
+    throw new ConflictError('envelope_open', `The audit report is available once the envelope is closed (completed, declined, cancelled or expired); this one is ${envelope.status.replace('_', ' ')}.`, {
+      extensions: { status: envelope.status },
+    });
+  }
+  const organisation = await organisationById(db, options.organisationId);
+  if (!organisation) throw envelopeNotFound();
+  const documents = await documentsOf(db, options.organisationId, envelope.id);
+  const currentRevisions = new Map<string, Revision>();
+  const documentRows: AuditReportData['documents'][number][] = [];
+  for (const document of documents) {
+    const revisions = await revisionsOf(db, document.id);
+    const current = revisions.at(-1);
+    if (current) currentRevisions.set(document.id, current);
+    documentRows.push({
+      id: document.id,
+      name: document.name,
+      pageCount: document.pageCount,
+      originalSha256: revisions.find((r) => r.kind === 'original')?.blobSha256 ?? null,
+      finalSha256: current?.blobSha256 ?? null,
+    });
+  }
+  const recipients = await recipientsOf(db, options.organisationId, envelope.id);
+  const events = await listEnvelopeAuditEvents(db, options.organisationId, envelope.id);
+  return {
+    organisation: { name: organisation.name },
+    envelope,
+    documents: documentRows,
+    recipients: recipients.map((r) => ({ id: r.id, name: r.name, email: r.email, function: r.function, role: r.role, routingOrder: r.routingOrder, status: r.status })),
+    events,
+    generatedAt: deps.clock(),
+    currentRevisions,
+  };
+}
+
+/** The report as PDF, sealed invisibly (PAdES) in the organisation's name so a change shows. */
+export async function sealedAuditReport(deps: Pick<WorkflowDeps, 'issuer'>, evidence: AuditEvidence, language: ReportLanguage): Promise<Buffer> {
+  const pdf = await renderAuditReport(evidence, language);
+  return signPdf(pdf, {
+    key: await deps.issuer.seal(),
+    signer: { name: evidence.organisation.name },
+    fieldName: 'Auditrapport',
+    invisible: true,
+    reason: 'Auditrapport',
+    signingTime: evidence.generatedAt,
+    language,
+  });
+}
