@@ -13,6 +13,7 @@ import type { Config } from './config.ts';
 import { AUDIT_CHECK_INTERVAL_MS, runAuditCheck } from './audit/scheduled-check.ts';
 import type { TrailReport } from './audit/verify-trail.ts';
 import { buildDeps, type Deps, type VerifyPdf } from './deps.ts';
+import { startPeriodicJob, type PeriodicJob } from './periodic-job.ts';
 import { createApp } from './http/index.ts';
 import type { CertificateIssuer } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -100,55 +101,23 @@ export async function startServer(config: Config, options: StartServerOptions): 
       expire: () => expireEnvelopes(deps.workflow),
       auditCheck: () => runAuditCheck({ db, blobs: deps.blobs, metrics: deps.metrics, logger }),
     };
-    let expiryTimer: NodeJS.Timeout | undefined;
-    let expiryRun: Promise<unknown> | undefined;
-    const runExpiry = (): void => {
-      if (expiryRun) return; // the previous pass is still going
-      expiryRun = jobs
-        .expire()
-        .then(
-          (result) => {
-            if (result.expired.length > 0 || result.failed > 0) logger.info({ expired: result.expired.length, failed: result.failed }, 'expiry pass');
-          },
-          (error: unknown) => logger.error({ err: error }, 'expiry pass failed'),
-        )
-        .finally(() => {
-          expiryRun = undefined;
-        });
-    };
-    let auditTimer: NodeJS.Timeout | undefined;
-    let auditRun: Promise<unknown> | undefined;
-    const runAudit = (): void => {
-      if (auditRun) return;
-      // runAuditCheck logs and counts its own failures.
-      auditRun = jobs
-        .auditCheck()
-        .catch(() => undefined)
-        .finally(() => {
-          auditRun = undefined;
-        });
-    };
+    const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {
-      if (expiryTimer) clearInterval(expiryTimer);
-      if (auditTimer) clearInterval(auditTimer);
-      expiryTimer = undefined;
-      auditTimer = undefined;
-      await outbox.stop();
-      await expiryRun;
-      await auditRun;
+      await Promise.all([outbox.stop(), ...periodic.splice(0).map((job) => job.stop())]);
     };
 
     server = options.host === undefined ? app.listen(config.port) : app.listen(config.port, options.host);
     await once(server, 'listening');
     if (options.backgroundJobs ?? true) {
       outbox.start();
-      expiryTimer = setInterval(runExpiry, EXPIRY_INTERVAL_MS);
-      expiryTimer.unref();
+      const expiry = async (): Promise<void> => {
+        const result = await jobs.expire();
+        if (result.expired.length > 0 || result.failed > 0) logger.info({ expired: result.expired.length, failed: result.failed }, 'expiry pass');
+      };
+      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, expiry, (error) => logger.error({ err: error }, 'expiry pass failed')));
       const auditInterval = options.auditCheckIntervalMs ?? AUDIT_CHECK_INTERVAL_MS;
-      if (auditInterval > 0) {
-        auditTimer = setInterval(runAudit, auditInterval);
-        auditTimer.unref();
-      }
+      // runAuditCheck logs and counts its own failures.
+      if (auditInterval > 0) periodic.push(startPeriodicJob(auditInterval, jobs.auditCheck, () => undefined));
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;
