@@ -26,7 +26,7 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('mail.queued'),
-    details: z.object({ outboxId: id, recipientId: id, email: z.string(), mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired']) }),
+    details: z.object({ outboxId: id, recipientId: id, email: z.string(), mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode']) }),
   }),
   z.object({ action: z.literal('link.opened'), details: z.object({ recipientId: id }) }),
   z.object({
@@ -42,6 +42,16 @@ export const auditEventSchema = z.discriminatedUnion('action', [
       certificate: z.object({ fingerprintSha256: sha256, serialNumber: z.string(), subject: z.string() }),
     }),
   }),
+  /** A second-factor code was mailed (issue 4); `purpose` says whether for this envelope's page or a batch. */
+  z.object({ action: z.literal('code.sent'), details: z.object({ recipientId: id, codeId: id, expiresAt: z.string(), purpose: z.enum(['link', 'batch']) }) }),
+  /**
+   * The code was checked before this envelope was signed. `codeRecipientId` is the recipient the
+   * code was mailed to (in a batch: the one whose link opened the batch, same person and e-mail);
+   * `failedAttempts` counts the wrong codes entered before the right one.
+   */
+  z.object({ action: z.literal('code.verified'), details: z.object({ recipientId: id, codeId: id, codeRecipientId: id, failedAttempts: z.number().int().nonnegative() }) }),
+  /** This envelope was signed as one of `batchSize` selected in one confirmed action at /s/<token>/batch. */
+  z.object({ action: z.literal('batch.signed'), details: z.object({ recipientId: id, batchId: id, batchSize: z.number().int().positive() }) }),
   z.object({ action: z.literal('recipient.approved'), details: z.object({ recipientId: id }) }),
   z.object({ action: z.literal('recipient.declined'), details: z.object({ recipientId: id, reason: z.string().min(1) }) }),
   z.object({ action: z.literal('envelope.reminded'), details: z.object({ recipientIds: z.array(id) }) }),

@@ -146,6 +146,9 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
       return [[t('event.recipient'), recipient(details.recipientId)], [t('event.mailTo'), `${str('email')} (${str('mail')})`]];
     case 'link.opened':
     case 'recipient.approved':
+    case 'code.sent':
+    case 'code.verified':
+    case 'batch.signed':
       return [[t('event.recipient'), recipient(details.recipientId)]];
     case 'recipient.signed': {
       const certificate = (details.certificate ?? {}) as Record<string, unknown>;

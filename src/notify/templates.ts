@@ -54,7 +54,16 @@ export interface ExpiredParams extends BaseMailParams {
   detailsUrl?: string | null;
 }
 
+/** The second factor (issue 4): a 6-digit code to type on the signing page. */
+export interface SigningCodeParams extends BaseMailParams {
+  code: string;
+  validMinutes: number;
+  /** For a batch: how many documents the code signs together (the title is then the first one's). */
+  batchCount?: number | null;
+}
+
 export interface MailParams {
+  signingCode: SigningCodeParams;
   signRequest: SignRequestParams;
   reminder: ReminderParams;
   declined: DeclinedParams;
@@ -64,7 +73,7 @@ export interface MailParams {
 }
 
 export type MailKind = keyof MailParams;
-export const MAIL_KINDS: readonly MailKind[] = ['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired'];
+export const MAIL_KINDS: readonly MailKind[] = ['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode'];
 
 /** Formats an instant for a reader in Belgium: `dinsdag 4 maart 2025 om 17:00`. */
 export function formatBrusselsDateTime(date: Date, language: Language): string {
@@ -142,6 +151,18 @@ type Composed = { subject: string; blocks: MailBlock[] };
 type Composer<K extends MailKind> = (t: Translate, language: Language, params: MailParams[K]) => Composed;
 
 const composers: { [K in MailKind]: Composer<K> } = {
+  signingCode: (t, _language, params) => {
+    const values = { title: params.envelopeTitle, organisation: params.organisationName, minutes: params.validMinutes };
+    const count = params.batchCount ?? 0;
+    const blocks: MailBlock[] = [
+      ...opening(t, params),
+      { kind: 'paragraph', text: t(count > 1 ? 'signingCode.intro.batch' : 'signingCode.intro', { ...values, count }) },
+      { kind: 'quote', label: t('signingCode.label'), text: params.code },
+      { kind: 'paragraph', text: t('signingCode.validity', values) },
+      { kind: 'paragraph', text: t('signingCode.notYou') },
+    ];
+    return { subject: t('signingCode.subject', values), blocks: [...blocks, ...closing(t, params)] };
+  },
   signRequest: (t, language, params) => request('signRequest', t, language, params),
   reminder: (t, language, params) => request('reminder', t, language, params),
 

@@ -17,6 +17,8 @@ export interface Envelope {
   cancelledAt: string | null;
   expiredAt: string | null;
   cancelReason: string | null;
+  /** The signer must enter a mailed 6-digit code before signing (issue 4). */
+  requireCode: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -36,6 +38,7 @@ export interface EnvelopeRow {
   cancelled_at: unknown;
   expired_at: unknown;
   cancel_reason: string | null;
+  require_code: boolean | number | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -56,6 +59,7 @@ export function toEnvelope(row: EnvelopeRow): Envelope {
     cancelledAt: toIso(row.cancelled_at, 'nullable'),
     expiredAt: toIso(row.expired_at, 'nullable'),
     cancelReason: row.cancel_reason,
+    requireCode: Boolean(row.require_code),
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -69,6 +73,7 @@ export interface NewEnvelope {
   createdByKind: 'api_key' | 'user';
   createdById: string;
   expiresAt: string;
+  requireCode: boolean;
   now: string;
 }
 
@@ -82,6 +87,7 @@ export async function insertEnvelope(db: Db, envelope: NewEnvelope): Promise<voi
     created_by_kind: envelope.createdByKind,
     created_by_id: envelope.createdById,
     expires_at: envelope.expiresAt,
+    require_code: envelope.requireCode,
     created_at: envelope.now,
     updated_at: envelope.now,
   });

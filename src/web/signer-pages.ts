@@ -16,8 +16,25 @@ export interface LinkPageView {
   basePath: string;
 }
 
+/** The second factor on a sign form (issue 4). */
+export interface CodeState {
+  /** `code` form: the CSRF token of the "send me a code" form. */
+  csrf: string;
+  /** Where the "send me a code" form posts. */
+  action: string;
+  email: string;
+  validMinutes: number;
+  /** A code that can still be typed: the page says where it went and until when. */
+  live: { expiresAt: string } | null;
+  error?: string;
+}
+
 export interface LinkFormState {
   csrf: { sign: string; decline: string };
+  /** Present when the envelope asks for a mailed code before signing. */
+  code?: CodeState;
+  /** Other envelopes wait for this person: the `/batch` page is offered. */
+  batchOffered?: boolean;
   consentError?: string;
   reasonError?: string;
   reason?: string;
@@ -56,16 +73,41 @@ function recipientList(ctx: PageContext, view: LinkPageView): SafeHtml {
   return html`<ul class="recipients">${items}</ul>`;
 }
 
-function problem(id: string, message: string | undefined): SafeHtml | '' {
+export function problem(id: string, message: string | undefined): SafeHtml | '' {
   return message ? html`<p class="error" id="${id}" role="alert">${message}</p>` : '';
+}
+
+/** "Send me a code", and what happened to the last one. Posts to its own route; works without JavaScript. */
+export function codeRequestSection(ctx: PageContext, code: CodeState): SafeHtml {
+  return html`<section aria-labelledby="code-heading" id="code" class="code-request" data-code-live="${code.live ? 'true' : 'false'}">
+<h2 id="code-heading">${ctx.t('code.heading')}</h2>
+<p>${ctx.t('code.explain', { minutes: code.validMinutes })}</p>
+${code.live ? html`<p class="notice" id="code-status" role="status">${ctx.t('code.sent', { email: code.email, time: formatBrussels(code.live.expiresAt, ctx.language) })}</p>` : ''}
+<form method="post" action="${code.action}" id="code-request-form">
+<input type="hidden" name="_csrf" value="${code.csrf}">
+<button type="submit" class="${code.live ? 'tertiary' : 'primary'}">${ctx.t(code.live ? 'code.resend' : 'code.send')}</button>
+</form>
+</section>`;
+}
+
+/** The code field inside a sign form; its error is announced and tied to the field. */
+export function codeField(ctx: PageContext, code: CodeState): SafeHtml {
+  const invalid = code.error !== undefined;
+  return html`${problem('code-error', code.error)}
+<div class="field code-field">
+<label for="code-input">${ctx.t('code.label')}</label>
+<input type="text" id="code-input" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]{6,7}" maxlength="7" size="8" required${invalid ? html` aria-invalid="true" aria-describedby="code-error"` : ''}>
+</div>`;
 }
 
 function actionForm(ctx: PageContext, view: LinkPageView, verb: 'sign' | 'approve', state: LinkFormState): SafeHtml {
   const invalid = state.consentError !== undefined;
-  return html`<section aria-labelledby="action-heading">
+  const code = verb === 'sign' ? state.code : undefined;
+  return html`${code ? codeRequestSection(ctx, code) : ''}<section aria-labelledby="action-heading">
 <h2 id="action-heading">${ctx.t(`${verb}.heading`)}</h2>
-<form method="post" action="${linkPath(view.basePath, 'sign')}">
+<form method="post" action="${linkPath(view.basePath, 'sign')}" id="sign-form" data-requires-code="${code ? 'true' : 'false'}">
 <input type="hidden" name="_csrf" value="${state.csrf.sign}">
+${code ? codeField(ctx, code) : ''}
 ${problem('consent-error', state.consentError)}
 <div class="field checkbox">
 <input type="checkbox" id="consent" name="consent" value="ja" required${invalid ? html` aria-invalid="true" aria-describedby="consent-error"` : ''}>
@@ -99,7 +141,7 @@ export function linkPage(ctx: PageContext, view: LinkPageView, state: LinkFormSt
   const recipient = recipientOf(view);
   const verb = verbOf(recipient);
   const title = ctx.t(`view.title.${verb}`, { title: envelope.title });
-  const hasError = state.consentError !== undefined || state.reasonError !== undefined;
+  const hasError = state.consentError !== undefined || state.reasonError !== undefined || state.code?.error !== undefined;
   const body = html`<h1>${envelope.title}</h1>
 <p>${ctx.t(`view.intro.${verb}`, { organisation: view.organisationName })}</p>
 ${envelope.message ? html`<h2>${ctx.t('view.message')}</h2><p class="message">${envelope.message}</p>` : ''}
@@ -108,6 +150,7 @@ ${envelope.expiresAt ? html`<p class="deadline">${ctx.t('view.deadline', { deadl
 ${documentList(ctx, view)}
 <h2>${ctx.t('view.recipients')}</h2>
 ${recipientList(ctx, view)}
+${state.batchOffered ? html`<p class="batch-offer">${ctx.t('view.batch')} <a href="${linkPath(view.basePath, 'batch')}" id="batch-link">${ctx.t('view.batchLink')}</a></p>` : ''}
 ${verb === 'view' ? '' : html`${actionForm(ctx, view, verb, state)}
 ${declineForm(ctx, view, state)}`}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });

@@ -12,6 +12,7 @@ import { AppError, ValidationError } from '../errors.ts';
 import { inspectPdf } from '../pdf/index.ts';
 import { insertDocument, insertRevision } from '../store/document-repository.ts';
 import { insertEnvelope } from '../store/envelope-repository.ts';
+import { organisationById } from '../store/organisations.ts';
 import { personById } from '../store/people.ts';
 import { insertField, insertRecipient, type NewRecipient } from '../store/recipient-repository.ts';
 import type { Db } from '../store/sql.ts';
@@ -46,6 +47,8 @@ const optionsSchema = z.object({
   title: z.string().trim().min(1).max(500),
   message: z.string().max(5000).nullish(),
   expiresAt: z.date().optional(),
+  /** Signers must enter a mailed code before signing; by default the organisation's `requireCode` setting. */
+  requireCode: z.boolean().optional(),
   documents: z.array(z.object({ name: z.string().trim().min(1).max(255), pdf: z.instanceof(Buffer) })).min(1).max(100),
   recipients: z.array(recipientSchema).min(1).max(50),
 });
@@ -91,6 +94,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
   const envelopeId = randomUUID();
   const at = now.toISOString();
   await inTransaction(deps, 'createEnvelope', async (trx) => {
+    const requireCode = input.requireCode ?? (await organisationById(trx, options.organisationId))?.settings.requireCode === true;
     await insertEnvelope(trx, {
       id: envelopeId,
       organisationId: options.organisationId,
@@ -99,6 +103,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
       createdByKind: options.actor.kind,
       createdById: options.actor.id,
       expiresAt: expiresAt.toISOString(),
+      requireCode,
       now: at,
     });
     for (const [position, document] of documents.entries()) {

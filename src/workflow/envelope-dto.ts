@@ -51,6 +51,7 @@ export async function toEnvelopeDtos(db: Db, organisationId: string, envelopes: 
     cancelledAt: envelope.cancelledAt,
     expiredAt: envelope.expiredAt,
     cancelReason: envelope.cancelReason,
+    requireCode: envelope.requireCode,
     createdAt: envelope.createdAt,
     updatedAt: envelope.updatedAt,
     documents: documents

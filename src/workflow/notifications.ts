@@ -13,6 +13,7 @@ import { enqueueOutbox, webhooksSubscribedTo } from '../store/knex-outbox-store.
 import { updateRecipient, type Recipient } from '../store/recipient-repository.ts';
 import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-repository.ts';
 import { organisationById } from '../store/organisations.ts';
+import { waitingSignerRows } from '../store/waiting-envelopes.ts';
 import { randomToken, type WorkflowDeps } from './deps.ts';
 
 export type WebhookEvent = 'envelope.sent' | 'recipient.signed' | 'recipient.declined' | 'envelope.completed' | 'envelope.cancelled' | 'envelope.expired';
@@ -107,17 +108,26 @@ export async function notifyRecipients(ctx: EffectContext, recipients: readonly 
     const now = ctx.now.toISOString();
     const next = recipient.status === 'pending' ? { ...recipient, status: 'sent' as const, sentAt: now } : recipient;
     if (next !== recipient) await updateRecipient(ctx.trx, ctx.envelope.organisationId, recipient.id, { status: 'sent', sentAt: now });
+    const signingUrl = `${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`;
     await queueMail(ctx, next, kind, {
       // A staff member is named; an API client is not a person, so the organisation speaks.
       senderName: ctx.actor.kind === 'user' ? (ctx.actor.label ?? null) : null,
       role: recipient.role === 'approver' ? 'approver' : 'signer',
       message: ctx.envelope.message,
       deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
-      signingUrl: `${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`,
+      signingUrl,
+      batch: recipient.role === 'signer' ? await batchOffer(ctx, recipient, signingUrl) : null,
     });
     updated.push(next);
   }
   return updated;
+}
+
+/** The batch page, when other envelopes of the organisation wait for this person's signature (issue 4). */
+async function batchOffer(ctx: EffectContext, recipient: Recipient, signingUrl: string): Promise<{ url: string; otherCount: number } | null> {
+  const others = new Set((await waitingSignerRows(ctx.trx, ctx.envelope.organisationId, recipient.email, ctx.now)).map((r) => r.envelopeId));
+  others.delete(ctx.envelope.id);
+  return others.size > 0 ? { url: `${signingUrl}/batch`, otherCount: others.size } : null;
 }
 
 /** Recipients who already had a mail from us: they are told when the envelope stops. */

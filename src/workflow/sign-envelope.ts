@@ -6,7 +6,9 @@
  * and the use case runs again on the new revision. Signing twice answers the current state.
  */
 import { X509Certificate, createHash, randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import { appendAuditEvent } from '../audit/chain.ts';
+import type { AuditEvent, RequestOrigin } from '../audit/events.ts';
 import { signPdf } from '../pades/index.ts';
 import { currentRevisions, documentsOf, insertRevision } from '../store/document-repository.ts';
 import { fieldsOf, updateRecipient } from '../store/recipient-repository.ts';
@@ -14,13 +16,16 @@ import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
 import { effectContext, queueWebhooks } from './notifications.ts';
 import { advanceRouting } from './routing-effects.ts';
-import { accessByToken, assertActive, assertLinkUsable, recipientActor, withRecipient } from './signing-link-access.ts';
+import { accessByRecipient, accessByToken, assertActive, assertEnvelopeOpen, assertLinkUsable, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
+import { codeError, verifySigningCode, type VerifiedCode } from './verify-signing-code.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface SignEnvelopeOptions extends LinkRequest {
   /** Shown in the signature dictionary (/Reason, /Location). */
   reason?: string;
   location?: string;
+  /** The mailed code, when the envelope requires one (issue 4). */
+  code?: unknown;
 }
 
 /** What every link use case answers: the envelope, the recipient, and whether this call changed anything. */
@@ -31,16 +36,66 @@ export interface LinkActionResult {
   alreadyDone: boolean;
 }
 
+/** What the signing itself needs beyond the recipient: where from, and the evidence of a second factor or a batch. */
+interface SignInput {
+  origin?: RequestOrigin;
+  reason?: string;
+  location?: string;
+  verifiedCode?: VerifiedCode;
+  batch?: { batchId: string; batchSize: number };
+}
+
 export async function signEnvelope(deps: WorkflowDeps, options: SignEnvelopeOptions): Promise<LinkActionResult> {
-  const outcome = await inTransaction(deps, 'signEnvelope', async (trx) => {
+  const verifiedCode = await secondFactorForLink(deps, options.token, options.code);
+  return signRecipient(deps, 'signEnvelope', async (trx) => {
     const access = await accessByToken(trx, options.token);
+    return { access, assertUsable: (now) => assertLinkUsable(access, now) };
+  }, { ...options, verifiedCode });
+}
+
+export interface SignAsRecipientOptions extends Omit<SignInput, 'reason' | 'location'> {
+  organisationId: string;
+  envelopeId: string;
+  recipientId: string;
+}
+
+/** The same signing for a recipient identified otherwise than by their own link (batch signing). */
+export async function signAsRecipient(deps: WorkflowDeps, options: SignAsRecipientOptions): Promise<LinkActionResult> {
+  return signRecipient(deps, 'signAsRecipient', async (trx) => {
+    const access = await accessByRecipient(trx, options.organisationId, options.envelopeId, options.recipientId);
+    return { access, assertUsable: (now) => assertEnvelopeOpen(access, now) };
+  }, options);
+}
+
+/** Checks the mailed code before signing through a link, once the link is known to be usable and it is the signer's turn. */
+async function secondFactorForLink(deps: WorkflowDeps, token: string, code: unknown): Promise<VerifiedCode | undefined> {
+  const access = await inTransaction(deps, 'signEnvelope.secondFactor', (trx) => accessByToken(trx, token));
+  if (access.recipient.role === 'signer' && access.recipient.status === 'signed') return undefined;
+  assertLinkUsable(access, deps.clock());
+  assertActive(access, 'signer');
+  if (!access.envelope.requireCode) return undefined;
+  return verifySigningCode(deps, { recipientId: access.recipient.id, code });
+}
+
+type AccessLoader = (trx: Knex.Transaction) => Promise<{ access: RecipientAccess; assertUsable: (now: Date) => void }>;
+
+async function signRecipient(deps: WorkflowDeps, name: string, load: AccessLoader, input: SignInput): Promise<LinkActionResult> {
+  const outcome = await inTransaction(deps, name, async (trx) => {
+    const { access, assertUsable } = await load(trx);
     const { envelope, recipient } = access;
     const done = { organisationId: envelope.organisationId, envelopeId: envelope.id, recipientId: recipient.id };
     if (recipient.role === 'signer' && recipient.status === 'signed') return { ...done, alreadyDone: true };
     const now = deps.clock();
-    assertLinkUsable(access, now);
+    assertUsable(now);
     assertActive(access, 'signer');
+    if (envelope.requireCode && !input.verifiedCode) throw codeError('code_required');
     const actor = recipientActor(recipient);
+    const record = (event: AuditEvent, documentSha256?: string) =>
+      appendAuditEvent(trx, { organisationId: envelope.organisationId, envelopeId: envelope.id, event, actor, origin: input.origin, documentSha256, occurredAt: now });
+    if (input.verifiedCode) {
+      const { codeId, codeRecipientId, failedAttempts } = input.verifiedCode;
+      await record({ action: 'code.verified', details: { recipientId: recipient.id, codeId, codeRecipientId, failedAttempts } });
+    }
 
     const documents = await documentsOf(trx, envelope.organisationId, envelope.id, { forUpdate: true });
     const revisions = await currentRevisions(trx, documents.map((d) => d.id));
@@ -55,18 +110,16 @@ export async function signEnvelope(deps: WorkflowDeps, options: SignEnvelopeOpti
         key,
         signer: { name: recipient.name, function: recipient.function ?? undefined },
         fieldName: field.fieldName,
-        reason: options.reason,
-        location: options.location,
+        reason: input.reason,
+        location: input.location,
         signingTime: now,
         language: recipient.language,
       });
       const blob = await deps.blobs.put(signed);
       await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'signature', now: now.toISOString() });
       const leaf = new X509Certificate(key.certificates[0]);
-      await appendAuditEvent(trx, {
-        organisationId: envelope.organisationId,
-        envelopeId: envelope.id,
-        event: {
+      await record(
+        {
           action: 'recipient.signed',
           details: {
             recipientId: recipient.id,
@@ -78,17 +131,15 @@ export async function signEnvelope(deps: WorkflowDeps, options: SignEnvelopeOpti
             certificate: { fingerprintSha256: createHash('sha256').update(key.certificates[0]).digest('hex'), serialNumber: leaf.serialNumber, subject: leaf.subject.replace(/\n/g, ', ') },
           },
         },
-        actor,
-        origin: options.origin,
-        documentSha256: blob.sha256,
-        occurredAt: now,
-      });
+        blob.sha256,
+      );
     }
+    if (input.batch) await record({ action: 'batch.signed', details: { recipientId: recipient.id, ...input.batch } });
 
     const at = now.toISOString();
     const signedRecipient = { ...recipient, status: 'signed' as const, completedAt: at, openedAt: recipient.openedAt ?? at };
     await updateRecipient(trx, envelope.organisationId, recipient.id, { status: 'signed', completedAt: at, openedAt: signedRecipient.openedAt });
-    const ctx = await effectContext(trx, deps, envelope, { actor, origin: options.origin, now });
+    const ctx = await effectContext(trx, deps, envelope, { actor, origin: input.origin, now });
     await queueWebhooks(ctx, 'recipient.signed', signedRecipient);
     await advanceRouting(ctx, withRecipient(access.recipients, signedRecipient));
     return { ...done, alreadyDone: false };

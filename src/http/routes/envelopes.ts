@@ -64,6 +64,7 @@ const envelopeSchema = z.strictObject({
   title: z.string().trim().min(1).max(500),
   message: z.string().max(5000).nullish(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
+  requireCode: z.boolean().optional(),
   recipients: z.array(recipientSchema).min(1).max(50),
   fields: z.array(fieldSchema).max(500).default([]),
   send: z.boolean().default(false),
@@ -106,6 +107,7 @@ function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput[
     title: request.title,
     message: request.message,
     expiresAt: request.expiresAt === undefined ? undefined : new Date(request.expiresAt),
+    requireCode: request.requireCode,
     documents,
     recipients: request.recipients.map((recipient, index) => ({
       personId: recipient.person,

@@ -19,11 +19,27 @@ import { envelopeById } from '../../store/envelope-repository.ts';
 import { recipientsOf } from '../../store/recipient-repository.ts';
 import { signingLinkByTokenHash } from '../../store/signing-link-repository.ts';
 import * as web from '../../web/index.ts';
-import { approveEnvelope, declineEnvelope, getEnvelope, openSigningLink, signEnvelope, type EnvelopeDto } from '../../workflow/index.ts';
+import {
+  approveEnvelope,
+  CODE_VALID_MINUTES,
+  declineEnvelope,
+  getBatchEnvelope,
+  getEnvelope,
+  isCodeProblem,
+  listWaitingEnvelopes,
+  liveSigningCode,
+  MAX_BATCH,
+  openSigningLink,
+  sendSigningCode,
+  signBatch,
+  signEnvelope,
+  type EnvelopeDto,
+} from '../../workflow/index.ts';
 import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
 import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
 import { trackRouteBase } from '../request-context.ts';
+import { registerBatchRoutes } from './signer-batch.ts';
 
 const LANGUAGE_COOKIE = 'paraaf_lang';
 const RECEIPT_COOKIE = 'paraaf_receipt';
@@ -114,8 +130,28 @@ export function signerRouter(deps: Deps): Router {
   };
   const recipientLanguage = (view: web.LinkPageView) => view.envelope.recipients.find((r) => r.id === view.recipientId)?.language;
   const forms = (token: string) => ({ sign: csrfToken(secret, token, 'sign'), decline: csrfToken(secret, token, 'decline') });
-  const renderLink = (req: Request, res: Response, status: number, view: web.LinkPageView, state: Omit<web.LinkFormState, 'csrf'> = {}) =>
-    send(res, status, web.linkPage(pageContext(req, res, recipientLanguage(view)), view, { ...state, csrf: forms(tokenOf(req)) }));
+  /** The second-factor part of a sign form: the "send me a code" form and whether a code is live. */
+  const codeState = async (token: string, recipientId: string, email: string, purpose: 'link' | 'batch', error?: string): Promise<web.CodeState> => ({
+    csrf: csrfToken(secret, token, purpose === 'link' ? 'code' : 'batchCode'),
+    action: `${basePathOf(token)}${purpose === 'link' ? '' : '/batch'}/code`,
+    email,
+    validMinutes: CODE_VALID_MINUTES,
+    live: await liveSigningCode(deps.db, recipientId, deps.clock()),
+    error,
+  });
+  const renderLink = async (req: Request, res: Response, status: number, view: web.LinkPageView, state: Omit<web.LinkFormState, 'csrf' | 'code'> & { codeError?: string } = {}) => {
+    const token = tokenOf(req);
+    const recipient = view.envelope.recipients.find((r) => r.id === view.recipientId);
+    const signs = recipient?.role === 'signer';
+    const code = signs && view.envelope.requireCode ? await codeState(token, view.recipientId, recipient.email, 'link', state.codeError) : undefined;
+    const batchOffered = signs ? (await listWaitingEnvelopes(deps.workflow, { token })).waiting.some((w) => w.envelope.id !== view.envelope.id) : false;
+    send(res, status, web.linkPage(pageContext(req, res, recipientLanguage(view)), view, { ...state, code, batchOffered, csrf: forms(token) }));
+  };
+  /** The page's words for a refused code (issue 4). */
+  const codeMessage = (t: web.Translate, error: AppError) => {
+    const remaining = (error.extensions as { remainingAttempts?: number } | undefined)?.remainingAttempts;
+    return t(`code.${error.code as 'code_invalid'}`, remaining === undefined ? {} : { remaining });
+  };
   const giveReceipt = (res: Response, token: string, kind: ReceiptKind, envelope: EnvelopeDto, recipientId: string) => {
     const expiresAt = Math.floor(deps.clock().getTime() / 1000) + RECEIPT_MINUTES * 60;
     const value = issueReceipt(secret, token, { kind, organisationId: envelope.organisationId, envelopeId: envelope.id, recipientId, expiresAt });
@@ -147,12 +183,15 @@ export function signerRouter(deps: Deps): Router {
       send(res, 429, web.messagePage(ctx, { title: ctx.t('rateLimit.title'), paragraphs: [ctx.t('rateLimit.body', { seconds })] }));
     }),
   );
-  pages.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }));
+  const formParser = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 });
+  // The batch form carries one `envelope` field per ticked envelope.
+  const batchFormParser = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: MAX_BATCH + 10 });
+  pages.use((req, res, next) => (/\/batch\/sign$/.test(req.path) ? batchFormParser : formParser)(req, res, next));
 
   pages.get('/:token', async (req, res) => {
     const view = await openView(req, tokenOf(req));
     if (hasActed(view)) send(res, 200, web.donePage(pageContext(req, res, recipientLanguage(view)), view));
-    else renderLink(req, res, 200, view);
+    else await renderLink(req, res, 200, view);
   });
 
   pages.get('/:token/documents/:docId', async (req, res) => {
@@ -174,13 +213,36 @@ export function signerRouter(deps: Deps): Router {
     if (body.consent !== 'ja') {
       const view = await openView(req, token);
       const t = pageContext(req, res, link.language).t;
-      renderLink(req, res, 400, view, { consentError: t(link.role === 'approver' ? 'approve.consentMissing' : 'sign.consentMissing') });
+      await renderLink(req, res, 400, view, { consentError: t(link.role === 'approver' ? 'approve.consentMissing' : 'sign.consentMissing') });
       return;
     }
     const options = { token, origin: origin(req) };
-    const result = link.role === 'approver' ? await approveEnvelope(deps.workflow, options) : await signEnvelope(deps.workflow, options);
+    let result;
+    try {
+      result = link.role === 'approver' ? await approveEnvelope(deps.workflow, options) : await signEnvelope(deps.workflow, { ...options, code: body.code });
+    } catch (error) {
+      if (!(error instanceof AppError) || !isCodeProblem(error.code)) throw error;
+      const view = await openView(req, token);
+      await renderLink(req, res, 400, view, { codeError: codeMessage(pageContext(req, res, link.language).t, error) });
+      return;
+    }
     giveReceipt(res, token, 'signed', result.envelope, result.recipientId);
     res.redirect(303, `${basePathOf(token)}/done`);
+  });
+
+  pages.post('/:token/code', async (req, res) => {
+    const token = tokenOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!verifyCsrfToken(secret, token, 'code', body._csrf)) throw csrfFailed();
+    try {
+      await sendSigningCode(deps.workflow, { token, purpose: 'link', origin: origin(req) });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code !== 'code_rate_limited') throw error;
+      const view = await openView(req, token);
+      await renderLink(req, res, 429, view, { codeError: pageContext(req, res, recipientLanguage(view)).t('code.code_rate_limited') });
+      return;
+    }
+    res.redirect(303, `${basePathOf(token)}#code`);
   });
 
   pages.post('/:token/decline', async (req, res) => {
@@ -190,7 +252,7 @@ export function signerRouter(deps: Deps): Router {
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
     const reject = async (key: 'decline.reasonMissing' | 'decline.reasonInvalid') => {
       const view = await openView(req, token);
-      renderLink(req, res, 400, view, { reasonError: pageContext(req, res, recipientLanguage(view)).t(key), reason });
+      await renderLink(req, res, 400, view, { reasonError: pageContext(req, res, recipientLanguage(view)).t(key), reason });
     };
     if (!reason) return reject('decline.reasonMissing');
     let result;
@@ -217,6 +279,23 @@ export function signerRouter(deps: Deps): Router {
     // Without a receipt the link page itself says what happened (410, declined).
     if (!view) return res.redirect(303, basePathOf(token));
     send(res, 200, web.declinedPage(pageContext(req, res, recipientLanguage(view)), view));
+  });
+
+  registerBatchRoutes(pages, {
+    secret,
+    tokenOf,
+    basePathOf,
+    csrfFailed,
+    send,
+    origin,
+    pageContext,
+    codeState,
+    codeMessage,
+    blobs: deps.blobs,
+    list: (token) => listWaitingEnvelopes(deps.workflow, { token }),
+    sendCode: (token, req) => sendSigningCode(deps.workflow, { token, purpose: 'batch', origin: origin(req) }),
+    sign: (token, envelopeIds, code, req) => signBatch(deps.workflow, { token, envelopeIds, code, origin: origin(req) }),
+    envelope: (token, envelopeId) => getBatchEnvelope(deps.workflow, { token, envelopeId }),
   });
 
   pages.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {

@@ -98,8 +98,8 @@ describe('ops', () => {
     });
 
     it('masks signing-link tokens in the problem instance', async () => {
-      const res = await request(app.url).get('/s/secret-token-value/batch').expect(404);
-      expect(res.body.instance).to.equal('/s/***/batch');
+      const res = await request(app.url).get('/s/secret-token-value/no-such-page').expect(404);
+      expect(res.body.instance).to.equal('/s/***/no-such-page');
       expect(JSON.stringify(res.body)).not.to.contain('secret-token-value');
     });
 

@@ -19,6 +19,7 @@ const params: { [K in MailKind]: MailParams[K] } = {
   cancelled: { ...base, reason: 'Verkeerde versie verstuurd.' },
   completed: { ...base, downloadUrl: 'https://paraaf.example.be/d/xyz' },
   expired: { ...base, expiredAt: new Date('2025-03-10T23:00:00Z'), detailsUrl: 'https://paraaf.example.be/app/envelopes/1' },
+  signingCode: { ...base, code: '042917', validMinutes: 10 },
 };
 
 const LANG_ATTR: Record<Language, string> = { nl: 'nl-BE', en: 'en-GB', fr: 'fr-BE' };

@@ -1,0 +1,108 @@
+/**
+ * The batch pages (issue 4, DESIGN §7 `/s/<token>/batch`): everything that waits for this
+ * person as a list of checkboxes, one consent, one code when any envelope asks for one, one
+ * button; then a summary of what was signed and what was not, and why. Server-rendered and
+ * usable without JavaScript; stable ids, classes and `data-` attributes are the hooks for the
+ * viewer and the progress script that come later.
+ */
+import type { BatchItemResult, EnvelopeDto, WaitingEnvelope } from '../workflow/index.ts';
+import { html, type SafeHtml } from './html.ts';
+import { formatBrussels } from './i18n/index.ts';
+import { layout, type PageContext } from './layout.ts';
+import { codeField, codeRequestSection, linkPath, problem, type CodeState } from './signer-pages.ts';
+
+export interface BatchPageView {
+  organisationName: string;
+  /** `/s/<token>`: the batch page is `${basePath}/batch`. */
+  basePath: string;
+  waiting: WaitingEnvelope[];
+}
+
+export interface BatchFormState {
+  csrf: string;
+  code?: CodeState;
+  /** Envelope ids ticked; all of them by default. */
+  selected?: readonly string[];
+  selectError?: string;
+  consentError?: string;
+}
+
+const batchPath = (basePath: string, ...parts: string[]) => linkPath(`${basePath}/batch`, ...parts);
+
+function documentLinks(ctx: PageContext, basePath: string, envelope: EnvelopeDto): SafeHtml {
+  const items = envelope.documents.map(
+    (d) => html`<li><a href="${batchPath(basePath, 'envelopes', envelope.id, 'documents', d.id)}" download data-document-id="${d.id}">${ctx.t('view.download', { name: d.name })}</a> <span class="hint">(${ctx.t('view.pdf')})</span></li>`,
+  );
+  return html`<ul class="documents">${items}</ul>`;
+}
+
+function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, checked: boolean): SafeHtml {
+  const { envelope } = waiting;
+  const id = `envelope-${envelope.id}`;
+  const deadline = envelope.expiresAt ? html`<p class="deadline" id="${id}-deadline">${ctx.t('batch.deadline', { deadline: formatBrussels(envelope.expiresAt, ctx.language) })}</p>` : '';
+  return html`<li class="batch-item" data-envelope-id="${envelope.id}" data-requires-code="${envelope.requireCode ? 'true' : 'false'}">
+<div class="field checkbox">
+<input type="checkbox" id="${id}" name="envelope" value="${envelope.id}"${checked ? ' checked' : ''}${envelope.expiresAt ? html` aria-describedby="${id}-deadline"` : ''}>
+<label for="${id}">${envelope.title}</label>
+</div>
+${deadline}
+${documentLinks(ctx, view.basePath, envelope)}
+</li>`;
+}
+
+/** `GET /s/<token>/batch`. */
+export function batchPage(ctx: PageContext, view: BatchPageView, state: BatchFormState): string {
+  const title = ctx.t('batch.title');
+  const hasError = state.selectError !== undefined || state.consentError !== undefined || state.code?.error !== undefined;
+  if (view.waiting.length === 0) {
+    return layout(ctx, { title, organisationName: view.organisationName, body: html`<h1>${title}</h1>\n<p id="batch-empty">${ctx.t('batch.none')}</p>` });
+  }
+  const selected = state.selected ?? view.waiting.map((w) => w.envelope.id);
+  const consentInvalid = state.consentError !== undefined;
+  const body = html`<h1>${title}</h1>
+<p>${ctx.t('batch.intro', { organisation: view.organisationName })}</p>
+${state.code ? codeRequestSection(ctx, { ...state.code, error: undefined }) : ''}
+<form method="post" action="${batchPath(view.basePath, 'sign')}" id="batch-form" data-batch-size="${view.waiting.length}">
+<input type="hidden" name="_csrf" value="${state.csrf}">
+<fieldset class="batch-list"${state.selectError ? html` aria-describedby="select-error"` : ''}>
+<legend><h2 id="batch-heading">${ctx.t('batch.select')}</h2></legend>
+${problem('select-error', state.selectError)}
+<ul class="batch-items">${view.waiting.map((w) => item(ctx, view, w, selected.includes(w.envelope.id)))}</ul>
+</fieldset>
+${state.code ? codeField(ctx, state.code) : ''}
+${problem('consent-error', state.consentError)}
+<div class="field checkbox">
+<input type="checkbox" id="consent" name="consent" value="ja" required${consentInvalid ? html` aria-invalid="true" aria-describedby="consent-error"` : ''}>
+<label for="consent">${ctx.t('batch.consent')}</label>
+</div>
+<button type="submit" class="primary" id="batch-sign">${ctx.t('batch.button')}</button>
+</form>`;
+  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
+}
+
+const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed'] as const;
+
+function reasonText(ctx: PageContext, reason: string): string {
+  const known = KNOWN_REASONS.find((r) => r === reason);
+  return known ? ctx.t(`batch.reason.${known}`) : ctx.t('batch.reason.other');
+}
+
+/** After `POST /s/<token>/batch/sign`: what was signed (with its documents) and what was not, and why. */
+export function batchSummaryPage(ctx: PageContext, view: Omit<BatchPageView, 'waiting'>, results: readonly BatchItemResult[]): string {
+  const title = ctx.t('batch.summary.title');
+  const signed = results.filter((r) => r.signed);
+  const failed = results.filter((r) => !r.signed);
+  const signedItems = signed.map((r) => html`<li class="batch-result" data-envelope-id="${r.envelopeId}" data-outcome="signed">${r.title}${r.signed ? documentLinks(ctx, view.basePath, r.envelope) : ''}</li>`);
+  const failedItems = failed.map((r) => html`<li class="batch-result" data-envelope-id="${r.envelopeId}" data-outcome="failed" data-reason="${r.signed ? '' : r.reason}">${r.title}: ${r.signed ? '' : reasonText(ctx, r.reason)}</li>`);
+  const body = html`<h1>${title}</h1>
+<section aria-labelledby="signed-heading" id="batch-signed">
+<h2 id="signed-heading">${ctx.t('batch.summary.signed', { count: signed.length })}</h2>
+${signed.length ? html`<p class="hint">${ctx.t('done.downloadNote')}</p><ul class="batch-results">${signedItems}</ul>` : html`<p>${ctx.t('batch.summary.none')}</p>`}
+</section>
+<section aria-labelledby="failed-heading" id="batch-failed">
+<h2 id="failed-heading">${ctx.t('batch.summary.failed', { count: failed.length })}</h2>
+${failed.length ? html`<ul class="batch-results">${failedItems}</ul>` : html`<p>${ctx.t('batch.summary.none')}</p>`}
+</section>
+<p><a href="${batchPath(view.basePath)}">${ctx.t('batch.back')}</a></p>`;
+  return layout(ctx, { title, organisationName: view.organisationName, body });
+}
