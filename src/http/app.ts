@@ -11,6 +11,7 @@ import { apiV1Router } from './routes/api-v1.ts';
 import { docsRouter } from './routes/docs.ts';
 import { opsRouter } from './routes/ops.ts';
 import { signerRouter } from './routes/signer.ts';
+import { signerAssetsRouter } from './routes/signer-assets.ts';
 
 /** JSON bodies are small control messages; documents travel as multipart uploads. */
 const JSON_BODY_LIMIT = '1mb';
@@ -53,6 +54,7 @@ export function createApp(deps: Deps): Express {
   app.use(opsRouter(deps));
   app.use(docsRouter(deps));
   app.use('/api/v1', apiV1Router(deps));
+  app.use(signerAssetsRouter());
   app.use(signerRouter(deps));
 
   app.use(notFoundHandler);

@@ -10,7 +10,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
-export type CsrfPurpose = 'sign' | 'decline' | 'code' | 'batch' | 'batchCode';
+export type CsrfPurpose = 'sign' | 'decline' | 'declineConfirm' | 'code' | 'batch' | 'batchCode';
 export type ReceiptKind = 'signed' | 'declined';
 
 export interface Receipt {

@@ -7,8 +7,9 @@
  */
 import type { BatchItemResult, EnvelopeDto, WaitingEnvelope } from '../workflow/index.ts';
 import { html, type SafeHtml } from './html.ts';
-import { formatBrussels } from './i18n/index.ts';
+import { formatBrussels, type Translate } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
+import { batchProgress, documentViewer, signaturePlacements } from './enhancements.ts';
 import { codeField, codeRequestSection, linkPath, problem, type CodeState } from './signer-pages.ts';
 
 export interface BatchPageView {
@@ -29,9 +30,9 @@ export interface BatchFormState {
 
 const batchPath = (basePath: string, ...parts: string[]) => linkPath(`${basePath}/batch`, ...parts);
 
-function documentLinks(ctx: PageContext, basePath: string, envelope: EnvelopeDto): SafeHtml {
+function documentLinks(ctx: PageContext, basePath: string, envelope: EnvelopeDto, viewerFor?: string): SafeHtml {
   const items = envelope.documents.map(
-    (d) => html`<li><a href="${batchPath(basePath, 'envelopes', envelope.id, 'documents', d.id)}" download data-document-id="${d.id}">${ctx.t('view.download', { name: d.name })}</a> <span class="hint">(${ctx.t('view.pdf')})</span></li>`,
+    (d) => html`<li><a href="${batchPath(basePath, 'envelopes', envelope.id, 'documents', d.id)}" download data-document-id="${d.id}">${ctx.t('view.download', { name: d.name })}</a> <span class="hint">(${ctx.t('view.pdf')})</span>${viewerFor ? documentViewer(ctx, { id: `viewer-${envelope.id}-${d.id}`, url: batchPath(basePath, 'envelopes', envelope.id, 'documents', d.id), name: d.name, placements: signaturePlacements(envelope.recipients.find((r) => r.id === viewerFor), d.id), open: false }) : ''}</li>`,
   );
   return html`<ul class="documents">${items}</ul>`;
 }
@@ -46,7 +47,7 @@ function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, c
 <label for="${id}">${envelope.title}</label>
 </div>
 ${deadline}
-${documentLinks(ctx, view.basePath, envelope)}
+${documentLinks(ctx, view.basePath, envelope, waiting.recipientId)}
 </li>`;
 }
 
@@ -76,15 +77,21 @@ ${problem('consent-error', state.consentError)}
 <label for="consent">${ctx.t('batch.consent')}</label>
 </div>
 <button type="submit" class="primary" id="batch-sign">${ctx.t('batch.button')}</button>
-</form>`;
+</form>
+${batchProgress(ctx, view.waiting.length)}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
 }
 
 const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed'] as const;
 
 function reasonText(ctx: PageContext, reason: string): string {
+  return batchReasonText(ctx.t, reason);
+}
+
+/** Why an envelope of a batch was not signed, in the page's words (also for the script's JSON). */
+export function batchReasonText(t: Translate, reason: string): string {
   const known = KNOWN_REASONS.find((r) => r === reason);
-  return known ? ctx.t(`batch.reason.${known}`) : ctx.t('batch.reason.other');
+  return known ? t(`batch.reason.${known}`) : t('batch.reason.other');
 }
 
 /** After `POST /s/<token>/batch/sign`: what was signed (with its documents) and what was not, and why. */

@@ -3,6 +3,7 @@
  * language switch that works without JavaScript, one stylesheet from our own origin. No inline
  * scripts or styles, so the strict CSP in src/http/app.ts holds.
  */
+import { SCRIPT_PATH } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
 import { LANGUAGES, type Language, type Translate } from './i18n/index.ts';
 
@@ -41,6 +42,7 @@ export function layout(ctx: PageContext, options: LayoutOptions): string {
 <meta name="robots" content="noindex, nofollow">
 <title>${options.title}${options.organisationName ? ` – ${options.organisationName}` : ''}</title>
 <link rel="stylesheet" href="${STYLESHEET_PATH}">
+<script type="module" src="${SCRIPT_PATH}"></script>
 </head>
 <body>
 <a class="skip-link" href="#main">${ctx.t('page.skip')}</a>

@@ -7,6 +7,7 @@ import type { EnvelopeDto, RecipientDto } from '../workflow/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { formatBrussels } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
+import { documentViewer, signaturePlacements } from './enhancements.ts';
 
 export interface LinkPageView {
   organisationName: string;
@@ -54,10 +55,10 @@ function verbOf(recipient: RecipientDto): 'sign' | 'approve' | 'view' {
   return recipient.role === 'signer' ? 'sign' : recipient.role === 'approver' ? 'approve' : 'view';
 }
 
-function documentList(ctx: PageContext, view: LinkPageView): SafeHtml {
+function documentList(ctx: PageContext, view: LinkPageView, withViewer = false): SafeHtml {
   const items = view.envelope.documents.map((document) => {
     const pages = document.pageCount === null ? '' : `, ${document.pageCount === 1 ? ctx.t('view.pages.one') : ctx.t('view.pages.other', { count: document.pageCount })}`;
-    return html`<li><a href="${linkPath(view.basePath, 'documents', document.id)}" download>${ctx.t('view.download', { name: document.name })}</a> <span class="hint">(${ctx.t('view.pdf')}${pages})</span></li>`;
+    return html`<li><a href="${linkPath(view.basePath, 'documents', document.id)}" download>${ctx.t('view.download', { name: document.name })}</a> <span class="hint">(${ctx.t('view.pdf')}${pages})</span>${withViewer ? documentViewer(ctx, { id: `viewer-${document.id}`, url: linkPath(view.basePath, 'documents', document.id), name: document.name, placements: signaturePlacements(recipientOf(view), document.id), open: true }) : ''}</li>`;
   });
   return html`<ul class="documents">${items}</ul>`;
 }
@@ -147,7 +148,7 @@ export function linkPage(ctx: PageContext, view: LinkPageView, state: LinkFormSt
 ${envelope.message ? html`<h2>${ctx.t('view.message')}</h2><p class="message">${envelope.message}</p>` : ''}
 ${envelope.expiresAt ? html`<p class="deadline">${ctx.t('view.deadline', { deadline: formatBrussels(envelope.expiresAt, ctx.language) })}</p>` : ''}
 <h2>${ctx.t('view.documents')}</h2>
-${documentList(ctx, view)}
+${documentList(ctx, view, true)}
 <h2>${ctx.t('view.recipients')}</h2>
 ${recipientList(ctx, view)}
 ${state.batchOffered ? html`<p class="batch-offer">${ctx.t('view.batch')} <a href="${linkPath(view.basePath, 'batch')}" id="batch-link">${ctx.t('view.batchLink')}</a></p>` : ''}
@@ -170,6 +171,25 @@ export function donePage(ctx: PageContext, view: LinkPageView): string {
 ${documentList(ctx, view)}
 <h2>${ctx.t('view.recipients')}</h2>
 ${recipientList(ctx, view)}`;
+  return layout(ctx, { title, organisationName: view.organisationName, body });
+}
+
+/** `POST /s/<token>/decline`: the second step. Repeats the reason; only "Ja, weigeren" declines. */
+export function declineConfirmPage(ctx: PageContext, view: LinkPageView, state: { reason: string; csrf: string }): string {
+  const title = ctx.t('declineConfirm.title');
+  const body = html`<h1>${title}</h1>
+<p>${ctx.t('declineConfirm.what', { title: view.envelope.title, organisation: view.organisationName })}</p>
+<h2>${ctx.t('declineConfirm.reason')}</h2>
+<p class="message" id="decline-reason">${state.reason}</p>
+<form method="post" action="${linkPath(view.basePath, 'decline', 'confirm')}" id="decline-confirm-form">
+<input type="hidden" name="_csrf" value="${state.csrf}">
+<input type="hidden" name="reason" value="${state.reason}">
+<p id="decline-confirm-warning">${ctx.t('declineConfirm.warning')}</p>
+<div class="actions">
+<button type="submit" class="danger" aria-describedby="decline-confirm-warning">${ctx.t('declineConfirm.button')}</button>
+<a class="button-link" href="${view.basePath}">${ctx.t('declineConfirm.back')}</a>
+</div>
+</form>`;
   return layout(ctx, { title, organisationName: view.organisationName, body });
 }
 

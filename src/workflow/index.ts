@@ -11,7 +11,7 @@ export { liveSigningCode, isCodeProblem, type CodeProblem } from './verify-signi
 export { listWaitingEnvelopes, getBatchEnvelope, type GetBatchEnvelopeOptions, type ListWaitingEnvelopesOptions, type WaitingList, type WaitingEnvelope } from './list-waiting-envelopes.ts';
 export { signBatch, MAX_BATCH, type SignBatchOptions, type SignBatchResult, type BatchItemResult } from './sign-batch.ts';
 export { approveEnvelope, type ApproveEnvelopeOptions } from './approve-envelope.ts';
-export { declineEnvelope, type DeclineEnvelopeOptions } from './decline-envelope.ts';
+export { declineEnvelope, MAX_REASON_LENGTH, type DeclineEnvelopeOptions } from './decline-envelope.ts';
 export { cancelEnvelope, type CancelEnvelopeOptions } from './cancel-envelope.ts';
 export { remindEnvelope, type RemindEnvelopeOptions } from './remind-envelope.ts';
 export { expireEnvelopes, type ExpireEnvelopesOptions, type ExpireEnvelopesResult } from './expire-envelopes.ts';

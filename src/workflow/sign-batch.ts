@@ -20,6 +20,13 @@ export const MAX_BATCH = 200;
 export interface SignBatchOptions extends LinkRequest {
   envelopeIds: readonly string[];
   code?: unknown;
+  /**
+   * A batch signed in several calls (the page's script signs envelope by envelope to show
+   * progress): the batch these envelopes belong to, and the code checked by an earlier call of
+   * it, for this same recipient. The caller vouches for both (signer-batch.ts carries them in a
+   * signed ticket); without them each call is its own batch and checks its own code.
+   */
+  continuing?: { batchId: string; batchSize: number; verifiedCode?: VerifiedCode };
 }
 
 export type BatchItemResult =
@@ -30,6 +37,8 @@ export type BatchItemResult =
 export interface SignBatchResult {
   batchId: string;
   results: BatchItemResult[];
+  /** The code this call relied on, if any: a batch signed in several calls carries it on. */
+  verifiedCode?: VerifiedCode;
 }
 
 export async function signBatch(deps: WorkflowDeps, options: SignBatchOptions): Promise<SignBatchResult> {
@@ -43,10 +52,12 @@ export async function signBatch(deps: WorkflowDeps, options: SignBatchOptions): 
 
   const waiting = await listWaitingIn(deps.db, access, deps.clock());
   const selected = waiting.filter((w) => ids.includes(w.envelope.id));
-  let verifiedCode: VerifiedCode | undefined;
-  if (selected.some((w) => w.envelope.requireCode)) verifiedCode = await verifySigningCode(deps, { recipientId: access.recipient.id, code: options.code });
+  const carried = options.continuing?.verifiedCode;
+  let verifiedCode: VerifiedCode | undefined = carried?.codeRecipientId === access.recipient.id ? carried : undefined;
+  if (!verifiedCode && selected.some((w) => w.envelope.requireCode)) verifiedCode = await verifySigningCode(deps, { recipientId: access.recipient.id, code: options.code });
 
-  const batchId = randomUUID();
+  const batchId = options.continuing?.batchId ?? randomUUID();
+  const batchSize = options.continuing?.batchSize ?? selected.length;
   const envelopes = await envelopesByIds(deps.db, access.organisationId, ids);
   const results: BatchItemResult[] = [];
   for (const envelope of envelopes) {
@@ -64,7 +75,7 @@ export async function signBatch(deps: WorkflowDeps, options: SignBatchOptions): 
         recipientId: item.recipient.id,
         origin: options.origin,
         verifiedCode: envelope.requireCode ? verifiedCode : undefined,
-        batch: { batchId, batchSize: selected.length },
+        batch: { batchId, batchSize },
       });
       results.push({ ...base, signed: true, envelope: done.envelope, recipientId: done.recipientId });
     } catch (error) {
@@ -73,7 +84,7 @@ export async function signBatch(deps: WorkflowDeps, options: SignBatchOptions): 
       results.push({ ...base, signed: false, reason });
     }
   }
-  return { batchId, results };
+  return { batchId, results, verifiedCode };
 }
 
 /** A link that stopped working names what happened to its envelope. */

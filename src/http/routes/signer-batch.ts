@@ -6,14 +6,17 @@
  *   GET  /s/<token>/batch                                   the list of what waits
  *   POST /s/<token>/batch/code                              mail one code for the batch
  *   POST /s/<token>/batch/sign                              sign the ticked ones → summary page
+ *   POST /s/<token>/batch/sign-one                          the page's script: one envelope → JSON
  *   GET  /s/<token>/batch/envelopes/<id>/documents/<docId>  a document, for this person only
  */
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../../errors.ts';
 import type { BlobStore } from '../../store/blob-store.ts';
 import * as web from '../../web/index.ts';
-import { isCodeProblem, type EnvelopeDto, type SignBatchResult, type WaitingList } from '../../workflow/index.ts';
+import { isCodeProblem, MAX_BATCH, type EnvelopeDto, type SignBatchOptions, type SignBatchResult, type WaitingList } from '../../workflow/index.ts';
 import { csrfToken, verifyCsrfToken } from '../csrf.ts';
+import { toAppError } from '../problem.ts';
 
 export interface BatchRouteDeps {
   secret: Buffer;
@@ -28,8 +31,44 @@ export interface BatchRouteDeps {
   blobs: BlobStore;
   list: (token: string) => Promise<WaitingList>;
   sendCode: (token: string, req: Request) => Promise<unknown>;
-  sign: (token: string, envelopeIds: string[], code: unknown, req: Request) => Promise<SignBatchResult>;
+  sign: (token: string, envelopeIds: string[], code: unknown, req: Request, continuing?: Continuing) => Promise<SignBatchResult>;
+  clock: () => Date;
   envelope: (token: string, envelopeId: string) => Promise<EnvelopeDto>;
+}
+
+type Continuing = NonNullable<SignBatchOptions['continuing']>;
+
+/** How long the script may go on with a batch it started (from its first call; not renewed). */
+const TICKET_MINUTES = 30;
+
+/**
+ * The batch ticket of `POST …/batch/sign-one`: which batch the next envelope belongs to and the
+ * code its first call checked (a code is used up when checked, and the person typed it once for
+ * the whole batch). An HMAC with the signer secret, bound to this link, expiring.
+ */
+function ticketMac(secret: Buffer, token: string, payload: string): Buffer {
+  const link = createHash('sha256').update(token, 'utf8').digest('hex');
+  return createHmac('sha256', secret).update(`paraaf batch ticket\0${link}\0${payload}`, 'utf8').digest();
+}
+
+function issueTicket(secret: Buffer, token: string, continuing: Continuing, expiresAt: number): string {
+  const payload = Buffer.from(JSON.stringify({ ...continuing, expiresAt }), 'utf8').toString('base64url');
+  return `${payload}.${ticketMac(secret, token, payload).toString('base64url')}`;
+}
+
+function readTicket(secret: Buffer, token: string, value: unknown, now: Date): (Continuing & { expiresAt: number }) | null {
+  if (typeof value !== 'string' || value.length > 2048) return null;
+  const [payload, mac, ...rest] = value.split('.');
+  if (!payload || !mac || rest.length) return null;
+  const expected = ticketMac(secret, token, payload);
+  const given = Buffer.from(mac, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const ticket = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Continuing & { expiresAt: number };
+    return typeof ticket.expiresAt === 'number' && ticket.expiresAt * 1000 > now.getTime() ? ticket : null;
+  } catch {
+    return null;
+  }
 }
 
 /** `envelope=a&envelope=b` arrives as an array, a single one as a string. */
@@ -86,6 +125,57 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     const list = await d.list(token);
     const ctx = { ...d.pageContext(req, res, list.recipient.language), languagePath: `${d.basePathOf(token)}/batch` };
     d.send(res, 200, web.batchSummaryPage(ctx, { organisationName: list.organisationName, basePath: d.basePathOf(token) }, outcome.results));
+  });
+
+  /**
+   * The script's way to sign a batch (issue 4, "progress shown"): the same form fields as
+   * `batch/sign` but one envelope per call, answered in JSON, so the page can count. The first
+   * call starts the batch; its answer carries a ticket the next calls send back, so the envelopes
+   * share one batch in the audit trail and one mailed code. Without JavaScript the form posts to
+   * `batch/sign` as before.
+   */
+  pages.post('/:token/batch/sign-one', async (req, res) => {
+    const token = d.tokenOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // The page says in which language it speaks, so that the words of the answer match it.
+    const t = web.isLanguage(body.lang) ? web.translator(body.lang) : d.pageContext(req, res).t;
+    const refuse = (status: number, error: string, message: string) => res.status(status).json({ error, message });
+    if (!verifyCsrfToken(d.secret, token, 'batch', body._csrf)) return void refuse(403, 'csrf_invalid', t('csrf.body'));
+    const [envelopeId, ...others] = selectedIds(body.envelope);
+    if (!envelopeId || others.length) return void refuse(400, 'select_missing', t('batch.selectMissing'));
+    if (body.consent !== 'ja') return void refuse(400, 'consent_missing', t('batch.consentMissing'));
+    const now = d.clock();
+    let continuing: Continuing;
+    let expiresAt: number;
+    if (body.ticket !== undefined && body.ticket !== '') {
+      const ticket = readTicket(d.secret, token, body.ticket, now);
+      if (!ticket) return void refuse(403, 'ticket_invalid', t('csrf.body'));
+      ({ expiresAt, ...continuing } = ticket);
+    } else {
+      const total = Number(body.total);
+      continuing = { batchId: randomUUID(), batchSize: Number.isInteger(total) && total >= 1 && total <= MAX_BATCH ? total : 1 };
+      expiresAt = Math.floor(now.getTime() / 1000) + TICKET_MINUTES * 60;
+    }
+    let outcome: SignBatchResult;
+    try {
+      outcome = await d.sign(token, [envelopeId], body.code, req, continuing);
+    } catch (error) {
+      const appError = toAppError(error);
+      if (isCodeProblem(appError.code)) return void refuse(400, appError.code, d.codeMessage(t, appError));
+      if (appError.status >= 500) throw error;
+      return void refuse(appError.status, appError.code, t('batch.reason.other'));
+    }
+    const next = { batchId: outcome.batchId, batchSize: continuing.batchSize, ...(outcome.verifiedCode ? { verifiedCode: outcome.verifiedCode } : {}) };
+    const result = outcome.results[0]!;
+    res.json({
+      envelopeId: result.envelopeId,
+      title: result.title,
+      signed: result.signed,
+      ...(result.signed
+        ? { documents: result.envelope.documents.map((doc) => ({ name: doc.name, url: web.linkPath(`${d.basePathOf(token)}/batch`, 'envelopes', result.envelopeId, 'documents', doc.id), label: t('view.download', { name: doc.name }) })) }
+        : { reason: result.reason, reasonText: web.batchReasonText(t, result.reason) }),
+      ticket: issueTicket(d.secret, token, next, expiresAt),
+    });
   });
 
   pages.get('/:token/batch/envelopes/:envelopeId/documents/:docId', async (req, res) => {

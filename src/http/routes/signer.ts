@@ -29,6 +29,7 @@ import {
   listWaitingEnvelopes,
   liveSigningCode,
   MAX_BATCH,
+  MAX_REASON_LENGTH,
   openSigningLink,
   sendSigningCode,
   signBatch,
@@ -245,21 +246,41 @@ export function signerRouter(deps: Deps): Router {
     res.redirect(303, `${basePathOf(token)}#code`);
   });
 
+  /**
+   * Declining takes two steps (issue 4): the decline form posts the reason here, and the answer
+   * is a confirmation page that repeats it with a "Ja, weigeren" button; only that second form
+   * (its own CSRF purpose) declines. Both work without JavaScript.
+   */
+  const declineReason = (body: Record<string, unknown>) => (typeof body.reason === 'string' ? body.reason.trim() : '');
+  const rejectReason = async (req: Request, res: Response, token: string, reason: string, key: 'decline.reasonMissing' | 'decline.reasonInvalid') => {
+    const view = await openView(req, token);
+    await renderLink(req, res, 400, view, { reasonError: pageContext(req, res, recipientLanguage(view)).t(key), reason });
+  };
+
   pages.post('/:token/decline', async (req, res) => {
     const token = tokenOf(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!verifyCsrfToken(secret, token, 'decline', body._csrf)) throw csrfFailed();
-    const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
-    const reject = async (key: 'decline.reasonMissing' | 'decline.reasonInvalid') => {
-      const view = await openView(req, token);
-      await renderLink(req, res, 400, view, { reasonError: pageContext(req, res, recipientLanguage(view)).t(key), reason });
-    };
-    if (!reason) return reject('decline.reasonMissing');
+    const reason = declineReason(body);
+    if (!reason) return rejectReason(req, res, token, reason, 'decline.reasonMissing');
+    if (reason.length > MAX_REASON_LENGTH) return rejectReason(req, res, token, reason, 'decline.reasonInvalid');
+    const view = await openView(req, token);
+    const recipient = view.envelope.recipients.find((r) => r.id === view.recipientId);
+    if (recipient?.role === 'cc') throw new AppError('wrong_role', 409, 'A recipient who receives a copy cannot decline.');
+    send(res, 200, web.declineConfirmPage(pageContext(req, res, recipientLanguage(view)), view, { reason, csrf: csrfToken(secret, token, 'declineConfirm') }));
+  });
+
+  pages.post('/:token/decline/confirm', async (req, res) => {
+    const token = tokenOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!verifyCsrfToken(secret, token, 'declineConfirm', body._csrf)) throw csrfFailed();
+    const reason = declineReason(body);
+    if (!reason) return rejectReason(req, res, token, reason, 'decline.reasonMissing');
     let result;
     try {
       result = await declineEnvelope(deps.workflow, { token, reason, origin: origin(req) });
     } catch (error) {
-      if (error instanceof AppError && error.code === 'invalid_request') return reject('decline.reasonInvalid');
+      if (error instanceof AppError && error.code === 'invalid_request') return rejectReason(req, res, token, reason, 'decline.reasonInvalid');
       throw error;
     }
     giveReceipt(res, token, 'declined', result.envelope, result.recipientId);
@@ -294,7 +315,8 @@ export function signerRouter(deps: Deps): Router {
     blobs: deps.blobs,
     list: (token) => listWaitingEnvelopes(deps.workflow, { token }),
     sendCode: (token, req) => sendSigningCode(deps.workflow, { token, purpose: 'batch', origin: origin(req) }),
-    sign: (token, envelopeIds, code, req) => signBatch(deps.workflow, { token, envelopeIds, code, origin: origin(req) }),
+    sign: (token, envelopeIds, code, req, continuing) => signBatch(deps.workflow, { token, envelopeIds, code, continuing, origin: origin(req) }),
+    clock: deps.clock,
     envelope: (token, envelopeId) => getBatchEnvelope(deps.workflow, { token, envelopeId }),
   });
 

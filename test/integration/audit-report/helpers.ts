@@ -87,7 +87,13 @@ const csrfOf = (page: string, action: 'sign' | 'decline') => /name="_csrf" value
 async function act(world: AuditWorld, email: string, envelopeId: string, action: 'sign' | 'decline', form: Record<string, string>): Promise<void> {
   const token = await linkFor(world, email, envelopeId);
   const page = await request(world.app.url).get(`/s/${token}`).set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 audit-test');
-  const res = await request(world.app.url).post(`/s/${token}/${action}`).set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 audit-test').type('form').send({ ...form, _csrf: csrfOf(page.text, action) });
+  let res = await request(world.app.url).post(`/s/${token}/${action}`).set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 audit-test').type('form').send({ ...form, _csrf: csrfOf(page.text, action) });
+  if (action === 'decline') {
+    // Declining is confirmed in a second step (issue 4).
+    expect(res.status, res.text.slice(0, 300)).to.equal(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(res.text.slice(res.text.indexOf('/decline/confirm"')))![1]!;
+    res = await request(world.app.url).post(`/s/${token}/decline/confirm`).set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 audit-test').type('form').send({ ...form, _csrf: csrf });
+  }
   expect(res.status, res.text.slice(0, 300)).to.equal(303);
 }
 

@@ -207,7 +207,14 @@ export async function startE2E(options: { env?: Record<string, string> } = {}): 
     async decline(token, reason, userAgent = 'Mozilla/5.0 (e2e) Firefox/140') {
       const page = await e2e.openLink(token, userAgent);
       expect(page.status, page.text.slice(0, 300)).to.equal(200);
-      return browserPost(token, 'decline', { reason, _csrf: csrfOf(page.text, 'decline') }, userAgent);
+      // Two steps (issue 4): the reason leads to a confirmation page; only "Ja, weigeren" declines.
+      const confirm = await browserPost(token, 'decline', { reason, _csrf: csrfOf(page.text, 'decline') }, userAgent);
+      expect(confirm.status, confirm.text.slice(0, 300)).to.equal(200);
+      expect(confirm.text).to.include('>Ja, weigeren</button>');
+      const form = confirm.text.slice(confirm.text.indexOf('/decline/confirm"'));
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form)?.[1];
+      expect(csrf, 'a confirmation form with a CSRF token').to.be.a('string');
+      return request(app.url).post(`/s/${token}/decline/confirm`).set('User-Agent', userAgent).type('form').send({ reason, _csrf: csrf! });
     },
     async close() {
       try {

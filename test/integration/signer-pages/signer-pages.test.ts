@@ -110,7 +110,7 @@ describe('signer pages /s/<token>', function () {
       expect(page).to.match(/<textarea id="reason" name="reason"[^>]* required/);
       expect(page).to.include('class="skip-link" href="#main"').and.include('href="/assets/signer.css"');
       expect(page).to.include('Bart Claes').and.include('nog niet aan de beurt');
-      expect(page).to.not.match(/<script|style=/);
+      expect(page).to.not.match(/<script(?! type="module" src="\/assets\/signer\.js"><\/script>)|style=/);
       const envelope = await getEnvelope(envelopeId);
       expect(envelope.recipients[0].status).to.equal('opened');
       const audit = (await request(app.url).get(`/api/v1/envelopes/${envelopeId}/audit`).set(api())).body.events;
@@ -224,7 +224,7 @@ describe('signer pages /s/<token>', function () {
   });
 
   describe('declining', () => {
-    it('declines with a reason: 303 to the declined page, the envelope is declined, the old link answers 410', async () => {
+    it('declines with a reason, confirmed in a second step: 303 to the declined page, the envelope is declined, the old link answers 410', async () => {
       const envelopeId = await sendEnvelope();
       const token = await linkFor('an@zonnebeke.be', envelopeId);
       const page = (await request(app.url).get(`/s/${token}`)).text;
@@ -232,7 +232,19 @@ describe('signer pages /s/<token>', function () {
       expectPage(empty, 400);
       expect(empty.text).to.match(/role="alert"[^>]*>Schrijf de reden/).and.include('aria-invalid="true"');
 
-      const res = await post(token, 'decline', { reason: 'Het bedrag klopt niet.', _csrf: csrfOf(page, 'decline') });
+      // First step: a confirmation page that repeats the reason; nothing is declined yet.
+      const confirm = await post(token, 'decline', { reason: 'Het bedrag klopt niet.', _csrf: csrfOf(page, 'decline') });
+      expectPage(confirm, 200);
+      expect(confirm.text).to.include('Wilt u echt weigeren?').and.include('Het bedrag klopt niet.').and.include('>Ja, weigeren</button>');
+      expect((await getEnvelope(envelopeId)).status).to.not.equal('declined');
+      const confirmCsrf = /name="_csrf" value="([^"]+)"/.exec(confirm.text.slice(confirm.text.indexOf('/decline/confirm"')))![1]!;
+      // The first form's token does not confirm, and the confirmation needs its reason.
+      const confirmUrl = `/s/${token}/decline/confirm`;
+      expectPage(await request(app.url).post(confirmUrl).type('form').send({ reason: 'Het bedrag klopt niet.', _csrf: csrfOf(page, 'decline') }), 403);
+      expectPage(await request(app.url).post(confirmUrl).type('form').send({ reason: ' ', _csrf: confirmCsrf }), 400);
+      expect((await getEnvelope(envelopeId)).status).to.not.equal('declined');
+
+      const res = await request(app.url).post(confirmUrl).type('form').send({ reason: 'Het bedrag klopt niet.', _csrf: confirmCsrf });
       expect(res.status).to.equal(303);
       expect(res.headers.location).to.equal(`/s/${token}/declined`);
       const declined = await request(app.url).get(`/s/${token}/declined`).set('Cookie', receiptCookie(res));

@@ -1,0 +1,360 @@
+// Progressive enhancement of the signer pages (issue 4). Plain ES module, no build step, served
+// from our own origin (CSP script-src 'self'). Without it everything still works: the documents
+// download, the forms post. With it:
+//  - each `.pdf-viewer` shows its PDF in the page with pdf.js (served from /assets/pdfjs/…,
+//    isEvalSupported: false, no WebAssembly), page by page, with zoom and this signer's signature
+//    place outlined (`data-fields`: PDF points, origin bottom-left, page 1-based);
+//  - the batch form signs envelope by envelope (POST …/batch/sign-one) and shows progress.
+// Every word shown comes from the page (data-text-* attributes), in the page's language.
+
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+const MAX_CANVAS_PIXELS = 16_000_000;
+const MIN_SCALE = 0.25;
+const MAX_SCALE = 5;
+
+function loadStylesheet(href) {
+  if (!href || document.querySelector(`link[rel="stylesheet"][href="${href}"]`)) return;
+  const link = document.createElement('link');
+  link.rel = 'stylesheet';
+  link.href = href;
+  document.head.append(link);
+}
+
+let pdfjsLoaded;
+function pdfjs(container) {
+  pdfjsLoaded ??= import(container.dataset.pdfjs).then((lib) => {
+    lib.GlobalWorkerOptions.workerSrc = container.dataset.pdfjsWorker;
+    return lib;
+  });
+  return pdfjsLoaded;
+}
+
+class Viewer {
+  constructor(container) {
+    this.container = container;
+    this.toggle = container.querySelector('.viewer-toggle');
+    this.body = container.querySelector('.viewer-body');
+    this.toolbar = container.querySelector('.viewer-toolbar');
+    this.indicator = container.querySelector('.viewer-page');
+    this.message = container.querySelector('.viewer-message');
+    this.box = container.querySelector('.viewer-canvas');
+    this.canvas = container.querySelector('canvas');
+    this.buttons = Object.fromEntries([...container.querySelectorAll('[data-action]')].map((b) => [b.dataset.action, b]));
+    this.toSignature = container.querySelector('.viewer-to-signature');
+    let fields = [];
+    try {
+      fields = JSON.parse(container.dataset.fields || '[]');
+    } catch {
+      fields = [];
+    }
+    this.fields = Array.isArray(fields) ? fields : [];
+    this.doc = null;
+    this.pageNumber = 1;
+    this.fit = true;
+    this.scale = 1;
+    this.task = null;
+    /** Counts render() calls: only the newest may draw (resize and navigation can overlap). */
+    this.generation = 0;
+    this.lastWidth = 0;
+
+    this.toggle.addEventListener('click', () => this.setOpen(this.toggle.getAttribute('aria-expanded') !== 'true'));
+    for (const [action, button] of Object.entries(this.buttons)) {
+      button.addEventListener('click', () => {
+        if (button.getAttribute('aria-disabled') !== 'true') this.act(action);
+      });
+    }
+    this.toSignature?.addEventListener('click', () => this.goTo(Number(this.toSignature.dataset.page), true));
+    this.box.addEventListener('keydown', (event) => {
+      const action = { '+': 'zoom-in', '=': 'zoom-in', '-': 'zoom-out', 0: 'fit-width' }[event.key];
+      if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        this.act(action);
+      }
+    });
+    new ResizeObserver(() => {
+      const width = this.box.clientWidth;
+      if (this.doc && this.fit && width > 0 && Math.abs(width - this.lastWidth) > 1) this.render();
+    }).observe(this.box);
+
+    container.hidden = false;
+    this.setOpen(container.dataset.open === 'true');
+  }
+
+  setOpen(open) {
+    this.toggle.setAttribute('aria-expanded', String(open));
+    this.toggle.textContent = open ? this.container.dataset.textClose : this.container.dataset.textOpen;
+    this.body.hidden = !open;
+    if (open && !this.doc && !this.loading) this.load();
+  }
+
+  say(key) {
+    this.message.textContent = key ? this.message.dataset[key] : '';
+    this.message.hidden = !key;
+  }
+
+  async load() {
+    this.loading = true;
+    this.toolbar.hidden = true;
+    this.box.hidden = true;
+    this.say('textLoading');
+    try {
+      const lib = await pdfjs(this.container);
+      const task = lib.getDocument({
+        url: this.container.dataset.pdfUrl,
+        isEvalSupported: false,
+        useWasm: false,
+        enableXfa: false,
+        standardFontDataUrl: this.container.dataset.pdfjsFonts,
+      });
+      this.doc = await task.promise;
+      this.toolbar.hidden = false;
+      this.box.hidden = false;
+      this.say(null);
+      await this.render();
+    } catch (error) {
+      console.error('paraaf: the document viewer could not show the document', error);
+      this.toolbar.hidden = true;
+      this.box.hidden = true;
+      if (this.toSignature) this.toSignature.hidden = true;
+      this.say('textFailed');
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  act(action) {
+    if (!this.doc) return;
+    if (action === 'previous') return this.goTo(this.pageNumber - 1);
+    if (action === 'next') return this.goTo(this.pageNumber + 1);
+    if (action === 'fit-width') {
+      this.fit = true;
+    } else {
+      this.scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, this.scale * (action === 'zoom-in' ? 1.25 : 0.8)));
+      this.fit = false;
+    }
+    return this.render();
+  }
+
+  async goTo(pageNumber, showSignature = false) {
+    if (!this.doc || !Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > this.doc.numPages) return;
+    this.pageNumber = pageNumber;
+    const rect = await this.render();
+    if (showSignature && rect) {
+      this.box.scrollTop = Math.max(0, rect.top - 16);
+      this.box.scrollLeft = Math.max(0, rect.left - 16);
+      this.box.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  /** Draws the current page; answers the first signature rectangle on it (CSS pixels), if any. */
+  async render() {
+    if (!this.doc) return null;
+    const generation = ++this.generation;
+    const page = await this.doc.getPage(this.pageNumber);
+    // pdf.js refuses two renders on one canvas: a newer call wins, an older drawing is
+    // cancelled and finished before the canvas is reused.
+    if (generation !== this.generation) return null;
+    const previous = this.task;
+    if (previous) {
+      previous.cancel();
+      await previous.promise.catch(() => undefined);
+      if (generation !== this.generation) return null;
+    }
+    const natural = page.getViewport({ scale: 1 });
+    this.lastWidth = this.box.clientWidth;
+    if (this.fit) this.scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, (this.lastWidth || natural.width) / natural.width));
+    const viewport = page.getViewport({ scale: this.scale });
+    const ratio = Math.min(window.devicePixelRatio || 1, Math.sqrt(MAX_CANVAS_PIXELS / (viewport.width * viewport.height)));
+    const canvas = this.canvas;
+    canvas.width = Math.floor(viewport.width * ratio);
+    canvas.height = Math.floor(viewport.height * ratio);
+    canvas.style.width = `${Math.floor(viewport.width)}px`;
+    canvas.style.height = `${Math.floor(viewport.height)}px`;
+    const context = canvas.getContext('2d');
+    const task = page.render({ canvasContext: context, viewport, transform: ratio === 1 ? null : [ratio, 0, 0, ratio, 0, 0] });
+    this.task = task;
+    this.showState();
+    try {
+      await task.promise;
+    } catch (error) {
+      if (error?.name === 'RenderingCancelledException') return null;
+      throw error;
+    } finally {
+      if (this.task === task) this.task = null;
+    }
+    return this.highlight(context, viewport, ratio);
+  }
+
+  /** Outlines this signer's fields on the current page, through the viewport transform. */
+  highlight(context, viewport, ratio) {
+    let first = null;
+    context.save();
+    context.setTransform(ratio, 0, 0, ratio, 0, 0);
+    for (const field of this.fields.filter((f) => f.page === this.pageNumber)) {
+      const [x1, y1, x2, y2] = viewport.convertToViewportRectangle([field.x, field.y, field.x + field.width, field.y + field.height]);
+      const rect = { left: Math.min(x1, x2), top: Math.min(y1, y2), width: Math.abs(x2 - x1), height: Math.abs(y2 - y1) };
+      first ??= rect;
+      context.fillStyle = 'rgba(255, 221, 0, 0.25)';
+      context.fillRect(rect.left, rect.top, rect.width, rect.height);
+      context.lineWidth = 3;
+      context.strokeStyle = '#a3005c';
+      context.strokeRect(rect.left, rect.top, rect.width, rect.height);
+      context.lineWidth = 1;
+      context.strokeStyle = '#ffffff';
+      context.strokeRect(rect.left + 2, rect.top + 2, Math.max(0, rect.width - 4), Math.max(0, rect.height - 4));
+    }
+    context.restore();
+    return first;
+  }
+
+  showState() {
+    const values = { page: this.pageNumber, pages: this.doc.numPages };
+    this.indicator.textContent = fill(this.container.dataset.textPage, values);
+    this.canvas.setAttribute('aria-label', fill(this.container.dataset.textCanvas, values));
+    this.buttons.previous?.setAttribute('aria-disabled', String(this.pageNumber <= 1));
+    this.buttons.next?.setAttribute('aria-disabled', String(this.pageNumber >= this.doc.numPages));
+    this.buttons['zoom-in']?.setAttribute('aria-disabled', String(this.scale >= MAX_SCALE));
+    this.buttons['zoom-out']?.setAttribute('aria-disabled', String(this.scale <= MIN_SCALE));
+  }
+}
+
+// ——— batch signing with progress ———
+
+const element = (tag, attributes = {}, ...children) => {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+};
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function enhanceBatch(form, progress) {
+  const bar = progress.querySelector('progress');
+  const status = progress.querySelector('#batch-progress-status');
+  const button = form.querySelector('button[type="submit"]');
+  const texts = progress.dataset;
+  let busy = false;
+
+  const showError = (message) => {
+    form.querySelector('#batch-script-error')?.remove();
+    const error = element('p', { class: 'error', id: 'batch-script-error', role: 'alert' }, message);
+    button.before(error);
+  };
+
+  const post = async (fields) => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const response = await fetch(`${form.action}-one`, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields),
+        credentials: 'same-origin',
+      });
+      if (response.status === 429) {
+        await sleep(Math.min(60, Number(response.headers.get('Retry-After')) || 5) * 1000);
+        continue;
+      }
+      const json = (response.headers.get('content-type') || '').includes('application/json') ? await response.json() : null;
+      if (!json) throw new Error(`unexpected answer ${response.status}`);
+      return { ok: response.ok, json };
+    }
+    throw new Error('rate limited');
+  };
+
+  const summary = (results) => {
+    const signed = results.filter((r) => r.signed);
+    const failed = results.filter((r) => !r.signed);
+    const title = element('h1', { tabindex: '-1' }, texts.textTitle);
+    const signedList = signed.length
+      ? [
+          element('p', { class: 'hint' }, texts.textNote),
+          element(
+            'ul',
+            { class: 'batch-results' },
+            ...signed.map((r) =>
+              element(
+                'li',
+                { class: 'batch-result', 'data-envelope-id': r.envelopeId, 'data-outcome': 'signed' },
+                r.title,
+                element('ul', { class: 'documents' }, ...(r.documents || []).map((d) => element('li', {}, element('a', { href: d.url, download: '' }, d.label)))),
+              ),
+            ),
+          ),
+        ]
+      : [element('p', {}, texts.textNone)];
+    const failedList = failed.length
+      ? [element('ul', { class: 'batch-results' }, ...failed.map((r) => element('li', { class: 'batch-result', 'data-envelope-id': r.envelopeId, 'data-outcome': 'failed', 'data-reason': r.reason || '' }, `${r.title}: ${r.reasonText}`)))]
+      : [element('p', {}, texts.textNone)];
+    const main = document.querySelector('main');
+    main.replaceChildren(
+      title,
+      element('section', { 'aria-labelledby': 'signed-heading', id: 'batch-signed' }, element('h2', { id: 'signed-heading' }, fill(texts.textSigned, { count: signed.length })), ...signedList),
+      element('section', { 'aria-labelledby': 'failed-heading', id: 'batch-failed' }, element('h2', { id: 'failed-heading' }, fill(texts.textFailed, { count: failed.length })), ...failedList),
+      element('p', {}, element('a', { href: form.action.replace(/\/sign$/, '') }, texts.textBack)),
+    );
+    document.title = document.title.replace(/^[^–]*/, `${texts.textTitle} `);
+    title.focus();
+  };
+
+  form.addEventListener('submit', async (event) => {
+    if (busy) return event.preventDefault();
+    const selected = [...form.querySelectorAll('input[name="envelope"]:checked')].map((input) => ({ id: input.value, title: input.labels?.[0]?.textContent?.trim() || input.value }));
+    const consent = form.querySelector('#consent');
+    // Nothing chosen or no consent: the form posts as without JavaScript, and the server explains.
+    if (selected.length === 0 || !consent?.checked) return;
+    event.preventDefault();
+    busy = true;
+    button.setAttribute('aria-disabled', 'true');
+    form.querySelector('#batch-script-error')?.remove();
+    const data = new FormData(form);
+    const base = { _csrf: String(data.get('_csrf') || ''), consent: 'ja', code: String(data.get('code') || ''), total: String(selected.length), lang: document.documentElement.lang };
+    bar.max = selected.length;
+    bar.value = 0;
+    status.textContent = fill(texts.textStatus, { done: 0, total: selected.length });
+    progress.hidden = false;
+    const results = [];
+    let ticket = '';
+    let done = 0;
+    for (const [index, envelope] of selected.entries()) {
+      let answer;
+      try {
+        answer = await post({ ...base, envelope: envelope.id, ticket });
+      } catch {
+        for (const rest of selected.slice(index)) results.push({ envelopeId: rest.id, title: rest.title, signed: false, reason: 'connection', reasonText: texts.textLost });
+        break;
+      }
+      const { ok, json } = answer;
+      if (ok) {
+        ticket = json.ticket || ticket;
+        results.push(json);
+        if (json.signed) done += 1;
+      } else if (results.length === 0 && ['code_required', 'code_missing', 'code_invalid', 'code_expired', 'code_locked', 'csrf_invalid', 'ticket_invalid', 'consent_missing', 'select_missing'].includes(json.error)) {
+        // Nothing signed yet: the person can correct the form (a wrong code, an expired form).
+        progress.hidden = true;
+        busy = false;
+        button.removeAttribute('aria-disabled');
+        showError(json.message);
+        form.querySelector('#code-input')?.focus();
+        return;
+      } else if (json.error?.startsWith('code_') || json.error === 'ticket_invalid' || json.error === 'csrf_invalid') {
+        for (const rest of selected.slice(index)) results.push({ envelopeId: rest.id, title: rest.title, signed: false, reason: json.error, reasonText: json.message });
+        break;
+      } else {
+        results.push({ envelopeId: envelope.id, title: envelope.title, signed: false, reason: json.error, reasonText: json.message });
+      }
+      bar.value = index + 1;
+      status.textContent = fill(texts.textStatus, { done, total: selected.length });
+    }
+    summary(results);
+  });
+}
+
+function start() {
+  const viewers = document.querySelectorAll('.pdf-viewer[data-pdf-url]');
+  const progress = document.getElementById('batch-progress');
+  const form = document.getElementById('batch-form');
+  if (viewers.length) loadStylesheet(viewers[0].dataset.stylesheet);
+  for (const container of viewers) new Viewer(container);
+  if (form && progress && window.fetch) enhanceBatch(form, progress);
+}
+
+start();

@@ -1,0 +1,97 @@
+/**
+ * The browser suite's tools (issue 4, "Tests in a real browser"): Debian's Chromium driven by
+ * playwright-core (which downloads no browser), axe-core injected from node_modules, and a
+ * full-page screenshot of every state under test-artifacts/screenshots (git-ignored).
+ *
+ * Tests find controls by role and accessible name only, so a control without a proper name
+ * fails the test, and every state they reach is checked with axe against WCAG 2.0/2.1 A and AA.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { expect } from 'chai';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+export const SCREENSHOT_DIR = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'screenshots');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+const scriptErrors = new WeakMap<Page, string[]>();
+
+/** A fresh browser profile (no cookies, so no remembered language), as a signer's tablet or phone. */
+export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 800 }, locale: 'nl-BE', ...options });
+  const page = await context.newPage();
+  // What the page script logs as errors would otherwise pass unseen.
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  scriptErrors.set(page, errors);
+  return { context, page };
+}
+
+export interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[]; failureSummary?: string; html: string }>;
+}
+
+/**
+ * axe-core on the page as it is now, WCAG 2.0/2.1 A+AA. The script is evaluated through the
+ * DevTools protocol, so the page's strict CSP (no inline scripts) stays in force.
+ */
+export async function axeViolations(page: Page): Promise<AxeViolation[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target, failureSummary: n.failureSummary, html: n.html.slice(0, 200) })) }));
+  });
+}
+
+const checkedStates = new Set<string>();
+/** Every state checked so far (for the run's summary). */
+export const states = (): string[] => [...checkedStates];
+
+/**
+ * One state of a page: a full-page screenshot `<state>.png`, zero axe violations, no
+ * horizontal scrolling at the viewport's width, and no script errors.
+ */
+export async function checkState(page: Page, state: string): Promise<void> {
+  expect(checkedStates.has(state), `state name ${state} used twice`).to.equal(false);
+  checkedStates.add(state);
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${state}.png`), fullPage: true });
+  const violations = await axeViolations(page);
+  const report = violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} ${n.html}\n    ${n.failureSummary ?? ''}`).join('\n')}`).join('\n');
+  expect(violations, `${state}: axe violations\n${report}`).to.deep.equal([]);
+  const width = page.viewportSize()?.width ?? 0;
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  expect(scrollWidth, `${state}: horizontal scrolling at ${width} px`).to.be.at.most(width);
+  expect(scriptErrors.get(page) ?? [], `${state}: script errors`).to.deep.equal([]);
+}
+
+/** The computed focus indicator of the focused element: it must be visible (outline or box-shadow). */
+export async function focusIndicator(page: Page): Promise<{ tag: string; name: string; outline: string; boxShadow: string; visible: boolean }> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return { tag: 'body', name: '', outline: 'none', boxShadow: 'none', visible: false };
+    const style = getComputedStyle(el);
+    const outline = `${style.outlineStyle} ${style.outlineWidth} ${style.outlineColor}`;
+    const hasOutline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+    const hasShadow = style.boxShadow !== 'none' && style.boxShadow !== '';
+    const labels = (el as HTMLInputElement).labels;
+    const name = el.getAttribute('aria-label') ?? (labels && labels[0] ? labels[0].textContent : el.textContent) ?? '';
+    return { tag: el.tagName.toLowerCase(), name: name.trim().replace(/\s+/g, ' '), outline, boxShadow: style.boxShadow, visible: hasOutline || hasShadow };
+  });
+}
