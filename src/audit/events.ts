@@ -18,6 +18,8 @@ const recipientSummary = z.object({
   routingOrder: z.number().int().positive(),
 });
 
+const personSummary = z.object({ personId: id, name: z.string(), email: z.string(), function: z.string().nullable(), language: z.enum(['nl', 'en', 'fr']), active: z.boolean() });
+
 export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('envelope.created'), details: z.object({ title: z.string(), expiresAt: z.string(), documents: z.array(documentSummary), recipients: z.array(recipientSummary) }) }),
   z.object({
@@ -58,6 +60,31 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('envelope.cancelled'), details: z.object({ reason: z.string().min(1) }) }),
   z.object({ action: z.literal('envelope.expired'), details: z.object({ expiresAt: z.string() }) }),
   z.object({ action: z.literal('envelope.completed'), details: z.object({ documents: z.array(z.object({ documentId: id, sha256, revisionSeq: z.number().int().positive() })) }) }),
+  /** Staff corrected the e-mail address of a recipient who had not signed yet (issue 5): older links are revoked. */
+  z.object({ action: z.literal('recipient.email_corrected'), details: z.object({ recipientId: id, previousEmail: z.string(), email: z.string() }) }),
+  /** Staff made a failed mail due again (issue 5). */
+  z.object({ action: z.literal('mail.retried'), details: z.object({ outboxId: id, recipientId: id.nullable() }) }),
+  // Organisation-level staff events (issue 5), on the chain `org:<id>`.
+  z.object({ action: z.literal('staff.login'), details: z.object({ userId: id, email: z.string() }) }),
+  /** A refused login for a known user of this organisation: wrong password, or the account is locked. */
+  z.object({ action: z.literal('staff.login_failed'), details: z.object({ userId: id, email: z.string(), reason: z.enum(['password', 'locked']) }) }),
+  z.object({ action: z.literal('staff.logout'), details: z.object({ userId: id }) }),
+  z.object({ action: z.literal('staff.password_reset_requested'), details: z.object({ userId: id }) }),
+  /** A password was set through a mailed link (`reset`, or `invite` for a new user); other sessions ended. */
+  z.object({ action: z.literal('staff.password_reset'), details: z.object({ userId: id, via: z.enum(['reset', 'invite']), sessionsEnded: z.number().int().nonnegative() }) }),
+  z.object({ action: z.literal('user.invited'), details: z.object({ userId: id, email: z.string(), role: z.enum(['admin', 'staff']) }) }),
+  z.object({ action: z.literal('user.deactivated'), details: z.object({ userId: id, email: z.string() }) }),
+  z.object({ action: z.literal('person.created'), details: personSummary }),
+  z.object({ action: z.literal('person.updated'), details: personSummary }),
+  z.object({ action: z.literal('person.deactivated'), details: z.object({ personId: id, email: z.string() }) }),
+  z.object({ action: z.literal('people.imported'), details: z.object({ created: z.number().int().nonnegative(), updated: z.number().int().nonnegative(), unchanged: z.number().int().nonnegative(), skipped: z.number().int().nonnegative() }) }),
+  /** Organisation settings changed: which fields, and their new values. */
+  z.object({ action: z.literal('organisation.updated'), details: z.object({ fields: z.array(z.string()), values: z.record(z.string(), z.unknown()) }) }),
+  z.object({
+    action: z.literal('route.saved'),
+    details: z.object({ routeId: id, name: z.string(), steps: z.array(z.object({ personId: id, role: z.enum(['signer', 'approver', 'cc']), order: z.number().int().positive() })) }),
+  }),
+  z.object({ action: z.literal('route.deleted'), details: z.object({ routeId: id, name: z.string() }) }),
   z.object({ action: z.literal('document.downloaded'), details: z.object({ documentId: id, revisionSeq: z.number().int().positive(), variant: z.enum(['current', 'original']) }) }),
 ]);
 

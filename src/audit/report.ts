@@ -169,6 +169,10 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
       return [[t('event.reminded'), (Array.isArray(details.recipientIds) ? details.recipientIds : []).map(recipient).join(', ')]];
     case 'envelope.expired':
       return [[t('event.expiresAt'), str('expiresAt') ? text.time(str('expiresAt')) : t('report.none')]];
+    case 'recipient.email_corrected':
+      return [[t('event.recipient'), recipient(details.recipientId)], [t('event.mailTo'), `${str('previousEmail')} > ${str('email')}`]];
+    case 'mail.retried':
+      return [[t('event.recipient'), details.recipientId ? recipient(details.recipientId) : t('report.none')]];
     case 'document.downloaded':
       return [[t('event.document'), document(details.documentId)], [t('event.variant'), text.label('variant', str('variant'))]];
     default:

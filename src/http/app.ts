@@ -12,6 +12,7 @@ import { docsRouter } from './routes/docs.ts';
 import { opsRouter } from './routes/ops.ts';
 import { signerRouter } from './routes/signer.ts';
 import { signerAssetsRouter } from './routes/signer-assets.ts';
+import { staffAssetsRouter, staffRouter } from './routes/staff/index.ts';
 
 /** JSON bodies are small control messages; documents travel as multipart uploads. */
 const JSON_BODY_LIMIT = '1mb';
@@ -56,6 +57,8 @@ export function createApp(deps: Deps): Express {
   app.use('/api/v1', apiV1Router(deps));
   app.use(signerAssetsRouter());
   app.use(signerRouter(deps));
+  app.use(staffAssetsRouter());
+  app.use('/app', staffRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

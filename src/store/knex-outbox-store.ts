@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { OutboxItem, OutboxStore, WebhookTarget } from '../notify/outbox.ts';
 import { withTransaction } from './transaction.ts';
-import { fromJson, isoTimestamp, isPostgres, toJson, type Db } from './sql.ts';
+import { fromJson, isoTimestamp, isPostgres, toIso, toJson, type Db } from './sql.ts';
 import type { Knex } from 'knex';
 
 export const OUTBOX_LEASE_MS = 5 * 60_000;
@@ -150,4 +150,32 @@ export async function listOutbox(db: Db, organisationId: string, filter: { kind?
     event: row.event,
     lastError: row.last_error,
   }));
+}
+
+/** Some outbox rows of an organisation by id (those an envelope's `mail.queued` events name). */
+export async function outboxByIds(db: Db, organisationId: string, ids: readonly string[]): Promise<Array<OutboxRecord & { nextAttemptAt: string | null; createdAt: string }>> {
+  if (ids.length === 0) return [];
+  const rows = await db('outbox').where({ organisation_id: organisationId }).whereIn('id', ids).orderBy([{ column: 'created_at' }, { column: 'id' }]);
+  return rows.map((row: OutboxRow & { status: string; last_error: string | null; next_attempt_at: unknown; created_at: unknown }) => ({
+    id: row.id,
+    organisationId: row.organisation_id,
+    kind: row.kind,
+    payload: fromJson(row.payload),
+    status: row.status,
+    attempts: Number(row.attempts),
+    webhookId: row.webhook_id,
+    event: row.event,
+    lastError: row.last_error,
+    nextAttemptAt: toIso(row.next_attempt_at, 'nullable'),
+    createdAt: toIso(row.created_at),
+  }));
+}
+
+/** Makes a failed (dead, or pending after failures) delivery due now; false when it is not failed. */
+export async function makeOutboxDue(db: Db, organisationId: string, id: string, now: Date): Promise<boolean> {
+  const updated = await db('outbox')
+    .where({ id, organisation_id: organisationId })
+    .andWhere((w) => w.where('status', 'dead').orWhere((p) => p.where('status', 'pending').andWhere('attempts', '>', 0)))
+    .update({ status: 'pending', next_attempt_at: isoTimestamp(now) });
+  return Number(updated) > 0;
 }

@@ -72,3 +72,15 @@ export async function organisationById(db: Db, id: string): Promise<Organisation
 export async function countOrganisations(db: Db): Promise<number> {
   return toCount(await db('organisations').count({ count: '*' }).first());
 }
+
+/** Changes the name and/or replaces the settings object of one organisation. */
+export async function updateOrganisation(db: Db, id: string, changes: { name?: string; settings?: OrganisationSettings }): Promise<void> {
+  const update: Record<string, unknown> = {};
+  if (changes.name !== undefined) {
+    const name = changes.name.trim();
+    if (!name) throw new ValidationError('An organisation needs a name.');
+    update.name = name;
+  }
+  if (changes.settings !== undefined) update.settings = toJson(changes.settings);
+  if (Object.keys(update).length > 0) await db('organisations').where({ id }).update(update);
+}

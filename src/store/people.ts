@@ -88,3 +88,18 @@ export async function deactivatePerson(db: Db, organisationId: string, id: strin
   if (!isUuid(id)) return false;
   return (await db('people').where({ organisation_id: organisationId, id }).update({ active: false })) > 0;
 }
+
+/** Changes name, e-mail, function, language and active flag of one person; null when there is no such person here. */
+export async function updatePerson(db: Db, organisationId: string, id: string, input: PersonInput & { active?: boolean }): Promise<Person | null> {
+  const current = await personById(db, organisationId, id);
+  if (!current) return null;
+  const validation = validatePerson(input);
+  if (!validation.ok) throw new ValidationError(`Invalid person: ${validation.errors.join('; ')}.`);
+  const { name, email, function: fn, language } = validation.person;
+  if (email !== current.email && (await personByEmail(db, organisationId, email))) {
+    throw new ValidationError(`Another person already has the e-mail address ${email}.`);
+  }
+  const active = input.active ?? current.active;
+  await db('people').where({ organisation_id: organisationId, id }).update({ name, email, function: fn, language, active });
+  return { ...current, name, email, function: fn, language, active };
+}

@@ -180,3 +180,8 @@ export async function fieldsOf(db: Db, recipientIds: readonly string[]): Promise
 export async function setFieldName(db: Db, fieldId: string, fieldName: string): Promise<void> {
   await db('fields').where({ id: fieldId }).update({ field_name: fieldName });
 }
+
+/** A corrected e-mail address (issue 5: staff fix a typo before the recipient has acted). */
+export async function setRecipientEmail(db: Db, organisationId: string, id: string, email: string): Promise<void> {
+  await db('recipients').where({ id, organisation_id: organisationId }).update({ email });
+}

@@ -146,3 +146,27 @@ export async function verifyPassword(db: Db, organisationId: string, email: stri
   }
   return toUser(row);
 }
+
+export async function listUsers(db: Db, organisationId: string): Promise<User[]> {
+  const rows = await db<UserRow>('users').where({ organisation_id: organisationId }).orderBy([{ column: 'email' }]);
+  return rows.map(toUser);
+}
+
+/** Disables the user (they can no longer log in); false when there is no such user here. */
+export async function disableUser(db: Db, organisationId: string, id: string, now: Date): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return (await db('users').where({ organisation_id: organisationId, id }).whereNull('disabled_at').update({ disabled_at: isoTimestamp(now) })) > 0;
+}
+
+/** Every enabled user with this e-mail, in any organisation, with the organisation's name (staff login). */
+export async function usersByEmailEverywhere(db: Db, email: string): Promise<Array<User & { organisationName: string }>> {
+  const normalised = normaliseEmail(email);
+  if (!normalised) return [];
+  const rows = await db('users')
+    .join('organisations', 'organisations.id', 'users.organisation_id')
+    .where({ 'users.email': normalised })
+    .whereNull('users.disabled_at')
+    .select('users.*', 'organisations.name as organisation_name')
+    .orderBy('organisations.name');
+  return rows.map((row: UserRow & { organisation_name: string }) => ({ ...toUser(row), organisationName: row.organisation_name }));
+}

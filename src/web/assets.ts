@@ -16,6 +16,9 @@ const STATIC_DIR = path.join(import.meta.dirname, 'static');
 export const PDFJS_VERSION = (JSON.parse(readFileSync(path.join(PDFJS_DIR, 'package.json'), 'utf8')) as { version: string }).version;
 export const SCRIPT_PATH = '/assets/signer.js';
 export const VIEWER_STYLESHEET_PATH = '/assets/signer-viewer.css';
+/** The staff send page's enhancement (issue 5): drag and drop, directory search, placement, progress. */
+export const STAFF_SEND_SCRIPT_PATH = '/assets/staff-send.js';
+export const STAFF_SEND_STYLESHEET_PATH = '/assets/staff-send.css';
 const PDFJS_BASE = `/assets/pdfjs/${PDFJS_VERSION}`;
 export const PDFJS_PATHS = {
   library: `${PDFJS_BASE}/pdf.min.mjs`,
@@ -44,6 +47,8 @@ export function staticAssets(): ReadonlyMap<string, StaticAsset> {
   const assets = new Map<string, StaticAsset>([
     [SCRIPT_PATH, { file: path.join(STATIC_DIR, 'signer.js'), type: 'text/javascript; charset=utf-8', maxAge: HOUR }],
     [VIEWER_STYLESHEET_PATH, { file: path.join(STATIC_DIR, 'signer-viewer.css'), type: 'text/css; charset=utf-8', maxAge: HOUR }],
+    [STAFF_SEND_SCRIPT_PATH, { file: path.join(STATIC_DIR, 'staff-send.js'), type: 'text/javascript; charset=utf-8', maxAge: HOUR }],
+    [STAFF_SEND_STYLESHEET_PATH, { file: path.join(STATIC_DIR, 'staff-send.css'), type: 'text/css; charset=utf-8', maxAge: HOUR }],
     [PDFJS_PATHS.library, { file: path.join(PDFJS_DIR, 'build', 'pdf.min.mjs'), type: 'text/javascript; charset=utf-8', maxAge: YEAR }],
     [PDFJS_PATHS.worker, { file: path.join(PDFJS_DIR, 'build', 'pdf.worker.min.mjs'), type: 'text/javascript; charset=utf-8', maxAge: YEAR }],
   ]);

@@ -15,6 +15,7 @@ import * as recipientPosition from './20261128_0008_recipient_position.ts';
 import * as webhookDescription from './20261128_0009_webhook_description.ts';
 import * as auditAppendOnly from './20261128_0010_audit_append_only.ts';
 import * as signingCodes from './20261128_0011_signing_codes.ts';
+import * as sessions from './20261128_0012_sessions.ts';
 
 export interface NamedMigration {
   name: string;
@@ -33,4 +34,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128_0009_webhook_description', migration: webhookDescription },
   { name: '20261128_0010_audit_append_only', migration: auditAppendOnly },
   { name: '20261128_0011_signing_codes', migration: signingCodes },
+  { name: '20261128_0012_sessions', migration: sessions },
 ];

@@ -1,0 +1,509 @@
+/**
+ * The admin pages of the staff app (issue 5): users (invite with a set-password mail,
+ * deactivate), the directory of people (search, add, edit, deactivate, CSV import with a report
+ * per line), and the organisation settings (name, logo, default expiry, mailed code, signing-route
+ * templates in `organisations.settings.routes`). Every query is scoped to the staff member's
+ * organisation: another organisation's id is simply not found (404). Every change is an audit event.
+ */
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import multer from 'multer';
+import type { Deps } from '../../../deps.ts';
+import { AppError, ValidationError } from '../../../errors.ts';
+import { parsePeopleCsv } from '../../../cli/people.ts';
+import { LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
+import {
+  createPasswordToken,
+  createUser,
+  deactivatePerson,
+  deleteUserSessions,
+  disableUser,
+  listPeople,
+  listUsers,
+  organisationById,
+  personByEmail,
+  personById,
+  updateOrganisation,
+  updatePerson,
+  upsertPerson,
+  userById,
+  withTransaction,
+  type Organisation,
+  type Person,
+  type UpsertOutcome,
+} from '../../../store/index.ts';
+import { html, type SafeHtml } from '../../../web/index.ts';
+import { passwordMail } from '../../../web/staff/mails.ts';
+import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
+import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
+import { requireAdmin, requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
+import { receiveUpload } from '../../upload.ts';
+import { auditOrg, field, page, queueMail, staffActor, tOf } from './common.ts';
+
+export const MAX_LOGO_BYTES = 200 * 1024;
+const MAX_CSV_BYTES = 2 * 1024 * 1024;
+const MAX_ROUTE_STEPS = 10;
+export const ROUTE_ROLES = ['signer', 'approver', 'cc'] as const;
+export type RouteRole = (typeof ROUTE_ROLES)[number];
+
+/** What `organisations.settings.routes` holds; the send page reads it. */
+export interface SigningRoute {
+  id: string;
+  name: string;
+  steps: { personId: string; role: RouteRole; order: number }[];
+}
+
+export function routesOf(organisation: Organisation): SigningRoute[] {
+  return Array.isArray(organisation.settings.routes) ? (organisation.settings.routes as SigningRoute[]) : [];
+}
+
+const notFound = () => new AppError('not_found', 404, 'Not found in this organisation.');
+
+export function registerAdminRoutes(router: Router, deps: Deps): void {
+  const admin = Router();
+  admin.use(requireStaff(deps), requireAdmin, verifyStaffCsrf(deps));
+  const now = () => deps.clock();
+  const org = async (res: Response) => (await organisationById(deps.db, staffOf(res).organisationId)) ?? (() => { throw notFound(); })();
+  const csrf = (res: Response) => html`<input type="hidden" name="_csrf" value="${staffCsrfToken(deps, res)}">`;
+  const notice = (text?: string) => (text ? html`<p class="notice" role="status">${text}</p>` : '');
+  const alert = (text?: string) => (text ? html`<p class="alert" role="alert">${text}</p>` : '');
+  const audit = (req: Request, res: Response, event: Parameters<typeof auditOrg>[1]['event']) =>
+    auditOrg(deps.db, { organisationId: staffOf(res).organisationId, event, actor: staffActor(res), req, now: now() });
+
+  // ---- users ----
+  const usersPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string; form?: Record<string, string> } = {}) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const users = await listUsers(deps.db, staff.organisationId);
+    const statusOf = (u: (typeof users)[number]) =>
+      u.disabledAt ? t('users.status.disabled') : u.lockedUntil && Date.parse(u.lockedUntil) > now().getTime() ? t('users.status.locked') : u.hasPassword ? t('users.status.active') : t('users.status.invited');
+    const form = state.form ?? {};
+    page(deps, res, status, {
+      title: state.error ? `${t('page.errorPrefix')}: ${t('users.title')}` : t('users.title'),
+      active: 'users',
+      body: html`<h1>${t('users.title')}</h1>
+<p>${t('users.intro')}</p>
+${notice(state.notice)}${alert(state.error)}
+<table><caption class="hint">${t('users.title')}</caption>
+<thead><tr><th scope="col">${t('users.name')}</th><th scope="col">${t('users.email')}</th><th scope="col">${t('users.role')}</th><th scope="col">${t('users.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
+<tbody>${users.map(
+        (u) => html`<tr><td>${u.name ?? ''}</td><td>${u.email}</td><td>${t(`users.role.${u.role}`)}</td><td>${statusOf(u)}</td><td>${
+          !u.disabledAt && u.id !== staff.userId
+            ? html`<form method="post" action="/app/users/${u.id}/deactivate" class="inline">${csrf(res)}<button type="submit" class="danger" aria-label="${t('users.deactivateLabel', { email: u.email })}">${t('users.deactivate')}</button></form>`
+            : ''
+        }</td></tr>`,
+      )}</tbody></table>
+<h2 id="invite">${t('users.add')}</h2>
+<form method="post" action="/app/users" class="stacked">${csrf(res)}
+<div class="field"><label for="user-name">${t('users.name')}</label><input type="text" id="user-name" name="name" autocomplete="off" maxlength="200" value="${form.name ?? ''}"></div>
+<div class="field"><label for="user-email">${t('users.email')} ${t('form.required')}</label><input type="email" id="user-email" name="email" autocomplete="off" required value="${form.email ?? ''}"></div>
+<div class="field"><label for="user-role">${t('users.role')}</label><select id="user-role" name="role">
+<option value="staff"${form.role === 'admin' ? '' : html` selected`}>${t('users.role.staff')}</option>
+<option value="admin"${form.role === 'admin' ? html` selected` : ''}>${t('users.role.admin')}</option></select></div>
+<button type="submit">${t('users.invite')}</button></form>`,
+    });
+  };
+
+  admin.get('/users', (req, res) => usersPage(req, res, 200, { notice: typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined }));
+
+  admin.post('/users', async (req, res) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const form = { name: field(req.body, 'name').trim(), email: field(req.body, 'email').trim(), role: field(req.body, 'role') };
+    const role = form.role === 'admin' ? 'admin' : 'staff';
+    if (!normaliseEmail(form.email)) return usersPage(req, res, 400, { error: t('users.emailInvalid'), form });
+    const organisation = await org(res);
+    try {
+      await withTransaction(deps.db, async (trx) => {
+        const user = await createUser(trx, staff.organisationId, { email: form.email, role, name: form.name || null, now: now() });
+        const token = await createPasswordToken(trx, { userId: user.id, organisationId: staff.organisationId, purpose: 'invite', now: now() });
+        const url = `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`;
+        await queueMail(trx, staff.organisationId, passwordMail({ kind: 'invite', lang: staffLanguageOf(res), to: { name: user.name ?? user.email, email: user.email }, organisationName: organisation.name, inviter: staff.name, url }), now());
+        await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'user.invited', details: { userId: user.id, email: user.email, role } }, actor: staffActor(res), req, now: now() });
+      });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'user_exists') return usersPage(req, res, 409, { error: t('users.exists'), form });
+      throw error;
+    }
+    res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.invited', { email: normaliseEmail(form.email)! }))}`);
+  });
+
+  admin.post('/users/:id/deactivate', async (req, res) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const user = await userById(deps.db, staff.organisationId, String(req.params.id));
+    if (!user) throw notFound();
+    if (user.id === staff.userId) return usersPage(req, res, 409, { error: t('users.notSelf') });
+    await withTransaction(deps.db, async (trx) => {
+      await disableUser(trx, staff.organisationId, user.id, now());
+      await deleteUserSessions(trx, staff.organisationId, user.id);
+      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'user.deactivated', details: { userId: user.id, email: user.email } }, actor: staffActor(res), req, now: now() });
+    });
+    res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.deactivated', { email: user.email }))}`);
+  });
+
+  // ---- people ----
+  const languageOptions = (res: Response, selected: string) => {
+    const t = tOf(res);
+    return LANGUAGES.map((l) => html`<option value="${l}"${l === selected ? html` selected` : ''}>${t(`people.languageName.${l}` as StaffCatalogKey)}</option>`);
+  };
+  const personForm = (res: Response, action: string, values: Partial<Person>, submit: string) => {
+    const t = tOf(res);
+    return html`<form method="post" action="${action}" class="stacked">${csrf(res)}
+<div class="field"><label for="person-name">${t('people.name')} ${t('form.required')}</label><input type="text" id="person-name" name="name" required maxlength="200" value="${values.name ?? ''}"></div>
+<div class="field"><label for="person-email">${t('people.email')} ${t('form.required')}</label><input type="email" id="person-email" name="email" required value="${values.email ?? ''}"></div>
+<div class="field"><label for="person-function">${t('people.function')}</label><input type="text" id="person-function" name="function" maxlength="200" value="${values.function ?? ''}"></div>
+<div class="field"><label for="person-language">${t('people.language')}</label><select id="person-language" name="language">${languageOptions(res, values.language ?? 'nl')}</select></div>
+<button type="submit">${submit}</button></form>`;
+  };
+
+  interface ImportReport {
+    counts: Record<UpsertOutcome, number>;
+    skipped: { line: number; reason: string }[];
+  }
+  const peoplePage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string; form?: Partial<Person>; report?: ImportReport } = {}) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase().slice(0, 100) : '';
+    const all = req.query.inactive === '1';
+    const people = (await listPeople(deps.db, staff.organisationId, { includeInactive: all })).filter(
+      (p) => !q || [p.name, p.email, p.function ?? ''].some((v) => v.toLowerCase().includes(q)),
+    );
+    const report = state.report;
+    page(deps, res, status, {
+      title: state.error ? `${t('page.errorPrefix')}: ${t('people.title')}` : t('people.title'),
+      active: 'people',
+      body: html`<h1>${t('people.title')}</h1>
+<p>${t('people.intro')}</p>
+${notice(state.notice)}${alert(state.error)}
+${report
+  ? html`<section aria-labelledby="import-report" class="notice" role="status"><h2 id="import-report">${t('people.importReport')}</h2>
+<p>${t('people.importCounts', { ...report.counts, skipped: report.skipped.length })}</p>
+${report.skipped.length ? html`<ul>${report.skipped.map((s) => html`<li>${t('people.importLine', { line: s.line, reason: s.reason })}</li>`)}</ul>` : ''}</section>`
+  : ''}
+<form method="get" action="/app/people" role="search"><div class="field"><label for="q">${t('people.searchLabel')}</label><input type="search" id="q" name="q" value="${q}"></div>
+<div class="field checkbox"><input type="checkbox" id="inactive" name="inactive" value="1"${all ? html` checked` : ''}> <label for="inactive">${t('people.showInactive')}</label></div>
+<button type="submit" class="secondary">${t('people.search')}</button></form>
+${people.length === 0
+  ? html`<p>${t('people.none')}</p>`
+  : html`<table><caption class="hint">${t('people.title')}</caption><thead><tr><th scope="col">${t('people.name')}</th><th scope="col">${t('people.email')}</th><th scope="col">${t('people.function')}</th><th scope="col">${t('people.language')}</th><th scope="col">${t('people.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
+<tbody>${people.map(
+      (p) => html`<tr><td>${p.name}</td><td>${p.email}</td><td>${p.function ?? ''}</td><td>${p.language}</td><td>${p.active ? t('people.active') : t('people.inactive')}</td>
+<td><a href="/app/people/${p.id}" aria-label="${t('people.editLabel', { name: p.name })}">${t('people.edit')}</a></td></tr>`,
+    )}</tbody></table>`}
+<h2>${t('people.add')}</h2>
+${personForm(res, '/app/people', state.form ?? {}, t('people.add'))}
+<h2>${t('people.import')}</h2>
+<p class="hint" id="import-help">${t('people.importHelp')}</p>
+<form method="post" action="/app/people/import" enctype="multipart/form-data" class="stacked">${csrf(res)}
+<div class="field"><label for="csv">${t('people.importFile')}</label><input type="file" id="csv" name="file" accept=".csv,text/csv" required aria-describedby="import-help"></div>
+<button type="submit">${t('people.importSubmit')}</button></form>`,
+    });
+  };
+  const personInput = (body: unknown) => ({ name: field(body, 'name'), email: field(body, 'email'), function: field(body, 'function'), language: field(body, 'language') || 'nl' });
+  const summary = (p: Person) => ({ personId: p.id, name: p.name, email: p.email, function: p.function, language: p.language, active: p.active });
+
+  admin.get('/people', (req, res) => peoplePage(req, res, 200, { notice: typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined }));
+
+  admin.post('/people', async (req, res) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const input = personInput(req.body);
+    const valid = validatePerson(input);
+    const form = { ...input, language: input.language as Language };
+    if (!valid.ok) return peoplePage(req, res, 400, { error: `${t('people.invalid')} (${valid.errors.join('; ')})`, form });
+    if (await personByEmail(deps.db, staff.organisationId, valid.person.email)) return peoplePage(req, res, 409, { error: t('people.exists'), form });
+    const person = await withTransaction(deps.db, async (trx) => {
+      const { person: created } = await upsertPerson(trx, staff.organisationId, valid.person, { now: now() });
+      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'person.created', details: summary(created) }, actor: staffActor(res), req, now: now() });
+      return created;
+    });
+    res.redirect(303, `/app/people?notice=${encodeURIComponent(t('people.created', { name: person.name }))}`);
+  });
+
+  const personPage = async (req: Request, res: Response, status: number, person: Person, error?: string, form?: Partial<Person>) => {
+    const t = tOf(res);
+    page(deps, res, status, {
+      title: error ? `${t('page.errorPrefix')}: ${t('people.editTitle', { name: person.name })}` : t('people.editTitle', { name: person.name }),
+      active: 'people',
+      body: html`<h1>${t('people.editTitle', { name: person.name })}</h1>${alert(error)}
+${personForm(res, `/app/people/${person.id}`, form ?? person, t('form.save'))}
+${person.active ? html`<form method="post" action="/app/people/${person.id}/deactivate">${csrf(res)}<button type="submit" class="danger">${t('people.deactivate')}</button></form>` : ''}
+<p><a href="/app/people">${t('error.back')}</a></p>`,
+    });
+  };
+  const personOr404 = async (res: Response, id: unknown) => (await personById(deps.db, staffOf(res).organisationId, String(id))) ?? (() => { throw notFound(); })();
+
+  admin.get('/people/:id', async (req, res) => personPage(req, res, 200, await personOr404(res, req.params.id)));
+
+  admin.post('/people/:id', async (req, res) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const person = await personOr404(res, req.params.id);
+    const input = personInput(req.body);
+    let updated: Person | null;
+    try {
+      updated = await withTransaction(deps.db, async (trx) => {
+        const changed = await updatePerson(trx, staff.organisationId, person.id, input);
+        if (changed) await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'person.updated', details: summary(changed) }, actor: staffActor(res), req, now: now() });
+        return changed;
+      });
+    } catch (error) {
+      if (error instanceof ValidationError) return personPage(req, res, 400, person, error.message, { ...input, language: input.language as Language });
+      throw error;
+    }
+    if (!updated) throw notFound();
+    res.redirect(303, `/app/people?notice=${encodeURIComponent(t('people.updated', { name: updated.name }))}`);
+  });
+
+  admin.post('/people/:id/deactivate', async (req, res) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const person = await personOr404(res, req.params.id);
+    await withTransaction(deps.db, async (trx) => {
+      await deactivatePerson(trx, staff.organisationId, person.id);
+      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'person.deactivated', details: { personId: person.id, email: person.email } }, actor: staffActor(res), req, now: now() });
+    });
+    res.redirect(303, `/app/people?notice=${encodeURIComponent(t('people.deactivated', { name: person.name }))}`);
+  });
+
+  // Multipart forms: the file is read into memory (small limits), then the CSRF field is checked.
+  const csvUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_CSV_BYTES, files: 1, fields: 5 } }).single('file');
+  const logoUpload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_LOGO_BYTES, files: 1, fields: 5 } }).single('logo');
+
+  const uploadThenCsrf = (upload: typeof csvUpload) => [
+    (req: Request, res: Response, next: (e?: unknown) => void) => {
+      receiveUpload(upload, req, res).then(() => next(), (error: unknown) => {
+        if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
+          res.locals.uploadTooLarge = true;
+          return next();
+        }
+        next(error);
+      });
+    },
+    verifyStaffCsrf(deps),
+  ];
+
+  const importRouter = Router();
+  importRouter.post('/people/import', requireStaff(deps), requireAdmin, ...uploadThenCsrf(csvUpload), async (req: Request, res: Response) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const file = (req as Request & { file?: Express.Multer.File }).file;
+    if (res.locals.uploadTooLarge || !file) return peoplePage(req, res, 400, { error: t('people.importFailed', { reason: res.locals.uploadTooLarge ? '> 2 MB' : '—' }) });
+    let parsed;
+    try {
+      const text = new TextDecoder('utf-8', { fatal: true }).decode(file.buffer);
+      parsed = parsePeopleCsv(text);
+    } catch (error) {
+      const reason = error instanceof AppError ? (error.detail ?? error.message) : 'UTF-8';
+      return peoplePage(req, res, 422, { error: t('people.importFailed', { reason }) });
+    }
+    const counts: Record<UpsertOutcome, number> = { created: 0, updated: 0, unchanged: 0 };
+    await withTransaction(deps.db, async (trx) => {
+      for (const { person } of parsed.valid) {
+        const { person: saved, outcome } = await upsertPerson(trx, staff.organisationId, person, { now: now() });
+        counts[outcome] += 1;
+        if (outcome !== 'unchanged') await auditOrg(trx, { organisationId: staff.organisationId, event: { action: outcome === 'created' ? 'person.created' : 'person.updated', details: summary(saved) }, actor: staffActor(res), req, now: now() });
+      }
+      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'people.imported', details: { ...counts, skipped: parsed.invalid.length } }, actor: staffActor(res), req, now: now() });
+    });
+    await peoplePage(req, res, 200, { report: { counts, skipped: parsed.invalid } });
+  });
+
+  // ---- settings ----
+  const settingsPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string } = {}) => {
+    const t = tOf(res);
+    const organisation = await org(res);
+    const s = organisation.settings;
+    const routes = routesOf(organisation);
+    const logo = s.logo as { sha256?: string } | undefined;
+    page(deps, res, status, {
+      title: state.error ? `${t('page.errorPrefix')}: ${t('settings.title')}` : t('settings.title'),
+      active: 'settings',
+      body: html`<h1>${t('settings.title')}</h1>${notice(state.notice)}${alert(state.error)}
+<h2>${t('settings.organisation')}</h2>
+<form method="post" action="/app/settings" class="stacked">${csrf(res)}
+<div class="field"><label for="org-name">${t('settings.name')}</label><input type="text" id="org-name" name="name" required maxlength="200" value="${organisation.name}"></div>
+<div class="field"><label for="expiry">${t('settings.expiry')}</label><input type="number" id="expiry" name="defaultExpiryDays" min="1" max="365" required value="${String(typeof s.defaultExpiryDays === 'number' ? s.defaultExpiryDays : 30)}"></div>
+<div class="field checkbox"><input type="checkbox" id="require-code" name="requireCode" value="1"${s.requireCode === true ? html` checked` : ''}> <label for="require-code">${t('settings.requireCode')}</label></div>
+<button type="submit">${t('form.save')}</button></form>
+<h2>${t('settings.logo')}</h2>
+${logo?.sha256 ? html`<p>${t('settings.logoCurrent')}: <img src="/app/logo" alt="${t('settings.logoAlt', { organisation: organisation.name })}" class="logo"></p>` : ''}
+<p class="hint" id="logo-help">${t('settings.logoHelp')}</p>
+<form method="post" action="/app/settings/logo" enctype="multipart/form-data" class="stacked">${csrf(res)}
+<div class="field"><label for="logo">${t('settings.logoFile')}</label><input type="file" id="logo" name="logo" accept="image/png,image/svg+xml" required aria-describedby="logo-help"></div>
+<button type="submit">${t('settings.logoUpload')}</button></form>
+${logo?.sha256 ? html`<form method="post" action="/app/settings/logo/delete">${csrf(res)}<button type="submit" class="danger">${t('settings.logoRemove')}</button></form>` : ''}
+<h2>${t('settings.routes')}</h2>
+<p>${t('settings.routesIntro')}</p>
+${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${routes.map((r) => html`<li><a href="/app/settings/routes/${r.id}" aria-label="${t('settings.routeEditLabel', { name: r.name })}">${r.name}</a> (${r.steps.length})</li>`)}</ul>`}
+<p><a href="/app/settings/routes/new">${t('settings.routeAdd')}</a></p>`,
+    });
+  };
+
+  admin.get('/settings', (req, res) => settingsPage(req, res, 200, { notice: typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined }));
+
+  admin.post('/settings', async (req, res) => {
+    const t = tOf(res);
+    const organisation = await org(res);
+    const name = field(req.body, 'name').trim();
+    const days = Number(field(req.body, 'defaultExpiryDays'));
+    if (!name || name.length > 200) return settingsPage(req, res, 400, { error: t('settings.name') });
+    if (!Number.isInteger(days) || days < 1 || days > 365) return settingsPage(req, res, 400, { error: t('settings.expiryInvalid') });
+    const requireCode = field(req.body, 'requireCode') === '1';
+    await withTransaction(deps.db, async (trx) => {
+      await updateOrganisation(trx, organisation.id, { name, settings: { ...organisation.settings, defaultExpiryDays: days, requireCode } });
+      await auditOrg(trx, {
+        organisationId: organisation.id,
+        event: { action: 'organisation.updated', details: { fields: ['name', 'defaultExpiryDays', 'requireCode'], values: { name, defaultExpiryDays: days, requireCode } } },
+        actor: staffActor(res),
+        req,
+        now: now(),
+      });
+    });
+    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
+  });
+
+  const logoRouter = Router();
+  logoRouter.post('/settings/logo', requireStaff(deps), requireAdmin, ...uploadThenCsrf(logoUpload), async (req: Request, res: Response) => {
+    const t = tOf(res);
+    const file = (req as Request & { file?: Express.Multer.File }).file;
+    const type = file && !res.locals.uploadTooLarge ? logoType(file.buffer) : null;
+    if (!file || !type) return settingsPage(req, res, 400, { error: t('settings.logoInvalid') });
+    const organisation = await org(res);
+    const stored = await deps.blobs.put(file.buffer);
+    await withTransaction(deps.db, async (trx) => {
+      const logo = { sha256: stored.sha256, contentType: type, size: file.buffer.length };
+      await updateOrganisation(trx, organisation.id, { settings: { ...organisation.settings, logo } });
+      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'organisation.updated', details: { fields: ['logo'], values: { logo } } }, actor: staffActor(res), req, now: now() });
+    });
+    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
+  });
+
+  admin.post('/settings/logo/delete', async (req, res) => {
+    const t = tOf(res);
+    const organisation = await org(res);
+    const { logo: _removed, ...settings } = organisation.settings;
+    await withTransaction(deps.db, async (trx) => {
+      await updateOrganisation(trx, organisation.id, { settings });
+      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'organisation.updated', details: { fields: ['logo'], values: { logo: null } } }, actor: staffActor(res), req, now: now() });
+    });
+    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
+  });
+
+  // ---- signing routes ----
+  const routePage = async (req: Request, res: Response, status: number, route: SigningRoute | null, error?: string) => {
+    const t = tOf(res);
+    const people = await listPeople(deps.db, staffOf(res).organisationId);
+    const steps = [...(route?.steps ?? [])];
+    while (steps.length < Math.min(MAX_ROUTE_STEPS, (route?.steps.length ?? 0) + 3)) steps.push({ personId: '', role: 'signer', order: steps.length + 1 });
+    const title = route?.id ? t('settings.routeEdit', { name: route.name }) : t('settings.routeAdd');
+    page(deps, res, status, {
+      title: error ? `${t('page.errorPrefix')}: ${title}` : title,
+      active: 'settings',
+      body: html`<h1>${title}</h1>${alert(error)}
+<form method="post" action="/app/settings/routes/${route?.id || 'new'}" class="stacked">${csrf(res)}
+<div class="field"><label for="route-name">${t('settings.routeName')} ${t('form.required')}</label><input type="text" id="route-name" name="name" required maxlength="200" value="${route?.name ?? ''}"></div>
+<p class="hint">${t('settings.stepsHelp')}</p>
+<div class="steps">${steps.map(
+        (step, i) => html`<fieldset class="step"><legend>${t('settings.step', { n: i + 1 })}</legend>
+<div class="field"><label for="step-person-${i}">${t('settings.stepPerson')}</label><select id="step-person-${i}" name="step_person_${i}"><option value="">${t('settings.stepNone')}</option>${people.map(
+          (p) => html`<option value="${p.id}"${p.id === step.personId ? html` selected` : ''}>${p.name}${p.function ? ` – ${p.function}` : ''}</option>`,
+        )}</select></div>
+<div class="field"><label for="step-role-${i}">${t('settings.stepRole')}</label><select id="step-role-${i}" name="step_role_${i}">${ROUTE_ROLES.map(
+          (r) => html`<option value="${r}"${r === step.role ? html` selected` : ''}>${t(`role.${r}`)}</option>`,
+        )}</select></div>
+<div class="field"><label for="step-order-${i}">${t('settings.stepOrder')}</label><input type="number" id="step-order-${i}" name="step_order_${i}" min="1" max="${MAX_ROUTE_STEPS}" value="${String(step.order)}"></div>
+</fieldset>`,
+      )}</div>
+<button type="submit">${t('form.save')}</button></form>
+${route?.id ? html`<form method="post" action="/app/settings/routes/${route.id}/delete">${csrf(res)}<button type="submit" class="danger">${t('settings.routeDelete')}</button></form>` : ''}
+<p><a href="/app/settings">${t('error.back')}</a></p>`,
+    });
+  };
+  const routeOr404 = async (res: Response, id: unknown) => {
+    const route = routesOf(await org(res)).find((r) => r.id === id);
+    if (!route) throw notFound();
+    return route;
+  };
+
+  admin.get('/settings/routes/new', (req, res) => routePage(req, res, 200, null));
+  admin.get('/settings/routes/:id', async (req, res) => routePage(req, res, 200, await routeOr404(res, req.params.id)));
+
+  const saveRoute = async (req: Request, res: Response, existingId: string | null) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const name = field(req.body, 'name').trim().slice(0, 200);
+    const steps: SigningRoute['steps'] = [];
+    for (let i = 0; i < MAX_ROUTE_STEPS; i++) {
+      const personId = field(req.body, `step_person_${i}`);
+      if (!personId) continue;
+      const person = await personById(deps.db, staff.organisationId, personId);
+      if (!person) throw notFound();
+      const role = field(req.body, `step_role_${i}`) as RouteRole;
+      const order = Number(field(req.body, `step_order_${i}`) || steps.length + 1);
+      steps.push({ personId: person.id, role: ROUTE_ROLES.includes(role) ? role : 'signer', order: Number.isInteger(order) && order >= 1 && order <= MAX_ROUTE_STEPS ? order : steps.length + 1 });
+    }
+    const draft: SigningRoute = { id: existingId ?? '', name, steps };
+    if (!name || steps.length === 0) return routePage(req, res, 400, draft, t('settings.routeInvalid'));
+    steps.sort((a, b) => a.order - b.order);
+    const route: SigningRoute = { id: existingId ?? randomUUID(), name, steps };
+    await withTransaction(deps.db, async (trx) => {
+      const organisation = (await organisationById(trx, staff.organisationId))!;
+      const routes = routesOf(organisation).filter((r) => r.id !== route.id);
+      const at = routesOf(organisation).findIndex((r) => r.id === route.id);
+      routes.splice(at < 0 ? routes.length : at, 0, route);
+      await updateOrganisation(trx, organisation.id, { settings: { ...organisation.settings, routes } });
+      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'route.saved', details: { routeId: route.id, name, steps } }, actor: staffActor(res), req, now: now() });
+    });
+    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('settings.routeSaved', { name }))}`);
+  };
+  admin.post('/settings/routes/new', (req, res) => saveRoute(req, res, null));
+  admin.post('/settings/routes/:id', async (req, res) => saveRoute(req, res, (await routeOr404(res, req.params.id)).id));
+  admin.post('/settings/routes/:id/delete', async (req, res) => {
+    const t = tOf(res);
+    const route = await routeOr404(res, req.params.id);
+    await withTransaction(deps.db, async (trx) => {
+      const organisation = (await organisationById(trx, staffOf(res).organisationId))!;
+      await updateOrganisation(trx, organisation.id, { settings: { ...organisation.settings, routes: routesOf(organisation).filter((r) => r.id !== route.id) } });
+      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'route.deleted', details: { routeId: route.id, name: route.name } }, actor: staffActor(res), req, now: now() });
+    });
+    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('settings.routeDeleted', { name: route.name }))}`);
+  });
+
+  // ---- the logo, for every staff member of the organisation ----
+  router.get('/logo', requireStaff(deps), async (_req, res) => {
+    const organisation = await org(res);
+    const logo = organisation.settings.logo as { sha256?: string; contentType?: string } | undefined;
+    if (!logo?.sha256) throw notFound();
+    const bytes = await deps.blobs.get(logo.sha256);
+    res
+      .set({ 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox", 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'private, max-age=300' })
+      .type(logo.contentType === 'image/svg+xml' ? 'image/svg+xml' : 'image/png')
+      .send(bytes);
+  });
+
+  // Multipart routes first (their CSRF check needs the parsed body), then the urlencoded ones.
+  router.use(importRouter);
+  router.use(logoRouter);
+  // Only the admin paths go through the admin gate; `/people/search` belongs to the send page (any staff).
+  router.use((req, res, next) => (ADMIN_PATH.test(req.path) && req.path !== '/people/search' ? admin(req, res, next) : next()));
+}
+
+const ADMIN_PATH = /^\/(?:users|people|settings)(?:\/|$)/;
+
+/** `image/png` by its signature, `image/svg+xml` for an SVG document without scripts; else null. */
+export function logoType(bytes: Buffer): 'image/png' | 'image/svg+xml' | null {
+  if (bytes.length === 0 || bytes.length > MAX_LOGO_BYTES) return null;
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return null;
+  }
+  const head = text.replace(/^\uFEFF/, '').trimStart();
+  if (!/^(?:<\?xml[^>]*>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(head)) return null;
+  if (/<script|\son\w+\s*=|javascript:|<foreignObject|<!ENTITY/i.test(text)) return null;
+  return 'image/svg+xml';
+}

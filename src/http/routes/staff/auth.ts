@@ -1,0 +1,224 @@
+/**
+ * Login, logout and password reset of the staff app (issue 5). Login and "forgot" are rate
+ * limited per IP; a failed login for a known user is an audit event; the lockout is the one in
+ * `verifyPassword` (src/store/users.ts) and the page says so.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { Deps } from '../../../deps.ts';
+import {
+  consumePasswordToken,
+  createPasswordToken,
+  createSession,
+  deleteSession,
+  deleteUserSessions,
+  livePasswordToken,
+  organisationById,
+  setUserPassword,
+  userById,
+  usersByEmailEverywhere,
+  verifyPassword,
+  withTransaction,
+} from '../../../store/index.ts';
+import { html, type SafeHtml } from '../../../web/index.ts';
+import { staffLayout, staffMessagePage } from '../../../web/staff/layout.ts';
+import { passwordMail } from '../../../web/staff/mails.ts';
+import { createTokenBuckets, rateLimit } from '../../rate-limit.ts';
+import { preloginCsrfToken, verifyPreloginCsrf, verifyStaffCsrf } from '../../staff/csrf.ts';
+import { clearSessionCookie, loadStaff, requireStaff, safeNext, sessionCookie, staffLanguageOf, staffOf } from '../../staff/session.ts';
+import { auditOrg, field, queueMail, tOf } from './common.ts';
+
+export const MIN_PASSWORD_LENGTH = 12;
+/** Login and "forgot" attempts per IP per minute (token bucket, burst of the same size). */
+export const STAFF_AUTH_PER_MINUTE = 10;
+
+export function registerAuthRoutes(router: Router, deps: Deps): void {
+  const buckets = createTokenBuckets({ perMinute: STAFF_AUTH_PER_MINUTE, clock: deps.clock });
+  const limited = rateLimit(buckets, (_req, res, seconds) => {
+    const t = tOf(res);
+    res.status(429).type('html').send(staffMessagePage({ lang: staffLanguageOf(res), staff: null, title: t('error.rateLimit.title'), paragraphs: [t('error.rateLimit.body', { seconds })] }));
+  });
+  const anonymous = (res: Response, status: number, title: string, body: SafeHtml) =>
+    res.status(status).type('html').send(staffLayout({ lang: staffLanguageOf(res), staff: null, title, body: body.value }));
+
+  interface LoginState {
+    email?: string;
+    next?: string;
+    error?: string;
+    notice?: string;
+    organisations?: { id: string; name: string }[];
+  }
+  const loginPage = (req: Request, res: Response, status: number, state: LoginState) => {
+    const t = tOf(res);
+    const csrf = preloginCsrfToken(deps, req, res);
+    const title = state.error ? `${t('page.errorPrefix')}: ${t('login.title')}` : t('login.title');
+    const body = html`<h1>${t('login.title')}</h1>
+${state.notice ? html`<p class="notice" role="status">${state.notice}</p>` : ''}
+${state.error ? html`<p class="alert" role="alert" id="login-error">${state.error}</p>` : ''}
+${state.organisations ? html`<p>${t('login.chooseOrganisation')}</p>` : ''}
+<form method="post" action="/app/login" class="stacked">
+<input type="hidden" name="_csrf" value="${csrf}">
+<input type="hidden" name="next" value="${state.next ?? '/app'}">
+<div class="field"><label for="email">${t('login.email')}</label>
+<input type="email" id="email" name="email" autocomplete="username" required value="${state.email ?? ''}"${state.error ? html` aria-describedby="login-error"` : ''}></div>
+${state.organisations
+  ? html`<div class="field"><label for="organisation">${t('login.organisation')}</label>
+<select id="organisation" name="organisation" required>${state.organisations.map((o) => html`<option value="${o.id}">${o.name}</option>`)}</select></div>`
+  : ''}
+<div class="field"><label for="password">${t('login.password')}</label>
+<input type="password" id="password" name="password" autocomplete="current-password" required></div>
+<button type="submit">${t('login.submit')}</button>
+</form>
+<p><a href="/app/password/forgot">${t('login.forgot')}</a></p>`;
+    anonymous(res, status, title, body);
+  };
+
+  router.get('/login', async (req, res) => {
+    const t = tOf(res);
+    if (await loadStaff(deps, req)) return res.redirect(303, safeNext(req.query.next));
+    const notice = req.query.expired ? t('login.expired') : req.query.loggedOut ? t('login.loggedOut') : req.query.passwordSet ? t('login.passwordSet') : undefined;
+    loginPage(req, res, 200, { next: safeNext(req.query.next), notice });
+  });
+
+  router.post('/login', limited, verifyPreloginCsrf(deps), async (req, res) => {
+    const t = tOf(res);
+    const email = field(req.body, 'email').trim();
+    const password = field(req.body, 'password');
+    const chosen = field(req.body, 'organisation');
+    const next = safeNext(field(req.body, 'next'));
+    const now = deps.clock();
+    const candidates = (await usersByEmailEverywhere(deps.db, email)).filter((u) => u.hasPassword);
+    const failed = (status = 401, error = t('login.failed')) => loginPage(req, res, status, { email, next, error });
+    if (candidates.length === 0 || !password) {
+      // Same work as a real check, so timing does not tell which addresses exist.
+      await verifyPassword(deps.db, '00000000-0000-0000-0000-000000000000', email, password || 'x');
+      return failed();
+    }
+    let tried = candidates;
+    if (chosen) tried = candidates.filter((c) => c.organisationId === chosen);
+    if (tried.length === 0) return failed();
+
+    const matching = [];
+    let lockedMinutes = 0;
+    for (const candidate of tried) {
+      const user = await verifyPassword(deps.db, candidate.organisationId, email, password, { now });
+      if (user) {
+        matching.push(candidate);
+        continue;
+      }
+      const after = await userById(deps.db, candidate.organisationId, candidate.id);
+      const lockedUntil = after?.lockedUntil ? Date.parse(after.lockedUntil) : 0;
+      const locked = lockedUntil > now.getTime();
+      if (locked) lockedMinutes = Math.max(lockedMinutes, Math.ceil((lockedUntil - now.getTime()) / 60_000));
+      await auditOrg(deps.db, {
+        organisationId: candidate.organisationId,
+        event: { action: 'staff.login_failed', details: { userId: candidate.id, email: candidate.email, reason: locked ? 'locked' : 'password' } },
+        actor: { kind: 'user', id: candidate.id, label: candidate.email },
+        req,
+        now,
+      });
+    }
+    if (matching.length === 0) return lockedMinutes > 0 && tried.length === 1 ? failed(423, t('login.locked', { minutes: lockedMinutes })) : failed();
+    if (matching.length > 1) {
+      return loginPage(req, res, 200, { email, next, organisations: matching.map((m) => ({ id: m.organisationId, name: m.organisationName })) });
+    }
+    const user = matching[0]!;
+    const { token } = await withTransaction(deps.db, async (trx) => {
+      const created = await createSession(trx, { userId: user.id, organisationId: user.organisationId, now, ip: req.ip, userAgent: req.get('user-agent') });
+      return created;
+    });
+    await auditOrg(deps.db, { organisationId: user.organisationId, event: { action: 'staff.login', details: { userId: user.id, email: user.email } }, actor: { kind: 'user', id: user.id, label: user.email }, req, now });
+    res.append('Set-Cookie', sessionCookie(deps, token));
+    res.redirect(303, next);
+  });
+
+  router.post('/logout', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
+    const staff = staffOf(res);
+    await deleteSession(deps.db, staff.sessionId);
+    await auditOrg(deps.db, { organisationId: staff.organisationId, event: { action: 'staff.logout', details: { userId: staff.userId } }, actor: { kind: 'user', id: staff.userId, label: staff.email }, req, now: deps.clock() });
+    res.append('Set-Cookie', clearSessionCookie(deps));
+    res.redirect(303, '/app/login?loggedOut=1');
+  });
+
+  const forgotPage = (req: Request, res: Response, status: number, notice?: string) => {
+    const t = tOf(res);
+    const csrf = preloginCsrfToken(deps, req, res);
+    anonymous(res, status, t('forgot.title'), html`<h1>${t('forgot.title')}</h1>
+${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('forgot.intro')}</p>`}
+<form method="post" action="/app/password/forgot" class="stacked">
+<input type="hidden" name="_csrf" value="${csrf}">
+<div class="field"><label for="email">${t('login.email')}</label>
+<input type="email" id="email" name="email" autocomplete="username" required></div>
+<button type="submit">${t('forgot.submit')}</button>
+</form>
+<p><a href="/app/login">${t('login.title')}</a></p>`);
+  };
+
+  router.get('/password/forgot', (req, res) => forgotPage(req, res, 200));
+
+  router.post('/password/forgot', limited, verifyPreloginCsrf(deps), async (req, res) => {
+    const t = tOf(res);
+    const now = deps.clock();
+    const users = await usersByEmailEverywhere(deps.db, field(req.body, 'email').trim());
+    for (const user of users) {
+      const token = await createPasswordToken(deps.db, { userId: user.id, organisationId: user.organisationId, purpose: 'reset', now });
+      const url = `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`;
+      await queueMail(deps.db, user.organisationId, passwordMail({ kind: 'reset', lang: staffLanguageOf(res), to: { name: user.name ?? user.email, email: user.email }, organisationName: user.organisationName, url }), now);
+      await auditOrg(deps.db, { organisationId: user.organisationId, event: { action: 'staff.password_reset_requested', details: { userId: user.id } }, actor: { kind: 'user', id: user.id, label: user.email }, req, now });
+    }
+    forgotPage(req, res, 200, t('forgot.sent'));
+  });
+
+  const resetPage = (req: Request, res: Response, status: number, token: string, error?: string) => {
+    const t = tOf(res);
+    const csrf = preloginCsrfToken(deps, req, res);
+    anonymous(res, status, error ? `${t('page.errorPrefix')}: ${t('reset.title')}` : t('reset.title'), html`<h1>${t('reset.title')}</h1>
+${error ? html`<p class="alert" role="alert" id="reset-error">${error}</p>` : ''}
+<form method="post" action="/app/password/reset/${token}" class="stacked">
+<input type="hidden" name="_csrf" value="${csrf}">
+<div class="field"><label for="password">${t('reset.password', { min: MIN_PASSWORD_LENGTH })}</label>
+<input type="password" id="password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${error ? html` aria-describedby="reset-error"` : ''}></div>
+<div class="field"><label for="confirm">${t('reset.confirm')}</label>
+<input type="password" id="confirm" name="confirm" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required></div>
+<button type="submit">${t('reset.submit')}</button>
+</form>`);
+  };
+  const invalidLink = (res: Response) => {
+    const t = tOf(res);
+    res.status(410).type('html').send(staffMessagePage({ lang: staffLanguageOf(res), staff: null, title: t('reset.title'), paragraphs: [t('reset.invalid')], back: '/app/password/forgot' }));
+  };
+
+  router.get('/password/reset/:token', async (req, res) => {
+    res.set('Referrer-Policy', 'no-referrer');
+    const token = String(req.params.token);
+    if (!(await livePasswordToken(deps.db, token, deps.clock()))) return invalidLink(res);
+    resetPage(req, res, 200, token);
+  });
+
+  router.post('/password/reset/:token', limited, verifyPreloginCsrf(deps), async (req, res) => {
+    const t = tOf(res);
+    const token = String(req.params.token);
+    const now = deps.clock();
+    const live = await livePasswordToken(deps.db, token, now);
+    if (!live) return invalidLink(res);
+    const password = field(req.body, 'password');
+    if ([...password].length < MIN_PASSWORD_LENGTH) return resetPage(req, res, 400, token, t('reset.tooShort', { min: MIN_PASSWORD_LENGTH }));
+    if (password !== field(req.body, 'confirm')) return resetPage(req, res, 400, token, t('reset.mismatch'));
+    const user = await userById(deps.db, live.organisationId, live.userId);
+    const organisation = await organisationById(deps.db, live.organisationId);
+    if (!user || !organisation || user.disabledAt !== null) return invalidLink(res);
+    const ended = await withTransaction(deps.db, async (trx) => {
+      if (!(await consumePasswordToken(trx, live.tokenSha256, now))) return null;
+      await setUserPassword(trx, live.organisationId, live.userId, password);
+      return deleteUserSessions(trx, live.organisationId, live.userId);
+    });
+    if (ended === null) return invalidLink(res);
+    await auditOrg(deps.db, {
+      organisationId: live.organisationId,
+      event: { action: 'staff.password_reset', details: { userId: user.id, via: live.purpose, sessionsEnded: ended } },
+      actor: { kind: 'user', id: user.id, label: user.email },
+      req,
+      now,
+    });
+    res.redirect(303, '/app/login?passwordSet=1');
+  });
+}

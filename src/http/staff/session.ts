@@ -1,0 +1,126 @@
+/**
+ * Staff sessions over HTTP (issue 5): the `paraaf_session` cookie (HttpOnly, SameSite=Lax,
+ * Secure on https, Path=/app) carries a random 256-bit value; the database row is keyed by its
+ * SHA-256 (src/store/sessions.ts). `requireStaff` puts the principal on `res.locals.staff`.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import type { Deps } from '../../deps.ts';
+import { isLanguage, type Language } from '../../web/index.ts';
+import { organisationById, userById, openSession, SESSION_ABSOLUTE_MS } from '../../store/index.ts';
+import { staffMessagePage, STAFF_LANGUAGE_COOKIE, type StaffPrincipal } from '../../web/staff/layout.ts';
+import { staffTranslator } from '../../web/staff/i18n.ts';
+
+export type { StaffPrincipal };
+export const SESSION_COOKIE = 'paraaf_session';
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return cookies;
+}
+
+export function staffCookie(deps: Deps, name: string, value: string, maxAgeSeconds: number, path = '/app'): string {
+  const secure = deps.config.baseUrl.startsWith('https:');
+  return `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+}
+
+export function sessionCookie(deps: Deps, token: string): string {
+  return staffCookie(deps, SESSION_COOKIE, token, Math.floor(SESSION_ABSOLUTE_MS / 1000));
+}
+
+export function clearSessionCookie(deps: Deps): string {
+  return staffCookie(deps, SESSION_COOKIE, '', 0);
+}
+
+/** The language of this staff page: set by the staff router from `?lang=`, the cookie, or Dutch. */
+export function staffLanguageOf(res: Response): Language {
+  const chosen = res.locals.staffLang as unknown;
+  return isLanguage(chosen) ? chosen : 'nl';
+}
+
+/** Middleware (the staff router runs it first): `?lang=` (remembered in `paraaf_lang`, Path=/app), then the cookie. */
+export function staffLanguage(deps: Deps): RequestHandler {
+  return (req, res, next) => {
+    const requested = req.query.lang;
+    const remembered = parseCookies(req.get('cookie'))[STAFF_LANGUAGE_COOKIE];
+    if (isLanguage(requested)) {
+      res.locals.staffLang = requested;
+      res.append('Set-Cookie', staffCookie(deps, STAFF_LANGUAGE_COOKIE, requested, 365 * 24 * 3600));
+    } else if (isLanguage(remembered)) {
+      res.locals.staffLang = remembered;
+    }
+    next();
+  };
+}
+
+/** The principal `requireStaff` found; throws when used on a route without it (a programming error). */
+export function staffOf(res: Response): StaffPrincipal {
+  const staff = res.locals.staff as StaffPrincipal | undefined;
+  if (!staff) throw new Error('staffOf: no staff principal; mount requireStaff(deps) first');
+  return staff;
+}
+
+/** The principal for a request, or null: a live session of an enabled user. */
+export async function loadStaff(deps: Deps, req: Request): Promise<StaffPrincipal | null> {
+  const token = parseCookies(req.get('cookie'))[SESSION_COOKIE];
+  if (!token) return null;
+  const session = await openSession(deps.db, token, deps.clock());
+  if (!session) return null;
+  const [user, organisation] = await Promise.all([userById(deps.db, session.organisationId, session.userId), organisationById(deps.db, session.organisationId)]);
+  if (!user || !organisation || user.disabledAt !== null) return null;
+  const logo = organisation.settings.logo as { sha256?: unknown } | undefined;
+  return {
+    userId: user.id,
+    organisationId: organisation.id,
+    organisationName: organisation.name,
+    role: user.role,
+    name: user.name ?? user.email,
+    email: user.email,
+    sessionId: session.id,
+    hasLogo: typeof logo?.sha256 === 'string',
+  };
+}
+
+/** Only `/app` paths, never `//host` or a scheme: where `?next=` may send the browser after login. */
+export function safeNext(value: unknown): string {
+  if (typeof value !== 'string' || value.length > 512) return '/app';
+  if (!/^\/app(?:[/?#]|$)/.test(value) || value.includes('\\') || /[\r\n]/.test(value)) return '/app';
+  return value;
+}
+
+/**
+ * A valid session → `res.locals.staff`; otherwise GET (and HEAD) redirect 303 to
+ * `/app/login?next=<path>`, other methods answer a 401 page.
+ */
+export function requireStaff(deps: Deps): RequestHandler {
+  return (req, res, next) => {
+    loadStaff(deps, req).then((staff) => {
+      if (staff) {
+        res.locals.staff = staff;
+        return next();
+      }
+      res.set('Cache-Control', 'no-store');
+      const hadCookie = Boolean(parseCookies(req.get('cookie'))[SESSION_COOKIE]);
+      if (hadCookie) res.append('Set-Cookie', clearSessionCookie(deps));
+      if (req.method === 'GET' || req.method === 'HEAD') {
+        const nextPath = safeNext(req.originalUrl);
+        return res.redirect(303, `/app/login?next=${encodeURIComponent(nextPath)}${hadCookie ? '&expired=1' : ''}`);
+      }
+      const lang = staffLanguageOf(res);
+      const t = staffTranslator(lang);
+      res.status(401).type('html').send(staffMessagePage({ lang, staff: null, title: t('error.unauthorized.title'), paragraphs: [t('error.unauthorized.body')], back: '/app/login' }));
+    }, next);
+  };
+}
+
+/** After `requireStaff`: a 403 page unless the staff member is an admin of the organisation. */
+export const requireAdmin: RequestHandler = (_req, res, next) => {
+  const staff = res.locals.staff as StaffPrincipal | undefined;
+  if (staff?.role === 'admin') return next();
+  const lang = staffLanguageOf(res);
+  const t = staffTranslator(lang);
+  res.status(403).type('html').send(staffMessagePage({ lang, staff: staff ?? null, title: t('error.forbidden.title'), paragraphs: [t('error.forbidden.body')], back: '/app' }));
+};

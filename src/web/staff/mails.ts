@@ -1,0 +1,26 @@
+/** The staff mails (issue 5): a password reset link and an invitation to set a password. */
+import { renderBlocks, type Language, type MailMessage } from '../../notify/index.ts';
+import { staffTranslator } from './i18n.ts';
+
+export function passwordMail(options: {
+  kind: 'reset' | 'invite';
+  lang: Language;
+  to: { name: string; email: string };
+  organisationName: string;
+  inviter?: string;
+  url: string;
+}): MailMessage {
+  const t = staffTranslator(options.lang);
+  const k = options.kind;
+  const values = { organisation: options.organisationName, inviter: options.inviter ?? options.organisationName };
+  const subject = t(`mail.${k}.subject`, values);
+  const rendered = renderBlocks(subject, options.lang, [
+    { kind: 'heading', text: t(`mail.${k}.heading`) },
+    { kind: 'paragraph', text: t('mail.greeting', { name: options.to.name }) },
+    { kind: 'paragraph', text: t(`mail.${k}.body`, values) },
+    { kind: 'action', label: t(`mail.${k}.action`), url: options.url, fallback: t('mail.fallback') },
+    { kind: 'paragraph', text: t(`mail.${k}.validity`) },
+    { kind: 'footer', text: t('mail.footer') },
+  ]);
+  return { to: options.to, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: { 'X-Paraaf-Mail': `staff-${k}` } };
+}
