@@ -19,6 +19,8 @@ export interface Envelope {
   cancelReason: string | null;
   /** The signer must enter a mailed 6-digit code before signing (issue 4). */
   requireCode: boolean;
+  /** The signing route (decision body) it was sent with, e.g. "Gemeenteraad"; null without one. */
+  routeName: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -39,6 +41,7 @@ export interface EnvelopeRow {
   expired_at: unknown;
   cancel_reason: string | null;
   require_code: boolean | number | null;
+  route_name?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -60,6 +63,7 @@ export function toEnvelope(row: EnvelopeRow): Envelope {
     expiredAt: toIso(row.expired_at, 'nullable'),
     cancelReason: row.cancel_reason,
     requireCode: Boolean(row.require_code),
+    routeName: row.route_name ?? null,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -74,6 +78,7 @@ export interface NewEnvelope {
   createdById: string;
   expiresAt: string;
   requireCode: boolean;
+  routeName?: string | null;
   now: string;
 }
 
@@ -88,6 +93,7 @@ export async function insertEnvelope(db: Db, envelope: NewEnvelope): Promise<voi
     created_by_id: envelope.createdById,
     expires_at: envelope.expiresAt,
     require_code: envelope.requireCode,
+    route_name: envelope.routeName ?? null,
     created_at: envelope.now,
     updated_at: envelope.now,
   });

@@ -13,6 +13,8 @@ export interface EnvelopeSearchQuery {
   title?: string;
   /** A recipient's name or e-mail contains this text. */
   signer?: string;
+  /** Sent with this signing route (decision body), exactly. */
+  routeName?: string;
   /** Created at or after / before these instants (ISO). */
   createdFrom?: string;
   createdBefore?: string;
@@ -40,6 +42,7 @@ export async function searchEnvelopeRows(db: Db, organisationId: string, query: 
         .andWhere((w) => w.whereRaw(`lower(r.name) like ? escape '\\'`, [pattern]).orWhereRaw(`lower(r.email) like ? escape '\\'`, [pattern])),
     );
   }
+  if (query.routeName) q.andWhere('e.route_name', query.routeName);
   if (query.createdFrom) q.andWhere('e.created_at', '>=', query.createdFrom);
   if (query.createdBefore) q.andWhere('e.created_at', '<', query.createdBefore);
   if (query.before) {
@@ -51,4 +54,10 @@ export async function searchEnvelopeRows(db: Db, organisationId: string, query: 
     .orderBy([{ column: 'e.created_at', order: 'desc' }, { column: 'e.id', order: 'desc' }])
     .limit(query.limit);
   return (rows as EnvelopeRow[]).map(toEnvelope);
+}
+
+/** The distinct signing routes (decision bodies) an organisation's envelopes were sent with, sorted: the dashboard's body filter. */
+export async function envelopeRouteNames(db: Db, organisationId: string): Promise<string[]> {
+  const rows = (await db('envelopes').where('organisation_id', organisationId).whereNotNull('route_name').distinct('route_name')) as Array<{ route_name: string }>;
+  return rows.map((row) => row.route_name).sort((a, b) => a.localeCompare(b, 'nl'));
 }

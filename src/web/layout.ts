@@ -21,6 +21,8 @@ export interface PageContext {
 export interface LayoutOptions {
   title: string;
   organisationName?: string | null;
+  /** Where the organisation's logo is served (`/s/<token>/logo`), when it has one; shown in the header with the name as alt text. */
+  logoPath?: string | null;
   body: SafeHtml;
 }
 
@@ -47,7 +49,7 @@ export function layout(ctx: PageContext, options: LayoutOptions): string {
 <body>
 <a class="skip-link" href="#main">${ctx.t('page.skip')}</a>
 <header class="site-header">
-<p class="organisation">${options.organisationName ?? 'Paraaf'}</p>
+<p class="organisation">${options.logoPath && options.organisationName ? html`<img src="${options.logoPath}" alt="${options.organisationName}" class="logo"> ` : ''}${options.organisationName ?? 'Paraaf'}</p>
 ${languageSwitch(ctx)}
 </header>
 <main id="main" tabindex="-1">
@@ -61,9 +63,9 @@ ${options.body}
 }
 
 /** A page that only tells something: errors, link states. */
-export function messagePage(ctx: PageContext, options: { title: string; paragraphs: string[]; organisationName?: string | null; back?: string }): string {
+export function messagePage(ctx: PageContext, options: { title: string; paragraphs: string[]; organisationName?: string | null; logoPath?: string | null; back?: string }): string {
   const body = html`<h1>${options.title}</h1>
 ${options.paragraphs.map((p) => html`<p>${p}</p>`)}
 ${options.back ? html`<p><a href="${options.back}">${ctx.t('error.back')}</a></p>` : ''}`;
-  return layout(ctx, { title: options.title, organisationName: options.organisationName, body });
+  return layout(ctx, { title: options.title, organisationName: options.organisationName, logoPath: options.logoPath, body });
 }

@@ -9,8 +9,15 @@ import { formatBrussels } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
 import { documentViewer, signaturePlacements } from './enhancements.ts';
 
+/** The header logo of a link page: served below the link itself, so it names no organisation. */
+export function logoPathOf(view: Pick<LinkPageView, 'organisationLogo' | 'basePath'>): string | null {
+  return view.organisationLogo ? `${view.basePath}/logo` : null;
+}
+
 export interface LinkPageView {
   organisationName: string;
+  /** The organisation has a logo: the header shows `<basePath>/logo`. */
+  organisationLogo?: boolean;
   envelope: EnvelopeDto;
   recipientId: string;
   /** `/s/<token>`: every link and form of the page is below it. */
@@ -154,7 +161,7 @@ ${recipientList(ctx, view)}
 ${state.batchOffered ? html`<p class="batch-offer">${ctx.t('view.batch')} <a href="${linkPath(view.basePath, 'batch')}" id="batch-link">${ctx.t('view.batchLink')}</a></p>` : ''}
 ${verb === 'view' ? '' : html`${actionForm(ctx, view, verb, state)}
 ${declineForm(ctx, view, state)}`}`;
-  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
+  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
 }
 
 /** After signing or approving: what, when, and the documents to download. */
@@ -171,7 +178,7 @@ export function donePage(ctx: PageContext, view: LinkPageView): string {
 ${documentList(ctx, view)}
 <h2>${ctx.t('view.recipients')}</h2>
 ${recipientList(ctx, view)}`;
-  return layout(ctx, { title, organisationName: view.organisationName, body });
+  return layout(ctx, { title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
 }
 
 /** `POST /s/<token>/decline`: the second step. Repeats the reason; only "Ja, weigeren" declines. */
@@ -190,7 +197,7 @@ export function declineConfirmPage(ctx: PageContext, view: LinkPageView, state: 
 <a class="button-link" href="${view.basePath}">${ctx.t('declineConfirm.back')}</a>
 </div>
 </form>`;
-  return layout(ctx, { title, organisationName: view.organisationName, body });
+  return layout(ctx, { title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
 }
 
 /** After declining: what happened and the reason given. */
@@ -200,5 +207,5 @@ export function declinedPage(ctx: PageContext, view: LinkPageView): string {
   const body = html`<h1>${title}</h1>
 <p>${ctx.t('declined.what', { title: view.envelope.title, organisation: view.organisationName })}</p>
 ${recipient.declineReason ? html`<p>${ctx.t('declined.reason')}</p><p class="message">${recipient.declineReason}</p>` : ''}`;
-  return layout(ctx, { title, organisationName: view.organisationName, body });
+  return layout(ctx, { title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
 }

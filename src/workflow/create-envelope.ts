@@ -49,6 +49,8 @@ const optionsSchema = z.object({
   expiresAt: z.date().optional(),
   /** Signers must enter a mailed code before signing; by default the organisation's `requireCode` setting. */
   requireCode: z.boolean().optional(),
+  /** The signing route (decision body) it is sent with, e.g. "Gemeenteraad"; shown and filtered on the dashboard. */
+  routeName: z.string().trim().max(200).nullish(),
   documents: z.array(z.object({ name: z.string().trim().min(1).max(255), pdf: z.instanceof(Buffer) })).min(1).max(100),
   recipients: z.array(recipientSchema).min(1).max(50),
 });
@@ -104,6 +106,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
       createdById: options.actor.id,
       expiresAt: expiresAt.toISOString(),
       requireCode,
+      routeName: input.routeName || null,
       now: at,
     });
     for (const [position, document] of documents.entries()) {
@@ -126,6 +129,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
         action: 'envelope.created',
         details: {
           title: input.title,
+          ...(input.routeName ? { routeName: input.routeName } : {}),
           expiresAt: expiresAt.toISOString(),
           documents: documents.map((d) => ({ documentId: d.id, name: d.name, sha256: d.blob.sha256, pageCount: d.pageCount })),
           recipients: recipients.map((r) => ({ recipientId: r.id, name: r.name, email: r.email, function: r.function, role: r.role, routingOrder: r.routingOrder })),

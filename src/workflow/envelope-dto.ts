@@ -52,6 +52,7 @@ export async function toEnvelopeDtos(db: Db, organisationId: string, envelopes: 
     expiredAt: envelope.expiredAt,
     cancelReason: envelope.cancelReason,
     requireCode: envelope.requireCode,
+    routeName: envelope.routeName,
     createdAt: envelope.createdAt,
     updatedAt: envelope.updatedAt,
     documents: documents

@@ -21,7 +21,7 @@ export { bootstrapDemoOrganisation, DEMO_ORGANISATION } from './bootstrap-demo.t
 export { getAuditReport, type GetAuditReportOptions } from './get-audit-report.ts';
 export { getEvidenceBundle, type GetEvidenceBundleOptions } from './get-evidence-bundle.ts';
 export { REPORTABLE_STATUSES } from './audit-evidence.ts';
-export { searchEnvelopes, brusselsDayStart, type SearchEnvelopesOptions, type DashboardPage, type DashboardItem } from './search-envelopes.ts';
+export { searchEnvelopes, listEnvelopeBodies, brusselsDayStart, type SearchEnvelopesOptions, type DashboardPage, type DashboardItem } from './search-envelopes.ts';
 export { correctRecipientEmail, CORRECTABLE_RECIPIENT_STATUSES, type CorrectRecipientEmailOptions } from './correct-recipient-email.ts';
 export { listEnvelopeMails, retryEnvelopeMail, type EnvelopeMail, type EnvelopeMailsOptions, type RetryMailOptions } from './envelope-mails.ts';
 export { downloadDocument, type DownloadDocumentOptions, type DownloadedDocument } from './download-document.ts';

@@ -6,7 +6,7 @@
 import { isEnvelopeStatus, type EnvelopeStatus } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { ValidationError } from '../errors.ts';
-import { searchEnvelopeRows } from '../store/envelope-search.ts';
+import { envelopeRouteNames, searchEnvelopeRows } from '../store/envelope-search.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { toEnvelopeDtos, type EnvelopeDto, type RecipientDto } from './envelope-dto.ts';
 
@@ -15,6 +15,8 @@ export interface SearchEnvelopesOptions {
   statuses?: readonly string[];
   title?: string;
   signer?: string;
+  /** The signing route (decision body) it was sent with, exactly as stored. */
+  body?: string;
   /** Calendar days `YYYY-MM-DD`, inclusive, in Europe/Brussels. */
   from?: string;
   to?: string;
@@ -84,6 +86,7 @@ export async function searchEnvelopes(deps: Pick<WorkflowDeps, 'db'>, options: S
     statuses,
     title: options.title?.trim() || undefined,
     signer: options.signer?.trim() || undefined,
+    routeName: options.body?.trim() || undefined,
     createdFrom: options.from ? brusselsDayStart(options.from).toISOString() : undefined,
     createdBefore: options.to ? brusselsDayStart(nextDay(options.to)).toISOString() : undefined,
     limit: limit + 1,
@@ -100,4 +103,9 @@ export async function searchEnvelopes(deps: Pick<WorkflowDeps, 'db'>, options: S
     })),
     nextCursor,
   };
+}
+
+/** The decision bodies (signing route names) an organisation's envelopes were sent with: the options of the dashboard's body filter. */
+export async function listEnvelopeBodies(deps: Pick<WorkflowDeps, 'db'>, organisationId: string): Promise<string[]> {
+  return envelopeRouteNames(deps.db, organisationId);
 }

@@ -65,6 +65,7 @@ const envelopeSchema = z.strictObject({
   message: z.string().max(5000).nullish(),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
   requireCode: z.boolean().optional(),
+  body: z.string().trim().min(1).max(200).optional(),
   recipients: z.array(recipientSchema).min(1).max(50),
   fields: z.array(fieldSchema).max(500).default([]),
   send: z.boolean().default(false),
@@ -108,6 +109,7 @@ function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput[
     message: request.message,
     expiresAt: request.expiresAt === undefined ? undefined : new Date(request.expiresAt),
     requireCode: request.requireCode,
+    routeName: request.body,
     documents,
     recipients: request.recipients.map((recipient, index) => ({
       personId: recipient.person,

@@ -71,6 +71,12 @@ const basePathOf = (token: string) => `/s/${encodeURIComponent(token)}`;
 
 type LinkLookup = { organisationName: string | null; envelopeStatus: string; revoked: boolean; expired: boolean; role: string; language: string | null } | null;
 
+/** The organisation has a logo stored by the settings page (`settings.logo.sha256`). */
+function hasLogo(organisation: { settings: Record<string, unknown> } | null | undefined): boolean {
+  const logo = organisation?.settings.logo as { sha256?: unknown } | undefined;
+  return typeof logo?.sha256 === 'string' && /^[0-9a-f]{64}$/.test(logo.sha256);
+}
+
 function csrfFailed(): AppError {
   return new AppError('csrf_invalid', 403, 'The form token is missing or wrong.');
 }
@@ -115,7 +121,7 @@ export function signerRouter(deps: Deps): Router {
 
   const viewOf = async (token: string, envelope: EnvelopeDto, recipientId: string): Promise<web.LinkPageView> => {
     const organisation = await organisationById(deps.db, envelope.organisationId);
-    return { organisationName: organisation?.name ?? '', envelope, recipientId, basePath: basePathOf(token) };
+    return { organisationName: organisation?.name ?? '', organisationLogo: hasLogo(organisation), envelope, recipientId, basePath: basePathOf(token) };
   };
   /** Opens the link (audit `link.opened` the first time); 404/410 when it does not work. */
   const openView = async (req: Request, token: string) => {
@@ -193,6 +199,27 @@ export function signerRouter(deps: Deps): Router {
     const view = await openView(req, tokenOf(req));
     if (hasActed(view)) send(res, 200, web.donePage(pageContext(req, res, recipientLanguage(view)), view));
     else await renderLink(req, res, 200, view);
+  });
+
+  // The organisation's logo for the page header (issue 5): only the logo of the organisation the
+  // link belongs to, so a signer learns nothing of others. Cached privately, keyed by its hash.
+  pages.get('/:token/logo', async (req, res) => {
+    const token = tokenOf(req);
+    const link = token.length >= 16 && token.length <= 128 ? await signingLinkByTokenHash(deps.db, sha256Hex(Buffer.from(token, 'utf8'))) : null;
+    const organisation = link ? await organisationById(deps.db, link.organisationId) : null;
+    const logo = organisation?.settings.logo as { sha256?: unknown; contentType?: unknown } | undefined;
+    if (!hasLogo(organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
+    const bytes = await deps.blobs.get(logo.sha256);
+    res
+      .set({
+        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+        'X-Content-Type-Options': 'nosniff',
+        'Cache-Control': 'private, max-age=3600',
+        'Cross-Origin-Resource-Policy': 'same-origin',
+        ETag: `"${logo.sha256}"`,
+      })
+      .type(logo.contentType === 'image/svg+xml' ? 'image/svg+xml' : 'image/png')
+      .send(bytes);
   });
 
   pages.get('/:token/documents/:docId', async (req, res) => {

@@ -16,6 +16,7 @@ import * as webhookDescription from './20261128_0009_webhook_description.ts';
 import * as auditAppendOnly from './20261128_0010_audit_append_only.ts';
 import * as signingCodes from './20261128_0011_signing_codes.ts';
 import * as sessions from './20261128_0012_sessions.ts';
+import * as envelopeRouteName from './20261128_0013_envelope_route_name.ts';
 
 export interface NamedMigration {
   name: string;
@@ -35,4 +36,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128_0010_audit_append_only', migration: auditAppendOnly },
   { name: '20261128_0011_signing_codes', migration: signingCodes },
   { name: '20261128_0012_sessions', migration: sessions },
+  { name: '20261128_0013_envelope_route_name', migration: envelopeRouteName },
 ];

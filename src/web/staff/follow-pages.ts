@@ -23,11 +23,13 @@ export interface DashboardFilters {
   q: string;
   status: string;
   signer: string;
+  /** The decision body (signing route name) it was sent with. */
+  body: string;
   from: string;
   to: string;
 }
 
-export const NO_FILTERS: DashboardFilters = { q: '', status: '', signer: '', from: '', to: '' };
+export const NO_FILTERS: DashboardFilters = { q: '', status: '', signer: '', body: '', from: '', to: '' };
 
 function csrfField(csrf: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${csrf}">`;
@@ -58,6 +60,8 @@ export interface DashboardView {
   page: DashboardPage;
   /** Set when the filters could not be applied. */
   error?: string;
+  /** The decision bodies envelopes were sent with: the body filter's options. */
+  bodies?: readonly string[];
   /** The current page's cursor (for the "first page" link). */
   cursor?: string;
 }
@@ -67,11 +71,15 @@ export function dashboardBody(view: DashboardView): { title: string; body: SafeH
   const t = followTranslator(language);
   const filtered = Object.values(filters).some((v) => v !== '');
   const statusOptions = ENVELOPE_STATUSES.map((status) => html`<option value="${status}"${status === filters.status ? html` selected` : ''}>${statusLabel(t, status)}</option>`);
+  const bodies = [...(view.bodies ?? [])];
+  if (filters.body && !bodies.includes(filters.body)) bodies.push(filters.body);
+  const bodyOptions = bodies.map((body) => html`<option value="${body}"${body === filters.body ? html` selected` : ''}>${body}</option>`);
   const rows = page.items.map(({ envelope, waitingFor }) => {
     const waiting = waitingFor.length > 0 ? waitingFor.map((r, i) => html`${i > 0 ? ', ' : ''}${r.name}`) : t('waiting.nobody');
     return html`<tr>
 <th scope="row"><a href="${envelopePath(envelope.id)}">${envelope.title}</a></th>
 <td><span class="status status-${envelope.status}">${statusLabel(t, envelope.status)}</span></td>
+<td>${envelope.routeName ?? '—'}</td>
 <td>${waiting}</td>
 <td>${envelope.expiresAt ? time(envelope.expiresAt, language, followDate(envelope.expiresAt, language)) : '—'}</td>
 <td>${time(envelope.createdAt, language, followDate(envelope.createdAt, language))}</td>
@@ -84,6 +92,7 @@ export function dashboardBody(view: DashboardView): { title: string; body: SafeH
 <legend>${t('filter.legend')}</legend>
 <p><label for="filter-q">${t('filter.search')}</label> <input type="search" id="filter-q" name="q" value="${filters.q}" maxlength="200"></p>
 <p><label for="filter-status">${t('filter.status')}</label> <select id="filter-status" name="status"><option value="">${t('filter.status.any')}</option>${statusOptions}</select></p>
+<p><label for="filter-body">${t('filter.body')}</label> <select id="filter-body" name="body"><option value="">${t('filter.body.any')}</option>${bodyOptions}</select></p>
 <p><label for="filter-signer">${t('filter.signer')}</label> <input type="text" id="filter-signer" name="signer" value="${filters.signer}" maxlength="200" autocomplete="off"></p>
 <p><label for="filter-from">${t('filter.from')}</label> <input type="date" id="filter-from" name="from" value="${filters.from}"></p>
 <p><label for="filter-to">${t('filter.to')}</label> <input type="date" id="filter-to" name="to" value="${filters.to}"></p>
@@ -96,7 +105,7 @@ ${
     ? html`<p class="empty">${t('dashboard.empty')}</p>`
     : html`<table class="envelopes">
 <caption>${filtered ? t('dashboard.captionFiltered') : t('dashboard.caption')}</caption>
-<thead><tr><th scope="col">${t('column.title')}</th><th scope="col">${t('column.status')}</th><th scope="col">${t('column.waiting')}</th><th scope="col">${t('column.deadline')}</th><th scope="col">${t('column.created')}</th></tr></thead>
+<thead><tr><th scope="col">${t('column.title')}</th><th scope="col">${t('column.status')}</th><th scope="col">${t('column.body')}</th><th scope="col">${t('column.waiting')}</th><th scope="col">${t('column.deadline')}</th><th scope="col">${t('column.created')}</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -211,6 +220,7 @@ ${view.notice ? html`<p class="notice" role="status">${t(`notice.${view.notice}`
 ${view.error ? html`<p class="error" role="alert">${t('error.invalid', { detail: view.error })}</p>` : ''}
 <ul class="summary">
 <li>${t('envelope.status', { status: statusLabel(t, envelope.status) })}</li>
+${envelope.routeName ? html`<li>${t('envelope.body', { body: envelope.routeName })}</li>` : ''}
 ${envelope.expiresAt ? html`<li>${t('envelope.deadline', { date: followDateTime(envelope.expiresAt, language) })}</li>` : ''}
 <li>${t('envelope.created', { date: followDateTime(envelope.createdAt, language) })}</li>
 ${envelope.cancelReason ? html`<li>${t('envelope.cancelReason', { reason: envelope.cancelReason })}</li>` : ''}

@@ -261,6 +261,69 @@ describe('signer pages /s/<token>', function () {
     });
   });
 
+  describe('the organisation logo in the header', () => {
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
+    let withLogo: Organisation;
+    let logoKey: string;
+    let sha256: string;
+
+    before(async () => {
+      withLogo = await createOrganisation(app.deps.db, { slug: `logo-${randomUUID().slice(0, 8)}`, name: 'Stad <Ieper> & Co' });
+      logoKey = (await createApiKey(app.deps.db, withLogo.id, { name: 'zaaksysteem' })).plaintext;
+      sha256 = (await app.deps.blobs.put(png)).sha256;
+      await app.deps.db('organisations').where({ id: withLogo.id }).update({ settings: JSON.stringify({ logo: { sha256, contentType: 'image/png', size: png.length } }) });
+    });
+
+    const sendAs = async (apiKey: string): Promise<string> => {
+      const res = await request(app.url)
+        .post('/api/v1/envelopes')
+        .set({ Authorization: `Bearer ${apiKey}` })
+        .field('envelope', JSON.stringify({ title: 'Besluit met logo', recipients: [{ name: 'Lien Logo', email: 'lien@ieper.be', role: 'signer', order: 1 }], send: true }))
+        .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      const rows = (await listOutbox(app.deps.db, withLogo.id, { kind: 'mail' }))
+        .map((row) => row.payload as MailMessage)
+        .filter((m) => m.headers?.['X-Paraaf-Envelope'] === res.body.id);
+      return LINK.exec(rows.at(-1)!.text)![1]!;
+    };
+
+    it('shows the logo from /s/<token>/logo with the organisation name as alt text, and serves it cacheably and CSP-safe', async () => {
+      const token = await sendAs(logoKey);
+      const page = await request(app.url).get(`/s/${token}`);
+      expectPage(page, 200);
+      expect(page.text).to.include(`<img src="/s/${token}/logo" alt="Stad &lt;Ieper&gt; &amp; Co" class="logo">`);
+      expect(page.headers['content-security-policy']).to.match(/img-src 'self'/);
+      expect(page.text).to.not.include(withLogo.id).and.not.include(sha256);
+
+      const logo = await request(app.url).get(`/s/${token}/logo`).buffer(true).parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+      expect(logo.status).to.equal(200);
+      expect(logo.headers['content-type']).to.match(/^image\/png/);
+      expect(Buffer.compare(logo.body as Buffer, png)).to.equal(0);
+      expect(logo.headers['cache-control']).to.equal('private, max-age=3600');
+      expect(logo.headers['x-content-type-options']).to.equal('nosniff');
+      expect(logo.headers['content-security-policy']).to.include('sandbox');
+      expect(logo.headers.etag).to.equal(`"${sha256}"`);
+      const again = await request(app.url).get(`/s/${token}/logo`).set('If-None-Match', `"${sha256}"`);
+      expect(again.status).to.equal(304);
+    });
+
+    it('has no logo for an organisation without one, and none for unknown links: another organisation’s logo is never served', async () => {
+      const envelopeId = await sendEnvelope();
+      const token = await linkFor('an@zonnebeke.be', envelopeId);
+      const page = await request(app.url).get(`/s/${token}`);
+      expectPage(page, 200);
+      expect(page.text).to.not.include('/logo"').and.not.include('<img');
+      expect((await request(app.url).get(`/s/${token}/logo`)).status).to.equal(404);
+      expect((await request(app.url).get(`/s/unknown${'L'.repeat(40)}/logo`)).status).to.equal(404);
+      expect((await request(app.url).get('/s/short/logo')).status).to.equal(404);
+    });
+  });
+
   describe('links that do not work', () => {
     it('answers 404 for an unknown or malformed token', async () => {
       const token = `unknown${'A'.repeat(40)}`;

@@ -81,13 +81,14 @@ describe('staff follow-up /app', function () {
 
     ids.budget = await createEnvelope({
       title: 'Besluit gemeenteraad: budget <2027>',
+      body: 'Gemeenteraad',
       recipients: [
         { name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1, function: 'Algemeen directeur' },
         { name: 'Bart Claes', email: 'bart@zonnebeke.be', role: 'signer', order: 2, function: 'Voorzitter' },
       ],
       send: true,
     });
-    ids.mobility = await createEnvelope({ title: 'Collegebesluit mobiliteitsplan', recipients: [{ name: 'Carla Dewitte', email: 'carla@zonnebeke.be', role: 'signer', order: 1 }], send: true });
+    ids.mobility = await createEnvelope({ title: 'Collegebesluit mobiliteitsplan', body: 'College <b&s>', recipients: [{ name: 'Carla Dewitte', email: 'carla@zonnebeke.be', role: 'signer', order: 1 }], send: true });
     ids.draft = await createEnvelope({ title: 'Notulen OCMW-raad', recipients: [{ name: 'Dirk Vos', email: 'dirk@zonnebeke.be', role: 'signer', order: 1 }] });
   });
   after(async () => {
@@ -131,6 +132,30 @@ describe('staff follow-up /app', function () {
       expect(only(filtered.text)).to.have.members([ids.budget, ids.mobility]);
       const bad = await get('/app?from=2026-13-45&lang=nl').expect(400);
       expect(bad.text).to.include('role="alert"');
+    });
+
+    it('filters by decision body (the signing route it was sent with), in nl/en/fr', async () => {
+      const only = (page: string) => [ids.budget, ids.mobility, ids.draft].filter((id) => page.includes(`/app/envelopes/${id}`));
+      expect((await apiEnvelope(ids.budget)).routeName).to.equal('Gemeenteraad');
+      expect((await apiEnvelope(ids.draft)).routeName).to.equal(null);
+      const all = (await get('/app').expect(200)).text;
+      expect(all).to.include('<label for="filter-body">Orgaan</label>').and.include('<option value="">Alle organen</option>');
+      expect(all).to.include('<option value="College &lt;b&amp;s&gt;">College &lt;b&amp;s&gt;</option>').and.include('<option value="Gemeenteraad">Gemeenteraad</option>');
+      expect(all).to.include('<th scope="col">Orgaan</th>');
+      const budgetRow = all.slice(all.indexOf(`/app/envelopes/${ids.budget}`));
+      expect(budgetRow.slice(0, budgetRow.indexOf('</tr>'))).to.include('<td>Gemeenteraad</td>');
+      const raad = await get('/app?body=Gemeenteraad').expect(200);
+      expect(only(raad.text)).to.deep.equal([ids.budget]);
+      expect(raad.text).to.include('<option value="Gemeenteraad" selected>');
+      expect(only((await get(`/app?body=${encodeURIComponent('College <b&s>')}`).expect(200)).text)).to.deep.equal([ids.mobility]);
+      expect(only((await get('/app?body=gemeenteraad').expect(200)).text), 'exact match').to.deep.equal([]);
+      expect(only((await get('/app?body=Gemeenteraad&status=draft').expect(200)).text)).to.deep.equal([]);
+      expect((await get('/app?lang=en').expect(200)).text).to.include('<label for="filter-body">Body</label>').and.include('All bodies');
+      expect((await get('/app?lang=fr').expect(200)).text).to.include('<label for="filter-body">Organe</label>').and.include('Tous les organes');
+      expect((await get(`/app/envelopes/${ids.budget}`).expect(200)).text).to.include('<li>Orgaan: Gemeenteraad</li>');
+      // Another organisation's bodies are not offered.
+      const theirs = (await get('/app', otherSession).expect(200)).text;
+      expect(theirs).to.not.include('Gemeenteraad').and.not.include('College &lt;b');
     });
 
     it('pages with a cursor', async () => {

@@ -118,6 +118,7 @@ describe('staff send /app/send', function () {
       expect(envelope.status).to.equal('sent');
       expect(envelope.message).to.equal('Graag tekenen vóór vrijdag.');
       expect(envelope.requireCode).to.equal(true);
+      expect(envelope.routeName, 'the route (decision body) is stored').to.equal('Gemeenteraad');
       expect(envelope.createdBy.kind).to.equal('user');
       expect(envelope.documents).to.have.length(1);
       const recipients = [...envelope.recipients].sort((a, b) => a.routingOrder - b.routingOrder);
@@ -131,6 +132,8 @@ describe('staff send /app/send', function () {
     }
     const audit = await app.deps.db('audit_events').where({ organisation_id: org.id, envelope_id: created[0]!.id, action: 'envelope.created' }).first();
     expect(audit).to.exist;
+    const row = await app.deps.db('envelopes').where({ id: created[0]!.id }).first();
+    expect(row.route_name).to.equal('Gemeenteraad');
   });
 
   it('sends several documents as one envelope to people picked from the directory, with a placed field', async () => {
@@ -161,6 +164,7 @@ describe('staff send /app/send', function () {
     expect(res.body.redirect).to.equal('/app?sent=1');
     const envelope = (await envelopes()).find((e) => e.title === 'Collegebesluiten 12 mei')!;
     expect(envelope.documents.map((d) => d.name)).to.deep.equal(['a.pdf', 'b.pdf']);
+    expect(envelope.routeName, 'no route, no body').to.equal(null);
     const byName = Object.fromEntries(envelope.recipients.map((r) => [r.name, r]));
     expect(byName['An Peeters']).to.include({ role: 'approver', routingOrder: 1 });
     expect(byName['Chloë Dewitte']).to.include({ role: 'signer', routingOrder: 2 });

@@ -38,6 +38,7 @@ import {
   remindEnvelope,
   retryEnvelopeMail,
   searchEnvelopes,
+  listEnvelopeBodies,
   type DashboardPage,
   type StaffRequest,
 } from '../../../workflow/index.ts';
@@ -114,7 +115,7 @@ export function staffFollowRouter(deps: Deps): Router {
 
   router.get('/', auth, async (req, res) => {
     const { organisationId } = staffOf(res);
-    const filters: DashboardFilters = { q: queryText(req, 'q'), status: queryText(req, 'status'), signer: queryText(req, 'signer'), from: queryText(req, 'from'), to: queryText(req, 'to') };
+    const filters: DashboardFilters = { q: queryText(req, 'q'), status: queryText(req, 'status'), signer: queryText(req, 'signer'), body: queryText(req, 'body'), from: queryText(req, 'from'), to: queryText(req, 'to') };
     const cursor = queryText(req, 'cursor') || undefined;
     let result: DashboardPage;
     let error: string | undefined;
@@ -125,6 +126,7 @@ export function staffFollowRouter(deps: Deps): Router {
         statuses: filters.status ? [filters.status] : [],
         title: filters.q,
         signer: filters.signer,
+        body: filters.body,
         from: filters.from || undefined,
         to: filters.to || undefined,
         cursor,
@@ -136,7 +138,8 @@ export function staffFollowRouter(deps: Deps): Router {
       result = await searchEnvelopes(deps.workflow, { organisationId });
       Object.assign(filters, NO_FILTERS);
     }
-    page(req, res, status, dashboardBody({ language: languageOf(req, res), filters, page: result, error, cursor }));
+    const bodies = await listEnvelopeBodies(deps.workflow, organisationId);
+    page(req, res, status, dashboardBody({ language: languageOf(req, res), filters, page: result, error, cursor, bodies }));
   });
 
   router.get('/envelopes/:id', auth, async (req, res) => {

@@ -321,8 +321,10 @@ export function staffSendRouter(deps: Deps): Router {
       const person = await personById(deps.db, staff.organisationId, id);
       return person && person.active ? person : null;
     };
+    let routeName: string | null = null;
     if (values.route) {
       const route = routeTemplates(organisation).find((r) => r.id === values.route);
+      routeName = route?.name.trim().slice(0, 200) || null;
       if (!route) errors.push(t('send.error.route'));
       else if (route.steps.length === 0) errors.push(t('send.error.routeEmpty'));
       else {
@@ -427,6 +429,7 @@ export function staffSendRouter(deps: Deps): Router {
               message: values.message.trim() || null,
               expiresAt: expiresAt!,
               requireCode: organisation?.settings.requireCode === true,
+              routeName,
             }),
           );
         }
