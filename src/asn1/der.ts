@@ -140,4 +140,19 @@ export const OID = {
   certificatePolicies: '2.5.29.32',
   emailProtection: '1.3.6.1.5.5.7.3.4',
   documentSigning: '1.3.6.1.5.5.7.3.36',
+  timeStamping: '1.3.6.1.5.5.7.3.8',
+  ocspSigning: '1.3.6.1.5.5.7.3.9',
+  authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
+  crlDistributionPoints: '2.5.29.31',
+  accessOcsp: '1.3.6.1.5.5.7.48.1',
+  accessCaIssuers: '1.3.6.1.5.5.7.48.2',
+  // CRLs (RFC 5280 §5) and OCSP (RFC 6960)
+  crlNumber: '2.5.29.20',
+  crlReason: '2.5.29.21',
+  ocspBasic: '1.3.6.1.5.5.7.48.1.1',
+  ocspNonce: '1.3.6.1.5.5.7.48.1.2',
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
+  sha1: '1.3.14.3.2.26',
+  // RFC 3161 timestamps
+  tstInfo: '1.2.840.113549.1.9.16.1.4',
 } as const;

@@ -34,3 +34,53 @@ export interface CertificateIssuer {
   /** Issuing CA and root, for chains and trust stores. */
   readonly caCertificates: readonly X509Certificate[];
 }
+
+/**
+ * A source of trusted time (RFC 3161): the built-in TSA of the development PKI (src/pades/tsa.ts)
+ * or one or more remote TSAs (`TSA_URL`, src/pades/timestamp-client.ts). Lives here beside the other
+ * providers so that every layer that needs signed time depends on this interface only.
+ */
+export interface TimeStamper {
+  /**
+   * A DER TimeStampToken (RFC 3161 §2.4.2: a ContentInfo holding SignedData over TSTInfo) whose
+   * message imprint is `digest`, computed with `hash`. Throws an AppError with code
+   * `timestamp_unavailable` (status 503) when no TSA gives a valid token in time; never returns
+   * a token it has not checked against the request (imprint, nonce, status).
+   */
+  timestamp(digest: Buffer, hash: HashAlgorithm): Promise<Buffer>;
+}
+
+/** Revocation evidence for one certificate, as embedded in a PDF's /DSS (ETSI EN 319 142-1 §5.4). */
+export interface RevocationData {
+  /** DER OCSPResponse structures (RFC 6960 §4.2.1). */
+  ocsps: Buffer[];
+  /** DER CertificateList structures (RFC 5280 §5.1). */
+  crls: Buffer[];
+}
+
+/**
+ * Where validation data comes from when a signature is extended to B-LT: our own CAs answer
+ * in-process (their OCSP responder and CRL, src/keys/revocation*), others may be fetched.
+ */
+export interface RevocationSource {
+  /** Evidence that `certificate` (issued by `issuer`) is not revoked now; null when this source does not know the issuer. */
+  revocationData(certificate: X509Certificate, issuer: X509Certificate): Promise<RevocationData | null>;
+}
+
+/** Who an organisation is, as far as its certificates are concerned (the store's Organisation fits). */
+export interface OrganisationIdentity {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+/**
+ * The deployment's PKI (DESIGN §5): one root, one issuing CA per organisation whose subject names the
+ * organisation, a seal per organisation, and the TSA key of the built-in timestamp service.
+ */
+export interface PkiProvider {
+  /** The roots that validation trusts. */
+  readonly trustAnchors: readonly X509Certificate[];
+  /** The organisation's own issuing CA (created on first use in development). */
+  forOrganisation(organisation: OrganisationIdentity): Promise<CertificateIssuer>;
+}
