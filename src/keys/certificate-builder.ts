@@ -6,6 +6,7 @@ import {
   contextPrimitive,
   ia5String,
   integer,
+  nullValue,
   octetString,
   oid,
   OID,
@@ -68,10 +69,23 @@ export interface CertificateTemplate {
   ca?: { pathLength?: number };
   keyUsage: readonly KeyUsageBit[];
   extendedKeyUsage?: readonly string[];
+  /** Mark extendedKeyUsage critical: a TSA certificate must (RFC 3161 §2.3). */
+  extendedKeyUsageCritical?: boolean;
   /** rfc822Name entries of subjectAltName. */
   emails?: readonly string[];
   /** Policy OIDs for certificatePolicies, without qualifiers. */
   policies?: readonly string[];
+  /** authorityInfoAccess id-ad-ocsp: where the issuer's OCSP responder answers (RFC 5280 §4.2.2.1). */
+  ocspUrl?: string;
+  /** authorityInfoAccess id-ad-caIssuers: where the issuer's certificate can be fetched (RFC 5280 §4.2.2.1). */
+  caIssuersUrl?: string;
+  /** cRLDistributionPoints: one distribution point whose fullName lists these URIs (RFC 5280 §4.2.1.13). */
+  crlUrls?: readonly string[];
+  /**
+   * id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): only for a delegated OCSP responder certificate, so a client
+   * does not ask for the responder's own status. Not needed when the CA signs its own OCSP responses.
+   */
+  ocspNoCheck?: boolean;
 }
 
 /**
@@ -126,7 +140,7 @@ function extensions(template: CertificateTemplate, subjectKeyId: Buffer, authori
   }
   out.push(extension(OID.keyUsage, true, keyUsage(template.keyUsage)));
   if (template.extendedKeyUsage?.length) {
-    out.push(extension(OID.extKeyUsage, false, sequence(...template.extendedKeyUsage.map((id) => oid(id)))));
+    out.push(extension(OID.extKeyUsage, template.extendedKeyUsageCritical === true, sequence(...template.extendedKeyUsage.map((id) => oid(id)))));
   }
   out.push(extension(OID.subjectKeyIdentifier, false, octetString(subjectKeyId)));
   // AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING } (§4.2.1.1)
@@ -139,6 +153,31 @@ function extensions(template: CertificateTemplate, subjectKeyId: Buffer, authori
   if (template.policies?.length) {
     out.push(extension(OID.certificatePolicies, false, sequence(...template.policies.map((p) => sequence(oid(p))))));
   }
+  out.push(...revocationPointers(template));
+  return out;
+}
+
+/** GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String (RFC 5280 §4.2.1.6). */
+function uri(url: string): Der {
+  if (!/^[\x21-\x7e]+$/.test(url)) throw new Error(`Not an IA5 URI: ${JSON.stringify(url)}`);
+  return contextPrimitive(6, Buffer.from(url, 'ascii'));
+}
+
+/** AIA (RFC 5280 §4.2.2.1), CRLDP (§4.2.1.13) and OCSP no-check (RFC 6960 §4.2.2.2.1), all non-critical. */
+function revocationPointers(template: CertificateTemplate): Der[] {
+  const out: Der[] = [];
+  // AccessDescription ::= SEQUENCE { accessMethod OBJECT IDENTIFIER, accessLocation GeneralName }
+  const access: Der[] = [];
+  if (template.ocspUrl) access.push(sequence(oid(OID.accessOcsp), uri(template.ocspUrl)));
+  if (template.caIssuersUrl) access.push(sequence(oid(OID.accessCaIssuers), uri(template.caIssuersUrl)));
+  if (access.length) out.push(extension(OID.authorityInfoAccess, false, sequence(...access)));
+  if (template.crlUrls?.length) {
+    // DistributionPoint ::= SEQUENCE { distributionPoint [0] DistributionPointName, … }; the CHOICE is
+    // explicitly tagged, its fullName [0] GeneralNames implicitly (the module uses IMPLICIT TAGS).
+    const fullName = contextConstructed(0, ...template.crlUrls.map(uri));
+    out.push(extension(OID.crlDistributionPoints, false, sequence(sequence(contextConstructed(0, fullName)))));
+  }
+  if (template.ocspNoCheck) out.push(extension(OID.ocspNoCheck, false, nullValue()));
   return out;
 }
 

@@ -1,6 +1,33 @@
 /** What other folders may use from src/keys (STYLE: one index per folder). */
 export type { CertificateIssuer, HashAlgorithm, SignatureScheme, SignerIdentity, SigningKey } from './types.ts';
 export {
+  buildCrl,
+  CRL_REASONS,
+  isCrlReason,
+  type BuildCrlOptions,
+  type CrlReason,
+  type RevokedEntry,
+} from './crl.ts';
+export {
+  OCSP_REQUEST_LIMITS,
+  OcspMalformedError,
+  ocspRequestFromGetPath,
+  parseOcspRequest,
+  type CertIdHash,
+  type OcspCertId,
+  type OcspRequest,
+} from './ocsp-request.ts';
+export {
+  buildOcspResponse,
+  ocspErrorResponse,
+  ocspResponseFor,
+  type BuildOcspResponseOptions,
+  type CertStatus,
+  type OcspErrorStatus,
+  type OcspResponseForOptions,
+} from './ocsp.ts';
+export { createOwnRevocationSource, type OwnRevocationSourceOptions } from './own-revocation-source.ts';
+export {
   buildCertificate,
   encodeName,
   type CertificateAuthority,
