@@ -65,6 +65,19 @@ export class SignatureError extends AppError {
   }
 }
 
+/**
+ * No TSA gave a valid RFC 3161 token in time (TimeStamper, src/keys/types.ts). The signature is not
+ * made without trusted time, so nothing is stored; the caller may simply try again later.
+ */
+export class TimestampError extends AppError {
+  constructor(
+    message = 'The time-stamping service is not available right now, so the document was not signed. Please try again in a few minutes.',
+    options?: AppErrorOptions,
+  ) {
+    super('timestamp_unavailable', 503, message, options);
+  }
+}
+
 export class ValidationError extends AppError {
   constructor(message: string, options?: AppErrorOptions) {
     super('invalid_request', 400, message, options);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { contextConstructed, integer, nullValue, octetString, oid, OID, sequence, setOf, tlv, type Der } from '../asn1/der.ts';
 import { BerError } from '../asn1/ber.ts';
 import { SignatureError } from '../errors.ts';
-import type { HashAlgorithm, SigningKey } from '../keys/types.ts';
+import type { HashAlgorithm, SigningKey, TimeStamper } from '../keys/types.ts';
 import { certificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
 
 export interface BuildSignedDataOptions {
@@ -20,6 +20,24 @@ export interface BuildSignedDataOptions {
   key: SigningKey;
   /** DER Attribute elements for unsignedAttrs, e.g. an RFC 3161 timestamp token added later. */
   unsignedAttributes?: Buffer[];
+  /**
+   * Makes the signature B-T: a signature-time-stamp over the signature value is added as an unsigned
+   * attribute (ETSI EN 319 122-1 §5.3, RFC 3161 Appendix A), hashed with `key.hash`.
+   */
+  timeStamper?: TimeStamper;
+  /** Largest token (bytes) the caller has room for; a larger one → SignatureError `timestamp_too_large`. */
+  timestampReserve?: number;
+}
+
+/** An encapsulating SignedData, e.g. an RFC 3161 TimeStampToken over a TSTInfo (RFC 3161 §2.4.2). */
+export interface BuildEncapsulatedOptions {
+  key: SigningKey;
+  /** eContentType, also the value of the content-type signed attribute (RFC 5652 §11.1). */
+  contentType: string;
+  /** DER of the content, carried as eContent and hashed into message-digest. */
+  content: Buffer;
+  /** Put `key.certificates` in the SignedData (RFC 3161 §2.4.1 certReq). */
+  includeCertificates: boolean;
 }
 
 export interface EstimateOptions {
@@ -68,7 +86,8 @@ export function signatureAlgorithm(key: Pick<SigningKey, 'scheme' | 'hash'>): De
   }
 }
 
-const attribute = (type: string, ...values: Der[]): Der => sequence(oid(type), setOf(...values));
+/** Attribute ::= SEQUENCE { attrType OBJECT IDENTIFIER, attrValues SET OF AttributeValue } (RFC 5652 §5.3). */
+export const attribute = (type: string, ...values: Der[]): Der => sequence(oid(type), setOf(...values));
 
 /**
  * SigningCertificateV2 { certs SEQUENCE OF ESSCertIDv2 } (RFC 5035 §3, ETSI EN 319 122-1 §5.2.2.3):
@@ -88,6 +107,9 @@ interface Prepared {
   fields: CertificateFields;
   /** The signed attributes as an explicit SET OF: the bytes that are signed (RFC 5652 §5.4). */
   signedAttributesSet: Buffer;
+  /** Detached id-data (a PAdES signature) unless an encapsulated content is given. */
+  content?: { type: string; der: Buffer };
+  includeCertificates: boolean;
 }
 
 interface KeyParts {
@@ -118,7 +140,8 @@ function partsOf(key: SigningKey): KeyParts {
   const essAttribute = attribute(OID.signingCertificateV2, signingCertificateV2(leaf, fields, key.hash));
   const parts: KeyParts = { fields, essAttribute, estimate: 0 };
   const dummy = signedAttributes(parts, Buffer.alloc(HASH_LENGTH[key.hash]));
-  parts.estimate = assemble({ key, fields, signedAttributesSet: dummy }, Buffer.alloc(key.signatureSize), []).length + SIZE_MARGIN;
+  const prepared: Prepared = { key, fields, signedAttributesSet: dummy, includeCertificates: true };
+  parts.estimate = assemble(prepared, Buffer.alloc(key.signatureSize), []).length + SIZE_MARGIN;
   keyParts.set(key, parts);
   return parts;
 }
@@ -127,8 +150,8 @@ function partsOf(key: SigningKey): KeyParts {
  * Exactly content-type, message-digest and signing-certificate-v2; no signing-time, whose
  * role the /M entry of the signature dictionary takes (ETSI EN 319 142-1 §5.2.1, §6.3).
  */
-function signedAttributes(parts: KeyParts, digest: Buffer): Buffer {
-  return setOf(attribute(OID.contentType, oid(OID.data)), attribute(OID.messageDigest, octetString(digest)), parts.essAttribute);
+function signedAttributes(parts: KeyParts, digest: Buffer, contentType: string = OID.data): Buffer {
+  return setOf(attribute(OID.contentType, oid(contentType)), attribute(OID.messageDigest, octetString(digest)), parts.essAttribute);
 }
 
 function prepare(key: SigningKey, digest: Buffer): Prepared {
@@ -136,11 +159,11 @@ function prepare(key: SigningKey, digest: Buffer): Prepared {
     throw new SignatureError('cms_digest_length', `A ${key.hash} digest has ${HASH_LENGTH[key.hash]} bytes, not ${digest.length}.`);
   }
   const parts = partsOf(key);
-  return { key, fields: parts.fields, signedAttributesSet: signedAttributes(parts, digest) };
+  return { key, fields: parts.fields, signedAttributesSet: signedAttributes(parts, digest), includeCertificates: true };
 }
 
 function assemble(prepared: Prepared, signature: Buffer, unsignedAttributes: Buffer[]): Buffer {
-  const { key, fields, signedAttributesSet } = prepared;
+  const { key, fields, signedAttributesSet, content } = prepared;
   // signedAttrs [0] IMPLICIT: same content, context tag instead of SET (RFC 5652 §5.3).
   const signedAttributes = Buffer.from(signedAttributesSet);
   signedAttributes[0] = 0xa0;
@@ -154,12 +177,17 @@ function assemble(prepared: Prepared, signature: Buffer, unsignedAttributes: Buf
     ...(unsignedAttributes.length > 0 ? [tlv(0xa1, ...[...unsignedAttributes].sort(Buffer.compare))] : []),
   );
   // certificates [0] IMPLICIT SET OF: DER orders its elements (X.690 §11.6).
-  const certificates = tlv(0xa0, ...[...key.certificates].sort(Buffer.compare));
+  const certificates = prepared.includeCertificates ? [tlv(0xa0, ...[...key.certificates].sort(Buffer.compare))] : [];
+  // EncapsulatedContentInfo { eContentType, [0] EXPLICIT OCTET STRING OPTIONAL }; version 3 when the
+  // eContentType is not id-data, 1 otherwise (RFC 5652 §5.1, §5.2).
+  const encapsulated = content
+    ? sequence(oid(content.type), contextConstructed(0, octetString(content.der)))
+    : sequence(oid(OID.data));
   const signedData = sequence(
-    integer(1),
+    integer(content && content.type !== OID.data ? 3 : 1),
     setOf(digestAlgorithm(key.hash)),
-    sequence(oid(OID.data)),
-    certificates,
+    encapsulated,
+    ...certificates,
     setOf(signerInfo),
   );
   return sequence(oid(OID.signedData), contextConstructed(0, signedData));
@@ -169,7 +197,44 @@ function assemble(prepared: Prepared, signature: Buffer, unsignedAttributes: Buf
 export async function buildSignedData(options: BuildSignedDataOptions): Promise<Buffer> {
   const prepared = prepare(options.key, options.digest);
   const signature = await options.key.sign(prepared.signedAttributesSet);
-  return assemble(prepared, signature, options.unsignedAttributes ?? []);
+  const unsigned = [...(options.unsignedAttributes ?? [])];
+  if (options.timeStamper) unsigned.push(await signatureTimestamp(options, signature));
+  return assemble(prepared, signature, unsigned);
+}
+
+/**
+ * The id-aa-signatureTimeStampToken unsigned attribute: a TimeStampToken whose message imprint is the
+ * hash of the SignerInfo's signature OCTET STRING value (RFC 3161 Appendix A; ETSI EN 319 122-1 §5.3).
+ */
+async function signatureTimestamp(options: BuildSignedDataOptions, signature: Buffer): Promise<Der> {
+  const { key, timeStamper } = options;
+  const token = await timeStamper!.timestamp(createHash(key.hash).update(signature).digest(), key.hash);
+  if (options.timestampReserve !== undefined && token.length > options.timestampReserve) {
+    throw new SignatureError('timestamp_too_large', 'The timestamp token does not fit the space reserved for it.', {
+      detail: `${token.length} > ${options.timestampReserve} bytes`,
+    });
+  }
+  return attribute(OID.timeStampToken, token);
+}
+
+/**
+ * A ContentInfo/SignedData that carries its content (RFC 5652 §5.2) with the same signed attributes as a
+ * PAdES signature: content-type (= `contentType`), message-digest and signing-certificate-v2. The built-in
+ * TSA signs TSTInfo with it (RFC 3161 §2.4.2; RFC 5816 for ESSCertIDv2).
+ */
+export async function buildEncapsulatedSignedData(options: BuildEncapsulatedOptions): Promise<Buffer> {
+  const { key, contentType, content } = options;
+  const parts = partsOf(key);
+  const digest = createHash(key.hash).update(content).digest();
+  const prepared: Prepared = {
+    key,
+    fields: parts.fields,
+    signedAttributesSet: signedAttributes(parts, digest, contentType),
+    content: { type: contentType, der: content },
+    includeCertificates: options.includeCertificates,
+  };
+  const signature = await key.sign(prepared.signedAttributesSet);
+  return assemble(prepared, signature, []);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AppError, PdfLockedError, SignatureError } from '../errors.ts';
-import type { SigningKey } from '../keys/types.ts';
+import type { SigningKey, TimeStamper } from '../keys/types.ts';
 import {
   IncrementalUpdate,
   PdfReader,
@@ -54,8 +54,13 @@ export interface SignPdfOptions {
   location?: string;
   contactInfo?: string;
   signingTime?: Date;
-  /** Bytes kept free in /Contents for an RFC 3161 token added later (B-T). */
+  /** Bytes kept free in /Contents for an RFC 3161 token (B-T), now or added later. */
   timestampReserve?: number;
+  /**
+   * PAdES B-T (ETSI EN 319 142-1 §6.3): a signature-time-stamp over the signature value is embedded as an
+   * unsigned attribute. A TSA failure throws its TimestampError and no signature is returned.
+   */
+  timeStamper?: TimeStamper;
   /** Language of the appearance text. */
   language?: 'nl' | 'en' | 'fr';
 }
@@ -69,7 +74,8 @@ export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buf
   if (docMdpPermission(reader) === 1) throw new PdfLockedError();
   const signingTime = options.signingTime ?? new Date();
   const expectedSize = estimateSignedDataSize(options.key);
-  const contentsSize = estimateSignedDataSize(options.key, { timestampReserve: options.timestampReserve ?? DEFAULT_TIMESTAMP_RESERVE });
+  const timestampReserve = options.timestampReserve ?? DEFAULT_TIMESTAMP_RESERVE;
+  const contentsSize = estimateSignedDataSize(options.key, { timestampReserve });
   const update = new IncrementalUpdate(reader);
   const signatureRef = update.add(signatureDictionary(options, signingTime, contentsSize));
   placeSignature(update, signatureRef, options, signingTime);
@@ -85,10 +91,13 @@ export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buf
   bytes.write(rangeText.slice(0, -1).padEnd(BYTE_RANGE_PLACEHOLDER.length - 1, ' ') + ']', rangeAt, 'latin1');
 
   const digest = createHash(options.key.hash).update(pdf).update(bytes.subarray(0, contentsAt)).update(bytes.subarray(contentsEnd)).digest();
-  const cms = await buildSignedData({ digest, key: options.key });
-  // Larger than its key promised means a faulty key or HSM; it must not eat the timestamp's room.
-  if (cms.length > expectedSize) {
-    throw new SignatureError('signature_too_large', 'The signature does not fit its reserved space.', { detail: `${cms.length} > ${expectedSize} bytes` });
+  const { timeStamper } = options;
+  const cms = await buildSignedData({ digest, key: options.key, timeStamper, timestampReserve });
+  // Larger than its key promised means a faulty key or HSM; without a token now it must not eat the
+  // room kept for a later one. A token larger than the reserve was refused by buildSignedData.
+  const limit = timeStamper ? contentsSize : expectedSize;
+  if (cms.length > limit) {
+    throw new SignatureError('signature_too_large', 'The signature does not fit its reserved space.', { detail: `${cms.length} > ${limit} bytes` });
   }
   bytes.write(cms.toString('hex'), contentsAt + 1, 'latin1');
   return Buffer.concat([pdf, bytes], base + bytes.length);
