@@ -2,3 +2,6 @@ export { signPdf, DEFAULT_TIMESTAMP_RESERVE, type SignPdfOptions, type Signature
 export { verifyPdf, type VerifyPdfOptions } from './verify-pdf.ts';
 export { buildSignedData, estimateSignedDataSize } from './cms-build.ts';
 export type * from './report.ts';
+export { signPdfAtLevel, extendToLta, PADES_LEVELS, type SignAtLevelOptions, type ExtendToLtaOptions } from './sign-at-level.ts';
+export { addValidationData, collectValidationData, type AddValidationDataOptions, type ValidationData } from './ltv.ts';
+export { addDocumentTimestamp, DEFAULT_DOCUMENT_TIMESTAMP_RESERVE, type DocumentTimestampOptions } from './document-timestamp.ts';

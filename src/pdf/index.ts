@@ -12,3 +12,5 @@ export { prepareForSigning, type PrepareOptions, type PreparedPdf, type Prepared
 export { findSignatures, revisionEnds, revisionOf, signedEnd, type FoundSignature } from './signatures.ts';
 export { changesAfter, type ChangeKind, type ChangeReport } from './changes.ts';
 export { inspectPdf, DEFAULT_LIMITS, type PdfInspection, type InspectLimits } from './inspect.ts';
+export { readDss, appendDss, type DssContent, type AppendDssResult } from './dss.ts';
+export { BYTE_RANGE_PLACEHOLDER, fillByteRange, signatureGapPlaceholders, type SignatureGap } from './byte-range.ts';
