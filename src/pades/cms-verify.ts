@@ -23,6 +23,10 @@ export interface CmsCheck {
   signingCertificateV2: 'absent' | 'matches' | 'mismatch';
   signingCertificateV1: 'absent' | 'matches' | 'mismatch';
   hasTimestampToken: boolean;
+  /** The SignerInfo's signature value, over which a signature timestamp is computed (RFC 3161 Appendix A). */
+  signatureValue: Buffer | null;
+  /** DER of each id-aa-signatureTimeStampToken value (a ContentInfo), in order. */
+  timestampTokens: Buffer[];
   /** For a timestamp token (document timestamp): the TSTInfo and whether its imprint matches the signed bytes. */
   timestamp: { genTime: Date | null; imprintMatches: boolean } | null;
   signerInfoCount: number;
@@ -58,6 +62,8 @@ function emptyCheck(): CmsCheck {
     signingCertificateV2: 'absent',
     signingCertificateV1: 'absent',
     hasTimestampToken: false,
+    signatureValue: null,
+    timestampTokens: [],
     timestamp: null,
     signerInfoCount: 0,
     problems: [],
@@ -131,7 +137,9 @@ function checkInto(check: CmsCheck, cms: Buffer, digestOf: DigestOf): void {
   } else {
     checkWithoutAttributes(check, signerInfo, algorithm, signer, eContentType, eContent, contentDigest);
   }
-  check.hasTimestampToken = attributeValues(signerInfo.unsignedAttributes, OID.timeStampToken).length > 0;
+  check.signatureValue = signerInfo.signature;
+  check.timestampTokens = attributeValues(signerInfo.unsignedAttributes, OID.timeStampToken).map((token) => token.raw);
+  check.hasTimestampToken = check.timestampTokens.length > 0;
 }
 
 /** A document timestamp vouches for the signed bytes through its message imprint (RFC 3161 §2.4.2). */

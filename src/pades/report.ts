@@ -18,6 +18,55 @@ export interface SignerInfoReport {
   validTo: string;
 }
 
+export type RevocationStatus = 'good' | 'revoked' | 'unknown';
+
+/** Revocation of one certificate of a chain, from the /DSS or a live source (RFC 6960, RFC 5280 §5). */
+export interface CertificateRevocationReport {
+  subject: string;
+  serialNumber: string;
+  status: RevocationStatus;
+  source: 'ocsp' | 'crl' | null;
+  /** `dss`: embedded in the PDF; `live`: asked of the revocation source at validation time. */
+  origin: 'dss' | 'live' | null;
+  revokedAt: string | null;
+  reason: string | null;
+}
+
+export interface RevocationReport {
+  /** Worst status over the chain (anchors excluded); `not_checked` when no chain was built. */
+  status: RevocationStatus | 'not_checked';
+  /** The moment the chain was judged at. */
+  checkedAt: string;
+  certificates: CertificateRevocationReport[];
+}
+
+export interface ChainReport {
+  trusted: boolean;
+  /** Subjects from the signer up to the trust anchor (or as far as the chain goes). */
+  path: string[];
+  /** Certificates valid at the time the chain is judged at (the proven time). */
+  validAtSigningTime: boolean;
+  reason: string | null;
+}
+
+/** An RFC 3161 timestamp token: a signature timestamp, or the token of a document timestamp. */
+export interface TimestampReport {
+  /** The TSA's genTime (RFC 3161 §2.4.2), ISO 8601. */
+  genTime: string | null;
+  /** Intact, imprint matches, TSA certificate for time-stamping, chain trusted and valid, not revoked at `judgedAt`. */
+  valid: boolean;
+  imprintMatches: boolean;
+  signatureValid: boolean;
+  /** The TSA certificate carries id-kp-timeStamping (RFC 3161 §2.3). */
+  timeStampingEku: boolean;
+  tsa: SignerInfoReport | null;
+  chain: ChainReport;
+  revocation: RevocationReport;
+  /** When the TSA's chain was judged: the validation time, or the genTime of a later timestamp covering this one. */
+  judgedAt: string;
+  problems: string[];
+}
+
 export interface SignatureReport {
   fieldName: string;
   subFilter: string;
@@ -44,14 +93,17 @@ export interface SignatureReport {
     /** Human-readable list of what changed after the signed revision. */
     changes: string[];
   };
-  chain: {
-    trusted: boolean;
-    /** Subjects from the signer up to the trust anchor (or as far as the chain goes). */
-    path: string[];
-    /** Certificates valid at the signing time. */
-    validAtSigningTime: boolean;
-    reason: string | null;
-  };
+  /**
+   * What proves when the signature existed: `timestamp` (its signature timestamp, or a document
+   * timestamp covering it), `self_declared` (only /M, written by the signing software itself), or null.
+   */
+  timeSource: 'timestamp' | 'self_declared' | null;
+  /** The time the signer's chain was judged at (ETSI EN 319 102-1 §5.6): the proven time, else the validation time. */
+  judgedAt: string;
+  /** The signature timestamp (unsigned attribute id-aa-signatureTimeStampToken), or a document timestamp's own token. */
+  timestamp: TimestampReport | null;
+  chain: ChainReport;
+  revocation: RevocationReport;
   level: {
     /** Highest PAdES baseline level met, or null when not even B-B. */
     achieved: PadesLevel | null;
@@ -59,7 +111,7 @@ export interface SignatureReport {
     reasons: string[];
   };
   problems: string[];
-  /** Integrity valid, chain trusted and valid, no modifications other than signatures and forms. */
+  /** Integrity valid, chain trusted and valid at the proven time, not revoked then, no modifications other than signatures and forms. */
   valid: boolean;
 }
 
@@ -70,5 +122,9 @@ export interface ValidationReport {
   /** true when every signature is valid and trusted. */
   valid: boolean;
   revisions: number;
+  /** The moment the file was judged as of (`at`, default now), ISO 8601. */
+  validationTime: string;
   signatures: SignatureReport[];
+  /** Problems of the file as a whole (limits reached, a revocation source that did not answer). */
+  problems: string[];
 }

@@ -17,38 +17,61 @@ export interface ChainResult {
   reason: string | null;
 }
 
+/** Longest path we build: leaf, a few intermediates, the anchor. */
 const MAX_DEPTH = 10;
+/** Candidate issuers considered per search: a file with thousands of certificates gets this many, no more. */
+const MAX_POOL = 256;
+/** Signature checks per search; with the memo below a search needs far fewer, whatever the input. */
+const MAX_SIGNATURE_CHECKS = 512;
 
 function sameCertificate(a: X509Certificate, b: X509Certificate): boolean {
   return a.raw.equals(b.raw);
 }
 
-/** `issuer`'s subject is `cert`'s issuer and its key verifies `cert`'s signature. */
-function signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-  try {
-    return cert.issuer === issuer.subject && cert.verify(issuer.publicKey);
-  } catch {
-    return false;
-  }
-}
-
 interface Search {
-  pool: X509Certificate[];
+  candidates: X509Certificate[];
   anchors: X509Certificate[];
   /** The longest path tried, for reporting how far we got. */
   longest: X509Certificate[];
   /** Why a certificate that did sign the last one was refused as its issuer. */
   refused: string | null;
+  /** Certificates from which no path reaches an anchor: each is explored once (no factorial search). */
+  deadEnds: Set<X509Certificate>;
+  /** `child issuer` pairs already checked, with the outcome. */
+  issued: Map<string, boolean>;
+  checks: number;
 }
 
-/** Depth-first: extends `path` (leaf first) until its last certificate is a trust anchor. */
+/** `issuer`'s subject is `cert`'s issuer and its key verifies `cert`'s signature (memoised, capped). */
+function signedBy(cert: X509Certificate, issuer: X509Certificate, search: Search): boolean {
+  if (cert.issuer !== issuer.subject) return false;
+  const key = `${cert.fingerprint256} ${issuer.fingerprint256}`;
+  const known = search.issued.get(key);
+  if (known !== undefined) return known;
+  if (search.checks >= MAX_SIGNATURE_CHECKS) return false;
+  search.checks++;
+  let result: boolean;
+  try {
+    result = cert.verify(issuer.publicKey);
+  } catch {
+    result = false;
+  }
+  search.issued.set(key, result);
+  return result;
+}
+
+/**
+ * Depth-first with a memo of dead ends: extends `path` (leaf first) until its last certificate is
+ * a trust anchor. A certificate from which no anchor was reached is never explored again, so the
+ * work is bounded by candidates × candidates signature checks, and by MAX_SIGNATURE_CHECKS.
+ */
 function extend(path: X509Certificate[], search: Search): X509Certificate[] | null {
   if (path.length > search.longest.length) search.longest = path;
   const last = path[path.length - 1];
   if (search.anchors.some((anchor) => sameCertificate(anchor, last))) return path;
-  if (path.length >= MAX_DEPTH) return null;
-  for (const issuer of [...search.anchors, ...search.pool]) {
-    if (path.some((cert) => sameCertificate(cert, issuer)) || !signedBy(last, issuer)) continue;
+  if (path.length >= MAX_DEPTH || search.deadEnds.has(last)) return null;
+  for (const issuer of search.candidates) {
+    if (path.some((cert) => sameCertificate(cert, issuer)) || !signedBy(last, issuer, search)) continue;
     // An issuer must be a CA: basicConstraints cA TRUE (RFC 5280 §4.2.1.9) ...
     if (!issuer.ca) {
       search.refused ??= `issuer certificate is not a CA (${subjectOf(issuer)})`;
@@ -62,7 +85,45 @@ function extend(path: X509Certificate[], search: Search): X509Certificate[] | nu
     const found = extend([...path, issuer], search);
     if (found) return found;
   }
+  search.deadEnds.add(last);
   return null;
+}
+
+/** Anchors first, then the pool without duplicates, capped at MAX_POOL. */
+function candidatesOf(pool: readonly X509Certificate[], anchors: readonly X509Certificate[]): X509Certificate[] {
+  const seen = new Set<string>();
+  const out: X509Certificate[] = [];
+  for (const cert of [...anchors, ...pool]) {
+    if (out.length >= MAX_POOL) break;
+    const key = cert.fingerprint256;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(cert);
+  }
+  return out;
+}
+
+export interface BuiltPath {
+  /** Leaf first, anchor last; null when no anchor was reached. */
+  path: X509Certificate[] | null;
+  /** As far as a path could be built, for reporting. */
+  longest: X509Certificate[];
+  refused: string | null;
+}
+
+/** Builds a path from `signer` through `pool` to one of `anchors` (no time check). */
+export function buildPath(signer: X509Certificate, pool: readonly X509Certificate[], anchors: readonly X509Certificate[]): BuiltPath {
+  const search: Search = {
+    candidates: candidatesOf(pool, anchors),
+    anchors: [...anchors],
+    longest: [],
+    refused: null,
+    deadEnds: new Set(),
+    issued: new Map(),
+    checks: 0,
+  };
+  const path = extend([signer], search);
+  return { path, longest: search.longest, refused: search.refused };
 }
 
 function validityProblem(cert: X509Certificate, at: Date): string | null {
@@ -72,16 +133,24 @@ function validityProblem(cert: X509Certificate, at: Date): string | null {
   return null;
 }
 
+/** The first certificate of `path` that is not valid at `at`, as a sentence; null when all are. */
+export function pathValidityProblem(path: readonly X509Certificate[], at: Date): string | null {
+  return path.map((cert) => validityProblem(cert, at)).find((p) => p !== null) ?? null;
+}
+
+/** The chain result of the report for a built path, judged at `at`. */
+export function chainResult(built: BuiltPath, at: Date): ChainResult {
+  const timeProblem = pathValidityProblem(built.path ?? built.longest, at);
+  if (!built.path) {
+    const reason = built.refused ?? 'no path to a trust anchor';
+    return { trusted: false, path: built.longest.map(subjectOf), validAtSigningTime: timeProblem === null, reason };
+  }
+  return { trusted: true, path: built.path.map(subjectOf), validAtSigningTime: timeProblem === null, reason: timeProblem };
+}
+
 /** Builds and checks a path from `signer` through `pool` to one of `anchors`, as of `at`. */
 export function validateChain(signer: X509Certificate, pool: X509Certificate[], anchors: X509Certificate[], at: Date): ChainResult {
-  const search: Search = { pool, anchors, longest: [], refused: null };
-  const path = extend([signer], search);
-  const timeProblem = (path ?? search.longest).map((cert) => validityProblem(cert, at)).find((p) => p !== null) ?? null;
-  if (!path) {
-    const reason = search.refused ?? 'no path to a trust anchor';
-    return { trusted: false, path: search.longest.map(subjectOf), validAtSigningTime: timeProblem === null, reason };
-  }
-  return { trusted: true, path: path.map(subjectOf), validAtSigningTime: timeProblem === null, reason: timeProblem };
+  return chainResult(buildPath(signer, pool, anchors), at);
 }
 
 function fieldsOf(cert: X509Certificate): CertificateFields | null {

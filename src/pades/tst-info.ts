@@ -4,6 +4,7 @@
  */
 import { child, octets, oidString, readBer } from '../asn1/ber.ts';
 import { OID } from '../asn1/der.ts';
+import { parseGeneralizedTime } from './asn1-time.ts';
 
 export const ID_CT_TSTINFO = '1.2.840.113549.1.9.16.1.4';
 
@@ -30,12 +31,4 @@ export function readTstInfo(der: Buffer): TstInfo {
     hashedMessage: octets(child(imprint, 1, 0x04)),
     genTime: parseGeneralizedTime(octets(genTime).toString('latin1')),
   };
-}
-
-/** YYYYMMDDhhmmss[.fff]Z (RFC 3161 §2.4.2 requires UTC). */
-function parseGeneralizedTime(text: string): Date | null {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$/.exec(text);
-  if (!m) return null;
-  const ms = m[7] ? Math.round(Number('0.' + m[7]) * 1000) : 0;
-  return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms));
 }

@@ -1,102 +1,104 @@
 /**
  * Validation of every signature in a PDF (DESIGN §5, ETSI EN 319 102-1 simplified): integrity
- * of the ByteRange and CMS, the revision each signature covers and what changed after it,
- * the certificate chain to our trust anchors at the signing time, and the PAdES baseline level.
+ * of the ByteRange and CMS, the revision each signature covers and what changed after it, the
+ * signer's chain judged at the *proven* time, revocation, and the PAdES baseline level.
+ *
+ * Past validation (ETSI EN 319 102-1 §5.6, simplified): the newest document timestamp is judged
+ * at the validation time `at`; everything a valid timestamp covers is judged at the genTime of
+ * the earliest valid timestamp covering it. A signature's own signature timestamp proves its time;
+ * a signature with only /M (a time the signing software wrote itself) is judged at `at`.
  */
-import { createHash, type X509Certificate } from 'node:crypto';
-import { changesAfter, findSignatures, parsePdfDate, PdfReader, PdfString, revisionEnds, revisionOf, signedEnd, type FoundSignature } from '../pdf/index.ts';
+import type { X509Certificate } from 'node:crypto';
+import type { RevocationSource } from '../keys/types.ts';
+import { readDss } from '../pdf/dss.ts';
+import { findSignatures, PdfReader, revisionEnds, signedEnd, type FoundSignature } from '../pdf/index.ts';
 import { checkSignedData, type CmsCheck } from './cms-verify.ts';
-import { assessLevel } from './levels.ts';
-import type { SignatureReport, ValidationReport, Verdict } from './report.ts';
-import { describeCertificate, validateChain } from './trust.ts';
+import { digestPass } from './digest-pass.ts';
+import { LongTermChecks } from './long-term.ts';
+import type { SignatureReport, TimestampReport, ValidationReport, Verdict } from './report.ts';
+import { checkSignatureTimestamp, judgeTimestamp, tokenFromCms, type TokenCheck } from './signature-timestamp.ts';
+import { signatureReport } from './signature-report.ts';
+import { ValidationContext } from './validation-context.ts';
 
 export interface VerifyPdfOptions {
   /** Certificates whose chains we trust (the organisation roots). */
   trustAnchors: X509Certificate[];
-  /** Validation time when a signature carries no /M; defaults to now. */
+  /** Judge as of this moment (default now): a date in the future asks "will it still hold then?". */
+  at?: Date;
+  /** Older name of `at`. */
   now?: Date;
+  /** Asked at validation time beside what the file embeds (our own CAs, online); offline when absent. */
+  revocation?: RevocationSource;
+}
+
+/** Signatures checked per file; beyond this the file is reported, not worked through. */
+export const MAX_SIGNATURES = 100;
+
+/** One signature or document timestamp as found and checked, before it is judged. */
+export interface CheckedSignature {
+  found: FoundSignature;
+  cms: CmsCheck;
+  end: number;
+  isDocumentTimestamp: boolean;
+  /** The document timestamp's token, or the first signature timestamp of a signature. */
+  token: TokenCheck | null;
+  tokenCms: CmsCheck | null;
+  timestamp: TimestampReport | null;
 }
 
 export async function verifyPdf(pdf: Buffer, options: VerifyPdfOptions): Promise<ValidationReport> {
+  const at = options.at ?? options.now ?? new Date();
   const reader = PdfReader.open(pdf);
   const ends = revisionEnds(pdf);
-  const signatures = findSignatures(reader).map((found) => verifySignature(reader, found, ends, options));
+  const all = findSignatures(reader);
+  const found = all.slice(0, MAX_SIGNATURES);
+  const context = new ValidationContext(options.trustAnchors, readDss(reader), options.revocation);
+  if (all.length > found.length) context.problems.push(`the file has ${all.length} signatures; only the first ${MAX_SIGNATURES} were checked`);
+  const digestOf = digestPass(pdf, found.map((f) => f.byteRange));
+  const checked = found.map((f, index) => checkOne(f, (name) => digestOf(index, name)));
+  for (const item of checked) context.pool.add([...item.cms.certificates, ...(item.token?.certificates ?? [])]);
+
+  // Newest document timestamp first: each is judged at the earliest valid later one covering it.
+  const timestamps = checked.filter((c) => c.isDocumentTimestamp).sort((a, b) => b.end - a.end);
+  for (const item of timestamps) item.timestamp = await judgeTimestamp(item.token!, context, proofOfExistence(timestamps, item.end, at));
+  const longTerm = new LongTermChecks(pdf, context, timestamps);
+  const signatures: SignatureReport[] = [];
+  for (const item of checked) {
+    const poe = proofOfExistence(timestamps, item.end, at);
+    if (!item.isDocumentTimestamp && item.token) item.timestamp = await judgeTimestamp(item.token, context, poe);
+    signatures.push(await signatureReport({ reader, ends, item, context, longTerm, at, poe }));
+  }
   const verdict = overallVerdict(signatures);
-  return { verdict, valid: verdict === 'valid', revisions: ends.length, signatures };
+  return { verdict, valid: verdict === 'valid', revisions: ends.length, validationTime: at.toISOString(), signatures, problems: context.problems };
 }
 
-function verifySignature(reader: PdfReader, found: FoundSignature, ends: number[], options: VerifyPdfOptions): SignatureReport {
-  const pdf = reader.bytes;
-  const text = (key: string): string | null => {
-    const value = reader.resolve(found.dict.get(key));
-    return value instanceof PdfString ? value.toText() : null;
-  };
-  const m = text('M');
-  const cms = checkSignedData(found.contents, digestOver(pdf, found.byteRange));
+function checkOne(found: FoundSignature, digestOf: (name: 'sha1' | 'sha256' | 'sha384' | 'sha512') => Buffer): CheckedSignature {
+  const cms = checkSignedData(found.contents, digestOf);
   const isDocumentTimestamp = found.subFilter === 'ETSI.RFC3161';
-  // A document timestamp's time is the TSA's genTime, not a claim in /M.
-  const signingTime = isDocumentTimestamp ? (cms.timestamp?.genTime ?? null) : m ? (parsePdfDate(m) ?? null) : null;
-  const end = signedEnd(found.byteRange);
-  const changes = found.byteRangeValid ? changesAfter(reader, end) : { kind: 'other' as const, changes: ['the signed byte range is not sound'] };
-  const at = signingTime ?? options.now ?? new Date();
-  const chain = cms.signerCertificate
-    ? validateChain(cms.signerCertificate, cms.certificates, options.trustAnchors, at)
-    : { trusted: false, path: [], validAtSigningTime: false, reason: 'no signer certificate in the signature' };
-  const integrityValid = found.byteRangeValid && cms.messageDigestMatches && cms.signatureValid && (!isDocumentTimestamp || cms.timestamp?.imprintMatches === true);
-  const problems = [...cms.problems];
-  if (!found.byteRangeValid) problems.push('the ByteRange does not enclose exactly the /Contents value');
-  if (!signingTime) problems.push('no readable signing time (/M)');
-  const report: SignatureReport = {
-    fieldName: found.fieldName,
-    subFilter: found.subFilter,
-    signingTime: signingTime?.toISOString() ?? null,
-    reason: text('Reason'),
-    location: text('Location'),
-    signer: cms.signerCertificate ? describeCertificate(cms.signerCertificate) : null,
-    integrity: {
-      valid: integrityValid,
-      digestAlgorithm: cms.digestAlgorithm,
-      signatureAlgorithm: cms.signatureAlgorithm,
-      byteRange: found.byteRange,
-      byteRangeValid: found.byteRangeValid,
-    },
-    coverage: {
-      revision: revisionOf(ends, end),
-      revisions: ends.length,
-      coversWholeFile: end === pdf.length,
-      modificationsAfter: changes.kind,
-      changes: changes.changes,
-    },
-    chain,
-    level: isDocumentTimestamp ? { achieved: null, reasons: ['a document timestamp (ETSI.RFC3161) is not a signature; it extends the signatures before it to B-LTA'] } : assessLevel(found, cms, signingTime !== null),
-    problems,
-    valid: integrityValid && chain.trusted && chain.validAtSigningTime && changes.kind !== 'other',
-  };
-  return report;
+  let token: TokenCheck | null = null;
+  let tokenCms: CmsCheck | null = null;
+  if (isDocumentTimestamp) token = tokenFromCms(cms);
+  else if (cms.timestampTokens.length > 0 && cms.signatureValue) {
+    ({ cms: tokenCms, token } = checkSignatureTimestamp(cms.timestampTokens[0], cms.signatureValue));
+  }
+  return { found, cms, end: signedEnd(found.byteRange), isDocumentTimestamp, token, tokenCms, timestamp: null };
 }
 
-/** The digest of the ByteRange content, computed once per algorithm without copying the file. */
-function digestOver(pdf: Buffer, byteRange: number[]): (hash: 'sha1' | 'sha256' | 'sha384' | 'sha512') => Buffer {
-  const cache = new Map<string, Buffer>();
-  return (hash) => {
-    let digest = cache.get(hash);
-    if (!digest) {
-      const h = createHash(hash);
-      for (let i = 0; i + 1 < byteRange.length; i += 2) {
-        const start = Math.max(0, byteRange[i]);
-        h.update(pdf.subarray(start, Math.min(pdf.length, start + Math.max(0, byteRange[i + 1]))));
-      }
-      digest = h.digest();
-      cache.set(hash, digest);
-    }
-    return digest;
-  };
+/** The genTime of the earliest valid document timestamp that covers bytes up to `end`, else `at`. */
+export function proofOfExistence(timestamps: CheckedSignature[], end: number, at: Date): Date {
+  let earliest = at;
+  for (const item of timestamps) {
+    const genTime = item.timestamp?.valid && item.token?.genTime;
+    if (item.end > end && genTime && genTime.getTime() < earliest.getTime()) earliest = genTime;
+  }
+  return earliest;
 }
 
 function overallVerdict(signatures: SignatureReport[]): Verdict {
   if (signatures.length === 0) return 'no_signatures';
-  if (signatures.some((s) => !s.integrity.valid || s.coverage.modificationsAfter === 'other')) return 'invalid';
-  if (signatures.some((s) => !s.chain.trusted || !s.chain.validAtSigningTime)) return 'untrusted';
+  const broken = (s: SignatureReport): boolean => s.timestamp !== null && (!s.timestamp.imprintMatches || !s.timestamp.signatureValid);
+  if (signatures.some((s) => !s.integrity.valid || s.coverage.modificationsAfter === 'other' || s.revocation.status === 'revoked' || broken(s))) return 'invalid';
+  if (signatures.some((s) => !s.valid)) return 'untrusted';
   return 'valid';
 }
 

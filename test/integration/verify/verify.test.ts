@@ -73,7 +73,7 @@ describe('POST /api/v1/verify', () => {
     let app: TestApp;
     const calls: { pdf: Buffer; options: VerifyPdfOptions }[] = [];
     const anchors: X509Certificate[] = [];
-    const report: ValidationReport = { verdict: 'no_signatures', valid: false, revisions: 1, signatures: [] };
+    const report: ValidationReport = { verdict: 'no_signatures', valid: false, revisions: 1, validationTime: '2026-12-06T00:00:00.000Z', signatures: [], problems: [] };
 
     before(async () => {
       app = await bootstrap({
