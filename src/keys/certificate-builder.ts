@@ -181,8 +181,8 @@ function revocationPointers(template: CertificateTemplate): Der[] {
   return out;
 }
 
-/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING }. */
-function extension(id: string, critical: boolean, value: Der): Der {
+/** Extension ::= SEQUENCE { extnID, critical BOOLEAN DEFAULT FALSE, extnValue OCTET STRING } (RFC 5280 §4.1). */
+export function extension(id: string, critical: boolean, value: Der): Der {
   return critical ? sequence(oid(id), boolean(true), octetString(value)) : sequence(oid(id), octetString(value));
 }
 

@@ -8,8 +8,6 @@ import {
   contextConstructed,
   contextPrimitive,
   integer,
-  octetString,
-  oid,
   OID,
   sequence,
   time,
@@ -17,7 +15,7 @@ import {
   type Der,
 } from '../asn1/der.ts';
 import { certificateFields, subjectKeyIdentifier } from '../asn1/certificate-fields.ts';
-import { keyIdentifier } from './certificate-builder.ts';
+import { extension, keyIdentifier } from './certificate-builder.ts';
 import { signatureAlgorithmIdentifier } from './signing-key.ts';
 import type { SigningKey } from './types.ts';
 
@@ -93,8 +91,8 @@ export async function buildCrl(options: BuildCrlOptions): Promise<Buffer> {
     contextConstructed(
       0,
       sequence(
-        extension(OID.authorityKeyIdentifier, sequence(contextPrimitive(0, authorityKeyId))),
-        extension(OID.crlNumber, integer(crlNumber)),
+        extension(OID.authorityKeyIdentifier, false, sequence(contextPrimitive(0, authorityKeyId))),
+        extension(OID.crlNumber, false, integer(crlNumber)),
       ),
     ),
   );
@@ -114,14 +112,9 @@ function revokedCertificate(entry: RevokedEntry): Der {
 
 /** The reasonCode CRL entry extension, CRLReason ::= ENUMERATED (RFC 5280 §5.3.1). */
 export function reasonCode(reason: CrlReason): Der {
-  return extension(OID.crlReason, enumerated(CRL_REASON_CODE[reason]));
+  return extension(OID.crlReason, false, enumerated(CRL_REASON_CODE[reason]));
 }
 
 export function enumerated(value: number): Der {
   return tlv(0x0a, Buffer.from([value]));
-}
-
-/** Extension ::= SEQUENCE { extnID, critical DEFAULT FALSE, extnValue OCTET STRING }; ours are all non-critical. */
-function extension(id: string, value: Der): Der {
-  return sequence(oid(id), octetString(value));
 }
