@@ -1,5 +1,16 @@
 /** What other folders may use from src/keys (STYLE: one index per folder). */
-export type { CertificateIssuer, HashAlgorithm, SignatureScheme, SignerIdentity, SigningKey } from './types.ts';
+export type {
+  CertificateIssuer,
+  HashAlgorithm,
+  OrganisationIdentity,
+  PkiProvider,
+  RevocationData,
+  RevocationSource,
+  SignatureScheme,
+  SignerIdentity,
+  SigningKey,
+  TimeStamper,
+} from './types.ts';
 export {
   buildCrl,
   CRL_REASONS,
@@ -35,7 +46,10 @@ export {
   type DistinguishedName,
   type KeyUsageBit,
 } from './certificate-builder.ts';
-export { loadOrCreateDevPki, DEV_PKI_PASSWORD, type DevPki, type DevPkiOptions } from './dev-pki.ts';
+export { loadOrCreateDevPki, DEV_PKI_PASSWORD, toPem, type DevPki, type DevPkiOptions } from './dev-pki.ts';
+export { DevPkiProvider } from './dev-pki-provider.ts';
+export type { PkiAuthorities, PkiServices } from './pki-authorities.ts';
+export { authorityUrls, tsaUrl, isPkiAuthorityName, ROOT_AUTHORITY } from './pki-urls.ts';
 export { OrganisationCa, type OrganisationCaOptions } from './organisation-ca.ts';
 export { issueOneShotCertificate, type OneShotOptions } from './one-shot.ts';
 export { loadPemKey, loadPkcs12, writePkcs12, type KeyWithCertificates, type WritePkcs12Options } from './pkcs12.ts';

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { OID } from '../asn1/der.ts';
 import { AppError } from '../errors.ts';
 import { buildCertificate, type DistinguishedName } from './certificate-builder.ts';
@@ -7,7 +7,16 @@ import type { SignerIdentity, SigningKey } from './types.ts';
 
 /** Validity starts a minute early so a verifier whose clock runs slightly behind still accepts it. */
 const CLOCK_SKEW_MS = 60_000;
-const VALIDITY_MS = 10 * 60_000;
+/**
+ * Ten years, capped at the issuing CA's notAfter (DESIGN §5). poppler's `pdfsig` (Okular, Evince) judges every
+ * certificate at the current time, not at the signature timestamp: the former ten-minute lifetime made every
+ * signature "Certificate has Expired" ten minutes after signing. The risk of a certificate is its key, and a
+ * one-shot key signs once and is dropped from memory, so a long lifetime lends it nothing; the RFC 3161 signature
+ * timestamp, not the lifetime, proves when the signature was made, and revocation (CRL, OCSP, `cert revoke`)
+ * withdraws a certificate obtained by fraud. Ten years keeps `faketime '+400 days' pdfsig` (and a reader ten years
+ * on) at "Certificate is Trusted"; beyond that, the B-LTA archive timestamps carry the proof.
+ */
+const VALIDITY_YEARS = 10;
 
 export interface OneShotOptions {
   /** The issuing CA: its certificates are [issuing CA, root]. */
@@ -15,6 +24,13 @@ export interface OneShotOptions {
   organisationName: string;
   identity: SignerIdentity;
   now?: () => Date;
+  /**
+   * AIA caIssuers and CRLDP of the issuing CA (RFC 5280 §4.2.2.1, §4.2.1.13). `ocspUrl` is left out by default:
+   * pdfsig 22.12 (NSS) queries an AIA OCSP URL and reports "Unknown issue with Certificate" whenever the responder
+   * is unreachable, answers an HTTP error, or answers for a time other than the reader's clock (measured, issue 9),
+   * which would make the signature's display depend on this service being online forever.
+   */
+  pointers?: { caIssuersUrl?: string; crlUrls?: readonly string[]; ocspUrl?: string };
 }
 
 /**
@@ -33,15 +49,19 @@ export async function issueOneShotCertificate(options: OneShotOptions): Promise<
   }
   const now = (options.now ?? (() => new Date()))();
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const notAfter = new Date(now);
+  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
+  const caNotAfter = new Date(new X509Certificate(issuingCa.certificates[0]).validTo);
   const certificate = await buildCertificate(
     {
       subject: subjectName(organisationName, name, identity.title?.trim() || undefined, email),
       subjectPublicKey: publicKey,
       notBefore: new Date(now.getTime() - CLOCK_SKEW_MS),
-      notAfter: new Date(now.getTime() + VALIDITY_MS),
+      notAfter: caNotAfter < notAfter ? caNotAfter : notAfter,
       keyUsage: ['digitalSignature', 'nonRepudiation'],
       extendedKeyUsage: [OID.emailProtection, OID.documentSigning],
       emails: email ? [email] : undefined,
+      ...options.pointers,
     },
     { key: issuingCa, certificate: issuingCa.certificates[0] },
   );

@@ -1,14 +1,16 @@
 import { X509Certificate } from 'node:crypto';
-import { issueOneShotCertificate } from './one-shot.ts';
+import { issueOneShotCertificate, type OneShotOptions } from './one-shot.ts';
 import type { CertificateIssuer, SignerIdentity, SigningKey } from './types.ts';
 
 export interface OrganisationCaOptions {
   organisationName: string;
   /** The issuing CA key; its certificates are [issuing CA, root]. */
   issuingCa: SigningKey;
-  /** The organisation's seal; its certificates are [seal, issuing CA, root]. */
-  seal: SigningKey;
+  /** The organisation's seal (certificates [seal, issuing CA, root]), or how to get it on first use. */
+  seal: SigningKey | (() => Promise<SigningKey>);
   now?: () => Date;
+  /** AIA/CRLDP put in every one-shot certificate (see OneShotOptions.pointers). */
+  pointers?: OneShotOptions['pointers'];
 }
 
 /**
@@ -20,8 +22,9 @@ export class OrganisationCa implements CertificateIssuer {
   readonly organisationName: string;
   readonly caCertificates: readonly X509Certificate[];
   readonly #issuingCa: SigningKey;
-  readonly #seal: SigningKey;
+  readonly #seal: () => Promise<SigningKey>;
   readonly #now: () => Date;
+  readonly #pointers: OneShotOptions['pointers'];
 
   constructor(options: OrganisationCaOptions) {
     if (options.issuingCa.certificates.length < 2) {
@@ -29,7 +32,13 @@ export class OrganisationCa implements CertificateIssuer {
     }
     this.organisationName = options.organisationName;
     this.#issuingCa = options.issuingCa;
-    this.#seal = options.seal;
+    const seal = options.seal;
+    let pending: Promise<SigningKey> | undefined;
+    // Asked once; a failure is not remembered, so the next call tries again.
+    this.#seal = typeof seal === 'function'
+      ? () => (pending ??= seal().catch((error: unknown) => { pending = undefined; throw error; }))
+      : async () => seal;
+    this.#pointers = options.pointers;
     this.#now = options.now ?? (() => new Date());
     this.caCertificates = Object.freeze(options.issuingCa.certificates.map((der) => new X509Certificate(der)));
   }
@@ -40,10 +49,16 @@ export class OrganisationCa implements CertificateIssuer {
       organisationName: this.organisationName,
       identity,
       now: this.#now,
+      pointers: this.#pointers,
     });
   }
 
-  async seal(): Promise<SigningKey> {
-    return this.#seal;
+  seal(): Promise<SigningKey> {
+    return this.#seal();
+  }
+
+  /** The issuing CA's key: signs this organisation's CRL and OCSP responses. */
+  get issuingCa(): SigningKey {
+    return this.#issuingCa;
   }
 }
