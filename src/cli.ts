@@ -38,8 +38,9 @@ Commands:
   user create --org <slug> --email … --role admin|staff [--name …]   prints a one-time password
   people import --org <slug> <file.csv>           header name,email,function[,language]; UTF-8
   migrate                                         apply pending database migrations
-  audit verify [--org <slug>] [--envelope <id>]   recompute the audit hash chains and check every stored PDF;
-                                                  exit 1 on any break
+  audit verify [--org <slug>] [--envelope <id>] [--trust root.pem …]
+                                                  recompute the audit hash chains, check every stored PDF and
+                                                  every RFC 3161 anchor of the chain heads; exit 1 on any break
 
 Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 `;

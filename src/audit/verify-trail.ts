@@ -4,17 +4,23 @@
  * over rows (`checkChain`, `checkRevisions`); `verifyAuditTrails` does the few store reads, so
  * the CLI and the service's scheduled check share one implementation.
  *
- * What this can and cannot prove: a chain is keyless, so someone who can write the database and
- * recomputes every hash after an edit leaves a chain that verifies. What it does catch is any
+ * What this can and cannot prove: a chain alone is keyless, so someone who can write the database
+ * and recomputes every hash after an edit leaves a chain that verifies. What it does catch is any
  * edit, deletion, insertion or reordering that was not followed by such a rewrite, any change of
- * a stored PDF, and a revision row that no longer matches the trail's record of it.
+ * a stored PDF, and a revision row that no longer matches the trail's record of it. The anchors
+ * (src/audit/anchors.ts, checked in src/audit/anchor-check.ts) give the chains a key: a TSA's
+ * RFC 3161 token over the heads, so a consistent rewrite of an anchored chain no longer matches
+ * its anchor, and a trail that stops being anchored is reported too.
  */
+import type { X509Certificate } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { listAuditChain, listAuditChains, type AuditEventRecord } from '../store/audit-event-repository.ts';
+import { listAnchors } from '../store/audit-anchors.ts';
 import { documentsOf, revisionsOf, type Revision } from '../store/document-repository.ts';
 import { envelopeKeys } from '../store/envelope-repository.ts';
 import type { Db } from '../store/sql.ts';
+import { anchoredHeadsByChain, checkAnchors, checkChainAnchors, type AnchorReport } from './anchor-check.ts';
 import { chainName, computeAuditHash, GENESIS_HASH, verifyChain } from './chain.ts';
 
 export type TrailBreakKind =
@@ -27,7 +33,10 @@ export type TrailBreakKind =
   | 'blob_missing' // a revision's blob is not in the blob store
   | 'blob_mismatch' // a revision's blob does not hash to (or is not the size) the revision row says
   | 'revision_mismatch' // a revision row's hash differs from what the trail recorded for that revision
-  | 'revision_unrecorded'; // no event records this revision (events at the end of the chain may be gone)
+  | 'revision_unrecorded' // no event records this revision (events at the end of the chain may be gone)
+  | 'anchor_mismatch' // an anchored head is no longer the event at that seq: the chain was rewritten
+  | 'unanchored' // events older than the grace period that no anchor covers
+  | 'anchor_late'; // a completion first anchored long after it happened
 
 export interface TrailBreak {
   kind: TrailBreakKind;
@@ -37,6 +46,8 @@ export interface TrailBreak {
   /** The revision (for blob and revision breaks). */
   documentId?: string;
   revisionSeq?: number;
+  /** The anchor (for anchor breaks). */
+  anchorSeq?: number;
   /** One line for people: what differs. */
   message: string;
 }
@@ -56,7 +67,17 @@ export interface TrailReport {
   chains: ChainReport[];
   /** Chains with at least one break. */
   broken: number;
+  /** The anchors of the whole trail (whatever the scope): their tokens, TSA chains and sequence. */
+  anchors: AnchorReport;
+  /** No broken chain and no anchor problem. */
   ok: boolean;
+}
+
+export interface VerifyTrailOptions {
+  /** Roots a TSA's chain must reach for an anchor to count (the deployment's root). */
+  trustAnchors?: readonly X509Certificate[];
+  /** The moment of the check, for what should have been anchored by then; now by default. */
+  now?: Date;
 }
 
 export interface TrailScope {
@@ -167,14 +188,15 @@ async function readBlob(blobs: BlobStore, sha256: string): Promise<BlobCheck> {
 }
 
 /** The chains in scope: every envelope (with events or not) and the organisations' own chains. */
-async function chainsInScope(db: Db, scope: TrailScope): Promise<Array<{ chain: string; organisationId: string | null; envelopeId: string | null }>> {
+async function chainsInScope(db: Db, scope: TrailScope, anchoredChains: Iterable<string>): Promise<Array<{ chain: string; organisationId: string | null; envelopeId: string | null }>> {
   const envelopes = scope.envelopeId ? (await envelopeKeys(db, scope)).filter((e) => e.id === scope.envelopeId) : await envelopeKeys(db, scope);
   const chains = new Map(envelopes.map((e) => [e.id, { chain: e.id, organisationId: e.organisationId as string | null, envelopeId: e.id as string | null }]));
   if (scope.envelopeId) {
     if (!chains.has(scope.envelopeId)) chains.set(scope.envelopeId, { chain: scope.envelopeId, organisationId: null, envelopeId: scope.envelopeId });
     return [...chains.values()];
   }
-  for (const chain of await listAuditChains(db)) {
+  // A chain that an anchor names but that has no rows any more is checked too (and found missing).
+  for (const chain of new Set([...(await listAuditChains(db)), ...anchoredChains])) {
     if (chains.has(chain)) continue;
     const orgChain = chain.startsWith('org:') ? chain.slice(4) : null;
     if (scope.organisationId && orgChain !== scope.organisationId) continue;
@@ -184,14 +206,18 @@ async function chainsInScope(db: Db, scope: TrailScope): Promise<Array<{ chain: 
 }
 
 /** Verifies every chain in scope and every revision of its envelope's documents. */
-export async function verifyAuditTrails(db: Db, blobs: BlobStore, scope: TrailScope = {}): Promise<TrailReport> {
+export async function verifyAuditTrails(db: Db, blobs: BlobStore, scope: TrailScope = {}, options: VerifyTrailOptions = {}): Promise<TrailReport> {
   const reports: ChainReport[] = [];
-  for (const target of await chainsInScope(db, scope)) {
+  const anchors = await listAnchors(db);
+  const anchored = anchoredHeadsByChain(anchors);
+  const now = options.now ?? new Date();
+  for (const target of await chainsInScope(db, scope, anchored.keys())) {
     const events = await listAuditChain(db, target.chain);
     const breaks: TrailBreak[] = [];
     const chainBreak = checkChain(events);
     if (chainBreak) breaks.push(chainBreak);
     if (target.envelopeId && events.length === 0) breaks.push({ kind: 'missing', message: `envelope ${target.envelopeId} has no audit events` });
+    const anchorBreaks = checkChainAnchors(events, anchored.get(target.chain) ?? [], now);
     let revisionCount = 0;
     const organisationId = target.organisationId ?? events[0]?.organisationId ?? null;
     if (target.envelopeId && organisationId) {
@@ -202,10 +228,12 @@ export async function verifyAuditTrails(db: Db, blobs: BlobStore, scope: TrailSc
       revisionCount = checked.length;
       breaks.push(...checkRevisions(events, checked));
     }
+    breaks.push(...anchorBreaks);
     reports.push({ ...target, organisationId, events: events.length, firstHash: events[0]?.hash ?? null, lastHash: events.at(-1)?.hash ?? null, revisions: revisionCount, breaks });
   }
   const broken = reports.filter((r) => r.breaks.length > 0).length;
-  return { chains: reports, broken, ok: broken === 0 };
+  const anchorReport = checkAnchors(anchors, [...(options.trustAnchors ?? [])]);
+  return { chains: reports, broken, anchors: anchorReport, ok: broken === 0 && anchorReport.problems.length === 0 };
 }
 
 /** The report as `audit verify` prints it: one line per chain, one indented line per break, a summary. */
@@ -217,8 +245,13 @@ export function formatTrailReport(report: TrailReport): string[] {
     lines.push(`${what}: ${status} — ${chain.events} event(s), ${chain.revisions} revision(s), first ${chain.firstHash ?? '-'}, last ${chain.lastHash ?? '-'}`);
     for (const b of chain.breaks) lines.push(`  [${b.kind}] ${b.message}`);
   }
+  const { anchors } = report;
+  const latest = anchors.latest ? `, latest ${anchors.latest.seq} at ${anchors.latest.genTime} by ${anchors.latest.tsa ?? 'an unknown TSA'}` : '';
+  lines.push(`anchors: ${anchors.problems.length === 0 ? 'OK' : 'BROKEN'} — ${anchors.count} anchor(s)${latest}`);
+  for (const p of anchors.problems) lines.push(`  [${p.kind}] ${p.message}`);
   const events = report.chains.reduce((n, c) => n + c.events, 0);
   const revisions = report.chains.reduce((n, c) => n + c.revisions, 0);
-  lines.push(`${report.chains.length} chain(s), ${events} event(s), ${revisions} revision(s): ${report.ok ? 'all OK' : `${report.broken} BROKEN`}`);
+  const verdict = report.ok ? 'all OK' : [report.broken > 0 ? `${report.broken} BROKEN` : '', anchors.problems.length > 0 ? `${anchors.problems.length} anchor problem(s)` : ''].filter(Boolean).join(', ');
+  lines.push(`${report.chains.length} chain(s), ${events} event(s), ${revisions} revision(s), ${anchors.count} anchor(s): ${verdict}`);
   return lines;
 }

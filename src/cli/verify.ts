@@ -22,7 +22,7 @@ export async function runVerify(args: string[], context: CliContext): Promise<nu
 }
 
 /** The given roots, or by default the development root under CERTS_DIR. */
-async function trustAnchors(files: string[], context: CliContext): Promise<X509Certificate[]> {
+export async function trustAnchors(files: string[], context: CliContext): Promise<X509Certificate[]> {
   const paths = files.length > 0 ? files : [path.join(context.config.certsDir, 'dev', 'root-ca.pem')].filter((p) => existsSync(p));
   return Promise.all(
     paths.map(async (p) => {
