@@ -17,6 +17,11 @@ export interface OwnRevocationSourceOptions {
   clock: () => Date;
   /** How long each OCSP response may be cached (its nextUpdate - thisUpdate). */
   ocspValidityMs: number;
+  /**
+   * Optionally the issuer's current DER CRL, added beside the OCSP response (or instead of it when
+   * authorityFor has no key for the issuer, e.g. a root kept offline that publishes a CRL).
+   */
+  crlFor?: (issuer: X509Certificate) => Promise<Buffer | null>;
 }
 
 export function createOwnRevocationSource(options: OwnRevocationSourceOptions): RevocationSource {
@@ -25,14 +30,9 @@ export function createOwnRevocationSource(options: OwnRevocationSourceOptions): 
       // Only answer for a certificate this issuer really signed: never vouch for a look-alike.
       if (!certificate.checkIssued(issuer) || !certificate.verify(issuer.publicKey)) return null;
       const authority = await options.authorityFor(issuer);
-      if (!authority || authority.certificates.length === 0) return null;
-      if (!Buffer.from(authority.certificates[0]).equals(issuer.raw)) {
-        // Same CA re-certified (same name and key) is fine; anything else is a wiring error worth hearing about.
-        const authorityCert = new X509Certificate(Buffer.from(authority.certificates[0]));
-        if (authorityCert.subject !== issuer.subject || !certificate.verify(authorityCert.publicKey)) {
-          throw new Error('createOwnRevocationSource: authorityFor returned a key of another CA');
-        }
-      }
+      const crl = options.crlFor ? await options.crlFor(issuer) : null;
+      if (!authority?.certificates.length) return crl ? { ocsps: [], crls: [crl] } : null;
+      assertSameCa(authority, certificate, issuer);
       const serial = integerBytes(certificateFields(certificate.raw).serial);
       const ocsp = await ocspResponseFor({
         responder: authority,
@@ -41,7 +41,17 @@ export function createOwnRevocationSource(options: OwnRevocationSourceOptions): 
         now: options.clock(),
         validityMs: options.ocspValidityMs,
       });
-      return { ocsps: [ocsp], crls: [] };
+      return { ocsps: [ocsp], crls: crl ? [crl] : [] };
     },
   };
+}
+
+/** The key must be the issuer's: the same certificate, or the same CA re-certified (same name, same key). */
+function assertSameCa(authority: SigningKey, certificate: X509Certificate, issuer: X509Certificate): void {
+  if (Buffer.from(authority.certificates[0]).equals(issuer.raw)) return;
+  const authorityCert = new X509Certificate(Buffer.from(authority.certificates[0]));
+  if (authorityCert.subject !== issuer.subject || !certificate.verify(authorityCert.publicKey)) {
+    // A wiring error worth hearing about, not a reason to publish a response a validator will reject.
+    throw new Error('createOwnRevocationSource: authorityFor returned a key of another CA');
+  }
 }

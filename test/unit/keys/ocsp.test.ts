@@ -13,6 +13,7 @@ import {
   type CertStatus,
 } from '../../../src/keys/ocsp.ts';
 import { OcspMalformedError, ocspRequestFromGetPath, parseOcspRequest } from '../../../src/keys/ocsp-request.ts';
+import { buildCrl } from '../../../src/keys/crl.ts';
 import { createOwnRevocationSource } from '../../../src/keys/own-revocation-source.ts';
 import { openssl, tempDir } from './helpers.ts';
 import { opensslAsync, revocationPki, type RevocationPki } from './revocation-pki.ts';
@@ -124,6 +125,23 @@ describe('keys/ocsp', () => {
         }
       });
     }
+
+    it('never fails other than with ocsp_malformed, whatever byte of a request is changed or cut', () => {
+      const der = request('-sha256', '-issuer', 'issuing.pem', '-cert', 'leaf0.pem', '-cert', 'leaf1.pem');
+      for (let i = 0; i < der.length; i++) {
+        for (const value of [0x00, 0x80, 0xff, der[i] ^ 0x01]) {
+          const mutated = Buffer.from(der);
+          mutated[i] = value;
+          for (const input of [mutated, der.subarray(0, i)]) {
+            try {
+              parseOcspRequest(input);
+            } catch (error) {
+              expect(error, `byte ${i} = ${value}`).to.be.instanceOf(OcspMalformedError);
+            }
+          }
+        }
+      }
+    });
 
     it('accepts a 32-octet nonce, a version 1 field and an unknown non-critical extension', () => {
       const der = ocspRequest([certId(OID.sha1, 20)], [nonceExt(octetString(Buffer.alloc(32, 7))), sequence(oid('1.2.3.4'), octetString(Buffer.alloc(1)))], 0);
@@ -274,6 +292,22 @@ describe('keys/ocsp', () => {
       const otherCa = new X509Certificate(Buffer.from(pki.otherIssuingKey.certificates[0]));
       expect(await source().revocationData(pki.otherLeaf, otherCa)).to.equal(null);
       expect(await source().revocationData(pki.otherLeaf, pki.issuing)).to.equal(null);
+    });
+
+    it('adds the issuer CRL when asked, or gives only the CRL when the issuer key is not at hand', async () => {
+      const crl = await buildCrl({ issuer: pki.rootKey, entries: [], thisUpdate: new Date(), nextUpdate: new Date(Date.now() + VALIDITY), crlNumber: 3n });
+      const withCrl = createOwnRevocationSource({
+        authorityFor: async (issuer) => (issuer.raw.equals(pki.issuing.raw) ? pki.issuingKey : null),
+        status: async (_issuer, serial) => status(serial),
+        clock: () => new Date(),
+        ocspValidityMs: VALIDITY,
+        crlFor: async (issuer) => (issuer.raw.equals(pki.root.raw) ? crl : null),
+      });
+      const forCa = await withCrl.revocationData(pki.issuing, pki.root);
+      expect(forCa).to.deep.equal({ ocsps: [], crls: [crl] });
+      const forLeaf = await withCrl.revocationData(pki.leaves[0], pki.issuing);
+      expect(forLeaf?.ocsps).to.have.length(1);
+      expect(forLeaf?.crls).to.deep.equal([]);
     });
 
     it('fails loudly when authorityFor gives the key of another CA', async () => {
