@@ -56,7 +56,8 @@ export function createKeySigner(privateKey: KeyObject, options: SigningKeyOption
   };
 }
 
-function resolveAlgorithm(
+/** Scheme, hash and signature size for a key (private or public: only its type and size are read). */
+export function resolveAlgorithm(
   key: KeyObject,
   options: SigningKeyOptions,
 ): { scheme: SignatureScheme; hash: HashAlgorithm; signatureSize: number } {
