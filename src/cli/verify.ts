@@ -6,19 +6,28 @@ import { verifyPdf, type SignatureReport } from '../pades/index.ts';
 import { parseCommand, UsageError, type CliContext } from './context.ts';
 
 export async function runVerify(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, trust: { type: 'string', multiple: true } }, 1);
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, trust: { type: 'string', multiple: true }, at: { type: 'string' } }, 1);
   const [file] = positionals;
   const pdf = await readFile(file).catch(() => {
     throw new UsageError(`Cannot read ${file}.`);
   });
   const anchors = await trustAnchors(values.trust ?? [], context);
-  const report = await verifyPdf(pdf, { trustAnchors: anchors });
+  const at = values.at === undefined ? undefined : validationTime(values.at);
+  const report = await verifyPdf(pdf, { trustAnchors: anchors, ...(at ? { at } : {}) });
   if (values.json) context.out(JSON.stringify(report, null, 2));
   else {
-    context.out(`${file}: ${report.verdict} (${report.signatures.length} signature(s), ${report.revisions} revision(s))`);
+    context.out(`${file}: ${report.verdict} (${report.signatures.length} signature(s), ${report.revisions} revision(s)), judged as of ${report.validationTime}`);
     report.signatures.forEach((s, i) => context.out(describe(s, i)));
+    for (const problem of report.problems) context.out(`problem: ${problem}`);
   }
   return report.valid ? 0 : 1;
+}
+
+/** `--at 2046-12-06` or a full ISO 8601 date-time: judge the file as of that moment (ETSI EN 319 102-1 §5.6). */
+function validationTime(value: string): Date {
+  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`--at needs an ISO 8601 date, e.g. 2046-12-06 or 2046-12-06T10:00:00Z (got ${value}).`);
+  return at;
 }
 
 /** The given roots, or by default the development root under CERTS_DIR. */
@@ -39,12 +48,20 @@ function describe(s: SignatureReport, index: number): string {
   const lines = [
     `#${index + 1} ${s.fieldName}: ${s.valid ? 'VALID' : 'NOT VALID'}`,
     `   signer:    ${s.signer?.subject ?? 'unknown'}`,
-    `   time (/M): ${s.signingTime ?? 'none'}`,
+    `   time:      ${timeLine(s)}`,
     `   integrity: ${s.integrity.valid ? 'intact' : 'BROKEN'} (${s.integrity.digestAlgorithm ?? '?'}, ${s.integrity.signatureAlgorithm ?? '?'})`,
     `   coverage:  revision ${s.coverage.revision} of ${s.coverage.revisions}; after it: ${s.coverage.modificationsAfter}`,
-    `   chain:     ${s.chain.trusted ? 'trusted' : 'NOT trusted'}${s.chain.reason ? ` — ${s.chain.reason}` : ''}`,
+    `   timestamp: ${s.timestamp ? `${s.timestamp.valid ? 'valid' : 'NOT valid'}, ${s.timestamp.genTime ?? '?'} by ${s.timestamp.tsa?.subject ?? 'unknown TSA'}` : 'none'}`,
+    `   chain:     ${s.chain.trusted ? 'trusted' : 'NOT trusted'}, judged at ${s.judgedAt}${s.chain.reason ? ` — ${s.chain.reason}` : ''}`,
+    `   revoked?:  ${s.revocation.status}${s.revocation.certificates.length ? ` (${s.revocation.certificates.map((c) => `${c.status}${c.origin ? ` via ${c.source} from ${c.origin}` : ''}`).join(', ')})` : ''}`,
     `   level:     ${s.level.achieved ?? 'none'}${s.level.reasons.length ? ` (${s.level.reasons.join('; ')})` : ''}`,
   ];
   for (const problem of s.problems) lines.push(`   problem:   ${problem}`);
   return lines.join('\n');
+}
+
+function timeLine(s: SignatureReport): string {
+  if (s.timeSource === 'timestamp') return `${s.judgedAt} (proven by a timestamp)${s.signingTime ? `; /M ${s.signingTime}` : ''}`;
+  if (s.timeSource === 'self_declared') return `${s.signingTime} (self-declared /M only, not proven)`;
+  return 'none';
 }

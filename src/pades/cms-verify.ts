@@ -28,7 +28,7 @@ export interface CmsCheck {
   /** DER of each id-aa-signatureTimeStampToken value (a ContentInfo), in order. */
   timestampTokens: Buffer[];
   /** For a timestamp token (document timestamp): the TSTInfo and whether its imprint matches the signed bytes. */
-  timestamp: { genTime: Date | null; imprintMatches: boolean } | null;
+  timestamp: { genTime: Date | null; imprintMatches: boolean; hashAlgorithm: DigestName | null } | null;
   signerInfoCount: number;
   problems: string[];
 }
@@ -147,11 +147,11 @@ function checkTstInfo(eContent: Buffer, digestOf: DigestOf, check: CmsCheck): Cm
   const info = readTstInfo(eContent);
   if (!info.hashAlgorithm) {
     check.problems.push('timestamp imprint uses an unsupported hash algorithm');
-    return { genTime: info.genTime, imprintMatches: false };
+    return { genTime: info.genTime, imprintMatches: false, hashAlgorithm: null };
   }
   const imprintMatches = info.hashedMessage.equals(digestOf(info.hashAlgorithm));
   if (!imprintMatches) check.problems.push('timestamp imprint does not match the signed bytes');
-  return { genTime: info.genTime, imprintMatches };
+  return { genTime: info.genTime, imprintMatches, hashAlgorithm: info.hashAlgorithm };
 }
 
 function readCertificates(set: BerNode | undefined, check: CmsCheck): Certificate[] {

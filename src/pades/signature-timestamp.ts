@@ -7,9 +7,9 @@
  * time it is judged (the validation time, or the genTime of a later timestamp that covers it).
  */
 import { createHash, type X509Certificate } from 'node:crypto';
-import { OID } from '../asn1/der.ts';
 import type { DigestName } from './cms-algorithms.ts';
-import { checkSignedData, type CmsCheck, type DigestOf } from './cms-verify.ts';
+import { checkSignedData, type DigestOf } from './cms-verify.ts';
+import { checkTimestampToken } from './timestamp-token.ts';
 import type { TimestampReport } from './report.ts';
 import { chainResult, describeCertificate } from './trust.ts';
 import type { ValidationContext } from './validation-context.ts';
@@ -26,27 +26,34 @@ export interface TokenCheck {
   problems: string[];
 }
 
-/** The shape of H1's `checkTimestampToken`, computed from a CmsCheck of the token. */
-export function tokenFromCms(cms: CmsCheck): TokenCheck {
-  const tsa = cms.signerCertificate;
+/**
+ * Checks a token against the digest of what it vouches for (`digestOf`, by the algorithm the
+ * TSTInfo names) with `checkTimestampToken`: imprint, CMS signature and signing-certificate
+ * attribute, a critical id-kp-timeStamping EKU. No trust decision: that is `judgeTimestamp`'s.
+ */
+export function checkToken(token: Buffer, digestOf: DigestOf): TokenCheck {
+  const cms = checkSignedData(token, digestOf);
+  const hash = cms.timestamp?.hashAlgorithm ?? null;
+  if (!cms.timestamp || !hash) {
+    const problems = cms.problems.filter((p) => p !== 'content type is not id-data');
+    if (!cms.timestamp) problems.push('not an RFC 3161 timestamp token (no TSTInfo)');
+    return { genTime: cms.timestamp?.genTime ?? null, imprintMatches: false, signatureValid: false, tsaCertificate: cms.signerCertificate, certificates: cms.certificates, timeStampingEku: false, problems };
+  }
+  const checked = checkTimestampToken(token, { digest: digestOf(hash), hash });
   return {
-    genTime: cms.timestamp?.genTime ?? null,
-    imprintMatches: cms.timestamp?.imprintMatches === true,
-    signatureValid: cms.signatureValid && cms.messageDigestMatches,
-    tsaCertificate: tsa,
-    certificates: cms.certificates,
-    timeStampingEku: (tsa?.keyUsage ?? []).includes(OID.timeStamping),
-    // A token's content is TSTInfo, never id-data: that remark of checkSignedData does not apply.
-    problems: cms.problems.filter((p) => p !== 'content type is not id-data'),
+    genTime: checked.genTime,
+    imprintMatches: checked.imprintMatches,
+    signatureValid: checked.signatureValid,
+    tsaCertificate: checked.tsaCertificate,
+    certificates: checked.certificates,
+    timeStampingEku: checked.timeStampingEku,
+    problems: checked.problems,
   };
 }
 
-/** A signature timestamp: its imprint is the digest of the SignerInfo's signature value. */
-export function checkSignatureTimestamp(token: Buffer, signatureValue: Buffer): { cms: CmsCheck; token: TokenCheck } {
-  const digestOf: DigestOf = (name: DigestName) => createHash(name).update(signatureValue).digest();
-  const cms = checkSignedData(token, digestOf);
-  if (!cms.timestamp) cms.problems.push('the signature timestamp is not an RFC 3161 token (no TSTInfo)');
-  return { cms, token: tokenFromCms(cms) };
+/** A signature timestamp: its imprint is the digest of the SignerInfo's signature value (RFC 3161 Appendix A). */
+export function checkSignatureTimestamp(token: Buffer, signatureValue: Buffer): TokenCheck {
+  return checkToken(token, (name: DigestName) => createHash(name).update(signatureValue).digest());
 }
 
 /** Judges the TSA of `token` as of `at`; the certificates of the token join the file's pool. */

@@ -16,7 +16,7 @@ import { checkSignedData, type CmsCheck } from './cms-verify.ts';
 import { digestPass } from './digest-pass.ts';
 import { LongTermChecks } from './long-term.ts';
 import type { SignatureReport, TimestampReport, ValidationReport, Verdict } from './report.ts';
-import { checkSignatureTimestamp, judgeTimestamp, tokenFromCms, type TokenCheck } from './signature-timestamp.ts';
+import { checkSignatureTimestamp, checkToken, judgeTimestamp, type TokenCheck } from './signature-timestamp.ts';
 import { signatureReport } from './signature-report.ts';
 import { ValidationContext } from './validation-context.ts';
 
@@ -42,7 +42,6 @@ export interface CheckedSignature {
   isDocumentTimestamp: boolean;
   /** The document timestamp's token, or the first signature timestamp of a signature. */
   token: TokenCheck | null;
-  tokenCms: CmsCheck | null;
   timestamp: TimestampReport | null;
 }
 
@@ -76,12 +75,9 @@ function checkOne(found: FoundSignature, digestOf: (name: 'sha1' | 'sha256' | 's
   const cms = checkSignedData(found.contents, digestOf);
   const isDocumentTimestamp = found.subFilter === 'ETSI.RFC3161';
   let token: TokenCheck | null = null;
-  let tokenCms: CmsCheck | null = null;
-  if (isDocumentTimestamp) token = tokenFromCms(cms);
-  else if (cms.timestampTokens.length > 0 && cms.signatureValue) {
-    ({ cms: tokenCms, token } = checkSignatureTimestamp(cms.timestampTokens[0], cms.signatureValue));
-  }
-  return { found, cms, end: signedEnd(found.byteRange), isDocumentTimestamp, token, tokenCms, timestamp: null };
+  if (isDocumentTimestamp) token = checkToken(found.contents, digestOf);
+  else if (cms.timestampTokens.length > 0 && cms.signatureValue) token = checkSignatureTimestamp(cms.timestampTokens[0], cms.signatureValue);
+  return { found, cms, end: signedEnd(found.byteRange), isDocumentTimestamp, token, timestamp: null };
 }
 
 /** The genTime of the earliest valid document timestamp that covers bytes up to `end`, else `at`. */

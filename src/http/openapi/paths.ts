@@ -41,14 +41,22 @@ export const paths: Record<string, PathItem> = {
     post: {
       operationId: 'verifyPdf',
       summary: 'Validate the signatures in a PDF',
-      description: 'Public: no API key needed. Checks integrity, coverage, chain and PAdES level of every signature.',
+      description: 'Public: no API key needed. Checks integrity, coverage, timestamp, chain, revocation and PAdES level of every signature, each chain at its proven time. `at` (form field or query parameter) judges the file as of another moment, e.g. twenty years ahead.',
       tags: ['Validation'],
       security: [],
+      parameters: [{ name: 'at', in: 'query', required: false, description: 'Validate as of this moment (ISO 8601); the form field `at` does the same.', schema: { type: 'string', format: 'date-time' } }],
       requestBody: {
         required: true,
         content: {
           'multipart/form-data': {
-            schema: { type: 'object', properties: { file: { type: 'string', contentMediaType: 'application/pdf', description: 'The PDF to validate.' } }, required: ['file'] },
+            schema: {
+              type: 'object',
+              properties: {
+                file: { type: 'string', contentMediaType: 'application/pdf', description: 'The PDF to validate.' },
+                at: { type: 'string', format: 'date-time', description: 'Validate as of this moment (ISO 8601); default now.' },
+              },
+              required: ['file'],
+            },
             encoding: { file: { contentType: 'application/pdf' } },
           },
         },

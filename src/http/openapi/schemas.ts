@@ -3,6 +3,7 @@ import { ENVELOPE_STATUSES } from '../../domain/index.ts';
 import { LANGUAGES } from '../../notify/index.ts';
 import { WEBHOOK_EVENTS } from '../routes/webhooks.ts';
 import type { JsonSchema } from './types.ts';
+import { validationSchemas } from './validation-schemas.ts';
 
 export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
@@ -232,5 +233,5 @@ export const schemas: Record<string, JsonSchema> = {
   },
   ...envelopeSchemas,
   ...webhookSchemas,
-  ValidationReport: { type: 'object', description: 'Result of validating every signature in the PDF.', properties: { verdict: { type: 'string', enum: ['valid', 'invalid', 'untrusted', 'no_signatures'] }, valid: { type: 'boolean' }, revisions: { type: 'integer' }, signatures: { type: 'array', items: { type: 'object', additionalProperties: true } } }, required: ['verdict', 'valid', 'revisions', 'signatures'] },
+  ...validationSchemas,
 };

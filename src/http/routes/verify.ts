@@ -1,6 +1,6 @@
 /**
  * `POST /api/v1/verify` (DESIGN §5, Validation): one PDF in the multipart field `file`,
- * the validation report out. The upload streams to a temporary file under a size limit
+ * optionally `at` (form field or query parameter: judge as of that moment), the validation report out. The upload streams to a temporary file under a size limit
  * (DESIGN §8) and the file is removed whatever happens.
  */
 import { promises as fs } from 'node:fs';
@@ -35,10 +35,19 @@ export function verifyHandler(deps: VerifyDeps) {
       // Gone before we answer: the bytes are in memory from here on.
       if (req.file) await fs.rm(req.file.path, { force: true });
     }
-    const report = await deps.verifyPdf(pdf, { trustAnchors: deps.trustAnchors });
+    const at = validationTime(req.body?.at ?? req.query.at);
+    const report = await deps.verifyPdf(pdf, { trustAnchors: deps.trustAnchors, ...(at ? { at } : {}) });
     for (const signature of report.signatures) {
       deps.metrics.signaturesVerifiedTotal.inc({ result: signature.valid ? 'valid' : 'invalid' });
     }
     res.set('Cache-Control', 'no-store').json(report);
   };
+}
+
+/** `at` as an ISO 8601 date-time (a bare date means midnight UTC); absent → now. */
+function validationTime(value: unknown): Date | undefined {
+  if (value === undefined || value === '') return undefined;
+  const at = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(at.getTime())) throw new AppError('at_invalid', 400, 'The field "at" must be an ISO 8601 date-time, e.g. 2046-12-06T10:00:00Z.');
+  return at;
 }
