@@ -2,12 +2,14 @@
  * The audit trail check on a schedule (DESIGN §6): the service runs `verifyAuditTrails` itself,
  * sets `paraaf_audit_chain_breaks`, counts `paraaf_audit_checks_total` and logs every break at
  * error level, so a tampered trail is seen without anyone remembering to run `audit verify`.
+ * Beside it, the anchor job (`createScheduledAnchoring`) keeps the chain heads anchored.
  */
 import type { X509Certificate } from 'node:crypto';
 import type { Metrics } from '../http/metrics.ts';
 import type { Logger } from '../logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { Db } from '../store/sql.ts';
+import { createAnchorJob, type AnchorDeps, type AnchorJob, type AnchorJobResult } from './anchors.ts';
 import { verifyAuditTrails, type TrailReport } from './verify-trail.ts';
 
 /** How often the service checks the whole trail. */
@@ -47,4 +49,38 @@ export async function runAuditCheck(deps: AuditCheckDeps): Promise<TrailReport> 
   const summary = [report.broken > 0 ? `${report.broken} chain(s) BROKEN` : '', anchorProblems.length > 0 ? `${anchorProblems.length} anchor problem(s)` : ''].filter(Boolean).join(', ');
   deps.logger.error({ chains: report.chains.length, broken: report.broken, breaks, anchorProblems }, `audit trail check: ${summary}`);
   return report;
+}
+
+export interface ScheduledAnchoringDeps extends AnchorDeps {
+  metrics: Metrics;
+  logger: Logger;
+  /** How often a periodic anchor is taken when the trail has moved (default hourly). */
+  intervalMs?: number;
+}
+
+/**
+ * The anchor job as the service runs it (ticked every ANCHOR_POLL_MS): counts every run in
+ * `paraaf_audit_anchors_total` and logs a failure at error level; the next tick retries, and
+ * `audit verify` reports what stays unanchored past its grace period, so nothing fails silently.
+ */
+export function createScheduledAnchoring(deps: ScheduledAnchoringDeps): AnchorJob {
+  const job = createAnchorJob(deps, deps.intervalMs);
+  return {
+    async run() {
+      let result: AnchorJobResult;
+      try {
+        result = await job.run();
+      } catch (error) {
+        deps.metrics.auditAnchorsTotal.inc({ result: 'error' });
+        deps.logger.error({ err: error }, 'audit anchor could not be taken; retrying on the next run');
+        throw error;
+      }
+      deps.metrics.auditAnchorsTotal.inc({ result: result.anchor ? 'taken' : 'idle' });
+      if (result.anchor) {
+        const { seq, reason, genTime, heads } = result.anchor;
+        deps.logger.info({ anchor: seq, reason, genTime, heads: heads.length }, `audit anchor ${seq} taken`);
+      }
+      return result;
+    },
+  };
 }

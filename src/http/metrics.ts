@@ -14,6 +14,8 @@ export interface Metrics {
   readonly auditChainBreaks: Gauge;
   /** Scheduled audit checks run, by result: ok, broken, or error (the check itself failed). */
   readonly auditChecksTotal: Counter<'result'>;
+  /** Runs of the audit anchor job (src/audit/anchors.ts), by result: taken, idle (nothing due or moved), or error. */
+  readonly auditAnchorsTotal: Counter<'result'>;
 }
 
 export function createMetrics(): Metrics {
@@ -49,6 +51,12 @@ export function createMetrics(): Metrics {
     auditChecksTotal: new Counter({
       name: 'paraaf_audit_checks_total',
       help: 'Scheduled audit trail checks, by result (ok, broken, error).',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    auditAnchorsTotal: new Counter({
+      name: 'paraaf_audit_anchors_total',
+      help: 'Runs of the audit anchor job, by result (taken, idle, error: the TSA or the database failed; retried on the next run).',
       labelNames: ['result'] as const,
       registers: [registry],
     }),
