@@ -18,7 +18,13 @@ export interface HttpTimeStamperOptions {
   fetch?: typeof fetch;
   /** TSAPolicyId to ask for (reqPolicy); by default the TSA chooses. */
   policy?: string;
+  /** Local time to compare genTime with (RFC 3161 §2.4.2); default the system clock. */
+  clock?: () => Date;
+  /** How far genTime may be from the local clock, beyond the token's accuracy (default 5 minutes). */
+  maxClockSkewMs?: number;
 }
+
+const DEFAULT_MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /** A TimeStampResp is a few kilobytes; anything far larger is not one. */
 const MAX_RESPONSE_BYTES = 256 * 1024;
@@ -37,7 +43,7 @@ export function createHttpTimeStamper(options: HttpTimeStamperOptions): TimeStam
         try {
           return await requestToken(fetchImpl, url, digest, hash, options);
         } catch (error) {
-          failures.push(`${url}: ${error instanceof Error ? error.message : String(error)}`);
+          failures.push(`${url}: ${describe(error)}`);
         }
       }
       throw new TimestampError(undefined, { detail: failures.join('; ') });
@@ -66,7 +72,28 @@ async function requestToken(
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const der = await readLimited(response);
-  return checkedToken(der, { digest, hash, nonce, policy: options.policy });
+  const token = checkedToken(der, { digest, hash, nonce, policy: options.policy });
+  checkGenTime(token.genTime, token.accuracyMs, options);
+  return token.der;
+}
+
+/**
+ * RFC 3161 §2.4.2: the requester SHOULD check genTime against a local trusted time reference. A token
+ * far from our clock is from a TSA with a wrong clock, or replayed: signing with it would misstate when.
+ */
+function checkGenTime(genTime: Date, accuracyMs: number, options: HttpTimeStamperOptions): void {
+  const now = (options.clock ?? (() => new Date()))();
+  const allowed = (options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS) + accuracyMs;
+  const skew = genTime.getTime() - now.getTime();
+  if (Math.abs(skew) > allowed) throw new Error(`token genTime ${genTime.toISOString()} is ${Math.round(skew / 1000)} s from the local clock`);
+}
+
+/** fetch failures hide the reason (ECONNREFUSED, a redirect, a timeout) in `cause`. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return 'no answer within the timeout';
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return cause ? `${error.message} (${cause.code ?? cause.message ?? String(cause)})` : error.message;
 }
 
 async function readLimited(response: Response): Promise<Buffer> {
@@ -85,7 +112,7 @@ interface Sent {
 }
 
 /** The checks of RFC 3161 §2.4.2 a requester must make before it relies on a response. */
-function checkedToken(der: Buffer, sent: Sent): Buffer {
+function checkedToken(der: Buffer, sent: Sent): { der: Buffer; genTime: Date; accuracyMs: number } {
   let parsed;
   try {
     parsed = parseTimeStampResp(der);
@@ -104,7 +131,7 @@ function checkedToken(der: Buffer, sent: Sent): Buffer {
   if (!check.signatureValid) throw new Error(`token signature is not valid (${check.problems.join('; ')})`);
   if (!check.timeStampingEku) throw new Error('token signer is not a TSA certificate (no critical timeStamping EKU)');
   if (!check.genTime) throw new Error('token has no readable genTime');
-  return parsed.token;
+  return { der: parsed.token, genTime: check.genTime, accuracyMs: check.accuracyMs ?? 0 };
 }
 
 /** The INTEGER magnitude as checkTimestampToken reports it (leading zero octets removed). */

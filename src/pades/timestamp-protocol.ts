@@ -6,6 +6,7 @@
 import { BerError, child, integerBytes, octets, oidString, readBer, type BerNode } from '../asn1/ber.ts';
 import { boolean, integer, octetString, oid, OID, sequence, tlv, utf8String, type Der } from '../asn1/der.ts';
 import type { HashAlgorithm } from '../keys/types.ts';
+import { digestName } from './cms-algorithms.ts';
 import { HASH_LENGTH } from './cms-build.ts';
 
 /** PKIStatus (RFC 3161 §2.4.2). */
@@ -23,8 +24,6 @@ export const FAIL_INFO = {
   systemFailure: 25,
 } as const;
 export type FailInfo = keyof typeof FAIL_INFO;
-
-const HASH_BY_OID: Record<string, HashAlgorithm> = { [OID.sha256]: 'sha256', [OID.sha384]: 'sha384', [OID.sha512]: 'sha512' };
 
 /** A request the TSA accepts, as read from the wire. */
 export interface TimeStampRequest {
@@ -85,8 +84,9 @@ function readRequest(der: Buffer): ParsedRequest {
   const version = child(node, 0, 0x02);
   if (integerBytes(version).readUInt8(0) !== 1 || version.content.length !== 1) return { failInfo: 'badRequest', reason: 'version is not 1' };
   const imprint = child(node, 1, 0x30);
-  const hash = HASH_BY_OID[oidString(child(child(imprint, 0, 0x30), 0))];
-  if (!hash) return { failInfo: 'badAlg', reason: 'unsupported hash algorithm' };
+  const hash = digestName(child(imprint, 0, 0x30));
+  // SHA-1 no longer gives second-preimage margin for signed time (ETSI TS 119 312); SHA-2 only.
+  if (!hash || hash === 'sha1') return { failInfo: 'badAlg', reason: 'unsupported hash algorithm' };
   const hashedMessage = octets(child(imprint, 1, 0x04));
   if (hashedMessage.length !== HASH_LENGTH[hash]) return { failInfo: 'badDataFormat', reason: `a ${hash} imprint has ${HASH_LENGTH[hash]} bytes` };
   const request: TimeStampRequest = { hash, hashedMessage, policy: null, nonce: null, certReq: false };

@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { BerError, child, integerBytes, octets, oidString, readBer, type BerNode } from '../asn1/ber.ts';
 import { OID } from '../asn1/der.ts';
 import type { HashAlgorithm } from '../keys/types.ts';
+import { digestName } from './cms-algorithms.ts';
 import { checkSignedData } from './cms-verify.ts';
 import { extendedKeyUsageCritical } from './tsa.ts';
 
@@ -36,13 +37,6 @@ export interface ExpectedImprint {
   digest: Buffer;
   hash: HashAlgorithm | 'sha1';
 }
-
-const HASH_BY_OID: Record<string, ExpectedImprint['hash']> = {
-  [OID.sha1]: 'sha1',
-  [OID.sha256]: 'sha256',
-  [OID.sha384]: 'sha384',
-  [OID.sha512]: 'sha512',
-};
 
 export function checkTimestampToken(token: Buffer, expected: ExpectedImprint): TimestampTokenCheck {
   const result: TimestampTokenCheck = {
@@ -100,7 +94,7 @@ function readTstInfoInto(result: TimestampTokenCheck, info: BerNode, expected: E
   if (version.length !== 1 || version[0] !== 1) result.problems.push('TSTInfo version is not 1');
   result.policy = oidString(child(info, 1, 0x06));
   const imprint = child(info, 2, 0x30);
-  const hash = HASH_BY_OID[oidString(child(child(imprint, 0, 0x30), 0))] ?? null;
+  const hash = digestName(child(imprint, 0, 0x30));
   const hashedMessage = octets(child(imprint, 1, 0x04));
   result.imprintMatches = hash === expected.hash && hashedMessage.equals(expected.digest);
   if (!hash) result.problems.push('timestamp imprint uses an unsupported hash algorithm');

@@ -32,12 +32,15 @@ export interface BuiltInTsa extends TimeStamper {
 export function createBuiltInTsa(options: BuiltInTsaOptions): BuiltInTsa {
   const { key, policy, clock } = options;
   const accuracyMs = options.accuracyMs ?? 1000;
-  checkTsaCertificate(key);
+  const certificate = checkTsaCertificate(key);
   oid(policy); // fails early on a malformed policy OID
   const tsaName = contextConstructed(0, tlv(0xa4, certificateFields(key.certificates[0]).subject.raw));
 
-  const issue = (request: TimeStampRequest): Promise<Buffer> => {
-    const info = tstInfo({ request, policy, genTime: clock(), accuracyMs, tsaName });
+  /** A token, or null when the TSA certificate is not valid at genTime: a token then would prove nothing. */
+  const issue = async (request: TimeStampRequest): Promise<Buffer | null> => {
+    const genTime = clock();
+    if (genTime < new Date(certificate.validFrom) || genTime > new Date(certificate.validTo)) return null;
+    const info = tstInfo({ request, policy, genTime, accuracyMs, tsaName });
     return buildEncapsulatedSignedData({ key, contentType: OID.tstInfo, content: info, includeCertificates: request.certReq });
   };
 
@@ -46,7 +49,9 @@ export function createBuiltInTsa(options: BuiltInTsaOptions): BuiltInTsa {
       if (!(hash in HASH_LENGTH) || digest.length !== HASH_LENGTH[hash]) {
         throw new TimestampError(undefined, { detail: `built-in TSA: a ${hash} digest of ${digest.length} bytes` });
       }
-      return issue({ hash, hashedMessage: digest, policy: null, nonce: null, certReq: true });
+      const token = await issue({ hash, hashedMessage: digest, policy: null, nonce: null, certReq: true });
+      if (!token) throw new TimestampError(undefined, { detail: `built-in TSA: its certificate is not valid now (${certificate.validFrom} – ${certificate.validTo})` });
+      return token;
     },
     async respond(timeStampReq: Buffer): Promise<Buffer> {
       const parsed = parseTimeStampReq(timeStampReq);
@@ -54,7 +59,8 @@ export function createBuiltInTsa(options: BuiltInTsaOptions): BuiltInTsa {
       const { request } = parsed;
       // A TSA only issues under its own policy (RFC 3161 §2.4.1 reqPolicy).
       if (request.policy !== null && request.policy !== policy) return rejectionResponse('unacceptedPolicy', 'unsupported reqPolicy');
-      return grantedResponse(await issue(request));
+      const token = await issue(request);
+      return token ? grantedResponse(token) : rejectionResponse('systemFailure', 'the TSA certificate is not valid at this time');
     },
   };
 }
@@ -63,13 +69,15 @@ export function createBuiltInTsa(options: BuiltInTsaOptions): BuiltInTsa {
  * RFC 3161 §2.3: the TSA certificate MUST carry exactly one extended key usage, id-kp-timeStamping,
  * marked critical. We check it when the TSA is created rather than issuing tokens no verifier accepts.
  */
-function checkTsaCertificate(key: SigningKey): void {
+function checkTsaCertificate(key: SigningKey): X509Certificate {
   const leaf = key.certificates[0];
   if (!leaf) throw new Error('The TSA key has no certificate.');
-  const usages = new X509Certificate(leaf).keyUsage ?? [];
+  const certificate = new X509Certificate(leaf);
+  const usages = certificate.keyUsage ?? [];
   if (usages.length !== 1 || usages[0] !== OID.timeStamping || !extendedKeyUsageCritical(leaf)) {
     throw new Error('The TSA certificate needs a critical extended key usage of id-kp-timeStamping only (RFC 3161 §2.3).');
   }
+  return certificate;
 }
 
 /** Whether the extKeyUsage extension is marked critical (Extension.critical, RFC 5280 §4.1.2.9). */

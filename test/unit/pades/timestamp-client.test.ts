@@ -192,11 +192,31 @@ describe('pades/timestamp-client: createHttpTimeStamper', () => {
     }
   });
 
-  it('when every TSA fails: TimestampError whose detail names each of them', async () => {
+  it('when every TSA fails: TimestampError whose detail names each of them and why', async () => {
     const down = await downUrl();
     const slow = await serve(() => undefined); // never answers
     const error = await failure(createHttpTimeStamper({ urls: [down, slow.url], timeoutMs: 300 }).timestamp(digest, 'sha256'));
-    expect(error.detail).to.include(down).and.include(slow.url);
+    expect(error.detail).to.include(`${down}: fetch failed (ECONNREFUSED)`);
+    expect(error.detail).to.include(`${slow.url}: no answer within the timeout`);
+  });
+
+  it('refuses a token whose genTime is far from the local clock (RFC 3161 §2.4.2), within accuracy + skew it is fine', async () => {
+    const ahead = () => new Date(Date.now() + 3_600_000);
+    const error = await failure(createHttpTimeStamper({ urls: [good.url], timeoutMs: 5000, clock: ahead }).timestamp(digest, 'sha256'));
+    expect(error.detail).to.match(/genTime .* s from the local clock/);
+    const slightly = () => new Date(Date.now() + 60_000);
+    const token = await createHttpTimeStamper({ urls: [good.url], timeoutMs: 5000, clock: slightly }).timestamp(digest, 'sha256');
+    expect(opensslTsVerify({ token, digest }).ok).to.equal(true);
+    const strict = createHttpTimeStamper({ urls: [good.url], timeoutMs: 5000, clock: slightly, maxClockSkewMs: 1000 });
+    await failure(strict.timestamp(digest, 'sha256'));
+  });
+
+  it('does not follow a redirect: the TSA URL is configured exactly', async () => {
+    const redirecting = await serve((_body, _req, res) => {
+      res.writeHead(307, { location: good.url }).end();
+    });
+    const error = await failure(createHttpTimeStamper({ urls: [redirecting.url], timeoutMs: 5000 }).timestamp(digest, 'sha256'));
+    expect(error.detail).to.include(redirecting.url).and.match(/redirect/i);
   });
 
   it('uses an injected fetch and refuses URLs that are not http(s)', async () => {

@@ -29,6 +29,16 @@ function opensslQuery(data: Buffer, args: string[]): Buffer {
   return readFileSync(join(dir, `${id}.tsq`));
 }
 
+/** Now, with the milliseconds set: inside the test TSA certificate's validity, which starts at its issue. */
+function atMillis(ms: number): Date {
+  const at = new Date();
+  at.setUTCMilliseconds(ms);
+  return at;
+}
+
+/** YYYYMMDDhhmmss of a date in UTC. */
+const compact = (date: Date): string => date.toISOString().slice(0, 19).replace(/[-:T]/g, '');
+
 /** The TSTInfo DER inside a token. */
 function tstInfoOf(token: Buffer): Buffer {
   const signedData = child(child(readBer(token), 1, 0xa0), 0, 0x30);
@@ -65,7 +75,7 @@ describe('pades/tsa: the built-in RFC 3161 TSA', () => {
   });
 
   it('writes genTime with milliseconds, the accuracy, a fresh positive 16-byte serial and the policy', async () => {
-    const at = new Date('2026-12-06T10:11:12.345Z');
+    const at = atMillis(345);
     const tsa = testBuiltInTsa(() => at, 1500);
     const digest = randomBytes(32);
     const first = checkTimestampToken(await tsa.timestamp(digest, 'sha256'), { digest, hash: 'sha256' });
@@ -75,24 +85,26 @@ describe('pades/tsa: the built-in RFC 3161 TSA', () => {
     expect(first.serialNumber).to.match(/^[0-9a-f]{2,32}$/);
     expect(first.serialNumber).to.not.equal(second.serialNumber);
     const info = readBer(tstInfoOf(await tsa.timestamp(digest, 'sha256')));
-    expect(child(info, 4, 0x18).content.toString('latin1')).to.equal('20261206101112.345Z');
+    expect(child(info, 4, 0x18).content.toString('latin1')).to.equal(`${compact(at)}.345Z`);
     const serial = child(info, 3, 0x02).content;
     expect(serial.length).to.be.at.most(16);
     expect(serial[0] & 0x80).to.equal(0);
     const text = opensslTsText(await tsa.respond(encodeTimeStampReq({ digest, hash: 'sha256' })));
-    expect(text).to.match(/Time stamp: Dec\s+6 10:11:12\.345 2026 GMT/);
+    expect(text).to.match(new RegExp(`Time stamp: \\w+ +\\d+ ${at.toISOString().slice(11, 23).replace('.', '\\.')} ${at.getUTCFullYear()} GMT`));
     expect(text).to.match(/Accuracy: 0x01 seconds, 0x01F4 millis/);
   });
 
   it('drops the trailing zeros of the fraction and leaves accuracy out when it is 0 (DER, X.690 §11.7)', async () => {
-    const tsa = testBuiltInTsa(() => new Date('2026-12-06T10:11:12.100Z'), 0);
+    const tenth = atMillis(100);
+    const tsa = testBuiltInTsa(() => tenth, 0);
     const digest = randomBytes(32);
     const info = readBer(tstInfoOf(await tsa.timestamp(digest, 'sha256')));
-    expect(child(info, 4, 0x18).content.toString('latin1')).to.equal('20261206101112.1Z');
+    expect(child(info, 4, 0x18).content.toString('latin1')).to.equal(`${compact(tenth)}.1Z`);
     expect(info.children.filter((node) => node.tag === 0x30)).to.have.length(1); // only messageImprint
-    const whole = testBuiltInTsa(() => new Date('2026-12-06T10:11:12.000Z'));
+    const second = atMillis(0);
+    const whole = testBuiltInTsa(() => second);
     const infoWhole = readBer(tstInfoOf(await whole.timestamp(digest, 'sha256')));
-    expect(child(infoWhole, 4, 0x18).content.toString('latin1')).to.equal('20261206101112Z');
+    expect(child(infoWhole, 4, 0x18).content.toString('latin1')).to.equal(`${compact(second)}Z`);
   });
 
   it('puts the TSA chain in the token only when certReq is set', async () => {
@@ -162,6 +174,19 @@ describe('pades/tsa: the built-in RFC 3161 TSA', () => {
     expect(() => createBuiltInTsa({ key: signer, policy: TEST_TSA_POLICY, clock: () => new Date() })).to.throw(/timeStamping/);
     const nonCritical = localKey(testTsa().nonCritical, [p.root], 'rsa-pkcs1', 'sha256');
     expect(() => createBuiltInTsa({ key: nonCritical, policy: TEST_TSA_POLICY, clock: () => new Date() })).to.throw(/critical/);
+  });
+
+  it('issues nothing outside its certificate validity: a rejection (systemFailure), TimestampError from timestamp()', async () => {
+    const late = new Date(testTsa().tsa.cert.validTo);
+    late.setUTCDate(late.getUTCDate() + 1);
+    const tsa = testBuiltInTsa(() => late);
+    const response = parseTimeStampResp(await tsa.respond(encodeTimeStampReq({ digest: randomBytes(32), hash: 'sha256' })));
+    expect(response).to.include({ status: 2, token: null });
+    expect(response.failInfo).to.deep.equal(['systemFailure']);
+    const error = await tsa.timestamp(randomBytes(32), 'sha256').then(() => null, (e: unknown) => e);
+    expect(error).to.include({ code: 'timestamp_unavailable', status: 503 });
+    const early = testBuiltInTsa(() => new Date(new Date(testTsa().tsa.cert.validFrom).getTime() - 60_000));
+    expect(parseTimeStampResp(await early.respond(encodeTimeStampReq({ digest: randomBytes(32), hash: 'sha256' }))).status).to.equal(2);
   });
 
   it('throws TimestampError (503) from timestamp() for a digest of the wrong length', async () => {
