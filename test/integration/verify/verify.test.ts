@@ -96,6 +96,23 @@ describe('POST /api/v1/verify', () => {
       expect(calls).to.have.length(1);
       expect(calls[0].pdf.equals(pdf)).to.equal(true);
       expect(calls[0].options.trustAnchors).to.equal(anchors);
+      expect(calls[0].options.at).to.equal(undefined);
+      expect(await tmpEntries(app)).to.deep.equal([]);
+    });
+
+    it('passes `at` from the form field or the query string as the validation time', async () => {
+      const pdf = await unsignedPdf();
+      await request(app.url).post('/api/v1/verify').field('at', '2046-12-06T10:00:00Z').attach('file', pdf, 'besluit.pdf').expect(200);
+      expect(calls[calls.length - 1].options.at?.toISOString()).to.equal('2046-12-06T10:00:00.000Z');
+      await request(app.url).post('/api/v1/verify?at=2030-01-01').attach('file', pdf, 'besluit.pdf').expect(200);
+      expect(calls[calls.length - 1].options.at?.toISOString()).to.equal('2030-01-01T00:00:00.000Z');
+    });
+
+    it('rejects an `at` that is not a date with 400 at_invalid', async () => {
+      const before = calls.length;
+      const res = await request(app.url).post('/api/v1/verify').field('at', 'next year').attach('file', await unsignedPdf(), 'besluit.pdf');
+      expectProblem(res, 400, 'at_invalid');
+      expect(calls).to.have.length(before);
       expect(await tmpEntries(app)).to.deep.equal([]);
     });
   });

@@ -1,0 +1,49 @@
+/** `npm run cli -- verify --at <date>`: judge a signed file as of another moment; a bad date is a usage error (exit 2). */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('CLI verify --at', function () {
+  this.timeout(120_000);
+  let work: string;
+  let env: Record<string, string>;
+  let signed: string;
+  before(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'paraaf-cli-at-'));
+    env = { CERTS_DIR: path.join(work, 'certs'), DATA_DIR: path.join(work, 'data'), LOG_LEVEL: 'silent' };
+    signed = path.join(work, 'signed.pdf');
+    const sign = await cli(['sign', path.join(root, 'fixtures/pdf/pdflib-decision.pdf'), signed, '--signer', 'Els Vandenberghe', '--invisible'], env);
+    expect(sign.code, sign.stderr).to.equal(0);
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('judges the file as of the given date: before the certificates existed it is not valid', async () => {
+    const now = await cli(['verify', signed, '--json'], env);
+    expect(now.code, now.stdout + now.stderr).to.equal(0);
+    const past = await cli(['verify', signed, '--at', '2000-01-01'], env);
+    expect(past.code, past.stdout).to.equal(1);
+    expect(past.stdout).to.include('judged as of 2000-01-01T00:00:00.000Z');
+    const json = JSON.parse((await cli(['verify', signed, '--json', '--at', '2000-01-01T12:00:00Z'], env)).stdout);
+    expect(json.validationTime).to.equal('2000-01-01T12:00:00.000Z');
+    expect(json.signatures[0].valid).to.equal(false);
+  });
+
+  it('exits 2 on a date it cannot read', async () => {
+    const bad = await cli(['verify', signed, '--at', 'next year'], env);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('--at needs an ISO 8601 date');
+  });
+});
