@@ -51,6 +51,14 @@ export { DevPkiProvider } from './dev-pki-provider.ts';
 export type { PkiAuthorities, PkiServices } from './pki-authorities.ts';
 export { authorityUrls, tsaUrl, isPkiAuthorityName, ROOT_AUTHORITY } from './pki-urls.ts';
 export { OrganisationCa, type OrganisationCaOptions } from './organisation-ca.ts';
+export { Pkcs11Token, type Pkcs11TokenOptions } from './pkcs11.ts';
+export { initTokenPki, provisionTokenOrganisation, TOKEN_LABELS, type TokenPkiOptions } from './pkcs11-pki.ts';
+export {
+  createTokenPkiServices,
+  openTokenPki,
+  type TokenPkiServices,
+  type TokenPkiServicesOptions,
+} from './pkcs11-pki-provider.ts';
 export { issueOneShotCertificate, type OneShotOptions } from './one-shot.ts';
 export { loadPemKey, loadPkcs12, writePkcs12, type KeyWithCertificates, type WritePkcs12Options } from './pkcs12.ts';
 export {
