@@ -34,7 +34,8 @@ export async function signatureReport(input: ReportInput): Promise<SignatureRepo
   };
   const m = text('M');
   const declared = m ? (parsePdfDate(m) ?? null) : null;
-  const problems = [...cms.problems];
+  // A document timestamp's content is TSTInfo, never id-data: that remark of checkSignedData does not apply.
+  const problems = isDocumentTimestamp ? cms.problems.filter((p) => p !== 'content type is not id-data') : [...cms.problems];
   // The proven time: the signature's own timestamp, else a document timestamp covering it.
   const stamped = timestamp?.valid && timestamp.genTime ? new Date(timestamp.genTime) : null;
   const proven = isDocumentTimestamp ? poe : stamped ?? (poe.getTime() < at.getTime() ? poe : null);
