@@ -95,16 +95,24 @@ export interface AnchorJob {
   run(): Promise<AnchorJobResult>;
 }
 
+/**
+ * Completions older than a day before the last anchor are not looked at again: one that committed
+ * that long after it occurred is still covered by the next periodic anchor.
+ */
+function completionsSince(last: { genTime: string } | null): Date | null {
+  return last ? new Date(Date.parse(last.genTime) - 24 * 60 * 60_000) : null;
+}
+
 /** The scheduled anchoring, ticked every ANCHOR_POLL_MS by the server (src/server.ts). */
 export function createAnchorJob(deps: AnchorDeps, intervalMs: number = ANCHOR_INTERVAL_MS): AnchorJob {
   // The last periodic attempt, so an idle trail is not re-read every minute.
   let lastPeriodic = 0;
   return {
     async run() {
-      if (await hasUnanchoredCompletion(deps.db)) return { due: 'completion', anchor: await takeAuditAnchor(deps, 'completion') };
+      const last = await lastAnchor(deps.db);
+      if (await hasUnanchoredCompletion(deps.db, completionsSince(last))) return { due: 'completion', anchor: await takeAuditAnchor(deps, 'completion') };
       const now = deps.clock().getTime();
       if (now - lastPeriodic < intervalMs) return { due: null, anchor: null };
-      const last = await lastAnchor(deps.db);
       if (last && now - Date.parse(last.genTime) < intervalMs) return { due: null, anchor: null };
       const anchor = await takeAuditAnchor(deps, 'periodic');
       // Only after it worked (or nothing had moved): a TSA outage is retried on the next tick.

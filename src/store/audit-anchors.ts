@@ -61,10 +61,14 @@ export async function lastAnchor(db: Db): Promise<{ seq: number; digest: string;
   return row ? { seq: Number(row.seq), digest: row.digest, genTime: toIso(row.gen_time) } : null;
 }
 
-/** Completions (`envelope.completed` events) that no anchor covers yet: the anchored seq of their chain is lower. */
-export async function hasUnanchoredCompletion(db: Db): Promise<boolean> {
-  const row = await db('audit_events as e')
-    .where('e.action', 'envelope.completed')
+/**
+ * Whether a completion (`envelope.completed` event) that occurred at or after `since` is covered
+ * by no anchor yet (the anchored seq of its chain is lower).
+ */
+export async function hasUnanchoredCompletion(db: Db, since: Date | null): Promise<boolean> {
+  const query = db('audit_events as e').where('e.action', 'envelope.completed');
+  if (since) query.andWhere('e.occurred_at', '>=', since.toISOString());
+  const row = await query
     .whereNotExists(function () {
       this.select(db.raw('1')).from('audit_anchor_heads as h').whereRaw('h.chain = e.chain').andWhereRaw('h.seq >= e.seq');
     })

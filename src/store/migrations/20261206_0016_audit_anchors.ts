@@ -10,7 +10,8 @@ import { isPostgres, nowDefault, timestampColumn } from '../sql.ts';
  *
  * `audit_anchors`: one row per anchor, `seq` 1, 2, 3 … (the primary key stops two writers from
  * forking the anchor chain). `audit_anchor_heads`: the heads it covers, `chain:seq:hash`.
- * Both are append-only like `audit_events` (20261128_0010), by trigger.
+ * Both are append-only like `audit_events` (20261128_0010), by trigger. The index on
+ * `audit_events (action, occurred_at)` lets the minute poll find recent completions without a scan.
  */
 const TABLES = ['audit_anchors', 'audit_anchor_heads'] as const;
 export const ANCHORS_APPEND_ONLY_MESSAGE = 'audit anchors are append-only';
@@ -37,6 +38,9 @@ export async function up(knex: Knex): Promise<void> {
     table.string('hash', 64).notNullable();
     table.primary(['anchor_seq', 'chain']);
     table.index(['chain', 'seq']);
+  });
+  await knex.schema.alterTable('audit_events', (table) => {
+    table.index(['action', 'occurred_at'], 'audit_events_action_occurred_at');
   });
   if (isPostgres(knex)) {
     await knex.raw(`
@@ -70,6 +74,9 @@ export async function down(knex: Knex): Promise<void> {
       await knex.raw(`DROP TRIGGER IF EXISTS ${name}_no_update`);
     }
   }
+  await knex.schema.alterTable('audit_events', (table) => {
+    table.dropIndex(['action', 'occurred_at'], 'audit_events_action_occurred_at');
+  });
   await knex.schema.dropTable('audit_anchor_heads');
   await knex.schema.dropTable('audit_anchors');
 }
