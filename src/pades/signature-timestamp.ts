@@ -39,7 +39,14 @@ export function checkToken(token: Buffer, digestOf: DigestOf): TokenCheck {
     if (!cms.timestamp) problems.push('not an RFC 3161 timestamp token (no TSTInfo)');
     return { genTime: cms.timestamp?.genTime ?? null, imprintMatches: false, signatureValid: false, tsaCertificate: cms.signerCertificate, certificates: cms.certificates, timeStampingEku: false, problems };
   }
-  const checked = checkTimestampToken(token, { digest: digestOf(hash), hash });
+  let checked: ReturnType<typeof checkTimestampToken>;
+  try {
+    checked = checkTimestampToken(token, { digest: digestOf(hash), hash });
+  } catch (error) {
+    // Hostile input must end up as a problem, never as a failed validation run.
+    const message = error instanceof Error ? error.message : String(error);
+    return { genTime: null, imprintMatches: false, signatureValid: false, tsaCertificate: null, certificates: [], timeStampingEku: false, problems: [`unreadable timestamp token: ${message}`] };
+  }
   return {
     genTime: checked.genTime,
     imprintMatches: checked.imprintMatches,

@@ -111,15 +111,18 @@ export interface BuiltPath {
   refused: string | null;
 }
 
-/** Builds a path from `signer` through `pool` to one of `anchors` (no time check). */
-export function buildPath(signer: X509Certificate, pool: readonly X509Certificate[], anchors: readonly X509Certificate[]): BuiltPath {
+/**
+ * Builds a path from `signer` through `pool` to one of `anchors` (no time check). `issued` may be
+ * shared between searches over the same pool, so that each signature is verified once per file.
+ */
+export function buildPath(signer: X509Certificate, pool: readonly X509Certificate[], anchors: readonly X509Certificate[], issued = new Map<string, boolean>()): BuiltPath {
   const search: Search = {
     candidates: candidatesOf(pool, anchors),
     anchors: [...anchors],
     longest: [],
     refused: null,
     deadEnds: new Set(),
-    issued: new Map(),
+    issued,
     checks: 0,
   };
   const path = extend([signer], search);

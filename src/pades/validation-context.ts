@@ -22,7 +22,10 @@ export class ValidationContext {
   readonly dssCertificates = new CertificatePool();
   readonly embedded: RevocationEvidence;
   readonly problems: string[] = [];
+  /** Every path searched, found or not (the pool is complete before the first search). */
   private readonly paths = new Map<string, BuiltPath>();
+  /** `child issuer` signature checks shared by all searches of the file. */
+  private readonly issued = new Map<string, boolean>();
   private readonly live = new Map<string, Promise<RevocationFinding[]>>();
 
   constructor(
@@ -37,11 +40,11 @@ export class ValidationContext {
 
   /** A path from `cert` to an anchor through everything the file carries (memoised per certificate). */
   pathOf(cert: X509Certificate, extra: readonly X509Certificate[] = []): BuiltPath {
-    const key = cert.fingerprint256;
+    const key = `${cert.fingerprint256} ${extra.length}`;
     let built = this.paths.get(key);
     if (!built) {
-      built = buildPath(cert, [...extra, ...this.pool.all], this.anchors);
-      if (built.path) this.paths.set(key, built);
+      built = buildPath(cert, [...extra, ...this.pool.all], this.anchors, this.issued);
+      this.paths.set(key, built);
     }
     return built;
   }
