@@ -128,8 +128,8 @@ function checkedToken(der: Buffer, sent: Sent): { der: Buffer; genTime: Date; ac
   if (!check.imprintMatches) throw new Error('token is for another message imprint');
   if (!check.nonce || !check.nonce.equals(trimmed(sent.nonce))) throw new Error('token nonce differs from the request');
   if (sent.policy && check.policy !== sent.policy) throw new Error(`token policy ${check.policy} is not the requested one`);
-  if (!check.signatureValid) throw new Error(`token signature is not valid (${check.problems.join('; ')})`);
   if (!check.timeStampingEku) throw new Error('token signer is not a TSA certificate (no critical timeStamping EKU)');
+  if (!check.signatureValid) throw new Error(`token signature is not valid (${check.problems.join('; ')})`);
   if (!check.genTime) throw new Error('token has no readable genTime');
   return { der: parsed.token, genTime: check.genTime, accuracyMs: check.accuracyMs ?? 0 };
 }

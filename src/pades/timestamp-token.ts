@@ -7,6 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { BerError, child, integerBytes, octets, oidString, readBer, type BerNode } from '../asn1/ber.ts';
+import { formatName, tryCertificateFields } from '../asn1/certificate-fields.ts';
 import { OID } from '../asn1/der.ts';
 import type { HashAlgorithm } from '../keys/types.ts';
 import { digestName } from './cms-algorithms.ts';
@@ -52,8 +53,9 @@ export function checkTimestampToken(token: Buffer, expected: ExpectedImprint): T
     accuracyMs: null,
     problems: [],
   };
+  let tsaName: BerNode | null = null;
   try {
-    readTstInfoInto(result, encapsulatedTstInfo(token), expected);
+    tsaName = readTstInfoInto(result, encapsulatedTstInfo(token), expected);
   } catch (error) {
     if (!(error instanceof BerError)) throw error;
     result.problems.push(`unreadable timestamp token: ${error.message}`);
@@ -63,7 +65,8 @@ export function checkTimestampToken(token: Buffer, expected: ExpectedImprint): T
   const cms = checkSignedData(token, () => Buffer.alloc(0));
   result.certificates = cms.certificates;
   result.tsaCertificate = cms.signerCertificate;
-  result.signatureValid = cms.signatureValid && cms.messageDigestMatches && cms.signingCertificateV2 !== 'mismatch' && cms.signingCertificateV1 !== 'mismatch';
+  result.signatureValid =
+    cms.signatureValid && cms.messageDigestMatches && cms.signerInfoCount === 1 && cms.signingCertificateV2 !== 'mismatch' && cms.signingCertificateV1 !== 'mismatch';
   if (cms.signingCertificateV2 === 'absent' && cms.signingCertificateV1 === 'absent') {
     result.signatureValid = false;
     result.problems.push('timestamp token has no signing-certificate(-v2) attribute (RFC 3161 §2.4.2, RFC 5816)');
@@ -74,8 +77,26 @@ export function checkTimestampToken(token: Buffer, expected: ExpectedImprint): T
     const usages = cms.signerCertificate.keyUsage ?? [];
     result.timeStampingEku = usages.length === 1 && usages[0] === OID.timeStamping && extendedKeyUsageCritical(cms.signerCertificate.raw);
     if (!result.timeStampingEku) result.problems.push('TSA certificate lacks a critical extended key usage of id-kp-timeStamping only');
+    if (tsaName && !namesSigner(tsaName, cms.signerCertificate.raw)) {
+      result.signatureValid = false;
+      result.problems.push('TSTInfo tsa name is not the subject of the TSA certificate');
+    }
   }
   return result;
+}
+
+/**
+ * RFC 3161 §2.4.2: the tsa field, when present, MUST correspond to one of the subject names of the
+ * certificate that verifies the token. We compare a directoryName with the subject; other
+ * GeneralName forms are not compared.
+ */
+function namesSigner(tsaName: BerNode, certificate: Buffer): boolean {
+  const generalName = tsaName.children[0];
+  if (generalName?.tag !== 0xa4) return true;
+  const fields = tryCertificateFields(certificate);
+  const name = generalName.children[0];
+  if (!fields || !name) return false;
+  return fields.subject.raw.equals(name.raw) || formatName(fields.subject) === formatName(name);
 }
 
 /** ContentInfo { id-signedData, [0] SignedData { …, encapContentInfo { id-ct-TSTInfo, [0] OCTET STRING }, … } } */
@@ -87,8 +108,11 @@ function encapsulatedTstInfo(token: Buffer): BerNode {
   return readBer(octets(child(child(encapsulated, 1, 0xa0), 0)));
 }
 
-/** TSTInfo { version, policy, messageImprint, serialNumber, genTime, accuracy?, ordering?, nonce?, [0] tsa?, [1] extensions? } */
-function readTstInfoInto(result: TimestampTokenCheck, info: BerNode, expected: ExpectedImprint): void {
+/**
+ * TSTInfo { version, policy, messageImprint, serialNumber, genTime, accuracy?, ordering?, nonce?, [0] tsa?, [1] extensions? }
+ * Returns the tsa [0] element, if any.
+ */
+function readTstInfoInto(result: TimestampTokenCheck, info: BerNode, expected: ExpectedImprint): BerNode | null {
   if (info.tag !== 0x30) throw new BerError('TSTInfo is not a SEQUENCE');
   const version = integerBytes(child(info, 0, 0x02));
   if (version.length !== 1 || version[0] !== 1) result.problems.push('TSTInfo version is not 1');
@@ -103,10 +127,13 @@ function readTstInfoInto(result: TimestampTokenCheck, info: BerNode, expected: E
   result.serialNumber = integerBytes(child(info, 3, 0x02)).toString('hex');
   result.genTime = parseGeneralizedTime(child(info, 4, 0x18).content.toString('latin1'));
   if (!result.genTime) result.problems.push('TSTInfo genTime is not a UTC GeneralizedTime');
+  let tsaName: BerNode | null = null;
   for (const field of info.children.slice(5)) {
     if (field.tag === 0x30) result.accuracyMs = accuracyMs(field);
     if (field.tag === 0x02) result.nonce = integerBytes(field);
+    if (field.tag === 0xa0) tsaName = field;
   }
+  return tsaName;
 }
 
 /** YYYYMMDDhhmmss[.f*]Z: RFC 3161 §2.4.2 requires UTC and allows a fraction of a second. */

@@ -242,13 +242,33 @@ describe('pades/timestamp-token: checkTimestampToken', () => {
     const digest = randomBytes(32);
     const real = await testBuiltInTsa().timestamp(digest, 'sha256');
     const leaf = localKey(p.rsa, [p.intermediate], 'rsa-pkcs1', 'sha256');
-    const forged = await buildEncapsulatedSignedData({ key: leaf, contentType: OID.tstInfo, content: tstInfoOf(real), includeCertificates: true });
+    // Without the tsa name, which would name the real TSA and so fail on its own.
+    const unnamed = sequence(...readBer(tstInfoOf(real)).children.filter((node) => node.tag !== 0xa0).map((node) => node.raw));
+    const forged = await buildEncapsulatedSignedData({ key: leaf, contentType: OID.tstInfo, content: unnamed, includeCertificates: true });
     const check = checkTimestampToken(forged, { digest, hash: 'sha256' });
     expect(check).to.include({ imprintMatches: true, signatureValid: true, timeStampingEku: false });
     expect(check.problems.join('; ')).to.match(/timeStamping/);
     const nonCriticalKey = localKey(testTsa().nonCritical, [p.root], 'rsa-pkcs1', 'sha256');
-    const nonCritical = await buildEncapsulatedSignedData({ key: nonCriticalKey, contentType: OID.tstInfo, content: tstInfoOf(real), includeCertificates: true });
+    const nonCritical = await buildEncapsulatedSignedData({ key: nonCriticalKey, contentType: OID.tstInfo, content: unnamed, includeCertificates: true });
     expect(checkTimestampToken(nonCritical, { digest, hash: 'sha256' }).timeStampingEku).to.equal(false);
+  });
+
+  it('reports a TSTInfo whose tsa name is not the signer (RFC 3161 §2.4.2) and a token with two SignerInfos', async () => {
+    const digest = randomBytes(32);
+    const real = await testBuiltInTsa().timestamp(digest, 'sha256');
+    const otherName = tlv(0xa0, tlv(0xa4, readBer(pki().root.cert.raw).children[0].children[5].raw)); // the root's subject
+    const renamed = sequence(...readBer(tstInfoOf(real)).children.map((node) => (node.tag === 0xa0 ? otherName : node.raw)));
+    const token = await buildEncapsulatedSignedData({ key: testTsa().key, contentType: OID.tstInfo, content: renamed, includeCertificates: true });
+    const check = checkTimestampToken(token, { digest, hash: 'sha256' });
+    expect(check.signatureValid).to.equal(false);
+    expect(check.problems).to.include('TSTInfo tsa name is not the subject of the TSA certificate');
+    expect(opensslTsVerify({ token, digest }).ok, 'openssl agrees').to.equal(false);
+
+    const signedData = child(child(readBer(real), 1, 0xa0), 0, 0x30);
+    const signerInfos = signedData.children[signedData.children.length - 1];
+    const doubled = tlv(0x31, signerInfos.children[0].raw, signerInfos.children[0].raw);
+    const twoSigners = sequence(oid(OID.signedData), tlv(0xa0, sequence(...signedData.children.slice(0, -1).map((n) => n.raw), doubled)));
+    expect(checkTimestampToken(twoSigners, { digest, hash: 'sha256' }).signatureValid).to.equal(false);
   });
 
   it('never throws on garbage, a plain CMS signature or an empty buffer', async () => {
