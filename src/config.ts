@@ -35,6 +35,19 @@ export interface Config {
   readonly signerSecret?: string;
   /** Signer-page requests per minute per client IP (token bucket per instance). */
   readonly signerRateLimitPerMinute: number;
+  /** The PKCS#11 token holding the PKI's keys (`PKCS11_MODULE` …); unset: keys in PKCS#12 files under CERTS_DIR. */
+  readonly pkcs11?: Pkcs11Config;
+}
+
+export interface Pkcs11Config {
+  /** Path of the PKCS#11 module (`PKCS11_MODULE`), e.g. /usr/lib/softhsm/libsofthsm2.so. */
+  readonly module: string;
+  /** User PIN (`PKCS11_PIN`). */
+  readonly pin: string;
+  /** Token label (`PKCS11_TOKEN_LABEL`); unset: the token in `slot`, or the only token present. */
+  readonly tokenLabel?: string;
+  /** Slot ID as `pkcs11-tool -L` prints it (`PKCS11_SLOT`). */
+  readonly slot?: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -62,6 +75,10 @@ const envSchema = z.object({
   MAIL_FROM: optional(z.string().min(3)),
   SIGNER_SECRET: optional(z.string().min(32, 'use at least 32 random characters')),
   SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
+  PKCS11_MODULE: optional(z.string().refine((value) => path.isAbsolute(value), { message: 'expected the absolute path of a PKCS#11 module (.so)' })),
+  PKCS11_PIN: optional(z.string().min(4)),
+  PKCS11_TOKEN_LABEL: optional(z.string().max(32, 'a PKCS#11 token label has at most 32 characters')),
+  PKCS11_SLOT: optional(z.coerce.number().int().min(0)),
 });
 
 export class ConfigError extends Error {
@@ -78,6 +95,16 @@ function parseDatabase(url: string | undefined, dataDir: string): DatabaseConfig
   if (/^(postgres|postgresql):\/\//.test(url)) return { client: 'pg', url };
   const file = url.replace(/^(sqlite|file):(\/\/)?/, '');
   return { client: 'sqlite3', url: file === ':memory:' ? file : path.resolve(file) };
+}
+
+function parsePkcs11(values: z.infer<typeof envSchema>): Pkcs11Config | undefined {
+  if (values.PKCS11_MODULE === undefined) {
+    const stray = (['PKCS11_PIN', 'PKCS11_TOKEN_LABEL', 'PKCS11_SLOT'] as const).filter((name) => values[name] !== undefined);
+    if (stray.length) throw new ConfigError(stray.map((name) => `${name}: set PKCS11_MODULE too, or leave it out`));
+    return undefined;
+  }
+  if (values.PKCS11_PIN === undefined) throw new ConfigError(['PKCS11_PIN: required with PKCS11_MODULE']);
+  return Object.freeze({ module: values.PKCS11_MODULE, pin: values.PKCS11_PIN, tokenLabel: values.PKCS11_TOKEN_LABEL, slot: values.PKCS11_SLOT });
 }
 
 /** Reads the configuration; throws a ConfigError naming every bad variable. */
@@ -103,6 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: values.MAIL_FROM ?? 'Paraaf <noreply@paraaf.local>',
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
+    pkcs11: parsePkcs11(values),
   };
   return Object.freeze(config);
 }
