@@ -86,6 +86,32 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.literal('route.deleted'), details: z.object({ routeId: id, name: z.string() }) }),
   z.object({ action: z.literal('document.downloaded'), details: z.object({ documentId: id, revisionSeq: z.number().int().positive(), variant: z.enum(['current', 'original']) }) }),
+  // PAdES B-LT: a DSS revision with the certificates and revocation data of the document's signatures and timestamps (issue 9).
+  z.object({
+    action: z.literal('document.validation_data_added'),
+    details: z.object({
+      documentId: id,
+      revisionSeq: z.number().int().positive(),
+      revisionSha256: sha256,
+      certificates: z.number().int().nonnegative(),
+      ocspResponses: z.number().int().nonnegative(),
+      crls: z.number().int().nonnegative(),
+      /** Certificates for which no revocation data could be had (0 when the level B-LT is reached). */
+      withoutRevocation: z.number().int().nonnegative(),
+    }),
+  }),
+  // PAdES B-LTA: a document timestamp at completion, or its renewal before the TSA certificate expires (issue 9).
+  z.object({
+    action: z.literal('document.timestamped'),
+    details: z.object({
+      documentId: id,
+      revisionSeq: z.number().int().positive(),
+      revisionSha256: sha256,
+      purpose: z.enum(['completion', 'renewal']),
+      genTime: z.string(),
+      tsaCertificate: z.object({ subject: z.string(), serialNumber: z.string(), notAfter: z.string() }),
+    }),
+  }),
 ]);
 
 export type AuditEvent = z.infer<typeof auditEventSchema>;

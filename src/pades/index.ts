@@ -3,5 +3,5 @@ export { verifyPdf, type VerifyPdfOptions } from './verify-pdf.ts';
 export { buildSignedData, estimateSignedDataSize } from './cms-build.ts';
 export type * from './report.ts';
 export { signPdfAtLevel, extendToLta, PADES_LEVELS, type SignAtLevelOptions, type ExtendToLtaOptions } from './sign-at-level.ts';
-export { addValidationData, collectValidationData, type AddValidationDataOptions, type ValidationData } from './ltv.ts';
-export { addDocumentTimestamp, DEFAULT_DOCUMENT_TIMESTAMP_RESERVE, type DocumentTimestampOptions } from './document-timestamp.ts';
+export { addValidationData, collectValidationData, extendWithValidationData, type AddValidationDataOptions, type ExtendedWithValidationData, type ValidationData } from './ltv.ts';
+export { addDocumentTimestamp, stampDocument, DEFAULT_DOCUMENT_TIMESTAMP_RESERVE, type DocumentTimestampOptions, type StampedDocument } from './document-timestamp.ts';

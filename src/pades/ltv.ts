@@ -37,8 +37,21 @@ export interface ValidationData extends DssContent {
 
 /** Returns `pdf` with a DSS revision holding the validation data of all its signatures and timestamps. */
 export async function addValidationData(pdf: Buffer, options: AddValidationDataOptions): Promise<Buffer> {
+  return (await extendWithValidationData(pdf, options)).pdf;
+}
+
+export interface ExtendedWithValidationData {
+  /** `pdf` itself (same Buffer) when the DSS already held everything. */
+  pdf: Buffer;
+  added: { certs: number; ocsps: number; crls: number };
+  withoutRevocation: X509Certificate[];
+}
+
+/** `addValidationData`, also telling what was added and which certificates got no revocation data. */
+export async function extendWithValidationData(pdf: Buffer, options: AddValidationDataOptions): Promise<ExtendedWithValidationData> {
   const data = await collectValidationData(pdf, options);
-  return appendDss(pdf, data).pdf;
+  const appended = appendDss(pdf, data);
+  return { pdf: appended.pdf, added: appended.added, withoutRevocation: data.withoutRevocation };
 }
 
 /** What `addValidationData` would add, without writing it. */

@@ -93,8 +93,10 @@ export async function setDocumentPageCount(db: Db, organisationId: string, docum
 }
 
 /** Inserts the next revision; a unique violation on (document_id, seq) means someone else appended first. */
-export async function insertRevision(db: Db, revision: Omit<Revision, 'createdAt'> & { now: string }): Promise<void> {
+export async function insertRevision(db: Db, revision: Omit<Revision, 'createdAt'> & { now: string; timestampExpiresAt?: string }): Promise<void> {
   await db('revisions').insert({
+    // Only 'timestamp' revisions: when their TSA certificate expires (migration 0015, archive-timestamp renewal).
+    ...(revision.timestampExpiresAt ? { timestamp_expires_at: revision.timestampExpiresAt } : {}),
     id: revision.id,
     document_id: revision.documentId,
     seq: revision.seq,
