@@ -217,7 +217,6 @@ export async function verifyAuditTrails(db: Db, blobs: BlobStore, scope: TrailSc
     const chainBreak = checkChain(events);
     if (chainBreak) breaks.push(chainBreak);
     if (target.envelopeId && events.length === 0) breaks.push({ kind: 'missing', message: `envelope ${target.envelopeId} has no audit events` });
-    const anchorBreaks = checkChainAnchors(events, anchored.get(target.chain) ?? [], now);
     let revisionCount = 0;
     const organisationId = target.organisationId ?? events[0]?.organisationId ?? null;
     if (target.envelopeId && organisationId) {
@@ -228,7 +227,8 @@ export async function verifyAuditTrails(db: Db, blobs: BlobStore, scope: TrailSc
       revisionCount = checked.length;
       breaks.push(...checkRevisions(events, checked));
     }
-    breaks.push(...anchorBreaks);
+    // Last, so the first break stays the chain's own when both exist.
+    breaks.push(...checkChainAnchors(events, anchored.get(target.chain) ?? [], now));
     reports.push({ ...target, organisationId, events: events.length, firstHash: events[0]?.hash ?? null, lastHash: events.at(-1)?.hash ?? null, revisions: revisionCount, breaks });
   }
   const broken = reports.filter((r) => r.breaks.length > 0).length;
