@@ -16,6 +16,21 @@ import { opensslOcsp, opensslTsa } from '../../helpers/ltv-doubles.ts';
 import { localKey, openssl, pki, type Issued } from '../../helpers/openssl-pki.ts';
 import { pdfsig } from '../../helpers/validators.ts';
 import { createPrivateKey } from 'node:crypto';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { schemas } from '../../../src/http/openapi/schemas.ts';
+
+// ajv-formats is CommonJS with a default export; under ESM interop it may arrive wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as typeof addFormatsModule.default;
+
+/** The report must be what OpenAPI's ValidationReport says (additionalProperties false throughout). */
+function expectDocumented(report: unknown): void {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  ajv.addSchema({ $id: 'urn:paraaf:report', components: { schemas } });
+  const validate = ajv.compile({ $ref: 'urn:paraaf:report#/components/schemas/ValidationReport' });
+  expect(validate(report), JSON.stringify(validate.errors)).to.equal(true);
+}
 
 const FIXTURE = readFileSync(join(import.meta.dirname, '../../../fixtures/pdf/pdflib-decision.pdf'));
 const YEAR = 365.25 * 86_400_000;
@@ -65,6 +80,7 @@ describe('verifyPdf: levels and the proven time', function () {
     expect(s).to.include({ timeSource: 'self_declared', timestamp: null, judgedAt: report.validationTime, valid: true });
     expect(s.level).to.deep.equal({ achieved: 'B-B', reasons: ['B-T: no signature timestamp'] });
     expect(s.problems.join(' ')).to.match(/only signing time is \/M/);
+    expectDocumented(JSON.parse(JSON.stringify(report)));
   });
 
   it('B-T: the signature timestamp is validated and the chain judged at its genTime', async () => {
@@ -100,6 +116,7 @@ describe('verifyPdf: levels and the proven time', function () {
     expect(now.verdict, JSON.stringify(now.signatures.map((s) => s.problems))).to.equal('valid');
     expect(now.signatures.map((s) => s.subFilter)).to.deep.equal(['ETSI.CAdES.detached', 'ETSI.RFC3161']);
     expect(now.signatures[0].level).to.deep.equal({ achieved: 'B-LTA', reasons: [] });
+    expectDocumented(JSON.parse(JSON.stringify(now)));
 
     const later = new Date(Date.now() + 20 * YEAR);
     const future = await verifyPdf(lta, { trustAnchors: trust, at: later });
