@@ -12,6 +12,7 @@ import { runMigrate } from './cli/migrate.ts';
 import { runOrg } from './cli/org.ts';
 import { runPeople } from './cli/people.ts';
 import { runUser } from './cli/user.ts';
+import { runHsm } from './cli/hsm.ts';
 import { UsageError, type CliContext } from './cli/context.ts';
 
 const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<
   people: runPeople,
   migrate: runMigrate,
   audit: runAudit,
+  hsm: runHsm,
 };
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -41,6 +43,9 @@ Commands:
   audit verify [--org <slug>] [--envelope <id>] [--trust root.pem …]
                                                   recompute the audit hash chains, check every stored PDF and
                                                   every RFC 3161 anchor of the chain heads; exit 1 on any break
+  hsm init [--root-name "…"]                      root CA and TSA key generated in the PKCS#11 token (PKCS11_*)
+  hsm org <slug>                                  the organisation's issuing CA and seal in the token
+  hsm list | hsm root [--out root.pem]            objects on the token; the root certificate to trust
 
 Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 `;

@@ -5,10 +5,11 @@
  * and pkcs11-tool confirms that no private key can leave the token.
  */
 import { expect } from 'chai';
-import { createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OID } from '../../../src/asn1/der.ts';
+import { ConfigError, loadConfig } from '../../../src/config.ts';
 import { buildCertificate } from '../../../src/keys/certificate-builder.ts';
 import { digestInfo, ecdsaRawToDer } from '../../../src/keys/pkcs11-mechanism.ts';
 import { generateTokenKeyPair, storeTokenCertificate } from '../../../src/keys/pkcs11-objects.ts';
@@ -17,6 +18,7 @@ import { createTokenPkiServices, type TokenPkiServices } from '../../../src/keys
 import { Pkcs11Token } from '../../../src/keys/pkcs11.ts';
 import type { SigningKey, SignatureScheme } from '../../../src/keys/types.ts';
 import { signPdf } from '../../../src/pades/sign-pdf.ts';
+import { createBuiltInTsa } from '../../../src/pades/tsa.ts';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
 import { opensslCmsVerify, pdfsig, qpdfCheck } from '../../helpers/validators.ts';
 import { openssl, writePem } from './helpers.ts';
@@ -131,6 +133,25 @@ describe('keys/pkcs11 (SoftHSM2)', function () {
     expect(openssl(hsm.directory, 'verify', '-CAfile', 'root.pem', '-purpose', 'timestampsign', 'tsa.pem')).to.contain('tsa.pem: OK');
   });
 
+  it('runs the built-in TSA on the token key: openssl ts -verify accepts its tokens, and a B-T signature passes pdfsig', async () => {
+    const tsa = createBuiltInTsa({ key: services.tsaKey, policy: '2.25.1', clock: () => new Date() });
+    const digest = createHash('sha384').update('council decision').digest();
+    const tsaToken = await tsa.timestamp(digest, 'sha384');
+    writeFileSync(join(hsm.directory, 'token.tst'), tsaToken);
+    writePem(join(hsm.directory, 'tsa-chain.pem'), services.tsaKey.certificates[0]);
+    const verified = openssl(hsm.directory, 'ts', '-verify', '-digest', digest.toString('hex'), '-in', 'token.tst', '-token_in',
+      '-CAfile', 'root.pem', '-untrusted', 'tsa-chain.pem');
+    expect(verified).to.contain('Verification: OK');
+    const issuer = await services.provider.forOrganisation(ORG);
+    const key = await issuer.issueOneShot({ name: 'Jef Peeters' });
+    const signed = await signPdf(readFileSync(FIXTURE), { key, signer: { name: 'Jef Peeters' }, timeStamper: tsa, invisible: true });
+    const file = join(hsm.directory, 'b-t.pdf');
+    writeFileSync(file, signed);
+    const checked = await pdfsig(file, [rootPem]);
+    expect(checked.signatures[0]?.rawStatus, checked.stdout).to.equal('Signature is Valid.');
+    expect(checked.signatures[0]?.rawCertStatus, checked.stdout).to.equal('Certificate is Trusted.');
+  });
+
   it('names the CAs that sign CRLs and OCSP responses, and no other key', async () => {
     const ca = (await services.authorities.authority(ORG.slug))!;
     expect((await services.authorities.authority('root'))!.certificates[0].equals(services.root.raw)).to.equal(true);
@@ -186,5 +207,20 @@ describe('keys/pkcs11-mechanism', () => {
     const der = ecdsaRawToDer(Buffer.concat([r, s]));
     expect(der.toString('hex')).to.equal('3043' + '022100' + r.toString('hex') + '021e' + Buffer.alloc(30, 0x11).toString('hex'));
     expect(() => ecdsaRawToDer(Buffer.alloc(63))).to.throw(/not r \|\| s/);
+  });
+});
+
+describe('config: PKCS11_*', () => {
+  it('reads the module, PIN, token label and slot', () => {
+    const config = loadConfig({ PKCS11_MODULE: '/usr/lib/softhsm/libsofthsm2.so', PKCS11_PIN: '1234', PKCS11_TOKEN_LABEL: 'paraaf', PKCS11_SLOT: '7' });
+    expect(config.pkcs11).to.deep.equal({ module: '/usr/lib/softhsm/libsofthsm2.so', pin: '1234', tokenLabel: 'paraaf', slot: 7 });
+    expect(loadConfig({}).pkcs11).to.equal(undefined);
+    expect(loadConfig({ PKCS11_MODULE: '', PKCS11_PIN: '' }).pkcs11).to.equal(undefined);
+  });
+
+  it('refuses a relative module path, a module without PIN and a PIN without module', () => {
+    expect(() => loadConfig({ PKCS11_MODULE: 'libsofthsm2.so', PKCS11_PIN: '1234' })).to.throw(ConfigError, /PKCS11_MODULE: expected the absolute path/);
+    expect(() => loadConfig({ PKCS11_MODULE: '/x/module.so' })).to.throw(ConfigError, /PKCS11_PIN: required with PKCS11_MODULE/);
+    expect(() => loadConfig({ PKCS11_PIN: '1234' })).to.throw(ConfigError, /PKCS11_PIN: set PKCS11_MODULE too/);
   });
 });
