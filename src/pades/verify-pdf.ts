@@ -18,7 +18,7 @@ import { LongTermChecks } from './long-term.ts';
 import type { SignatureReport, TimestampReport, ValidationReport, Verdict } from './report.ts';
 import { checkSignatureTimestamp, checkToken, judgeTimestamp, type TokenCheck } from './signature-timestamp.ts';
 import { signatureReport } from './signature-report.ts';
-import { ValidationContext } from './validation-context.ts';
+import { ValidationContext, type EmbeddedData } from './validation-context.ts';
 
 export interface VerifyPdfOptions {
   /** Certificates whose chains we trust (the organisation roots). */
@@ -51,7 +51,9 @@ export async function verifyPdf(pdf: Buffer, options: VerifyPdfOptions): Promise
   const ends = revisionEnds(pdf);
   const all = findSignatures(reader);
   const found = all.slice(0, MAX_SIGNATURES);
-  const context = new ValidationContext(options.trustAnchors, readDss(reader), options.revocation);
+  const dss = embeddedData(reader);
+  const context = new ValidationContext(options.trustAnchors, dss.data, options.revocation);
+  if (dss.problem) context.problems.push(dss.problem);
   if (all.length > found.length) context.problems.push(`the file has ${all.length} signatures; only the first ${MAX_SIGNATURES} were checked`);
   const digestOf = digestPass(pdf, found.map((f) => f.byteRange));
   const checked = found.map((f, index) => checkOne(f, (name) => digestOf(index, name)));
@@ -69,6 +71,16 @@ export async function verifyPdf(pdf: Buffer, options: VerifyPdfOptions): Promise
   }
   const verdict = overallVerdict(signatures);
   return { verdict, valid: verdict === 'valid', revisions: ends.length, validationTime: at.toISOString(), signatures, problems: context.problems };
+}
+
+/** The /DSS as the newest revision has it; a damaged one counts as absent, with a problem said. */
+function embeddedData(reader: PdfReader): { data: EmbeddedData; problem: string | null } {
+  try {
+    return { data: readDss(reader), problem: null };
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return { data: { certs: [], ocsps: [], crls: [] }, problem: `the /DSS cannot be read (${detail}); no embedded validation data used` };
+  }
 }
 
 function checkOne(found: FoundSignature, digestOf: (name: 'sha1' | 'sha256' | 'sha384' | 'sha512') => Buffer): CheckedSignature {
