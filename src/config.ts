@@ -35,6 +35,15 @@ export interface Config {
   readonly signerSecret?: string;
   /** Signer-page requests per minute per client IP (token bucket per instance). */
   readonly signerRateLimitPerMinute: number;
+  /**
+   * RFC 3161 TSAs (`TSA_URL`, comma-separated), tried in order. Empty: the built-in TSA of the development PKI
+   * answers in-process (and at `BASE_URL/pki/tsa`).
+   */
+  readonly tsaUrls: readonly string[];
+  /** Per TSA, for the whole exchange (`TSA_TIMEOUT_MS`). */
+  readonly tsaTimeoutMs: number;
+  /** Password of the PKI's PKCS#12 files (`PKI_PASSWORD`); unset: the development password, which production refuses. */
+  readonly pkiPassword?: string;
   /** The PKCS#11 token holding the PKI's keys (`PKCS11_MODULE` …); unset: keys in PKCS#12 files under CERTS_DIR. */
   readonly pkcs11?: Pkcs11Config;
 }
@@ -75,6 +84,13 @@ const envSchema = z.object({
   MAIL_FROM: optional(z.string().min(3)),
   SIGNER_SECRET: optional(z.string().min(32, 'use at least 32 random characters')),
   SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
+  TSA_URL: optional(
+    z.string().refine((value) => value.split(',').every((url) => /^https?:\/\/\S+$/.test(url.trim())), {
+      message: 'expected one or more http(s) URLs separated by commas',
+    }),
+  ),
+  TSA_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
+  PKI_PASSWORD: optional(z.string().min(1)),
   PKCS11_MODULE: optional(z.string().refine((value) => path.isAbsolute(value), { message: 'expected the absolute path of a PKCS#11 module (.so)' })),
   PKCS11_PIN: optional(z.string().min(4)),
   PKCS11_TOKEN_LABEL: optional(z.string().max(32, 'a PKCS#11 token label has at most 32 characters')),
@@ -130,6 +146,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: values.MAIL_FROM ?? 'Paraaf <noreply@paraaf.local>',
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
+    tsaUrls: Object.freeze((values.TSA_URL ?? '').split(',').map((url) => url.trim()).filter(Boolean)),
+    tsaTimeoutMs: values.TSA_TIMEOUT_MS ?? 10_000,
+    pkiPassword: values.PKI_PASSWORD,
     pkcs11: parsePkcs11(values),
   };
   return Object.freeze(config);

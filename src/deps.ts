@@ -7,11 +7,17 @@ import path from 'node:path';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { ValidationReport, VerifyPdfOptions } from './pades/index.ts';
-import type { CertificateIssuer } from './keys/index.ts';
+import type { CertificateIssuer, PkiAuthorities, PkiProvider, PkiServices, RevocationSource, TimeStamper } from './keys/index.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import { createBuiltInTsa, type BuiltInTsa } from './pades/tsa.ts';
+import { createHttpTimeStamper } from './pades/timestamp-client.ts';
 import { createFsBlobStore, type BlobStore, type Knex } from './store/index.ts';
-import { AppError } from './errors.ts';
+import { AppError, TimestampError } from './errors.ts';
 import type { WorkflowDeps } from './workflow/index.ts';
+import { ownRevocationSource } from './workflow/pki-publication.ts';
+
+/** TSAPolicyId of the built-in development TSA (an OID under 2.25, ITU-T X.667: no registration needed). */
+export const DEV_TSA_POLICY = '2.25.314284513135050658252265026292863153018';
 
 export type VerifyPdf = (pdf: Buffer, options: VerifyPdfOptions) => Promise<ValidationReport>;
 
@@ -24,10 +30,12 @@ export interface Deps {
   readonly verifyPdf: VerifyPdf;
   /** Roots trusted when validating signatures; by default the (dev) organisation root. */
   readonly trustAnchors: X509Certificate[];
-  /** Issues one-shot signer certificates; absent until an organisation CA is loaded. */
-  readonly keys?: CertificateIssuer;
+  /** The deployment's PKI (each organisation's CA, the TSA key); absent: signing answers 503. */
+  readonly pki?: PkiServices;
+  /** The built-in RFC 3161 TSA when `TSA_URL` is unset and the PKI has a TSA key: served at `POST /pki/tsa`. */
+  readonly builtInTsa?: BuiltInTsa;
   readonly clock: () => Date;
-  /** What the envelope use cases run on: the same db, blobs and clock, the issuer and the public base URL. */
+  /** What the envelope use cases run on: the same db, blobs and clock, the PKI, trusted time and the public base URL. */
   readonly workflow: WorkflowDeps;
 }
 
@@ -37,7 +45,9 @@ export interface BuildDepsOptions {
   db: Knex;
   verifyPdf: VerifyPdf;
   trustAnchors: X509Certificate[];
-  keys?: CertificateIssuer;
+  pki?: PkiServices;
+  /** Instead of the one chosen from the config (tests: a TSA that is down). */
+  timeStamper?: TimeStamper;
   blobs?: BlobStore;
   metrics?: Metrics;
   clock?: () => Date;
@@ -50,25 +60,58 @@ export function buildDeps(options: BuildDepsOptions): Deps {
   }
   const blobs = options.blobs ?? createFsBlobStore(path.join(options.config.dataDir, 'blobs'));
   const clock = options.clock ?? (() => new Date());
+  const metrics = options.metrics ?? createMetrics();
+  const { config, db } = options;
+  const builtInTsa = config.tsaUrls.length === 0 && options.pki?.tsaKey
+    ? createBuiltInTsa({ key: options.pki.tsaKey, policy: DEV_TSA_POLICY, clock })
+    : undefined;
+  const timeStamper = countFailures(options.timeStamper ?? chooseTimeStamper(config, builtInTsa), metrics);
+  const authorities = options.pki?.authorities ?? noAuthorities;
+  const revocation: RevocationSource = ownRevocationSource({ db, clock, authorities });
   return Object.freeze({
-    config: options.config,
+    config,
     logger: options.logger,
-    db: options.db,
+    db,
     blobs,
-    metrics: options.metrics ?? createMetrics(),
+    metrics,
     verifyPdf: options.verifyPdf,
     trustAnchors: options.trustAnchors,
-    keys: options.keys,
+    pki: options.pki,
+    builtInTsa,
     clock,
     workflow: Object.freeze({
-      db: options.db,
+      db,
       blobs,
-      issuer: options.keys ?? unavailableIssuer,
+      pki: options.pki?.provider ?? unavailablePki,
+      timeStamper,
+      revocation,
+      authorities,
       clock,
-      baseUrl: options.config.baseUrl,
+      baseUrl: config.baseUrl,
       logger: options.logger,
     }),
   });
+}
+
+/** `TSA_URL` when set (tried in order), else the built-in TSA, else none: signing then answers 503. */
+function chooseTimeStamper(config: Config, builtInTsa: BuiltInTsa | undefined): TimeStamper {
+  if (config.tsaUrls.length > 0) return createHttpTimeStamper({ urls: [...config.tsaUrls], timeoutMs: config.tsaTimeoutMs });
+  if (builtInTsa) return builtInTsa;
+  return { timestamp: () => Promise.reject(new TimestampError()) };
+}
+
+/** Counts every timestamp no TSA gave (`paraaf_timestamp_failures_total`) and passes the error on. */
+function countFailures(timeStamper: TimeStamper, metrics: Metrics): TimeStamper {
+  return {
+    async timestamp(digest, hash) {
+      try {
+        return await timeStamper.timestamp(digest, hash);
+      } catch (error) {
+        metrics.timestampFailuresTotal.inc();
+        throw error;
+      }
+    },
+  };
 }
 
 function signingUnavailable(): AppError {
@@ -81,3 +124,7 @@ const unavailableIssuer: CertificateIssuer = Object.freeze({
   seal: () => Promise.reject(signingUnavailable()),
   caCertificates: [],
 });
+
+const unavailablePki: PkiProvider = Object.freeze({ trustAnchors: [], forOrganisation: async () => unavailableIssuer });
+
+const noAuthorities: PkiAuthorities = Object.freeze({ authority: async () => null, authorityFor: async () => null });

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { loadOrCreateDevPki } from './keys/index.ts';
+import { assertPkiAllowed, DEV_PKI_PASSWORD, loadOrCreateDevPki } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startServer, type ServerHandle } from './server.ts';
 import { bootstrapDemoOrganisation } from './workflow/bootstrap-demo.ts';
@@ -13,13 +13,17 @@ import { bootstrapDemoOrganisation } from './workflow/bootstrap-demo.ts';
 async function start(config: Config, logger: Logger): Promise<ServerHandle> {
   await fs.mkdir(config.dataDir, { recursive: true });
 
-  const pki = await loadOrCreateDevPki({ directory: path.join(config.certsDir, 'dev') });
+  const password = config.pkiPassword ?? DEV_PKI_PASSWORD;
+  // Before anything is generated: production refuses development keys and the development password.
+  assertPkiAllowed({ nodeEnv: config.nodeEnv, password, development: true });
+  const pki = await loadOrCreateDevPki({ directory: path.join(config.certsDir, 'dev'), password, baseUrl: config.baseUrl });
   logger.info(
     { root: pki.rootPem, directory: pki.directory },
     `${pki.created ? 'created a new' : 'loaded the'} development PKI; trust root certificate: ${pki.rootPem}`,
   );
 
-  const handle = await startServer(config, { logger, trustAnchors: [pki.rootCertificate], keys: pki.issuer, backgroundJobs: true });
+  if (config.tsaUrls.length === 0) logger.info('no TSA_URL: signatures are timestamped by the built-in TSA of the development PKI');
+  const handle = await startServer(config, { logger, trustAnchors: [pki.rootCertificate], pki, backgroundJobs: true });
   if (config.nodeEnv !== 'production') await bootstrapDemoOrganisation(handle.deps.db, { logger });
   logger.info({ port: handle.port, baseUrl: config.baseUrl, database: config.database.client }, `Paraaf listening on ${config.baseUrl}`);
   return handle;

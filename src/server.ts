@@ -10,12 +10,13 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Config } from './config.ts';
-import { AUDIT_CHECK_INTERVAL_MS, runAuditCheck } from './audit/scheduled-check.ts';
+import { ANCHOR_INTERVAL_MS, ANCHOR_POLL_MS, type AnchorJobResult } from './audit/anchors.ts';
+import { AUDIT_CHECK_INTERVAL_MS, createScheduledAnchoring, runAuditCheck } from './audit/scheduled-check.ts';
 import type { TrailReport } from './audit/verify-trail.ts';
 import { buildDeps, type Deps, type VerifyPdf } from './deps.ts';
 import { startPeriodicJob, type PeriodicJob } from './periodic-job.ts';
 import { createApp } from './http/index.ts';
-import type { CertificateIssuer } from './keys/index.ts';
+import type { PkiServices, TimeStamper } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { verifyPdf as padesVerifyPdf } from './pades/index.ts';
 import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
@@ -29,7 +30,10 @@ export const EXPIRY_INTERVAL_MS = 60_000;
 export interface StartServerOptions {
   /** Roots trusted when validating; `main.ts` passes the organisation (dev) root. Required so nobody trusts nothing by accident. */
   trustAnchors: X509Certificate[];
-  keys?: CertificateIssuer;
+  /** The deployment's PKI (`main.ts`: the development PKI); without it signing answers 503. */
+  pki?: PkiServices;
+  /** Instead of `TSA_URL` or the built-in TSA (tests: a TSA that is down). */
+  timeStamper?: TimeStamper;
   logger?: Logger;
   /** PostgreSQL schema to work in (tests). */
   searchPath?: string;
@@ -45,6 +49,8 @@ export interface StartServerOptions {
   backgroundJobs?: boolean;
   /** How often the audit trail check runs with the background jobs (default hourly); 0 turns only it off. */
   auditCheckIntervalMs?: number;
+  /** How often a periodic audit anchor is taken (default hourly; completions are anchored within a minute); 0 turns anchoring off. */
+  anchorIntervalMs?: number;
 }
 
 /** The background work, runnable by hand (tests) whether or not the timers run. */
@@ -54,6 +60,8 @@ export interface BackgroundJobs {
   expire(): Promise<ExpireEnvelopesResult>;
   /** One audit trail check (what the hourly timer does): sets the metrics, logs breaks at error level. */
   auditCheck(): Promise<TrailReport>;
+  /** One tick of the audit anchor job (every minute with the timers): anchors an unanchored completion, or hourly every moved chain head. */
+  anchor(): Promise<AnchorJobResult>;
 }
 
 export interface ServerHandle {
@@ -85,7 +93,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
       db,
       verifyPdf: options.verifyPdf ?? padesVerifyPdf,
       trustAnchors: options.trustAnchors,
-      keys: options.keys,
+      pki: options.pki,
+      timeStamper: options.timeStamper,
     });
     const app = createApp(deps);
 
@@ -96,10 +105,13 @@ export async function startServer(config: Config, options: StartServerOptions): 
       clock: deps.clock,
       logger,
     });
+    const anchorInterval = options.anchorIntervalMs ?? ANCHOR_INTERVAL_MS;
+    const anchoring = createScheduledAnchoring({ db, timeStamper: deps.workflow.timeStamper, clock: deps.clock, metrics: deps.metrics, logger, intervalMs: anchorInterval });
     const jobs: BackgroundJobs = {
       outbox,
       expire: () => expireEnvelopes(deps.workflow),
-      auditCheck: () => runAuditCheck({ db, blobs: deps.blobs, metrics: deps.metrics, logger }),
+      auditCheck: () => runAuditCheck({ db, blobs: deps.blobs, metrics: deps.metrics, logger, trustAnchors: deps.trustAnchors }),
+      anchor: () => anchoring.run(),
     };
     const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {
@@ -118,6 +130,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
       const auditInterval = options.auditCheckIntervalMs ?? AUDIT_CHECK_INTERVAL_MS;
       // runAuditCheck logs and counts its own failures.
       if (auditInterval > 0) periodic.push(startPeriodicJob(auditInterval, jobs.auditCheck, () => undefined));
+      // The anchor job logs and counts its own failures too.
+      if (anchorInterval > 0) periodic.push(startPeriodicJob(ANCHOR_POLL_MS, jobs.anchor, () => undefined));
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;

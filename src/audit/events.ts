@@ -41,9 +41,18 @@ export const auditEventSchema = z.discriminatedUnion('action', [
       signedRevisionSha256: sha256,
       revisionSeq: z.number().int().positive(),
       revisionSha256: sha256,
-      certificate: z.object({ fingerprintSha256: sha256, serialNumber: z.string(), subject: z.string() }),
+      certificate: z.object({
+        fingerprintSha256: sha256,
+        serialNumber: z.string(),
+        subject: z.string(),
+        /** Since issue 9: when the one-shot certificate starts (what `cert revoke` dates a revocation to) and its CA. */
+        notBefore: z.string().optional(),
+        issuerSha256: sha256.optional(),
+      }),
     }),
   }),
+  /** Signing was refused and nothing was stored, e.g. no TSA gave a timestamp (issue 9); written after the rollback. */
+  z.object({ action: z.literal('signing.failed'), details: z.object({ recipientId: id, code: z.string(), message: z.string() }) }),
   /** A second-factor code was mailed (issue 4); `purpose` says whether for this envelope's page or a batch. */
   z.object({ action: z.literal('code.sent'), details: z.object({ recipientId: id, codeId: id, expiresAt: z.string(), purpose: z.enum(['link', 'batch']) }) }),
   /**

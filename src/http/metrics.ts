@@ -16,6 +16,8 @@ export interface Metrics {
   readonly auditChecksTotal: Counter<'result'>;
   /** Runs of the audit anchor job (src/audit/anchors.ts), by result: taken, idle (nothing due or moved), or error. */
   readonly auditAnchorsTotal: Counter<'result'>;
+  /** Signature or seal timestamps that no TSA gave (nothing was signed), issue 9. */
+  readonly timestampFailuresTotal: Counter;
 }
 
 export function createMetrics(): Metrics {
@@ -58,6 +60,11 @@ export function createMetrics(): Metrics {
       name: 'paraaf_audit_anchors_total',
       help: 'Runs of the audit anchor job, by result (taken, idle, error: the TSA or the database failed; retried on the next run).',
       labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    timestampFailuresTotal: new Counter({
+      name: 'paraaf_timestamp_failures_total',
+      help: 'Timestamps no TSA gave in time; the signature or seal that needed it was not made.',
       registers: [registry],
     }),
   };

@@ -15,6 +15,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { OID } from '../asn1/der.ts';
+import { AppError } from '../errors.ts';
 import { buildCertificate } from './certificate-builder.ts';
 import { notAfterOf, pkiError, writePemCopy } from './dev-pki-org.ts';
 import { DevPkiProvider } from './dev-pki-provider.ts';
@@ -23,6 +24,7 @@ import { loadPkcs12 } from './pkcs12.ts';
 import { createDirectoryAtomically, fsyncPath, generateKeys, toPem, validity, writeDurable, writeP12 } from './pki-files.ts';
 import { authorityUrls, ROOT_AUTHORITY } from './pki-urls.ts';
 import { createKeySigner, createSigningKey } from './signing-key.ts';
+import type { PkiServices } from './pki-authorities.ts';
 import type { CertificateIssuer, SigningKey } from './types.ts';
 
 export { toPem } from './pki-files.ts';
@@ -42,7 +44,8 @@ const ROOT_YEARS = 30;
 /** Longer than any one-shot certificate it vouches for the time of, shorter than the root. */
 const TSA_YEARS = 12;
 
-export interface DevPki {
+/** A DevPki is the PkiServices the server runs on (`startServer(config, { pki })`). */
+export interface DevPki extends PkiServices {
   /** Absolute path of root-ca.pem, the file to trust (pdfsig, Acrobat); the PEM text is `rootCertificate.toString()`. */
   rootPem: string;
   rootCertificate: X509Certificate;
@@ -50,6 +53,9 @@ export interface DevPki {
   issuer: CertificateIssuer;
   /** Every organisation's CA, created on first use. */
   provider: DevPkiProvider;
+  /** The same provider, as the publication routes see it. */
+  authorities: DevPkiProvider;
+  development: true;
   /** The built-in TSA's key: [TSA certificate, root]. */
   tsaKey: SigningKey;
   directory: string;
@@ -82,7 +88,8 @@ export async function loadOrCreateDevPki(options: DevPkiOptions): Promise<DevPki
   const provider = new DevPkiProvider({ directory, root, password, now, baseUrl });
   const issuer = loadV1Issuer(directory, password, root, now) ??
     (await provider.forOrganisation(namedOrganisation(options.organisationName)));
-  return { rootPem: join(directory, FILES.rootPem), rootCertificate: new X509Certificate(root.certificates[0]), issuer, provider, tsaKey, directory, created };
+  const rootCertificate = new X509Certificate(root.certificates[0]);
+  return { rootPem: join(directory, FILES.rootPem), rootCertificate, issuer, provider, authorities: provider, development: true, tsaKey, directory, created };
 }
 
 function namedOrganisation(name: string | undefined): { id: string; slug: string; name: string } {
@@ -173,4 +180,18 @@ function loadV1Issuer(directory: string, password: string, root: SigningKey, now
     seal: createSigningKey(seal.privateKey, seal.certificates),
     now,
   });
+}
+
+/**
+ * Production never runs on the generated development PKI (its root key sits in a file next to the app, its
+ * password is public) nor on the development password: refuse to start, saying what to do instead.
+ */
+export function assertPkiAllowed(options: { nodeEnv: string; password: string; development: boolean }): void {
+  if (options.nodeEnv !== 'production') return;
+  if (options.password === DEV_PKI_PASSWORD) {
+    throw new AppError('pki_refused', 500, 'NODE_ENV=production with the development PKI password: set PKI_PASSWORD to the password of your own PKCS#12 files, or keep the CA keys in an HSM (PKCS11_MODULE).');
+  }
+  if (options.development) {
+    throw new AppError('pki_refused', 500, 'NODE_ENV=production with the generated development PKI (certs/dev): use your organisations\' own CA keys (PKCS#12 under CERTS_DIR, or an HSM through PKCS11_MODULE), not development keys.');
+  }
 }

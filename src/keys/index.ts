@@ -46,7 +46,7 @@ export {
   type DistinguishedName,
   type KeyUsageBit,
 } from './certificate-builder.ts';
-export { loadOrCreateDevPki, DEV_PKI_PASSWORD, toPem, type DevPki, type DevPkiOptions } from './dev-pki.ts';
+export { loadOrCreateDevPki, assertPkiAllowed, DEV_PKI_PASSWORD, toPem, type DevPki, type DevPkiOptions } from './dev-pki.ts';
 export { DevPkiProvider } from './dev-pki-provider.ts';
 export type { PkiAuthorities, PkiServices } from './pki-authorities.ts';
 export { authorityUrls, tsaUrl, isPkiAuthorityName, ROOT_AUTHORITY } from './pki-urls.ts';

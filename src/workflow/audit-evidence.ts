@@ -14,6 +14,7 @@ import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
 import { organisationById } from '../store/organisations.ts';
 import { recipientsOf } from '../store/recipient-repository.ts';
 import { isUuid } from '../store/sql.ts';
+import type { OrganisationIdentity } from '../keys/index.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { envelopeNotFound } from './envelope-dto.ts';
 
@@ -23,6 +24,8 @@ export const REPORTABLE_STATUSES: readonly Envelope['status'][] = ['completed', 
 export interface AuditEvidence extends AuditReportData {
   /** Each document's current revision: what the bundle ships and the downloads answer. */
   currentRevisions: ReadonlyMap<string, Revision>;
+  /** Whose seal the report carries (the organisation's own CA, DESIGN §5). */
+  sealedBy: OrganisationIdentity;
 }
 
 export interface AuditEvidenceOptions {
@@ -66,14 +69,20 @@ export async function loadAuditEvidence(deps: Pick<WorkflowDeps, 'db' | 'clock'>
     events,
     generatedAt: deps.clock(),
     currentRevisions,
+    sealedBy: { id: organisation.id, slug: organisation.slug, name: organisation.name },
   };
 }
 
-/** The report as PDF, sealed invisibly (PAdES) in the organisation's name so a change shows. */
-export async function sealedAuditReport(deps: Pick<WorkflowDeps, 'issuer'>, evidence: AuditEvidence, language: ReportLanguage): Promise<Buffer> {
+/**
+ * The report as PDF, sealed invisibly (PAdES B-T) with the organisation's own seal so a change shows, with a
+ * signature timestamp proving when it was made. No TSA answering → TimestampError (503), no report.
+ */
+export async function sealedAuditReport(deps: Pick<WorkflowDeps, 'pki' | 'timeStamper'>, evidence: AuditEvidence, language: ReportLanguage): Promise<Buffer> {
   const pdf = await renderAuditReport(evidence, language);
+  const issuer = await deps.pki.forOrganisation(evidence.sealedBy);
   return signPdf(pdf, {
-    key: await deps.issuer.seal(),
+    key: await issuer.seal(),
+    timeStamper: deps.timeStamper,
     signer: { name: evidence.organisation.name },
     fieldName: 'Auditrapport',
     invisible: true,

@@ -1,7 +1,7 @@
 /** What the envelope use cases are built from (DESIGN §2): passed in, never imported as globals. */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { CertificateIssuer } from '../keys/index.ts';
+import type { PkiAuthorities, PkiProvider, RevocationSource, TimeStamper } from '../keys/index.ts';
 import type { Logger } from '../logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { AuditActor, RequestOrigin } from '../audit/events.ts';
@@ -9,7 +9,14 @@ import type { AuditActor, RequestOrigin } from '../audit/events.ts';
 export interface WorkflowDeps {
   db: Knex;
   blobs: BlobStore;
-  issuer: CertificateIssuer;
+  /** Each organisation's own issuing CA and seal (DESIGN §5): `pki.forOrganisation(organisation)`. */
+  pki: PkiProvider;
+  /** Trusted time for every signature and seal (PAdES B-T): `TSA_URL`, or the built-in TSA. */
+  timeStamper: TimeStamper;
+  /** Revocation data for B-LT: our own CAs answer in-process. */
+  revocation: RevocationSource;
+  /** Our CAs' keys, for their CRLs and OCSP responses (src/workflow/pki-publication.ts). */
+  authorities: PkiAuthorities;
   clock: () => Date;
   /** Random bytes (signing-link tokens); crypto.randomBytes by default. */
   random?: (size: number) => Buffer;

@@ -14,7 +14,7 @@ export interface GetAuditReportOptions {
   language?: ReportLanguage;
 }
 
-export async function getAuditReport(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'issuer'>, options: GetAuditReportOptions): Promise<Buffer> {
+export async function getAuditReport(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'timeStamper'>, options: GetAuditReportOptions): Promise<Buffer> {
   const evidence = await loadAuditEvidence(deps, options);
   return sealedAuditReport(deps, evidence, options.language ?? 'nl');
 }

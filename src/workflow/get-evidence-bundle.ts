@@ -39,7 +39,7 @@ function zipToBuffer(zip: yazl.ZipFile): Promise<Buffer> {
   });
 }
 
-export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'issuer' | 'blobs'>, options: GetEvidenceBundleOptions): Promise<Buffer> {
+export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'timeStamper' | 'blobs'>, options: GetEvidenceBundleOptions): Promise<Buffer> {
   const evidence = await loadAuditEvidence(deps, options);
   const report = await sealedAuditReport(deps, evidence, options.language ?? 'nl');
   const documents = evidence.documents.filter((d) => evidence.currentRevisions.has(d.id));

@@ -9,8 +9,10 @@ import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendAuditEvent } from '../audit/chain.ts';
 import type { AuditEvent, RequestOrigin } from '../audit/events.ts';
+import { TimestampError } from '../errors.ts';
 import { signPdf } from '../pades/index.ts';
 import { currentRevisions, documentsOf, insertRevision } from '../store/document-repository.ts';
+import { organisationById } from '../store/organisations.ts';
 import { fieldsOf, updateRecipient } from '../store/recipient-repository.ts';
 import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
@@ -79,10 +81,55 @@ async function secondFactorForLink(deps: WorkflowDeps, token: string, code: unkn
 
 type AccessLoader = (trx: Knex.Transaction) => Promise<{ access: RecipientAccess; assertUsable: (now: Date) => void }>;
 
+/**
+ * Signs in one transaction. When no TSA gives a timestamp (TimestampError), the transaction rolls back, so nothing
+ * is stored, and a `signing.failed` event is then written in a transaction of its own so staff see it in the
+ * timeline; the error goes on to the caller (503, "try again in a few minutes").
+ */
 async function signRecipient(deps: WorkflowDeps, name: string, load: AccessLoader, input: SignInput): Promise<LinkActionResult> {
+  let attempt: { organisationId: string; envelopeId: string; recipient: RecipientAccess['recipient'] } | undefined;
+  try {
+    return await signInTransaction(deps, name, load, input, (value) => (attempt = value));
+  } catch (error) {
+    if (error instanceof TimestampError && attempt) await recordSigningFailure(deps, attempt, error, input.origin);
+    throw error;
+  }
+}
+
+async function recordSigningFailure(
+  deps: WorkflowDeps,
+  attempt: { organisationId: string; envelopeId: string; recipient: RecipientAccess['recipient'] },
+  error: TimestampError,
+  origin: RequestOrigin | undefined,
+): Promise<void> {
+  try {
+    await inTransaction(deps, 'signEnvelope.failed', (trx) =>
+      appendAuditEvent(trx, {
+        organisationId: attempt.organisationId,
+        envelopeId: attempt.envelopeId,
+        event: { action: 'signing.failed', details: { recipientId: attempt.recipient.id, code: error.code, message: error.message } },
+        actor: recipientActor(attempt.recipient),
+        origin,
+        occurredAt: deps.clock(),
+      }),
+    );
+  } catch (auditError) {
+    // The signer's answer is the TSA failure; a failing audit write is logged, never put in its place.
+    deps.logger.error({ err: auditError, envelopeId: attempt.envelopeId }, 'could not record signing.failed');
+  }
+}
+
+async function signInTransaction(
+  deps: WorkflowDeps,
+  name: string,
+  load: AccessLoader,
+  input: SignInput,
+  started: (attempt: { organisationId: string; envelopeId: string; recipient: RecipientAccess['recipient'] }) => void,
+): Promise<LinkActionResult> {
   const outcome = await inTransaction(deps, name, async (trx) => {
     const { access, assertUsable } = await load(trx);
     const { envelope, recipient } = access;
+    started({ organisationId: envelope.organisationId, envelopeId: envelope.id, recipient });
     const done = { organisationId: envelope.organisationId, envelopeId: envelope.id, recipientId: recipient.id };
     if (recipient.role === 'signer' && recipient.status === 'signed') return { ...done, alreadyDone: true };
     const now = deps.clock();
@@ -97,6 +144,10 @@ async function signRecipient(deps: WorkflowDeps, name: string, load: AccessLoade
       await record({ action: 'code.verified', details: { recipientId: recipient.id, codeId, codeRecipientId, failedAttempts } });
     }
 
+    const organisation = await organisationById(trx, envelope.organisationId);
+    if (!organisation) throw new Error(`organisation ${envelope.organisationId} of envelope ${envelope.id} is gone`);
+    // The envelope's own organisation's CA issues the certificate (DESIGN §5): never another organisation's.
+    const issuer = await deps.pki.forOrganisation({ id: organisation.id, slug: organisation.slug, name: organisation.name });
     const documents = await documentsOf(trx, envelope.organisationId, envelope.id, { forUpdate: true });
     const revisions = await currentRevisions(trx, documents.map((d) => d.id));
     const fields = await fieldsOf(trx, [recipient.id]);
@@ -105,9 +156,11 @@ async function signRecipient(deps: WorkflowDeps, name: string, load: AccessLoade
       const field = fields.find((f) => f.documentId === document.id && f.fieldName);
       if (!revision || !field?.fieldName) throw new Error(`document ${document.id} has no prepared field for recipient ${recipient.id}`);
       // One key pair per signature, used once and dropped (DESIGN §5).
-      const key = await deps.issuer.issueOneShot({ name: recipient.name, email: recipient.email, title: recipient.function ?? undefined });
+      const key = await issuer.issueOneShot({ name: recipient.name, email: recipient.email, title: recipient.function ?? undefined });
       const signed = await signPdf(await deps.blobs.get(revision.blobSha256), {
         key,
+        // PAdES B-T: a signature timestamp proves when it was signed (ETSI EN 319 142-1 §5.4); no TSA, no signature.
+        timeStamper: deps.timeStamper,
         signer: { name: recipient.name, function: recipient.function ?? undefined },
         fieldName: field.fieldName,
         reason: input.reason,
@@ -128,7 +181,13 @@ async function signRecipient(deps: WorkflowDeps, name: string, load: AccessLoade
             signedRevisionSha256: revision.blobSha256,
             revisionSeq: revision.seq + 1,
             revisionSha256: blob.sha256,
-            certificate: { fingerprintSha256: createHash('sha256').update(key.certificates[0]).digest('hex'), serialNumber: leaf.serialNumber, subject: leaf.subject.replace(/\n/g, ', ') },
+            certificate: {
+              fingerprintSha256: createHash('sha256').update(key.certificates[0]).digest('hex'),
+              serialNumber: leaf.serialNumber,
+              subject: leaf.subject.replace(/\n/g, ', '),
+              notBefore: new Date(leaf.validFrom).toISOString(),
+              issuerSha256: createHash('sha256').update(key.certificates[1]).digest('hex'),
+            },
           },
         },
         blob.sha256,

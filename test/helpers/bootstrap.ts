@@ -11,7 +11,7 @@ import path from 'node:path';
 import knexFactory from 'knex';
 import { loadConfig, type Config } from '../../src/config.ts';
 import type { Deps, VerifyPdf } from '../../src/deps.ts';
-import type { CertificateIssuer } from '../../src/keys/index.ts';
+import type { PkiServices, TimeStamper } from '../../src/keys/index.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type ServerHandle } from '../../src/server.ts';
 
@@ -20,8 +20,10 @@ export interface BootstrapOptions {
   env?: Record<string, string>;
   trustAnchors?: X509Certificate[];
   verifyPdf?: VerifyPdf;
-  /** Certificate issuer for signing (e.g. a dev PKI's); without it signing answers 503. */
-  keys?: CertificateIssuer;
+  /** The PKI to sign with (e.g. a DevPki: each organisation's CA, the built-in TSA); without it signing answers 503. */
+  pki?: PkiServices;
+  /** Instead of the built-in TSA (e.g. one that is down). */
+  timeStamper?: TimeStamper;
   /** Run the outbox worker and expiry timer; off by default, tests drive `handle.jobs`. */
   backgroundJobs?: boolean;
 }
@@ -68,7 +70,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
       logger: createLogger({ level: config.logLevel }),
       trustAnchors: options.trustAnchors ?? [],
       verifyPdf: options.verifyPdf,
-      keys: options.keys,
+      pki: options.pki,
+      timeStamper: options.timeStamper,
       backgroundJobs: options.backgroundJobs ?? false,
       searchPath: schema,
       host: '127.0.0.1',

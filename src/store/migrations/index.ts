@@ -17,6 +17,7 @@ import * as auditAppendOnly from './20261128_0010_audit_append_only.ts';
 import * as signingCodes from './20261128_0011_signing_codes.ts';
 import * as sessions from './20261128_0012_sessions.ts';
 import * as envelopeRouteName from './20261128_0013_envelope_route_name.ts';
+import * as revokedCertificates from './20261206_0014_revoked_certificates.ts';
 import * as archiveTimestamps from './20261206_0015_archive_timestamps.ts';
 import * as auditAnchors from './20261206_0016_audit_anchors.ts';
 
@@ -39,6 +40,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261128_0011_signing_codes', migration: signingCodes },
   { name: '20261128_0012_sessions', migration: sessions },
   { name: '20261128_0013_envelope_route_name', migration: envelopeRouteName },
+  { name: '20261206_0014_revoked_certificates', migration: revokedCertificates },
   { name: '20261206_0015_archive_timestamps', migration: archiveTimestamps },
   { name: '20261206_0016_audit_anchors', migration: auditAnchors },
 ];

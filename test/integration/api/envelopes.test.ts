@@ -40,7 +40,7 @@ describe('/api/v1/envelopes', function () {
 
   before(async () => {
     const pki = await devPki();
-    app = await bootstrap({ keys: pki.issuer, env: { BASE_URL: 'https://paraaf.test' } });
+    app = await bootstrap({ pki, env: { BASE_URL: 'https://paraaf.test' } });
     const org = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
     const other = await createOrganisation(app.deps.db, { slug: `andere-${randomUUID().slice(0, 8)}`, name: 'Gemeente Elders' });
     key = (await createApiKey(app.deps.db, org.id, { name: 'zaaksysteem' })).plaintext;

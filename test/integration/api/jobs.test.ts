@@ -9,7 +9,7 @@ describe('background jobs', function () {
   this.timeout(60_000);
 
   it('run by hand: the outbox delivers the sign request, expiry finds nothing due', async () => {
-    const app = await bootstrap({ keys: (await devPki()).issuer });
+    const app = await bootstrap({ pki: await devPki() });
     try {
       const org = await createOrganisation(app.deps.db, { slug: `jobs-${randomUUID().slice(0, 8)}`, name: 'Jobs' });
       const { plaintext } = await createApiKey(app.deps.db, org.id, { name: 'k' });

@@ -47,7 +47,7 @@ export const binary = (res: request.Response, cb: (error: Error | null, body: Bu
 
 export async function auditWorld(): Promise<AuditWorld> {
   const pki = await devPki();
-  const app = await bootstrap({ keys: pki.issuer, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40) } });
+  const app = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40) } });
   const organisation = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
   const other = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Ieper' });
   const key = (await createApiKey(app.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext;

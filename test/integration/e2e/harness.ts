@@ -102,7 +102,7 @@ export async function startE2E(options: { env?: Record<string, string> } = {}): 
   let app: TestApp;
   try {
     app = await bootstrap({
-      keys: pki.issuer,
+      pki,
       trustAnchors: [pki.rootCertificate],
       env: {
         BASE_URL,

@@ -77,7 +77,7 @@ describe('OpenAPI document and /docs', function () {
 
   before(async () => {
     const pki = await devPki();
-    app = await bootstrap({ keys: pki.issuer, env: { BASE_URL: 'https://paraaf.test' } });
+    app = await bootstrap({ pki, env: { BASE_URL: 'https://paraaf.test' } });
     const org = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
     key = (await createApiKey(app.deps.db, org.id, { name: 'zaaksysteem' })).plaintext;
     const res = await request(app.url).get('/openapi.json');

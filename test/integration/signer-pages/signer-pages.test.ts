@@ -80,7 +80,7 @@ describe('signer pages /s/<token>', function () {
   before(async () => {
     const pki = await devPki();
     rootPem = pki.rootCertificate.toString();
-    app = await bootstrap({ keys: pki.issuer, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40) } });
+    app = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40) } });
     organisation = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
     key = (await createApiKey(app.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext;
   });

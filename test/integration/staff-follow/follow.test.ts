@@ -70,7 +70,7 @@ describe('staff follow-up /app', function () {
 
   before(async () => {
     const pki = await devPki();
-    app = await bootstrap({ keys: pki.issuer, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'y'.repeat(40) } });
+    app = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'y'.repeat(40) } });
     org = await createOrganisation(app.deps.db, { slug: `zonnebeke-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
     other = await createOrganisation(app.deps.db, { slug: `ieper-${randomUUID().slice(0, 8)}`, name: 'Stad Ieper' });
     key = (await createApiKey(app.deps.db, org.id, { name: 'zaaksysteem' })).plaintext;

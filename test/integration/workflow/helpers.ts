@@ -16,6 +16,9 @@ import type { AuditEventRecord } from '../../../src/audit/index.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
 import type { StaffActor, WorkflowDeps } from '../../../src/workflow/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
+import { DEV_TSA_POLICY } from '../../../src/deps.ts';
+import { createBuiltInTsa } from '../../../src/pades/tsa.ts';
+import { ownRevocationSource } from '../../../src/workflow/pki-publication.ts';
 
 export const FIXTURES = join(import.meta.dirname, '../../../fixtures/pdf');
 export const BASE_URL = 'https://paraaf.test';
@@ -47,11 +50,15 @@ function devPki(): Promise<DevPki> {
 export async function openBench(): Promise<Bench> {
   const [app, pki] = await Promise.all([bootstrap(), devPki()]);
   let offset = 0;
+  const clock = (): Date => new Date(Date.now() + offset);
   const deps: WorkflowDeps = {
     db: app.deps.db,
     blobs: app.deps.blobs,
-    issuer: pki.issuer,
-    clock: () => new Date(Date.now() + offset),
+    pki: pki.provider,
+    authorities: pki.provider,
+    timeStamper: createBuiltInTsa({ key: pki.tsaKey, policy: DEV_TSA_POLICY, clock }),
+    revocation: ownRevocationSource({ db: app.deps.db, clock, authorities: pki.provider }),
+    clock,
     baseUrl: BASE_URL,
     logger: app.deps.logger,
   };
