@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { digestPass } from '../../../src/pades/digest-pass.ts';
+import { signPdf } from '../../../src/pades/sign-pdf.ts';
+import { MAX_SIGNATURES, verifyPdf } from '../../../src/pades/verify-pdf.ts';
 import { buildPath, validateChain } from '../../../src/pades/trust.ts';
-import { openssl, pki } from '../../helpers/openssl-pki.ts';
+import { localKey, openssl, pki } from '../../helpers/openssl-pki.ts';
 
 function direct(pdf: Buffer, br: number[], name: 'sha256' | 'sha512'): Buffer {
   const h = createHash(name);
@@ -40,6 +42,20 @@ describe('verifyPdf bounds', () => {
       expect(digestOf(0, 'sha256').equals(direct(pdf, odd[0], 'sha256'))).to.equal(true);
       expect(digestOf(1, 'sha256').equals(direct(pdf, [0, 10, 20, pdf.length - 20], 'sha256'))).to.equal(true);
       expect(digestOf(2, 'sha256').equals(direct(pdf, odd[2], 'sha256'))).to.equal(true);
+    });
+  });
+
+  describe('signatures per file', function () {
+    this.timeout(120_000);
+    it(`checks the first ${MAX_SIGNATURES} signatures of a file and says so`, async () => {
+      const { ec256, intermediate, root } = pki();
+      const key = localKey(ec256, [intermediate], 'ecdsa', 'sha256');
+      let pdf: Buffer = readFileSync(join(import.meta.dirname, '../../../fixtures/pdf/pdflib-decision.pdf'));
+      for (let i = 0; i <= MAX_SIGNATURES; i++) pdf = await signPdf(pdf, { key, signer: { name: `Signer ${i}` }, fieldName: `Sig${i}`, invisible: true, timestampReserve: 0 });
+      const report = await verifyPdf(pdf, { trustAnchors: [root.cert] });
+      expect(report.signatures).to.have.length(MAX_SIGNATURES);
+      expect(report.problems).to.deep.equal([`the file has ${MAX_SIGNATURES + 1} signatures; only the first ${MAX_SIGNATURES} were checked`]);
+      expect(report.signatures.every((s) => s.integrity.valid && s.chain.trusted)).to.equal(true);
     });
   });
 

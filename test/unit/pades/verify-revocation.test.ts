@@ -4,9 +4,11 @@
  * certificate revoked before the proven time makes the signature invalid and is reported "revoked";
  * a revocation after it does not; evidence not signed by the issuer counts for nothing.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { appendDss } from '../../../src/pdf/dss.ts';
 import { createOwnRevocationSource } from '../../../src/keys/own-revocation-source.ts';
 import type { RevocationSource } from '../../../src/keys/types.ts';
 import { signPdfAtLevel } from '../../../src/pades/sign-at-level.ts';
@@ -41,7 +43,7 @@ function liveSource(data: { ocsps?: Buffer[]; crls?: Buffer[] }): RevocationSour
 describe('verifyPdf: revocation', function () {
   this.timeout(120_000);
   const p = pki();
-  const isSigner = (serial: Buffer): boolean => serial.toString('hex').toUpperCase() === p.rsa.cert.serialNumber.replace(/^0+/, '');
+  const isSigner = (serial: Buffer): boolean => BigInt(`0x${serial.toString('hex')}`) === BigInt(`0x${p.rsa.cert.serialNumber}`);
   const signerKey = () => localKey(p.rsa, [p.intermediate], 'rsa-pkcs1', 'sha256');
   const sign = (level: 'B-T' | 'B-LT', revocation: RevocationSource = opensslOcsp()) =>
     signPdfAtLevel(FIXTURE, { key: signerKey(), signer: { name: 'An Peeters' }, level, timeStamper: opensslTsa(), revocation, extraCertificates: [p.root.cert] });
@@ -110,6 +112,19 @@ describe('verifyPdf: revocation', function () {
     expect(s.timestamp!.revocation.status).to.equal('revoked');
     expect(s.level.achieved).to.equal('B-B');
     ocsp.revoked.clear();
+  });
+
+  it('ignores unreadable items and OCSP responses not signed by the issuer in the /DSS', async () => {
+    const pdf = await sign('B-T');
+    const forger = opensslOcsp();
+    // An OCSP response about the signer, signed by the root instead of its issuer (the intermediate).
+    const forged = (await forger.revocationData(p.rsa.cert, p.root.cert))!.ocsps[0];
+    const { pdf: junk } = appendDss(pdf, { ocsps: [Buffer.from('not an OCSP response'), forged, randomBytes(300)], crls: [Buffer.from([0x30, 0x82, 0xff, 0xff])], certs: [randomBytes(64)] });
+    const report = await verifyPdf(junk, { trustAnchors: [p.root.cert] });
+    const [s] = report.signatures;
+    expect(s.valid, JSON.stringify(s.problems)).to.equal(true);
+    expect(s.revocation.certificates[0]).to.include({ status: 'unknown', source: null });
+    expect(s.level.reasons[0]).to.match(/^B-LT: /);
   });
 
   it('a live source that fails is reported, not fatal', async () => {
