@@ -13,6 +13,7 @@ import { runOrg } from './cli/org.ts';
 import { runPeople } from './cli/people.ts';
 import { runUser } from './cli/user.ts';
 import { runHsm } from './cli/hsm.ts';
+import { runCert } from './cli/cert.ts';
 import { UsageError, type CliContext } from './cli/context.ts';
 
 const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<
   migrate: runMigrate,
   audit: runAudit,
   hsm: runHsm,
+  cert: runCert,
 };
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -32,6 +34,7 @@ const USAGE = `Usage: npm run cli -- <command> [options]
 Commands:
   sign <in.pdf> <out.pdf> --signer "Name <email>" [--function "…"] [--reason "…"] [--location "…"]
        [--visible page,x,y,w,h | --invisible] [--field name] [--p12 file --password …]
+       [--level B-B|B-T|B-LT|B-LTA]               default B-LT: timestamp (TSA_URL or the built-in TSA) and /DSS
   verify <file.pdf> [--json] [--trust root.pem …]
   org create <slug> --name "Stad Kortrijk"
   api-key create --org <slug> --name <label>      prints the key once
@@ -46,6 +49,9 @@ Commands:
   hsm init [--root-name "…"]                      root CA and TSA key generated in the PKCS#11 token (PKCS11_*)
   hsm org <slug>                                  the organisation's issuing CA and seal in the token
   hsm list | hsm root [--out root.pem]            objects on the token; the root certificate to trust
+  cert revoke <serial-hex> --org <slug> [--reason keyCompromise|…] [--note "…"]
+                                                  revoke a one-shot certificate from its start: CRL and OCSP say so
+  cert list-revoked [--org <slug>]
 
 Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 `;
