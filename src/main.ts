@@ -1,11 +1,12 @@
 /**
- * Process entry (`npm start`): config → logger → dev PKI → database and migrations →
+ * Process entry (`npm start`): config → logger → PKI (dev PKI, or a PKCS#11 token) → database and migrations →
  * deps → HTTP server; graceful shutdown on SIGINT/SIGTERM.
  */
+import type { X509Certificate } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { assertPkiAllowed, DEV_PKI_PASSWORD, loadOrCreateDevPki } from './keys/index.ts';
+import { assertPkiAllowed, DEV_PKI_PASSWORD, loadOrCreateDevPki, openTokenPki, type PkiServices } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { startServer, type ServerHandle } from './server.ts';
 import { bootstrapDemoOrganisation } from './workflow/bootstrap-demo.ts';
@@ -13,6 +14,21 @@ import { bootstrapDemoOrganisation } from './workflow/bootstrap-demo.ts';
 async function start(config: Config, logger: Logger): Promise<ServerHandle> {
   await fs.mkdir(config.dataDir, { recursive: true });
 
+  const pki = config.pkcs11 ? await openHsmPki(config, logger) : await openDevPki(config, logger);
+  if (config.tsaUrls.length === 0) logger.info(`no TSA_URL: signatures are timestamped by the built-in TSA (key: ${pki.tsaKeyWhere})`);
+  const handle = await startServer(config, { logger, trustAnchors: [pki.root], pki: pki.services, backgroundJobs: true });
+  if (config.nodeEnv !== 'production') await bootstrapDemoOrganisation(handle.deps.db, { logger });
+  logger.info({ port: handle.port, baseUrl: config.baseUrl, database: config.database.client }, `Paraaf listening on ${config.baseUrl}`);
+  return handle;
+}
+
+interface StartPki {
+  services: PkiServices;
+  root: X509Certificate;
+  tsaKeyWhere: string;
+}
+
+async function openDevPki(config: Config, logger: Logger): Promise<StartPki> {
   const password = config.pkiPassword ?? DEV_PKI_PASSWORD;
   // Before anything is generated: production refuses development keys and the development password.
   assertPkiAllowed({ nodeEnv: config.nodeEnv, password, development: true });
@@ -21,12 +37,18 @@ async function start(config: Config, logger: Logger): Promise<ServerHandle> {
     { root: pki.rootPem, directory: pki.directory },
     `${pki.created ? 'created a new' : 'loaded the'} development PKI; trust root certificate: ${pki.rootPem}`,
   );
+  return { services: pki, root: pki.rootCertificate, tsaKeyWhere: 'the development PKI' };
+}
 
-  if (config.tsaUrls.length === 0) logger.info('no TSA_URL: signatures are timestamped by the built-in TSA of the development PKI');
-  const handle = await startServer(config, { logger, trustAnchors: [pki.rootCertificate], pki, backgroundJobs: true });
-  if (config.nodeEnv !== 'production') await bootstrapDemoOrganisation(handle.deps.db, { logger });
-  logger.info({ port: handle.port, baseUrl: config.baseUrl, database: config.database.client }, `Paraaf listening on ${config.baseUrl}`);
-  return handle;
+/**
+ * PKCS11_MODULE set: every PKI key signs inside the token (`npm run cli -- hsm init` / `hsm org <slug>` made them).
+ * Outside production an organisation's CA and seal are created in the token on first use, as the dev PKI does.
+ * The token stays logged in for the life of the process; its sessions end with it.
+ */
+async function openHsmPki(config: Config, logger: Logger): Promise<StartPki> {
+  const pki = await openTokenPki(config.pkcs11!, { baseUrl: config.baseUrl, provisionOnFirstUse: config.nodeEnv !== 'production' });
+  logger.info({ tokenLabel: pki.token.label, root: pki.root.subject }, `PKI keys in PKCS#11 token "${pki.token.label}"; trust its root (npm run cli -- hsm root)`);
+  return { services: pki, root: pki.root, tsaKeyWhere: `PKCS#11 token "${pki.token.label}"` };
 }
 
 function installShutdown(handle: ServerHandle, logger: Logger): void {
