@@ -46,18 +46,29 @@ export async function createTokenPkiServices(options: TokenPkiServicesOptions): 
   const [rootKey, tsaKey] = await Promise.all([requiredKey(token, TOKEN_LABELS.root), requiredKey(token, TOKEN_LABELS.tsa)]);
   const root = new X509Certificate(rootKey.certificates[0]);
   const provider = tokenPkiProvider(options, root);
+  // Each CRL and OCSP response is signed by its CA: look each CA key up once (a lookup reads every certificate on the token).
+  const caKeys = new Map<string, Promise<SigningKey | null>>();
+  const caKey = (slug: string): Promise<SigningKey | null> => {
+    let key = caKeys.get(slug);
+    if (!key) {
+      key = token.signingKey(TOKEN_LABELS.organisationCa(slug));
+      caKeys.set(slug, key);
+      key.then((found) => found ?? caKeys.delete(slug), () => caKeys.delete(slug)); // absent now, perhaps provisioned later
+    }
+    return key;
+  };
   const authorities: PkiAuthorities = {
     async authority(name) {
       if (name === ROOT_AUTHORITY) return rootKey;
       if (!isPkiAuthorityName(name)) return null;
-      return token.signingKey(TOKEN_LABELS.organisationCa(name));
+      return caKey(name);
     },
     async authorityFor(issuer) {
       if (issuer.raw.equals(rootKey.certificates[0])) return rootKey;
       const found = (await token.certificates()).find((entry) => entry.der.equals(issuer.raw));
       // Only our CAs answer: a seal's or the TSA's key never signs CRLs or OCSP responses.
       const slug = found && /^paraaf-org-(.+)-ca$/.exec(found.label)?.[1];
-      return slug ? token.signingKey(TOKEN_LABELS.organisationCa(slug)) : null;
+      return slug ? caKey(slug) : null;
     },
   };
   return { provider, authorities, tsaKey, development: false, root, token, close: () => token.close() };
