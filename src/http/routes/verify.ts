@@ -11,7 +11,8 @@ import type { Deps } from '../../deps.ts';
 import { receiveUpload, temporaryPdfStorage } from '../upload.ts';
 import { AppError } from '../../errors.ts';
 
-export type VerifyDeps = Pick<Deps, 'config' | 'metrics' | 'verifyPdf' | 'trustAnchors'>;
+/** `workflow.revocation`: our own CAs answer live, so a certificate revoked after signing shows as revoked. */
+export type VerifyDeps = Pick<Deps, 'config' | 'metrics' | 'verifyPdf' | 'trustAnchors'> & { workflow?: Pick<Deps['workflow'], 'revocation'> };
 
 function uploadMiddleware(tmpDir: string, maxBytes: number) {
   const storage = temporaryPdfStorage(tmpDir, 'verify');
@@ -36,7 +37,8 @@ export function verifyHandler(deps: VerifyDeps) {
       if (req.file) await fs.rm(req.file.path, { force: true });
     }
     const at = validationTime(req.body?.at ?? req.query.at);
-    const report = await deps.verifyPdf(pdf, { trustAnchors: deps.trustAnchors, ...(at ? { at } : {}) });
+    const revocation = deps.workflow?.revocation;
+    const report = await deps.verifyPdf(pdf, { trustAnchors: deps.trustAnchors, ...(at ? { at } : {}), ...(revocation ? { revocation } : {}) });
     for (const signature of report.signatures) {
       deps.metrics.signaturesVerifiedTotal.inc({ result: signature.valid ? 'valid' : 'invalid' });
     }

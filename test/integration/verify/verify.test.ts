@@ -97,6 +97,8 @@ describe('POST /api/v1/verify', () => {
       expect(calls[0].pdf.equals(pdf)).to.equal(true);
       expect(calls[0].options.trustAnchors).to.equal(anchors);
       expect(calls[0].options.at).to.equal(undefined);
+      // Our own CAs answer live beside what the file embeds (a revocation after signing shows).
+      expect(calls[0].options.revocation).to.equal(app.deps.workflow.revocation);
       expect(await tmpEntries(app)).to.deep.equal([]);
     });
 
