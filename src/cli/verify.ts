@@ -3,17 +3,24 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { verifyPdf, type SignatureReport } from '../pades/index.ts';
+import { DEV_PKI_PASSWORD, loadOrCreateDevPki, type RevocationSource } from '../keys/index.ts';
+import { ownRevocationSource } from '../workflow/pki-publication.ts';
 import { parseCommand, UsageError, type CliContext } from './context.ts';
+import { withDatabase } from './database.ts';
 
 export async function runVerify(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, trust: { type: 'string', multiple: true }, at: { type: 'string' } }, 1);
+  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, trust: { type: 'string', multiple: true }, at: { type: 'string' }, online: { type: 'boolean' } }, 1);
   const [file] = positionals;
   const pdf = await readFile(file).catch(() => {
     throw new UsageError(`Cannot read ${file}.`);
   });
   const anchors = await trustAnchors(values.trust ?? [], context);
   const at = values.at === undefined ? undefined : validationTime(values.at);
-  const report = await verifyPdf(pdf, { trustAnchors: anchors, ...(at ? { at } : {}) });
+  const options = { trustAnchors: anchors, ...(at ? { at } : {}) };
+  // --online: our own CAs answer too (their revocations, `cert revoke`, live in the database).
+  const report = values.online
+    ? await withOwnRevocation(context, (revocation) => verifyPdf(pdf, { ...options, revocation }))
+    : await verifyPdf(pdf, options);
   if (values.json) context.out(JSON.stringify(report, null, 2));
   else {
     context.out(`${file}: ${report.verdict} (${report.signatures.length} signature(s), ${report.revisions} revision(s)), judged as of ${report.validationTime}`);
@@ -21,6 +28,12 @@ export async function runVerify(args: string[], context: CliContext): Promise<nu
     for (const problem of report.problems) context.out(`problem: ${problem}`);
   }
   return report.valid ? 0 : 1;
+}
+
+async function withOwnRevocation<T>(context: CliContext, run: (revocation: RevocationSource) => Promise<T>): Promise<T> {
+  const { config } = context;
+  const pki = await loadOrCreateDevPki({ directory: path.join(config.certsDir, 'dev'), password: config.pkiPassword ?? DEV_PKI_PASSWORD, baseUrl: config.baseUrl });
+  return withDatabase(context, (db) => run(ownRevocationSource({ db, clock: () => new Date(), authorities: pki.authorities })));
 }
 
 /** `--at 2046-12-06` or a full ISO 8601 date-time: judge the file as of that moment (ETSI EN 319 102-1 §5.6). */

@@ -1,4 +1,4 @@
-/** `npm run cli -- verify --at <date>`: judge a signed file as of another moment; a bad date is a usage error (exit 2). */
+/** `npm run cli -- verify --at <date> [--online]`: judge a signed file as of another moment, with our own CAs asked live; a bad date is a usage error (exit 2). */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,6 +39,14 @@ describe('CLI verify --at', function () {
     const json = JSON.parse((await cli(['verify', signed, '--json', '--at', '2000-01-01T12:00:00Z'], env)).stdout);
     expect(json.validationTime).to.equal('2000-01-01T12:00:00.000Z');
     expect(json.signatures[0].valid).to.equal(false);
+  });
+
+  it('--online asks our own CAs beside the embedded data', async () => {
+    const online = await cli(['verify', signed, '--json', '--online'], env);
+    expect(online.code, online.stdout + online.stderr).to.equal(0);
+    const [signature] = JSON.parse(online.stdout).signatures;
+    expect(signature.revocation.status).to.equal('good');
+    expect(signature.revocation.certificates.length).to.be.greaterThan(0);
   });
 
   it('exits 2 on a date it cannot read', async () => {
