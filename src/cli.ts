@@ -13,6 +13,7 @@ import { runOrg } from './cli/org.ts';
 import { runPeople } from './cli/people.ts';
 import { runUser } from './cli/user.ts';
 import { runHsm } from './cli/hsm.ts';
+import { runCert } from './cli/cert.ts';
 import { UsageError, type CliContext } from './cli/context.ts';
 
 const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<
   migrate: runMigrate,
   audit: runAudit,
   hsm: runHsm,
+  cert: runCert,
 };
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -47,6 +49,9 @@ Commands:
   hsm init [--root-name "…"]                      root CA and TSA key generated in the PKCS#11 token (PKCS11_*)
   hsm org <slug>                                  the organisation's issuing CA and seal in the token
   hsm list | hsm root [--out root.pem]            objects on the token; the root certificate to trust
+  cert revoke <serial-hex> --org <slug> [--reason keyCompromise|…] [--note "…"]
+                                                  revoke a one-shot certificate from its start: CRL and OCSP say so
+  cert list-revoked [--org <slug>]
 
 Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 `;

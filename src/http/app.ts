@@ -10,6 +10,7 @@ import { requestContext } from './request-context.ts';
 import { apiV1Router } from './routes/api-v1.ts';
 import { docsRouter } from './routes/docs.ts';
 import { opsRouter } from './routes/ops.ts';
+import { pkiRouter } from './routes/pki.ts';
 import { signerRouter } from './routes/signer.ts';
 import { signerAssetsRouter } from './routes/signer-assets.ts';
 import { staffAssetsRouter, staffRouter } from './routes/staff/index.ts';
@@ -55,6 +56,7 @@ export function createApp(deps: Deps): Express {
   app.use(opsRouter(deps));
   app.use(docsRouter(deps));
   app.use('/api/v1', apiV1Router(deps));
+  app.use(pkiRouter(deps));
   app.use(signerAssetsRouter());
   app.use(signerRouter(deps));
   app.use(staffAssetsRouter());

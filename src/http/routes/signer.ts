@@ -370,6 +370,11 @@ export function signerRouter(deps: Deps): Router {
       return page(t('gone.title'), [what, contact]);
     }
     if (appError.code === 'csrf_invalid') return page(t('csrf.title'), [t('csrf.body')], token ? basePathOf(token) : undefined);
+    if (appError.code === 'timestamp_unavailable') {
+      // No TSA answered (issue 9): nothing was signed; the signer may simply come back in a few minutes.
+      res.set('Retry-After', '120');
+      return page(t('timestamp.title'), [t('timestamp.body')], token ? basePathOf(token) : undefined);
+    }
     if (appError.status === 409) {
       return page(t('conflict.title'), [t(appError.code === 'recipient_not_active' ? 'conflict.notActive' : 'conflict.other')], basePathOf(token));
     }

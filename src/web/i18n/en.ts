@@ -132,6 +132,8 @@ export const en: SignerCatalog = {
   'conflict.other': 'This is no longer possible at this stage of the signing. Open the link again to see what has changed.',
   'csrf.title': 'The form has expired',
   'csrf.body': 'Your choice was not saved. Open the link again and try once more.',
+  'timestamp.title': 'Signing is not possible right now',
+  'timestamp.body': 'The time-stamping service that proves when you signed is not answering. Nothing was signed or stored. Please try again in a few minutes.',
   'rateLimit.title': 'Please wait',
   'rateLimit.body': 'Too many requests came from your device. Try again in {seconds} seconds.',
   'error.title': 'Something went wrong',

@@ -132,6 +132,8 @@ export const fr: SignerCatalog = {
   'conflict.other': 'Ce n’est plus possible à ce stade de la signature. Ouvrez à nouveau le lien pour voir ce qui a changé.',
   'csrf.title': 'Le formulaire a expiré',
   'csrf.body': 'Votre choix n’a pas été enregistré. Ouvrez à nouveau le lien et réessayez.',
+  'timestamp.title': 'La signature est momentanément impossible',
+  'timestamp.body': 'Le service d’horodatage qui prouve le moment de votre signature ne répond pas. Rien n’a été signé ni enregistré. Veuillez réessayer dans quelques minutes.',
   'rateLimit.title': 'Un instant',
   'rateLimit.body': 'Trop de demandes sont venues de votre appareil. Réessayez dans {seconds} secondes.',
   'error.title': 'Un problème est survenu',

@@ -134,6 +134,8 @@ export const nl = {
   'conflict.other': 'Dit kan niet meer in deze fase van de ondertekening. Open de link opnieuw om te zien wat er veranderd is.',
   'csrf.title': 'Het formulier is verlopen',
   'csrf.body': 'Uw keuze is niet bewaard. Open de link opnieuw en probeer het nog eens.',
+  'timestamp.title': 'Ondertekenen lukt even niet',
+  'timestamp.body': 'De tijdstempeldienst die het tijdstip van uw handtekening bewijst, antwoordt nu niet. Er werd niets ondertekend of opgeslagen. Probeer het over enkele minuten opnieuw.',
   'rateLimit.title': 'Even geduld',
   'rateLimit.body': 'Er kwamen te veel vragen van uw toestel. Probeer het over {seconds} seconden opnieuw.',
   'error.title': 'Er ging iets mis',
