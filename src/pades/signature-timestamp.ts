@@ -6,25 +6,18 @@
  * certificate for time-stamping (RFC 3161 §2.3), chain to an anchor valid and not revoked at the
  * time it is judged (the validation time, or the genTime of a later timestamp that covers it).
  */
-import { createHash, type X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { DigestName } from './cms-algorithms.ts';
 import { checkSignedData, type DigestOf } from './cms-verify.ts';
-import { checkTimestampToken } from './timestamp-token.ts';
+import { checkTimestampToken, type TimestampTokenCheck } from './timestamp-token.ts';
 import type { TimestampReport } from './report.ts';
 import { chainResult, describeCertificate } from './trust.ts';
 import type { ValidationContext } from './validation-context.ts';
 
 const CLOCK_SKEW_MS = 60_000;
 
-export interface TokenCheck {
-  genTime: Date | null;
-  imprintMatches: boolean;
-  signatureValid: boolean;
-  tsaCertificate: X509Certificate | null;
-  certificates: X509Certificate[];
-  timeStampingEku: boolean;
-  problems: string[];
-}
+/** What validation needs of checkTimestampToken's answer. */
+export type TokenCheck = Pick<TimestampTokenCheck, 'genTime' | 'imprintMatches' | 'signatureValid' | 'tsaCertificate' | 'certificates' | 'timeStampingEku' | 'problems'>;
 
 /**
  * Checks a token against the digest of what it vouches for (`digestOf`, by the algorithm the
@@ -39,23 +32,13 @@ export function checkToken(token: Buffer, digestOf: DigestOf): TokenCheck {
     if (!cms.timestamp) problems.push('not an RFC 3161 timestamp token (no TSTInfo)');
     return { genTime: cms.timestamp?.genTime ?? null, imprintMatches: false, signatureValid: false, tsaCertificate: cms.signerCertificate, certificates: cms.certificates, timeStampingEku: false, problems };
   }
-  let checked: ReturnType<typeof checkTimestampToken>;
   try {
-    checked = checkTimestampToken(token, { digest: digestOf(hash), hash });
+    return checkTimestampToken(token, { digest: digestOf(hash), hash });
   } catch (error) {
     // Hostile input must end up as a problem, never as a failed validation run.
     const message = error instanceof Error ? error.message : String(error);
     return { genTime: null, imprintMatches: false, signatureValid: false, tsaCertificate: null, certificates: [], timeStampingEku: false, problems: [`unreadable timestamp token: ${message}`] };
   }
-  return {
-    genTime: checked.genTime,
-    imprintMatches: checked.imprintMatches,
-    signatureValid: checked.signatureValid,
-    tsaCertificate: checked.tsaCertificate,
-    certificates: checked.certificates,
-    timeStampingEku: checked.timeStampingEku,
-    problems: checked.problems,
-  };
 }
 
 /** A signature timestamp: its imprint is the digest of the SignerInfo's signature value (RFC 3161 Appendix A). */
