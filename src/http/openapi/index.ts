@@ -6,6 +6,7 @@
 import { WEBHOOK_SIGNATURE_HEADER } from '../../notify/index.ts';
 import { WEBHOOK_EVENTS } from '../routes/webhooks.ts';
 import { paths } from './paths.ts';
+import { pkiPaths } from './pki-paths.ts';
 import { ref, schemas } from './schemas.ts';
 import type { OpenApiDocument, PathItem, Response } from './types.ts';
 
@@ -70,8 +71,9 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       { name: 'Envelopes', description: 'Documents to sign, who signs them, and in which order.' },
       { name: 'Validation', description: 'Check the signatures in any PDF.' },
       { name: 'Webhooks', description: `Event notifications, signed with the \`${WEBHOOK_SIGNATURE_HEADER}\` header.` },
+      { name: 'PKI', description: 'What the organisations\' CAs publish: certificates, CRLs, OCSP, and the built-in TSA. Public.' },
     ],
-    paths,
+    paths: { ...paths, ...pkiPaths(options.serverUrl) },
     webhooks: webhookEvents(),
     components: {
       schemas,

@@ -82,7 +82,11 @@ export interface Operation {
 
 export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-export type PathItem = Partial<Record<HttpMethod, Operation>> & { parameters?: Array<Parameter | Reference> };
+export type PathItem = Partial<Record<HttpMethod, Operation>> & {
+  parameters?: Array<Parameter | Reference>;
+  /** Overrides the document's server (OpenAPI 3.1 §4.8.9): the /pki routes live beside /api/v1, not under it. */
+  servers?: Array<{ url: string; description?: string }>;
+};
 
 export interface OpenApiDocument {
   openapi: '3.1.0';

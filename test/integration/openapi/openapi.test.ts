@@ -107,6 +107,7 @@ describe('OpenAPI document and /docs', function () {
   it('documents every route registered under /api/v1, and nothing else', () => {
     const registered = registeredRoutes(apiV1Router(app.deps));
     const documented = Object.entries(document.paths)
+      .filter(([, item]) => !('servers' in item)) // the /pki routes, documented with their own server
       .flatMap(([path, item]) => METHODS.filter((method) => method in item).map((method) => `${method.toUpperCase()} ${path}`))
       .sort();
     expect(registered.length).to.be.greaterThan(10);
