@@ -147,6 +147,8 @@ function claimsOf(events: readonly AuditEventRecord[]): RevisionClaim[] {
     if (event.action === 'envelope.created') for (const doc of list(d.documents)) add(doc.documentId, 1, doc.sha256);
     if (event.action === 'envelope.sent') for (const doc of list(d.documents)) add(doc.documentId, null, doc.preparedSha256);
     if (event.action === 'envelope.completed') for (const doc of list(d.documents)) add(doc.documentId, doc.revisionSeq, doc.sha256);
+    // The long-term revisions of issue 9: a DSS (B-LT) and a document timestamp (B-LTA) each record their revision.
+    if (event.action === 'document.validation_data_added' || event.action === 'document.timestamped') add(d.documentId, d.revisionSeq, d.revisionSha256);
     if (event.action === 'recipient.signed') {
       add(d.documentId, d.revisionSeq, d.revisionSha256);
       add(d.documentId, typeof d.revisionSeq === 'number' ? d.revisionSeq - 1 : null, d.signedRevisionSha256);
