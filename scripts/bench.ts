@@ -11,7 +11,11 @@
  * Flags: --quick (fewer iterations), --keep (keep the temp dir with the inputs),
  * --gc-each-run (force a full GC before every timed run: a colder JS signer, less GC noise),
  * --http-only (only the HTTP section: the engine results already in latest.json are kept),
- * --no-http (skip the HTTP section).
+ * --no-http (skip the HTTP section), --levels-only (only the PAdES level section).
+ *
+ * Levels section (scripts/bench/levels-worker.ts): the cost of one signature at B-B, B-T (built-in TSA
+ * in-process and over HTTP on loopback), B-LT (plus the /DSS revision) and B-LTA (plus the completion
+ * step), with a one-shot certificate each time, on 1 MB and 10 MB, and the bytes each adds to the file.
  *
  * HTTP section (scripts/bench/http.ts): envelopes of one 100 KB decision and two signers created,
  * sent and signed through the API by concurrent clients against the real server on SQLite;
@@ -28,6 +32,7 @@ import { httpReport, runHttpBench, type HttpBenchResult } from './bench/http.ts'
 import { generateInputs, generateKeys, makeTempDir, MB, type BenchInput, type BenchKeys } from './bench/inputs.ts';
 import type { RssResult } from './bench/rss-child.ts';
 import type { CellPlan, ChainResult, TimeResult } from './bench/worker.ts';
+import { LEVEL_ROWS, type LevelPlan, type LevelRow, type LevelsResult } from './bench/levels-worker.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -35,6 +40,7 @@ const keep = process.argv.includes('--keep');
 const gcEachRun = process.argv.includes('--gc-each-run');
 const httpOnly = process.argv.includes('--http-only');
 const noHttp = process.argv.includes('--no-http');
+const levelsOnly = process.argv.includes('--levels-only');
 const TOO_SLOW_MS = 60_000;
 
 function planFor(bytes: number): CellPlan {
@@ -233,6 +239,70 @@ async function rssCells(input: BenchInput, keysJson: string): Promise<RssCell[]>
   return out;
 }
 
+interface LevelCell {
+  input: BenchInput;
+  result: LevelsResult;
+}
+
+async function levelCells(inputs: BenchInput[]): Promise<LevelCell[]> {
+  const out: LevelCell[] = [];
+  for (const input of inputs.filter((i) => i.id === '1m' || i.id === '10m')) {
+    const plan: LevelPlan = quick ? { warmups: 1, iterations: 3 } : input.bytes <= 2 * MB ? { warmups: 5, iterations: 15 } : { warmups: 2, iterations: 7 };
+    const outcome = await runChild<LevelsResult>('scripts/bench/levels-worker.ts', [input.path, JSON.stringify(plan)], TOO_SLOW_MS + 5_000, 10 * 60_000, false);
+    const result = outcome.result ?? { status: 'failed', reason: outcome.error, samples: {}, growth: {}, verified: {} };
+    log(`  ${input.label.padEnd(12)} levels ${result.status === 'ok' ? 'done' : `failed: ${result.reason}`}`);
+    out.push({ input, result });
+  }
+  return out;
+}
+
+const LEVEL_LABEL: Record<LevelRow, string> = {
+  floor: 'floor (sha256 + one P-256 signature)',
+  'B-B': 'B-B: one-shot certificate + signPdf',
+  'B-T': 'B-T: + built-in TSA, in-process',
+  'B-T-http': 'B-T: + built-in TSA over HTTP (loopback)',
+  'B-LT': 'B-LT: B-T + /DSS revision (OCSP of our CAs)',
+  'B-LTA': 'B-LTA: B-LT + document timestamp + its /DSS',
+};
+
+function levelsReport(cells: LevelCell[]): string[] {
+  const out = ['Cost of one signature per PAdES level (ms, median over n; × B-B = median ÷ B-B median; growth = bytes added to the file; verified = our verifier on the output)'];
+  const rows: string[][] = [];
+  for (const { input, result } of cells) {
+    if (result.status !== 'ok') {
+      rows.push([input.label, `failed: ${result.reason}`, '', '', '', '', '', '']);
+      continue;
+    }
+    const bb = median(result.samples['B-B'] ?? []);
+    LEVEL_ROWS.forEach((row, index) => {
+      const samples = result.samples[row] ?? [];
+      const m = median(samples);
+      rows.push([
+        index === 0 ? input.label : '',
+        LEVEL_LABEL[row],
+        ms(m),
+        `${ms(min(samples))}–${ms(max(samples))}`,
+        String(samples.length),
+        row === 'floor' ? '' : ratio(m / bb),
+        result.growth[row] !== undefined ? `${result.growth[row]!.toLocaleString('en')} B` : '',
+        result.verified[row] ?? 'n/a',
+      ]);
+    });
+  }
+  out.push(table(['input', 'level', 'median', 'spread', 'n', '× B-B', 'growth', 'verified'], rows, ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'l']));
+  return out;
+}
+
+async function levelsOnlyMain(): Promise<void> {
+  const dir = makeTempDir();
+  log(`Generating inputs in ${dir} …`);
+  const inputs = await generateInputs(dir);
+  log('PAdES levels …');
+  const cells = await levelCells(inputs);
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write([`Paraaf signing benchmark: levels only; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`, ...levelsReport(cells)].join('\n') + '\n');
+}
+
 function statusText(cell: Cell | undefined): string | undefined {
   if (!cell) return 'not run';
   if (cell.status === 'too-slow') return `skipped: too slow (${cell.reason})`;
@@ -284,6 +354,7 @@ async function httpOnlyMain(): Promise<void> {
 
 async function main(): Promise<void> {
   if (httpOnly) return httpOnlyMain();
+  if (levelsOnly) return levelsOnlyMain();
   const started = performance.now();
   const dir = makeTempDir();
   log(`Generating inputs in ${dir} …`);
@@ -309,6 +380,8 @@ async function main(): Promise<void> {
   log('Peak RSS on 50 MB …');
   const big = inputs.find((i) => i.id === '50m')!;
   const rss = await rssCells(big, keysJson);
+  log('PAdES levels …');
+  const levels = await levelCells(inputs);
   const http = noHttp ? undefined : await runHttp();
 
   const get = (input: string, impl: ImplId) => cells.find((c) => c.input === input && c.impl === impl);
@@ -491,6 +564,8 @@ async function main(): Promise<void> {
       detail: `${ms(over[0])} / ${ms(over[1])} / ${ms(over[2])} ms over the floor (CPU time over the floor: ${[0, 1, 2].map((k) => ms(c.cpu[k] - c.floorCpu[k])).join(' / ')} ms)`,
     });
   }
+  out.push('');
+  out.push(...levelsReport(levels));
   if (http) {
     out.push('');
     out.push(...httpReport(http));
@@ -507,7 +582,7 @@ async function main(): Promise<void> {
   const jsonPath = join(resultsDir, 'latest.json');
   writeFileSync(
     jsonPath,
-    JSON.stringify({ env, inputs: inputs.map(({ path: _path, ...rest }) => rest), cells, chains, rss, targets, ...(http ? { http } : {}), elapsedSeconds: elapsed }, null, 2) + '\n',
+    JSON.stringify({ env, inputs: inputs.map(({ path: _path, ...rest }) => rest), cells, chains, rss, levels: levels.map((l) => ({ input: l.input.id, ...l.result })), targets, ...(http ? { http } : {}), elapsedSeconds: elapsed }, null, 2) + '\n',
   );
   out.push(`Results written to ${jsonPath.slice(ROOT.length + 1)}.`);
   if (keep) out.push(`Inputs kept in ${dir}.`);
