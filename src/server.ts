@@ -22,10 +22,15 @@ import { verifyPdf as padesVerifyPdf } from './pades/index.ts';
 import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
 import { createDb, migrateToLatest } from './store/index.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
-import { expireEnvelopes, type ExpireEnvelopesResult } from './workflow/index.ts';
+import { expireEnvelopes, renewArchiveTimestamps, type ExpireEnvelopesResult, type RenewArchiveTimestampsResult } from './workflow/index.ts';
 
 /** How often the expiry job looks for envelopes past their expires_at. */
 export const EXPIRY_INTERVAL_MS = 60_000;
+/**
+ * How often completed envelopes are checked for a missing or expiring archive timestamp (PAdES B-LTA): hourly
+ * retries a completion whose TSA was down within the hour; renewal is due months ahead, so the rate is no concern.
+ */
+export const ARCHIVE_TIMESTAMP_INTERVAL_MS = 60 * 60_000;
 
 export interface StartServerOptions {
   /** Roots trusted when validating; `main.ts` passes the organisation (dev) root. Required so nobody trusts nothing by accident. */
@@ -62,6 +67,8 @@ export interface BackgroundJobs {
   auditCheck(): Promise<TrailReport>;
   /** One tick of the audit anchor job (every minute with the timers): anchors an unanchored completion, or hourly every moved chain head. */
   anchor(): Promise<AnchorJobResult>;
+  /** One archive-timestamp pass (hourly with the timers): B-LTA for completions still without one, renewal before the TSA certificate expires. */
+  archiveTimestamps(): Promise<RenewArchiveTimestampsResult>;
 }
 
 export interface ServerHandle {
@@ -112,6 +119,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       expire: () => expireEnvelopes(deps.workflow),
       auditCheck: () => runAuditCheck({ db, blobs: deps.blobs, metrics: deps.metrics, logger, trustAnchors: deps.trustAnchors }),
       anchor: () => anchoring.run(),
+      archiveTimestamps: () => renewArchiveTimestamps(deps.workflow),
     };
     const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {
@@ -132,6 +140,11 @@ export async function startServer(config: Config, options: StartServerOptions): 
       if (auditInterval > 0) periodic.push(startPeriodicJob(auditInterval, jobs.auditCheck, () => undefined));
       // The anchor job logs and counts its own failures too.
       if (anchorInterval > 0) periodic.push(startPeriodicJob(ANCHOR_POLL_MS, jobs.anchor, () => undefined));
+      const archiveTimestamps = async (): Promise<void> => {
+        const result = await jobs.archiveTimestamps();
+        if (result.stamped.length > 0 || result.failed > 0) logger.info({ stamped: result.stamped, failed: result.failed }, 'archive timestamp pass');
+      };
+      periodic.push(startPeriodicJob(ARCHIVE_TIMESTAMP_INTERVAL_MS, archiveTimestamps, (error) => logger.error({ err: error }, 'archive timestamp pass failed')));
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;

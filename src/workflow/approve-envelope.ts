@@ -5,6 +5,7 @@ import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto } from './envelope-dto.ts';
 import { effectContext } from './notifications.ts';
 import { advanceRouting } from './routing-effects.ts';
+import { timestampIfCompleted } from './archive-timestamps.ts';
 import type { LinkActionResult } from './sign-envelope.ts';
 import { accessByToken, assertActive, assertLinkUsable, recipientActor, withRecipient } from './signing-link-access.ts';
 import { inTransaction } from './transaction.ts';
@@ -35,5 +36,7 @@ export async function approveEnvelope(deps: WorkflowDeps, options: ApproveEnvelo
     await advanceRouting(await effectContext(trx, deps, envelope, { actor, origin: options.origin, now }), withRecipient(access.recipients, approved));
     return { ...done, alreadyDone: false };
   });
+  // An approver can be the last: the envelope then gets its archive timestamps (PAdES B-LTA).
+  if (!outcome.alreadyDone) await timestampIfCompleted(deps, outcome);
   return { envelope: await loadEnvelopeDto(deps.db, outcome.organisationId, outcome.envelopeId), recipientId: outcome.recipientId, alreadyDone: outcome.alreadyDone };
 }

@@ -44,6 +44,12 @@ export async function timestampEnvelope(deps: LongTermDeps, target: EnvelopeTarg
   });
 }
 
+/** After a link action (sign, approve): when it completed the envelope, archive-timestamp it now. */
+export async function timestampIfCompleted(deps: LongTermDeps, target: EnvelopeTarget): Promise<void> {
+  const envelope = await envelopeById(deps.db, target.organisationId, target.envelopeId);
+  if (envelope?.status === 'completed') await timestampCompletedEnvelope(deps, target);
+}
+
 /** After a use case completed an envelope: archive-timestamp it now; when that fails, the job does it later. */
 export async function timestampCompletedEnvelope(deps: LongTermDeps, target: EnvelopeTarget): Promise<void> {
   try {

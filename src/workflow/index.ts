@@ -15,6 +15,7 @@ export { declineEnvelope, MAX_REASON_LENGTH, type DeclineEnvelopeOptions } from 
 export { cancelEnvelope, type CancelEnvelopeOptions } from './cancel-envelope.ts';
 export { remindEnvelope, type RemindEnvelopeOptions } from './remind-envelope.ts';
 export { expireEnvelopes, type ExpireEnvelopesOptions, type ExpireEnvelopesResult } from './expire-envelopes.ts';
+export { renewArchiveTimestamps, timestampEnvelope, type RenewArchiveTimestampsOptions, type RenewArchiveTimestampsResult } from './archive-timestamps.ts';
 export { getEnvelope, type GetEnvelopeOptions } from './get-envelope.ts';
 export { listEnvelopes, type ListEnvelopesOptions, type EnvelopePage } from './list-envelopes.ts';
 export { bootstrapDemoOrganisation, DEMO_ORGANISATION } from './bootstrap-demo.ts';

@@ -38,7 +38,7 @@ export interface DocumentState {
 }
 
 /** Writes an audit event (and the document hash it concerns) in the caller's transaction. */
-export type RecordEvent = (event: AuditEvent, documentSha256: string) => Promise<void>;
+export type RecordEvent = (event: AuditEvent, documentSha256: string) => Promise<unknown>;
 
 export function recorder(trx: Knex.Transaction, target: { organisationId: string; envelopeId: string }, now: Date): RecordEvent {
   return async (event, documentSha256) => {

@@ -18,6 +18,8 @@ import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
 import { effectContext, queueWebhooks } from './notifications.ts';
 import { advanceRouting } from './routing-effects.ts';
+import { timestampIfCompleted } from './archive-timestamps.ts';
+import { appendValidationRevision } from './long-term.ts';
 import { accessByRecipient, accessByToken, assertActive, assertEnvelopeOpen, assertLinkUsable, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
 import { codeError, verifySigningCode, type VerifiedCode } from './verify-signing-code.ts';
 import { inTransaction } from './transaction.ts';
@@ -192,6 +194,8 @@ async function signInTransaction(
         },
         blob.sha256,
       );
+      // PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision.
+      await appendValidationRevision(trx, deps, { documentId: document.id, seq: revision.seq + 1, pdf: signed }, record);
     }
     if (input.batch) await record({ action: 'batch.signed', details: { recipientId: recipient.id, ...input.batch } });
 
@@ -203,5 +207,7 @@ async function signInTransaction(
     await advanceRouting(ctx, withRecipient(access.recipients, signedRecipient));
     return { ...done, alreadyDone: false };
   });
+  // PAdES B-LTA once the last signature is in (its own transaction: a TSA failure here leaves it to the job).
+  if (!outcome.alreadyDone) await timestampIfCompleted(deps, outcome);
   return { envelope: await loadEnvelopeDto(deps.db, outcome.organisationId, outcome.envelopeId), recipientId: outcome.recipientId, alreadyDone: outcome.alreadyDone };
 }

@@ -298,3 +298,24 @@ export async function opensslCmsVerify(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * `openssl ts -verify -token_in -in token.der -data content.bin -CAfile root.pem` for a document timestamp
+ * (ETSI.RFC3161, ISO 32000-2 §12.8.5): ByteRange `signatureIndex` (0-based, file order) holds an RFC 3161
+ * TimeStampToken whose imprint must be the hash of that ByteRange's content, signed by a TSA chaining to `rootPem`.
+ */
+export async function opensslTsVerify(pdf: Buffer, signatureIndex: number, rootPem: string): Promise<{ ok: boolean; output: string }> {
+  const sig = extractSignatures(pdf)[signatureIndex];
+  if (!sig) return { ok: false, output: `no signature #${signatureIndex}` };
+  const dir = await mkdtemp(join(tmpdir(), 'paraaf-ts-'));
+  try {
+    await writeFile(join(dir, 'token.der'), sig.contents);
+    await writeFile(join(dir, 'content.bin'), signedContent(pdf, sig.byteRange));
+    await writeFile(join(dir, 'root.pem'), rootPem.trim() + '\n');
+    const r = await run('openssl', ['ts', '-verify', '-token_in', '-in', join(dir, 'token.der'), '-data', join(dir, 'content.bin'), '-CAfile', join(dir, 'root.pem')]);
+    const output = `${r.stdout}${r.stderr}`.trim();
+    return { ok: r.code === 0 && /Verification: OK/.test(output), output };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -35,11 +35,12 @@ describe('audit trail: tamper evidence', function () {
     expect(trail.map((e) => e.action)).to.include.members(['envelope.created', 'envelope.sent', 'link.opened', 'recipient.signed', 'envelope.completed']);
     const chain = await verifyEnvelope(envelopeId);
     expect(chain.breaks).to.deep.equal([]);
-    expect(chain).to.include({ events: trail.length, firstHash: trail[0].hash, lastHash: trail.at(-1)!.hash, revisions: 3 });
+    // original, prepared, signature, its DSS revision (B-LT), the archive timestamp at completion (B-LTA)
+    expect(chain).to.include({ events: trail.length, firstHash: trail[0].hash, lastHash: trail.at(-1)!.hash, revisions: 5 });
 
     const run = await auditVerifyCli(bench, ['--envelope', envelopeId]);
     expect(run.code, run.stderr).to.equal(0);
-    expect(run.stdout).to.include(`envelope ${envelopeId}: OK — ${trail.length} event(s), 3 revision(s), first ${trail[0].hash}, last ${trail.at(-1)!.hash}`);
+    expect(run.stdout).to.include(`envelope ${envelopeId}: OK — ${trail.length} event(s), 5 revision(s), first ${trail[0].hash}, last ${trail.at(-1)!.hash}`);
     expect(run.stdout).to.include('all OK');
   });
 
@@ -121,7 +122,7 @@ describe('audit trail: tamper evidence', function () {
     const chain = await verifyEnvelope(envelopeId);
     expect(chain.breaks).to.have.length(1);
     expect(chain.breaks[0]).to.deep.include({ kind: 'blob_mismatch', documentId: current.documentId, revisionSeq: current.seq });
-    expect(chain.breaks[0].message).to.include(`document ${current.documentId} revision seq ${current.seq} (signature): blob mismatch`);
+    expect(chain.breaks[0].message).to.include(`document ${current.documentId} revision seq ${current.seq} (${current.kind}): blob mismatch`);
 
     await fs.rm(blobPath(bench, revisions[0].blobSha256));
     const again = await verifyEnvelope(envelopeId);

@@ -55,8 +55,8 @@ describe('e2e: parallel then sequential, with a cc', function () {
     expect(envelope.status).to.equal('in_progress');
     const statuses = Object.fromEntries(envelope.recipients.map((r) => [r.email, r.status]));
     expect(statuses).to.deep.equal({ [AN.email]: 'signed', [CAROLINE.email]: 'signed', [BART.email]: 'sent', [DIRK.email]: 'pending' });
-    // Original, prepared, then one revision per signature: neither overwrote the other.
-    expect(envelope.documents[0]!.currentRevision.seq).to.equal(4);
+    // Original, prepared, then per signature its revision and its DSS revision (B-LT): neither overwrote the other.
+    expect(envelope.documents[0]!.currentRevision.seq).to.equal(6);
     const pdf = await e2e.downloadCurrent(envelopeId, envelope.documents[0]!.id);
     await expectAllValid(pdf, e2e.rootPem, { count: 2, emptyFields: 1, label: 'after the parallel signers' });
 

@@ -128,8 +128,7 @@ describe('e2e: two signers in sequence', function () {
       expect(e.userAgent, e.action).to.equal(ua);
     }
 
-    // Document hashes: created holds the original's, each signature the revision it signed and the one it made,
-    // completion the final revision's, which is the PDF the API serves.
+    // Document hashes: created holds the original's, each signature the revision it signed and the one it made.
     const created = byAction('envelope.created')[0]!;
     const original = (created.details.documents as Array<{ sha256: string }>)[0]!.sha256;
     expect(created.documentSha256).to.equal(original);
@@ -138,10 +137,15 @@ describe('e2e: two signers in sequence', function () {
     expect(prepared).to.match(/^[0-9a-f]{64}$/).and.not.equal(original);
     expect(signed[0]!.details.signedRevisionSha256).to.equal(prepared);
     expect(signed[0]!.documentSha256).to.equal(signed[0]!.details.revisionSha256);
-    expect(signed[1]!.details.signedRevisionSha256).to.equal(signed[0]!.details.revisionSha256);
+    // Each signature is followed by its DSS revision (B-LT): the next signer signs that one, and the completion names
+    // the last; the PDF the API serves is the archive-timestamped revision made right after (B-LTA).
+    const dss = byAction('document.validation_data_added');
+    expect(signed[1]!.details.signedRevisionSha256).to.equal(dss[0]!.details.revisionSha256);
+    expect(dss.map((e) => e.details.revisionSeq)).to.deep.equal([(signed[0]!.details.revisionSeq as number) + 1, (signed[1]!.details.revisionSeq as number) + 1]);
     const completed = byAction('envelope.completed')[0]!;
-    const finalSha = (completed.details.documents as Array<{ sha256: string }>)[0]!.sha256;
-    expect(finalSha).to.equal(signed[1]!.details.revisionSha256);
+    const completedSha = (completed.details.documents as Array<{ sha256: string }>)[0]!.sha256;
+    expect(completedSha).to.equal(dss[1]!.details.revisionSha256);
+    const finalSha = byAction('document.timestamped')[0]!.details.revisionSha256;
     const pdf = await e2e.downloadCurrent(envelopeId, envelope.documents[0]!.id);
     expect(createHash('sha256').update(pdf).digest('hex')).to.equal(finalSha);
   });

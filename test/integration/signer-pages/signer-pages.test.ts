@@ -202,7 +202,9 @@ describe('signer pages /s/<token>', function () {
       const pdf = download.body as Buffer;
       const report = await verifyPdf(pdf, { trustAnchors: [app.deps.trustAnchors[0]!] });
       expect(report.verdict, JSON.stringify(report.signatures.map((s) => s.problems))).to.equal('valid');
-      expect(report.signatures).to.have.length(2);
+      // Two signatures and the archive timestamp of the completion (PAdES B-LTA).
+      expect(report.signatures.filter((s) => s.subFilter !== 'ETSI.RFC3161')).to.have.length(2);
+      expect(report.signatures.filter((s) => s.subFilter === 'ETSI.RFC3161')).to.have.length(1);
       const file = path.join(app.dataDir, 'final.pdf');
       await fs.writeFile(file, pdf);
       const checked = await pdfsig(file, [rootPem]);

@@ -70,7 +70,8 @@ describe('workflow: two signers in sequence, from create to completed', () => {
     expect(byEmail(afterChair.envelope, 'els.goethals@zonnebeke.test').status).to.equal('sent');
     const repeat = await signEnvelope(bench.deps, { token: chairToken });
     expect(repeat.alreadyDone).to.equal(true);
-    expect(repeat.envelope.documents[0].currentRevision?.seq).to.equal(3);
+    // The signature (seq 3) and the DSS revision that makes it B-LT (seq 4).
+    expect(repeat.envelope.documents[0].currentRevision?.seq).to.equal(4);
 
     const directorToken = await lastToken(bench, 'els.goethals@zonnebeke.test');
     const done = await signEnvelope(bench.deps, { token: directorToken });
@@ -82,10 +83,14 @@ describe('workflow: two signers in sequence, from create to completed', () => {
     await expectAppError(openSigningLink(bench.deps, { token: directorToken }), 'link_gone', 410);
 
     const revisions = await revisionsOf(bench.deps.db, created.documents[0].id);
-    expect(revisions.map((r) => r.kind)).to.deep.equal(['original', 'prepared', 'signature', 'signature']);
+    // Each signature followed by its DSS revision (B-LT); at completion the archive timestamp (B-LTA), whose TSA's
+    // validation data the DSS already holds (the same TSA stamped the signatures).
+    expect(revisions.map((r) => r.kind)).to.deep.equal(['original', 'prepared', 'signature', 'ltv', 'signature', 'ltv', 'timestamp']);
     const finalPdf = await bench.deps.blobs.get(revisions.at(-1)!.blobSha256);
     const checked = await expectAllValid(finalPdf, bench.pki.rootPem, { count: 2, label: 'sequential' });
-    expect(checked.report.signatures.map((s) => s.signer?.commonName)).to.deep.equal(['Karel Vandamme', 'Els Goethals']);
+    const signatures = checked.report.signatures.filter((s) => s.subFilter !== 'ETSI.RFC3161');
+    expect(signatures.map((s) => s.signer?.commonName)).to.deep.equal(['Karel Vandamme', 'Els Goethals']);
+    expect(signatures.map((s) => s.level.achieved), 'B-LT after each signature, B-LTA at completion').to.deep.equal(['B-LTA', 'B-LTA']);
     expect(done.envelope.documents[0].currentRevision?.sha256).to.equal(revisions.at(-1)!.blobSha256);
 
     const trail = await auditTrail(bench, created.id);
@@ -96,12 +101,15 @@ describe('workflow: two signers in sequence, from create to completed', () => {
       'mail.queued',
       'link.opened',
       'recipient.signed',
+      'document.validation_data_added',
       'mail.queued',
       'recipient.signed',
+      'document.validation_data_added',
       'envelope.completed',
       'mail.queued',
       'mail.queued',
       'mail.queued',
+      'document.timestamped',
     ]);
     const signedEvents = trail.filter((e) => e.action === 'recipient.signed');
     for (const event of signedEvents) {
@@ -109,8 +117,8 @@ describe('workflow: two signers in sequence, from create to completed', () => {
       expect(certificate.fingerprintSha256).to.match(/^[0-9a-f]{64}$/);
       expect(certificate.serialNumber).to.match(/^[0-9A-F]+$/);
     }
-    expect(signedEvents[1].documentSha256).to.equal(revisions.at(-1)!.blobSha256);
-    // Every event pins the document as it was then: the original, the prepared file, each signature.
+    expect(signedEvents[1].documentSha256).to.equal(revisions.at(-3)!.blobSha256);
+    // Every event pins the document as it was then: the original, the prepared file, each signature and DSS, the archive timestamp.
     const byHash = new Map(revisions.map((r) => [r.blobSha256, r.kind]));
     expect(trail.map((e) => byHash.get(e.documentSha256 ?? ''))).to.deep.equal([
       'original',
@@ -118,12 +126,15 @@ describe('workflow: two signers in sequence, from create to completed', () => {
       'prepared',
       'prepared',
       'signature',
+      'ltv',
+      'ltv',
       'signature',
-      'signature',
-      'signature',
-      'signature',
-      'signature',
-      'signature',
+      'ltv',
+      'ltv',
+      'ltv',
+      'ltv',
+      'ltv',
+      'timestamp',
     ]);
     expect(signedEvents[0].ip).to.equal('198.51.100.7');
     expect(trail[0].ip).to.equal('192.0.2.10');
