@@ -1,7 +1,7 @@
 /** `npm start` in development on an empty database logs a demo API key once; the next start does not. */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { root } from './helpers.ts';
@@ -30,6 +30,23 @@ function startUntil(env: Record<string, string>, until: RegExp): Promise<string>
   });
 }
 
+/** Starts src/main.ts and waits for it to exit by itself (a refused start). */
+function runToExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], { cwd: root, env: { ...inherited, ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
 describe('dev bootstrap of main.ts', function () {
   let work: string;
   before(() => {
@@ -46,7 +63,14 @@ describe('dev bootstrap of main.ts', function () {
     const second = await startUntil(env, /Paraaf listening/);
     expect(second).not.to.include('Demo organisation');
 
-    const production = await startUntil({ ...env, DATA_DIR: path.join(work, 'prod'), NODE_ENV: 'production' }, /Paraaf listening/);
-    expect(production).not.to.include('Demo organisation');
+    // Production refuses the development PKI and its password (issue 9) before generating anything.
+    const production = await runToExit({ ...env, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production' });
+    expect(production.code).to.equal(1);
+    expect(production.output).to.include('failed to start').and.include('NODE_ENV=production with the development PKI password');
+    expect(production.output).not.to.include('Demo organisation').and.not.include('Paraaf listening');
+    expect(existsSync(path.join(work, 'prod-certs', 'dev'))).to.equal(false);
+    const ownPassword = await runToExit({ ...env, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production', PKI_PASSWORD: 'not-the-dev-one' });
+    expect(ownPassword.code).to.equal(1);
+    expect(ownPassword.output).to.include('NODE_ENV=production with the generated development PKI');
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadOrCreateDevPki, writePkcs12 } from '../../../src/keys/index.ts';
+import { assertPkiAllowed, DEV_PKI_PASSWORD, loadOrCreateDevPki, writePkcs12 } from '../../../src/keys/index.ts';
 import { openssl, tempDir, writePem } from './helpers.ts';
 
 const BASE_URL = 'https://paraaf.test';
@@ -111,6 +111,21 @@ describe('keys/dev-pki v2', () => {
     expect(readdirSync(v1)).to.include('tsa.p12');
     const org = await pki.provider.forOrganisation({ id: 'o', slug: 'zemst', name: 'Gemeente Zemst' });
     expect(org.caCertificates[1].raw.equals(pki.rootCertificate.raw)).to.equal(true);
+  });
+
+  it('is refused in production, as is the development password; allowed elsewhere', () => {
+    const refusal = (o: Parameters<typeof assertPkiAllowed>[0]) => {
+      try {
+        assertPkiAllowed(o);
+        return null;
+      } catch (error) {
+        return error as { code: string; message: string };
+      }
+    };
+    expect(refusal({ nodeEnv: 'production', password: DEV_PKI_PASSWORD, development: false })?.message).to.contain('PKI_PASSWORD');
+    expect(refusal({ nodeEnv: 'production', password: 's3cret', development: true })?.code).to.equal('pki_refused');
+    expect(refusal({ nodeEnv: 'production', password: 's3cret', development: false })).to.equal(null);
+    expect(refusal({ nodeEnv: 'development', password: DEV_PKI_PASSWORD, development: true })).to.equal(null);
   });
 
   it('refuses a wrong password', async () => {
