@@ -136,3 +136,23 @@ describe('audit trail: RFC 3161 anchors of the chain heads', function () {
     }
   });
 });
+
+describe("audit trail: anchors by the development PKI's built-in TSA", function () {
+  this.timeout(120_000);
+  let bench: Bench;
+  before(async () => {
+    bench = await openBench();
+  });
+  after(() => bench.close());
+
+  it('verify against the development root, the file `audit verify` trusts by default', async () => {
+    const envelopeId = await completedEnvelope(bench);
+    const result = await createAnchorJob({ db: bench.app.deps.db, timeStamper: bench.deps.timeStamper, clock: bench.deps.clock }).run();
+    expect(result.due).to.equal('completion');
+    const run = await auditVerifyCli(bench, ['--envelope', envelopeId, '--trust', bench.pki.rootPem]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^anchors: OK — 1 anchor\(s\), latest 1 at /m);
+    const openssl = opensslTsVerify({ token: result.anchor!.token, digest: Buffer.from(result.anchor!.digest, 'hex'), caFile: bench.pki.rootPem, untrusted: bench.pki.rootPem });
+    expect(openssl.ok, openssl.output).to.equal(true);
+  });
+});
