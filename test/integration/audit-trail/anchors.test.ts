@@ -155,4 +155,17 @@ describe("audit trail: anchors by the development PKI's built-in TSA", function 
     const openssl = opensslTsVerify({ token: result.anchor!.token, digest: Buffer.from(result.anchor!.digest, 'hex'), caFile: bench.pki.rootPem, untrusted: bench.pki.rootPem });
     expect(openssl.ok, openssl.output).to.equal(true);
   });
+
+  it('two takers at once (two instances): one anchor, the other finds nothing left to anchor', async () => {
+    const envelopeId = await completedEnvelope(bench);
+    const deps = { db: bench.app.deps.db, timeStamper: bench.deps.timeStamper, clock: bench.deps.clock };
+    const results = await Promise.all([takeAuditAnchor(deps, 'completion'), takeAuditAnchor(deps, 'periodic')]);
+    const taken = results.filter((r) => r !== null);
+    expect(taken).to.have.length(1);
+    expect(taken[0]!.heads.map((h) => h.chain)).to.include(envelopeId);
+    expect((await listAnchors(bench.deps.db)).map((a) => a.seq)).to.deep.equal([1, 2]);
+    const report = await verifyAuditTrails(bench.deps.db, bench.deps.blobs, {}, { trustAnchors: [bench.pki.rootCertificate] });
+    expect(report.anchors.problems).to.deep.equal([]);
+    expect(report.ok).to.equal(true);
+  });
 });
