@@ -5,7 +5,12 @@
  * pdfsig (trusting only the token's root), qpdf, openssl and verifyPdf.
  */
 import { expect } from 'chai';
+import { execFile, execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { initTokenPki, Pkcs11Token, createTokenPkiServices, type TokenPkiServices } from '../../../src/keys/index.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
 import { createOrganisation } from '../../../src/store/index.ts';
@@ -17,6 +22,8 @@ import { extractSignatures } from '../../helpers/validators.ts';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { fixture } from './helpers.ts';
+
+const execFileAsync = promisify(execFile);
 
 describe('workflow: the PKI in a PKCS#11 token (SoftHSM2)', function () {
   this.timeout(180_000);
@@ -67,5 +74,39 @@ describe('workflow: the PKI in a PKCS#11 token (SoftHSM2)', function () {
     expect(cms.includes(ca.certificates[0])).to.equal(true);
     // B-T: the signature-time-stamp token inside the CMS carries the token TSA's certificate.
     expect(cms.includes(pki.tsaKey.certificates[0])).to.equal(true);
+
+    // The token CA signs its CRL and its OCSP responses, served over HTTP (RFC 5280 §5, RFC 6960 §4.2).
+    const dir = mkdtempSync(join(tmpdir(), 'paraaf-hsm-pki-'));
+    try {
+      writeFileSync(join(dir, 'root.pem'), pki.root.toString());
+      writeFileSync(join(dir, 'ca.pem'), leafIssuer.toString());
+      const leafDer = extractLeaf(cms, ca.certificates[0]);
+      writeFileSync(join(dir, 'leaf.pem'), new X509Certificate(leafDer).toString());
+      writeFileSync(join(dir, 'ca.crl'), Buffer.from(await (await fetch(`${app.url}/pki/zoersel/crl`)).arrayBuffer()));
+      const crl = execFileSync('openssl', ['crl', '-inform', 'DER', '-in', 'ca.crl', '-CAfile', 'ca.pem', '-noout'], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      expect(crl).to.equal('');
+      // Asynchronous: the responder answers from this very process.
+      const { stdout: ocsp } = await execFileAsync('openssl', ['ocsp', '-url', `${app.url}/pki/zoersel/ocsp`, '-issuer', 'ca.pem', '-cert', 'leaf.pem',
+        '-CAfile', 'root.pem', '-verify_other', 'ca.pem'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+      expect(ocsp).to.match(/leaf\.pem: good/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
+
+/** The certificate in the CMS that `issuerDer` issued (the signer's one-shot certificate). */
+function extractLeaf(cms: Buffer, issuerDer: Buffer): Buffer {
+  const issuer = new X509Certificate(issuerDer);
+  for (let at = cms.indexOf(0x30); at >= 0; at = cms.indexOf(0x30, at + 1)) {
+    try {
+      const length = cms[at + 1] === 0x82 ? cms.readUInt16BE(at + 2) + 4 : -1;
+      if (length < 0) continue;
+      const candidate = new X509Certificate(cms.subarray(at, at + length));
+      if (!candidate.ca && candidate.checkIssued(issuer) && candidate.verify(issuer.publicKey)) return Buffer.from(candidate.raw);
+    } catch {
+      /* not a certificate here */
+    }
+  }
+  throw new Error('no leaf certificate in the CMS');
+}
