@@ -22,7 +22,7 @@ export interface SoftHsm {
   directory: string;
   conf: string;
   /** Initialises a token with this label and user PIN; returns the options to open it. */
-  initToken(label: string, pin?: string): { module: string; pin: string; tokenLabel: string };
+  initToken(label: string, pin?: string): { module: string; pin: string; tokenLabel: string; slot: number };
   /** Runs pkcs11-tool (opensc) against this SoftHSM, e.g. to check objects independently of our code. */
   pkcs11Tool(args: string[]): string;
   cleanup(): void;
@@ -43,11 +43,14 @@ export function createSoftHsm(): SoftHsm {
     directory,
     conf,
     initToken(label, pin = '123456') {
-      execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', '87654321'], {
+      const output = execFileSync('softhsm2-util', ['--init-token', '--free', '--label', label, '--pin', pin, '--so-pin', '87654321'], {
         env,
+        encoding: 'utf8',
         stdio: 'pipe',
       });
-      return { module, pin, tokenLabel: label };
+      // "The token has been initialized and is reassigned to slot 2053799963"
+      const slot = Number(/reassigned to slot (\d+)/.exec(output)?.[1]);
+      return { module, pin, tokenLabel: label, slot };
     },
     pkcs11Tool(args) {
       return execFileSync('pkcs11-tool', ['--module', module, ...args], { env, encoding: 'utf8', stdio: 'pipe' });

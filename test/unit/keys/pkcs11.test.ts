@@ -5,7 +5,7 @@
  * and pkcs11-tool confirms that no private key can leave the token.
  */
 import { expect } from 'chai';
-import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { createHash, createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OID } from '../../../src/asn1/der.ts';
@@ -31,14 +31,16 @@ describe('keys/pkcs11 (SoftHSM2)', function () {
   this.timeout(120_000);
   let hsm: SoftHsm;
   let tokenOptions: { module: string; pin: string; tokenLabel: string };
+  let otherSlot: number;
   let token: Pkcs11Token;
   let services: TokenPkiServices;
   let rootPem: string;
 
   before(async () => {
     hsm = createSoftHsm();
-    tokenOptions = hsm.initToken('paraaf-test');
-    hsm.initToken('other-token');
+    const created = hsm.initToken('paraaf-test');
+    tokenOptions = { module: created.module, pin: created.pin, tokenLabel: created.tokenLabel };
+    otherSlot = hsm.initToken('other-token').slot;
     token = Pkcs11Token.open(tokenOptions);
     expect(await initTokenPki(token, { baseUrl: BASE_URL })).to.deep.equal([TOKEN_LABELS.root, TOKEN_LABELS.tsa]);
     services = await createTokenPkiServices({ token, baseUrl: BASE_URL, provisionOnFirstUse: true });
@@ -183,6 +185,23 @@ describe('keys/pkcs11 (SoftHSM2)', function () {
     expect(() => Pkcs11Token.open({ ...tokenOptions, tokenLabel: 'other-token', pin: '000000' })).to.throw(/Login to PKCS#11 token "other-token" failed/);
     expect(() => Pkcs11Token.open({ ...tokenOptions, tokenLabel: 'missing' })).to.throw(/No PKCS#11 token label "missing".*"paraaf-test"/);
     expect(() => Pkcs11Token.open({ ...tokenOptions, tokenLabel: undefined })).to.throw(/Several PKCS#11 tokens match/);
+  });
+
+  it('opens a token by slot ID (PKCS11_SLOT) without a label', async () => {
+    const other = Pkcs11Token.open({ module: tokenOptions.module, pin: tokenOptions.pin, slot: otherSlot });
+    try {
+      expect(other.label).to.equal('other-token');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('signs concurrently with one key, each signature in its own session', async () => {
+    const seal = await (await services.provider.forOrganisation(ORG)).seal();
+    const messages = Array.from({ length: 12 }, (_, i) => Buffer.from(`besluit ${i}`));
+    const signatures = await Promise.all(messages.map((message) => seal.sign(message)));
+    const certificate = new X509Certificate(seal.certificates[0]);
+    signatures.forEach((signature, i) => expect(verify('sha256', messages[i], certificate.publicKey, signature)).to.equal(true));
   });
 
   it('finds nothing for a label without a key, and rejects a certificate that belongs to another key', async () => {
