@@ -69,6 +69,9 @@ export class Pkcs11Token {
   readonly #module: string;
   readonly #lib: Pkcs11Instance;
   readonly #slot: Handle;
+  readonly #pin: string;
+  /** Private key handles by label, found once; dropped when the token says a handle is no longer valid. */
+  readonly #handles = new Map<string, Handle>();
   #loginSession: Handle | null;
 
   private constructor(module: string, p11: Pkcs11Library, lib: Pkcs11Instance, slot: Handle, label: string, pin: string) {
@@ -77,14 +80,23 @@ export class Pkcs11Token {
     this.#lib = lib;
     this.#slot = slot;
     this.label = label;
+    this.#pin = pin;
     // Closing a token's last session logs the user out (PKCS#11 v2.40 §5.6, C_CloseSession): keep one open.
     this.#loginSession = lib.C_OpenSession(slot, p11.CKF_SERIAL_SESSION | p11.CKF_RW_SESSION);
     try {
-      lib.C_Login(this.#loginSession, p11.CKU_USER, pin);
+      this.#login();
+    } catch (error) {
+      lib.C_CloseSession(this.#loginSession);
+      throw error;
+    }
+  }
+
+  #login(): void {
+    try {
+      this.#lib.C_Login(this.#loginSession!, this.p11.CKU_USER, this.#pin);
     } catch (cause) {
-      if ((cause as { code?: number }).code !== p11.CKR_USER_ALREADY_LOGGED_IN) {
-        lib.C_CloseSession(this.#loginSession);
-        throw hsmError(`Login to PKCS#11 token "${label}" failed; check PKCS11_PIN.`, cause);
+      if ((cause as { code?: number }).code !== this.p11.CKR_USER_ALREADY_LOGGED_IN) {
+        throw hsmError(`Login to PKCS#11 token "${this.label}" failed; check PKCS11_PIN.`, cause);
       }
     }
   }
@@ -132,12 +144,46 @@ export class Pkcs11Token {
     return this.lib.C_GetAttributeValue(session, object, types.map((type) => ({ type }))).map((a) => a.value as Buffer);
   }
 
-  /** Signs with the private key `key` (PKCS#11 v2.40 §5.11: C_SignInit then C_Sign, in its own session). */
-  signRaw(key: Handle, request: TokenSignRequest): Promise<Buffer> {
-    return this.withSession(async (session) => {
-      this.lib.C_SignInit(session, request.mechanism, key);
-      return this.#lib.C_SignAsync(session, request.input, Buffer.alloc(1024));
-    });
+  /**
+   * Signs with the private key `key`, a handle or a label (PKCS#11 v2.40 §5.11: C_SignInit then C_Sign, in its own
+   * session). A token that logged us out (an HSM restart, another application's C_Logout) gets a new login and
+   * one more try; a key found by label is looked up again then, as its handle may have changed. Any other failure is
+   * an `hsm_unavailable` error, never an unsigned result.
+   */
+  async signRaw(key: Handle | string, request: TokenSignRequest): Promise<Buffer> {
+    const attempt = async () => {
+      const handle = typeof key === 'string' ? await this.#handleFor(key) : key;
+      return this.withSession(async (session) => {
+        this.lib.C_SignInit(session, request.mechanism, handle);
+        return this.#lib.C_SignAsync(session, request.input, Buffer.alloc(1024));
+      });
+    };
+    try {
+      try {
+        return await attempt();
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        const { CKR_USER_NOT_LOGGED_IN, CKR_OBJECT_HANDLE_INVALID, CKR_KEY_HANDLE_INVALID } = this.p11;
+        if (code !== CKR_USER_NOT_LOGGED_IN && code !== CKR_OBJECT_HANDLE_INVALID && code !== CKR_KEY_HANDLE_INVALID) throw error;
+        // After a logout private objects are gone from view and their handles invalid: log in (a no-op when we still
+        // are) and find the key again.
+        this.#login();
+        if (typeof key === 'string') this.#handles.delete(key);
+        return await attempt();
+      }
+    } catch (cause) {
+      throw hsmError(`PKCS#11 token "${this.label}" did not sign.`, cause);
+    }
+  }
+
+  async #handleFor(label: string): Promise<Handle> {
+    let handle = this.#handles.get(label);
+    if (!handle) {
+      handle = (await this.privateKeyHandle(label)) ?? undefined;
+      if (!handle) throw hsmError(`Token "${this.label}" has no private key "${label}".`);
+      this.#handles.set(label, handle);
+    }
+    return handle;
   }
 
   /** The handle of the private key labelled `label`; null when there is none. */
@@ -166,8 +212,8 @@ export class Pkcs11Token {
     );
   }
 
-  /** A signer over the token key `key` whose public key is `certificate`'s. */
-  keySigner(key: Handle, publicKey: X509Certificate['publicKey'], options: SigningKeyOptions = {}): KeySigner {
+  /** A signer over the token key `key` (a handle, or the label to find it by) whose public key is `publicKey`. */
+  keySigner(key: Handle | string, publicKey: X509Certificate['publicKey'], options: SigningKeyOptions = {}): KeySigner {
     const { scheme, hash, signatureSize } = resolveAlgorithm(publicKey, options);
     return {
       scheme,
@@ -194,7 +240,7 @@ export class Pkcs11Token {
     if (!own) throw keyError('key_certificate_missing', `Token "${this.label}" has no certificate for key "${label}".`);
     const certificates = completeChain(own.der, pool.map((entry) => entry.der));
     const leaf = new X509Certificate(own.der);
-    const signer = this.keySigner(key, leaf.publicKey, options);
+    const signer = this.keySigner(label, leaf.publicKey, options);
     await assertSignerMatches(signer, leaf, label);
     return { ...signer, certificates: Object.freeze(certificates) };
   }

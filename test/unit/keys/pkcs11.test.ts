@@ -204,6 +204,18 @@ describe('keys/pkcs11 (SoftHSM2)', function () {
     signatures.forEach((signature, i) => expect(verify('sha256', messages[i], certificate.publicKey, signature)).to.equal(true));
   });
 
+  it('logs in again when the token logged the application out, and reports a token failure as hsm_unavailable', async () => {
+    const seal = await (await services.provider.forOrganisation(ORG)).seal();
+    await token.withSession((session) => token.lib.C_Logout(session)); // as after an HSM restart
+    const message = Buffer.from('na afmelding');
+    expect(verify('sha256', message, new X509Certificate(seal.certificates[0]).publicKey, await seal.sign(message))).to.equal(true);
+    const handle = (await token.privateKeyHandle(TOKEN_LABELS.root))!;
+    let error: unknown;
+    // CKM_ECDSA on an RSA key: the token refuses, and the caller gets a clear 503, not a raw PKCS#11 error.
+    await token.signRaw(handle, { mechanism: { mechanism: token.p11.CKM_ECDSA }, input: Buffer.alloc(32) }).catch((e) => (error = e));
+    expect(error).to.include({ code: 'hsm_unavailable', status: 503 });
+  });
+
   it('finds nothing for a label without a key, and rejects a certificate that belongs to another key', async () => {
     expect(await token.signingKey('no-such-key')).to.equal(null);
     const stray = await generateTokenKeyPair(token, 'stray', { type: 'ec', curve: 'P-256' });
