@@ -53,6 +53,14 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   }),
   /** Signing was refused and nothing was stored, e.g. no TSA gave a timestamp (issue 9); written after the rollback. */
   z.object({ action: z.literal('signing.failed'), details: z.object({ recipientId: id, code: z.string(), message: z.string() }) }),
+  /**
+   * An operator revoked the one-shot certificate of this signature (`cert revoke`, issue 9): the organisation's CRL
+   * and OCSP responder say so from then on, dated to the certificate's start (`revokedAt`).
+   */
+  z.object({
+    action: z.literal('certificate.revoked'),
+    details: z.object({ recipientId: id, serialNumber: z.string(), revokedAt: z.string(), reason: z.string().nullable(), note: z.string().nullable() }),
+  }),
   /** A second-factor code was mailed (issue 4); `purpose` says whether for this envelope's page or a batch. */
   z.object({ action: z.literal('code.sent'), details: z.object({ recipientId: id, codeId: id, expiresAt: z.string(), purpose: z.enum(['link', 'batch']) }) }),
   /**

@@ -3,6 +3,7 @@
  * revoke a one-shot certificate of an organisation (issue 9), dated to the certificate's start so that every
  * signature made with it is invalid (src/workflow/revoke-certificate.ts); its CRL and OCSP answers say so at once.
  */
+import { createLogger } from '../logger.ts';
 import path from 'node:path';
 import { CRL_REASONS, DEV_PKI_PASSWORD, loadOrCreateDevPki, type OrganisationIdentity, type PkiProvider } from '../keys/index.ts';
 import { listRevokedCertificates } from '../store/revoked-certificates.ts';
@@ -29,7 +30,7 @@ async function revoke(args: string[], context: CliContext): Promise<number> {
       forOrganisation: async (o: OrganisationIdentity) =>
         (await loadOrCreateDevPki({ directory: path.join(config.certsDir, 'dev'), password: config.pkiPassword ?? DEV_PKI_PASSWORD, baseUrl: config.baseUrl })).provider.forOrganisation(o),
     };
-    const result = await revokeOneShotCertificate({ db, clock: () => new Date(), pki }, { organisation, serial: positionals[0], reason: values.reason, note: values.note });
+    const result = await revokeOneShotCertificate({ db, clock: () => new Date(), pki, logger: createLogger({ level: 'warn' }) }, { organisation, serial: positionals[0], reason: values.reason, note: values.note });
     const { revocation } = result;
     const verb = result.created ? 'Revoked' : 'Already revoked:';
     context.out(`${verb} certificate ${revocation.serialHex} of '${organisation.slug}' (${result.subject}), as of ${revocation.revokedAt}${revocation.reason ? `, reason ${revocation.reason}` : ''}.`);

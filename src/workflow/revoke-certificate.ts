@@ -9,11 +9,14 @@
  * revoked then, ETSI EN 319 102-1 §5.2.6).
  */
 import { createHash } from 'node:crypto';
+import { appendAuditEvent } from '../audit/chain.ts';
+import type { AuditActor } from '../audit/events.ts';
 import { AppError } from '../errors.ts';
 import { isCrlReason, type CrlReason } from '../keys/index.ts';
 import { revokeCertificate, serialHex, type RevokedCertificate } from '../store/revoked-certificates.ts';
 import type { Organisation } from '../store/index.ts';
 import type { WorkflowDeps } from './deps.ts';
+import { inTransaction } from './transaction.ts';
 
 export interface RevokeOptions {
   organisation: Organisation;
@@ -21,6 +24,8 @@ export interface RevokeOptions {
   serial: string;
   reason?: string;
   note?: string;
+  /** Who revokes, for the envelope's audit trail; default the operator at the CLI. */
+  actor?: AuditActor;
 }
 
 export interface RevokeResult {
@@ -31,7 +36,10 @@ export interface RevokeResult {
   subject: string;
 }
 
-export async function revokeOneShotCertificate(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki'>, options: RevokeOptions): Promise<RevokeResult> {
+const OPERATOR: AuditActor = { kind: 'system', label: 'cert revoke (CLI)' };
+
+/** One transaction: the revocation row and, when it is new, `certificate.revoked` in the signed envelope's trail. */
+export async function revokeOneShotCertificate(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'logger'>, options: RevokeOptions): Promise<RevokeResult> {
   if (options.reason !== undefined && !isCrlReason(options.reason)) {
     throw new AppError('invalid_request', 400, `Unknown revocation reason '${options.reason}'.`);
   }
@@ -47,19 +55,37 @@ export async function revokeOneShotCertificate(deps: Pick<WorkflowDeps, 'db' | '
       detail: 'cert revoke only knows the one-shot certificates recorded in the audit trail (recipient.signed events).',
     });
   }
-  const result = await revokeCertificate(deps.db, {
-    issuerSha256: issued.issuerSha256,
-    serial,
-    organisationId: options.organisation.id,
-    revokedAt: issued.notBefore,
-    reason: options.reason as CrlReason | undefined,
-    note: options.note,
-    now: deps.clock(),
+  const now = deps.clock();
+  const result = await inTransaction(deps, 'revokeOneShotCertificate', async (trx) => {
+    const revoked = await revokeCertificate(trx, {
+      issuerSha256: issued.issuerSha256,
+      serial,
+      organisationId: options.organisation.id,
+      revokedAt: issued.notBefore,
+      reason: options.reason as CrlReason | undefined,
+      note: options.note,
+      now,
+    });
+    if (revoked.created) {
+      await appendAuditEvent(trx, {
+        organisationId: options.organisation.id,
+        envelopeId: issued.envelopeId,
+        actor: options.actor ?? OPERATOR,
+        occurredAt: now,
+        event: {
+          action: 'certificate.revoked',
+          details: { recipientId: issued.recipientId, serialNumber: serial, revokedAt: issued.notBefore.toISOString(), reason: options.reason ?? null, note: options.note ?? null },
+        },
+      });
+    }
+    return revoked;
   });
   return { ...result, subject: issued.subject };
 }
 
 interface Issued {
+  envelopeId: string;
+  recipientId: string;
   issuerSha256: string;
   notBefore: Date;
   subject: string;
@@ -69,9 +95,10 @@ interface Issued {
 async function findIssued(deps: Pick<WorkflowDeps, 'db' | 'pki'>, organisation: Organisation, serial: string): Promise<Issued | null> {
   const rows = await deps.db('audit_events')
     .where({ organisation_id: organisation.id, action: 'recipient.signed' })
-    .select('details', 'occurred_at');
-  for (const row of rows as { details: unknown; occurred_at: unknown }[]) {
+    .select('details', 'occurred_at', 'envelope_id');
+  for (const row of rows as { details: unknown; occurred_at: unknown; envelope_id: string }[]) {
     const details = (typeof row.details === 'string' ? JSON.parse(row.details) : row.details) as {
+      recipientId: string;
       certificate?: { serialNumber?: string; subject?: string; notBefore?: string; issuerSha256?: string };
     };
     const certificate = details.certificate;
@@ -79,7 +106,7 @@ async function findIssued(deps: Pick<WorkflowDeps, 'db' | 'pki'>, organisation: 
     const issuerSha256 = certificate.issuerSha256 ?? (await currentCaSha256(deps, organisation));
     // Before issue 9 the event had no notBefore: the certificate started a minute before the signature (one-shot.ts).
     const notBefore = certificate.notBefore ? new Date(certificate.notBefore) : new Date(new Date(String(row.occurred_at)).getTime() - 60_000);
-    return { issuerSha256, notBefore, subject: certificate.subject ?? '' };
+    return { envelopeId: row.envelope_id, recipientId: details.recipientId, issuerSha256, notBefore, subject: certificate.subject ?? '' };
   }
   return null;
 }

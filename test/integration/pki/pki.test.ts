@@ -33,6 +33,7 @@ describe('PKI: one CA per organisation, CRL, OCSP, TSA and revocation over HTTP'
   let zonnebeke: Organisation;
   let ieper: Organisation;
   let signed: Buffer;
+  let signedEnvelopeId: string;
 
   before(async () => {
     pki = await devPki();
@@ -67,6 +68,7 @@ describe('PKI: one CA per organisation, CRL, OCSP, TSA and revocation over HTTP'
 
   it('signs an envelope with the organisation\'s CA at B-T; pdfsig says trusted now and 400 days on', async () => {
     const envelopeId = await sendEnvelope(app, zonnebeke);
+    signedEnvelopeId = envelopeId;
     const page = await sign(app, zonnebeke, envelopeId);
     expect(page.status, page.text.slice(0, 300)).to.equal(303);
     const envelope = (await request(app.url).get(`/api/v1/envelopes/${envelopeId}`).set(await apiAuth(app, zonnebeke)).expect(200)).body;
@@ -125,6 +127,12 @@ describe('PKI: one CA per organisation, CRL, OCSP, TSA and revocation over HTTP'
     expect(result.created).to.equal(true);
     expect(result.revocation.revokedAt).to.equal(new Date(leaf.validFrom).toISOString());
     expect((await revokeOneShotCertificate(app.deps.workflow, { organisation: zonnebeke, serial: leaf.serialNumber })).created).to.equal(false);
+    // The envelope's own trail says so, once, in the same transaction as the revocation.
+    const audit = (await request(app.url).get(`/api/v1/envelopes/${signedEnvelopeId}/audit`).set(await apiAuth(app, zonnebeke)).expect(200)).body;
+    const events = (audit.events ?? audit) as { action: string; details: Record<string, unknown> }[];
+    const revokedEvents = events.filter((e) => e.action === 'certificate.revoked');
+    expect(revokedEvents).to.have.length(1);
+    expect(revokedEvents[0].details).to.include({ serialNumber: leaf.serialNumber.toLowerCase(), reason: 'keyCompromise', note: 'fraud report', revokedAt: new Date(leaf.validFrom).toISOString() });
 
     const revoked = await ask();
     expect(revoked.stdout).to.contain('signer.pem: revoked').and.contain('Reason: keyCompromise');
