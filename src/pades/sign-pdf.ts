@@ -9,13 +9,14 @@ import type { SigningKey, TimeStamper } from '../keys/types.ts';
 import {
   IncrementalUpdate,
   PdfReader,
-  PdfRaw,
   PdfRef,
   PdfString,
   addSignatureField,
   dict,
   docMdpPermission,
   emptyAppearance,
+  fillByteRange,
+  signatureGapPlaceholders,
   findField,
   markSignaturesExist,
   name,
@@ -66,7 +67,6 @@ export interface SignPdfOptions {
 }
 
 export const DEFAULT_TIMESTAMP_RESERVE = 6144;
-const BYTE_RANGE_PLACEHOLDER = '[0 9999999999 9999999999 9999999999]';
 
 /** Returns `pdf` followed by one incremental update carrying the new signature. */
 export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buffer> {
@@ -81,14 +81,8 @@ export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buf
   placeSignature(update, signatureRef, options, signingTime);
   const built = update.build();
   const bytes = built.bytes;
-  const objectAt = built.offsets.get(signatureRef.num)!;
-  const rangeAt = bytes.indexOf('/ByteRange ' + BYTE_RANGE_PLACEHOLDER, objectAt, 'latin1') + '/ByteRange '.length;
-  const contentsAt = bytes.indexOf('/Contents <', objectAt, 'latin1') + '/Contents '.length;
-  const contentsEnd = contentsAt + 2 + contentsSize * 2;
   const base = pdf.length;
-  const byteRange = [0, base + contentsAt, base + contentsEnd, bytes.length - contentsEnd];
-  const rangeText = `[${byteRange.join(' ')}]`;
-  bytes.write(rangeText.slice(0, -1).padEnd(BYTE_RANGE_PLACEHOLDER.length - 1, ' ') + ']', rangeAt, 'latin1');
+  const { contentsAt, contentsEnd } = fillByteRange(built, signatureRef.num, base, contentsSize);
 
   const digest = createHash(options.key.hash).update(pdf).update(bytes.subarray(0, contentsAt)).update(bytes.subarray(contentsEnd)).digest();
   const { timeStamper } = options;
@@ -109,8 +103,7 @@ function signatureDictionary(options: SignPdfOptions, signingTime: Date, content
     Type: name('Sig'),
     Filter: name('Adobe.PPKLite'),
     SubFilter: name('ETSI.CAdES.detached'),
-    ByteRange: new PdfRaw(BYTE_RANGE_PLACEHOLDER),
-    Contents: new PdfRaw('<' + '0'.repeat(contentsSize * 2) + '>'),
+    ...signatureGapPlaceholders(contentsSize),
     M: new PdfString(Buffer.from(pdfDate(signingTime), 'latin1')),
     Name: text(options.signer.name),
     Reason: text(options.reason),
