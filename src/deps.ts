@@ -63,7 +63,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
   const metrics = options.metrics ?? createMetrics();
   const { config, db } = options;
   const builtInTsa = config.tsaUrls.length === 0 && options.pki?.tsaKey
-    ? createBuiltInTsa({ key: options.pki.tsaKey, policy: DEV_TSA_POLICY, clock })
+    ? createBuiltInTsa({ key: options.pki.currentTsaKey ?? options.pki.tsaKey, policy: DEV_TSA_POLICY, clock })
     : undefined;
   const timeStamper = countFailures(options.timeStamper ?? chooseTimeStamper(config, builtInTsa), metrics);
   const authorities = options.pki?.authorities ?? noAuthorities;

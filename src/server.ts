@@ -54,6 +54,8 @@ export interface StartServerOptions {
   backgroundJobs?: boolean;
   /** How often the audit trail check runs with the background jobs (default hourly); 0 turns only it off. */
   auditCheckIntervalMs?: number;
+  /** The service's clock (default the system clock); tests move it years ahead. */
+  clock?: () => Date;
   /** How often a periodic audit anchor is taken (default hourly; completions are anchored within a minute); 0 turns anchoring off. */
   anchorIntervalMs?: number;
 }
@@ -102,6 +104,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       trustAnchors: options.trustAnchors,
       pki: options.pki,
       timeStamper: options.timeStamper,
+      clock: options.clock,
     });
     const app = createApp(deps);
 
@@ -119,7 +122,13 @@ export async function startServer(config: Config, options: StartServerOptions): 
       expire: () => expireEnvelopes(deps.workflow),
       auditCheck: () => runAuditCheck({ db, blobs: deps.blobs, metrics: deps.metrics, logger, trustAnchors: deps.trustAnchors }),
       anchor: () => anchoring.run(),
-      archiveTimestamps: () => renewArchiveTimestamps(deps.workflow),
+      archiveTimestamps: async () => {
+        const result = await renewArchiveTimestamps(deps.workflow);
+        const counter = deps.metrics.archiveTimestampFailuresTotal;
+        if (result.tsaExpiring > 0) counter.inc({ reason: 'tsa_expiring' }, result.tsaExpiring);
+        if (result.failed > result.tsaExpiring) counter.inc({ reason: 'error' }, result.failed - result.tsaExpiring);
+        return result;
+      },
     };
     const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {

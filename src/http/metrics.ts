@@ -18,6 +18,11 @@ export interface Metrics {
   readonly auditAnchorsTotal: Counter<'result'>;
   /** Signature or seal timestamps that no TSA gave (nothing was signed), issue 9. */
   readonly timestampFailuresTotal: Counter;
+  /**
+   * Envelopes the archive-timestamp job could not stamp, by reason: tsa_expiring (the TSA's certificate itself
+   * expires within the renewal window, so a renewal would prove nothing) or error (TSA down, database…).
+   */
+  readonly archiveTimestampFailuresTotal: Counter<'reason'>;
 }
 
 export function createMetrics(): Metrics {
@@ -65,6 +70,12 @@ export function createMetrics(): Metrics {
     timestampFailuresTotal: new Counter({
       name: 'paraaf_timestamp_failures_total',
       help: 'Timestamps no TSA gave in time; the signature or seal that needed it was not made.',
+      registers: [registry],
+    }),
+    archiveTimestampFailuresTotal: new Counter({
+      name: 'paraaf_archive_timestamp_failures_total',
+      help: 'Envelopes the archive-timestamp job could not stamp, by reason (tsa_expiring: the TSA certificate expires within the renewal window; error).',
+      labelNames: ['reason'] as const,
       registers: [registry],
     }),
   };

@@ -1,7 +1,8 @@
 /**
  * The development PKI, generated on first start (DESIGN §5), v2:
  *   root-ca.{pem,p12}          the deployment root, RSA-3072, 30 years
- *   tsa.{pem,p12}              the built-in TSA (src/pades/tsa.ts), issued by the root, critical EKU timeStamping
+ *   tsa.{pem,p12}              the built-in TSA (src/pades/tsa.ts), issued by the root, critical EKU timeStamping;
+ *   tsa-<n>.p12                its later generations, issued by key rollover before one expires (dev-pki-tsa.ts)
  *   orgs/<slug>/issuing-ca.*   one issuing CA per organisation, created on first use (dev-pki-org.ts)
  *   orgs/<slug>/seal.*         the organisation's seal, created on first use
  * A v1 directory (root + one demo issuing CA + seal at the top) keeps its root and its demo CA (`issuer`); the
@@ -12,17 +13,16 @@
  * keeps every embedded certificate ~280 bytes smaller, and stays at least as strong as the P-256 leaves.
  */
 import { X509Certificate } from 'node:crypto';
-import { existsSync, linkSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { OID } from '../asn1/der.ts';
 import { AppError } from '../errors.ts';
 import { buildCertificate } from './certificate-builder.ts';
-import { notAfterOf, pkiError, writePemCopy } from './dev-pki-org.ts';
+import { pkiError } from './dev-pki-org.ts';
+import { loadOrCreateTsaKeys } from './dev-pki-tsa.ts';
 import { DevPkiProvider } from './dev-pki-provider.ts';
 import { OrganisationCa } from './organisation-ca.ts';
 import { loadPkcs12 } from './pkcs12.ts';
-import { createDirectoryAtomically, fsyncPath, generateKeys, toPem, validity, writeDurable, writeP12 } from './pki-files.ts';
-import { authorityUrls, ROOT_AUTHORITY } from './pki-urls.ts';
+import { createDirectoryAtomically, generateKeys, toPem, validity, writeDurable, writeP12 } from './pki-files.ts';
 import { createKeySigner, createSigningKey } from './signing-key.ts';
 import type { PkiServices } from './pki-authorities.ts';
 import type { CertificateIssuer, SigningKey } from './types.ts';
@@ -35,14 +35,10 @@ const FILES = {
   meta: 'pki.json',
   rootPem: 'root-ca.pem',
   rootP12: 'root-ca.p12',
-  tsaPem: 'tsa.pem',
-  tsaP12: 'tsa.p12',
   v1IssuingP12: 'issuing-ca.p12',
   v1SealP12: 'seal.p12',
 } as const;
 const ROOT_YEARS = 30;
-/** Longer than any one-shot certificate it vouches for the time of, shorter than the root. */
-const TSA_YEARS = 12;
 
 /** A DevPki is the PkiServices the server runs on (`startServer(config, { pki })`). */
 export interface DevPki extends PkiServices {
@@ -56,8 +52,10 @@ export interface DevPki extends PkiServices {
   /** The same provider, as the publication routes see it. */
   authorities: DevPkiProvider;
   development: true;
-  /** The built-in TSA's key: [TSA certificate, root]. */
+  /** The built-in TSA's key when the PKI was loaded: [TSA certificate, root]. */
   tsaKey: SigningKey;
+  /** The built-in TSA's key now, rolled over first when its certificate is about to expire (dev-pki-tsa.ts). */
+  currentTsaKey: () => Promise<SigningKey>;
   directory: string;
   /** True when this call generated the PKI, false when it loaded an existing one. */
   created: boolean;
@@ -72,6 +70,8 @@ export interface DevPkiOptions {
   now?: () => Date;
   /** Public base URL written into AIA and CRLDP (`BASE_URL`); default http://localhost:3000. */
   baseUrl?: string;
+  /** Roll the TSA key over when its certificate has less than this left (default TSA_ROLLOVER_MARGIN_MS, a year). */
+  tsaRolloverMarginMs?: number;
 }
 
 export async function loadOrCreateDevPki(options: DevPkiOptions): Promise<DevPki> {
@@ -84,12 +84,12 @@ export async function loadOrCreateDevPki(options: DevPkiOptions): Promise<DevPki
     created = await createDirectoryAtomically(directory, (temp) => generateRoot(temp, password, now()));
   }
   const root = loadRoot(directory, password);
-  const tsaKey = await loadOrCreateTsa(directory, root, password, now(), baseUrl);
+  const tsa = await loadOrCreateTsaKeys({ directory, root, password, baseUrl, now, rolloverMarginMs: options.tsaRolloverMarginMs });
   const provider = new DevPkiProvider({ directory, root, password, now, baseUrl });
   const issuer = loadV1Issuer(directory, password, root, now) ??
     (await provider.forOrganisation(namedOrganisation(options.organisationName)));
   const rootCertificate = new X509Certificate(root.certificates[0]);
-  return { rootPem: join(directory, FILES.rootPem), rootCertificate, issuer, provider, authorities: provider, development: true, tsaKey, directory, created };
+  return { rootPem: join(directory, FILES.rootPem), rootCertificate, issuer, provider, authorities: provider, development: true, tsaKey: tsa.loaded, currentTsaKey: tsa.current, directory, created };
 }
 
 function namedOrganisation(name: string | undefined): { id: string; slug: string; name: string } {
@@ -125,44 +125,6 @@ async function generateRoot(directory: string, password: string, now: Date): Pro
   writeDurable(join(directory, FILES.rootPem), toPem(certificate), 0o644);
   // Written last: its presence is what marks the PKI complete.
   writeDurable(join(directory, FILES.meta), JSON.stringify({ version: 2, development: true, createdAt: now.toISOString() }, null, 2) + '\n', 0o644);
-}
-
-/**
- * The TSA certificate (RFC 3161 §2.3: extended key usage id-kp-timeStamping only, critical), created on first use
- * and linked into place with link(2) so that of two starting processes one wins and both load its file.
- */
-async function loadOrCreateTsa(directory: string, root: SigningKey, password: string, now: Date, baseUrl: string): Promise<SigningKey> {
-  const p12 = join(directory, FILES.tsaP12);
-  if (!existsSync(p12)) {
-    const keys = await generateKeys({ type: 'ec', namedCurve: 'P-384' });
-    const urls = authorityUrls(baseUrl, ROOT_AUTHORITY);
-    const certificate = await buildCertificate(
-      {
-        subject: [{ type: 'countryName', value: 'BE' }, { type: 'organizationName', value: 'Paraaf' }, { type: 'commonName', value: 'Paraaf Development TSA' }],
-        subjectPublicKey: keys.publicKey,
-        ...validity(now, TSA_YEARS, notAfterOf(root.certificates[0])),
-        keyUsage: ['digitalSignature', 'nonRepudiation'],
-        extendedKeyUsage: [OID.timeStamping],
-        extendedKeyUsageCritical: true,
-        caIssuersUrl: urls.caIssuers,
-        crlUrls: [urls.crl],
-      },
-      { key: root, certificate: root.certificates[0] },
-    );
-    const temp = `${FILES.tsaP12}.tmp-${process.pid}-${Date.now()}`;
-    writeP12(directory, temp, keys.privateKey, [certificate, root.certificates[0]], password, 'Paraaf Development TSA');
-    try {
-      linkSync(join(directory, temp), p12);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      rmSync(join(directory, temp), { force: true });
-    }
-    fsyncPath(directory);
-  }
-  const tsa = loadPkcs12(readFileSync(p12), password);
-  writePemCopy(join(directory, FILES.tsaPem), tsa.certificates[0]);
-  return createSigningKey(tsa.privateKey, tsa.certificates);
 }
 
 /** The demo issuing CA of a v1 directory, kept so that what it signed stays as it was. */

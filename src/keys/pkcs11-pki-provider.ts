@@ -6,7 +6,8 @@
 import { X509Certificate } from 'node:crypto';
 import { OrganisationCa } from './organisation-ca.ts';
 import { Pkcs11Token, type Pkcs11TokenOptions } from './pkcs11.ts';
-import { assertSlug, provisionTokenOrganisation, requiredKey, TOKEN_LABELS, type TokenPkiOptions } from './pkcs11-pki.ts';
+import { assertSlug, latestTokenTsaGeneration, provisionTokenOrganisation, requiredKey, rollTokenTsaKey, TOKEN_LABELS, type TokenPkiOptions } from './pkcs11-pki.ts';
+import { rollingTsaKey } from './dev-pki-tsa.ts';
 import type { PkiAuthorities, PkiServices } from './pki-authorities.ts';
 import { issuedBy } from './dev-pki-org.ts';
 import { isPkiAuthorityName, ROOT_AUTHORITY } from './pki-urls.ts';
@@ -43,7 +44,10 @@ export async function openTokenPki(
 /** Fails with `hsm_key_missing` when the token has no root or TSA key (run `npm run cli -- hsm init`). */
 export async function createTokenPkiServices(options: TokenPkiServicesOptions): Promise<TokenPkiServices> {
   const { token } = options;
-  const [rootKey, tsaKey] = await Promise.all([requiredKey(token, TOKEN_LABELS.root), requiredKey(token, TOKEN_LABELS.tsa)]);
+  const generation = Math.max(1, await latestTokenTsaGeneration(token));
+  const [rootKey, tsaKey] = await Promise.all([requiredKey(token, TOKEN_LABELS.root), requiredKey(token, TOKEN_LABELS.tsaGeneration(generation))]);
+  // The TSA key rolls over in the token before its certificate expires (dev-pki-tsa.ts): the renewal of archive timestamps needs it.
+  const currentTsaKey = rollingTsaKey({ initial: tsaKey, root: rootKey.certificates[0], now: options.now ?? (() => new Date()), marginMs: options.tsaRolloverMarginMs, next: () => rollTokenTsaKey(token, options) });
   const root = new X509Certificate(rootKey.certificates[0]);
   const provider = tokenPkiProvider(options, root);
   // Each CRL and OCSP response is signed by its CA: look each CA key up once (a lookup reads every certificate on the token).
@@ -71,7 +75,7 @@ export async function createTokenPkiServices(options: TokenPkiServicesOptions): 
       return slug ? caKey(slug) : null;
     },
   };
-  return { provider, authorities, tsaKey, development: false, root, token, close: () => token.close() };
+  return { provider, authorities, tsaKey, currentTsaKey, development: false, root, token, close: () => token.close() };
 }
 
 function tokenPkiProvider(options: TokenPkiServicesOptions, root: X509Certificate): PkiProvider {

@@ -1,7 +1,8 @@
 /**
  * The deployment's PKI (DESIGN §5) with every CA, seal and TSA key inside one PKCS#11 token. Objects
- * are found by label: `paraaf-root`, `paraaf-tsa`, `paraaf-org-<slug>-ca`, `paraaf-org-<slug>-seal`,
- * each a private key, its public key and its certificate sharing CKA_LABEL and CKA_ID.
+ * are found by label: `paraaf-root`, `paraaf-tsa` (then `paraaf-tsa-2`, … after each TSA key rollover),
+ * `paraaf-org-<slug>-ca`, `paraaf-org-<slug>-seal`, each a private key, its public key and its certificate
+ * sharing CKA_LABEL and CKA_ID.
  *
  * `npm run cli -- hsm init` creates the root and the TSA key; `hsm org <slug>` an organisation's
  * issuing CA and seal (or the provider does so on first use when `provisionOnFirstUse` is set). The
@@ -12,6 +13,7 @@ import { OID } from '../asn1/der.ts';
 import { AppError } from '../errors.ts';
 import { buildCertificate, type CertificateTemplate, type DistinguishedName } from './certificate-builder.ts';
 import { issuedBy, notAfterOf, orgName } from './dev-pki-org.ts';
+import { tsaRolloverDue } from './dev-pki-tsa.ts';
 import { generateTokenKeyPair, storeTokenCertificate, type TokenKeySpec } from './pkcs11-objects.ts';
 import type { Pkcs11Token } from './pkcs11.ts';
 import { validity } from './pki-files.ts';
@@ -21,6 +23,8 @@ import type { OrganisationIdentity, SigningKey } from './types.ts';
 export const TOKEN_LABELS = {
   root: 'paraaf-root',
   tsa: 'paraaf-tsa',
+  /** Generation `n` of the TSA key (key rollover, dev-pki-tsa.ts): `paraaf-tsa`, then `paraaf-tsa-2`, … */
+  tsaGeneration: (n: number) => (n === 1 ? 'paraaf-tsa' : `paraaf-tsa-${n}`),
   organisationCa: (slug: string) => `paraaf-org-${slug}-ca`,
   organisationSeal: (slug: string) => `paraaf-org-${slug}-seal`,
 } as const;
@@ -32,6 +36,8 @@ export interface TokenPkiOptions {
   /** Public base URL (`BASE_URL`): certificates point at `<baseUrl>/pki/…` for CRLs and issuer certificates. */
   baseUrl: string;
   now?: () => Date;
+  /** Roll the TSA key over when its certificate has less than this left (default TSA_ROLLOVER_MARGIN_MS, a year). */
+  tsaRolloverMarginMs?: number;
 }
 
 interface IssueRequest {
@@ -82,26 +88,55 @@ export async function initTokenPki(token: Pkcs11Token, options: TokenPkiOptions 
     created.push(TOKEN_LABELS.root);
   }
   if (!(await token.privateKeyHandle(TOKEN_LABELS.tsa))) {
-    const root = await requiredKey(token, TOKEN_LABELS.root);
-    const { caIssuersUrl, crlUrls } = issuedBy(options.baseUrl, ROOT_AUTHORITY);
-    await issueInToken(token, {
-      label: TOKEN_LABELS.tsa,
-      subject: [...PARAAF, { type: 'commonName', value: 'Paraaf Time-Stamping Authority' }],
-      spec: { type: 'ec', curve: 'P-384' },
-      template: {
-        ...validity(now, YEARS.tsa, notAfterOf(root.certificates[0])),
-        keyUsage: ['digitalSignature', 'nonRepudiation'],
-        // RFC 3161 §2.3: extended key usage id-kp-timeStamping only, critical.
-        extendedKeyUsage: [OID.timeStamping],
-        extendedKeyUsageCritical: true,
-        caIssuersUrl,
-        crlUrls,
-      },
-      issuer: root,
-    });
+    await issueTokenTsa(token, 1, now, options.baseUrl);
     created.push(TOKEN_LABELS.tsa);
   }
   return created;
+}
+
+/** Generation `generation` of the TSA key (EC P-384) under the token's root. */
+async function issueTokenTsa(token: Pkcs11Token, generation: number, now: Date, baseUrl: string): Promise<void> {
+  const root = await requiredKey(token, TOKEN_LABELS.root);
+  const { caIssuersUrl, crlUrls } = issuedBy(baseUrl, ROOT_AUTHORITY);
+  const name = generation === 1 ? 'Paraaf Time-Stamping Authority' : `Paraaf Time-Stamping Authority ${generation}`;
+  await issueInToken(token, {
+    label: TOKEN_LABELS.tsaGeneration(generation),
+    subject: [...PARAAF, { type: 'commonName', value: name }],
+    spec: { type: 'ec', curve: 'P-384' },
+    template: {
+      ...validity(now, YEARS.tsa, notAfterOf(root.certificates[0])),
+      keyUsage: ['digitalSignature', 'nonRepudiation'],
+      // RFC 3161 §2.3: extended key usage id-kp-timeStamping only, critical.
+      extendedKeyUsage: [OID.timeStamping],
+      extendedKeyUsageCritical: true,
+      caIssuersUrl,
+      crlUrls,
+    },
+    issuer: root,
+  });
+}
+
+/** The newest generation of the TSA key on the token (by certificate label); 0 when there is none. */
+export async function latestTokenTsaGeneration(token: Pkcs11Token): Promise<number> {
+  let latest = 0;
+  for (const { label } of await token.certificates()) {
+    const match = /^paraaf-tsa(?:-(\d+))?$/.exec(label);
+    if (match) latest = Math.max(latest, match[1] ? Number(match[1]) : 1);
+  }
+  return latest;
+}
+
+/**
+ * The TSA key after a rollover (dev-pki-tsa.ts explains why): the newest generation on the token, or a new one
+ * issued under the root when that is due too. Generated in the token like every key; the old ones stay.
+ */
+export async function rollTokenTsaKey(token: Pkcs11Token, options: TokenPkiOptions): Promise<SigningKey> {
+  const now = (options.now ?? (() => new Date()))();
+  const generation = Math.max(1, await latestTokenTsaGeneration(token));
+  const [root, latest] = await Promise.all([requiredKey(token, TOKEN_LABELS.root), requiredKey(token, TOKEN_LABELS.tsaGeneration(generation))]);
+  if (!tsaRolloverDue(latest.certificates[0], root.certificates[0], now, options.tsaRolloverMarginMs)) return latest;
+  await issueTokenTsa(token, generation + 1, now, options.baseUrl);
+  return requiredKey(token, TOKEN_LABELS.tsaGeneration(generation + 1));
 }
 
 /** An organisation's issuing CA (EC P-384) and seal (RSA-3072), created when absent. Returns the labels it created. */

@@ -22,6 +22,11 @@ export interface PkiServices {
   authorities: PkiAuthorities;
   /** The key of the built-in RFC 3161 TSA (TSA certificate first, then the root); absent when there is none. */
   tsaKey?: SigningKey;
+  /**
+   * The built-in TSA's key now, when the PKI rolls its TSA key over (the development PKI): the running service
+   * asks for it per timestamp, so a new key is used without a restart. Absent: `tsaKey` serves for good.
+   */
+  currentTsaKey?: () => Promise<SigningKey>;
   /** True for the generated development PKI, which production refuses. */
   development: boolean;
 }

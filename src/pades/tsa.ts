@@ -14,8 +14,11 @@ import { buildEncapsulatedSignedData, HASH_LENGTH } from './cms-build.ts';
 import { grantedResponse, messageImprint, parseTimeStampReq, rejectionResponse, type TimeStampRequest } from './timestamp-protocol.ts';
 
 export interface BuiltInTsaOptions {
-  /** The TSA certificate first, then its chain. */
-  key: SigningKey;
+  /**
+   * The TSA certificate first, then its chain; or a function giving the current one (key rollover: asked once
+   * per token, so it must be cheap; each new key is checked on first use).
+   */
+  key: SigningKey | (() => Promise<SigningKey>);
   /** TSAPolicyId (an OID) written in every TSTInfo. */
   policy: string;
   clock: () => Date;
@@ -28,20 +31,37 @@ export interface BuiltInTsa extends TimeStamper {
   respond(timeStampReq: Buffer): Promise<Buffer>;
 }
 
-/** Creates the TSA; throws at once when the certificate cannot be a TSA certificate. */
+/** Creates the TSA; throws at once when a fixed certificate cannot be a TSA certificate. */
 export function createBuiltInTsa(options: BuiltInTsaOptions): BuiltInTsa {
   const { key, policy, clock } = options;
   const accuracyMs = options.accuracyMs ?? 1000;
-  const certificate = checkTsaCertificate(key);
   oid(policy); // fails early on a malformed policy OID
-  const tsaName = contextConstructed(0, tlv(0xa4, certificateFields(key.certificates[0]).subject.raw));
+  const signers = new WeakMap<SigningKey, TsaSigner>();
+  const signerOf = (current: SigningKey): TsaSigner => {
+    let signer = signers.get(current);
+    if (!signer) signers.set(current, (signer = tsaSigner(current)));
+    return signer;
+  };
+  const fixed = typeof key === 'function' ? null : signerOf(key);
+  const currentSigner = async (): Promise<TsaSigner> => {
+    if (fixed) return fixed;
+    try {
+      return signerOf(await (key as () => Promise<SigningKey>)());
+    } catch (cause) {
+      // A rollover that failed (disk, a bad new certificate): no token, the caller's usual TSA failure.
+      throw new TimestampError(undefined, { detail: 'built-in TSA: no usable key', cause });
+    }
+  };
 
   /** A token, or null when the TSA certificate is not valid at genTime: a token then would prove nothing. */
-  const issue = async (request: TimeStampRequest): Promise<Buffer | null> => {
+  const issue = async (request: TimeStampRequest): Promise<{ token: Buffer | null; signer: TsaSigner }> => {
+    const signer = await currentSigner();
     const genTime = clock();
-    if (genTime < new Date(certificate.validFrom) || genTime > new Date(certificate.validTo)) return null;
+    const { certificate, tsaName } = signer;
+    if (genTime < new Date(certificate.validFrom) || genTime > new Date(certificate.validTo)) return { token: null, signer };
     const info = tstInfo({ request, policy, genTime, accuracyMs, tsaName });
-    return buildEncapsulatedSignedData({ key, contentType: OID.tstInfo, content: info, includeCertificates: request.certReq });
+    const token = await buildEncapsulatedSignedData({ key: signer.key, contentType: OID.tstInfo, content: info, includeCertificates: request.certReq });
+    return { token, signer };
   };
 
   return {
@@ -49,8 +69,9 @@ export function createBuiltInTsa(options: BuiltInTsaOptions): BuiltInTsa {
       if (!(hash in HASH_LENGTH) || digest.length !== HASH_LENGTH[hash]) {
         throw new TimestampError(undefined, { detail: `built-in TSA: a ${hash} digest of ${digest.length} bytes` });
       }
-      const token = await issue({ hash, hashedMessage: digest, policy: null, nonce: null, certReq: true });
-      if (!token) throw new TimestampError(undefined, { detail: `built-in TSA: its certificate is not valid now (${certificate.validFrom} – ${certificate.validTo})` });
+      const { token, signer } = await issue({ hash, hashedMessage: digest, policy: null, nonce: null, certReq: true });
+      const { validFrom, validTo } = signer.certificate;
+      if (!token) throw new TimestampError(undefined, { detail: `built-in TSA: its certificate is not valid now (${validFrom} – ${validTo})` });
       return token;
     },
     async respond(timeStampReq: Buffer): Promise<Buffer> {
@@ -59,10 +80,24 @@ export function createBuiltInTsa(options: BuiltInTsaOptions): BuiltInTsa {
       const { request } = parsed;
       // A TSA only issues under its own policy (RFC 3161 §2.4.1 reqPolicy).
       if (request.policy !== null && request.policy !== policy) return rejectionResponse('unacceptedPolicy', 'unsupported reqPolicy');
-      const token = await issue(request);
+      const issued = await issue(request).catch(() => null);
+      if (!issued) return rejectionResponse('systemFailure', 'the TSA has no usable key at this time');
+      const { token } = issued;
       return token ? grantedResponse(token) : rejectionResponse('systemFailure', 'the TSA certificate is not valid at this time');
     },
   };
+}
+
+interface TsaSigner {
+  key: SigningKey;
+  certificate: X509Certificate;
+  /** TSTInfo.tsa: the TSA's subject as a directoryName (RFC 3161 §2.4.2). */
+  tsaName: Der;
+}
+
+function tsaSigner(key: SigningKey): TsaSigner {
+  const certificate = checkTsaCertificate(key);
+  return { key, certificate, tsaName: contextConstructed(0, tlv(0xa4, certificateFields(key.certificates[0]).subject.raw)) };
 }
 
 /**

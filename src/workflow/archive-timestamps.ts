@@ -8,7 +8,8 @@
 import { envelopesNeedingArchiveTimestamp } from '../store/archive-timestamp-repository.ts';
 import { currentRevisions, documentsOf, revisionsOf } from '../store/document-repository.ts';
 import { envelopeById } from '../store/envelope-repository.ts';
-import { appendArchiveTimestamp, recorder, type LongTermDeps } from './long-term.ts';
+import { AppError } from '../errors.ts';
+import { appendArchiveTimestamp, recorder, TSA_EXPIRING, type ArchiveTimestampOptions, type LongTermDeps } from './long-term.ts';
 import { inTransaction } from './transaction.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -23,7 +24,7 @@ export interface EnvelopeTarget {
  * that already have one (a repeat is harmless); 'renewal' adds a new one to each. Returns how many
  * documents were stamped.
  */
-export async function timestampEnvelope(deps: LongTermDeps, target: EnvelopeTarget, purpose: 'completion' | 'renewal'): Promise<number> {
+export async function timestampEnvelope(deps: LongTermDeps, target: EnvelopeTarget, purpose: 'completion' | 'renewal', options: ArchiveTimestampOptions = {}): Promise<number> {
   return inTransaction(deps, 'timestampEnvelope', async (trx) => {
     const envelope = await envelopeById(trx, target.organisationId, target.envelopeId, { forUpdate: true });
     if (!envelope || envelope.status !== 'completed') return 0;
@@ -37,7 +38,7 @@ export async function timestampEnvelope(deps: LongTermDeps, target: EnvelopeTarg
       if (!revision) continue;
       if (purpose === 'completion' && (await revisionsOf(trx, document.id)).some((r) => r.kind === 'timestamp')) continue;
       const state = { documentId: document.id, seq: revision.seq, pdf: await deps.blobs.get(revision.blobSha256) };
-      await appendArchiveTimestamp(trx, deps, state, record, purpose);
+      await appendArchiveTimestamp(trx, deps, state, record, purpose, options);
       stamped += 1;
     }
     return stamped;
@@ -71,25 +72,34 @@ export interface RenewArchiveTimestampsOptions {
 export interface RenewArchiveTimestampsResult {
   stamped: Array<EnvelopeTarget & { documents: number; purpose: 'completion' | 'renewal' }>;
   failed: number;
+  /** Of `failed`: refused because the TSA's certificate itself expires within the renewal window. */
+  tsaExpiring: number;
 }
 
 /** The scheduled pass: completed envelopes without an archive timestamp, or with one about to lose its TSA certificate. */
 export async function renewArchiveTimestamps(deps: LongTermDeps, options: RenewArchiveTimestampsOptions = {}): Promise<RenewArchiveTimestampsResult> {
   const now = deps.clock().getTime();
+  const renewBefore = new Date(now + (options.renewBeforeMs ?? 180 * DAY_MS));
   const candidates = await envelopesNeedingArchiveTimestamp(deps.db, {
-    renewBefore: new Date(now + (options.renewBeforeMs ?? 180 * DAY_MS)).toISOString(),
+    renewBefore: renewBefore.toISOString(),
     notStampedSince: new Date(now - (options.minIntervalMs ?? 7 * DAY_MS)).toISOString(),
     limit: options.limit ?? 20,
   });
-  const result: RenewArchiveTimestampsResult = { stamped: [], failed: 0 };
+  const result: RenewArchiveTimestampsResult = { stamped: [], failed: 0, tsaExpiring: 0 };
   for (const target of candidates) {
     try {
       const purpose = (await hasArchiveTimestamp(deps, target)) ? 'renewal' : 'completion';
-      const documents = await timestampEnvelope(deps, target, purpose);
+      // A timestamp whose own TSA certificate falls in the window would be due again at once: refused, not stored.
+      const documents = await timestampEnvelope(deps, target, purpose, { tsaValidUntil: renewBefore });
       if (documents > 0) result.stamped.push({ ...target, documents, purpose });
     } catch (error) {
       result.failed += 1;
-      deps.logger.error({ err: error, envelopeId: target.envelopeId }, 'could not archive-timestamp an envelope');
+      if (error instanceof AppError && error.code === TSA_EXPIRING) {
+        result.tsaExpiring += 1;
+        deps.logger.error({ err: error, envelopeId: target.envelopeId }, 'archive timestamp NOT renewed: the TSA certificate itself expires within the renewal window; roll the TSA key over');
+      } else {
+        deps.logger.error({ err: error, envelopeId: target.envelopeId }, 'could not archive-timestamp an envelope');
+      }
     }
   }
   return result;

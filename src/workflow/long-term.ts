@@ -5,9 +5,10 @@
  * a document timestamp ('timestamp' revision) and the TSA's validation data. Every revision is appended
  * with its audit event in the caller's transaction.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type X509Certificate } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendAuditEvent } from '../audit/chain.ts';
+import { AppError } from '../errors.ts';
 import type { AuditEvent } from '../audit/events.ts';
 import type { PkiAuthorities, PkiProvider, RevocationSource, TimeStamper } from '../keys/index.ts';
 import { extendWithValidationData, stampDocument } from '../pades/index.ts';
@@ -77,6 +78,26 @@ export async function appendValidationRevision(
   return next;
 }
 
+export interface ArchiveTimestampOptions {
+  /** Refuse (TsaExpiringError, nothing stored) a timestamp whose TSA certificate expires before this. */
+  tsaValidUntil?: Date;
+}
+
+/** The code of the error `appendArchiveTimestamp` throws when the TSA's certificate does not outlive `tsaValidUntil`. */
+export const TSA_EXPIRING = 'archive_timestamp_tsa_expiring';
+
+/**
+ * A renewal made with a TSA certificate that itself expires within the renewal window proves nothing beyond
+ * the timestamp it renews (ETSI EN 319 102-1 §5.6.3 needs a new, longer-lived one): the next pass would only
+ * renew it again. Refused loudly, never stored: the TSA must roll its key over (or TSA_URL name another TSA).
+ */
+function assertTsaOutlives(certificate: X509Certificate, validUntil: Date | undefined): void {
+  if (!validUntil || new Date(certificate.validTo) > validUntil) return;
+  throw new AppError(TSA_EXPIRING, 500, 'The archive timestamp was not renewed: the TSA certificate expires within the renewal window.', {
+    detail: `TSA certificate ${certificate.subject.replace(/\n/g, ', ')} (serial ${certificate.serialNumber}) expires ${new Date(certificate.validTo).toISOString()}, before ${validUntil.toISOString()}: roll the TSA key over or configure a TSA whose certificate lives longer`,
+  });
+}
+
 /**
  * B-LTA for one document: validation data for what it holds (fresh for every certificate on
  * renewal, ETSI EN 319 102-1 §5.6.3), a document timestamp, then the validation data of its TSA.
@@ -87,10 +108,12 @@ export async function appendArchiveTimestamp(
   state: DocumentState,
   record: RecordEvent,
   purpose: 'completion' | 'renewal',
+  options: ArchiveTimestampOptions = {},
 ): Promise<DocumentState> {
   const before = await appendValidationRevision(trx, deps, state, record, purpose === 'renewal' ? 'all' : 'missing');
   const stamped = await stampDocument(before.pdf, { timeStamper: deps.timeStamper });
   const tsa = { certificate: stamped.tsaCertificate, genTime: stamped.genTime };
+  assertTsaOutlives(tsa.certificate, options.tsaValidUntil);
   const next = { documentId: state.documentId, seq: before.seq + 1, pdf: stamped.pdf };
   const blob = await deps.blobs.put(next.pdf);
   await insertRevision(trx, {

@@ -24,6 +24,8 @@ export interface BootstrapOptions {
   pki?: PkiServices;
   /** Instead of the built-in TSA (e.g. one that is down). */
   timeStamper?: TimeStamper;
+  /** The server's clock (default the system clock). */
+  clock?: () => Date;
   /** Run the outbox worker and expiry timer; off by default, tests drive `handle.jobs`. */
   backgroundJobs?: boolean;
 }
@@ -72,6 +74,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
       verifyPdf: options.verifyPdf,
       pki: options.pki,
       timeStamper: options.timeStamper,
+      clock: options.clock,
       backgroundJobs: options.backgroundJobs ?? false,
       searchPath: schema,
       host: '127.0.0.1',

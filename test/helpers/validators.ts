@@ -304,7 +304,8 @@ export async function opensslCmsVerify(
  * (ETSI.RFC3161, ISO 32000-2 §12.8.5): ByteRange `signatureIndex` (0-based, file order) holds an RFC 3161
  * TimeStampToken whose imprint must be the hash of that ByteRange's content, signed by a TSA chaining to `rootPem`.
  */
-export async function opensslTsVerify(pdf: Buffer, signatureIndex: number, rootPem: string): Promise<{ ok: boolean; output: string }> {
+/** `at`: check the TSA chain as of that moment (openssl -attime), e.g. a token made by a TSA certificate not yet valid today. */
+export async function opensslTsVerify(pdf: Buffer, signatureIndex: number, rootPem: string, options: { at?: Date } = {}): Promise<{ ok: boolean; output: string }> {
   const sig = extractSignatures(pdf)[signatureIndex];
   if (!sig) return { ok: false, output: `no signature #${signatureIndex}` };
   const dir = await mkdtemp(join(tmpdir(), 'paraaf-ts-'));
@@ -312,7 +313,7 @@ export async function opensslTsVerify(pdf: Buffer, signatureIndex: number, rootP
     await writeFile(join(dir, 'token.der'), sig.contents);
     await writeFile(join(dir, 'content.bin'), signedContent(pdf, sig.byteRange));
     await writeFile(join(dir, 'root.pem'), rootPem.trim() + '\n');
-    const r = await run('openssl', ['ts', '-verify', '-token_in', '-in', join(dir, 'token.der'), '-data', join(dir, 'content.bin'), '-CAfile', join(dir, 'root.pem')]);
+    const r = await run('openssl', ['ts', '-verify', '-token_in', '-in', join(dir, 'token.der'), '-data', join(dir, 'content.bin'), '-CAfile', join(dir, 'root.pem'), ...(options.at ? ['-attime', String(Math.floor(options.at.getTime() / 1000))] : [])]);
     const output = `${r.stdout}${r.stderr}`.trim();
     return { ok: r.code === 0 && /Verification: OK/.test(output), output };
   } finally {

@@ -135,6 +135,56 @@ describe('keys/dev-pki v2', () => {
   });
 });
 
+describe('keys/dev-pki TSA key rollover', () => {
+  const dir = tempDir('dev-pki-tsa');
+  after(dir.cleanup);
+  const directory = join(dir.path, 'dev');
+  const YEAR_MS = 365.25 * 86_400_000;
+  const t0 = Date.now();
+  let offset = 0;
+  const now = (): Date => new Date(t0 + offset);
+
+  it('issues a new TSA key under the root when less than a year is left, once, and a restart loads it', async () => {
+    const pki = await loadOrCreateDevPki({ directory, baseUrl: BASE_URL, now });
+    const first = pki.tsaKey;
+    offset = 10.9 * YEAR_MS;
+    expect(await pki.currentTsaKey(), 'more than a year left: no rollover').to.equal(first);
+    expect(readdirSync(directory).filter((f) => f.startsWith('tsa'))).to.deep.equal(['tsa.p12', 'tsa.pem']);
+
+    offset = 11.1 * YEAR_MS;
+    const [a, b] = await Promise.all([pki.currentTsaKey(), pki.currentTsaKey()]);
+    expect(a, 'one rollover for simultaneous callers').to.equal(b);
+    const next = new X509Certificate(a.certificates[0]);
+    expect(next.subject).to.equal('C=BE\nO=Paraaf\nCN=Paraaf Development TSA 2');
+    expect(Date.parse(next.validFrom)).to.be.closeTo(now().getTime(), 120_000);
+    expect(years(next)).to.be.closeTo(12, 0.01);
+    expect(a.certificates[1].equals(pki.rootCertificate.raw)).to.equal(true);
+    expect(readdirSync(directory).filter((f) => f.startsWith('tsa')).sort()).to.deep.equal(['tsa-2.p12', 'tsa.p12', 'tsa.pem']);
+    expect(statSync(join(directory, 'tsa-2.p12')).mode & 0o777).to.equal(0o600);
+    expect(new X509Certificate(readFileSync(join(directory, 'tsa.pem'))).raw.equals(next.raw), 'tsa.pem is the current certificate').to.equal(true);
+    const text = openssl(directory, 'x509', '-in', 'tsa.pem', '-noout', '-text');
+    expect(text).to.match(/X509v3 Extended Key Usage: critical\s+Time Stamping\s/);
+    const at = String(Math.floor(now().getTime() / 1000));
+    expect(openssl(directory, 'verify', '-attime', at, '-CAfile', 'root-ca.pem', '-purpose', 'timestampsign', 'tsa.pem').trim()).to.equal('tsa.pem: OK');
+    expect(await pki.currentTsaKey(), 'the new key serves from now on').to.equal(a);
+
+    const restarted = await loadOrCreateDevPki({ directory, baseUrl: BASE_URL, now });
+    expect(restarted.tsaKey.certificates[0].equals(next.raw)).to.equal(true);
+    expect(first.certificates[0].equals(next.raw)).to.equal(false);
+  });
+
+  it('stops rolling over when a new certificate would not outlive the current one (the root ends first)', async () => {
+    const pki = await loadOrCreateDevPki({ directory, baseUrl: BASE_URL, now });
+    offset = 22.5 * YEAR_MS; // generation 2 (to t0 + 23.1 y) has less than a year left
+    const third = new X509Certificate((await pki.currentTsaKey()).certificates[0]);
+    expect(third.subject).to.contain('CN=Paraaf Development TSA 3');
+    expect(third.validTo, 'capped at the root').to.equal(pki.rootCertificate.validTo);
+    offset = 29.5 * YEAR_MS;
+    expect((await pki.currentTsaKey()).certificates[0].equals(third.raw)).to.equal(true);
+    expect(readdirSync(directory).filter((f) => f.endsWith('.p12') && f.startsWith('tsa'))).to.have.length(3);
+  });
+});
+
 function years(cert: X509Certificate): number {
   return (Date.parse(cert.validTo) - Date.parse(cert.validFrom)) / (365.25 * 86_400_000);
 }

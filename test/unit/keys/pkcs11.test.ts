@@ -224,6 +224,32 @@ describe('keys/pkcs11 (SoftHSM2)', function () {
     await token.signingKey('stray').catch((e) => (error = e));
     expect(error).to.have.property('code', 'key_certificate_mismatch');
   });
+
+  it('rolls the TSA key over inside the token when less than a year is left; the built-in TSA uses it at once, a restart loads it', async () => {
+    let offset = 0;
+    const now = (): Date => new Date(Date.now() + offset);
+    const rolling = await createTokenPkiServices({ token, baseUrl: BASE_URL, now });
+    expect(await rolling.currentTsaKey!()).to.equal(rolling.tsaKey);
+    offset = 11.1 * 365.25 * 86_400_000;
+    const [a, b] = await Promise.all([rolling.currentTsaKey!(), rolling.currentTsaKey!()]);
+    expect(a, 'one rollover for simultaneous callers').to.equal(b);
+    const next = new X509Certificate(a.certificates[0]);
+    expect(next.subject).to.equal('C=BE\nO=Paraaf\nCN=Paraaf Time-Stamping Authority 2');
+    expect(a.certificates.at(-1)!.equals(services.root.raw)).to.equal(true);
+    expect(await token.privateKeyHandle(TOKEN_LABELS.tsaGeneration(2))).to.not.equal(null);
+    expect(await token.privateKeyHandle(TOKEN_LABELS.tsa), 'the old key stays').to.not.equal(null);
+
+    const tsa = createBuiltInTsa({ key: rolling.currentTsaKey!, policy: '2.25.1', clock: now });
+    const digest = createHash('sha384').update('besluit na de sleutelwissel').digest();
+    writeFileSync(join(hsm.directory, 'rolled.tst'), await tsa.timestamp(digest, 'sha384'));
+    writePem(join(hsm.directory, 'tsa-2.pem'), next.raw);
+    const verified = openssl(hsm.directory, 'ts', '-verify', '-digest', digest.toString('hex'), '-in', 'rolled.tst', '-token_in',
+      '-CAfile', 'root.pem', '-untrusted', 'tsa-2.pem', '-attime', String(Math.floor(now().getTime() / 1000)));
+    expect(verified).to.contain('Verification: OK');
+
+    const restarted = await createTokenPkiServices({ token, baseUrl: BASE_URL, now });
+    expect(restarted.tsaKey.certificates[0].equals(next.raw)).to.equal(true);
+  });
 });
 
 describe('keys/pkcs11-mechanism', () => {
