@@ -7,6 +7,7 @@
 import { execFile } from 'node:child_process';
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -171,10 +172,27 @@ describe('PKI: one CA per organisation, CRL, OCSP, TSA and revocation over HTTP'
   });
 
   it('signs nothing when the TSA is down: 503 page, envelope unchanged, signing.failed in the trail, metric counted', async () => {
+    await expectNothingSigned('http://127.0.0.1:9/tsa');
+  });
+
+  it('signs nothing when the TSA accepts the connection but never answers (timeout)', async () => {
+    // A TSA that hangs: the connection is accepted, no byte ever comes back.
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      await expectNothingSigned(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/tsa`);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+
+  async function expectNothingSigned(tsaUrl: string): Promise<void> {
     const down = await bootstrap({
       pki,
       trustAnchors: [pki.rootCertificate],
-      env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'q'.repeat(40), TSA_URL: 'http://127.0.0.1:9/tsa', TSA_TIMEOUT_MS: '2000' },
+      env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'q'.repeat(40), TSA_URL: tsaUrl, TSA_TIMEOUT_MS: '1500' },
     });
     try {
       const org = await createOrganisation(down.deps.db, { slug: `malle-${randomUUID().slice(0, 8)}`, name: 'Gemeente Malle' });
@@ -183,6 +201,8 @@ describe('PKI: one CA per organisation, CRL, OCSP, TSA and revocation over HTTP'
       expect(page.status).to.equal(503);
       expect(page.headers['retry-after']).to.equal('120');
       expect(page.text).to.contain('Ondertekenen lukt even niet').and.contain('Probeer het over enkele minuten opnieuw');
+      // The page names the organisation, as every page of the link does.
+      expect(page.text).to.contain('Gemeente Malle');
 
       const auth = await apiAuth(down, org);
       const envelope = (await request(down.url).get(`/api/v1/envelopes/${envelopeId}`).set(auth).expect(200)).body;
@@ -200,7 +220,7 @@ describe('PKI: one CA per organisation, CRL, OCSP, TSA and revocation over HTTP'
     } finally {
       await down.close();
     }
-  });
+  }
 
   // ---- helpers ----------------------------------------------------------------------------------------------
 
