@@ -82,7 +82,7 @@ ${batchProgress(ctx, view.waiting.length)}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
 }
 
-const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed'] as const;
+const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed', 'timestamp_unavailable'] as const;
 
 function reasonText(ctx: PageContext, reason: string): string {
   return batchReasonText(ctx.t, reason);

@@ -354,7 +354,9 @@ export function signerRouter(deps: Deps): Router {
     if (appError.status >= 500) req.log.error({ ...fields, err: error }, appError.message);
     else req.log.info(fields, appError.message);
     const token = tokenOf(req);
-    const link = appError.code === 'link_gone' || appError.status === 409 ? await lookupLink(token).catch(() => null) : null;
+    // The link's organisation names the page (and its language) where the signer has to come back or ask.
+    const named = appError.code === 'link_gone' || appError.code === 'timestamp_unavailable' || appError.status === 409;
+    const link = named ? await lookupLink(token).catch(() => null) : null;
     const ctx = pageContext(req, res, link?.language);
     const { t } = ctx;
     const page = (title: string, paragraphs: string[], back?: string) =>

@@ -92,6 +92,7 @@ export const fr: SignerCatalog = {
   'batch.reason.envelope_expired': 'Le délai pour signer est dépassé.',
   'batch.reason.envelope_completed': 'Ce document est déjà entièrement signé.',
   'batch.reason.already_signed': 'Vous aviez déjà signé ce document.',
+  'batch.reason.timestamp_unavailable': 'Le service d’horodatage ne répond pas. Rien n’a été signé. Veuillez réessayer dans quelques minutes.',
   'batch.reason.other': 'Ce n’était pas possible maintenant. Rouvrez la liste pour voir ce qui a changé.',
   'batch.back': 'Retour à la liste',
   'decline.heading': 'Refuser',

@@ -94,6 +94,7 @@ export const nl = {
   'batch.reason.envelope_expired': 'De termijn om te ondertekenen is voorbij.',
   'batch.reason.envelope_completed': 'Dit is al volledig ondertekend.',
   'batch.reason.already_signed': 'U had dit al ondertekend.',
+  'batch.reason.timestamp_unavailable': 'De tijdstempeldienst antwoordt nu niet. Er werd niets ondertekend. Probeer het over enkele minuten opnieuw.',
   'batch.reason.other': 'Dit kon nu niet. Open de lijst opnieuw om te zien wat er veranderd is.',
   'batch.back': 'Terug naar de lijst',
   'decline.heading': 'Weigeren',
