@@ -134,22 +134,31 @@ export interface EnvelopeView {
   errorRecipientId?: string;
 }
 
-function timelineLabel(t: FollowTranslate, event: AuditEventRecord, recipients: readonly RecipientDto[]): string {
+function timelineLabel(t: FollowTranslate, event: AuditEventRecord, envelope: EnvelopeDto): string {
   const details = event.details;
   const str = (key: string) => (typeof details[key] === 'string' ? (details[key] as string) : '');
-  const recipient = recipients.find((r) => r.id === details.recipientId);
+  const recipient = envelope.recipients.find((r) => r.id === details.recipientId);
   const values = {
     name: recipient?.name ?? str('email'),
     email: str('email'),
     reason: str('reason'),
     previous: str('previousEmail'),
+    document: envelope.documents.find((d) => d.id === details.documentId)?.name ?? '',
     action: event.action,
   };
-  const key = `event.${event.action}` as FollowCatalogKey;
+  // An archive timestamp renewed years later reads differently from the one taken at completion.
+  const action = event.action === 'document.timestamped' && details.purpose === 'renewal' ? 'document.timestamp_renewed' : event.action;
+  const key = `event.${action}` as FollowCatalogKey;
   return key in followNl ? t(key, values) : t('event.other', values);
 }
 
-function actorText(t: FollowTranslate, event: AuditEventRecord): string {
+/** Steps Paraaf takes by itself, even when a signer's request set them off. */
+const AUTOMATIC_ACTIONS: ReadonlySet<string> = new Set(['document.validation_data_added', 'document.timestamped']);
+
+/** Who did it; nothing when the label already names that recipient ("An Peeters ondertekende"). */
+function actorText(t: FollowTranslate, event: AuditEventRecord): string | null {
+  if (event.actorKind === 'recipient' && event.actorId !== null && event.actorId === event.details.recipientId) return null;
+  if (AUTOMATIC_ACTIONS.has(event.action)) return t('actor.system');
   const kind = t(`actor.${event.actorKind}` as FollowCatalogKey);
   return event.actorLabel && event.actorKind !== 'system' ? `${event.actorLabel} (${kind})` : kind;
 }
@@ -196,9 +205,10 @@ export function envelopeBody(view: EnvelopeView): { title: string; body: SafeHtm
   const closed = isFinal(envelope.status);
   const failed = view.mails.filter((m) => m.failed);
 
-  const timeline = view.events.map(
-    (event) => html`<li>${time(event.occurredAt, language)}: ${timelineLabel(t, event, envelope.recipients)} <span class="actor">${t('timeline.by', { actor: actorText(t, event) })}</span></li>`,
-  );
+  const timeline = view.events.map((event) => {
+    const actor = actorText(t, event);
+    return html`<li>${time(event.occurredAt, language)}: ${timelineLabel(t, event, envelope)}${actor ? html` <span class="actor">${t('timeline.by', { actor })}</span>` : ''}</li>`;
+  });
   const mailRows = failed.map(
     (m) => html`<tr>
 <th scope="row">${m.to}</th>
