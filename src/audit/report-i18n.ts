@@ -50,6 +50,17 @@ const nl = {
   'event.expiresAt': 'Vervaldatum',
   'event.variant': 'Versie',
   'event.details': 'Gegevens',
+  'event.validationData': 'Toegevoegd voor controle op lange termijn',
+  'event.validationDataCounts': '{certificates} certificaten, {ocsp} OCSP-antwoorden, {crls} CRL\'s',
+  'event.withoutRevocation': 'Certificaten zonder intrekkingsgegevens',
+  'event.documentSha256After': 'SHA-256 van het document daarna',
+  'event.timestampPurpose': 'Aanleiding',
+  'event.timestampTime': 'Tijdstip volgens de tijdstempel',
+  'event.tsa': 'Tijdstempeldienst',
+  'event.tsaValidUntil': 'Certificaat van de tijdstempeldienst geldig tot',
+  'event.failure': 'Oorzaak',
+  'event.revokedFrom': 'Ingetrokken vanaf',
+  'event.note': 'Opmerking',
   'event.hash': 'Hash',
   'chain.length': 'Aantal gebeurtenissen',
   'chain.valid': 'Keten nagerekend',
@@ -116,6 +127,9 @@ const nl = {
   'actor.system': 'Systeem',
   'variant.current': 'huidige',
   'variant.original': 'origineel',
+  'purpose.completion': 'de envelop is afgerond',
+  'purpose.renewal': 'vernieuwing voordat het certificaat van de vorige tijdstempel verloopt',
+  'failure.timestamp_unavailable': 'de tijdstempeldienst antwoordde niet; er werd niets ondertekend of opgeslagen',
 } as const;
 
 export type ReportCatalogKey = keyof typeof nl;
@@ -166,6 +180,17 @@ const en: ReportCatalog = {
   'event.expiresAt': 'Expiry date',
   'event.variant': 'Version',
   'event.details': 'Details',
+  'event.validationData': 'Added for long-term validation',
+  'event.validationDataCounts': '{certificates} certificates, {ocsp} OCSP responses, {crls} CRLs',
+  'event.withoutRevocation': 'Certificates without revocation data',
+  'event.documentSha256After': 'SHA-256 of the document afterwards',
+  'event.timestampPurpose': 'Occasion',
+  'event.timestampTime': 'Time according to the timestamp',
+  'event.tsa': 'Time-stamping service',
+  'event.tsaValidUntil': 'Certificate of the time-stamping service valid until',
+  'event.failure': 'Cause',
+  'event.revokedFrom': 'Revoked as of',
+  'event.note': 'Note',
   'event.hash': 'Hash',
   'chain.length': 'Number of events',
   'chain.valid': 'Chain recomputed',
@@ -232,6 +257,9 @@ const en: ReportCatalog = {
   'actor.system': 'System',
   'variant.current': 'current',
   'variant.original': 'original',
+  'purpose.completion': 'the envelope was completed',
+  'purpose.renewal': 'renewal before the certificate of the previous timestamp expires',
+  'failure.timestamp_unavailable': 'the time-stamping service did not answer; nothing was signed or stored',
 };
 
 const fr: ReportCatalog = {
@@ -279,6 +307,17 @@ const fr: ReportCatalog = {
   'event.expiresAt': "Date d'expiration",
   'event.variant': 'Version',
   'event.details': 'Données',
+  'event.validationData': 'Ajouté pour la validation à long terme',
+  'event.validationDataCounts': '{certificates} certificats, {ocsp} réponses OCSP, {crls} CRL',
+  'event.withoutRevocation': 'Certificats sans données de révocation',
+  'event.documentSha256After': 'SHA-256 du document après',
+  'event.timestampPurpose': 'Occasion',
+  'event.timestampTime': 'Moment selon l’horodatage',
+  'event.tsa': 'Service d’horodatage',
+  'event.tsaValidUntil': 'Certificat du service d’horodatage valable jusqu’au',
+  'event.failure': 'Cause',
+  'event.revokedFrom': 'Révoqué à partir du',
+  'event.note': 'Remarque',
   'event.hash': 'Hachage',
   'chain.length': "Nombre d'événements",
   'chain.valid': 'Chaîne recalculée',
@@ -345,6 +384,9 @@ const fr: ReportCatalog = {
   'actor.system': 'Système',
   'variant.current': 'actuelle',
   'variant.original': 'originale',
+  'purpose.completion': 'l’enveloppe est finalisée',
+  'purpose.renewal': 'renouvellement avant l’expiration du certificat de l’horodatage précédent',
+  'failure.timestamp_unavailable': 'le service d’horodatage n’a pas répondu ; rien n’a été signé ni enregistré',
 };
 
 export const REPORT_LANGUAGES = ['nl', 'en', 'fr'] as const;
@@ -363,7 +405,7 @@ export interface ReportTexts {
   /** The text of `key` with `{name}` placeholders filled; an unknown placeholder stays visible. */
   t(key: ReportCatalogKey, values?: Record<string, string | number>): string;
   /** The text of a dynamic key (`action.<action>`, `status.<status>`…), or `fallback` when there is none. */
-  label(prefix: 'action' | 'status' | 'recipientStatus' | 'role' | 'actor' | 'variant', value: string): string;
+  label(prefix: 'action' | 'status' | 'recipientStatus' | 'role' | 'actor' | 'variant' | 'purpose' | 'failure', value: string): string;
   /** A moment in Europe/Brussels with seconds, e.g. `12/05/2026 14:03:07`. */
   time(iso: string): string;
 }

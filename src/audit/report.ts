@@ -175,6 +175,39 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
       return [[t('event.recipient'), details.recipientId ? recipient(details.recipientId) : t('report.none')]];
     case 'document.downloaded':
       return [[t('event.document'), document(details.documentId)], [t('event.variant'), text.label('variant', str('variant'))]];
+    case 'document.validation_data_added': {
+      const count = (key: string) => Number(details[key] ?? 0);
+      const rows: Row[] = [
+        [t('event.document'), document(details.documentId)],
+        [t('event.validationData'), t('event.validationDataCounts', { certificates: count('certificates'), ocsp: count('ocspResponses'), crls: count('crls') })],
+      ];
+      if (count('withoutRevocation') > 0) rows.push([t('event.withoutRevocation'), String(count('withoutRevocation'))]);
+      return [...rows, [t('event.documentSha256After'), str('revisionSha256')]];
+    }
+    case 'document.timestamped': {
+      const tsa = (details.tsaCertificate ?? {}) as Record<string, unknown>;
+      return [
+        [t('event.document'), document(details.documentId)],
+        [t('event.timestampPurpose'), text.label('purpose', str('purpose'))],
+        [t('event.timestampTime'), str('genTime') ? text.time(str('genTime')) : t('report.none')],
+        [t('event.tsa'), String(tsa.subject ?? '')],
+        [t('event.tsaValidUntil'), typeof tsa.notAfter === 'string' ? text.time(tsa.notAfter) : t('report.none')],
+        [t('event.documentSha256After'), str('revisionSha256')],
+      ];
+    }
+    case 'signing.failed': {
+      // A known cause in the reader's language; another one as the service recorded it.
+      const cause = text.label('failure', str('code'));
+      return [[t('event.recipient'), recipient(details.recipientId)], [t('event.failure'), cause === str('code') ? str('message') : cause]];
+    }
+    case 'certificate.revoked':
+      return [
+        [t('event.recipient'), recipient(details.recipientId)],
+        [t('event.certificateSerial'), str('serialNumber')],
+        [t('event.revokedFrom'), str('revokedAt') ? text.time(str('revokedAt')) : t('report.none')],
+        [t('event.reason'), str('reason') || t('report.none')],
+        ...(str('note') ? [[t('event.note'), str('note')] as Row] : []),
+      ];
     default:
       // An action this report does not know yet still shows what it recorded.
       return Object.keys(details).length > 0 ? [[t('event.details'), JSON.stringify(details)]] : [];
