@@ -35,9 +35,25 @@ U kunt elk deel zelf nakijken, zonder Paraaf:
      certutil -A -d sql:nss -n root -t CT,C,C -a -i root.pem
      pdfsig -nssdir sql:nss "documents/<naam>.pdf"
      pdfsig -nssdir sql:nss audit-report.pdf
-   Elke handtekening moet "Signature is Valid." en "Certificate is Trusted." tonen, en de
-   laatste handtekening van elk bestand "Total document signed". Adobe Acrobat Reader toont
-   hetzelfde in het handtekeningenpaneel.
+   Elke handtekening moet "Signature is Valid." en "Certificate is Trusted." tonen, ook jaren
+   later. Het auditrapport heeft één handtekening (het zegel), met "Total document signed".
+   Adobe Acrobat Reader toont hetzelfde in het handtekeningenpaneel.
+
+   Een ondertekend document eindigt met een documenttijdstempel ("Documenttijdstempel",
+   "Signature Type: unknown", "Total document signed"): die bewijst dat het hele bestand, met
+   alle handtekeningen en de gegevens om ze te controleren, op dat moment bestond (PAdES B-LTA).
+   pdfsig controleert zo'n tijdstempel niet ("Signature has not yet been verified."); openssl wel.
+   Noteer de "Signed Ranges: [0 - A], [B - C]" van die laatste handtekening in de uitvoer van
+   pdfsig hierboven, en dan, bijvoorbeeld bij [0 - 86463], [98753 - 99262]:
+     mkdir ts && cd ts && pdfsig -dump "../documents/<naam>.pdf"
+     head -c 86463 "../documents/<naam>.pdf" > gedekt.bin
+     tail -c +98754 "../documents/<naam>.pdf" >> gedekt.bin      (B + 1)
+     openssl ts -verify -data gedekt.bin -token_in -in "<naam>.pdf.sig2" -CAfile ../root.pem
+   Gebruik het laatste .sig-bestand dat pdfsig -dump schreef. openssl moet "Verification: OK"
+   tonen. Komt de tijdstempel van een dienst buiten de organisatie (zie "Signer Certificate
+   Common Name" van die laatste handtekening), gebruik dan het basiscertificaat van die dienst
+   bij -CAfile. Het tijdstip staat in de uitvoer van
+     openssl ts -reply -token_in -in "<naam>.pdf.sig2" -token_out -text
 
 2. Documenten tegen het rapport
      sha256sum documents/*.pdf
@@ -82,9 +98,25 @@ You can check each part yourself, without Paraaf:
      certutil -A -d sql:nss -n root -t CT,C,C -a -i root.pem
      pdfsig -nssdir sql:nss "documents/<name>.pdf"
      pdfsig -nssdir sql:nss audit-report.pdf
-   Every signature must show "Signature is Valid." and "Certificate is Trusted.", and the
-   last signature of each file "Total document signed". Adobe Acrobat Reader shows the same
-   in its signature panel.
+   Every signature must show "Signature is Valid." and "Certificate is Trusted.", also years
+   from now. The audit report has one signature (the seal), with "Total document signed".
+   Adobe Acrobat Reader shows the same in its signature panel.
+
+   A signed document ends with a document timestamp ("Documenttijdstempel", "Signature Type:
+   unknown", "Total document signed"): it proves that the whole file, with every signature and
+   the data to check them, existed at that moment (PAdES B-LTA). pdfsig does not check such a
+   timestamp ("Signature has not yet been verified."); openssl does. Note the "Signed Ranges:
+   [0 - A], [B - C]" of that last signature in pdfsig's output above, then, for example with
+   [0 - 86463], [98753 - 99262]:
+     mkdir ts && cd ts && pdfsig -dump "../documents/<name>.pdf"
+     head -c 86463 "../documents/<name>.pdf" > covered.bin
+     tail -c +98754 "../documents/<name>.pdf" >> covered.bin      (B + 1)
+     openssl ts -verify -data covered.bin -token_in -in "<name>.pdf.sig2" -CAfile ../root.pem
+   Use the last .sig file pdfsig -dump wrote. openssl must show "Verification: OK". When the
+   timestamp comes from a service outside the organisation (see "Signer Certificate Common
+   Name" of that last signature), give that service's root certificate to -CAfile. The time
+   is in the output of
+     openssl ts -reply -token_in -in "<name>.pdf.sig2" -token_out -text
 
 2. Documents against the report
      sha256sum documents/*.pdf

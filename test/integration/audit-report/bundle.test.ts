@@ -79,6 +79,31 @@ describe('evidence bundle /envelopes/{id}/bundle', function () {
     }
   });
 
+  it('holds signed PDFs that check as README.txt says: pdfsig for the signatures, openssl ts for the document timestamp', async () => {
+    const dir = path.join(world.app.dataDir, 'readme-steps');
+    await fs.mkdir(path.join(dir, 'documents'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'documents/besluit.pdf'), await unzip('-p', zipFile, 'documents/besluit.pdf'));
+    await fs.writeFile(path.join(dir, 'root.pem'), world.rootPem);
+    const checked = await pdfsig(path.join(dir, 'documents/besluit.pdf'), [world.rootPem]);
+    const signatures = checked.signatures.slice(0, -1);
+    expect(signatures, checked.stdout).to.have.length(2);
+    for (const s of signatures) expect(s.signatureValid && s.certificateTrusted, checked.stdout).to.equal(true);
+    // The README's words for the last one: pdfsig names it but does not check it.
+    const last = checked.stdout.slice(checked.stdout.lastIndexOf('Signature #'));
+    expect(last).to.include('Documenttijdstempel').and.include('Signature Type: unknown').and.include('Total document signed').and.include('Signature has not yet been verified.');
+    const [a, b] = /Signed Ranges: \[0 - (\d+)\], \[(\d+) - \d+\]/.exec(last)!.slice(1).map(Number);
+    const ts = path.join(dir, 'ts');
+    await fs.mkdir(ts);
+    const dumped = await run('pdfsig', ['-dump', '../documents/besluit.pdf'], { cwd: ts });
+    const lastSig = /=> (\S+)\s*$/.exec(dumped.stdout.trim())![1]!;
+    await run('sh', ['-c', `head -c ${a} ../documents/besluit.pdf > gedekt.bin && tail -c +${b! + 1} ../documents/besluit.pdf >> gedekt.bin`], { cwd: ts });
+    const verified = await run('openssl', ['ts', '-verify', '-data', 'gedekt.bin', '-token_in', '-in', lastSig, '-CAfile', '../root.pem'], { cwd: ts });
+    expect(verified.stdout.trim()).to.equal('Verification: OK');
+
+    const readme = (await unzip('-p', zipFile, 'README.txt')).toString('utf8');
+    for (const step of ['pdfsig -dump', 'head -c', 'tail -c +', 'openssl ts -verify -data', 'Signature has not yet been verified.']) expect(readme.split(step).length, step).to.be.at.least(3);
+  });
+
   it('explains in README.txt, Dutch first then English, how to check each part', async () => {
     const readme = (await unzip('-p', zipFile, 'README.txt')).toString('utf8');
     expect(readme).to.include('\r\n');
