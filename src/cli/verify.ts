@@ -66,14 +66,23 @@ function describe(s: SignatureReport, index: number): string {
     `   coverage:  revision ${s.coverage.revision} of ${s.coverage.revisions}; after it: ${s.coverage.modificationsAfter}`,
     `   timestamp: ${s.timestamp ? `${s.timestamp.valid ? 'valid' : 'NOT valid'}, ${s.timestamp.genTime ?? '?'} by ${s.timestamp.tsa?.subject ?? 'unknown TSA'}` : 'none'}`,
     `   chain:     ${s.chain.trusted ? 'trusted' : 'NOT trusted'}, judged at ${s.judgedAt}${s.chain.reason ? ` — ${s.chain.reason}` : ''}`,
-    `   revoked?:  ${s.revocation.status}${s.revocation.certificates.length ? ` (${s.revocation.certificates.map((c) => `${c.status}${c.origin ? ` via ${c.source} from ${c.origin}` : ''}`).join(', ')})` : ''}`,
+    `   revoked?:  ${s.revocation.status}${s.revocation.certificates.length ? ` (${s.revocation.certificates.map(revocationOf).join('; ')})` : ''}`,
     `   level:     ${s.level.achieved ?? 'none'}${s.level.reasons.length ? ` (${s.level.reasons.join('; ')})` : ''}`,
   ];
   for (const problem of s.problems) lines.push(`   problem:   ${problem}`);
   return lines.join('\n');
 }
 
+/** One certificate of the chain: whose it is and what its revocation data says, e.g. `CN=An Peeters: good via ocsp from dss`. */
+function revocationOf(c: SignatureReport['revocation']['certificates'][number]): string {
+  const name = /(?:^|, )(CN=[^,]+)/.exec(c.subject)?.[1] ?? c.subject;
+  const revoked = c.status === 'revoked' && c.revokedAt ? ` since ${c.revokedAt}${c.reason ? ` (${c.reason})` : ''}` : '';
+  return `${name}: ${c.status}${revoked}${c.origin ? ` via ${c.source} from ${c.origin}` : ''}`;
+}
+
 function timeLine(s: SignatureReport): string {
+  // A document timestamp proves its own time (its token's genTime); it is judged at the validation time.
+  if (s.subFilter === 'ETSI.RFC3161') return `${s.timestamp?.genTime ?? 'unknown'} (the time in its own token)`;
   if (s.timeSource === 'timestamp') return `${s.judgedAt} (proven by a timestamp)${s.signingTime ? `; /M ${s.signingTime}` : ''}`;
   if (s.timeSource === 'self_declared') return `${s.signingTime} (self-declared /M only, not proven)`;
   return 'none';

@@ -131,8 +131,10 @@ export function buildPath(signer: X509Certificate, pool: readonly X509Certificat
 
 function validityProblem(cert: X509Certificate, at: Date): string | null {
   const time = at.getTime();
-  if (time < Date.parse(cert.validFrom)) return `certificate not yet valid at signing time (${subjectOf(cert)})`;
-  if (time > Date.parse(cert.validTo)) return `certificate expired at signing time (${subjectOf(cert)})`;
+  // `at` is the proven signing time, or the validation time when nothing proves one (a document timestamp, --at).
+  const iso = (date: string) => new Date(date).toISOString();
+  if (time < Date.parse(cert.validFrom)) return `certificate not valid before ${iso(cert.validFrom)}, after the time it is judged at (${subjectOf(cert)})`;
+  if (time > Date.parse(cert.validTo)) return `certificate expired on ${iso(cert.validTo)}, before the time it is judged at (${subjectOf(cert)})`;
   return null;
 }
 

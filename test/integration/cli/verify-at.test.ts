@@ -49,6 +49,21 @@ describe('CLI verify --at', function () {
     expect(signature.revocation.certificates.length).to.be.greaterThan(0);
   });
 
+  it('prints a document timestamp with the time of its own token and names each certificate’s revocation data', async () => {
+    const archived = path.join(work, 'archived.pdf');
+    const sign = await cli(['sign', path.join(root, 'fixtures/pdf/pdflib-decision.pdf'), archived, '--signer', 'Els Vandenberghe', '--invisible', '--level', 'B-LTA'], env);
+    expect(sign.code, sign.stderr).to.equal(0);
+    const later = await cli(['verify', archived, '--at', '2030-01-01'], env);
+    expect(later.code, later.stdout).to.equal(0);
+    const json = JSON.parse((await cli(['verify', archived, '--json', '--at', '2030-01-01'], env)).stdout);
+    const documentTimestamp = json.signatures.at(-1);
+    expect(documentTimestamp.subFilter).to.equal('ETSI.RFC3161');
+    const block = later.stdout.slice(later.stdout.lastIndexOf('#'));
+    // Not the validation time: a document timestamp proves its own moment.
+    expect(block).to.include(`time:      ${documentTimestamp.timestamp.genTime} (the time in its own token)`).and.not.include('2030-01-01T00:00:00.000Z (');
+    expect(later.stdout).to.match(/revoked\?: {2}good \(CN=Els Vandenberghe: good via ocsp from dss; CN=[^:]+: good via ocsp from dss\)/);
+  });
+
   it('exits 2 on a date it cannot read', async () => {
     const bad = await cli(['verify', signed, '--at', 'next year'], env);
     expect(bad.code).to.equal(2);
