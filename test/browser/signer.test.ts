@@ -330,6 +330,48 @@ describe('signer pages in a real browser (Chromium)', function () {
     });
   }
 
+  it('tells a signer on a phone to try again in a few minutes when no TSA answers (nl, en, fr; one document and a batch); nothing is signed', async function () {
+    this.timeout(180_000);
+    const down = await startE2E({ env: { TSA_URL: 'http://127.0.0.1:9/tsa', TSA_TIMEOUT_MS: '2000' } });
+    const { context, page } = await newPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    try {
+      const email = 'an.tsa@zonnebeke.be';
+      const made = [];
+      for (const title of ['Besluit zonder tijdstempel', 'Tweede besluit zonder tijdstempel']) {
+        const res = await down.createEnvelope({ title, send: true, recipients: [{ name: 'An Peeters', email, role: 'signer', function: 'Burgemeester' }] });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        made.push(res.body.id as string);
+      }
+      await down.deliver();
+      const url = `${down.app.url}/s/${(await down.theMail(made[0]!, email, 'signRequest')).token}`;
+      const texts = {
+        nl: { consent: CONSENT, sign: 'Ondertekenen', title: 'Ondertekenen lukt even niet', language: 'Nederlands' },
+        en: { consent: 'I have read the documents and sign them electronically', sign: 'Sign', title: 'Signing is not possible right now', language: 'English' },
+        fr: { consent: 'J’ai lu les documents et je les signe électroniquement', sign: 'Signer', title: 'La signature est momentanément impossible', language: 'Français' },
+      } as const;
+      for (const [language, text] of Object.entries(texts)) {
+        await open(page, url);
+        if (language !== 'nl') await page.getByRole('navigation', { name: /Taal|Language|Langue/ }).getByRole('link', { name: text.language }).click();
+        await page.getByRole('checkbox', { name: text.consent }).check();
+        await page.getByRole('button', { name: text.sign, exact: true }).click();
+        await page.getByRole('heading', { level: 1, name: text.title }).waitFor();
+        expect(await page.locator('header').textContent(), 'the page names the organisation').to.include('Gemeente Zonnebeke');
+        await checkState(page, `tsa-down-${language}-375`);
+      }
+      await open(page, `${url}/batch`);
+      await page.getByRole('navigation', { name: /Taal|Language|Langue/ }).getByRole('link', { name: 'Nederlands' }).click();
+      await page.getByRole('checkbox', { name: BATCH_CONSENT }).check();
+      await page.getByRole('button', { name: 'Ondertekenen', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Resultaat' }).waitFor();
+      expect(await page.getByRole('main').textContent()).to.include('De tijdstempeldienst antwoordt nu niet. Er werd niets ondertekend. Probeer het over enkele minuten opnieuw.');
+      await checkState(page, 'tsa-down-batch-375');
+      for (const id of made) expect((await down.getEnvelope(id)).recipients[0]!.status).to.not.equal('signed');
+    } finally {
+      await context.close();
+      await down.close();
+    }
+  });
+
   it('is usable at 200% zoom (a 1280 px window at 200%: 640 CSS px)', async () => {
     const envelope = await envelopeFor('an.zoom@zonnebeke.be');
     const { context, page } = await newPage(browser, { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
