@@ -155,9 +155,10 @@ function timelineLabel(t: FollowTranslate, event: AuditEventRecord, envelope: En
 /** Steps Paraaf takes by itself, even when a signer's request set them off. */
 const AUTOMATIC_ACTIONS: ReadonlySet<string> = new Set(['document.validation_data_added', 'document.timestamped']);
 
-/** Who did it; nothing when the label already names that recipient ("An Peeters ondertekende"). */
+/** Who did it; nothing when the label already names that recipient as the one who did it ("An Peeters ondertekende"). */
 function actorText(t: FollowTranslate, event: AuditEventRecord): string | null {
-  if (event.actorKind === 'recipient' && event.actorId !== null && event.actorId === event.details.recipientId) return null;
+  const namesActor = followNl[`event.${event.action}` as FollowCatalogKey]?.includes('{name}') ?? false;
+  if (namesActor && event.actorKind === 'recipient' && event.actorId !== null && event.actorId === event.details.recipientId) return null;
   if (AUTOMATIC_ACTIONS.has(event.action)) return t('actor.system');
   const kind = t(`actor.${event.actorKind}` as FollowCatalogKey);
   return event.actorLabel && event.actorKind !== 'system' ? `${event.actorLabel} (${kind})` : kind;

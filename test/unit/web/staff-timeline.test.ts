@@ -35,12 +35,15 @@ function timeline(language: 'nl' | 'en' | 'fr', events: AuditEventRecord[]): str
 }
 
 describe('staff timeline', () => {
+  const operator = { actorKind: 'system', actorId: null, actorLabel: 'cert revoke (CLI)' } as const;
   const events = [
     event('signing.failed', { recipientId: AN, code: 'timestamp_unavailable', message: 'The time-stamping service is not available right now' }, an),
     event('recipient.signed', { recipientId: AN, documentId: DOC }, an),
     event('document.validation_data_added', { documentId: DOC, revisionSeq: 4, revisionSha256: 'a'.repeat(64), certificates: 4, ocspResponses: 3, crls: 0, withoutRevocation: 0 }, an),
     event('document.timestamped', { documentId: DOC, revisionSeq: 7, revisionSha256: 'b'.repeat(64), purpose: 'completion', genTime: '2026-12-06T02:44:12.430Z', tsaCertificate: { subject: 'CN=TSA', serialNumber: '01', notAfter: '2038-12-06T00:00:00Z' } }, system),
     event('document.timestamped', { documentId: DOC, revisionSeq: 8, revisionSha256: 'c'.repeat(64), purpose: 'renewal', genTime: '2036-12-06T02:44:12.430Z', tsaCertificate: { subject: 'CN=TSA 2', serialNumber: '02', notAfter: '2048-12-06T00:00:00Z' } }, system),
+    event('mail.queued', { recipientId: AN, email: 'an@example.be', mail: 'completed', outboxId: 'o1' }, an),
+    event('certificate.revoked', { recipientId: AN, serialNumber: '01', revokedAt: '2026-12-06T02:42:58.000Z', reason: 'keyCompromise', note: null }, operator),
   ];
 
   it('reads as sentences in Dutch: the failure says nothing was stored, the long-term steps name the document', () => {
@@ -50,6 +53,9 @@ describe('staff timeline', () => {
       'Voor latere controle van de handtekeningen: certificaten en intrekkingsstatus toegevoegd aan besluit.pdf door Paraaf',
       'Archieftijdstempel op besluit.pdf gezet door Paraaf',
       'Archieftijdstempel op besluit.pdf vernieuwd door Paraaf',
+      // Set off by An's own request, but not An's action: the mail keeps its "door".
+      'E-mail klaargezet voor an@example.be door An Peeters &lt;an@example.be&gt; (ontvanger)',
+      'Handtekening van An Peeters niet langer geldig: het certificaat ervan werd ingetrokken door Paraaf',
     ]);
   });
 
