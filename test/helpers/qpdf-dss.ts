@@ -18,7 +18,7 @@ function scratch(): string {
 export function qpdfDss(pdf: Buffer): { certs: Buffer[]; ocsps: Buffer[]; crls: Buffer[]; extensions: unknown } {
   const path = join(scratch(), `q-${Math.random().toString(36).slice(2)}.pdf`);
   writeFileSync(path, pdf);
-  const json = JSON.parse(execFileSync('qpdf', ['--json=2', '--json-stream-data=inline', '--decode-level=generalized', path], { maxBuffer: 256 * 1024 * 1024 }).toString('utf8'));
+  const json = JSON.parse(execFileSync('qpdf', ['--warning-exit-0', '--json=2', '--json-stream-data=inline', '--decode-level=generalized', path], { maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] }).toString('utf8'));
   const objects = json.qpdf[1] as Record<string, { value?: unknown; stream?: { dict: Record<string, unknown>; data?: string } }>;
   const trailer = objects.trailer.value as Record<string, string>;
   const get = (ref: unknown): any => (typeof ref === 'string' && / R$/.test(ref) ? objects[`obj:${ref}`] : { value: ref });

@@ -161,6 +161,8 @@ export interface PdfsigOptions {
    * Certificate or corrupted data.". Test certificates without an AIA/OCSP URL cause no network traffic anyway.
    */
   noOcsp?: boolean;
+  /** Run pdfsig under `faketime <offset>` (e.g. '+400 days'): how a reader sees the file that much later. */
+  faketime?: string;
 }
 
 /**
@@ -173,7 +175,8 @@ export async function pdfsig(
   options: PdfsigOptions = {},
 ): Promise<{ signatures: PdfsigSignature[]; stdout: string; stderr: string; exitCode: number }> {
   const dir = await nssDbFor(trustedRootPems);
-  const r = await run('pdfsig', ['-nssdir', `sql:${dir}`, ...(options.noOcsp ? ['-no-ocsp'] : []), pdfPath]);
+  const args = ['-nssdir', `sql:${dir}`, ...(options.noOcsp ? ['-no-ocsp'] : []), pdfPath];
+  const r = options.faketime ? await run('faketime', [options.faketime, 'pdfsig', ...args]) : await run('pdfsig', args);
   return { signatures: parsePdfsigOutput(r.stdout), stdout: r.stdout, stderr: r.stderr, exitCode: r.code };
 }
 
