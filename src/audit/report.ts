@@ -114,7 +114,8 @@ function envelopeRows(data: AuditReportData, text: ReportTexts): Row[] {
 /** What an event adds to "when, who, from where": its details, named for a reader. */
 function eventRows(event: AuditEventRecord, data: AuditReportData, text: ReportTexts): Row[] {
   const { t } = text;
-  const actor = [text.label('actor', event.actorKind), event.actorLabel].filter(Boolean).join(': ');
+  // A system actor's label names the job in English for the logs ("long-term validation"); the reader gets "Systeem".
+  const actor = [text.label('actor', event.actorKind), event.actorKind === 'system' ? null : event.actorLabel].filter(Boolean).join(': ');
   const rows: Row[] = [[t('event.actor'), actor]];
   if (event.ip) rows.push([t('event.ip'), event.ip]);
   if (event.userAgent) rows.push([t('event.userAgent'), event.userAgent]);
