@@ -46,6 +46,11 @@ export interface Config {
   readonly pkiPassword?: string;
   /** The PKCS#11 token holding the PKI's keys (`PKCS11_MODULE` …); unset: keys in PKCS#12 files under CERTS_DIR. */
   readonly pkcs11?: Pkcs11Config;
+  /**
+   * Bearer token that `/metrics` asks for (`METRICS_TOKEN`); required in production. Unset outside
+   * production: `/metrics` answers anyone, as a development convenience.
+   */
+  readonly metricsToken?: string;
 }
 
 export interface Pkcs11Config {
@@ -95,6 +100,7 @@ const envSchema = z.object({
   PKCS11_PIN: optional(z.string().min(4)),
   PKCS11_TOKEN_LABEL: optional(z.string().max(32, 'a PKCS#11 token label has at most 32 characters')),
   PKCS11_SLOT: optional(z.coerce.number().int().min(0)),
+  METRICS_TOKEN: optional(z.string().min(32, 'use at least 32 random characters')),
 });
 
 export class ConfigError extends Error {
@@ -123,6 +129,22 @@ function parsePkcs11(values: z.infer<typeof envSchema>): Pkcs11Config | undefine
   return Object.freeze({ module: values.PKCS11_MODULE, pin: values.PKCS11_PIN, tokenLabel: values.PKCS11_TOKEN_LABEL, slot: values.PKCS11_SLOT });
 }
 
+/**
+ * Values the schema accepts but this build or this environment cannot honour: refused at start,
+ * never discovered late (issue 10).
+ */
+function unhonoured(values: z.infer<typeof envSchema>): string[] {
+  const issues: string[] = [];
+  // Declared in DESIGN §7/§8 but not built yet; refused here rather than silently using the filesystem.
+  if (values.BLOB_STORE === 'db') issues.push('BLOB_STORE: db is not available in this version; use fs (the default)');
+  if (values.NODE_ENV === 'production') {
+    // Without it each process draws its own random key: forms opened on another instance or before a restart fail.
+    if (values.SIGNER_SECRET === undefined) issues.push('SIGNER_SECRET: required when NODE_ENV=production (at least 32 random characters, the same on every instance)');
+    if (values.METRICS_TOKEN === undefined) issues.push('METRICS_TOKEN: required when NODE_ENV=production (at least 32 random characters; Prometheus sends it as a Bearer token)');
+  }
+  return issues;
+}
+
 /** Reads the configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -130,6 +152,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const values = parsed.data;
+  const refused = unhonoured(values);
+  if (refused.length) throw new ConfigError(refused);
   const port = values.PORT ?? 3000;
   const dataDir = path.resolve(values.DATA_DIR ?? './data');
   const config: Config = {
@@ -150,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaTimeoutMs: values.TSA_TIMEOUT_MS ?? 10_000,
     pkiPassword: values.PKI_PASSWORD,
     pkcs11: parsePkcs11(values),
+    metricsToken: values.METRICS_TOKEN,
   };
   return Object.freeze(config);
 }

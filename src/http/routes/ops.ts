@@ -1,8 +1,9 @@
 /** `/healthz`, `/readyz`, `/metrics` (DESIGN §7, Ops). */
-import { Router } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Router, type Request } from 'express';
 import type { Deps } from '../../deps.ts';
 import { pendingMigrations, pingDb } from '../../store/index.ts';
-import { AppError } from '../../errors.ts';
+import { AppError, UnauthorizedError } from '../../errors.ts';
 import { problemFor, sendProblem } from '../problem.ts';
 import { trackRouteBase } from '../request-context.ts';
 
@@ -27,7 +28,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function opsRouter(deps: Pick<Deps, 'db' | 'metrics'>): Router {
+/** `Authorization: Bearer <METRICS_TOKEN>`, compared in constant time (digests have equal length). */
+function presentsToken(req: Request, token: string): boolean {
+  const presented = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '')?.[1];
+  if (!presented) return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(token));
+}
+
+export function opsRouter(deps: Pick<Deps, 'db' | 'metrics' | 'config'>): Router {
   const router = trackRouteBase(Router());
 
   router.get('/healthz', (_req, res) => {
@@ -54,7 +63,14 @@ export function opsRouter(deps: Pick<Deps, 'db' | 'metrics'>): Router {
     res.json({ status: 'ready' });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    // Metrics reveal traffic, routes and failures: behind a token when one is set (required in production).
+    const token = deps.config.metricsToken;
+    if (token !== undefined && !presentsToken(req, token)) {
+      res.set('WWW-Authenticate', 'Bearer realm="metrics"');
+      sendProblem(res, problemFor(new UnauthorizedError('A valid metrics token is required.'), req));
+      return;
+    }
     const body = await deps.metrics.registry.metrics();
     res.set('Cache-Control', 'no-store').type(deps.metrics.registry.contentType).send(body);
   });

@@ -64,12 +64,17 @@ describe('dev bootstrap of main.ts', function () {
     expect(second).not.to.include('Demo organisation');
 
     // Production refuses the development PKI and its password (issue 9) before generating anything.
-    const production = await runToExit({ ...env, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production' });
+    const secrets = { SIGNER_SECRET: 's'.repeat(32), METRICS_TOKEN: 'm'.repeat(32) };
+    const missing = await runToExit({ ...env, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production' });
+    expect(missing.code).to.equal(2);
+    expect(missing.output).to.include('SIGNER_SECRET: required when NODE_ENV=production').and.include('METRICS_TOKEN: required');
+    expect(existsSync(path.join(work, 'prod-certs', 'dev'))).to.equal(false);
+    const production = await runToExit({ ...env, ...secrets, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production' });
     expect(production.code).to.equal(1);
     expect(production.output).to.include('failed to start').and.include('NODE_ENV=production with the development PKI password');
     expect(production.output).not.to.include('Demo organisation').and.not.include('Paraaf listening');
     expect(existsSync(path.join(work, 'prod-certs', 'dev'))).to.equal(false);
-    const ownPassword = await runToExit({ ...env, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production', PKI_PASSWORD: 'not-the-dev-one' });
+    const ownPassword = await runToExit({ ...env, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production', PKI_PASSWORD: 'not-the-dev-one', ...secrets });
     expect(ownPassword.code).to.equal(1);
     expect(ownPassword.output).to.include('NODE_ENV=production with the generated development PKI');
   });

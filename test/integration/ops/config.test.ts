@@ -47,6 +47,37 @@ describe('config', () => {
   });
 });
 
+describe('config: values the build cannot honour (issue 10)', () => {
+  const secret = 'x'.repeat(32);
+  const issuesOf = (env: NodeJS.ProcessEnv): string[] => {
+    try {
+      loadConfig(env);
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      return [...(error as ConfigError).issues];
+    }
+    return [];
+  };
+
+  it('refuses BLOB_STORE=db at start, naming the variable, instead of failing later', () => {
+    expect(issuesOf({ BLOB_STORE: 'db' })).to.deep.equal(['BLOB_STORE: db is not available in this version; use fs (the default)']);
+    expect(loadConfig({ BLOB_STORE: 'fs' }).blobStore).to.equal('fs');
+  });
+
+  it('requires SIGNER_SECRET and METRICS_TOKEN when NODE_ENV=production, and neither elsewhere', () => {
+    const issues = issuesOf({ NODE_ENV: 'production' });
+    expect(issues).to.have.length(2);
+    expect(issues[0]).to.match(/^SIGNER_SECRET: required when NODE_ENV=production/);
+    expect(issues[1]).to.match(/^METRICS_TOKEN: required when NODE_ENV=production/);
+    expect(issuesOf({ NODE_ENV: 'production', SIGNER_SECRET: secret })).to.have.length(1);
+    expect(issuesOf({ NODE_ENV: 'production', SIGNER_SECRET: '', METRICS_TOKEN: secret })[0]).to.match(/^SIGNER_SECRET:/);
+    const production = loadConfig({ NODE_ENV: 'production', SIGNER_SECRET: secret, METRICS_TOKEN: secret });
+    expect(production).to.include({ signerSecret: secret, metricsToken: secret });
+    expect(issuesOf({ NODE_ENV: 'development' })).to.deep.equal([]);
+    expect(issuesOf({ METRICS_TOKEN: 'short' })[0]).to.match(/^METRICS_TOKEN: use at least 32/);
+  });
+});
+
 describe('maskUrl', () => {
   it('masks signing-link tokens and secret query parameters', () => {
     expect(maskUrl('/s/abcDEF123')).to.equal('/s/***');

@@ -111,6 +111,35 @@ describe('ops', () => {
     });
   });
 
+  describe('GET /metrics with METRICS_TOKEN (issue 10)', () => {
+    const token = 'metrics-token-0123456789abcdefghijkl';
+    let guarded: TestApp;
+
+    beforeEach(async () => {
+      guarded = await bootstrap({ env: { METRICS_TOKEN: token } });
+    });
+
+    afterEach(async () => {
+      await guarded.close();
+    });
+
+    it('answers 401 problem+json without the Bearer token or with a wrong one, and the metrics with it', async () => {
+      for (const authorization of [undefined, `Bearer ${token}x`, `Basic ${token}`, 'Bearer ']) {
+        const call = request(guarded.url).get('/metrics');
+        const res = await (authorization ? call.set('Authorization', authorization) : call).expect(401);
+        expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+        expect(res.headers['www-authenticate']).to.equal('Bearer realm="metrics"');
+        expect(res.body.code).to.equal('unauthorized');
+        expect(res.text).not.to.contain('process_cpu_seconds_total');
+      }
+      const res = await request(guarded.url).get('/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+      expect(res.text).to.contain('process_cpu_seconds_total');
+      // The other probes stay open: a load balancer checks them without credentials.
+      await request(guarded.url).get('/healthz').expect(200);
+      await request(guarded.url).get('/readyz').expect(200);
+    });
+  });
+
   describe('security headers', () => {
     it('sends a strict CSP, no-referrer and nosniff, and hides the framework', async () => {
       const res = await request(app.url).get('/healthz').expect(200);
