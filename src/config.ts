@@ -47,6 +47,11 @@ export interface Config {
   /** The PKCS#11 token holding the PKI's keys (`PKCS11_MODULE` …); unset: keys in PKCS#12 files under CERTS_DIR. */
   readonly pkcs11?: Pkcs11Config;
   /**
+   * How long an `Idempotency-Key` claimed by a request that never answered (its process died) stays
+   * "in progress" before a retry runs afresh (`IDEMPOTENCY_LEASE_SECONDS`, default 60).
+   */
+  readonly idempotencyLeaseMs: number;
+  /**
    * Bearer token that `/metrics` asks for (`METRICS_TOKEN`); required in production. Unset outside
    * production: `/metrics` answers anyone, as a development convenience.
    */
@@ -100,6 +105,7 @@ const envSchema = z.object({
   PKCS11_PIN: optional(z.string().min(4)),
   PKCS11_TOKEN_LABEL: optional(z.string().max(32, 'a PKCS#11 token label has at most 32 characters')),
   PKCS11_SLOT: optional(z.coerce.number().int().min(0)),
+  IDEMPOTENCY_LEASE_SECONDS: optional(z.coerce.number().int().min(1).max(3600)),
   METRICS_TOKEN: optional(z.string().min(32, 'use at least 32 random characters')),
 });
 
@@ -174,6 +180,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tsaTimeoutMs: values.TSA_TIMEOUT_MS ?? 10_000,
     pkiPassword: values.PKI_PASSWORD,
     pkcs11: parsePkcs11(values),
+    idempotencyLeaseMs: (values.IDEMPOTENCY_LEASE_SECONDS ?? 60) * 1000,
     metricsToken: values.METRICS_TOKEN,
   };
   return Object.freeze(config);

@@ -16,6 +16,7 @@ import type { TrailReport } from './audit/verify-trail.ts';
 import { buildDeps, type Deps, type VerifyPdf } from './deps.ts';
 import { startPeriodicJob, type PeriodicJob } from './periodic-job.ts';
 import { createApp } from './http/index.ts';
+import { purgeIdempotencyKeys } from './http/idempotency.ts';
 import type { PkiServices, TimeStamper } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { verifyPdf as padesVerifyPdf } from './pades/index.ts';
@@ -31,6 +32,8 @@ export const EXPIRY_INTERVAL_MS = 60_000;
  * retries a completion whose TSA was down within the hour; renewal is due months ahead, so the rate is no concern.
  */
 export const ARCHIVE_TIMESTAMP_INTERVAL_MS = 60 * 60_000;
+/** How often idempotency keys past their retention (24 h) are deleted. */
+export const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60_000;
 
 export interface StartServerOptions {
   /** Roots trusted when validating; `main.ts` passes the organisation (dev) root. Required so nobody trusts nothing by accident. */
@@ -71,6 +74,8 @@ export interface BackgroundJobs {
   anchor(): Promise<AnchorJobResult>;
   /** One archive-timestamp pass (hourly with the timers): B-LTA for completions still without one, renewal before the TSA certificate expires. */
   archiveTimestamps(): Promise<RenewArchiveTimestampsResult>;
+  /** One purge of idempotency keys older than their retention (hourly with the timers); returns how many went. */
+  purgeIdempotencyKeys(): Promise<number>;
 }
 
 export interface ServerHandle {
@@ -129,6 +134,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         if (result.failed > result.tsaExpiring) counter.inc({ reason: 'error' }, result.failed - result.tsaExpiring);
         return result;
       },
+      purgeIdempotencyKeys: () => purgeIdempotencyKeys(db, deps.clock()),
     };
     const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {
@@ -154,6 +160,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         if (result.stamped.length > 0 || result.failed > 0) logger.info({ stamped: result.stamped, failed: result.failed }, 'archive timestamp pass');
       };
       periodic.push(startPeriodicJob(ARCHIVE_TIMESTAMP_INTERVAL_MS, archiveTimestamps, (error) => logger.error({ err: error }, 'archive timestamp pass failed')));
+      periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, jobs.purgeIdempotencyKeys, (error) => logger.error({ err: error }, 'idempotency key purge failed')));
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;

@@ -6,15 +6,29 @@
  * key with a different request is 422 `idempotency_key_reused`; while the first is still in
  * flight a retry is 409 `idempotency_request_in_progress`. A failed action releases its key,
  * so the client may retry it.
+ *
+ * A claim is a lease (issue 10): a process killed between claiming a key and storing its answer
+ * leaves a row without an answer, and once that row is older than the lease (config
+ * IDEMPOTENCY_LEASE_SECONDS, default IDEMPOTENCY_LEASE_MS) the next request with the key takes
+ * it over and runs the action afresh. The actions behind these POSTs are transactions, so a crash inside one left nothing behind, and
+ * send and cancel check their envelope's state inside it, so a second run of one that did commit
+ * answers as a state conflict instead of acting twice. A retry after a crash thus gets the first
+ * answer or a fresh run, never a permanent 409. (Left: a create whose commit landed in the moment
+ * before its answer was stored would create a second envelope on that retry.)
+ * Rows are kept IDEMPOTENCY_RETENTION_MS and then purged (`purgeIdempotencyKeys`, a periodic job).
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { AppError, ConflictError, ValidationError } from '../errors.ts';
-import { isUniqueViolation, type Knex } from '../store/index.ts';
+import { isoTimestamp, isUniqueViolation, type Knex } from '../store/index.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const MAX_KEY_LENGTH = 255;
 const KEY_FORMAT = /^[\x21-\x7e]+$/;
+/** How long a claimed key without an answer stays "in progress" before a retry may take it over. */
+export const IDEMPOTENCY_LEASE_MS = 60_000;
+/** How long a key and its stored answer are kept: a retry later than this runs as a new request. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60_000;
 
 export interface IdempotentResult {
   status: number;
@@ -46,12 +60,13 @@ function headerKey(req: Request): string | undefined {
  * or the stored one. Without the header it simply runs `action`.
  */
 export async function respondIdempotently(
-  db: Knex,
+  deps: { db: Knex; clock: () => Date; config: { idempotencyLeaseMs?: number } },
   req: Request,
   res: Response,
   options: { organisationId: string; fingerprint: unknown },
   action: () => Promise<IdempotentResult>,
 ): Promise<void> {
+  const { db } = deps;
   const key = headerKey(req);
   if (key === undefined) {
     const result = await action();
@@ -60,20 +75,31 @@ export async function respondIdempotently(
   }
   const requestSha256 = requestFingerprint(req, options.fingerprint);
   const where = { organisation_id: options.organisationId, key };
+  const now = deps.clock();
+  const claimedAt = isoTimestamp(now);
   try {
-    await db('idempotency_keys').insert({ ...where, request_sha256: requestSha256 });
+    await db('idempotency_keys').insert({ ...where, request_sha256: requestSha256, created_at: claimedAt });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const row = await db<IdempotencyRow>('idempotency_keys').where(where).first('request_sha256', 'response_status', 'response_body');
-    if (!row) throw new ConflictError('idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    if (!row) throw inProgress();
     if (row.request_sha256 !== requestSha256) {
       throw new AppError('idempotency_key_reused', 422, `This ${IDEMPOTENCY_HEADER} was already used for a different request.`);
     }
     if (row.response_status === null || row.response_body === null) {
-      throw new ConflictError('idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      // Still unanswered: in flight, or its process died. Past the lease, take the claim over
+      // (one winner: the condition no longer holds once created_at is moved to now).
+      const expired = isoTimestamp(new Date(now.getTime() - (deps.config.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS)));
+      const taken = await db('idempotency_keys')
+        .where({ ...where, request_sha256: requestSha256 })
+        .whereNull('response_status')
+        .where('created_at', '<=', expired)
+        .update({ created_at: claimedAt });
+      if (taken !== 1) throw inProgress();
+    } else {
+      res.status(Number(row.response_status)).set('Idempotent-Replayed', 'true').type('application/json').send(row.response_body);
+      return;
     }
-    res.status(Number(row.response_status)).set('Idempotent-Replayed', 'true').type('application/json').send(row.response_body);
-    return;
   }
 
   let result: IdempotentResult;
@@ -87,4 +113,13 @@ export async function respondIdempotently(
   const body = JSON.stringify(result.body);
   await db('idempotency_keys').where(where).update({ response_status: result.status, response_body: body });
   res.status(result.status).type('application/json').send(body);
+}
+
+function inProgress(): ConflictError {
+  return new ConflictError('idempotency_request_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+}
+
+/** Deletes keys (answered or not) claimed more than `retentionMs` before `now`; returns how many. */
+export async function purgeIdempotencyKeys(db: Knex, now: Date, retentionMs = IDEMPOTENCY_RETENTION_MS): Promise<number> {
+  return db('idempotency_keys').where('created_at', '<', isoTimestamp(new Date(now.getTime() - retentionMs))).delete();
 }

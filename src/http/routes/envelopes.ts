@@ -213,7 +213,7 @@ export function envelopesRouter(deps: Deps): Router {
       envelope,
       documents: documents.map((d) => ({ name: d.name, sha256: createHash('sha256').update(d.pdf).digest('hex') })),
     };
-    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint }, async () => {
+    await respondIdempotently(deps, req, res, { organisationId: request.organisationId, fingerprint }, async () => {
       const input = { ...request, ...toCreateInput(envelope, documents) };
       const body = envelope.send ? await createAndSendEnvelope(deps.workflow, input) : await createEnvelope(deps.workflow, input);
       return { status: 201, body };
@@ -242,7 +242,7 @@ export function envelopesRouter(deps: Deps): Router {
     const request = staffRequest(req, res);
     const envelopeId = paramOf(req, 'id');
     await requireEnvelope(deps, request.organisationId, envelopeId);
-    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint: null }, async () => ({
+    await respondIdempotently(deps, req, res, { organisationId: request.organisationId, fingerprint: null }, async () => ({
       status: 200,
       body: await sendEnvelope(deps.workflow, { ...request, envelopeId }),
     }));
@@ -254,7 +254,7 @@ export function envelopesRouter(deps: Deps): Router {
     await requireEnvelope(deps, request.organisationId, envelopeId);
     const parsed = cancelSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw new ValidationError(`Invalid request: ${describeIssues('body', parsed.error)}.`);
-    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint: parsed.data }, async () => ({
+    await respondIdempotently(deps, req, res, { organisationId: request.organisationId, fingerprint: parsed.data }, async () => ({
       status: 200,
       body: await cancelEnvelope(deps.workflow, { ...request, envelopeId, reason: parsed.data.reason }),
     }));
@@ -264,7 +264,7 @@ export function envelopesRouter(deps: Deps): Router {
     const request = staffRequest(req, res);
     const envelopeId = paramOf(req, 'id');
     await requireEnvelope(deps, request.organisationId, envelopeId);
-    await respondIdempotently(deps.db, req, res, { organisationId: request.organisationId, fingerprint: null }, async () => {
+    await respondIdempotently(deps, req, res, { organisationId: request.organisationId, fingerprint: null }, async () => {
       const { envelope, reminded } = await remindEnvelope(deps.workflow, { ...request, envelopeId });
       return { status: 200, body: { ...envelope, reminded } };
     });

@@ -109,7 +109,7 @@ export function webhooksRouter(deps: Deps): Router {
     const parsed = schema.safeParse(req.body ?? {});
     if (!parsed.success) throw new ValidationError(`Invalid webhook: ${describeIssues(parsed.error)}.`);
     // The stored answer of an idempotent replay holds the secret too: it is the same creation.
-    await respondIdempotently(deps.db, req, res, { organisationId, fingerprint: parsed.data }, async () => {
+    await respondIdempotently(deps, req, res, { organisationId, fingerprint: parsed.data }, async () => {
       const secret = `${WEBHOOK_SECRET_PREFIX}${random(32).toString('base64url')}`;
       const webhook = await insertWebhook(deps.db, { organisationId, ...parsed.data, secret, now: deps.clock() });
       return { status: 201, body: { ...webhookView(webhook), secret } };
