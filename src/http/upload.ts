@@ -4,9 +4,31 @@
  */
 import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import path from 'node:path';
 import type { Request, RequestHandler, Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../errors.ts';
+
+/**
+ * multer reading part header parameters as UTF-8. Browsers send the file name of a multipart part
+ * as raw UTF-8 (WHATWG HTML, multipart/form-data encoding algorithm), as do curl and our clients;
+ * busboy's default, Latin-1, turned "één café.pdf" into "Ã©Ã©n cafÃ©.pdf" (issue 10). An explicit
+ * `filename*=UTF-8''…` (RFC 7578 §4.2, RFC 5987) is decoded by busboy whatever this default.
+ */
+export function utf8Multer(options: multer.Options): multer.Multer {
+  return multer({ ...options, defParamCharset: 'utf8' });
+}
+
+/**
+ * The client's file name as we store and show it: its last path segment, in NFC (macOS sends
+ * decomposed accents), without control or bidi-override characters, at most 255 characters; `document-<n>.pdf` when
+ * nothing is left.
+ */
+export function uploadedDocumentName(original: string, index: number): string {
+  // eslint-disable-next-line no-control-regex
+  const base = Array.from(path.basename(original.replace(/\\/g, '/')).normalize('NFC').replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '').trim()).slice(0, 255).join('').trim();
+  return base || `document-${index + 1}.pdf`;
+}
 
 /** Disk storage in `tmpDir` (created on demand) with names `<prefix>-<uuid>.pdf`. */
 export function temporaryPdfStorage(tmpDir: string, prefix: string): multer.StorageEngine {

@@ -8,10 +8,10 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
-import { receiveUpload, temporaryPdfStorage } from '../upload.ts';
+import { attachmentDisposition } from '../content-disposition.ts';
+import { receiveUpload, temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../upload.ts';
 import { AppError, ValidationError } from '../../errors.ts';
 import { currentRevision, documentsOf, revisionsOf } from '../../store/document-repository.ts';
 import { envelopeById } from '../../store/envelope-repository.ts';
@@ -126,16 +126,9 @@ function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput[
   };
 }
 
-/** The client's file name, reduced to something safe to store and to put back in Content-Disposition. */
-function documentName(original: string, index: number): string {
-  // eslint-disable-next-line no-control-regex
-  const base = path.basename(original.replace(/\\/g, '/')).replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
-  return base || `document-${index + 1}.pdf`;
-}
-
 function uploadMiddleware(tmpDir: string, maxBytes: number) {
   const storage = temporaryPdfStorage(tmpDir, 'envelope');
-  return multer({
+  return utf8Multer({
     storage,
     limits: { fileSize: maxBytes, files: MAX_DOCUMENTS, fields: 10, parts: MAX_DOCUMENTS + 10, fieldSize: MAX_ENVELOPE_FIELD_BYTES },
   }).fields([{ name: 'documents', maxCount: MAX_DOCUMENTS }]);
@@ -200,7 +193,7 @@ export function envelopesRouter(deps: Deps): Router {
       envelope = parseEnvelopeField((req.body as Record<string, unknown> | undefined)?.envelope);
       const files = uploadedFiles(req);
       if (files.length === 0) throw new ValidationError('Upload at least one PDF in the field "documents".');
-      documents = await Promise.all(files.map(async (file, index) => ({ name: documentName(file.originalname, index), pdf: await fs.readFile(file.path) })));
+      documents = await Promise.all(files.map(async (file, index) => ({ name: uploadedDocumentName(file.originalname, index), pdf: await fs.readFile(file.path) })));
     } finally {
       await Promise.all(uploadedFiles(req).map((file) => fs.rm(file.path, { force: true })));
     }
@@ -284,7 +277,7 @@ export function envelopesRouter(deps: Deps): Router {
     res
       .set('Cache-Control', 'private, no-store')
       .set('ETag', `"${revision.blobSha256}"`)
-      .attachment(which === 'current' ? `${base}.pdf` : `${base} (original).pdf`)
+      .set('Content-Disposition', attachmentDisposition(which === 'current' ? `${base}.pdf` : `${base} (original).pdf`))
       .type('application/pdf')
       .send(pdf);
   };

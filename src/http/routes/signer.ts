@@ -40,6 +40,7 @@ import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind
 import { toAppError } from '../problem.ts';
 import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
 import { trackRouteBase } from '../request-context.ts';
+import { attachmentDisposition } from '../content-disposition.ts';
 import { registerBatchRoutes } from './signer-batch.ts';
 
 const LANGUAGE_COOKIE = 'paraaf_lang';
@@ -229,7 +230,7 @@ export function signerRouter(deps: Deps): Router {
     if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
     if (!document.currentRevision) throw new Error(`document ${document.id} has no revision`);
     const pdf = await deps.blobs.get(document.currentRevision.sha256);
-    res.attachment(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`).type('application/pdf').send(pdf);
+    res.set('Content-Disposition', attachmentDisposition(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`)).type('application/pdf').send(pdf);
   });
 
   pages.post('/:token/sign', async (req, res) => {

@@ -42,6 +42,7 @@ import {
   type DashboardPage,
   type StaffRequest,
 } from '../../../workflow/index.ts';
+import { attachmentDisposition } from '../../content-disposition.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 
@@ -197,7 +198,7 @@ export function staffFollowRouter(deps: Deps): Router {
     const base = document.name.replace(/\.pdf$/i, '');
     res
       .set('Cache-Control', 'private, no-store')
-      .attachment(variant === 'current' ? `${base}.pdf` : `${base} (original).pdf`)
+      .set('Content-Disposition', attachmentDisposition(variant === 'current' ? `${base}.pdf` : `${base} (original).pdf`))
       .type('application/pdf')
       .send(document.pdf);
   };

@@ -22,7 +22,7 @@ import { sendTranslator, type SendTranslate } from '../../../web/staff/send-i18n
 import { staffLayout } from '../../../web/staff/layout.ts';
 import { createAndSendEnvelope, DEFAULT_EXPIRY_DAYS, type CreateEnvelopeInput, type EnvelopeDto } from '../../../workflow/index.ts';
 import { inTransaction } from '../../../workflow/transaction.ts';
-import { temporaryPdfStorage } from '../../upload.ts';
+import { temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../../upload.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 
@@ -115,13 +115,6 @@ function fieldList(body: Record<string, unknown>, name: string): string[] {
   return (Array.isArray(value) ? value : value === undefined ? [] : [value]).filter((v): v is string => typeof v === 'string');
 }
 
-/** The client's file name, reduced to something safe to store and to show. */
-function documentName(original: string, index: number): string {
-  // eslint-disable-next-line no-control-regex
-  const base = path.basename(original.replace(/\\/g, '/')).replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
-  return base || `document-${index + 1}.pdf`;
-}
-
 function titleFromName(name: string): string {
   return name.replace(/\.pdf$/i, '').replace(/[_]+/g, ' ').trim().slice(0, 500) || name;
 }
@@ -162,7 +155,7 @@ function normalise(text: string): string {
 export function staffSendRouter(deps: Deps): Router {
   const router = Router();
   const storage = temporaryPdfStorage(path.join(deps.config.dataDir, 'tmp'), 'staff-send');
-  const multipart = multer({
+  const multipart = utf8Multer({
     storage,
     limits: { fileSize: deps.config.maxUploadBytes, files: MAX_SEND_FILES, fields: 20 + 3 * MAX_PERSON_ROWS + MAX_SEND_FILES + MAX_PLACEMENTS, fieldSize: 16 * 1024 },
   }).fields([{ name: 'documents', maxCount: MAX_SEND_FILES }]);
@@ -282,7 +275,7 @@ export function staffSendRouter(deps: Deps): Router {
     const documents: Array<{ name: string; pdf: Buffer; pageCount: number; title: string }> = [];
     let filesOk = files.length > 0;
     for (const [index, file] of files.entries()) {
-      const name = documentName(file.originalname, index);
+      const name = uploadedDocumentName(file.originalname, index);
       const pdf = await fs.readFile(file.path);
       let pageCount = 0;
       if (!pdf.subarray(0, 1024).includes('%PDF-')) {
