@@ -61,3 +61,9 @@ export async function signingLinksOf(db: Db, recipientIds: readonly string[]): P
   const rows = await db<SigningLinkRow>('signing_links').whereIn('recipient_id', recipientIds).orderBy('created_at');
   return (rows as SigningLinkRow[]).map(toLink);
 }
+
+/** Which of these recipients hold a link that still works at `now` (neither revoked nor past its expiry). */
+export async function recipientsWithLiveLink(db: Db, recipientIds: readonly string[], now: Date): Promise<Set<string>> {
+  const links = await signingLinksOf(db, recipientIds);
+  return new Set(links.filter((l) => l.revokedAt === null && new Date(l.expiresAt).getTime() > now.getTime()).map((l) => l.recipientId));
+}

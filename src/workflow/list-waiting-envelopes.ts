@@ -1,20 +1,23 @@
 /**
  * The batch page's list (issue 4, DESIGN §7 `/s/<token>/batch`): every envelope that waits for
  * the person behind a link: same organisation, same e-mail, a signer whose turn it is (invited
- * or opened, active in the routing), on an open envelope before its deadline.
+ * or opened, active in the routing), on an open envelope before its deadline, who holds a live
+ * link of their own there (issue 10: a recipient whose links were revoked or ran out is not
+ * reached through another envelope's link either). The link itself must work (batchAccessByToken).
  */
 import { computeRouting } from '../domain/routing.ts';
 import { organisationById } from '../store/organisations.ts';
 import { toEnvelope, type Envelope, type EnvelopeRow } from '../store/envelope-repository.ts';
 import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
 import type { Db } from '../store/sql.ts';
+import { recipientsWithLiveLink } from '../store/signing-link-repository.ts';
 import { recipientRowsForEmail, waitingSignerRows } from '../store/waiting-envelopes.ts';
 import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, toEnvelopeDtos, type EnvelopeDto } from './envelope-dto.ts';
-import { batchAccessByToken, type BatchAccess } from './signing-link-access.ts';
+import { batchAccessByToken, type BatchAccess, type BatchAccessOptions } from './signing-link-access.ts';
 import { liveSigningCode } from './verify-signing-code.ts';
 
-export type ListWaitingEnvelopesOptions = LinkRequest;
+export type ListWaitingEnvelopesOptions = LinkRequest & BatchAccessOptions;
 
 export interface WaitingEnvelope {
   envelope: EnvelopeDto;
@@ -41,7 +44,9 @@ export async function envelopesByIds(db: Db, organisationId: string, ids: readon
 
 /** Inside a transaction or not: the envelopes and recipients that wait for the batch link's person, deadline first. */
 export async function listWaitingIn(db: Db, access: BatchAccess, now: Date): Promise<Array<{ envelope: Envelope; recipient: Recipient }>> {
-  const rows = await waitingSignerRows(db, access.organisationId, access.recipient.email, now);
+  const candidates = await waitingSignerRows(db, access.organisationId, access.recipient.email, now);
+  const live = await recipientsWithLiveLink(db, candidates.map((r) => r.recipientId), now);
+  const rows = candidates.filter((r) => live.has(r.recipientId));
   const envelopes = await envelopesByIds(db, access.organisationId, [...new Set(rows.map((r) => r.envelopeId))]);
   const recipients = await recipientsOfEnvelopes(db, access.organisationId, envelopes.map((e) => e.id));
   const waiting: Array<{ envelope: Envelope; recipient: Recipient }> = [];
@@ -50,7 +55,9 @@ export async function listWaitingIn(db: Db, access: BatchAccess, now: Date): Pro
     const active = computeRouting(mine).active;
     for (const row of rows.filter((r) => r.envelopeId === envelope.id)) {
       const recipient = active.find((r) => r.id === row.recipientId);
-      if (recipient) waiting.push({ envelope, recipient });
+      // A batch that goes on after its link's envelope ended keeps to what was sent before it began.
+      const sentInTime = !access.startedAt || (recipient?.sentAt != null && new Date(recipient.sentAt).getTime() <= access.startedAt.getTime());
+      if (recipient && sentInTime) waiting.push({ envelope, recipient });
     }
   }
   return waiting;
@@ -58,7 +65,7 @@ export async function listWaitingIn(db: Db, access: BatchAccess, now: Date): Pro
 
 export async function listWaitingEnvelopes(deps: WorkflowDeps, options: ListWaitingEnvelopesOptions): Promise<WaitingList> {
   const now = deps.clock();
-  const access = await batchAccessByToken(deps.db, options.token, now);
+  const access = await batchAccessByToken(deps.db, options.token, now, { startedAt: options.startedAt });
   const waiting = await listWaitingIn(deps.db, access, now);
   const dtos = await toEnvelopeDtos(deps.db, access.organisationId, waiting.map((w) => w.envelope));
   const organisation = await organisationById(deps.db, access.organisationId);
@@ -73,19 +80,33 @@ export async function listWaitingEnvelopes(deps: WorkflowDeps, options: ListWait
   };
 }
 
-export interface GetBatchEnvelopeOptions extends LinkRequest {
+export interface GetBatchEnvelopeOptions extends LinkRequest, BatchAccessOptions {
   envelopeId: string;
 }
 
 /**
  * An envelope whose documents the batch page may hand out: one where the link's person (same
- * organisation and e-mail) is a signer still waiting or who signed, on an envelope that is open
- * or completed. Anything else is 404, so another person's link cannot even tell it exists.
+ * organisation and e-mail) is a signer still waiting (as the batch page lists it) or who signed,
+ * on an envelope that is open or completed. Once the link's own envelope has ended, only for a
+ * batch under way (`startedAt`), and only what the person signed since it began. Anything else is
+ * 404, so another person's link cannot even tell it exists.
  */
 export async function getBatchEnvelope(deps: WorkflowDeps, options: GetBatchEnvelopeOptions): Promise<EnvelopeDto> {
-  const access = await batchAccessByToken(deps.db, options.token, deps.clock());
-  const rows = await recipientRowsForEmail(deps.db, access.organisationId, access.recipient.email, ['sent', 'in_progress', 'completed']);
-  const allowed = rows.some((r) => r.envelopeId === options.envelopeId && r.role === 'signer' && ['sent', 'opened', 'signed'].includes(r.status));
+  const now = deps.clock();
+  const access = await batchAccessByToken(deps.db, options.token, now, { startedAt: options.startedAt });
+  const waiting = access.startedAt ? [] : await listWaitingIn(deps.db, access, now);
+  let allowed = waiting.some((w) => w.envelope.id === options.envelopeId);
+  if (!allowed) {
+    const rows = await recipientRowsForEmail(deps.db, access.organisationId, access.recipient.email, ['sent', 'in_progress', 'completed']);
+    const signed = rows.filter((r) => r.envelopeId === options.envelopeId && r.role === 'signer' && r.status === 'signed');
+    if (signed.length > 0 && access.startedAt) {
+      const startedAt = access.startedAt.getTime();
+      const recipients = await recipientsOfEnvelopes(deps.db, access.organisationId, [options.envelopeId]);
+      allowed = recipients.some((r) => signed.some((s) => s.recipientId === r.id) && r.completedAt !== null && new Date(r.completedAt).getTime() >= startedAt);
+    } else {
+      allowed = signed.length > 0;
+    }
+  }
   if (!allowed) throw envelopeNotFound();
   return loadEnvelopeDto(deps.db, access.organisationId, options.envelopeId);
 }

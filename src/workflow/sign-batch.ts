@@ -25,8 +25,11 @@ export interface SignBatchOptions extends LinkRequest {
    * progress): the batch these envelopes belong to, and the code checked by an earlier call of
    * it, for this same recipient. The caller vouches for both (signer-batch.ts carries them in a
    * signed ticket); without them each call is its own batch and checks its own code.
+   * `startedAt` (Unix milliseconds): when the batch began, with the link valid; its later calls may
+   * go on after the batch completed the link's own envelope (BatchAccessOptions), for what was
+   * sent before it began.
    */
-  continuing?: { batchId: string; batchSize: number; verifiedCode?: VerifiedCode };
+  continuing?: { batchId: string; batchSize: number; verifiedCode?: VerifiedCode; startedAt?: number };
 }
 
 export type BatchItemResult =
@@ -45,7 +48,8 @@ export async function signBatch(deps: WorkflowDeps, options: SignBatchOptions): 
   const ids = [...new Set(options.envelopeIds)];
   if (ids.length === 0) throw new AppError('batch_empty', 400, 'Select at least one envelope.');
   if (ids.length > MAX_BATCH) throw new ValidationError(`At most ${MAX_BATCH} envelopes at once.`);
-  const access = await batchAccessByToken(deps.db, options.token, deps.clock());
+  const startedAt = options.continuing?.startedAt;
+  const access = await batchAccessByToken(deps.db, options.token, deps.clock(), { startedAt: typeof startedAt === 'number' ? new Date(startedAt) : undefined });
   // Only envelopes this person is a recipient of; anything else is not theirs to name.
   const mine = await recipientRowsForEmail(deps.db, access.organisationId, access.recipient.email, ['sent', 'in_progress', 'completed', 'declined', 'cancelled', 'expired']);
   if (ids.some((id) => !mine.some((row) => row.envelopeId === id))) throw new AppError('envelope_not_found', 404, 'There is no such envelope for this person.');

@@ -29,6 +29,21 @@ export interface BatchAccess {
   link: SigningLink;
   organisationId: string;
   recipient: Recipient;
+  /**
+   * Set only when the link's own envelope was completed during the batch under way that started
+   * then (BatchAccessOptions): only what the person was sent before that start, and signed in it, still counts.
+   */
+  startedAt?: Date;
+}
+
+export interface BatchAccessOptions {
+  /**
+   * The start of a batch this caller vouches for (a ticket or receipt signed by the signer pages,
+   * at most half an hour old): the link was valid then. Its own envelope may since have been
+   * completed (by this very batch, or its last co-signer), and the batch may go on and show its
+   * results, but for nothing sent to the person after that start.
+   */
+  startedAt?: Date;
 }
 
 export function linkNotFound(): AppError {
@@ -63,18 +78,29 @@ export async function accessByRecipient(trx: Db, organisationId: string, envelop
 }
 
 /**
- * A batch link works while the link itself is neither revoked nor past its expiry, whatever
- * became of its own envelope: it identifies the person, and the batch's summary and downloads
- * must keep working after the batch completed that envelope.
+ * A batch link works exactly while the link itself works (DESIGN §7, issue 10): neither revoked
+ * nor past its expiry, and its own envelope open and before its deadline. A link whose envelope
+ * has ended (completed, declined, cancelled, expired) is 410, so an old link never reaches what
+ * is sent to the same person later. The one exception is a batch already under way
+ * (`options.startedAt`): it may finish, and show what it signed, after it completed the link's
+ * own envelope.
  */
-export async function batchAccessByToken(db: Db, token: string, now: Date): Promise<BatchAccess> {
+export async function batchAccessByToken(db: Db, token: string, now: Date, options: BatchAccessOptions = {}): Promise<BatchAccess> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 128) throw linkNotFound();
   const link = await signingLinkByTokenHash(db, tokenHash(token));
   if (!link) throw linkNotFound();
   const recipient = (await recipientsOf(db, link.organisationId, link.envelopeId)).find((r) => r.id === link.recipientId);
   if (!recipient) throw linkNotFound();
   if (link.revokedAt !== null || new Date(link.expiresAt).getTime() <= now.getTime()) throw linkGone();
-  return { link, organisationId: link.organisationId, recipient };
+  const envelope = await envelopeById(db, link.organisationId, link.envelopeId);
+  if (!envelope) throw linkNotFound();
+  const access: BatchAccess = { link, organisationId: link.organisationId, recipient };
+  if (isOpen(envelope.status) && (envelope.expiresAt === null || new Date(envelope.expiresAt).getTime() > now.getTime())) return access;
+  const { startedAt } = options;
+  const endedDuringBatch =
+    startedAt !== undefined && envelope.status === 'completed' && envelope.completedAt !== null && new Date(envelope.completedAt).getTime() >= startedAt.getTime();
+  if (!endedDuringBatch) throw linkGone();
+  return { ...access, startedAt };
 }
 
 /** The envelope is open and before its deadline (what a link's own expiry stands for). */
@@ -85,7 +111,8 @@ export function assertEnvelopeOpen(access: RecipientAccess, now: Date): void {
 
 export function assertLinkUsable(access: LinkAccess, now: Date): void {
   const { link, envelope } = access;
-  if (link.revokedAt !== null || new Date(link.expiresAt).getTime() <= now.getTime() || !isOpen(envelope.status)) throw linkGone();
+  if (link.revokedAt !== null || new Date(link.expiresAt).getTime() <= now.getTime()) throw linkGone();
+  assertEnvelopeOpen(access, now);
 }
 
 /** The recipient must be one whose turn it is, with `role`. */

@@ -30,11 +30,14 @@ export interface BatchRouteDeps {
   codeState: (token: string, recipientId: string, email: string, purpose: 'link' | 'batch', error?: string) => Promise<web.CodeState>;
   codeMessage: (t: web.Translate, error: AppError) => string;
   blobs: BlobStore;
-  list: (token: string) => Promise<WaitingList>;
+  list: (token: string, startedAt?: Date) => Promise<WaitingList>;
   sendCode: (token: string, req: Request) => Promise<unknown>;
   sign: (token: string, envelopeIds: string[], code: unknown, req: Request, continuing?: Continuing) => Promise<SignBatchResult>;
   clock: () => Date;
-  envelope: (token: string, envelopeId: string) => Promise<EnvelopeDto>;
+  envelope: (token: string, envelopeId: string, startedAt?: Date) => Promise<EnvelopeDto>;
+  /** The batch receipt cookie (path: this link): set after signing, read by the downloads. */
+  setBatchReceipt: (res: Response, token: string, value: string, maxAgeSeconds: number) => void;
+  batchReceipt: (req: Request) => string | undefined;
 }
 
 type Continuing = NonNullable<SignBatchOptions['continuing']>;
@@ -47,21 +50,28 @@ const TICKET_MINUTES = 30;
  * code its first call checked (a code is used up when checked, and the person typed it once for
  * the whole batch). An HMAC with the signer secret, bound to this link, expiring.
  */
-function ticketMac(secret: Buffer, token: string, payload: string): Buffer {
+function ticketMac(secret: Buffer, token: string, payload: string, purpose: TicketPurpose): Buffer {
   const link = createHash('sha256').update(token, 'utf8').digest('hex');
-  return createHmac('sha256', secret).update(`paraaf batch ticket\0${link}\0${payload}`, 'utf8').digest();
+  return createHmac('sha256', secret).update(`paraaf batch ${purpose}\0${link}\0${payload}`, 'utf8').digest();
 }
 
-function issueTicket(secret: Buffer, token: string, continuing: Continuing, expiresAt: number): string {
+/**
+ * `ticket`: the form field of the script's next call. `receipt`: a cookie given with the results
+ * (issue 10), by which the summary's downloads keep working after the batch completed the
+ * link's own envelope and the link stopped working; it carries only the batch and its start.
+ */
+type TicketPurpose = 'ticket' | 'receipt';
+
+function issueTicket(secret: Buffer, token: string, continuing: Continuing, expiresAt: number, purpose: TicketPurpose = 'ticket'): string {
   const payload = Buffer.from(JSON.stringify({ ...continuing, expiresAt }), 'utf8').toString('base64url');
-  return `${payload}.${ticketMac(secret, token, payload).toString('base64url')}`;
+  return `${payload}.${ticketMac(secret, token, payload, purpose).toString('base64url')}`;
 }
 
-function readTicket(secret: Buffer, token: string, value: unknown, now: Date): (Continuing & { expiresAt: number }) | null {
+function readTicket(secret: Buffer, token: string, value: unknown, now: Date, purpose: TicketPurpose = 'ticket'): (Continuing & { expiresAt: number }) | null {
   if (typeof value !== 'string' || value.length > 2048) return null;
   const [payload, mac, ...rest] = value.split('.');
   if (!payload || !mac || rest.length) return null;
-  const expected = ticketMac(secret, token, payload);
+  const expected = ticketMac(secret, token, payload, purpose);
   const given = Buffer.from(mac, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
@@ -72,6 +82,11 @@ function readTicket(secret: Buffer, token: string, value: unknown, now: Date): (
   }
 }
 
+/** When a batch began, from its ticket or receipt (older tickets carry none). */
+function startOf(continuing: Continuing | null | undefined): Date | undefined {
+  return typeof continuing?.startedAt === 'number' && Number.isFinite(continuing.startedAt) ? new Date(continuing.startedAt) : undefined;
+}
+
 /** `envelope=a&envelope=b` arrives as an array, a single one as a string. */
 function selectedIds(value: unknown): string[] {
   const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
@@ -79,6 +94,11 @@ function selectedIds(value: unknown): string[] {
 }
 
 export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
+  const giveReceipt = (res: Response, token: string, batch: Continuing, startedAt: Date) => {
+    const expiresAt = Math.floor(startedAt.getTime() / 1000) + TICKET_MINUTES * 60;
+    const maxAge = expiresAt - Math.floor(d.clock().getTime() / 1000);
+    if (maxAge > 0) d.setBatchReceipt(res, token, issueTicket(d.secret, token, { batchId: batch.batchId, batchSize: batch.batchSize, startedAt: batch.startedAt }, expiresAt, 'receipt'), maxAge);
+  };
   const render = async (req: Request, res: Response, status: number, state: Omit<web.BatchFormState, 'csrf' | 'code'> & { codeError?: string } = {}) => {
     const token = d.tokenOf(req);
     const list = await d.list(token);
@@ -115,6 +135,7 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     const t = d.pageContext(req, res).t;
     if (selected.length === 0) return void (await render(req, res, 400, { selected, selectError: t('batch.selectMissing') }));
     if (body.consent !== 'ja') return void (await render(req, res, 400, { selected, consentError: t('batch.consentMissing') }));
+    const startedAt = d.clock();
     let outcome: SignBatchResult;
     try {
       outcome = await d.sign(token, selected, body.code, req);
@@ -123,7 +144,9 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
       await render(req, res, 400, { selected, codeError: d.codeMessage(t, error) });
       return;
     }
-    const list = await d.list(token);
+    giveReceipt(res, token, { batchId: outcome.batchId, batchSize: outcome.results.length, startedAt: startedAt.getTime() }, startedAt);
+    // The batch may have completed the link's own envelope: the summary still speaks for it.
+    const list = await d.list(token, startedAt);
     const ctx = { ...d.pageContext(req, res, list.recipient.language), languagePath: `${d.basePathOf(token)}/batch` };
     d.send(res, 200, web.batchSummaryPage(ctx, { organisationName: list.organisationName, basePath: d.basePathOf(token) }, outcome.results));
   });
@@ -154,7 +177,7 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
       ({ expiresAt, ...continuing } = ticket);
     } else {
       const total = Number(body.total);
-      continuing = { batchId: randomUUID(), batchSize: Number.isInteger(total) && total >= 1 && total <= MAX_BATCH ? total : 1 };
+      continuing = { batchId: randomUUID(), batchSize: Number.isInteger(total) && total >= 1 && total <= MAX_BATCH ? total : 1, startedAt: now.getTime() };
       expiresAt = Math.floor(now.getTime() / 1000) + TICKET_MINUTES * 60;
     }
     let outcome: SignBatchResult;
@@ -166,7 +189,14 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
       if (appError.status >= 500) throw error;
       return void refuse(appError.status, appError.code, t('batch.reason.other'));
     }
-    const next = { batchId: outcome.batchId, batchSize: continuing.batchSize, ...(outcome.verifiedCode ? { verifiedCode: outcome.verifiedCode } : {}) };
+    const next: Continuing = {
+      batchId: outcome.batchId,
+      batchSize: continuing.batchSize,
+      ...(continuing.startedAt !== undefined ? { startedAt: continuing.startedAt } : {}),
+      ...(outcome.verifiedCode ? { verifiedCode: outcome.verifiedCode } : {}),
+    };
+    const started = startOf(continuing);
+    if (started) giveReceipt(res, token, next, started);
     const result = outcome.results[0]!;
     res.json({
       envelopeId: result.envelopeId,
@@ -180,7 +210,9 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
   });
 
   pages.get('/:token/batch/envelopes/:envelopeId/documents/:docId', async (req, res) => {
-    const envelope = await d.envelope(d.tokenOf(req), String(req.params.envelopeId));
+    const token = d.tokenOf(req);
+    const receipt = readTicket(d.secret, token, d.batchReceipt(req), d.clock(), 'receipt');
+    const envelope = await d.envelope(token, String(req.params.envelopeId), startOf(receipt));
     const document = envelope.documents.find((doc) => doc.id === req.params.docId);
     if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
     if (!document.currentRevision) throw new Error(`document ${document.id} has no revision`);

@@ -7,7 +7,8 @@
  *
  * After signing, the link keeps opening only while the envelope is open (the workflow does not
  * revoke it, but a completed envelope answers 410). The result page and its downloads are
- * therefore carried by a receipt cookie (src/http/csrf.ts), valid RECEIPT_MINUTES after signing.
+ * therefore carried by a receipt cookie (src/http/csrf.ts), valid RECEIPT_MINUTES after signing;
+ * a batch's summary downloads by a batch receipt (signer-batch.ts) in the same way.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -45,6 +46,7 @@ import { registerBatchRoutes } from './signer-batch.ts';
 
 const LANGUAGE_COOKIE = 'paraaf_lang';
 const RECEIPT_COOKIE = 'paraaf_receipt';
+const BATCH_RECEIPT_COOKIE = 'paraaf_batch_receipt';
 const RECEIPT_MINUTES = 30;
 const YEAR_SECONDS = 365 * 24 * 3600;
 
@@ -341,11 +343,13 @@ export function signerRouter(deps: Deps): Router {
     codeState,
     codeMessage,
     blobs: deps.blobs,
-    list: (token) => listWaitingEnvelopes(deps.workflow, { token }),
+    list: (token, startedAt) => listWaitingEnvelopes(deps.workflow, { token, startedAt }),
     sendCode: (token, req) => sendSigningCode(deps.workflow, { token, purpose: 'batch', origin: origin(req) }),
     sign: (token, envelopeIds, code, req, continuing) => signBatch(deps.workflow, { token, envelopeIds, code, continuing, origin: origin(req) }),
     clock: deps.clock,
-    envelope: (token, envelopeId) => getBatchEnvelope(deps.workflow, { token, envelopeId }),
+    envelope: (token, envelopeId, startedAt) => getBatchEnvelope(deps.workflow, { token, envelopeId, startedAt }),
+    setBatchReceipt: (res, token, value, maxAge) => void res.append('Set-Cookie', cookie(BATCH_RECEIPT_COOKIE, value, basePathOf(token), maxAge)),
+    batchReceipt: (req) => parseCookies(req.get('cookie'))[BATCH_RECEIPT_COOKIE],
   });
 
   pages.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
