@@ -1,6 +1,6 @@
 /**
  * Preparation before the first signature (DESIGN §5): one empty, named signature field per
- * signer, at the staff's placements or in a labelled block on an appended signature page.
+ * signer, at the staff's placements or in a labelled block on appended signature pages.
  * Always written as an incremental update, so a file that is already signed keeps its
  * signatures valid and a plain file keeps every byte its producer wrote (PDF/A, tags).
  */
@@ -70,25 +70,29 @@ export function prepareForSigning(pdf: Buffer, options: PrepareOptions): Prepare
   // on a signed upload, signers without a placement get invisible fields instead.
   const alreadySigned = findSignatures(reader).length > 0;
   const unplaced = options.signers.filter((s) => !s.placement);
-  const signaturePage = unplaced.length > 0 && !alreadySigned ? appendSignaturePage(update, reader, pages, unplaced, options) : undefined;
+  const signaturePages = unplaced.length > 0 && !alreadySigned ? appendSignaturePages(update, reader, pages, unplaced, options) : undefined;
+  const addedPages = signaturePages?.refs.length ?? 0;
   const fields: PreparedField[] = [];
   for (const slot of options.signers) {
-    const placement = slot.placement ?? signaturePage?.placements.get(slot) ?? { page: 1, x: 0, y: 0, width: 0, height: 0 };
-    if (placement.page < 1 || placement.page > pages.length + (signaturePage ? 1 : 0)) {
+    const placement = slot.placement ?? signaturePages?.placements.get(slot) ?? { page: 1, x: 0, y: 0, width: 0, height: 0 };
+    if (placement.page < 1 || placement.page > pages.length + addedPages) {
       throw new AppError('placement_invalid', 400, `Page ${placement.page} does not exist; the document has ${pages.length} pages.`);
     }
-    const page = placement.page === pages.length + 1 && signaturePage ? signaturePage.ref : pages[placement.page - 1];
+    const page = placement.page > pages.length ? signaturePages!.refs[placement.page - pages.length - 1] : pages[placement.page - 1];
     const name = fieldName(slot);
     const rect = [placement.x, placement.y, placement.x + placement.width, placement.y + placement.height];
     addSignatureField(update, { name, page, rect });
     fields.push({ fieldName: name, placement });
   }
   const built = update.build();
-  return { pdf: Buffer.concat([pdf, built.bytes]), fields, pageCount: pages.length + (signaturePage ? 1 : 0) };
+  return { pdf: Buffer.concat([pdf, built.bytes]), fields, pageCount: pages.length + addedPages };
 }
 
-/** Adds a page at the end of the document with a heading and a labelled block per signer. */
-function appendSignaturePage(update: IncrementalUpdate, reader: PdfReader, pages: PdfRef[], slots: SignerSlot[], options: PrepareOptions) {
+/**
+ * Adds signature pages at the end of the document, each with the title and heading, holding a labelled
+ * block per signer in rows of one or two; as many pages as the signers need (an envelope may have 50).
+ */
+function appendSignaturePages(update: IncrementalUpdate, reader: PdfReader, pages: PdfRef[], slots: SignerSlot[], options: PrepareOptions) {
   const last = pageInfo(reader, pages[pages.length - 1]);
   const sideways = last.rotate === 90 || last.rotate === 270;
   const [x1, y1, x2, y2] = last.mediaBox;
@@ -97,45 +101,54 @@ function appendSignaturePage(update: IncrementalUpdate, reader: PdfReader, pages
   const width = portrait ? x2 - x1 : 595.28;
   const height = portrait ? y2 - y1 : 841.89;
   const margin = 72;
-  let content = '0.1 0.1 0.1 rg\n';
-  let y = height - margin;
-  content += textOperators(options.title ?? 'Ondertekening', 'bold', 16, margin, y);
-  y -= 28;
+  let header = '0.1 0.1 0.1 rg\n';
+  let top = height - margin;
+  header += textOperators(options.title ?? 'Ondertekening', 'bold', 16, margin, top);
+  top -= 28;
   if (options.heading) {
-    content += textOperators(fitText(options.heading, 'regular', 12, width - 2 * margin), 'regular', 12, margin, y);
-    y -= 24;
+    header += textOperators(fitText(options.heading, 'regular', 12, width - 2 * margin), 'regular', 12, margin, top);
+    top -= 24;
   }
-  const placements = new Map<SignerSlot, FieldPlacement>();
   const columns = width - 2 * margin >= 2 * BLOCK.width + BLOCK.gap ? 2 : 1;
-  slots.forEach((slot, i) => {
-    const column = i % columns;
-    const row = Math.floor(i / columns);
-    const bx = margin + column * (BLOCK.width + BLOCK.gap);
-    const top = y - row * (BLOCK.height + BLOCK.labelGap + BLOCK.gap);
-    content += textOperators(fitText(slot.label, 'bold', 11, BLOCK.width), 'bold', 11, bx, top - 11);
-    const detail = [slot.name, slot.function].filter(Boolean).join(', ');
-    content += textOperators(fitText(detail, 'regular', 10, BLOCK.width), 'regular', 10, bx, top - 26);
-    const by = top - BLOCK.labelGap + 10 - BLOCK.height;
-    content += `0.55 0.6 0.7 RG 0.75 w ${n(bx)} ${n(by)} ${n(BLOCK.width)} ${n(BLOCK.height)} re S\n`;
-    placements.set(slot, { page: pages.length + 1, x: bx, y: by, width: BLOCK.width, height: BLOCK.height });
-  });
-  if (y - Math.ceil(slots.length / columns) * (BLOCK.height + BLOCK.labelGap + BLOCK.gap) < margin / 2) {
-    throw new AppError('too_many_signers', 400, 'Too many signers for one signature page; place some fields on the pages instead.');
+  const rowHeight = BLOCK.height + BLOCK.labelGap + BLOCK.gap;
+  const rowsPerPage = Math.floor((top - margin / 2) / rowHeight);
+  if (rowsPerPage < 1) {
+    throw new AppError('too_many_signers', 400, 'The signature page has no room for a signature block; place the fields on the pages instead.');
   }
+  const perPage = rowsPerPage * columns;
+  const placements = new Map<SignerSlot, FieldPlacement>();
+  const refs: PdfRef[] = [];
   const root = reader.catalog().get('Pages') as PdfRef;
-  const contents = update.add(new PdfStream(dict({}), Buffer.from(content, 'latin1')));
-  const ref = update.add(
-    dict({
-      Type: name('Page'),
-      Parent: root,
-      MediaBox: [0, 0, width, height],
-      Rotate: 0,
-      Resources: dict({ Font: fontResources() }),
-      Contents: contents,
-    }),
-  );
-  appendToArray(update, root, 'Kids', ref);
-  const rootDict = reader.dict(update.get(root))!;
-  updateDict(update, root, { Count: Number(rootDict.get('Count') ?? pages.length) + 1 });
-  return { ref, placements };
+  for (let first = 0; first < slots.length; first += perPage) {
+    const pageNumber = pages.length + refs.length + 1;
+    let content = header;
+    slots.slice(first, first + perPage).forEach((slot, i) => {
+      const column = i % columns;
+      const row = Math.floor(i / columns);
+      const bx = margin + column * (BLOCK.width + BLOCK.gap);
+      const blockTop = top - row * rowHeight;
+      content += textOperators(fitText(slot.label, 'bold', 11, BLOCK.width), 'bold', 11, bx, blockTop - 11);
+      const detail = [slot.name, slot.function].filter(Boolean).join(', ');
+      content += textOperators(fitText(detail, 'regular', 10, BLOCK.width), 'regular', 10, bx, blockTop - 26);
+      const by = blockTop - BLOCK.labelGap + 10 - BLOCK.height;
+      content += `0.55 0.6 0.7 RG 0.75 w ${n(bx)} ${n(by)} ${n(BLOCK.width)} ${n(BLOCK.height)} re S\n`;
+      placements.set(slot, { page: pageNumber, x: bx, y: by, width: BLOCK.width, height: BLOCK.height });
+    });
+    const contents = update.add(new PdfStream(dict({}), Buffer.from(content, 'latin1')));
+    const ref = update.add(
+      dict({
+        Type: name('Page'),
+        Parent: root,
+        MediaBox: [0, 0, width, height],
+        Rotate: 0,
+        Resources: dict({ Font: fontResources() }),
+        Contents: contents,
+      }),
+    );
+    appendToArray(update, root, 'Kids', ref);
+    const rootDict = reader.dict(update.get(root))!;
+    updateDict(update, root, { Count: Number(rootDict.get('Count') ?? pages.length) + 1 });
+    refs.push(ref);
+  }
+  return { refs, placements };
 }

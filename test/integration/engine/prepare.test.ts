@@ -79,6 +79,26 @@ describe('engine: prepareForSigning, then sign each field by name', () => {
     });
   }
 
+  it('flows 50 unplaced signers over as many signature pages as they need, 8 blocks a page, none overlapping (issue 10)', async () => {
+    const input = readFileSync(join(FIXTURES, 'libreoffice-decision.pdf'));
+    const pagesBefore = await pdfinfoPages(input);
+    const signers = Array.from({ length: 50 }, (_, i) => ({ label: `Raadslid ${i + 1}`, name: `Lid ${i + 1}`, function: 'Gemeenteraadslid' }));
+    const prepared = prepareForSigning(input, { signers, heading: 'Namens de gemeenteraad' });
+    expect(prepared.pdf.subarray(0, input.length).equals(input)).to.equal(true);
+    expect(prepared.pageCount).to.equal(pagesBefore + 7);
+    expect(await pdfinfoPages(prepared.pdf)).to.equal(pagesBefore + 7);
+    expect(emptySignatureFields(prepared.pdf)).to.have.length(50);
+    const perPage = new Map<number, number>();
+    for (const { placement } of prepared.fields) {
+      perPage.set(placement.page, (perPage.get(placement.page) ?? 0) + 1);
+      expect(placement.y, 'inside the page').to.be.greaterThan(0);
+    }
+    expect([...perPage.entries()]).to.deep.equal([1, 2, 3, 4, 5, 6, 7].map((n) => [pagesBefore + n, n < 7 ? 8 : 2]));
+    const spots = new Set(prepared.fields.map((f) => `${f.placement.page}:${f.placement.x}:${f.placement.y}`));
+    expect(spots.size).to.equal(50);
+    expect(await pageText(prepared.pdf, pagesBefore + 7)).to.include('Namens de gemeenteraad').and.include('Raadslid 50');
+  });
+
   it('with explicit placements on page 1 adds no page', async () => {
     const input = readFileSync(join(FIXTURES, 'libreoffice-decision.pdf'));
     const pagesBefore = await pdfinfoPages(input);
