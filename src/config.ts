@@ -2,6 +2,7 @@
  * The only reader of `process.env` (DESIGN §2). Parses the environment once with zod and
  * returns a frozen Config; everything else receives the values it needs.
  */
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -35,6 +36,12 @@ export interface Config {
   readonly signerSecret?: string;
   /** Signer-page requests per minute per client IP (token bucket per instance). */
   readonly signerRateLimitPerMinute: number;
+  /**
+   * The reverse proxies (`TRUST_PROXY`, comma-separated IPs or CIDRs) whose `X-Forwarded-For`,
+   * `-Proto` and `-Host` count. Empty (the default): no forwarding header counts, the client is
+   * the socket's peer.
+   */
+  readonly trustProxy: readonly string[];
   /**
    * RFC 3161 TSAs (`TSA_URL`, comma-separated), tried in order. Empty: the built-in TSA of the development PKI
    * answers in-process (and at `BASE_URL/pki/tsa`).
@@ -72,6 +79,15 @@ export interface Pkcs11Config {
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** `192.0.2.1`, `10.0.0.0/8`, `2001:db8::1`, `fd00::/8`: what express's `trust proxy` (proxy-addr) accepts, minus its named ranges. */
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0 || address.includes('%')) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 /** Unset and empty are the same: a blank line in `.env` means "use the default". */
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -94,6 +110,11 @@ const envSchema = z.object({
   MAIL_FROM: optional(z.string().min(3)),
   SIGNER_SECRET: optional(z.string().min(32, 'use at least 32 random characters')),
   SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
+  TRUST_PROXY: optional(
+    z.string().refine((value) => value.split(',').every((entry) => isAddressOrCidr(entry.trim())), {
+      message: 'expected IP addresses or CIDR ranges (10.0.0.0/8, fd00::/8) separated by commas',
+    }),
+  ),
   TSA_URL: optional(
     z.string().refine((value) => value.split(',').every((url) => /^https?:\/\/\S+$/.test(url.trim())), {
       message: 'expected one or more http(s) URLs separated by commas',
@@ -176,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: values.MAIL_FROM ?? 'Paraaf <noreply@paraaf.local>',
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
+    trustProxy: Object.freeze((values.TRUST_PROXY ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)),
     tsaUrls: Object.freeze((values.TSA_URL ?? '').split(',').map((url) => url.trim()).filter(Boolean)),
     tsaTimeoutMs: values.TSA_TIMEOUT_MS ?? 10_000,
     pkiPassword: values.PKI_PASSWORD,

@@ -10,6 +10,7 @@ import { insertAuditEvent, lastAuditLink, type AuditEventRecord } from '../store
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import type { Db } from '../store/sql.ts';
 import { auditEventSchema, type AuditActor, type AuditEvent, type RequestOrigin } from './events.ts';
+import { ipAddress } from './origin.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -104,7 +105,8 @@ export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions
     actorId: options.actor.id ?? null,
     actorLabel: options.actor.label ?? null,
     action: event.action,
-    ip: options.origin?.ip ?? null,
+    // Validated here too, whoever the caller: the trail keeps an address or nothing.
+    ip: ipAddress(options.origin?.ip),
     userAgent: options.origin?.userAgent ?? null,
     // A round trip through JSON, so the hash is over exactly what the column gives back.
     details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,

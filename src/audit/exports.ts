@@ -5,9 +5,10 @@
  * with exactly the values that are hashed (`details` as canonical JSON), then `hash`. UTF-8
  * with a byte order mark so Excel reads accents right; CRLF line ends; null is an empty field.
  *
- * Values are written as stored, never prefixed against spreadsheet formulas: the file is
- * evidence and must recompute to the same hashes. Open it as text (Data > From Text) rather than
- * trusting a double-click when an actor label or user agent may start with `=`.
+ * A field a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or CR:
+ * an actor label, a user agent) gets a single quote in front (OWASP, CSV injection), and so does
+ * a field that already starts with a quote, which keeps the rule reversible: to recompute a hash,
+ * drop one leading `'` from every field that has one. The hash itself is over the stored value.
  */
 import type { AuditEventRecord } from '../store/audit-event-repository.ts';
 import { canonicalJson, GENESIS_HASH, hashedFields } from './chain.ts';
@@ -41,11 +42,18 @@ function cell(value: unknown): string {
   return String(value);
 }
 
+/** Cells a spreadsheet would evaluate, and cells that start with the quote that marks the others. */
+const FORMULA_START = /^[=+\-@\t\r']/;
+
+function neutralised(value: string): string {
+  return FORMULA_START.test(value) ? `'${value}` : value;
+}
+
 export function auditEventsCsv(events: readonly AuditEventRecord[]): string {
   const lines = [AUDIT_CSV_COLUMNS.join(',')];
   for (const event of events) {
     const fields: Record<string, unknown> = { ...hashedFields(event), hash: event.hash };
-    lines.push(AUDIT_CSV_COLUMNS.map((column) => csvField(cell(fields[column]))).join(','));
+    lines.push(AUDIT_CSV_COLUMNS.map((column) => csvField(neutralised(cell(fields[column])))).join(','));
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
 }

@@ -46,7 +46,9 @@ function securityHeaders(baseUrl: string) {
 export function createApp(deps: Deps): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Only the named reverse proxies may say who the client is (X-Forwarded-For, -Proto, -Host);
+  // with none named the socket's peer is the client, whatever headers it sends.
+  app.set('trust proxy', deps.config.trustProxy.length > 0 ? [...deps.config.trustProxy] : false);
   app.set('query parser', 'simple');
 
   app.use(requestContext(deps.logger, deps.metrics));

@@ -56,7 +56,10 @@ export function createTokenBuckets(options: TokenBucketsOptions): TokenBuckets {
   };
 }
 
-/** Middleware: one token per request from `req.ip`; `onLimited` answers when the bucket is empty. */
+/**
+ * Middleware: one token per request from `req.ip` (the socket peer, or the client a `TRUST_PROXY`
+ * proxy names, validated in request-context.ts); `onLimited` answers when the bucket is empty.
+ */
 export function rateLimit(buckets: TokenBuckets, onLimited: (req: Request, res: Response, retryAfterSeconds: number) => void): RequestHandler {
   return (req, res, next) => {
     const result = buckets.take(req.ip ?? 'unknown');

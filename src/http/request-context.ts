@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { ipAddress } from '../audit/index.ts';
 import { maskUrl, type Logger } from '../logger.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -39,9 +40,20 @@ function routeLabel(req: Request): string {
   return `${(req as WithRouteBase)[ROUTE_BASE] ?? ''}${String(req.route.path)}`;
 }
 
+/**
+ * Fixes `req.ip` for this request to a validated address or undefined. Express derives it from
+ * `X-Forwarded-For` once the peer is a trusted proxy (`TRUST_PROXY`) and passes on whatever text
+ * the client put there; every reader (audit origin, rate-limit key, session, access log) gets
+ * the checked value instead, so no route can forget to check.
+ */
+function pinClientIp(req: Request): void {
+  Object.defineProperty(req, 'ip', { value: ipAddress(req.ip) ?? undefined, enumerable: true, configurable: true });
+}
+
 export function requestContext(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
+    pinClientIp(req);
     const incoming = req.get('x-request-id');
     req.id = incoming !== undefined && INCOMING_ID.test(incoming) ? incoming : randomUUID();
     req.log = logger.child({ reqId: req.id });

@@ -168,7 +168,8 @@ export const paths: Record<string, PathItem> = {
       summary: 'Get the audit trail of an envelope',
       description:
         'Hash-chained events, oldest first. `format=csv` gives one row per event with exactly the hashed fields under their column names ' +
-        '(`details` as canonical JSON) and the `hash`: RFC 4180, UTF-8 with a byte order mark, CRLF line ends, null as an empty field.',
+        '(`details` as canonical JSON) and the `hash`: RFC 4180, UTF-8 with a byte order mark, CRLF line ends, null as an empty field. ' +
+        "A field starting with `=`, `+`, `-`, `@`, tab, CR or `'` has a `'` in front, so that no spreadsheet runs it as a formula; drop it to recompute the hash.",
       tags: ['Envelopes'],
       parameters: [{ name: 'format', in: 'query', description: 'JSON (the default) or CSV.', schema: { type: 'string', enum: ['json', 'csv'], default: 'json' } }],
       responses: {

@@ -9,7 +9,7 @@ import request from 'supertest';
 import { canonicalJson, GENESIS_HASH } from '../../../src/audit/index.ts';
 import { parseCsv } from '../../../src/cli/csv.ts';
 import { pdfsig } from '../../helpers/validators.ts';
-import { auditWorld, completedEnvelope, declinedEnvelope, download, run, sendEnvelope, sha256, type AuditWorld } from './helpers.ts';
+import { auditWorld, completedEnvelope, declinedEnvelope, download, linkFor, run, sendEnvelope, sha256, type AuditWorld } from './helpers.ts';
 
 interface TrailEvent {
   seq: number;
@@ -19,6 +19,26 @@ interface TrailEvent {
   ip: string | null;
   userAgent: string | null;
   details: Record<string, unknown>;
+}
+
+/**
+ * Rows under their column names with the stored values: a field starting with `'` had one put in
+ * front against spreadsheet formulas (src/audit/exports.ts), which is taken off again. Checks
+ * every row's hash against its predecessor, as a reader of the file would.
+ */
+function recomputedRows(text: string): Array<Record<string, string | null>> {
+  const [header, ...rows] = parseCsv(text, ',');
+  let previous = GENESIS_HASH;
+  return rows.map((row, index) => {
+    const stored = (field: string | undefined) => (field === '' || field === undefined ? null : field.startsWith("'") ? field.slice(1) : field);
+    const record = Object.fromEntries(header!.fields.map((name, i) => [name, stored(row.fields[i])])) as Record<string, string | null>;
+    expect(record.prev_hash).to.equal(previous);
+    const { hash, ...hashed } = record;
+    const fields = { ...hashed, seq: Number(hashed.seq), details: JSON.parse(hashed.details!) };
+    expect(sha256(`${previous}${canonicalJson(fields)}`), `event ${index + 1}`).to.equal(hash);
+    previous = hash!;
+    return record;
+  });
 }
 
 describe('audit report, /audit?format=csv', function () {
@@ -141,11 +161,7 @@ describe('audit report, /audit?format=csv', function () {
   });
 
   it('gives the trail as CSV: BOM, RFC 4180, one row per event, hashes that recompute', async () => {
-    const res = await request(world.app.url).get(`/api/v1/envelopes/${envelopeId}/audit?format=csv`).set(world.api()).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const res = await download(world, `/api/v1/envelopes/${envelopeId}/audit?format=csv`);
     expect(res.status).to.equal(200);
     expect(res.headers['content-type']).to.match(/^text\/csv; charset=utf-8/);
     const raw = res.body as Buffer;
@@ -155,20 +171,41 @@ describe('audit report, /audit?format=csv', function () {
     const [header, ...rows] = parseCsv(text, ',');
     expect(header!.fields).to.deep.equal(['id', 'organisation_id', 'envelope_id', 'seq', 'occurred_at', 'actor_kind', 'actor_id', 'actor_label', 'action', 'ip', 'user_agent', 'details', 'document_sha256', 'prev_hash', 'hash']);
     expect(rows).to.have.length(events.length);
-    let previous = GENESIS_HASH;
-    for (const [index, row] of rows.entries()) {
-      const record = Object.fromEntries(header!.fields.map((name, i) => [name, row.fields[i] === '' ? null : row.fields[i]])) as Record<string, string | null>;
+    for (const [index, record] of recomputedRows(text).entries()) {
       expect(record.action).to.equal(events[index]!.action);
       expect(record.hash).to.equal(events[index]!.hash);
-      expect(record.prev_hash).to.equal(previous);
-      const { hash, ...hashed } = record;
-      const fields = { ...hashed, seq: Number(hashed.seq), details: JSON.parse(hashed.details!) };
-      expect(sha256(`${previous}${canonicalJson(fields)}`), `event ${index + 1}`).to.equal(hash);
-      previous = hash!;
     }
     // json stays the default and unchanged.
     const json = await request(world.app.url).get(`/api/v1/envelopes/${envelopeId}/audit?format=json`).set(world.api()).expect(200);
     expect(json.body.events).to.deep.equal(events);
     expect((await request(world.app.url).get(`/api/v1/envelopes/${envelopeId}/audit?format=xml`).set(world.api())).status).to.equal(400);
+  });
+  it('puts a quote before every cell a spreadsheet would run as a formula; the hashes still recompute from the stored values', async () => {
+    // OWASP CSV injection: names and user agents are the client's text; "'" is quoted too, so the rule can be undone.
+    const hostile = ['=HYPERLINK("https://evil.example","klik")', '@SUM(1+1)', '-2+3', '+32 2 123 45 67', "'al tussen aanhalingstekens"];
+    const emails = hostile.map((_, i) => `formule${i}@zonnebeke.be`);
+    const id = await sendEnvelope(world, { title: '=1+1', recipients: hostile.map((name, i) => ({ name, email: emails[i], role: 'signer', order: 1 })), send: true });
+    for (const [i, userAgent] of hostile.entries()) {
+      const token = await linkFor(world, emails[i]!, id);
+      expect((await request(world.app.url).get(`/s/${token}`).set('User-Agent', userAgent)).status).to.equal(200);
+    }
+    const stored = (await request(world.app.url).get(`/api/v1/envelopes/${id}/audit`).set(world.api()).expect(200)).body.events as TrailEvent[];
+    const opened = stored.filter((event) => event.action === 'link.opened');
+    expect(opened.map((event) => event.userAgent)).to.have.members(hostile);
+    expect(opened.map((event) => event.actor.label!.slice(0, 3))).to.have.members(hostile.map((name) => name.slice(0, 3)));
+
+    const res = await download(world, `/api/v1/envelopes/${id}/audit?format=csv`);
+    expect(res.status).to.equal(200);
+    const text = (res.body as Buffer).toString('utf8');
+    const [header, ...rows] = parseCsv(text, ',');
+    for (const row of rows) for (const field of row.fields) expect(field, field).to.not.match(/^[=+\-@\t\r]/);
+    const column = (name: string) => header!.fields.indexOf(name);
+    const openedRows = rows.filter((row) => row.fields[column('action')] === 'link.opened');
+    expect(openedRows.map((row) => row.fields[column('user_agent')])).to.have.members(hostile.map((value) => `'${value}`));
+    expect(openedRows.map((row) => row.fields[column('actor_label')]!.slice(0, 4))).to.have.members(hostile.map((name) => `'${name.slice(0, 3)}`));
+
+    const records = recomputedRows(text);
+    expect(records.map((record) => record.hash)).to.deep.equal(stored.map((event) => event.hash));
+    expect(records.filter((record) => record.action === 'link.opened').map((record) => record.user_agent)).to.have.members(hostile);
   });
 });

@@ -45,9 +45,10 @@ export const binary = (res: request.Response, cb: (error: Error | null, body: Bu
   res.on('end', () => cb(null, Buffer.concat(chunks)));
 };
 
-export async function auditWorld(): Promise<AuditWorld> {
+/** `env`: more configuration (e.g. TRUST_PROXY). */
+export async function auditWorld(env: Record<string, string> = {}): Promise<AuditWorld> {
   const pki = await devPki();
-  const app = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40) } });
+  const app = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40), ...env } });
   const organisation = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
   const other = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Ieper' });
   const key = (await createApiKey(app.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext;
@@ -72,7 +73,7 @@ export async function sendEnvelope(world: AuditWorld, envelope: Record<string, u
   return res.body.id as string;
 }
 
-async function linkFor(world: AuditWorld, email: string, envelopeId: string): Promise<string> {
+export async function linkFor(world: AuditWorld, email: string, envelopeId: string): Promise<string> {
   const mails = (await listOutbox(world.app.deps.db, world.organisation.id, { kind: 'mail' }))
     .map((row) => row.payload as MailMessage)
     .filter((m) => m.to.email === email && m.headers?.['X-Paraaf-Envelope'] === envelopeId);

@@ -26,7 +26,7 @@ describe('staff app: login, sessions and admin pages', function () {
   let ieper: Organisation;
   let ieperPerson: Person;
   let ip = 0;
-  /** Each test its own client address (trusted X-Forwarded-For from loopback), so the per-IP limit does not interfere. */
+  /** Each test its own client address (X-Forwarded-For, trusted from 127.0.0.1 by TRUST_PROXY), so the per-IP limit does not interfere. */
   const client = () => {
     ip += 1;
     const agent = request.agent(app.url);
@@ -49,7 +49,8 @@ describe('staff app: login, sessions and admin pages', function () {
   const linkIn = (text: string) => /\/app\/password\/reset\/([A-Za-z0-9_-]{43})/.exec(text)?.[1];
 
   before(async () => {
-    app = await bootstrap();
+    // The tests play a reverse proxy on the same host.
+    app = await bootstrap({ env: { TRUST_PROXY: '127.0.0.1' } });
     const db = app.deps.db;
     zonnebeke = await createOrganisation(db, { slug: 'zonnebeke', name: 'Gemeente Zonnebeke' });
     ieper = await createOrganisation(db, { slug: 'ieper', name: 'Stad Ieper' });
