@@ -20,6 +20,9 @@ export function asciiFileName(name: string): string {
     .replace(/[^\x20-\x7e]|["\\]/g, '_');
 }
 
+/** A plain-ASCII name goes as it is; any other gets both parameters (RFC 6266 §4.3: `filename*` wins where understood). */
 export function attachmentDisposition(fileName: string): string {
-  return `attachment; filename="${asciiFileName(fileName)}"; filename*=UTF-8''${encodeExtValue(fileName)}`;
+  const fallback = asciiFileName(fileName);
+  if (fallback === fileName) return `attachment; filename="${fallback}"`;
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeExtValue(fileName)}`;
 }
