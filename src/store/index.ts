@@ -10,7 +10,7 @@ export { createOrganisation, organisationBySlug, organisationById, countOrganisa
 export type { Organisation, OrganisationSettings, CreateOrganisationOptions } from './organisations.ts';
 export { createApiKey, authenticateApiKey, listApiKeys, apiKeyById, revokeApiKey, API_KEY_PREFIX_LENGTH } from './api-keys.ts';
 export type { ApiKey, CreatedApiKey, ApiKeyPrincipal } from './api-keys.ts';
-export { createUser, userByEmail, userById, verifyPassword, setUserPassword, listUsers, disableUser, usersByEmailEverywhere, USER_ROLES, MAX_FAILED_LOGINS, LOCK_MS } from './users.ts';
+export { createUser, userByEmail, userById, verifyPassword, checkPassword, recordLoginFailure, recordLoginSuccess, loginBackoffMs, setUserPassword, listUsers, disableUser, usersByEmailEverywhere, USER_ROLES, MAX_FAILED_LOGINS, LOCK_MS, MAX_LOCK_MS, type PasswordCheck } from './users.ts';
 export type { User, UserRole, CreateUserOptions } from './users.ts';
 export { generatePassword } from './passwords.ts';
 export { upsertPerson, listPeople, personById, personByEmail, deactivatePerson, updatePerson } from './people.ts';

@@ -1,6 +1,10 @@
 /**
  * Staff users of an organisation (DESIGN §3): roles `admin` | `staff`, a scrypt password,
- * and a lockout after repeated failed logins.
+ * and a back-off after repeated failed logins, per account (organisation and user): after
+ * MAX_FAILED_LOGINS failures in a row each further one closes the account for LOCK_MS, doubling,
+ * at most MAX_LOCK_MS. Attempts while it is closed are not checked and do not count, so hammering
+ * does not extend it, and the right password after it works (issue 10). The per-IP side, which
+ * keeps one outsider from re-closing it, is src/http/staff/login-throttle.ts.
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../errors.ts';
@@ -11,9 +15,16 @@ import { isoTimestamp, isUniqueViolation, isUuid, toIso, type Db } from './sql.t
 export type UserRole = 'admin' | 'staff';
 export const USER_ROLES: readonly UserRole[] = ['admin', 'staff'];
 
-/** After this many failed logins in a row, the account is locked for LOCK_MS. */
+/** After this many failed logins in a row the account backs off: LOCK_MS, doubling with each further failure, at most MAX_LOCK_MS. */
 export const MAX_FAILED_LOGINS = 5;
-export const LOCK_MS = 15 * 60_000;
+export const LOCK_MS = 1_000;
+export const MAX_LOCK_MS = 60_000;
+
+/** How long the account stays closed after its `failures`-th failure in a row (0 before MAX_FAILED_LOGINS). */
+export function loginBackoffMs(failures: number): number {
+  if (failures < MAX_FAILED_LOGINS) return 0;
+  return Math.min(MAX_LOCK_MS, LOCK_MS * 2 ** Math.min(failures - MAX_FAILED_LOGINS, 30));
+}
 
 export interface User {
   id: string;
@@ -116,35 +127,58 @@ export async function setUserPassword(db: Db, organisationId: string, userId: st
 /** Verified against when there is no user, so the time taken does not reveal which e-mails exist. */
 const DUMMY_HASH = `scrypt$${2 ** 15}$8$1$${'A'.repeat(22)}$${'A'.repeat(43)}`;
 
-/**
- * The user these credentials belong to, or null: unknown e-mail, wrong password, no password
- * set, disabled, or locked. A wrong password counts towards the lockout; a right one resets it.
- */
-export async function verifyPassword(db: Db, organisationId: string, email: string, password: string, options: { now?: Date } = {}): Promise<User | null> {
+/** What a password check found, without recording anything (`recordLoginFailure`, `recordLoginSuccess`). */
+export type PasswordCheck =
+  | { result: 'ok'; user: User }
+  | { result: 'wrong'; user: User }
+  /** The account is backing off until `until`: the password was not even checked. */
+  | { result: 'backoff'; user: User; until: string }
+  /** No such user here, no password set, or disabled. */
+  | { result: 'none' };
+
+export async function checkPassword(db: Db, organisationId: string, email: string, password: string, options: { now?: Date } = {}): Promise<PasswordCheck> {
   const now = options.now ?? new Date();
   const normalised = normaliseEmail(email);
   const row = normalised ? await db<UserRow>('users').where({ organisation_id: organisationId, email: normalised }).first() : undefined;
   if (!row || row.password_hash === null || row.disabled_at !== null) {
     await verifyPasswordHash(password, DUMMY_HASH);
-    return null;
+    return { result: 'none' };
   }
-  if (row.locked_until !== null && Date.parse(toIso(row.locked_until)) > now.getTime()) return null;
+  const user = toUser(row);
+  if (user.lockedUntil !== null && Date.parse(user.lockedUntil) > now.getTime()) return { result: 'backoff', user, until: user.lockedUntil };
+  return (await verifyPasswordHash(password, row.password_hash)) ? { result: 'ok', user } : { result: 'wrong', user };
+}
 
-  if (!(await verifyPasswordHash(password, row.password_hash))) {
-    const failed = Number(row.failed_logins) + 1;
-    const locked_until = failed >= MAX_FAILED_LOGINS ? isoTimestamp(new Date(now.getTime() + LOCK_MS)) : null;
-    // Increment in SQL so concurrent failures all count.
-    await db('users')
-      .where({ id: row.id, organisation_id: organisationId })
-      .update({ failed_logins: db.raw('failed_logins + 1'), ...(locked_until ? { locked_until } : {}) });
-    return null;
-  }
-  if (Number(row.failed_logins) !== 0 || row.locked_until !== null) {
-    await db('users').where({ id: row.id, organisation_id: organisationId }).update({ failed_logins: 0, locked_until: null });
-    row.failed_logins = 0;
-    row.locked_until = null;
-  }
-  return toUser(row);
+/** Counts a wrong password on this account; returns until when it now backs off (null: not yet). */
+export async function recordLoginFailure(db: Db, organisationId: string, userId: string, now: Date): Promise<string | null> {
+  const where = { id: userId, organisation_id: organisationId };
+  // Increment in SQL so concurrent failures all count.
+  await db('users').where(where).update({ failed_logins: db.raw('failed_logins + 1') });
+  const row = await db<UserRow>('users').where(where).first('failed_logins');
+  const backoff = loginBackoffMs(Number(row?.failed_logins ?? 0));
+  if (backoff === 0) return null;
+  const until = isoTimestamp(new Date(now.getTime() + backoff));
+  await db('users').where(where).update({ locked_until: until });
+  return until;
+}
+
+/** The right password: the account's failure count starts over. */
+export async function recordLoginSuccess(db: Db, user: User): Promise<User> {
+  if (user.failedLogins === 0 && user.lockedUntil === null) return user;
+  await db('users').where({ id: user.id, organisation_id: user.organisationId }).update({ failed_logins: 0, locked_until: null });
+  return { ...user, failedLogins: 0, lockedUntil: null };
+}
+
+/**
+ * The user these credentials belong to, or null: unknown e-mail, wrong password, no password
+ * set, disabled, or backing off. A wrong password counts towards the back-off; a right one resets it.
+ */
+export async function verifyPassword(db: Db, organisationId: string, email: string, password: string, options: { now?: Date } = {}): Promise<User | null> {
+  const now = options.now ?? new Date();
+  const check = await checkPassword(db, organisationId, email, password, { now });
+  if (check.result === 'ok') return recordLoginSuccess(db, check.user);
+  if (check.result === 'wrong') await recordLoginFailure(db, organisationId, check.user.id, now);
+  return null;
 }
 
 export async function listUsers(db: Db, organisationId: string): Promise<User[]> {

@@ -1,7 +1,10 @@
 /**
  * Login, logout and password reset of the staff app (issue 5). Login and "forgot" are rate
- * limited per IP; a failed login for a known user is an audit event; the lockout is the one in
- * `verifyPassword` (src/store/users.ts) and the page says so.
+ * limited per IP; a failed login for a known user is an audit event. Wrong passwords count per
+ * account (organisation and user) and per IP and account (issue 10): the account's short back-off
+ * is in src/store/users.ts, the longer one for the IP that failed in ../../staff/login-throttle.ts,
+ * and the page says how long to wait. A right password for one account of an e-mail never counts
+ * as a failure on its other accounts.
  */
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../../deps.ts';
@@ -16,13 +19,16 @@ import {
   setUserPassword,
   userById,
   usersByEmailEverywhere,
-  verifyPassword,
+  checkPassword,
+  recordLoginFailure,
+  recordLoginSuccess,
   withTransaction,
 } from '../../../store/index.ts';
 import { html, type SafeHtml } from '../../../web/index.ts';
 import { staffLayout, staffMessagePage } from '../../../web/staff/layout.ts';
 import { passwordMail } from '../../../web/staff/mails.ts';
 import { createTokenBuckets, rateLimit } from '../../rate-limit.ts';
+import { createLoginThrottle } from '../../staff/login-throttle.ts';
 import { preloginCsrfToken, verifyPreloginCsrf, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { clearSessionCookie, loadStaff, requireStaff, safeNext, sessionCookie, staffLanguageOf, staffOf } from '../../staff/session.ts';
 import { auditOrg, field, queueMail, tOf } from './common.ts';
@@ -33,6 +39,7 @@ export const STAFF_AUTH_PER_MINUTE = 10;
 
 export function registerAuthRoutes(router: Router, deps: Deps): void {
   const buckets = createTokenBuckets({ perMinute: STAFF_AUTH_PER_MINUTE, clock: deps.clock });
+  const throttle = createLoginThrottle({ clock: deps.clock });
   const limited = rateLimit(buckets, (_req, res, seconds) => {
     const t = tOf(res);
     res.status(429).type('html').send(staffMessagePage({ lang: staffLanguageOf(res), staff: null, title: t('error.rateLimit.title'), paragraphs: [t('error.rateLimit.body', { seconds })] }));
@@ -90,38 +97,62 @@ ${state.organisations
     const failed = (status = 401, error = t('login.failed')) => loginPage(req, res, status, { email, next, error });
     if (candidates.length === 0 || !password) {
       // Same work as a real check, so timing does not tell which addresses exist.
-      await verifyPassword(deps.db, '00000000-0000-0000-0000-000000000000', email, password || 'x');
+      await checkPassword(deps.db, '00000000-0000-0000-0000-000000000000', email, password || 'x');
       return failed();
     }
     let tried = candidates;
     if (chosen) tried = candidates.filter((c) => c.organisationId === chosen);
     if (tried.length === 0) return failed();
 
-    const matching = [];
-    let lockedMinutes = 0;
+    const ip = req.ip ?? 'unknown';
+    type Candidate = (typeof tried)[number];
+    const matching: { candidate: Candidate; user: Awaited<ReturnType<typeof recordLoginSuccess>> }[] = [];
+    const wrong: Candidate[] = [];
+    const waiting: { candidate: Candidate; until: number }[] = [];
     for (const candidate of tried) {
-      const user = await verifyPassword(deps.db, candidate.organisationId, email, password, { now });
-      if (user) {
-        matching.push(candidate);
+      // This IP failed too often for this account: not checked, not counted.
+      const ipUntil = throttle.waitUntil(ip, candidate.organisationId, candidate.id);
+      if (ipUntil > 0) {
+        waiting.push({ candidate, until: ipUntil });
         continue;
       }
-      const after = await userById(deps.db, candidate.organisationId, candidate.id);
-      const lockedUntil = after?.lockedUntil ? Date.parse(after.lockedUntil) : 0;
-      const locked = lockedUntil > now.getTime();
-      if (locked) lockedMinutes = Math.max(lockedMinutes, Math.ceil((lockedUntil - now.getTime()) / 60_000));
-      await auditOrg(deps.db, {
-        organisationId: candidate.organisationId,
-        event: { action: 'staff.login_failed', details: { userId: candidate.id, email: candidate.email, reason: locked ? 'locked' : 'password' } },
-        actor: { kind: 'user', id: candidate.id, label: candidate.email },
-        req,
-        now,
-      });
+      const check = await checkPassword(deps.db, candidate.organisationId, email, password, { now });
+      if (check.result === 'ok') matching.push({ candidate, user: check.user });
+      else if (check.result === 'wrong') wrong.push(candidate);
+      else if (check.result === 'backoff') waiting.push({ candidate, until: Date.parse(check.until) });
     }
-    if (matching.length === 0) return lockedMinutes > 0 && tried.length === 1 ? failed(423, t('login.locked', { minutes: lockedMinutes })) : failed();
+    if (matching.length > 0) {
+      // The right password for one account: the others of this e-mail were not the one meant, nothing counts against them.
+      for (const { candidate, user } of matching) {
+        await recordLoginSuccess(deps.db, user);
+        throttle.succeeded(ip, candidate.organisationId, candidate.id);
+      }
+    } else {
+      for (const candidate of wrong) {
+        const accountUntil = await recordLoginFailure(deps.db, candidate.organisationId, candidate.id, now);
+        throttle.failed(ip, candidate.organisationId, candidate.id);
+        const until = Math.max(accountUntil ? Date.parse(accountUntil) : 0, throttle.waitUntil(ip, candidate.organisationId, candidate.id));
+        if (until > now.getTime()) waiting.push({ candidate, until });
+      }
+      const refused = waiting.filter((w) => !wrong.includes(w.candidate)).map((w) => ({ candidate: w.candidate, reason: 'locked' as const }));
+      for (const { candidate, reason } of [...wrong.map((c) => ({ candidate: c, reason: 'password' as const })), ...refused]) {
+        await auditOrg(deps.db, {
+          organisationId: candidate.organisationId,
+          event: { action: 'staff.login_failed', details: { userId: candidate.id, email: candidate.email, reason } },
+          actor: { kind: 'user', id: candidate.id, label: candidate.email },
+          req,
+          now,
+        });
+      }
+      const until = Math.max(0, ...waiting.map((w) => w.until));
+      const lockedMinutes = Math.ceil((until - now.getTime()) / 60_000);
+      if (lockedMinutes > 0 && tried.length === 1) res.set('Retry-After', String(Math.ceil((until - now.getTime()) / 1000)));
+      return lockedMinutes > 0 && tried.length === 1 ? failed(423, t('login.locked', { minutes: lockedMinutes })) : failed();
+    }
     if (matching.length > 1) {
-      return loginPage(req, res, 200, { email, next, organisations: matching.map((m) => ({ id: m.organisationId, name: m.organisationName })) });
+      return loginPage(req, res, 200, { email, next, organisations: matching.map(({ candidate: m }) => ({ id: m.organisationId, name: m.organisationName })) });
     }
-    const user = matching[0]!;
+    const user = matching[0]!.candidate;
     const { token } = await withTransaction(deps.db, async (trx) => {
       const created = await createSession(trx, { userId: user.id, organisationId: user.organisationId, now, ip: req.ip, userAgent: req.get('user-agent') });
       return created;
