@@ -3,6 +3,7 @@
  * returns a frozen Config; everything else receives the values it needs.
  */
 import net from 'node:net';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -29,6 +30,12 @@ export interface Config {
   readonly smtpUrl?: string;
   /** The From header of every mail we send. */
   readonly mailFrom: string;
+  /**
+   * Internal addresses a webhook may be delivered to all the same (`WEBHOOK_ALLOW_PRIVATE`,
+   * comma-separated IPs, e.g. `127.0.0.1` for a receiver on this machine). Empty (the default):
+   * private, loopback, link-local and other internal addresses are refused. Refused in production.
+   */
+  readonly webhookAllowPrivate: readonly string[];
   /**
    * Key of the signer pages' CSRF tokens and receipts (src/http/csrf.ts). Unset: a random key per
    * app instance, so forms opened before a restart, or served by another instance, answer 403.
@@ -108,6 +115,11 @@ const envSchema = z.object({
   NODE_ENV: optional(z.string()),
   SMTP_URL: optional(z.url({ protocol: /^smtps?$/ })),
   MAIL_FROM: optional(z.string().min(3)),
+  WEBHOOK_ALLOW_PRIVATE: optional(
+    z.string().refine((value) => value.split(',').every((entry) => isIP(entry.trim()) !== 0), {
+      message: 'expected IP addresses (127.0.0.1, ::1) separated by commas',
+    }),
+  ),
   SIGNER_SECRET: optional(z.string().min(32, 'use at least 32 random characters')),
   SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
   TRUST_PROXY: optional(
@@ -144,6 +156,15 @@ function parseDatabase(url: string | undefined, dataDir: string): DatabaseConfig
   if (/^(postgres|postgresql):\/\//.test(url)) return { client: 'pg', url };
   const file = url.replace(/^(sqlite|file):(\/\/)?/, '');
   return { client: 'sqlite3', url: file === ':memory:' ? file : path.resolve(file) };
+}
+
+/** The test seam of webhook delivery: never in production, where every internal address is refused. */
+function parseWebhookAllowPrivate(values: z.infer<typeof envSchema>): readonly string[] {
+  const entries = (values.WEBHOOK_ALLOW_PRIVATE ?? '').split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length > 0 && values.NODE_ENV === 'production') {
+    throw new ConfigError(['WEBHOOK_ALLOW_PRIVATE: not allowed when NODE_ENV=production (webhooks go to public addresses only)']);
+  }
+  return Object.freeze(entries);
 }
 
 function parsePkcs11(values: z.infer<typeof envSchema>): Pkcs11Config | undefined {
@@ -195,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     nodeEnv: values.NODE_ENV ?? 'development',
     smtpUrl: values.SMTP_URL,
     mailFrom: values.MAIL_FROM ?? 'Paraaf <noreply@paraaf.local>',
+    webhookAllowPrivate: parseWebhookAllowPrivate(values),
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
     trustProxy: Object.freeze((values.TRUST_PROXY ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)),

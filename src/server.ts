@@ -23,6 +23,7 @@ import { verifyPdf as padesVerifyPdf } from './pades/index.ts';
 import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
 import { createDb, migrateToLatest } from './store/index.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
+import type { HostResolver } from './notify/webhook-address.ts';
 import { expireEnvelopes, renewArchiveTimestamps, type ExpireEnvelopesResult, type RenewArchiveTimestampsResult } from './workflow/index.ts';
 
 /** How often the expiry job looks for envelopes past their expires_at. */
@@ -61,6 +62,8 @@ export interface StartServerOptions {
   clock?: () => Date;
   /** How often a periodic audit anchor is taken (default hourly; completions are anchored within a minute); 0 turns anchoring off. */
   anchorIntervalMs?: number;
+  /** How webhook hosts are resolved (default node:dns); tests make a name resolve to an internal address. */
+  webhookResolver?: HostResolver;
 }
 
 /** The background work, runnable by hand (tests) whether or not the timers run. */
@@ -117,6 +120,9 @@ export async function startServer(config: Config, options: StartServerOptions): 
       store: createKnexOutboxStore(db),
       mailer: createMailer(config, logger),
       webhookTarget: knexWebhookTarget(db),
+      // Internal addresses are refused after resolution; the allow list is a test seam (config refuses it in production).
+      addressPolicy: { allowPrivate: config.webhookAllowPrivate },
+      resolveHost: options.webhookResolver,
       clock: deps.clock,
       logger,
     });

@@ -89,11 +89,12 @@ export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): Mem
       Object.assign(r, { status: 'sent', attempts: r.attempts + 1, sentAt: at, info: info ?? null, leasedUntil: null });
     },
 
-    async markFailed(id, error, nextAttemptAt) {
+    async markFailed(id, error, nextAttemptAt, info) {
       const r = row(id);
       if (r.status !== 'pending') throw new Error(`outbox item ${id} is already ${r.status}`);
       r.attempts += 1;
       r.lastError = error;
+      r.info = info ?? null;
       r.leasedUntil = null;
       if (nextAttemptAt) r.nextAttemptAt = nextAttemptAt;
       else r.status = 'dead';

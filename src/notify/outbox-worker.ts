@@ -9,6 +9,8 @@
 import type { Logger } from '../logger.ts';
 import type { MailMessage, Mailer } from './mailer.ts';
 import type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
+import { checkWebhookHost, systemResolver, type HostResolver, type WebhookAddressPolicy } from './webhook-address.ts';
+import { postWebhook, WebhookTimeoutError } from './webhook-http.ts';
 import { signWebhook } from './webhook-signature.ts';
 
 export type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
@@ -28,7 +30,10 @@ export interface OutboxWorkerDeps {
   mailer: Mailer;
   /** The webhook an item is for; null when it was deleted meanwhile (the item is then dead). */
   webhookTarget: (item: OutboxItem) => Promise<WebhookTarget | null>;
-  fetch?: typeof fetch;
+  /** Resolves a webhook's host name (default node:dns, every address); tests make names resolve where they need. */
+  resolveHost?: HostResolver;
+  /** Internal addresses that may be reached all the same (`WEBHOOK_ALLOW_PRIVATE`); default none. */
+  addressPolicy?: WebhookAddressPolicy;
   clock: () => Date;
   logger: Logger;
   random?: () => number;
@@ -51,11 +56,9 @@ export interface OutboxWorker {
 type Outcome =
   | { ok: true; info: Record<string, unknown> }
   /** `permanent`: retrying cannot help (a rejected address, a deleted webhook). */
-  | { ok: false; error: string; permanent?: boolean };
+  | { ok: false; error: string; permanent?: boolean; info?: Record<string, unknown> };
 
 const MAX_ERROR_LENGTH = 500;
-const RESPONSE_EXCERPT_BYTES = 300;
-
 function truncate(text: string, length: number): string {
   return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
 }
@@ -67,23 +70,6 @@ function describeError(error: unknown): string {
   return `${typeof code === 'string' ? `${code}: ` : ''}${error.message}${cause}`;
 }
 
-/** The start of a response body, enough to tell an error page from a JSON error. */
-async function readExcerpt(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < RESPONSE_EXCERPT_BYTES) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  await reader.cancel().catch(() => undefined);
-  const text = Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8');
-  return text.replace(/\s+/g, ' ').trim();
-}
-
 function isMailMessage(payload: unknown): payload is MailMessage {
   const mail = payload as Partial<MailMessage> | null;
   return typeof mail?.to?.email === 'string' && typeof mail.subject === 'string' && typeof mail.text === 'string';
@@ -91,7 +77,8 @@ function isMailMessage(payload: unknown): payload is MailMessage {
 
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { store, mailer, clock, logger } = deps;
-  const fetchImpl = deps.fetch ?? fetch;
+  const resolveHost = deps.resolveHost ?? systemResolver;
+  const addressPolicy = deps.addressPolicy ?? { allowPrivate: [] };
   const random = deps.random ?? Math.random;
   const maxAttempts = deps.maxAttempts ?? 12;
   const intervalMs = deps.intervalMs ?? 2_000;
@@ -117,10 +104,21 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const body = typeof item.payload === 'string' ? item.payload : JSON.stringify(item.payload);
     const event = item.event ?? (item.payload as { type?: unknown } | null)?.type;
     const timestamp = Math.floor(clock().getTime() / 1000);
-    let response: Response;
+    let url: URL;
     try {
-      response = await fetchImpl(target.url, {
-        method: 'POST',
+      url = new URL(target.url);
+    } catch {
+      return { ok: false, error: 'the webhook URL is invalid', permanent: true };
+    }
+    // Checked at every attempt, after DNS resolution; the request then goes to that address only.
+    const checked = await checkWebhookHost(url.hostname, addressPolicy, resolveHost);
+    if (!checked.ok) return { ok: false, error: checked.reason, permanent: checked.permanent };
+    const started = performance.now();
+    let status: number;
+    try {
+      ({ status } = await postWebhook({
+        url,
+        address: checked.address,
         headers: {
           'content-type': 'application/json',
           'user-agent': 'Paraaf-Webhooks/1',
@@ -129,17 +127,17 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
           'Paraaf-Delivery': item.id,
         },
         body,
-        // A redirect is an answer, not a delivery: the receiver should fix its URL.
-        redirect: 'manual',
-        signal: AbortSignal.timeout(webhookTimeoutMs),
-      });
+        timeoutMs: webhookTimeoutMs,
+      }));
     } catch (error) {
-      const timedOut = error instanceof Error && error.name === 'TimeoutError';
-      return { ok: false, error: timedOut ? `no answer within ${webhookTimeoutMs} ms` : describeError(error) };
+      const durationMs = Math.round(performance.now() - started);
+      return { ok: false, error: error instanceof WebhookTimeoutError ? error.message : describeError(error), info: { durationMs } };
     }
-    const excerpt = await readExcerpt(response).catch((error) => `(body unreadable: ${describeError(error)})`);
-    if (response.status >= 200 && response.status < 300) return { ok: true, info: { status: response.status, response: excerpt } };
-    return { ok: false, error: `HTTP ${response.status}${excerpt ? `: ${excerpt}` : ''}` };
+    const durationMs = Math.round(performance.now() - started);
+    // The status and the time it took, never the body: the receiver's answer is not ours to keep or show.
+    if (status >= 200 && status < 300) return { ok: true, info: { status, durationMs } };
+    // A redirect is an answer, not a delivery: the receiver should fix its URL.
+    return { ok: false, error: `HTTP ${status}`, info: { status, durationMs } };
   }
 
   /** Delivers one item and records the outcome; true when delivered. */
@@ -161,7 +159,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const error = truncate(outcome.error, MAX_ERROR_LENGTH);
     const dead = outcome.permanent || attempt >= maxAttempts;
     const nextAttemptAt = dead ? null : new Date(now.getTime() + retryDelayMs(attempt, random));
-    await store.markFailed(item.id, error, nextAttemptAt);
+    await store.markFailed(item.id, error, nextAttemptAt, outcome.info);
     if (dead) logger.error({ ...log, error }, 'outbox item failed for good; it needs attention');
     else logger.warn({ ...log, error, nextAttemptAt }, 'outbox item failed; will retry');
     return false;

@@ -25,8 +25,11 @@ export interface OutboxStore {
   claimDue(now: Date, limit: number): Promise<OutboxItem[]>;
   /** Delivered: counts the attempt, records `info` (message id, HTTP status), ends the lease. */
   markSent(id: string, at: Date, info?: Record<string, unknown>): Promise<void>;
-  /** Failed: counts the attempt, keeps the error, ends the lease; `nextAttemptAt` null = dead. */
-  markFailed(id: string, error: string, nextAttemptAt: Date | null): Promise<void>;
+  /**
+   * Failed: counts the attempt, keeps the error, ends the lease; `nextAttemptAt` null = dead.
+   * `info`: what the attempt got (a webhook's HTTP status and duration), never a response body.
+   */
+  markFailed(id: string, error: string, nextAttemptAt: Date | null, info?: Record<string, unknown>): Promise<void>;
 }
 
 export interface WebhookTarget {

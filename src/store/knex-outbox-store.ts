@@ -24,6 +24,12 @@ interface OutboxRow {
   event: string | null;
 }
 
+/** A webhook attempt's HTTP status and duration (never a response body); nulls when it had none. */
+function deliveryFacts(info: Record<string, unknown> | undefined): { response_status: number | null; duration_ms: number | null } {
+  const whole = (value: unknown) => (typeof value === 'number' && Number.isInteger(value) ? value : null);
+  return { response_status: whole(info?.status), duration_ms: whole(info?.durationMs) };
+}
+
 export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = {}): OutboxStore {
   const leaseMs = options.leaseMs ?? OUTBOX_LEASE_MS;
   return {
@@ -55,18 +61,19 @@ export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = 
       });
     },
 
-    async markSent(id, at) {
+    async markSent(id, at, info) {
       await db('outbox')
         .where({ id, status: 'pending' })
-        .update({ status: 'sent', sent_at: isoTimestamp(at), attempts: db.raw('attempts + 1'), last_error: null });
+        .update({ status: 'sent', sent_at: isoTimestamp(at), attempts: db.raw('attempts + 1'), last_error: null, ...deliveryFacts(info) });
     },
 
-    async markFailed(id, error, nextAttemptAt) {
+    async markFailed(id, error, nextAttemptAt, info) {
       await db('outbox')
         .where({ id, status: 'pending' })
         .update({
           attempts: db.raw('attempts + 1'),
           last_error: error,
+          ...deliveryFacts(info),
           ...(nextAttemptAt ? { next_attempt_at: isoTimestamp(nextAttemptAt) } : { status: 'dead' }),
         });
     },

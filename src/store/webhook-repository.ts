@@ -108,6 +108,10 @@ export interface WebhookDelivery {
   status: DeliveryStatus;
   attempts: number;
   lastError: string | null;
+  /** HTTP status of the last attempt (never its body); null when nothing answered. */
+  responseStatus: number | null;
+  /** How long the last attempt took; null when nothing was sent. */
+  durationMs: number | null;
   /** When the worker tries again; null once the delivery is sent or dead. */
   nextAttemptAt: string | null;
   createdAt: string;
@@ -125,6 +129,8 @@ interface DeliveryRow {
   status: DeliveryStatus;
   attempts: number | string;
   last_error: string | null;
+  response_status: number | string | null;
+  duration_ms: number | string | null;
   next_attempt_at: unknown;
   created_at: unknown;
   sent_at: unknown;
@@ -158,7 +164,7 @@ export async function listWebhookDeliveries(
       { column: 'id', order: 'desc' },
     ])
     .limit(options.limit + 1)
-    .select('id', 'event', 'status', 'attempts', 'last_error', 'next_attempt_at', 'created_at', 'sent_at');
+    .select('id', 'event', 'status', 'attempts', 'last_error', 'response_status', 'duration_ms', 'next_attempt_at', 'created_at', 'sent_at');
   if (options.cursor) {
     const before = decodeCursor(options.cursor);
     query.andWhere((q) => q.where('created_at', '<', before.createdAt).orWhere((same) => same.where('created_at', '=', before.createdAt).andWhere('id', '<', before.id)));
@@ -171,6 +177,8 @@ export async function listWebhookDeliveries(
       status: row.status,
       attempts: Number(row.attempts),
       lastError: row.last_error,
+      responseStatus: row.response_status === null ? null : Number(row.response_status),
+      durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
       nextAttemptAt: row.status === 'pending' || row.status === 'failed' ? toIso(row.next_attempt_at) : null,
       createdAt: toIso(row.created_at),
       sentAt: toIso(row.sent_at, 'nullable'),

@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import type { Deps, VerifyPdf } from '../../src/deps.ts';
 import type { PkiServices, TimeStamper } from '../../src/keys/index.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { HostResolver } from '../../src/notify/webhook-address.ts';
 import { startServer, type ServerHandle } from '../../src/server.ts';
 
 export interface BootstrapOptions {
@@ -26,6 +27,8 @@ export interface BootstrapOptions {
   timeStamper?: TimeStamper;
   /** The server's clock (default the system clock). */
   clock?: () => Date;
+  /** How webhook hosts resolve (default node:dns): a test makes `hooks.example` resolve to 10.0.0.1 without real DNS. */
+  webhookResolver?: HostResolver;
   /** Run the outbox worker and expiry timer; off by default, tests drive `handle.jobs`. */
   backgroundJobs?: boolean;
 }
@@ -62,6 +65,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
     CERTS_DIR: path.join(dataDir, 'certs'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     NODE_ENV: 'test',
+    // Webhook receivers in tests listen on 127.0.0.1; every other internal address stays refused.
+    WEBHOOK_ALLOW_PRIVATE: '127.0.0.1',
     ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
     ...options.env,
   });
@@ -75,6 +80,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
       pki: options.pki,
       timeStamper: options.timeStamper,
       clock: options.clock,
+      webhookResolver: options.webhookResolver,
       backgroundJobs: options.backgroundJobs ?? false,
       searchPath: schema,
       host: '127.0.0.1',

@@ -112,7 +112,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
         DocumentNotFound: problemResponse('No such document in this envelope (`document_not_found`).'),
         WebhookNotFound: problemResponse('No such webhook in this organisation (`webhook_not_found`).'),
         IdempotencyInProgress: problemResponse('A request with this Idempotency-Key is still running (`idempotency_request_in_progress`), or the envelope cannot make this transition (`illegal_transition`).'),
-        UnprocessableEntity: problemResponse('The Idempotency-Key was used for another request (`idempotency_key_reused`), or the PDF cannot be used (`pdf_invalid`, `pdf_encrypted`…).'),
+        UnprocessableEntity: problemResponse('The Idempotency-Key was used for another request (`idempotency_key_reused`), or the PDF cannot be used (`pdf_invalid`, `pdf_encrypted`…), or a webhook URL names an internal address (`webhook_address_refused`).'),
         EnvelopeOpen: problemResponse('The envelope is still open (`envelope_open`): the audit report and bundle exist once it is completed, declined, cancelled or expired.'),
         SigningUnavailable: problemResponse('No organisation seal is loaded, so nothing can be sealed (`signing_unavailable`).'),
         PayloadTooLarge: problemResponse('An upload exceeds MAX_UPLOAD_MB (`payload_too_large`).'),

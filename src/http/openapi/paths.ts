@@ -226,7 +226,8 @@ export const paths: Record<string, PathItem> = {
     post: {
       operationId: 'createWebhook',
       summary: 'Subscribe a URL to events',
-      description: 'The answer holds the signing `secret`; it is never shown again.',
+      description:
+        'The answer holds the signing `secret`; it is never shown again. Deliveries go to public addresses only: a URL whose host is an internal IP address (private, loopback, link-local, …) answers 422 `webhook_address_refused`, and a host name that resolves to one is refused at delivery.',
       tags: ['Webhooks'],
       parameters: [param('IdempotencyKey')],
       requestBody: { required: true, content: json('WebhookInput') },

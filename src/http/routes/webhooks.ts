@@ -9,6 +9,7 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { AppError, ValidationError } from '../../errors.ts';
 import { disableWebhook, insertWebhook, listWebhookDeliveries, listWebhooks, webhookById, type Webhook } from '../../store/webhook-repository.ts';
+import { literalAddressOf, refusalOf } from '../../notify/webhook-address.ts';
 import type { WebhookEvent } from '../../workflow/notifications.ts';
 import { principalOf } from '../auth.ts';
 import { respondIdempotently } from '../idempotency.ts';
@@ -72,6 +73,18 @@ function describeIssues(error: z.ZodError): string {
     .join('; ');
 }
 
+/**
+ * A URL whose host is written as an internal IP address (10.0.0.1, 169.254.169.254, [::1], …) is
+ * refused at once; a host name is checked after resolution, at every delivery (notify/webhook-address.ts).
+ */
+function refuseInternalAddress(url: string, allowPrivate: readonly string[]): void {
+  const address = literalAddressOf(new URL(url).hostname);
+  const why = address === null ? null : refusalOf(address, { allowPrivate });
+  if (why) {
+    throw new AppError('webhook_address_refused', 422, `Invalid webhook: url: ${address} is a ${why} address; webhooks are delivered to public addresses only.`);
+  }
+}
+
 function webhookNotFound(): AppError {
   return new AppError('webhook_not_found', 404, 'There is no such webhook.');
 }
@@ -108,6 +121,7 @@ export function webhooksRouter(deps: Deps): Router {
     const { organisationId } = principalOf(res);
     const parsed = schema.safeParse(req.body ?? {});
     if (!parsed.success) throw new ValidationError(`Invalid webhook: ${describeIssues(parsed.error)}.`);
+    refuseInternalAddress(parsed.data.url, deps.config.webhookAllowPrivate);
     // The stored answer of an idempotent replay holds the secret too: it is the same creation.
     await respondIdempotently(deps, req, res, { organisationId, fingerprint: parsed.data }, async () => {
       const secret = `${WEBHOOK_SECRET_PREFIX}${random(32).toString('base64url')}`;

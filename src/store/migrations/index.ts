@@ -20,6 +20,7 @@ import * as envelopeRouteName from './20261128_0013_envelope_route_name.ts';
 import * as revokedCertificates from './20261206_0014_revoked_certificates.ts';
 import * as archiveTimestamps from './20261206_0015_archive_timestamps.ts';
 import * as auditAnchors from './20261206_0016_audit_anchors.ts';
+import * as webhookDeliveryFacts from './20261206_0019_webhook_delivery_facts.ts';
 
 export interface NamedMigration {
   name: string;
@@ -43,4 +44,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0014_revoked_certificates', migration: revokedCertificates },
   { name: '20261206_0015_archive_timestamps', migration: archiveTimestamps },
   { name: '20261206_0016_audit_anchors', migration: auditAnchors },
+  { name: '20261206_0019_webhook_delivery_facts', migration: webhookDeliveryFacts },
 ];

@@ -1,10 +1,12 @@
+import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createLogger } from '../../../src/logger.ts';
 import type { Mailer } from '../../../src/notify/mailer.ts';
 import { createMemoryOutboxStore } from '../../../src/notify/memory-outbox-store.ts';
-import { createOutboxWorker, type OutboxItem } from '../../../src/notify/outbox-worker.ts';
+import { createOutboxWorker, type OutboxItem, type OutboxWorkerDeps } from '../../../src/notify/outbox-worker.ts';
+import type { HostResolver } from '../../../src/notify/webhook-address.ts';
 import { verifyWebhookSignature } from '../../../src/notify/webhook-signature.ts';
 
 const SECRET = 'whsec_Zm9vYmFy';
@@ -55,7 +57,8 @@ describe('notify/webhooks through the outbox worker', () => {
     closeReceiver = undefined;
   });
 
-  function setup(url: string, options: { webhookTimeoutMs?: number } = {}) {
+  /** The receivers listen on 127.0.0.1: the narrow test seam allows that one address (WEBHOOK_ALLOW_PRIVATE). */
+  function setup(url: string, options: Partial<Pick<OutboxWorkerDeps, 'webhookTimeoutMs' | 'resolveHost' | 'addressPolicy'>> = {}) {
     const store = createMemoryOutboxStore();
     const item = store.enqueue({ organisationId: 'org_1', kind: 'webhook', payload: EVENT, webhookId: 'wh_1', event: EVENT.type }, now);
     const asked: OutboxItem[] = [];
@@ -68,6 +71,7 @@ describe('notify/webhooks through the outbox worker', () => {
       },
       clock,
       logger,
+      addressPolicy: { allowPrivate: ['127.0.0.1'] },
       ...options,
     });
     return { store, item, worker, asked };
@@ -86,7 +90,9 @@ describe('notify/webhooks through the outbox worker', () => {
 
     expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
     const first = store.get(item.id)!;
-    expect(first).to.include({ status: 'pending', attempts: 1, lastError: 'HTTP 500: Internal error retry later' });
+    // The status, never the body: the receiver's answer is not kept (issue 10).
+    expect(first).to.include({ status: 'pending', attempts: 1, lastError: 'HTTP 500' });
+    expect(first.info).to.include({ status: 500 });
     const firstWait = first.nextAttemptAt.getTime() - now.getTime();
     expect(firstWait).to.be.within(27_000, 33_000);
 
@@ -103,7 +109,8 @@ describe('notify/webhooks through the outbox worker', () => {
     now = new Date(now.getTime() + 86_400_000);
     expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 0 });
 
-    expect(store.get(item.id)).to.deep.include({ status: 'sent', attempts: 3, info: { status: 204, response: '' } });
+    expect(store.get(item.id)).to.deep.include({ status: 'sent', attempts: 3 });
+    expect(store.get(item.id)!.info).to.have.keys(['status', 'durationMs']).and.include({ status: 204 });
     expect(receiver.deliveries).to.have.length(3);
     expect(asked.map((asking) => asking.id)).to.deep.equal([item.id, item.id, item.id]);
     for (const delivery of receiver.deliveries) {
@@ -118,15 +125,115 @@ describe('notify/webhooks through the outbox worker', () => {
     expect(stamps[2] - stamps[0]).to.be.closeTo((firstWait + secondWait) / 1000, 1);
   });
 
-  it('records the status and the start of the response on success', async () => {
-    const receiver = await startReceiver(clock, (_count, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, padding: 'x'.repeat(5000) })));
+  it('records the status and the duration, never the response body', async () => {
+    const receiver = await startReceiver(clock, (_count, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, secret: 'internal-db-password', padding: 'x'.repeat(5000) })));
     closeReceiver = receiver.close;
     const { store, item, worker } = setup(receiver.url);
     expect(await worker.runOnce()).to.deep.equal({ delivered: 1, failed: 0 });
-    const info = store.get(item.id)!.info as { status: number; response: string };
-    expect(info.status).to.equal(200);
-    expect(info.response).to.match(/^\{"ok":true,"padding":"x+$/);
-    expect(info.response.length).to.equal(300);
+    const row = store.get(item.id)!;
+    expect(row.info).to.have.keys(['status', 'durationMs']);
+    expect(row.info).to.include({ status: 200 });
+    expect(row.info!.durationMs).to.be.a('number').within(0, 5_000);
+    expect(JSON.stringify(row)).to.not.include('internal-db-password');
+  });
+
+  describe('refuses internal addresses at delivery, after resolution (issue 10)', () => {
+    const resolvesTo =
+      (...addresses: string[]): HostResolver =>
+      async () =>
+        addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    const FORBIDDEN: Array<[string, string]> = [
+      ['10.0.0.1', 'private'],
+      ['172.16.0.1', 'private'],
+      ['192.168.1.1', 'private'],
+      ['127.0.0.1', 'loopback'],
+      ['::1', 'loopback'],
+      ['169.254.169.254', 'link-local'],
+      ['fe80::1', 'link-local'],
+      ['fd00::1', 'unique-local'],
+      ['0.0.0.0', 'unspecified'],
+      ['::', 'unspecified'],
+      ['224.0.0.1', 'multicast'],
+      ['ff02::1', 'multicast'],
+      ['100.64.0.1', 'shared (CGNAT)'],
+      ['::ffff:10.0.0.1', 'private'],
+      ['::ffff:169.254.169.254', 'link-local'],
+      ['::ffff:127.0.0.1', 'loopback'],
+    ];
+
+    for (const [address, why] of FORBIDDEN) {
+      it(`a host resolving to ${address} (${why}) is refused for good, without a connection`, async () => {
+        const { store, item, worker } = setup('https://hooks.example/paraaf', { resolveHost: resolvesTo(address), addressPolicy: { allowPrivate: [] } });
+        // The refusal comes before any socket is opened.
+        const sockets: unknown[] = [];
+        const onSocket = (socket: unknown) => sockets.push(socket);
+        diagnostics.subscribe('net.client.socket', onSocket);
+        try {
+          expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+        } finally {
+          diagnostics.unsubscribe('net.client.socket', onSocket);
+        }
+        const row = store.get(item.id)!;
+        expect(row).to.include({ status: 'dead', attempts: 1 });
+        expect(row.lastError).to.equal(`refused: ${address} is a ${why} address (hooks.example resolves to it); webhooks are delivered to public addresses only`);
+        expect(sockets).to.have.length(0);
+      });
+    }
+
+    it('refuses when any one of several addresses is internal', async () => {
+      const { store, item, worker } = setup('https://hooks.example/paraaf', { resolveHost: resolvesTo('127.0.0.1', '169.254.169.254') });
+      expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+      expect(store.get(item.id)).to.include({ status: 'dead' });
+      expect(store.get(item.id)!.lastError).to.match(/^refused: 169\.254\.169\.254 is a link-local address/);
+    });
+
+    it('refuses a literal internal address in the URL without resolving it, the test seam only allowing 127.0.0.1 itself', async () => {
+      for (const url of ['http://127.0.0.2:5432/', 'http://[::1]:5432/', 'https://[::ffff:a9fe:a9fe]/latest/meta-data']) {
+        const { store, item, worker } = setup(url, {
+          resolveHost: async () => {
+            throw new Error('a literal address is not resolved');
+          },
+        });
+        expect(await worker.runOnce(), url).to.deep.equal({ delivered: 0, failed: 1 });
+        expect(store.get(item.id), url).to.include({ status: 'dead', attempts: 1 });
+        expect(store.get(item.id)!.lastError, url).to.match(/^refused: .* is a (loopback|link-local) address; webhooks are delivered to public addresses only$/);
+      }
+    });
+
+    it('cannot be rebound: the connection goes to the checked address, DNS is asked once per attempt', async () => {
+      const receiver = await startReceiver(clock, (_count, res) => res.writeHead(204).end());
+      closeReceiver = receiver.close;
+      const port = new URL(receiver.url).port;
+      const answers: string[] = [];
+      // First answer: the allowed receiver; any later one: the metadata service (a rebinding DNS server).
+      const rebinding: HostResolver = async () => {
+        const address = answers.length === 0 ? '127.0.0.1' : '169.254.169.254';
+        answers.push(address);
+        return [{ address, family: 4 }];
+      };
+      const { store, item, worker } = setup(`http://rebind.example:${port}/hooks/paraaf`, { resolveHost: rebinding });
+      expect(await worker.runOnce()).to.deep.equal({ delivered: 1, failed: 0 });
+      expect(answers, 'resolved once, and that answer was used to connect').to.deep.equal(['127.0.0.1']);
+      expect(store.get(item.id)).to.include({ status: 'sent' });
+      expect(receiver.deliveries).to.have.length(1);
+      expect(receiver.deliveries[0].headers.host).to.equal(`rebind.example:${port}`);
+
+      // The next attempt resolves again and meets the rebound answer: refused, nothing sent.
+      const again = setup(`http://rebind.example:${port}/hooks/paraaf`, { resolveHost: rebinding });
+      expect(await again.worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+      expect(again.store.get(again.item.id)!.lastError).to.match(/^refused: 169\.254\.169\.254 is a link-local address \(rebind\.example resolves to it\)/);
+      expect(receiver.deliveries).to.have.length(1);
+    });
+
+    it('retries a host name that does not resolve', async () => {
+      const { store, item, worker } = setup('https://hooks.example/paraaf', {
+        resolveHost: async () => {
+          throw Object.assign(new Error('queryA ETIMEOUT hooks.example'), { code: 'ETIMEOUT' });
+        },
+      });
+      expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+      expect(store.get(item.id)).to.include({ status: 'pending', attempts: 1, lastError: 'could not resolve hooks.example (ETIMEOUT)' });
+    });
   });
 
   it('counts a receiver that never answers as a failure after the timeout', async () => {

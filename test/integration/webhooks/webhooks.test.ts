@@ -156,7 +156,8 @@ describe('/api/v1/webhooks', function () {
       expect(deliveries.status).to.equal(200);
       expect(deliveries.body.nextCursor).to.equal(null);
       expect(deliveries.body.items).to.have.length(1);
-      expect(deliveries.body.items[0]).to.include({ id: delivery.headers['paraaf-delivery'], event: 'envelope.sent', status: 'sent', attempts: 1, lastError: null, nextAttemptAt: null });
+      expect(deliveries.body.items[0]).to.include({ id: delivery.headers['paraaf-delivery'], event: 'envelope.sent', status: 'sent', attempts: 1, lastError: null, nextAttemptAt: null, responseStatus: 200 });
+      expect(deliveries.body.items[0].durationMs).to.be.a('number').within(0, 60_000);
       expect(deliveries.body.items[0].sentAt).to.be.a('string');
 
       // Deleted: the next event's delivery is not queued for it.
@@ -181,14 +182,19 @@ describe('/api/v1/webhooks', function () {
       expect(page.body.items).to.have.length(1);
       const failed = page.body.items[0];
       expect(failed).to.include({ status: 'pending', attempts: 1, sentAt: null });
-      expect(failed.lastError).to.match(/^HTTP 500: receiver is down/);
+      // The status and timing, never the body (issue 10: an internal server's reply came back here).
+      expect(failed).to.include({ lastError: 'HTTP 500', responseStatus: 500 });
+      expect(failed.durationMs).to.be.a('number').within(0, 60_000);
+      expect(JSON.stringify(page.body)).to.not.include('receiver is down');
+      const [stored] = await app.deps.db('outbox').where({ id: failed.id });
+      expect(JSON.stringify(stored)).to.not.include('receiver is down');
       expect(Date.parse(failed.nextAttemptAt)).to.be.greaterThan(Date.now());
 
       // The backoff has passed.
       await app.deps.db('outbox').where({ id: failed.id }).update({ next_attempt_at: new Date(Date.now() - 1000).toISOString() });
       await app.handle.jobs.outbox.runOnce();
       page = await request(app.url).get(`/api/v1/webhooks/${id}/deliveries`).set(auth());
-      expect(page.body.items[0]).to.include({ id: failed.id, status: 'sent', attempts: 2, lastError: null, nextAttemptAt: null });
+      expect(page.body.items[0]).to.include({ id: failed.id, status: 'sent', attempts: 2, lastError: null, nextAttemptAt: null, responseStatus: 200 });
       expect(receiver.received).to.have.length(2);
       expect(receiver.received[0].headers['paraaf-delivery']).to.equal(receiver.received[1].headers['paraaf-delivery']);
 
@@ -206,5 +212,83 @@ describe('/api/v1/webhooks', function () {
     } finally {
       await receiver.close();
     }
+  });
+});
+
+describe('/api/v1/webhooks never reach inside (issue 10)', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  let key: string;
+  const auth = () => ({ Authorization: `Bearer ${key}` });
+  // Host names that resolve to internal addresses, without real DNS.
+  const NAMES: Record<string, string> = {
+    'intranet.hooks.test': '10.0.0.1',
+    'metadata.hooks.test': '169.254.169.254',
+    'loopback.hooks.test': '::1',
+  };
+
+  before(async () => {
+    const pki = await devPki();
+    app = await bootstrap({
+      pki,
+      // No test seam here: every internal address is refused, 127.0.0.1 included.
+      env: { BASE_URL: 'https://paraaf.test', WEBHOOK_ALLOW_PRIVATE: '' },
+      webhookResolver: async (hostname) => {
+        const address = NAMES[hostname];
+        if (!address) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+        return [{ address, family: address.includes(':') ? 6 : 4 }];
+      },
+    });
+    const org = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
+    key = (await createApiKey(app.deps.db, org.id, { name: 'zaaksysteem' })).plaintext;
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it('answers 422 webhook_address_refused for a URL naming an internal address, and stores nothing', async () => {
+    const urls = [
+      'https://10.0.0.1/hooks',
+      'https://169.254.169.254/latest/meta-data/',
+      'http://127.0.0.1:5432/',
+      'https://[::1]/hooks',
+      'https://[::ffff:10.0.0.1]/hooks',
+      'https://[fd00::1]/hooks',
+      'https://100.64.0.1/hooks',
+      'https://0.0.0.0/hooks',
+    ];
+    for (const url of urls) {
+      const res = await request(app.url).post('/api/v1/webhooks').set(auth()).send({ url, events: ['envelope.sent'] });
+      expectProblem(res, 422, 'webhook_address_refused');
+      expect(res.body.detail ?? res.body.title, url).to.match(/webhooks are delivered to public addresses only/);
+    }
+    expect((await request(app.url).get('/api/v1/webhooks').set(auth())).body.items).to.deep.equal([]);
+  });
+
+  it('refuses at delivery a host name resolving to an internal address: dead at once, with the reason, no status', async () => {
+    const ids: Record<string, string> = {};
+    for (const hostname of Object.keys(NAMES)) {
+      const created = await request(app.url).post('/api/v1/webhooks').set(auth()).send({ url: `https://${hostname}/hooks`, events: ['envelope.sent'] });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      ids[hostname] = created.body.id as string;
+    }
+    const envelope = await request(app.url)
+      .post('/api/v1/envelopes')
+      .set(auth())
+      .field('envelope', JSON.stringify({ title: 'Besluit', recipients: [{ name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer' }], send: true }))
+      .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' });
+    expect(envelope.status, JSON.stringify(envelope.body)).to.equal(201);
+    await app.handle.jobs.outbox.runOnce();
+
+    for (const [hostname, address] of Object.entries(NAMES)) {
+      const page = await request(app.url).get(`/api/v1/webhooks/${ids[hostname]}/deliveries`).set(auth());
+      expect(page.status).to.equal(200);
+      expect(page.body.items, hostname).to.have.length(1);
+      const [delivery] = page.body.items;
+      // Permanent: no retry storm against an address that will not become public.
+      expect(delivery, hostname).to.include({ status: 'dead', attempts: 1, nextAttemptAt: null, responseStatus: null, durationMs: null });
+      expect(delivery.lastError, hostname).to.match(new RegExp(`^refused: ${address.replace(/[.:]/g, '\\$&')} is a [a-z-]+ address \\(${hostname.replace(/\./g, '\\.')} resolves to it\\)`));
+    }
+    expect(await app.handle.jobs.outbox.runOnce(), 'nothing is retried').to.deep.equal({ delivered: 0, failed: 0 });
   });
 });

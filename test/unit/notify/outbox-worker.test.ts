@@ -85,22 +85,22 @@ describe('notify/outbox-worker (unit)', () => {
     const store = createMemoryOutboxStore();
     const bad = store.enqueue({ organisationId: 'org', kind: 'mail', payload: { to: 'nobody' } }, now);
     const orphan = store.enqueue({ organisationId: 'org', kind: 'webhook', payload: { type: 'envelope.sent' }, webhookId: 'gone' }, now);
-    let fetched = false;
+    let resolved = false;
     const worker = createOutboxWorker({
       store,
       mailer: failingMailer(new Error('not called')),
       webhookTarget: async () => null,
-      fetch: (async () => {
-        fetched = true;
+      resolveHost: async () => {
+        resolved = true;
         throw new Error('not called');
-      }) as typeof fetch,
+      },
       clock,
       logger,
     });
     expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 2 });
     expect(store.get(bad.id)).to.include({ status: 'dead', lastError: 'invalid mail payload' });
     expect(store.get(orphan.id)).to.include({ status: 'dead', lastError: 'the webhook no longer exists' });
-    expect(fetched).to.equal(false);
+    expect(resolved).to.equal(false);
   });
 
   it('counts an item whose outcome cannot be recorded as failed and leaves it leased', async () => {
