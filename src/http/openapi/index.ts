@@ -90,7 +90,9 @@ export function openApiDocument(options: { serverUrl: string; version: string })
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',
-          description: 'Makes a retried POST act once: the same key and request get the stored answer (with `Idempotent-Replayed: true`).',
+          description:
+            'Makes a retried POST act once: the same key and request get the stored answer (with `Idempotent-Replayed: true`). ' +
+            'A key whose request never answered (the server stopped mid-request) is free again after 60 seconds (IDEMPOTENCY_LEASE_SECONDS); keys are kept 24 hours.',
           schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
         },
         ParaafSignature: {
