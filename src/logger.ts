@@ -1,6 +1,7 @@
 /**
  * The process logger (pino). Secrets never reach the log: authorization headers, cookies,
- * tokens and passwords are redacted, and signing-link tokens in URLs are masked (STYLE.md).
+ * tokens and passwords are redacted, and the tokens of signing, reset and invite links in URLs
+ * are masked (STYLE.md).
  */
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
@@ -40,12 +41,23 @@ export function createLogger(options: CreateLoggerOptions): Logger {
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }
 
-/** Path segments that are bearer secrets: `/s/<token>` signing links (DESIGN §7). */
-const SECRET_PATH = /^(\/s\/)[^/?#]+/;
+/**
+ * Path segments that are bearer secrets: `/s/<token>` signing links (DESIGN §7) and
+ * `/app/password/reset/<token>` reset and invite links (issue 10).
+ */
+const SECRET_PREFIX = String.raw`\/s\/|\/app\/password\/reset\/`;
+const SECRET_PATH = new RegExp(`^(${SECRET_PREFIX})[^/?#]+`);
+/** The same links anywhere in a text (a mail body, an href). */
+const SECRET_LINK = new RegExp(`(${SECRET_PREFIX})[A-Za-z0-9_-]+`, 'g');
 /** Query parameters that carry secrets. */
 const SECRET_QUERY = /([?&](?:token|access_token|api_key|apikey|key|otp|code)=)[^&#]*/gi;
 
 /** Masks tokens in a request URL so it can be logged. */
 export function maskUrl(url: string): string {
   return url.replace(SECRET_PATH, '$1***').replace(SECRET_QUERY, '$1***');
+}
+
+/** Masks the tokens of every signing, reset and invite link in a text (a delivered mail kept in the outbox). */
+export function maskSecretLinks(text: string): string {
+  return text.replace(SECRET_LINK, '$1***').replace(SECRET_QUERY, '$1***');
 }

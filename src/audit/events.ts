@@ -88,7 +88,7 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('staff.logout'), details: z.object({ userId: id }) }),
   z.object({ action: z.literal('staff.password_reset_requested'), details: z.object({ userId: id }) }),
   /** A password was set through a mailed link (`reset`, or `invite` for a new user); other sessions ended. */
-  z.object({ action: z.literal('staff.password_reset'), details: z.object({ userId: id, via: z.enum(['reset', 'invite']), sessionsEnded: z.number().int().nonnegative() }) }),
+  z.object({ action: z.literal('staff.password_reset'), details: z.object({ userId: id, via: z.enum(['reset', 'invite', 'change']), sessionsEnded: z.number().int().nonnegative() }) }),
   z.object({ action: z.literal('user.invited'), details: z.object({ userId: id, email: z.string(), role: z.enum(['admin', 'staff']) }) }),
   z.object({ action: z.literal('user.deactivated'), details: z.object({ userId: id, email: z.string() }) }),
   z.object({ action: z.literal('person.created'), details: personSummary }),

@@ -2,7 +2,7 @@ import { createUser, generatePassword, USER_ROLES, type UserRole } from '../stor
 import { parseCommand, UsageError, type CliContext } from './context.ts';
 import { requireOrganisation, subcommand, withDatabase } from './database.ts';
 
-/** `user create --org <slug> --email … --role admin|staff [--name …]`: prints a one-time password. */
+/** `user create --org <slug> --email … --role admin|staff [--name …]`: prints a one-time password, which must be changed at the first login. */
 export async function runUser(args: string[], context: CliContext): Promise<number> {
   const [handler, rest] = subcommand('user', args, { create: createStaffUser });
   return handler(rest, context);
@@ -17,9 +17,10 @@ async function createStaffUser(args: string[], context: CliContext): Promise<num
   return withDatabase(context, async (db) => {
     const organisation = await requireOrganisation(db, values.org);
     const password = generatePassword();
-    const user = await createUser(db, organisation.id, { email, role, name: values.name, password });
+    const user = await createUser(db, organisation.id, { email, role, name: values.name, password, mustChangePassword: true });
     context.out(`Created ${user.role} user ${user.email} in '${organisation.slug}' (id ${user.id}).`);
     context.out(`One-time password (shown once; hand it over securely): ${password}`);
+    context.out('It must be changed at the first login.');
     return 0;
   });
 }

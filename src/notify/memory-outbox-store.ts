@@ -83,10 +83,11 @@ export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): Mem
       return due.map(toItem);
     },
 
-    async markSent(id, at, info) {
+    async markSent(id, at, info, keptPayload) {
       const r = row(id);
       if (r.status !== 'pending') throw new Error(`outbox item ${id} is already ${r.status}`);
       Object.assign(r, { status: 'sent', attempts: r.attempts + 1, sentAt: at, info: info ?? null, leasedUntil: null });
+      if (keptPayload !== undefined) r.payload = structuredClone(keptPayload);
     },
 
     async markFailed(id, error, nextAttemptAt, info) {

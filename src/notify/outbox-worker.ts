@@ -12,6 +12,7 @@ import type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
 import { checkWebhookHost, systemResolver, type HostResolver, type WebhookAddressPolicy } from './webhook-address.ts';
 import { postWebhook, WebhookTimeoutError } from './webhook-http.ts';
 import { signWebhook } from './webhook-signature.ts';
+import { deliveredMailPayload } from './delivered-mail.ts';
 
 export type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
 
@@ -152,7 +153,9 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     }
     const now = clock();
     if (outcome.ok) {
-      await store.markSent(item.id, now, outcome.info);
+      // A delivered mail keeps no live signing, reset or invite link in the outbox (issue 10).
+      const kept = item.kind === 'mail' && isMailMessage(item.payload) ? deliveredMailPayload(item.payload) : undefined;
+      await store.markSent(item.id, now, outcome.info, kept);
       logger.info({ ...log, status: outcome.info.status, messageId: outcome.info.messageId }, 'outbox item delivered');
       return true;
     }

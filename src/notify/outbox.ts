@@ -23,8 +23,11 @@ export interface OutboxStore {
    * again, so a crashed worker loses nothing). SQLite: one process, the same lease.
    */
   claimDue(now: Date, limit: number): Promise<OutboxItem[]>;
-  /** Delivered: counts the attempt, records `info` (message id, HTTP status), ends the lease. */
-  markSent(id: string, at: Date, info?: Record<string, unknown>): Promise<void>;
+  /**
+   * Delivered: counts the attempt, records `info` (message id, HTTP status), ends the lease.
+   * `keptPayload`, when given, replaces the payload (a mail without its live links, issue 10).
+   */
+  markSent(id: string, at: Date, info?: Record<string, unknown>, keptPayload?: unknown): Promise<void>;
   /**
    * Failed: counts the attempt, keeps the error, ends the lease; `nextAttemptAt` null = dead.
    * `info`: what the attempt got (a webhook's HTTP status and duration), never a response body.

@@ -61,10 +61,17 @@ export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = 
       });
     },
 
-    async markSent(id, at, info) {
+    async markSent(id, at, info, keptPayload) {
       await db('outbox')
         .where({ id, status: 'pending' })
-        .update({ status: 'sent', sent_at: isoTimestamp(at), attempts: db.raw('attempts + 1'), last_error: null, ...deliveryFacts(info) });
+        .update({
+          status: 'sent',
+          sent_at: isoTimestamp(at),
+          attempts: db.raw('attempts + 1'),
+          last_error: null,
+          ...deliveryFacts(info),
+          ...(keptPayload === undefined ? {} : { payload: toJson(keptPayload) }),
+        });
     },
 
     async markFailed(id, error, nextAttemptAt, info) {

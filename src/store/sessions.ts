@@ -104,6 +104,8 @@ export async function deleteUserSessions(db: Db, organisationId: string, userId:
 export async function createPasswordToken(db: Db, options: { userId: string; organisationId: string; purpose: PasswordTokenPurpose; now: Date }): Promise<string> {
   const token = newSecret();
   const lifetime = options.purpose === 'reset' ? RESET_TOKEN_MS : INVITE_TOKEN_MS;
+  // A newer link supersedes every older one of this user, reset or invite (issue 10).
+  await endPasswordTokens(db, options.organisationId, options.userId, options.now);
   await db('password_tokens').insert({
     token_sha256: hashSecret(token),
     user_id: options.userId,
@@ -131,8 +133,19 @@ export async function livePasswordToken(db: Db, token: string, now: Date): Promi
   return { tokenSha256: row.token_sha256, userId: row.user_id, organisationId: row.organisation_id, purpose: row.purpose };
 }
 
-/** Marks it used; false when another request used it first (single use under concurrency). */
+/**
+ * Marks it used, and every other live link of its user with it (the password is set now);
+ * false when another request used it first (single use under concurrency).
+ */
 export async function consumePasswordToken(db: Db, tokenSha256: string, now: Date): Promise<boolean> {
   const updated = await db('password_tokens').where({ token_sha256: tokenSha256 }).whereNull('used_at').update({ used_at: isoTimestamp(now) });
-  return Number(updated) === 1;
+  if (Number(updated) !== 1) return false;
+  const row = await db('password_tokens').where({ token_sha256: tokenSha256 }).first('user_id', 'organisation_id');
+  if (row) await endPasswordTokens(db, row.organisation_id, row.user_id, now);
+  return true;
+}
+
+/** Ends every unused reset and invite link of a user (a newer link, or a password set). */
+export async function endPasswordTokens(db: Db, organisationId: string, userId: string, now: Date): Promise<number> {
+  return Number(await db('password_tokens').where({ organisation_id: organisationId, user_id: userId }).whereNull('used_at').update({ used_at: isoTimestamp(now) }));
 }

@@ -33,6 +33,8 @@ export interface User {
   name: string | null;
   role: UserRole;
   hasPassword: boolean;
+  /** Set for a password someone else chose (the CLI's one-time password): change it before anything else. */
+  mustChangePassword: boolean;
   failedLogins: number;
   lockedUntil: string | null;
   createdAt: string;
@@ -46,6 +48,7 @@ interface UserRow {
   name: string | null;
   role: UserRole;
   password_hash: string | null;
+  must_change_password?: boolean | number | null;
   failed_logins: number;
   locked_until: unknown;
   created_at: unknown;
@@ -60,6 +63,7 @@ function toUser(row: UserRow): User {
     name: row.name,
     role: row.role,
     hasPassword: row.password_hash !== null,
+    mustChangePassword: Boolean(row.must_change_password),
     failedLogins: Number(row.failed_logins),
     lockedUntil: toIso(row.locked_until, 'nullable'),
     createdAt: toIso(row.created_at),
@@ -73,6 +77,8 @@ export interface CreateUserOptions {
   name?: string | null;
   /** Without one the user cannot log in until a password is set. */
   password?: string;
+  /** The password was chosen for the user (the CLI): they must change it at first login. */
+  mustChangePassword?: boolean;
   now?: Date;
 }
 
@@ -87,6 +93,7 @@ export async function createUser(db: Db, organisationId: string, options: Create
     name: options.name?.trim() || null,
     role: options.role,
     password_hash: options.password === undefined ? null : await hashPassword(options.password),
+    must_change_password: options.password !== undefined && options.mustChangePassword === true,
     failed_logins: 0,
     locked_until: null,
     created_at: isoTimestamp(options.now ?? new Date()),
@@ -119,9 +126,17 @@ export async function userById(db: Db, organisationId: string, id: string): Prom
   return row ? toUser(row) : null;
 }
 
+/** A password the user chose themselves: it also clears `mustChangePassword`. */
 export async function setUserPassword(db: Db, organisationId: string, userId: string, password: string): Promise<void> {
   const password_hash = await hashPassword(password);
-  await db('users').where({ organisation_id: organisationId, id: userId }).update({ password_hash, failed_logins: 0, locked_until: null });
+  await db('users').where({ organisation_id: organisationId, id: userId }).update({ password_hash, failed_logins: 0, locked_until: null, must_change_password: false });
+}
+
+/** Whether `password` is the user's current one (no lockout counting): a forced change must pick another. */
+export async function isCurrentPassword(db: Db, organisationId: string, userId: string, password: string): Promise<boolean> {
+  if (!isUuid(userId)) return false;
+  const row = await db<UserRow>('users').where({ organisation_id: organisationId, id: userId }).first('password_hash');
+  return row?.password_hash ? verifyPasswordHash(password, row.password_hash) : false;
 }
 
 /** Verified against when there is no user, so the time taken does not reveal which e-mails exist. */

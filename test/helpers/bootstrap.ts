@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import type { Deps, VerifyPdf } from '../../src/deps.ts';
 import type { PkiServices, TimeStamper } from '../../src/keys/index.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { DestinationStream } from 'pino';
 import type { HostResolver } from '../../src/notify/webhook-address.ts';
 import { startServer, type ServerHandle } from '../../src/server.ts';
 
@@ -31,6 +32,8 @@ export interface BootstrapOptions {
   webhookResolver?: HostResolver;
   /** Run the outbox worker and expiry timer; off by default, tests drive `handle.jobs`. */
   backgroundJobs?: boolean;
+  /** Where the process log goes (e.g. a stream that captures the request log); silent by default. */
+  logDestination?: DestinationStream;
 }
 
 export interface TestApp {
@@ -74,7 +77,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
   let handle: ServerHandle;
   try {
     handle = await startServer(config, {
-      logger: createLogger({ level: config.logLevel }),
+      logger: options.logDestination ? createLogger({ level: 'info', destination: options.logDestination }) : createLogger({ level: config.logLevel }),
       trustAnchors: options.trustAnchors ?? [],
       verifyPdf: options.verifyPdf,
       pki: options.pki,

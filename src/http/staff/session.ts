@@ -81,6 +81,7 @@ export async function loadStaff(deps: Deps, req: Request): Promise<StaffPrincipa
     email: user.email,
     sessionId: session.id,
     hasLogo: typeof logo?.sha256 === 'string',
+    mustChangePassword: user.mustChangePassword,
   };
 }
 
@@ -91,6 +92,10 @@ export function safeNext(value: unknown): string {
   return value;
 }
 
+/** Where a staff member whose password must be changed is sent, and what else they may do meanwhile. */
+export const PASSWORD_CHANGE_PATH = '/app/password/change';
+const MAY_BEFORE_PASSWORD_CHANGE = new Set([PASSWORD_CHANGE_PATH, '/app/logout']);
+
 /**
  * A valid session → `res.locals.staff`; otherwise GET (and HEAD) redirect 303 to
  * `/app/login?next=<path>`, other methods answer a 401 page.
@@ -98,6 +103,14 @@ export function safeNext(value: unknown): string {
 export function requireStaff(deps: Deps): RequestHandler {
   return (req, res, next) => {
     loadStaff(deps, req).then((staff) => {
+      if (staff?.mustChangePassword && !MAY_BEFORE_PASSWORD_CHANGE.has(req.originalUrl.split('?')[0] ?? '')) {
+        // A password someone else chose (the CLI's one-time password) is replaced before anything else.
+        res.set('Cache-Control', 'no-store');
+        if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, `${PASSWORD_CHANGE_PATH}?next=${encodeURIComponent(safeNext(req.originalUrl))}`);
+        const lang = staffLanguageOf(res);
+        const t = staffTranslator(lang);
+        return res.status(403).type('html').send(staffMessagePage({ lang, staff: null, title: t('change.title'), paragraphs: [t('change.required')], back: PASSWORD_CHANGE_PATH }));
+      }
       if (staff) {
         res.locals.staff = staff;
         return next();

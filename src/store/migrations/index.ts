@@ -21,6 +21,7 @@ import * as revokedCertificates from './20261206_0014_revoked_certificates.ts';
 import * as archiveTimestamps from './20261206_0015_archive_timestamps.ts';
 import * as auditAnchors from './20261206_0016_audit_anchors.ts';
 import * as webhookDeliveryFacts from './20261206_0019_webhook_delivery_facts.ts';
+import * as mustChangePassword from './20261206_0018_must_change_password.ts';
 
 export interface NamedMigration {
   name: string;
@@ -44,5 +45,6 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0014_revoked_certificates', migration: revokedCertificates },
   { name: '20261206_0015_archive_timestamps', migration: archiveTimestamps },
   { name: '20261206_0016_audit_anchors', migration: auditAnchors },
+  { name: '20261206_0018_must_change_password', migration: mustChangePassword },
   { name: '20261206_0019_webhook_delivery_facts', migration: webhookDeliveryFacts },
 ];

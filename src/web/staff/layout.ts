@@ -22,6 +22,8 @@ export interface StaffPrincipal {
   sessionId: string;
   /** True when the organisation has a logo (served at /app/logo). Optional for principals built elsewhere. */
   hasLogo?: boolean;
+  /** The password was chosen by someone else (the CLI): every page leads to /app/password/change first. */
+  mustChangePassword?: boolean;
 }
 
 export type StaffSection = 'dashboard' | 'send' | 'people' | 'users' | 'settings';

@@ -126,6 +126,9 @@ describe('admin CLI', function () {
       const kortrijk = await organisationBySlug(db, 'kortrijk');
       const user = await verifyPassword(db, kortrijk!.id, 'secretariaat@kortrijk.be', password!);
       expect(user).to.include({ role: 'staff', name: 'Secretariaat' });
+      // Issue 10: a password someone else chose must be changed at the first login.
+      expect(user!.mustChangePassword).to.equal(true);
+      expect(run.stdout).to.include('It must be changed at the first login.');
     });
 
     it('refuses a duplicate (exit 1), a bad role or missing e-mail (exit 2), an unknown organisation (exit 1)', async () => {

@@ -29,9 +29,11 @@ import { staffLayout, staffMessagePage } from '../../../web/staff/layout.ts';
 import { passwordMail } from '../../../web/staff/mails.ts';
 import { createTokenBuckets, rateLimit } from '../../rate-limit.ts';
 import { createLoginThrottle } from '../../staff/login-throttle.ts';
-import { preloginCsrfToken, verifyPreloginCsrf, verifyStaffCsrf } from '../../staff/csrf.ts';
-import { clearSessionCookie, loadStaff, requireStaff, safeNext, sessionCookie, staffLanguageOf, staffOf } from '../../staff/session.ts';
-import { auditOrg, field, queueMail, tOf } from './common.ts';
+import { preloginCsrfToken, staffCsrfToken, verifyPreloginCsrf, verifyStaffCsrf } from '../../staff/csrf.ts';
+import { clearSessionCookie, loadStaff, PASSWORD_CHANGE_PATH, requireStaff, safeNext, sessionCookie, staffLanguageOf, staffOf } from '../../staff/session.ts';
+import { changeOwnPassword } from '../../../workflow/change-own-password.ts';
+import { AppError } from '../../../errors.ts';
+import { auditOrg, field, origin, page, queueMail, staffActor, tOf } from './common.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 /** Login and "forgot" attempts per IP per minute (token bucket, burst of the same size). */
@@ -159,7 +161,8 @@ ${state.organisations
     });
     await auditOrg(deps.db, { organisationId: user.organisationId, event: { action: 'staff.login', details: { userId: user.id, email: user.email } }, actor: { kind: 'user', id: user.id, label: user.email }, req, now });
     res.append('Set-Cookie', sessionCookie(deps, token));
-    res.redirect(303, next);
+    // A password someone else chose (the CLI's one-time password) is replaced before anything else.
+    res.redirect(303, user.mustChangePassword ? `${PASSWORD_CHANGE_PATH}?next=${encodeURIComponent(next)}` : next);
   });
 
   router.post('/logout', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
@@ -251,5 +254,47 @@ ${error ? html`<p class="alert" role="alert" id="reset-error">${error}</p>` : ''
       now,
     });
     res.redirect(303, '/app/login?passwordSet=1');
+  });
+
+  /** Only while the password must be changed (issue 10); otherwise there is nothing to do here. */
+  const changePage = (req: Request, res: Response, status: number, next: string, error?: string) => {
+    const t = tOf(res);
+    page(deps, res, status, {
+      title: error ? `${t('page.errorPrefix')}: ${t('change.title')}` : t('change.title'),
+      body: html`<h1>${t('change.title')}</h1>
+${error ? html`<p class="alert" role="alert" id="change-error">${error}</p>` : html`<p>${t('change.intro')}</p>`}
+<form method="post" action="${PASSWORD_CHANGE_PATH}" class="stacked">
+<input type="hidden" name="_csrf" value="${staffCsrfToken(deps, res)}">
+<input type="hidden" name="next" value="${next}">
+<div class="field"><label for="password">${t('reset.password', { min: MIN_PASSWORD_LENGTH })}</label>
+<input type="password" id="password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${error ? html` aria-describedby="change-error"` : ''}></div>
+<div class="field"><label for="confirm">${t('reset.confirm')}</label>
+<input type="password" id="confirm" name="confirm" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required></div>
+<button type="submit">${t('change.submit')}</button>
+</form>`,
+    });
+  };
+
+  router.get('/password/change', requireStaff(deps), (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    if (!staffOf(res).mustChangePassword) return res.redirect(303, safeNext(req.query.next));
+    changePage(req, res, 200, safeNext(req.query.next));
+  });
+
+  router.post('/password/change', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
+    const t = tOf(res);
+    const staff = staffOf(res);
+    const next = safeNext(field(req.body, 'next'));
+    if (!staff.mustChangePassword) return res.redirect(303, next);
+    const password = field(req.body, 'password');
+    if ([...password].length < MIN_PASSWORD_LENGTH) return changePage(req, res, 400, next, t('reset.tooShort', { min: MIN_PASSWORD_LENGTH }));
+    if (password !== field(req.body, 'confirm')) return changePage(req, res, 400, next, t('reset.mismatch'));
+    try {
+      await changeOwnPassword(deps, { organisationId: staff.organisationId, userId: staff.userId, sessionId: staff.sessionId, password, actor: staffActor(res), origin: origin(req) });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'password_unchanged') return changePage(req, res, 400, next, t('change.same'));
+      throw error;
+    }
+    res.redirect(303, next);
   });
 }
