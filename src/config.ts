@@ -43,6 +43,8 @@ export interface Config {
   readonly signerSecret?: string;
   /** Signer-page requests per minute per client IP (token bucket per instance). */
   readonly signerRateLimitPerMinute: number;
+  /** `POST /api/v1/verify` (public): requests per minute per client IP, worker threads, files waiting for one, time per file. */
+  readonly verify: { readonly rateLimitPerMinute: number; readonly workers: number; readonly maxQueued: number; readonly timeoutMs: number };
   /**
    * The reverse proxies (`TRUST_PROXY`, comma-separated IPs or CIDRs) whose `X-Forwarded-For`,
    * `-Proto` and `-Host` count. Empty (the default): no forwarding header counts, the client is
@@ -122,6 +124,10 @@ const envSchema = z.object({
   ),
   SIGNER_SECRET: optional(z.string().min(32, 'use at least 32 random characters')),
   SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
+  VERIFY_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
+  VERIFY_WORKERS: optional(z.coerce.number().int().min(1).max(16)),
+  VERIFY_QUEUE: optional(z.coerce.number().int().min(0).max(1000)),
+  VERIFY_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000)),
   TRUST_PROXY: optional(
     z.string().refine((value) => value.split(',').every((entry) => isAddressOrCidr(entry.trim())), {
       message: 'expected IP addresses or CIDR ranges (10.0.0.0/8, fd00::/8) separated by commas',
@@ -219,6 +225,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: parseWebhookAllowPrivate(values),
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
+    verify: Object.freeze({
+      rateLimitPerMinute: values.VERIFY_RATE_LIMIT ?? 20,
+      workers: values.VERIFY_WORKERS ?? 2,
+      maxQueued: values.VERIFY_QUEUE ?? 8,
+      timeoutMs: values.VERIFY_TIMEOUT_MS ?? 30_000,
+    }),
     trustProxy: Object.freeze((values.TRUST_PROXY ?? '').split(',').map((entry) => entry.trim()).filter(Boolean)),
     tsaUrls: Object.freeze((values.TSA_URL ?? '').split(',').map((url) => url.trim()).filter(Boolean)),
     tsaTimeoutMs: values.TSA_TIMEOUT_MS ?? 10_000,

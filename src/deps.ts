@@ -20,6 +20,8 @@ import { ownRevocationSource } from './workflow/pki-publication.ts';
 export const DEV_TSA_POLICY = '2.25.314284513135050658252265026292863153018';
 
 export type VerifyPdf = (pdf: Buffer, options: VerifyPdfOptions) => Promise<ValidationReport>;
+/** verifyPdf on a file read where the work runs (the verify worker pool), so a waiting upload is not held in memory. */
+export type VerifyPdfFile = (path: string, options: VerifyPdfOptions) => Promise<ValidationReport>;
 
 export interface Deps {
   readonly config: Config;
@@ -28,6 +30,8 @@ export interface Deps {
   readonly blobs: BlobStore;
   readonly metrics: Metrics;
   readonly verifyPdf: VerifyPdf;
+  /** When set (the worker pool), `POST /api/v1/verify` hands over the uploaded file instead of its bytes. */
+  readonly verifyPdfFile?: VerifyPdfFile;
   /** Roots trusted when validating signatures; by default the (dev) organisation root. */
   readonly trustAnchors: X509Certificate[];
   /** The deployment's PKI (each organisation's CA, the TSA key); absent: signing answers 503. */
@@ -44,6 +48,7 @@ export interface BuildDepsOptions {
   logger: Logger;
   db: Knex;
   verifyPdf: VerifyPdf;
+  verifyPdfFile?: VerifyPdfFile;
   trustAnchors: X509Certificate[];
   pki?: PkiServices;
   /** Instead of the one chosen from the config (tests: a TSA that is down). */
@@ -75,6 +80,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
     blobs,
     metrics,
     verifyPdf: options.verifyPdf,
+    verifyPdfFile: options.verifyPdfFile,
     trustAnchors: options.trustAnchors,
     pki: options.pki,
     builtInTsa,

@@ -19,7 +19,7 @@ import { createApp } from './http/index.ts';
 import { purgeIdempotencyKeys } from './http/idempotency.ts';
 import type { PkiServices, TimeStamper } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
-import { verifyPdf as padesVerifyPdf } from './pades/index.ts';
+import { createVerifyPool, type VerifyPool } from './pades/verify-pool.ts';
 import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
 import { createDb, migrateToLatest } from './store/index.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
@@ -46,7 +46,10 @@ export interface StartServerOptions {
   logger?: Logger;
   /** PostgreSQL schema to work in (tests). */
   searchPath?: string;
+  /** Instead of the worker pool that runs verifyPdf off the event loop (tests: a stub). */
   verifyPdf?: VerifyPdf;
+  /** The pool's worker module instead of pades/verify-worker (tests: one that hangs on some files). */
+  verifyWorker?: URL;
   /** Host to bind; all interfaces when unset. */
   host?: string;
   /** How long `close()` lets in-flight requests finish before cutting connections. */
@@ -100,6 +103,10 @@ export async function startServer(config: Config, options: StartServerOptions): 
 
   const db = createDb(config.database, { searchPath: options.searchPath });
   let server: Server | undefined;
+  // Verification runs in worker threads, bounded in number, queue and time (config.verify).
+  const pool: VerifyPool | undefined = options.verifyPdf
+    ? undefined
+    : createVerifyPool({ size: config.verify.workers, maxQueued: config.verify.maxQueued, timeoutMs: config.verify.timeoutMs, worker: options.verifyWorker });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ migrations: applied }, `applied ${applied.length} migration(s)`);
@@ -108,7 +115,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
       config,
       logger,
       db,
-      verifyPdf: options.verifyPdf ?? padesVerifyPdf,
+      verifyPdf: options.verifyPdf ?? pool!.verify,
+      verifyPdfFile: pool?.verifyFile,
       trustAnchors: options.trustAnchors,
       pki: options.pki,
       timeStamper: options.timeStamper,
@@ -181,6 +189,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         await closed;
         clearTimeout(grace);
         await db.destroy();
+        await pool?.close();
       })();
       return closing;
     };
@@ -189,6 +198,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
   } catch (error) {
     server?.close();
     await db.destroy();
+    await pool?.close();
     throw error;
   }
 }

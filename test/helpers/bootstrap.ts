@@ -22,6 +22,8 @@ export interface BootstrapOptions {
   env?: Record<string, string>;
   trustAnchors?: X509Certificate[];
   verifyPdf?: VerifyPdf;
+  /** The verify pool's worker module (a test worker that hangs on some files). */
+  verifyWorker?: URL;
   /** The PKI to sign with (e.g. a DevPki: each organisation's CA, the built-in TSA); without it signing answers 503. */
   pki?: PkiServices;
   /** Instead of the built-in TSA (e.g. one that is down). */
@@ -80,6 +82,7 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
       logger: options.logDestination ? createLogger({ level: 'info', destination: options.logDestination }) : createLogger({ level: config.logLevel }),
       trustAnchors: options.trustAnchors ?? [],
       verifyPdf: options.verifyPdf,
+      verifyWorker: options.verifyWorker,
       pki: options.pki,
       timeStamper: options.timeStamper,
       clock: options.clock,

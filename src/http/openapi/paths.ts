@@ -41,7 +41,7 @@ export const paths: Record<string, PathItem> = {
     post: {
       operationId: 'verifyPdf',
       summary: 'Validate the signatures in a PDF',
-      description: 'Public: no API key needed. Checks integrity, coverage, timestamp, chain, revocation and PAdES level of every signature, each chain at its proven time. `at` (form field or query parameter) judges the file as of another moment, e.g. twenty years ahead.',
+      description: 'Public: no API key needed. Checks integrity, coverage, timestamp, chain, revocation and PAdES level of every signature, each chain at its proven time. `at` (form field or query parameter) judges the file as of another moment, e.g. twenty years ahead. Bounded per caller: a rate limit per client IP, at most two files per IP at a time, and a time limit per file after which verification stops with 422 `verify_too_complex`.',
       tags: ['Validation'],
       security: [],
       parameters: [{ name: 'at', in: 'query', required: false, description: 'Validate as of this moment (ISO 8601); the form field `at` does the same.', schema: { type: 'string', format: 'date-time' } }],
@@ -67,7 +67,9 @@ export const paths: Record<string, PathItem> = {
         '413': problem('PayloadTooLarge'),
         '415': problem('UnsupportedMediaType'),
         '422': problem('UnprocessableEntity'),
+        '429': { description: 'Too many verifications from this address (`rate_limited`, `VERIFY_RATE_LIMIT` per minute), or two of its files are still being verified (`verify_in_progress`); see Retry-After.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
         '500': problem('InternalError'),
+        '503': { description: 'Every verification worker is busy and the queue is full (`verify_busy`); see Retry-After.', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
       },
     },
   },

@@ -5,12 +5,12 @@ import { requireApiKey } from '../auth.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { envelopeAuditRouter } from './envelope-audit.ts';
 import { envelopesRouter } from './envelopes.ts';
-import { verifyHandler } from './verify.ts';
+import { verifyHandler, verifyLimits } from './verify.ts';
 import { webhooksRouter } from './webhooks.ts';
 
 export function apiV1Router(deps: Deps): Router {
   const router = trackRouteBase(Router());
-  router.post('/verify', verifyHandler(deps));
+  router.post('/verify', verifyLimits(deps), verifyHandler(deps));
   router.use(requireApiKey(deps.db));
   router.use(envelopesRouter(deps));
   router.use(envelopeAuditRouter(deps));

@@ -1,0 +1,60 @@
+/**
+ * Hostile CMS inputs through `npm run cli -- verify` (issue 10): a loop of CA certificates, hundreds of
+ * certificates under one issuer name, a 40-deep chain and megabytes of signed attributes each end in a
+ * report with the usual exit code, in a process whose V8 heap is capped at 256 MB (it would die with
+ * "heap out of memory" rather than pass if verification were unbounded).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { hostileCmsCases, type HostileCms } from '../../helpers/hostile-cms.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', path.join(root, 'src/cli.ts'), ...args],
+      { cwd: root, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+  });
+}
+
+const EXPECTED: Record<string, { code: number; verdict: string; reason: string | null }> = {
+  'cms-certificate-loop': { code: 1, verdict: 'untrusted', reason: 'no path to a trust anchor' },
+  'cms-hundreds-of-certificates': { code: 1, verdict: 'untrusted', reason: 'no path to a trust anchor' },
+  'cms-deep-chain': { code: 1, verdict: 'untrusted', reason: 'no path to a trust anchor' },
+  'cms-huge-signed-attributes': { code: 0, verdict: 'valid', reason: null },
+};
+
+describe('CLI verify: hostile CMS inputs', function () {
+  this.timeout(180_000);
+  let work: string;
+  let cases: HostileCms[];
+  let env: Record<string, string>;
+  before(async () => {
+    work = mkdtempSync(path.join(tmpdir(), 'paraaf-cli-hostile-'));
+    env = { CERTS_DIR: path.join(work, 'certs'), DATA_DIR: path.join(work, 'data'), LOG_LEVEL: 'silent' };
+    cases = await hostileCmsCases();
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  it('answers each with a report and its exit code, within a 256 MB heap', async () => {
+    for (const c of cases) {
+      const file = path.join(work, `${c.name}.pdf`);
+      const anchor = path.join(work, `${c.name}-root.pem`);
+      writeFileSync(file, c.pdf);
+      writeFileSync(anchor, c.anchorPem);
+      const run = await cli(['verify', file, '--trust', anchor, '--json'], env);
+      const expected = EXPECTED[c.name];
+      expect(run.code, `${c.name}: ${run.stderr}`).to.equal(expected.code);
+      const report = JSON.parse(run.stdout);
+      expect(report.verdict, c.name).to.equal(expected.verdict);
+      expect(report.signatures[0].integrity.valid, c.name).to.equal(true);
+      expect(report.signatures[0].chain.reason, c.name).to.equal(expected.reason);
+    }
+  });
+});
