@@ -17,6 +17,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createOwnRevocationSource, loadOrCreateDevPki, type SigningKey, type TimeStamper } from '../../src/keys/index.ts';
 import { addValidationData } from '../../src/pades/ltv.ts';
 import { extendToLta } from '../../src/pades/sign-at-level.ts';
@@ -119,4 +120,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// scripts/bench.ts imports LEVEL_ROWS from here: only run when started as the worker.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
