@@ -149,7 +149,7 @@ export const paths: Record<string, PathItem> = {
     get: {
       operationId: 'downloadDocument',
       summary: 'Download the current PDF of a document',
-      description: 'With every signature applied so far.',
+      description: 'With every signature applied so far. Each download is recorded in the audit trail as `document.downloaded` with the API key as actor.',
       tags: ['Envelopes'],
       responses: { '200': pdf, '404': problem('DocumentNotFound'), ...authenticated },
     },
@@ -159,6 +159,7 @@ export const paths: Record<string, PathItem> = {
     get: {
       operationId: 'downloadOriginalDocument',
       summary: 'Download a document as uploaded',
+      description: 'Recorded in the audit trail as `document.downloaded` (variant `original`) with the API key as actor.',
       tags: ['Envelopes'],
       responses: { '200': pdf, '404': problem('DocumentNotFound'), ...authenticated },
     },

@@ -13,13 +13,13 @@ import type { Deps } from '../../deps.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { receiveUpload, temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../upload.ts';
 import { AppError, ValidationError } from '../../errors.ts';
-import { currentRevision, documentsOf, revisionsOf } from '../../store/document-repository.ts';
 import { envelopeById } from '../../store/envelope-repository.ts';
 import { isUuid } from '../../store/index.ts';
 import {
   cancelEnvelope,
   createAndSendEnvelope,
   createEnvelope,
+  downloadDocument,
   getEnvelope,
   listEnvelopes,
   remindEnvelope,
@@ -263,23 +263,19 @@ export function envelopesRouter(deps: Deps): Router {
     });
   });
 
+  /** Each download is recorded as `document.downloaded` with the API key as actor, like a staff download. */
   const download = (which: 'current' | 'original') => async (req: Request, res: Response) => {
-    const { organisationId } = principalOf(res);
+    const request = staffRequest(req, res);
     const envelopeId = paramOf(req, 'id');
-    await requireEnvelope(deps, organisationId, envelopeId);
-    const documentId = paramOf(req, 'docId');
-    const document = isUuid(documentId) ? (await documentsOf(deps.db, organisationId, envelopeId)).find((d) => d.id === documentId) : undefined;
-    if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
-    const revision = which === 'current' ? await currentRevision(deps.db, document.id) : ((await revisionsOf(deps.db, document.id)).find((r) => r.kind === 'original') ?? null);
-    if (!revision) throw new Error(`document ${document.id} has no ${which} revision`);
-    const pdf = await deps.blobs.get(revision.blobSha256);
+    await requireEnvelope(deps, request.organisationId, envelopeId);
+    const document = await downloadDocument(deps.workflow, { ...request, envelopeId, documentId: paramOf(req, 'docId'), variant: which });
     const base = document.name.replace(/\.pdf$/i, '');
     res
       .set('Cache-Control', 'private, no-store')
-      .set('ETag', `"${revision.blobSha256}"`)
+      .set('ETag', `"${document.sha256}"`)
       .set('Content-Disposition', attachmentDisposition(which === 'current' ? `${base}.pdf` : `${base} (original).pdf`))
       .type('application/pdf')
-      .send(pdf);
+      .send(document.pdf);
   };
   router.get('/envelopes/:id/documents/:docId', download('current'));
   router.get('/envelopes/:id/documents/:docId/original', download('original'));

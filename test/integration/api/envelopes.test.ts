@@ -29,6 +29,7 @@ describe('/api/v1/envelopes', function () {
   this.timeout(120_000);
   let app: TestApp;
   let key: string;
+  let keyId: string;
   let otherKey: string;
 
   const auth = (k = key) => ({ Authorization: `Bearer ${k}` });
@@ -43,7 +44,9 @@ describe('/api/v1/envelopes', function () {
     app = await bootstrap({ pki, env: { BASE_URL: 'https://paraaf.test' } });
     const org = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
     const other = await createOrganisation(app.deps.db, { slug: `andere-${randomUUID().slice(0, 8)}`, name: 'Gemeente Elders' });
-    key = (await createApiKey(app.deps.db, org.id, { name: 'zaaksysteem' })).plaintext;
+    const created = await createApiKey(app.deps.db, org.id, { name: 'zaaksysteem' });
+    key = created.plaintext;
+    keyId = created.apiKey.id;
     otherKey = (await createApiKey(app.deps.db, other.id, { name: 'elders' })).plaintext;
   });
   after(async () => {
@@ -130,6 +133,25 @@ describe('/api/v1/envelopes', function () {
       expect(original.status).to.equal(200);
       expect(Buffer.compare(original.body as Buffer, fixture(PDF))).to.equal(0);
       expectProblem(await request(app.url).get(`/api/v1/envelopes/${envelopeId}/documents/${randomUUID()}`).set(auth()), 404, 'document_not_found');
+    });
+
+    it('records each API download as document.downloaded with the API key as actor', async () => {
+      const downloads = async () =>
+        ((await request(app.url).get(`/api/v1/envelopes/${envelopeId}/audit`).set(auth()).expect(200)).body.events as { action: string; actor: { kind: string; id: string }; details: { documentId: string; variant: string } }[]).filter(
+          (e) => e.action === 'document.downloaded',
+        );
+      const before = (await downloads()).length;
+      await request(app.url).get(`/api/v1/envelopes/${envelopeId}/documents/${documentId}`).set(auth()).expect(200);
+      await request(app.url).get(`/api/v1/envelopes/${envelopeId}/documents/${documentId}/original`).set(auth()).expect(200);
+      const after = (await downloads()).slice(before);
+      expect(after.map((e) => [e.actor.kind, e.actor.id, e.details.documentId, e.details.variant])).to.deep.equal([
+        ['api_key', keyId, documentId, 'current'],
+        ['api_key', keyId, documentId, 'original'],
+      ]);
+      // A refused download (unknown document, another organisation) records nothing.
+      await request(app.url).get(`/api/v1/envelopes/${envelopeId}/documents/${randomUUID()}`).set(auth()).expect(404);
+      await request(app.url).get(`/api/v1/envelopes/${envelopeId}/documents/${documentId}`).set(auth(otherKey)).expect(404);
+      expect(await downloads()).to.have.length(before + 2);
     });
 
     it('lists created and sent in the audit JSON', async () => {

@@ -170,14 +170,15 @@ describe('audit report, /audit?format=csv', function () {
     expect(text).to.include('\r\n');
     const [header, ...rows] = parseCsv(text, ',');
     expect(header!.fields).to.deep.equal(['id', 'organisation_id', 'envelope_id', 'seq', 'occurred_at', 'actor_kind', 'actor_id', 'actor_label', 'action', 'ip', 'user_agent', 'details', 'document_sha256', 'prev_hash', 'hash']);
-    expect(rows).to.have.length(events.length);
-    for (const [index, record] of recomputedRows(text).entries()) {
+    // The API downloads of the earlier tests are audited: the trail is the one read before them, then those downloads.
+    expect(rows.slice(events.length).map((row) => row.fields[8])).to.deep.equal(['document.downloaded', 'document.downloaded']);
+    for (const [index, record] of recomputedRows(text).slice(0, events.length).entries()) {
       expect(record.action).to.equal(events[index]!.action);
       expect(record.hash).to.equal(events[index]!.hash);
     }
     // json stays the default and unchanged.
     const json = await request(world.app.url).get(`/api/v1/envelopes/${envelopeId}/audit?format=json`).set(world.api()).expect(200);
-    expect(json.body.events).to.deep.equal(events);
+    expect(json.body.events.slice(0, events.length)).to.deep.equal(events);
     expect((await request(world.app.url).get(`/api/v1/envelopes/${envelopeId}/audit?format=xml`).set(world.api())).status).to.equal(400);
   });
   it('puts a quote before every cell a spreadsheet would run as a formula; the hashes still recompute from the stored values', async () => {
