@@ -1,7 +1,7 @@
 /** Tenants (DESIGN §1). Organisations are looked up by id or by their public slug. */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { fromJson, isoTimestamp, isUniqueViolation, isUuid, toCount, toIso, toJson, type Db } from './sql.ts';
+import { fromJson, isPostgres, isoTimestamp, isUniqueViolation, isUuid, toCount, toIso, toJson, type Db } from './sql.ts';
 
 export type OrganisationSettings = Record<string, unknown>;
 
@@ -63,9 +63,15 @@ export async function organisationBySlug(db: Db, slug: string): Promise<Organisa
   return row ? toOrganisation(row) : null;
 }
 
-export async function organisationById(db: Db, id: string): Promise<Organisation | null> {
+/**
+ * One organisation by id. `forUpdate` locks its row until the transaction ends (PostgreSQL;
+ * SQLite's `BEGIN IMMEDIATE` already serialises writers), for read-modify-write of its settings.
+ */
+export async function organisationById(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<Organisation | null> {
   if (!isUuid(id)) return null;
-  const row = await db<OrganisationRow>('organisations').where({ id }).first();
+  const query = db<OrganisationRow>('organisations').where({ id }).first();
+  if (options.forUpdate && isPostgres(db)) query.forUpdate();
+  const row = await query;
   return row ? toOrganisation(row) : null;
 }
 

@@ -26,3 +26,5 @@ export { searchEnvelopes, listEnvelopeBodies, brusselsDayStart, type SearchEnvel
 export { correctRecipientEmail, CORRECTABLE_RECIPIENT_STATUSES, type CorrectRecipientEmailOptions } from './correct-recipient-email.ts';
 export { listEnvelopeMails, retryEnvelopeMail, type EnvelopeMail, type EnvelopeMailsOptions, type RetryMailOptions } from './envelope-mails.ts';
 export { downloadDocument, type DownloadDocumentOptions, type DownloadedDocument } from './download-document.ts';
+export { updateOrganisationSettings, type UpdateOrganisationSettingsOptions } from './update-organisation-settings.ts';
+export { saveSigningRoute, deleteSigningRoute, routesOf, ROUTE_ROLES, type RouteRole, type SigningRoute, type SaveSigningRouteOptions, type DeleteSigningRouteOptions } from './signing-routes.ts';

@@ -5,7 +5,6 @@
  * templates in `organisations.settings.routes`). Every query is scoped to the staff member's
  * organisation: another organisation's id is simply not found (404). Every change is an audit event.
  */
-import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import type { Deps } from '../../../deps.ts';
@@ -23,39 +22,26 @@ import {
   organisationById,
   personByEmail,
   personById,
-  updateOrganisation,
   updatePerson,
   upsertPerson,
   userById,
   withTransaction,
-  type Organisation,
   type Person,
   type UpsertOutcome,
 } from '../../../store/index.ts';
+import { deleteSigningRoute, ROUTE_ROLES, routesOf, saveSigningRoute, updateOrganisationSettings, type RouteRole, type SigningRoute, type StaffRequest } from '../../../workflow/index.ts';
 import { html, type SafeHtml } from '../../../web/index.ts';
 import { passwordMail } from '../../../web/staff/mails.ts';
 import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireAdmin, requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 import { receiveUpload } from '../../upload.ts';
-import { auditOrg, field, page, queueMail, staffActor, tOf } from './common.ts';
+import { auditOrg, field, origin, page, queueMail, staffActor, tOf } from './common.ts';
 
 export const MAX_LOGO_BYTES = 200 * 1024;
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
 const MAX_ROUTE_STEPS = 10;
-export const ROUTE_ROLES = ['signer', 'approver', 'cc'] as const;
-export type RouteRole = (typeof ROUTE_ROLES)[number];
-
-/** What `organisations.settings.routes` holds; the send page reads it. */
-export interface SigningRoute {
-  id: string;
-  name: string;
-  steps: { personId: string; role: RouteRole; order: number }[];
-}
-
-export function routesOf(organisation: Organisation): SigningRoute[] {
-  return Array.isArray(organisation.settings.routes) ? (organisation.settings.routes as SigningRoute[]) : [];
-}
+export { ROUTE_ROLES, routesOf, type RouteRole, type SigningRoute };
 
 const notFound = () => new AppError('not_found', 404, 'Not found in this organisation.');
 
@@ -69,6 +55,7 @@ export function registerAdminRoutes(router: Router, deps: Deps): void {
   const alert = (text?: string) => (text ? html`<p class="alert" role="alert">${text}</p>` : '');
   const audit = (req: Request, res: Response, event: Parameters<typeof auditOrg>[1]['event']) =>
     auditOrg(deps.db, { organisationId: staffOf(res).organisationId, event, actor: staffActor(res), req, now: now() });
+  const staffRequest = (req: Request, res: Response): StaffRequest => ({ organisationId: staffOf(res).organisationId, actor: staffActor(res), origin: origin(req) });
 
   // ---- users ----
   const usersPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string; form?: Record<string, string> } = {}) => {
@@ -345,22 +332,12 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
 
   admin.post('/settings', async (req, res) => {
     const t = tOf(res);
-    const organisation = await org(res);
     const name = field(req.body, 'name').trim();
     const days = Number(field(req.body, 'defaultExpiryDays'));
     if (!name || name.length > 200) return settingsPage(req, res, 400, { error: t('settings.name') });
     if (!Number.isInteger(days) || days < 1 || days > 365) return settingsPage(req, res, 400, { error: t('settings.expiryInvalid') });
     const requireCode = field(req.body, 'requireCode') === '1';
-    await withTransaction(deps.db, async (trx) => {
-      await updateOrganisation(trx, organisation.id, { name, settings: { ...organisation.settings, defaultExpiryDays: days, requireCode } });
-      await auditOrg(trx, {
-        organisationId: organisation.id,
-        event: { action: 'organisation.updated', details: { fields: ['name', 'defaultExpiryDays', 'requireCode'], values: { name, defaultExpiryDays: days, requireCode } } },
-        actor: staffActor(res),
-        req,
-        now: now(),
-      });
-    });
+    await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), name, settings: { defaultExpiryDays: days, requireCode } });
     res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
   });
 
@@ -370,24 +347,15 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
     const file = (req as Request & { file?: Express.Multer.File }).file;
     const type = file && !res.locals.uploadTooLarge ? logoType(file.buffer) : null;
     if (!file || !type) return settingsPage(req, res, 400, { error: t('settings.logoInvalid') });
-    const organisation = await org(res);
     const stored = await deps.blobs.put(file.buffer);
-    await withTransaction(deps.db, async (trx) => {
-      const logo = { sha256: stored.sha256, contentType: type, size: file.buffer.length };
-      await updateOrganisation(trx, organisation.id, { settings: { ...organisation.settings, logo } });
-      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'organisation.updated', details: { fields: ['logo'], values: { logo } } }, actor: staffActor(res), req, now: now() });
-    });
+    const logo = { sha256: stored.sha256, contentType: type, size: file.buffer.length };
+    await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), settings: { logo } });
     res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
   });
 
   admin.post('/settings/logo/delete', async (req, res) => {
     const t = tOf(res);
-    const organisation = await org(res);
-    const { logo: _removed, ...settings } = organisation.settings;
-    await withTransaction(deps.db, async (trx) => {
-      await updateOrganisation(trx, organisation.id, { settings });
-      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'organisation.updated', details: { fields: ['logo'], values: { logo: null } } }, actor: staffActor(res), req, now: now() });
-    });
+    await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), settings: { logo: null } });
     res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
   });
 
@@ -446,28 +414,14 @@ ${route?.id ? html`<form method="post" action="/app/settings/routes/${route.id}/
     }
     const draft: SigningRoute = { id: existingId ?? '', name, steps };
     if (!name || steps.length === 0) return routePage(req, res, 400, draft, t('settings.routeInvalid'));
-    steps.sort((a, b) => a.order - b.order);
-    const route: SigningRoute = { id: existingId ?? randomUUID(), name, steps };
-    await withTransaction(deps.db, async (trx) => {
-      const organisation = (await organisationById(trx, staff.organisationId))!;
-      const routes = routesOf(organisation).filter((r) => r.id !== route.id);
-      const at = routesOf(organisation).findIndex((r) => r.id === route.id);
-      routes.splice(at < 0 ? routes.length : at, 0, route);
-      await updateOrganisation(trx, organisation.id, { settings: { ...organisation.settings, routes } });
-      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'route.saved', details: { routeId: route.id, name, steps } }, actor: staffActor(res), req, now: now() });
-    });
+    await saveSigningRoute(deps.workflow, { ...staffRequest(req, res), routeId: existingId, name, steps });
     res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('settings.routeSaved', { name }))}`);
   };
   admin.post('/settings/routes/new', (req, res) => saveRoute(req, res, null));
   admin.post('/settings/routes/:id', async (req, res) => saveRoute(req, res, (await routeOr404(res, req.params.id)).id));
   admin.post('/settings/routes/:id/delete', async (req, res) => {
     const t = tOf(res);
-    const route = await routeOr404(res, req.params.id);
-    await withTransaction(deps.db, async (trx) => {
-      const organisation = (await organisationById(trx, staffOf(res).organisationId))!;
-      await updateOrganisation(trx, organisation.id, { settings: { ...organisation.settings, routes: routesOf(organisation).filter((r) => r.id !== route.id) } });
-      await auditOrg(trx, { organisationId: organisation.id, event: { action: 'route.deleted', details: { routeId: route.id, name: route.name } }, actor: staffActor(res), req, now: now() });
-    });
+    const route = await deleteSigningRoute(deps.workflow, { ...staffRequest(req, res), routeId: String(req.params.id) });
     res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('settings.routeDeleted', { name: route.name }))}`);
   });
 

@@ -1,0 +1,64 @@
+/**
+ * Signing-route templates of an organisation (`organisations.settings.routes`, issue 5): an admin
+ * saves or deletes one (issue 10). One transaction each: the organisation read locked, only the
+ * `routes` key rewritten from what is stored now, and `route.saved` / `route.deleted` recorded.
+ */
+import { randomUUID } from 'node:crypto';
+import { personById } from '../store/people.ts';
+import type { Organisation } from '../store/organisations.ts';
+import type { StaffRequest, WorkflowDeps } from './deps.ts';
+import { inTransaction } from './transaction.ts';
+import { changeOrganisation, organisationNotFound } from './update-organisation-settings.ts';
+
+export const ROUTE_ROLES = ['signer', 'approver', 'cc'] as const;
+export type RouteRole = (typeof ROUTE_ROLES)[number];
+
+/** What `organisations.settings.routes` holds; the send page reads it. */
+export interface SigningRoute {
+  id: string;
+  name: string;
+  steps: { personId: string; role: RouteRole; order: number }[];
+}
+
+export function routesOf(organisation: Organisation): SigningRoute[] {
+  return Array.isArray(organisation.settings.routes) ? (organisation.settings.routes as SigningRoute[]) : [];
+}
+
+export interface SaveSigningRouteOptions extends StaffRequest {
+  /** The route to replace, or null for a new one. */
+  routeId: string | null;
+  name: string;
+  /** Each person must be one of the organisation's (else 404); sorted by order when saved. */
+  steps: SigningRoute['steps'];
+}
+
+export async function saveSigningRoute(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: SaveSigningRouteOptions): Promise<SigningRoute> {
+  return inTransaction(deps, 'saveSigningRoute', async (trx) => {
+    for (const step of options.steps) if (!(await personById(trx, options.organisationId, step.personId))) throw organisationNotFound();
+    const steps = [...options.steps].sort((a, b) => a.order - b.order);
+    return changeOrganisation(deps, trx, options, (organisation) => {
+      const stored = routesOf(organisation);
+      if (options.routeId !== null && !stored.some((r) => r.id === options.routeId)) throw organisationNotFound();
+      const route: SigningRoute = { id: options.routeId ?? randomUUID(), name: options.name, steps };
+      const at = stored.findIndex((r) => r.id === route.id);
+      const routes = at < 0 ? [...stored, route] : stored.map((r) => (r.id === route.id ? route : r));
+      return { settings: { routes }, event: { action: 'route.saved', details: { routeId: route.id, name: route.name, steps } }, result: route };
+    });
+  });
+}
+
+export interface DeleteSigningRouteOptions extends StaffRequest {
+  routeId: string;
+}
+
+/** The deleted route; 404 when the organisation has no such route. */
+export async function deleteSigningRoute(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: DeleteSigningRouteOptions): Promise<SigningRoute> {
+  return inTransaction(deps, 'deleteSigningRoute', (trx) =>
+    changeOrganisation(deps, trx, options, (organisation) => {
+      const stored = routesOf(organisation);
+      const route = stored.find((r) => r.id === options.routeId);
+      if (!route) throw organisationNotFound();
+      return { settings: { routes: stored.filter((r) => r.id !== route.id) }, event: { action: 'route.deleted', details: { routeId: route.id, name: route.name } }, result: route };
+    }),
+  );
+}
