@@ -24,6 +24,11 @@ export interface MailMessage {
   html: string;
   /** Extra headers, for example `X-Paraaf-Envelope`. */
   headers?: Record<string, string>;
+  /**
+   * The outbox's delivery id (issue 10), committed before sending: the Message-ID becomes
+   * `<deliveryId@sender domain>`, so a mail in a recipient's inbox can be matched to its outbox row.
+   */
+  deliveryId?: string;
 }
 
 export interface SentMail {
@@ -42,8 +47,10 @@ export const SMTP_TIMEOUTS = Object.freeze({
 });
 
 function toNodemailerMessage(message: MailMessage, from: string): SendMailOptions {
+  const domain = /@([^>\s]+)/.exec(from)?.[1] ?? 'paraaf.local';
   return {
     from,
+    ...(message.deliveryId ? { messageId: `<${message.deliveryId}@${domain}>` } : {}),
     to: { name: message.to.name, address: message.to.email },
     subject: message.subject,
     text: message.text,

@@ -3,7 +3,7 @@
  * included, so the worker is tested against the same contract as the knex store.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutboxItem, OutboxStore } from './outbox.ts';
+import { mailRecipientKey, type OutboxItem, type OutboxStore } from './outbox.ts';
 
 export interface MemoryOutboxRow extends OutboxItem {
   status: 'pending' | 'sent' | 'dead';
@@ -12,6 +12,10 @@ export interface MemoryOutboxRow extends OutboxItem {
   lastError: string | null;
   sentAt: Date | null;
   info: Record<string, unknown> | null;
+  createdAt: Date;
+  deliveryId: string | null;
+  deliveryState: 'sending' | 'uncertain' | null;
+  recipientKey: string | null;
 }
 
 export type EnqueueInput = Pick<OutboxItem, 'organisationId' | 'kind' | 'payload'> &
@@ -32,6 +36,7 @@ const toItem = (row: MemoryOutboxRow): OutboxItem => ({
   attempts: row.attempts,
   webhookId: row.webhookId ?? null,
   event: row.event ?? null,
+  createdAt: row.createdAt,
 });
 
 export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): MemoryOutboxStore {
@@ -60,6 +65,10 @@ export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): Mem
         lastError: null,
         sentAt: null,
         info: null,
+        createdAt: at,
+        deliveryId: null,
+        deliveryState: null,
+        recipientKey: input.kind === 'mail' ? mailRecipientKey(input.payload) : null,
       };
       rows.set(created.id, created);
       return toItem(created);
@@ -75,18 +84,45 @@ export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): Mem
     },
 
     async claimDue(now, limit) {
+      for (const r of rows.values()) {
+        if (r.status === 'pending' && r.deliveryState === 'sending' && r.leasedUntil && r.leasedUntil <= now) {
+          Object.assign(r, { status: 'dead', deliveryState: 'uncertain', leasedUntil: null, lastError: 'uncertain: the worker stopped while handing this mail to the mail server' });
+        }
+      }
+      const waitsForEarlier = (r: MemoryOutboxRow) =>
+        r.recipientKey !== null &&
+        [...rows.values()].some((e) => e.recipientKey === r.recipientKey && e.status === 'pending' && e.createdAt < r.createdAt);
       const due = [...rows.values()]
-        .filter((r) => r.status === 'pending' && r.nextAttemptAt <= now && (!r.leasedUntil || r.leasedUntil <= now))
+        .filter((r) => r.status === 'pending' && r.nextAttemptAt <= now && (!r.leasedUntil || r.leasedUntil <= now) && !waitsForEarlier(r))
         .sort((a, b) => a.nextAttemptAt.getTime() - b.nextAttemptAt.getTime())
         .slice(0, limit);
       for (const r of due) r.leasedUntil = new Date(now.getTime() + leaseMs);
       return due.map(toItem);
     },
 
+    async markSending(id, deliveryId, at) {
+      const r = row(id);
+      if (r.status !== 'pending' || r.deliveryState !== null) return false;
+      Object.assign(r, { deliveryState: 'sending', deliveryId, sentAt: null });
+      void at;
+      return true;
+    },
+
+    async makeFailedMailsDue(now, exceptIds = []) {
+      let count = 0;
+      for (const r of rows.values()) {
+        if (!exceptIds.includes(r.id) && r.kind === 'mail' && r.status === 'pending' && r.deliveryState === null && r.attempts > 0 && r.lastError !== null && !r.leasedUntil && r.nextAttemptAt > now) {
+          r.nextAttemptAt = now;
+          count += 1;
+        }
+      }
+      return count;
+    },
+
     async markSent(id, at, info, keptPayload) {
       const r = row(id);
-      if (r.status !== 'pending') throw new Error(`outbox item ${id} is already ${r.status}`);
-      Object.assign(r, { status: 'sent', attempts: r.attempts + 1, sentAt: at, info: info ?? null, leasedUntil: null });
+      if (r.status !== 'pending' && r.deliveryState !== 'uncertain') throw new Error(`outbox item ${id} is already ${r.status}`);
+      Object.assign(r, { status: 'sent', attempts: r.attempts + 1, sentAt: at, info: info ?? null, leasedUntil: null, deliveryState: null, lastError: null });
       if (keptPayload !== undefined) r.payload = structuredClone(keptPayload);
     },
 
@@ -97,6 +133,7 @@ export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): Mem
       r.lastError = error;
       r.info = info ?? null;
       r.leasedUntil = null;
+      r.deliveryState = null;
       if (nextAttemptAt) r.nextAttemptAt = nextAttemptAt;
       else r.status = 'dead';
     },

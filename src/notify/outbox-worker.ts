@@ -1,10 +1,24 @@
 /**
  * Delivers what use cases put in the outbox (DESIGN §8): mails through the Mailer, webhooks
- * as signed POSTs. A failure is recorded and retried with exponential backoff and jitter until
- * `maxAttempts`, then the item is dead and stays visible to staff. Nothing is dropped: an item
- * leaves the queue only through markSent or a dead markFailed. Delivery is at least once: a
- * crash between delivering and markSent delivers again after the lease runs out, which is why
- * webhooks carry `Paraaf-Delivery` for receivers to deduplicate.
+ * as signed POSTs. A failure is recorded and retried with backoff and jitter, then the item is
+ * dead and stays visible to staff. Nothing is dropped: an item leaves the queue only through
+ * markSent or a dead markFailed.
+ *
+ * Webhooks are delivered at least once: a crash between delivering and markSent delivers again
+ * after the lease runs out, which is why they carry `Paraaf-Delivery` for receivers to deduplicate.
+ *
+ * Mails (issue 10) go to people, who cannot deduplicate, so they are sent at most once per intent:
+ * before the SMTP conversation starts the row is committed as 'sending' with its delivery id (the
+ * Message-ID). A row still 'sending' when its lease runs out (the worker was killed mid-send) is
+ * made 'uncertain' by claimDue — dead, visible to staff with the failed mails and their retry
+ * button — and never resent by itself. Mail retries are capped at MAIL_RETRY_CAP_MS: all mails
+ * go to one SMTP server, so a short cap costs little (a refused connection) and bounds how long
+ * after SMTP returns the first retry comes; and once a mail gets through, every mail waiting for
+ * a retry is made due at once when a retried mail gets through, so a backlog drains within a minute of SMTP returning instead of
+ * each mail waiting out its own back-off (hours under the former 30 s … 6 h schedule). A mail is
+ * dead after `maxAttempts` AND `mailRetryWindowMs` since it was queued, so the cap does not
+ * shorten how long a mail is retried. Mails of one envelope to one recipient go in creation order
+ * (claimDue), so a reminder never overtakes the request whose link it revokes.
  */
 import type { Logger } from '../logger.ts';
 import type { MailMessage, Mailer } from './mailer.ts';
@@ -13,17 +27,24 @@ import { checkWebhookHost, systemResolver, type HostResolver, type WebhookAddres
 import { postWebhook, WebhookTimeoutError } from './webhook-http.ts';
 import { signWebhook } from './webhook-signature.ts';
 import { deliveredMailPayload } from './delivered-mail.ts';
+import { randomUUID } from 'node:crypto';
 
 export type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
 
 /** Waits after the 1st, 2nd, … failed attempt; the last one repeats (the ±10 % jitter comes on top). */
 export const RETRY_DELAYS_MS: readonly number[] = [30_000, 120_000, 600_000, 3_600_000, 21_600_000];
 
-/** The wait before the next attempt after `failedAttempts` failures; `random` in [0, 1). */
-export function retryDelayMs(failedAttempts: number, random: () => number = Math.random): number {
+/** Mails wait at most this long between attempts (the ±10 % jitter comes on top). */
+export const MAIL_RETRY_CAP_MS = 30_000;
+
+/** How long a mail is retried from when it was queued before it is dead (about the former 12 attempts). */
+export const MAIL_RETRY_WINDOW_MS = 36 * 3_600_000;
+
+/** The wait before the next attempt after `failedAttempts` failures; `random` in [0, 1); `capMs` bounds the wait before jitter. */
+export function retryDelayMs(failedAttempts: number, random: () => number = Math.random, capMs = Infinity): number {
   const index = Math.min(Math.max(failedAttempts, 1), RETRY_DELAYS_MS.length) - 1;
   // Jitter spreads out the retries of items that failed together (one SMTP outage).
-  return Math.round(RETRY_DELAYS_MS[index] * (0.9 + 0.2 * random()));
+  return Math.round(Math.min(RETRY_DELAYS_MS[index], capMs) * (0.9 + 0.2 * random()));
 }
 
 export interface OutboxWorkerDeps {
@@ -38,8 +59,10 @@ export interface OutboxWorkerDeps {
   clock: () => Date;
   logger: Logger;
   random?: () => number;
-  /** Attempts before an item is dead. Default 12: about a day and a half of retries. */
+  /** Attempts before an item is dead. Default 12: about a day and a half of webhook retries. */
   maxAttempts?: number;
+  /** A mail is dead only once it is also this old (ms since queued). Default MAIL_RETRY_WINDOW_MS. */
+  mailRetryWindowMs?: number;
   /** Pause between polls. Default 2 s. */
   intervalMs?: number;
   /** Items claimed and delivered (concurrently) per run. Default 10. */
@@ -57,7 +80,9 @@ export interface OutboxWorker {
 type Outcome =
   | { ok: true; info: Record<string, unknown> }
   /** `permanent`: retrying cannot help (a rejected address, a deleted webhook). */
-  | { ok: false; error: string; permanent?: boolean; info?: Record<string, unknown> };
+  | { ok: false; error: string; permanent?: boolean; info?: Record<string, unknown> }
+  /** Not ours to send any more (another claim is sending it, or it is done): nothing to record. */
+  | { ok: false; skipped: true };
 
 const MAX_ERROR_LENGTH = 500;
 function truncate(text: string, length: number): string {
@@ -82,14 +107,18 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const addressPolicy = deps.addressPolicy ?? { allowPrivate: [] };
   const random = deps.random ?? Math.random;
   const maxAttempts = deps.maxAttempts ?? 12;
+  const mailRetryWindowMs = deps.mailRetryWindowMs ?? MAIL_RETRY_WINDOW_MS;
   const intervalMs = deps.intervalMs ?? 2_000;
   const batchSize = deps.batchSize ?? 10;
   const webhookTimeoutMs = deps.webhookTimeoutMs ?? 10_000;
 
   async function deliverMail(item: OutboxItem): Promise<Outcome> {
     if (!isMailMessage(item.payload)) return { ok: false, error: 'invalid mail payload', permanent: true };
+    // Committed before the first byte goes to SMTP: after a crash from here on the row is 'uncertain', never resent.
+    const deliveryId = randomUUID();
+    if (!(await store.markSending(item.id, deliveryId, clock()))) return { ok: false, skipped: true };
     try {
-      const { messageId } = await mailer.send(item.payload);
+      const { messageId } = await mailer.send({ ...item.payload, deliveryId });
       return { ok: true, info: { messageId } };
     } catch (error) {
       const { code, responseCode } = error as { code?: string; responseCode?: number };
@@ -141,8 +170,8 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     return { ok: false, error: `HTTP ${status}`, info: { status, durationMs } };
   }
 
-  /** Delivers one item and records the outcome; true when delivered. */
-  async function deliver(item: OutboxItem): Promise<boolean> {
+  /** Delivers one item and records the outcome; true when delivered, null when skipped. */
+  async function deliver(item: OutboxItem): Promise<boolean | null> {
     const attempt = item.attempts + 1;
     const log = { outboxId: item.id, organisationId: item.organisationId, kind: item.kind, attempt };
     let outcome: Outcome;
@@ -151,6 +180,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     } catch (error) {
       outcome = { ok: false, error: describeError(error) };
     }
+    if ('skipped' in outcome) return null;
     const now = clock();
     if (outcome.ok) {
       // A delivered mail keeps no live signing, reset or invite link in the outbox (issue 10).
@@ -160,28 +190,44 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       return true;
     }
     const error = truncate(outcome.error, MAX_ERROR_LENGTH);
-    const dead = outcome.permanent || attempt >= maxAttempts;
-    const nextAttemptAt = dead ? null : new Date(now.getTime() + retryDelayMs(attempt, random));
+    const isMail = item.kind === 'mail';
+    const retriedLongEnough = !isMail || !item.createdAt || now.getTime() - item.createdAt.getTime() >= mailRetryWindowMs;
+    const dead = outcome.permanent || (attempt >= maxAttempts && retriedLongEnough);
+    const nextAttemptAt = dead ? null : new Date(now.getTime() + retryDelayMs(attempt, random, isMail ? MAIL_RETRY_CAP_MS : Infinity));
     await store.markFailed(item.id, error, nextAttemptAt, outcome.info);
     if (dead) logger.error({ ...log, error }, 'outbox item failed for good; it needs attention');
     else logger.warn({ ...log, error, nextAttemptAt }, 'outbox item failed; will retry');
     return false;
   }
 
+  /** Mails made due at once by the last run (SMTP is back): the next run follows without a pause. */
+  let drained = 0;
+
   async function runOnce(): Promise<{ delivered: number; failed: number }> {
+    drained = 0;
     const items = await store.claimDue(clock(), batchSize);
     const results = await Promise.allSettled(items.map(deliver));
     let delivered = 0;
     let failed = 0;
+    let mailDelivered = false;
     for (const [index, result] of results.entries()) {
       if (result.status === 'fulfilled') {
-        if (result.value) delivered += 1;
-        else failed += 1;
+        if (result.value === null) continue;
+        if (result.value) {
+          delivered += 1;
+          // A retried mail got through: SMTP is back (a first attempt that succeeds says nothing about the backlog).
+          if (items[index].kind === 'mail' && items[index].attempts > 0) mailDelivered = true;
+        } else failed += 1;
       } else {
         // Recording the outcome failed (database down): the lease runs out and the item comes back.
         failed += 1;
         logger.error({ outboxId: items[index].id, err: result.reason }, 'could not record an outbox delivery');
       }
+    }
+    // After the whole batch; not this batch's own failures (a greylisted mail is not retried at every run).
+    if (mailDelivered) {
+      drained = await store.makeFailedMailsDue(clock(), items.map((item) => item.id));
+      if (drained > 0) logger.info({ count: drained }, 'a mail got through: the mails waiting for a retry are due now');
     }
     return { delivered, failed };
   }
@@ -200,7 +246,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     timer = undefined;
     running = runOnce().then(
       // A full batch means more may be waiting: go on at once instead of after a pause.
-      ({ delivered, failed }) => schedule(delivered + failed >= batchSize ? 0 : intervalMs),
+      ({ delivered, failed }) => schedule(delivered + failed >= batchSize || drained > 0 ? 0 : intervalMs),
       (error: unknown) => {
         logger.error({ err: error }, 'outbox run failed');
         schedule(intervalMs);

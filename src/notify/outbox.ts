@@ -13,6 +13,16 @@ export interface OutboxItem {
   attempts: number;
   webhookId?: string | null;
   event?: string | null;
+  /** When it was queued (the mail retry window counts from here). */
+  createdAt?: Date;
+}
+
+/** The envelope and recipient address a mail is for (its `X-Paraaf-Envelope` header and `to`); null for other mails. */
+export function mailRecipientKey(payload: unknown): string | null {
+  const mail = payload as { to?: { email?: unknown }; headers?: Record<string, unknown> } | null;
+  const envelope = mail?.headers?.['X-Paraaf-Envelope'];
+  const email = mail?.to?.email;
+  return typeof envelope === 'string' && typeof email === 'string' ? `${envelope} ${email.toLowerCase()}` : null;
 }
 
 export interface OutboxStore {
@@ -21,8 +31,24 @@ export interface OutboxStore {
    * worker takes them meanwhile. PostgreSQL: `FOR UPDATE SKIP LOCKED` and a lease column
    * (the lease must outlast a batch: a few minutes; an expired lease makes the item due
    * again, so a crashed worker loses nothing). SQLite: one process, the same lease.
+   * Issue 10: a mail still 'sending' once its lease ran out (the worker died mid-send) is not
+   * claimed but made 'uncertain' (dead, for staff to retry by hand): at most once per intent.
+   * A mail is not claimed while an earlier mail with the same recipient key (same envelope,
+   * same address) is still pending: a reminder never overtakes the request it replaces.
    */
   claimDue(now: Date, limit: number): Promise<OutboxItem[]>;
+  /**
+   * Commits, before the mail is handed to SMTP, that it is being sent under `deliveryId` (its
+   * Message-ID). False when the row is no longer this claim's to send (sent, dead, or already
+   * being sent by another claim): the caller must then not send it.
+   */
+  markSending(id: string, deliveryId: string, at: Date): Promise<boolean>;
+  /**
+   * A mail got through after failures (SMTP is back): every mail waiting for a retry becomes
+   * due now, so the backlog drains at once instead of at each mail's own back-off; `exceptIds` (the
+   * run's own items) keep their back-off. Returns how many.
+   */
+  makeFailedMailsDue(now: Date, exceptIds?: readonly string[]): Promise<number>;
   /**
    * Delivered: counts the attempt, records `info` (message id, HTTP status), ends the lease.
    * `keptPayload`, when given, replaces the payload (a mail without its live links, issue 10).

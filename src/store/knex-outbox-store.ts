@@ -7,7 +7,7 @@
  * attempts + 1, last_error) → dead.
  */
 import { randomUUID } from 'node:crypto';
-import type { OutboxItem, OutboxStore, WebhookTarget } from '../notify/outbox.ts';
+import { mailRecipientKey, type OutboxItem, type OutboxStore, type WebhookTarget } from '../notify/outbox.ts';
 import { withTransaction } from './transaction.ts';
 import { fromJson, isoTimestamp, isPostgres, toIso, toJson, type Db } from './sql.ts';
 import type { Knex } from 'knex';
@@ -22,7 +22,11 @@ interface OutboxRow {
   attempts: number | string;
   webhook_id: string | null;
   event: string | null;
+  created_at?: unknown;
 }
+
+/** Shown to staff on a mail whose worker died while handing it to SMTP. */
+export const UNCERTAIN_MAIL_ERROR = 'uncertain: the worker stopped while handing this mail to the mail server; it may or may not have arrived, so it is not sent again by itself';
 
 /** A webhook attempt's HTTP status and duration (never a response body); nulls when it had none. */
 function deliveryFacts(info: Record<string, unknown> | undefined): { response_status: number | null; duration_ms: number | null } {
@@ -35,13 +39,28 @@ export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = 
   return {
     async claimDue(now, limit) {
       return withTransaction(db, async (trx) => {
-        const query = trx<OutboxRow>('outbox')
-          .where('status', 'pending')
-          .andWhere('next_attempt_at', '<=', isoTimestamp(now))
-          .orderBy('next_attempt_at')
+        const at = isoTimestamp(now);
+        // At most once (issue 10): a mail whose lease ran out while it was being handed to SMTP
+        // may have arrived; sending it again could duplicate it, so staff decide instead.
+        await trx('outbox')
+          .where({ status: 'pending', delivery_state: 'sending' })
+          .andWhere('next_attempt_at', '<=', at)
+          .update({ status: 'dead', delivery_state: 'uncertain', last_error: UNCERTAIN_MAIL_ERROR, sending_since: null });
+        const query = trx<OutboxRow>('outbox as o')
+          .where('o.status', 'pending')
+          .andWhere('o.next_attempt_at', '<=', at)
+          // Per envelope and recipient in creation order: a reminder waits for the request it replaces.
+          .whereNotExists(function earlierPending() {
+            this.select(trx.raw('1'))
+              .from('outbox as e')
+              .whereRaw('e.recipient_key = o.recipient_key')
+              .andWhere('e.status', 'pending')
+              .andWhereRaw('e.created_at < o.created_at');
+          })
+          .orderBy('o.next_attempt_at')
           .limit(limit)
-          .select('id', 'organisation_id', 'kind', 'payload', 'attempts', 'webhook_id', 'event');
-        if (isPostgres(trx)) query.forUpdate().skipLocked();
+          .select('o.id', 'o.organisation_id', 'o.kind', 'o.payload', 'o.attempts', 'o.webhook_id', 'o.event', 'o.created_at');
+        if (isPostgres(trx)) query.forUpdate('o').skipLocked();
         const rows = (await query) as OutboxRow[];
         if (rows.length === 0) return [];
         await trx('outbox')
@@ -56,19 +75,46 @@ export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = 
             attempts: Number(row.attempts),
             webhookId: row.webhook_id,
             event: row.event,
+            createdAt: new Date(toIso(row.created_at)),
           }),
         );
       });
     },
 
+    async markSending(id, deliveryId, at) {
+      const updated = await db('outbox')
+        .where({ id, status: 'pending' })
+        .whereNull('delivery_state')
+        .update({ delivery_state: 'sending', delivery_id: deliveryId, sending_since: isoTimestamp(at) });
+      return Number(updated) > 0;
+    },
+
+    async makeFailedMailsDue(now, exceptIds = []) {
+      const at = isoTimestamp(now);
+      const query = db('outbox');
+      if (exceptIds.length > 0) query.whereNotIn('id', exceptIds);
+      const updated = await query
+        .where({ kind: 'mail', status: 'pending' })
+        .whereNull('delivery_state')
+        .andWhere('attempts', '>', 0)
+        .whereNotNull('last_error')
+        .andWhere('next_attempt_at', '>', at)
+        .update({ next_attempt_at: at });
+      return Number(updated);
+    },
+
     async markSent(id, at, info, keptPayload) {
       await db('outbox')
-        .where({ id, status: 'pending' })
+        .where({ id })
+        // Also a mail made 'uncertain' meanwhile (its lease ran out during a slow send): it did arrive.
+        .andWhere((w) => w.where('status', 'pending').orWhere((u) => u.where({ status: 'dead', delivery_state: 'uncertain' })))
         .update({
           status: 'sent',
           sent_at: isoTimestamp(at),
           attempts: db.raw('attempts + 1'),
           last_error: null,
+          delivery_state: null,
+          sending_since: null,
           ...deliveryFacts(info),
           ...(keptPayload === undefined ? {} : { payload: toJson(keptPayload) }),
         });
@@ -80,6 +126,9 @@ export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = 
         .update({
           attempts: db.raw('attempts + 1'),
           last_error: error,
+          // The server answered with a refusal: nothing was delivered, so a retry cannot duplicate.
+          delivery_state: null,
+          sending_since: null,
           ...deliveryFacts(info),
           ...(nextAttemptAt ? { next_attempt_at: isoTimestamp(nextAttemptAt) } : { status: 'dead' }),
         });
@@ -104,6 +153,7 @@ export async function enqueueOutbox(db: Db, item: NewOutboxItem): Promise<string
     id,
     organisation_id: item.organisationId,
     kind: item.kind,
+    recipient_key: item.kind === 'mail' ? mailRecipientKey(item.payload) : null,
     payload: toJson(item.payload),
     status: 'pending',
     attempts: 0,
@@ -190,6 +240,6 @@ export async function makeOutboxDue(db: Db, organisationId: string, id: string, 
   const updated = await db('outbox')
     .where({ id, organisation_id: organisationId })
     .andWhere((w) => w.where('status', 'dead').orWhere((p) => p.where('status', 'pending').andWhere('attempts', '>', 0)))
-    .update({ status: 'pending', next_attempt_at: isoTimestamp(now) });
+    .update({ status: 'pending', next_attempt_at: isoTimestamp(now), delivery_state: null, sending_since: null });
   return Number(updated) > 0;
 }

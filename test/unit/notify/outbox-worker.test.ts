@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createLogger } from '../../../src/logger.ts';
 import type { MailMessage, Mailer } from '../../../src/notify/mailer.ts';
 import { createMemoryOutboxStore } from '../../../src/notify/memory-outbox-store.ts';
-import { RETRY_DELAYS_MS, createOutboxWorker, retryDelayMs } from '../../../src/notify/outbox-worker.ts';
+import { MAIL_RETRY_CAP_MS, MAIL_RETRY_WINDOW_MS, RETRY_DELAYS_MS, createOutboxWorker, retryDelayMs } from '../../../src/notify/outbox-worker.ts';
 
 const MAIL: MailMessage = { to: { name: 'Jan', email: 'jan@example.be' }, subject: 'S', text: 'T', html: '<p>T</p>' };
 const logger = createLogger({ level: 'silent' });
@@ -33,6 +33,11 @@ describe('notify/outbox-worker (unit)', () => {
       expect(RETRY_DELAYS_MS[0]).to.equal(30_000);
     });
 
+    it('caps the wait at capMs before jitter (mails: 30 s)', () => {
+      expect([1, 2, 3, 6].map((n) => retryDelayMs(n, () => 0.5, MAIL_RETRY_CAP_MS))).to.deep.equal([30_000, 30_000, 30_000, 30_000]);
+      expect(retryDelayMs(5, () => 0.999999, MAIL_RETRY_CAP_MS)).to.be.closeTo(33_000, 1);
+    });
+
     it('adds at most ±10 % jitter', () => {
       expect(retryDelayMs(1, () => 0)).to.equal(27_000);
       expect(retryDelayMs(1, () => 0.999999)).to.be.closeTo(33_000, 1);
@@ -40,26 +45,53 @@ describe('notify/outbox-worker (unit)', () => {
     });
   });
 
-  it('retries until maxAttempts and then marks the item dead, keeping the last error', async () => {
+  it('retries a mail every 30 s (capped) until maxAttempts and the retry window have both passed, then marks it dead, keeping the last error', async () => {
     const store = createMemoryOutboxStore();
     const item = store.enqueue({ organisationId: 'org', kind: 'mail', payload: MAIL }, now);
     const mailer = failingMailer(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:25'), { code: 'ESOCKET' }));
-    const worker = createOutboxWorker({ store, mailer, webhookTarget: async () => null, clock, logger, maxAttempts: 3, random: () => 0.5 });
+    const worker = createOutboxWorker({ store, mailer, webhookTarget: async () => null, clock, logger, maxAttempts: 3, mailRetryWindowMs: 120_000, random: () => 0.5 });
 
     expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
     expect(store.get(item.id)).to.include({ status: 'pending', attempts: 1, lastError: 'ESOCKET: connect ECONNREFUSED 127.0.0.1:25' });
     expect(store.get(item.id)!.nextAttemptAt.getTime() - now.getTime()).to.equal(30_000);
 
     expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 0 }); // not due yet
+    for (let attempt = 2; attempt <= 4; attempt += 1) {
+      now = new Date(now.getTime() + 30_000);
+      expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+      // Capped at 30 s (formerly 2 min, 10 min, …); attempt 3 reached maxAttempts but the mail is only 90 s old.
+      expect(store.get(item.id)).to.include({ status: 'pending', attempts: attempt });
+      expect(store.get(item.id)!.nextAttemptAt.getTime() - now.getTime()).to.equal(30_000);
+    }
     now = new Date(now.getTime() + 30_000);
-    expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
-    expect(store.get(item.id)!.nextAttemptAt.getTime() - now.getTime()).to.equal(120_000);
-    now = new Date(now.getTime() + 120_000);
     await worker.runOnce();
-    expect(store.get(item.id)).to.include({ status: 'dead', attempts: 3 });
+    expect(store.get(item.id)).to.include({ status: 'dead', attempts: 5 });
     now = new Date(now.getTime() + 86_400_000);
     expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 0 });
-    expect(mailer.calls).to.equal(3);
+    expect(mailer.calls).to.equal(5);
+    expect(MAIL_RETRY_WINDOW_MS).to.equal(36 * 3_600_000);
+  });
+
+  it('keeps the long schedule for webhooks and marks them dead after maxAttempts', async () => {
+    const store = createMemoryOutboxStore();
+    const item = store.enqueue({ organisationId: 'org', kind: 'webhook', payload: { type: 'envelope.sent' }, webhookId: 'w' }, now);
+    const worker = createOutboxWorker({
+      store,
+      mailer: failingMailer(new Error('not called')),
+      webhookTarget: async () => ({ url: 'https://hooks.example/in', secret: 's' }),
+      resolveHost: async () => {
+        throw Object.assign(new Error('getaddrinfo EAI_AGAIN hooks.example'), { code: 'EAI_AGAIN' });
+      },
+      clock,
+      logger,
+      maxAttempts: 2,
+      random: () => 0.5,
+    });
+    await worker.runOnce();
+    expect(store.get(item.id)!.nextAttemptAt.getTime() - now.getTime()).to.equal(30_000);
+    now = new Date(now.getTime() + 30_000);
+    await worker.runOnce();
+    expect(store.get(item.id)).to.include({ status: 'dead', attempts: 2 });
   });
 
   it('gives up at once on a recipient the server refuses for good', async () => {
@@ -103,17 +135,94 @@ describe('notify/outbox-worker (unit)', () => {
     expect(resolved).to.equal(false);
   });
 
-  it('counts an item whose outcome cannot be recorded as failed and leaves it leased', async () => {
+  it('counts a mail whose delivery cannot be recorded as failed, and after its lease makes it uncertain instead of sending it again', async () => {
     const store = createMemoryOutboxStore({ leaseMs: 60_000 });
     const item = store.enqueue({ organisationId: 'org', kind: 'mail', payload: MAIL }, now);
     const broken = { ...store, markSent: async () => Promise.reject(new Error('database is locked')) };
-    const mailer: Mailer = { send: async () => ({ messageId: '<1@x>' }) };
+    let sends = 0;
+    const mailer: Mailer = {
+      send: async () => {
+        sends += 1;
+        return { messageId: '<1@x>' };
+      },
+    };
     const worker = createOutboxWorker({ store: broken, mailer, webhookTarget: async () => null, clock, logger });
     expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
-    expect(store.get(item.id)).to.include({ status: 'pending', attempts: 0 });
+    expect(store.get(item.id)).to.include({ status: 'pending', attempts: 0, deliveryState: 'sending' });
+    expect(store.get(item.id)!.deliveryId).to.be.a('string');
     expect(await store.claimDue(now, 10)).to.have.length(0);
     now = new Date(now.getTime() + 60_000);
-    expect((await store.claimDue(now, 10)).map((claimed) => claimed.id)).to.deep.equal([item.id]);
+    expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 0 });
+    expect(store.get(item.id)).to.include({ status: 'dead', deliveryState: 'uncertain' });
+    expect(sends, 'at most once').to.equal(1);
+  });
+
+  it('does not send a mail another claim is already sending', async () => {
+    const store = createMemoryOutboxStore();
+    const item = store.enqueue({ organisationId: 'org', kind: 'mail', payload: MAIL }, now);
+    expect(await store.markSending(item.id, 'other-claim', now)).to.equal(true);
+    const mailer = failingMailer(new Error('not called'));
+    const worker = createOutboxWorker({ store: { ...store, claimDue: async () => [item] }, mailer, webhookTarget: async () => null, clock, logger });
+    expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 0 });
+    expect(mailer.calls).to.equal(0);
+    expect(store.get(item.id)).to.include({ status: 'pending', deliveryId: 'other-claim' });
+  });
+
+  it('sends the mails to one recipient of one envelope in creation order: a reminder waits for the request', async () => {
+    const store = createMemoryOutboxStore();
+    const mail = (subject: string, email = 'jan@example.be', envelope = 'env_1'): MailMessage => ({ ...MAIL, subject, to: { name: 'Jan', email }, headers: { 'X-Paraaf-Envelope': envelope } });
+    const request = store.enqueue({ organisationId: 'org', kind: 'mail', payload: mail('request') }, now);
+    let down = true;
+    const sent: string[] = [];
+    const mailer: Mailer = {
+      async send(message) {
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ESOCKET' });
+        sent.push(`${message.to.email} ${message.subject}`);
+        return { messageId: `<${sent.length}@x>` };
+      },
+    };
+    const worker = createOutboxWorker({ store, mailer, webhookTarget: async () => null, clock, logger, random: () => 0.5 });
+    expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+    now = new Date(now.getTime() + 5_000);
+    const reminder = store.enqueue({ organisationId: 'org', kind: 'mail', payload: mail('reminder', 'JAN@example.be') }, now);
+    const other = store.enqueue({ organisationId: 'org', kind: 'mail', payload: mail('other envelope', 'jan@example.be', 'env_2') }, now);
+    down = false;
+    expect(await worker.runOnce(), 'the reminder waits; another envelope does not').to.deep.equal({ delivered: 1, failed: 0 });
+    expect(sent).to.deep.equal(['jan@example.be other envelope']);
+    expect(store.get(reminder.id)).to.include({ status: 'pending', attempts: 0 });
+    now = new Date(now.getTime() + 30_000);
+    expect(await worker.runOnce()).to.deep.equal({ delivered: 1, failed: 0 });
+    expect(await worker.runOnce()).to.deep.equal({ delivered: 1, failed: 0 });
+    expect(sent).to.deep.equal(['jan@example.be other envelope', 'jan@example.be request', 'JAN@example.be reminder']);
+    expect([request, reminder, other].map((i) => store.get(i.id)!.status)).to.deep.equal(['sent', 'sent', 'sent']);
+  });
+
+  it('once a retried mail gets through, makes every mail waiting for a retry due now', async () => {
+    const store = createMemoryOutboxStore();
+    let down = true;
+    let sends = 0;
+    const mailer: Mailer = {
+      async send() {
+        if (down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ESOCKET' });
+        sends += 1;
+        return { messageId: `<${sends}@x>` };
+      },
+    };
+    // The jitter spreads their retries: due 27 to 33 s after failing together.
+    const jitter = [0, 1 / 3, 2 / 3, 0.99];
+    const worker = createOutboxWorker({ store, mailer, webhookTarget: async () => null, clock, logger, batchSize: 1, random: () => jitter.shift() ?? 0.5 });
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i += 1) ids.push(store.enqueue({ organisationId: 'org', kind: 'mail', payload: MAIL }, now).id);
+    for (let i = 0; i < 4; i += 1) expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+    expect(ids.map((id) => store.get(id)!.nextAttemptAt.getTime() - now.getTime())).to.deep.equal([27_000, 29_000, 31_000, 32_940]);
+    down = false;
+    now = new Date(now.getTime() + 27_000);
+    expect(await worker.runOnce()).to.deep.equal({ delivered: 1, failed: 0 });
+    const waiting = store.list().filter((row) => row.status === 'pending');
+    expect(waiting).to.have.length(3);
+    expect(waiting.map((row) => row.nextAttemptAt.getTime()), 'due now, not at their own back-off').to.deep.equal([now.getTime(), now.getTime(), now.getTime()]);
+    for (let i = 0; i < 3; i += 1) expect(await worker.runOnce()).to.deep.equal({ delivered: 1, failed: 0 });
+    expect(store.list().map((row) => row.status)).to.deep.equal(['sent', 'sent', 'sent', 'sent']);
   });
 
   it('polls with start() without overlapping runs, and stop() waits for the run in flight', async () => {
