@@ -28,3 +28,9 @@ export { listEnvelopeMails, retryEnvelopeMail, type EnvelopeMail, type EnvelopeM
 export { downloadDocument, type DownloadDocumentOptions, type DownloadedDocument } from './download-document.ts';
 export { updateOrganisationSettings, type UpdateOrganisationSettingsOptions } from './update-organisation-settings.ts';
 export { saveSigningRoute, deleteSigningRoute, routesOf, ROUTE_ROLES, type RouteRole, type SigningRoute, type SaveSigningRouteOptions, type DeleteSigningRouteOptions } from './signing-routes.ts';
+export { logInStaffUser, acceptRightPassword, type LogInStaffUserOptions } from './log-in-staff-user.ts';
+export { recordFailedLogin, type RecordFailedLoginOptions } from './record-failed-login.ts';
+export { logOutStaffUser, type LogOutStaffUserOptions } from './log-out-staff-user.ts';
+export { requestPasswordReset, type RequestPasswordResetOptions } from './request-password-reset.ts';
+export { resetStaffPassword, type ResetStaffPasswordOptions } from './reset-staff-password.ts';
+export { changeOwnPassword, samePassword, type ChangeOwnPasswordOptions } from './change-own-password.ts';

@@ -8,22 +8,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../../deps.ts';
-import {
-  consumePasswordToken,
-  createPasswordToken,
-  createSession,
-  deleteSession,
-  deleteUserSessions,
-  livePasswordToken,
-  organisationById,
-  setUserPassword,
-  userById,
-  usersByEmailEverywhere,
-  checkPassword,
-  recordLoginFailure,
-  recordLoginSuccess,
-  withTransaction,
-} from '../../../store/index.ts';
+import { livePasswordToken, usersByEmailEverywhere, checkPassword, type User } from '../../../store/index.ts';
 import { html, type SafeHtml } from '../../../web/index.ts';
 import { staffLayout, staffMessagePage } from '../../../web/staff/layout.ts';
 import { passwordMail } from '../../../web/staff/mails.ts';
@@ -31,9 +16,9 @@ import { createTokenBuckets, rateLimit } from '../../rate-limit.ts';
 import { createLoginThrottle } from '../../staff/login-throttle.ts';
 import { preloginCsrfToken, staffCsrfToken, verifyPreloginCsrf, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { clearSessionCookie, loadStaff, PASSWORD_CHANGE_PATH, requireStaff, safeNext, sessionCookie, staffLanguageOf, staffOf } from '../../staff/session.ts';
-import { changeOwnPassword } from '../../../workflow/change-own-password.ts';
+import { acceptRightPassword, changeOwnPassword, logInStaffUser, logOutStaffUser, recordFailedLogin, requestPasswordReset, resetStaffPassword } from '../../../workflow/index.ts';
 import { AppError } from '../../../errors.ts';
-import { auditOrg, field, origin, page, queueMail, staffActor, tOf } from './common.ts';
+import { field, origin, page, staffActor, tOf } from './common.ts';
 
 export const MIN_PASSWORD_LENGTH = 12;
 /** Login and "forgot" attempts per IP per minute (token bucket, burst of the same size). */
@@ -108,7 +93,7 @@ ${state.organisations
 
     const ip = req.ip ?? 'unknown';
     type Candidate = (typeof tried)[number];
-    const matching: { candidate: Candidate; user: Awaited<ReturnType<typeof recordLoginSuccess>> }[] = [];
+    const matching: { candidate: Candidate; user: User }[] = [];
     const wrong: Candidate[] = [];
     const waiting: { candidate: Candidate; until: number }[] = [];
     for (const candidate of tried) {
@@ -125,27 +110,18 @@ ${state.organisations
     }
     if (matching.length > 0) {
       // The right password for one account: the others of this e-mail were not the one meant, nothing counts against them.
-      for (const { candidate, user } of matching) {
-        await recordLoginSuccess(deps.db, user);
-        throttle.succeeded(ip, candidate.organisationId, candidate.id);
-      }
+      // One account: its failure count starts over in the transaction that opens the session (below).
+      if (matching.length > 1) await acceptRightPassword(deps.workflow, matching.map((m) => m.user));
+      for (const { candidate } of matching) throttle.succeeded(ip, candidate.organisationId, candidate.id);
     } else {
+      const refused = waiting.map((w) => w.candidate);
       for (const candidate of wrong) {
-        const accountUntil = await recordLoginFailure(deps.db, candidate.organisationId, candidate.id, now);
+        const accountUntil = await recordFailedLogin(deps.workflow, { user: candidate, reason: 'password', origin: origin(req) });
         throttle.failed(ip, candidate.organisationId, candidate.id);
         const until = Math.max(accountUntil ? Date.parse(accountUntil) : 0, throttle.waitUntil(ip, candidate.organisationId, candidate.id));
         if (until > now.getTime()) waiting.push({ candidate, until });
       }
-      const refused = waiting.filter((w) => !wrong.includes(w.candidate)).map((w) => ({ candidate: w.candidate, reason: 'locked' as const }));
-      for (const { candidate, reason } of [...wrong.map((c) => ({ candidate: c, reason: 'password' as const })), ...refused]) {
-        await auditOrg(deps.db, {
-          organisationId: candidate.organisationId,
-          event: { action: 'staff.login_failed', details: { userId: candidate.id, email: candidate.email, reason } },
-          actor: { kind: 'user', id: candidate.id, label: candidate.email },
-          req,
-          now,
-        });
-      }
+      for (const candidate of refused) await recordFailedLogin(deps.workflow, { user: candidate, reason: 'locked', origin: origin(req) });
       const until = Math.max(0, ...waiting.map((w) => w.until));
       const lockedMinutes = Math.ceil((until - now.getTime()) / 60_000);
       if (lockedMinutes > 0 && tried.length === 1) res.set('Retry-After', String(Math.ceil((until - now.getTime()) / 1000)));
@@ -155,11 +131,7 @@ ${state.organisations
       return loginPage(req, res, 200, { email, next, organisations: matching.map(({ candidate: m }) => ({ id: m.organisationId, name: m.organisationName })) });
     }
     const user = matching[0]!.candidate;
-    const { token } = await withTransaction(deps.db, async (trx) => {
-      const created = await createSession(trx, { userId: user.id, organisationId: user.organisationId, now, ip: req.ip, userAgent: req.get('user-agent') });
-      return created;
-    });
-    await auditOrg(deps.db, { organisationId: user.organisationId, event: { action: 'staff.login', details: { userId: user.id, email: user.email } }, actor: { kind: 'user', id: user.id, label: user.email }, req, now });
+    const { token } = await logInStaffUser(deps.workflow, { user: matching[0]!.user, origin: origin(req) });
     res.append('Set-Cookie', sessionCookie(deps, token));
     // A password someone else chose (the CLI's one-time password) is replaced before anything else.
     res.redirect(303, user.mustChangePassword ? `${PASSWORD_CHANGE_PATH}?next=${encodeURIComponent(next)}` : next);
@@ -167,8 +139,7 @@ ${state.organisations
 
   router.post('/logout', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
     const staff = staffOf(res);
-    await deleteSession(deps.db, staff.sessionId);
-    await auditOrg(deps.db, { organisationId: staff.organisationId, event: { action: 'staff.logout', details: { userId: staff.userId } }, actor: { kind: 'user', id: staff.userId, label: staff.email }, req, now: deps.clock() });
+    await logOutStaffUser(deps.workflow, { organisationId: staff.organisationId, userId: staff.userId, sessionId: staff.sessionId, actor: staffActor(res), origin: origin(req) });
     res.append('Set-Cookie', clearSessionCookie(deps));
     res.redirect(303, '/app/login?loggedOut=1');
   });
@@ -191,14 +162,18 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('fo
 
   router.post('/password/forgot', limited, verifyPreloginCsrf(deps), async (req, res) => {
     const t = tOf(res);
-    const now = deps.clock();
-    const users = await usersByEmailEverywhere(deps.db, field(req.body, 'email').trim());
-    for (const user of users) {
-      const token = await createPasswordToken(deps.db, { userId: user.id, organisationId: user.organisationId, purpose: 'reset', now });
-      const url = `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`;
-      await queueMail(deps.db, user.organisationId, passwordMail({ kind: 'reset', lang: staffLanguageOf(res), to: { name: user.name ?? user.email, email: user.email }, organisationName: user.organisationName, url }), now);
-      await auditOrg(deps.db, { organisationId: user.organisationId, event: { action: 'staff.password_reset_requested', details: { userId: user.id } }, actor: { kind: 'user', id: user.id, label: user.email }, req, now });
-    }
+    await requestPasswordReset(deps.workflow, {
+      email: field(req.body, 'email').trim(),
+      mail: (user, token) =>
+        passwordMail({
+          kind: 'reset',
+          lang: staffLanguageOf(res),
+          to: { name: user.name ?? user.email, email: user.email },
+          organisationName: user.organisationName,
+          url: `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`,
+        }),
+      origin: origin(req),
+    });
     forgotPage(req, res, 200, t('forgot.sent'));
   });
 
@@ -231,28 +206,12 @@ ${error ? html`<p class="alert" role="alert" id="reset-error">${error}</p>` : ''
   router.post('/password/reset/:token', limited, verifyPreloginCsrf(deps), async (req, res) => {
     const t = tOf(res);
     const token = String(req.params.token);
-    const now = deps.clock();
-    const live = await livePasswordToken(deps.db, token, now);
-    if (!live) return invalidLink(res);
+    // A dead link is 410 before the form is checked; the use case checks it again as it uses it.
+    if (!(await livePasswordToken(deps.db, token, deps.clock()))) return invalidLink(res);
     const password = field(req.body, 'password');
     if ([...password].length < MIN_PASSWORD_LENGTH) return resetPage(req, res, 400, token, t('reset.tooShort', { min: MIN_PASSWORD_LENGTH }));
     if (password !== field(req.body, 'confirm')) return resetPage(req, res, 400, token, t('reset.mismatch'));
-    const user = await userById(deps.db, live.organisationId, live.userId);
-    const organisation = await organisationById(deps.db, live.organisationId);
-    if (!user || !organisation || user.disabledAt !== null) return invalidLink(res);
-    const ended = await withTransaction(deps.db, async (trx) => {
-      if (!(await consumePasswordToken(trx, live.tokenSha256, now))) return null;
-      await setUserPassword(trx, live.organisationId, live.userId, password);
-      return deleteUserSessions(trx, live.organisationId, live.userId);
-    });
-    if (ended === null) return invalidLink(res);
-    await auditOrg(deps.db, {
-      organisationId: live.organisationId,
-      event: { action: 'staff.password_reset', details: { userId: user.id, via: live.purpose, sessionsEnded: ended } },
-      actor: { kind: 'user', id: user.id, label: user.email },
-      req,
-      now,
-    });
+    if (!(await resetStaffPassword(deps.workflow, { token, password, origin: origin(req) }))) return invalidLink(res);
     res.redirect(303, '/app/login?passwordSet=1');
   });
 
