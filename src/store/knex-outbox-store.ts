@@ -217,10 +217,10 @@ export async function listOutbox(db: Db, organisationId: string, filter: { kind?
 }
 
 /** Some outbox rows of an organisation by id (those an envelope's `mail.queued` events name). */
-export async function outboxByIds(db: Db, organisationId: string, ids: readonly string[]): Promise<Array<OutboxRecord & { nextAttemptAt: string | null; createdAt: string }>> {
+export async function outboxByIds(db: Db, organisationId: string, ids: readonly string[]): Promise<Array<OutboxRecord & { nextAttemptAt: string | null; createdAt: string; deliveryState: string | null }>> {
   if (ids.length === 0) return [];
   const rows = await db('outbox').where({ organisation_id: organisationId }).whereIn('id', ids).orderBy([{ column: 'created_at' }, { column: 'id' }]);
-  return rows.map((row: OutboxRow & { status: string; last_error: string | null; next_attempt_at: unknown; created_at: unknown }) => ({
+  return rows.map((row: OutboxRow & { status: string; last_error: string | null; next_attempt_at: unknown; created_at: unknown; delivery_state: string | null }) => ({
     id: row.id,
     organisationId: row.organisation_id,
     kind: row.kind,
@@ -232,6 +232,7 @@ export async function outboxByIds(db: Db, organisationId: string, ids: readonly 
     lastError: row.last_error,
     nextAttemptAt: toIso(row.next_attempt_at, 'nullable'),
     createdAt: toIso(row.created_at),
+    deliveryState: row.delivery_state ?? null,
   }));
 }
 

@@ -25,6 +25,8 @@ export interface EnvelopeMail {
   queuedAt: string;
   /** Dead, or still pending after failed attempts. */
   failed: boolean;
+  /** Dead because the worker stopped while handing it to SMTP: it may have arrived (issue 10). */
+  uncertain: boolean;
 }
 
 export interface EnvelopeMailsOptions {
@@ -53,6 +55,7 @@ export async function listEnvelopeMails(deps: Pick<WorkflowDeps, 'db'>, options:
       lastError: row.lastError,
       queuedAt: row.createdAt,
       failed: isFailed(row),
+      uncertain: row.deliveryState === 'uncertain',
     };
   });
 }

@@ -214,8 +214,8 @@ export function envelopeBody(view: EnvelopeView): { title: string; body: SafeHtm
     (m) => html`<tr>
 <th scope="row">${m.to}</th>
 <td>${t(`mail.${m.mail}` as FollowCatalogKey)}</td>
-<td>${m.attempts} (${m.status === 'dead' ? t('mails.dead') : t('mails.pending')})</td>
-<td>${m.lastError ?? ''}</td>
+<td>${m.attempts} (${m.uncertain ? t('mails.uncertain') : m.status === 'dead' ? t('mails.dead') : t('mails.pending')})</td>
+<td>${m.uncertain ? t('mails.uncertainError') : (m.lastError ?? '')}</td>
 <td><form method="post" action="${base}/mails/${m.outboxId}/retry">${csrfField(csrf)}<button type="submit" aria-label="${t('mails.retryLabel', { email: m.to })}">${t('mails.retry')}</button></form></td>
 </tr>`,
   );

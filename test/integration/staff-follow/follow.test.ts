@@ -263,6 +263,20 @@ describe('staff follow-up /app', function () {
       await post(`/app/envelopes/${ids.mobility}/mails/${mail.id}/retry`, { _csrf: await csrf() }).expect(404);
     });
 
+    it('shows a mail the worker stopped sending midway as uncertain, not resent by itself, with the same retry (issue 10)', async () => {
+      const mail = (await mailsTo('carla@zonnebeke.be', ids.mobility))[0]!;
+      // What a worker killed while handing the mail to SMTP leaves behind, once its lease ran out.
+      await app.deps.db('outbox').where({ id: mail.id }).update({ status: 'pending', delivery_state: 'sending', delivery_id: 'd-1', next_attempt_at: new Date(Date.now() - 1000).toISOString() });
+      await app.handle.jobs.outbox.runOnce();
+      expect(await app.deps.db('outbox').where({ id: mail.id }).first('status', 'delivery_state')).to.deep.equal({ status: 'dead', delivery_state: 'uncertain' });
+      const page = (await get(`/app/envelopes/${ids.mobility}`).expect(200)).text;
+      expect(page).to.include('Mislukte e-mails').and.include('(onzeker)').and.include('Misschien is ze aangekomen, misschien niet').and.include(`/mails/${mail.id}/retry`);
+      await post(`/app/envelopes/${ids.mobility}/mails/${mail.id}/retry`, { _csrf: await csrf() }).expect(303);
+      expect(await app.deps.db('outbox').where({ id: mail.id }).first('status', 'delivery_state')).to.deep.equal({ status: 'pending', delivery_state: null });
+      await app.handle.jobs.outbox.runOnce();
+      expect((await app.deps.db('outbox').where({ id: mail.id }).first('status')).status).to.equal('sent');
+    });
+
     it('cancels after a confirmation page, with a reason; then the report and bundle are there', async () => {
       const confirm = await get(`/app/envelopes/${ids.mobility}/cancel`).expect(200);
       expect(confirm.text).to.match(/<textarea id="reason" name="reason"[^>]* required/).and.include('Ja, envelop intrekken');
