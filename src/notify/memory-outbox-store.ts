@@ -126,6 +126,12 @@ export function createMemoryOutboxStore(options: { leaseMs?: number } = {}): Mem
       if (keptPayload !== undefined) r.payload = structuredClone(keptPayload);
     },
 
+    async markUncertain(id, error) {
+      const r = row(id);
+      if (r.status !== 'pending') throw new Error(`outbox item ${id} is already ${r.status}`);
+      Object.assign(r, { status: 'dead', deliveryState: 'uncertain', attempts: r.attempts + 1, lastError: `uncertain: ${error}`, leasedUntil: null });
+    },
+
     async markFailed(id, error, nextAttemptAt, info) {
       const r = row(id);
       if (r.status !== 'pending') throw new Error(`outbox item ${id} is already ${r.status}`);

@@ -11,7 +11,8 @@
  * before the SMTP conversation starts the row is committed as 'sending' with its delivery id (the
  * Message-ID). A row still 'sending' when its lease runs out (the worker was killed mid-send) is
  * made 'uncertain' by claimDue — dead, visible to staff with the failed mails and their retry
- * button — and never resent by itself. Mail retries are capped at MAIL_RETRY_CAP_MS: all mails
+ * button — and never resent by itself; so is a mail whose server went quiet mid-conversation
+ * (socket timeout), which it may have accepted. Mail retries are capped at MAIL_RETRY_CAP_MS: all mails
  * go to one SMTP server, so a short cap costs little (a refused connection) and bounds how long
  * after SMTP returns the first retry comes; and once a mail gets through, every mail waiting for
  * a retry is made due at once when a retried mail gets through, so a backlog drains within a minute of SMTP returning instead of
@@ -82,7 +83,9 @@ type Outcome =
   /** `permanent`: retrying cannot help (a rejected address, a deleted webhook). */
   | { ok: false; error: string; permanent?: boolean; info?: Record<string, unknown> }
   /** Not ours to send any more (another claim is sending it, or it is done): nothing to record. */
-  | { ok: false; skipped: true };
+  | { ok: false; skipped: true }
+  /** The server may have taken the mail without saying so: not to be sent again by itself. */
+  | { ok: false; uncertain: true; error: string };
 
 const MAX_ERROR_LENGTH = 500;
 function truncate(text: string, length: number): string {
@@ -121,7 +124,11 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       const { messageId } = await mailer.send({ ...item.payload, deliveryId });
       return { ok: true, info: { messageId } };
     } catch (error) {
-      const { code, responseCode } = error as { code?: string; responseCode?: number };
+      const { code, responseCode, timeoutType } = error as { code?: string; responseCode?: number; timeoutType?: string };
+      // The server went quiet after the greeting (nodemailer's socket timeout): typically a slow
+      // answer to the message itself, which the server may well have accepted. At most once: staff
+      // decide. A refused connection, a greeting timeout or any answer with a code is certain.
+      if (code === 'ETIMEDOUT' && timeoutType === 'SOCKET_TIMEOUT') return { ok: false, uncertain: true, error: describeError(error) };
       // The server refused the recipient for good (5xx on RCPT TO): retrying will not change that.
       const permanent = code === 'EENVELOPE' && typeof responseCode === 'number' && responseCode >= 500;
       return { ok: false, error: describeError(error), permanent };
@@ -181,6 +188,12 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
       outcome = { ok: false, error: describeError(error) };
     }
     if ('skipped' in outcome) return null;
+    if ('uncertain' in outcome) {
+      const error = truncate(outcome.error, MAX_ERROR_LENGTH - 20);
+      await store.markUncertain(item.id, error);
+      logger.error({ ...log, error }, 'mail may or may not have been delivered; it is not resent by itself and needs attention');
+      return false;
+    }
     const now = clock();
     if (outcome.ok) {
       // A delivered mail keeps no live signing, reset or invite link in the outbox (issue 10).

@@ -50,6 +50,12 @@ export interface OutboxStore {
    */
   makeFailedMailsDue(now: Date, exceptIds?: readonly string[]): Promise<number>;
   /**
+   * The SMTP conversation broke off where the server may already have taken the mail (no answer
+   * to the message): counts the attempt, keeps the error, and makes the row 'uncertain' (dead) so
+   * it is not sent a second time by itself.
+   */
+  markUncertain(id: string, error: string): Promise<void>;
+  /**
    * Delivered: counts the attempt, records `info` (message id, HTTP status), ends the lease.
    * `keptPayload`, when given, replaces the payload (a mail without its live links, issue 10).
    */

@@ -120,6 +120,12 @@ export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = 
         });
     },
 
+    async markUncertain(id, error) {
+      await db('outbox')
+        .where({ id, status: 'pending' })
+        .update({ status: 'dead', delivery_state: 'uncertain', sending_since: null, attempts: db.raw('attempts + 1'), last_error: `uncertain: ${error}` });
+    },
+
     async markFailed(id, error, nextAttemptAt, info) {
       await db('outbox')
         .where({ id, status: 'pending' })

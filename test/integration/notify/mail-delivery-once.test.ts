@@ -29,6 +29,26 @@ function mail(i: number): MailMessage {
   return { to: { name: `Ontvanger ${i}`, email: `r${i}@zonnebeke.test` }, subject: `Te ondertekenen ${i}`, text: `Mail ${i}`, html: `<p>Mail ${i}</p>`, headers: { 'X-Paraaf-Envelope': `env_${i}` } };
 }
 
+/** An SMTP server that takes the message and never answers it; `started` resolves with the headers it got. */
+async function startStallingSmtp(): Promise<{ server: SMTPServer; port: number; started: Promise<string> }> {
+  let dataStarted!: (chunk: string) => void;
+  const started = new Promise<string>((resolve) => (dataStarted = resolve));
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream) {
+      let seen = '';
+      stream.on('data', (chunk: Buffer) => {
+        seen += chunk.toString('latin1');
+        if (/\r?\n\r?\n/.test(seen)) dataStarted(seen); // the headers are in: the mail is mid-DATA
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { server, port: (server.server.address() as AddressInfo).port, started };
+}
+
 describe('mail delivery: bounded back-off and at most once (issue 10)', function () {
   this.timeout(120_000);
   let app: TestApp;
@@ -91,23 +111,7 @@ describe('mail delivery: bounded back-off and at most once (issue 10)', function
 
   it('after a kill -9 while SMTP stalls mid-DATA, a restarted worker does not resend the mail but marks it uncertain', async () => {
     const db = app.deps.db;
-    // An SMTP server that takes the message and never answers it.
-    let dataStarted!: (chunk: string) => void;
-    const started = new Promise<string>((resolve) => (dataStarted = resolve));
-    const stalling = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream) {
-        let seen = '';
-        stream.on('data', (chunk: Buffer) => {
-          seen += chunk.toString('latin1');
-          if (/\r?\n\r?\n/.test(seen)) dataStarted(seen); // the headers are in: the mail is mid-DATA
-        });
-      },
-    });
-    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', () => resolve()));
-    const stallingPort = (stalling.server.address() as AddressInfo).port;
+    const { server: stalling, port: stallingPort, started } = await startStallingSmtp();
     const id = await enqueueOutbox(db, { organisationId, kind: 'mail', payload: mail(1), now: new Date() });
 
     const config = (db.client as { config: { searchPath?: string[] } }).config;
@@ -150,5 +154,24 @@ describe('mail delivery: bounded back-off and at most once (issue 10)', function
     expect(await worker.runOnce()).to.deep.equal({ delivered: 1, failed: 0 });
     expect(smtp.received).to.have.length(1);
     expect(await db('outbox').where({ id }).first('status', 'delivery_state')).to.deep.equal({ status: 'sent', delivery_state: null });
+  });
+
+  it('does not resend a mail whose SMTP server went quiet after taking the message (socket timeout): it is uncertain', async () => {
+    const db = app.deps.db;
+    const { server: stalling, port, started } = await startStallingSmtp();
+    const id = await enqueueOutbox(db, { organisationId, kind: 'mail', payload: mail(2), now: new Date() });
+    let now = new Date();
+    try {
+      const worker = createOutboxWorker({ store: createKnexOutboxStore(db), mailer: createSmtpMailer(`smtp://127.0.0.1:${port}/?socketTimeout=300`, FROM), webhookTarget: async () => null, clock: () => now, logger });
+      expect(await worker.runOnce()).to.deep.equal({ delivered: 0, failed: 1 });
+      await started;
+      const row = await db('outbox').where({ id }).first('status', 'delivery_state', 'attempts', 'last_error');
+      expect(row).to.deep.include({ status: 'dead', delivery_state: 'uncertain', attempts: 1 });
+      expect(row.last_error).to.match(/^uncertain: ETIMEDOUT: Timeout/);
+      now = new Date(now.getTime() + 3_600_000);
+      expect(await worker.runOnce(), 'not retried by itself').to.deep.equal({ delivered: 0, failed: 0 });
+    } finally {
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
   });
 });
