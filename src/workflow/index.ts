@@ -34,3 +34,9 @@ export { logOutStaffUser, type LogOutStaffUserOptions } from './log-out-staff-us
 export { requestPasswordReset, type RequestPasswordResetOptions } from './request-password-reset.ts';
 export { resetStaffPassword, type ResetStaffPasswordOptions } from './reset-staff-password.ts';
 export { changeOwnPassword, samePassword, type ChangeOwnPasswordOptions } from './change-own-password.ts';
+export { inviteStaffUser, type InviteStaffUserOptions } from './invite-staff-user.ts';
+export { deactivateStaffUser, userIsSelf, type DeactivateStaffUserOptions } from './deactivate-staff-user.ts';
+export { addPerson, personSummary, personExists, type AddPersonOptions } from './add-person.ts';
+export { editPerson, type EditPersonOptions } from './edit-person.ts';
+export { deactivateDirectoryPerson, type DeactivateDirectoryPersonOptions } from './deactivate-directory-person.ts';
+export { importPeople, type ImportPeopleOptions } from './import-people.ts';

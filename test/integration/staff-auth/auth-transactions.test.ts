@@ -8,7 +8,8 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
-import { createOrganisation, createPasswordToken, createUser, isPostgres, userByEmail, type Organisation } from '../../../src/store/index.ts';
+import { createOrganisation, createPasswordToken, createUser, userByEmail, type Organisation } from '../../../src/store/index.ts';
+import { whileAuditRefused } from '../../helpers/refuse-audit.ts';
 import { listAuditChain } from '../../../src/store/audit-event-repository.ts';
 import { verifyChain } from '../../../src/audit/index.ts';
 
@@ -36,31 +37,7 @@ describe('staff login, logout, forgot and reset commit with their audit event (i
   const actions = async () => (await listAuditChain(app.deps.db, `org:${zonnebeke.id}`)).map((e) => e.action);
   const count = async (table: string) => Number((await app.deps.db(table).count({ n: '*' }).first())!.n);
 
-  /** Makes every insert of an audit event with this action fail, until the returned function is called. */
-  const refuseAudit = async (action: string): Promise<() => Promise<void>> => {
-    const db = app.deps.db;
-    const name = `refuse_${action.replace(/\W/g, '_')}`;
-    if (isPostgres(db)) {
-      await db.raw(`create function ${name}() returns trigger language plpgsql as $$ begin raise exception 'audit refused'; end $$`);
-      await db.raw(`create trigger ${name} before insert on audit_events for each row when (new.action = '${action}') execute function ${name}()`);
-      return async () => {
-        await db.raw(`drop trigger ${name} on audit_events`);
-        await db.raw(`drop function ${name}()`);
-      };
-    }
-    await db.raw(`create trigger ${name} before insert on audit_events when new.action = '${action}' begin select raise(abort, 'audit refused'); end`);
-    return async () => {
-      await db.raw(`drop trigger ${name}`);
-    };
-  };
-  const whileRefused = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
-    const restore = await refuseAudit(action);
-    try {
-      return await fn();
-    } finally {
-      await restore();
-    }
-  };
+  const whileRefused = <T>(action: string, fn: () => Promise<T>): Promise<T> => whileAuditRefused(app.deps.db, action, fn);
 
   before(async () => {
     app = await bootstrap({ env: { TRUST_PROXY: '127.0.0.1' } });

@@ -11,32 +11,30 @@ import type { Deps } from '../../../deps.ts';
 import { AppError, ValidationError } from '../../../errors.ts';
 import { parsePeopleCsv } from '../../../cli/people.ts';
 import { LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
+import { listPeople, listUsers, organisationById, personById, type Person, type UpsertOutcome } from '../../../store/index.ts';
 import {
-  createPasswordToken,
-  createUser,
-  deactivatePerson,
-  deleteUserSessions,
-  disableUser,
-  listPeople,
-  listUsers,
-  organisationById,
-  personByEmail,
-  personById,
-  updatePerson,
-  upsertPerson,
-  userById,
-  withTransaction,
-  type Person,
-  type UpsertOutcome,
-} from '../../../store/index.ts';
-import { deleteSigningRoute, ROUTE_ROLES, routesOf, saveSigningRoute, updateOrganisationSettings, type RouteRole, type SigningRoute, type StaffRequest } from '../../../workflow/index.ts';
-import { html, type SafeHtml } from '../../../web/index.ts';
+  addPerson,
+  deactivateDirectoryPerson,
+  deactivateStaffUser,
+  deleteSigningRoute,
+  editPerson,
+  importPeople,
+  inviteStaffUser,
+  ROUTE_ROLES,
+  routesOf,
+  saveSigningRoute,
+  updateOrganisationSettings,
+  type RouteRole,
+  type SigningRoute,
+  type StaffRequest,
+} from '../../../workflow/index.ts';
+import { html } from '../../../web/index.ts';
 import { passwordMail } from '../../../web/staff/mails.ts';
 import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireAdmin, requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 import { receiveUpload } from '../../upload.ts';
-import { auditOrg, field, origin, page, queueMail, staffActor, tOf } from './common.ts';
+import { field, origin, page, staffActor, tOf } from './common.ts';
 
 export const MAX_LOGO_BYTES = 200 * 1024;
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
@@ -53,8 +51,6 @@ export function registerAdminRoutes(router: Router, deps: Deps): void {
   const csrf = (res: Response) => html`<input type="hidden" name="_csrf" value="${staffCsrfToken(deps, res)}">`;
   const notice = (text?: string) => (text ? html`<p class="notice" role="status">${text}</p>` : '');
   const alert = (text?: string) => (text ? html`<p class="alert" role="alert">${text}</p>` : '');
-  const audit = (req: Request, res: Response, event: Parameters<typeof auditOrg>[1]['event']) =>
-    auditOrg(deps.db, { organisationId: staffOf(res).organisationId, event, actor: staffActor(res), req, now: now() });
   const staffRequest = (req: Request, res: Response): StaffRequest => ({ organisationId: staffOf(res).organisationId, actor: staffActor(res), origin: origin(req) });
 
   // ---- users ----
@@ -101,12 +97,20 @@ ${notice(state.notice)}${alert(state.error)}
     if (!normaliseEmail(form.email)) return usersPage(req, res, 400, { error: t('users.emailInvalid'), form });
     const organisation = await org(res);
     try {
-      await withTransaction(deps.db, async (trx) => {
-        const user = await createUser(trx, staff.organisationId, { email: form.email, role, name: form.name || null, now: now() });
-        const token = await createPasswordToken(trx, { userId: user.id, organisationId: staff.organisationId, purpose: 'invite', now: now() });
-        const url = `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`;
-        await queueMail(trx, staff.organisationId, passwordMail({ kind: 'invite', lang: staffLanguageOf(res), to: { name: user.name ?? user.email, email: user.email }, organisationName: organisation.name, inviter: staff.name, url }), now());
-        await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'user.invited', details: { userId: user.id, email: user.email, role } }, actor: staffActor(res), req, now: now() });
+      await inviteStaffUser(deps.workflow, {
+        ...staffRequest(req, res),
+        email: form.email,
+        role,
+        name: form.name || null,
+        mail: (user, token) =>
+          passwordMail({
+            kind: 'invite',
+            lang: staffLanguageOf(res),
+            to: { name: user.name ?? user.email, email: user.email },
+            organisationName: organisation.name,
+            inviter: staff.name,
+            url: `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`,
+          }),
       });
     } catch (error) {
       if (error instanceof AppError && error.code === 'user_exists') return usersPage(req, res, 409, { error: t('users.exists'), form });
@@ -117,15 +121,13 @@ ${notice(state.notice)}${alert(state.error)}
 
   admin.post('/users/:id/deactivate', async (req, res) => {
     const t = tOf(res);
-    const staff = staffOf(res);
-    const user = await userById(deps.db, staff.organisationId, String(req.params.id));
-    if (!user) throw notFound();
-    if (user.id === staff.userId) return usersPage(req, res, 409, { error: t('users.notSelf') });
-    await withTransaction(deps.db, async (trx) => {
-      await disableUser(trx, staff.organisationId, user.id, now());
-      await deleteUserSessions(trx, staff.organisationId, user.id);
-      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'user.deactivated', details: { userId: user.id, email: user.email } }, actor: staffActor(res), req, now: now() });
-    });
+    let user;
+    try {
+      user = await deactivateStaffUser(deps.workflow, { ...staffRequest(req, res), userId: String(req.params.id) });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'user_is_self') return usersPage(req, res, 409, { error: t('users.notSelf') });
+      throw error;
+    }
     res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.deactivated', { email: user.email }))}`);
   });
 
@@ -188,23 +190,22 @@ ${personForm(res, '/app/people', state.form ?? {}, t('people.add'))}
     });
   };
   const personInput = (body: unknown) => ({ name: field(body, 'name'), email: field(body, 'email'), function: field(body, 'function'), language: field(body, 'language') || 'nl' });
-  const summary = (p: Person) => ({ personId: p.id, name: p.name, email: p.email, function: p.function, language: p.language, active: p.active });
 
   admin.get('/people', (req, res) => peoplePage(req, res, 200, { notice: typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined }));
 
   admin.post('/people', async (req, res) => {
     const t = tOf(res);
-    const staff = staffOf(res);
     const input = personInput(req.body);
     const valid = validatePerson(input);
     const form = { ...input, language: input.language as Language };
     if (!valid.ok) return peoplePage(req, res, 400, { error: `${t('people.invalid')} (${valid.errors.join('; ')})`, form });
-    if (await personByEmail(deps.db, staff.organisationId, valid.person.email)) return peoplePage(req, res, 409, { error: t('people.exists'), form });
-    const person = await withTransaction(deps.db, async (trx) => {
-      const { person: created } = await upsertPerson(trx, staff.organisationId, valid.person, { now: now() });
-      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'person.created', details: summary(created) }, actor: staffActor(res), req, now: now() });
-      return created;
-    });
+    let person: Person;
+    try {
+      person = await addPerson(deps.workflow, { ...staffRequest(req, res), person: valid.person });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'person_exists') return peoplePage(req, res, 409, { error: t('people.exists'), form });
+      throw error;
+    }
     res.redirect(303, `/app/people?notice=${encodeURIComponent(t('people.created', { name: person.name }))}`);
   });
 
@@ -225,32 +226,21 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
 
   admin.post('/people/:id', async (req, res) => {
     const t = tOf(res);
-    const staff = staffOf(res);
     const person = await personOr404(res, req.params.id);
     const input = personInput(req.body);
-    let updated: Person | null;
+    let updated: Person;
     try {
-      updated = await withTransaction(deps.db, async (trx) => {
-        const changed = await updatePerson(trx, staff.organisationId, person.id, input);
-        if (changed) await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'person.updated', details: summary(changed) }, actor: staffActor(res), req, now: now() });
-        return changed;
-      });
+      updated = await editPerson(deps.workflow, { ...staffRequest(req, res), personId: person.id, person: input });
     } catch (error) {
       if (error instanceof ValidationError) return personPage(req, res, 400, person, error.message, { ...input, language: input.language as Language });
       throw error;
     }
-    if (!updated) throw notFound();
     res.redirect(303, `/app/people?notice=${encodeURIComponent(t('people.updated', { name: updated.name }))}`);
   });
 
   admin.post('/people/:id/deactivate', async (req, res) => {
     const t = tOf(res);
-    const staff = staffOf(res);
-    const person = await personOr404(res, req.params.id);
-    await withTransaction(deps.db, async (trx) => {
-      await deactivatePerson(trx, staff.organisationId, person.id);
-      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'person.deactivated', details: { personId: person.id, email: person.email } }, actor: staffActor(res), req, now: now() });
-    });
+    const person = await deactivateDirectoryPerson(deps.workflow, { ...staffRequest(req, res), personId: String(req.params.id) });
     res.redirect(303, `/app/people?notice=${encodeURIComponent(t('people.deactivated', { name: person.name }))}`);
   });
 
@@ -274,7 +264,6 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
   const importRouter = Router();
   importRouter.post('/people/import', requireStaff(deps), requireAdmin, ...uploadThenCsrf(csvUpload), async (req: Request, res: Response) => {
     const t = tOf(res);
-    const staff = staffOf(res);
     const file = (req as Request & { file?: Express.Multer.File }).file;
     if (res.locals.uploadTooLarge || !file) return peoplePage(req, res, 400, { error: t('people.importFailed', { reason: res.locals.uploadTooLarge ? '> 2 MB' : '—' }) });
     let parsed;
@@ -285,15 +274,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
       const reason = error instanceof AppError ? (error.detail ?? error.message) : 'UTF-8';
       return peoplePage(req, res, 422, { error: t('people.importFailed', { reason }) });
     }
-    const counts: Record<UpsertOutcome, number> = { created: 0, updated: 0, unchanged: 0 };
-    await withTransaction(deps.db, async (trx) => {
-      for (const { person } of parsed.valid) {
-        const { person: saved, outcome } = await upsertPerson(trx, staff.organisationId, person, { now: now() });
-        counts[outcome] += 1;
-        if (outcome !== 'unchanged') await auditOrg(trx, { organisationId: staff.organisationId, event: { action: outcome === 'created' ? 'person.created' : 'person.updated', details: summary(saved) }, actor: staffActor(res), req, now: now() });
-      }
-      await auditOrg(trx, { organisationId: staff.organisationId, event: { action: 'people.imported', details: { ...counts, skipped: parsed.invalid.length } }, actor: staffActor(res), req, now: now() });
-    });
+    const counts = await importPeople(deps.workflow, { ...staffRequest(req, res), people: parsed.valid.map((line) => line.person), skipped: parsed.invalid.length });
     await peoplePage(req, res, 200, { report: { counts, skipped: parsed.invalid } });
   });
 
