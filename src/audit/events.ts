@@ -102,6 +102,9 @@ export const auditEventSchema = z.discriminatedUnion('action', [
     details: z.object({ routeId: id, name: z.string(), steps: z.array(z.object({ personId: id, role: z.enum(['signer', 'approver', 'cc']), order: z.number().int().positive() })) }),
   }),
   z.object({ action: z.literal('route.deleted'), details: z.object({ routeId: id, name: z.string() }) }),
+  /** An API client subscribed a URL to envelope events, or disabled it (issue 10): its host only, never the secret. */
+  z.object({ action: z.literal('webhook.registered'), details: z.object({ webhookId: id, host: z.string(), events: z.array(z.string()) }) }),
+  z.object({ action: z.literal('webhook.disabled'), details: z.object({ webhookId: id, host: z.string(), events: z.array(z.string()) }) }),
   z.object({ action: z.literal('document.downloaded'), details: z.object({ documentId: id, revisionSeq: z.number().int().positive(), variant: z.enum(['current', 'original']) }) }),
   // PAdES B-LT: a DSS revision with the certificates and revocation data of the document's signatures and timestamps (issue 9).
   z.object({

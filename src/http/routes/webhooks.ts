@@ -3,14 +3,16 @@
  * delete, and see each delivery attempt the outbox made. Scoped to the API key's organisation:
  * another organisation's webhook answers 404 `webhook_not_found`, like an unknown one.
  */
-import { randomBytes } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { AppError, ValidationError } from '../../errors.ts';
-import { disableWebhook, insertWebhook, listWebhookDeliveries, listWebhooks, webhookById, type Webhook } from '../../store/webhook-repository.ts';
 import { literalAddressOf, refusalOf } from '../../notify/webhook-address.ts';
+import type { StaffRequest } from '../../workflow/deps.ts';
+import { disableWebhook } from '../../workflow/disable-webhook.ts';
 import type { WebhookEvent } from '../../workflow/notifications.ts';
+import { registerWebhook } from '../../workflow/register-webhook.ts';
+import { getWebhook, webhookDeliveries, webhooksOf, type Webhook } from '../../workflow/webhooks.ts';
 import { principalOf } from '../auth.ts';
 import { respondIdempotently } from '../idempotency.ts';
 
@@ -27,7 +29,6 @@ export const WEBHOOK_EVENTS = [
 const everyEventListed: [Exclude<WebhookEvent, (typeof WEBHOOK_EVENTS)[number]>] extends [never] ? true : never = true;
 void everyEventListed;
 
-export const WEBHOOK_SECRET_PREFIX = 'whsec_';
 const MAX_URL_LENGTH = 2000;
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -85,8 +86,13 @@ function refuseInternalAddress(url: string, allowPrivate: readonly string[]): vo
   }
 }
 
-function webhookNotFound(): AppError {
-  return new AppError('webhook_not_found', 404, 'There is no such webhook.');
+function apiRequest(req: Request, res: Response): StaffRequest {
+  const principal = principalOf(res);
+  return {
+    organisationId: principal.organisationId,
+    actor: { kind: 'api_key', id: principal.apiKeyId, label: 'API key' },
+    origin: { ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null },
+  };
 }
 
 function paramOf(req: Request, name: string): string {
@@ -115,7 +121,6 @@ function webhookView(webhook: Webhook) {
 export function webhooksRouter(deps: Deps): Router {
   const router = Router();
   const schema = createSchema(deps.config.nodeEnv === 'production');
-  const random = deps.workflow.random ?? randomBytes;
 
   router.post('/webhooks', async (req, res) => {
     const { organisationId } = principalOf(res);
@@ -124,28 +129,25 @@ export function webhooksRouter(deps: Deps): Router {
     refuseInternalAddress(parsed.data.url, deps.config.webhookAllowPrivate);
     // The stored answer of an idempotent replay holds the secret too: it is the same creation.
     await respondIdempotently(deps, req, res, { organisationId, fingerprint: parsed.data }, async () => {
-      const secret = `${WEBHOOK_SECRET_PREFIX}${random(32).toString('base64url')}`;
-      const webhook = await insertWebhook(deps.db, { organisationId, ...parsed.data, secret, now: deps.clock() });
+      const { webhook, secret } = await registerWebhook(deps.workflow, { ...apiRequest(req, res), ...parsed.data });
       return { status: 201, body: { ...webhookView(webhook), secret } };
     });
   });
 
   router.get('/webhooks', async (_req, res) => {
     const { organisationId } = principalOf(res);
-    const webhooks = await listWebhooks(deps.db, organisationId);
+    const webhooks = await webhooksOf(deps.workflow, organisationId);
     res.set('Cache-Control', 'no-store').json({ items: webhooks.map(webhookView) });
   });
 
   router.get('/webhooks/:id', async (req, res) => {
     const { organisationId } = principalOf(res);
-    const webhook = await webhookById(deps.db, organisationId, paramOf(req, 'id'));
-    if (!webhook) throw webhookNotFound();
+    const webhook = await getWebhook(deps.workflow, organisationId, paramOf(req, 'id'));
     res.set('Cache-Control', 'no-store').json(webhookView(webhook));
   });
 
   router.delete('/webhooks/:id', async (req, res) => {
-    const { organisationId } = principalOf(res);
-    if (!(await disableWebhook(deps.db, organisationId, paramOf(req, 'id'), deps.clock()))) throw webhookNotFound();
+    await disableWebhook(deps.workflow, { ...apiRequest(req, res), webhookId: paramOf(req, 'id') });
     res.status(204).end();
   });
 
@@ -154,8 +156,7 @@ export function webhooksRouter(deps: Deps): Router {
     const webhookId = paramOf(req, 'id');
     const limit = parseLimit(req.query.limit);
     const cursor = parseCursor(req.query.cursor);
-    if (!(await webhookById(deps.db, organisationId, webhookId))) throw webhookNotFound();
-    const page = await listWebhookDeliveries(deps.db, organisationId, webhookId, { limit, cursor });
+    const page = await webhookDeliveries(deps.workflow, organisationId, webhookId, { limit, cursor });
     res.set('Cache-Control', 'no-store').json(page);
   });
 
