@@ -15,10 +15,7 @@ import { readFileSync } from 'node:fs';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
-import { organisationById, sha256Hex } from '../../store/index.ts';
-import { envelopeById } from '../../store/envelope-repository.ts';
-import { recipientsOf } from '../../store/recipient-repository.ts';
-import { signingLinkByTokenHash } from '../../store/signing-link-repository.ts';
+import { lookUpSigningLink, organisationOfLink, pageOrganisation, type SigningLinkLookup } from '../../workflow/signing-link-pages.ts';
 import * as web from '../../web/index.ts';
 import {
   approveEnvelope,
@@ -72,7 +69,7 @@ function tokenOf(req: Request): string {
 
 const basePathOf = (token: string) => `/s/${encodeURIComponent(token)}`;
 
-type LinkLookup = { organisationName: string | null; envelopeStatus: string; revoked: boolean; expired: boolean; role: string; language: string | null } | null;
+type LinkLookup = SigningLinkLookup | null;
 
 /** The organisation has a logo stored by the settings page (`settings.logo.sha256`). */
 function hasLogo(organisation: { settings: Record<string, unknown> } | null | undefined): boolean {
@@ -107,23 +104,10 @@ export function signerRouter(deps: Deps): Router {
   const origin = (req: Request) => ({ ip: req.ip ?? null, userAgent: req.get('user-agent') ?? null });
 
   /** Read-only: what a token names, to choose the action and to explain a link that no longer works. */
-  const lookupLink = async (token: string): Promise<LinkLookup> => {
-    if (token.length < 16 || token.length > 128) return null;
-    const link = await signingLinkByTokenHash(deps.db, sha256Hex(Buffer.from(token, 'utf8')));
-    if (!link) return null;
-    const [organisation, envelope, recipients] = await Promise.all([
-      organisationById(deps.db, link.organisationId),
-      envelopeById(deps.db, link.organisationId, link.envelopeId),
-      recipientsOf(deps.db, link.organisationId, link.envelopeId),
-    ]);
-    const recipient = recipients.find((r) => r.id === link.recipientId);
-    if (!envelope || !recipient) return null;
-    const expired = new Date(link.expiresAt).getTime() <= deps.clock().getTime();
-    return { organisationName: organisation?.name ?? null, envelopeStatus: envelope.status, revoked: link.revokedAt !== null, expired, role: recipient.role, language: recipient.language };
-  };
+  const lookupLink = (token: string): Promise<LinkLookup> => lookUpSigningLink(deps.workflow, token);
 
   const viewOf = async (token: string, envelope: EnvelopeDto, recipientId: string): Promise<web.LinkPageView> => {
-    const organisation = await organisationById(deps.db, envelope.organisationId);
+    const organisation = await pageOrganisation(deps.workflow, envelope.organisationId);
     return { organisationName: organisation?.name ?? '', organisationLogo: hasLogo(organisation), envelope, recipientId, basePath: basePathOf(token) };
   };
   /** Opens the link (audit `link.opened` the first time); 404/410 when it does not work. */
@@ -208,8 +192,7 @@ export function signerRouter(deps: Deps): Router {
   // link belongs to, so a signer learns nothing of others. Cached privately, keyed by its hash.
   pages.get('/:token/logo', async (req, res) => {
     const token = tokenOf(req);
-    const link = token.length >= 16 && token.length <= 128 ? await signingLinkByTokenHash(deps.db, sha256Hex(Buffer.from(token, 'utf8'))) : null;
-    const organisation = link ? await organisationById(deps.db, link.organisationId) : null;
+    const organisation = await organisationOfLink(deps.workflow, token);
     const logo = organisation?.settings.logo as { sha256?: unknown; contentType?: unknown } | undefined;
     if (!hasLogo(organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
     const bytes = await deps.blobs.get(logo.sha256);
