@@ -8,7 +8,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../../deps.ts';
-import { livePasswordToken, usersByEmailEverywhere, checkPassword, type User } from '../../../store/index.ts';
+import { checkStaffPassword, loginCandidates, passwordLinkIsLive, type User } from '../../../workflow/staff-login-checks.ts';
 import { html, type SafeHtml } from '../../../web/index.ts';
 import { staffLayout, staffMessagePage } from '../../../web/staff/layout.ts';
 import { passwordMail } from '../../../web/staff/mails.ts';
@@ -80,11 +80,11 @@ ${state.organisations
     const chosen = field(req.body, 'organisation');
     const next = safeNext(field(req.body, 'next'));
     const now = deps.clock();
-    const candidates = (await usersByEmailEverywhere(deps.db, email)).filter((u) => u.hasPassword);
+    const candidates = await loginCandidates(deps.workflow, email);
     const failed = (status = 401, error = t('login.failed')) => loginPage(req, res, status, { email, next, error });
     if (candidates.length === 0 || !password) {
       // Same work as a real check, so timing does not tell which addresses exist.
-      await checkPassword(deps.db, '00000000-0000-0000-0000-000000000000', email, password || 'x');
+      await checkStaffPassword(deps.workflow, '00000000-0000-0000-0000-000000000000', email, password || 'x');
       return failed();
     }
     let tried = candidates;
@@ -103,7 +103,7 @@ ${state.organisations
         waiting.push({ candidate, until: ipUntil });
         continue;
       }
-      const check = await checkPassword(deps.db, candidate.organisationId, email, password, { now });
+      const check = await checkStaffPassword(deps.workflow, candidate.organisationId, email, password, now);
       if (check.result === 'ok') matching.push({ candidate, user: check.user });
       else if (check.result === 'wrong') wrong.push(candidate);
       else if (check.result === 'backoff') waiting.push({ candidate, until: Date.parse(check.until) });
@@ -199,7 +199,7 @@ ${error ? html`<p class="alert" role="alert" id="reset-error">${error}</p>` : ''
   router.get('/password/reset/:token', async (req, res) => {
     res.set('Referrer-Policy', 'no-referrer');
     const token = String(req.params.token);
-    if (!(await livePasswordToken(deps.db, token, deps.clock()))) return invalidLink(res);
+    if (!(await passwordLinkIsLive(deps.workflow, token))) return invalidLink(res);
     resetPage(req, res, 200, token);
   });
 
@@ -207,7 +207,7 @@ ${error ? html`<p class="alert" role="alert" id="reset-error">${error}</p>` : ''
     const t = tOf(res);
     const token = String(req.params.token);
     // A dead link is 410 before the form is checked; the use case checks it again as it uses it.
-    if (!(await livePasswordToken(deps.db, token, deps.clock()))) return invalidLink(res);
+    if (!(await passwordLinkIsLive(deps.workflow, token))) return invalidLink(res);
     const password = field(req.body, 'password');
     if ([...password].length < MIN_PASSWORD_LENGTH) return resetPage(req, res, 400, token, t('reset.tooShort', { min: MIN_PASSWORD_LENGTH }));
     if (password !== field(req.body, 'confirm')) return resetPage(req, res, 400, token, t('reset.mismatch'));
