@@ -16,7 +16,7 @@ import multer from 'multer';
 import type { Deps } from '../../../deps.ts';
 import { AppError } from '../../../errors.ts';
 import { inspectPdf } from '../../../pdf/index.ts';
-import { listPeople, organisationById, personById, type Organisation, type Person } from '../../../store/index.ts';
+import { organisationOf, peopleOf, personOf, type Organisation, type Person } from '../../../workflow/staff-directory.ts';
 import { sendPage, PERSON_ROWS, RECIPIENT_ROLES, type RecipientRole, type SendFormValues, type SendRouteOption } from '../../../web/staff/send-page.ts';
 import { sendTranslator, type SendTranslate } from '../../../web/staff/send-i18n.ts';
 import { staffLayout } from '../../../web/staff/layout.ts';
@@ -190,8 +190,8 @@ export function staffSendRouter(deps: Deps): Router {
     const staff = staffOf(res);
     const language = staffLanguageOf(res);
     const t = sendTranslator(language);
-    const organisation = await organisationById(deps.db, staff.organisationId);
-    const people = await listPeople(deps.db, staff.organisationId);
+    const organisation = await organisationOf(deps.workflow, staff.organisationId);
+    const people = await peopleOf(deps.workflow, staff.organisationId);
     const byId = new Map(people.map((p) => [p.id, p]));
     const routes: SendRouteOption[] = routeTemplates(organisation).map((r) => ({ id: r.id, name: r.name, summary: summary(t, r, byId), steps: r.steps.map((s) => ({ personId: s.personId, name: byId.get(s.personId)?.name ?? '?', role: s.role })) }));
     const now = deps.clock();
@@ -227,7 +227,7 @@ export function staffSendRouter(deps: Deps): Router {
   router.get('/people/search', requireStaff(deps), async (req, res) => {
     const staff = staffOf(res);
     const q = typeof req.query.q === 'string' ? normalise(req.query.q.trim()).slice(0, 100) : '';
-    const people = await listPeople(deps.db, staff.organisationId);
+    const people = await peopleOf(deps.workflow, staff.organisationId);
     const words = q.split(/\s+/).filter(Boolean);
     const matches = people.filter((p) => {
       const text = normalise(`${p.name} ${p.email} ${p.function ?? ''}`);
@@ -243,7 +243,7 @@ export function staffSendRouter(deps: Deps): Router {
     const staff = staffOf(res);
     const t = sendTranslator(staffLanguageOf(res));
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const organisation = await organisationById(deps.db, staff.organisationId);
+    const organisation = await organisationOf(deps.workflow, staff.organisationId);
     const errors: string[] = [];
     const now = deps.clock();
 
@@ -311,7 +311,7 @@ export function staffSendRouter(deps: Deps): Router {
     // Recipients: a route template of this organisation, or the person rows.
     const recipients: Recipient[] = [];
     const activePerson = async (id: string): Promise<Person | null> => {
-      const person = await personById(deps.db, staff.organisationId, id);
+      const person = await personOf(deps.workflow, staff.organisationId, id);
       return person && person.active ? person : null;
     };
     let routeName: string | null = null;
