@@ -11,7 +11,7 @@ import type { Deps } from '../../../deps.ts';
 import { AppError, ValidationError } from '../../../errors.ts';
 import { parsePeopleCsv } from '../../../cli/people.ts';
 import { LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
-import { listPeople, listUsers, organisationById, personById, type Person, type UpsertOutcome } from '../../../store/index.ts';
+import { organisationOf, peopleOf, personOf, staffUsersOf, type Person, type UpsertOutcome } from '../../../workflow/staff-directory.ts';
 import {
   addPerson,
   deactivateDirectoryPerson,
@@ -47,7 +47,7 @@ export function registerAdminRoutes(router: Router, deps: Deps): void {
   const admin = Router();
   admin.use(requireStaff(deps), requireAdmin, verifyStaffCsrf(deps));
   const now = () => deps.clock();
-  const org = async (res: Response) => (await organisationById(deps.db, staffOf(res).organisationId)) ?? (() => { throw notFound(); })();
+  const org = async (res: Response) => (await organisationOf(deps.workflow, staffOf(res).organisationId)) ?? (() => { throw notFound(); })();
   const csrf = (res: Response) => html`<input type="hidden" name="_csrf" value="${staffCsrfToken(deps, res)}">`;
   const notice = (text?: string) => (text ? html`<p class="notice" role="status">${text}</p>` : '');
   const alert = (text?: string) => (text ? html`<p class="alert" role="alert">${text}</p>` : '');
@@ -57,7 +57,7 @@ export function registerAdminRoutes(router: Router, deps: Deps): void {
   const usersPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string; form?: Record<string, string> } = {}) => {
     const t = tOf(res);
     const staff = staffOf(res);
-    const users = await listUsers(deps.db, staff.organisationId);
+    const users = await staffUsersOf(deps.workflow, staff.organisationId);
     const statusOf = (u: (typeof users)[number]) =>
       u.disabledAt ? t('users.status.disabled') : u.lockedUntil && Date.parse(u.lockedUntil) > now().getTime() ? t('users.status.locked') : u.hasPassword ? t('users.status.active') : t('users.status.invited');
     const form = state.form ?? {};
@@ -155,7 +155,7 @@ ${notice(state.notice)}${alert(state.error)}
     const staff = staffOf(res);
     const q = typeof req.query.q === 'string' ? req.query.q.trim().toLowerCase().slice(0, 100) : '';
     const all = req.query.inactive === '1';
-    const people = (await listPeople(deps.db, staff.organisationId, { includeInactive: all })).filter(
+    const people = (await peopleOf(deps.workflow, staff.organisationId, { includeInactive: all })).filter(
       (p) => !q || [p.name, p.email, p.function ?? ''].some((v) => v.toLowerCase().includes(q)),
     );
     const report = state.report;
@@ -220,7 +220,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
 <p><a href="/app/people">${t('error.back')}</a></p>`,
     });
   };
-  const personOr404 = async (res: Response, id: unknown) => (await personById(deps.db, staffOf(res).organisationId, String(id))) ?? (() => { throw notFound(); })();
+  const personOr404 = async (res: Response, id: unknown) => (await personOf(deps.workflow, staffOf(res).organisationId, String(id))) ?? (() => { throw notFound(); })();
 
   admin.get('/people/:id', async (req, res) => personPage(req, res, 200, await personOr404(res, req.params.id)));
 
@@ -343,7 +343,7 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
   // ---- signing routes ----
   const routePage = async (req: Request, res: Response, status: number, route: SigningRoute | null, error?: string) => {
     const t = tOf(res);
-    const people = await listPeople(deps.db, staffOf(res).organisationId);
+    const people = await peopleOf(deps.workflow, staffOf(res).organisationId);
     const steps = [...(route?.steps ?? [])];
     while (steps.length < Math.min(MAX_ROUTE_STEPS, (route?.steps.length ?? 0) + 3)) steps.push({ personId: '', role: 'signer', order: steps.length + 1 });
     const title = route?.id ? t('settings.routeEdit', { name: route.name }) : t('settings.routeAdd');
@@ -387,7 +387,7 @@ ${route?.id ? html`<form method="post" action="/app/settings/routes/${route.id}/
     for (let i = 0; i < MAX_ROUTE_STEPS; i++) {
       const personId = field(req.body, `step_person_${i}`);
       if (!personId) continue;
-      const person = await personById(deps.db, staff.organisationId, personId);
+      const person = await personOf(deps.workflow, staff.organisationId, personId);
       if (!person) throw notFound();
       const role = field(req.body, `step_role_${i}`) as RouteRole;
       const order = Number(field(req.body, `step_order_${i}`) || steps.length + 1);
