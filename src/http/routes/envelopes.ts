@@ -13,8 +13,6 @@ import type { Deps } from '../../deps.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { receiveUpload, temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../upload.ts';
 import { AppError, ValidationError } from '../../errors.ts';
-import { envelopeById } from '../../store/envelope-repository.ts';
-import { isUuid } from '../../store/index.ts';
 import {
   cancelEnvelope,
   createAndSendEnvelope,
@@ -27,6 +25,7 @@ import {
   type CreateEnvelopeInput,
   type StaffRequest,
 } from '../../workflow/index.ts';
+import { requireEnvelopeOf } from '../../workflow/require-envelope.ts';
 import { principalOf } from '../auth.ts';
 import { respondIdempotently } from '../idempotency.ts';
 
@@ -140,10 +139,6 @@ function uploadedFiles(req: Request): Express.Multer.File[] {
   return files?.documents ?? [];
 }
 
-function envelopeNotFound(): AppError {
-  return new AppError('envelope_not_found', 404, 'There is no such envelope.');
-}
-
 function staffRequest(req: Request, res: Response): StaffRequest {
   const principal = principalOf(res);
   return {
@@ -155,7 +150,7 @@ function staffRequest(req: Request, res: Response): StaffRequest {
 
 /** The envelope of this organisation, or 404 (unknown, another organisation's, or not a uuid). */
 export async function requireEnvelope(deps: Deps, organisationId: string, envelopeId: string): Promise<void> {
-  if (!isUuid(envelopeId) || !(await envelopeById(deps.db, organisationId, envelopeId))) throw envelopeNotFound();
+  await requireEnvelopeOf(deps.workflow, organisationId, envelopeId);
 }
 
 export function paramOf(req: Request, name: string): string {
