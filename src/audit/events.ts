@@ -106,6 +106,11 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('webhook.registered'), details: z.object({ webhookId: id, host: z.string(), events: z.array(z.string()) }) }),
   z.object({ action: z.literal('webhook.disabled'), details: z.object({ webhookId: id, host: z.string(), events: z.array(z.string()) }) }),
   z.object({ action: z.literal('document.downloaded'), details: z.object({ documentId: id, revisionSeq: z.number().int().positive(), variant: z.enum(['current', 'original']) }) }),
+  /**
+   * Staff or an API client downloaded the sealed audit report, the evidence bundle or the trail as JSON or CSV
+   * (issue 10); `language` is the report's. Appended after the read: an export never lists itself.
+   */
+  z.object({ action: z.literal('audit.exported'), details: z.object({ format: z.enum(['report', 'bundle', 'json', 'csv']), language: z.enum(['nl', 'en', 'fr']).optional() }) }),
   // PAdES B-LT: a DSS revision with the certificates and revocation data of the document's signatures and timestamps (issue 9).
   z.object({
     action: z.literal('document.validation_data_added'),

@@ -49,6 +49,7 @@ const nl = {
   'event.reminded': 'Herinnerd',
   'event.expiresAt': 'Vervaldatum',
   'event.variant': 'Versie',
+  'event.exportFormat': 'Wat',
   'event.details': 'Gegevens',
   'event.validationData': 'Toegevoegd',
   'event.validationDataCounts': '{certificates} × certificaat, {ocsp} × OCSP-antwoord, {crls} × CRL',
@@ -80,6 +81,7 @@ const nl = {
   'action.envelope.expired': 'Envelop verlopen',
   'action.envelope.completed': 'Envelop afgerond',
   'action.document.downloaded': 'Document gedownload',
+  'action.audit.exported': 'Auditgegevens gedownload',
   'action.document.validation_data_added': 'Validatiegegevens toegevoegd (PAdES B-LT)',
   'action.document.timestamped': 'Archieftijdstempel toegevoegd (PAdES B-LTA)',
   'action.signing.failed': 'Ondertekening mislukt, niets opgeslagen',
@@ -129,6 +131,10 @@ const nl = {
   'actor.system': 'Systeem',
   'variant.current': 'huidige',
   'variant.original': 'origineel',
+  'exportFormat.report': 'auditrapport',
+  'exportFormat.bundle': 'bewijsbundel',
+  'exportFormat.json': 'audittrail (JSON)',
+  'exportFormat.csv': 'audittrail (CSV)',
   'purpose.completion': 'de envelop is afgerond',
   'purpose.renewal': 'vernieuwing voordat het certificaat van de vorige tijdstempel verloopt',
   'failure.timestamp_unavailable': 'de tijdstempeldienst antwoordde niet; er werd niets ondertekend of opgeslagen',
@@ -181,6 +187,7 @@ const en: ReportCatalog = {
   'event.reminded': 'Reminded',
   'event.expiresAt': 'Expiry date',
   'event.variant': 'Version',
+  'event.exportFormat': 'What',
   'event.details': 'Details',
   'event.validationData': 'Added',
   'event.validationDataCounts': '{certificates} × certificate, {ocsp} × OCSP response, {crls} × CRL',
@@ -212,6 +219,7 @@ const en: ReportCatalog = {
   'action.envelope.expired': 'Envelope expired',
   'action.envelope.completed': 'Envelope completed',
   'action.document.downloaded': 'Document downloaded',
+  'action.audit.exported': 'Audit data downloaded',
   'action.document.validation_data_added': 'Validation data added (PAdES B-LT)',
   'action.document.timestamped': 'Archive timestamp added (PAdES B-LTA)',
   'action.signing.failed': 'Signing failed, nothing stored',
@@ -261,6 +269,10 @@ const en: ReportCatalog = {
   'actor.system': 'System',
   'variant.current': 'current',
   'variant.original': 'original',
+  'exportFormat.report': 'audit report',
+  'exportFormat.bundle': 'evidence bundle',
+  'exportFormat.json': 'audit trail (JSON)',
+  'exportFormat.csv': 'audit trail (CSV)',
   'purpose.completion': 'the envelope was completed',
   'purpose.renewal': 'renewal before the certificate of the previous timestamp expires',
   'failure.timestamp_unavailable': 'the time-stamping service did not answer; nothing was signed or stored',
@@ -310,6 +322,7 @@ const fr: ReportCatalog = {
   'event.reminded': 'Rappelé(s)',
   'event.expiresAt': "Date d'expiration",
   'event.variant': 'Version',
+  'event.exportFormat': 'Quoi',
   'event.details': 'Données',
   'event.validationData': 'Ajouté',
   'event.validationDataCounts': '{certificates} × certificat, {ocsp} × réponse OCSP, {crls} × CRL',
@@ -341,6 +354,7 @@ const fr: ReportCatalog = {
   'action.envelope.expired': 'Enveloppe expirée',
   'action.envelope.completed': 'Enveloppe terminée',
   'action.document.downloaded': 'Document téléchargé',
+  'action.audit.exported': 'Données d’audit téléchargées',
   'action.document.validation_data_added': 'Données de validation ajoutées (PAdES B-LT)',
   'action.document.timestamped': 'Horodatage d’archivage ajouté (PAdES B-LTA)',
   'action.signing.failed': 'Échec de la signature, rien n’a été enregistré',
@@ -390,6 +404,10 @@ const fr: ReportCatalog = {
   'actor.system': 'Système',
   'variant.current': 'actuelle',
   'variant.original': 'originale',
+  'exportFormat.report': 'rapport d’audit',
+  'exportFormat.bundle': 'dossier de preuves',
+  'exportFormat.json': 'piste d’audit (JSON)',
+  'exportFormat.csv': 'piste d’audit (CSV)',
   'purpose.completion': 'l’enveloppe est finalisée',
   'purpose.renewal': 'renouvellement avant l’expiration du certificat de l’horodatage précédent',
   'failure.timestamp_unavailable': 'le service d’horodatage n’a pas répondu ; rien n’a été signé ni enregistré',
@@ -411,7 +429,7 @@ export interface ReportTexts {
   /** The text of `key` with `{name}` placeholders filled; an unknown placeholder stays visible. */
   t(key: ReportCatalogKey, values?: Record<string, string | number>): string;
   /** The text of a dynamic key (`action.<action>`, `status.<status>`…), or `fallback` when there is none. */
-  label(prefix: 'action' | 'status' | 'recipientStatus' | 'role' | 'actor' | 'variant' | 'purpose' | 'failure', value: string): string;
+  label(prefix: 'action' | 'status' | 'recipientStatus' | 'role' | 'actor' | 'variant' | 'purpose' | 'failure' | 'exportFormat', value: string): string;
   /** A moment in Europe/Brussels with seconds, e.g. `12/05/2026 14:03:07`. */
   time(iso: string): string;
 }

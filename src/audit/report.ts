@@ -176,6 +176,8 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
       return [[t('event.recipient'), details.recipientId ? recipient(details.recipientId) : t('report.none')]];
     case 'document.downloaded':
       return [[t('event.document'), document(details.documentId)], [t('event.variant'), text.label('variant', str('variant'))]];
+    case 'audit.exported':
+      return [[t('event.exportFormat'), str('language') ? `${text.label('exportFormat', str('format'))} (${str('language')})` : text.label('exportFormat', str('format'))]];
     case 'document.validation_data_added': {
       const count = (key: string) => Number(details[key] ?? 0);
       const rows: Row[] = [

@@ -4,6 +4,7 @@
  * envelopes: while an envelope is open its trail still grows, and a sealed report of half a
  * story invites the wrong conclusion.
  */
+import { appendAuditEvent } from '../audit/chain.ts';
 import { ConflictError } from '../errors.ts';
 import { renderAuditReport, type AuditReportData } from '../audit/report.ts';
 import type { ReportLanguage } from '../audit/report-i18n.ts';
@@ -15,7 +16,8 @@ import { organisationById } from '../store/organisations.ts';
 import { recipientsOf } from '../store/recipient-repository.ts';
 import { isUuid } from '../store/sql.ts';
 import type { OrganisationIdentity } from '../keys/index.ts';
-import type { WorkflowDeps } from './deps.ts';
+import type { Knex } from 'knex';
+import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound } from './envelope-dto.ts';
 
 /** Statuses in which the trail is complete enough to report on: the envelope is closed. */
@@ -89,5 +91,28 @@ export async function sealedAuditReport(deps: Pick<WorkflowDeps, 'pki' | 'timeSt
     reason: 'Auditrapport',
     signingTime: evidence.generatedAt,
     language,
+  });
+}
+
+export type AuditExportFormat = 'report' | 'bundle' | 'json' | 'csv';
+
+/**
+ * Records that the caller took the trail out (issue 10: every download is audited), in the same
+ * transaction as the read and after it, so what was exported ends with the event before this one.
+ */
+export async function appendAuditExported(
+  trx: Knex.Transaction,
+  deps: Pick<WorkflowDeps, 'clock'>,
+  request: StaffRequest & { envelopeId: string },
+  format: AuditExportFormat,
+  language?: ReportLanguage,
+): Promise<void> {
+  await appendAuditEvent(trx, {
+    organisationId: request.organisationId,
+    envelopeId: request.envelopeId,
+    event: { action: 'audit.exported', details: language ? { format, language } : { format } },
+    actor: request.actor,
+    origin: request.origin,
+    occurredAt: deps.clock(),
   });
 }

@@ -1,17 +1,19 @@
 /**
  * The evidence bundle of a closed envelope as a ZIP: the signed PDFs (current revisions), the
  * sealed audit report, the hashed events and a README on checking each part independently.
- * Report and events come from one read of the chain, so they always agree.
+ * Report and events come from one read of the chain, so they always agree. The download is
+ * recorded as `audit.exported` (format `bundle`) with the caller as actor, in the same
+ * transaction and after the read: the bundle holds the trail as it was just before.
  */
 import yazl from 'yazl';
 import { bundleReadme } from '../audit/bundle-readme.ts';
 import { auditEventsJson } from '../audit/exports.ts';
 import type { ReportLanguage } from '../audit/report-i18n.ts';
-import { loadAuditEvidence, sealedAuditReport } from './audit-evidence.ts';
-import type { WorkflowDeps } from './deps.ts';
+import { appendAuditExported, loadAuditEvidence, sealedAuditReport, type AuditEvidence } from './audit-evidence.ts';
+import type { StaffRequest, WorkflowDeps } from './deps.ts';
+import { inTransaction } from './transaction.ts';
 
-export interface GetEvidenceBundleOptions {
-  organisationId: string;
+export interface GetEvidenceBundleOptions extends StaffRequest {
   envelopeId: string;
   /** Language of the audit report inside; Dutch unless asked otherwise. */
   language?: ReportLanguage;
@@ -39,9 +41,17 @@ function zipToBuffer(zip: yazl.ZipFile): Promise<Buffer> {
   });
 }
 
-export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'timeStamper' | 'blobs'>, options: GetEvidenceBundleOptions): Promise<Buffer> {
-  const evidence = await loadAuditEvidence(deps, options);
-  const report = await sealedAuditReport(deps, evidence, options.language ?? 'nl');
+export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'timeStamper' | 'blobs' | 'logger'>, options: GetEvidenceBundleOptions): Promise<Buffer> {
+  const language = options.language ?? 'nl';
+  return inTransaction(deps, 'getEvidenceBundle', async (trx) => {
+    const zip = await buildBundle(deps, await loadAuditEvidence({ ...deps, db: trx }, options), options.organisationId, language);
+    await appendAuditExported(trx, deps, options, 'bundle', language);
+    return zip;
+  });
+}
+
+async function buildBundle(deps: Pick<WorkflowDeps, 'pki' | 'timeStamper' | 'blobs'>, evidence: AuditEvidence, organisationId: string, language: ReportLanguage): Promise<Buffer> {
+  const report = await sealedAuditReport(deps, evidence, language);
   const documents = evidence.documents.filter((d) => evidence.currentRevisions.has(d.id));
   const paths = bundlePaths(documents.map((d) => d.name));
   const mtime = evidence.generatedAt;
@@ -54,7 +64,7 @@ export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' 
     zip.addBuffer(await deps.blobs.get(revision.blobSha256), paths[index], { mtime, compress: false });
   }
   zip.addBuffer(report, 'audit-report.pdf', { mtime, compress: false });
-  zip.addBuffer(Buffer.from(auditEventsJson({ id: evidence.envelope.id, organisationId: options.organisationId }, evidence.events), 'utf8'), 'audit-events.json', { mtime });
+  zip.addBuffer(Buffer.from(auditEventsJson({ id: evidence.envelope.id, organisationId }, evidence.events), 'utf8'), 'audit-events.json', { mtime });
   zip.end();
   return done;
 }

@@ -21,6 +21,7 @@ export { listEnvelopes, type ListEnvelopesOptions, type EnvelopePage } from './l
 export { bootstrapDemoOrganisation, DEMO_ORGANISATION } from './bootstrap-demo.ts';
 export { getAuditReport, type GetAuditReportOptions } from './get-audit-report.ts';
 export { getEvidenceBundle, type GetEvidenceBundleOptions } from './get-evidence-bundle.ts';
+export { exportAuditTrail, type ExportAuditTrailOptions } from './export-audit-trail.ts';
 export { REPORTABLE_STATUSES } from './audit-evidence.ts';
 export { searchEnvelopes, listEnvelopeBodies, brusselsDayStart, type SearchEnvelopesOptions, type DashboardPage, type DashboardItem } from './search-envelopes.ts';
 export { correctRecipientEmail, CORRECTABLE_RECIPIENT_STATUSES, type CorrectRecipientEmailOptions } from './correct-recipient-email.ts';

@@ -172,7 +172,8 @@ export const paths: Record<string, PathItem> = {
       description:
         'Hash-chained events, oldest first. `format=csv` gives one row per event with exactly the hashed fields under their column names ' +
         '(`details` as canonical JSON) and the `hash`: RFC 4180, UTF-8 with a byte order mark, CRLF line ends, null as an empty field. ' +
-        "A field starting with `=`, `+`, `-`, `@`, tab, CR or `'` has a `'` in front, so that no spreadsheet runs it as a formula; drop it to recompute the hash.",
+        "A field starting with `=`, `+`, `-`, `@`, tab, CR or `'` has a `'` in front, so that no spreadsheet runs it as a formula; drop it to recompute the hash. " +
+        'Each download is recorded in the trail as `audit.exported` (format `json` or `csv`) with the API key as actor, after the events it returns.',
       tags: ['Envelopes'],
       parameters: [{ name: 'format', in: 'query', description: 'JSON (the default) or CSV.', schema: { type: 'string', enum: ['json', 'csv'], default: 'json' } }],
       responses: {
@@ -198,7 +199,8 @@ export const paths: Record<string, PathItem> = {
         'A PDF listing the envelope, each document with its original and final SHA-256 and page count, each recipient, every event ' +
         '(time in Europe/Brussels, actor, IP address, user agent, certificate of each signature) and the final hash of the chain. ' +
         'It is sealed (PAdES, invisible signature, reason "Auditrapport") with the organisation\'s seal certificate. Made on request ' +
-        'once the envelope is completed, declined, cancelled or expired; an open envelope answers 409 `envelope_open`.',
+        'once the envelope is completed, declined, cancelled or expired; an open envelope answers 409 `envelope_open`. ' +
+        'Each download is recorded in the trail as `audit.exported` (format `report`) with the API key as actor, after the events the report shows.',
       tags: ['Envelopes'],
       parameters: [param('ReportLanguage')],
       responses: { '200': sealedPdf, '400': problem('BadRequest'), ...envelopeMissing, '409': problem('EnvelopeOpen'), '503': problem('SigningUnavailable'), ...authenticated },
@@ -212,7 +214,8 @@ export const paths: Record<string, PathItem> = {
       description:
         'A ZIP with the signed PDFs (`documents/<name>.pdf`, current revisions, byte for byte the document downloads), the sealed ' +
         '`audit-report.pdf`, `audit-events.json` (every event as the exact hashed fields, one per line) and `README.txt` (Dutch, then ' +
-        'English) on checking each part without Paraaf. Same availability as the audit report.',
+        'English) on checking each part without Paraaf. Same availability as the audit report. Each download is recorded in the ' +
+        'trail as `audit.exported` (format `bundle`) with the API key as actor, after the events the bundle holds.',
       tags: ['Envelopes'],
       parameters: [param('ReportLanguage')],
       responses: {

@@ -1,15 +1,14 @@
 /**
  * An envelope's audit trail as JSON or CSV, its sealed audit report and its evidence bundle
- * (DESIGN §6). Scoped like every envelope route: another organisation's envelope is 404.
+ * (DESIGN §6). Scoped like every envelope route: another organisation's envelope is 404. Each
+ * download is recorded as `audit.exported` with the API key as actor (issue 10).
  */
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.ts';
 import { auditEventsCsv, REPORT_LANGUAGES, type ReportLanguage } from '../../audit/index.ts';
 import { ValidationError } from '../../errors.ts';
-import { listEnvelopeAuditEvents } from '../../store/audit-event-repository.ts';
-import { getAuditReport, getEvidenceBundle } from '../../workflow/index.ts';
-import { principalOf } from '../auth.ts';
-import { paramOf, requireEnvelope } from './envelopes.ts';
+import { exportAuditTrail, getAuditReport, getEvidenceBundle } from '../../workflow/index.ts';
+import { paramOf, staffRequest } from './envelopes.ts';
 
 function choice<T extends string>(req: Request, name: string, allowed: readonly T[], fallback: T): T {
   const value = req.query[name];
@@ -30,11 +29,9 @@ export function envelopeAuditRouter(deps: Deps): Router {
   const router = Router();
 
   router.get('/envelopes/:id/audit', async (req, res) => {
-    const { organisationId } = principalOf(res);
     const envelopeId = paramOf(req, 'id');
     const format = choice(req, 'format', ['json', 'csv'], 'json');
-    await requireEnvelope(deps, organisationId, envelopeId);
-    const events = await listEnvelopeAuditEvents(deps.db, organisationId, envelopeId);
+    const events = await exportAuditTrail(deps.workflow, { ...staffRequest(req, res), envelopeId, format });
     if (format === 'csv') {
       sendFile(res, auditEventsCsv(events), 'text/csv; charset=utf-8; header=present', `audit-${envelopeId}.csv`);
       return;
@@ -57,16 +54,14 @@ export function envelopeAuditRouter(deps: Deps): Router {
   });
 
   router.get('/envelopes/:id/audit-report', async (req, res) => {
-    const { organisationId } = principalOf(res);
     const language = languageOf(req);
-    const pdf = await getAuditReport(deps.workflow, { organisationId, envelopeId: paramOf(req, 'id'), language });
+    const pdf = await getAuditReport(deps.workflow, { ...staffRequest(req, res), envelopeId: paramOf(req, 'id'), language });
     sendFile(res, pdf, 'application/pdf', 'audit-report.pdf');
   });
 
   router.get('/envelopes/:id/bundle', async (req, res) => {
-    const { organisationId } = principalOf(res);
     const envelopeId = paramOf(req, 'id');
-    const zip = await getEvidenceBundle(deps.workflow, { organisationId, envelopeId, language: languageOf(req) });
+    const zip = await getEvidenceBundle(deps.workflow, { ...staffRequest(req, res), envelopeId, language: languageOf(req) });
     sendFile(res, zip, 'application/zip', `envelope-${envelopeId}.zip`);
   });
 

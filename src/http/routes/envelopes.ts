@@ -139,7 +139,8 @@ function uploadedFiles(req: Request): Express.Multer.File[] {
   return files?.documents ?? [];
 }
 
-function staffRequest(req: Request, res: Response): StaffRequest {
+/** The API key as actor of a use case, with the request's origin. */
+export function staffRequest(req: Request, res: Response): StaffRequest {
   const principal = principalOf(res);
   return {
     organisationId: principal.organisationId,

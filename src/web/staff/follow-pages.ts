@@ -145,6 +145,7 @@ function timelineLabel(t: FollowTranslate, event: AuditEventRecord, envelope: En
     previous: str('previousEmail'),
     document: envelope.documents.find((d) => d.id === details.documentId)?.name ?? '',
     action: event.action,
+    format: `exportFormat.${str('format')}` in followNl ? t(`exportFormat.${str('format')}` as FollowCatalogKey) : str('format'),
   };
   // An archive timestamp renewed years later reads differently from the one taken at completion.
   const action = event.action === 'document.timestamped' && details.purpose === 'renewal' ? 'document.timestamp_renewed' : event.action;

@@ -170,8 +170,20 @@ describe('audit report, /audit?format=csv', function () {
     expect(text).to.include('\r\n');
     const [header, ...rows] = parseCsv(text, ',');
     expect(header!.fields).to.deep.equal(['id', 'organisation_id', 'envelope_id', 'seq', 'occurred_at', 'actor_kind', 'actor_id', 'actor_label', 'action', 'ip', 'user_agent', 'details', 'document_sha256', 'prev_hash', 'hash']);
-    // The API downloads of the earlier tests are audited: the trail is the one read before them, then those downloads.
-    expect(rows.slice(events.length).map((row) => row.fields[8])).to.deep.equal(['document.downloaded', 'document.downloaded']);
+    // The API downloads of the earlier tests are audited: the trail is the one read before them, then those downloads
+    // and exports (issue 10) in order: the JSON trail read in before(), the reports (nl, nl, fr, en; the 400 and the
+    // other organisation's 404s record nothing), never this CSV export itself.
+    const after = rows.slice(events.length).map((row) => (row.fields[8] === 'audit.exported' ? `audit.exported ${JSON.parse(row.fields[11]!).format} ${JSON.parse(row.fields[11]!).language ?? ''}`.trim() : row.fields[8]));
+    expect(after).to.deep.equal([
+      'audit.exported json',
+      'audit.exported report nl',
+      'document.downloaded',
+      'document.downloaded',
+      'audit.exported report nl',
+      'audit.exported report fr',
+      'audit.exported report en',
+    ]);
+    expect(rows.slice(events.length).every((row) => row.fields[5] === 'api_key')).to.equal(true);
     for (const [index, record] of recomputedRows(text).slice(0, events.length).entries()) {
       expect(record.action).to.equal(events[index]!.action);
       expect(record.hash).to.equal(events[index]!.hash);
@@ -206,7 +218,9 @@ describe('audit report, /audit?format=csv', function () {
     expect(openedRows.map((row) => row.fields[column('actor_label')]!.slice(0, 4))).to.have.members(hostile.map((name) => `'${name.slice(0, 3)}`));
 
     const records = recomputedRows(text);
-    expect(records.map((record) => record.hash)).to.deep.equal(stored.map((event) => event.hash));
+    // The JSON read above is itself recorded (issue 10), after what it returned: the CSV has that one event more.
+    expect(records.map((record) => record.hash).slice(0, stored.length)).to.deep.equal(stored.map((event) => event.hash));
+    expect(records.slice(stored.length).map((record) => record.action)).to.deep.equal(['audit.exported']);
     expect(records.filter((record) => record.action === 'link.opened').map((record) => record.user_agent)).to.have.members(hostile);
   });
 });

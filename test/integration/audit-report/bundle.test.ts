@@ -64,9 +64,10 @@ describe('evidence bundle /envelopes/{id}/bundle', function () {
     const parsed = JSON.parse(raw);
     const all = (await request(world.app.url).get(`/api/v1/envelopes/${envelopeId}/audit`).set(world.api()).expect(200)).body.events as Array<{ hash: string; action: string }>;
     const lines = raw.split('\n').filter((line) => line.startsWith('{"event":'));
-    // The bundle is the trail as it stood when it was downloaded; later downloads (audited) only extend it.
+    // The bundle is the trail as it stood when it was downloaded; its own download (audit.exported, issue 10) and later
+    // downloads (audited) only extend it. This JSON read is recorded after what it returns.
     const trail = all.slice(0, lines.length);
-    expect(all.slice(lines.length).map((e) => e.action)).to.deep.equal(['document.downloaded']);
+    expect(all.slice(lines.length).map((e) => e.action)).to.deep.equal(['audit.exported', 'document.downloaded']);
     expect(parsed).to.include({ envelope_id: envelopeId, genesis_hash: GENESIS_HASH, final_hash: trail.at(-1)!.hash });
     let previous = GENESIS_HASH;
     for (const [index, line] of lines.entries()) {

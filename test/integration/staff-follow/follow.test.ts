@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApiKey, createOrganisation, createUser, type Organisation } from '../../../src/store/index.ts';
+import { listEnvelopeAuditEvents } from '../../../src/store/audit-event-repository.ts';
 import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
@@ -43,6 +44,8 @@ describe('staff follow-up /app', function () {
   const apiEnvelope = async (id: string) => (await request(app.url).get(`/api/v1/envelopes/${id}`).set(api()).expect(200)).body;
   const auditOf = async (id: string): Promise<Array<{ action: string; actor: { kind: string; id: string }; details: Record<string, unknown> }>> =>
     (await request(app.url).get(`/api/v1/envelopes/${id}/audit`).set(api()).expect(200)).body.events;
+  /** The stored trail, read without an (audited) export. */
+  const storedTrail = (id: string) => listEnvelopeAuditEvents(app.deps.db, org.id, id);
   const mailsTo = async (email: string, envelopeId: string) =>
     (await listOutbox(app.deps.db, org.id, { kind: 'mail' })).filter((row) => {
       const m = row.payload as MailMessage;
@@ -241,7 +244,11 @@ describe('staff follow-up /app', function () {
         ['user', 'current'],
         ['user', 'original'],
       ]);
+      // Refused exports of an open envelope (409) record nothing (issue 10).
+      const before = await storedTrail(ids.budget);
       await get(`/app/envelopes/${ids.budget}/audit-report`).expect(409);
+      await get(`/app/envelopes/${ids.budget}/bundle`).expect(409);
+      expect((await storedTrail(ids.budget)).map((e) => e.hash)).to.deep.equal(before.map((e) => e.hash));
     });
 
     it('shows a failed mail with a retry that makes it due again', async () => {
@@ -292,10 +299,20 @@ describe('staff follow-up /app', function () {
       expect(cancelled.actor.kind).to.equal('user');
       const page = (await get(`/app/envelopes/${ids.mobility}`).expect(200)).text;
       expect(page).to.include('Envelop ingetrokken: Verkeerde versie opgeladen').and.include('Auditrapport (PDF)').and.not.include('/remind"');
-      const report = await get(`/app/envelopes/${ids.mobility}/audit-report`).expect(200);
+      const before = await storedTrail(ids.mobility);
+      const report = await get(`/app/envelopes/${ids.mobility}/audit-report?lang=en`).set('User-Agent', 'Firefox/140').expect(200);
       expect(report.headers['content-type']).to.equal('application/pdf');
       const bundle = await get(`/app/envelopes/${ids.mobility}/bundle`).expect(200);
       expect(bundle.headers['content-type']).to.equal('application/zip');
+      // Each download is exactly one audit.exported by this staff member (issue 10), in the timeline in words.
+      const exported = (await storedTrail(ids.mobility)).slice(before.length);
+      expect(exported.map((e) => [e.action, e.actorKind, e.actorLabel, e.details])).to.deep.equal([
+        ['audit.exported', 'user', 'Sofie Secretariaat', { format: 'report', language: 'en' }],
+        ['audit.exported', 'user', 'Sofie Secretariaat', { format: 'bundle', language: 'nl' }],
+      ]);
+      expect(exported[0]!.userAgent).to.equal('Firefox/140');
+      const timeline = (await get(`/app/envelopes/${ids.mobility}`).expect(200)).text;
+      expect(timeline).to.include('Auditrapport gedownload').and.include('Bewijsbundel gedownload').and.not.include('audit.exported');
       // A closed envelope cannot be reminded: a page that says so.
       await post(`/app/envelopes/${ids.mobility}/remind`, { _csrf: await csrf() }).expect(409);
     });
@@ -309,6 +326,7 @@ describe('staff follow-up /app', function () {
       const mail = (await mailsTo('carla@zonnebeke.be', ids.mobility))[0]!.id;
       const token = await csrf(otherSession);
       const statusBefore = envelope.status as string;
+      const trailsBefore = await Promise.all([ids.budget, ids.mobility, ids.draft].map(async (id) => (await storedTrail(id)).length));
       for (const id of [ids.budget, ids.mobility, ids.draft]) {
         for (const path of [`/app/envelopes/${id}`, `/app/envelopes/${id}/cancel`, `/app/envelopes/${id}/documents/${doc}`, `/app/envelopes/${id}/documents/${doc}/original`, `/app/envelopes/${id}/audit-report`, `/app/envelopes/${id}/bundle`]) {
           const res = await get(path, otherSession);
@@ -328,6 +346,8 @@ describe('staff follow-up /app', function () {
       const dashboard = (await get('/app', otherSession).expect(200)).text;
       expect(dashboard).to.not.include(ids.budget).and.not.include('budget');
       expect((await apiEnvelope(ids.budget)).status).to.equal(statusBefore);
+      // Another organisation's downloads of our report or bundle are refused and record nothing (issue 10).
+      expect(await Promise.all([ids.budget, ids.mobility, ids.draft].map(async (id) => (await storedTrail(id)).length))).to.deep.equal(trailsBefore);
       expect((await apiEnvelope(ids.budget)).recipients[1].email).to.equal('bart.claes@zonnebeke.be');
       expect((await apiEnvelope(ids.draft)).status).to.equal('draft');
     });

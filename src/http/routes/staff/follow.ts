@@ -207,13 +207,13 @@ export function staffFollowRouter(deps: Deps): Router {
 
   router.get('/envelopes/:id/audit-report', auth, async (req, res) => {
     const envelopeId = await ownEnvelopeId(deps, req, res);
-    const pdf = await getAuditReport(deps.workflow, { organisationId: staffOf(res).organisationId, envelopeId, language: reportLanguage(req) });
+    const pdf = await getAuditReport(deps.workflow, { ...staffRequest(req, res), envelopeId, language: reportLanguage(req) });
     res.set('Cache-Control', 'private, no-store').attachment('audit-report.pdf').type('application/pdf').send(pdf);
   });
 
   router.get('/envelopes/:id/bundle', auth, async (req, res) => {
     const envelopeId = await ownEnvelopeId(deps, req, res);
-    const zip = await getEvidenceBundle(deps.workflow, { organisationId: staffOf(res).organisationId, envelopeId, language: reportLanguage(req) });
+    const zip = await getEvidenceBundle(deps.workflow, { ...staffRequest(req, res), envelopeId, language: reportLanguage(req) });
     res.set('Cache-Control', 'private, no-store').attachment(`envelope-${envelopeId}.zip`).type('application/zip').send(zip);
   });
 
