@@ -177,6 +177,11 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('fo
     forgotPage(req, res, 200, t('forgot.sent'));
   });
 
+  /** The new password and its confirmation, as the reset and the first-login change ask them; `errorId` describes the first. */
+  const newPasswordFields = (t: ReturnType<typeof tOf>, errorId?: string) => html`<div class="field"><label for="password">${t('reset.password', { min: MIN_PASSWORD_LENGTH })}</label>
+<input type="password" id="password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${errorId ? html` aria-describedby="${errorId}"` : ''}></div>
+<div class="field"><label for="confirm">${t('reset.confirm')}</label>
+<input type="password" id="confirm" name="confirm" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required></div>`;
   const resetPage = (req: Request, res: Response, status: number, token: string, error?: string) => {
     const t = tOf(res);
     const csrf = preloginCsrfToken(deps, req, res);
@@ -184,10 +189,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('fo
 ${error ? html`<p class="alert" role="alert" id="reset-error">${error}</p>` : ''}
 <form method="post" action="/app/password/reset/${token}" class="stacked">
 <input type="hidden" name="_csrf" value="${csrf}">
-<div class="field"><label for="password">${t('reset.password', { min: MIN_PASSWORD_LENGTH })}</label>
-<input type="password" id="password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${error ? html` aria-describedby="reset-error"` : ''}></div>
-<div class="field"><label for="confirm">${t('reset.confirm')}</label>
-<input type="password" id="confirm" name="confirm" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required></div>
+${newPasswordFields(t, error ? 'reset-error' : undefined)}
 <button type="submit">${t('reset.submit')}</button>
 </form>`);
   };
@@ -225,10 +227,7 @@ ${error ? html`<p class="alert" role="alert" id="change-error">${error}</p>` : h
 <form method="post" action="${PASSWORD_CHANGE_PATH}" class="stacked">
 <input type="hidden" name="_csrf" value="${staffCsrfToken(deps, res)}">
 <input type="hidden" name="next" value="${next}">
-<div class="field"><label for="password">${t('reset.password', { min: MIN_PASSWORD_LENGTH })}</label>
-<input type="password" id="password" name="password" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required${error ? html` aria-describedby="change-error"` : ''}></div>
-<div class="field"><label for="confirm">${t('reset.confirm')}</label>
-<input type="password" id="confirm" name="confirm" autocomplete="new-password" minlength="${MIN_PASSWORD_LENGTH}" required></div>
+${newPasswordFields(t, error ? 'change-error' : undefined)}
 <button type="submit">${t('change.submit')}</button>
 </form>`,
     });
