@@ -10,9 +10,7 @@ import express, { Router, type NextFunction, type Request, type Response } from 
 import type { Deps } from '../../../deps.ts';
 import { AppError, ValidationError } from '../../../errors.ts';
 import { REPORT_LANGUAGES, type ReportLanguage } from '../../../audit/index.ts';
-import { listEnvelopeAuditEvents } from '../../../store/audit-event-repository.ts';
-import { envelopeById } from '../../../store/envelope-repository.ts';
-import { isUuid } from '../../../store/sql.ts';
+import { envelopeAuditTrail, envelopeIsOwn, isEnvelopeIdForm } from '../../../workflow/staff-follow-reads.ts';
 import type { SafeHtml } from '../../../web/html.ts';
 import type { Language } from '../../../web/i18n/index.ts';
 import {
@@ -82,7 +80,7 @@ function notFound(): AppError {
 /** The envelope id of the route when it is one of the staff member's organisation; else 404. */
 async function ownEnvelopeId(deps: Deps, req: Request, res: Response): Promise<string> {
   const envelopeId = param(req, 'id');
-  if (!isUuid(envelopeId) || !(await envelopeById(deps.db, staffOf(res).organisationId, envelopeId))) throw notFound();
+  if (!(await envelopeIsOwn(deps, staffOf(res).organisationId, envelopeId))) throw notFound();
   return envelopeId;
 }
 
@@ -106,7 +104,7 @@ export function staffFollowRouter(deps: Deps): Router {
     const { organisationId } = staffOf(res);
     const [envelope, events, mails] = await Promise.all([
       getEnvelope(deps.workflow, { organisationId, envelopeId }),
-      listEnvelopeAuditEvents(deps.db, organisationId, envelopeId),
+      envelopeAuditTrail(deps, organisationId, envelopeId),
       listEnvelopeMails(deps.workflow, { organisationId, envelopeId }),
     ]);
     page(req, res, status, envelopeBody({ language: languageOf(req, res), csrf: staffCsrfToken(deps, res), envelope, events, mails, ...extra }));
@@ -176,7 +174,7 @@ export function staffFollowRouter(deps: Deps): Router {
   router.post('/envelopes/:id/recipients/:recipientId/email', auth, form, csrf, async (req, res) => {
     const envelopeId = await ownEnvelopeId(deps, req, res);
     const recipientId = param(req, 'recipientId');
-    if (!isUuid(recipientId)) throw new AppError('recipient_not_found', 404, 'This envelope has no such recipient.');
+    if (!isEnvelopeIdForm(recipientId)) throw new AppError('recipient_not_found', 404, 'This envelope has no such recipient.');
     try {
       const { mailed } = await correctRecipientEmail(deps.workflow, { ...staffRequest(req, res), envelopeId, recipientId, email: formText(req, 'email') });
       backTo(res, envelopeId, mailed ? 'correctedMailed' : 'corrected');
@@ -234,7 +232,7 @@ export function staffFollowRouter(deps: Deps): Router {
       return;
     }
     const id = param(req, 'id');
-    const back = error.status === 409 && isUuid(id) ? envelopePath(id) : undefined;
+    const back = error.status === 409 && isEnvelopeIdForm(id) ? envelopePath(id) : undefined;
     page(req, res, error.status, followErrorBody(languageOf(req, res), error.status === 404 ? 'notFound' : 'conflict', back));
   });
 
