@@ -195,6 +195,8 @@ function unhonoured(values: z.infer<typeof envSchema>): string[] {
     // Without it each process draws its own random key: forms opened on another instance or before a restart fail.
     if (values.SIGNER_SECRET === undefined) issues.push('SIGNER_SECRET: required when NODE_ENV=production (at least 32 random characters, the same on every instance)');
     if (values.METRICS_TOKEN === undefined) issues.push('METRICS_TOKEN: required when NODE_ENV=production (at least 32 random characters; Prometheus sends it as a Bearer token)');
+    // Without it the development mailer writes .eml files and logs their signing and reset links (tokens).
+    if (values.SMTP_URL === undefined) issues.push('SMTP_URL: required when NODE_ENV=production (without it mails are written to files and their links, which carry tokens, are logged)');
   }
   return issues;
 }

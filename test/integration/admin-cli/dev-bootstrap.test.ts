@@ -64,10 +64,10 @@ describe('dev bootstrap of main.ts', function () {
     expect(second).not.to.include('Demo organisation');
 
     // Production refuses the development PKI and its password (issue 9) before generating anything.
-    const secrets = { SIGNER_SECRET: 's'.repeat(32), METRICS_TOKEN: 'm'.repeat(32) };
+    const secrets = { SIGNER_SECRET: 's'.repeat(32), METRICS_TOKEN: 'm'.repeat(32), SMTP_URL: 'smtp://127.0.0.1:2525' };
     const missing = await runToExit({ ...env, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production' });
     expect(missing.code).to.equal(2);
-    expect(missing.output).to.include('SIGNER_SECRET: required when NODE_ENV=production').and.include('METRICS_TOKEN: required');
+    expect(missing.output).to.include('SIGNER_SECRET: required when NODE_ENV=production').and.include('METRICS_TOKEN: required').and.include('SMTP_URL: required');
     expect(existsSync(path.join(work, 'prod-certs', 'dev'))).to.equal(false);
     const production = await runToExit({ ...env, ...secrets, DATA_DIR: path.join(work, 'prod'), CERTS_DIR: path.join(work, 'prod-certs'), NODE_ENV: 'production' });
     expect(production.code).to.equal(1);

@@ -1,7 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../../src/config.ts';
-import { maskUrl } from '../../../src/logger.ts';
+import { createLogger, maskUrl } from '../../../src/logger.ts';
+import { createMailer } from '../../../src/notify/mailer.ts';
 
 describe('config', () => {
   it('has working defaults for an empty environment', () => {
@@ -49,6 +52,7 @@ describe('config', () => {
 
 describe('config: values the build cannot honour (issue 10)', () => {
   const secret = 'x'.repeat(32);
+  const smtp = 'smtp://mail.example.org:587';
   const issuesOf = (env: NodeJS.ProcessEnv): string[] => {
     try {
       loadConfig(env);
@@ -64,17 +68,40 @@ describe('config: values the build cannot honour (issue 10)', () => {
     expect(loadConfig({ BLOB_STORE: 'fs' }).blobStore).to.equal('fs');
   });
 
-  it('requires SIGNER_SECRET and METRICS_TOKEN when NODE_ENV=production, and neither elsewhere', () => {
+  it('requires SIGNER_SECRET, METRICS_TOKEN and SMTP_URL when NODE_ENV=production, and none elsewhere', () => {
     const issues = issuesOf({ NODE_ENV: 'production' });
-    expect(issues).to.have.length(2);
+    expect(issues).to.have.length(3);
     expect(issues[0]).to.match(/^SIGNER_SECRET: required when NODE_ENV=production/);
     expect(issues[1]).to.match(/^METRICS_TOKEN: required when NODE_ENV=production/);
-    expect(issuesOf({ NODE_ENV: 'production', SIGNER_SECRET: secret })).to.have.length(1);
-    expect(issuesOf({ NODE_ENV: 'production', SIGNER_SECRET: '', METRICS_TOKEN: secret })[0]).to.match(/^SIGNER_SECRET:/);
-    const production = loadConfig({ NODE_ENV: 'production', SIGNER_SECRET: secret, METRICS_TOKEN: secret });
-    expect(production).to.include({ signerSecret: secret, metricsToken: secret });
+    expect(issues[2]).to.match(/^SMTP_URL: required when NODE_ENV=production/);
+    expect(issuesOf({ NODE_ENV: 'production', SIGNER_SECRET: secret, SMTP_URL: smtp })).to.have.length(1);
+    expect(issuesOf({ NODE_ENV: 'production', SIGNER_SECRET: '', METRICS_TOKEN: secret, SMTP_URL: smtp })[0]).to.match(/^SIGNER_SECRET:/);
+    const production = loadConfig({ NODE_ENV: 'production', SIGNER_SECRET: secret, METRICS_TOKEN: secret, SMTP_URL: smtp });
+    expect(production).to.include({ signerSecret: secret, metricsToken: secret, smtpUrl: smtp });
     expect(issuesOf({ NODE_ENV: 'development' })).to.deep.equal([]);
     expect(issuesOf({ METRICS_TOKEN: 'short' })[0]).to.match(/^METRICS_TOKEN: use at least 32/);
+  });
+});
+
+describe('config: no token in any log (issue 10)', () => {
+  it('refuses production without SMTP_URL, whose file mailer would log signing links', () => {
+    const env = { NODE_ENV: 'production', SIGNER_SECRET: 's'.repeat(32), METRICS_TOKEN: 'm'.repeat(32) };
+    expect(() => loadConfig(env)).to.throw(ConfigError, /SMTP_URL: required when NODE_ENV=production/);
+    expect(loadConfig({ ...env, SMTP_URL: 'smtps://user:pass@mail.example.org:465' }).smtpUrl).to.equal('smtps://user:pass@mail.example.org:465');
+  });
+
+  it('still logs the links in development without SMTP_URL (the quick start relies on it)', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'paraaf-devmail-'));
+    try {
+      const config = loadConfig({ NODE_ENV: 'development', DATA_DIR: dataDir });
+      expect(config.smtpUrl).to.equal(undefined);
+      const lines: Array<{ links?: string[] }> = [];
+      const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(JSON.parse(line)) } });
+      await createMailer(config, logger).send({ to: { name: 'An', email: 'an@example.org' }, subject: 'Te tekenen', text: 'Open http://localhost:3000/s/abc123 om te tekenen.', html: '<p>Te tekenen</p>' });
+      expect(lines.map((line) => line.links).filter(Boolean)).to.deep.equal([['http://localhost:3000/s/abc123']]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -97,7 +97,7 @@ describe('notify/webhook-address: where a webhook may go (issue 10)', () => {
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: '127.0.0.1, ::1' }).webhookAllowPrivate).to.deep.equal(['127.0.0.1', '::1']);
     expect(loadConfig({}).webhookAllowPrivate).to.deep.equal([]);
     expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'localhost' })).to.throw(ConfigError, /WEBHOOK_ALLOW_PRIVATE/);
-    const production = { NODE_ENV: 'production', SIGNER_SECRET: 'x'.repeat(40), METRICS_TOKEN: 'm'.repeat(40), WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' };
+    const production = { NODE_ENV: 'production', SIGNER_SECRET: 'x'.repeat(40), METRICS_TOKEN: 'm'.repeat(40), SMTP_URL: 'smtp://mail.example.org:587', WEBHOOK_ALLOW_PRIVATE: '127.0.0.1' };
     expect(() => loadConfig(production)).to.throw(ConfigError, /WEBHOOK_ALLOW_PRIVATE: not allowed when NODE_ENV=production/);
   });
 });
