@@ -12,9 +12,8 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../../errors.ts';
-import type { BlobStore } from '../../store/blob-store.ts';
 import * as web from '../../web/index.ts';
-import { isCodeProblem, MAX_BATCH, type EnvelopeDto, type SignBatchOptions, type SignBatchResult, type WaitingList } from '../../workflow/index.ts';
+import { isCodeProblem, MAX_BATCH, type EnvelopeDto, type SignBatchOptions, type SignBatchResult, type WaitingList, type WorkflowDeps } from '../../workflow/index.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { csrfToken, verifyCsrfToken } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
@@ -29,7 +28,7 @@ export interface BatchRouteDeps {
   pageContext: (req: Request, res: Response, recipientLanguage?: string | null) => web.PageContext;
   codeState: (token: string, recipientId: string, email: string, purpose: 'link' | 'batch', error?: string) => Promise<web.CodeState>;
   codeMessage: (t: web.Translate, error: AppError) => string;
-  blobs: BlobStore;
+  blobs: WorkflowDeps['blobs'];
   list: (token: string, startedAt?: Date) => Promise<WaitingList>;
   sendCode: (token: string, req: Request) => Promise<unknown>;
   sign: (token: string, envelopeIds: string[], code: unknown, req: Request, continuing?: Continuing) => Promise<SignBatchResult>;
