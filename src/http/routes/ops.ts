@@ -2,10 +2,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { Deps } from '../../deps.ts';
-import { pendingMigrations, pingDb } from '../../store/index.ts';
 import { AppError, UnauthorizedError } from '../../errors.ts';
 import { problemFor, sendProblem } from '../problem.ts';
 import { trackRouteBase } from '../request-context.ts';
+import { readinessPendingMigrations } from '../../workflow/readiness.ts';
 
 /** Not ready is a public fact, not a leak: unlike other 5xx, its code and message are shown. */
 class NotReadyError extends AppError {
@@ -47,10 +47,7 @@ export function opsRouter(deps: Pick<Deps, 'db' | 'metrics' | 'config'>): Router
     res.set('Cache-Control', 'no-store');
     let pending: string[];
     try {
-      pending = await withTimeout(
-        pingDb(deps.db).then(() => pendingMigrations(deps.db)),
-        READY_TIMEOUT_MS,
-      );
+      pending = await withTimeout(readinessPendingMigrations(deps), READY_TIMEOUT_MS);
     } catch (error) {
       req.log.warn({ err: error }, 'readiness check: database unavailable');
       sendProblem(res, problemFor(new NotReadyError('database_unavailable', 'The database does not answer.'), req));
