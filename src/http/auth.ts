@@ -5,7 +5,8 @@
  */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { UnauthorizedError } from '../errors.ts';
-import { authenticateApiKey, type ApiKeyPrincipal, type Knex } from '../store/index.ts';
+import type { Knex } from 'knex';
+import { authenticateApiKey, type ApiKeyPrincipal } from '../workflow/authenticate-api-key.ts';
 
 export type Principal = ApiKeyPrincipal;
 
@@ -22,7 +23,7 @@ export function requireApiKey(db: Knex): RequestHandler {
     if (!header) return next(challenge(res));
     const match = BEARER.exec(header);
     if (!match) return next(challenge(res, 'invalid_token'));
-    const principal = await authenticateApiKey(db, match[1]);
+    const principal = await authenticateApiKey({ db }, match[1]);
     if (!principal) return next(challenge(res, 'invalid_token'));
     res.locals.principal = principal;
     next();
