@@ -2,25 +2,42 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { verifyPdf, type SignatureReport } from '../pades/index.ts';
+import { isAppError } from '../errors.ts';
+import type { SignatureReport, VerifyPdfOptions } from '../pades/index.ts';
+import type { ValidationReport } from '../pades/report.ts';
+import { createVerifyPool } from '../pades/verify-pool.ts';
 import { DEV_PKI_PASSWORD, loadOrCreateDevPki, type RevocationSource } from '../keys/index.ts';
 import { ownRevocationSource } from '../workflow/pki-publication.ts';
 import { parseCommand, UsageError, type CliContext } from './context.ts';
 import { withDatabase } from './database.ts';
 
 export async function runVerify(args: string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parseCommand(args, { json: { type: 'boolean' }, trust: { type: 'string', multiple: true }, at: { type: 'string' }, online: { type: 'boolean' } }, 1);
+  const { values, positionals } = parseCommand(
+    args,
+    { json: { type: 'boolean' }, trust: { type: 'string', multiple: true }, at: { type: 'string' }, online: { type: 'boolean' }, timeout: { type: 'string' } },
+    1,
+  );
   const [file] = positionals;
   const pdf = await readFile(file).catch(() => {
     throw new UsageError(`Cannot read ${file}.`);
   });
   const anchors = await trustAnchors(values.trust ?? [], context);
   const at = values.at === undefined ? undefined : validationTime(values.at);
+  const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : timeoutOf(values.timeout);
   const options = { trustAnchors: anchors, ...(at ? { at } : {}) };
-  // --online: our own CAs answer too (their revocations, `cert revoke`, live in the database).
-  const report = values.online
-    ? await withOwnRevocation(context, (revocation) => verifyPdf(pdf, { ...options, revocation }))
-    : await verifyPdf(pdf, options);
+  let report: ValidationReport;
+  try {
+    // --online: our own CAs answer too (their revocations, `cert revoke`, live in the database).
+    report = values.online
+      ? await withOwnRevocation(context, (revocation) => verifyBounded(pdf, { ...options, revocation }, timeoutMs))
+      : await verifyBounded(pdf, options, timeoutMs);
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'verify_too_complex') throw error;
+    const detail = /ran past/.test(error.detail ?? '') ? `verification stopped after ${timeoutMs} ms: the file is too complex` : `verification stopped: the file is too complex (${error.detail ?? error.message})`;
+    if (values.json) context.out(JSON.stringify({ code: error.code, status: error.status, title: error.message, detail, file }, null, 2));
+    else context.err(`${file}: ${detail}`);
+    return 1;
+  }
   if (values.json) context.out(JSON.stringify(report, null, 2));
   else {
     context.out(`${file}: ${report.verdict} (${report.signatures.length} signature(s), ${report.revisions} revision(s)), judged as of ${report.validationTime}`);
@@ -28,6 +45,28 @@ export async function runVerify(args: string[], context: CliContext): Promise<nu
     for (const problem of report.problems) context.out(`problem: ${problem}`);
   }
   return report.valid ? 0 : 1;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * verifyPdf in a worker thread of the pool the API uses (issue 10): past `timeoutMs` (or its heap
+ * limit) the worker is terminated and `verify_too_complex` thrown, whatever the file. Revocation
+ * questions (--online) are answered here, in this process, by the pool.
+ */
+async function verifyBounded(pdf: Buffer, options: VerifyPdfOptions, timeoutMs: number): Promise<ValidationReport> {
+  const pool = createVerifyPool({ size: 1, maxQueued: 0, timeoutMs });
+  try {
+    return await pool.verify(pdf, options);
+  } finally {
+    await pool.close();
+  }
+}
+
+function timeoutOf(value: string): number {
+  const ms = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms < 1) throw new UsageError(`--timeout needs a number of milliseconds, e.g. 30000 (got ${value}).`);
+  return ms;
 }
 
 async function withOwnRevocation<T>(context: CliContext, run: (revocation: RevocationSource) => Promise<T>): Promise<T> {

@@ -57,4 +57,22 @@ describe('CLI verify: hostile CMS inputs', function () {
       expect(report.signatures[0].chain.reason, c.name).to.equal(expected.reason);
     }
   });
+
+  it('stops a file past --timeout in its worker: exit 1, verify_too_complex under --json (issue 10)', async () => {
+    const c = cases.find((x) => x.name === 'cms-huge-signed-attributes')!;
+    const file = path.join(work, 'slow.pdf');
+    const anchor = path.join(work, 'slow-root.pem');
+    writeFileSync(file, c.pdf);
+    writeFileSync(anchor, c.anchorPem);
+    const text = await cli(['verify', file, '--trust', anchor, '--timeout', '1'], env);
+    expect(text.code, text.stderr).to.equal(1);
+    expect(text.stderr).to.include('verification stopped after 1 ms: the file is too complex');
+    expect(text.stdout).to.equal('');
+    const json = await cli(['verify', file, '--trust', anchor, '--timeout', '1', '--json'], env);
+    expect(json.code, json.stderr).to.equal(1);
+    expect(JSON.parse(json.stdout)).to.include({ code: 'verify_too_complex', status: 422, detail: 'verification stopped after 1 ms: the file is too complex' });
+    const bad = await cli(['verify', file, '--timeout', 'soon'], env);
+    expect(bad.code).to.equal(2);
+    expect(bad.stderr).to.include('--timeout needs a number of milliseconds');
+  });
 });
