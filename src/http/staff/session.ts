@@ -6,7 +6,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../../deps.ts';
 import { isLanguage, type Language } from '../../web/index.ts';
-import { organisationById, userById, openSession, SESSION_ABSOLUTE_MS } from '../../store/index.ts';
+import { openStaffSession, SESSION_ABSOLUTE_MS } from '../../workflow/staff-session.ts';
 import { staffMessagePage, STAFF_LANGUAGE_COOKIE, type StaffPrincipal } from '../../web/staff/layout.ts';
 import { staffTranslator } from '../../web/staff/i18n.ts';
 
@@ -67,9 +67,9 @@ export function staffOf(res: Response): StaffPrincipal {
 export async function loadStaff(deps: Deps, req: Request): Promise<StaffPrincipal | null> {
   const token = parseCookies(req.get('cookie'))[SESSION_COOKIE];
   if (!token) return null;
-  const session = await openSession(deps.db, token, deps.clock());
-  if (!session) return null;
-  const [user, organisation] = await Promise.all([userById(deps.db, session.organisationId, session.userId), organisationById(deps.db, session.organisationId)]);
+  const opened = await openStaffSession(deps, token);
+  if (!opened) return null;
+  const { session, user, organisation } = opened;
   if (!user || !organisation || user.disabledAt !== null) return null;
   const logo = organisation.settings.logo as { sha256?: unknown } | undefined;
   return {
