@@ -20,7 +20,14 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { AppError, ConflictError, ValidationError } from '../errors.ts';
-import { isoTimestamp, isUniqueViolation, type Knex } from '../store/index.ts';
+import type { Knex } from 'knex';
+import {
+  claimIdempotencyKey,
+  purgeIdempotencyKeysBefore,
+  releaseIdempotencyClaim,
+  storeIdempotentAnswer,
+  takeOverExpiredClaim,
+} from '../workflow/idempotency-keys.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 const MAX_KEY_LENGTH = 255;
@@ -33,12 +40,6 @@ export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60_000;
 export interface IdempotentResult {
   status: number;
   body: unknown;
-}
-
-interface IdempotencyRow {
-  request_sha256: string;
-  response_status: number | string | null;
-  response_body: string | null;
 }
 
 /** SHA-256 over the parts that make two requests "the same": method, path and a body fingerprint. */
@@ -66,7 +67,6 @@ export async function respondIdempotently(
   options: { organisationId: string; fingerprint: unknown },
   action: () => Promise<IdempotentResult>,
 ): Promise<void> {
-  const { db } = deps;
   const key = headerKey(req);
   if (key === undefined) {
     const result = await action();
@@ -74,14 +74,11 @@ export async function respondIdempotently(
     return;
   }
   const requestSha256 = requestFingerprint(req, options.fingerprint);
-  const where = { organisation_id: options.organisationId, key };
+  const of = { organisationId: options.organisationId, key };
   const now = deps.clock();
-  const claimedAt = isoTimestamp(now);
-  try {
-    await db('idempotency_keys').insert({ ...where, request_sha256: requestSha256, created_at: claimedAt });
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    const row = await db<IdempotencyRow>('idempotency_keys').where(where).first('request_sha256', 'response_status', 'response_body');
+  const claim = await claimIdempotencyKey(deps, of, requestSha256, now);
+  if (!claim.claimed) {
+    const { row } = claim;
     if (!row) throw inProgress();
     if (row.request_sha256 !== requestSha256) {
       throw new AppError('idempotency_key_reused', 422, `This ${IDEMPOTENCY_HEADER} was already used for a different request.`);
@@ -89,13 +86,8 @@ export async function respondIdempotently(
     if (row.response_status === null || row.response_body === null) {
       // Still unanswered: in flight, or its process died. Past the lease, take the claim over
       // (one winner: the condition no longer holds once created_at is moved to now).
-      const expired = isoTimestamp(new Date(now.getTime() - (deps.config.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS)));
-      const taken = await db('idempotency_keys')
-        .where({ ...where, request_sha256: requestSha256 })
-        .whereNull('response_status')
-        .where('created_at', '<=', expired)
-        .update({ created_at: claimedAt });
-      if (taken !== 1) throw inProgress();
+      const taken = await takeOverExpiredClaim(deps, of, requestSha256, now, deps.config.idempotencyLeaseMs ?? IDEMPOTENCY_LEASE_MS);
+      if (!taken) throw inProgress();
     } else {
       res.status(Number(row.response_status)).set('Idempotent-Replayed', 'true').type('application/json').send(row.response_body);
       return;
@@ -107,11 +99,11 @@ export async function respondIdempotently(
     result = await action();
   } catch (error) {
     // Nothing happened (the use cases are transactional): free the key for a retry.
-    await db('idempotency_keys').where({ ...where, request_sha256: requestSha256 }).whereNull('response_status').delete();
+    await releaseIdempotencyClaim(deps, of, requestSha256);
     throw error;
   }
   const body = JSON.stringify(result.body);
-  await db('idempotency_keys').where(where).update({ response_status: result.status, response_body: body });
+  await storeIdempotentAnswer(deps, of, result.status, body);
   res.status(result.status).type('application/json').send(body);
 }
 
@@ -121,5 +113,5 @@ function inProgress(): ConflictError {
 
 /** Deletes keys (answered or not) claimed more than `retentionMs` before `now`; returns how many. */
 export async function purgeIdempotencyKeys(db: Knex, now: Date, retentionMs = IDEMPOTENCY_RETENTION_MS): Promise<number> {
-  return db('idempotency_keys').where('created_at', '<', isoTimestamp(new Date(now.getTime() - retentionMs))).delete();
+  return purgeIdempotencyKeysBefore({ db }, now, retentionMs);
 }
