@@ -8,7 +8,7 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { child, integerBytes, octets, oidString, readBer, type BerNode } from '../asn1/ber.ts';
 import { OID, tlv } from '../asn1/der.ts';
 import { digestName, identifySignature, verifyOverDigest, verifySignatureValue, type DigestName, type SignatureAlgorithm } from './cms-algorithms.ts';
-import { ID_CT_TSTINFO, readTstInfo } from './tst-info.ts';
+import { readTstInfo } from './tst-info.ts';
 import { formatName, subjectKeyIdentifier, tryCertificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
 
 export interface CmsCheck {
@@ -123,7 +123,7 @@ function checkInto(check: CmsCheck, cms: Buffer, digestOf: DigestOf): void {
     return;
   }
   const contentDigest = eContent ? createHash(digest).update(eContent).digest() : digestOf(digest);
-  const isTimestamp = eContentType === ID_CT_TSTINFO && eContent !== null;
+  const isTimestamp = eContentType === OID.tstInfo && eContent !== null;
   if (isTimestamp) check.timestamp = checkTstInfo(eContent, digestOf, check);
   else if (eContent && !eContent.equals(digestOf('sha1'))) {
     // adbe.pkcs7.sha1 (ISO 32000-1 §12.8.3.3.1): the encapsulated content is the SHA-1 of the ByteRange.

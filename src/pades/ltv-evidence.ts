@@ -9,12 +9,11 @@ import { createHash, type X509Certificate } from 'node:crypto';
 import { BerError, child, integerBytes, octets, oidString, readBer, type BerNode } from '../asn1/ber.ts';
 import { OID } from '../asn1/der.ts';
 import { tryCertificateFields } from '../asn1/certificate-fields.ts';
+import { digestName } from './cms-algorithms.ts';
 
 /** Bounds: certificates per SignedData and timestamp tokens nested in one another. */
 const MAX_CERTS = 256;
 const MAX_DEPTH = 4;
-const ID_PKIX_OCSP_BASIC = '1.3.6.1.5.5.7.48.1.1';
-const HASH_BY_OID: Record<string, string> = { '1.3.14.3.2.26': 'sha1', [OID.sha256]: 'sha256', [OID.sha384]: 'sha384', [OID.sha512]: 'sha512' };
 
 function safely<T>(fallback: T, read: () => T): T {
   try {
@@ -82,7 +81,7 @@ function parseOcsp(der: Buffer): ParsedOcsp | null {
     const bytes = response.children.find((node) => node.tag === 0xa0);
     if (!bytes) return null;
     const responseBytes = child(bytes, 0, 0x30);
-    if (oidString(child(responseBytes, 0, 0x06)) !== ID_PKIX_OCSP_BASIC) return null;
+    if (oidString(child(responseBytes, 0, 0x06)) !== OID.ocspBasic) return null;
     // BasicOCSPResponse { tbsResponseData, signatureAlgorithm, signature, [0] EXPLICIT certs }
     const basic = readBer(octets(child(responseBytes, 1, 0x04)));
     const tbs = child(basic, 0, 0x30);
@@ -91,7 +90,7 @@ function parseOcsp(der: Buffer): ParsedOcsp | null {
     for (const single of responses?.children ?? []) {
       // CertID { hashAlgorithm, issuerNameHash, issuerKeyHash, serialNumber }
       const certId = child(single, 0, 0x30);
-      const hash = HASH_BY_OID[oidString(child(child(certId, 0, 0x30), 0, 0x06))];
+      const hash = digestName(child(certId, 0, 0x30));
       if (hash) singles.push({ hash, issuerNameHash: octets(child(certId, 1, 0x04)), serial: integerBytes(child(certId, 3, 0x02)) });
     }
     const certs = basic.children.find((node) => node.tag === 0xa0)?.children[0]?.children ?? [];

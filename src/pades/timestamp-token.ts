@@ -10,6 +10,7 @@ import { BerError, child, integerBytes, octets, oidString, readBer, type BerNode
 import { formatName, tryCertificateFields } from '../asn1/certificate-fields.ts';
 import { OID } from '../asn1/der.ts';
 import type { HashAlgorithm } from '../keys/types.ts';
+import { parseGeneralizedTime } from './asn1-time.ts';
 import { digestName } from './cms-algorithms.ts';
 import { checkSignedData } from './cms-verify.ts';
 import { extendedKeyUsageCritical } from './tsa.ts';
@@ -134,15 +135,6 @@ function readTstInfoInto(result: TimestampTokenCheck, info: BerNode, expected: E
     if (field.tag === 0xa0) tsaName = field;
   }
   return tsaName;
-}
-
-/** YYYYMMDDhhmmss[.f*]Z: RFC 3161 §2.4.2 requires UTC and allows a fraction of a second. */
-export function parseGeneralizedTime(text: string): Date | null {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(?:[.,](\d+))?Z$/.exec(text);
-  if (!m) return null;
-  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
-  const date = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], ms));
-  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /** Accuracy { seconds INTEGER OPTIONAL, millis [0] INTEGER OPTIONAL, micros [1] INTEGER OPTIONAL } in ms. */
