@@ -2,6 +2,11 @@
 import { renderBlocks, type Language, type MailMessage } from '../../notify/index.ts';
 import { staffTranslator } from './i18n.ts';
 
+/** Where a reset or invite link leads: the page that sets the password (masked in logs, src/logger.ts). */
+export function passwordLinkUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`;
+}
+
 export function passwordMail(options: {
   kind: 'reset' | 'invite';
   lang: Language;

@@ -29,7 +29,7 @@ import {
   type StaffRequest,
 } from '../../../workflow/index.ts';
 import { html } from '../../../web/index.ts';
-import { passwordMail } from '../../../web/staff/mails.ts';
+import { passwordLinkUrl, passwordMail } from '../../../web/staff/mails.ts';
 import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireAdmin, requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
@@ -109,7 +109,7 @@ ${notice(state.notice)}${alert(state.error)}
             to: { name: user.name ?? user.email, email: user.email },
             organisationName: organisation.name,
             inviter: staff.name,
-            url: `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`,
+            url: passwordLinkUrl(deps.config.baseUrl, token),
           }),
       });
     } catch (error) {

@@ -11,7 +11,7 @@ import type { Deps } from '../../../deps.ts';
 import { checkStaffPassword, loginCandidates, passwordLinkIsLive, type User } from '../../../workflow/staff-login-checks.ts';
 import { html, type SafeHtml } from '../../../web/index.ts';
 import { staffLayout, staffMessagePage } from '../../../web/staff/layout.ts';
-import { passwordMail } from '../../../web/staff/mails.ts';
+import { passwordLinkUrl, passwordMail } from '../../../web/staff/mails.ts';
 import { createTokenBuckets, rateLimit } from '../../rate-limit.ts';
 import { createLoginThrottle } from '../../staff/login-throttle.ts';
 import { preloginCsrfToken, staffCsrfToken, verifyPreloginCsrf, verifyStaffCsrf } from '../../staff/csrf.ts';
@@ -170,7 +170,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('fo
           lang: staffLanguageOf(res),
           to: { name: user.name ?? user.email, email: user.email },
           organisationName: user.organisationName,
-          url: `${deps.config.baseUrl.replace(/\/$/, '')}/app/password/reset/${token}`,
+          url: passwordLinkUrl(deps.config.baseUrl, token),
         }),
       origin: origin(req),
     });
