@@ -72,6 +72,31 @@ export interface Config {
    * production: `/metrics` answers anyone, as a development convenience.
    */
   readonly metricsToken?: string;
+  /**
+   * ETSI TS 119 612 trusted lists (`TRUST_LIST_FILES`, comma-separated paths), e.g. the Belgian list: their
+   * CA/QC services are trust anchors for signers who bring their own certificate, and they say which
+   * certificates are qualified (issue 13). Empty: only the deployment's own root is trusted.
+   */
+  readonly trustListFiles: readonly string[];
+  /** Remote qualified signing services (Cloud Signature Consortium API v2) offered to signers (`CSC_PROVIDERS`, JSON). */
+  readonly cscProviders: readonly CscProviderConfig[];
+  /** Per request for OCSP responses and CRLs of CAs that are not ours (`REVOCATION_TIMEOUT_MS`, default 10000). */
+  readonly revocationTimeoutMs: number;
+}
+
+/** One remote signing service (CSC API v2) and the organisations that offer it to their signers. */
+export interface CscProviderConfig {
+  /** Short stable id used in URLs and audit events, e.g. `quovadis`. */
+  readonly id: string;
+  /** Shown to the signer: "Ondertekenen via <name>". */
+  readonly name: string;
+  /** Base URL of the CSC API, without the trailing `/csc/v2`, e.g. `https://qes.example.eu`. */
+  readonly baseUrl: string;
+  /** OAuth 2.0 client registered with the provider (authorization code flow with PKCE). */
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Organisation slugs whose signers may use it; `["*"]` for all. */
+  readonly organisations: readonly string[];
 }
 
 export interface Pkcs11Config {
@@ -146,7 +171,42 @@ const envSchema = z.object({
   PKCS11_SLOT: optional(z.coerce.number().int().min(0)),
   IDEMPOTENCY_LEASE_SECONDS: optional(z.coerce.number().int().min(1).max(3600)),
   METRICS_TOKEN: optional(z.string().min(32, 'use at least 32 random characters')),
+  TRUST_LIST_FILES: optional(
+    z.string().refine((value) => value.split(',').every((file) => file.trim() !== ''), { message: 'expected paths of trusted-list XML files separated by commas' }),
+  ),
+  CSC_PROVIDERS: optional(z.string()),
+  REVOCATION_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
 });
+
+const cscProvidersSchema = z
+  .array(
+    z.object({
+      id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'),
+      name: z.string().min(1).max(80),
+      baseUrl: z.url({ protocol: /^https?$/ }),
+      clientId: z.string().min(1),
+      clientSecret: z.string().min(1),
+      organisations: z.array(z.string().min(1)).min(1),
+    }),
+  )
+  .refine((providers) => new Set(providers.map((p) => p.id)).size === providers.length, { message: 'provider ids must be unique' });
+
+/** `CSC_PROVIDERS` is JSON: `[{"id","name","baseUrl","clientId","clientSecret","organisations":["*"]}]`. */
+function parseCscProviders(raw: string | undefined, nodeEnv: string | undefined): readonly CscProviderConfig[] {
+  if (raw === undefined) return Object.freeze([]);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(['CSC_PROVIDERS: expected a JSON array of providers']);
+  }
+  const parsed = cscProvidersSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `CSC_PROVIDERS.${issue.path.join('.')}: ${issue.message}`));
+  // The OAuth exchange carries the signer's authorisation: never over plain HTTP in production.
+  const plain = parsed.data.filter((p) => p.baseUrl.startsWith('http:'));
+  if (nodeEnv === 'production' && plain.length) throw new ConfigError(plain.map((p) => `CSC_PROVIDERS: ${p.id} must use https when NODE_ENV=production`));
+  return Object.freeze(parsed.data.map((p) => Object.freeze({ ...p, baseUrl: p.baseUrl.replace(/\/+$/, ''), organisations: Object.freeze([...p.organisations]) })));
+}
 
 export class ConfigError extends Error {
   readonly issues: readonly string[];
@@ -240,6 +300,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pkcs11: parsePkcs11(values),
     idempotencyLeaseMs: (values.IDEMPOTENCY_LEASE_SECONDS ?? 60) * 1000,
     metricsToken: values.METRICS_TOKEN,
+    trustListFiles: Object.freeze((values.TRUST_LIST_FILES ?? '').split(',').map((file) => file.trim()).filter(Boolean).map((file) => path.resolve(file))),
+    cscProviders: parseCscProviders(values.CSC_PROVIDERS, values.NODE_ENV),
+    revocationTimeoutMs: values.REVOCATION_TIMEOUT_MS ?? 10_000,
   };
   return Object.freeze(config);
 }
