@@ -16,6 +16,8 @@ const recipientSummary = z.object({
   function: z.string().nullable(),
   role: z.enum(['signer', 'approver', 'cc']),
   routingOrder: z.number().int().positive(),
+  /** Since issue 13, only for a signer who must sign with a qualified certificate. */
+  signatureLevel: z.enum(['advanced', 'qualified']).optional(),
 });
 
 const personSummary = z.object({ personId: id, name: z.string(), email: z.string(), function: z.string().nullable(), language: z.enum(['nl', 'en', 'fr']), active: z.boolean() });
@@ -99,7 +101,11 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('organisation.updated'), details: z.object({ fields: z.array(z.string()), values: z.record(z.string(), z.unknown()) }) }),
   z.object({
     action: z.literal('route.saved'),
-    details: z.object({ routeId: id, name: z.string(), steps: z.array(z.object({ personId: id, role: z.enum(['signer', 'approver', 'cc']), order: z.number().int().positive() })) }),
+    details: z.object({
+      routeId: id,
+      name: z.string(),
+      steps: z.array(z.object({ personId: id, role: z.enum(['signer', 'approver', 'cc']), order: z.number().int().positive(), signatureLevel: z.literal('qualified').optional() })),
+    }),
   }),
   z.object({ action: z.literal('route.deleted'), details: z.object({ routeId: id, name: z.string() }) }),
   /** An API client subscribed a URL to envelope events, or disabled it (issue 10): its host only, never the secret. */

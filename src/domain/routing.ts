@@ -5,6 +5,12 @@
  */
 export type RecipientRole = 'signer' | 'approver' | 'cc';
 export type RecipientStatus = 'pending' | 'sent' | 'opened' | 'signed' | 'approved' | 'declined' | 'cancelled' | 'expired';
+/**
+ * How a signer signs (issue 13): 'advanced' with a one-shot certificate of the organisation's CA (eIDAS art. 26),
+ * 'qualified' with a qualified certificate on a qualified device the signer brings (eID card, remote QSCD; art. 3(12)).
+ */
+export const SIGNATURE_LEVELS = ['advanced', 'qualified'] as const;
+export type SignatureLevel = (typeof SIGNATURE_LEVELS)[number];
 
 export interface RoutingRecipient {
   role: RecipientRole;

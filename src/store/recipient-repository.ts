@@ -1,6 +1,6 @@
 /** `recipients` and their signature `fields` (DESIGN §3). Scoped by organisation. */
 import type { Language } from '../domain/person.ts';
-import type { RecipientRole, RecipientStatus } from '../domain/routing.ts';
+import type { RecipientRole, RecipientStatus, SignatureLevel } from '../domain/routing.ts';
 import { toIso, type Db } from './sql.ts';
 
 export interface Recipient {
@@ -13,6 +13,8 @@ export interface Recipient {
   function: string | null;
   language: Language;
   role: RecipientRole;
+  /** For a signer: one-shot certificate ('advanced') or the signer's own qualified certificate (issue 13). */
+  signatureLevel: SignatureLevel;
   routingOrder: number;
   /** The caller's order among all recipients of the envelope. */
   position: number;
@@ -47,6 +49,7 @@ interface RecipientRow {
   function: string | null;
   language: Language;
   role: RecipientRole;
+  signature_level: SignatureLevel;
   routing_order: number | string;
   position: number | string;
   status: RecipientStatus;
@@ -81,6 +84,7 @@ function toRecipient(row: RecipientRow): Recipient {
     function: row.function,
     language: row.language,
     role: row.role,
+    signatureLevel: row.signature_level,
     routingOrder: Number(row.routing_order),
     position: Number(row.position),
     status: row.status,
@@ -120,6 +124,7 @@ export async function insertRecipient(db: Db, recipient: NewRecipient, now: stri
     function: recipient.function,
     language: recipient.language,
     role: recipient.role,
+    signature_level: recipient.signatureLevel,
     routing_order: recipient.routingOrder,
     position: recipient.position,
     status: 'pending',

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { appendAuditEvent } from '../audit/chain.ts';
-import { routingProblems } from '../domain/routing.ts';
+import { routingProblems, SIGNATURE_LEVELS, type SignatureLevel } from '../domain/routing.ts';
 import { validatePerson, type Language } from '../domain/person.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { inspectPdf } from '../pdf/index.ts';
@@ -39,6 +39,8 @@ const recipientSchema = z.object({
   function: z.string().nullish(),
   language: z.string().optional(),
   role: z.enum(['signer', 'approver', 'cc']),
+  /** For a signer: overrides the envelope's `signatureLevel`. */
+  signatureLevel: z.enum(SIGNATURE_LEVELS).optional(),
   routingOrder: z.number().int().positive().default(1),
   fields: z.array(fieldSchema).default([]),
 });
@@ -51,6 +53,8 @@ const optionsSchema = z.object({
   requireCode: z.boolean().optional(),
   /** The signing route (decision body) it is sent with, e.g. "Gemeenteraad"; shown and filtered on the dashboard. */
   routeName: z.string().trim().max(200).nullish(),
+  /** How its signers sign unless a recipient says otherwise (issue 13): 'advanced' (default) or 'qualified'. */
+  signatureLevel: z.enum(SIGNATURE_LEVELS).default('advanced'),
   documents: z.array(z.object({ name: z.string().trim().min(1).max(255), pdf: z.instanceof(Buffer) })).min(1).max(100),
   recipients: z.array(recipientSchema).min(1).max(50),
 });
@@ -91,6 +95,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
       if (field.page > target.pageCount) throw new AppError('placement_invalid', 400, `recipient ${index + 1}: page ${field.page} does not exist in ${target.name} (${target.pageCount} pages).`);
     }
     if (recipient.role === 'cc' && recipient.fields.length > 0) throw new ValidationError(`recipient ${index + 1}: a cc recipient has no signature fields.`);
+    if (recipient.role !== 'signer' && recipient.signatureLevel === 'qualified') throw new ValidationError(`recipient ${index + 1}: only a signer has a signature level.`);
   }
 
   const envelopeId = randomUUID();
@@ -115,7 +120,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
     }
     const recipients: NewRecipient[] = [];
     for (const [index, input_] of input.recipients.entries()) {
-      const recipient = await resolveRecipient(trx, options.organisationId, envelopeId, index, input_);
+      const recipient = await resolveRecipient(trx, options.organisationId, envelopeId, index, input_, input.signatureLevel);
       await insertRecipient(trx, recipient, at);
       for (const field of input_.fields) {
         await insertField(trx, { id: randomUUID(), recipientId: recipient.id, documentId: documents[field.document].id, page: field.page, x: field.x, y: field.y, width: field.width, height: field.height, fieldName: null });
@@ -132,7 +137,15 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
           ...(input.routeName ? { routeName: input.routeName } : {}),
           expiresAt: expiresAt.toISOString(),
           documents: documents.map((d) => ({ documentId: d.id, name: d.name, sha256: d.blob.sha256, pageCount: d.pageCount })),
-          recipients: recipients.map((r) => ({ recipientId: r.id, name: r.name, email: r.email, function: r.function, role: r.role, routingOrder: r.routingOrder })),
+          recipients: recipients.map((r) => ({
+            recipientId: r.id,
+            name: r.name,
+            email: r.email,
+            function: r.function,
+            role: r.role,
+            routingOrder: r.routingOrder,
+            ...(r.signatureLevel === 'qualified' ? { signatureLevel: r.signatureLevel } : {}),
+          })),
         },
       },
       actor: options.actor,
@@ -146,7 +159,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
 type RecipientInput = z.output<typeof recipientSchema>;
 
 /** A directory person gives the defaults; what the caller passes (a substitute's function) wins. */
-async function resolveRecipient(db: Db, organisationId: string, envelopeId: string, index: number, input: RecipientInput): Promise<NewRecipient> {
+async function resolveRecipient(db: Db, organisationId: string, envelopeId: string, index: number, input: RecipientInput, envelopeLevel: SignatureLevel): Promise<NewRecipient> {
   let base: { name: string; email: string; function?: string | null; language?: string | null } = { name: input.name ?? '', email: input.email ?? '' };
   if (input.personId) {
     const person = await personById(db, organisationId, input.personId);
@@ -171,6 +184,8 @@ async function resolveRecipient(db: Db, organisationId: string, envelopeId: stri
     function: person.function,
     language: person.language as Language,
     role: input.role,
+    // Approvers and cc recipients sign nothing: their level stays the default whatever the envelope's.
+    signatureLevel: input.role === 'signer' ? (input.signatureLevel ?? envelopeLevel) : 'advanced',
     routingOrder: input.routingOrder,
     position: index,
   };

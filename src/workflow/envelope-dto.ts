@@ -77,6 +77,7 @@ export async function toEnvelopeDtos(db: Db, organisationId: string, envelopes: 
         function: r.function,
         language: r.language,
         role: r.role,
+        signatureLevel: r.signatureLevel,
         routingOrder: r.routingOrder,
         position: r.position,
         status: r.status,

@@ -4,6 +4,8 @@
  * `routes` key rewritten from what is stored now, and `route.saved` / `route.deleted` recorded.
  */
 import { randomUUID } from 'node:crypto';
+import type { SignatureLevel } from '../domain/routing.ts';
+import { ValidationError } from '../errors.ts';
 import { personById } from '../store/people.ts';
 import type { Organisation } from '../store/organisations.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
@@ -17,7 +19,8 @@ export type RouteRole = (typeof ROUTE_ROLES)[number];
 export interface SigningRoute {
   id: string;
   name: string;
-  steps: { personId: string; role: RouteRole; order: number }[];
+  /** `signatureLevel` 'qualified': that signer must sign with their own qualified certificate (issue 13); absent means advanced. */
+  steps: { personId: string; role: RouteRole; order: number; signatureLevel?: SignatureLevel }[];
 }
 
 export function routesOf(organisation: Organisation): SigningRoute[] {
@@ -35,7 +38,11 @@ export interface SaveSigningRouteOptions extends StaffRequest {
 export async function saveSigningRoute(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: SaveSigningRouteOptions): Promise<SigningRoute> {
   return inTransaction(deps, 'saveSigningRoute', async (trx) => {
     for (const step of options.steps) if (!(await personById(trx, options.organisationId, step.personId))) throw organisationNotFound();
-    const steps = [...options.steps].sort((a, b) => a.order - b.order);
+    if (options.steps.some((s) => s.signatureLevel === 'qualified' && s.role !== 'signer')) throw new ValidationError('Only a signer step has a signature level.');
+    // Advanced is the default: stored only when qualified, so routes saved before issue 13 read the same.
+    const steps = [...options.steps]
+      .sort((a, b) => a.order - b.order)
+      .map(({ signatureLevel, ...step }) => (signatureLevel === 'qualified' ? { ...step, signatureLevel } : step));
     return changeOrganisation(deps, trx, options, (organisation) => {
       const stored = routesOf(organisation);
       if (options.routeId !== null && !stored.some((r) => r.id === options.routeId)) throw organisationNotFound();

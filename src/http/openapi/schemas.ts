@@ -1,5 +1,5 @@
 /** `components.schemas` of the API document: the JSON shapes the routes answer and accept. */
-import { ENVELOPE_STATUSES } from '../../domain/index.ts';
+import { ENVELOPE_STATUSES, SIGNATURE_LEVELS } from '../../domain/index.ts';
 import { LANGUAGES } from '../../notify/index.ts';
 import { WEBHOOK_EVENTS } from '../routes/webhooks.ts';
 import type { JsonSchema } from './types.ts';
@@ -27,6 +27,7 @@ function object(properties: Record<string, JsonSchema>, description?: string, op
 
 const RECIPIENT_STATUSES = ['pending', 'sent', 'opened', 'signed', 'approved', 'declined', 'cancelled', 'expired'] as const;
 const RECIPIENT_ROLES = ['signer', 'approver', 'cc'] as const;
+const signatureLevel = (description: string): JsonSchema => ({ type: 'string', enum: SIGNATURE_LEVELS, description });
 const REVISION_KINDS = ['original', 'prepared', 'signature', 'timestamp', 'ltv'] as const;
 const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
 
@@ -89,6 +90,9 @@ const envelopeSchemas: Record<string, JsonSchema> = {
     function: nullableString('Job title shown in the signature appearance.'),
     language: { type: 'string', enum: LANGUAGES },
     role: { type: 'string', enum: RECIPIENT_ROLES },
+    signatureLevel: signatureLevel(
+      '`advanced`: signs with a one-shot certificate of the organisation. `qualified`: must sign with their own qualified certificate (Belgian eID through Web eID, or a remote qualified signing service); one-shot signing is refused with 409 `qualified_signature_required`. Always `advanced` for approvers and cc recipients.',
+    ),
     routingOrder: { type: 'integer', minimum: 1 },
     position: { type: 'integer', minimum: 0, description: 'Place among the recipients as given, from 0.' },
     status: { type: 'string', enum: RECIPIENT_STATUSES },
@@ -110,12 +114,13 @@ const envelopeSchemas: Record<string, JsonSchema> = {
         expiresAt: timestamp('When unsigned links stop working; with a UTC offset.'),
         requireCode: { type: 'boolean', description: 'Signers must enter a 6-digit code mailed to them before signing. Default: the organisation setting `requireCode` (off unless set).' },
         body: string('The decision body (signing route) it is sent for, e.g. "Gemeenteraad"; shown as `routeName` and filterable on the staff dashboard.', { minLength: 1, maxLength: 200 }),
+        signatureLevel: { ...signatureLevel('How the signers sign unless a recipient says otherwise: `advanced` (one-shot certificate of the organisation) or `qualified` (their own qualified certificate: eID or a remote qualified signing service).'), default: 'advanced' },
         recipients: { type: 'array', minItems: 1, maxItems: 50, items: ref('RecipientInput') },
         fields: { type: 'array', maxItems: 500, items: ref('FieldInput'), default: [] },
         send: { type: 'boolean', default: false, description: 'Send at once instead of leaving a draft.' },
       },
       'The `envelope` multipart field, as JSON.',
-      ['message', 'expiresAt', 'requireCode', 'body', 'fields', 'send'],
+      ['message', 'expiresAt', 'requireCode', 'body', 'signatureLevel', 'fields', 'send'],
     ),
   },
   RecipientInput: object(
@@ -124,12 +129,13 @@ const envelopeSchemas: Record<string, JsonSchema> = {
       name: string('Required unless `person` is given.'),
       email: string('Required unless `person` is given.', { format: 'email' }),
       role: { type: 'string', enum: RECIPIENT_ROLES },
+      signatureLevel: signatureLevel('For a signer: overrides the envelope\'s `signatureLevel`. `qualified` is refused for approvers and cc recipients.'),
       order: { type: 'integer', minimum: 1, default: 1, description: 'Routing order: lower orders sign first; equal orders in parallel.' },
       function: nullableString(),
       language: { type: 'string', enum: LANGUAGES },
     },
     undefined,
-    ['person', 'name', 'email', 'order', 'function', 'language'],
+    ['person', 'name', 'email', 'signatureLevel', 'order', 'function', 'language'],
   ),
   FieldInput: object({
     document: { type: 'integer', minimum: 0, description: 'Index of the document in upload order.' },

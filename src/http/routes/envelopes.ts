@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
+import { SIGNATURE_LEVELS } from '../../domain/index.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { receiveUpload, temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../upload.ts';
 import { AppError, ValidationError } from '../../errors.ts';
@@ -49,6 +50,7 @@ const recipientSchema = z
     name: z.string().optional(),
     email: z.string().optional(),
     role: z.enum(['signer', 'approver', 'cc']),
+    signatureLevel: z.enum(SIGNATURE_LEVELS).optional(),
     order: z.number().int().positive().default(1),
     function: z.string().nullish(),
     language: z.string().optional(),
@@ -65,6 +67,7 @@ const envelopeSchema = z.strictObject({
   expiresAt: z.iso.datetime({ offset: true }).optional(),
   requireCode: z.boolean().optional(),
   body: z.string().trim().min(1).max(200).optional(),
+  signatureLevel: z.enum(SIGNATURE_LEVELS).optional(),
   recipients: z.array(recipientSchema).min(1).max(50),
   fields: z.array(fieldSchema).max(500).default([]),
   send: z.boolean().default(false),
@@ -109,6 +112,7 @@ function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput[
     expiresAt: request.expiresAt === undefined ? undefined : new Date(request.expiresAt),
     requireCode: request.requireCode,
     routeName: request.body,
+    signatureLevel: request.signatureLevel,
     documents,
     recipients: request.recipients.map((recipient, index) => ({
       personId: recipient.person,
@@ -117,6 +121,7 @@ function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput[
       function: recipient.function,
       language: recipient.language,
       role: recipient.role,
+      signatureLevel: recipient.signatureLevel,
       routingOrder: recipient.order,
       fields: request.fields
         .filter((field) => field.recipient === index)

@@ -23,6 +23,7 @@ import * as auditAnchors from './20261206_0016_audit_anchors.ts';
 import * as webhookDeliveryFacts from './20261206_0019_webhook_delivery_facts.ts';
 import * as mustChangePassword from './20261206_0018_must_change_password.ts';
 import * as mailDeliveryOnce from './20261206_0021_mail_delivery_once.ts';
+import * as qualifiedSigning from './20261206_0022_qualified_signing.ts';
 
 export interface NamedMigration {
   name: string;
@@ -49,4 +50,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0018_must_change_password', migration: mustChangePassword },
   { name: '20261206_0019_webhook_delivery_facts', migration: webhookDeliveryFacts },
   { name: '20261206_0021_mail_delivery_once', migration: mailDeliveryOnce },
+  { name: '20261206_0022_qualified_signing', migration: qualifiedSigning },
 ];

@@ -5,6 +5,7 @@
  * search-as-you-type in the directory, placing each signer's box on the rendered page (pdf.js) and
  * upload progress. Every text the script shows comes from data-* attributes of this page.
  */
+import { SIGNATURE_LEVELS, type SignatureLevel } from '../../domain/routing.ts';
 import { PDFJS_PATHS, STAFF_SEND_SCRIPT_PATH, STAFF_SEND_STYLESHEET_PATH } from '../assets.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { SendCatalogKey, SendTranslate } from './send-i18n.ts';
@@ -12,6 +13,7 @@ import type { SendCatalogKey, SendTranslate } from './send-i18n.ts';
 export const PERSON_ROWS = 6;
 export type RecipientRole = 'signer' | 'approver' | 'cc';
 export const RECIPIENT_ROLES: readonly RecipientRole[] = ['signer', 'approver', 'cc'];
+export { SIGNATURE_LEVELS, type SignatureLevel };
 
 export interface SendRouteOption {
   id: string;
@@ -19,7 +21,7 @@ export interface SendRouteOption {
   /** "An Peeters (ondertekent) → Bart Claes (ondertekent)". */
   summary: string;
   /** For the script's placement step: who is in the route. */
-  steps: Array<{ personId: string; name: string; role: RecipientRole }>;
+  steps: Array<{ personId: string; name: string; role: RecipientRole; signatureLevel?: SignatureLevel }>;
 }
 
 export interface SendPersonOption {
@@ -35,6 +37,8 @@ export interface SendFormValues {
   message: string;
   deadline: string;
   route: string;
+  /** For every signer, unless their route step says 'qualified' (issue 13). */
+  signatureLevel: SignatureLevel;
   rows: Array<{ person: string; role: RecipientRole; order: string }>;
 }
 
@@ -132,6 +136,11 @@ ${errorSummary}
 </fieldset>
 <fieldset>
 <legend>${t('send.recipients')}</legend>
+<div class="field"><label for="signatureLevel">${t('send.level')}</label>
+<p class="hint" id="signatureLevel-hint">${t('send.level.hint')}</p>
+<select id="signatureLevel" name="signatureLevel" aria-describedby="signatureLevel-hint">
+${SIGNATURE_LEVELS.map((level) => html`<option value="${level}"${level === values.signatureLevel ? html` selected` : ''}>${t(`send.level.${level}`)}</option>`)}
+</select></div>
 <div class="field"><label for="route">${t('send.route')}</label>
 <select id="route" name="route">
 <option value="">${t('send.route.none')}</option>

@@ -17,7 +17,7 @@ import type { Deps } from '../../../deps.ts';
 import { AppError } from '../../../errors.ts';
 import { inspectPdf } from '../../../pdf/index.ts';
 import { organisationOf, peopleOf, personOf, type Organisation, type Person } from '../../../workflow/staff-directory.ts';
-import { sendPage, PERSON_ROWS, RECIPIENT_ROLES, type RecipientRole, type SendFormValues, type SendRouteOption } from '../../../web/staff/send-page.ts';
+import { sendPage, PERSON_ROWS, RECIPIENT_ROLES, SIGNATURE_LEVELS, type RecipientRole, type SendFormValues, type SendRouteOption, type SignatureLevel } from '../../../web/staff/send-page.ts';
 import { sendTranslator, type SendTranslate } from '../../../web/staff/send-i18n.ts';
 import { staffLayout } from '../../../web/staff/layout.ts';
 import { createAndSendEnvelope, DEFAULT_EXPIRY_DAYS, type CreateEnvelopeInput, type EnvelopeDto } from '../../../workflow/index.ts';
@@ -38,6 +38,8 @@ interface RouteStep {
   personId: string;
   role: RecipientRole;
   order: number;
+  /** Set when the step asks for a qualified signature (issue 13); otherwise the form's level applies. */
+  signatureLevel?: SignatureLevel;
 }
 interface RouteTemplate {
   id: string;
@@ -49,6 +51,7 @@ interface Recipient {
   person: Person;
   role: RecipientRole;
   order: number;
+  signatureLevel?: SignatureLevel;
 }
 
 interface Placement {
@@ -75,7 +78,7 @@ export function routeTemplates(organisation: Organisation | null): RouteTemplate
       const s = (step ?? {}) as Record<string, unknown>;
       const order = Number(s.order);
       if (typeof s.personId !== 'string' || !RECIPIENT_ROLES.includes(s.role as RecipientRole) || !Number.isInteger(order) || order < 1) continue;
-      parsed.push({ personId: s.personId, role: s.role as RecipientRole, order });
+      parsed.push({ personId: s.personId, role: s.role as RecipientRole, order, ...(s.signatureLevel === 'qualified' && s.role === 'signer' ? { signatureLevel: 'qualified' as const } : {}) });
     }
     routes.push({ id, name, steps: parsed.sort((a, b) => a.order - b.order) });
   }
@@ -193,7 +196,7 @@ export function staffSendRouter(deps: Deps): Router {
     const organisation = await organisationOf(deps.workflow, staff.organisationId);
     const people = await peopleOf(deps.workflow, staff.organisationId);
     const byId = new Map(people.map((p) => [p.id, p]));
-    const routes: SendRouteOption[] = routeTemplates(organisation).map((r) => ({ id: r.id, name: r.name, summary: summary(t, r, byId), steps: r.steps.map((s) => ({ personId: s.personId, name: byId.get(s.personId)?.name ?? '?', role: s.role })) }));
+    const routes: SendRouteOption[] = routeTemplates(organisation).map((r) => ({ id: r.id, name: r.name, summary: summary(t, r, byId), steps: r.steps.map((s) => ({ personId: s.personId, name: byId.get(s.personId)?.name ?? '?', role: s.role, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}) })) }));
     const now = deps.clock();
     const body = sendPage({
       t,
@@ -205,6 +208,7 @@ export function staffSendRouter(deps: Deps): Router {
         message: '',
         deadline: brusselsDate(new Date(now.getTime() + expiryDays(organisation) * DAY_MS)),
         route: '',
+        signatureLevel: 'advanced',
         rows: [],
       },
       errors,
@@ -257,14 +261,17 @@ export function staffSendRouter(deps: Deps): Router {
       rows.push({ person, role: (RECIPIENT_ROLES.includes(role as RecipientRole) ? role : 'signer') as RecipientRole, order: order || String(i + 1) });
     }
     const modeRaw = field(body, 'mode') || 'perDocument';
+    const levelRaw = field(body, 'signatureLevel') || 'advanced';
     const values: SendFormValues = {
       mode: modeRaw === 'single' ? 'single' : 'perDocument',
       title: field(body, 'title').trim(),
       message: field(body, 'message'),
       deadline: field(body, 'deadline').trim(),
       route: field(body, 'route'),
+      signatureLevel: SIGNATURE_LEVELS.includes(levelRaw as SignatureLevel) ? (levelRaw as SignatureLevel) : 'advanced',
       rows,
     };
+    if (!SIGNATURE_LEVELS.includes(levelRaw as SignatureLevel)) errors.push(t('send.error.level'));
 
     // Files: each read and inspected; every problem named with its file.
     const uploadProblem = res.locals.uploadProblem as string | undefined;
@@ -327,7 +334,7 @@ export function staffSendRouter(deps: Deps): Router {
             errors.push(t('send.error.routePerson'));
             break;
           }
-          recipients.push({ person, role: step.role, order: step.order });
+          recipients.push({ person, role: step.role, order: step.order, signatureLevel: step.signatureLevel });
         }
       }
     } else {
@@ -395,6 +402,7 @@ export function staffSendRouter(deps: Deps): Router {
       recipients.map((r) => ({
         personId: r.person.id,
         role: r.role,
+        signatureLevel: r.role === 'signer' ? (r.signatureLevel ?? values.signatureLevel) : undefined,
         routingOrder: r.order,
         fields: placements
           .filter((p) => p.personId === r.person.id && documentIndexes.includes(p.document) && r.role !== 'cc')
