@@ -14,10 +14,13 @@ import { SignatureError } from '../errors.ts';
 import type { HashAlgorithm, SigningKey, TimeStamper } from '../keys/types.ts';
 import { certificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
 
-export interface BuildSignedDataOptions {
-  /** Hash of the PDF ByteRange content, computed with `key.hash`. */
-  digest: Buffer;
-  key: SigningKey;
+/**
+ * What the CMS needs to know of a signer: its certificates and algorithms. A SigningKey is one; so is an
+ * external signer whose key sits on a card or at a remote service and whose value comes back later.
+ */
+export type CmsSigner = Pick<SigningKey, 'certificates' | 'scheme' | 'hash' | 'signatureSize'>;
+
+export interface CompleteSignedDataOptions {
   /** DER Attribute elements for unsignedAttrs, e.g. an RFC 3161 timestamp token added later. */
   unsignedAttributes?: Buffer[];
   /**
@@ -27,6 +30,12 @@ export interface BuildSignedDataOptions {
   timeStamper?: TimeStamper;
   /** Largest token (bytes) the caller has room for; a larger one → SignatureError `timestamp_too_large`. */
   timestampReserve?: number;
+}
+
+export interface BuildSignedDataOptions extends CompleteSignedDataOptions {
+  /** Hash of the PDF ByteRange content, computed with `key.hash`. */
+  digest: Buffer;
+  key: SigningKey;
 }
 
 /** An encapsulating SignedData, e.g. an RFC 3161 TimeStampToken over a TSTInfo (RFC 3161 §2.4.2). */
@@ -64,7 +73,7 @@ function digestAlgorithm(hash: HashAlgorithm): Der {
  *   hash length (RFC 4056 §2, RFC 4055 §3.1), hash identifiers with NULL as OpenSSL writes them;
  * - ecdsa: ecdsa-with-SHA256/384/512 without parameters (RFC 5753 §7.1.3, RFC 5758 §3.2).
  */
-export function signatureAlgorithm(key: Pick<SigningKey, 'scheme' | 'hash'>): Der {
+export function signatureAlgorithm(key: Pick<CmsSigner, 'scheme' | 'hash'>): Der {
   switch (key.scheme) {
     case 'rsa-pkcs1':
       return sequence(oid(OID.rsaEncryption), nullValue());
@@ -103,7 +112,7 @@ function signingCertificateV2(leaf: Buffer, fields: CertificateFields, hash: Has
 }
 
 interface Prepared {
-  key: SigningKey;
+  key: CmsSigner;
   fields: CertificateFields;
   /** The signed attributes as an explicit SET OF: the bytes that are signed (RFC 5652 §5.4). */
   signedAttributesSet: Buffer;
@@ -123,9 +132,9 @@ interface KeyParts {
  * signing-certificate-v2 attribute and the size estimate. Computed once per key — a sealing key
  * signs many documents — and shared by estimateSignedDataSize and buildSignedData.
  */
-const keyParts = new WeakMap<SigningKey, KeyParts>();
+const keyParts = new WeakMap<CmsSigner, KeyParts>();
 
-function partsOf(key: SigningKey): KeyParts {
+function partsOf(key: CmsSigner): KeyParts {
   const cached = keyParts.get(key);
   if (cached) return cached;
   const leaf = key.certificates[0];
@@ -154,12 +163,15 @@ function signedAttributes(parts: KeyParts, digest: Buffer, contentType: string =
   return setOf(attribute(OID.contentType, oid(contentType)), attribute(OID.messageDigest, octetString(digest)), parts.essAttribute);
 }
 
-function prepare(key: SigningKey, digest: Buffer): Prepared {
-  if (digest.length !== HASH_LENGTH[key.hash]) {
-    throw new SignatureError('cms_digest_length', `A ${key.hash} digest has ${HASH_LENGTH[key.hash]} bytes, not ${digest.length}.`);
+/**
+ * The DER SET OF signed attributes of a detached (PAdES) SignerInfo over content whose `signer.hash`
+ * is `digest`: the exact bytes the signature value is computed over (RFC 5652 §5.4).
+ */
+export function signedAttributesFor(signer: CmsSigner, digest: Buffer): Buffer {
+  if (digest.length !== HASH_LENGTH[signer.hash]) {
+    throw new SignatureError('cms_digest_length', `A ${signer.hash} digest has ${HASH_LENGTH[signer.hash]} bytes, not ${digest.length}.`);
   }
-  const parts = partsOf(key);
-  return { key, fields: parts.fields, signedAttributesSet: signedAttributes(parts, digest), includeCertificates: true };
+  return signedAttributes(partsOf(signer), digest);
 }
 
 function assemble(prepared: Prepared, signature: Buffer, unsignedAttributes: Buffer[]): Buffer {
@@ -195,10 +207,20 @@ function assemble(prepared: Prepared, signature: Buffer, unsignedAttributes: Buf
 
 /** Builds the DER ContentInfo to embed in /Contents of an ETSI.CAdES.detached signature. */
 export async function buildSignedData(options: BuildSignedDataOptions): Promise<Buffer> {
-  const prepared = prepare(options.key, options.digest);
-  const signature = await options.key.sign(prepared.signedAttributesSet);
+  const signedAttributesSet = signedAttributesFor(options.key, options.digest);
+  const signature = await options.key.sign(signedAttributesSet);
+  return completeSignedData(options.key, signedAttributesSet, signature, options);
+}
+
+/**
+ * The second half of buildSignedData, for a signature value made elsewhere over `signedAttributesSet`
+ * (from signedAttributesFor): the SignedData around it, with a signature timestamp when asked.
+ * `signature` is what the SignerInfo carries (ECDSA as DER); it is not checked here.
+ */
+export async function completeSignedData(signer: CmsSigner, signedAttributesSet: Buffer, signature: Buffer, options: CompleteSignedDataOptions = {}): Promise<Buffer> {
+  const prepared: Prepared = { key: signer, fields: partsOf(signer).fields, signedAttributesSet, includeCertificates: true };
   const unsigned = [...(options.unsignedAttributes ?? [])];
-  if (options.timeStamper) unsigned.push(await signatureTimestamp(options, signature));
+  if (options.timeStamper) unsigned.push(await signatureTimestamp(signer, options, signature));
   return assemble(prepared, signature, unsigned);
 }
 
@@ -206,8 +228,8 @@ export async function buildSignedData(options: BuildSignedDataOptions): Promise<
  * The id-aa-signatureTimeStampToken unsigned attribute: a TimeStampToken whose message imprint is the
  * hash of the SignerInfo's signature OCTET STRING value (RFC 3161 Appendix A; ETSI EN 319 122-1 §5.3).
  */
-async function signatureTimestamp(options: BuildSignedDataOptions, signature: Buffer): Promise<Der> {
-  const { key, timeStamper } = options;
+async function signatureTimestamp(key: CmsSigner, options: CompleteSignedDataOptions, signature: Buffer): Promise<Der> {
+  const { timeStamper } = options;
   const token = await timeStamper!.timestamp(createHash(key.hash).update(signature).digest(), key.hash);
   if (options.timestampReserve !== undefined && token.length > options.timestampReserve) {
     throw new SignatureError('timestamp_too_large', 'The timestamp token does not fit the space reserved for it.', {
@@ -241,7 +263,7 @@ export async function buildEncapsulatedSignedData(options: BuildEncapsulatedOpti
  * An upper bound of the DER length buildSignedData returns for this key: the real structure
  * with a signature of `signatureSize` bytes, plus a margin and the timestamp reserve.
  */
-export function estimateSignedDataSize(key: SigningKey, options: EstimateOptions = {}): number {
+export function estimateSignedDataSize(key: CmsSigner, options: EstimateOptions = {}): number {
   const size = partsOf(key).estimate;
   const reserve = options.timestampReserve ?? 0;
   return reserve > 0 ? size + reserve + UNSIGNED_ATTRIBUTE_OVERHEAD : size;

@@ -2,6 +2,11 @@
  * PAdES signing (ETSI EN 319 142-1 §5.3, baseline B-B): one incremental update per signature
  * holding the signature dictionary, the (new or filled) field with its widget appearance and
  * the AcroForm, then a CAdES detached SignedData over the ByteRange written into /Contents.
+ *
+ * Always in two steps — prepareSignatureUpdate (the update with its gap and the signed attributes),
+ * then completeSignatureUpdate (the CMS around a signature value) — so that a key held here
+ * (signPdf) and a key held elsewhere (deferred-signature.ts: an eID card, a remote QES service)
+ * go through the same code.
  */
 import { createHash } from 'node:crypto';
 import { AppError, PdfLockedError, SignatureError } from '../errors.ts';
@@ -29,7 +34,7 @@ import {
   updateDict,
   type PdfDict,
 } from '../pdf/index.ts';
-import { buildSignedData, estimateSignedDataSize } from './cms-build.ts';
+import { completeSignedData, estimateSignedDataSize, signedAttributesFor, type CmsSigner } from './cms-build.ts';
 import { appearanceLines } from './appearance-text.ts';
 
 export interface SignaturePlacement {
@@ -68,36 +73,70 @@ export interface SignPdfOptions {
 
 export const DEFAULT_TIMESTAMP_RESERVE = 6144;
 
+/** What the signature update says and where it goes: everything of SignPdfOptions but the key and the TSA. */
+export type SignatureUpdateOptions = Omit<SignPdfOptions, 'key' | 'timeStamper'>;
+
+/** A signature update waiting for its value. Internal to src/pades; deferred-signature.ts adds what a caller keeps. */
+export interface PreparedUpdate {
+  /** The incremental update, its /ByteRange written and /Contents still zeros. */
+  update: Buffer;
+  /** Offsets in `update` of the `<` that opens the /Contents hex string and just past its `>`: the ByteRange gap. */
+  contentsAt: number;
+  contentsEnd: number;
+  /** DER SET OF signed attributes over the ByteRange digest: what the signature value is over (RFC 5652 §5.4). */
+  signedAttributes: Buffer;
+  timestampReserve: number;
+}
+
 /** Returns `pdf` followed by one incremental update carrying the new signature. */
 export async function signPdf(pdf: Buffer, options: SignPdfOptions): Promise<Buffer> {
+  const prepared = prepareSignatureUpdate(pdf, options, options.key);
+  const signature = await options.key.sign(prepared.signedAttributes);
+  return completeSignatureUpdate(pdf, options.key, prepared, signature, options.timeStamper);
+}
+
+/** Step one: the update after `pdf` with room for `signer`'s CMS, and the signed attributes over its ByteRange. */
+export function prepareSignatureUpdate(pdf: Buffer, options: SignatureUpdateOptions, signer: CmsSigner): PreparedUpdate {
   const reader = PdfReader.open(pdf);
   if (docMdpPermission(reader) === 1) throw new PdfLockedError();
   const signingTime = options.signingTime ?? new Date();
-  const expectedSize = estimateSignedDataSize(options.key);
   const timestampReserve = options.timestampReserve ?? DEFAULT_TIMESTAMP_RESERVE;
-  const contentsSize = estimateSignedDataSize(options.key, { timestampReserve });
+  const contentsSize = estimateSignedDataSize(signer, { timestampReserve });
   const update = new IncrementalUpdate(reader);
   const signatureRef = update.add(signatureDictionary(options, signingTime, contentsSize));
   placeSignature(update, signatureRef, options, signingTime);
   const built = update.build();
-  const bytes = built.bytes;
-  const base = pdf.length;
-  const { contentsAt, contentsEnd } = fillByteRange(built, signatureRef.num, base, contentsSize);
+  const { contentsAt, contentsEnd } = fillByteRange(built, signatureRef.num, pdf.length, contentsSize);
+  const digest = byteRangeDigest(pdf, built.bytes, contentsAt, contentsEnd, signer);
+  return { update: built.bytes, contentsAt, contentsEnd, signedAttributes: signedAttributesFor(signer, digest), timestampReserve };
+}
 
-  const digest = createHash(options.key.hash).update(pdf).update(bytes.subarray(0, contentsAt)).update(bytes.subarray(contentsEnd)).digest();
-  const { timeStamper } = options;
-  const cms = await buildSignedData({ digest, key: options.key, timeStamper, timestampReserve });
+/** The hash with `signer.hash` of what the ByteRange covers: `pdf`, then the update without its /Contents gap. */
+export function byteRangeDigest(pdf: Buffer, update: Buffer, contentsAt: number, contentsEnd: number, signer: Pick<CmsSigner, 'hash'>): Buffer {
+  return createHash(signer.hash).update(pdf).update(update.subarray(0, contentsAt)).update(update.subarray(contentsEnd)).digest();
+}
+
+/**
+ * Step two: the CMS around `signature` (ECDSA as DER, made over `prepared.signedAttributes`), with a
+ * signature timestamp when `timeStamper` is given, written into a copy of the update after `pdf`.
+ * `prepared` is left as it was.
+ */
+export async function completeSignatureUpdate(pdf: Buffer, signer: CmsSigner, prepared: PreparedUpdate, signature: Buffer, timeStamper?: TimeStamper): Promise<Buffer> {
+  const { update, contentsAt, contentsEnd, timestampReserve } = prepared;
+  const cms = await completeSignedData(signer, prepared.signedAttributes, signature, { timeStamper, timestampReserve });
   // Larger than its key promised means a faulty key or HSM; without a token now it must not eat the
-  // room kept for a later one. A token larger than the reserve was refused by buildSignedData.
-  const limit = timeStamper ? contentsSize : expectedSize;
+  // room kept for a later one. A token larger than the reserve was refused by completeSignedData.
+  const contentsSize = (contentsEnd - contentsAt - 2) / 2;
+  const limit = timeStamper ? contentsSize : estimateSignedDataSize(signer);
   if (cms.length > limit) {
     throw new SignatureError('signature_too_large', 'The signature does not fit its reserved space.', { detail: `${cms.length} > ${limit} bytes` });
   }
-  bytes.write(cms.toString('hex'), contentsAt + 1, 'latin1');
-  return Buffer.concat([pdf, bytes], base + bytes.length);
+  const signed = Buffer.concat([pdf, update], pdf.length + update.length);
+  signed.write(cms.toString('hex'), pdf.length + contentsAt + 1, 'latin1');
+  return signed;
 }
 
-function signatureDictionary(options: SignPdfOptions, signingTime: Date, contentsSize: number): PdfDict {
+function signatureDictionary(options: SignatureUpdateOptions, signingTime: Date, contentsSize: number): PdfDict {
   const text = (value?: string): PdfString | undefined => (value ? PdfString.text(value) : undefined);
   return dict({
     Type: name('Sig'),
@@ -114,7 +153,7 @@ function signatureDictionary(options: SignPdfOptions, signingTime: Date, content
 }
 
 /** Fills the named empty field, or adds a new field (visible at `placement`, else invisible). */
-function placeSignature(update: IncrementalUpdate, signatureRef: PdfRef, options: SignPdfOptions, signingTime: Date): void {
+function placeSignature(update: IncrementalUpdate, signatureRef: PdfRef, options: SignatureUpdateOptions, signingTime: Date): void {
   const { reader } = update;
   const existing = options.fieldName ? findField(reader, options.fieldName) : undefined;
   if (existing) {
@@ -144,7 +183,7 @@ function placeSignature(update: IncrementalUpdate, signatureRef: PdfRef, options
   addSignatureField(update, { name: uniqueFieldName(reader, fieldName), page, rect, value: signatureRef, appearance: update.add(appearance) });
 }
 
-function appearanceFor(rect: number[], options: SignPdfOptions, signingTime: Date, rotate: number) {
+function appearanceFor(rect: number[], options: SignatureUpdateOptions, signingTime: Date, rotate: number) {
   const width = Math.abs(rect[2] - rect[0]);
   const height = Math.abs(rect[3] - rect[1]);
   if (width < 1 || height < 1) return emptyAppearance();
