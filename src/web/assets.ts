@@ -19,6 +19,8 @@ export const VIEWER_STYLESHEET_PATH = '/assets/signer-viewer.css';
 /** The staff send page's enhancement (issue 5): drag and drop, directory search, placement, progress. */
 export const STAFF_SEND_SCRIPT_PATH = '/assets/staff-send.js';
 export const STAFF_SEND_STYLESHEET_PATH = '/assets/staff-send.css';
+/** The page side of the Web eID protocol (issue 13): only the qualified sign form loads it. */
+export const WEB_EID_SCRIPT_PATH = '/assets/web-eid.js';
 const PDFJS_BASE = `/assets/pdfjs/${PDFJS_VERSION}`;
 export const PDFJS_PATHS = {
   library: `${PDFJS_BASE}/pdf.min.mjs`,
@@ -46,6 +48,7 @@ function fontType(name: string): string {
 export function staticAssets(): ReadonlyMap<string, StaticAsset> {
   const assets = new Map<string, StaticAsset>([
     [SCRIPT_PATH, { file: path.join(STATIC_DIR, 'signer.js'), type: 'text/javascript; charset=utf-8', maxAge: HOUR }],
+    [WEB_EID_SCRIPT_PATH, { file: path.join(STATIC_DIR, 'web-eid.js'), type: 'text/javascript; charset=utf-8', maxAge: HOUR }],
     [VIEWER_STYLESHEET_PATH, { file: path.join(STATIC_DIR, 'signer-viewer.css'), type: 'text/css; charset=utf-8', maxAge: HOUR }],
     [STAFF_SEND_SCRIPT_PATH, { file: path.join(STATIC_DIR, 'staff-send.js'), type: 'text/javascript; charset=utf-8', maxAge: HOUR }],
     [STAFF_SEND_STYLESHEET_PATH, { file: path.join(STATIC_DIR, 'staff-send.css'), type: 'text/css; charset=utf-8', maxAge: HOUR }],

@@ -17,6 +17,8 @@ export interface BatchPageView {
   /** `/s/<token>`: the batch page is `${basePath}/batch`. */
   basePath: string;
   waiting: WaitingEnvelope[];
+  /** The link's own recipient: its envelope, when it needs a qualified signature, is signed on the link page itself. */
+  linkRecipientId?: string;
 }
 
 export interface BatchFormState {
@@ -37,8 +39,25 @@ function documentLinks(ctx: PageContext, basePath: string, envelope: EnvelopeDto
   return html`<ul class="documents">${items}</ul>`;
 }
 
+/** A step at the qualified level (issue 13) needs the eID card or a remote service, one envelope at a time. */
+function needsQualified(waiting: WaitingEnvelope): boolean {
+  return waiting.envelope.recipients.find((r) => r.id === waiting.recipientId)?.signatureLevel === 'qualified';
+}
+
+/** Listed so that nothing waiting is hidden, but without a checkbox: where to sign it instead. */
+function qualifiedItem(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope): SafeHtml {
+  const { envelope } = waiting;
+  const own = waiting.recipientId === view.linkRecipientId;
+  return html`<li class="batch-item" data-envelope-id="${envelope.id}" data-qualified="true">
+<p class="batch-title" id="envelope-${envelope.id}"><strong>${envelope.title}</strong></p>
+<p class="notice">${ctx.t('batch.qualified')} ${own ? html`<a href="${view.basePath}">${ctx.t('batch.qualifiedHere')}</a>` : ctx.t('batch.qualifiedMail')}</p>
+${documentLinks(ctx, view.basePath, envelope)}
+</li>`;
+}
+
 function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, checked: boolean): SafeHtml {
   const { envelope } = waiting;
+  if (needsQualified(waiting)) return qualifiedItem(ctx, view, waiting);
   const id = `envelope-${envelope.id}`;
   const deadline = envelope.expiresAt ? html`<p class="deadline" id="${id}-deadline">${ctx.t('batch.deadline', { deadline: formatBrussels(envelope.expiresAt, ctx.language) })}</p>` : '';
   return html`<li class="batch-item" data-envelope-id="${envelope.id}" data-requires-code="${envelope.requireCode ? 'true' : 'false'}">
@@ -58,12 +77,12 @@ export function batchPage(ctx: PageContext, view: BatchPageView, state: BatchFor
   if (view.waiting.length === 0) {
     return layout(ctx, { title, organisationName: view.organisationName, body: html`<h1>${title}</h1>\n<p id="batch-empty">${ctx.t('batch.none')}</p>` });
   }
-  const selected = state.selected ?? view.waiting.map((w) => w.envelope.id);
+  const selected = state.selected ?? view.waiting.filter((w) => !needsQualified(w)).map((w) => w.envelope.id);
   const consentInvalid = state.consentError !== undefined;
   const body = html`<h1>${title}</h1>
 <p>${ctx.t('batch.intro', { organisation: view.organisationName })}</p>
 ${state.code ? codeRequestSection(ctx, { ...state.code, error: undefined }) : ''}
-<form method="post" action="${batchPath(view.basePath, 'sign')}" id="batch-form" data-batch-size="${view.waiting.length}">
+<form method="post" action="${batchPath(view.basePath, 'sign')}" id="batch-form" data-batch-size="${view.waiting.filter((w) => !needsQualified(w)).length}">
 <input type="hidden" name="_csrf" value="${state.csrf}">
 <fieldset class="batch-list"${state.selectError ? html` aria-describedby="select-error"` : ''}>
 <legend><h2 id="batch-heading">${ctx.t('batch.select')}</h2></legend>
@@ -78,7 +97,7 @@ ${problem('consent-error', state.consentError)}
 </div>
 <button type="submit" class="primary" id="batch-sign">${ctx.t('batch.button')}</button>
 </form>
-${batchProgress(ctx, view.waiting.length)}`;
+${batchProgress(ctx, view.waiting.filter((w) => !needsQualified(w)).length)}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
 }
 

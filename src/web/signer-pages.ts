@@ -8,6 +8,7 @@ import { html, type SafeHtml } from './html.ts';
 import { formatBrussels } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
 import { documentViewer, signaturePlacements } from './enhancements.ts';
+import { qualifiedSection, type QualifiedFormState } from './qualified-pages.ts';
 
 /** The header logo of a link page: served below the link itself, so it names no organisation. */
 export function logoPathOf(view: Pick<LinkPageView, 'organisationLogo' | 'basePath'>): string | null {
@@ -46,6 +47,8 @@ export interface LinkFormState {
   consentError?: string;
   reasonError?: string;
   reason?: string;
+  /** The step asks for a qualified signature (issue 13): the eID button and the remote services replace the sign form. */
+  qualified?: QualifiedFormState;
 }
 
 export function linkPath(basePath: string, ...parts: string[]): string {
@@ -159,7 +162,7 @@ ${documentList(ctx, view, true)}
 <h2>${ctx.t('view.recipients')}</h2>
 ${recipientList(ctx, view)}
 ${state.batchOffered ? html`<p class="batch-offer">${ctx.t('view.batch')} <a href="${linkPath(view.basePath, 'batch')}" id="batch-link">${ctx.t('view.batchLink')}</a></p>` : ''}
-${verb === 'view' ? '' : html`${actionForm(ctx, view, verb, state)}
+${verb === 'view' ? '' : html`${verb === 'sign' && state.qualified ? qualifiedSection(ctx, view, state.qualified) : actionForm(ctx, view, verb, state)}
 ${declineForm(ctx, view, state)}`}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
 }

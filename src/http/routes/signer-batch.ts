@@ -103,7 +103,7 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     const list = await d.list(token);
     const ctx = { ...d.pageContext(req, res, list.recipient.language), languagePath: `${d.basePathOf(token)}/batch` };
     const code = list.requiresCode ? await d.codeState(token, list.recipient.id, list.recipient.email, 'batch', state.codeError) : undefined;
-    const view = { organisationName: list.organisationName, basePath: d.basePathOf(token), waiting: list.waiting };
+    const view = { organisationName: list.organisationName, basePath: d.basePathOf(token), waiting: list.waiting, linkRecipientId: list.recipient.id };
     d.send(res, status, web.batchPage(ctx, view, { ...state, code, csrf: csrfToken(d.secret, token, 'batch') }));
     return ctx;
   };
