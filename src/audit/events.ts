@@ -20,6 +20,9 @@ const recipientSummary = z.object({
   signatureLevel: z.enum(['advanced', 'qualified']).optional(),
 });
 
+/** How a signer's key was held (issue 13); absent in events: our one-shot certificate. */
+const signingMethod = z.enum(['web-eid', 'csc']);
+
 const personSummary = z.object({ personId: id, name: z.string(), email: z.string(), function: z.string().nullable(), language: z.enum(['nl', 'en', 'fr']), active: z.boolean() });
 
 export const auditEventSchema = z.discriminatedUnion('action', [
@@ -51,10 +54,13 @@ export const auditEventSchema = z.discriminatedUnion('action', [
         notBefore: z.string().optional(),
         issuerSha256: sha256.optional(),
       }),
+      /** Since issue 13, for a signature made with the signer's own key: how it was held, and its certificate's qualification. */
+      method: signingMethod.optional(),
+      qualification: z.object({ kind: z.enum(['qualified', 'non_qualified', 'unknown']), qcSscd: z.boolean(), tsp: z.string().nullable() }).optional(),
     }),
   }),
   /** Signing was refused and nothing was stored, e.g. no TSA gave a timestamp (issue 9); written after the rollback. */
-  z.object({ action: z.literal('signing.failed'), details: z.object({ recipientId: id, code: z.string(), message: z.string() }) }),
+  z.object({ action: z.literal('signing.failed'), details: z.object({ recipientId: id, code: z.string(), message: z.string(), method: signingMethod.optional() }) }),
   /**
    * An operator revoked the one-shot certificate of this signature (`cert revoke`, issue 9): the organisation's CRL
    * and OCSP responder say so from then on, dated to the certificate's start (`revokedAt`).
