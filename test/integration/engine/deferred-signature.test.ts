@@ -1,0 +1,175 @@
+/**
+ * Deferred signing end to end: a signer whose key we never hold (a node P-384 key standing in for an eID card,
+ * its certificate made by src/keys/certificate-builder under the openssl test CA; the openssl-made RSA leaf
+ * standing in for a remote QSCD) signs the hash prepareDeferredSignature hands out, and completeDeferredSignature
+ * turns the value into a signed PDF. Every result passes pdfsig (trusted), qpdf --check, openssl cms -verify and
+ * verifyPdf (check.ts), the signature timestamp passes openssl ts -verify, an earlier signature stays valid, and
+ * prepare + complete writes byte for byte what signPdf writes with the same key and time.
+ */
+import { expect } from 'chai';
+import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareForSigning } from '../../../src/pdf/prepare.ts';
+import { buildCertificate } from '../../../src/keys/certificate-builder.ts';
+import { createKeySigner } from '../../../src/keys/signing-key.ts';
+import type { HashAlgorithm } from '../../../src/keys/types.ts';
+import { checkSignedData } from '../../../src/pades/cms-verify.ts';
+import {
+  completeDeferredSignature,
+  deserializePreparedSignature,
+  externalSignerFromCertificates,
+  prepareDeferredSignature,
+  serializePreparedSignature,
+  signPdf,
+  type ExternalSigner,
+} from '../../../src/pades/index.ts';
+import { localKey, openssl, pki, type Issued, type Pki } from '../../helpers/openssl-pki.ts';
+import { opensslTsVerify, testBuiltInTsa } from '../../helpers/test-tsa.ts';
+import { extractSignatures } from '../../helpers/validators.ts';
+import { expectAllValid, pemText } from './check.ts';
+import { FIXTURES, OTHER_TOOL_ROOT } from './pki.ts';
+
+const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
+const PLACEMENT = { page: 1, x: 300, y: 60, width: 200, height: 60 };
+const SIGNER = { name: 'Jan Peeters', function: 'Algemeen directeur' };
+
+/** A card's key: generated here, used only through its hash-signing function, its certificate under the test CA. */
+interface Card {
+  key: KeyObject;
+  chain: Buffer[];
+}
+
+async function p384Card(p: Pki): Promise<Card> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+  const now = Date.now();
+  const leaf = await buildCertificate(
+    {
+      subject: [
+        { type: 'countryName', value: 'BE' },
+        { type: 'commonName', value: 'Jan Peeters (Signature)' },
+        { type: 'surname', value: 'Peeters' },
+        { type: 'givenName', value: 'Jan' },
+        { type: 'serialNumber', value: '85010112345' },
+      ],
+      subjectPublicKey: publicKey,
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(now + 30 * 86_400_000),
+      keyUsage: ['nonRepudiation'],
+    },
+    { key: createKeySigner(p.intermediate.key), certificate: p.intermediate.cert.raw },
+  );
+  return { key: privateKey, chain: [leaf, p.intermediate.cert.raw] };
+}
+
+/** `openssl pkeyutl -sign` over a bare digest, as a card or a CSC signHash does: DER for EC, PKCS#1 or PSS for RSA. */
+function signDigest(keyPath: string, digest: Buffer, hash: HashAlgorithm, padding: 'pkcs1' | 'pss' | null): Buffer {
+  const rsa = padding ? ['-pkeyopt', `digest:${hash}`, '-pkeyopt', `rsa_padding_mode:${padding}`] : [];
+  const pss = padding === 'pss' ? ['-pkeyopt', 'rsa_pss_saltlen:digest'] : [];
+  return openssl(['pkeyutl', '-sign', '-inkey', keyPath, ...rsa, ...pss], { input: digest });
+}
+
+/** The signature value and signature-time-stamp tokens of the file's signature `index`, as found by the raw byte scan. */
+function signerInfoOf(pdf: Buffer, index: number): { value: Buffer; tokens: Buffer[] } {
+  const check = checkSignedData(extractSignatures(pdf)[index].contents, () => Buffer.alloc(0));
+  return { value: check.signatureValue!, tokens: check.timestampTokens };
+}
+
+describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf and verifyPdf', () => {
+  let p: Pki;
+  let card: Card;
+  before(async () => {
+    p = pki();
+    card = await p384Card(p);
+  });
+
+  it('an eID-like P-384 key signs after an earlier signature, raw r‖s, with a signature timestamp (B-T)', async () => {
+    const first = await signPdf(fixture('libreoffice-decision.pdf'), {
+      key: localKey(p.ec256, [p.intermediate], 'ecdsa', 'sha256'),
+      signer: { name: 'Bart De Smet', function: 'Voorzitter' },
+      placement: { page: 1, x: 50, y: 60, width: 200, height: 60 },
+    });
+    const externalSigner = externalSignerFromCertificates(card.chain);
+    expect(externalSigner).to.include({ scheme: 'ecdsa', hash: 'sha384' });
+    const prepared = await prepareDeferredSignature(first, { externalSigner, signer: SIGNER, placement: PLACEMENT });
+    // What the server keeps between the two requests, and reads back for the second.
+    const pending = deserializePreparedSignature(serializePreparedSignature(prepared));
+    const raw = sign('sha384', pending.signedAttributes, { key: card.key, dsaEncoding: 'ieee-p1363' });
+    const signed = await completeDeferredSignature(first, pending, raw, { timeStamper: testBuiltInTsa() });
+
+    expect(signed.subarray(0, first.length).equals(first), 'the earlier revision is untouched').to.equal(true);
+    const { report, pdfsig } = await expectAllValid(signed, p.root.pem, { count: 2, label: 'deferred after one-shot' });
+    expect(pdfsig.map((s) => s.signerCommonName)).to.deep.equal(['Bart De Smet', 'Jan Peeters (Signature)']);
+    expect(pdfsig[1].hashAlgorithm).to.equal('SHA-384');
+    expect(report.signatures[1].integrity.signatureAlgorithm).to.equal('ecdsa-sha384');
+    expect(report.signatures[1].level.achieved).to.equal('B-T');
+    expect(report.signatures[0].coverage.changes, 'the later signature is the only change after the first').to.have.length.greaterThan(0);
+
+    const { value, tokens } = signerInfoOf(signed, 1);
+    expect(tokens).to.have.length(1);
+    const ts = opensslTsVerify({ token: tokens[0], digest: createHash('sha384').update(value).digest() });
+    expect(ts.ok, ts.output).to.equal(true);
+  });
+
+  const cases: { title: string; scheme: 'ecdsa' | 'rsa-pkcs1' | 'rsa-pss'; hash: HashAlgorithm; algorithm: string }[] = [
+    { title: 'ECDSA P-384, DER over the digest', scheme: 'ecdsa', hash: 'sha384', algorithm: 'ecdsa-sha384' },
+    { title: 'RSA-2048 PKCS#1 v1.5, SHA-256', scheme: 'rsa-pkcs1', hash: 'sha256', algorithm: 'rsa-pkcs1-sha256' },
+    { title: 'RSA-2048 PSS, SHA-256', scheme: 'rsa-pss', hash: 'sha256', algorithm: 'rsa-pss-sha256' },
+  ];
+  for (const c of cases) {
+    it(c.title, async () => {
+      const issued: Issued = c.scheme === 'ecdsa' ? p.ec384 : p.rsa;
+      const externalSigner = externalSignerFromCertificates([issued.cert.raw, p.intermediate.cert.raw], { scheme: c.scheme, hash: c.hash });
+      const input = fixture('qpdf-objstm.pdf');
+      const prepared = await prepareDeferredSignature(input, { externalSigner, signer: SIGNER, placement: PLACEMENT });
+      const padding = c.scheme === 'ecdsa' ? null : c.scheme === 'rsa-pss' ? 'pss' : 'pkcs1';
+      const signed = await completeDeferredSignature(input, prepared, signDigest(issued.keyPath, prepared.dataToBeSignedDigest, c.hash, padding));
+      const { report } = await expectAllValid(signed, p.root.pem, { count: 1, label: c.title });
+      expect(report.signatures[0].integrity.signatureAlgorithm).to.equal(c.algorithm);
+    });
+  }
+
+  /** Same key, same time, same options: the deferred path must write what signPdf writes. */
+  async function bothWays(input: Buffer, signer: ExternalSigner, keyPath: string, options: { fieldName?: string } = {}) {
+    const signingTime = new Date('2026-12-06T09:30:00Z');
+    const common = { signer: SIGNER, placement: PLACEMENT, signingTime, reason: 'Besluit', location: 'Teststad', ...options };
+    const viaSignPdf = await signPdf(input, { ...common, key: localKey(p.rsa, [p.intermediate], 'rsa-pkcs1', 'sha256') });
+    const prepared = await prepareDeferredSignature(input, { ...common, externalSigner: signer });
+    const deferred = await completeDeferredSignature(input, prepared, signDigest(keyPath, prepared.dataToBeSignedDigest, 'sha256', 'pkcs1'));
+    return { viaSignPdf, deferred };
+  }
+
+  /**
+   * The bytes after `base` with the /Contents gap and the trailer /ID blanked: a file without an /ID gets a
+   * random one in each update (ISO 32000-1 §14.4), and with it a different digest and signature value.
+   */
+  function structure(signed: Buffer, base: number): string {
+    const update = signed.subarray(base).toString('latin1');
+    return update.replace(/\/Contents <[0-9a-f]+>/, '/Contents <>').replace(/\/ID \[<[0-9a-f]+> ?<[0-9a-f]+>\]/g, '/ID []');
+  }
+
+  /** Byte for byte when the base has an /ID; else the same but for the /ID (and so the value). */
+  function expectSameAsSignPdf(input: Buffer, deferred: Buffer, viaSignPdf: Buffer): void {
+    expect(structure(deferred, input.length)).to.equal(structure(viaSignPdf, input.length));
+    if (/\/ID\s*\[/.test(input.toString('latin1'))) expect(deferred.equals(viaSignPdf), 'byte for byte').to.equal(true);
+  }
+
+  for (const name of ['libreoffice-decision.pdf', 'qpdf-objstm.pdf', 'signed-by-openssl.pdf']) {
+    it(`writes what signPdf writes (RSA PKCS#1 is deterministic): ${name}`, async () => {
+      const input = fixture(name);
+      const signer = externalSignerFromCertificates([p.rsa.cert.raw, p.intermediate.cert.raw]);
+      const { viaSignPdf, deferred } = await bothWays(input, signer, p.rsa.keyPath);
+      expectSameAsSignPdf(input, deferred, viaSignPdf);
+      const roots = name === 'signed-by-openssl.pdf' ? [p.root.pem, pemText(OTHER_TOOL_ROOT)] : [p.root.pem];
+      await expectAllValid(deferred, roots, { label: `same as signPdf ${name}` });
+    });
+  }
+
+  it('fills a prepared empty signature field as signPdf does', async () => {
+    const { pdf: input, fields } = prepareForSigning(fixture('libreoffice-form.pdf'), { signers: [{ label: 'De algemeen directeur', ...SIGNER }] });
+    const signer = externalSignerFromCertificates([p.rsa.cert.raw, p.intermediate.cert.raw]);
+    const { viaSignPdf, deferred } = await bothWays(input, signer, p.rsa.keyPath, { fieldName: fields[0].fieldName });
+    expectSameAsSignPdf(input, deferred, viaSignPdf);
+    await expectAllValid(deferred, p.root.pem, { label: 'field' });
+  });
+});
