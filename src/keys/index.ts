@@ -68,3 +68,4 @@ export {
   type KeySigner,
   type SigningKeyOptions,
 } from './signing-key.ts';
+export { createCscClient, cscSignAlgorithm, pkceChallenge, CSC_LIMITS, type CscAuthorizeParams, type CscClient, type CscClientOptions, type CscCredentialInfo, type CscServiceInfo, type CscSignHashParams } from './csc-client.ts';

@@ -18,6 +18,7 @@
 import { createHash, generateKeyPairSync, randomBytes, X509Certificate, type KeyObject } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createRequire } from 'node:module';
 import express, { type Request, type Response } from 'express';
 import { OID } from '../../src/asn1/der.ts';
 import type { CscProviderConfig } from '../../src/config.ts';
@@ -33,7 +34,7 @@ export type CscCredentialKind = 'ecdsa-p256' | 'rsa-2048';
 
 export interface CscServerOptions {
   softHsm: SoftHsm;
-  /** An initialised token for the keys. Default: a new one made now; SoftHSM2 sees tokens made before its first use only (softhsm.ts). */
+  /** An initialised token for the keys. Default: a new one, made by initSoftHsmToken (so also after other tokens were opened). */
   token?: Pkcs11TokenOptions;
   /** Provider id and name as in CSC_PROVIDERS. Default `testqtsp`, "Test QTSP". */
   id?: string;
@@ -144,7 +145,7 @@ export async function startCscServer(options: CscServerOptions): Promise<CscTest
   const clientId = options.clientId ?? 'paraaf-test';
   const clientSecret = options.clientSecret ?? randomBytes(16).toString('hex');
   const scal = options.scal ?? '2';
-  const token = Pkcs11Token.open(options.token ?? options.softHsm.initToken(`csc-${randomBytes(6).toString('hex')}`));
+  const token = Pkcs11Token.open(options.token ?? initSoftHsmToken(options.softHsm, `csc-${randomBytes(6).toString('hex')}`));
   const pki = await issueChain(token, options);
 
   const pending = new Map<string, Authorisation>();
@@ -351,6 +352,37 @@ export async function startCscServer(options: CscServerOptions): Promise<CscTest
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   state.provider = Object.freeze({ id, name, baseUrl: state.url, clientId, clientSecret, organisations: Object.freeze(['*']) });
   return state;
+}
+
+/**
+ * softHsm.initToken, also when this process already initialised the SoftHSM2 module (another token is open): SoftHSM2
+ * reads its token directory at C_Initialize only, so then the token is made in the module's free slot with
+ * C_InitToken and C_InitPIN (PKCS#11 v2.40 §5.5) instead of by softhsm2-util.
+ */
+export function initSoftHsmToken(softHsm: SoftHsm, label: string, pin = '123456'): Pkcs11TokenOptions & { tokenLabel: string } {
+  const p11 = createRequire(import.meta.url)('pkcs11js') as typeof import('pkcs11js');
+  const lib = new p11.PKCS11();
+  lib.load(softHsm.module);
+  try {
+    lib.C_Initialize();
+  } catch (error) {
+    if ((error as { code?: number }).code !== p11.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw error;
+    const free = lib.C_GetSlotList(true).find((slot) => (lib.C_GetTokenInfo(slot).flags & p11.CKF_TOKEN_INITIALIZED) === 0);
+    if (!free) throw new Error('SoftHSM2 has no free slot for another token in this process');
+    // CK_TOKEN_INFO.label is 32 bytes blank-padded (PKCS#11 v2.40 §3.2): unpadded, the rest would be NULs.
+    lib.C_InitToken(free, '87654321', label.padEnd(32, ' '));
+    const session = lib.C_OpenSession(free, p11.CKF_SERIAL_SESSION | p11.CKF_RW_SESSION);
+    lib.C_Login(session, p11.CKU_SO, '87654321');
+    lib.C_InitPIN(session, pin);
+    lib.C_Logout(session);
+    lib.C_CloseSession(session);
+    // Not finalised: the module is shared with the tokens already open.
+    return { module: softHsm.module, pin, tokenLabel: label };
+  }
+  // We were first: leave the module as we found it, and let softhsm2-util write the token.
+  lib.C_Finalize();
+  lib.close();
+  return softHsm.initToken(label, pin);
 }
 
 /** Checks the parameters of oauth2/authorize (CSC v2 §8.3.2, RFC 7636 §4.3); throws OAuthError for the redirect. */

@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, verify, X509Certificate, constants } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -15,8 +15,12 @@ import { OID } from '../../../src/asn1/der.ts';
 import { AppError } from '../../../src/errors.ts';
 import { createCscClient, cscSignAlgorithm, pkceChallenge, type CscClient } from '../../../src/keys/csc-client.ts';
 import { toPem } from '../../../src/keys/pki-files.ts';
+import { completeDeferredSignature, externalSignerFromCertificates, prepareDeferredSignature } from '../../../src/pades/index.ts';
 import { startCscServer, type CscTestServer } from '../../helpers/csc-server.ts';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
+import { testBuiltInTsa } from '../../helpers/test-tsa.ts';
+import { opensslCmsVerify, pdfsig, qpdfCheck } from '../../helpers/validators.ts';
+import { FIXTURES } from '../engine/pki.ts';
 
 const REDIRECT = 'https://paraaf.test/s/csc/callback';
 
@@ -161,6 +165,68 @@ describe('CSC API v2 client against the test QTSP', function () {
     const [signature] = await client.signHash(await credentialToken(credentialId, [hash]), { credentialId, hashes: [hash], hashAlgorithmOid, signAlgoOid });
     const key = new X509Certificate(info.certificates[0]).publicKey;
     expect(verify('sha256', document, { key, padding: constants.RSA_PKCS1_PADDING }, signature)).to.equal(true);
+  });
+
+  it('makes PAdES signatures that pdfsig, qpdf and openssl accept: two documents under one authorisation, then an RSA countersignature', async () => {
+    const accessToken = await serviceToken();
+    const [ecdsaId, rsaId] = server.credentials.map((c) => c.id);
+    const documents = ['libreoffice-decision.pdf', 'qpdf-objstm.pdf'].map((name) => readFileSync(join(FIXTURES, name)));
+    const timeStamper = testBuiltInTsa();
+
+    /** What E's remote-signing flow does: prepare every document, authorise their hashes at once, signHash, complete. */
+    async function signAll(credentialId: string, pdfs: Buffer[], y: number): Promise<Buffer[]> {
+      const externalSigner = externalSignerFromCertificates((await client.credentialInfo(accessToken, credentialId)).certificates);
+      const prepared = await Promise.all(pdfs.map((pdf) =>
+        prepareDeferredSignature(pdf, { externalSigner, signer: { name: 'An Janssens' }, placement: { page: 1, x: 50, y, width: 200, height: 60 } })));
+      const hashes = prepared.map((p) => p.dataToBeSignedDigest);
+      const access = await credentialToken(credentialId, hashes);
+      const values = await client.signHash(access, { credentialId, hashes, ...cscSignAlgorithm(externalSigner.scheme, externalSigner.hash) });
+      return Promise.all(pdfs.map((pdf, i) => completeDeferredSignature(pdf, prepared[i], values[i], { timeStamper })));
+    }
+
+    const signed = await signAll(ecdsaId, documents, 60);
+    const [countersigned] = await signAll(rsaId, [signed[0]], 140);
+    for (const [i, pdf] of [...signed, countersigned].entries()) {
+      const file = join(dir, `signed-${i}.pdf`);
+      writeFileSync(file, pdf);
+      const { signatures } = await pdfsig(file, [server.root.pem]);
+      expect(signatures, `pdfsig ${i}`).to.have.length(i === 2 ? 2 : 1);
+      for (const signature of signatures) {
+        expect(signature.signerCommonName).to.equal('An Janssens');
+        expect(signature.signatureValid, signature.rawStatus).to.equal(true);
+        expect(signature.certificateTrusted, signature.rawCertStatus).to.equal(true);
+      }
+      expect((await qpdfCheck(file)).ok, `qpdf ${i}`).to.equal(true);
+      for (let index = 0; index < signatures.length; index++) {
+        const cms = await opensslCmsVerify(pdf, index, server.root.pem);
+        expect(cms.ok, cms.output).to.equal(true);
+      }
+    }
+  });
+
+  it('starts a second provider while the first token is open: SCAL1 binds the number of signatures, not the hashes', async () => {
+    const second = await startCscServer({ softHsm, id: 'other', name: 'Other QTSP', credentials: ['rsa-2048'], scal: '1', autoApprove: true });
+    try {
+      const other = createCscClient(second.provider);
+      const verifier2 = randomBytes(32).toString('base64url');
+      const code = async (scope: 'service' | 'credential', extra = {}) =>
+        (await redirectBack(await other.authorizeUrl({ scope, redirectUri: REDIRECT, state: 'o', codeChallenge: pkceChallenge(verifier2), ...extra }))).get('code')!;
+      const exchange = async (c: string) => (await other.exchangeCode({ code: c, redirectUri: REDIRECT, codeVerifier: verifier2 })).accessToken;
+      const service = await exchange(await code('service'));
+      const [credentialId] = await other.listCredentials(service);
+      const info = await other.credentialInfo(service, credentialId);
+      expect(info.scal).to.equal('1');
+      expect(new X509Certificate(info.certificates[0]).checkIssued(new X509Certificate(info.certificates[1]))).to.equal(true);
+      const authorised = createHash('sha256').update('one').digest();
+      const access = await exchange(await code('credential', { credentialId, hashes: [authorised], numSignatures: 1, hashAlgorithmOid: OID.sha256 }));
+      const other256 = createHash('sha256').update('two').digest();
+      const [signature] = await other.signHash(access, { credentialId, hashes: [other256], ...cscSignAlgorithm('rsa-pkcs1', 'sha256') });
+      expect(verify('sha256', Buffer.from('two'), new X509Certificate(info.certificates[0]).publicKey, signature)).to.equal(true);
+      const spent = await rejection(other.signHash(access, { credentialId, hashes: [authorised], ...cscSignAlgorithm('rsa-pkcs1', 'sha256') }));
+      expect(spent.message).to.include('More hashes than signatures authorised');
+    } finally {
+      await second.close();
+    }
   });
 
   it('keeps the signer keys in its SoftHSM2 token, sensitive and never extractable', () => {
