@@ -202,8 +202,11 @@ export function createCscClient(provider: CscProviderConfig, options: CscClientO
     async credentialInfo(accessToken, credentialId) {
       const body = { credentialID: credentialId, certificates: 'chain', certInfo: true };
       const answer = parse(provider, 'credentials/info', infoCredentialSchema, await http.json(api('credentials/info'), body, accessToken));
-      if ((answer.key.status ?? 'enabled') !== 'enabled' || (answer.cert.status ?? 'valid') !== 'valid') {
-        throw refused(provider, 'credential_unusable', `The signing credential at ${provider.name} is ${answer.key.status !== 'enabled' ? 'disabled' : `${answer.cert.status}`}.`);
+      const keyStatus = answer.key.status ?? 'enabled';
+      const certStatus = answer.cert.status ?? 'valid';
+      if (keyStatus !== 'enabled' || certStatus !== 'valid') {
+        const why = keyStatus !== 'enabled' ? `its key is ${clean(keyStatus, 20)}` : `its certificate is ${clean(certStatus, 20)}`;
+        throw refused(provider, 'credential_unusable', `The signing credential at ${provider.name} cannot sign: ${why}.`);
       }
       const certificates = answer.cert.certificates.map((value) => certificate(provider, value));
       return { certificates, keyAlgorithms: answer.key.algo, keyLength: answer.key.len, scal: answer.SCAL ?? '1', multisign: answer.multisign };
