@@ -94,9 +94,13 @@ export function checkedSignatureValue(signer: ExternalSigner, data: Buffer, valu
 /** The forms `value` may be read in; verification, not a guess on its first byte, decides which one it is. */
 function candidates(signer: ExternalSigner, key: KeyObject, value: Buffer): Buffer[] {
   if (signer.scheme !== 'ecdsa') {
-    // A modulus-length value whose leading zero octets were dropped (RFC 8017 §5.2.2 I2OSP) is padded back.
+    // The value is an octet string of exactly the modulus length (RFC 8017 §8.1.1, I2OSP): one whose leading
+    // zero octets were dropped, or given one zero too many as a signed integer would be, is brought back to it.
     const size = Math.ceil((key.asymmetricKeyDetails?.modulusLength ?? 0) / 8);
-    return value.length > 0 && value.length < size ? [Buffer.concat([Buffer.alloc(size - value.length), value])] : [value];
+    if (value.length > 0 && value.length < size) return [Buffer.concat([Buffer.alloc(size - value.length), value])];
+    const extra = value.length - size;
+    if (extra > 0 && value.subarray(0, extra).every((byte) => byte === 0)) return [value.subarray(extra)];
+    return [value];
   }
   const forms = value[0] === 0x30 ? [value] : [];
   // The field size in bytes is that of the public point's x coordinate.

@@ -6,7 +6,7 @@
  * refusals are checked by their codes and statuses.
  */
 import { expect } from 'chai';
-import { constants, createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { constants, createHash, createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppError } from '../../../src/errors.ts';
@@ -72,10 +72,23 @@ describe('pades/deferred-signature: prepare, sign elsewhere, complete', () => {
       expect(signer.certificates.map((c) => c.toString('hex'))).to.deep.equal(chainOf(p.ec384).map((c) => c.toString('hex')));
     });
 
-    it('takes a P-521 key as ECDSA with SHA-512', () => {
-      const pem = openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=P-521', '-days', '1'], { cwd: p.dir });
+    it('takes a P-521 key as ECDSA with SHA-512, and its 132-byte raw values', async () => {
+      const pem = openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-521', '-nodes', '-keyout', 'p521.key', '-subj', '/CN=P-521 Signer', '-days', '1'], { cwd: p.dir });
       const der = openssl(['x509', '-outform', 'DER'], { input: pem });
-      expect(externalSignerFromCertificates([der])).to.include({ scheme: 'ecdsa', hash: 'sha512', signatureSize: 139 });
+      const externalSigner = externalSignerFromCertificates([der]);
+      expect(externalSigner).to.include({ scheme: 'ecdsa', hash: 'sha512', signatureSize: 139 });
+      const prepared = await prepareDeferredSignature(INPUT, { externalSigner, signer: SIGNER, invisible: true });
+      const raw = rawEcdsa(createPrivateKey(readFileSync(join(p.dir, 'p521.key'))), 'sha512', prepared.signedAttributes);
+      expect(raw.length).to.equal(132);
+      const signed = await completeDeferredSignature(INPUT, prepared, raw);
+      const result = await opensslCmsVerify(signed, 0, pem.toString());
+      expect(result.ok, result.output).to.equal(true);
+    });
+
+    it('takes an RSASSA-PSS key (RFC 4055) as PSS only', async () => {
+      const der = openssl(['req', '-x509', '-newkey', 'rsa-pss', '-pkeyopt', 'rsa_keygen_bits:2048', '-nodes', '-keyout', '/dev/null', '-subj', '/CN=PSS', '-days', '1', '-outform', 'DER'], { cwd: p.dir });
+      expect(externalSignerFromCertificates([der])).to.include({ scheme: 'rsa-pss', hash: 'sha256', signatureSize: 256 });
+      await expectCode(() => externalSignerFromCertificates([der], { scheme: 'rsa-pkcs1' }), 'certificate_unsupported', 422);
     });
 
     it('refuses other keys, small RSA keys, wrong schemes, unreadable certificates and chains out of order with certificate_unsupported (422)', async () => {
@@ -191,7 +204,7 @@ describe('pades/deferred-signature: prepare, sign elsewhere, complete', () => {
       });
     }
 
-    it('takes back a value whose leading zero octet was dropped', async () => {
+    it('takes back an RSA value whose leading zero octet was dropped or doubled', async () => {
       const externalSigner = externalSignerFromCertificates([p.rsa.cert.raw, p.intermediate.cert.raw], { scheme: 'rsa-pss' });
       const prepared = await prepareDeferredSignature(INPUT, { externalSigner, signer: SIGNER, invisible: true });
       let value = Buffer.alloc(0);
@@ -202,6 +215,9 @@ describe('pades/deferred-signature: prepare, sign elsewhere, complete', () => {
       expect(value[0]).to.equal(0);
       const signed = await completeDeferredSignature(INPUT, prepared, value.subarray(1));
       await expectCmsValid(p, signed);
+      // …and one given a zero octet too many, as a signed INTEGER would carry it.
+      const other = sign('sha256', prepared.signedAttributes, { key: p.rsa.key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+      await expectCmsValid(p, await completeDeferredSignature(INPUT, prepared, Buffer.concat([Buffer.alloc(1), other])));
     });
   });
 
