@@ -7,3 +7,6 @@ export { addValidationData, collectValidationData, extendWithValidationData, typ
 export { addDocumentTimestamp, stampDocument, DEFAULT_DOCUMENT_TIMESTAMP_RESERVE, type DocumentTimestampOptions, type StampedDocument } from './document-timestamp.ts';
 export { prepareDeferredSignature, completeDeferredSignature, serializePreparedSignature, deserializePreparedSignature, type PreparedSignature, type PrepareDeferredOptions, type CompleteDeferredOptions } from './deferred-signature.ts';
 export { externalSignerFromCertificates, type ExternalSigner, type ExternalSignerOptions } from './external-signer.ts';
+export { loadTrustLists, parseTrustList, parseTrustLists, serviceStatusAt, isGrantedStatus, TrustListError, SERVICE_TYPE, SERVICE_STATUS, type TrustList, type TrustService, type ServiceStatusPeriod, type TrustListInfo } from './trust-list.ts';
+export { classifyCertificate } from './qualification.ts';
+export { readQcStatements, encodeQcStatements, keyUsageOf, certificatePolicyIds, QC_OID, type QcStatements, type QcStatementsInput, type QcType, type KeyUsageName } from './qc-statements.ts';

@@ -67,6 +67,25 @@ export interface TimestampReport {
   problems: string[];
 }
 
+/** A signer certificate judged against the trusted lists (ETSI TS 119 615, roughly; src/pades/qualification.ts). */
+export interface CertificateQualification {
+  /**
+   * `qualified`: a qualified certificate for electronic signatures (QcCompliance, QcType esign) with its key
+   * on a QSCD, from a CA/QC service granted on a loaded trusted list at issuance and at the time judged at;
+   * `non_qualified`: known not to be; `unknown`: the certificate says it is qualified, but no loaded list
+   * confirms or denies it.
+   */
+  kind: 'qualified' | 'non_qualified' | 'unknown';
+  qcCompliance: boolean;
+  /** The key is on a (Q)SCD: QcSSCD in the certificate, or QCWithQSCD in the list. */
+  qcSscd: boolean;
+  qcType: 'esign' | 'eseal' | 'web' | null;
+  /** The issuing trust service on the list, with its status (`granted`, `withdrawn`, …) at the time judged at. */
+  service: { tsp: string; name: string; status: string } | null;
+  /** Why the certificate is not qualified, or not known to be; null when it is. */
+  reason: string | null;
+}
+
 export interface SignatureReport {
   fieldName: string;
   subFilter: string;
@@ -104,6 +123,11 @@ export interface SignatureReport {
   timestamp: TimestampReport | null;
   chain: ChainReport;
   revocation: RevocationReport;
+  /**
+   * Whether the signer's certificate is a qualified certificate for electronic signatures on a QSCD
+   * (ETSI TS 119 615), judged at `judgedAt` against the loaded trusted lists (ETSI TS 119 612).
+   */
+  certificate: CertificateQualification;
   level: {
     /** Highest PAdES baseline level met, or null when not even B-B. */
     achieved: PadesLevel | null;

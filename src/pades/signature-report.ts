@@ -5,6 +5,7 @@
 import { changesAfter, parsePdfDate, PdfString, revisionOf, type PdfReader } from '../pdf/index.ts';
 import { assessLevel } from './levels.ts';
 import type { LongTermChecks } from './long-term.ts';
+import { classifyCertificate } from './qualification.ts';
 import type { SignatureReport } from './report.ts';
 import { chainResult, describeCertificate } from './trust.ts';
 import type { ValidationContext } from './validation-context.ts';
@@ -65,6 +66,9 @@ export async function signatureReport(input: ReportInput): Promise<SignatureRepo
         longTermGap: () => input.longTerm.longTermGap([built?.path ?? null, tsaPath]),
         archiveGap: () => input.longTerm.archiveGap(end, [built?.path ?? null, tsaPath]),
       });
+  const certificate: SignatureReport['certificate'] = isDocumentTimestamp
+    ? { kind: 'non_qualified', qcCompliance: false, qcSscd: false, qcType: null, service: null, reason: 'a document timestamp (ETSI.RFC3161) is not an electronic signature' }
+    : classifyCertificate(built?.path ?? built?.longest ?? (signer ? [signer] : []), judgedAt, context.trustList);
   const chainOk = isDocumentTimestamp ? timestamp?.valid === true : chain.trusted && chain.validAtSigningTime;
   return {
     fieldName: found.fieldName,
@@ -80,6 +84,7 @@ export async function signatureReport(input: ReportInput): Promise<SignatureRepo
     timestamp,
     chain,
     revocation,
+    certificate,
     level,
     problems,
     valid: integrityValid && chainOk && !tokenBroken && revocation.status !== 'revoked' && changes.kind !== 'other',

@@ -1,7 +1,7 @@
 /**
  * What every check of one file shares: the trust anchors, the certificate pool (signatures, their
  * timestamp tokens and the /DSS), the embedded revocation evidence, and an optional live
- * RevocationSource (our own CAs, online). Paths and revocation answers are memoised per certificate,
+ * RevocationSource (our own CAs, online), and the trusted lists the signers' certificates are classified by. Paths and revocation answers are memoised per certificate,
  * so a file with many signatures by the same chain costs one path search and one look-up each.
  */
 import type { X509Certificate } from 'node:crypto';
@@ -10,6 +10,7 @@ import { CertificatePool } from './certificate-pool.ts';
 import type { RevocationReport } from './report.ts';
 import { RevocationEvidence, statusAt, type RevocationFinding } from './revocation-check.ts';
 import { buildPath, subjectOf, type BuiltPath } from './trust.ts';
+import type { TrustList } from './trust-list.ts';
 
 export interface EmbeddedData {
   certs: Buffer[];
@@ -28,11 +29,17 @@ export class ValidationContext {
   private readonly issued = new Map<string, boolean>();
   private readonly live = new Map<string, Promise<RevocationFinding[]>>();
 
+  /** Our own anchors and the trusted lists' CA/QC and TSA/QTST certificates. */
+  readonly anchors: readonly X509Certificate[];
+
   constructor(
-    readonly anchors: readonly X509Certificate[],
+    anchors: readonly X509Certificate[],
     dss: EmbeddedData,
     private readonly liveSource: RevocationSource | undefined,
+    readonly trustList?: TrustList,
   ) {
+    const own = new Set(anchors.map((a) => a.fingerprint256));
+    this.anchors = [...anchors, ...(trustList?.anchors ?? []).filter((a) => !own.has(a.fingerprint256))];
     this.dssCertificates.add(dss.certs);
     this.pool.add(this.dssCertificates.all);
     this.embedded = new RevocationEvidence(dss, 'dss');

@@ -18,6 +18,7 @@ import { LongTermChecks } from './long-term.ts';
 import type { SignatureReport, TimestampReport, ValidationReport, Verdict } from './report.ts';
 import { checkSignatureTimestamp, checkToken, judgeTimestamp, type TokenCheck } from './signature-timestamp.ts';
 import { signatureReport } from './signature-report.ts';
+import type { TrustList } from './trust-list.ts';
 import { ValidationContext, type EmbeddedData } from './validation-context.ts';
 
 export interface VerifyPdfOptions {
@@ -29,6 +30,11 @@ export interface VerifyPdfOptions {
   now?: Date;
   /** Asked at validation time beside what the file embeds (our own CAs, online); offline when absent. */
   revocation?: RevocationSource;
+  /**
+   * ETSI TS 119 612 trusted lists: their qualified CAs and TSAs are trusted beside `trustAnchors`, and each
+   * signer's certificate is classified qualified or not by them (report `certificate`).
+   */
+  trustList?: TrustList;
 }
 
 /** Signatures checked per file; beyond this the file is reported, not worked through. */
@@ -52,7 +58,7 @@ export async function verifyPdf(pdf: Buffer, options: VerifyPdfOptions): Promise
   const all = findSignatures(reader);
   const found = all.slice(0, MAX_SIGNATURES);
   const dss = embeddedData(reader);
-  const context = new ValidationContext(options.trustAnchors, dss.data, options.revocation);
+  const context = new ValidationContext(options.trustAnchors, dss.data, options.revocation, options.trustList);
   if (dss.problem) context.problems.push(dss.problem);
   if (all.length > found.length) context.problems.push(`the file has ${all.length} signatures; only the first ${MAX_SIGNATURES} were checked`);
   const digestOf = digestPass(pdf, found.map((f) => f.byteRange));

@@ -66,6 +66,28 @@ const timestampReport = object({
   problems: strings(),
 });
 
+const qualification = object(
+  {
+    kind: str(
+      '`qualified`: a qualified certificate for electronic signatures (QcCompliance, QcType esign) with its key on a QSCD, issued by a CA/QC ' +
+        'service granted on a loaded ETSI TS 119 612 trusted list at issuance and at `judgedAt`; `non_qualified`: known not to be; ' +
+        '`unknown`: the certificate says it is qualified but no loaded trusted list confirms or denies it.',
+      { enum: ['qualified', 'non_qualified', 'unknown'] },
+    ),
+    qcCompliance: bool('QcCompliance (ETSI EN 319 412-5) in the certificate, or QCStatement in the trusted list.'),
+    qcSscd: bool('The key is on a qualified signature creation device: QcSSCD in the certificate, or QCWithQSCD in the trusted list.'),
+    qcType: { type: ['string', 'null'], enum: ['esign', 'eseal', 'web', null], description: 'QcType, as the certificate or the trusted list says.' },
+    service: {
+      oneOf: [
+        object({ tsp: str('The trust service provider.'), name: str('The trust service.'), status: str('Its status at `judgedAt`, e.g. granted, withdrawn.') }),
+        { type: 'null' },
+      ],
+    },
+    reason: nullable('Why the certificate is not qualified, or not known to be; null when it is.'),
+  },
+  'The signer certificate judged against the trusted lists (ETSI TS 119 615).',
+);
+
 const signature = object(
   {
     fieldName: str(),
@@ -93,6 +115,7 @@ const signature = object(
     timestamp: { oneOf: [ref('TimestampReport'), { type: 'null' }] },
     chain: ref('ChainReport'),
     revocation: ref('RevocationReport'),
+    certificate: ref('CertificateQualification'),
     level: object({
       achieved: { type: ['string', 'null'], enum: [...LEVELS, null] },
       reasons: strings('Why the next level is not reached.'),
@@ -108,6 +131,7 @@ export const validationSchemas: Record<string, JsonSchema> = {
   ChainReport: chain,
   RevocationReport: revocation,
   TimestampReport: timestampReport,
+  CertificateQualification: qualification,
   SignatureReport: signature,
   ValidationReport: object(
     {

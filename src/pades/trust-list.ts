@@ -1,0 +1,351 @@
+/**
+ * ETSI TS 119 612 trusted lists (v2.x, the EU member states' format): the qualified trust services
+ * of each provider, their status through time (§5.5.4, §5.6 service history) and the Qualifications
+ * extension (§5.5.9.2) that says which certificates of a CA are qualified, on a QSCD, for signatures.
+ * Certificates of CA/QC and TSA/QTST services that are or were granted become trust anchors;
+ * `classifyCertificate` (qualification.ts) reads the status at the time that matters.
+ *
+ * Not checked here: the list's XML signature (§5.7). The deployment loads files it has verified
+ * (TRUST_LIST_FILES); strict about everything else it reads, it refuses a file it cannot fully read.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { childrenNamed, optionalChild, parseNamespacedXml, requiredChild, XmlReadError, type XmlElement } from './namespaced-xml.ts';
+import { KEY_USAGE_BITS, type KeyUsageName } from './qc-statements.ts';
+
+export const TSL_NS = 'http://uri.etsi.org/02231/v2#';
+/** The Qualifications extension's namespace (TS 119 612 Annex C, from the Directive 1999/93/EC era). */
+export const ECC_NS = 'http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-TrustedList/#';
+/** TS 119 612 additional types (otherCriteriaList: ExtendedKeyUsage, CertSubjectDNAttribute). */
+export const TSLX_NS = 'http://uri.etsi.org/02231/v2/additionaltypes#';
+const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
+
+export const SERVICE_TYPE = {
+  caQc: 'http://uri.etsi.org/TrstSvc/Svctype/CA/QC',
+  qtst: 'http://uri.etsi.org/TrstSvc/Svctype/TSA/QTST',
+} as const;
+
+const STATUS = 'http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/';
+export const SERVICE_STATUS = { granted: `${STATUS}granted`, withdrawn: `${STATUS}withdrawn` } as const;
+/**
+ * Statuses that meant "qualified and supervised" before eIDAS applied (1 July 2016), which TS 119 612
+ * §5.5.4 keeps in histories: a certificate issued then under such a status counts as under `granted`.
+ */
+const GRANTED_BEFORE_EIDAS = ['undersupervision', 'supervisionincessation', 'accredited', 'setbynationallaw'].map((s) => STATUS + s);
+
+export const QUALIFIER_PREFIX = 'http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/';
+
+/** File size and counts we read at most: the largest national lists are a few MB and a few thousand services. */
+export const TRUST_LIST_LIMITS = { fileBytes: 32 * 1024 * 1024, elements: 2_000_000, services: 20_000, certificatesPerService: 64, historyPerService: 256 } as const;
+
+export interface TrustListCriteria {
+  assert: 'all' | 'atLeastOne' | 'none';
+  /** Each KeyUsage criterion: the bits named with their required value. */
+  keyUsage: Array<Partial<Record<KeyUsageName, boolean>>>;
+  /** Each PolicySet: policy OIDs the certificate must all carry. */
+  policySets: string[][];
+  /** Each ExtendedKeyUsage criterion: KeyPurposeIds the certificate must all carry. */
+  extendedKeyUsage: string[][];
+  /** Each CertSubjectDNAttribute criterion: attribute types the subject must all have. */
+  subjectAttributes: string[][];
+  lists: TrustListCriteria[];
+}
+
+export interface QualificationRule {
+  qualifiers: string[];
+  criteria: TrustListCriteria;
+}
+
+/** One status of a service and how long it held (the current one, or a ServiceHistoryInstance). */
+export interface ServiceStatusPeriod {
+  type: string;
+  name: string;
+  status: string;
+  from: Date;
+  /** When the next status started; null for the current one. */
+  until: Date | null;
+  qualifications: QualificationRule[];
+  additionalInformation: string[];
+}
+
+export interface TrustService {
+  tsp: string;
+  territory: string | null;
+  name: string;
+  type: string;
+  status: string;
+  certificates: X509Certificate[];
+  /** Current status first, then the history, newest first. */
+  periods: ServiceStatusPeriod[];
+}
+
+export interface TrustListInfo {
+  territory: string | null;
+  operator: string | null;
+  type: string | null;
+  sequenceNumber: number | null;
+  issued: Date | null;
+  nextUpdate: Date | null;
+}
+
+export interface TrustList {
+  /** sha-256 over the documents: the same lists, the same id (the verify workers cache by it). */
+  readonly id: string;
+  readonly lists: readonly TrustListInfo[];
+  readonly services: readonly TrustService[];
+  /** Certificates of CA/QC and TSA/QTST services granted now or in their history. */
+  readonly anchors: readonly X509Certificate[];
+  /** The XML documents as read, so a worker thread can parse the same lists. */
+  readonly documents: readonly string[];
+  /** Services left out because they carry something we cannot evaluate (TS 119 612 §5.5.9 critical extensions). */
+  readonly warnings: readonly string[];
+}
+
+export class TrustListError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrustListError';
+  }
+}
+
+/** A service whose critical information we cannot evaluate: left out of the list, with a warning. */
+class UnusableServiceError extends TrustListError {}
+
+/** Whether `status` meant granted (the eIDAS status, or one of its predecessors). */
+export function isGrantedStatus(status: string): boolean {
+  return status === SERVICE_STATUS.granted || GRANTED_BEFORE_EIDAS.includes(status);
+}
+
+/** The status period of `service` that holds at `at`, or null before its first. */
+export function serviceStatusAt(service: TrustService, at: Date): ServiceStatusPeriod | null {
+  return service.periods.find((p) => p.from.getTime() <= at.getTime() && (p.until === null || at.getTime() < p.until.getTime())) ?? null;
+}
+
+/** The last segment of a TS 119 612 URI (`…/Svcstatus/granted` → `granted`), for reports. */
+export function shortUri(uri: string): string {
+  return uri.replace(/\/+$/, '').split('/').pop() ?? uri;
+}
+
+/** One TS 119 612 document. */
+export function parseTrustList(xml: string): TrustList {
+  return parseTrustLists([xml]);
+}
+
+/** Several documents (e.g. a few national lists) as one list; an error names the document by its position. */
+export function parseTrustLists(documents: readonly string[]): TrustList {
+  return combine(documents, (index) => (documents.length > 1 ? `trusted list ${index + 1}` : null));
+}
+
+/** Reads the files (TRUST_LIST_FILES, `verify --trust-list`); a file that cannot be read or parsed throws, naming it. */
+export function loadTrustLists(files: readonly string[]): TrustList {
+  const documents = files.map((file) => {
+    try {
+      if (statSync(file).size > TRUST_LIST_LIMITS.fileBytes) throw new Error(`larger than ${TRUST_LIST_LIMITS.fileBytes} bytes`);
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new TrustListError(`trusted list ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
+  return combine(documents, (index) => `trusted list ${files[index]}`);
+}
+
+function combine(documents: readonly string[], label: (index: number) => string | null): TrustList {
+  const lists: TrustListInfo[] = [];
+  const services: TrustService[] = [];
+  const warnings: string[] = [];
+  documents.forEach((xml, index) => {
+    try {
+      const read = readDocument(xml, warnings);
+      lists.push(read.info);
+      services.push(...read.services);
+      if (services.length > TRUST_LIST_LIMITS.services) throw new TrustListError(`more than ${TRUST_LIST_LIMITS.services} trust services`);
+    } catch (error) {
+      const name = label(index);
+      if (name && (error instanceof XmlReadError || error instanceof TrustListError)) {
+        throw new TrustListError(`${name} is not a usable ETSI TS 119 612 list: ${error.message}`);
+      }
+      if (error instanceof XmlReadError) throw new TrustListError(error.message);
+      throw error;
+    }
+  });
+  const id = createHash('sha256').update(documents.join('\u0000')).digest('hex');
+  return Object.freeze({ id, lists, services, anchors: anchorsOf(services), documents: [...documents], warnings });
+}
+
+function anchorsOf(services: readonly TrustService[]): X509Certificate[] {
+  const seen = new Set<string>();
+  const anchors: X509Certificate[] = [];
+  for (const service of services) {
+    if (service.type !== SERVICE_TYPE.caQc && service.type !== SERVICE_TYPE.qtst) continue;
+    if (!service.periods.some((p) => isGrantedStatus(p.status))) continue;
+    for (const cert of service.certificates) {
+      if (seen.has(cert.fingerprint256)) continue;
+      seen.add(cert.fingerprint256);
+      anchors.push(cert);
+    }
+  }
+  return anchors;
+}
+
+function readDocument(xml: string, warnings: string[]): { info: TrustListInfo; services: TrustService[] } {
+  if (Buffer.byteLength(xml) > TRUST_LIST_LIMITS.fileBytes) throw new TrustListError(`larger than ${TRUST_LIST_LIMITS.fileBytes} bytes`);
+  const root = parseNamespacedXml(xml, TRUST_LIST_LIMITS.elements);
+  if (root.ns !== TSL_NS || root.local !== 'TrustServiceStatusList') {
+    throw new TrustListError(`the root element is {${root.ns}}${root.local}, not TrustServiceStatusList of ${TSL_NS}`);
+  }
+  const scheme = requiredChild(root, TSL_NS, 'SchemeInformation');
+  const text = (parent: XmlElement, local: string): string | null => optionalChild(parent, TSL_NS, local)?.text || null;
+  const next = optionalChild(scheme, TSL_NS, 'NextUpdate');
+  const sequence = text(scheme, 'TSLSequenceNumber');
+  const info: TrustListInfo = {
+    territory: text(scheme, 'SchemeTerritory'),
+    operator: multilingual(optionalChild(scheme, TSL_NS, 'SchemeOperatorName')),
+    type: text(scheme, 'TSLType'),
+    sequenceNumber: sequence && /^\d+$/.test(sequence) ? Number(sequence) : null,
+    issued: optionalDate(text(scheme, 'ListIssueDateTime'), 'ListIssueDateTime'),
+    nextUpdate: next ? optionalDate(text(next, 'dateTime'), 'NextUpdate') : null,
+  };
+  const providers = optionalChild(root, TSL_NS, 'TrustServiceProviderList');
+  if (!providers) {
+    // The EU list of the lists (LOTL) only points to the national lists.
+    throw new TrustListError('the list names no trust service providers (a list of the lists? load the national lists it points to)');
+  }
+  const services: TrustService[] = [];
+  for (const provider of childrenNamed(providers, TSL_NS, 'TrustServiceProvider')) {
+    const tsp = multilingual(requiredChild(requiredChild(provider, TSL_NS, 'TSPInformation'), TSL_NS, 'TSPName'));
+    if (!tsp) throw new TrustListError('a trust service provider has no TSPName');
+    for (const element of childrenNamed(requiredChild(provider, TSL_NS, 'TSPServices'), TSL_NS, 'TSPService')) {
+      try {
+        services.push(readService(element, tsp, info.territory));
+      } catch (error) {
+        if (!(error instanceof UnusableServiceError)) throw error;
+        warnings.push(`${info.territory ?? '?'}: ${tsp}: ${error.message}; the service is left out`);
+        continue;
+      }
+      if (services.length > TRUST_LIST_LIMITS.services) throw new TrustListError(`more than ${TRUST_LIST_LIMITS.services} trust services`);
+    }
+  }
+  return { info, services };
+}
+
+function readService(element: XmlElement, tsp: string, territory: string | null): TrustService {
+  const information = requiredChild(element, TSL_NS, 'ServiceInformation');
+  const current = readPeriod(information);
+  const where = `service "${current.name}" of ${tsp}`;
+  const certificates: X509Certificate[] = [];
+  for (const id of childrenNamed(requiredChild(information, TSL_NS, 'ServiceDigitalIdentity'), TSL_NS, 'DigitalId')) {
+    for (const cert of childrenNamed(id, TSL_NS, 'X509Certificate')) {
+      if (certificates.length >= TRUST_LIST_LIMITS.certificatesPerService) throw new TrustListError(`${where}: more than ${TRUST_LIST_LIMITS.certificatesPerService} certificates`);
+      try {
+        certificates.push(new X509Certificate(Buffer.from(cert.text.replace(/\s+/g, ''), 'base64')));
+      } catch {
+        throw new TrustListError(`${where}: an X509Certificate is not a readable certificate`);
+      }
+    }
+  }
+  if (certificates.length === 0 && (current.type === SERVICE_TYPE.caQc || current.type === SERVICE_TYPE.qtst)) {
+    throw new TrustListError(`${where}: no X509Certificate in its ServiceDigitalIdentity`);
+  }
+  const historyElement = optionalChild(element, TSL_NS, 'ServiceHistory');
+  const instances = historyElement ? childrenNamed(historyElement, TSL_NS, 'ServiceHistoryInstance') : [];
+  if (instances.length > TRUST_LIST_LIMITS.historyPerService) throw new TrustListError(`${where}: more than ${TRUST_LIST_LIMITS.historyPerService} history entries`);
+  // §5.6: history instances in descending order of their starting time; each holds until the next newer one starts.
+  const history = instances.map((instance) => readPeriod(instance)).sort((a, b) => b.from.getTime() - a.from.getTime());
+  const periods = [current];
+  for (const period of history) {
+    const newer = periods[periods.length - 1];
+    if (period.from.getTime() > newer.from.getTime()) throw new TrustListError(`${where}: a history entry starts after the status that follows it`);
+    periods.push({ ...period, until: newer.from });
+  }
+  return { tsp, territory, name: current.name, type: current.type, status: current.status, certificates, periods };
+}
+
+function readPeriod(element: XmlElement): ServiceStatusPeriod {
+  const type = requiredChild(element, TSL_NS, 'ServiceTypeIdentifier').text;
+  const name = multilingual(requiredChild(element, TSL_NS, 'ServiceName'));
+  const status = requiredChild(element, TSL_NS, 'ServiceStatus').text;
+  if (!type || !name || !status) throw new TrustListError(`a service lacks its type, name or status`);
+  const from = optionalDate(requiredChild(element, TSL_NS, 'StatusStartingTime').text, 'StatusStartingTime')!;
+  const qualifications: QualificationRule[] = [];
+  const additionalInformation: string[] = [];
+  const extensions = optionalChild(element, TSL_NS, 'ServiceInformationExtensions');
+  for (const extension of extensions ? childrenNamed(extensions, TSL_NS, 'Extension') : []) {
+    for (const content of extension.children) {
+      if (content.ns === ECC_NS && content.local === 'Qualifications') {
+        for (const q of childrenNamed(content, ECC_NS, 'QualificationElement')) qualifications.push(readQualification(q, name));
+      } else if (content.ns === TSL_NS && content.local === 'AdditionalServiceInformation') {
+        const uri = requiredChild(content, TSL_NS, 'URI').text;
+        if (uri) additionalInformation.push(uri);
+      } else if (extension.attributes.get('Critical') === 'true') {
+        // §5.5.9: a critical extension that is not understood makes the service information unusable.
+        throw new UnusableServiceError(`service "${name}": critical extension {${content.ns}}${content.local} is not supported`);
+      }
+    }
+  }
+  return { type, name, status, from, until: null, qualifications, additionalInformation };
+}
+
+function readQualification(element: XmlElement, service: string): QualificationRule {
+  const qualifiers = childrenNamed(requiredChild(element, ECC_NS, 'Qualifiers'), ECC_NS, 'Qualifier').map((q) => q.attributes.get('uri') ?? '');
+  if (qualifiers.length === 0 || qualifiers.some((q) => !q)) throw new TrustListError(`service "${service}": a Qualifier without its uri`);
+  return { qualifiers, criteria: readCriteria(requiredChild(element, ECC_NS, 'CriteriaList'), service) };
+}
+
+/** ecc:CriteriaList (TS 119 612 §5.5.9.2.2): what we cannot evaluate is refused, not guessed. */
+function readCriteria(element: XmlElement, service: string): TrustListCriteria {
+  const assert = element.attributes.get('assert') ?? '';
+  if (assert !== 'all' && assert !== 'atLeastOne' && assert !== 'none') throw new TrustListError(`service "${service}": CriteriaList assert="${assert}" is not all, atLeastOne or none`);
+  const criteria: TrustListCriteria = { assert, keyUsage: [], policySets: [], extendedKeyUsage: [], subjectAttributes: [], lists: [] };
+  for (const item of element.children) {
+    const kind = item.ns === ECC_NS ? item.local : `{${item.ns}}${item.local}`;
+    if (kind === 'KeyUsage') criteria.keyUsage.push(readKeyUsage(item, service));
+    else if (kind === 'PolicySet') criteria.policySets.push(childrenNamed(item, ECC_NS, 'PolicyIdentifier').map((p) => identifier(p, service)));
+    else if (kind === 'CriteriaList') criteria.lists.push(readCriteria(item, service));
+    else if (kind === 'Description') continue;
+    else if (kind === 'otherCriteriaList') readOtherCriteria(item, criteria, service);
+    else throw new UnusableServiceError(`service "${service}": criterion ${kind} is not supported`);
+  }
+  return criteria;
+}
+
+function readKeyUsage(element: XmlElement, service: string): Partial<Record<KeyUsageName, boolean>> {
+  const bits: Partial<Record<KeyUsageName, boolean>> = {};
+  for (const bit of childrenNamed(element, ECC_NS, 'KeyUsageBit')) {
+    const name = bit.attributes.get('name') as KeyUsageName | undefined;
+    if (!name || !KEY_USAGE_BITS.includes(name) || (bit.text !== 'true' && bit.text !== 'false')) {
+      throw new TrustListError(`service "${service}": KeyUsageBit name="${name ?? ''}" with value "${bit.text}" is not readable`);
+    }
+    bits[name] = bit.text === 'true';
+  }
+  return bits;
+}
+
+function readOtherCriteria(element: XmlElement, criteria: TrustListCriteria, service: string): void {
+  for (const item of element.children) {
+    if (item.ns === TSLX_NS && item.local === 'ExtendedKeyUsage') criteria.extendedKeyUsage.push(childrenNamed(item, TSLX_NS, 'KeyPurposeId').map((p) => identifier(p, service)));
+    else if (item.ns === TSLX_NS && item.local === 'CertSubjectDNAttribute') criteria.subjectAttributes.push(childrenNamed(item, TSLX_NS, 'AttributeOID').map((p) => identifier(p, service)));
+    else throw new UnusableServiceError(`service "${service}": criterion {${item.ns}}${item.local} is not supported`);
+  }
+}
+
+/** xades:Identifier as an OID, plain or `urn:oid:` (Qualifier OIDAsURN, ETSI EN 319 132-1 §5.1.2). */
+function identifier(element: XmlElement, service: string): string {
+  const text = requiredChild(element, XADES_NS, 'Identifier').text.replace(/^urn:oid:/i, '');
+  if (!/^\d+(\.\d+)+$/.test(text)) throw new TrustListError(`service "${service}": identifier "${text}" is not an OID`);
+  return text;
+}
+
+/** A name in several languages (xml:lang): Dutch, else English, else the first. */
+function multilingual(element: XmlElement | null): string {
+  if (!element) return '';
+  const names = childrenNamed(element, TSL_NS, 'Name');
+  const lang = (code: string) => names.find((n) => n.attributes.get('xml:lang')?.toLowerCase() === code)?.text;
+  return lang('nl') ?? lang('en') ?? names[0]?.text ?? '';
+}
+
+function optionalDate(text: string | null, what: string): Date | null {
+  if (text === null) return null;
+  const date = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(text) ? new Date(text) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new TrustListError(`${what} "${text}" is not an xsd:dateTime with a time zone`);
+  return date;
+}
