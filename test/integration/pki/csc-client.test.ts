@@ -335,3 +335,43 @@ describe('CSC API v2 client against the test QTSP', function () {
     expect(error.message).to.include('more than 200 bytes');
   });
 });
+
+describe('CSC API v2 client against a provider that misbehaves', () => {
+  const provider = { id: 'odd', name: 'Odd QTSP', baseUrl: 'https://qes.example', clientId: 'c', clientSecret: 's', organisations: ['*'] };
+  /** A provider whose every answer is `body` with `status`. */
+  const answering = (status: number, body: unknown) =>
+    createCscClient(provider, { fetch: async () => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status }) });
+  const hash = createHash('sha256').update('x').digest();
+  const signParams = { credentialId: 'c1', hashes: [hash], ...cscSignAlgorithm('ecdsa', 'sha256') };
+
+  it('refuses a signHash answer with another number of signatures, or values that are not base64', async () => {
+    const two = await rejection(answering(200, { signatures: ['MEUCIQ==', 'MEUCIQ=='] }).signHash('t', signParams));
+    expect([two.code, two.status]).to.deep.equal(['csc_unavailable', 502]);
+    const notBase64 = await rejection(answering(200, { signatures: ['not base64!'] }).signHash('t', signParams));
+    expect(notBase64.message).to.include('not base64');
+  });
+
+  it('refuses an answer that is not JSON, or not of the expected shape', async () => {
+    expect((await rejection(answering(200, '<html>login</html>').listCredentials('t'))).status).to.equal(502);
+    expect((await rejection(answering(200, { credentialIDs: 'c1' }).listCredentials('t'))).message).to.include('unexpected shape');
+  });
+
+  it('refuses an OAuth server over plain HTTP when the API is on https', async () => {
+    const error = await rejection(answering(200, { name: 'Odd', oauth2: 'http://qes.example', methods: [] }).info());
+    expect(error.message).to.include('OAuth server we do not use');
+  });
+
+  it('keeps the provider error code and a cleaned description', async () => {
+    const error = await rejection(answering(400, { error: 'invalid_request', error_description: 'Bad\u0000 hash\n' + 'x'.repeat(400) }).signHash('t', signParams));
+    expect(error.code).to.equal('csc_refused');
+    expect(error.extensions).to.deep.equal({ provider: 'odd', providerError: 'invalid_request' });
+    expect(error.message).to.match(/^Odd QTSP refused \/csc\/v2\/signatures\/signHash: Bad  hash x+…\.$/);
+    expect(error.message.length).to.be.lessThan(400);
+  });
+
+  it('refuses a credential whose key is disabled', async () => {
+    const error = await rejection(answering(200, { key: { status: 'disabled', algo: [OID.ecdsaWithSha256] }, cert: { certificates: ['AAAA'] } }).credentialInfo('t', 'c1'));
+    expect(error.code).to.equal('csc_refused');
+    expect(error.message).to.include('its key is disabled');
+  });
+});
