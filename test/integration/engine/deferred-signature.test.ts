@@ -21,9 +21,11 @@ import {
   externalSignerFromCertificates,
   prepareDeferredSignature,
   serializePreparedSignature,
+  extendToLta,
   signPdf,
   type ExternalSigner,
 } from '../../../src/pades/index.ts';
+import { opensslOcsp, opensslTsa } from '../../helpers/ltv-doubles.ts';
 import { localKey, openssl, pki, type Issued, type Pki } from '../../helpers/openssl-pki.ts';
 import { opensslTsVerify, testBuiltInTsa } from '../../helpers/test-tsa.ts';
 import { extractSignatures } from '../../helpers/validators.ts';
@@ -109,6 +111,18 @@ describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf an
     expect(tokens).to.have.length(1);
     const ts = opensslTsVerify({ token: tokens[0], digest: createHash('sha384').update(value).digest() });
     expect(ts.ok, ts.output).to.equal(true);
+  });
+
+  it('extends to B-LT and B-LTA as a signature made with a key we hold', async () => {
+    const input = fixture('pdflib-decision.pdf');
+    const externalSigner = externalSignerFromCertificates(card.chain);
+    const prepared = await prepareDeferredSignature(input, { externalSigner, signer: SIGNER, placement: PLACEMENT });
+    const raw = sign('sha384', prepared.signedAttributes, { key: card.key, dsaEncoding: 'ieee-p1363' });
+    const signed = await completeDeferredSignature(input, prepared, raw, { timeStamper: opensslTsa() });
+    const lta = await extendToLta(signed, { timeStamper: opensslTsa(), revocation: opensslOcsp(), extraCertificates: [p.root.cert] });
+    const { report } = await expectAllValid(lta, p.root.pem, { count: 1, label: 'deferred B-LTA' });
+    const signature = report.signatures.find((s) => s.subFilter === 'ETSI.CAdES.detached')!;
+    expect(signature.level.achieved).to.equal('B-LTA');
   });
 
   const cases: { title: string; scheme: 'ecdsa' | 'rsa-pkcs1' | 'rsa-pss'; hash: HashAlgorithm; algorithm: string }[] = [
