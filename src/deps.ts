@@ -6,7 +6,7 @@ import type { X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import type { ValidationReport, VerifyPdfOptions } from './pades/index.ts';
+import type { TrustList, ValidationReport, VerifyPdfOptions } from './pades/index.ts';
 import type { CertificateIssuer, PkiAuthorities, PkiProvider, PkiServices, RevocationSource, TimeStamper } from './keys/index.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createBuiltInTsa, type BuiltInTsa } from './pades/tsa.ts';
@@ -34,6 +34,8 @@ export interface Deps {
   readonly verifyPdfFile?: VerifyPdfFile;
   /** Roots trusted when validating signatures; by default the (dev) organisation root. */
   readonly trustAnchors: X509Certificate[];
+  /** ETSI TS 119 612 trusted lists (TRUST_LIST_FILES): their qualified CAs are trusted too, and classify signers as qualified. */
+  readonly trustList?: TrustList;
   /** The deployment's PKI (each organisation's CA, the TSA key); absent: signing answers 503. */
   readonly pki?: PkiServices;
   /** The built-in RFC 3161 TSA when `TSA_URL` is unset and the PKI has a TSA key: served at `POST /pki/tsa`. */
@@ -50,6 +52,7 @@ export interface BuildDepsOptions {
   verifyPdf: VerifyPdf;
   verifyPdfFile?: VerifyPdfFile;
   trustAnchors: X509Certificate[];
+  trustList?: TrustList;
   pki?: PkiServices;
   /** Instead of the one chosen from the config (tests: a TSA that is down). */
   timeStamper?: TimeStamper;
@@ -82,6 +85,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
     verifyPdf: options.verifyPdf,
     verifyPdfFile: options.verifyPdfFile,
     trustAnchors: options.trustAnchors,
+    trustList: options.trustList,
     pki: options.pki,
     builtInTsa,
     clock,

@@ -20,6 +20,7 @@ import { purgeIdempotencyKeys } from './http/idempotency.ts';
 import type { PkiServices, TimeStamper } from './keys/index.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createVerifyPool, type VerifyPool } from './pades/verify-pool.ts';
+import { loadTrustLists } from './pades/trust-list.ts';
 import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
 import { createDb, migrateToLatest } from './store/index.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
@@ -99,6 +100,9 @@ export interface ServerHandle {
 
 export async function startServer(config: Config, options: StartServerOptions): Promise<ServerHandle> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  // A trusted list that cannot be read refuses the start (TrustListError names the file), rather than trusting less in silence.
+  const trustList = config.trustListFiles.length > 0 ? loadTrustLists(config.trustListFiles) : undefined;
+  for (const warning of trustList?.warnings ?? []) logger.warn({ warning }, 'trusted list: a service was left out');
   await fs.mkdir(config.dataDir, { recursive: true });
 
   const db = createDb(config.database, { searchPath: options.searchPath });
@@ -118,6 +122,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       verifyPdf: options.verifyPdf ?? pool!.verify,
       verifyPdfFile: pool?.verifyFile,
       trustAnchors: options.trustAnchors,
+      trustList,
       pki: options.pki,
       timeStamper: options.timeStamper,
       clock: options.clock,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAppError } from '../errors.ts';
-import type { SignatureReport, VerifyPdfOptions } from '../pades/index.ts';
+import { loadTrustLists, TrustListError, type SignatureReport, type TrustList, type VerifyPdfOptions } from '../pades/index.ts';
 import type { ValidationReport } from '../pades/report.ts';
 import { createVerifyPool } from '../pades/verify-pool.ts';
 import { DEV_PKI_PASSWORD, loadOrCreateDevPki, type RevocationSource } from '../keys/index.ts';
@@ -14,7 +14,14 @@ import { withDatabase } from './database.ts';
 export async function runVerify(args: string[], context: CliContext): Promise<number> {
   const { values, positionals } = parseCommand(
     args,
-    { json: { type: 'boolean' }, trust: { type: 'string', multiple: true }, at: { type: 'string' }, online: { type: 'boolean' }, timeout: { type: 'string' } },
+    {
+      json: { type: 'boolean' },
+      trust: { type: 'string', multiple: true },
+      'trust-list': { type: 'string', multiple: true },
+      at: { type: 'string' },
+      online: { type: 'boolean' },
+      timeout: { type: 'string' },
+    },
     1,
   );
   const [file] = positionals;
@@ -22,9 +29,10 @@ export async function runVerify(args: string[], context: CliContext): Promise<nu
     throw new UsageError(`Cannot read ${file}.`);
   });
   const anchors = await trustAnchors(values.trust ?? [], context);
+  const trustList = trustListOf(values['trust-list'] ?? []);
   const at = values.at === undefined ? undefined : validationTime(values.at);
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : timeoutOf(values.timeout);
-  const options = { trustAnchors: anchors, ...(at ? { at } : {}) };
+  const options = { trustAnchors: anchors, ...(at ? { at } : {}), ...(trustList ? { trustList } : {}) };
   let report: ValidationReport;
   try {
     // --online: our own CAs answer too (their revocations, `cert revoke`, live in the database).
@@ -75,6 +83,17 @@ async function withOwnRevocation<T>(context: CliContext, run: (revocation: Revoc
   return withDatabase(context, (db) => run(ownRevocationSource({ db, clock: () => new Date(), authorities: pki.authorities })));
 }
 
+/** `--trust-list be.xml …`: ETSI TS 119 612 lists whose qualified CAs are trusted and classify the signers. */
+function trustListOf(files: string[]): TrustList | undefined {
+  if (files.length === 0) return undefined;
+  try {
+    return loadTrustLists(files);
+  } catch (error) {
+    if (error instanceof TrustListError) throw new UsageError(`${error.message}.`);
+    throw error;
+  }
+}
+
 /** `--at 2046-12-06` or a full ISO 8601 date-time: judge the file as of that moment (ETSI EN 319 102-1 §5.6). */
 function validationTime(value: string): Date {
   const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(Number.NaN);
@@ -106,6 +125,7 @@ function describe(s: SignatureReport, index: number): string {
     `   timestamp: ${s.timestamp ? `${s.timestamp.valid ? 'valid' : 'NOT valid'}, ${s.timestamp.genTime ?? '?'} by ${s.timestamp.tsa?.subject ?? 'unknown TSA'}` : 'none'}`,
     `   chain:     ${s.chain.trusted ? 'trusted' : 'NOT trusted'}, judged at ${s.judgedAt}${s.chain.reason ? ` — ${s.chain.reason}` : ''}`,
     `   revoked?:  ${s.revocation.status}${s.revocation.certificates.length ? ` (${s.revocation.certificates.map(revocationOf).join('; ')})` : ''}`,
+    `   qualified: ${qualificationLine(s.certificate)}`,
     `   level:     ${s.level.achieved ?? 'none'}${s.level.reasons.length ? ` (${s.level.reasons.join('; ')})` : ''}`,
   ];
   for (const problem of s.problems) lines.push(`   problem:   ${problem}`);
@@ -117,6 +137,12 @@ function revocationOf(c: SignatureReport['revocation']['certificates'][number]):
   const name = /(?:^|, )(CN=[^,]+)/.exec(c.subject)?.[1] ?? c.subject;
   const revoked = c.status === 'revoked' && c.revokedAt ? ` since ${c.revokedAt}${c.reason ? ` (${c.reason})` : ''}` : '';
   return `${name}: ${c.status}${revoked}${c.origin ? ` via ${c.source} from ${c.origin}` : ''}`;
+}
+
+/** e.g. `qualified (Test Certipost: Test Citizen CA, granted)` or `non_qualified — the certificate is not qualified: …`. */
+function qualificationLine(c: SignatureReport['certificate']): string {
+  const service = c.service ? ` (${c.service.tsp}: ${c.service.name}, ${c.service.status})` : '';
+  return `${c.kind}${service}${c.reason ? ` — ${c.reason}` : ''}`;
 }
 
 function timeLine(s: SignatureReport): string {

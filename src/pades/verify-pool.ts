@@ -13,11 +13,14 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.ts';
 import type { RevocationData, RevocationSource } from '../keys/types.ts';
 import type { ValidationReport } from './report.ts';
+import type { TrustList } from './trust-list.ts';
 import type { VerifyPdfOptions } from './verify-pdf.ts';
 
 /** Parent → worker. */
 export type ToWorker =
-  | { type: 'verify'; path?: string; pdf?: Uint8Array; trustAnchors: Uint8Array[]; at?: string; revocation: boolean }
+  | { type: 'verify'; path?: string; pdf?: Uint8Array; trustAnchors: Uint8Array[]; at?: string; revocation: boolean; trustListId?: string }
+  /** Sent once per worker and list, before the first job that uses it: the worker parses and keeps it. */
+  | { type: 'trust-list'; id: string; documents: string[] }
   | { type: 'revocation-answer'; id: number; data?: RevocationData | null; error?: string };
 
 /** Worker → parent. */
@@ -81,6 +84,7 @@ export class VerifyTooComplexError extends AppError {
 interface Job {
   message: Extract<ToWorker, { type: 'verify' }>;
   revocation?: RevocationSource;
+  trustList?: TrustList;
   resolve: (report: ValidationReport) => void;
   reject: (error: Error) => void;
 }
@@ -91,6 +95,8 @@ interface Slot {
   ready: boolean;
   job: Job | null;
   timer: NodeJS.Timeout | null;
+  /** The trusted list the worker holds (it keeps the last one sent). */
+  trustListId: string | null;
 }
 
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -138,7 +144,7 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
 
   const spawn = (): Slot => {
     const worker = startWorker(options.worker ?? WORKER_URL, { resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb ?? 256 } });
-    const slot: Slot = { worker, ready: false, job: null, timer: null };
+    const slot: Slot = { worker, ready: false, job: null, timer: null, trustListId: null };
     worker.unref();
     worker.on('message', (message: FromWorker) => {
       if (message.type === 'ready') {
@@ -188,18 +194,22 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
       const job = queue.shift()!;
       slot.job = job;
       slot.timer = setTimeout(() => discard(slot, new VerifyTooComplexError(`verification ran past ${options.timeoutMs} ms`)), options.timeoutMs);
+      if (job.trustList && slot.trustListId !== job.trustList.id) {
+        slot.worker.postMessage({ type: 'trust-list', id: job.trustList.id, documents: [...job.trustList.documents] } satisfies ToWorker);
+        slot.trustListId = job.trustList.id;
+      }
       slot.worker.postMessage(job.message);
     }
   };
 
-  const submit = (message: Job['message'], revocation: RevocationSource | undefined): Promise<ValidationReport> => {
+  const submit = (message: Job['message'], { revocation, trustList }: VerifyPdfOptions): Promise<ValidationReport> => {
     if (closed) return Promise.reject(new VerifyUnavailableError());
     const running = slots.filter((s) => s.job !== null).length;
     if (running + queue.length >= options.size + options.maxQueued) {
       return Promise.reject(new VerifyBusyError(Math.max(1, Math.ceil(options.timeoutMs / 1000))));
     }
     return new Promise((resolve, reject) => {
-      queue.push({ message, revocation, resolve, reject });
+      queue.push({ message, revocation, trustList, resolve, reject });
       dispatch();
     });
   };
@@ -209,11 +219,12 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
     trustAnchors: options.trustAnchors.map((c) => new Uint8Array(c.raw)),
     ...((options.at ?? options.now) ? { at: (options.at ?? options.now)!.toISOString() } : {}),
     revocation: options.revocation !== undefined,
+    ...(options.trustList ? { trustListId: options.trustList.id } : {}),
   });
 
   return {
-    verify: (pdf, verifyOptions) => submit({ ...messageOf(verifyOptions), pdf: new Uint8Array(pdf) }, verifyOptions.revocation),
-    verifyFile: (path, verifyOptions) => submit({ ...messageOf(verifyOptions), path }, verifyOptions.revocation),
+    verify: (pdf, verifyOptions) => submit({ ...messageOf(verifyOptions), pdf: new Uint8Array(pdf) }, verifyOptions),
+    verifyFile: (path, verifyOptions) => submit({ ...messageOf(verifyOptions), path }, verifyOptions),
     load: () => ({ running: slots.filter((s) => s.job !== null).length, queued: queue.length }),
     async close() {
       closed = true;

@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import type { RevocationData, RevocationSource } from '../keys/types.ts';
+import { parseTrustLists, type TrustList } from './trust-list.ts';
 import { verifyPdf } from './verify-pdf.ts';
 import type { FromWorker, ToWorker } from './verify-pool.ts';
 
@@ -15,6 +16,9 @@ if (!port) throw new Error('verify-worker.ts runs only as a worker thread');
 
 const pending = new Map<number, { resolve: (data: RevocationData | null) => void; reject: (error: Error) => void }>();
 let nextQuestion = 0;
+/** The trusted lists the parent sent last, parsed once for every job that names them. */
+let trustList: TrustList | null = null;
+let trustListProblem: string | null = null;
 
 /** Asks the parent's RevocationSource (our own CAs, online) and waits for its answer. */
 const revocation: RevocationSource = {
@@ -36,6 +40,16 @@ port.on('message', (message: ToWorker) => {
     else waiting.resolve(message.data == null ? null : { ocsps: message.data.ocsps.map((b) => Buffer.from(b)), crls: message.data.crls.map((b) => Buffer.from(b)) });
     return;
   }
+  if (message.type === 'trust-list') {
+    try {
+      trustList = parseTrustLists(message.documents);
+      trustListProblem = null;
+    } catch (error) {
+      trustList = null;
+      trustListProblem = error instanceof Error ? error.message : String(error);
+    }
+    return;
+  }
   void run(message);
 });
 
@@ -43,11 +57,13 @@ port.postMessage({ type: 'ready' } satisfies FromWorker);
 
 async function run(job: Extract<ToWorker, { type: 'verify' }>): Promise<void> {
   try {
+    if (job.trustListId !== undefined && trustList?.id !== job.trustListId) throw new Error(`the trusted list of this job is not loaded in the worker${trustListProblem ? `: ${trustListProblem}` : ''}`);
     const pdf = job.path !== undefined ? await readFile(job.path) : Buffer.from(job.pdf!);
     const report = await verifyPdf(pdf, {
       trustAnchors: job.trustAnchors.map((der) => new X509Certificate(der)),
       ...(job.at !== undefined ? { at: new Date(job.at) } : {}),
       ...(job.revocation ? { revocation } : {}),
+      ...(job.trustListId !== undefined && trustList ? { trustList } : {}),
     });
     port!.postMessage({ type: 'report', report } satisfies FromWorker);
   } catch (error) {

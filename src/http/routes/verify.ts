@@ -18,7 +18,7 @@ import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
 import { AppError } from '../../errors.ts';
 
 /** `workflow.revocation`: our own CAs answer live, so a certificate revoked after signing shows as revoked. */
-export type VerifyDeps = Pick<Deps, 'config' | 'metrics' | 'verifyPdf' | 'trustAnchors' | 'clock'> & Partial<Pick<Deps, 'verifyPdfFile'>> & { workflow?: Pick<Deps['workflow'], 'revocation'> };
+export type VerifyDeps = Pick<Deps, 'config' | 'metrics' | 'verifyPdf' | 'trustAnchors' | 'clock'> & Partial<Pick<Deps, 'verifyPdfFile' | 'trustList'>> & { workflow?: Pick<Deps['workflow'], 'revocation'> };
 
 /** Files one client IP may have uploading or under verification at the same time. */
 export const PER_CLIENT_IN_FLIGHT = 2;
@@ -73,7 +73,8 @@ export function verifyHandler(deps: VerifyDeps) {
       if (!req.file) throw new AppError('file_missing', 400, 'No file was uploaded in the field "file".');
       const at = validationTime(req.body?.at ?? req.query.at);
       const revocation = deps.workflow?.revocation;
-      const options = { trustAnchors: deps.trustAnchors, ...(at ? { at } : {}), ...(revocation ? { revocation } : {}) };
+      // The trusted lists (TRUST_LIST_FILES): their qualified CAs are trusted too, and each signer is classified by them.
+      const options = { trustAnchors: deps.trustAnchors, ...(at ? { at } : {}), ...(revocation ? { revocation } : {}), ...(deps.trustList ? { trustList: deps.trustList } : {}) };
       // The worker pool reads the file itself; an injected verifier (tests) gets the bytes.
       report = deps.verifyPdfFile ? await deps.verifyPdfFile(req.file.path, options) : await deps.verifyPdf(await fs.readFile(req.file.path), options);
     } catch (error) {
