@@ -70,14 +70,17 @@ export async function completeDeferredSignature(pdf: Buffer, prepared: PreparedS
   if (!signedAttributesFor(signer, digest).equals(prepared.signedAttributes)) {
     throw invalidPrepared('the signed attributes do not match the prepared update');
   }
-  const value = checkedSignatureValue(signer, prepared.signedAttributes, signatureValue);
+  const value = Buffer.isBuffer(signatureValue) && signatureValue.length <= MAX_SIGNATURE_VALUE ? checkedSignatureValue(signer, prepared.signedAttributes, signatureValue) : null;
   if (!value) {
     throw new AppError('signature_value_invalid', 422, 'The signature does not match the signer\'s certificate and this document.', {
-      detail: `${signer.scheme}/${signer.hash} value of ${signatureValue.length} bytes`,
+      detail: `${signer.scheme}/${signer.hash} value of ${Buffer.isBuffer(signatureValue) ? signatureValue.length : typeof signatureValue} bytes`,
     });
   }
   return completeSignatureUpdate(pdf, signer, prepared, value, options.timeStamper);
 }
+
+/** Above an RSA-16384 value: no real signature value is larger, so a larger one is not even looked at. */
+const MAX_SIGNATURE_VALUE = 2048;
 
 const invalidPrepared = (detail: string): SignatureError =>
   new SignatureError('prepared_signature_invalid', 'The pending signature cannot be read; start the signature again.', { detail });

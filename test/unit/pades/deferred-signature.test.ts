@@ -168,7 +168,7 @@ describe('pades/deferred-signature: prepare, sign elsewhere, complete', () => {
       flipped[flipped.length - 1] ^= 0x01;
       const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
       const overOtherData = rawEcdsa(p.ec384.key, 'sha384', Buffer.from('something else'));
-      for (const value of [flipped, rawEcdsa(otherKey, 'sha384', prepared.signedAttributes), overOtherData, Buffer.alloc(0), Buffer.alloc(96), der.subarray(1)]) {
+      for (const value of [flipped, rawEcdsa(otherKey, 'sha384', prepared.signedAttributes), overOtherData, Buffer.alloc(0), Buffer.alloc(96), der.subarray(1), Buffer.alloc(4096, 1), der.toString('base64') as unknown as Buffer]) {
         await expectCode(completeDeferredSignature(INPUT, prepared, value), 'signature_value_invalid', 422);
       }
     });
