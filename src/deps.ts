@@ -2,7 +2,7 @@
  * What the app is built from (DESIGN §2): everything with an external effect, created once
  * by `main.ts` (or a test's bootstrap) and passed down. No module keeps its own.
  */
-import type { X509Certificate } from 'node:crypto';
+import { randomBytes, type X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
@@ -15,6 +15,10 @@ import { createFsBlobStore, type BlobStore, type Knex } from './store/index.ts';
 import { AppError, TimestampError } from './errors.ts';
 import type { WorkflowDeps } from './workflow/index.ts';
 import { ownRevocationSource } from './workflow/pki-publication.ts';
+import { combineRevocationSources } from './keys/combined-revocation-source.ts';
+import { createRemoteRevocationSource } from './keys/remote-revocation-source.ts';
+import type { CscClient } from './keys/csc-client.ts';
+import type { CscProviderConfig } from './config.ts';
 
 /** TSAPolicyId of the built-in development TSA (an OID under 2.25, ITU-T X.667: no registration needed). */
 export const DEV_TSA_POLICY = '2.25.314284513135050658252265026292863153018';
@@ -59,6 +63,10 @@ export interface BuildDepsOptions {
   blobs?: BlobStore;
   metrics?: Metrics;
   clock?: () => Date;
+  /** Revocation data of CAs that are not ours (signers' own certificates), instead of OCSP/CRL over HTTP (tests). */
+  remoteRevocation?: RevocationSource;
+  /** How to reach a remote signing service, instead of createCscClient (tests). */
+  cscClient?: (provider: CscProviderConfig) => CscClient;
 }
 
 export function buildDeps(options: BuildDepsOptions): Deps {
@@ -75,7 +83,11 @@ export function buildDeps(options: BuildDepsOptions): Deps {
     : undefined;
   const timeStamper = countFailures(options.timeStamper ?? chooseTimeStamper(config, builtInTsa), metrics);
   const authorities = options.pki?.authorities ?? noAuthorities;
-  const revocation: RevocationSource = ownRevocationSource({ db, clock, authorities });
+  // Our own CAs answer in-process; a signer's own certificate (eID, remote QSCD) is checked at its CA's OCSP responder or CRL.
+  const revocation: RevocationSource = combineRevocationSources(
+    ownRevocationSource({ db, clock, authorities }),
+    options.remoteRevocation ?? createRemoteRevocationSource({ timeoutMs: config.revocationTimeoutMs, clock }),
+  );
   return Object.freeze({
     config,
     logger: options.logger,
@@ -99,6 +111,12 @@ export function buildDeps(options: BuildDepsOptions): Deps {
       clock,
       baseUrl: config.baseUrl,
       logger: options.logger,
+      trustList: options.trustList,
+      cscProviders: config.cscProviders,
+      cscClient: options.cscClient,
+      // The same secret as the signer forms (SIGNER_SECRET); without it, one per process: a remote signing round trip then
+      // does not survive a restart.
+      signerSecret: config.signerSecret ? Buffer.from(config.signerSecret, 'utf8') : randomBytes(32),
     }),
   });
 }

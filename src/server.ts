@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import type { Config } from './config.ts';
+import type { Config, CscProviderConfig } from './config.ts';
 import { ANCHOR_INTERVAL_MS, ANCHOR_POLL_MS, type AnchorJobResult } from './audit/anchors.ts';
 import { AUDIT_CHECK_INTERVAL_MS, createScheduledAnchoring, runAuditCheck } from './audit/scheduled-check.ts';
 import type { TrailReport } from './audit/verify-trail.ts';
@@ -17,7 +17,8 @@ import { buildDeps, type Deps, type VerifyPdf } from './deps.ts';
 import { startPeriodicJob, type PeriodicJob } from './periodic-job.ts';
 import { createApp } from './http/index.ts';
 import { purgeIdempotencyKeys } from './http/idempotency.ts';
-import type { PkiServices, TimeStamper } from './keys/index.ts';
+import type { PkiServices, RevocationSource, TimeStamper } from './keys/index.ts';
+import type { CscClient } from './keys/csc-client.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createVerifyPool, type VerifyPool } from './pades/verify-pool.ts';
 import { loadTrustLists } from './pades/trust-list.ts';
@@ -44,6 +45,10 @@ export interface StartServerOptions {
   pki?: PkiServices;
   /** Instead of `TSA_URL` or the built-in TSA (tests: a TSA that is down). */
   timeStamper?: TimeStamper;
+  /** Revocation data of CAs that are not ours, instead of their OCSP responders and CRLs over HTTP (tests). */
+  remoteRevocation?: RevocationSource;
+  /** How to reach a remote signing service (CSC_PROVIDERS), instead of createCscClient (tests). */
+  cscClient?: (provider: CscProviderConfig) => CscClient;
   logger?: Logger;
   /** PostgreSQL schema to work in (tests). */
   searchPath?: string;
@@ -125,6 +130,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
       trustList,
       pki: options.pki,
       timeStamper: options.timeStamper,
+      remoteRevocation: options.remoteRevocation,
+      cscClient: options.cscClient,
       clock: options.clock,
     });
     const app = createApp(deps);

@@ -22,6 +22,8 @@ const recipientSummary = z.object({
 
 /** How a signer's key was held (issue 13); absent in events: our one-shot certificate. */
 const signingMethod = z.enum(['web-eid', 'csc']);
+/** A signer's own certificate as classified (ETSI TS 119 615): qualified or not, key on a QSCD, the trust service provider. */
+const signatureQualification = z.object({ kind: z.enum(['qualified', 'non_qualified', 'unknown']), qcSscd: z.boolean(), tsp: z.string().nullable() });
 
 const personSummary = z.object({ personId: id, name: z.string(), email: z.string(), function: z.string().nullable(), language: z.enum(['nl', 'en', 'fr']), active: z.boolean() });
 
@@ -56,11 +58,43 @@ export const auditEventSchema = z.discriminatedUnion('action', [
       }),
       /** Since issue 13, for a signature made with the signer's own key: how it was held, and its certificate's qualification. */
       method: signingMethod.optional(),
-      qualification: z.object({ kind: z.enum(['qualified', 'non_qualified', 'unknown']), qcSscd: z.boolean(), tsp: z.string().nullable() }).optional(),
+      qualification: signatureQualification.optional(),
     }),
   }),
   /** Signing was refused and nothing was stored, e.g. no TSA gave a timestamp (issue 9); written after the rollback. */
   z.object({ action: z.literal('signing.failed'), details: z.object({ recipientId: id, code: z.string(), message: z.string(), method: signingMethod.optional() }) }),
+  /**
+   * A signer presented their own certificate for a qualified signature (issue 13), through Web eID or a remote
+   * service (`providerId`), and it passed: trusted path, valid, for signing, not revoked, qualified as recorded.
+   */
+  z.object({
+    action: z.literal('signing.certificate_presented'),
+    details: z.object({
+      recipientId: id,
+      sessionId: id,
+      method: signingMethod,
+      providerId: z.string().optional(),
+      certificate: z.object({
+        fingerprintSha256: sha256,
+        serialNumber: z.string(),
+        subject: z.string(),
+        issuer: z.string(),
+        notAfter: z.string(),
+        qualification: signatureQualification,
+      }),
+    }),
+  }),
+  /** The documents were prepared for that certificate: what the signer's key is asked to sign, per document. */
+  z.object({
+    action: z.literal('signing.prepared'),
+    details: z.object({
+      recipientId: id,
+      sessionId: id,
+      method: signingMethod,
+      hashAlgorithm: z.enum(['sha256', 'sha384', 'sha512']),
+      documents: z.array(z.object({ documentId: id, revisionSeq: z.number().int().positive(), revisionSha256: sha256, dataToBeSigned: z.string().regex(/^[0-9a-f]+$/) })),
+    }),
+  }),
   /**
    * An operator revoked the one-shot certificate of this signature (`cert revoke`, issue 9): the organisation's CRL
    * and OCSP responder say so from then on, dated to the certificate's start (`revokedAt`).

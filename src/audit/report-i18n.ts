@@ -85,6 +85,8 @@ const nl = {
   'action.document.validation_data_added': 'Validatiegegevens toegevoegd (PAdES B-LT)',
   'action.document.timestamped': 'Archieftijdstempel toegevoegd (PAdES B-LTA)',
   'action.signing.failed': 'Ondertekening mislukt, niets opgeslagen',
+  'action.signing.certificate_presented': 'Eigen handtekeningcertificaat voorgelegd en aanvaard (eID of dienst op afstand)',
+  'action.signing.prepared': 'Documenten voorbereid voor ondertekening met het eigen certificaat',
   'action.certificate.revoked': 'Certificaat van de handtekening ingetrokken',
   'action.staff.login': 'Aangemeld (medewerker)',
   'action.staff.login_failed': 'Aanmelden mislukt (medewerker)',
@@ -138,6 +140,9 @@ const nl = {
   'purpose.completion': 'de envelop is afgerond',
   'purpose.renewal': 'vernieuwing voordat het certificaat van de vorige tijdstempel verloopt',
   'failure.timestamp_unavailable': 'de tijdstempeldienst antwoordde niet; er werd niets ondertekend of opgeslagen',
+  'failure.certificate_not_qualified': 'het voorgelegde certificaat maakt geen gekwalificeerde handtekening; er werd niets ondertekend',
+  'failure.document_changed': 'het document veranderde tussen voorbereiden en ondertekenen; er werd niets opgeslagen',
+  'failure.signature_value_invalid': 'de handtekening paste niet bij het certificaat en het document; er werd niets opgeslagen',
 } as const;
 
 export type ReportCatalogKey = keyof typeof nl;
@@ -223,6 +228,8 @@ const en: ReportCatalog = {
   'action.document.validation_data_added': 'Validation data added (PAdES B-LT)',
   'action.document.timestamped': 'Archive timestamp added (PAdES B-LTA)',
   'action.signing.failed': 'Signing failed, nothing stored',
+  'action.signing.certificate_presented': 'Own signing certificate presented and accepted (eID or remote service)',
+  'action.signing.prepared': 'Documents prepared for signing with the own certificate',
   'action.certificate.revoked': 'Certificate of the signature revoked',
   'action.staff.login': 'Logged in (staff)',
   'action.staff.login_failed': 'Login failed (staff)',
@@ -276,6 +283,9 @@ const en: ReportCatalog = {
   'purpose.completion': 'the envelope was completed',
   'purpose.renewal': 'renewal before the certificate of the previous timestamp expires',
   'failure.timestamp_unavailable': 'the time-stamping service did not answer; nothing was signed or stored',
+  'failure.certificate_not_qualified': 'the certificate presented does not make a qualified signature; nothing was signed',
+  'failure.document_changed': 'the document changed between preparing and signing; nothing was stored',
+  'failure.signature_value_invalid': 'the signature did not match the certificate and the document; nothing was stored',
 };
 
 const fr: ReportCatalog = {
@@ -358,6 +368,8 @@ const fr: ReportCatalog = {
   'action.document.validation_data_added': 'Données de validation ajoutées (PAdES B-LT)',
   'action.document.timestamped': 'Horodatage d’archivage ajouté (PAdES B-LTA)',
   'action.signing.failed': 'Échec de la signature, rien n’a été enregistré',
+  'action.signing.certificate_presented': 'Certificat de signature propre présenté et accepté (eID ou service à distance)',
+  'action.signing.prepared': 'Documents préparés pour la signature avec le certificat propre',
   'action.certificate.revoked': 'Certificat de la signature révoqué',
   'action.staff.login': 'Connexion (collaborateur)',
   'action.staff.login_failed': 'Échec de connexion (collaborateur)',
@@ -411,6 +423,9 @@ const fr: ReportCatalog = {
   'purpose.completion': 'l’enveloppe est finalisée',
   'purpose.renewal': 'renouvellement avant l’expiration du certificat de l’horodatage précédent',
   'failure.timestamp_unavailable': 'le service d’horodatage n’a pas répondu ; rien n’a été signé ni enregistré',
+  'failure.certificate_not_qualified': 'le certificat présenté ne permet pas une signature qualifiée ; rien n’a été signé',
+  'failure.document_changed': 'le document a changé entre la préparation et la signature ; rien n’a été enregistré',
+  'failure.signature_value_invalid': 'la signature ne correspondait pas au certificat et au document ; rien n’a été enregistré',
 };
 
 export const REPORT_LANGUAGES = ['nl', 'en', 'fr'] as const;

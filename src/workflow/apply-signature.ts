@@ -41,6 +41,8 @@ export interface SignInput {
   reason?: string;
   location?: string;
   verifiedCode?: VerifiedCode;
+  /** The code was checked, and recorded, in an earlier step of this signature (a qualified signature's presentation). */
+  secondFactorChecked?: boolean;
   batch?: { batchId: string; batchSize: number };
 }
 
@@ -145,7 +147,7 @@ async function signInTransaction(
     const now = deps.clock();
     assertUsable(now);
     assertActive(access, 'signer');
-    if (envelope.requireCode && !input.verifiedCode) throw codeError('code_required');
+    if (envelope.requireCode && !input.verifiedCode && !input.secondFactorChecked) throw codeError('code_required');
     const source = await method.begin(trx, access, now);
     const actor = recipientActor(recipient);
     const record = (event: AuditEvent, documentSha256?: string) =>

@@ -1,7 +1,10 @@
 /** What the envelope use cases are built from (DESIGN §2): passed in, never imported as globals. */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { CscProviderConfig } from '../config.ts';
+import type { CscClient } from '../keys/csc-client.ts';
 import type { PkiAuthorities, PkiProvider, RevocationSource, TimeStamper } from '../keys/index.ts';
+import type { TrustList } from '../pades/trust-list.ts';
 import type { Logger } from '../logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { AuditActor, RequestOrigin } from '../audit/events.ts';
@@ -13,8 +16,16 @@ export interface WorkflowDeps {
   pki: PkiProvider;
   /** Trusted time for every signature and seal (PAdES B-T): `TSA_URL`, or the built-in TSA. */
   timeStamper: TimeStamper;
-  /** Revocation data for B-LT: our own CAs answer in-process. */
+  /** Revocation data for B-LT and for checking a signer's own certificate: our own CAs answer in-process, others over OCSP/CRL. */
   revocation: RevocationSource;
+  /** ETSI TS 119 612 trusted lists (issue 13): their CA/QC services are trusted for signers' own certificates and say which are qualified. */
+  trustList?: TrustList;
+  /** Remote qualified signing services (CSC API v2) offered to signers; none when unset. */
+  cscProviders?: readonly CscProviderConfig[];
+  /** How to talk to one of them (tests: a client with its own fetch); createCscClient by default. */
+  cscClient?: (provider: CscProviderConfig) => CscClient;
+  /** Server key (`SIGNER_SECRET`) from which remote signing derives its PKCE verifiers and seals its OAuth state. */
+  signerSecret?: Buffer;
   /** Our CAs' keys, for their CRLs and OCSP responses (src/workflow/pki-publication.ts). */
   authorities: PkiAuthorities;
   clock: () => Date;

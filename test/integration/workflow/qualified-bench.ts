@@ -1,0 +1,66 @@
+/**
+ * What the qualified-signature tests (issue 13) share: an eID test card in SoftHSM2 whose citizen CA answers
+ * OCSP and CRL from a local responder (B's helpers), a trusted list naming that CA as a qualified CA/QC service
+ * (D's helper), and the revocation source the service uses for it (our CAs first, then OCSP/CRL over HTTP).
+ */
+import { X509Certificate } from 'node:crypto';
+import { combineRevocationSources } from '../../../src/keys/combined-revocation-source.ts';
+import { createRemoteRevocationSource } from '../../../src/keys/remote-revocation-source.ts';
+import type { RevocationSource } from '../../../src/keys/index.ts';
+import { parseTrustList, type TrustList } from '../../../src/pades/trust-list.ts';
+import { initSoftHsmToken } from '../../helpers/csc-server.ts';
+import { buildEidChain, createEidCard, type EidCard, type QcStatementsSpec } from '../../helpers/eid-card.ts';
+import { startForeignCaResponder, type ForeignCaResponder } from '../../helpers/foreign-ca-responder.ts';
+import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
+import { trustListXml } from '../../helpers/trust-list-xml.ts';
+
+export interface EidBench {
+  card: EidCard;
+  responder: ForeignCaResponder;
+  /** Lists the card's citizen CA as a granted CA/QC service, as the Belgian list does. */
+  trustList: TrustList;
+  trustListXml: string;
+  /** `own` (the workflow's) first, then the card's CA over HTTP. */
+  revocation(own: RevocationSource): RevocationSource;
+  /** Another certificate for the card's key, by another citizen CA on the same list, with other QcStatements. */
+  otherCertificate(qcStatements: QcStatementsSpec): Promise<{ chain: Buffer[]; trustList: TrustList }>;
+  close(): Promise<void>;
+}
+
+let softHsm: SoftHsm | undefined;
+
+export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }): Promise<EidBench> {
+  softHsm ??= createSoftHsm();
+  const token = initSoftHsmToken(softHsm, `BELPIC ${Math.random().toString(36).slice(2, 10)}`);
+  const responder = await startForeignCaResponder();
+  const card = await createEidCard({
+    softHsm,
+    variant: 'ecdsa-p384',
+    name,
+    token: { slot: 0, ...token },
+    ocspUrl: responder.ocspUrl,
+    caIssuersUrl: responder.caIssuersUrl,
+    crlUrl: responder.crlUrl,
+  });
+  responder.setIssuer(card.citizenCaDer, card.citizenCaKey);
+  const listFor = (caCertificates: Buffer[]) =>
+    trustListXml({ tsp: 'Test Belgian Federal Government', territory: 'BE', services: caCertificates.map((der, i) => ({ name: `Test Citizen CA ${i + 1}`, type: 'CA/QC', status: 'granted', certificates: [der] })) });
+  const xml = listFor([card.citizenCaDer]);
+  const remote = createRemoteRevocationSource({ timeoutMs: 5_000 });
+  return {
+    card,
+    responder,
+    trustList: parseTrustList(xml),
+    trustListXml: xml,
+    revocation: (own) => combineRevocationSources(own, remote),
+    async otherCertificate(qcStatements) {
+      const leaf = new X509Certificate(card.signatureCertDer);
+      const other = await buildEidChain({ subjectPublicKey: leaf.publicKey, name, ocspUrl: responder.ocspUrl, crlUrl: responder.crlUrl, qcStatements });
+      return { chain: other.chain, trustList: parseTrustList(listFor([card.citizenCaDer, other.citizenCaDer])) };
+    },
+    async close() {
+      await card.close();
+      await responder.close();
+    },
+  };
+}

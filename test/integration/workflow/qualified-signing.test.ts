@@ -1,0 +1,174 @@
+/**
+ * Qualified signing through the use cases (issue 13): a director who must sign with a qualified signature is
+ * refused the one-shot path, presents the signature certificate of an eID test card (P-384 key in SoftHSM2,
+ * citizen CA on a trusted list, OCSP from its own responder), signs the returned digests on the card and
+ * completes; the chair then signs one-shot. The final PDF passes verifyPdf, pdfsig (trusting our root and the
+ * eID test root), qpdf and openssl cms; the audit chain verifies. And every refusal with its code.
+ */
+import { X509Certificate } from 'node:crypto';
+import { expect } from 'chai';
+import { verifyChain } from '../../../src/audit/index.ts';
+import { verifyPdf } from '../../../src/pades/index.ts';
+import { revisionsOf } from '../../../src/store/document-repository.ts';
+import { qualifiedSigningSessionById } from '../../../src/store/qualified-signing-sessions.ts';
+import {
+  completeQualifiedSignature,
+  createEnvelope,
+  presentSigningCertificate,
+  sendEnvelope,
+  signEnvelope,
+  type WorkflowDeps,
+} from '../../../src/workflow/index.ts';
+import { expectAllValid } from '../engine/check.ts';
+import { auditTrail, expectAppError, fixture, lastToken, openBench, type Bench } from './helpers.ts';
+import { openEidBench, type EidBench } from './qualified-bench.ts';
+
+describe('workflow: qualified signatures with an eID card (issue 13)', function () {
+  this.timeout(120_000);
+  let bench: Bench;
+  let eid: EidBench;
+  let deps: WorkflowDeps;
+  before(async () => {
+    [bench, eid] = await Promise.all([openBench(), openEidBench()]);
+    deps = { ...bench.deps, trustList: eid.trustList, revocation: eid.revocation(bench.deps.revocation) };
+  });
+  after(async () => {
+    await eid?.close();
+    await bench?.close();
+  });
+
+  /** A sent envelope; the director (Jan Peeters, the card's holder) signs at `directorLevel`. */
+  async function envelope(options: { directorLevel?: 'advanced' | 'qualified'; parallel?: boolean; secondQualified?: boolean } = {}) {
+    const created = await createEnvelope(deps, {
+      organisationId: bench.organisation.id,
+      actor: bench.actor,
+      title: 'Gemeenteraad — besluit 2026/077',
+      documents: [{ name: 'besluit.pdf', pdf: fixture('reportlab-decision.pdf') }],
+      recipients: [
+        { name: 'Jan Peeters', email: `jan.${Math.random().toString(36).slice(2, 8)}@zonnebeke.test`, function: 'Algemeen directeur', role: 'signer', routingOrder: 1, signatureLevel: options.directorLevel ?? 'qualified' },
+        { name: 'Karel Vandamme', email: `karel.${Math.random().toString(36).slice(2, 8)}@zonnebeke.test`, function: 'Voorzitter', role: 'signer', routingOrder: options.parallel ? 1 : 2, signatureLevel: options.secondQualified ? 'qualified' : undefined },
+      ],
+    });
+    await sendEnvelope(deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
+    const [director, chair] = created.recipients;
+    return { created, director, chair, directorToken: await lastToken(bench, director.email), chairToken: () => lastToken(bench, chair.email) };
+  }
+
+  /** The card signs each digest as Web eID has it do (raw r‖s). */
+  const signOnCard = (documents: Array<{ digest: Buffer }>) => Promise.all(documents.map((d) => eid.card.signHash(d.digest, 'sha384')));
+
+  it('refuses one-shot signing for a qualified step (409), signs with the eID card, and the PDF passes every validator', async () => {
+    const { created, directorToken, chairToken } = await envelope();
+    expect(created.recipients.map((r) => r.signatureLevel)).to.deep.equal(['qualified', 'advanced']);
+    await expectAppError(signEnvelope(deps, { token: directorToken }), 'qualified_signature_required', 409);
+
+    const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid', origin: { ip: '198.51.100.9', userAgent: 'Firefox' } });
+    expect(presented.signerName).to.equal('Jan Peeters');
+    expect(presented.hashAlgorithm).to.equal('sha384');
+    expect(presented.documents.map((d) => [d.documentId, d.name, d.digest.length])).to.deep.equal([[created.documents[0].id, 'besluit.pdf', 48]]);
+    expect(eid.responder.requests.ocsp, 'the card CA was asked over OCSP').to.be.greaterThan(0);
+
+    const signed = await completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: await signOnCard(presented.documents) });
+    expect(signed.alreadyDone).to.equal(false);
+    expect(signed.envelope.recipients.map((r) => r.status)).to.deep.equal(['signed', 'sent']);
+    const session = await qualifiedSigningSessionById(deps.db, bench.organisation.id, presented.sessionId);
+    expect(session?.status).to.equal('completed');
+    // Signing again as who already signed answers the current state, as the one-shot path does.
+    const repeat = await completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: await signOnCard(presented.documents) });
+    expect(repeat.alreadyDone).to.equal(true);
+
+    const done = await signEnvelope(deps, { token: await chairToken() });
+    expect(done.envelope.status).to.equal('completed');
+
+    const revisions = await revisionsOf(deps.db, created.documents[0].id);
+    expect(revisions.map((r) => r.kind)).to.deep.equal(['original', 'prepared', 'signature', 'ltv', 'signature', 'ltv', 'timestamp']);
+    const finalPdf = await deps.blobs.get(revisions.at(-1)!.blobSha256);
+    await expectAllValid(finalPdf, [bench.pki.rootPem, eid.card.rootPem], { count: 2, label: 'qualified' });
+
+    const report = await verifyPdf(finalPdf, { trustAnchors: [...bench.pki.provider.trustAnchors], trustList: eid.trustList });
+    const signatures = report.signatures.filter((s) => s.subFilter !== 'ETSI.RFC3161');
+    expect(signatures.map((s) => [s.signer?.commonName, s.valid, s.certificate.kind])).to.deep.equal([
+      ['Jan Peeters (Signature)', true, 'qualified'],
+      ['Karel Vandamme', true, 'non_qualified'],
+    ]);
+
+    const trail = await auditTrail(bench, created.id);
+    const actions = trail.map((e) => e.action);
+    expect(actions).to.include.members(['signing.certificate_presented', 'signing.prepared', 'recipient.signed', 'envelope.completed']);
+    expect(actions.indexOf('signing.prepared')).to.be.greaterThan(actions.indexOf('signing.certificate_presented'));
+    const presentedEvent = trail.find((e) => e.action === 'signing.certificate_presented')!.details as Record<string, any>;
+    expect(presentedEvent.method).to.equal('web-eid');
+    expect(presentedEvent.certificate.subject).to.include('Jan Peeters');
+    expect(presentedEvent.certificate.qualification).to.deep.equal({ kind: 'qualified', qcSscd: true, tsp: 'Test Belgian Federal Government' });
+    const signedEvents = trail.filter((e) => e.action === 'recipient.signed').map((e) => e.details as Record<string, any>);
+    expect(signedEvents.map((d) => [d.method ?? 'one-shot', d.qualification?.kind ?? null])).to.deep.equal([
+      ['web-eid', 'qualified'],
+      ['one-shot', null],
+    ]);
+    expect(signedEvents[0].certificate.fingerprintSha256).to.equal(new X509Certificate(eid.card.signatureCertDer).fingerprint256.replace(/:/g, '').toLowerCase());
+    expect(verifyChain(trail)).to.deep.equal({ valid: true, length: trail.length });
+  });
+
+  it('lets an advanced step be signed with the eID too: a qualified signature satisfies it', async () => {
+    const { directorToken } = await envelope({ directorLevel: 'advanced' });
+    const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
+    const signed = await completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: await signOnCard(presented.documents) });
+    expect(signed.envelope.recipients[0].status).to.equal('signed');
+  });
+
+  it('refuses a certificate that is not qualified for a qualified step (422) and records signing.failed', async () => {
+    const { created, directorToken } = await envelope();
+    const other = await eid.otherCertificate({ sscd: false });
+    const withOther = { ...deps, trustList: other.trustList };
+    await expectAppError(presentSigningCertificate(withOther, { token: directorToken, certificate: other.chain, method: 'web-eid' }), 'certificate_not_qualified', 422);
+    // Not from a trusted CA at all: only our root and a list without this CA.
+    await expectAppError(presentSigningCertificate({ ...deps, trustList: undefined }, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' }), 'certificate_untrusted', 422);
+    const failed = (await auditTrail(bench, created.id)).filter((e) => e.action === 'signing.failed').map((e) => e.details as Record<string, unknown>);
+    expect(failed.map((d) => [d.code, d.method])).to.deep.equal([
+      ['certificate_not_qualified', 'web-eid'],
+      ['certificate_untrusted', 'web-eid'],
+    ]);
+    expect((await auditTrail(bench, created.id)).some((e) => e.action === 'signing.prepared')).to.equal(false);
+  });
+
+  it('answers 409 document_changed when the document moved on between prepare and complete; the session is spent', async () => {
+    const { created, directorToken, chairToken } = await envelope({ parallel: true });
+    const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
+    await signEnvelope(deps, { token: await chairToken() });
+    const values = await signOnCard(presented.documents);
+    await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: values }), 'document_changed', 409);
+    expect((await qualifiedSigningSessionById(deps.db, bench.organisation.id, presented.sessionId))?.status).to.equal('failed');
+    await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: values }), 'session_used', 409);
+    const failed = (await auditTrail(bench, created.id)).filter((e) => e.action === 'signing.failed').map((e) => e.details as Record<string, unknown>);
+    expect(failed.map((d) => [d.code, d.method])).to.deep.equal([['document_changed', 'web-eid']]);
+
+    // Presented again, on the current revision, it signs; both signatures stand.
+    const again = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
+    const done = await completeQualifiedSignature(deps, { token: directorToken, sessionId: again.sessionId, signatures: await signOnCard(again.documents) });
+    expect(done.envelope.status).to.equal('completed');
+    const revisions = await revisionsOf(deps.db, created.documents[0].id);
+    await expectAllValid(await deps.blobs.get(revisions.at(-1)!.blobSha256), [bench.pki.rootPem, eid.card.rootPem], { count: 2, label: 'moved on' });
+  });
+
+  it('answers 422 for a signature value that is not the card\'s, 410 for an expired session, 404 for another recipient\'s', async () => {
+    const { directorToken, chairToken } = await envelope({ parallel: true, secondQualified: true });
+    const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
+    await expectAppError(completeQualifiedSignature(deps, { token: await chairToken(), sessionId: presented.sessionId, signatures: await signOnCard(presented.documents) }), 'session_not_found', 404);
+    await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: '00000000-0000-4000-8000-000000000000', signatures: [] }), 'session_not_found', 404);
+    await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: [Buffer.alloc(96, 1)] }), 'signature_value_invalid', 422);
+
+    const second = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
+    bench.advance(11 * 60_000);
+    try {
+      await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: second.sessionId, signatures: await signOnCard(second.documents) }), 'session_expired', 410);
+    } finally {
+      bench.advance(-11 * 60_000);
+    }
+  });
+
+  it('refuses a revoked certificate (422 certificate_revoked), as its CA\'s responder says', async () => {
+    const { directorToken } = await envelope();
+    eid.responder.revoke(new X509Certificate(eid.card.signatureCertDer).serialNumber);
+    await expectAppError(presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' }), 'certificate_revoked', 422);
+  });
+});
