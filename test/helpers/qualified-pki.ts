@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openssl, type Issued } from './openssl-pki.ts';
+import type { TrustListServiceInput } from './trust-list-xml.ts';
 
 const COMPLIANCE = '3008060604008e460101';
 const SSCD = '3008060604008e460104';
@@ -100,4 +101,9 @@ export function qualifiedPki(): QualifiedPki {
     seal: issue(dir, 'seal', '/C=BE/O=Gemeente Teststad/organizationIdentifier=VATBE-0207000000/CN=Gemeente Teststad', 'p384', 'citizen-ca', 'seal'),
   };
   return cached;
+}
+
+/** The Citizen CA as a CA/QC service granted since eIDAS applied, for trustListXml; `extra` changes any of it. */
+export function citizenCaService(extra: Partial<TrustListServiceInput> = {}): TrustListServiceInput {
+  return { name: 'Test Citizen CA', type: 'CA/QC', status: 'granted', certificates: [qualifiedPki().citizenCa.cert.raw], statusStartingTime: new Date('2016-07-01T00:00:00Z'), ...extra };
 }

@@ -41,7 +41,7 @@ export const paths: Record<string, PathItem> = {
     post: {
       operationId: 'verifyPdf',
       summary: 'Validate the signatures in a PDF',
-      description: 'Public: no API key needed. Checks integrity, coverage, timestamp, chain, revocation and PAdES level of every signature, each chain at its proven time. `at` (form field or query parameter) judges the file as of another moment, e.g. twenty years ahead. Bounded per caller: a rate limit per client IP, at most two files per IP at a time, and a time limit per file after which verification stops with 422 `verify_too_complex`.',
+      description: 'Public: no API key needed. Checks integrity, coverage, timestamp, chain, revocation and PAdES level of every signature, each chain at its proven time. With trusted lists configured (`TRUST_LIST_FILES`, ETSI TS 119 612) their qualified CAs and TSAs are trusted too, and each signature says whether its certificate is a qualified certificate for electronic signatures on a QSCD (`certificate`, ETSI TS 119 615). `at` (form field or query parameter) judges the file as of another moment, e.g. twenty years ahead. Bounded per caller: a rate limit per client IP, at most two files per IP at a time, and a time limit per file after which verification stops with 422 `verify_too_complex`.',
       tags: ['Validation'],
       security: [],
       parameters: [{ name: 'at', in: 'query', required: false, description: 'Validate as of this moment (ISO 8601); the form field `at` does the same.', schema: { type: 'string', format: 'date-time' } }],

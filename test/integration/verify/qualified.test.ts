@@ -6,12 +6,10 @@
  * signature is qualified and ours is not; pdfsig, qpdf and openssl cms agree the file is sound and
  * both chains hold. Without the list the eID chain is untrusted and its qualification unknown.
  */
-import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import request from 'supertest';
 import { signPdf } from '../../../src/pades/sign-pdf.ts';
@@ -20,25 +18,13 @@ import { verifyPdf } from '../../../src/pades/verify-pdf.ts';
 import { createVerifyPool } from '../../../src/pades/verify-pool.ts';
 import type { SignatureReport } from '../../../src/pades/report.ts';
 import { bootstrap } from '../../helpers/bootstrap.ts';
+import { cli, root } from '../admin-cli/helpers.ts';
 import { localKey } from '../../helpers/openssl-pki.ts';
-import { qualifiedPki } from '../../helpers/qualified-pki.ts';
-import { trustListXml, type TrustListServiceInput } from '../../helpers/trust-list-xml.ts';
+import { citizenCaService, qualifiedPki } from '../../helpers/qualified-pki.ts';
+import { trustListXml } from '../../helpers/trust-list-xml.ts';
 import { opensslCmsVerify, pdfsig, qpdfCheck } from '../../helpers/validators.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
 const TSP = 'Test Certipost NV/SA';
-const citizenService = (q: ReturnType<typeof qualifiedPki>, extra: Partial<TrustListServiceInput> = {}): TrustListServiceInput => ({
-  name: 'Test Citizen CA', type: 'CA/QC', status: 'granted', certificates: [q.citizenCa.cert.raw], statusStartingTime: new Date('2016-07-01T00:00:00Z'), ...extra,
-});
 
 describe('verification of qualified signatures against trusted lists', function () {
   this.timeout(180_000);
@@ -65,7 +51,7 @@ describe('verification of qualified signatures against trusted lists', function 
     signedPath = path.join(work, 'signed.pdf');
     writeFileSync(signedPath, pdf);
     listPath = path.join(work, 'tl-be.xml');
-    writeFileSync(listPath, trustListXml({ tsp: TSP, services: [citizenService(q)] }));
+    writeFileSync(listPath, trustListXml({ tsp: TSP, services: [citizenCaService()] }));
     trustList = loadTrustLists([listPath]);
   });
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -101,7 +87,7 @@ describe('verification of qualified signatures against trusted lists', function 
   it('the worker pool carries the list to its worker (parsed there) and follows a change of list', async () => {
     const withdrawn = parseTrustList(trustListXml({
       tsp: TSP,
-      services: [citizenService(q, { status: 'withdrawn', statusStartingTime: new Date('2020-01-01T00:00:00Z'), history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }] })],
+      services: [citizenCaService({ status: 'withdrawn', statusStartingTime: new Date('2020-01-01T00:00:00Z'), history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }] })],
     }));
     const pool = createVerifyPool({ size: 1, maxQueued: 4, timeoutMs: 60_000 });
     try {

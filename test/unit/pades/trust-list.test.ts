@@ -12,15 +12,12 @@ import { encodeQcStatements, readQcStatements } from '../../../src/pades/qc-stat
 import { classifyCertificate } from '../../../src/pades/qualification.ts';
 import { loadTrustLists, parseTrustList, parseTrustLists, serviceStatusAt, TrustListError } from '../../../src/pades/trust-list.ts';
 import { pki } from '../../helpers/openssl-pki.ts';
-import { BE_SIGNATURE_POLICY, QC_ESIGN_QSCD_DER, qualifiedPki } from '../../helpers/qualified-pki.ts';
+import { BE_SIGNATURE_POLICY, citizenCaService, QC_ESIGN_QSCD_DER, qualifiedPki } from '../../helpers/qualified-pki.ts';
 import { trustListXml, type TrustListServiceInput } from '../../helpers/trust-list-xml.ts';
 
 const q = qualifiedPki();
 const chainOf = (leaf: typeof q.qualified) => [leaf.cert, q.citizenCa.cert, q.root.cert];
 const issuedAt = (leaf: typeof q.qualified) => new Date(leaf.cert.validFrom);
-const citizenService = (extra: Partial<TrustListServiceInput> = {}): TrustListServiceInput => ({
-  name: 'Test Citizen CA', type: 'CA/QC', status: 'granted', certificates: [q.citizenCa.cert.raw], statusStartingTime: new Date('2016-07-01T00:00:00Z'), ...extra,
-});
 const listWith = (...services: TrustListServiceInput[]) => parseTrustList(trustListXml({ tsp: 'Test Certipost NV/SA', services }));
 const NOW = new Date(Date.now() + 60_000);
 
@@ -96,7 +93,7 @@ describe('trusted lists (ETSI TS 119 612)', function () {
   it('reads a generated list: provider, service, status, certificates, qualifiers, history; CA/QC certificates become anchors', () => {
     const withdrawnAt = new Date('2025-01-01T00:00:00Z');
     const list = listWith(
-      citizenService({ qualifiers: ['QCWithQSCD', 'QCForESig'], additionalInformation: ['ForeSignatures'], history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }], status: 'withdrawn', statusStartingTime: withdrawnAt }),
+      citizenCaService({ qualifiers: ['QCWithQSCD', 'QCForESig'], additionalInformation: ['ForeSignatures'], history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }], status: 'withdrawn', statusStartingTime: withdrawnAt }),
       { name: 'Test Other CA', type: 'CA/PKC', status: 'granted', certificates: [pki().otherRoot.cert.raw] },
     );
     expect(list.lists).to.have.length(1);
@@ -141,7 +138,7 @@ describe('trusted lists (ETSI TS 119 612)', function () {
   });
 
   it('refuses what it cannot read, saying what; leaves out a service with a critical extension it does not know', () => {
-    const good = trustListXml({ tsp: 'T', services: [citizenService()] });
+    const good = trustListXml({ tsp: 'T', services: [citizenCaService()] });
     const refused = (xml: string) => {
       try {
         parseTrustList(xml);
@@ -172,7 +169,7 @@ describe('trusted lists (ETSI TS 119 612)', function () {
     const dir = mkdtempSync(join(tmpdir(), 'paraaf-tl-'));
     const a = join(dir, 'be.xml');
     const b = join(dir, 'nl.xml');
-    writeFileSync(a, trustListXml({ tsp: 'BE TSP', services: [citizenService()] }));
+    writeFileSync(a, trustListXml({ tsp: 'BE TSP', services: [citizenCaService()] }));
     writeFileSync(b, trustListXml({ tsp: 'NL TSP', territory: 'NL', services: [{ name: 'NL TSA', type: 'TSA/QTST', status: 'granted', certificates: [pki().otherRoot.cert.raw] }] }));
     const list = loadTrustLists([a, b]);
     expect(list.lists.map((l) => l.territory)).to.deep.equal(['BE', 'NL']);
@@ -194,7 +191,7 @@ describe('classifyCertificate (ETSI TS 119 615, roughly)', function () {
   });
 
   it('an eID signature certificate from a granted CA/QC service is qualified', () => {
-    const list = listWith(citizenService());
+    const list = listWith(citizenCaService());
     expect(classifyCertificate(chainOf(q.qualified), NOW, list)).to.deep.equal({
       kind: 'qualified', qcCompliance: true, qcSscd: true, qcType: 'esign',
       service: { tsp: 'Test Certipost NV/SA', name: 'Test Citizen CA', status: 'granted' }, reason: null,
@@ -204,7 +201,7 @@ describe('classifyCertificate (ETSI TS 119 615, roughly)', function () {
   });
 
   it('without QCStatements, without QSCD, or for seals: not qualified, and the reason says why', () => {
-    const list = listWith(citizenService());
+    const list = listWith(citizenCaService());
     const plain = classifyCertificate(chainOf(q.plain), NOW, list);
     expect(plain).to.deep.include({ kind: 'non_qualified', qcCompliance: false, qcSscd: false, qcType: null });
     expect(plain.reason).to.match(/neither the certificate \(QcCompliance\) nor the trusted list \(QCStatement\)/);
@@ -217,7 +214,7 @@ describe('classifyCertificate (ETSI TS 119 615, roughly)', function () {
   });
 
   it('the list\'s qualifiers add and override what the certificate says, for the certificates its criteria select', () => {
-    const override = (qualifiers: string[], criteria?: TrustListServiceInput['criteria']) => listWith(citizenService({ qualifiers, criteria }));
+    const override = (qualifiers: string[], criteria?: TrustListServiceInput['criteria']) => listWith(citizenCaService({ qualifiers, criteria }));
     expect(classifyCertificate(chainOf(q.plain), NOW, override(['QCStatement', 'QCForESig', 'QCWithQSCD'])).kind).to.equal('qualified');
     expect(classifyCertificate(chainOf(q.noSscd), NOW, override(['QCWithQSCD'])).kind).to.equal('qualified');
     expect(classifyCertificate(chainOf(q.qualified), NOW, override(['QCNoQSCD']))).to.deep.include({ kind: 'non_qualified', qcSscd: false });
@@ -233,13 +230,13 @@ describe('classifyCertificate (ETSI TS 119 615, roughly)', function () {
     const issued = issuedAt(q.qualified);
     const hour = 3_600_000;
     // Withdrawn before the certificate was issued.
-    const before = listWith(citizenService({ status: 'withdrawn', statusStartingTime: new Date(issued.getTime() - hour), history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }] }));
+    const before = listWith(citizenCaService({ status: 'withdrawn', statusStartingTime: new Date(issued.getTime() - hour), history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }] }));
     const r1 = classifyCertificate(chainOf(q.qualified), NOW, before);
     expect(r1).to.deep.include({ kind: 'non_qualified', service: { tsp: 'Test Certipost NV/SA', name: 'Test Citizen CA', status: 'withdrawn' } });
     expect(r1.reason).to.match(/was not granted when the certificate was issued/);
     // Withdrawn after the signature's time: qualified as of that time, not as of a later one.
     const later = new Date(NOW.getTime() + 24 * hour);
-    const after = listWith(citizenService({ status: 'withdrawn', statusStartingTime: later, history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }] }));
+    const after = listWith(citizenCaService({ status: 'withdrawn', statusStartingTime: later, history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }] }));
     expect(classifyCertificate(chainOf(q.qualified), NOW, after)).to.deep.include({ kind: 'qualified', service: { tsp: 'Test Certipost NV/SA', name: 'Test Citizen CA', status: 'granted' } });
     const r2 = classifyCertificate(chainOf(q.qualified), new Date(later.getTime() + hour), after);
     expect(r2.kind).to.equal('non_qualified');
