@@ -29,8 +29,22 @@ export interface EidBench {
 
 let softHsm: SoftHsm | undefined;
 
-export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }): Promise<EidBench> {
+/** One SoftHSM2 per test process (SOFTHSM2_CONF is read once per process); each card or QTSP gets its own token. */
+export function sharedSoftHsm(): SoftHsm {
   softHsm ??= createSoftHsm();
+  return softHsm;
+}
+
+/**
+ * A TS 119 612 list with each of `caCertificates` as a granted CA/QC service of one provider; `qualifiers` (e.g.
+ * QCStatement, QCWithQSCD, QCForESig) say for its certificates with nonRepudiation what they may not say themselves.
+ */
+export function qualifiedCaList(tsp: string, caCertificates: readonly Buffer[], qualifiers?: readonly string[]): string {
+  return trustListXml({ tsp, territory: 'BE', services: caCertificates.map((der, i) => ({ name: `${tsp} CA ${i + 1}`, type: 'CA/QC', status: 'granted', certificates: [der], qualifiers })) });
+}
+
+export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }): Promise<EidBench> {
+  const softHsm = sharedSoftHsm();
   const token = initSoftHsmToken(softHsm, `BELPIC ${Math.random().toString(36).slice(2, 10)}`);
   const responder = await startForeignCaResponder();
   const card = await createEidCard({
@@ -43,8 +57,7 @@ export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }):
     crlUrl: responder.crlUrl,
   });
   responder.setIssuer(card.citizenCaDer, card.citizenCaKey);
-  const listFor = (caCertificates: Buffer[]) =>
-    trustListXml({ tsp: 'Test Belgian Federal Government', territory: 'BE', services: caCertificates.map((der, i) => ({ name: `Test Citizen CA ${i + 1}`, type: 'CA/QC', status: 'granted', certificates: [der] })) });
+  const listFor = (caCertificates: Buffer[]) => qualifiedCaList('Test Belgian Federal Government', caCertificates);
   const xml = listFor([card.citizenCaDer]);
   const remote = createRemoteRevocationSource({ timeoutMs: 5_000 });
   return {
