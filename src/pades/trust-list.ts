@@ -95,8 +95,6 @@ export interface TrustList {
   readonly services: readonly TrustService[];
   /** Certificates of CA/QC and TSA/QTST services granted now or in their history. */
   readonly anchors: readonly X509Certificate[];
-  /** The XML documents as read, so a worker thread can parse the same lists. */
-  readonly documents: readonly string[];
   /** Services left out because they carry something we cannot evaluate (TS 119 612 §5.5.9 critical extensions). */
   readonly warnings: readonly string[];
 }
@@ -169,7 +167,28 @@ function combine(documents: readonly string[], label: (index: number) => string 
     }
   });
   const id = createHash('sha256').update(documents.join('\u0000')).digest('hex');
-  return Object.freeze({ id, lists, services, anchors: anchorsOf(services), documents: [...documents], warnings });
+  return Object.freeze({ id, lists, services, anchors: anchorsOf(services), warnings });
+}
+
+/**
+ * A list as plain data for a worker thread (structured clone keeps the Dates; certificates go as DER),
+ * so the worker rebuilds it without parsing XML again under its smaller heap.
+ */
+export interface TrustListTransfer {
+  id: string;
+  lists: TrustListInfo[];
+  services: Array<Omit<TrustService, 'certificates'> & { certificates: Uint8Array[] }>;
+  warnings: string[];
+}
+
+export function trustListTransfer(list: TrustList): TrustListTransfer {
+  const services = list.services.map((service) => ({ ...service, certificates: service.certificates.map((c) => new Uint8Array(c.raw)) }));
+  return { id: list.id, lists: [...list.lists], services, warnings: [...list.warnings] };
+}
+
+export function trustListFromTransfer(data: TrustListTransfer): TrustList {
+  const services = data.services.map((service) => ({ ...service, certificates: service.certificates.map((der) => new X509Certificate(der)) }));
+  return Object.freeze({ id: data.id, lists: data.lists, services, anchors: anchorsOf(services), warnings: data.warnings });
 }
 
 function anchorsOf(services: readonly TrustService[]): X509Certificate[] {

@@ -13,14 +13,14 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.ts';
 import type { RevocationData, RevocationSource } from '../keys/types.ts';
 import type { ValidationReport } from './report.ts';
-import type { TrustList } from './trust-list.ts';
+import { trustListTransfer, type TrustList, type TrustListTransfer } from './trust-list.ts';
 import type { VerifyPdfOptions } from './verify-pdf.ts';
 
 /** Parent → worker. */
 export type ToWorker =
   | { type: 'verify'; path?: string; pdf?: Uint8Array; trustAnchors: Uint8Array[]; at?: string; revocation: boolean; trustListId?: string }
-  /** Sent once per worker and list, before the first job that uses it: the worker parses and keeps it. */
-  | { type: 'trust-list'; id: string; documents: string[] }
+  /** Sent once per worker and list, before the first job that uses it: the worker keeps it. */
+  | { type: 'trust-list'; list: TrustListTransfer }
   | { type: 'revocation-answer'; id: number; data?: RevocationData | null; error?: string };
 
 /** Worker → parent. */
@@ -195,7 +195,7 @@ export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
       slot.job = job;
       slot.timer = setTimeout(() => discard(slot, new VerifyTooComplexError(`verification ran past ${options.timeoutMs} ms`)), options.timeoutMs);
       if (job.trustList && slot.trustListId !== job.trustList.id) {
-        slot.worker.postMessage({ type: 'trust-list', id: job.trustList.id, documents: [...job.trustList.documents] } satisfies ToWorker);
+        slot.worker.postMessage({ type: 'trust-list', list: trustListTransfer(job.trustList) } satisfies ToWorker);
         slot.trustListId = job.trustList.id;
       }
       slot.worker.postMessage(job.message);

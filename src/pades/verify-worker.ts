@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parentPort } from 'node:worker_threads';
 import type { RevocationData, RevocationSource } from '../keys/types.ts';
-import { parseTrustLists, type TrustList } from './trust-list.ts';
+import { trustListFromTransfer, type TrustList } from './trust-list.ts';
 import { verifyPdf } from './verify-pdf.ts';
 import type { FromWorker, ToWorker } from './verify-pool.ts';
 
@@ -16,7 +16,7 @@ if (!port) throw new Error('verify-worker.ts runs only as a worker thread');
 
 const pending = new Map<number, { resolve: (data: RevocationData | null) => void; reject: (error: Error) => void }>();
 let nextQuestion = 0;
-/** The trusted lists the parent sent last, parsed once for every job that names them. */
+/** The trusted lists the parent sent last, kept for every job that names them. */
 let trustList: TrustList | null = null;
 let trustListProblem: string | null = null;
 
@@ -42,7 +42,7 @@ port.on('message', (message: ToWorker) => {
   }
   if (message.type === 'trust-list') {
     try {
-      trustList = parseTrustLists(message.documents);
+      trustList = trustListFromTransfer(message.list);
       trustListProblem = null;
     } catch (error) {
       trustList = null;

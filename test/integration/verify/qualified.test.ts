@@ -84,7 +84,7 @@ describe('verification of qualified signatures against trusted lists', function 
     expect(cms.ok, cms.output).to.equal(true);
   });
 
-  it('the worker pool carries the list to its worker (parsed there) and follows a change of list', async () => {
+  it('the worker pool sends the list to its worker as plain data and follows a change of list', async () => {
     const withdrawn = parseTrustList(trustListXml({
       tsp: TSP,
       services: [citizenCaService({ status: 'withdrawn', statusStartingTime: new Date('2020-01-01T00:00:00Z'), history: [{ status: 'granted', from: new Date('2016-07-01T00:00:00Z') }] })],

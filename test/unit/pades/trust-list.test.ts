@@ -4,13 +4,21 @@
  * history, PolicySet criteria, a signature element), lists we must refuse, and classifyCertificate
  * over an eID-shaped chain made by openssl with hand-encoded QCStatements.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { encodeQcStatements, readQcStatements } from '../../../src/pades/qc-statements.ts';
 import { classifyCertificate } from '../../../src/pades/qualification.ts';
-import { loadTrustLists, parseTrustList, parseTrustLists, serviceStatusAt, TrustListError } from '../../../src/pades/trust-list.ts';
+import {
+  loadTrustLists,
+  parseTrustList,
+  parseTrustLists,
+  serviceStatusAt,
+  TrustListError,
+  trustListFromTransfer,
+  trustListTransfer,
+} from '../../../src/pades/trust-list.ts';
 import { pki } from '../../helpers/openssl-pki.ts';
 import { BE_SIGNATURE_POLICY, citizenCaService, QC_ESIGN_QSCD_DER, qualifiedPki } from '../../helpers/qualified-pki.ts';
 import { trustListXml, type TrustListServiceInput } from '../../helpers/trust-list-xml.ts';
@@ -174,7 +182,12 @@ describe('trusted lists (ETSI TS 119 612)', function () {
     const list = loadTrustLists([a, b]);
     expect(list.lists.map((l) => l.territory)).to.deep.equal(['BE', 'NL']);
     expect(list.anchors).to.have.length(2);
-    expect(list.id).to.equal(parseTrustLists(list.documents).id);
+    expect(list.id).to.equal(parseTrustLists([readFileSync(a, 'utf8'), readFileSync(b, 'utf8')]).id);
+    // What a verify worker gets: the same services and anchors, rebuilt from plain data.
+    const rebuilt = trustListFromTransfer(structuredClone(trustListTransfer(list)));
+    expect(rebuilt.id).to.equal(list.id);
+    expect(rebuilt.anchors.map((c) => c.fingerprint256)).to.deep.equal(list.anchors.map((c) => c.fingerprint256));
+    expect(rebuilt.services[0].periods[0].from.toISOString()).to.equal(list.services[0].periods[0].from.toISOString());
     expect(() => loadTrustLists([a, join(dir, 'missing.xml')])).to.throw(TrustListError, /trusted list .*missing\.xml cannot be read/);
     writeFileSync(b, '<html/>');
     expect(() => loadTrustLists([a, b])).to.throw(TrustListError, /trusted list .*nl\.xml is not a usable ETSI TS 119 612 list/);
