@@ -295,6 +295,8 @@ function readPeriod(element: XmlElement): ServiceStatusPeriod {
       } else if (content.ns === TSL_NS && content.local === 'AdditionalServiceInformation') {
         const uri = requiredChild(content, TSL_NS, 'URI').text;
         if (uri) additionalInformation.push(uri);
+      } else if (INFORMATIONAL_EXTENSIONS.has(`{${content.ns}}${content.local}`)) {
+        continue;
       } else if (extension.attributes.get('Critical') === 'true') {
         // §5.5.9: a critical extension that is not understood makes the service information unusable.
         throw new UnusableServiceError(`service "${name}": critical extension {${content.ns}}${content.local} is not supported`);
@@ -303,6 +305,13 @@ function readPeriod(element: XmlElement): ServiceStatusPeriod {
   }
   return { type, name, status, from, until: null, qualifications, additionalInformation };
 }
+
+/**
+ * Extensions understood and without effect on qualification, so even when marked critical they do not
+ * make a service unusable: who took the service over (§5.5.9.3) and since when expired certificates'
+ * revocation is kept (§5.5.9.1, used for CRLs and OCSP, not here).
+ */
+const INFORMATIONAL_EXTENSIONS = new Set([`{${TSLX_NS}}TakenOverBy`, `{${TSL_NS}}ExpiredCertsRevocationInfo`]);
 
 function readQualification(element: XmlElement, service: string): QualificationRule {
   const qualifiers = childrenNamed(requiredChild(element, ECC_NS, 'Qualifiers'), ECC_NS, 'Qualifier').map((q) => q.attributes.get('uri') ?? '');
@@ -347,10 +356,13 @@ function readOtherCriteria(element: XmlElement, criteria: TrustListCriteria, ser
   }
 }
 
-/** xades:Identifier as an OID, plain or `urn:oid:` (Qualifier OIDAsURN, ETSI EN 319 132-1 §5.1.2). */
+/**
+ * xades:Identifier as an OID: plain, `urn:oid:` (Qualifier OIDAsURN, ETSI EN 319 132-1 §5.1.2), or the
+ * `oid:` some lists write. One we cannot read leaves the service out, not the whole list.
+ */
 function identifier(element: XmlElement, service: string): string {
-  const text = requiredChild(element, XADES_NS, 'Identifier').text.replace(/^urn:oid:/i, '');
-  if (!/^\d+(\.\d+)+$/.test(text)) throw new TrustListError(`service "${service}": identifier "${text}" is not an OID`);
+  const text = requiredChild(element, XADES_NS, 'Identifier').text.replace(/^(urn:)?oid:/i, '');
+  if (!/^\d+(\.\d+)+$/.test(text)) throw new UnusableServiceError(`service "${service}": identifier "${text}" is not an OID`);
   return text;
 }
 

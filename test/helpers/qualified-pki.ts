@@ -38,6 +38,8 @@ export interface QualifiedPki {
   noSscd: Issued;
   /** QcCompliance + QcSSCD + QcType eseal. */
   seal: Issued;
+  /** Issued on 2015-01-01, before eIDAS applied: QcCompliance + QcSSCD and no QcType, as eID certificates were then. */
+  preEidas: Issued;
 }
 
 const EXTENSIONS = `
@@ -60,9 +62,28 @@ ${qc ? `1.3.6.1.5.5.7.1.3 = DER:${qc}` : ''}
 
 const CURVES = { p256: 'P-256', p384: 'P-384' } as const;
 
-function issue(dir: string, name: string, subject: string, curve: keyof typeof CURVES, issuer: string | null, section: string): Issued {
+/** `openssl ca` (OpenSSL 3.0 x509 has no -not_before): a certificate of the Citizen CA valid from `start`. */
+const CA_CONFIG = (dir: string): string => `
+[ ca ]
+default_ca = test_ca
+[ test_ca ]
+database = ${dir}/index.txt
+new_certs_dir = ${dir}
+serial = ${dir}/serial
+default_md = sha384
+policy = any
+unique_subject = no
+[ any ]
+commonName = supplied
+`;
+
+function issue(dir: string, name: string, subject: string, curve: keyof typeof CURVES, issuer: string | null, section: string, start?: string): Issued {
   const key = ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${CURVES[curve]}`, '-nodes', '-utf8', '-keyout', `${name}.key`];
-  if (!issuer) {
+  if (start) {
+    openssl(['req', '-new', ...key, '-out', `${name}.csr`, '-subj', subject, '-config', 'req.cnf'], { cwd: dir });
+    openssl(['ca', '-batch', '-config', 'ca.cnf', '-cert', `${issuer}.pem`, '-keyfile', `${issuer}.key`, '-in', `${name}.csr`, '-out', `${name}.pem`, '-notext',
+      '-preserveDN', '-startdate', start, '-enddate', '20350101000000Z', '-extfile', 'ext.cnf', '-extensions', section], { cwd: dir });
+  } else if (!issuer) {
     openssl(['req', '-x509', ...key, '-out', `${name}.pem`, '-subj', subject, '-days', '3650', '-config', 'req.cnf', '-extensions', section], { cwd: dir });
   } else {
     openssl(['req', '-new', ...key, '-out', `${name}.csr`, '-subj', subject, '-config', 'req.cnf'], { cwd: dir });
@@ -85,9 +106,13 @@ export function qualifiedPki(): QualifiedPki {
     leafSection('qualified', QC_ESIGN_QSCD_DER.toString('hex')) +
     leafSection('plain', null) +
     leafSection('no_sscd', statements(COMPLIANCE, qcType('01'))) +
-    leafSection('seal', statements(COMPLIANCE, SSCD, qcType('02')));
+    leafSection('seal', statements(COMPLIANCE, SSCD, qcType('02'))) +
+    leafSection('pre_eidas', statements(COMPLIANCE, SSCD));
   writeFileSync(join(dir, 'ext.cnf'), sections);
   writeFileSync(join(dir, 'req.cnf'), `[ req ]\ndistinguished_name = dn\n[ dn ]\n${sections}`);
+  writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG(dir));
+  writeFileSync(join(dir, 'index.txt'), '');
+  writeFileSync(join(dir, 'serial'), '1000\n');
   const root = issue(dir, 'root', '/C=BE/CN=Test Belgium Root CA4', 'p256', null, 'ca');
   const citizenCa = issue(dir, 'citizen-ca', '/C=BE/O=Test Certipost/serialNumber=202401/CN=Test Citizen CA', 'p384', 'root', 'ca');
   const person = (given: string, surname: string, serial: string): string => `/C=BE/SN=${surname}/GN=${given}/serialNumber=${serial}/CN=${given} ${surname} (Signature)`;
@@ -98,6 +123,7 @@ export function qualifiedPki(): QualifiedPki {
     qualified: issue(dir, 'qualified', person('Jan', 'Peeters', '85010112345'), 'p384', 'citizen-ca', 'qualified'),
     plain: issue(dir, 'plain', person('Els', 'Janssens', '90020254321'), 'p384', 'citizen-ca', 'plain'),
     noSscd: issue(dir, 'no-sscd', person('Piet', 'Maes', '77030398765'), 'p384', 'citizen-ca', 'no_sscd'),
+    preEidas: issue(dir, 'pre-eidas', person('Marie', 'Claes', '65040411111'), 'p384', 'citizen-ca', 'pre_eidas', '20150101000000Z'),
     seal: issue(dir, 'seal', '/C=BE/O=Gemeente Teststad/organizationIdentifier=VATBE-0207000000/CN=Gemeente Teststad', 'p384', 'citizen-ca', 'seal'),
   };
   return cached;

@@ -29,64 +29,78 @@ const issuedAt = (leaf: typeof q.qualified) => new Date(leaf.cert.validFrom);
 const listWith = (...services: TrustListServiceInput[]) => parseTrustList(trustListXml({ tsp: 'Test Certipost NV/SA', services }));
 const NOW = new Date(Date.now() + 60_000);
 
-/** The Belgian list's shape: tsl as default namespace, ecc and xades with other prefixes, four languages, a ds:Signature. */
-function belgianShapedList(caBase64: string): string {
-  const name = (text: string) => ['nl', 'fr', 'de', 'en'].map((lang) => `<Name xml:lang="${lang}">${text} (${lang})</Name>`).join('');
-  return `<?xml version="1.0" encoding="UTF-8" standalone="no"?>
+/**
+ * The Belgian list's shape (2019 edition): tsl as the default namespace, ecc and xades under other prefixes, names in
+ * four languages, the eID root listed as a CA/QC service whose Qualifications select the citizen signature policy with
+ * QCQSCDStatusAsInCert, a pre-eIDAS history, a ds:Signature; plus what other real lists carry: a critical TakenOverBy
+ * (BG), ExpiredCertsRevocationInfo (IT), an `oid:` identifier (IT) and, in a second service, one that is not an OID (SI).
+ */
+function belgianShapedList(rootBase64: string, otherBase64: string): string {
+  const name = (text: string) => ['nl', 'fr', 'de', 'en'].map((lang) => `<Name xml:lang="${lang}">${text}</Name>`).join('');
+  const qualification = (policy: string) => `
+                <ns5:Qualifications>
+                  <ns5:QualificationElement>
+                    <ns5:Qualifiers><ns5:Qualifier uri="http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/QCQSCDStatusAsInCert"/></ns5:Qualifiers>
+                    <ns5:CriteriaList assert="atLeastOne">
+                      <ns5:PolicySet><ns5:PolicyIdentifier><ns3:Identifier>${policy}</ns3:Identifier><ns3:Description>urn:be:qc:natural:citizen</ns3:Description></ns5:PolicyIdentifier></ns5:PolicySet>
+                      <ns5:PolicySet><ns5:PolicyIdentifier><ns3:Identifier>oid:2.16.56.12.1.1.7.1</ns3:Identifier></ns5:PolicyIdentifier></ns5:PolicySet>
+                    </ns5:CriteriaList>
+                  </ns5:QualificationElement>
+                </ns5:Qualifications>`;
+  const service = (serviceName: string, base64: string, policy: string, history: string) => `
+        <TSPService>
+          <ServiceInformation>
+            <ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</ServiceTypeIdentifier>
+            <ServiceName><Name xml:lang="en">${serviceName}</Name></ServiceName>
+            <ServiceDigitalIdentity><DigitalId><X509Certificate>
+              ${base64.replace(/(.{64})/g, '$1\n              ')}
+            </X509Certificate></DigitalId></ServiceDigitalIdentity>
+            <ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted</ServiceStatus>
+            <StatusStartingTime>2016-06-30T22:00:00Z</StatusStartingTime>
+            <ServiceInformationExtensions>
+              <Extension Critical="true">${qualification(policy)}
+              </Extension>
+              <Extension Critical="true">
+                <ns4:TakenOverBy><ns4:URI xml:lang="en">https://tsp.example.be/</ns4:URI><ns4:TSPName>${name('Test Certipost')}</ns4:TSPName>
+                  <SchemeOperatorName>${name('FOD Economie')}</SchemeOperatorName><SchemeTerritory>BE</SchemeTerritory></ns4:TakenOverBy>
+              </Extension>
+              <Extension Critical="false"><ExpiredCertsRevocationInfo>2016-06-30T22:00:00Z</ExpiredCertsRevocationInfo></Extension>
+              <Extension Critical="false">
+                <AdditionalServiceInformation><URI xml:lang="en">http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/RootCA-QC</URI></AdditionalServiceInformation>
+              </Extension>
+              <Extension Critical="false">
+                <AdditionalServiceInformation><URI xml:lang="en">http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForeSignatures</URI></AdditionalServiceInformation>
+              </Extension>
+            </ServiceInformationExtensions>
+          </ServiceInformation>${history}
+        </TSPService>`;
+  const history = `
+          <ServiceHistory>
+            <ServiceHistoryInstance>
+              <ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</ServiceTypeIdentifier>
+              <ServiceName><Name xml:lang="en">CN=Test Belgium Root CA4, C=BE</Name></ServiceName>
+              <ServiceDigitalIdentity><DigitalId><X509SKI>AAECAwQFBgcICQoLDA0ODxAREhM=</X509SKI></DigitalId></ServiceDigitalIdentity>
+              <ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/undersupervision</ServiceStatus>
+              <StatusStartingTime>2013-06-26T10:00:00Z</StatusStartingTime>
+            </ServiceHistoryInstance>
+          </ServiceHistory>`;
+  return `\uFEFF<?xml version="1.0" encoding="UTF-8" standalone="no"?>
 <TrustServiceStatusList xmlns="http://uri.etsi.org/02231/v2#" xmlns:ns2="http://www.w3.org/2000/09/xmldsig#"
-    xmlns:ns3="http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-TrustedList/#" xmlns:ns4="http://uri.etsi.org/01903/v1.3.2#"
-    xmlns:ns5="http://uri.etsi.org/02231/v2/additionaltypes#" Id="TSL-BE" TSLTag="http://uri.etsi.org/19612/TSLTag">
+    xmlns:ns3="http://uri.etsi.org/01903/v1.3.2#" xmlns:ns4="http://uri.etsi.org/02231/v2/additionaltypes#"
+    xmlns:ns5="http://uri.etsi.org/TrstSvc/SvcInfoExt/eSigDir-1999-93-EC-TrustedList/#" Id="TSL-BE" TSLTag="http://uri.etsi.org/19612/TSLTag">
   <SchemeInformation>
     <TSLVersionIdentifier>5</TSLVersionIdentifier>
-    <TSLSequenceNumber>63</TSLSequenceNumber>
+    <TSLSequenceNumber>43</TSLSequenceNumber>
     <TSLType>http://uri.etsi.org/TrstSvc/TrustedList/TSLType/EUgeneric</TSLType>
-    <SchemeOperatorName>${name('FOD Economie, K.M.O., Middenstand en Energie')}</SchemeOperatorName>
+    <SchemeOperatorName><Name xml:lang="en">FPS Economy</Name><Name xml:lang="nl">FOD Economie, KMO, Middenstand en Energie</Name></SchemeOperatorName>
     <SchemeTerritory>BE</SchemeTerritory>
     <ListIssueDateTime>2026-06-02T09:00:00Z</ListIssueDateTime>
     <NextUpdate><dateTime>2026-12-01T00:00:00Z</dateTime></NextUpdate>
   </SchemeInformation>
   <TrustServiceProviderList>
     <TrustServiceProvider>
-      <TSPInformation><TSPName>${name('Test Certipost')}</TSPName></TSPInformation>
-      <TSPServices>
-        <TSPService>
-          <ServiceInformation>
-            <ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</ServiceTypeIdentifier>
-            <ServiceName>${name('Test Citizen CA')}</ServiceName>
-            <ServiceDigitalIdentity><DigitalId><X509Certificate>
-              ${caBase64.replace(/(.{64})/g, '$1\n              ')}
-            </X509Certificate></DigitalId></ServiceDigitalIdentity>
-            <ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/granted</ServiceStatus>
-            <StatusStartingTime>2016-06-30T22:00:00Z</StatusStartingTime>
-            <ServiceInformationExtensions>
-              <Extension Critical="true">
-                <ns3:Qualifications>
-                  <ns3:QualificationElement>
-                    <ns3:Qualifiers>
-                      <ns3:Qualifier uri="http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/QCWithQSCD"/>
-                      <ns3:Qualifier uri="http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/QCForESig"/>
-                    </ns3:Qualifiers>
-                    <ns3:CriteriaList assert="atLeastOne">
-                      <ns3:PolicySet><ns3:PolicyIdentifier><ns4:Identifier>${BE_SIGNATURE_POLICY}</ns4:Identifier></ns3:PolicyIdentifier></ns3:PolicySet>
-                    </ns3:CriteriaList>
-                  </ns3:QualificationElement>
-                </ns3:Qualifications>
-              </Extension>
-              <Extension Critical="false">
-                <AdditionalServiceInformation><URI xml:lang="en">http://uri.etsi.org/TrstSvc/TrustedList/SvcInfoExt/ForeSignatures</URI></AdditionalServiceInformation>
-              </Extension>
-            </ServiceInformationExtensions>
-          </ServiceInformation>
-          <ServiceHistory>
-            <ServiceHistoryInstance>
-              <ServiceTypeIdentifier>http://uri.etsi.org/TrstSvc/Svctype/CA/QC</ServiceTypeIdentifier>
-              <ServiceName>${name('Test Citizen CA')}</ServiceName>
-              <ServiceDigitalIdentity><DigitalId><X509SKI>AAECAwQFBgcICQoLDA0ODxAREhM=</X509SKI></DigitalId></ServiceDigitalIdentity>
-              <ServiceStatus>http://uri.etsi.org/TrstSvc/TrustedList/Svcstatus/undersupervision</ServiceStatus>
-              <StatusStartingTime>2009-01-01T00:00:00Z</StatusStartingTime>
-            </ServiceHistoryInstance>
-          </ServiceHistory>
-        </TSPService>
+      <TSPInformation><TSPName>${name('Test Certipost n.v./s.a.')}</TSPName></TSPInformation>
+      <TSPServices>${service('CN=Test Belgium Root CA4, C=BE', rootBase64, '2.16.56.12.1.1.2.1', history)}${service('Test Other CA', otherBase64, '1.3.6.1.4.1.7597.2.', '')}
       </TSPServices>
     </TrustServiceProvider>
   </TrustServiceProviderList>
@@ -129,20 +143,26 @@ describe('trusted lists (ETSI TS 119 612)', function () {
     expect(list.anchors.map((a) => a.subject)).to.deep.equal([q.citizenCa.cert.subject]);
   });
 
-  it('reads a list shaped like the Belgian one: default namespace, other prefixes, Dutch names, pre-eIDAS history, PolicySet criteria', () => {
-    const list = parseTrustList(belgianShapedList(q.citizenCa.cert.raw.toString('base64')));
-    expect(list.lists[0]).to.include({ territory: 'BE', sequenceNumber: 63 });
-    expect(list.lists[0].operator).to.equal('FOD Economie, K.M.O., Middenstand en Energie (nl)');
+  it('reads a list shaped like the Belgian one and what other real lists carry; eID certificates are classified through the listed root', () => {
+    const list = parseTrustList(belgianShapedList(q.root.cert.raw.toString('base64'), pki().otherRoot.cert.raw.toString('base64')));
+    expect(list.lists[0]).to.include({ territory: 'BE', sequenceNumber: 43, operator: 'FOD Economie, KMO, Middenstand en Energie' });
     expect(list.lists[0].nextUpdate?.toISOString()).to.equal('2026-12-01T00:00:00.000Z');
+    // The second service's criteria name "1.3.6.1.4.1.7597.2.": that service is left out, the list is not refused.
+    expect(list.services).to.have.length(1);
+    expect(list.warnings).to.deep.equal(['BE: Test Certipost n.v./s.a.: service "Test Other CA": identifier "1.3.6.1.4.1.7597.2." is not an OID; the service is left out']);
     const [service] = list.services;
-    expect(service).to.include({ tsp: 'Test Certipost (nl)', name: 'Test Citizen CA (nl)', territory: 'BE' });
-    expect(service.periods[1].status).to.match(/undersupervision$/);
-    expect(service.periods[0].qualifications[0].criteria.policySets).to.deep.equal([[BE_SIGNATURE_POLICY]]);
-    expect(list.anchors).to.have.length(1);
-    // The list's qualifiers select the eID certificates by their policy: QSCD and esign, but it does not make them qualified.
-    const result = classifyCertificate(chainOf(q.plain), NOW, list);
-    expect(result).to.deep.include({ kind: 'non_qualified', qcCompliance: false, qcSscd: true, qcType: 'esign' });
-    expect(classifyCertificate(chainOf(q.qualified), NOW, list)).to.deep.include({ kind: 'qualified', reason: null });
+    expect(service).to.include({ tsp: 'Test Certipost n.v./s.a.', name: 'CN=Test Belgium Root CA4, C=BE', territory: 'BE' });
+    expect(service.periods.map((p) => p.status.split('/').pop())).to.deep.equal(['granted', 'undersupervision']);
+    expect(service.periods[0].qualifications[0].criteria.policySets).to.deep.equal([[BE_SIGNATURE_POLICY], ['2.16.56.12.1.1.7.1']]);
+    expect(service.periods[0].additionalInformation.map((u) => u.split('/').pop())).to.deep.equal(['RootCA-QC', 'ForeSignatures']);
+    expect(list.anchors.map((a) => a.subject)).to.deep.equal([q.root.cert.subject]);
+    // Listed is the root, as in the real list: found two steps up the chain. QSCD "as in the certificate".
+    const service4 = { tsp: 'Test Certipost n.v./s.a.', name: 'CN=Test Belgium Root CA4, C=BE', status: 'granted' };
+    expect(classifyCertificate(chainOf(q.qualified), NOW, list)).to.deep.equal({ kind: 'qualified', qcCompliance: true, qcSscd: true, qcType: 'esign', service: service4, reason: null });
+    expect(classifyCertificate(chainOf(q.noSscd), NOW, list)).to.deep.include({ kind: 'non_qualified', qcSscd: false });
+    expect(classifyCertificate(chainOf(q.plain), NOW, list)).to.deep.include({ kind: 'non_qualified', qcCompliance: false, qcType: 'esign' });
+    // Issued in 2015 under "undersupervision", before eIDAS: that status counts as granted.
+    expect(classifyCertificate(chainOf(q.preEidas), NOW, list)).to.deep.include({ kind: 'qualified', qcType: 'esign' });
   });
 
   it('refuses what it cannot read, saying what; leaves out a service with a critical extension it does not know', () => {
@@ -254,6 +274,18 @@ describe('classifyCertificate (ETSI TS 119 615, roughly)', function () {
     const r2 = classifyCertificate(chainOf(q.qualified), new Date(later.getTime() + hour), after);
     expect(r2.kind).to.equal('non_qualified');
     expect(r2.reason).to.match(/was not granted at .*, the time the signature is judged at \(withdrawn\)/);
+  });
+
+  it('a certificate from before eIDAS without QcType is for signatures; one issued before the service was listed is not qualified', () => {
+    expect(issuedAt(q.preEidas).toISOString()).to.equal('2015-01-01T00:00:00.000Z');
+    const history = [{ status: 'accredited', from: new Date('2010-01-01T00:00:00Z') }];
+    const list = listWith(citizenCaService({ history }));
+    expect(classifyCertificate(chainOf(q.preEidas), NOW, list)).to.deep.include({ kind: 'qualified', qcCompliance: true, qcSscd: true, qcType: 'esign' });
+    const late = classifyCertificate(chainOf(q.preEidas), NOW, listWith(citizenCaService()));
+    expect(late.kind).to.equal('non_qualified');
+    expect(late.reason).to.match(/was not granted when the certificate was issued, 2015-01-01T00:00:00.000Z \(not yet listed\)/);
+    // Judged in 2015, while the service was "accredited": qualified then too.
+    expect(classifyCertificate(chainOf(q.preEidas), new Date('2015-06-01T00:00:00Z'), list).kind).to.equal('qualified');
   });
 
   it('without a list, or with an issuer the list does not name: unknown for a certificate that says it is qualified, else non_qualified', () => {
