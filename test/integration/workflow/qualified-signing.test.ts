@@ -16,11 +16,12 @@ import {
   createEnvelope,
   presentSigningCertificate,
   sendEnvelope,
+  sendSigningCode,
   signEnvelope,
   type WorkflowDeps,
 } from '../../../src/workflow/index.ts';
 import { expectAllValid } from '../engine/check.ts';
-import { auditTrail, expectAppError, fixture, lastToken, openBench, type Bench } from './helpers.ts';
+import { auditTrail, expectAppError, fixture, lastToken, mails, openBench, type Bench } from './helpers.ts';
 import { openEidBench, type EidBench } from './qualified-bench.ts';
 
 describe('workflow: qualified signatures with an eID card (issue 13)', function () {
@@ -38,11 +39,12 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
   });
 
   /** A sent envelope; the director (Jan Peeters, the card's holder) signs at `directorLevel`. */
-  async function envelope(options: { directorLevel?: 'advanced' | 'qualified'; parallel?: boolean; secondQualified?: boolean } = {}) {
+  async function envelope(options: { directorLevel?: 'advanced' | 'qualified'; parallel?: boolean; secondQualified?: boolean; requireCode?: boolean } = {}) {
     const created = await createEnvelope(deps, {
       organisationId: bench.organisation.id,
       actor: bench.actor,
       title: 'Gemeenteraad — besluit 2026/077',
+      requireCode: options.requireCode,
       documents: [{ name: 'besluit.pdf', pdf: fixture('reportlab-decision.pdf') }],
       recipients: [
         { name: 'Jan Peeters', email: `jan.${Math.random().toString(36).slice(2, 8)}@zonnebeke.test`, function: 'Algemeen directeur', role: 'signer', routingOrder: 1, signatureLevel: options.directorLevel ?? 'qualified' },
@@ -164,6 +166,21 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     } finally {
       bench.advance(-11 * 60_000);
     }
+  });
+
+  it('asks for the mailed code when the envelope requires one, before preparing anything, and records it once', async () => {
+    const { created, directorToken } = await envelope({ requireCode: true });
+    await expectAppError(presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' }), 'code_required', 400);
+    await sendSigningCode(deps, { token: directorToken, purpose: 'link' });
+    const mail = (await mails(bench)).filter((m) => m.mail.to.email === created.recipients[0].email).at(-1)!;
+    const code = /(\d{6})/.exec(mail.mail.text)?.[1];
+    expect(code, mail.mail.text).to.be.a('string');
+    const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid', code });
+    await completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: await signOnCard(presented.documents) });
+    const actions = (await auditTrail(bench, created.id)).map((e) => e.action);
+    expect(actions.filter((a) => a === 'code.verified')).to.have.length(1);
+    expect(actions.indexOf('code.verified')).to.be.lessThan(actions.indexOf('signing.certificate_presented'));
+    expect(actions.filter((a) => a === 'signing.prepared')).to.have.length(1);
   });
 
   it('refuses a revoked certificate (422 certificate_revoked), as its CA\'s responder says', async () => {
