@@ -10,3 +10,4 @@ export { externalSignerFromCertificates, type ExternalSigner, type ExternalSigne
 export { loadTrustLists, parseTrustList, parseTrustLists, serviceStatusAt, isGrantedStatus, TrustListError, SERVICE_TYPE, SERVICE_STATUS, type TrustList, type TrustService, type ServiceStatusPeriod, type TrustListInfo } from './trust-list.ts';
 export { classifyCertificate } from './qualification.ts';
 export { readQcStatements, encodeQcStatements, keyUsageOf, certificatePolicyIds, QC_OID, type QcStatements, type QcStatementsInput, type QcType, type KeyUsageName } from './qc-statements.ts';
+export { anchorsFor } from './validation-context.ts';

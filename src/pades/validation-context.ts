@@ -50,7 +50,8 @@ export class ValidationContext {
     const key = `${cert.fingerprint256} ${extra.length}`;
     let built = this.paths.get(key);
     if (!built) {
-      built = buildPath(cert, [...extra, ...this.pool.all], this.anchors, this.issued);
+      const pool = [...extra, ...this.pool.all];
+      built = buildPath(cert, pool, anchorsFor([cert, ...pool], this.anchors), this.issued);
       this.paths.set(key, built);
     }
     return built;
@@ -115,4 +116,15 @@ export class ValidationContext {
     }
     return pending;
   }
+}
+
+/**
+ * The anchors a path from these certificates can end at: those that issued one of them (by name) or are
+ * one of them. With trusted lists there are hundreds of anchors; buildPath takes a bounded number of
+ * candidates, anchors first, so the rest would crowd out the intermediates a file carries.
+ */
+export function anchorsFor(certificates: readonly X509Certificate[], anchors: readonly X509Certificate[]): X509Certificate[] {
+  const issuers = new Set(certificates.map((c) => c.issuer));
+  const present = new Set(certificates.map((c) => c.fingerprint256));
+  return anchors.filter((a) => issuers.has(a.subject) || present.has(a.fingerprint256));
 }

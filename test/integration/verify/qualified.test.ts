@@ -6,12 +6,14 @@
  * signature is qualified and ours is not; pdfsig, qpdf and openssl cms agree the file is sound and
  * both chains hold. Without the list the eID chain is untrusted and its qualification unknown.
  */
-import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
+import { buildCertificate } from '../../../src/keys/certificate-builder.ts';
+import { createKeySigner } from '../../../src/keys/signing-key.ts';
 import { signPdf } from '../../../src/pades/sign-pdf.ts';
 import { loadTrustLists, parseTrustList, type TrustList } from '../../../src/pades/trust-list.ts';
 import { verifyPdf } from '../../../src/pades/verify-pdf.ts';
@@ -72,6 +74,20 @@ describe('verification of qualified signatures against trusted lists', function 
     expect(without.verdict).to.equal('untrusted');
     expect(without.signatures[1].chain.trusted).to.equal(false);
     expect(without.signatures[1].certificate).to.deep.include({ kind: 'unknown', qcCompliance: true });
+  });
+
+  it('hundreds of qualified CAs from many lists do not crowd out the chain the file carries', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const signer = { key: createKeySigner(privateKey) };
+    const others = await Promise.all(Array.from({ length: 400 }, (_, i) => buildCertificate({
+      subject: [{ type: 'countryName', value: 'EU' }, { type: 'commonName', value: `Qualified CA ${i}` }],
+      subjectPublicKey: publicKey, notBefore: new Date('2020-01-01T00:00:00Z'), notAfter: new Date('2040-01-01T00:00:00Z'), ca: {}, keyUsage: ['keyCertSign', 'cRLSign'],
+    }, signer)));
+    const many = parseTrustList(trustListXml({ tsp: 'Many', services: [...others.map((der, i) => ({ name: `CA ${i}`, type: 'CA/QC', status: 'granted', certificates: [der] })), citizenCaService()] }));
+    expect(many.anchors).to.have.length(401);
+    const report = await verifyPdf(pdf, { trustAnchors: [ourRoot], trustList: many });
+    expect(report.verdict, JSON.stringify(report.signatures.map((s) => s.chain))).to.equal('valid');
+    expect(kinds(report.signatures)).to.deep.equal(['non_qualified', 'qualified']);
   });
 
   it('pdfsig (trusting our root and the eID root), qpdf --check and openssl cms -verify agree', async () => {
