@@ -108,6 +108,9 @@ export async function startServer(config: Config, options: StartServerOptions): 
   // A trusted list that cannot be read refuses the start (TrustListError names the file), rather than trusting less in silence.
   const trustList = config.trustListFiles.length > 0 ? loadTrustLists(config.trustListFiles) : undefined;
   for (const warning of trustList?.warnings ?? []) logger.warn({ warning }, 'trusted list: a service was left out');
+  for (const list of trustList?.lists ?? []) {
+    if (list.nextUpdate && list.nextUpdate.getTime() < (options.clock?.() ?? new Date()).getTime()) logger.warn({ territory: list.territory, nextUpdate: list.nextUpdate }, 'trusted list: past its NextUpdate, load a newer one');
+  }
   await fs.mkdir(config.dataDir, { recursive: true });
 
   const db = createDb(config.database, { searchPath: options.searchPath });

@@ -61,6 +61,7 @@ export async function verifyPdf(pdf: Buffer, options: VerifyPdfOptions): Promise
   const context = new ValidationContext(options.trustAnchors, dss.data, options.revocation, options.trustList);
   if (dss.problem) context.problems.push(dss.problem);
   if (all.length > found.length) context.problems.push(`the file has ${all.length} signatures; only the first ${MAX_SIGNATURES} were checked`);
+  context.problems.push(...staleLists(options.trustList, at));
   const digestOf = digestPass(pdf, found.map((f) => f.byteRange));
   const checked = found.map((f, index) => checkOne(f, (name) => digestOf(index, name)));
   for (const item of checked) context.pool.add([...item.cms.certificates, ...(item.token?.certificates ?? [])]);
@@ -77,6 +78,13 @@ export async function verifyPdf(pdf: Buffer, options: VerifyPdfOptions): Promise
   }
   const verdict = overallVerdict(signatures);
   return { verdict, valid: verdict === 'valid', revisions: ends.length, validationTime: at.toISOString(), signatures, problems: context.problems };
+}
+
+/** Lists past their NextUpdate at `at` (ETSI TS 119 612 §5.3.14): still used, but said, since a newer list may say otherwise. */
+function staleLists(trustList: TrustList | undefined, at: Date): string[] {
+  return (trustList?.lists ?? [])
+    .filter((list) => list.nextUpdate !== null && list.nextUpdate.getTime() < at.getTime())
+    .map((list) => `the trusted list of ${list.territory ?? 'unknown territory'} (sequence ${list.sequenceNumber ?? '?'}) was due to be replaced on ${list.nextUpdate!.toISOString()}; a newer one may say otherwise`);
 }
 
 /** The /DSS as the newest revision has it; a damaged one counts as absent, with a problem said. */

@@ -113,7 +113,8 @@ const address = '<tsl:PostalAddresses><tsl:PostalAddress xml:lang="en"><tsl:Stre
 
 /** A TS 119 612 TrustServiceStatusList with one provider and `input.services`, as XML text. */
 export function trustListXml(input: TrustListInput): string {
-  const issued = input.issued ?? new Date('2026-01-01T00:00:00Z');
+  // Issued today (midnight UTC) and due in 180 days: a list that is current whenever the tests run.
+  const issued = input.issued ?? new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
   const nextUpdate = input.nextUpdate ?? new Date(issued.getTime() + 180 * 86_400_000);
   const territory = input.territory ?? 'BE';
   return '<?xml version="1.0" encoding="UTF-8"?>\n' +

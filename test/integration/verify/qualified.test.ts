@@ -68,6 +68,13 @@ describe('verification of qualified signatures against trusted lists', function 
     expect(eid.chain).to.deep.include({ trusted: true, validAtSigningTime: true });
     expect(eid.chain.path.at(-1)).to.equal('CN=Test Citizen CA, serialNumber=202401, O=Test Certipost, C=BE');
     expect(eid.certificate).to.deep.equal({ kind: 'qualified', qcCompliance: true, qcSscd: true, qcType: 'esign', service: { tsp: TSP, name: 'Test Citizen CA', status: 'granted' }, reason: null });
+    expect(report.problems).to.deep.equal([]);
+    // A list past its NextUpdate is still used, and said.
+    const nextUpdate = new Date(Date.now() - 86_400_000);
+    const stale = parseTrustList(trustListXml({ tsp: TSP, sequenceNumber: 7, issued: new Date(nextUpdate.getTime() - 180 * 86_400_000), nextUpdate, services: [citizenCaService()] }));
+    const staleReport = await verifyPdf(pdf, { trustAnchors: [ourRoot], trustList: stale });
+    expect(kinds(staleReport.signatures)).to.deep.equal(['non_qualified', 'qualified']);
+    expect(staleReport.problems).to.deep.equal([`the trusted list of BE (sequence 7) was due to be replaced on ${nextUpdate.toISOString()}; a newer one may say otherwise`]);
 
     // Without the list: the eID chain leads nowhere we trust, and nothing confirms its claim.
     const without = await verifyPdf(pdf, { trustAnchors: [ourRoot] });
