@@ -12,7 +12,7 @@ import { WEB_EID_SCRIPT_PATH } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { Translate } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
-import { linkPath, logoPathOf, type LinkPageView } from './signer-pages.ts';
+import { codeField, codeRequestSection, linkPath, logoPathOf, type CodeState, type LinkPageView } from './signer-pages.ts';
 
 export interface QualifiedProvider {
   id: string;
@@ -24,6 +24,8 @@ export interface QualifiedFormState {
   csrf: string;
   /** Remote signing services this organisation offers, in the order configured. */
   providers: readonly QualifiedProvider[];
+  /** Present when the envelope asks for a mailed code: one field serves the card and the remote services. */
+  code?: CodeState;
 }
 
 /** "A, B of C": the providers named in a sentence. */
@@ -62,37 +64,42 @@ function scriptTexts(ctx: PageContext, view: LinkPageView, providers: readonly Q
   return html`${attributes} data-text-alternatives="${alternatives(ctx, view, providers)}"`;
 }
 
-/** The qualified variant of the sign form on `GET /s/<token>`. */
+/**
+ * The qualified variant of the sign form on `GET /s/<token>`. One form holds the mailed code (when
+ * asked), the eID button (the script's) and a submit button per remote service (`formaction`), so
+ * the code is typed once whichever way the signer chooses.
+ */
 export function qualifiedSection(ctx: PageContext, view: LinkPageView, state: QualifiedFormState): SafeHtml {
-  const { providers } = state;
+  const { providers, code } = state;
   const base = linkPath(view.basePath, 'qualified');
   const explain = providers.length ? ctx.t('qualified.explain', { providers: providerList(ctx.t, providers) }) : ctx.t('qualified.explainEidOnly');
-  const providerForms = providers.map(
-    (p) => html`<form method="post" action="${linkPath(base, 'csc', p.id)}" class="csc-form" data-provider="${p.id}">
-<input type="hidden" name="_csrf" value="${state.csrf}">
-<button type="submit" class="tertiary">${ctx.t('qualified.csc.button', { provider: p.name })}</button>
-</form>`,
-  );
-  return html`<section aria-labelledby="qualified-heading" id="qualified" class="qualified">
+  const cscPath = (p: QualifiedProvider) => linkPath(base, 'csc', p.id);
+  // Without a provider nothing posts: a stray Enter in the code field just reloads the page.
+  const formTarget = providers[0] ? html`method="post" action="${cscPath(providers[0])}"` : html`method="get" action="${view.basePath}"`;
+  return html`${code ? codeRequestSection(ctx, code) : ''}<section aria-labelledby="qualified-heading" id="qualified" class="qualified">
 <h2 id="qualified-heading">${ctx.t('qualified.heading')}</h2>
 <p id="qualified-explain">${explain}</p>
-<section aria-labelledby="web-eid-heading" id="web-eid" data-certificate-url="${linkPath(base, 'web-eid', 'certificate')}" data-signatures-url="${linkPath(base, 'web-eid', 'signatures')}" data-csrf="${state.csrf}" data-lang="${ctx.language}"${scriptTexts(ctx, view, providers)}>
+<form ${formTarget} id="qualified-form" data-requires-code="${code ? 'true' : 'false'}">
+<input type="hidden" name="_csrf" value="${state.csrf}">
+${code ? codeField(ctx, code) : ''}
+<div id="web-eid" data-certificate-url="${linkPath(base, 'web-eid', 'certificate')}" data-signatures-url="${linkPath(base, 'web-eid', 'signatures')}" data-csrf="${state.csrf}" data-lang="${ctx.language}"${scriptTexts(ctx, view, providers)}>
 <h3 id="web-eid-heading">${ctx.t('qualified.eid.heading')}</h3>
 <p id="web-eid-steps">${ctx.t('qualified.eid.steps')}</p>
 <noscript><p class="notice">${ctx.t('qualified.eid.noScript')}</p></noscript>
 <div id="web-eid-problem" class="error" role="alert"></div>
 <p id="web-eid-status" role="status"></p>
 <button type="button" class="primary" id="web-eid-sign" aria-describedby="web-eid-steps" hidden>${ctx.t('qualified.eid.button')}</button>
-</section>
+</div>
 ${
   providers.length
-    ? html`<section aria-labelledby="csc-heading" id="csc">
+    ? html`<div id="csc">
 <h3 id="csc-heading">${ctx.t('qualified.csc.heading')}</h3>
-<p>${ctx.t('qualified.csc.explain')}</p>
-${providerForms}
-</section>`
+<p id="csc-explain">${ctx.t('qualified.csc.explain')}</p>
+${providers.map((p) => html`<p><button type="submit" class="tertiary csc-button" formaction="${cscPath(p)}" data-provider="${p.id}" aria-describedby="csc-explain">${ctx.t('qualified.csc.button', { provider: p.name })}</button></p>`)}
+</div>`
     : ''
 }
+</form>
 </section>
 <script type="module" src="${WEB_EID_SCRIPT_PATH}"></script>`;
 }
@@ -118,16 +125,17 @@ export function qualifiedProblemText(t: Translate, code: string): string {
     case 'document_changed':
     case 'revocation_unavailable':
       return t(`qualified.error.${code}`);
+    case 'certificate_revocation_unknown':
+      return t('qualified.error.revocation_unavailable');
     case 'session_expired':
     case 'session_used':
-    case 'qualified_session_expired':
-    case 'qualified_session_not_found':
+    case 'session_not_found':
       return t('qualified.error.session_expired');
     case 'certificate_untrusted':
     case 'certificate_invalid':
     case 'certificate_expired':
     case 'certificate_revoked':
-    case 'certificate_key_usage':
+    case 'certificate_unsuitable':
     case 'certificate_unsupported':
       return t('qualified.error.certificate_invalid');
     case 'timestamp_unavailable':

@@ -22,6 +22,8 @@ export interface WebEidDoubleOptions {
   card: EidCard | null;
   /** The signer presses "Cancel" in the dialog: `get-signing-certificate` fails with ERR_WEBEID_USER_CANCELLED. */
   cancel?: boolean;
+  /** Runs while the PIN dialog is open, before the card signs (e.g. to look at the page in that state). */
+  beforeSign?: (request: WebEidRequest) => Promise<void>;
 }
 
 export interface WebEidRequest {
@@ -69,6 +71,7 @@ async function nativeApp(card: EidCard, options: WebEidDoubleOptions, request: W
       if (request.certificate !== certificate) return refuse('ERR_WEBEID_NATIVE_INVALID_ARGUMENT', 'the certificate is not the one on the card');
       const digest = Buffer.from(request.hash ?? '', 'base64');
       if (digest.length !== hash.length) return refuse('ERR_WEBEID_NATIVE_INVALID_ARGUMENT', `a ${request.hashFunction} hash has ${hash.length} bytes, not ${digest.length}`);
+      await options.beforeSign?.(request);
       const signature = await card.signHash(digest, hash.name);
       counts.signatures += 1;
       const signatureAlgorithm = algorithms.find((a) => a.hashFunction === request.hashFunction);

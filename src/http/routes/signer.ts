@@ -20,6 +20,7 @@ import * as web from '../../web/index.ts';
 import {
   approveEnvelope,
   CODE_VALID_MINUTES,
+  completeQualifiedSignature,
   declineEnvelope,
   getBatchEnvelope,
   getEnvelope,
@@ -29,9 +30,12 @@ import {
   MAX_BATCH,
   MAX_REASON_LENGTH,
   openSigningLink,
+  presentSigningCertificate,
+  remoteSigningCallback,
   sendSigningCode,
   signBatch,
   signEnvelope,
+  startRemoteSigning,
   type EnvelopeDto,
 } from '../../workflow/index.ts';
 import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind } from '../csrf.ts';
@@ -40,6 +44,7 @@ import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { registerBatchRoutes } from './signer-batch.ts';
+import { providersFor, registerQualifiedRoutes } from './signer-qualified.ts';
 
 const LANGUAGE_COOKIE = 'paraaf_lang';
 const RECEIPT_COOKIE = 'paraaf_receipt';
@@ -139,7 +144,10 @@ export function signerRouter(deps: Deps): Router {
     const signs = recipient?.role === 'signer';
     const code = signs && view.envelope.requireCode ? await codeState(token, view.recipientId, recipient.email, 'link', state.codeError) : undefined;
     const batchOffered = signs ? (await listWaitingEnvelopes(deps.workflow, { token })).waiting.some((w) => w.envelope.id !== view.envelope.id) : false;
-    send(res, status, web.linkPage(pageContext(req, res, recipientLanguage(view)), view, { ...state, code, batchOffered, csrf: forms(token) }));
+    // A step at the qualified level (issue 13) shows the eID button and the remote services instead of the sign form.
+    const organisation = signs && recipient.signatureLevel === 'qualified' ? await pageOrganisation(deps.workflow, view.envelope.organisationId) : null;
+    const qualified = organisation ? { csrf: forms(token).sign, providers: providersFor(deps.config.cscProviders, organisation.slug), code } : undefined;
+    send(res, status, web.linkPage(pageContext(req, res, recipientLanguage(view)), view, { ...state, code, batchOffered, qualified, csrf: forms(token) }));
   };
   /** The page's words for a refused code (issue 4). */
   const codeMessage = (t: web.Translate, error: AppError) => {
@@ -335,6 +343,26 @@ export function signerRouter(deps: Deps): Router {
     batchReceipt: (req) => parseCookies(req.get('cookie'))[BATCH_RECEIPT_COOKIE],
   });
 
+  registerQualifiedRoutes(pages, {
+    secret,
+    tokenOf,
+    basePathOf,
+    csrfFailed,
+    send,
+    origin,
+    pageContext,
+    giveReceipt: (res, token, envelope, recipientId) => giveReceipt(res, token, 'signed', envelope, recipientId),
+    organisationOf: async (token) => {
+      const organisation = await organisationOfLink(deps.workflow, token);
+      return organisation ? { name: organisation.name, slug: organisation.slug, logo: hasLogo(organisation) } : null;
+    },
+    cscProviders: deps.config.cscProviders,
+    present: (options) => presentSigningCertificate(deps.workflow, options),
+    complete: (options) => completeQualifiedSignature(deps.workflow, options),
+    startRemote: (options) => startRemoteSigning(deps.workflow, options),
+    remoteCallback: (options) => remoteSigningCallback(deps.workflow, options),
+  });
+
   pages.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(error);
     const appError = toAppError(error);
@@ -366,7 +394,8 @@ export function signerRouter(deps: Deps): Router {
       return page(t('timestamp.title'), [t('timestamp.body')], token ? basePathOf(token) : undefined);
     }
     if (appError.status === 409) {
-      return page(t('conflict.title'), [t(appError.code === 'recipient_not_active' ? 'conflict.notActive' : 'conflict.other')], basePathOf(token));
+      const why = appError.code === 'recipient_not_active' ? 'conflict.notActive' : appError.code === 'qualified_signature_required' ? 'conflict.qualified' : 'conflict.other';
+      return page(t('conflict.title'), [t(why)], basePathOf(token));
     }
     return page(t('error.title'), [t('error.body', { requestId: req.id })]);
   });

@@ -129,6 +129,7 @@ class QualifiedForm {
     this.button = section.querySelector('#web-eid-sign');
     this.status = section.querySelector('#web-eid-status');
     this.problem = section.querySelector('#web-eid-problem');
+    this.codeInput = section.closest('form')?.querySelector('#code-input') ?? null;
     this.busy = false;
     this.button.addEventListener('click', () => this.run());
     this.button.hidden = false;
@@ -182,7 +183,8 @@ class QualifiedForm {
     try {
       this.say(this.section.dataset.textReading);
       const { certificate, supportedSignatureAlgorithms } = await this.channel.getSigningCertificate({ lang: this.section.dataset.lang });
-      const prepared = await this.post(this.section.dataset.certificateUrl, { certificate, supportedSignatureAlgorithms });
+      const code = this.codeInput ? { code: this.codeInput.value } : {};
+      const prepared = await this.post(this.section.dataset.certificateUrl, { certificate, supportedSignatureAlgorithms, ...code });
       const signingAs = fill(this.section.dataset.textSigningAs, { name: prepared.signerName });
       const signatures = [];
       for (const [index, item] of prepared.documents.entries()) {
@@ -209,26 +211,35 @@ class QualifiedForm {
   }
 }
 
-/** The remote services' forms: the provider's page is on another origin, which a form may not be redirected to (CSP form-action). */
-function enhanceRemoteForms() {
-  for (const form of document.querySelectorAll('form.csc-form')) {
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const button = form.querySelector('button');
-      button.disabled = true;
-      try {
-        const response = await fetch(form.action, { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' }, body: new URLSearchParams(new FormData(form)) });
-        const answer = await response.json();
-        if (response.ok && typeof answer.redirect === 'string') return window.location.assign(answer.redirect);
-      } catch (error) {
-        console.error('paraaf: starting remote signing failed', error);
+/**
+ * The remote services' buttons: the provider's page is on another origin, where a form may not be
+ * redirected (CSP form-action 'self'), so the script asks for the URL as JSON and goes there itself.
+ */
+function enhanceRemoteButtons(form) {
+  form.addEventListener('submit', async (event) => {
+    const button = event.submitter;
+    if (!button?.classList.contains('csc-button')) return;
+    event.preventDefault();
+    button.disabled = true;
+    try {
+      const body = new URLSearchParams(new FormData(form));
+      const response = await fetch(button.formAction, { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' }, body });
+      const answer = await response.json().catch(() => null);
+      if (response.ok && typeof answer?.redirect === 'string') return window.location.assign(answer.redirect);
+      if (answer?.text) {
+        const problem = form.querySelector('#web-eid-problem');
+        const message = document.createElement('p');
+        message.textContent = answer.text;
+        problem.replaceChildren(message);
       }
-      // Let the server answer the plain form (its page explains what happened).
-      form.submit();
-    });
-  }
+    } catch (error) {
+      console.error('paraaf: starting remote signing failed', error);
+    }
+    button.disabled = false;
+  });
 }
 
 const section = document.querySelector('#web-eid');
 if (section) new QualifiedForm(section, new WebEidChannel());
-enhanceRemoteForms();
+const form = document.querySelector('#qualified-form');
+if (form) enhanceRemoteButtons(form);

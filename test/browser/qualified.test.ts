@@ -1,0 +1,306 @@
+/**
+ * Qualified signatures in a real browser (issue 13): Debian's Chromium against the real app, a
+ * test double of the Web eID extension (test/helpers/web-eid-double.ts) whose "card" is a key in
+ * a SoftHSM2 token shaped like a Belgian eID (test/helpers/eid-card.ts), and a CSC API v2 test
+ * server (test/helpers/csc-server.ts) whose consent page the signer clicks through. The app trusts
+ * both issuing CAs through an ETSI TS 119 612 trusted list file (TRUST_LIST_FILES), as a
+ * deployment would with the Belgian list.
+ *
+ * Every state is screenshotted (test-artifacts/screenshots/qualified-*.png) and checked with axe;
+ * every PDF is judged by our verifier, pdfsig (trusting our root and the foreign root), qpdf and
+ * openssl cms.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import { expectAllValid } from '../integration/engine/check.ts';
+import { BASE_URL, startE2E, type E2E } from '../integration/e2e/harness.ts';
+import { startCscServer, type CscTestServer } from '../helpers/csc-server.ts';
+import { createEidCard, type EidCard } from '../helpers/eid-card.ts';
+import { startForeignCaResponder, type ForeignCaResponder } from '../helpers/foreign-ca-responder.ts';
+import { createSoftHsm, type SoftHsm } from '../helpers/softhsm.ts';
+import { trustListXml } from '../helpers/trust-list-xml.ts';
+import { installWebEidDouble, type WebEidDoubleOptions } from '../helpers/web-eid-double.ts';
+import { checkState, launchBrowser, newPage, SCREENSHOT_DIR } from './helpers.ts';
+
+const CONSENT = 'Ik heb de documenten gelezen en onderteken ze elektronisch';
+const EID_BUTTON = 'Ondertekenen met eID';
+const PROVIDER = 'Test QTSP';
+const DIRECTOR = { name: 'Jan Peeters', function: 'Algemeen directeur' };
+const CHAIR = { name: 'Els Vermeulen', function: 'Voorzitter gemeenteraad' };
+const PHONE: BrowserContextOptions = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+describe('qualified signatures in a real browser (Chromium, Web eID double, CSC test server)', function () {
+  this.timeout(120_000);
+  let softHsm: SoftHsm;
+  let responder: ForeignCaResponder;
+  let qtspResponder: ForeignCaResponder;
+  let card: EidCard;
+  let csc: CscTestServer;
+  let e2e: E2E;
+  let browser: Browser;
+  let dir: string;
+  let n = 0;
+
+  before(async function () {
+    this.timeout(240_000);
+    softHsm = createSoftHsm();
+    // SoftHSM2 sees only the tokens that exist when the process first opens one: the QTSP's first, then the card's.
+    const qtspToken = softHsm.initToken('QTSP');
+    responder = await startForeignCaResponder();
+    card = await createEidCard({ softHsm, variant: 'ecdsa-p384', name: { given: 'Jan', surname: 'Peeters' }, ocspUrl: responder.ocspUrl, crlUrl: responder.crlUrl, caIssuersUrl: responder.caIssuersUrl });
+    responder.setIssuer(card.citizenCaDer, card.citizenCaKey);
+    qtspResponder = await startForeignCaResponder();
+    const pointers = { ocspUrl: qtspResponder.ocspUrl, crlUrl: qtspResponder.crlUrl, caIssuersUrl: qtspResponder.caIssuersUrl };
+    csc = await startCscServer({ softHsm, token: qtspToken, id: 'testqtsp', name: PROVIDER, signer: { given: 'Jan', surname: 'Peeters' }, ...pointers });
+    qtspResponder.setIssuer(csc.ca.der, csc.ca.key);
+    dir = mkdtempSync(path.join(tmpdir(), 'paraaf-qualified-'));
+    const trustList = path.join(dir, 'tsl.xml');
+    writeFileSync(
+      trustList,
+      trustListXml({
+        tsp: 'Test trust service providers',
+        services: [
+          { name: 'Test Citizen CA', type: 'CA/QC', status: 'granted', certificates: [card.citizenCaDer] },
+          // The QTSP's certificates carry no QCStatements: the list says what they are (TS 119 612 §5.5.9.2 Qualifications).
+          { name: 'Test QTSP Qualified CA', type: 'CA/QC', status: 'granted', certificates: [csc.ca.der], qualifiers: ['QCStatement', 'QCWithQSCD', 'QCForESig'] },
+        ],
+      }),
+    );
+    [e2e, browser] = await Promise.all([startE2E({ env: { TRUST_LIST_FILES: trustList, CSC_PROVIDERS: JSON.stringify([csc.provider]), REVOCATION_TIMEOUT_MS: '5000' } }), launchBrowser()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await e2e?.close();
+    await csc?.close();
+    await card?.close();
+    await responder?.close();
+    await qtspResponder?.close();
+    softHsm?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** An envelope sent over the API; answers its id, title and each signer's link (from the mails as they go out). */
+  const envelopeWith = async (recipients: Array<Record<string, unknown>>, title = `Besluit college punt ${++n}`) => {
+    const res = await e2e.createEnvelope({ title, send: true, recipients });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    await e2e.deliver();
+    return { id: res.body.id as string, title };
+  };
+  const linkOf = async (envelopeId: string, email: string) => `${e2e.app.url}/s/${(await e2e.theMail(envelopeId, email, 'signRequest')).token}`;
+  const statusOf = async (envelopeId: string, email: string) => (await e2e.getEnvelope(envelopeId)).recipients.find((r) => r.email === email)!.status;
+  const open = async (page: Page, url: string, status = 200) => {
+    const res = await page.goto(url);
+    expect(res?.status(), url).to.equal(status);
+  };
+  /** A signer's browser with (or without) the extension; the app's mails and redirects name BASE_URL, which is this app. */
+  const signerPage = async (options: WebEidDoubleOptions, context: BrowserContextOptions = {}) => {
+    const opened = await newPage(browser, context);
+    await opened.context.route(`${BASE_URL}/**`, (route) => route.fulfill({ status: 302, headers: { Location: route.request().url().replace(BASE_URL, e2e.app.url) } }));
+    const double = await installWebEidDouble(opened.page, options);
+    return { ...opened, double };
+  };
+  /** Waits for a URL; when it does not come, the failure says where the browser is and what the page says. */
+  const arrive = async (page: Page, url: RegExp | ((url: URL) => boolean)) => {
+    try {
+      await page.waitForURL(url, { timeout: 30_000 });
+    } catch (error) {
+      const text = await page.locator('body').innerText({ timeout: 1_000 }).catch(() => '');
+      throw new Error(`${(error as Error).message.split('\n')[0]}\nat ${page.url()}:\n${text}`);
+    }
+  };
+  const qualifiedSigner = (email: string) => ({ name: DIRECTOR.name, email, role: 'signer', order: 1, function: DIRECTOR.function, signatureLevel: 'qualified' });
+
+  for (const [label, context] of [['desktop', {}], ['375', PHONE]] as const) {
+    it(`mixed envelope at ${label}: the director signs with the eID card, then the chair with a one-shot certificate; the PDF is valid for pdfsig, qpdf and openssl`, async () => {
+      const director = `jan.${label}@zonnebeke.be`;
+      const chair = `els.${label}@zonnebeke.be`;
+      const envelope = await envelopeWith([qualifiedSigner(director), { name: CHAIR.name, email: chair, role: 'signer', order: 2, function: CHAIR.function }]);
+
+      let release!: () => void;
+      let pinDialog!: () => void;
+      const dialogOpen = new Promise<void>((resolve) => (pinDialog = resolve));
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const { context: ctx, page, double } = await signerPage({ card, beforeSign: async () => (pinDialog(), gate) }, context);
+      try {
+        await open(page, await linkOf(envelope.id, director));
+        await page.getByRole('heading', { level: 2, name: 'Ondertekenen met een gekwalificeerde handtekening' }).waitFor();
+        expect(await page.locator('#qualified-explain').textContent()).to.equal(
+          `Dit document vraagt een gekwalificeerde handtekening: met uw eID-kaart (kaartlezer en de Web eID-software) of via ${PROVIDER}.`,
+        );
+        expect(await page.getByRole('button', { name: 'Ondertekenen', exact: true }).count(), 'no one-shot button').to.equal(0);
+        await page.getByRole('button', { name: `Ondertekenen via ${PROVIDER}` }).waitFor();
+        await page.getByRole('button', { name: EID_BUTTON }).waitFor();
+        await checkState(page, `qualified-link-${label}`);
+
+        await page.getByRole('button', { name: EID_BUTTON }).click();
+        // Either the card is asked for its PIN, or the page announces why not (then the test says what it said).
+        const refused = page.locator('#web-eid-problem p').first().waitFor().then(async () => `the page said: ${await page.locator('#web-eid-problem').textContent()}`);
+        const outcome = await Promise.race([dialogOpen.then(() => 'pin'), refused]);
+        expect(outcome).to.equal('pin');
+        const status = page.getByRole('status').filter({ hasText: 'U ondertekent als' });
+        expect(await status.textContent()).to.equal('U ondertekent als Jan Peeters. Pincode ingeven: document 1 van 1');
+        await checkState(page, `qualified-pin-${label}`);
+        release();
+        await page.waitForURL(/\/done$/);
+        expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('U hebt ondertekend');
+        await checkState(page, `qualified-done-${label}`);
+        expect(double.signatures, 'one PIN entry for one document').to.equal(1);
+        expect(double.requests.map((r) => r.action)).to.deep.equal(['web-eid:get-signing-certificate', 'web-eid:sign']);
+        expect(double.requests[1]!.hashFunction).to.equal('SHA-384');
+        expect(await statusOf(envelope.id, director)).to.equal('signed');
+      } finally {
+        release?.();
+        await ctx.close();
+      }
+
+      await e2e.deliver();
+      const second = await newPage(browser, context);
+      try {
+        await open(second.page, await linkOf(envelope.id, chair));
+        await second.page.getByRole('checkbox', { name: CONSENT }).check();
+        await second.page.getByRole('button', { name: 'Ondertekenen', exact: true }).click();
+        await second.page.waitForURL(/\/done$/);
+        await checkState(second.page, `qualified-mixed-chair-done-${label}`);
+      } finally {
+        await second.context.close();
+      }
+
+      const after = await e2e.getEnvelope(envelope.id);
+      expect(after.status).to.equal('completed');
+      const pdf = await e2e.downloadCurrent(envelope.id, after.documents[0]!.id);
+      const checked = await expectAllValid(pdf, [e2e.rootPem, card.rootPem], { count: 2, label: `mixed ${label}` });
+      expect(checked.pdfsig.map((s) => s.signerCommonName)).to.deep.equal(['Jan Peeters (Signature)', CHAIR.name]);
+      const actions = (await e2e.audit(envelope.id)).map((e) => e.action);
+      expect(actions).to.include.members(['signing.certificate_presented', 'signing.prepared', 'envelope.completed']);
+      expect(actions.filter((a) => a === 'recipient.signed')).to.have.length(2);
+    });
+  }
+
+  it('without the extension: the page says where to get Web eID and names the other ways; nothing is signed', async () => {
+    const email = 'jan.zonder@zonnebeke.be';
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page, double } = await signerPage({ card: null }, PHONE);
+    try {
+      await open(page, await linkOf(envelope.id, email));
+      await page.getByRole('button', { name: EID_BUTTON }).click();
+      const alert = page.getByRole('alert');
+      await alert.getByText('Uw browser vindt de Web eID-software niet').waitFor();
+      expect(await alert.textContent()).to.include('Installeer Web eID via web-eid.eu').and.include(`Onderteken dan via ${PROVIDER}, of vraag hulp aan het secretariaat van Gemeente Zonnebeke.`);
+      expect(await alert.getByRole('link', { name: 'web-eid.eu' }).getAttribute('href')).to.equal('https://web-eid.eu/');
+      await checkState(page, 'qualified-no-extension-375');
+      expect(double.requests.map((r) => r.action), 'the page asked, nobody answered').to.deep.equal(['web-eid:get-signing-certificate']);
+      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
+      expect((await e2e.audit(envelope.id)).map((e) => e.action)).to.not.include('signing.certificate_presented');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the signer cancels in the PIN dialog: announced, nothing prepared or signed, and the button works again', async () => {
+    const email = 'jan.stopt@zonnebeke.be';
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page, double } = await signerPage({ card, cancel: true });
+    try {
+      await open(page, await linkOf(envelope.id, email));
+      await page.getByRole('button', { name: EID_BUTTON }).click();
+      await page.getByRole('alert').getByText('U hebt het ondertekenen gestopt. Er werd niets ondertekend.').waitFor();
+      await checkState(page, 'qualified-cancelled');
+      expect(await page.getByRole('button', { name: EID_BUTTON }).isEnabled()).to.equal(true);
+      expect(double.signatures).to.equal(0);
+      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
+      const actions = (await e2e.audit(envelope.id)).map((e) => e.action);
+      expect(actions).to.not.include('signing.prepared');
+      expect(actions).to.not.include('recipient.signed');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a one-shot signature posted for a qualified step is refused with a page that says why (409)', async () => {
+    const email = 'jan.oneshot@zonnebeke.be';
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page } = await signerPage({ card: null });
+    try {
+      await open(page, await linkOf(envelope.id, email));
+      // What an old form or a hand-made post would send: the sign form's fields, with consent.
+      const [response] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/sign') && r.request().method() === 'POST'),
+        page.locator('#web-eid').evaluate((section) => {
+          const form = document.createElement('form');
+          form.method = 'post';
+          form.action = `${location.pathname}/sign`;
+          for (const [name, value] of [['_csrf', (section as HTMLElement).dataset.csrf ?? ''], ['consent', 'ja']]) {
+            const input = document.createElement('input');
+            input.type = 'hidden';
+            input.name = name;
+            input.value = value;
+            form.append(input);
+          }
+          document.body.append(form);
+          form.submit();
+        }),
+      ]);
+      expect(response.status()).to.equal(409);
+      await page.getByRole('heading', { level: 1, name: 'Dit kan nu niet' }).waitFor();
+      expect(await page.locator('main').textContent()).to.include('Dit document vraagt een gekwalificeerde handtekening.');
+      await checkState(page, 'qualified-one-shot-refused');
+      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('signs through the remote service: "Toestaan" at the provider twice (who, then what), back on the result page; the PDF is valid', async () => {
+    const email = 'jan.afstand@zonnebeke.be';
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page, double } = await signerPage({ card: null });
+    try {
+      await open(page, await linkOf(envelope.id, email));
+      await page.getByRole('button', { name: `Ondertekenen via ${PROVIDER}` }).click();
+      await arrive(page, (url) => url.href.startsWith(csc.url));
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'qualified-csc-provider-service.png'), fullPage: true });
+      await page.getByRole('button', { name: 'Toestaan' }).click();
+      // Back with a service authorisation: the app picked the credential, prepared, and asks to authorise the hash.
+      await arrive(page, (url) => url.href.startsWith(csc.url) && url.searchParams.get('scope') === 'credential');
+      await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'qualified-csc-provider-credential.png'), fullPage: true });
+      await page.getByRole('button', { name: 'Toestaan' }).click();
+      await arrive(page, /\/done$/);
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('U hebt ondertekend');
+      await checkState(page, 'qualified-csc-done');
+      expect(double.requests, 'the card was not used').to.deep.equal([]);
+      expect(csc.signatureCount).to.equal(1);
+
+      const after = await e2e.getEnvelope(envelope.id);
+      expect(after.status).to.equal('completed');
+      const pdf = await e2e.downloadCurrent(envelope.id, after.documents[0]!.id);
+      await expectAllValid(pdf, [e2e.rootPem, csc.root.pem], { count: 1, label: 'remote QES' });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('without the page script the remote service is reached through a page with a link (a form may not be redirected to another origin)', async () => {
+    const email = 'jan.zonderjs@zonnebeke.be';
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page } = await signerPage({ card: null });
+    // As a browser that does not run it (old, blocked, or JavaScript off): the plain forms must do.
+    await context.route('**/assets/web-eid.js', (route) => route.abort());
+    try {
+      await open(page, await linkOf(envelope.id, email));
+      expect(await page.getByRole('button', { name: EID_BUTTON }).isHidden(), 'no eID button without the script that drives it').to.equal(true);
+      await page.getByRole('button', { name: `Ondertekenen via ${PROVIDER}` }).click();
+      await page.getByRole('heading', { level: 1, name: `Verder naar ${PROVIDER}` }).waitFor();
+      await checkState(page, 'qualified-csc-continue');
+      const link = page.getByRole('link', { name: `Verder naar ${PROVIDER}` });
+      expect(await link.getAttribute('href')).to.match(new RegExp(`^${csc.url}/oauth2/authorize\\?`));
+      await link.click();
+      await arrive(page, (url) => url.href.startsWith(csc.url));
+      await page.getByRole('button', { name: 'Toestaan' }).waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+});
