@@ -84,10 +84,8 @@ export function buildDeps(options: BuildDepsOptions): Deps {
   const timeStamper = countFailures(options.timeStamper ?? chooseTimeStamper(config, builtInTsa), metrics);
   const authorities = options.pki?.authorities ?? noAuthorities;
   // Our own CAs answer in-process; a signer's own certificate (eID, remote QSCD) is checked at its CA's OCSP responder or CRL.
-  const revocation: RevocationSource = combineRevocationSources(
-    ownRevocationSource({ db, clock, authorities }),
-    options.remoteRevocation ?? createRemoteRevocationSource({ timeoutMs: config.revocationTimeoutMs, clock }),
-  );
+  const remoteRevocation = options.remoteRevocation ?? createRemoteRevocationSource({ timeoutMs: config.revocationTimeoutMs, clock });
+  const revocation: RevocationSource = combineRevocationSources(ownRevocationSource({ db, clock, authorities }), remoteRevocation);
   return Object.freeze({
     config,
     logger: options.logger,
@@ -111,6 +109,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
       clock,
       baseUrl: config.baseUrl,
       logger: options.logger,
+      remoteRevocation,
       trustList: options.trustList,
       cscProviders: config.cscProviders,
       cscClient: options.cscClient,

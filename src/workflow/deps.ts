@@ -18,6 +18,8 @@ export interface WorkflowDeps {
   timeStamper: TimeStamper;
   /** Revocation data for B-LT and for checking a signer's own certificate: our own CAs answer in-process, others over OCSP/CRL. */
   revocation: RevocationSource;
+  /** OCSP and CRLs of CAs that are not ours (already part of `revocation`): for B-LT data of signatures made with a signer's own certificate. */
+  remoteRevocation?: RevocationSource;
   /** ETSI TS 119 612 trusted lists (issue 13): their CA/QC services are trusted for signers' own certificates and say which are qualified. */
   trustList?: TrustList;
   /** Remote qualified signing services (CSC API v2) offered to signers; none when unset. */
