@@ -253,6 +253,78 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
     }
   });
 
+  it('with a mailed code: one code field serves the card; a wrong code is announced, the right one signs', async () => {
+    const email = 'jan.code@zonnebeke.be';
+    const res = await e2e.createEnvelope({ title: 'Besluit met code', send: true, requireCode: true, recipients: [qualifiedSigner(email)] });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    const envelopeId = res.body.id as string;
+    await e2e.deliver();
+    const { context, page, double } = await signerPage({ card });
+    try {
+      await open(page, await linkOf(envelopeId, email));
+      await page.getByRole('button', { name: 'Stuur mij een code' }).click();
+      await page.waitForURL(/#code$/);
+      await e2e.deliver();
+      const mail = (await e2e.mails({ envelopeId, to: email })).at(-1)!;
+      const code = /Uw code:\s*(?:> )?(\d{6})/.exec(mail.text)![1]!;
+      const field = page.getByLabel('Code uit de e-mail (6 cijfers)');
+      await field.fill(String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
+      await page.getByRole('button', { name: EID_BUTTON }).click();
+      await page.getByRole('alert').getByText('Deze code klopt niet').waitFor();
+      await checkState(page, 'qualified-code-wrong');
+      expect(double.signatures, 'nothing to sign before the code is right').to.equal(0);
+      await field.fill(code);
+      await page.getByRole('button', { name: EID_BUTTON }).click();
+      await arrive(page, /\/done$/);
+      expect(double.signatures).to.equal(1);
+      expect(await statusOf(envelopeId, email)).to.equal('signed');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('in a batch, a qualified envelope has no checkbox but says where to sign it; the others sign together', async () => {
+    const email = 'jan.batch@zonnebeke.be';
+    const qualified = await envelopeWith([qualifiedSigner(email)], 'Raad: punt 1 – gekwalificeerd');
+    const plain = await envelopeWith([{ name: DIRECTOR.name, email, role: 'signer', function: DIRECTOR.function }], 'Raad: punt 2 – gewoon');
+    const { context, page } = await signerPage({ card: null });
+    try {
+      await open(page, await linkOf(qualified.id, email));
+      await page.getByRole('link', { name: 'Alles samen bekijken en ondertekenen' }).click();
+      await page.waitForURL(/\/batch$/);
+      expect(await page.getByRole('checkbox', { name: qualified.title }).count(), 'no checkbox for the qualified one').to.equal(0);
+      expect(await page.getByRole('checkbox', { name: plain.title }).isChecked()).to.equal(true);
+      const item = page.locator(`[data-envelope-id="${qualified.id}"]`);
+      expect(await item.textContent()).to.include('Dit document vraagt een gekwalificeerde handtekening (eID-kaart of handtekening op afstand). U ondertekent het apart.');
+      expect(await item.getByRole('link', { name: 'Apart ondertekenen' }).getAttribute('href')).to.match(/^\/s\/[^/]+$/);
+      await checkState(page, 'qualified-batch');
+      await page.getByRole('checkbox', { name: 'Ik heb de gekozen documenten gelezen en onderteken ze elektronisch' }).check();
+      await page.getByRole('button', { name: 'Ondertekenen', exact: true }).click();
+      await page.getByRole('heading', { level: 2, name: 'Ondertekend (1)' }).waitFor();
+      expect(await statusOf(plain.id, email)).to.equal('signed');
+      expect(await statusOf(qualified.id, email)).to.not.equal('signed');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('speaks French and English on the qualified form too', async () => {
+    const email = 'jan.talen@zonnebeke.be';
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page } = await signerPage({ card: null });
+    try {
+      const url = await linkOf(envelope.id, email);
+      for (const [language, button, provider] of [['fr', 'Signer avec l’eID', `Signer via ${PROVIDER}`], ['en', 'Sign with eID', `Sign through ${PROVIDER}`]] as const) {
+        await open(page, `${url}?lang=${language}`);
+        await page.getByRole('button', { name: button }).waitFor();
+        await page.getByRole('button', { name: provider }).waitFor();
+        await checkState(page, `qualified-link-${language}`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('signs through the remote service: "Toestaan" at the provider twice (who, then what), back on the result page; the PDF is valid', async () => {
     const email = 'jan.afstand@zonnebeke.be';
     const envelope = await envelopeWith([qualifiedSigner(email)]);

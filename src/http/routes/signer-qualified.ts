@@ -115,7 +115,13 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
       if (appError.status >= 500 && !appError.code.startsWith('csc_')) throw caught;
       req.log.info({ code: appError.code, status: appError.status, detail: appError.detail }, appError.message);
       const expired = appError.status === 404 || appError.status === 410;
-      const text = expired ? ctx.t('qualified.csc.expired') : appError.code.startsWith('csc_') ? ctx.t('qualified.csc.failed') : web.qualifiedProblemText(ctx.t, appError.code);
+      const text = expired
+        ? ctx.t('qualified.csc.expired')
+        : appError.code.startsWith('csc_')
+          ? ctx.t('qualified.csc.failed')
+          : appError.code.startsWith('certificate_') && appError.code !== 'certificate_revocation_unknown'
+            ? ctx.t('qualified.csc.certificate')
+            : web.qualifiedProblemText(ctx.t, appError.code);
       return page(appError.status, text);
     }
     if (typeof result === 'string') return res.redirect(303, result);

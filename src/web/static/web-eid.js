@@ -137,6 +137,7 @@ class QualifiedForm {
 
   say(text) {
     this.status.textContent = text;
+    this.status.classList.toggle('notice', Boolean(text));
   }
 
   /** An announced problem; for a missing extension also where to get it and the other ways. */
