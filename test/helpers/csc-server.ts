@@ -2,7 +2,8 @@
  * A remote qualified signing service for tests: a real HTTP server on 127.0.0.1 speaking the Cloud Signature
  * Consortium API v2.0 (CSC v2.0.0.2) as a QTSP would, with the signer's keys generated inside its own SoftHSM2
  * token (sensitive, not extractable) and certified by a test QTSP chain:
- * "Test QTSP Root" → "Test QTSP Qualified CA" → "CN=<signer>" (keyUsage nonRepudiation only, a QCP-n-qscd policy).
+ * "Test QTSP Root" → "Test QTSP Qualified CA" → "CN=<signer>" (keyUsage nonRepudiation only, a QCP-n-qscd policy,
+ * QCStatements QcCompliance, QcSSCD and QcType esign as EN 319 412-5 asks of a qualified certificate for signatures).
  *
  *   POST /csc/v2/info                    §11.1, no token
  *   GET  /oauth2/authorize               §8.3.2: an HTML consent page ("Toestaan" / "Weigeren"), or at once with autoApprove
@@ -28,6 +29,7 @@ import { digestInfo, ecdsaRawToDer } from '../../src/keys/pkcs11-mechanism.ts';
 import { generateTokenKeyPair, storeTokenCertificate, type TokenKeySpec } from '../../src/keys/pkcs11-objects.ts';
 import { Pkcs11Token, type Pkcs11TokenOptions } from '../../src/keys/pkcs11.ts';
 import { createKeySigner } from '../../src/keys/signing-key.ts';
+import { buildCertificateWithExtensions, qcStatementsExtension, type QcStatementsSpec } from './eid-card.ts';
 import type { SoftHsm } from './softhsm.ts';
 
 export type CscCredentialKind = 'ecdsa-p256' | 'rsa-2048';
@@ -53,6 +55,8 @@ export interface CscServerOptions {
   scal?: '1' | '2';
   /** ECDSA signature values as DER (default) or raw r || s. */
   ecdsaFormat?: 'der' | 'raw';
+  /** QCStatements of the signer certificates (eid-card.ts). Default: QcCompliance, QcSSCD, QcType esign. */
+  qcStatements?: QcStatementsSpec;
   /** Revocation pointers put in the signer certificates (e.g. a responder of test/helpers/foreign-ca-responder.ts). */
   ocspUrl?: string;
   crlUrl?: string;
@@ -458,7 +462,7 @@ async function issueChain(token: Pkcs11Token, options: CscServerOptions) {
   for (const kind of options.credentials ?? ['ecdsa-p256', 'rsa-2048']) {
     const label = `qes-${kind}`;
     const generated = await generateTokenKeyPair(token, label, KEY_SPEC[kind].spec);
-    const leaf = await buildCertificate(
+    const leaf = await buildCertificateWithExtensions(
       {
         subject,
         subjectPublicKey: generated.publicKey,
@@ -471,6 +475,7 @@ async function issueChain(token: Pkcs11Token, options: CscServerOptions) {
         crlUrls: options.crlUrl ? [options.crlUrl] : undefined,
       },
       { key: createKeySigner(caKeys.privateKey), certificate: caDer },
+      [qcStatementsExtension(options.qcStatements)],
     );
     await storeTokenCertificate(token, label, generated.id, leaf);
     credentials.push({ id: `cred-${kind}-${randomBytes(4).toString('hex')}`, kind, chain: [leaf, caDer, rootDer], label });

@@ -16,9 +16,13 @@ import { AppError } from '../../../src/errors.ts';
 import { createCscClient, cscSignAlgorithm, pkceChallenge, type CscClient } from '../../../src/keys/csc-client.ts';
 import { toPem } from '../../../src/keys/pki-files.ts';
 import { completeDeferredSignature, externalSignerFromCertificates, prepareDeferredSignature } from '../../../src/pades/index.ts';
+import { readQcStatements } from '../../../src/pades/qc-statements.ts';
+import { classifyCertificate } from '../../../src/pades/qualification.ts';
+import { parseTrustList } from '../../../src/pades/trust-list.ts';
 import { startCscServer, type CscTestServer } from '../../helpers/csc-server.ts';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
 import { testBuiltInTsa } from '../../helpers/test-tsa.ts';
+import { trustListXml } from '../../helpers/trust-list-xml.ts';
 import { opensslCmsVerify, pdfsig, qpdfCheck } from '../../helpers/validators.ts';
 import { FIXTURES } from '../engine/pki.ts';
 
@@ -127,6 +131,12 @@ describe('CSC API v2 client against the test QTSP', function () {
     const text = execFileSync('openssl', ['x509', '-in', join(dir, 'leaf.pem'), '-noout', '-text'], { encoding: 'utf8' });
     expect(text).to.match(/X509v3 Key Usage: critical\s+Non Repudiation\s/);
     expect(text).to.include('0.4.0.194112.1.2');
+    // QCStatements (1.3.6.1.5.5.7.1.3) as D's reader sees them: a qualified certificate for e-signatures on a QSCD.
+    expect(readQcStatements(new X509Certificate(leaf))).to.deep.include({ present: true, compliance: true, sscd: true, types: ['esign'] });
+    // With the QTSP's CA on a trusted list, the certificate is qualified: what a qualified step asks (TS 119 615).
+    const trustList = parseTrustList(trustListXml({ tsp: 'Test QTSP NV', services: [{ name: 'Test QTSP Qualified CA', type: 'CA/QC', status: 'granted', certificates: [ca] }] }));
+    const qualification = classifyCertificate(info.certificates.map((der) => new X509Certificate(der)), new Date(), trustList);
+    expect(qualification, qualification.reason ?? '').to.deep.include({ kind: 'qualified', qcCompliance: true, qcSscd: true, qcType: 'esign' });
     const certificate = new X509Certificate(leaf);
     expect(certificate.subject).to.include('CN=An Janssens');
 
