@@ -1,0 +1,184 @@
+/**
+ * Revocation data for certificates of CAs that are not ours (an eID card's citizen CA, a QTSP), fetched where the
+ * certificate says: an OCSP request (RFC 6960 Appendix A.1, HTTP POST) to its AIA id-ad-ocsp URL (RFC 5280
+ * §4.2.2.1), else the CRL of its cRLDistributionPoints (§4.2.1.13). An answer counts only when it is what we asked
+ * for and genuine: a successful OCSP response whose CertID names this certificate and issuer, signed by the issuer or
+ * a responder it certified with id-kp-OCSPSigning (RFC 6960 §4.2.2.2), not produced in the future; a CRL of this
+ * issuer signed by it (RFC 5280 §6.3.3). The verification is revocation-check.ts's, the one validation also uses.
+ *
+ * Only http(s), no redirects, bounded in time and size: the URLs come from certificates that strangers present.
+ */
+import { randomBytes, type X509Certificate } from 'node:crypto';
+import { BerError, child, integerBytes, oidString, readBer, type BerNode } from '../asn1/ber.ts';
+import { contextConstructed, octetString, oid, OID, sequence } from '../asn1/der.ts';
+import { certificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
+import { AppError } from '../errors.ts';
+import { RevocationEvidence, type RevocationFinding } from '../pades/revocation-check.ts';
+import { encodeCertId } from './ocsp.ts';
+import type { RevocationData, RevocationSource } from './types.ts';
+
+export interface RemoteRevocationSourceOptions {
+  /** Per request, connection to last byte (`REVOCATION_TIMEOUT_MS`). */
+  timeoutMs: number;
+  /** For tests and proxies; the global fetch otherwise. */
+  fetch?: typeof fetch;
+  /** Largest accepted OCSP response and CRL. Default 1 MB and 10 MB. */
+  maxBytes?: { ocsp?: number; crl?: number };
+  /** An OCSP response produced later than now + this is refused (a responder clock ahead, or a forgery). Default 5 min. */
+  maxClockSkewMs?: number;
+  clock?: () => Date;
+}
+
+export const REMOTE_REVOCATION_LIMITS = Object.freeze({ ocspBytes: 1024 * 1024, crlBytes: 10 * 1024 * 1024, urlsPerKind: 4 });
+
+export function createRemoteRevocationSource(options: RemoteRevocationSourceOptions): RevocationSource {
+  const fetchImpl = options.fetch ?? fetch;
+  const clock = options.clock ?? (() => new Date());
+  const maxOcsp = options.maxBytes?.ocsp ?? REMOTE_REVOCATION_LIMITS.ocspBytes;
+  const maxCrl = options.maxBytes?.crl ?? REMOTE_REVOCATION_LIMITS.crlBytes;
+  const skew = options.maxClockSkewMs ?? 5 * 60_000;
+  const get = (url: string, init: RequestInit, maxBytes: number) => fetchBounded(fetchImpl, url, init, maxBytes, options.timeoutMs);
+
+  return {
+    async revocationData(certificate: X509Certificate, issuer: X509Certificate): Promise<RevocationData | null> {
+      // Never fetch on behalf of a pair that does not belong together: the answer would be about something else.
+      if (!certificate.checkIssued(issuer) || !certificate.verify(issuer.publicKey)) return null;
+      const fields = certificateFields(certificate.raw);
+      const { ocsp, crl } = revocationUrls(fields);
+      if (ocsp.length + crl.length === 0) return null;
+      const failures: string[] = [];
+      if (ocsp.length) {
+        const request = ocspRequest(certificateFields(issuer.raw), integerBytes(fields.serial));
+        for (const url of ocsp) {
+          try {
+            const der = await get(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request', accept: 'application/ocsp-response' }, body: new Uint8Array(request) }, maxOcsp);
+            const finding = usable(der, 'ocsp', certificate, issuer);
+            if (finding.issuedAt && finding.issuedAt.getTime() > clock().getTime() + skew) {
+              throw new Error(`produced in the future (${finding.issuedAt.toISOString()})`);
+            }
+            return { ocsps: [der], crls: [] };
+          } catch (error) {
+            failures.push(`OCSP ${url}: ${describe(error)}`);
+          }
+        }
+      }
+      for (const url of crl) {
+        try {
+          const der = await get(url, { method: 'GET', headers: { accept: 'application/pkix-crl' } }, maxCrl);
+          usable(der, 'crl', certificate, issuer);
+          return { ocsps: [], crls: [der] };
+        } catch (error) {
+          failures.push(`CRL ${url}: ${describe(error)}`);
+        }
+      }
+      throw new AppError('revocation_unavailable', 503, 'The revocation status of the certificate could not be fetched.', {
+        detail: `${certificate.subject.replace(/\n/g, ', ')}: ${failures.join('; ')}`,
+      });
+    },
+  };
+}
+
+/**
+ * The verified statement of `der` about `certificate`; throws when there is none (wrong issuer or serial, bad
+ * signature, not a successful response) or it says "unknown": then the responder does not vouch either way.
+ */
+function usable(der: Buffer, kind: 'ocsp' | 'crl', certificate: X509Certificate, issuer: X509Certificate): RevocationFinding {
+  const evidence = new RevocationEvidence(kind === 'ocsp' ? { ocsps: [der], crls: [] } : { ocsps: [], crls: [der] }, 'live');
+  const findings = evidence.findings(certificate, issuer);
+  const known = findings.find((finding) => finding.status !== 'unknown');
+  if (known) return known;
+  throw new Error(findings.length ? 'the responder does not know the certificate' : 'no verifiable statement about the certificate');
+}
+
+/**
+ * OCSPRequest { TBSRequest { requestList SEQUENCE OF Request { reqCert CertID }, [2] EXPLICIT requestExtensions } }
+ * (RFC 6960 §4.1.1), SHA-1 CertID (RFC 5019 §2.1.1, what every responder reads) and a 16-byte nonce (RFC 8954 §2.1).
+ * The nonce is not required back: responders that pre-produce answers (RFC 5019) leave it out.
+ */
+function ocspRequest(issuer: CertificateFields, serial: Buffer): Buffer {
+  const nonce = extensionNonce();
+  return sequence(sequence(sequence(sequence(encodeCertId(issuer, serial, 'sha1'))), contextConstructed(2, sequence(nonce))));
+}
+
+function extensionNonce(): Buffer {
+  return sequence(oid(OID.ocspNonce), octetString(octetString(randomBytes(16))));
+}
+
+/** OCSP URLs of the AIA and CRL URLs of the CRLDP fullNames; only http(s), at most a few of each. */
+export function revocationUrls(fields: CertificateFields): { ocsp: string[]; crl: string[] } {
+  const pick = (urls: string[]) => urls.filter(isHttp).slice(0, REMOTE_REVOCATION_LIMITS.urlsPerKind);
+  return { ocsp: pick(safely(() => aiaOcspUrls(fields))), crl: pick(safely(() => crlDistributionUrls(fields))) };
+}
+
+/** AuthorityInfoAccessSyntax ::= SEQUENCE OF AccessDescription { accessMethod, accessLocation GeneralName } (§4.2.2.1). */
+function aiaOcspUrls(fields: CertificateFields): string[] {
+  const value = fields.extensions.get(OID.authorityInfoAccess);
+  if (!value) return [];
+  return readBer(value)
+    .children.filter((description) => oidString(child(description, 0, 0x06)) === OID.accessOcsp)
+    .flatMap((description) => uriOf(child(description, 1)));
+}
+
+/** CRLDistributionPoints ::= SEQUENCE OF DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } } (§4.2.1.13). */
+function crlDistributionUrls(fields: CertificateFields): string[] {
+  const value = fields.extensions.get(OID.crlDistributionPoints);
+  if (!value) return [];
+  return readBer(value).children.flatMap((point) => {
+    const name = point.children.find((node) => node.tag === 0xa0)?.children[0];
+    return name?.tag === 0xa0 ? name.children.flatMap(uriOf) : []; // nameRelativeToCRLIssuer [1] names no URL
+  });
+}
+
+/** GeneralName uniformResourceIdentifier [6] IMPLICIT IA5String. */
+function uriOf(name: BerNode): string[] {
+  return name.tag === 0x86 ? [name.content.toString('latin1')] : [];
+}
+
+function isHttp(url: string): boolean {
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+function safely(read: () => string[]): string[] {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof BerError) return [];
+    throw error;
+  }
+}
+
+/** The body of a 2xx answer, read as a stream and abandoned past `maxBytes`; the timeout covers the body too. */
+async function fetchBounded(fetchImpl: typeof fetch, url: string, init: RequestInit, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  const response = await fetchImpl(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`HTTP ${response.status}`);
+  }
+  const declared = Number(response.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new Error(`answer of ${declared} bytes is larger than ${maxBytes}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    // Leaving the loop by throwing cancels the stream: the rest is never downloaded.
+    if (size > maxBytes) throw new Error(`answer larger than ${maxBytes} bytes`);
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
+/** fetch failures hide the reason (ECONNREFUSED, a redirect, a timeout) in `cause`. */
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return 'no answer within the timeout';
+  const cause = error.cause as { code?: string; message?: string } | undefined;
+  return cause ? `${error.message} (${cause.code ?? cause.message ?? String(cause)})` : error.message;
+}
