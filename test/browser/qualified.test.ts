@@ -325,6 +325,46 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
     }
   });
 
+  it('refuses what the routes cannot take with problem+json in the page\'s words, and the provider\'s "no" with a page', async () => {
+    const email = 'jan.weigert@zonnebeke.be';
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page } = await signerPage({ card: null });
+    try {
+      const url = await linkOf(envelope.id, email);
+      await open(page, url);
+      const csrf = (await page.locator('#web-eid').getAttribute('data-csrf'))!;
+      const post = async (route: string, data: Record<string, unknown>, headers: Record<string, string> = { 'X-CSRF-Token': csrf }) => {
+        const res = await page.request.post(`${url}/qualified/web-eid/${route}`, { data: { ...data, lang: 'nl' }, headers });
+        expect(res.headers()['content-type']).to.match(/^application\/problem\+json/);
+        return { status: res.status(), body: (await res.json()) as { code: string; text: string } };
+      };
+      const certificate = card.signatureCertDer.toString('base64');
+      expect(await post('certificate', { certificate }, {})).to.deep.include({ status: 403 });
+      expect((await post('certificate', { certificate }, {})).body).to.include({ code: 'csrf_invalid', text: 'Uw keuze is niet bewaard. Open de link opnieuw en probeer het nog eens.' });
+      expect((await post('certificate', { certificate: 'geen base64!' })).body.code).to.equal('certificate_missing');
+      // A CA certificate is no signing certificate: refused before anything is prepared.
+      const ca = await post('certificate', { certificate: card.citizenCaDer.toString('base64') });
+      expect(ca.status).to.equal(422);
+      expect(ca.body).to.include({
+        code: 'certificate_unsuitable',
+        text: 'Het certificaat op uw kaart kan niet gebruikt worden: het is verlopen, ingetrokken of niet bedoeld om te ondertekenen. Er werd niets ondertekend.',
+      });
+      const unknown = await post('signatures', { sessionId: '00000000-0000-4000-8000-000000000000', signatures: [Buffer.alloc(96).toString('base64')] });
+      expect(unknown).to.deep.include({ status: 404 });
+      expect(unknown.body.text).to.equal('Het ondertekenen duurde te lang. Er werd niets ondertekend. Probeer het opnieuw.');
+      expect((await e2e.audit(envelope.id)).map((e) => e.action)).to.not.include('signing.prepared');
+
+      await open(page, `${e2e.app.url}/s/csc/callback?error=access_denied&state=x`, 400);
+      expect(await page.locator('main').textContent()).to.include('U hebt geen toestemming gegeven. Er werd niets ondertekend.');
+      await checkState(page, 'qualified-csc-denied');
+      await open(page, `${e2e.app.url}/s/csc/callback?code=abc&state=${'x'.repeat(40)}`, 404);
+      expect(await page.locator('main').textContent()).to.include('Het ondertekenen duurde te lang of deze link werd al gebruikt.');
+      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('signs through the remote service: "Toestaan" at the provider twice (who, then what), back on the result page; the PDF is valid', async () => {
     const email = 'jan.afstand@zonnebeke.be';
     const envelope = await envelopeWith([qualifiedSigner(email)]);
