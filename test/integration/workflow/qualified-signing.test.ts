@@ -17,6 +17,7 @@ import {
   presentSigningCertificate,
   sendEnvelope,
   sendSigningCode,
+  signBatch,
   signEnvelope,
   type WorkflowDeps,
 } from '../../../src/workflow/index.ts';
@@ -181,6 +182,28 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     expect(actions.filter((a) => a === 'code.verified')).to.have.length(1);
     expect(actions.indexOf('code.verified')).to.be.lessThan(actions.indexOf('signing.certificate_presented'));
     expect(actions.filter((a) => a === 'signing.prepared')).to.have.length(1);
+  });
+
+  it('leaves a qualified envelope out of batch signing with the reason, and signs the others', async () => {
+    const email = `jan.batch.${Math.random().toString(36).slice(2, 8)}@zonnebeke.test`;
+    const ids: string[] = [];
+    for (const signatureLevel of ['advanced', 'qualified'] as const) {
+      const created = await createEnvelope(deps, {
+        organisationId: bench.organisation.id,
+        actor: bench.actor,
+        title: `Besluit (${signatureLevel})`,
+        signatureLevel,
+        documents: [{ name: 'besluit.pdf', pdf: fixture('reportlab-decision.pdf') }],
+        recipients: [{ name: 'Jan Peeters', email, role: 'signer', routingOrder: 1 }],
+      });
+      await sendEnvelope(deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
+      ids.push(created.id);
+    }
+    const batch = await signBatch(deps, { token: await lastToken(bench, email), envelopeIds: ids });
+    expect(batch.results.map((r) => [r.title, r.signed, r.signed ? null : r.reason])).to.deep.equal([
+      ['Besluit (advanced)', true, null],
+      ['Besluit (qualified)', false, 'qualified_signature_required'],
+    ]);
   });
 
   it('refuses a revoked certificate (422 certificate_revoked), as its CA\'s responder says', async () => {
