@@ -183,11 +183,13 @@ export async function buildEidChain(options: EidChainOptions): Promise<EidChain>
   };
 }
 
+export type EidTokenOptions = Required<Pick<Pkcs11TokenOptions, 'module' | 'pin' | 'tokenLabel'>> & { slot?: number };
+
 export interface EidCardOptions extends Omit<EidChainOptions, 'subjectPublicKey'> {
   softHsm: SoftHsm;
   variant: EidVariant;
-  /** A token initialised beforehand with softHsm.initToken (needed when the process opens more than one token). */
-  token?: ReturnType<SoftHsm['initToken']>;
+  /** A token initialised beforehand (softHsm.initToken, or csc-server.ts's initSoftHsmToken once a token is open). */
+  token?: EidTokenOptions;
   /** Otherwise the label of the token to initialise now; default "BELPIC". Each card needs its own token. */
   label?: string;
   pin?: string;
@@ -198,7 +200,7 @@ export interface EidCard extends EidChain {
   /** The hash a card's key signs with in Web eID's answer (SHA-384 for P-384, SHA-256 for RSA-2048). */
   hashAlgorithm: HashAlgorithm;
   /** To open the card's token yourself (pkcs11-tool, Pkcs11Token). */
-  tokenOptions: Required<Pick<Pkcs11TokenOptions, 'module' | 'pin' | 'tokenLabel'>> & { slot: number };
+  tokenOptions: EidTokenOptions;
   /** CKA_LABEL of the signature key and certificate ("Signature", as on a real card) and their shared CKA_ID. */
   keyLabel: string;
   keyId: Buffer;
@@ -212,7 +214,7 @@ const KEY_LABEL = 'Signature';
 
 export async function createEidCard(options: EidCardOptions): Promise<EidCard> {
   const initialised = options.token ?? options.softHsm.initToken(options.label ?? 'BELPIC', options.pin);
-  const tokenOptions = { module: initialised.module, pin: initialised.pin, tokenLabel: initialised.tokenLabel, slot: initialised.slot };
+  const tokenOptions: EidTokenOptions = { module: initialised.module, pin: initialised.pin, tokenLabel: initialised.tokenLabel, slot: initialised.slot };
   const token = Pkcs11Token.open({ module: tokenOptions.module, pin: tokenOptions.pin, tokenLabel: tokenOptions.tokenLabel });
   try {
     const spec = options.variant === 'ecdsa-p384' ? ({ type: 'ec', curve: 'P-384' } as const) : ({ type: 'rsa', bits: 2048 } as const);
