@@ -11,7 +11,8 @@
  * Flags: --quick (fewer iterations), --keep (keep the temp dir with the inputs),
  * --gc-each-run (force a full GC before every timed run: a colder JS signer, less GC noise),
  * --http-only (only the HTTP section: the engine results already in latest.json are kept),
- * --no-http (skip the HTTP section), --levels-only (only the PAdES level section).
+ * --no-http (skip the HTTP section), --levels-only (only the PAdES level section),
+ * --qualified-only (only the section on signers who bring their own key, scripts/bench/qualified.ts).
  *
  * Levels section (scripts/bench/levels-worker.ts): the cost of one signature at B-B, B-T (built-in TSA
  * in-process and over HTTP on loopback), B-LT (plus the /DSS revision) and B-LTA (plus the completion
@@ -33,6 +34,8 @@ import { generateInputs, generateKeys, makeTempDir, MB, type BenchInput, type Be
 import type { RssResult } from './bench/rss-child.ts';
 import type { CellPlan, ChainResult, TimeResult } from './bench/worker.ts';
 import { LEVEL_ROWS, type LevelPlan, type LevelRow, type LevelsResult } from './bench/levels-worker.ts';
+import { qualifiedCells, qualifiedReport, type QualifiedCell } from './bench/qualified.ts';
+import type { QualifiedResult } from './bench/qualified-worker.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
@@ -41,6 +44,7 @@ const gcEachRun = process.argv.includes('--gc-each-run');
 const httpOnly = process.argv.includes('--http-only');
 const noHttp = process.argv.includes('--no-http');
 const levelsOnly = process.argv.includes('--levels-only');
+const qualifiedOnly = process.argv.includes('--qualified-only');
 const TOO_SLOW_MS = 60_000;
 
 function planFor(bytes: number): CellPlan {
@@ -303,6 +307,18 @@ async function levelsOnlyMain(): Promise<void> {
   process.stdout.write([`Paraaf signing benchmark: levels only; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`, ...levelsReport(cells)].join('\n') + '\n');
 }
 
+function runQualified(inputs: BenchInput[]): Promise<QualifiedCell[]> {
+  return qualifiedCells(inputs, quick, (script, args) => runChild<QualifiedResult>(script, args, TOO_SLOW_MS + 5_000, 10 * 60_000, false), log);
+}
+
+async function qualifiedOnlyMain(): Promise<void> {
+  const dir = makeTempDir();
+  log(`Generating inputs in ${dir} …`);
+  const cells = await runQualified(await generateInputs(dir));
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write([`Paraaf signing benchmark: qualified only; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`, ...qualifiedReport(cells)].join('\n') + '\n');
+}
+
 function statusText(cell: Cell | undefined): string | undefined {
   if (!cell) return 'not run';
   if (cell.status === 'too-slow') return `skipped: too slow (${cell.reason})`;
@@ -355,6 +371,7 @@ async function httpOnlyMain(): Promise<void> {
 async function main(): Promise<void> {
   if (httpOnly) return httpOnlyMain();
   if (levelsOnly) return levelsOnlyMain();
+  if (qualifiedOnly) return qualifiedOnlyMain();
   const started = performance.now();
   const dir = makeTempDir();
   log(`Generating inputs in ${dir} …`);
@@ -382,6 +399,8 @@ async function main(): Promise<void> {
   const rss = await rssCells(big, keysJson);
   log('PAdES levels …');
   const levels = await levelCells(inputs);
+  log('Signers with their own key …');
+  const qualified = await runQualified(inputs);
   const http = noHttp ? undefined : await runHttp();
 
   const get = (input: string, impl: ImplId) => cells.find((c) => c.input === input && c.impl === impl);
@@ -566,6 +585,8 @@ async function main(): Promise<void> {
   }
   out.push('');
   out.push(...levelsReport(levels));
+  out.push('');
+  out.push(...qualifiedReport(qualified));
   if (http) {
     out.push('');
     out.push(...httpReport(http));
@@ -582,7 +603,7 @@ async function main(): Promise<void> {
   const jsonPath = join(resultsDir, 'latest.json');
   writeFileSync(
     jsonPath,
-    JSON.stringify({ env, inputs: inputs.map(({ path: _path, ...rest }) => rest), cells, chains, rss, levels: levels.map((l) => ({ input: l.input.id, ...l.result })), targets, ...(http ? { http } : {}), elapsedSeconds: elapsed }, null, 2) + '\n',
+    JSON.stringify({ env, inputs: inputs.map(({ path: _path, ...rest }) => rest), cells, chains, rss, levels: levels.map((l) => ({ input: l.input.id, ...l.result })), qualified: qualified.map((q) => ({ input: q.input.id, ...q.result })), targets, ...(http ? { http } : {}), elapsedSeconds: elapsed }, null, 2) + '\n',
   );
   out.push(`Results written to ${jsonPath.slice(ROOT.length + 1)}.`);
   if (keep) out.push(`Inputs kept in ${dir}.`);
