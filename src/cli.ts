@@ -35,7 +35,7 @@ Commands:
   sign <in.pdf> <out.pdf> --signer "Name <email>" [--function "…"] [--reason "…"] [--location "…"]
        [--visible page,x,y,w,h | --invisible] [--field name] [--p12 file --password …]
        [--level B-B|B-T|B-LT|B-LTA]               default B-LT: timestamp (TSA_URL or the built-in TSA) and /DSS
-  verify <file.pdf> [--json] [--trust root.pem …] [--at <ISO date>] [--online] [--timeout <ms>]
+  verify <file.pdf> [--json] [--trust root.pem …] [--trust-list tl.xml …] [--at <ISO date>] [--online] [--timeout <ms>]
                                                   judge every signature at its proven time (timestamps), as of --at
                                                   (default now), from what the file embeds; --online also asks our CAs
                                                   in a worker stopped after --timeout ms (default 30000): then exit 1
