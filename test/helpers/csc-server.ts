@@ -143,21 +143,28 @@ class OAuthError extends Error {
   }
 }
 
-export async function startCscServer(options: CscServerOptions): Promise<CscTestServer> {
-  const id = options.id ?? 'testqtsp';
-  const name = options.name ?? 'Test QTSP';
-  const clientId = options.clientId ?? 'paraaf-test';
-  const clientSecret = options.clientSecret ?? randomBytes(16).toString('hex');
-  const scal = options.scal ?? '2';
-  const token = Pkcs11Token.open(options.token ?? initSoftHsmToken(options.softHsm, `csc-${randomBytes(6).toString('hex')}`));
-  const pki = await issueChain(token, options);
+/** What the endpoints share: settings, the token with the signer keys, the public handle and the OAuth state. */
+interface Qtsp {
+  options: CscServerOptions;
+  name: string;
+  clientId: string;
+  clientSecret: string;
+  scal: '1' | '2';
+  token: Pkcs11Token;
+  signerName: string;
+  handle: CscTestServer;
+  /** Consent pages shown and not yet answered, by the id in their form. */
+  pending: Map<string, Authorisation>;
+  codes: Map<string, Code>;
+  /** Access tokens. */
+  grants: Map<string, Grant>;
+}
 
-  const pending = new Map<string, Authorisation>();
-  const codes = new Map<string, Code>();
-  const grants = new Map<string, Grant>();
-  const app = express();
-  let server: Server;
-  const state: CscTestServer = {
+export async function startCscServer(options: CscServerOptions): Promise<CscTestServer> {
+  const token = Pkcs11Token.open(options.token ?? initSoftHsmToken(options.softHsm, `csc-${randomBytes(6).toString('hex')}`));
+  const { signerName, ...pki } = await issueChain(token, options);
+  let server: Server | undefined;
+  const handle: CscTestServer = {
     url: '',
     provider: undefined as unknown as CscProviderConfig,
     ...pki,
@@ -167,195 +174,232 @@ export async function startCscServer(options: CscServerOptions): Promise<CscTest
     outage: false,
     delayMs: 0,
     close: async () => {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
+      server?.closeAllConnections();
       await token.close();
     },
   };
-  const credential = (credentialId: unknown) => state.credentials.find((c) => c.id === credentialId);
+  const qtsp: Qtsp = {
+    options,
+    name: options.name ?? 'Test QTSP',
+    clientId: options.clientId ?? 'paraaf-test',
+    clientSecret: options.clientSecret ?? randomBytes(16).toString('hex'),
+    scal: options.scal ?? '2',
+    token,
+    signerName,
+    handle,
+    pending: new Map(),
+    codes: new Map(),
+    grants: new Map(),
+  };
 
+  const app = express();
   app.use(async (req, res, next) => {
-    state.calls.push(`${req.method} ${req.path}`);
-    if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
-    if (state.outage) res.status(503).json({ error: 'temporarily_unavailable', error_description: 'Service in maintenance' });
+    handle.calls.push(`${req.method} ${req.path}`);
+    if (handle.delayMs) await new Promise((resolve) => setTimeout(resolve, handle.delayMs));
+    if (handle.outage) res.status(503).json({ error: 'temporarily_unavailable', error_description: 'Service in maintenance' });
     else next();
   });
   app.use(express.json({ limit: '100kb' }), express.urlencoded({ extended: false, limit: '100kb' }));
-
-  app.post('/csc/v2/info', (_req, res) => {
-    res.json({
-      specs: '2.0.0.2',
-      name,
-      logo: `${state.url}/logo.png`,
-      region: 'BE',
-      lang: 'nl-BE',
-      description: 'Testdienst voor gekwalificeerde handtekeningen op afstand',
-      authType: ['oauth2code'],
-      oauth2: state.url,
-      methods: ['oauth2/authorize', 'oauth2/token', 'credentials/list', 'credentials/info', 'signatures/signHash'],
-      signAlgorithms: { algos: [...new Set(state.credentials.flatMap((c) => Object.keys(SIGN_ALGOS[c.kind])))] },
-    });
-  });
-
-  app.get('/oauth2/authorize', (req, res) => {
-    const query = req.query as Record<string, string | undefined>;
-    // RFC 6749 §4.1.2.1: without a known client and a valid redirect URI there is nowhere to send the error.
-    if (query.client_id !== clientId) return void res.status(400).type('html').send(page('Onbekende toepassing', '<p>Deze toepassing is niet geregistreerd.</p>'));
-    const redirectUri = query.redirect_uri ?? '';
-    if (!/^https?:\/\//.test(redirectUri) || (options.redirectUris && !options.redirectUris.includes(redirectUri))) {
-      return void res.status(400).type('html').send(page('Ongeldige terugkeeradres', '<p>Het terugkeeradres is niet geregistreerd.</p>'));
-    }
-    const back = (params: Record<string, string>) => res.redirect(302, withQuery(redirectUri, { ...params, state: query.state ?? '' }));
-    let request: Authorisation;
-    try {
-      request = authorisationRequest(query, redirectUri, (cid) => credential(cid) !== undefined, scal);
-    } catch (error) {
-      if (!(error instanceof OAuthError)) throw error;
-      return void back({ error: error.error, error_description: error.message });
-    }
-    if (state.autoApprove === 'deny') return void back({ error: 'access_denied', error_description: 'The user refused' });
-    if (state.autoApprove) return void back({ code: issueCode(request) });
-    const pendingId = randomBytes(16).toString('base64url');
-    pending.set(pendingId, request);
-    res.type('html').send(consentPage(pendingId, name, request, pki.signerName, credential(request.credentialId)));
-  });
-
-  app.post('/oauth2/authorize/decision', (req, res) => {
-    const request = pending.get(String(req.body?.request));
-    if (!request) return void res.status(400).type('html').send(page('Verlopen', '<p>Deze aanvraag is niet meer geldig.</p>'));
-    pending.delete(String(req.body.request));
-    const params: Record<string, string> =
-      req.body.decision === 'allow' ? { code: issueCode(request) } : { error: 'access_denied', error_description: 'The user refused' };
-    res.redirect(302, withQuery(request.redirectUri, { ...params, state: request.state }));
-  });
-
-  function issueCode(request: Authorisation): string {
-    const code = randomBytes(32).toString('base64url');
-    codes.set(code, { ...request, expiresAt: Date.now() + CODE_LIFETIME_MS, used: false, tokens: [] });
-    return code;
-  }
-
-  app.post('/oauth2/token', handle((req, res) => {
-    const body = (req.body ?? {}) as Record<string, string | undefined>;
-    const [basicId, basicSecret] = basicCredentials(req);
-    if ((body.client_id ?? basicId) !== clientId || (body.client_secret ?? basicSecret) !== clientSecret) {
-      throw new OAuthError(401, 'invalid_client', 'Client authentication failed');
-    }
-    if (body.grant_type !== 'authorization_code') throw new OAuthError(400, 'unsupported_grant_type', 'Only authorization_code');
-    const code = codes.get(body.code ?? '');
-    if (!code || code.clientId !== clientId) throw new OAuthError(400, 'invalid_grant', 'Invalid authorization code');
-    if (code.used) {
-      // RFC 6749 §4.1.2: a code used twice revokes what it gave.
-      for (const issued of code.tokens) grants.delete(issued);
-      throw new OAuthError(400, 'invalid_grant', 'Authorization code already used');
-    }
-    code.used = true;
-    if (code.expiresAt < Date.now()) throw new OAuthError(400, 'invalid_grant', 'Authorization code expired');
-    if (body.redirect_uri !== code.redirectUri) throw new OAuthError(400, 'invalid_grant', 'redirect_uri does not match');
-    const challenge = createHash('sha256').update(body.code_verifier ?? '', 'ascii').digest('base64url');
-    if (!body.code_verifier || challenge !== code.codeChallenge) throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed');
-    const accessToken = randomBytes(32).toString('base64url');
-    const seconds = code.scope === 'service' ? SERVICE_TOKEN_SECONDS : CREDENTIAL_TOKEN_SECONDS;
-    grants.set(accessToken, {
-      scope: code.scope,
-      expiresAt: Date.now() + seconds * 1000,
-      credentialId: code.credentialId,
-      hashAlgorithmOid: code.hashAlgorithmOid,
-      remaining: code.numSignatures ?? 0,
-      unsigned: new Set(code.hashes ?? []),
-    });
-    code.tokens.push(accessToken);
-    res.json({ access_token: accessToken, token_type: 'Bearer', expires_in: seconds });
+  app.post('/csc/v2/info', (_req, res) => void res.json(serviceInfo(qtsp)));
+  app.get('/oauth2/authorize', (req, res) => authorize(qtsp, req, res));
+  app.post('/oauth2/authorize/decision', (req, res) => decide(qtsp, req, res));
+  app.post('/oauth2/token', endpoint((req) => tokenAnswer(qtsp, req)));
+  app.post('/csc/v2/credentials/list', endpoint((req) => {
+    bearer(qtsp, req, 'service');
+    return { credentialIDs: handle.credentials.map((c) => c.id) };
   }));
-
-  const bearer = (req: Request, scope?: 'service'): Grant => {
-    const match = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
-    const grant = match ? grants.get(match[1]) : undefined;
-    if (!grant || grant.expiresAt < Date.now()) throw new OAuthError(401, 'invalid_token', 'Invalid or expired access token');
-    if (scope && grant.scope !== scope) throw new OAuthError(403, 'insufficient_scope', `A token with scope ${scope} is required`);
-    return grant;
-  };
-
-  app.post('/csc/v2/credentials/list', handle((req, res) => {
-    bearer(req, 'service');
-    res.json({ credentialIDs: state.credentials.map((c) => c.id) });
+  app.post('/csc/v2/credentials/info', endpoint((req) => {
+    bearer(qtsp, req, 'service');
+    return credentialInfoAnswer(qtsp, (req.body ?? {}) as Record<string, unknown>);
   }));
-
-  app.post('/csc/v2/credentials/info', handle((req, res) => {
-    bearer(req, 'service');
-    const found = credential(req.body?.credentialID);
-    if (!found) throw new OAuthError(400, 'invalid_request', 'Invalid parameter credentialID');
-    const which = req.body.certificates ?? 'single';
-    if (!['none', 'single', 'chain'].includes(which)) throw new OAuthError(400, 'invalid_request', 'Invalid parameter certificates');
-    const spec = KEY_SPEC[found.kind];
-    const leaf = new X509Certificate(found.chain[0]);
-    const certificates = which === 'none' ? {} : { certificates: found.chain.slice(0, which === 'single' ? 1 : undefined).map((der) => der.toString('base64')) };
-    res.json({
-      description: `Gekwalificeerd handtekeningcertificaat van ${pki.signerName}`,
-      key: { status: 'enabled', algo: [spec.keyAlgo, ...Object.keys(SIGN_ALGOS[found.kind])], len: spec.len, ...(spec.curve ? { curve: spec.curve } : {}) },
-      cert: {
-        status: 'valid',
-        ...certificates,
-        ...(req.body.certInfo === true
-          ? {
-              issuerDN: leaf.issuer.replace(/\n/g, ', '),
-              serialNumber: leaf.serialNumber,
-              subjectDN: leaf.subject.replace(/\n/g, ', '),
-              validFrom: generalizedTime(new Date(leaf.validFrom)),
-              validTo: generalizedTime(new Date(leaf.validTo)),
-            }
-          : {}),
-      },
-      ...(req.body.authInfo === true ? { auth: { mode: 'oauth2code' } } : {}),
-      SCAL: scal,
-      multisign: 100,
-      lang: 'nl-BE',
-    });
-  }));
-
-  app.post('/csc/v2/signatures/signHash', handle(async (req, res) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const caller = bearer(req);
-    // CSC v2 §11.10: the credential authorisation is the bearer token itself, or a credential token passed as SAD.
-    const grant = caller.scope === 'credential' ? caller : typeof body.SAD === 'string' ? grants.get(body.SAD) : undefined;
-    if (!grant || grant.scope !== 'credential' || grant.expiresAt < Date.now()) {
-      throw new OAuthError(400, 'invalid_request', 'Missing or invalid SAD: authorise the credential first');
-    }
-    const found = credential(body.credentialID);
-    if (!found || grant.credentialId !== found.id) throw new OAuthError(400, 'invalid_request', 'credentialID is not the authorised credential');
-    const hashAlgorithmOid = String(body.hashAlgorithmOID ?? '');
-    const hash = HASHES[hashAlgorithmOid];
-    if (!hash || hashAlgorithmOid !== grant.hashAlgorithmOid) throw new OAuthError(400, 'invalid_request', 'hashAlgorithmOID is not the authorised one');
-    const signAlgo = String(body.signAlgo ?? '');
-    const implied = SIGN_ALGOS[found.kind][signAlgo];
-    if (implied === undefined || (implied !== null && implied !== hashAlgorithmOid)) throw new OAuthError(400, 'invalid_request', 'Invalid parameter signAlgo');
-    const hashes = Array.isArray(body.hashes) ? body.hashes.map((h) => (typeof h === 'string' ? strictBase64(h) : null)) : [];
-    if (hashes.length === 0 || hashes.some((h) => h === null || h.length !== hash.length)) throw new OAuthError(400, 'invalid_request', 'Invalid parameter hashes');
-    const values = hashes as Buffer[];
-    if (values.length > grant.remaining) throw new OAuthError(400, 'invalid_request', 'More hashes than signatures authorised');
-    if (scal === '2' && values.some((h) => !grant.unsigned.has(h.toString('hex')))) {
-      throw new OAuthError(400, 'invalid_request', 'Hash is not authorised by the SAD');
-    }
-    for (const value of values) grant.unsigned.delete(value.toString('hex'));
-    grant.remaining -= values.length;
-    const signatures: string[] = [];
-    for (const value of values) {
-      const raw = await token.signRaw(found.label, signRequest(token, found.kind, hash.name, value));
-      const signature = found.kind === 'ecdsa-p256' && options.ecdsaFormat !== 'raw' ? ecdsaRawToDer(raw) : raw;
-      signatures.push(signature.toString('base64'));
-    }
-    state.signatureCount += signatures.length;
-    res.json({ signatures });
-  }));
-
+  app.post('/csc/v2/signatures/signHash', endpoint((req) => signHashAnswer(qtsp, req)));
   app.use((_req: Request, res: Response) => void res.status(404).json({ error: 'invalid_request', error_description: 'Unknown endpoint' }));
 
   server = await new Promise<Server>((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });
-  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.provider = Object.freeze({ id, name, baseUrl: state.url, clientId, clientSecret, organisations: Object.freeze(['*']) });
-  return state;
+  handle.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  handle.provider = Object.freeze({
+    id: options.id ?? 'testqtsp',
+    name: qtsp.name,
+    baseUrl: handle.url,
+    clientId: qtsp.clientId,
+    clientSecret: qtsp.clientSecret,
+    organisations: Object.freeze(['*']),
+  });
+  return handle;
+}
+
+/** CSC v2 §11.1. */
+function serviceInfo(qtsp: Qtsp) {
+  return {
+    specs: '2.0.0.2',
+    name: qtsp.name,
+    logo: `${qtsp.handle.url}/logo.png`,
+    region: 'BE',
+    lang: 'nl-BE',
+    description: 'Testdienst voor gekwalificeerde handtekeningen op afstand',
+    authType: ['oauth2code'],
+    oauth2: qtsp.handle.url,
+    methods: ['oauth2/authorize', 'oauth2/token', 'credentials/list', 'credentials/info', 'signatures/signHash'],
+    signAlgorithms: { algos: [...new Set(qtsp.handle.credentials.flatMap((c) => Object.keys(SIGN_ALGOS[c.kind])))] },
+  };
+}
+
+const credentialOf = (qtsp: Qtsp, id: unknown) => qtsp.handle.credentials.find((c) => c.id === id);
+
+/** GET oauth2/authorize: the consent page, or straight back with autoApprove. */
+function authorize(qtsp: Qtsp, req: Request, res: Response): void {
+  const query = req.query as Record<string, string | undefined>;
+  // RFC 6749 §4.1.2.1: without a known client and a valid redirect URI there is nowhere to send the error.
+  if (query.client_id !== qtsp.clientId) return void res.status(400).type('html').send(page('Onbekende toepassing', '<p>Deze toepassing is niet geregistreerd.</p>'));
+  const redirectUri = query.redirect_uri ?? '';
+  if (!/^https?:\/\//.test(redirectUri) || (qtsp.options.redirectUris && !qtsp.options.redirectUris.includes(redirectUri))) {
+    return void res.status(400).type('html').send(page('Ongeldig terugkeeradres', '<p>Het terugkeeradres is niet geregistreerd.</p>'));
+  }
+  const back = (params: Record<string, string>) => res.redirect(302, withQuery(redirectUri, { ...params, state: query.state ?? '' }));
+  let request: Authorisation;
+  try {
+    request = authorisationRequest(query, redirectUri, (id) => credentialOf(qtsp, id) !== undefined, qtsp.scal);
+  } catch (error) {
+    if (!(error instanceof OAuthError)) throw error;
+    return void back({ error: error.error, error_description: error.message });
+  }
+  if (qtsp.handle.autoApprove === 'deny') return void back({ error: 'access_denied', error_description: 'The user refused' });
+  if (qtsp.handle.autoApprove) return void back({ code: issueCode(qtsp, request) });
+  const pendingId = randomBytes(16).toString('base64url');
+  qtsp.pending.set(pendingId, request);
+  res.type('html').send(consentPage(pendingId, qtsp.name, request, qtsp.signerName, credentialOf(qtsp, request.credentialId)));
+}
+
+/** POST of the consent page's form: back to the client with a code, or with access_denied. */
+function decide(qtsp: Qtsp, req: Request, res: Response): void {
+  const pendingId = String(req.body?.request);
+  const request = qtsp.pending.get(pendingId);
+  if (!request) return void res.status(400).type('html').send(page('Verlopen', '<p>Deze aanvraag is niet meer geldig.</p>'));
+  qtsp.pending.delete(pendingId);
+  const params: Record<string, string> =
+    req.body.decision === 'allow' ? { code: issueCode(qtsp, request) } : { error: 'access_denied', error_description: 'The user refused' };
+  res.redirect(302, withQuery(request.redirectUri, { ...params, state: request.state }));
+}
+
+function issueCode(qtsp: Qtsp, request: Authorisation): string {
+  const code = randomBytes(32).toString('base64url');
+  qtsp.codes.set(code, { ...request, expiresAt: Date.now() + CODE_LIFETIME_MS, used: false, tokens: [] });
+  return code;
+}
+
+/** POST oauth2/token (RFC 6749 §4.1.3, RFC 7636 §4.6): a code once, for its client, redirect URI and PKCE verifier. */
+function tokenAnswer(qtsp: Qtsp, req: Request) {
+  const body = (req.body ?? {}) as Record<string, string | undefined>;
+  const [basicId, basicSecret] = basicCredentials(req);
+  if ((body.client_id ?? basicId) !== qtsp.clientId || (body.client_secret ?? basicSecret) !== qtsp.clientSecret) {
+    throw new OAuthError(401, 'invalid_client', 'Client authentication failed');
+  }
+  if (body.grant_type !== 'authorization_code') throw new OAuthError(400, 'unsupported_grant_type', 'Only authorization_code');
+  const code = qtsp.codes.get(body.code ?? '');
+  if (!code || code.clientId !== qtsp.clientId) throw new OAuthError(400, 'invalid_grant', 'Invalid authorization code');
+  if (code.used) {
+    // RFC 6749 §4.1.2: a code used twice revokes what it gave.
+    for (const issued of code.tokens) qtsp.grants.delete(issued);
+    throw new OAuthError(400, 'invalid_grant', 'Authorization code already used');
+  }
+  code.used = true;
+  if (code.expiresAt < Date.now()) throw new OAuthError(400, 'invalid_grant', 'Authorization code expired');
+  if (body.redirect_uri !== code.redirectUri) throw new OAuthError(400, 'invalid_grant', 'redirect_uri does not match');
+  const challenge = createHash('sha256').update(body.code_verifier ?? '', 'ascii').digest('base64url');
+  if (!body.code_verifier || challenge !== code.codeChallenge) throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed');
+  const accessToken = randomBytes(32).toString('base64url');
+  const seconds = code.scope === 'service' ? SERVICE_TOKEN_SECONDS : CREDENTIAL_TOKEN_SECONDS;
+  qtsp.grants.set(accessToken, {
+    scope: code.scope,
+    expiresAt: Date.now() + seconds * 1000,
+    credentialId: code.credentialId,
+    hashAlgorithmOid: code.hashAlgorithmOid,
+    remaining: code.numSignatures ?? 0,
+    unsigned: new Set(code.hashes ?? []),
+  });
+  code.tokens.push(accessToken);
+  return { access_token: accessToken, token_type: 'Bearer', expires_in: seconds };
+}
+
+/** The grant of the request's bearer token (RFC 6750 §3.1 errors). */
+function bearer(qtsp: Qtsp, req: Request, scope?: 'service'): Grant {
+  const match = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '');
+  const grant = match ? qtsp.grants.get(match[1]) : undefined;
+  if (!grant || grant.expiresAt < Date.now()) throw new OAuthError(401, 'invalid_token', 'Invalid or expired access token');
+  if (scope && grant.scope !== scope) throw new OAuthError(403, 'insufficient_scope', `A token with scope ${scope} is required`);
+  return grant;
+}
+
+/** CSC v2 §11.5: key, certificates none|single|chain, certInfo, authInfo, SCAL. */
+function credentialInfoAnswer(qtsp: Qtsp, body: Record<string, unknown>) {
+  const found = credentialOf(qtsp, body.credentialID);
+  if (!found) throw new OAuthError(400, 'invalid_request', 'Invalid parameter credentialID');
+  const which = body.certificates ?? 'single';
+  if (which !== 'none' && which !== 'single' && which !== 'chain') throw new OAuthError(400, 'invalid_request', 'Invalid parameter certificates');
+  const spec = KEY_SPEC[found.kind];
+  const leaf = new X509Certificate(found.chain[0]);
+  const certificates = which === 'none' ? [] : found.chain.slice(0, which === 'single' ? 1 : undefined);
+  const certInfo = {
+    issuerDN: leaf.issuer.replace(/\n/g, ', '),
+    serialNumber: leaf.serialNumber,
+    subjectDN: leaf.subject.replace(/\n/g, ', '),
+    validFrom: generalizedTime(new Date(leaf.validFrom)),
+    validTo: generalizedTime(new Date(leaf.validTo)),
+  };
+  return {
+    description: `Gekwalificeerd handtekeningcertificaat van ${qtsp.signerName}`,
+    key: { status: 'enabled', algo: [spec.keyAlgo, ...Object.keys(SIGN_ALGOS[found.kind])], len: spec.len, ...(spec.curve ? { curve: spec.curve } : {}) },
+    cert: {
+      status: 'valid',
+      ...(which === 'none' ? {} : { certificates: certificates.map((der) => der.toString('base64')) }),
+      ...(body.certInfo === true ? certInfo : {}),
+    },
+    ...(body.authInfo === true ? { auth: { mode: 'oauth2code' } } : {}),
+    SCAL: qtsp.scal,
+    multisign: 100,
+    lang: 'nl-BE',
+  };
+}
+
+/**
+ * CSC v2 §11.10. The credential authorisation is the bearer token itself, or a credential token passed as SAD; it
+ * signs for its credential and hash algorithm only, at most numSignatures hashes, and at SCAL2 only the hashes it was
+ * given, each once.
+ */
+async function signHashAnswer(qtsp: Qtsp, req: Request) {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const caller = bearer(qtsp, req);
+  const grant = caller.scope === 'credential' ? caller : typeof body.SAD === 'string' ? qtsp.grants.get(body.SAD) : undefined;
+  if (!grant || grant.scope !== 'credential' || grant.expiresAt < Date.now()) {
+    throw new OAuthError(400, 'invalid_request', 'Missing or invalid SAD: authorise the credential first');
+  }
+  const found = credentialOf(qtsp, body.credentialID);
+  if (!found || grant.credentialId !== found.id) throw new OAuthError(400, 'invalid_request', 'credentialID is not the authorised credential');
+  const hashAlgorithmOid = String(body.hashAlgorithmOID ?? '');
+  const hash = HASHES[hashAlgorithmOid];
+  if (!hash || hashAlgorithmOid !== grant.hashAlgorithmOid) throw new OAuthError(400, 'invalid_request', 'hashAlgorithmOID is not the authorised one');
+  const implied = SIGN_ALGOS[found.kind][String(body.signAlgo ?? '')];
+  if (implied === undefined || (implied !== null && implied !== hashAlgorithmOid)) throw new OAuthError(400, 'invalid_request', 'Invalid parameter signAlgo');
+  const hashes = Array.isArray(body.hashes) ? body.hashes.map((h) => (typeof h === 'string' ? strictBase64(h) : null)) : [];
+  if (hashes.length === 0 || hashes.some((h) => h === null || h.length !== hash.length)) throw new OAuthError(400, 'invalid_request', 'Invalid parameter hashes');
+  const values = hashes as Buffer[];
+  if (values.length > grant.remaining) throw new OAuthError(400, 'invalid_request', 'More hashes than signatures authorised');
+  if (qtsp.scal === '2' && values.some((h) => !grant.unsigned.has(h.toString('hex')))) {
+    throw new OAuthError(400, 'invalid_request', 'Hash is not authorised by the SAD');
+  }
+  for (const value of values) grant.unsigned.delete(value.toString('hex'));
+  grant.remaining -= values.length;
+  const signatures: string[] = [];
+  for (const value of values) {
+    const raw = await qtsp.token.signRaw(found.label, signRequest(qtsp.token, found.kind, hash.name, value));
+    const signature = found.kind === 'ecdsa-p256' && qtsp.options.ecdsaFormat !== 'raw' ? ecdsaRawToDer(raw) : raw;
+    signatures.push(signature.toString('base64'));
+  }
+  qtsp.handle.signatureCount += signatures.length;
+  return { signatures };
 }
 
 /**
@@ -389,7 +433,12 @@ export function initSoftHsmToken(softHsm: SoftHsm, label: string, pin = '123456'
   return softHsm.initToken(label, pin);
 }
 
-/** Checks the parameters of oauth2/authorize (CSC v2 §8.3.2, RFC 7636 §4.3); throws OAuthError for the redirect. */
+/**
+ * Checks the parameters of oauth2/authorize (CSC v2 §8.3.2, RFC 7636 §4.3): scope service, or a credential
+ * authorisation as scope=credential with credentialID, numSignatures, hashes (base64url, comma separated) and
+ * hashAlgorithmOID, or as authorization_details of type "credential" (RFC 9396) with documentDigests. Throws
+ * OAuthError for the redirect.
+ */
 function authorisationRequest(
   query: Record<string, string | undefined>,
   redirectUri: string,
@@ -401,26 +450,42 @@ function authorisationRequest(
     throw new OAuthError(400, 'invalid_request', 'PKCE with code_challenge_method S256 is required');
   }
   const base = { clientId: query.client_id!, redirectUri, state: query.state ?? '', codeChallenge: query.code_challenge };
-  if (query.scope === 'service') return { ...base, scope: 'service' };
-  if (query.scope !== 'credential') throw new OAuthError(400, 'invalid_scope', 'scope must be service or credential');
-  const credentialId = query.credentialID ?? '';
+  const details = query.authorization_details === undefined ? null : credentialDetails(query.authorization_details);
+  if (!details && query.scope === 'service') return { ...base, scope: 'service' };
+  if (!details && query.scope !== 'credential') throw new OAuthError(400, 'invalid_scope', 'scope must be service or credential');
+  const credentialId = details?.credentialId ?? query.credentialID ?? '';
   if (!knownCredential(credentialId)) throw new OAuthError(400, 'invalid_request', 'Invalid parameter credentialID');
-  const hash = HASHES[query.hashAlgorithmOID ?? ''];
+  const hashAlgorithmOid = details?.hashAlgorithmOid ?? query.hashAlgorithmOID ?? '';
+  const hash = HASHES[hashAlgorithmOid];
   if (!hash) throw new OAuthError(400, 'invalid_request', 'Invalid parameter hashAlgorithmOID');
-  const numSignatures = Number(query.numSignatures);
+  const hashes = details?.hashes ?? (query.hashes ?? '').split(',').filter(Boolean).map((h) => (/^[A-Za-z0-9_-]+$/.test(h) ? Buffer.from(h, 'base64url') : null));
+  const numSignatures = details ? hashes.length : Number(query.numSignatures);
   if (!Number.isInteger(numSignatures) || numSignatures < 1 || numSignatures > 100) throw new OAuthError(400, 'invalid_request', 'Invalid parameter numSignatures');
-  const hashes = (query.hashes ?? '').split(',').filter(Boolean).map((h) => (/^[A-Za-z0-9_-]+$/.test(h) ? Buffer.from(h, 'base64url') : null));
   if (hashes.some((h) => h === null || h.length !== hash.length)) throw new OAuthError(400, 'invalid_request', 'Invalid parameter hashes');
   // SCAL2 (CSC v2 §8.3.2): the authorisation is bound to every hash it may sign.
   if (scal === '2' && hashes.length !== numSignatures) throw new OAuthError(400, 'invalid_request', 'numSignatures does not match hashes');
-  return {
-    ...base,
-    scope: 'credential',
-    credentialId,
-    hashAlgorithmOid: query.hashAlgorithmOID,
-    numSignatures,
-    hashes: (hashes as Buffer[]).map((h) => h.toString('hex')),
-  };
+  return { ...base, scope: 'credential', credentialId, hashAlgorithmOid, numSignatures, hashes: (hashes as Buffer[]).map((h) => h.toString('hex')) };
+}
+
+/** authorization_details = [{ type: "credential", credentialID, documentDigests: [{ hash, label }], hashAlgorithmOID }]. */
+function credentialDetails(raw: string): { credentialId?: string; hashAlgorithmOid?: string; hashes: Array<Buffer | null> } {
+  let details: unknown;
+  try {
+    details = raw.length <= 20_000 ? JSON.parse(raw) : null;
+  } catch {
+    details = null;
+  }
+  const [entry] = Array.isArray(details) && details.length === 1 ? (details as Array<Record<string, unknown>>) : [];
+  const digests = entry?.documentDigests;
+  if (entry?.type !== 'credential' || !Array.isArray(digests) || digests.length === 0 || digests.length > 100) {
+    throw new OAuthError(400, 'invalid_authorization_details', 'authorization_details: one object of type credential with documentDigests');
+  }
+  // The hash of a documentDigest is base64; a base64url one is taken too.
+  const hashes = digests.map((d: { hash?: unknown }) =>
+    typeof d?.hash === 'string' ? strictBase64(d.hash) ?? (/^[A-Za-z0-9_-]+$/.test(d.hash) ? Buffer.from(d.hash, 'base64url') : null) : null,
+  );
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return { credentialId: text(entry.credentialID), hashAlgorithmOid: text(entry.hashAlgorithmOID), hashes };
 }
 
 /** The C_Sign request over a hash computed elsewhere (PKCS#11 v2.40 §2.3.6 CKM_ECDSA, §2.1.6 CKM_RSA_PKCS over DigestInfo). */
@@ -534,11 +599,11 @@ function generalizedTime(date: Date): string {
   return `${date.toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
 }
 
-/** OAuthError → its JSON; anything else a 500 with a short reason. */
-function handle(work: (req: Request, res: Response) => void | Promise<void>) {
+/** A JSON endpoint: what `work` returns, an OAuthError as its JSON (RFC 6749 §5.2), anything else a 500. */
+function endpoint(work: (req: Request) => unknown) {
   return async (req: Request, res: Response) => {
     try {
-      await work(req, res);
+      res.json(await work(req));
     } catch (error) {
       if (error instanceof OAuthError) {
         if (error.status === 401) res.set('www-authenticate', `Bearer error="${error.error}"`);

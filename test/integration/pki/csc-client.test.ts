@@ -316,6 +316,22 @@ describe('CSC API v2 client against the test QTSP', function () {
     expect(await client.signHash(access, { credentialId, hashes: [authorised], hashAlgorithmOid, signAlgoOid })).to.have.length(1);
   });
 
+  it('takes a credential authorisation as authorization_details (RFC 9396) too, bound to its documentDigests', async () => {
+    const credentialId = server.credentials[0].id;
+    const authorised = createHash('sha256').update('decision 12').digest();
+    const url = new URL(`${server.url}/oauth2/authorize`);
+    for (const [key, value] of Object.entries({
+      response_type: 'code', client_id: server.provider.clientId, redirect_uri: REDIRECT, state: 'rar', code_challenge: pkceChallenge(verifier), code_challenge_method: 'S256',
+      authorization_details: JSON.stringify([{ type: 'credential', credentialID: credentialId, documentDigests: [{ hash: authorised.toString('base64'), label: 'Besluit 12' }], hashAlgorithmOID: OID.sha256 }]),
+    })) url.searchParams.set(key, value);
+    const back = await redirectBack(url.toString());
+    const { accessToken } = await client.exchangeCode({ code: back.get('code')!, redirectUri: REDIRECT, codeVerifier: verifier });
+    const algorithms = cscSignAlgorithm('ecdsa', 'sha256');
+    const other = await rejection(client.signHash(accessToken, { credentialId, hashes: [createHash('sha256').update('decision 13').digest()], ...algorithms }));
+    expect(other.message).to.include('Hash is not authorised');
+    expect(await client.signHash(accessToken, { credentialId, hashes: [authorised], ...algorithms })).to.have.length(1);
+  });
+
   it('sends a malformed credential authorisation back to the redirect URI with invalid_request', async () => {
     const url = new URL(await client.authorizeUrl({
       scope: 'credential', redirectUri: REDIRECT, state: 'bad', codeChallenge: pkceChallenge(verifier), credentialId: server.credentials[0].id,
