@@ -6,7 +6,9 @@
  * a responder it certified with id-kp-OCSPSigning (RFC 6960 §4.2.2.2), not produced in the future; a CRL of this
  * issuer signed by it (RFC 5280 §6.3.3). The verification is revocation-check.ts's, the one validation also uses.
  *
- * Only http(s), no redirects, bounded in time and size: the URLs come from certificates that strangers present.
+ * Only http(s), no redirects, bounded in time and size: the URLs come from certificates that strangers present. Call
+ * it for certificates whose path to a trust anchor is already built, so the URLs are a trusted CA's and not whatever
+ * a self-made chain points at (an internal address, say).
  */
 import { randomBytes, type X509Certificate } from 'node:crypto';
 import { BerError, child, integerBytes, oidString, readBer, type BerNode } from '../asn1/ber.ts';
@@ -18,7 +20,10 @@ import { encodeCertId } from './ocsp.ts';
 import type { RevocationData, RevocationSource } from './types.ts';
 
 export interface RemoteRevocationSourceOptions {
-  /** Per request, connection to last byte (`REVOCATION_TIMEOUT_MS`). */
+  /**
+   * Per request, connection to last byte (`REVOCATION_TIMEOUT_MS`). A certificate naming several URLs costs at most
+   * (OCSP + CRL URLs, each kind capped at REMOTE_REVOCATION_LIMITS.urlsPerKind) times this.
+   */
   timeoutMs: number;
   /** For tests and proxies; the global fetch otherwise. */
   fetch?: typeof fetch;
@@ -34,41 +39,31 @@ export const REMOTE_REVOCATION_LIMITS = Object.freeze({ ocspBytes: 1024 * 1024, 
 export function createRemoteRevocationSource(options: RemoteRevocationSourceOptions): RevocationSource {
   const fetchImpl = options.fetch ?? fetch;
   const clock = options.clock ?? (() => new Date());
-  const maxOcsp = options.maxBytes?.ocsp ?? REMOTE_REVOCATION_LIMITS.ocspBytes;
-  const maxCrl = options.maxBytes?.crl ?? REMOTE_REVOCATION_LIMITS.crlBytes;
+  const maxBytes = { ocsp: options.maxBytes?.ocsp ?? REMOTE_REVOCATION_LIMITS.ocspBytes, crl: options.maxBytes?.crl ?? REMOTE_REVOCATION_LIMITS.crlBytes };
   const skew = options.maxClockSkewMs ?? 5 * 60_000;
-  const get = (url: string, init: RequestInit, maxBytes: number) => fetchBounded(fetchImpl, url, init, maxBytes, options.timeoutMs);
+
+  /** One URL: fetched, verified, and not issued in the future; the DER on success. */
+  async function fetchEvidence(attempt: Attempt, certificate: X509Certificate, issuer: X509Certificate): Promise<Buffer> {
+    const der = await fetchBounded(fetchImpl, attempt.url, attempt.init, maxBytes[attempt.kind], options.timeoutMs);
+    const { issuedAt } = usable(der, attempt.kind, certificate, issuer);
+    // OCSP producedAt or CRL thisUpdate after now: a responder clock far ahead, or an answer made for later use.
+    if (issuedAt && issuedAt.getTime() > clock().getTime() + skew) throw new Error(`produced in the future (${issuedAt.toISOString()})`);
+    return der;
+  }
 
   return {
     async revocationData(certificate: X509Certificate, issuer: X509Certificate): Promise<RevocationData | null> {
       // Never fetch on behalf of a pair that does not belong together: the answer would be about something else.
       if (!certificate.checkIssued(issuer) || !certificate.verify(issuer.publicKey)) return null;
-      const fields = certificateFields(certificate.raw);
-      const { ocsp, crl } = revocationUrls(fields);
-      if (ocsp.length + crl.length === 0) return null;
+      const attempts = attemptsFor(certificate, issuer);
+      if (attempts.length === 0) return null;
       const failures: string[] = [];
-      if (ocsp.length) {
-        const request = ocspRequest(certificateFields(issuer.raw), integerBytes(fields.serial));
-        for (const url of ocsp) {
-          try {
-            const der = await get(url, { method: 'POST', headers: { 'content-type': 'application/ocsp-request', accept: 'application/ocsp-response' }, body: new Uint8Array(request) }, maxOcsp);
-            const finding = usable(der, 'ocsp', certificate, issuer);
-            if (finding.issuedAt && finding.issuedAt.getTime() > clock().getTime() + skew) {
-              throw new Error(`produced in the future (${finding.issuedAt.toISOString()})`);
-            }
-            return { ocsps: [der], crls: [] };
-          } catch (error) {
-            failures.push(`OCSP ${url}: ${describe(error)}`);
-          }
-        }
-      }
-      for (const url of crl) {
+      for (const attempt of attempts) {
         try {
-          const der = await get(url, { method: 'GET', headers: { accept: 'application/pkix-crl' } }, maxCrl);
-          usable(der, 'crl', certificate, issuer);
-          return { ocsps: [], crls: [der] };
+          const der = await fetchEvidence(attempt, certificate, issuer);
+          return attempt.kind === 'ocsp' ? { ocsps: [der], crls: [] } : { ocsps: [], crls: [der] };
         } catch (error) {
-          failures.push(`CRL ${url}: ${describe(error)}`);
+          failures.push(`${attempt.kind.toUpperCase()} ${attempt.url}: ${describe(error)}`);
         }
       }
       throw new AppError('revocation_unavailable', 503, 'The revocation status of the certificate could not be fetched.', {
@@ -76,6 +71,26 @@ export function createRemoteRevocationSource(options: RemoteRevocationSourceOpti
       });
     },
   };
+}
+
+interface Attempt {
+  kind: 'ocsp' | 'crl';
+  url: string;
+  init: RequestInit;
+}
+
+/** OCSP first (small, current), then the CRLs (RFC 5280 §4.2.1.13): every http(s) URL the certificate names. */
+function attemptsFor(certificate: X509Certificate, issuer: X509Certificate): Attempt[] {
+  const fields = certificateFields(certificate.raw);
+  const urls = revocationUrls(fields);
+  const attempts: Attempt[] = [];
+  if (urls.ocsp.length) {
+    const body = new Uint8Array(ocspRequest(certificateFields(issuer.raw), integerBytes(fields.serial)));
+    const headers = { 'content-type': 'application/ocsp-request', accept: 'application/ocsp-response' };
+    for (const url of urls.ocsp) attempts.push({ kind: 'ocsp', url, init: { method: 'POST', headers, body } });
+  }
+  for (const url of urls.crl) attempts.push({ kind: 'crl', url, init: { method: 'GET', headers: { accept: 'application/pkix-crl' } } });
+  return attempts;
 }
 
 /**
