@@ -22,7 +22,7 @@ import { createEidCard, type EidCard } from '../helpers/eid-card.ts';
 import { startForeignCaResponder, type ForeignCaResponder } from '../helpers/foreign-ca-responder.ts';
 import { createSoftHsm, type SoftHsm } from '../helpers/softhsm.ts';
 import { trustListXml } from '../helpers/trust-list-xml.ts';
-import { installWebEidDouble, type WebEidDoubleOptions } from '../helpers/web-eid-double.ts';
+import { installWebEidDouble, type WebEidDouble, type WebEidDoubleOptions } from '../helpers/web-eid-double.ts';
 import { checkState, launchBrowser, newPage, SCREENSHOT_DIR } from './helpers.ts';
 
 const CONSENT = 'Ik heb de documenten gelezen en onderteken ze elektronisch';
@@ -113,6 +113,25 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
   };
   const qualifiedSigner = (email: string) => ({ name: DIRECTOR.name, email, role: 'signer', order: 1, function: DIRECTOR.function, signatureLevel: 'qualified' });
 
+  /** A one-signer envelope at the qualified level and its signer's browser on the link page, closed after `body`. */
+  const onQualifiedPage = async (
+    email: string,
+    options: WebEidDoubleOptions & { context?: BrowserContextOptions; blockScript?: boolean },
+    body: (opened: { page: Page; double: WebEidDouble; envelopeId: string; url: string }) => Promise<void>,
+  ) => {
+    const envelope = await envelopeWith([qualifiedSigner(email)]);
+    const { context, page, double } = await signerPage(options, options.context);
+    // As a browser that does not run it (old, blocked, or JavaScript off): the plain forms must do.
+    if (options.blockScript) await context.route('**/assets/web-eid.js', (route) => route.abort());
+    try {
+      const url = await linkOf(envelope.id, email);
+      await open(page, url);
+      await body({ page, double, envelopeId: envelope.id, url });
+    } finally {
+      await context.close();
+    }
+  };
+
   for (const [label, context] of [['desktop', {}], ['375', PHONE]] as const) {
     it(`mixed envelope at ${label}: the director signs with the eID card, then the chair with a one-shot certificate; the PDF is valid for pdfsig, qpdf and openssl`, async () => {
       const director = `jan.${label}@zonnebeke.be`;
@@ -181,10 +200,7 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
 
   it('without the extension: the page says where to get Web eID and names the other ways; nothing is signed', async () => {
     const email = 'jan.zonder@zonnebeke.be';
-    const envelope = await envelopeWith([qualifiedSigner(email)]);
-    const { context, page, double } = await signerPage({ card: null }, PHONE);
-    try {
-      await open(page, await linkOf(envelope.id, email));
+    await onQualifiedPage(email, { card: null, context: PHONE }, async ({ page, double, envelopeId }) => {
       await page.getByRole('button', { name: EID_BUTTON }).click();
       const alert = page.getByRole('alert');
       await alert.getByText('Uw browser vindt de Web eID-software niet').waitFor();
@@ -192,39 +208,29 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       expect(await alert.getByRole('link', { name: 'web-eid.eu' }).getAttribute('href')).to.equal('https://web-eid.eu/');
       await checkState(page, 'qualified-no-extension-375');
       expect(double.requests.map((r) => r.action), 'the page asked, nobody answered').to.deep.equal(['web-eid:get-signing-certificate']);
-      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
-      expect((await e2e.audit(envelope.id)).map((e) => e.action)).to.not.include('signing.certificate_presented');
-    } finally {
-      await context.close();
-    }
+      expect(await statusOf(envelopeId, email)).to.not.equal('signed');
+      expect((await e2e.audit(envelopeId)).map((e) => e.action)).to.not.include('signing.certificate_presented');
+    });
   });
 
   it('the signer cancels in the PIN dialog: announced, nothing prepared or signed, and the button works again', async () => {
     const email = 'jan.stopt@zonnebeke.be';
-    const envelope = await envelopeWith([qualifiedSigner(email)]);
-    const { context, page, double } = await signerPage({ card, cancel: true });
-    try {
-      await open(page, await linkOf(envelope.id, email));
+    await onQualifiedPage(email, { card, cancel: true }, async ({ page, double, envelopeId }) => {
       await page.getByRole('button', { name: EID_BUTTON }).click();
       await page.getByRole('alert').getByText('U hebt het ondertekenen gestopt. Er werd niets ondertekend.').waitFor();
       await checkState(page, 'qualified-cancelled');
       expect(await page.getByRole('button', { name: EID_BUTTON }).isEnabled()).to.equal(true);
       expect(double.signatures).to.equal(0);
-      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
-      const actions = (await e2e.audit(envelope.id)).map((e) => e.action);
+      expect(await statusOf(envelopeId, email)).to.not.equal('signed');
+      const actions = (await e2e.audit(envelopeId)).map((e) => e.action);
       expect(actions).to.not.include('signing.prepared');
       expect(actions).to.not.include('recipient.signed');
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('a one-shot signature posted for a qualified step is refused with a page that says why (409)', async () => {
     const email = 'jan.oneshot@zonnebeke.be';
-    const envelope = await envelopeWith([qualifiedSigner(email)]);
-    const { context, page } = await signerPage({ card: null });
-    try {
-      await open(page, await linkOf(envelope.id, email));
+    await onQualifiedPage(email, { card: null }, async ({ page, envelopeId }) => {
       // What an old form or a hand-made post would send: the sign form's fields, with consent.
       const [response] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/sign') && r.request().method() === 'POST'),
@@ -247,10 +253,8 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       await page.getByRole('heading', { level: 1, name: 'Dit kan nu niet' }).waitFor();
       expect(await page.locator('main').textContent()).to.include('Dit document vraagt een gekwalificeerde handtekening.');
       await checkState(page, 'qualified-one-shot-refused');
-      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
-    } finally {
-      await context.close();
-    }
+      expect(await statusOf(envelopeId, email)).to.not.equal('signed');
+    });
   });
 
   it('with a mailed code: one code field serves the card; a wrong code is announced, the right one signs', async () => {
@@ -310,28 +314,19 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
 
   it('speaks French and English on the qualified form too', async () => {
     const email = 'jan.talen@zonnebeke.be';
-    const envelope = await envelopeWith([qualifiedSigner(email)]);
-    const { context, page } = await signerPage({ card: null });
-    try {
-      const url = await linkOf(envelope.id, email);
+    await onQualifiedPage(email, { card: null }, async ({ page, url }) => {
       for (const [language, button, provider] of [['fr', 'Signer avec l’eID', `Signer via ${PROVIDER}`], ['en', 'Sign with eID', `Sign through ${PROVIDER}`]] as const) {
         await open(page, `${url}?lang=${language}`);
         await page.getByRole('button', { name: button }).waitFor();
         await page.getByRole('button', { name: provider }).waitFor();
         await checkState(page, `qualified-link-${language}`);
       }
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('refuses what the routes cannot take with problem+json in the page\'s words, and the provider\'s "no" with a page', async () => {
     const email = 'jan.weigert@zonnebeke.be';
-    const envelope = await envelopeWith([qualifiedSigner(email)]);
-    const { context, page } = await signerPage({ card: null });
-    try {
-      const url = await linkOf(envelope.id, email);
-      await open(page, url);
+    await onQualifiedPage(email, { card: null }, async ({ page, envelopeId, url }) => {
       const csrf = (await page.locator('#web-eid').getAttribute('data-csrf'))!;
       const post = async (route: string, data: Record<string, unknown>, headers: Record<string, string> = { 'X-CSRF-Token': csrf }) => {
         const res = await page.request.post(`${url}/qualified/web-eid/${route}`, { data: { ...data, lang: 'nl' }, headers });
@@ -352,25 +347,20 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       const unknown = await post('signatures', { sessionId: '00000000-0000-4000-8000-000000000000', signatures: [Buffer.alloc(96).toString('base64')] });
       expect(unknown).to.deep.include({ status: 404 });
       expect(unknown.body.text).to.equal('Het ondertekenen duurde te lang. Er werd niets ondertekend. Probeer het opnieuw.');
-      expect((await e2e.audit(envelope.id)).map((e) => e.action)).to.not.include('signing.prepared');
+      expect((await e2e.audit(envelopeId)).map((e) => e.action)).to.not.include('signing.prepared');
 
       await open(page, `${e2e.app.url}/s/csc/callback?error=access_denied&state=x`, 400);
       expect(await page.locator('main').textContent()).to.include('U hebt geen toestemming gegeven. Er werd niets ondertekend.');
       await checkState(page, 'qualified-csc-denied');
       await open(page, `${e2e.app.url}/s/csc/callback?code=abc&state=${'x'.repeat(40)}`, 404);
       expect(await page.locator('main').textContent()).to.include('Het ondertekenen duurde te lang of deze link werd al gebruikt.');
-      expect(await statusOf(envelope.id, email)).to.not.equal('signed');
-    } finally {
-      await context.close();
-    }
+      expect(await statusOf(envelopeId, email)).to.not.equal('signed');
+    });
   });
 
   it('signs through the remote service: "Toestaan" at the provider twice (who, then what), back on the result page; the PDF is valid', async () => {
     const email = 'jan.afstand@zonnebeke.be';
-    const envelope = await envelopeWith([qualifiedSigner(email)]);
-    const { context, page, double } = await signerPage({ card: null });
-    try {
-      await open(page, await linkOf(envelope.id, email));
+    await onQualifiedPage(email, { card: null }, async ({ page, double, envelopeId }) => {
       await page.getByRole('button', { name: `Ondertekenen via ${PROVIDER}` }).click();
       await arrive(page, (url) => url.href.startsWith(csc.url));
       await page.screenshot({ path: path.join(SCREENSHOT_DIR, 'qualified-csc-provider-service.png'), fullPage: true });
@@ -385,23 +375,16 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       expect(double.requests, 'the card was not used').to.deep.equal([]);
       expect(csc.signatureCount).to.equal(1);
 
-      const after = await e2e.getEnvelope(envelope.id);
+      const after = await e2e.getEnvelope(envelopeId);
       expect(after.status).to.equal('completed');
-      const pdf = await e2e.downloadCurrent(envelope.id, after.documents[0]!.id);
+      const pdf = await e2e.downloadCurrent(envelopeId, after.documents[0]!.id);
       await expectAllValid(pdf, [e2e.rootPem, csc.root.pem], { count: 1, label: 'remote QES' });
-    } finally {
-      await context.close();
-    }
+    });
   });
 
   it('without the page script the remote service is reached through a page with a link (a form may not be redirected to another origin)', async () => {
     const email = 'jan.zonderjs@zonnebeke.be';
-    const envelope = await envelopeWith([qualifiedSigner(email)]);
-    const { context, page } = await signerPage({ card: null });
-    // As a browser that does not run it (old, blocked, or JavaScript off): the plain forms must do.
-    await context.route('**/assets/web-eid.js', (route) => route.abort());
-    try {
-      await open(page, await linkOf(envelope.id, email));
+    await onQualifiedPage(email, { card: null, blockScript: true }, async ({ page }) => {
       expect(await page.getByRole('button', { name: EID_BUTTON }).isHidden(), 'no eID button without the script that drives it').to.equal(true);
       await page.getByRole('button', { name: `Ondertekenen via ${PROVIDER}` }).click();
       await page.getByRole('heading', { level: 1, name: `Verder naar ${PROVIDER}` }).waitFor();
@@ -411,8 +394,6 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       await link.click();
       await arrive(page, (url) => url.href.startsWith(csc.url));
       await page.getByRole('button', { name: 'Toestaan' }).waitFor();
-    } finally {
-      await context.close();
-    }
+    });
   });
 });

@@ -323,14 +323,10 @@ export function signerRouter(deps: Deps): Router {
     send(res, 200, web.declinedPage(pageContext(req, res, recipientLanguage(view)), view));
   });
 
+  // What the batch and qualified routes share with these pages: the secret, the link, the answers, the language.
+  const shared = { secret, tokenOf, basePathOf, csrfFailed, send, origin, pageContext };
   registerBatchRoutes(pages, {
-    secret,
-    tokenOf,
-    basePathOf,
-    csrfFailed,
-    send,
-    origin,
-    pageContext,
+    ...shared,
     codeState,
     codeMessage,
     blobs: deps.blobs,
@@ -344,13 +340,7 @@ export function signerRouter(deps: Deps): Router {
   });
 
   registerQualifiedRoutes(pages, {
-    secret,
-    tokenOf,
-    basePathOf,
-    csrfFailed,
-    send,
-    origin,
-    pageContext,
+    ...shared,
     giveReceipt: (res, token, envelope, recipientId) => giveReceipt(res, token, 'signed', envelope, recipientId),
     organisationOf: async (token) => {
       const organisation = await organisationOfLink(deps.workflow, token);
