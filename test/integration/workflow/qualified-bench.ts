@@ -22,6 +22,8 @@ export interface EidBench {
   trustListXml: string;
   /** `own` (the workflow's) first, then the card's CA over HTTP. */
   revocation(own: RevocationSource): RevocationSource;
+  /** The card's CA over HTTP alone (WorkflowDeps.remoteRevocation, for the B-LT step). */
+  remoteRevocation: RevocationSource;
   /** Another certificate for the card's key, by another citizen CA on the same list, with other QcStatements. */
   otherCertificate(qcStatements: QcStatementsSpec): Promise<{ chain: Buffer[]; trustList: TrustList }>;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }):
     trustList: parseTrustList(xml),
     trustListXml: xml,
     revocation: (own) => combineRevocationSources(own, remote),
+    remoteRevocation: remote,
     async otherCertificate(qcStatements) {
       const leaf = new X509Certificate(card.signatureCertDer);
       const other = await buildEidChain({ subjectPublicKey: leaf.publicKey, name, ocspUrl: responder.ocspUrl, crlUrl: responder.crlUrl, qcStatements });

@@ -39,11 +39,13 @@ describe('workflow: qualified signatures through a remote signing service (CSC A
     responder = await startForeignCaResponder();
     csc = await startCscServer({ softHsm: sharedSoftHsm(), autoApprove: true, signer: { given: 'An', surname: 'Janssens' }, ocspUrl: responder.ocspUrl, crlUrl: responder.crlUrl, caIssuersUrl: responder.caIssuersUrl });
     responder.setIssuer(csc.ca.der, csc.ca.key);
+    const remote = createRemoteRevocationSource({ timeoutMs: 5_000 });
     deps = {
       ...bench.deps,
       // The QTSP's certificates carry no QcStatements: the list's qualifiers make them qualified, on a QSCD, for e-signatures.
       trustList: parseTrustList(qualifiedCaList('Test QTSP', [csc.ca.der], ['QCStatement', 'QCWithQSCD', 'QCForESig'])),
-      revocation: combineRevocationSources(bench.deps.revocation, createRemoteRevocationSource({ timeoutMs: 5_000 })),
+      revocation: combineRevocationSources(bench.deps.revocation, remote),
+      remoteRevocation: remote,
       cscProviders: [csc.provider],
       signerSecret: randomBytes(32),
     };

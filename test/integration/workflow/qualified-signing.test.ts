@@ -32,7 +32,7 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
   let deps: WorkflowDeps;
   before(async () => {
     [bench, eid] = await Promise.all([openBench(), openEidBench()]);
-    deps = { ...bench.deps, trustList: eid.trustList, revocation: eid.revocation(bench.deps.revocation) };
+    deps = { ...bench.deps, trustList: eid.trustList, revocation: eid.revocation(bench.deps.revocation), remoteRevocation: eid.remoteRevocation };
   });
   after(async () => {
     await eid?.close();
