@@ -215,7 +215,17 @@ const KEY_LABEL = 'Signature';
 export async function createEidCard(options: EidCardOptions): Promise<EidCard> {
   const initialised = options.token ?? options.softHsm.initToken(options.label ?? 'BELPIC', options.pin);
   const tokenOptions: EidTokenOptions = { module: initialised.module, pin: initialised.pin, tokenLabel: initialised.tokenLabel, slot: initialised.slot };
-  const token = Pkcs11Token.open({ module: tokenOptions.module, pin: tokenOptions.pin, tokenLabel: tokenOptions.tokenLabel });
+  let token: Pkcs11Token;
+  try {
+    token = Pkcs11Token.open({ module: tokenOptions.module, pin: tokenOptions.pin, tokenLabel: tokenOptions.tokenLabel });
+  } catch (error) {
+    if (options.token) throw error;
+    throw new Error(
+      'The eID card token was made after SoftHSM2 was initialised in this process, so it cannot be seen: make it first, ' +
+        "or pass `token` from csc-server.ts's initSoftHsmToken.",
+      { cause: error },
+    );
+  }
   try {
     const spec = options.variant === 'ecdsa-p384' ? ({ type: 'ec', curve: 'P-384' } as const) : ({ type: 'rsa', bits: 2048 } as const);
     const key = await generateTokenKeyPair(token, KEY_LABEL, spec);
