@@ -18,7 +18,8 @@ import { attachmentDisposition } from '../content-disposition.ts';
 import { csrfToken, verifyCsrfToken } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
 
-export interface BatchRouteDeps {
+/** What signer.ts lends the routes it mounts beside its own (batch, qualified): the secret, the link, the answers, the language. */
+export interface SignerPageTools {
   secret: Buffer;
   tokenOf: (req: Request) => string;
   basePathOf: (token: string) => string;
@@ -26,6 +27,9 @@ export interface BatchRouteDeps {
   send: (res: Response, status: number, page: string) => void;
   origin: (req: Request) => { ip: string | null; userAgent: string | null };
   pageContext: (req: Request, res: Response, recipientLanguage?: string | null) => web.PageContext;
+}
+
+export interface BatchRouteDeps extends SignerPageTools {
   codeState: (token: string, recipientId: string, email: string, purpose: 'link' | 'batch', error?: string) => Promise<web.CodeState>;
   codeMessage: (t: web.Translate, error: AppError) => string;
   blobs: WorkflowDeps['blobs'];

@@ -19,6 +19,7 @@ import * as web from '../../web/index.ts';
 import { isCodeProblem, type EnvelopeDto } from '../../workflow/index.ts';
 import { verifyCsrfToken } from '../csrf.ts';
 import { problemFor, sendProblem, toAppError } from '../problem.ts';
+import type { SignerPageTools } from './signer-batch.ts';
 
 type Origin = { ip: string | null; userAgent: string | null };
 type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
@@ -37,14 +38,7 @@ export interface SignedResult {
 /** Where the provider's callback sends the browser, and for whom (to give the result page's receipt). */
 export type CallbackResult = string | { redirect: string; token?: string; envelope?: EnvelopeDto; recipientId?: string };
 
-export interface QualifiedRouteDeps {
-  secret: Buffer;
-  tokenOf: (req: Request) => string;
-  basePathOf: (token: string) => string;
-  csrfFailed: () => AppError;
-  send: (res: Response, status: number, page: string) => void;
-  origin: (req: Request) => Origin;
-  pageContext: (req: Request, res: Response, recipientLanguage?: string | null) => web.PageContext;
+export interface QualifiedRouteDeps extends SignerPageTools {
   /** The organisation heading a link's pages (name, logo) and its slug, which decides the providers it offers. */
   organisationOf: (token: string) => Promise<{ name: string; slug: string; logo: boolean } | null>;
   giveReceipt: (res: Response, token: string, envelope: EnvelopeDto, recipientId: string) => void;

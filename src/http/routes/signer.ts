@@ -43,7 +43,7 @@ import { toAppError } from '../problem.ts';
 import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
-import { registerBatchRoutes } from './signer-batch.ts';
+import { registerBatchRoutes, type SignerPageTools } from './signer-batch.ts';
 import { providersFor, registerQualifiedRoutes } from './signer-qualified.ts';
 
 const LANGUAGE_COOKIE = 'paraaf_lang';
@@ -324,7 +324,7 @@ export function signerRouter(deps: Deps): Router {
   });
 
   // What the batch and qualified routes share with these pages: the secret, the link, the answers, the language.
-  const shared = { secret, tokenOf, basePathOf, csrfFailed, send, origin, pageContext };
+  const shared: SignerPageTools = { secret, tokenOf, basePathOf, csrfFailed, send, origin, pageContext };
   registerBatchRoutes(pages, {
     ...shared,
     codeState,
