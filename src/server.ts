@@ -26,7 +26,7 @@ import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/in
 import { createDb, migrateToLatest } from './store/index.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
 import type { HostResolver } from './notify/webhook-address.ts';
-import { expireEnvelopes, renewArchiveTimestamps, type ExpireEnvelopesResult, type RenewArchiveTimestampsResult } from './workflow/index.ts';
+import { expireEnvelopes, purgeQualifiedSigningSessions, renewArchiveTimestamps, type ExpireEnvelopesResult, type RenewArchiveTimestampsResult } from './workflow/index.ts';
 
 /** How often the expiry job looks for envelopes past their expires_at. */
 export const EXPIRY_INTERVAL_MS = 60_000;
@@ -88,6 +88,8 @@ export interface BackgroundJobs {
   archiveTimestamps(): Promise<RenewArchiveTimestampsResult>;
   /** One purge of idempotency keys older than their retention (hourly with the timers); returns how many went. */
   purgeIdempotencyKeys(): Promise<number>;
+  /** One purge of qualified signing sessions an hour past their expiry (hourly with the timers); returns how many went. */
+  purgeQualifiedSigningSessions(): Promise<number>;
 }
 
 export interface ServerHandle {
@@ -164,6 +166,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         return result;
       },
       purgeIdempotencyKeys: () => purgeIdempotencyKeys(db, deps.clock()),
+      purgeQualifiedSigningSessions: () => purgeQualifiedSigningSessions(deps.workflow),
     };
     const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {
@@ -190,6 +193,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       };
       periodic.push(startPeriodicJob(ARCHIVE_TIMESTAMP_INTERVAL_MS, archiveTimestamps, (error) => logger.error({ err: error }, 'archive timestamp pass failed')));
       periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, jobs.purgeIdempotencyKeys, (error) => logger.error({ err: error }, 'idempotency key purge failed')));
+      periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, jobs.purgeQualifiedSigningSessions, (error) => logger.error({ err: error }, 'qualified signing session purge failed')));
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;

@@ -127,3 +127,8 @@ export async function updateQualifiedSigningSession(db: Db, organisationId: stri
   if (patch.failureCode !== undefined) values.failure_code = patch.failureCode;
   await db('qualified_signing_sessions').where({ id, organisation_id: organisationId }).update(values);
 }
+
+/** Deletes the sessions (of every organisation) that expired before `before`; returns how many went. */
+export async function deleteQualifiedSigningSessionsExpiredBefore(db: Db, before: Date): Promise<number> {
+  return db('qualified_signing_sessions').where('expires_at', '<', before.toISOString()).delete();
+}

@@ -15,6 +15,7 @@ import {
   completeQualifiedSignature,
   createEnvelope,
   presentSigningCertificate,
+  purgeQualifiedSigningSessions,
   sendEnvelope,
   sendSigningCode,
   signBatch,
@@ -161,11 +162,18 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: [Buffer.alloc(96, 1)] }), 'signature_value_invalid', 422);
 
     const second = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
+    const values = await signOnCard(second.documents);
     bench.advance(11 * 60_000);
     try {
-      await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: second.sessionId, signatures: await signOnCard(second.documents) }), 'session_expired', 410);
+      await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: second.sessionId, signatures: values }), 'session_expired', 410);
+      // Kept an hour past its expiry, then purged (the audit events remain the evidence).
+      expect(await purgeQualifiedSigningSessions(deps)).to.equal(0);
+      bench.advance(61 * 60_000);
+      expect(await purgeQualifiedSigningSessions(deps)).to.be.greaterThanOrEqual(2);
+      expect(await qualifiedSigningSessionById(deps.db, bench.organisation.id, second.sessionId)).to.equal(null);
+      await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: second.sessionId, signatures: values }), 'session_not_found', 404);
     } finally {
-      bench.advance(-11 * 60_000);
+      bench.advance(-72 * 60_000);
     }
   });
 
