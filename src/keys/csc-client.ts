@@ -254,6 +254,10 @@ function providerHttp(provider: CscProviderConfig, options: CscClientOptions) {
       });
       text = await readBounded(response, maxBytes);
     } catch (cause) {
+      // fetch reports a refused redirect as a network error ("unexpected redirect" in its cause): the provider answered, wrongly.
+      if (/redirect/i.test(String((cause as { cause?: { message?: unknown } })?.cause?.message))) {
+        throw unavailable(provider, 502, `${provider.name} answered ${what} with a redirect, which we do not follow.`, cause);
+      }
       const reason = signal.aborted ? `no answer within ${timeoutMs} ms` : 'no answer';
       throw unavailable(provider, 503, `The signing service ${provider.name} is not reachable (${what}: ${reason}).`, cause);
     }

@@ -8,6 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, verify, X509Certificate, constants } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -393,6 +395,19 @@ describe('CSC API v2 client against a provider that misbehaves', () => {
     expect(error.extensions).to.deep.equal({ provider: 'odd', providerError: 'invalid_request' });
     expect(error.message).to.match(/^Odd QTSP refused \/csc\/v2\/signatures\/signHash: Bad  hash x+…\.$/);
     expect(error.message.length).to.be.lessThan(400);
+  });
+
+  it('does not follow a redirect (the token would go elsewhere), and says so', async () => {
+    const redirecting = createServer((_req, res) => void res.writeHead(307, { location: 'http://127.0.0.1:1/elsewhere' }).end());
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.1', resolve));
+    try {
+      const baseUrl = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+      const error = await rejection(createCscClient({ ...provider, baseUrl }).listCredentials('secret-token'));
+      expect([error.code, error.status]).to.deep.equal(['csc_unavailable', 502]);
+      expect(error.message).to.include('with a redirect');
+    } finally {
+      await new Promise((resolve) => redirecting.close(resolve));
+    }
   });
 
   it('refuses a credential whose key is disabled', async () => {
