@@ -143,18 +143,24 @@ describe('eID test card (SoftHSM2) and its CA responder', function () {
     expect(text.toLowerCase()).to.contain(new X509Certificate(card.signatureCertDer).serialNumber.toLowerCase());
   });
 
-  it('gives the remote revocation source a good, then a revoked answer for the card', async () => {
-    const { card, responder } = cards['rsa-2048'];
+  it('gives the remote revocation source a good, then a revoked answer for the card, as openssl reads them too', async () => {
+    const { card, responder, dir } = cards['rsa-2048'];
     const leaf = new X509Certificate(card.signatureCertDer);
     const issuer = new X509Certificate(card.citizenCaDer);
     const source = createRemoteRevocationSource({ timeoutMs: 5_000 });
-    const status = async () => {
+    const status = async (name: string) => {
       const data = await source.revocationData(leaf, issuer);
       expect(data?.ocsps).to.have.length(1);
-      return statusAt(new RevocationEvidence(data!, 'live').findings(leaf, issuer), new Date()).status;
+      // The response the source kept, judged by openssl on its own: signature, CertID and status.
+      writeFileSync(join(dir, name), data!.ocsps[0]);
+      const text = opensslText(['ocsp', '-respin', join(dir, name), '-no_nonce', '-issuer', join(dir, 'ca.pem'), '-cert', join(dir, 'leaf.pem'), '-CAfile', join(dir, 'root.pem'), '-verify_other', join(dir, 'ca.pem')]);
+      expect(text).to.contain('Response verify OK');
+      const ours = statusAt(new RevocationEvidence(data!, 'live').findings(leaf, issuer), new Date()).status;
+      expect(text).to.match(new RegExp(`leaf\\.pem: ${ours}`));
+      return ours;
     };
-    expect(await status()).to.equal('good');
+    expect(await status('good.der')).to.equal('good');
     responder.revoke(leaf.serialNumber);
-    expect(await status()).to.equal('revoked');
+    expect(await status('revoked.der')).to.equal('revoked');
   });
 });
