@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import request from 'supertest';
+import { fixture } from '../integration/api/helpers.ts';
 import { expectAllValid } from '../integration/engine/check.ts';
 import { BASE_URL, startE2E, type E2E } from '../integration/e2e/harness.ts';
 import { startCscServer, type CscTestServer } from '../helpers/csc-server.ts';
@@ -198,6 +200,39 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
     });
   }
 
+  it('two documents: one PIN entry each ("document 2 van 2"), and both PDFs carry a valid eID signature', async () => {
+    const email = 'jan.twee@zonnebeke.be';
+    const res = await request(e2e.app.url)
+      .post('/api/v1/envelopes')
+      .set(e2e.auth())
+      .field('envelope', JSON.stringify({ title: 'Besluit met bijlage', send: true, recipients: [qualifiedSigner(email)] }))
+      .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' })
+      .attach('documents', fixture('multipage-decision.pdf'), { filename: 'bijlage.pdf', contentType: 'application/pdf' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    const envelopeId = res.body.id as string;
+    await e2e.deliver();
+    const said: string[] = [];
+    const opened: { page?: Page } = {};
+    const { context, page, double } = await signerPage({ card, beforeSign: async () => void said.push((await opened.page!.locator('#web-eid-status').textContent()) ?? '') });
+    opened.page = page;
+    try {
+      await open(page, await linkOf(envelopeId, email));
+      await page.getByRole('button', { name: EID_BUTTON }).click();
+      await arrive(page, /\/done$/);
+      expect(said).to.deep.equal(['U ondertekent als Jan Peeters. Pincode ingeven: document 1 van 2', 'U ondertekent als Jan Peeters. Pincode ingeven: document 2 van 2']);
+      expect(double.signatures).to.equal(2);
+    } finally {
+      await context.close();
+    }
+    const after = await e2e.getEnvelope(envelopeId);
+    expect(after.status).to.equal('completed');
+    for (const document of after.documents) {
+      const pdf = await e2e.downloadCurrent(envelopeId, document.id);
+      const checked = await expectAllValid(pdf, [e2e.rootPem, card.rootPem], { count: 1, label: document.name });
+      expect(checked.pdfsig.map((s) => s.signerCommonName)).to.deep.equal(['Jan Peeters (Signature)']);
+    }
+  });
+
   it('without the extension: the page says where to get Web eID and names the other ways; nothing is signed', async () => {
     const email = 'jan.zonder@zonnebeke.be';
     await onQualifiedPage(email, { card: null, context: PHONE }, async ({ page, double, envelopeId }) => {
@@ -219,7 +254,9 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       await page.getByRole('button', { name: EID_BUTTON }).click();
       await page.getByRole('alert').getByText('U hebt het ondertekenen gestopt. Er werd niets ondertekend.').waitFor();
       await checkState(page, 'qualified-cancelled');
-      expect(await page.getByRole('button', { name: EID_BUTTON }).isEnabled()).to.equal(true);
+      const button = page.getByRole('button', { name: EID_BUTTON });
+      expect(await button.getAttribute('aria-disabled'), 'the button works again').to.equal(null);
+      expect(await button.evaluate((el) => el === document.activeElement), 'the focus stayed on the button').to.equal(true);
       expect(double.signatures).to.equal(0);
       expect(await statusOf(envelopeId, email)).to.not.equal('signed');
       const actions = (await e2e.audit(envelopeId)).map((e) => e.action);

@@ -179,7 +179,8 @@ class QualifiedForm {
   async run() {
     if (this.busy) return;
     this.busy = true;
-    this.button.disabled = true;
+    // aria-disabled, not disabled: the button keeps the focus, so a keyboard user stays where the message is.
+    this.button.setAttribute('aria-disabled', 'true');
     this.problem.replaceChildren();
     try {
       this.say(this.section.dataset.textReading);
@@ -206,7 +207,7 @@ class QualifiedForm {
         console.error('paraaf: signing with the eID card failed', error);
         this.fail(this.section.dataset.textFailed);
       }
-      this.button.disabled = false;
+      this.button.removeAttribute('aria-disabled');
       this.busy = false;
     }
   }
@@ -221,7 +222,8 @@ function enhanceRemoteButtons(form) {
     const button = event.submitter;
     if (!button?.classList.contains('csc-button')) return;
     event.preventDefault();
-    button.disabled = true;
+    if (button.getAttribute('aria-disabled') === 'true') return;
+    button.setAttribute('aria-disabled', 'true');
     try {
       const body = new URLSearchParams(new FormData(form));
       const response = await fetch(button.formAction, { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' }, body });
@@ -236,7 +238,7 @@ function enhanceRemoteButtons(form) {
     } catch (error) {
       console.error('paraaf: starting remote signing failed', error);
     }
-    button.disabled = false;
+    button.removeAttribute('aria-disabled');
   });
 }
 
