@@ -11,10 +11,11 @@
  * a self-made chain points at (an internal address, say).
  */
 import { randomBytes, type X509Certificate } from 'node:crypto';
-import { BerError, child, integerBytes, oidString, readBer, type BerNode } from '../asn1/ber.ts';
+import { BerError, child, integerBytes, octets, oidString, readBer, type BerNode } from '../asn1/ber.ts';
 import { contextConstructed, octetString, oid, OID, sequence } from '../asn1/der.ts';
 import { certificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
 import { AppError } from '../errors.ts';
+import { readAsn1Time } from '../pades/asn1-time.ts';
 import { RevocationEvidence, type RevocationFinding } from '../pades/revocation-check.ts';
 import { encodeCertId } from './ocsp.ts';
 import type { RevocationData, RevocationSource } from './types.ts';
@@ -46,8 +47,14 @@ export function createRemoteRevocationSource(options: RemoteRevocationSourceOpti
   async function fetchEvidence(attempt: Attempt, certificate: X509Certificate, issuer: X509Certificate): Promise<Buffer> {
     const der = await fetchBounded(fetchImpl, attempt.url, attempt.init, maxBytes[attempt.kind], options.timeoutMs);
     const { issuedAt } = usable(der, attempt.kind, certificate, issuer);
+    const now = clock().getTime();
     // OCSP producedAt or CRL thisUpdate after now: a responder clock far ahead, or an answer made for later use.
-    if (issuedAt && issuedAt.getTime() > clock().getTime() + skew) throw new Error(`produced in the future (${issuedAt.toISOString()})`);
+    if (issuedAt && issuedAt.getTime() > now + skew) throw new Error(`produced in the future (${issuedAt.toISOString()})`);
+    const times = updateTimes(der, attempt.kind);
+    for (const at of times.thisUpdate) if (at.getTime() > now + skew) throw new Error(`thisUpdate in the future (${at.toISOString()})`);
+    // Past nextUpdate the issuer no longer vouches for the answer (RFC 5019 §4, RFC 5280 §5.1.2.5): an old or replayed one.
+    for (const at of times.nextUpdate) if (at.getTime() < now - skew) throw new Error(`out of date: nextUpdate ${at.toISOString()} has passed`);
+    if (times.nonce && attempt.nonce && !times.nonce.equals(attempt.nonce)) throw new Error('the nonce is not the one sent: a replayed answer');
     return der;
   }
 
@@ -77,6 +84,8 @@ interface Attempt {
   kind: 'ocsp' | 'crl';
   url: string;
   init: RequestInit;
+  /** extnValue of the nonce extension sent, which a responder that supports nonces echoes (RFC 8954 §2.1). */
+  nonce?: Buffer;
 }
 
 /** OCSP first (small, current), then the CRLs (RFC 5280 §4.2.1.13): every http(s) URL the certificate names. */
@@ -85,9 +94,10 @@ function attemptsFor(certificate: X509Certificate, issuer: X509Certificate): Att
   const urls = revocationUrls(fields);
   const attempts: Attempt[] = [];
   if (urls.ocsp.length) {
-    const body = new Uint8Array(ocspRequest(certificateFields(issuer.raw), integerBytes(fields.serial)));
+    const nonce = octetString(randomBytes(16));
+    const body = new Uint8Array(ocspRequest(certificateFields(issuer.raw), integerBytes(fields.serial), nonce));
     const headers = { 'content-type': 'application/ocsp-request', accept: 'application/ocsp-response' };
-    for (const url of urls.ocsp) attempts.push({ kind: 'ocsp', url, init: { method: 'POST', headers, body } });
+    for (const url of urls.ocsp) attempts.push({ kind: 'ocsp', url, nonce, init: { method: 'POST', headers, body } });
   }
   for (const url of urls.crl) attempts.push({ kind: 'crl', url, init: { method: 'GET', headers: { accept: 'application/pkix-crl' } } });
   return attempts;
@@ -108,15 +118,51 @@ function usable(der: Buffer, kind: 'ocsp' | 'crl', certificate: X509Certificate,
 /**
  * OCSPRequest { TBSRequest { requestList SEQUENCE OF Request { reqCert CertID }, [2] EXPLICIT requestExtensions } }
  * (RFC 6960 §4.1.1), SHA-1 CertID (RFC 5019 §2.1.1, what every responder reads) and a 16-byte nonce (RFC 8954 §2.1).
- * The nonce is not required back: responders that pre-produce answers (RFC 5019) leave it out.
+ * A nonce is not required back: responders that pre-produce answers (RFC 5019) leave it out; a different one is refused.
  */
-function ocspRequest(issuer: CertificateFields, serial: Buffer): Buffer {
-  const nonce = extensionNonce();
-  return sequence(sequence(sequence(sequence(encodeCertId(issuer, serial, 'sha1'))), contextConstructed(2, sequence(nonce))));
+function ocspRequest(issuer: CertificateFields, serial: Buffer, nonce: Buffer): Buffer {
+  const extensions = contextConstructed(2, sequence(sequence(oid(OID.ocspNonce), octetString(nonce))));
+  return sequence(sequence(sequence(sequence(encodeCertId(issuer, serial, 'sha1'))), extensions));
 }
 
-function extensionNonce(): Buffer {
-  return sequence(oid(OID.ocspNonce), octetString(octetString(randomBytes(16))));
+interface UpdateTimes {
+  thisUpdate: Date[];
+  nextUpdate: Date[];
+  /** extnValue of the response's nonce extension. */
+  nonce: Buffer | null;
+}
+
+/**
+ * What revocation-check.ts does not keep of an answer it has verified, and a fetcher must check: the update times
+ * of each OCSP SingleResponse (RFC 6960 §4.2.1) or of the CRL (RFC 5280 §5.1.2.4-5), and the OCSP nonce.
+ */
+function updateTimes(der: Buffer, kind: 'ocsp' | 'crl'): UpdateTimes {
+  const times: UpdateTimes = { thisUpdate: [], nextUpdate: [], nonce: null };
+  const add = (list: Date[], node: BerNode | undefined) => {
+    const at = node ? readAsn1Time(node) : null;
+    if (at) list.push(at);
+  };
+  if (kind === 'crl') {
+    // TBSCertList { version OPTIONAL, signature, issuer, thisUpdate, nextUpdate OPTIONAL, … }
+    const tbs = child(readBer(der), 0, 0x30);
+    const index = tbs.children[0]?.tag === 0x02 ? 3 : 2;
+    add(times.thisUpdate, child(tbs, index));
+    const next = tbs.children[index + 1];
+    if (next?.tag === 0x17 || next?.tag === 0x18) add(times.nextUpdate, next);
+    return times;
+  }
+  // OCSPResponse → [0] ResponseBytes → BasicOCSPResponse → ResponseData { [0]?, responderID, producedAt, responses, [1]? }
+  const bytes = child(child(readBer(der), 1, 0xa0), 0, 0x30);
+  const tbs = child(readBer(octets(child(bytes, 1, 0x04))), 0, 0x30);
+  const offset = tbs.children[0]?.tag === 0xa0 ? 1 : 0;
+  for (const single of child(tbs, offset + 2, 0x30).children) {
+    add(times.thisUpdate, child(single, 2));
+    add(times.nextUpdate, single.children.find((node) => node.tag === 0xa0)?.children[0]);
+  }
+  const extensions = tbs.children.find((node) => node.tag === 0xa1)?.children[0]?.children ?? [];
+  const nonce = extensions.find((extension) => oidString(child(extension, 0, 0x06)) === OID.ocspNonce);
+  times.nonce = nonce ? octets(child(nonce, nonce.children.length - 1, 0x04)) : null;
+  return times;
 }
 
 /** OCSP URLs of the AIA and CRL URLs of the CRLDP fullNames; only http(s), at most a few of each. */

@@ -110,6 +110,26 @@ describe('keys/remote-revocation-source', function () {
     await expectUnavailable(source.revocationData(leaf, issuer), /produced in the future/);
   });
 
+  it('refuses answers past their nextUpdate, OCSP and CRL alike', async () => {
+    // The responder's answers are valid for an hour: two hours on, neither may be relied on.
+    const source = createRemoteRevocationSource({ timeoutMs: 5_000, clock: () => new Date(Date.now() + 2 * 3_600_000) });
+    await expectUnavailable(source.revocationData(leaf, issuer), /OCSP .*out of date: nextUpdate .* has passed.*CRL .*out of date/);
+  });
+
+  it('refuses an OCSP response that echoes another nonce: a replayed answer', async () => {
+    let captured: Buffer | null = null;
+    const recording = (async (url: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(url, init);
+      captured ??= Buffer.from(await response.clone().arrayBuffer());
+      return response;
+    }) as typeof fetch;
+    expect(statusIn(await createRemoteRevocationSource({ timeoutMs: 5_000, fetch: recording }).revocationData(leaf, issuer), leaf, issuer)).to.equal('revoked');
+    // A genuine, fresh, correctly signed answer, but to an earlier request.
+    const replaying = (async () => new Response(new Uint8Array(captured!), { status: 200 })) as typeof fetch;
+    const source = createRemoteRevocationSource({ timeoutMs: 5_000, fetch: replaying });
+    await expectUnavailable(source.revocationData(leaf, issuer), /OCSP .*the nonce is not the one sent/);
+  });
+
   it('returns null for a certificate that names no http(s) URL, or when the issuer did not sign it', async () => {
     const source = createRemoteRevocationSource({ timeoutMs: 5_000, fetch: () => Promise.reject(new Error('must not fetch')) });
     const none = await chainFor();
