@@ -101,7 +101,7 @@ ${batchProgress(ctx, view.waiting.filter((w) => !needsQualified(w)).length)}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
 }
 
-const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed', 'timestamp_unavailable'] as const;
+const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed', 'timestamp_unavailable', 'qualified_signature_required'] as const;
 
 function reasonText(ctx: PageContext, reason: string): string {
   return batchReasonText(ctx.t, reason);

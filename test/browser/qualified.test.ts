@@ -339,6 +339,15 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       expect(await item.textContent()).to.include('Dit document vraagt een gekwalificeerde handtekening (eID-kaart of handtekening op afstand). U ondertekent het apart.');
       expect(await item.getByRole('link', { name: 'Apart ondertekenen' }).getAttribute('href')).to.match(/^\/s\/[^/]+$/);
       await checkState(page, 'qualified-batch');
+      // A hand-made post of the qualified one to the script's route: refused, in words.
+      const csrf = await page.locator('#batch-form input[name="_csrf"]').inputValue();
+      const refused = await page.request.post(`${page.url()}/sign-one`, { form: { _csrf: csrf, consent: 'ja', envelope: qualified.id, total: '1', lang: 'nl' } });
+      expect(refused.status()).to.equal(200);
+      expect(await refused.json()).to.deep.include({
+        signed: false,
+        reason: 'qualified_signature_required',
+        reasonText: 'Dit document vraagt een gekwalificeerde handtekening (eID-kaart of handtekening op afstand). Onderteken het apart via de link in de e-mail.',
+      });
       await page.getByRole('checkbox', { name: 'Ik heb de gekozen documenten gelezen en onderteken ze elektronisch' }).check();
       await page.getByRole('button', { name: 'Ondertekenen', exact: true }).click();
       await page.getByRole('heading', { level: 2, name: 'Ondertekend (1)' }).waitFor();

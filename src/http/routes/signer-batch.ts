@@ -190,7 +190,7 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
       const appError = toAppError(error);
       if (isCodeProblem(appError.code)) return void refuse(400, appError.code, d.codeMessage(t, appError));
       if (appError.status >= 500) throw error;
-      return void refuse(appError.status, appError.code, t('batch.reason.other'));
+      return void refuse(appError.status, appError.code, web.batchReasonText(t, appError.code));
     }
     const next: Continuing = {
       batchId: outcome.batchId,

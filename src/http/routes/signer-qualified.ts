@@ -16,7 +16,7 @@ import type { Request, Response, Router } from 'express';
 import type { CscProviderConfig } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import * as web from '../../web/index.ts';
-import { isCodeProblem, type EnvelopeDto } from '../../workflow/index.ts';
+import { CSC_CALLBACK_PATH, isCodeProblem, type EnvelopeDto } from '../../workflow/index.ts';
 import { verifyCsrfToken } from '../csrf.ts';
 import { problemFor, sendProblem, toAppError } from '../problem.ts';
 import type { SignerPageTools } from './signer-batch.ts';
@@ -94,7 +94,8 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
     if (!verifyCsrfToken(d.secret, token, 'sign', presented)) throw d.csrfFailed();
   };
 
-  pages.get('/csc/callback', async (req, res) => {
+  // The provider sends the signer back to the URL the workflow registered (CSC_CALLBACK_PATH, below /s like these pages).
+  pages.get(CSC_CALLBACK_PATH.replace(/^\/s(?=\/)/, ''), async (req, res) => {
     const ctx = d.pageContext(req, res);
     const page = (status: number, text: string) => d.send(res, status, web.messagePage(ctx, { title: ctx.t('qualified.csc.failedTitle'), paragraphs: [text] }));
     const { state, code, error } = req.query as Record<string, unknown>;

@@ -93,6 +93,7 @@ export const en: SignerCatalog = {
   'batch.reason.envelope_completed': 'This is already fully signed.',
   'batch.reason.already_signed': 'You had already signed this.',
   'batch.reason.timestamp_unavailable': 'The time-stamping service is not answering. Nothing was signed. Please try again in a few minutes.',
+  'batch.reason.qualified_signature_required': 'This document needs a qualified signature (eID card or remote signing). Sign it separately through the link in the e-mail.',
   'batch.reason.other': 'This was not possible now. Open the list again to see what changed.',
   'batch.back': 'Back to the list',
   'decline.heading': 'Decline',

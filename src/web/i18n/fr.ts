@@ -93,6 +93,7 @@ export const fr: SignerCatalog = {
   'batch.reason.envelope_completed': 'Ce document est déjà entièrement signé.',
   'batch.reason.already_signed': 'Vous aviez déjà signé ce document.',
   'batch.reason.timestamp_unavailable': 'Le service d’horodatage ne répond pas. Rien n’a été signé. Veuillez réessayer dans quelques minutes.',
+  'batch.reason.qualified_signature_required': 'Ce document demande une signature qualifiée (carte eID ou signature à distance). Signez-le séparément via le lien de l’e-mail.',
   'batch.reason.other': 'Ce n’était pas possible maintenant. Rouvrez la liste pour voir ce qui a changé.',
   'batch.back': 'Retour à la liste',
   'decline.heading': 'Refuser',

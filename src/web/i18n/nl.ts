@@ -95,6 +95,7 @@ export const nl = {
   'batch.reason.envelope_completed': 'Dit is al volledig ondertekend.',
   'batch.reason.already_signed': 'U had dit al ondertekend.',
   'batch.reason.timestamp_unavailable': 'De tijdstempeldienst antwoordt nu niet. Er werd niets ondertekend. Probeer het over enkele minuten opnieuw.',
+  'batch.reason.qualified_signature_required': 'Dit document vraagt een gekwalificeerde handtekening (eID-kaart of handtekening op afstand). Onderteken het apart via de link in de e-mail.',
   'batch.reason.other': 'Dit kon nu niet. Open de lijst opnieuw om te zien wat er veranderd is.',
   'batch.back': 'Terug naar de lijst',
   'decline.heading': 'Weigeren',
