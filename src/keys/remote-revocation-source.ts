@@ -3,8 +3,10 @@
  * certificate says: an OCSP request (RFC 6960 Appendix A.1, HTTP POST) to its AIA id-ad-ocsp URL (RFC 5280
  * §4.2.2.1), else the CRL of its cRLDistributionPoints (§4.2.1.13). An answer counts only when it is what we asked
  * for and genuine: a successful OCSP response whose CertID names this certificate and issuer, signed by the issuer or
- * a responder it certified with id-kp-OCSPSigning (RFC 6960 §4.2.2.2), not produced in the future; a CRL of this
- * issuer signed by it (RFC 5280 §6.3.3). The verification is revocation-check.ts's, the one validation also uses.
+ * a responder it certified with id-kp-OCSPSigning (RFC 6960 §4.2.2.2), echoing our nonce if any; a CRL of this issuer
+ * signed by it (RFC 5280 §6.3.3); either not issued in the future nor past its nextUpdate. The signature and CertID
+ * checks are revocation-check.ts's, the ones validation also uses. A revoked status is returned like a good one: it
+ * is evidence, and the caller judges it (RevocationEvidence/statusAt).
  *
  * Only http(s), no redirects, bounded in time and size: the URLs come from certificates that strangers present. Call
  * it for certificates whose path to a trust anchor is already built, so the URLs are a trusted CA's and not whatever
@@ -30,7 +32,7 @@ export interface RemoteRevocationSourceOptions {
   fetch?: typeof fetch;
   /** Largest accepted OCSP response and CRL. Default 1 MB and 10 MB. */
   maxBytes?: { ocsp?: number; crl?: number };
-  /** An OCSP response produced later than now + this is refused (a responder clock ahead, or a forgery). Default 5 min. */
+  /** Clock tolerance: an answer issued later than now + this, or whose nextUpdate is before now - this, is refused. Default 5 min. */
   maxClockSkewMs?: number;
   clock?: () => Date;
 }
