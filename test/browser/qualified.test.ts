@@ -428,6 +428,23 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
     });
   });
 
+  it('says no at the provider: back on a page that says nothing was signed, with the organisation and the way back to the documents', async () => {
+    const email = 'jan.nee@zonnebeke.be';
+    await onQualifiedPage(email, { card: null, context: PHONE }, async ({ page, envelopeId, url }) => {
+      await page.getByRole('button', { name: `Ondertekenen via ${PROVIDER}` }).click();
+      await arrive(page, (at) => at.href.startsWith(csc.url));
+      await page.getByRole('button', { name: 'Weigeren' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Ondertekenen op afstand lukte niet' }).waitFor();
+      expect(await page.locator('main').textContent()).to.include('U hebt geen toestemming gegeven. Er werd niets ondertekend.');
+      expect(await page.locator('header').textContent()).to.include('Gemeente Zonnebeke');
+      await checkState(page, 'qualified-csc-refused-at-provider-375');
+      await page.getByRole('link', { name: 'Terug naar de documenten' }).click();
+      await arrive(page, (at) => at.href === url);
+      await page.getByRole('button', { name: EID_BUTTON }).waitFor();
+      expect(await statusOf(envelopeId, email)).to.not.equal('signed');
+    });
+  });
+
   it('without the page script the remote service is reached through a page with a link (a form may not be redirected to another origin)', async () => {
     const email = 'jan.zonderjs@zonnebeke.be';
     await onQualifiedPage(email, { card: null, blockScript: true }, async ({ page }) => {

@@ -43,6 +43,16 @@ export interface QualifiedRouteDeps extends SignerPageTools {
   organisationOf: (token: string) => Promise<{ name: string; slug: string; logo: boolean } | null>;
   giveReceipt: (res: Response, token: string, envelope: EnvelopeDto, recipientId: string) => void;
   cscProviders: readonly CscProviderConfig[];
+  /**
+   * The link a remote signing started from, kept in a short-lived cookie for the callback: the
+   * provider's answer names no link, and a signer who said no there needs the way back (and the
+   * page its organisation and language). Null when there is none or the link is unknown.
+   */
+  remoteLink: {
+    remember: (res: Response, token: string) => void;
+    recall: (req: Request) => Promise<{ token: string; organisationName: string | null; language: string | null } | null>;
+    forget: (res: Response) => void;
+  };
   present: (options: { token: string; certificate: Buffer; method: 'web-eid'; origin: Origin; code?: unknown }) => Promise<PresentedCertificate>;
   complete: (options: { token: string; sessionId: string; signatures: Buffer[]; origin: Origin }) => Promise<SignedResult>;
   startRemote: (options: { token: string; providerId: string; origin: Origin; code?: unknown }) => Promise<string | { redirect: string }>;
@@ -96,8 +106,10 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
 
   // The provider sends the signer back to the URL the workflow registered (CSC_CALLBACK_PATH, below /s like these pages).
   pages.get(CSC_CALLBACK_PATH.replace(/^\/s(?=\/)/, ''), async (req, res) => {
-    const ctx = d.pageContext(req, res);
-    const page = (status: number, text: string) => d.send(res, status, web.messagePage(ctx, { title: ctx.t('qualified.csc.failedTitle'), paragraphs: [text] }));
+    const link = await d.remoteLink.recall(req);
+    const ctx = link ? { ...d.pageContext(req, res, link.language), languagePath: d.basePathOf(link.token) } : d.pageContext(req, res);
+    const page = (status: number, text: string) =>
+      d.send(res, status, web.messagePage(ctx, { title: ctx.t('qualified.csc.failedTitle'), paragraphs: [text], organisationName: link?.organisationName, back: link ? d.basePathOf(link.token) : undefined }));
     const { state, code, error } = req.query as Record<string, unknown>;
     // RFC 6749 §4.1.2.1: the signer said no at the provider, or the provider could not ask.
     if (typeof error === 'string') return page(400, ctx.t(error === 'access_denied' ? 'qualified.csc.denied' : 'qualified.csc.failed'));
@@ -120,6 +132,7 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
       return page(appError.status, text);
     }
     if (typeof result === 'string') return res.redirect(303, result);
+    if (result.token) d.remoteLink.forget(res);
     if (result.token && result.envelope && result.recipientId) d.giveReceipt(res, result.token, result.envelope, result.recipientId);
     res.redirect(303, result.redirect);
   });
@@ -187,6 +200,7 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
       const ctx = d.pageContext(req, res);
       return d.send(res, 400, web.messagePage(ctx, { title: ctx.t('form.problem'), paragraphs: [problemText(ctx.t, appError)], back: d.basePathOf(token) }));
     }
+    d.remoteLink.remember(res, token);
     if (wantsJson) return void res.json({ redirect: url });
     d.send(res, 200, web.cscContinuePage(d.pageContext(req, res), view, { provider: providerName, url }));
   });

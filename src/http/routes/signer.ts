@@ -31,6 +31,7 @@ import {
   MAX_REASON_LENGTH,
   openSigningLink,
   presentSigningCertificate,
+  QUALIFIED_SESSION_MINUTES,
   remoteSigningCallback,
   sendSigningCode,
   signBatch,
@@ -49,6 +50,9 @@ import { providersFor, registerQualifiedRoutes } from './signer-qualified.ts';
 const LANGUAGE_COOKIE = 'paraaf_lang';
 const RECEIPT_COOKIE = 'paraaf_receipt';
 const BATCH_RECEIPT_COOKIE = 'paraaf_batch_receipt';
+/** The link a remote signing started from, for the provider's callback (signer-qualified.ts); only sent to /s/csc. */
+const REMOTE_LINK_COOKIE = 'paraaf_csc_link';
+const REMOTE_LINK_PATH = '/s/csc';
 const RECEIPT_MINUTES = 30;
 const YEAR_SECONDS = 365 * 24 * 3600;
 
@@ -347,6 +351,21 @@ export function signerRouter(deps: Deps): Router {
       return organisation ? { name: organisation.name, slug: organisation.slug, logo: hasLogo(organisation) } : null;
     },
     cscProviders: deps.config.cscProviders,
+    remoteLink: {
+      remember: (res, token) => void res.append('Set-Cookie', cookie(REMOTE_LINK_COOKIE, encodeURIComponent(token), REMOTE_LINK_PATH, QUALIFIED_SESSION_MINUTES * 60)),
+      recall: async (req) => {
+        const value = parseCookies(req.get('cookie'))[REMOTE_LINK_COOKIE];
+        let token = '';
+        try {
+          token = value ? decodeURIComponent(value) : '';
+        } catch {
+          return null;
+        }
+        const link = token ? await lookupLink(token) : null;
+        return link ? { token, organisationName: link.organisationName, language: link.language } : null;
+      },
+      forget: (res) => void res.append('Set-Cookie', cookie(REMOTE_LINK_COOKIE, '', REMOTE_LINK_PATH, 0)),
+    },
     present: (options) => presentSigningCertificate(deps.workflow, options),
     complete: (options) => completeQualifiedSignature(deps.workflow, options),
     startRemote: (options) => startRemoteSigning(deps.workflow, options),
