@@ -265,6 +265,28 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
     });
   });
 
+  it('says what went wrong at the card or the software, each in its own words; nothing is signed', async () => {
+    const email = 'jan.pech@zonnebeke.be';
+    const double: WebEidDoubleOptions = { card, failure: null };
+    const cases = [
+      { failure: { on: 'sign', code: 'ERR_WEBEID_NATIVE_FATAL', message: 'PIN blocked' }, text: 'Uw pincode is geblokkeerd. Er werd niets ondertekend.' },
+      { failure: { on: 'sign', code: 'ERR_WEBEID_NATIVE_FATAL', message: 'The card was removed from the reader' }, text: 'Uw eID-kaart kon niet gelezen worden.' },
+      { failure: { on: 'get-signing-certificate', code: 'ERR_WEBEID_NATIVE_UNAVAILABLE', message: 'native app not found' }, text: 'De Web eID-software is niet volledig geïnstalleerd.' },
+      { failure: { on: 'get-signing-certificate', code: 'ERR_WEBEID_VERSION_MISMATCH', message: 'update required' }, text: 'Uw Web eID-software is te oud.' },
+      { failure: { on: 'sign', code: 'ERR_WEBEID_USER_TIMEOUT', message: 'no PIN entered' }, text: 'Het duurde te lang. Er werd niets ondertekend.' },
+    ] as const;
+    await onQualifiedPage(email, double, async ({ page, envelopeId }) => {
+      for (const [index, { failure, text }] of cases.entries()) {
+        double.failure = failure;
+        await page.getByRole('button', { name: EID_BUTTON }).click();
+        await page.getByRole('alert').getByText(text).waitFor();
+        if (index === 0) await checkState(page, 'qualified-pin-blocked');
+      }
+      expect(await statusOf(envelopeId, email)).to.not.equal('signed');
+      expect((await e2e.audit(envelopeId)).map((e) => e.action)).to.not.include('recipient.signed');
+    });
+  });
+
   it('a one-shot signature posted for a qualified step is refused with a page that says why (409)', async () => {
     const email = 'jan.oneshot@zonnebeke.be';
     await onQualifiedPage(email, { card: null }, async ({ page, envelopeId }) => {

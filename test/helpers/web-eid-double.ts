@@ -22,6 +22,11 @@ export interface WebEidDoubleOptions {
   card: EidCard | null;
   /** The signer presses "Cancel" in the dialog: `get-signing-certificate` fails with ERR_WEBEID_USER_CANCELLED. */
   cancel?: boolean;
+  /**
+   * What the native app answers instead of a result, for one command: a blocked PIN, a card pulled out,
+   * an app that is missing or too old. Read at each request, so a test may change it between clicks.
+   */
+  failure?: { on: 'get-signing-certificate' | 'sign'; code: string; message: string } | null;
   /** Runs while the PIN dialog is open, before the card signs (e.g. to look at the page in that state). */
   beforeSign?: (request: WebEidRequest) => Promise<void>;
 }
@@ -54,6 +59,7 @@ type Answer = { ok: true; result: Record<string, unknown> } | { ok: false; error
 async function nativeApp(card: EidCard, options: WebEidDoubleOptions, request: WebEidRequest, counts: { signatures: number }): Promise<Answer> {
   const refuse = (code: string, message: string): Answer => ({ ok: false, error: { code, message } });
   if (!/^2\.\d+\.\d+/.test(request.libraryVersion ?? '')) return refuse('ERR_WEBEID_VERSION_MISMATCH', `library version ${request.libraryVersion} is not supported`);
+  if (options.failure && request.action === `web-eid:${options.failure.on}`) return refuse(options.failure.code, options.failure.message);
   const certificate = card.signatureCertDer.toString('base64');
   const algorithms = Object.keys(HASHES).map((hashFunction) =>
     card.variant === 'ecdsa-p384' ? { cryptoAlgorithm: 'ECC', hashFunction, paddingScheme: 'NONE' } : { cryptoAlgorithm: 'RSA', hashFunction, paddingScheme: 'PKCS1.5' },
