@@ -15,7 +15,7 @@ import { createFsBlobStore, type BlobStore, type Knex } from './store/index.ts';
 import { AppError, TimestampError } from './errors.ts';
 import type { WorkflowDeps } from './workflow/index.ts';
 import { ownRevocationSource } from './workflow/pki-publication.ts';
-import { combineRevocationSources } from './keys/combined-revocation-source.ts';
+import { forTrustedIssuers } from './keys/combined-revocation-source.ts';
 import { createRemoteRevocationSource } from './keys/remote-revocation-source.ts';
 import type { CscClient } from './keys/csc-client.ts';
 import type { CscProviderConfig } from './config.ts';
@@ -83,9 +83,11 @@ export function buildDeps(options: BuildDepsOptions): Deps {
     : undefined;
   const timeStamper = countFailures(options.timeStamper ?? chooseTimeStamper(config, builtInTsa), metrics);
   const authorities = options.pki?.authorities ?? noAuthorities;
-  // Our own CAs answer in-process; a signer's own certificate (eID, remote QSCD) is checked at its CA's OCSP responder or CRL.
-  const remoteRevocation = options.remoteRevocation ?? createRemoteRevocationSource({ timeoutMs: config.revocationTimeoutMs, clock });
-  const revocation: RevocationSource = combineRevocationSources(ownRevocationSource({ db, clock, authorities }), remoteRevocation);
+  // Our own CAs answer in-process (also live in POST /api/v1/verify). A signer's own certificate (eID, remote QSCD) is
+  // checked at its CA's OCSP responder or CRL, only for CAs the deployment trusts: the URLs come from the certificate.
+  const anchors = [...options.trustAnchors, ...(options.trustList?.anchors ?? [])];
+  const remoteRevocation = forTrustedIssuers(options.remoteRevocation ?? createRemoteRevocationSource({ timeoutMs: config.revocationTimeoutMs, clock }), () => anchors);
+  const revocation: RevocationSource = ownRevocationSource({ db, clock, authorities });
   return Object.freeze({
     config,
     logger: options.logger,

@@ -39,7 +39,7 @@ export {
 } from './ocsp.ts';
 export { createOwnRevocationSource, type OwnRevocationSourceOptions } from './own-revocation-source.ts';
 export { createRemoteRevocationSource, REMOTE_REVOCATION_LIMITS, type RemoteRevocationSourceOptions } from './remote-revocation-source.ts';
-export { combineRevocationSources } from './combined-revocation-source.ts';
+export { combineRevocationSources, forTrustedIssuers } from './combined-revocation-source.ts';
 export {
   buildCertificate,
   encodeName,

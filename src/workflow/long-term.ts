@@ -15,9 +15,10 @@ import { extendWithValidationData, stampDocument } from '../pades/index.ts';
 import { insertRevision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { ownRevocationSource } from './pki-publication.ts';
+import { combineRevocationSources } from '../keys/combined-revocation-source.ts';
 
 /** What the long-term steps need beyond the store: trusted time, our CAs (for revocation data), the trust anchors. */
-export interface LongTermDeps extends Pick<WorkflowDeps, 'db' | 'blobs' | 'clock' | 'logger'> {
+export interface LongTermDeps extends Pick<WorkflowDeps, 'db' | 'blobs' | 'clock' | 'logger' | 'remoteRevocation'> {
   timeStamper: TimeStamper;
   authorities: PkiAuthorities;
   pki: Pick<PkiProvider, 'trustAnchors'>;
@@ -28,7 +29,9 @@ export interface LongTermDeps extends Pick<WorkflowDeps, 'db' | 'blobs' | 'clock
  * and SQLite's single connection is not asked for twice (deps.revocation reads through deps.db).
  */
 function revocationIn(trx: Knex.Transaction, deps: LongTermDeps): RevocationSource {
-  return ownRevocationSource({ db: trx, clock: deps.clock, authorities: deps.authorities });
+  const own = ownRevocationSource({ db: trx, clock: deps.clock, authorities: deps.authorities });
+  // A signer's own certificate (eID, remote QSCD, issue 13): its CA's OCSP responder or CRL, after ours.
+  return deps.remoteRevocation ? combineRevocationSources(own, deps.remoteRevocation) : own;
 }
 
 /** A document's newest revision as the steps go: its seq and bytes. */

@@ -15,6 +15,8 @@ import { keyUsageOf } from '../pades/qc-statements.ts';
 import { classifyCertificate, type CertificateQualification } from '../pades/qualification.ts';
 import { RevocationEvidence, statusAt } from '../pades/revocation-check.ts';
 import { buildPath, pathValidityProblem, subjectOf } from '../pades/trust.ts';
+import { anchorsFor } from '../pades/validation-context.ts';
+import { combineRevocationSources } from '../keys/combined-revocation-source.ts';
 import type { SignatureQualification } from './apply-signature.ts';
 import type { WorkflowDeps } from './deps.ts';
 
@@ -46,14 +48,16 @@ export function parseCertificates(presented: Buffer | readonly Buffer[]): X509Ce
 }
 
 export async function checkSigningCertificate(
-  deps: Pick<WorkflowDeps, 'pki' | 'trustList' | 'revocation'>,
+  deps: Pick<WorkflowDeps, 'pki' | 'trustList' | 'revocation' | 'remoteRevocation'>,
   presented: readonly X509Certificate[],
   level: SignatureLevel,
   now: Date,
 ): Promise<CheckedCertificate> {
   const [leaf, ...others] = presented;
   const anchors = [...deps.pki.trustAnchors, ...(deps.trustList?.anchors ?? [])];
-  const built = buildPath(leaf, others, anchors);
+  // Only the anchors that can end a path from these certificates: a trusted list brings hundreds, and path
+  // building's bounded candidates must not be crowded out by them.
+  const built = buildPath(leaf, others, anchorsFor(presented, anchors));
   if (!built.path) throw refused('certificate_untrusted', 'This certificate was not issued by a certification authority this service trusts.', built.refused ?? `no path to a trust anchor from ${subjectOf(leaf)}`);
   const validity = pathValidityProblem(built.path, now);
   if (validity) throw refused('certificate_expired', 'This certificate is not valid today (expired, or not yet valid).', validity);
@@ -71,7 +75,8 @@ export async function checkSigningCertificate(
   // Last, as it goes over the network: the leaf's CA says it is not revoked (OCSP, else its CRL).
   const issuer = built.path[1] ?? (leaf.checkIssued(leaf) ? leaf : null);
   if (!issuer) throw refused('certificate_untrusted', 'This certificate was not issued by a certification authority this service trusts.');
-  const data = await deps.revocation.revocationData(leaf, issuer);
+  const revocation = deps.remoteRevocation ? combineRevocationSources(deps.revocation, deps.remoteRevocation) : deps.revocation;
+  const data = await revocation.revocationData(leaf, issuer);
   if (!data) throw refused('certificate_revocation_unknown', 'Whether this certificate was revoked cannot be checked.', `no OCSP or CRL for ${subjectOf(leaf)}`);
   const status = statusAt(new RevocationEvidence(data, 'live').findings(leaf, issuer), now);
   if (status.status === 'revoked') throw refused('certificate_revoked', 'This certificate has been revoked and can no longer sign.');

@@ -91,10 +91,12 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
 
     const report = await verifyPdf(finalPdf, { trustAnchors: [...bench.pki.provider.trustAnchors], trustList: eid.trustList });
     const signatures = report.signatures.filter((s) => s.subFilter !== 'ETSI.RFC3161');
-    expect(signatures.map((s) => [s.signer?.commonName, s.valid, s.certificate.kind])).to.deep.equal([
-      ['Jan Peeters (Signature)', true, 'qualified'],
-      ['Karel Vandamme', true, 'non_qualified'],
+    // B-LTA for the card's signature too: its CA's OCSP answer went into the DSS (fetched over HTTP from the eID CA's responder).
+    expect(signatures.map((s) => [s.signer?.commonName, s.valid, s.certificate.kind, s.level.achieved])).to.deep.equal([
+      ['Jan Peeters (Signature)', true, 'qualified', 'B-LTA'],
+      ['Karel Vandamme', true, 'non_qualified', 'B-LTA'],
     ]);
+    expect(signatures[0].revocation.certificates.map((c) => [c.status, c.origin])).to.deep.include(['good', 'dss']);
 
     const trail = await auditTrail(bench, created.id);
     const actions = trail.map((e) => e.action);
