@@ -16,27 +16,22 @@ import type { Request, Response, Router } from 'express';
 import type { CscProviderConfig } from '../../config.ts';
 import { AppError } from '../../errors.ts';
 import * as web from '../../web/index.ts';
-import { CSC_CALLBACK_PATH, isCodeProblem, type EnvelopeDto } from '../../workflow/index.ts';
+import {
+  CSC_CALLBACK_PATH,
+  isCodeProblem,
+  type CompleteQualifiedSignatureOptions,
+  type EnvelopeDto,
+  type LinkActionResult,
+  type PresentedCertificate,
+  type PresentSigningCertificateOptions,
+  type RemoteSigningCallbackOptions,
+  type RemoteSigningCallbackResult,
+  type StartedRemoteSigning,
+  type StartRemoteSigningOptions,
+} from '../../workflow/index.ts';
 import { verifyCsrfToken } from '../csrf.ts';
 import { problemFor, sendProblem, toAppError } from '../problem.ts';
 import type { SignerPageTools } from './signer-batch.ts';
-
-type Origin = { ip: string | null; userAgent: string | null };
-type HashAlgorithm = 'sha256' | 'sha384' | 'sha512';
-
-/** What the workflow's qualified use cases answer, as far as the routes need it. */
-export interface PresentedCertificate {
-  sessionId: string;
-  signerName: string;
-  hashAlgorithm: HashAlgorithm | string;
-  documents: ReadonlyArray<{ documentId: string; name: string; digest: Buffer }>;
-}
-export interface SignedResult {
-  envelope: EnvelopeDto;
-  recipientId: string;
-}
-/** Where the provider's callback sends the browser, and for whom (to give the result page's receipt). */
-export type CallbackResult = string | { redirect: string; token?: string; envelope?: EnvelopeDto; recipientId?: string };
 
 export interface QualifiedRouteDeps extends SignerPageTools {
   /** The organisation heading a link's pages (name, logo) and its slug, which decides the providers it offers. */
@@ -53,10 +48,11 @@ export interface QualifiedRouteDeps extends SignerPageTools {
     recall: (req: Request) => Promise<{ token: string; organisationName: string | null; language: string | null } | null>;
     forget: (res: Response) => void;
   };
-  present: (options: { token: string; certificate: Buffer; method: 'web-eid'; origin: Origin; code?: unknown }) => Promise<PresentedCertificate>;
-  complete: (options: { token: string; sessionId: string; signatures: Buffer[]; origin: Origin }) => Promise<SignedResult>;
-  startRemote: (options: { token: string; providerId: string; origin: Origin; code?: unknown }) => Promise<string | { redirect: string }>;
-  remoteCallback: (options: { state: string; code: string; origin: Origin }) => Promise<CallbackResult>;
+  /** The workflow's use cases (issue 13), with their deps bound. */
+  present: (options: PresentSigningCertificateOptions) => Promise<PresentedCertificate>;
+  complete: (options: CompleteQualifiedSignatureOptions) => Promise<LinkActionResult>;
+  startRemote: (options: StartRemoteSigningOptions) => Promise<StartedRemoteSigning>;
+  remoteCallback: (options: RemoteSigningCallbackOptions) => Promise<RemoteSigningCallbackResult>;
 }
 
 /** Web eID names hash functions as the W3C does. */
@@ -114,7 +110,7 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
     // RFC 6749 §4.1.2.1: the signer said no at the provider, or the provider could not ask.
     if (typeof error === 'string') return page(400, ctx.t(error === 'access_denied' ? 'qualified.csc.denied' : 'qualified.csc.failed'));
     if (typeof state !== 'string' || typeof code !== 'string' || !state || !code || state.length > 256 || code.length > 2048) return page(400, ctx.t('qualified.csc.expired'));
-    let result: CallbackResult;
+    let result: RemoteSigningCallbackResult;
     try {
       result = await d.remoteCallback({ state, code, origin: d.origin(req) });
     } catch (caught) {
@@ -131,9 +127,10 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
             : web.qualifiedProblemText(ctx.t, appError.code);
       return page(appError.status, text);
     }
-    if (typeof result === 'string') return res.redirect(303, result);
-    if (result.token) d.remoteLink.forget(res);
-    if (result.token && result.envelope && result.recipientId) d.giveReceipt(res, result.token, result.envelope, result.recipientId);
+    if (result.step === 'signed') {
+      d.remoteLink.forget(res);
+      d.giveReceipt(res, result.token, result.envelope, result.recipientId);
+    }
     res.redirect(303, result.redirect);
   });
 
@@ -189,7 +186,7 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
       const provider = providersFor(d.cscProviders, organisation?.slug ?? '').find((p) => p.id === req.params.providerId);
       if (!organisation || !provider) throw new AppError('provider_not_found', 404, 'This organisation offers no such remote signing service.');
       const started = await d.startRemote({ token, providerId: provider.id, origin: d.origin(req), ...(body.code !== undefined ? { code: body.code } : {}) });
-      url = typeof started === 'string' ? started : started.redirect;
+      url = started.redirect;
       view = { organisationName: organisation.name, organisationLogo: organisation.logo, basePath: d.basePathOf(token) };
       providerName = provider.name;
     } catch (error) {
