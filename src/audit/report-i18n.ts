@@ -143,6 +143,15 @@ const nl = {
   'failure.certificate_not_qualified': 'het voorgelegde certificaat maakt geen gekwalificeerde handtekening; er werd niets ondertekend',
   'failure.document_changed': 'het document veranderde tussen voorbereiden en ondertekenen; er werd niets opgeslagen',
   'failure.signature_value_invalid': 'de handtekening paste niet bij het certificaat en het document; er werd niets opgeslagen',
+  'failure.certificate_untrusted': 'het certificaat komt niet van een certificatiedienst die deze dienst vertrouwt; er werd niets ondertekend',
+  'failure.certificate_expired': 'het certificaat is vandaag niet geldig (vervallen of nog niet geldig); er werd niets ondertekend',
+  'failure.certificate_unsuitable': 'het certificaat is niet bedoeld om documenten te ondertekenen; er werd niets ondertekend',
+  'failure.certificate_revoked': 'het certificaat is ingetrokken; er werd niets ondertekend',
+  'failure.certificate_revocation_unknown': 'of het certificaat ingetrokken is, kon niet nagegaan worden; er werd niets ondertekend',
+  'failure.revocation_unavailable': 'de intrekkingsgegevens van de certificatiedienst waren niet bereikbaar; er werd niets opgeslagen',
+  'failure.csc_unavailable': 'de handtekeningdienst op afstand antwoordde niet; er werd niets opgeslagen',
+  'failure.csc_refused': 'de handtekeningdienst op afstand weigerde; er werd niets opgeslagen',
+  'failure.other': 'er liep iets mis; er werd niets opgeslagen',
 } as const;
 
 export type ReportCatalogKey = keyof typeof nl;
@@ -286,6 +295,15 @@ const en: ReportCatalog = {
   'failure.certificate_not_qualified': 'the certificate presented does not make a qualified signature; nothing was signed',
   'failure.document_changed': 'the document changed between preparing and signing; nothing was stored',
   'failure.signature_value_invalid': 'the signature did not match the certificate and the document; nothing was stored',
+  'failure.certificate_untrusted': 'the certificate does not come from a certification authority this service trusts; nothing was signed',
+  'failure.certificate_expired': 'the certificate is not valid today (expired or not yet valid); nothing was signed',
+  'failure.certificate_unsuitable': 'the certificate is not meant for signing documents; nothing was signed',
+  'failure.certificate_revoked': 'the certificate has been revoked; nothing was signed',
+  'failure.certificate_revocation_unknown': 'whether the certificate was revoked could not be checked; nothing was signed',
+  'failure.revocation_unavailable': 'the certification authority’s revocation data could not be reached; nothing was stored',
+  'failure.csc_unavailable': 'the remote signing service did not answer; nothing was stored',
+  'failure.csc_refused': 'the remote signing service refused; nothing was stored',
+  'failure.other': 'something went wrong; nothing was stored',
 };
 
 const fr: ReportCatalog = {
@@ -426,6 +444,15 @@ const fr: ReportCatalog = {
   'failure.certificate_not_qualified': 'le certificat présenté ne permet pas une signature qualifiée ; rien n’a été signé',
   'failure.document_changed': 'le document a changé entre la préparation et la signature ; rien n’a été enregistré',
   'failure.signature_value_invalid': 'la signature ne correspondait pas au certificat et au document ; rien n’a été enregistré',
+  'failure.certificate_untrusted': 'le certificat ne provient pas d’une autorité de certification à laquelle ce service fait confiance ; rien n’a été signé',
+  'failure.certificate_expired': 'le certificat n’est pas valable aujourd’hui (expiré ou pas encore valable) ; rien n’a été signé',
+  'failure.certificate_unsuitable': 'le certificat n’est pas destiné à signer des documents ; rien n’a été signé',
+  'failure.certificate_revoked': 'le certificat a été révoqué ; rien n’a été signé',
+  'failure.certificate_revocation_unknown': 'la révocation du certificat n’a pas pu être vérifiée ; rien n’a été signé',
+  'failure.revocation_unavailable': 'les données de révocation de l’autorité de certification étaient injoignables ; rien n’a été enregistré',
+  'failure.csc_unavailable': 'le service de signature à distance n’a pas répondu ; rien n’a été enregistré',
+  'failure.csc_refused': 'le service de signature à distance a refusé ; rien n’a été enregistré',
+  'failure.other': 'un problème est survenu ; rien n’a été enregistré',
 };
 
 export const REPORT_LANGUAGES = ['nl', 'en', 'fr'] as const;

@@ -6,6 +6,7 @@
  */
 import { ENVELOPE_STATUSES, isFinal } from '../../domain/envelope-state.ts';
 import { computeRouting } from '../../domain/routing.ts';
+import { reportTexts } from '../../audit/report-i18n.ts';
 import type { AuditEventRecord } from '../../store/audit-event-repository.ts';
 import type { DashboardPage, EnvelopeDto, EnvelopeMail, RecipientDto } from '../../workflow/index.ts';
 import { CORRECTABLE_RECIPIENT_STATUSES } from '../../workflow/index.ts';
@@ -134,7 +135,7 @@ export interface EnvelopeView {
   errorRecipientId?: string;
 }
 
-function timelineLabel(t: FollowTranslate, event: AuditEventRecord, envelope: EnvelopeDto): string {
+function timelineLabel(t: FollowTranslate, language: Language, event: AuditEventRecord, envelope: EnvelopeDto): string {
   const details = event.details;
   const str = (key: string) => (typeof details[key] === 'string' ? (details[key] as string) : '');
   const recipient = envelope.recipients.find((r) => r.id === details.recipientId);
@@ -146,11 +147,19 @@ function timelineLabel(t: FollowTranslate, event: AuditEventRecord, envelope: En
     document: envelope.documents.find((d) => d.id === details.documentId)?.name ?? '',
     action: event.action,
     format: `exportFormat.${str('format')}` in followNl ? t(`exportFormat.${str('format')}` as FollowCatalogKey) : str('format'),
+    cause: failureCause(language, str('code')),
   };
   // An archive timestamp renewed years later reads differently from the one taken at completion.
   const action = event.action === 'document.timestamped' && details.purpose === 'renewal' ? 'document.timestamp_renewed' : event.action;
   const key = `event.${action}` as FollowCatalogKey;
   return key in followNl ? t(key, values) : t('event.other', values);
+}
+
+/** Why a signing failed, in the audit report's words (a TSA that did not answer, a card's certificate refused …). */
+function failureCause(language: Language, code: string): string {
+  const texts = reportTexts(language);
+  const cause = texts.label('failure', code);
+  return cause === code ? texts.label('failure', 'other') : cause;
 }
 
 /** Steps Paraaf takes by itself, even when a signer's request set them off. */
@@ -209,7 +218,7 @@ export function envelopeBody(view: EnvelopeView): { title: string; body: SafeHtm
 
   const timeline = view.events.map((event) => {
     const actor = actorText(t, event);
-    return html`<li>${time(event.occurredAt, language)}: ${timelineLabel(t, event, envelope)}${actor ? html` <span class="actor">${t('timeline.by', { actor })}</span>` : ''}</li>`;
+    return html`<li>${time(event.occurredAt, language)}: ${timelineLabel(t, language, event, envelope)}${actor ? html` <span class="actor">${t('timeline.by', { actor })}</span>` : ''}</li>`;
   });
   const mailRows = failed.map(
     (m) => html`<tr>

@@ -48,7 +48,7 @@ describe('staff timeline', () => {
 
   it('reads as sentences in Dutch: the failure says nothing was stored, the long-term steps name the document', () => {
     expect(timeline('nl', events)).to.deep.equal([
-      'Ondertekenen door An Peeters mislukt: de tijdstempeldienst antwoordde niet. Er werd niets opgeslagen.',
+      'Ondertekenen door An Peeters mislukt: de tijdstempeldienst antwoordde niet; er werd niets ondertekend of opgeslagen.',
       'An Peeters ondertekende',
       'Voor latere controle van de handtekeningen: certificaten en intrekkingsstatus toegevoegd aan besluit.pdf door Paraaf',
       'Archieftijdstempel op besluit.pdf gezet door Paraaf',
@@ -60,8 +60,17 @@ describe('staff timeline', () => {
   });
 
   it('says the same in English and French', () => {
-    expect(timeline('en', events)[0]).to.equal('Signing by An Peeters failed: the time-stamping service did not answer. Nothing was stored.');
+    expect(timeline('en', events)[0]).to.equal('Signing by An Peeters failed: the time-stamping service did not answer; nothing was signed or stored.');
     expect(timeline('en', events)[4]).to.equal('Archive timestamp on besluit.pdf renewed by Paraaf');
     expect(timeline('fr', events)[3]).to.equal('Horodatage d’archivage ajouté à besluit.pdf par Paraaf');
+  });
+
+  it('says why a signing with the signer’s own certificate failed, and something plain for a cause it does not know', () => {
+    const failed = (code: string) => [event('signing.failed', { recipientId: AN, code, message: 'x', method: 'web-eid' }, an)];
+    expect(timeline('nl', failed('certificate_not_qualified'))).to.deep.equal([
+      'Ondertekenen door An Peeters mislukt: het voorgelegde certificaat maakt geen gekwalificeerde handtekening; er werd niets ondertekend.',
+    ]);
+    expect(timeline('fr', failed('certificate_revoked'))).to.deep.equal(['La signature de An Peeters a échoué : le certificat a été révoqué ; rien n’a été signé.']);
+    expect(timeline('en', failed('something_new'))).to.deep.equal(['Signing by An Peeters failed: something went wrong; nothing was stored.']);
   });
 });
