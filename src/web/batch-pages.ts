@@ -44,12 +44,17 @@ function needsQualified(waiting: WaitingEnvelope): boolean {
   return waiting.envelope.recipients.find((r) => r.id === waiting.recipientId)?.signatureLevel === 'qualified';
 }
 
+function deadlineOf(ctx: PageContext, envelope: EnvelopeDto): SafeHtml | '' {
+  return envelope.expiresAt ? html`<p class="deadline" id="envelope-${envelope.id}-deadline">${ctx.t('batch.deadline', { deadline: formatBrussels(envelope.expiresAt, ctx.language) })}</p>` : '';
+}
+
 /** Listed so that nothing waiting is hidden, but without a checkbox: where to sign it instead. */
 function qualifiedItem(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope): SafeHtml {
   const { envelope } = waiting;
   const own = waiting.recipientId === view.linkRecipientId;
   return html`<li class="batch-item" data-envelope-id="${envelope.id}" data-qualified="true">
 <p class="batch-title" id="envelope-${envelope.id}"><strong>${envelope.title}</strong></p>
+${deadlineOf(ctx, envelope)}
 <p class="notice">${ctx.t('batch.qualified')} ${own ? html`<a href="${view.basePath}">${ctx.t('batch.qualifiedHere')}</a>` : ctx.t('batch.qualifiedMail')}</p>
 ${documentLinks(ctx, view.basePath, envelope)}
 </li>`;
@@ -59,7 +64,7 @@ function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, c
   const { envelope } = waiting;
   if (needsQualified(waiting)) return qualifiedItem(ctx, view, waiting);
   const id = `envelope-${envelope.id}`;
-  const deadline = envelope.expiresAt ? html`<p class="deadline" id="${id}-deadline">${ctx.t('batch.deadline', { deadline: formatBrussels(envelope.expiresAt, ctx.language) })}</p>` : '';
+  const deadline = deadlineOf(ctx, envelope);
   return html`<li class="batch-item" data-envelope-id="${envelope.id}" data-requires-code="${envelope.requireCode ? 'true' : 'false'}">
 <div class="field checkbox">
 <input type="checkbox" id="${id}" name="envelope" value="${envelope.id}"${checked ? ' checked' : ''}${envelope.expiresAt ? html` aria-describedby="${id}-deadline"` : ''}>
