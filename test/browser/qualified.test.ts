@@ -334,6 +334,8 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       await field.fill(String((Number(code) + 1) % 1_000_000).padStart(6, '0'));
       await page.getByRole('button', { name: EID_BUTTON }).click();
       await page.getByRole('alert').getByText('Deze code klopt niet').waitFor();
+      expect(await field.getAttribute('aria-invalid'), 'the field says it is wrong').to.equal('true');
+      expect(await field.evaluate((el) => el === document.activeElement), 'and has the focus').to.equal(true);
       await checkState(page, 'qualified-code-wrong');
       expect(double.signatures, 'nothing to sign before the code is right').to.equal(0);
       await field.fill(code);

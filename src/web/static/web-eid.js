@@ -119,8 +119,13 @@ function textFor(error) {
   }
 }
 
-/** A refusal of our own server, already in the page's words. */
-class ServerRefusal extends Error {}
+/** A refusal of our own server, already in the page's words; `code` is the problem's. */
+class ServerRefusal extends Error {
+  constructor(text, code) {
+    super(text);
+    this.code = code;
+  }
+}
 
 class QualifiedForm {
   constructor(section, channel) {
@@ -133,6 +138,18 @@ class QualifiedForm {
     this.busy = false;
     this.button.addEventListener('click', () => this.run());
     this.button.hidden = false;
+  }
+
+  markCode(invalid) {
+    if (!this.codeInput) return;
+    if (invalid) {
+      this.codeInput.setAttribute('aria-invalid', 'true');
+      this.codeInput.setAttribute('aria-describedby', 'web-eid-problem');
+      this.codeInput.focus();
+    } else {
+      this.codeInput.removeAttribute('aria-invalid');
+      this.codeInput.removeAttribute('aria-describedby');
+    }
   }
 
   say(text) {
@@ -172,7 +189,7 @@ class QualifiedForm {
     } catch {
       answer = null;
     }
-    if (!response.ok) throw new ServerRefusal(answer?.text ?? this.section.dataset.textFailed);
+    if (!response.ok) throw new ServerRefusal(answer?.text ?? this.section.dataset.textFailed, answer?.code);
     return answer;
   }
 
@@ -182,6 +199,7 @@ class QualifiedForm {
     // aria-disabled, not disabled: the button keeps the focus, so a keyboard user stays where the message is.
     this.button.setAttribute('aria-disabled', 'true');
     this.problem.replaceChildren();
+    this.markCode(false);
     try {
       this.say(this.section.dataset.textReading);
       const { certificate, supportedSignatureAlgorithms } = await this.channel.getSigningCertificate({ lang: this.section.dataset.lang });
@@ -200,6 +218,8 @@ class QualifiedForm {
     } catch (error) {
       if (error instanceof ServerRefusal) {
         this.fail(error.message);
+        // A wrong or missing mailed code: the field itself says so, as on the one-shot form.
+        if (typeof error.code === 'string' && error.code.startsWith('code_')) this.markCode(true);
       } else if (error instanceof WebEidError) {
         const key = textFor(error);
         this.fail(this.section.dataset[key], key === 'textExtensionMissing');
