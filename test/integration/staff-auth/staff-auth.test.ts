@@ -261,9 +261,11 @@ describe('staff app: login, sessions and admin pages', function () {
       step_person_0: people[0].id,
       step_role_0: 'approver',
       step_order_0: '1',
+      step_level_0: 'qualified', // an approver does not sign: no level kept
       step_person_1: people[1]?.id ?? people[0].id,
       step_role_1: 'signer',
       step_order_1: '2',
+      step_level_1: 'qualified',
     });
     expect(route.status, route.text.slice(0, 400)).to.equal(303);
     const stored = await app.deps.db('organisations').where({ id: zonnebeke.id }).first();
@@ -273,6 +275,9 @@ describe('staff app: login, sessions and admin pages', function () {
     expect(settings.routes).to.have.length(1);
     expect(settings.routes[0]).to.have.keys('id', 'name', 'steps');
     expect(settings.routes[0].steps[0]).to.deep.equal({ personId: people[0].id, role: 'approver', order: 1 });
+    expect(settings.routes[0].steps[1]).to.deep.equal({ personId: people[1]?.id ?? people[0].id, role: 'signer', order: 2, signatureLevel: 'qualified' });
+    const editor = await c.agent.get(`/app/settings/routes/${settings.routes[0].id}`).set('X-Forwarded-For', c.xff);
+    expect(editor.text).to.match(/<select id="step-level-1" name="step_level_1"><option value="advanced">[^<]*<\/option><option value="qualified" selected>/);
 
     const other = await c.agent.post('/app/settings/routes/new').set('X-Forwarded-For', c.xff).type('form').send({ _csrf: csrfOf(page.text, '/app/settings/routes/new'), name: 'Stiekem', step_person_0: ieperPerson.id, step_role_0: 'signer' });
     expect(other.status).to.equal(404);

@@ -11,6 +11,7 @@ import type { Deps } from '../../../deps.ts';
 import { AppError, ValidationError } from '../../../errors.ts';
 import { parsePeopleCsv } from '../../../cli/people.ts';
 import { LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
+import { SIGNATURE_LEVELS, type SignatureLevel } from '../../../domain/routing.ts';
 import { organisationOf, peopleOf, personOf, staffUsersOf, type Person, type UpsertOutcome } from '../../../workflow/staff-directory.ts';
 import {
   addPerson,
@@ -363,6 +364,9 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
           (r) => html`<option value="${r}"${r === step.role ? html` selected` : ''}>${t(`role.${r}`)}</option>`,
         )}</select></div>
 <div class="field"><label for="step-order-${i}">${t('settings.stepOrder')}</label><input type="number" id="step-order-${i}" name="step_order_${i}" min="1" max="${MAX_ROUTE_STEPS}" value="${String(step.order)}"></div>
+<div class="field"><label for="step-level-${i}">${t('settings.stepLevel')}</label><select id="step-level-${i}" name="step_level_${i}">${SIGNATURE_LEVELS.map(
+          (level) => html`<option value="${level}"${level === (step.signatureLevel ?? 'advanced') ? html` selected` : ''}>${t(`level.${level}`)}</option>`,
+        )}</select></div>
 </fieldset>`,
       )}</div>
 <button type="submit">${t('form.save')}</button></form>
@@ -391,7 +395,14 @@ ${route?.id ? html`<form method="post" action="/app/settings/routes/${route.id}/
       if (!person) throw notFound();
       const role = field(req.body, `step_role_${i}`) as RouteRole;
       const order = Number(field(req.body, `step_order_${i}`) || steps.length + 1);
-      steps.push({ personId: person.id, role: ROUTE_ROLES.includes(role) ? role : 'signer', order: Number.isInteger(order) && order >= 1 && order <= MAX_ROUTE_STEPS ? order : steps.length + 1 });
+      const level = field(req.body, `step_level_${i}`) as SignatureLevel;
+      steps.push({
+        personId: person.id,
+        role: ROUTE_ROLES.includes(role) ? role : 'signer',
+        order: Number.isInteger(order) && order >= 1 && order <= MAX_ROUTE_STEPS ? order : steps.length + 1,
+        // Only a signer signs; an approver's step keeps no level (saveSigningRoute refuses one).
+        ...(level === 'qualified' && role === 'signer' ? { signatureLevel: level } : {}),
+      });
     }
     const draft: SigningRoute = { id: existingId ?? '', name, steps };
     if (!name || steps.length === 0) return routePage(req, res, 400, draft, t('settings.routeInvalid'));
