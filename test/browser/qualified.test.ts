@@ -25,7 +25,7 @@ import { startForeignCaResponder, type ForeignCaResponder } from '../helpers/for
 import { createSoftHsm, type SoftHsm } from '../helpers/softhsm.ts';
 import { trustListXml } from '../helpers/trust-list-xml.ts';
 import { installWebEidDouble, type WebEidDouble, type WebEidDoubleOptions } from '../helpers/web-eid-double.ts';
-import { checkState, launchBrowser, newPage, SCREENSHOT_DIR } from './helpers.ts';
+import { checkState, focusIndicator, launchBrowser, newPage, SCREENSHOT_DIR } from './helpers.ts';
 
 const CONSENT = 'Ik heb de documenten gelezen en onderteken ze elektronisch';
 const EID_BUTTON = 'Ondertekenen met eID';
@@ -231,6 +231,24 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       const checked = await expectAllValid(pdf, [e2e.rootPem, card.rootPem], { count: 1, label: document.name });
       expect(checked.pdfsig.map((s) => s.signerCommonName)).to.deep.equal(['Jan Peeters (Signature)']);
     }
+  });
+
+  it('signs with the keyboard alone: Tab reaches "Ondertekenen met eID" with a visible focus ring, Enter signs', async () => {
+    const email = 'jan.toetsenbord@zonnebeke.be';
+    await onQualifiedPage(email, { card }, async ({ page, envelopeId }) => {
+      await page.getByRole('button', { name: EID_BUTTON }).waitFor();
+      let focused = await focusIndicator(page);
+      for (let i = 0; i < 60 && `${focused.tag}:${focused.name}` !== `button:${EID_BUTTON}`; i++) {
+        await page.keyboard.press('Tab');
+        focused = await focusIndicator(page);
+      }
+      expect(`${focused.tag}:${focused.name}`, 'the eID button is reached with Tab').to.equal(`button:${EID_BUTTON}`);
+      expect(focused.visible, `focus ring: ${focused.outline} / ${focused.boxShadow}`).to.equal(true);
+      await checkState(page, 'qualified-keyboard-focus');
+      await page.keyboard.press('Enter');
+      await arrive(page, /\/done$/);
+      expect(await statusOf(envelopeId, email)).to.equal('signed');
+    });
   });
 
   it('without the extension: the page says where to get Web eID and names the other ways; nothing is signed', async () => {
