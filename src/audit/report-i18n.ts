@@ -151,6 +151,7 @@ const nl = {
   'failure.revocation_unavailable': 'de intrekkingsgegevens van de certificatiedienst waren niet bereikbaar; er werd niets opgeslagen',
   'failure.csc_unavailable': 'de handtekeningdienst op afstand antwoordde niet; er werd niets opgeslagen',
   'failure.csc_refused': 'de handtekeningdienst op afstand weigerde; er werd niets opgeslagen',
+  'failure.csc_declined': 'de ondertekenaar weigerde bij de handtekeningdienst op afstand; er werd niets ondertekend',
   'failure.other': 'er liep iets mis; er werd niets opgeslagen',
 } as const;
 
@@ -303,6 +304,7 @@ const en: ReportCatalog = {
   'failure.revocation_unavailable': 'the certification authority’s revocation data could not be reached; nothing was stored',
   'failure.csc_unavailable': 'the remote signing service did not answer; nothing was stored',
   'failure.csc_refused': 'the remote signing service refused; nothing was stored',
+  'failure.csc_declined': 'the signer declined at the remote signing service; nothing was signed',
   'failure.other': 'something went wrong; nothing was stored',
 };
 
@@ -452,6 +454,7 @@ const fr: ReportCatalog = {
   'failure.revocation_unavailable': 'les données de révocation de l’autorité de certification étaient injoignables ; rien n’a été enregistré',
   'failure.csc_unavailable': 'le service de signature à distance n’a pas répondu ; rien n’a été enregistré',
   'failure.csc_refused': 'le service de signature à distance a refusé ; rien n’a été enregistré',
+  'failure.csc_declined': 'le signataire a refusé auprès du service de signature à distance ; rien n’a été signé',
   'failure.other': 'un problème est survenu ; rien n’a été enregistré',
 };
 

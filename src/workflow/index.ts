@@ -9,7 +9,7 @@ export { signEnvelope, type SignEnvelopeOptions, type LinkActionResult } from '.
 export { presentSigningCertificate, QUALIFIED_SESSION_MINUTES, type PresentSigningCertificateOptions, type PresentedCertificate } from './present-signing-certificate.ts';
 export { completeQualifiedSignature, type CompleteQualifiedSignatureOptions } from './complete-qualified-signature.ts';
 export { purgeQualifiedSigningSessions, QUALIFIED_SESSION_RETENTION_MS } from './purge-qualified-sessions.ts';
-export { startRemoteSigning, remoteSigningCallback, CSC_CALLBACK_PATH, type StartRemoteSigningOptions, type StartedRemoteSigning, type RemoteSigningCallbackOptions, type RemoteSigningCallbackResult } from './remote-signing.ts';
+export { startRemoteSigning, remoteSigningCallback, remoteSigningRefused, CSC_CALLBACK_PATH, type RemoteSigningRefusedOptions, type StartRemoteSigningOptions, type StartedRemoteSigning, type RemoteSigningCallbackOptions, type RemoteSigningCallbackResult } from './remote-signing.ts';
 export { sendSigningCode, CODE_VALID_MINUTES, CODE_MAX_ATTEMPTS, CODES_PER_WINDOW, type SendSigningCodeOptions } from './send-signing-code.ts';
 export { liveSigningCode, isCodeProblem, type CodeProblem } from './verify-signing-code.ts';
 export { listWaitingEnvelopes, getBatchEnvelope, type GetBatchEnvelopeOptions, type ListWaitingEnvelopesOptions, type WaitingList, type WaitingEnvelope } from './list-waiting-envelopes.ts';

@@ -18,6 +18,7 @@ import { organisationById } from '../store/organisations.ts';
 import {
   insertQualifiedSigningSession,
   qualifiedSigningSessionByStateHash,
+  updateQualifiedSigningSession,
   type QualifiedSigningSession,
 } from '../store/qualified-signing-sessions.ts';
 import { appendAuditEvent } from '../audit/chain.ts';
@@ -131,6 +132,32 @@ export async function remoteSigningCallback(deps: WorkflowDeps, options: RemoteS
     if (error instanceof AppError && error.code.startsWith('csc_')) await recordFailure(deps, access, error, 'csc', options.origin);
     throw error;
   }
+}
+
+export interface RemoteSigningRefusedOptions {
+  state: string;
+  /** The OAuth error the provider sent the signer back with (RFC 6749 §4.1.2.1), e.g. `access_denied`. */
+  error: string;
+  origin?: RequestOrigin;
+}
+
+/**
+ * The provider sent the signer back with an error instead of a code: they said no there, or it could not ask.
+ * The session is spent and `signing.failed` says so, so staff see why nothing was signed. A state that is not
+ * ours, or a session already over, changes nothing: the answer is only ever the same page.
+ */
+export async function remoteSigningRefused(deps: WorkflowDeps, options: RemoteSigningRefusedOptions): Promise<void> {
+  if (!deps.signerSecret || typeof options.state !== 'string') return;
+  const session = await qualifiedSigningSessionByStateHash(deps.db, stateHashOf(options.state));
+  const sealed = session ? openState(deps.signerSecret, options.state) : null;
+  if (!session || !sealed || session.method !== 'csc' || session.status === 'completed' || session.status === 'failed') return;
+  const access = await inTransaction(deps, 'remoteSigningRefused.read', (trx) => accessByToken(trx, sealed.token));
+  if (access.recipient.id !== session.recipientId) return;
+  const declined = options.error === 'access_denied';
+  const code = declined ? 'csc_declined' : 'csc_refused';
+  const message = declined ? 'The signer declined at the remote signing service.' : `The remote signing service could not ask the signer (${options.error.slice(0, 64)}).`;
+  await inTransaction(deps, 'remoteSigningRefused', (trx) => updateQualifiedSigningSession(trx, session.organisationId, session.id, { status: 'failed', failureCode: code }));
+  await recordFailure(deps, access, new AppError(code, 422, message), 'csc', options.origin);
 }
 
 interface RemoteStep {

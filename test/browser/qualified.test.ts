@@ -484,6 +484,9 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       await arrive(page, (at) => at.href === url);
       await page.getByRole('button', { name: EID_BUTTON }).waitFor();
       expect(await statusOf(envelopeId, email)).to.not.equal('signed');
+      // Staff see why: the signer declined at the provider (the session is spent).
+      const failed = (await e2e.audit(envelopeId)).filter((e) => e.action === 'signing.failed');
+      expect(failed.map((e) => [e.details.code, e.details.method])).to.deep.equal([['csc_declined', 'csc']]);
     });
   });
 

@@ -25,6 +25,7 @@ import {
   type PresentedCertificate,
   type PresentSigningCertificateOptions,
   type RemoteSigningCallbackOptions,
+  type RemoteSigningRefusedOptions,
   type RemoteSigningCallbackResult,
   type StartedRemoteSigning,
   type StartRemoteSigningOptions,
@@ -53,6 +54,7 @@ export interface QualifiedRouteDeps extends SignerPageTools {
   complete: (options: CompleteQualifiedSignatureOptions) => Promise<LinkActionResult>;
   startRemote: (options: StartRemoteSigningOptions) => Promise<StartedRemoteSigning>;
   remoteCallback: (options: RemoteSigningCallbackOptions) => Promise<RemoteSigningCallbackResult>;
+  remoteRefused: (options: RemoteSigningRefusedOptions) => Promise<void>;
 }
 
 /** Web eID names hash functions as the W3C does. */
@@ -108,7 +110,10 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
       d.send(res, status, web.messagePage(ctx, { title: ctx.t('qualified.csc.failedTitle'), paragraphs: [text], organisationName: link?.organisationName, back: link ? d.basePathOf(link.token) : undefined }));
     const { state, code, error } = req.query as Record<string, unknown>;
     // RFC 6749 §4.1.2.1: the signer said no at the provider, or the provider could not ask.
-    if (typeof error === 'string') return page(400, ctx.t(error === 'access_denied' ? 'qualified.csc.denied' : 'qualified.csc.failed'));
+    if (typeof error === 'string') {
+      if (typeof state === 'string' && state.length <= 256) await d.remoteRefused({ state, error: error.slice(0, 64), origin: d.origin(req) });
+      return page(400, ctx.t(error === 'access_denied' ? 'qualified.csc.denied' : 'qualified.csc.failed'));
+    }
     if (typeof state !== 'string' || typeof code !== 'string' || !state || !code || state.length > 256 || code.length > 2048) return page(400, ctx.t('qualified.csc.expired'));
     let result: RemoteSigningCallbackResult;
     try {

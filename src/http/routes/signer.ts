@@ -33,6 +33,7 @@ import {
   presentSigningCertificate,
   QUALIFIED_SESSION_MINUTES,
   remoteSigningCallback,
+  remoteSigningRefused,
   sendSigningCode,
   signBatch,
   signEnvelope,
@@ -370,6 +371,7 @@ export function signerRouter(deps: Deps): Router {
     complete: (options) => completeQualifiedSignature(deps.workflow, options),
     startRemote: (options) => startRemoteSigning(deps.workflow, options),
     remoteCallback: (options) => remoteSigningCallback(deps.workflow, options),
+    remoteRefused: (options) => remoteSigningRefused(deps.workflow, options),
   });
 
   pages.use(async (error: unknown, req: Request, res: Response, next: NextFunction) => {
