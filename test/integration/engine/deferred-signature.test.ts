@@ -1,6 +1,6 @@
 /**
  * Deferred signing end to end: a signer whose key we never hold (a node P-384 key standing in for an eID card,
- * its certificate made by src/keys/certificate-builder under the openssl test CA; the openssl-made RSA leaf
+ * in a chain shaped like a Belgian eID's from test/helpers/eid-card.ts; the openssl-made RSA leaf
  * standing in for a remote QSCD) signs the hash prepareDeferredSignature hands out, and completeDeferredSignature
  * turns the value into a signed PDF. Every result passes pdfsig (trusted), qpdf --check, openssl cms -verify and
  * verifyPdf (check.ts), the signature timestamp passes openssl ts -verify, an earlier signature stays valid, and
@@ -11,8 +11,6 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareForSigning } from '../../../src/pdf/prepare.ts';
-import { buildCertificate } from '../../../src/keys/certificate-builder.ts';
-import { createKeySigner } from '../../../src/keys/signing-key.ts';
 import type { HashAlgorithm } from '../../../src/keys/types.ts';
 import { checkSignedData } from '../../../src/pades/cms-verify.ts';
 import {
@@ -25,6 +23,7 @@ import {
   signPdf,
   type ExternalSigner,
 } from '../../../src/pades/index.ts';
+import { buildEidChain } from '../../helpers/eid-card.ts';
 import { opensslOcsp, opensslTsa } from '../../helpers/ltv-doubles.ts';
 import { localKey, openssl, pki, type Issued, type Pki } from '../../helpers/openssl-pki.ts';
 import { opensslTsVerify, testBuiltInTsa } from '../../helpers/test-tsa.ts';
@@ -36,32 +35,17 @@ const fixture = (name: string): Buffer => readFileSync(join(FIXTURES, name));
 const PLACEMENT = { page: 1, x: 300, y: 60, width: 200, height: 60 };
 const SIGNER = { name: 'Jan Peeters', function: 'Algemeen directeur' };
 
-/** A card's key: generated here, used only through its hash-signing function, its certificate under the test CA. */
+/** A card's key: generated here and used only to sign, its chain shaped like a Belgian eID's (test/helpers/eid-card.ts). */
 interface Card {
   key: KeyObject;
   chain: Buffer[];
+  rootPem: string;
 }
 
-async function p384Card(p: Pki): Promise<Card> {
+async function p384Card(): Promise<Card> {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
-  const now = Date.now();
-  const leaf = await buildCertificate(
-    {
-      subject: [
-        { type: 'countryName', value: 'BE' },
-        { type: 'commonName', value: 'Jan Peeters (Signature)' },
-        { type: 'surname', value: 'Peeters' },
-        { type: 'givenName', value: 'Jan' },
-        { type: 'serialNumber', value: '85010112345' },
-      ],
-      subjectPublicKey: publicKey,
-      notBefore: new Date(now - 60_000),
-      notAfter: new Date(now + 30 * 86_400_000),
-      keyUsage: ['nonRepudiation'],
-    },
-    { key: createKeySigner(p.intermediate.key), certificate: p.intermediate.cert.raw },
-  );
-  return { key: privateKey, chain: [leaf, p.intermediate.cert.raw] };
+  const eid = await buildEidChain({ subjectPublicKey: publicKey, name: { given: 'Jan', surname: 'Peeters' } });
+  return { key: privateKey, chain: eid.chain, rootPem: eid.rootPem };
 }
 
 /** `openssl pkeyutl -sign` over a bare digest, as a card or a CSC signHash does: DER for EC, PKCS#1 or PSS for RSA. */
@@ -82,7 +66,7 @@ describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf an
   let card: Card;
   before(async () => {
     p = pki();
-    card = await p384Card(p);
+    card = await p384Card();
   });
 
   it('an eID-like P-384 key signs after an earlier signature, raw r‖s, with a signature timestamp (B-T)', async () => {
@@ -100,7 +84,7 @@ describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf an
     const signed = await completeDeferredSignature(first, pending, raw, { timeStamper: testBuiltInTsa() });
 
     expect(signed.subarray(0, first.length).equals(first), 'the earlier revision is untouched').to.equal(true);
-    const { report, pdfsig } = await expectAllValid(signed, p.root.pem, { count: 2, label: 'deferred after one-shot' });
+    const { report, pdfsig } = await expectAllValid(signed, [p.root.pem, card.rootPem], { count: 2, label: 'deferred after one-shot' });
     expect(pdfsig.map((s) => s.signerCommonName)).to.deep.equal(['Bart De Smet', 'Jan Peeters (Signature)']);
     expect(pdfsig[1].hashAlgorithm).to.equal('SHA-384');
     expect(report.signatures[1].integrity.signatureAlgorithm).to.equal('ecdsa-sha384');
@@ -115,9 +99,10 @@ describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf an
 
   it('extends to B-LT and B-LTA as a signature made with a key we hold', async () => {
     const input = fixture('pdflib-decision.pdf');
-    const externalSigner = externalSignerFromCertificates(card.chain);
+    // A leaf of the openssl test CA, whose OCSP answers the double of ltv-doubles.ts gives.
+    const externalSigner = externalSignerFromCertificates([p.ec384.cert.raw, p.intermediate.cert.raw]);
     const prepared = await prepareDeferredSignature(input, { externalSigner, signer: SIGNER, placement: PLACEMENT });
-    const raw = sign('sha384', prepared.signedAttributes, { key: card.key, dsaEncoding: 'ieee-p1363' });
+    const raw = sign('sha384', prepared.signedAttributes, { key: p.ec384.key, dsaEncoding: 'ieee-p1363' });
     const signed = await completeDeferredSignature(input, prepared, raw, { timeStamper: opensslTsa() });
     const lta = await extendToLta(signed, { timeStamper: opensslTsa(), revocation: opensslOcsp(), extraCertificates: [p.root.cert] });
     const { report } = await expectAllValid(lta, p.root.pem, { count: 1, label: 'deferred B-LTA' });
