@@ -39,8 +39,8 @@ const unsupported = (message: string, detail?: string): AppError => new AppError
 /**
  * From a chain (leaf first, DER). EC P-256 → ecdsa/sha256, P-384 → ecdsa/sha384, P-521 → ecdsa/sha512;
  * RSA (2048 bits or more) → rsa-pkcs1/sha256, or rsa-pss with `options.scheme` (an RSASSA-PSS key: PSS
- * only). Throws AppError
- * `certificate_unsupported` (422) for other keys, an unreadable certificate or a chain out of order.
+ * only). Throws AppError `certificate_unsupported` (422: the certificate comes from the signer) for other
+ * keys, an unreadable certificate or a chain out of order. Validity, key usage and trust are the caller's.
  */
 export function externalSignerFromCertificates(chain: readonly Buffer[], options: ExternalSignerOptions = {}): ExternalSigner {
   if (chain.length === 0 || chain.length > MAX_CHAIN) throw unsupported(`A signer's chain has 1 to ${MAX_CHAIN} certificates, not ${chain.length}.`);

@@ -69,7 +69,7 @@ describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf an
     card = await p384Card();
   });
 
-  it('an eID-like P-384 key signs after an earlier signature, raw r‖s, with a signature timestamp (B-T)', async () => {
+  it('an eID-like P-384 key signs between two others, raw r‖s, with a signature timestamp (B-T); all stay valid', async () => {
     const first = await signPdf(fixture('libreoffice-decision.pdf'), {
       key: localKey(p.ec256, [p.intermediate], 'ecdsa', 'sha256'),
       signer: { name: 'Bart De Smet', function: 'Voorzitter' },
@@ -95,6 +95,15 @@ describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf an
     expect(tokens).to.have.length(1);
     const ts = opensslTsVerify({ token: tokens[0], digest: createHash('sha384').update(value).digest() });
     expect(ts.ok, ts.output).to.equal(true);
+
+    // A later signer: all three signatures stay valid.
+    const third = await signPdf(signed, {
+      key: localKey(p.rsa, [p.intermediate], 'rsa-pkcs1', 'sha256'),
+      signer: { name: 'An Peeters', function: 'Secretaris' },
+      placement: { page: 1, x: 50, y: 140, width: 200, height: 60 },
+    });
+    const after = await expectAllValid(third, [p.root.pem, card.rootPem], { count: 3, label: 'one-shot after deferred' });
+    expect(after.pdfsig.map((s) => s.signerCommonName)).to.deep.equal(['Bart De Smet', 'Jan Peeters (Signature)', 'An Peeters']);
   });
 
   it('extends to B-LT and B-LTA as a signature made with a key we hold', async () => {
