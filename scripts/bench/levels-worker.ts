@@ -26,14 +26,12 @@ import { createHttpTimeStamper } from '../../src/pades/timestamp-client.ts';
 import { createBuiltInTsa } from '../../src/pades/tsa.ts';
 import { verifyPdf } from '../../src/pades/verify-pdf.ts';
 import { makeTempDir } from './inputs.ts';
+import { timeRows, type RowPlan } from './timed-rows.ts';
 
 export const LEVEL_ROWS = ['floor', 'B-B', 'B-T', 'B-T-http', 'B-LT', 'B-LTA'] as const;
 export type LevelRow = (typeof LEVEL_ROWS)[number];
 
-export interface LevelPlan {
-  warmups: number;
-  iterations: number;
-}
+export type LevelPlan = RowPlan;
 
 export interface LevelsResult {
   status: 'ok' | 'failed';
@@ -93,24 +91,12 @@ async function main(): Promise<void> {
         extendToLta(await addValidationData(await signWith(builtIn), { revocation, extraCertificates: extra }), { timeStamper: builtIn, revocation, extraCertificates: extra }),
     };
     const result: LevelsResult = { status: 'ok', samples: {}, growth: {}, verified: {} };
-    for (const row of LEVEL_ROWS) {
-      let last: Buffer | null = null;
-      for (let i = 0; i < plan.warmups; i++) last = await runs[row]();
-      const samples: number[] = [];
-      for (let i = 0; i < plan.iterations; i++) {
-        const start = performance.now();
-        last = await runs[row]();
-        samples.push(performance.now() - start);
-      }
-      result.samples[row] = samples;
-      if (last) {
-        result.growth[row] = last.length - pdf.length;
-        const report = await verifyPdf(last, { trustAnchors: [pki.rootCertificate] });
-        const signature = report.signatures.find((s) => s.subFilter !== 'ETSI.RFC3161');
-        result.verified[row] = `${report.verdict}, ${signature?.level.achieved ?? 'no level'}`;
-      }
-      process.stdout.write(`PROGRESS ${row}\n`);
-    }
+    result.samples = await timeRows(LEVEL_ROWS, runs, plan, async (row, last) => {
+      result.growth[row] = last.length - pdf.length;
+      const report = await verifyPdf(last, { trustAnchors: [pki.rootCertificate] });
+      const signature = report.signatures.find((s) => s.subFilter !== 'ETSI.RFC3161');
+      result.verified[row] = `${report.verdict}, ${signature?.level.achieved ?? 'no level'}`;
+    });
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } catch (error) {
     process.stdout.write(`RESULT ${JSON.stringify({ status: 'failed', reason: error instanceof Error ? error.message : String(error), samples: {}, growth: {}, verified: {} })}\n`);

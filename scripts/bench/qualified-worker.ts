@@ -28,14 +28,12 @@ import {
 } from '../../src/pades/index.ts';
 import { signPdf } from '../../src/pades/sign-pdf.ts';
 import { verifyPdf } from '../../src/pades/verify-pdf.ts';
+import { timeRows, type RowPlan } from './timed-rows.ts';
 
 export const QUALIFIED_ROWS = ['floor', 'internal', 'deferred', 'libpdf'] as const;
 export type QualifiedRow = (typeof QUALIFIED_ROWS)[number];
 
-export interface QualifiedPlan {
-  warmups: number;
-  iterations: number;
-}
+export type QualifiedPlan = RowPlan;
 
 export interface QualifiedResult {
   status: 'ok' | 'failed';
@@ -106,22 +104,10 @@ async function main(): Promise<void> {
       },
     };
     const result: QualifiedResult = { status: 'ok', samples: {}, verified: {} };
-    for (const row of QUALIFIED_ROWS) {
-      let last: Buffer | null = null;
-      for (let i = 0; i < plan.warmups; i++) last = await runs[row]();
-      const samples: number[] = [];
-      for (let i = 0; i < plan.iterations; i++) {
-        const start = performance.now();
-        last = await runs[row]();
-        samples.push(performance.now() - start);
-      }
-      result.samples[row] = samples;
-      if (last) {
-        const report = await verifyPdf(last, { trustAnchors: [root] });
-        result.verified[row] = `${report.verdict}, ${report.signatures[0]?.level.achieved ?? 'no level'}`;
-      }
-      process.stdout.write(`PROGRESS ${row}\n`);
-    }
+    result.samples = await timeRows(QUALIFIED_ROWS, runs, plan, async (row, last) => {
+      const report = await verifyPdf(last, { trustAnchors: [root] });
+      result.verified[row] = `${report.verdict}, ${report.signatures[0]?.level.achieved ?? 'no level'}`;
+    });
     result.pendingStateBytes = pendingStateBytes;
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   } catch (error) {
