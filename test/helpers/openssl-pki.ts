@@ -57,14 +57,15 @@ keyUsage = critical, digitalSignature, nonRepudiation
 subjectKeyIdentifier = hash
 `;
 
-const CA_CONFIG = (dir: string): string => `
+/** An `openssl ca` configuration issuing into `dir` (any subject with a CN), digest `md`. */
+export const CA_CONFIG = (dir: string, md: 'sha256' | 'sha384' = 'sha256'): string => `
 [ ca ]
 default_ca = test_ca
 [ test_ca ]
 database = ${dir}/index.txt
 new_certs_dir = ${dir}
 serial = ${dir}/serial
-default_md = sha256
+default_md = ${md}
 policy = any
 unique_subject = no
 [ any ]

@@ -9,7 +9,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openssl, type Issued } from './openssl-pki.ts';
+import { CA_CONFIG, openssl, type Issued } from './openssl-pki.ts';
 import type { TrustListServiceInput } from './trust-list-xml.ts';
 
 const COMPLIANCE = '3008060604008e460101';
@@ -62,21 +62,6 @@ ${qc ? `1.3.6.1.5.5.7.1.3 = DER:${qc}` : ''}
 
 const CURVES = { p256: 'P-256', p384: 'P-384' } as const;
 
-/** `openssl ca` (OpenSSL 3.0 x509 has no -not_before): a certificate of the Citizen CA valid from `start`. */
-const CA_CONFIG = (dir: string): string => `
-[ ca ]
-default_ca = test_ca
-[ test_ca ]
-database = ${dir}/index.txt
-new_certs_dir = ${dir}
-serial = ${dir}/serial
-default_md = sha384
-policy = any
-unique_subject = no
-[ any ]
-commonName = supplied
-`;
-
 function issue(dir: string, name: string, subject: string, curve: keyof typeof CURVES, issuer: string | null, section: string, start?: string): Issued {
   const key = ['-newkey', 'ec', '-pkeyopt', `ec_paramgen_curve:${CURVES[curve]}`, '-nodes', '-utf8', '-keyout', `${name}.key`];
   if (start) {
@@ -110,7 +95,8 @@ export function qualifiedPki(): QualifiedPki {
     leafSection('pre_eidas', statements(COMPLIANCE, SSCD));
   writeFileSync(join(dir, 'ext.cnf'), sections);
   writeFileSync(join(dir, 'req.cnf'), `[ req ]\ndistinguished_name = dn\n[ dn ]\n${sections}`);
-  writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG(dir));
+  // `openssl ca`, as OpenSSL 3.0 x509 has no -not_before: a certificate of the Citizen CA valid from `start`.
+  writeFileSync(join(dir, 'ca.cnf'), CA_CONFIG(dir, 'sha384'));
   writeFileSync(join(dir, 'index.txt'), '');
   writeFileSync(join(dir, 'serial'), '1000\n');
   const root = issue(dir, 'root', '/C=BE/CN=Test Belgium Root CA4', 'p256', null, 'ca');
