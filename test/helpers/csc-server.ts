@@ -411,6 +411,8 @@ export function initSoftHsmToken(softHsm: SoftHsm, label: string, pin = '123456'
   const p11 = createRequire(import.meta.url)('pkcs11js') as typeof import('pkcs11js');
   const lib = new p11.PKCS11();
   lib.load(softHsm.module);
+  // Another test file of this process may have made (and removed) a SoftHSM2 of its own since: C_Initialize reads this one's.
+  process.env.SOFTHSM2_CONF = softHsm.conf;
   try {
     lib.C_Initialize();
   } catch (error) {
