@@ -9,7 +9,7 @@ import { createRemoteRevocationSource } from '../../../src/keys/remote-revocatio
 import type { RevocationSource } from '../../../src/keys/index.ts';
 import { parseTrustList, type TrustList } from '../../../src/pades/trust-list.ts';
 import { initSoftHsmToken } from '../../helpers/csc-server.ts';
-import { buildEidChain, createEidCard, type EidCard, type QcStatementsSpec } from '../../helpers/eid-card.ts';
+import { buildEidChain, createEidCard, type EidCard, type EidVariant, type QcStatementsSpec } from '../../helpers/eid-card.ts';
 import { startForeignCaResponder, type ForeignCaResponder } from '../../helpers/foreign-ca-responder.ts';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
 import { trustListXml } from '../../helpers/trust-list-xml.ts';
@@ -45,13 +45,13 @@ export function qualifiedCaList(tsp: string, caCertificates: readonly Buffer[], 
   return trustListXml({ tsp, territory: 'BE', services: caCertificates.map((der, i) => ({ name: `${tsp} CA ${i + 1}`, type: 'CA/QC', status: 'granted', certificates: [der], qualifiers })) });
 }
 
-export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }): Promise<EidBench> {
+export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }, variant: EidVariant = 'ecdsa-p384'): Promise<EidBench> {
   const softHsm = sharedSoftHsm();
   const token = initSoftHsmToken(softHsm, `BELPIC ${Math.random().toString(36).slice(2, 10)}`);
   const responder = await startForeignCaResponder();
   const card = await createEidCard({
     softHsm,
-    variant: 'ecdsa-p384',
+    variant,
     name,
     token: { slot: 0, ...token },
     ocspUrl: responder.ocspUrl,

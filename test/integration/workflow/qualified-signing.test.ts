@@ -115,6 +115,35 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     expect(verifyChain(trail)).to.deep.equal({ valid: true, length: trail.length });
   });
 
+  it('signs with the RSA-2048 variant of the card too (PKCS#1 v1.5 over SHA-256), to B-LTA', async () => {
+    const rsa = await openEidBench({ given: 'Jan', surname: 'Peeters' }, 'rsa-2048');
+    try {
+      const rsaDeps = { ...deps, trustList: rsa.trustList, revocation: rsa.revocation(bench.deps.revocation), remoteRevocation: rsa.remoteRevocation };
+      const created = await createEnvelope(rsaDeps, {
+        organisationId: bench.organisation.id,
+        actor: bench.actor,
+        title: 'College — besluit 2026/112',
+        documents: [{ name: 'besluit.pdf', pdf: fixture('reportlab-decision.pdf') }],
+        recipients: [{ name: 'Jan Peeters', email: `jan.rsa.${Math.random().toString(36).slice(2, 8)}@zonnebeke.test`, function: 'Burgemeester', role: 'signer', signatureLevel: 'qualified' }],
+      });
+      await sendEnvelope(rsaDeps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
+      const token = await lastToken(bench, created.recipients[0].email);
+      const presented = await presentSigningCertificate(rsaDeps, { token, certificate: rsa.card.signatureCertDer, method: 'web-eid' });
+      expect(presented.hashAlgorithm).to.equal('sha256');
+      const signatures = await Promise.all(presented.documents.map((d) => rsa.card.signHash(d.digest, 'sha256')));
+      const done = await completeQualifiedSignature(rsaDeps, { token, sessionId: presented.sessionId, signatures });
+      expect(done.envelope.status).to.equal('completed');
+      const revisions = await revisionsOf(deps.db, created.documents[0].id);
+      const finalPdf = await deps.blobs.get(revisions.at(-1)!.blobSha256);
+      await expectAllValid(finalPdf, [bench.pki.rootPem, rsa.card.rootPem], { count: 1, label: 'qualified RSA' });
+      const report = await verifyPdf(finalPdf, { trustAnchors: [...bench.pki.provider.trustAnchors], trustList: rsa.trustList });
+      const [signature] = report.signatures.filter((s) => s.subFilter !== 'ETSI.RFC3161');
+      expect([signature.valid, signature.integrity.signatureAlgorithm, signature.certificate.kind, signature.level.achieved]).to.deep.equal([true, 'rsa-pkcs1-sha256', 'qualified', 'B-LTA']);
+    } finally {
+      await rsa.close();
+    }
+  });
+
   it('lets an advanced step be signed with the eID too: a qualified signature satisfies it', async () => {
     const { directorToken } = await envelope({ directorLevel: 'advanced' });
     const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
