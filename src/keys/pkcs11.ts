@@ -43,7 +43,9 @@ function loadModule(path: string): { p11: Pkcs11Library; lib: Pkcs11Instance } {
     const lib = new p11.PKCS11();
     try {
       lib.load(path);
-      lib.C_Initialize();
+      // Signatures run in libuv's thread pool (C_SignAsync), several at once: without CKF_OS_LOCKING_OK the module
+      // may assume one thread at a time (PKCS#11 v2.40 §5.4) and SoftHSM2 then crashes under concurrent signing.
+      lib.C_Initialize({ flags: p11.CKF_OS_LOCKING_OK });
     } catch (cause) {
       throw hsmError(`The PKCS#11 module ${path} cannot be loaded.`, cause);
     }

@@ -414,7 +414,7 @@ export function initSoftHsmToken(softHsm: SoftHsm, label: string, pin = '123456'
   // Another test file of this process may have made (and removed) a SoftHSM2 of its own since: C_Initialize reads this one's.
   process.env.SOFTHSM2_CONF = softHsm.conf;
   try {
-    lib.C_Initialize();
+    lib.C_Initialize({ flags: p11.CKF_OS_LOCKING_OK });
   } catch (error) {
     if ((error as { code?: number }).code !== p11.CKR_CRYPTOKI_ALREADY_INITIALIZED) throw error;
     const free = lib.C_GetSlotList(true).find((slot) => (lib.C_GetTokenInfo(slot).flags & p11.CKF_TOKEN_INITIALIZED) === 0);
