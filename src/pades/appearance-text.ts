@@ -2,9 +2,9 @@
 import type { AppearanceLine } from '../pdf/index.ts';
 
 const LABELS = {
-  nl: { signed: 'Digitaal ondertekend', zone: 'Brusselse tijd' },
-  en: { signed: 'Digitally signed', zone: 'Brussels time' },
-  fr: { signed: 'Signé numériquement', zone: 'heure de Bruxelles' },
+  nl: { signed: 'Digitaal ondertekend', qualified: 'Gekwalificeerde elektronische handtekening', zone: 'Brusselse tijd' },
+  en: { signed: 'Digitally signed', qualified: 'Qualified electronic signature', zone: 'Brussels time' },
+  fr: { signed: 'Signé numériquement', qualified: 'Signature électronique qualifiée', zone: 'heure de Bruxelles' },
 } as const;
 
 export function formatBrusselsTime(date: Date, language: keyof typeof LABELS): string {
@@ -20,11 +20,12 @@ export function formatBrusselsTime(date: Date, language: keyof typeof LABELS): s
   }).format(date);
 }
 
-export function appearanceLines(signer: { name: string; function?: string }, signingTime: Date, language: keyof typeof LABELS): AppearanceLine[] {
+/** `qualified`: the signer's certificate is qualified (eIDAS art. 3(12)), so the block says so instead of "digitally signed". */
+export function appearanceLines(signer: { name: string; function?: string; qualified?: boolean }, signingTime: Date, language: keyof typeof LABELS): AppearanceLine[] {
   const labels = LABELS[language];
   const lines: AppearanceLine[] = [{ text: signer.name, face: 'bold' }];
   if (signer.function) lines.push({ text: signer.function });
-  lines.push({ text: labels.signed });
+  lines.push({ text: signer.qualified ? labels.qualified : labels.signed });
   lines.push({ text: `${formatBrusselsTime(signingTime, language)} (${labels.zone})` });
   return lines;
 }

@@ -49,8 +49,11 @@ export interface SignaturePlacement {
 
 export interface SignPdfOptions {
   key: SigningKey;
-  /** Name and function shown in the appearance and stored in /Name. */
-  signer: { name: string; function?: string };
+  /**
+   * Name and function shown in the appearance and stored in /Name; `qualified` words the block as a qualified
+   * electronic signature (only for a certificate a trusted list says is qualified).
+   */
+  signer: { name: string; function?: string; qualified?: boolean };
   /** An existing empty signature field to fill, or the name of the field to create. */
   fieldName?: string;
   /** Where a new field's widget goes. Without it (and when filling an invisible field) the signature is invisible. */

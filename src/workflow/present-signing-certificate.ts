@@ -144,7 +144,7 @@ export async function prepareQualifiedSession(deps: WorkflowDeps, options: Prepa
     if (!revision || !field?.fieldName) throw new Error(`document ${document.id} has no prepared field for recipient ${recipient.id}`);
     const result = await prepareDeferredSignature(await deps.blobs.get(revision.blobSha256), {
       externalSigner,
-      signer: { name: signerName, function: recipient.function ?? undefined },
+      signer: { name: signerName, function: recipient.function ?? undefined, qualified: checked.qualification.kind === 'qualified' },
       fieldName: field.fieldName,
       signingTime: now,
       language: recipient.language,

@@ -22,7 +22,9 @@ import {
   signEnvelope,
   type WorkflowDeps,
 } from '../../../src/workflow/index.ts';
-import { expectAllValid } from '../engine/check.ts';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expectAllValid, writeScratch } from '../engine/check.ts';
 import { auditTrail, expectAppError, fixture, lastToken, mails, openBench, type Bench } from './helpers.ts';
 import { openEidBench, type EidBench } from './qualified-bench.ts';
 
@@ -88,6 +90,10 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     expect(revisions.map((r) => r.kind)).to.deep.equal(['original', 'prepared', 'signature', 'ltv', 'signature', 'ltv', 'timestamp']);
     const finalPdf = await deps.blobs.get(revisions.at(-1)!.blobSha256);
     await expectAllValid(finalPdf, [bench.pki.rootPem, eid.card.rootPem], { count: 2, label: 'qualified' });
+    // The visible blocks say which signature is qualified (pdftotext reads the widgets' appearance streams).
+    const { stdout: text } = await promisify(execFile)('pdftotext', ['-enc', 'UTF-8', await writeScratch(finalPdf, 'qualified-text'), '-']);
+    expect(text.match(/Gekwalificeerde elektronische handtekening/g)).to.have.length(1);
+    expect(text.match(/Digitaal ondertekend/g)).to.have.length(1);
 
     const report = await verifyPdf(finalPdf, { trustAnchors: [...bench.pki.provider.trustAnchors], trustList: eid.trustList });
     const signatures = report.signatures.filter((s) => s.subFilter !== 'ETSI.RFC3161');
