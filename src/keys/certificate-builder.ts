@@ -86,6 +86,8 @@ export interface CertificateTemplate {
    * does not ask for the responder's own status. Not needed when the CA signs its own OCSP responses.
    */
   ocspNoCheck?: boolean;
+  /** Further Extension elements as DER (see `extension`), e.g. qcStatements (ETSI EN 319 412-5), appended as given. */
+  extraExtensions?: readonly Der[];
 }
 
 /**
@@ -154,6 +156,7 @@ function extensions(template: CertificateTemplate, subjectKeyId: Buffer, authori
     out.push(extension(OID.certificatePolicies, false, sequence(...template.policies.map((p) => sequence(oid(p))))));
   }
   out.push(...revocationPointers(template));
+  out.push(...(template.extraExtensions ?? []));
   return out;
 }
 

@@ -29,7 +29,7 @@ import { digestInfo, ecdsaRawToDer } from '../../src/keys/pkcs11-mechanism.ts';
 import { generateTokenKeyPair, storeTokenCertificate, type TokenKeySpec } from '../../src/keys/pkcs11-objects.ts';
 import { Pkcs11Token, type Pkcs11TokenOptions } from '../../src/keys/pkcs11.ts';
 import { createKeySigner } from '../../src/keys/signing-key.ts';
-import { buildCertificateWithExtensions, qcStatementsExtension, type QcStatementsSpec } from './eid-card.ts';
+import { qcStatementsExtension, type QcStatementsSpec } from './eid-card.ts';
 import type { SoftHsm } from './softhsm.ts';
 
 export type CscCredentialKind = 'ecdsa-p256' | 'rsa-2048';
@@ -529,7 +529,7 @@ async function issueChain(token: Pkcs11Token, options: CscServerOptions) {
   for (const kind of options.credentials ?? ['ecdsa-p256', 'rsa-2048']) {
     const label = `qes-${kind}`;
     const generated = await generateTokenKeyPair(token, label, KEY_SPEC[kind].spec);
-    const leaf = await buildCertificateWithExtensions(
+    const leaf = await buildCertificate(
       {
         subject,
         subjectPublicKey: generated.publicKey,
@@ -540,9 +540,9 @@ async function issueChain(token: Pkcs11Token, options: CscServerOptions) {
         ocspUrl: options.ocspUrl,
         caIssuersUrl: options.caIssuersUrl,
         crlUrls: options.crlUrl ? [options.crlUrl] : undefined,
+        extraExtensions: [qcStatementsExtension(options.qcStatements)],
       },
       { key: createKeySigner(caKeys.privateKey), certificate: caDer },
-      [qcStatementsExtension(options.qcStatements)],
     );
     await storeTokenCertificate(token, label, generated.id, leaf);
     credentials.push({ id: `cred-${kind}-${randomBytes(4).toString('hex')}`, kind, chain: [leaf, caDer, rootDer], label });

@@ -10,20 +10,13 @@
  * initialise every token first (`softHsm.initToken`) and pass each card its own as `token`.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { child, readBer } from '../../src/asn1/ber.ts';
-import { bitString, contextConstructed, oid, sequence, type Der } from '../../src/asn1/der.ts';
-import {
-  buildCertificate,
-  extension,
-  type CertificateAuthority,
-  type CertificateTemplate,
-  type DistinguishedName,
-} from '../../src/keys/certificate-builder.ts';
+import { oid, sequence, type Der } from '../../src/asn1/der.ts';
+import { buildCertificate, extension, type DistinguishedName } from '../../src/keys/certificate-builder.ts';
 import { toPem } from '../../src/keys/dev-pki.ts';
 import { digestInfo } from '../../src/keys/pkcs11-mechanism.ts';
 import { generateTokenKeyPair, storeTokenCertificate } from '../../src/keys/pkcs11-objects.ts';
 import { Pkcs11Token, type Pkcs11TokenOptions } from '../../src/keys/pkcs11.ts';
-import { createKeySigner, signatureAlgorithmIdentifier } from '../../src/keys/signing-key.ts';
+import { createKeySigner } from '../../src/keys/signing-key.ts';
 import type { HashAlgorithm } from '../../src/keys/types.ts';
 import type { SoftHsm } from './softhsm.ts';
 
@@ -57,26 +50,6 @@ export function qcStatementsExtension(spec: QcStatementsSpec = {}): Der {
   // QcType ::= SEQUENCE OF OBJECT IDENTIFIER (EN 319 412-5 §4.2.3)
   if (type) statements.push(sequence(oid(QC_OID.qcType), sequence(oid(type === 'esign' ? QC_OID.qcTypeEsign : QC_OID.qcTypeEseal))));
   return extension(QC_OID.qcStatements, false, sequence(...statements));
-}
-
-/**
- * buildCertificate, then `extra` extensions appended to the ones it wrote and the TBSCertificate signed again by
- * the same authority: the builder has no hook for extensions it does not know (QcStatements).
- */
-export async function buildCertificateWithExtensions(
-  template: CertificateTemplate,
-  authority: CertificateAuthority,
-  extra: readonly Der[],
-): Promise<Buffer> {
-  const built = await buildCertificate(template, authority);
-  if (extra.length === 0) return built;
-  const tbs = child(readBer(built), 0, 0x30);
-  const parts = tbs.children.map((node) =>
-    node.tag === 0xa3 ? contextConstructed(3, sequence(...node.children[0].children.map((e) => e.raw), ...extra)) : node.raw,
-  );
-  const newTbs = sequence(...parts);
-  const algorithm = signatureAlgorithmIdentifier(authority.key);
-  return sequence(newTbs, algorithm, bitString(await authority.key.sign(newTbs)));
 }
 
 /** A valid Belgian national register number: YYMMDD, a 3-digit counter, 97 - (first nine mod 97). */
@@ -156,7 +129,7 @@ export async function buildEidChain(options: EidChainOptions): Promise<EidChain>
     { type: 'givenName', value: given },
     { type: 'serialNumber', value: number },
   ];
-  const signatureCertDer = await buildCertificateWithExtensions(
+  const signatureCertDer = await buildCertificate(
     {
       subject,
       subjectPublicKey: options.subjectPublicKey,
@@ -167,9 +140,9 @@ export async function buildEidChain(options: EidChainOptions): Promise<EidChain>
       ocspUrl: options.ocspUrl,
       caIssuersUrl: options.caIssuersUrl,
       ...(options.crlUrl ? { crlUrls: [options.crlUrl] } : {}),
+      extraExtensions: [qcStatementsExtension(options.qcStatements)],
     },
     { key: createKeySigner(ca.privateKey), certificate: citizenCaDer },
-    [qcStatementsExtension(options.qcStatements)],
   );
   return {
     rootDer,
