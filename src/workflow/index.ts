@@ -6,7 +6,7 @@ export { createAndSendEnvelope } from './create-and-send-envelope.ts';
 export { sendEnvelope, type SendEnvelopeOptions } from './send-envelope.ts';
 export { openSigningLink, type OpenSigningLinkOptions } from './open-signing-link.ts';
 export { signEnvelope, type SignEnvelopeOptions, type LinkActionResult } from './sign-envelope.ts';
-export { presentSigningCertificate, QUALIFIED_SESSION_MINUTES, type PresentSigningCertificateOptions, type PresentedCertificate } from './present-signing-certificate.ts';
+export { presentSigningCertificate, QUALIFIED_SESSION_MINUTES, type PresentSigningCertificateOptions, type PresentedCertificate, type SignatureAlgorithm } from './present-signing-certificate.ts';
 export { completeQualifiedSignature, type CompleteQualifiedSignatureOptions } from './complete-qualified-signature.ts';
 export { purgeQualifiedSigningSessions, QUALIFIED_SESSION_RETENTION_MS } from './purge-qualified-sessions.ts';
 export { startRemoteSigning, remoteSigningCallback, remoteSigningRefused, CSC_CALLBACK_PATH, type RemoteSigningRefusedOptions, type StartRemoteSigningOptions, type StartedRemoteSigning, type RemoteSigningCallbackOptions, type RemoteSigningCallbackResult } from './remote-signing.ts';

@@ -14,8 +14,8 @@ import type { Knex } from 'knex';
 import { appendAuditEvent } from '../audit/chain.ts';
 import type { AuditEvent, RequestOrigin } from '../audit/events.ts';
 import { AppError, ConflictError } from '../errors.ts';
-import type { HashAlgorithm } from '../keys/types.ts';
-import { externalSignerFromCertificates, prepareDeferredSignature, serializePreparedSignature } from '../pades/index.ts';
+import type { HashAlgorithm, SignatureScheme } from '../keys/types.ts';
+import { externalSignerFromCertificates, prepareDeferredSignature, serializePreparedSignature, type ExternalSigner } from '../pades/index.ts';
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import {
   insertQualifiedSigningSession,
@@ -40,6 +40,13 @@ export interface PresentSigningCertificateOptions extends LinkRequest {
   providerId?: string;
   /** The mailed code, when the envelope requires one (issue 4). */
   code?: unknown;
+  /** What the signer's device can sign with (Web eID `supportedSignatureAlgorithms`); absent: the key's usual choice. */
+  signatureAlgorithms?: readonly SignatureAlgorithm[];
+}
+
+export interface SignatureAlgorithm {
+  scheme: SignatureScheme;
+  hash: HashAlgorithm;
 }
 
 export interface PresentedCertificate {
@@ -61,6 +68,7 @@ export async function presentSigningCertificate(deps: WorkflowDeps, options: Pre
   return prepareQualifiedSession(deps, {
     load: (trx) => accessByToken(trx, options.token),
     checked,
+    signatureAlgorithms: options.signatureAlgorithms,
     method: options.method,
     providerId: options.providerId ?? null,
     verifiedCode,
@@ -112,6 +120,8 @@ export interface PrepareSessionOptions {
   /** Loads (and locks) the recipient again inside the transaction that stores the session. */
   load: (trx: Knex.Transaction) => Promise<LinkAccess>;
   checked: CheckedCertificate;
+  /** The device's algorithms (Web eID); absent: the key's usual choice. */
+  signatureAlgorithms?: readonly SignatureAlgorithm[];
   method: QualifiedSigningMethod;
   providerId: string | null;
   /** A remote-signing session that waited for its certificate (csc); a new session otherwise. */
@@ -130,7 +140,7 @@ export interface PrepareSessionOptions {
 export async function prepareQualifiedSession(deps: WorkflowDeps, options: PrepareSessionOptions): Promise<PresentedCertificate> {
   const now = deps.clock();
   const { checked } = options;
-  const externalSigner = externalSignerFromCertificates(checked.chain);
+  const externalSigner = signerFor(checked.chain, options.signatureAlgorithms);
   const signerName = signerNameOf(checked.leaf);
   const access = await inTransaction(deps, 'prepareQualifiedSession.read', (trx) => options.load(trx));
   const { envelope, recipient } = access;
@@ -211,6 +221,27 @@ export async function prepareQualifiedSession(deps: WorkflowDeps, options: Prepa
     });
   });
   return { sessionId, signerName, hashAlgorithm: externalSigner.hash, documents: prepared.map((d) => ({ documentId: d.documentId, name: d.name, digest: d.digest })) };
+}
+
+/**
+ * The key's usual scheme and hash (P-384: ECDSA with SHA-384; RSA: PKCS#1 v1.5 with SHA-256) when the device can
+ * sign with it, else the first the device lists that fits the key; 422 `certificate_unsuitable` when none does.
+ */
+function signerFor(chain: readonly Buffer[], supported: readonly SignatureAlgorithm[] | undefined): ExternalSigner {
+  const usual = externalSignerFromCertificates(chain);
+  if (!supported || supported.some((a) => a.scheme === usual.scheme && a.hash === usual.hash)) return usual;
+  const rsa = usual.scheme !== 'ecdsa';
+  for (const algorithm of supported) {
+    if ((algorithm.scheme === 'ecdsa') === rsa) continue;
+    try {
+      return externalSignerFromCertificates(chain, algorithm);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error; // e.g. PSS asked of a key that is PKCS#1 only: try the next
+    }
+  }
+  throw new AppError('certificate_unsuitable', 422, 'Your card cannot sign with an algorithm this service supports.', {
+    detail: `supported: ${supported.map((a) => `${a.scheme}/${a.hash}`).join(', ') || 'none'}`,
+  });
 }
 
 /** SHA-256 hex, as the session stores an OAuth state. */

@@ -24,6 +24,7 @@ import {
   type LinkActionResult,
   type PresentedCertificate,
   type PresentSigningCertificateOptions,
+  type SignatureAlgorithm,
   type RemoteSigningCallbackOptions,
   type RemoteSigningRefusedOptions,
   type RemoteSigningCallbackResult,
@@ -59,6 +60,23 @@ export interface QualifiedRouteDeps extends SignerPageTools {
 
 /** Web eID names hash functions as the W3C does. */
 const HASH_FUNCTIONS: Record<string, string> = { sha256: 'SHA-256', sha384: 'SHA-384', sha512: 'SHA-512' };
+const HASHES_BY_FUNCTION: Record<string, SignatureAlgorithm['hash']> = { 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+/**
+ * Web eID's `supportedSignatureAlgorithms` ({ cryptoAlgorithm ECC | RSA, hashFunction, paddingScheme NONE | PKCS1.5 | PSS })
+ * as the schemes and hashes we sign with; entries we do not sign with (SHA-224, SHA3) are left out. Not a list: undefined,
+ * and the key's usual algorithm is used.
+ */
+function webEidAlgorithms(value: unknown): SignatureAlgorithm[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const out: SignatureAlgorithm[] = [];
+  for (const entry of value.slice(0, 64) as Array<Record<string, unknown> | null>) {
+    const hash = HASHES_BY_FUNCTION[String(entry?.hashFunction)];
+    const scheme = entry?.cryptoAlgorithm === 'ECC' ? 'ecdsa' : entry?.cryptoAlgorithm === 'RSA' ? ({ 'PKCS1.5': 'rsa-pkcs1', PSS: 'rsa-pss' } as const)[String(entry.paddingScheme)] : undefined;
+    if (hash && scheme) out.push({ scheme, hash });
+  }
+  return out;
+}
 const MAX_CERTIFICATE_BASE64 = 16_384;
 const MAX_SIGNATURE_BASE64 = 2_048;
 const MAX_DOCUMENTS = 100;
@@ -145,7 +163,14 @@ export function registerQualifiedRoutes(pages: Router, d: QualifiedRouteDeps): v
       checkCsrf(req, token, req.get('x-csrf-token'));
       const body = (req.body ?? {}) as Record<string, unknown>;
       const certificate = base64Field(body.certificate, MAX_CERTIFICATE_BASE64, 'certificate_missing', 'certificate');
-      const prepared = await d.present({ token, certificate, method: 'web-eid', origin: d.origin(req), ...(body.code !== undefined ? { code: body.code } : {}) });
+      const prepared = await d.present({
+        token,
+        certificate,
+        method: 'web-eid',
+        origin: d.origin(req),
+        signatureAlgorithms: webEidAlgorithms(body.supportedSignatureAlgorithms),
+        ...(body.code !== undefined ? { code: body.code } : {}),
+      });
       res.json({
         sessionId: prepared.sessionId,
         signerName: prepared.signerName,

@@ -150,6 +150,26 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     }
   });
 
+  it('signs with the hash the card says it supports, and refuses a card that supports none this key can use (422)', async () => {
+    const none = await envelope();
+    await expectAppError(
+      presentSigningCertificate(deps, { token: none.directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid', signatureAlgorithms: [{ scheme: 'rsa-pkcs1', hash: 'sha256' }] }),
+      'certificate_unsuitable',
+      422,
+    );
+
+    const { created, directorToken } = await envelope();
+    const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid', signatureAlgorithms: [{ scheme: 'ecdsa', hash: 'sha256' }] });
+    expect([presented.hashAlgorithm, presented.documents[0].digest.length]).to.deep.equal(['sha256', 32]);
+    const signatures = await Promise.all(presented.documents.map((d) => eid.card.signHash(d.digest, 'sha256')));
+    await completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures });
+    const revisions = await revisionsOf(deps.db, created.documents[0].id);
+    const pdf = await deps.blobs.get(revisions.find((r) => r.kind === 'signature')!.blobSha256);
+    await expectAllValid(pdf, [bench.pki.rootPem, eid.card.rootPem], { count: 1, label: 'qualified P-384 with SHA-256', emptyFields: 1 });
+    const report = await verifyPdf(pdf, { trustAnchors: [...bench.pki.provider.trustAnchors], trustList: eid.trustList });
+    expect([report.signatures[0].valid, report.signatures[0].integrity.digestAlgorithm]).to.deep.equal([true, 'sha256']);
+  });
+
   it('lets an advanced step be signed with the eID too: a qualified signature satisfies it', async () => {
     const { directorToken } = await envelope({ directorLevel: 'advanced' });
     const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
