@@ -15,6 +15,7 @@ import { OID } from '../asn1/der.ts';
 import type { CscProviderConfig } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { HashAlgorithm, SignatureScheme } from './types.ts';
+import { readBounded } from './http-body.ts';
 
 export const CSC_LIMITS = {
   /** Default deadline of one request. */
@@ -252,7 +253,7 @@ function providerHttp(provider: CscProviderConfig, options: CscClientOptions) {
         // A CSC endpoint answers where it is asked; following a redirect would send the token elsewhere.
         redirect: 'error',
       });
-      text = await readBounded(response, maxBytes);
+      text = (await readBounded(response, maxBytes))?.toString('utf8') ?? null;
     } catch (cause) {
       // fetch reports a refused redirect as a network error ("unexpected redirect" in its cause): the provider answered, wrongly.
       if (/redirect/i.test(String((cause as { cause?: { message?: unknown } })?.cause?.message))) {
@@ -286,24 +287,6 @@ function providerHttp(provider: CscProviderConfig, options: CscClientOptions) {
     json: (url: string, body: unknown, accessToken?: string) => post(url, JSON.stringify(body), 'application/json', accessToken),
     form: (url: string, form: URLSearchParams) => post(url, form.toString(), 'application/x-www-form-urlencoded'),
   };
-}
-
-/** The body as text, or null when it is larger than `maxBytes` (then not read further). */
-async function readBounded(response: Response, maxBytes: number): Promise<string | null> {
-  if (Number(response.headers.get('content-length')) > maxBytes) {
-    await response.body?.cancel();
-    return null;
-  }
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    // Leaving the loop early cancels the stream (the async iterator's return()).
-    if (size > maxBytes) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parse<T>(provider: CscProviderConfig, what: string, schema: z.ZodType<T>, json: unknown): T {

@@ -21,6 +21,7 @@ import { readAsn1Time } from '../pades/asn1-time.ts';
 import { RevocationEvidence, type RevocationFinding } from '../pades/revocation-check.ts';
 import { encodeCertId } from './ocsp.ts';
 import type { RevocationData, RevocationSource } from './types.ts';
+import { describeFetchError, readBounded } from './http-body.ts';
 
 export interface RemoteRevocationSourceOptions {
   /**
@@ -72,7 +73,7 @@ export function createRemoteRevocationSource(options: RemoteRevocationSourceOpti
           const der = await fetchEvidence(attempt, certificate, issuer);
           return attempt.kind === 'ocsp' ? { ocsps: [der], crls: [] } : { ocsps: [], crls: [der] };
         } catch (error) {
-          failures.push(`${attempt.kind.toUpperCase()} ${attempt.url}: ${describe(error)}`);
+          failures.push(`${attempt.kind.toUpperCase()} ${attempt.url}: ${describeFetchError(error)}`);
         }
       }
       throw new AppError('revocation_unavailable', 503, 'The revocation status of the certificate could not be fetched.', {
@@ -222,26 +223,8 @@ async function fetchBounded(fetchImpl: typeof fetch, url: string, init: RequestI
     await response.body?.cancel();
     throw new Error(`HTTP ${response.status}`);
   }
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw new Error(`answer of ${declared} bytes is larger than ${maxBytes}`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    // Leaving the loop by throwing cancels the stream: the rest is never downloaded.
-    if (size > maxBytes) throw new Error(`answer larger than ${maxBytes} bytes`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
+  const body = await readBounded(response, maxBytes);
+  if (!body) throw new Error(`answer larger than ${maxBytes} bytes`);
+  return body;
 }
 
-/** fetch failures hide the reason (ECONNREFUSED, a redirect, a timeout) in `cause`. */
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'no answer within the timeout';
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return cause ? `${error.message} (${cause.code ?? cause.message ?? String(cause)})` : error.message;
-}

@@ -10,6 +10,7 @@ import { TimestampError } from '../errors.ts';
 import type { HashAlgorithm, TimeStamper } from '../keys/types.ts';
 import { checkTimestampToken } from './timestamp-token.ts';
 import { encodeTimeStampReq, parseTimeStampResp, PKI_STATUS } from './timestamp-protocol.ts';
+import { describeFetchError, readBounded } from '../keys/http-body.ts';
 
 export interface HttpTimeStamperOptions {
   urls: string[];
@@ -43,7 +44,7 @@ export function createHttpTimeStamper(options: HttpTimeStamperOptions): TimeStam
         try {
           return await requestToken(fetchImpl, url, digest, hash, options);
         } catch (error) {
-          failures.push(`${url}: ${describe(error)}`);
+          failures.push(`${url}: ${describeFetchError(error)}`);
         }
       }
       throw new TimestampError(undefined, { detail: failures.join('; ') });
@@ -71,7 +72,8 @@ async function requestToken(
     redirect: 'error',
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
-  const der = await readLimited(response);
+  const der = await readBounded(response, MAX_RESPONSE_BYTES);
+  if (!der) throw new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
   const token = checkedToken(der, { digest, hash, nonce, policy: options.policy });
   checkGenTime(token.genTime, token.accuracyMs, options);
   return token.der;
@@ -88,21 +90,7 @@ function checkGenTime(genTime: Date, accuracyMs: number, options: HttpTimeStampe
   if (Math.abs(skew) > allowed) throw new Error(`token genTime ${genTime.toISOString()} is ${Math.round(skew / 1000)} s from the local clock`);
 }
 
-/** fetch failures hide the reason (ECONNREFUSED, a redirect, a timeout) in `cause`. */
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'no answer within the timeout';
-  const cause = error.cause as { code?: string; message?: string } | undefined;
-  return cause ? `${error.message} (${cause.code ?? cause.message ?? String(cause)})` : error.message;
-}
 
-async function readLimited(response: Response): Promise<Buffer> {
-  const declared = Number(response.headers.get('content-length') ?? '0');
-  if (declared > MAX_RESPONSE_BYTES) throw new Error(`response of ${declared} bytes is too large`);
-  const bytes = Buffer.from(await response.arrayBuffer());
-  if (bytes.length > MAX_RESPONSE_BYTES) throw new Error(`response of ${bytes.length} bytes is too large`);
-  return bytes;
-}
 
 interface Sent {
   digest: Buffer;
