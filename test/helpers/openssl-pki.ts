@@ -39,13 +39,16 @@ export function openssl(args: string[], options: { cwd?: string; input?: Buffer 
   return execFileSync('openssl', args, { cwd: options.cwd, input: options.input, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-const EXTENSIONS = `
+/** The openssl extension section of a CA certificate (`-extensions ca`). */
+export const CA_EXTENSIONS = `
 [ ca ]
 basicConstraints = critical, CA:TRUE
 keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-[ leaf ]
+`;
+
+const EXTENSIONS = `${CA_EXTENSIONS}[ leaf ]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, nonRepudiation
 subjectKeyIdentifier = hash

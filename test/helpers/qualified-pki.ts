@@ -9,7 +9,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CA_CONFIG, openssl, type Issued } from './openssl-pki.ts';
+import { CA_CONFIG, CA_EXTENSIONS, openssl, type Issued } from './openssl-pki.ts';
 import type { TrustListServiceInput } from './trust-list-xml.ts';
 
 const COMPLIANCE = '3008060604008e460101';
@@ -42,13 +42,6 @@ export interface QualifiedPki {
   preEidas: Issued;
 }
 
-const EXTENSIONS = `
-[ ca ]
-basicConstraints = critical, CA:TRUE
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-`;
 
 const leafSection = (name: string, qc: string | null): string => `
 [ ${name} ]
@@ -87,7 +80,7 @@ export function qualifiedPki(): QualifiedPki {
   if (cached) return cached;
   const dir = mkdtempSync(join(tmpdir(), 'paraaf-qualified-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  const sections = EXTENSIONS +
+  const sections = CA_EXTENSIONS +
     leafSection('qualified', QC_ESIGN_QSCD_DER.toString('hex')) +
     leafSection('plain', null) +
     leafSection('no_sscd', statements(COMPLIANCE, qcType('01'))) +
