@@ -1,0 +1,32 @@
+/**
+ * Counts the SQL statements a piece of work sends (issue 11: what a sign request costs). Listens to
+ * knex's 'query' event, which fires once per statement sent to the database, for every connection
+ * of this knex instance and its transactions — so BEGIN (on SQLite `BEGIN IMMEDIATE`), COMMIT,
+ * ROLLBACK and savepoints are counted as statements too, as the database sees them. Statements of
+ * other work running at the same time on the same instance are counted as well: measure alone.
+ */
+import type { Knex } from 'knex';
+
+export interface StatementCount {
+  /** Stops listening; answers how many statements were sent since the start. */
+  stop(): number;
+  /** The SQL of each statement, in the order sent (with `?` / `$n` placeholders, no bindings). */
+  readonly statements: string[];
+}
+
+export function countStatements(db: Knex): StatementCount {
+  const statements: string[] = [];
+  const listener = (query: { sql?: string }) => {
+    statements.push(query.sql ?? '');
+  };
+  db.on('query', listener);
+  let stopped = false;
+  return {
+    statements,
+    stop() {
+      if (!stopped) db.off('query', listener);
+      stopped = true;
+      return statements.length;
+    },
+  };
+}
