@@ -5,8 +5,9 @@
  * file under src/ that is not TypeScript (web/static, web/docs, …) is copied to the same place
  * under dist/. Compiled modules whose source is gone are removed, so a deleted or renamed
  * module cannot be loaded from a stale build. Plain JavaScript: it runs before anything is built.
+ * Last, dist/.build-complete marks a whole build (test/helpers/production-build.ts compares its time).
  */
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -42,4 +43,5 @@ for (const relative of filesUnder(dist)) {
   removed++;
 }
 
+writeFileSync(path.join(dist, '.build-complete'), `${new Date().toISOString()}\n`);
 process.stdout.write(`copy-assets: ${copied} asset files copied to dist/${removed > 0 ? `, ${removed} stale modules removed` : ''}\n`);
