@@ -25,6 +25,7 @@ import { loadTrustLists } from './pades/trust-list.ts';
 import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
 import { createDb, migrateToLatest } from './store/index.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
+import { runExclusively } from './store/job-lock.ts';
 import type { HostResolver } from './notify/webhook-address.ts';
 import { expireEnvelopes, purgeQualifiedSigningSessions, renewArchiveTimestamps, type ExpireEnvelopesResult, type RenewArchiveTimestampsResult } from './workflow/index.ts';
 
@@ -177,23 +178,25 @@ export async function startServer(config: Config, options: StartServerOptions): 
     await once(server, 'listening');
     if (options.backgroundJobs ?? true) {
       outbox.start();
+      // Every timer fires on every instance; the advisory lock lets one of them run each tick (handle.jobs stays direct).
+      const acrossInstances = (name: string, run: () => Promise<unknown>) => () => runExclusively(db, name, run);
       const expiry = async (): Promise<void> => {
         const result = await jobs.expire();
         if (result.expired.length > 0 || result.failed > 0) logger.info({ expired: result.expired.length, failed: result.failed }, 'expiry pass');
       };
-      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, expiry, (error) => logger.error({ err: error }, 'expiry pass failed')));
+      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, acrossInstances('expiry', expiry), (error) => logger.error({ err: error }, 'expiry pass failed')));
       const auditInterval = options.auditCheckIntervalMs ?? AUDIT_CHECK_INTERVAL_MS;
       // runAuditCheck logs and counts its own failures.
-      if (auditInterval > 0) periodic.push(startPeriodicJob(auditInterval, jobs.auditCheck, () => undefined));
+      if (auditInterval > 0) periodic.push(startPeriodicJob(auditInterval, acrossInstances('audit-check', jobs.auditCheck), () => undefined));
       // The anchor job logs and counts its own failures too.
-      if (anchorInterval > 0) periodic.push(startPeriodicJob(ANCHOR_POLL_MS, jobs.anchor, () => undefined));
+      if (anchorInterval > 0) periodic.push(startPeriodicJob(ANCHOR_POLL_MS, acrossInstances('audit-anchor', jobs.anchor), () => undefined));
       const archiveTimestamps = async (): Promise<void> => {
         const result = await jobs.archiveTimestamps();
         if (result.stamped.length > 0 || result.failed > 0) logger.info({ stamped: result.stamped, failed: result.failed }, 'archive timestamp pass');
       };
-      periodic.push(startPeriodicJob(ARCHIVE_TIMESTAMP_INTERVAL_MS, archiveTimestamps, (error) => logger.error({ err: error }, 'archive timestamp pass failed')));
-      periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, jobs.purgeIdempotencyKeys, (error) => logger.error({ err: error }, 'idempotency key purge failed')));
-      periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, jobs.purgeQualifiedSigningSessions, (error) => logger.error({ err: error }, 'qualified signing session purge failed')));
+      periodic.push(startPeriodicJob(ARCHIVE_TIMESTAMP_INTERVAL_MS, acrossInstances('archive-timestamps', archiveTimestamps), (error) => logger.error({ err: error }, 'archive timestamp pass failed')));
+      periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, acrossInstances('idempotency-purge', jobs.purgeIdempotencyKeys), (error) => logger.error({ err: error }, 'idempotency key purge failed')));
+      periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, acrossInstances('qualified-session-purge', jobs.purgeQualifiedSigningSessions), (error) => logger.error({ err: error }, 'qualified signing session purge failed')));
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;
