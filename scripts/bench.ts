@@ -12,15 +12,19 @@
  * --gc-each-run (force a full GC before every timed run: a colder JS signer, less GC noise),
  * --http-only (only the HTTP section: the engine results already in latest.json are kept),
  * --no-http (skip the HTTP section), --levels-only (only the PAdES level section),
- * --qualified-only (only the section on signers who bring their own key, scripts/bench/qualified.ts).
+ * --qualified-only (only the section on signers who bring their own key, scripts/bench/qualified.ts),
+ * --no-cluster (the HTTP section without the multi-instance table), --cluster-blobs=db|s3|fs (its
+ * blob store, default db), --soak [minutes] (only the soak, default 10 minutes, scripts/bench/soak.ts).
  *
  * Levels section (scripts/bench/levels-worker.ts): the cost of one signature at B-B, B-T (built-in TSA
  * in-process and over HTTP on loopback), B-LT (plus the /DSS revision) and B-LTA (plus the completion
  * step), with a one-shot certificate each time, on 1 MB and 10 MB, and the bytes each adds to the file.
  *
  * HTTP section (scripts/bench/http.ts): envelopes of one 100 KB decision and two signers created,
- * sent and signed through the API by concurrent clients against the real server on SQLite;
- * signatures per second and sign-request latency next to the engine's own time for the document.
+ * sent and signed through the API against the real server, on SQLite and on PostgreSQL: per sign
+ * request the statements sent and the server time, one at a time and under concurrency, next to the
+ * engine's own time for the document. Then the multi-instance table (scripts/bench/cluster-load.ts):
+ * signatures per second and p50/p99 for 1, 2 and 3 instances on PostgreSQL and one on SQLite.
  */
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,7 +33,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesLabel, max, mb, median, min, ms, ratio, table } from './bench/format.ts';
 import { IMPLS, TIMED_IMPLS, type ImplId } from './bench/impls.ts';
-import { httpReport, runHttpBench, type HttpBenchResult } from './bench/http.ts';
+import { clusterReport, runClusterTable, type LoadResult } from './bench/cluster-load.ts';
+import { buildDecisionPdf } from './bench/http-client.ts';
+import { httpReport, httpTargets, runHttpBench, type HttpBenchResult } from './bench/http.ts';
+import { runSoak, soakReport } from './bench/soak.ts';
 import { generateInputs, generateKeys, makeTempDir, MB, type BenchInput, type BenchKeys } from './bench/inputs.ts';
 import type { RssResult } from './bench/rss-child.ts';
 import type { CellPlan, ChainResult, TimeResult } from './bench/worker.ts';
@@ -45,6 +52,10 @@ const httpOnly = process.argv.includes('--http-only');
 const noHttp = process.argv.includes('--no-http');
 const levelsOnly = process.argv.includes('--levels-only');
 const qualifiedOnly = process.argv.includes('--qualified-only');
+const noCluster = process.argv.includes('--no-cluster');
+const clusterBlobs = (process.argv.find((a) => a.startsWith('--cluster-blobs='))?.split('=')[1] ?? 'db') as 'db' | 's3' | 'fs';
+const soakAt = process.argv.indexOf('--soak');
+const soakMinutes = soakAt >= 0 ? Number(/^\d+(\.\d+)?$/.test(process.argv[soakAt + 1] ?? '') ? process.argv[soakAt + 1] : 10) : undefined;
 const TOO_SLOW_MS = 60_000;
 
 function planFor(bytes: number): CellPlan {
@@ -326,15 +337,34 @@ function statusText(cell: Cell | undefined): string | undefined {
   return undefined;
 }
 
-function runHttp(): Promise<HttpBenchResult> {
-  log('HTTP path (server in a child process, concurrent clients) …');
-  return runHttpBench({ envelopes: quick ? 40 : 100, concurrency: 8, phaseCapMs: 20_000, verifySample: 3, log });
+interface HttpSection {
+  runs: HttpBenchResult[];
+  cluster?: LoadResult[];
 }
 
-/** `--http-only`: runs the HTTP section and puts it into latest.json next to the engine results already there. */
-async function httpOnlyMain(): Promise<void> {
-  const started = performance.now();
-  const env = {
+async function runHttp(): Promise<HttpSection> {
+  log('HTTP path (server in a child process, SQLite then PostgreSQL) …');
+  const runs: HttpBenchResult[] = [];
+  for (const database of ['sqlite', 'postgres'] as const) {
+    runs.push(await runHttpBench({ database, envelopes: quick ? 40 : 100, concurrency: 8, sequential: quick ? 10 : 30, phaseCapMs: 30_000, verifySample: 3, log }));
+  }
+  if (noCluster) return { runs };
+  log(`Multi-instance throughput (BLOB_STORE=${clusterBlobs} on PostgreSQL) …`);
+  const cluster = await runClusterTable({ counts: [1, 2, 3], blobStore: clusterBlobs, envelopes: quick ? 30 : 100, concurrency: 8, linkTimeoutMs: 60_000, pdf: await buildDecisionPdf(), log });
+  return { runs, cluster };
+}
+
+function httpSectionReport(section: HttpSection): string[] {
+  const out: string[] = [];
+  for (const run of section.runs) out.push(...httpReport(run), '');
+  if (section.cluster) out.push(...clusterReport(section.cluster, cpus().length), '');
+  out.push('HTTP targets (issue 11; judged on the one-at-a-time sign requests)');
+  out.push(table(['', 'target', 'measured'], section.runs.flatMap(httpTargets).map((t) => [t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL', t.name, t.detail]), ['l', 'l', 'l']));
+  return out;
+}
+
+function benchEnv() {
+  return {
     node: process.version,
     platform: `${process.platform} ${process.arch}`,
     cpu: cpus()[0]?.model ?? 'unknown',
@@ -344,12 +374,10 @@ async function httpOnlyMain(): Promise<void> {
     quick,
     date: new Date().toISOString(),
   };
-  const http = await runHttp();
-  const out: string[] = [];
-  out.push('Paraaf HTTP benchmark (--http-only)');
-  out.push(`node ${env.node} on ${env.platform}, ${env.cpu} × ${env.cores}, ${env.memory} RAM, load average at start ${env.loadAverageAtStart}${quick ? ' (--quick)' : ''}`);
-  out.push('');
-  out.push(...httpReport(http));
+}
+
+/** Puts `key` into latest.json, keeping the other sections' results. */
+function writeSection(key: string, value: unknown): string {
   const resultsDir = join(ROOT, 'bench-results');
   mkdirSync(resultsDir, { recursive: true });
   const jsonPath = join(resultsDir, 'latest.json');
@@ -361,14 +389,42 @@ async function httpOnlyMain(): Promise<void> {
       previous = {};
     }
   }
-  writeFileSync(jsonPath, JSON.stringify({ ...previous, http: { env, ...http } }, null, 2) + '\n');
+  writeFileSync(jsonPath, JSON.stringify({ ...previous, [key]: value }, null, 2) + '\n');
+  return jsonPath.slice(ROOT.length + 1);
+}
+
+const loadNow = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
+/** `--http-only`: runs the HTTP section and puts it into latest.json next to the engine results already there. */
+async function httpOnlyMain(): Promise<void> {
+  const started = performance.now();
+  const env = benchEnv();
+  const http = await runHttp();
+  const out: string[] = [];
+  out.push('Paraaf HTTP benchmark (--http-only)');
+  out.push(`node ${env.node} on ${env.platform}, ${env.cpu} × ${env.cores}, ${env.memory} RAM, load average at start ${env.loadAverageAtStart}${quick ? ' (--quick)' : ''}`);
   out.push('');
-  out.push(`Total bench time ${((performance.now() - started) / 1000).toFixed(0)} s; load average at end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
-  out.push(`HTTP results written to ${jsonPath.slice(ROOT.length + 1)} (key "http"; other results in the file left as they were).`);
+  out.push(...httpSectionReport(http));
+  const elapsed = (performance.now() - started) / 1000;
+  const path = writeSection('http', { env, ...http, targets: http.runs.flatMap(httpTargets), elapsedSeconds: elapsed });
+  out.push('');
+  out.push(`Total bench time ${elapsed.toFixed(0)} s; load average at end ${loadNow()}.`);
+  out.push(`HTTP results written to ${path} (key "http"; other results in the file left as they were).`);
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+/** `--soak [minutes]`: only the soak, written to latest.json under "soak". */
+async function soakMain(minutes: number): Promise<void> {
+  const env = benchEnv();
+  log(`Soak, ${minutes} min …`);
+  const soak = await runSoak({ minutes, clients: 8, log });
+  const path = writeSection('soak', { env, ...soak });
+  const out = ['Paraaf soak benchmark (--soak)', `node ${env.node} on ${env.platform}, ${env.cpu} × ${env.cores}, load average at start ${env.loadAverageAtStart}, at end ${loadNow()}`, '', ...soakReport(soak), `Soak results written to ${path} (key "soak").`];
   process.stdout.write(out.join('\n') + '\n');
 }
 
 async function main(): Promise<void> {
+  if (soakMinutes !== undefined) return soakMain(soakMinutes);
   if (httpOnly) return httpOnlyMain();
   if (levelsOnly) return levelsOnlyMain();
   if (qualifiedOnly) return qualifiedOnlyMain();
@@ -589,7 +645,7 @@ async function main(): Promise<void> {
   out.push(...qualifiedReport(qualified));
   if (http) {
     out.push('');
-    out.push(...httpReport(http));
+    out.push(...httpSectionReport(http));
   }
   out.push('');
   out.push('Targets');

@@ -1,22 +1,29 @@
 /**
- * The HTTP benchmark's server: the real Paraaf server (startServer) in its own process, so the
- * bench clients in the parent do not share its event loop. Started by scripts/bench/http.ts as
+ * The HTTP benchmarks' server: the real Paraaf server (startServer) in its own process, so the
+ * bench clients in the parent do not share its event loop. Started by scripts/bench/http.ts and
+ * scripts/bench/soak.ts as
  *
  *   node --import tsx scripts/bench/http-server.ts
  *
- * with an IPC channel. Temp DATA_DIR, SQLite (the default), fs blobs, background jobs off, a fresh
- * dev PKI, one organisation and API key, bound to 127.0.0.1 on port 0. It answers `READY <json>`
- * on stdout and then serves IPC commands (see `Command`): deliver the outbox, read links from the
- * outbox payloads, time the engine on a prepared document, and report where the time of the sign
- * transactions went.
+ * with an IPC channel and, in its environment, BENCH_SMTP_URL (the parent's mail sink, required:
+ * production refuses the file mailer), BENCH_DATABASE_URL (`postgres://…`; unset: SQLite in the
+ * temp DATA_DIR), BENCH_BLOB_STORE (fs when unset) and BENCH_BACKGROUND_JOBS=1 (the outbox worker
+ * and timers run, as in production; unset: the parent delivers the outbox with `deliver`).
+ * NODE_ENV=production, a fresh dev PKI, one organisation and API key, 127.0.0.1 on port 0. It
+ * answers `READY <json>` on stdout and then serves IPC commands (see `Command`).
  *
- * Instrumentation, without touching src/: the issuer's issueOneShot and the blob store's get/put
- * are wrapped; the pool (one SQLite connection) reports acquire waits and how long each holder
- * kept the connection; knex query events time BEGIN … COMMIT. With one connection at most one
- * transaction runs at a time, so the "current transaction" is well defined.
+ * Instrumentation, without touching src/: every HTTP request runs in an AsyncLocalStorage context
+ * (the server's 'request' listener is wrapped), so what happens on its behalf is counted for it
+ * even with many requests in flight: knex 'query' events (every statement sent, BEGIN and COMMIT
+ * included — what src/store/statement-counter.ts counts), the pool's acquire waits, the time
+ * between BEGIN and the connection's release, and the issuer's issueOneShot and the blob store's
+ * get/put, which are wrapped. Its server time runs from the 'request' event to the response's
+ * 'finish' (the last byte handed to the socket).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config.ts';
@@ -27,23 +34,24 @@ import { signPdf } from '../../src/pades/index.ts';
 import { startServer } from '../../src/server.ts';
 import { createApiKey, createOrganisation } from '../../src/store/index.ts';
 import { revisionsOf } from '../../src/store/document-repository.ts';
-import { listOutbox } from '../../src/store/knex-outbox-store.ts';
 import { fieldsOf } from '../../src/store/recipient-repository.ts';
 import { loadEnvelopeDto } from '../../src/workflow/envelope-dto.ts';
+import { BENCH_METRICS_TOKEN } from './server-child.ts';
 
 export const BENCH_BASE_URL = 'http://paraaf-bench.invalid';
-const LINK = /http:\/\/paraaf-bench\.invalid\/s\/([A-Za-z0-9_-]+)/;
 
 export interface ServerReady {
   url: string;
   apiKey: string;
   rootPem: string;
   dataDir: string;
+  pid: number;
+  database: 'sqlite' | 'postgres';
+  blobStore: string;
 }
 
 export type Command =
   | { id: number; cmd: 'deliver' }
-  | { id: number; cmd: 'links'; email: string }
   | { id: number; cmd: 'stats-reset' }
   | { id: number; cmd: 'stats' }
   | { id: number; cmd: 'engine'; envelopeId: string; warmups: number; iterations: number; budgetMs: number }
@@ -56,32 +64,26 @@ export interface DeliverResult {
   ms: number;
 }
 
-/** Per sign transaction (a transaction during which issueOneShot ran), ms. */
-export interface SignTxTiming {
-  /** BEGIN IMMEDIATE sent → COMMIT answered (the connection released). */
-  tx: number;
-  /** BEGIN IMMEDIATE sent → the transaction's first statement sent. */
-  begin: number;
-  issueOneShot: number;
-  blobGet: number;
-  /** blobs.get answered → blobs.put called: signPdf (and nothing else in sign-envelope.ts). */
-  signPdf: number;
-  blobPut: number;
-  /** COMMIT sent → the connection released. */
-  commit: number;
-  /** Everything else inside the transaction: its other queries (reads, revision, audit chain, outbox) and JS between them. */
-  rest: number;
-  queries: number;
+/** What one HTTP request cost inside the server, ms unless said otherwise. */
+export interface RequestRecord {
+  kind: 'sign' | 'page' | 'create' | 'other';
+  status: number;
+  /** 'request' event → response 'finish'. */
+  serverMs: number;
+  /** Statements sent on its behalf (knex 'query' events, BEGIN/COMMIT/ROLLBACK included). */
+  statements: number;
+  transactions: number;
+  /** BEGIN sent → the connection released, summed over its transactions. */
+  txMs: number;
+  /** Waiting for a pooled connection, summed. */
+  poolWaitMs: number;
+  issueOneShotMs: number;
+  blobGetMs: number;
+  blobPutMs: number;
 }
 
 export interface ServerStats {
-  signTx: SignTxTiming[];
-  /** Transactions without a signature (page opens, create+send, …), ms. */
-  otherTx: number[];
-  /** Waits for the one pooled connection, ms (every query and transaction acquires it). */
-  acquireWait: number[];
-  /** How long each holder kept the connection, ms. */
-  hold: number[];
+  requests: RequestRecord[];
   cpuMs: number;
   wallMs: number;
   rssMax: number;
@@ -97,21 +99,37 @@ export interface EngineResult {
   verified: string;
 }
 
-interface TxState {
-  start: number;
-  beginDone?: number;
-  commitStart?: number;
-  issue: number;
-  get: number;
-  put: number;
-  getEnd?: number;
-  signPdf: number;
-  queries: number;
-  signed: boolean;
-  rolledBack: boolean;
+interface RequestContext {
+  record: RequestRecord;
+  txStart?: number;
+}
+
+function kindOf(req: IncomingMessage): RequestRecord['kind'] {
+  const path = (req.url ?? '').split('?')[0];
+  if (req.method === 'POST' && /^\/s\/[^/]+\/sign$/.test(path)) return 'sign';
+  if (req.method === 'GET' && /^\/s\/[^/]+$/.test(path)) return 'page';
+  if (req.method === 'POST' && path === '/api/v1/envelopes') return 'create';
+  return 'other';
+}
+
+/** Wraps something async so its time is added to the current request's record. */
+function timedFor<A extends unknown[], R>(als: AsyncLocalStorage<RequestContext>, field: 'issueOneShotMs' | 'blobGetMs' | 'blobPutMs', fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    const t0 = performance.now();
+    try {
+      return await fn(...args);
+    } finally {
+      const record = als.getStore()?.record;
+      if (record) record[field] += performance.now() - t0;
+    }
+  };
 }
 
 async function main(): Promise<void> {
+  const smtpUrl = process.env.BENCH_SMTP_URL;
+  if (!smtpUrl) throw new Error('BENCH_SMTP_URL is required (the mail sink of the parent)');
+  const databaseUrl = process.env.BENCH_DATABASE_URL;
+  const blobStore = process.env.BENCH_BLOB_STORE ?? 'fs';
   const dataDir = mkdtempSync(join(tmpdir(), 'paraaf-bench-http-'));
   const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
   process.once('exit', cleanup);
@@ -125,18 +143,19 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     SIGNER_RATE_LIMIT: '100000',
     SIGNER_SECRET: 'bench-'.repeat(8),
+    METRICS_TOKEN: BENCH_METRICS_TOKEN,
+    SMTP_URL: smtpUrl,
+    BLOB_STORE: blobStore,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
 
   // ---- instrumentation ----
-  let tx: TxState | undefined;
-  const stats: ServerStats = { signTx: [], otherTx: [], acquireWait: [], hold: [], cpuMs: 0, wallMs: 0, rssMax: 0 };
+  const als = new AsyncLocalStorage<RequestContext>();
+  let requests: RequestRecord[] = [];
   let cpuStart = process.cpuUsage();
   let wallStart = performance.now();
   const resetStats = () => {
-    stats.signTx = [];
-    stats.otherTx = [];
-    stats.acquireWait = [];
-    stats.hold = [];
+    requests = [];
     cpuStart = process.cpuUsage();
     wallStart = performance.now();
   };
@@ -148,113 +167,65 @@ async function main(): Promise<void> {
     const issuer = await forOrganisation(organisation);
     if (instrumented.has(issuer)) return issuer;
     instrumented.add(issuer);
-    const issueOneShot = issuer.issueOneShot.bind(issuer);
-    issuer.issueOneShot = async (identity) => {
-      const t0 = performance.now();
-      try {
-        return await issueOneShot(identity);
-      } finally {
-        if (tx) {
-          tx.issue += performance.now() - t0;
-          tx.signed = true;
-        }
-      }
-    };
+    issuer.issueOneShot = timedFor(als, 'issueOneShotMs', issuer.issueOneShot.bind(issuer));
     return issuer;
   };
 
   const handle = await startServer(config, {
-    logger: createLogger({ level: 'silent' }),
+    // Errors only, to stderr, which the parent keeps the tail of for its failure report.
+    logger: createLogger({ level: 'error', destination: process.stderr }),
     trustAnchors: [pki.rootCertificate],
     pki,
-    backgroundJobs: false,
+    backgroundJobs: process.env.BENCH_BACKGROUND_JOBS === '1',
     host: '127.0.0.1',
   });
   const { db } = handle.deps;
 
   const blobs = handle.deps.blobs as { get: (sha: string) => Promise<Buffer>; put: (bytes: Buffer) => Promise<{ sha256: string; size: number }> };
   const blobGet = blobs.get.bind(blobs);
-  const blobPut = blobs.put.bind(blobs);
-  blobs.get = async (sha) => {
-    const t0 = performance.now();
-    try {
-      return await blobGet(sha);
-    } finally {
-      const t1 = performance.now();
-      if (tx?.signed) {
-        tx.get += t1 - t0;
-        tx.getEnd = t1;
-      }
-    }
-  };
-  blobs.put = async (bytes) => {
-    const t0 = performance.now();
-    if (tx?.signed && tx.getEnd !== undefined) {
-      tx.signPdf += t0 - tx.getEnd;
-      tx.getEnd = undefined;
-    }
-    try {
-      return await blobPut(bytes);
-    } finally {
-      if (tx?.signed) tx.put += performance.now() - t0;
-    }
-  };
+  blobs.get = timedFor(als, 'blobGetMs', blobGet);
+  blobs.put = timedFor(als, 'blobPutMs', blobs.put.bind(blobs));
 
-  // Knex query events mark BEGIN and COMMIT (knex emits no response event for those two); the
-  // pool's `release` marks the end of the transaction, i.e. COMMIT answered.
-  const finishTx = (now: number) => {
-    if (!tx || tx.commitStart === undefined) return;
-    const total = now - tx.start;
-    if (tx.signed && !tx.rolledBack) {
-      const begin = (tx.beginDone ?? tx.start) - tx.start;
-      const commit = now - tx.commitStart;
-      stats.signTx.push({
-        tx: total,
-        begin,
-        issueOneShot: tx.issue,
-        blobGet: tx.get,
-        signPdf: tx.signPdf,
-        blobPut: tx.put,
-        commit,
-        rest: total - begin - tx.issue - tx.get - tx.signPdf - tx.put - commit,
-        queries: tx.queries,
-      });
-    } else {
-      stats.otherTx.push(total);
-    }
-    tx = undefined;
-  };
-  db.on('query', (q: { sql?: string }) => {
-    const now = performance.now();
-    const sql = (q.sql ?? '').trim().toUpperCase();
-    if (sql.startsWith('BEGIN')) tx = { start: now, issue: 0, get: 0, put: 0, signPdf: 0, queries: 0, signed: false, rolledBack: false };
-    else if (!tx) return;
-    else if (sql.startsWith('COMMIT') || sql.startsWith('ROLLBACK')) {
-      tx.commitStart = now;
-      tx.rolledBack = sql.startsWith('ROLLBACK');
-    } else {
-      tx.beginDone ??= now;
-      tx.queries += 1;
-    }
+  // Every request in its own context, from the 'request' event to the response's 'finish'.
+  const listeners = handle.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  handle.server.removeAllListeners('request');
+  handle.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    const record: RequestRecord = { kind: kindOf(req), status: 0, serverMs: 0, statements: 0, transactions: 0, txMs: 0, poolWaitMs: 0, issueOneShotMs: 0, blobGetMs: 0, blobPutMs: 0 };
+    res.once('finish', () => {
+      record.serverMs = performance.now() - t0;
+      record.status = res.statusCode;
+      requests.push(record);
+    });
+    als.run({ record }, () => {
+      for (const listener of listeners) listener.call(handle.server, req, res);
+    });
   });
 
-  // The pool (tarn): acquire waits and holding times of the single connection.
+  // Knex emits no response event for BEGIN and COMMIT; the pool's `release` (in the same async
+  // context) marks the end of a transaction, i.e. COMMIT answered.
+  db.on('query', (q: { sql?: string }) => {
+    const context = als.getStore();
+    if (!context) return;
+    context.record.statements += 1;
+    if (/^\s*(BEGIN|START TRANSACTION)/i.test(q.sql ?? '')) {
+      context.record.transactions += 1;
+      context.txStart = performance.now();
+    }
+  });
   const pool = (db.client as { pool?: { on(event: string, fn: (...args: unknown[]) => void): void } }).pool;
-  const acquireAt = new Map<unknown, number>();
-  let heldSince: number | undefined;
-  pool?.on('acquireRequest', (eventId) => acquireAt.set(eventId, performance.now()));
+  const acquireAt = new Map<unknown, { t0: number; context?: RequestContext }>();
+  pool?.on('acquireRequest', (eventId) => acquireAt.set(eventId, { t0: performance.now(), context: als.getStore() }));
   pool?.on('acquireSuccess', (eventId) => {
-    const now = performance.now();
-    const t0 = acquireAt.get(eventId);
+    const waited = acquireAt.get(eventId);
     acquireAt.delete(eventId);
-    if (t0 !== undefined) stats.acquireWait.push(now - t0);
-    heldSince = now;
+    if (waited?.context) waited.context.record.poolWaitMs += performance.now() - waited.t0;
   });
   pool?.on('release', () => {
-    const now = performance.now();
-    if (heldSince !== undefined) stats.hold.push(now - heldSince);
-    heldSince = undefined;
-    finishTx(now);
+    const context = als.getStore();
+    if (context?.txStart === undefined) return;
+    context.record.txMs += performance.now() - context.txStart;
+    context.txStart = undefined;
   });
 
   const organisation = await createOrganisation(db, { slug: 'gemeente-benchstad', name: 'Gemeente Benchstad' });
@@ -275,18 +246,6 @@ async function main(): Promise<void> {
       if (r.delivered + r.failed === 0 || rounds > 10_000) break;
     }
     return { delivered, failed, rounds, ms: performance.now() - t0 };
-  }
-
-  /** envelopeId → the latest link token mailed to `email` for it. */
-  async function links(email: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {};
-    for (const row of await listOutbox(db, organisation.id, { kind: 'mail' })) {
-      const mail = row.payload as { to?: { email?: string }; headers?: Record<string, string>; text?: string };
-      const envelopeId = mail.headers?.['X-Paraaf-Envelope'];
-      const token = LINK.exec(mail.text ?? '')?.[1];
-      if (mail.to?.email === email && envelopeId && token) out[envelopeId] = token;
-    }
-    return out;
   }
 
   /** The engine alone on the envelope's prepared revision, exactly as sign-envelope.ts calls it for signer 1. */
@@ -339,14 +298,12 @@ async function main(): Promise<void> {
       switch (message.cmd) {
         case 'deliver':
           return deliver();
-        case 'links':
-          return links(message.email);
         case 'stats-reset':
           resetStats();
           return true;
         case 'stats': {
           const cpu = process.cpuUsage(cpuStart);
-          return { ...stats, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wallStart, rssMax: process.resourceUsage().maxRSS * 1024 };
+          return { requests, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wallStart, rssMax: process.resourceUsage().maxRSS * 1024 } satisfies ServerStats;
         }
         case 'engine':
           return engine(message.envelopeId, message.warmups, message.iterations, message.budgetMs);
@@ -370,7 +327,7 @@ async function main(): Promise<void> {
     });
   });
 
-  const ready: ServerReady = { url: handle.url, apiKey, rootPem: pki.rootCertificate.toString(), dataDir };
+  const ready: ServerReady = { url: handle.url, apiKey, rootPem: pki.rootCertificate.toString(), dataDir, pid: process.pid, database: databaseUrl ? 'postgres' : 'sqlite', blobStore };
   new X509Certificate(ready.rootPem);
   process.stdout.write(`READY ${JSON.stringify(ready)}\n`);
 }

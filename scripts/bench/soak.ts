@@ -1,0 +1,171 @@
+/**
+ * `npm run bench -- --soak [minutes]` (default 10): steady signing load against one instance (the
+ * bench server on SQLite, NODE_ENV=production, background jobs on: the outbox delivers over SMTP to
+ * the sink here), sampling the server process's memory every 10 s — RSS from /proc/<pid>/status
+ * and, from /metrics (prom-client), process_resident_memory_bytes and nodejs_heap_size_used_bytes.
+ *
+ * Load: C clients, each in a loop: create+send an envelope of one ~100 KB decision and one signer,
+ * wait for its link, open the page, sign (which completes the envelope: B-LTA, completion mails).
+ * Summary: start, min, max and end of each series, and the slope after a warm-up (least squares,
+ * MB/min). Memory is called steady when the RSS slope after warm-up stays under 1 MB/min.
+ */
+import { readFileSync } from 'node:fs';
+import { mb, ms, table } from './format.ts';
+import { buildDecisionPdf, createEnvelope, signAs, SIGNERS, summarize, type LatencySummary } from './http-client.ts';
+import { startMailSink } from './mail-sink.ts';
+import { BENCH_METRICS_TOKEN, startServerChild } from './server-child.ts';
+
+const SAMPLE_EVERY_MS = 10_000;
+const STEADY_MB_PER_MIN = 1;
+
+export interface SoakSample {
+  /** Seconds since the load started. */
+  t: number;
+  rss: number;
+  metricsRss?: number;
+  heapUsed?: number;
+  signatures: number;
+}
+
+export interface SeriesSummary {
+  start: number;
+  min: number;
+  max: number;
+  end: number;
+  /** Bytes per minute after the warm-up. */
+  slope: number;
+}
+
+export interface SoakResult {
+  minutes: number;
+  clients: number;
+  warmupSeconds: number;
+  signatures: number;
+  perSecond: number;
+  errors: string[];
+  latency: LatencySummary;
+  samples: SoakSample[];
+  rss: SeriesSummary;
+  heapUsed?: SeriesSummary;
+  steady: boolean;
+  elapsedSeconds: number;
+}
+
+function rssOf(pid: number): number {
+  const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+  return Number(kb) * 1024;
+}
+
+async function metricsOf(url: string): Promise<{ rss?: number; heapUsed?: number }> {
+  const res = await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${BENCH_METRICS_TOKEN}` }, signal: AbortSignal.timeout(5_000) });
+  const text = await res.text();
+  const value = (name: string) => {
+    const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  };
+  return { rss: value('process_resident_memory_bytes'), heapUsed: value('nodejs_heap_size_used_bytes') };
+}
+
+/** Least-squares slope of value over t (s), in units per minute. */
+function slopePerMinute(points: { t: number; v: number }[]): number {
+  if (points.length < 2) return NaN;
+  const n = points.length;
+  const mt = points.reduce((a, p) => a + p.t, 0) / n;
+  const mv = points.reduce((a, p) => a + p.v, 0) / n;
+  const num = points.reduce((a, p) => a + (p.t - mt) * (p.v - mv), 0);
+  const den = points.reduce((a, p) => a + (p.t - mt) ** 2, 0);
+  return (num / den) * 60;
+}
+
+function summarizeSeries(samples: SoakSample[], pick: (s: SoakSample) => number | undefined, warmupSeconds: number): SeriesSummary | undefined {
+  const points = samples.map((s) => ({ t: s.t, v: pick(s) })).filter((p): p is { t: number; v: number } => p.v !== undefined);
+  if (!points.length) return undefined;
+  const values = points.map((p) => p.v);
+  return {
+    start: values[0],
+    min: Math.min(...values),
+    max: Math.max(...values),
+    end: values[values.length - 1],
+    slope: slopePerMinute(points.filter((p) => p.t >= warmupSeconds)),
+  };
+}
+
+export async function runSoak(options: { minutes: number; clients: number; log: (message: string) => void }): Promise<SoakResult> {
+  const started = performance.now();
+  const { minutes, clients, log } = options;
+  // The first fifth of the run, at most two minutes: JIT, caches and the heap finding their size.
+  const warmupSeconds = Math.min(120, (minutes * 60) / 5);
+  const pdf = await buildDecisionPdf();
+  const sink = await startMailSink();
+  const server = await startServerChild({ BENCH_SMTP_URL: sink.url, BENCH_BACKGROUND_JOBS: '1' });
+  const { url, apiKey, pid } = server.ready;
+  const samples: SoakSample[] = [];
+  const post: number[] = [];
+  const errors: string[] = [];
+  let signatures = 0;
+  let sequence = 0;
+  try {
+    const t0 = performance.now();
+    const deadline = t0 + minutes * 60_000;
+    const sample = async () => {
+      const metrics = await metricsOf(url).catch(() => ({ rss: undefined, heapUsed: undefined }));
+      const s: SoakSample = { t: (performance.now() - t0) / 1000, rss: rssOf(pid), metricsRss: metrics.rss, heapUsed: metrics.heapUsed, signatures };
+      samples.push(s);
+      log(`  soak ${s.t.toFixed(0).padStart(4)} s: RSS ${mb(s.rss)}, heap used ${s.heapUsed !== undefined ? mb(s.heapUsed) : '?'}, ${signatures} signatures`);
+    };
+    await sample();
+    const sampler = setInterval(() => void sample(), SAMPLE_EVERY_MS);
+    const client = async () => {
+      while (performance.now() < deadline) {
+        try {
+          const id = await createEnvelope(url, apiKey, pdf, `Besluit ${++sequence}`, SIGNERS.slice(0, 1));
+          const token = await sink.waitForLink(SIGNERS[0].email, id, 30_000);
+          post.push((await signAs(token, url)).post);
+          signatures += 1;
+        } catch (error) {
+          if (errors.length < 20) errors.push((error as Error).message);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: clients }, client));
+    clearInterval(sampler);
+    await sample();
+  } finally {
+    await server.stop();
+    await sink.close();
+  }
+  const rss = summarizeSeries(samples, (s) => s.rss, warmupSeconds)!;
+  const heapUsed = summarizeSeries(samples, (s) => s.heapUsed, warmupSeconds);
+  return {
+    minutes,
+    clients,
+    warmupSeconds,
+    signatures,
+    perSecond: signatures / (minutes * 60),
+    errors,
+    latency: summarize(post),
+    samples,
+    rss,
+    heapUsed,
+    steady: Number.isFinite(rss.slope) && rss.slope <= STEADY_MB_PER_MIN * 1024 * 1024,
+    elapsedSeconds: (performance.now() - started) / 1000,
+  };
+}
+
+export function soakReport(r: SoakResult): string[] {
+  const out: string[] = [];
+  out.push(`Soak: ${r.minutes} min of steady signing against one instance (SQLite, NODE_ENV=production, background jobs on), ${r.clients} clients each creating an envelope of one signer,`);
+  out.push(`waiting for its mail and signing it: ${r.signatures} signatures, ${r.perSecond.toFixed(1)} per second; sign POST p50 / p99 ${ms(r.latency.p50)} / ${ms(r.latency.p99)} ms; ${r.errors.length} errors.`);
+  out.push(`Server memory sampled every ${SAMPLE_EVERY_MS / 1000} s (${r.samples.length} samples); slope = least squares after the first ${r.warmupSeconds.toFixed(0)} s of warm-up.`);
+  const row = (name: string, s: SeriesSummary | undefined) =>
+    s ? [name, mb(s.start), mb(s.min), mb(s.max), mb(s.end), `${(s.slope / (1024 * 1024)).toFixed(2)} MB/min`] : [name, 'not exposed', '', '', '', ''];
+  out.push(table(['series', 'start', 'min', 'max', 'end', 'slope after warm-up'], [row('RSS (/proc)', r.rss), row('heap used (/metrics)', r.heapUsed)], ['l', 'r', 'r', 'r', 'r', 'r']));
+  out.push(
+    r.steady
+      ? `Memory steady: RSS grows ${(r.rss.slope / (1024 * 1024)).toFixed(2)} MB/min after warm-up (limit ${STEADY_MB_PER_MIN} MB/min).`
+      : `MEMORY NOT STEADY: RSS grows ${(r.rss.slope / (1024 * 1024)).toFixed(2)} MB/min after warm-up (limit ${STEADY_MB_PER_MIN} MB/min).`,
+  );
+  if (r.errors.length) out.push(`Errors (first ${Math.min(5, r.errors.length)}): ${r.errors.slice(0, 5).join(' | ')}`);
+  out.push(`Soak time ${r.elapsedSeconds.toFixed(0)} s.`);
+  return out;
+}
