@@ -14,6 +14,7 @@ import { runPeople } from './cli/people.ts';
 import { runUser } from './cli/user.ts';
 import { runHsm } from './cli/hsm.ts';
 import { runCert } from './cli/cert.ts';
+import { runBlobs } from './cli/blobs.ts';
 import { UsageError, type CliContext } from './cli/context.ts';
 
 const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<
   audit: runAudit,
   hsm: runHsm,
   cert: runCert,
+  blobs: runBlobs,
 };
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -55,6 +57,9 @@ Commands:
   cert revoke <serial-hex> --org <slug> [--reason keyCompromise|…] [--note "…"]
                                                   revoke a one-shot certificate from its start: CRL and OCSP say so
   cert list-revoked [--org <slug>]
+  blobs migrate --to db|s3 [--from fs|db|s3]     copy every stored PDF and logo from the configured store (BLOB_STORE, or
+                                                  --from) to the target, each verified by hash; run again to resume;
+                                                  the source is kept: set BLOB_STORE to the target afterwards
 
 Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 `;

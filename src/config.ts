@@ -7,7 +7,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
-export type BlobStoreKind = 'fs' | 'db';
+export type BlobStoreKind = 'fs' | 'db' | 's3';
 export type DatabaseClient = 'sqlite3' | 'pg';
 
 export interface DatabaseConfig {
@@ -16,12 +16,29 @@ export interface DatabaseConfig {
   readonly url: string;
 }
 
+/** S3-compatible object storage (`S3_*`), for `BLOB_STORE=s3` and for `blobs migrate --to s3`. */
+export interface S3Config {
+  /** Unset: AWS S3 itself, by region. */
+  readonly endpoint?: string;
+  readonly bucket: string;
+  readonly region: string;
+  /** Unset (both): the SDK's own credential chain (instance role, AWS_* variables, profiles). */
+  readonly accessKeyId?: string;
+  readonly secretAccessKey?: string;
+  /** `https://endpoint/bucket/key` instead of `https://bucket.endpoint/key` (MinIO, Ceph and most self-hosted stores). */
+  readonly forcePathStyle: boolean;
+  /** Put before every key: '' or ending in '/'. */
+  readonly prefix: string;
+}
+
 export interface Config {
   readonly port: number;
   readonly baseUrl: string;
   readonly dataDir: string;
   readonly database: DatabaseConfig;
   readonly blobStore: BlobStoreKind;
+  /** Set when S3_BUCKET is (required with BLOB_STORE=s3). */
+  readonly s3?: S3Config;
   readonly certsDir: string;
   readonly logLevel: LogLevel;
   readonly maxUploadBytes: number;
@@ -135,7 +152,14 @@ const envSchema = z.object({
       message: 'expected postgres://… or a SQLite file path (optionally sqlite:// or file://)',
     }),
   ),
-  BLOB_STORE: optional(z.enum(['fs', 'db'])),
+  BLOB_STORE: optional(z.enum(['fs', 'db', 's3'])),
+  S3_ENDPOINT: optional(z.url({ protocol: /^https?$/ })),
+  S3_BUCKET: optional(z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'expected an S3 bucket name (3–63 lowercase letters, digits, dots, hyphens)')),
+  S3_REGION: optional(z.string().regex(/^[a-z0-9-]+$/)),
+  S3_ACCESS_KEY_ID: optional(z.string()),
+  S3_SECRET_ACCESS_KEY: optional(z.string()),
+  S3_FORCE_PATH_STYLE: optional(z.enum(['true', 'false', '1', '0'])),
+  S3_PREFIX: optional(z.string().max(200)),
   CERTS_DIR: optional(z.string()),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
   MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(2048)),
@@ -248,9 +272,7 @@ function parsePkcs11(values: z.infer<typeof envSchema>): Pkcs11Config | undefine
  * never discovered late (issue 10).
  */
 function unhonoured(values: z.infer<typeof envSchema>): string[] {
-  const issues: string[] = [];
-  // Declared in DESIGN §7/§8 but not built yet; refused here rather than silently using the filesystem.
-  if (values.BLOB_STORE === 'db') issues.push('BLOB_STORE: db is not available in this version; use fs (the default)');
+  const issues: string[] = [...blobStoreIssues(values)];
   if (values.NODE_ENV === 'production') {
     // Without it each process draws its own random key: forms opened on another instance or before a restart fail.
     if (values.SIGNER_SECRET === undefined) issues.push('SIGNER_SECRET: required when NODE_ENV=production (at least 32 random characters, the same on every instance)');
@@ -260,6 +282,36 @@ function unhonoured(values: z.infer<typeof envSchema>): string[] {
   }
   return issues;
 }
+
+/** BLOB_STORE=db keeps documents in PostgreSQL, BLOB_STORE=s3 needs a bucket: refused at start, not at the first upload. */
+function blobStoreIssues(values: z.infer<typeof envSchema>): string[] {
+  const issues: string[] = [];
+  if (values.BLOB_STORE === 'db' && !/^(postgres|postgresql):\/\//.test(values.DATABASE_URL ?? '')) {
+    issues.push('BLOB_STORE: db keeps documents in PostgreSQL and needs a postgres:// DATABASE_URL; with SQLite use fs (the default)');
+  }
+  if (values.BLOB_STORE === 's3' && values.S3_BUCKET === undefined) issues.push('S3_BUCKET: required with BLOB_STORE=s3');
+  if ((values.S3_ACCESS_KEY_ID === undefined) !== (values.S3_SECRET_ACCESS_KEY === undefined)) {
+    issues.push('S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY: set both, or neither (the SDK\'s own credentials then)');
+  }
+  return issues;
+}
+
+function parseS3(values: z.infer<typeof envSchema>): S3Config | undefined {
+  if (values.S3_BUCKET === undefined) return undefined;
+  const prefix = (values.S3_PREFIX ?? '').replace(/^\/+/, '');
+  return Object.freeze({
+    endpoint: values.S3_ENDPOINT?.replace(/\/+$/, ''),
+    bucket: values.S3_BUCKET,
+    region: values.S3_REGION ?? 'us-east-1',
+    accessKeyId: values.S3_ACCESS_KEY_ID,
+    secretAccessKey: values.S3_SECRET_ACCESS_KEY,
+    // Self-hosted stores rarely resolve bucket subdomains; AWS itself prefers them.
+    forcePathStyle: values.S3_FORCE_PATH_STYLE === undefined ? values.S3_ENDPOINT !== undefined : ['true', '1'].includes(values.S3_FORCE_PATH_STYLE),
+    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+  });
+}
+
+const isPostgresUrl = (url: string | undefined) => /^(postgres|postgresql):\/\//.test(url ?? '');
 
 /** Reads the configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -278,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     database: Object.freeze(parseDatabase(values.DATABASE_URL, dataDir)),
     blobStore: values.BLOB_STORE ?? 'fs',
+    s3: parseS3(values),
     certsDir: path.resolve(values.CERTS_DIR ?? './certs'),
     logLevel: values.LOG_LEVEL ?? 'info',
     maxUploadBytes: Math.floor((values.MAX_UPLOAD_MB ?? 50) * 1024 * 1024),

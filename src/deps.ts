@@ -3,7 +3,6 @@
  * by `main.ts` (or a test's bootstrap) and passed down. No module keeps its own.
  */
 import { randomBytes, type X509Certificate } from 'node:crypto';
-import path from 'node:path';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { TrustList, ValidationReport, VerifyPdfOptions } from './pades/index.ts';
@@ -11,7 +10,7 @@ import type { CertificateIssuer, PkiAuthorities, PkiProvider, PkiServices, Revoc
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { createBuiltInTsa, type BuiltInTsa } from './pades/tsa.ts';
 import { createHttpTimeStamper } from './pades/timestamp-client.ts';
-import { createFsBlobStore, type BlobStore, type Knex } from './store/index.ts';
+import { createBlobStore, type BlobStore, type Knex } from './store/index.ts';
 import { AppError, TimestampError } from './errors.ts';
 import type { WorkflowDeps } from './workflow/index.ts';
 import { ownRevocationSource } from './workflow/pki-publication.ts';
@@ -70,11 +69,7 @@ export interface BuildDepsOptions {
 }
 
 export function buildDeps(options: BuildDepsOptions): Deps {
-  if (options.config.blobStore === 'db' && !options.blobs) {
-    // Declared in DESIGN §7 but not built yet: refuse rather than silently use the filesystem.
-    throw new Error('BLOB_STORE=db is not implemented yet; use BLOB_STORE=fs');
-  }
-  const blobs = options.blobs ?? createFsBlobStore(path.join(options.config.dataDir, 'blobs'));
+  const blobs = options.blobs ?? createBlobStore(options.config.blobStore, options.config, options.db);
   const clock = options.clock ?? (() => new Date());
   const metrics = options.metrics ?? createMetrics();
   const { config, db } = options;

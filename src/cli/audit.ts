@@ -3,10 +3,8 @@
  * checks every stored blob and every anchor (DESIGN §6): each RFC 3161 token, its TSA chain up to
  * the trusted roots (by default the development root under CERTS_DIR), and each anchored head.
  */
-import path from 'node:path';
 import { formatTrailReport, verifyAuditTrails } from '../audit/verify-trail.ts';
-import { AppError } from '../errors.ts';
-import { createFsBlobStore, isUuid } from '../store/index.ts';
+import { createBlobStore, isUuid } from '../store/index.ts';
 import { parseCommand, UsageError, type CliContext } from './context.ts';
 import { requireOrganisation, subcommand, withDatabase } from './database.ts';
 import { trustAnchors } from './verify.ts';
@@ -14,10 +12,10 @@ import { trustAnchors } from './verify.ts';
 async function verify(args: string[], context: CliContext): Promise<number> {
   const { values } = parseCommand(args, { org: { type: 'string' }, envelope: { type: 'string' }, trust: { type: 'string', multiple: true } }, 0);
   if (values.envelope !== undefined && !isUuid(values.envelope)) throw new UsageError(`--envelope expects an envelope id (a UUID), got '${values.envelope}'.`);
-  if (context.config.blobStore !== 'fs') throw new AppError('blob_store_unsupported', 500, `BLOB_STORE=${context.config.blobStore} is not supported by audit verify yet.`);
-  const blobs = createFsBlobStore(path.join(context.config.dataDir, 'blobs'));
   const roots = await trustAnchors(values.trust ?? [], context);
   return withDatabase(context, async (db) => {
+    // The store the service uses (BLOB_STORE): fs, or the db or s3 store several instances share.
+    const blobs = createBlobStore(context.config.blobStore, context.config, db);
     const organisation = values.org === undefined ? undefined : await requireOrganisation(db, values.org);
     const report = await verifyAuditTrails(db, blobs, { organisationId: organisation?.id, envelopeId: values.envelope }, { trustAnchors: roots });
     for (const line of formatTrailReport(report)) context.out(line);

@@ -1,10 +1,11 @@
 /**
- * Content-addressed blob storage (DESIGN §8): a blob is named by the SHA-256 of its bytes,
- * written to a temporary file, fsynced and renamed, so a reader sees all of it or nothing.
+ * Content-addressed blob storage (DESIGN §8): a blob is named by the SHA-256 of its bytes and
+ * is whole or absent to a reader. Three stores keep them: a directory (`fs`, one host), PostgreSQL
+ * (`db`) and S3-compatible object storage (`s3`); the last two are shared by every instance (issue 11).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { AppError } from '../errors.ts';
 
 export interface StoredBlob {
@@ -13,11 +14,19 @@ export interface StoredBlob {
 }
 
 export interface BlobStore {
-  /** Stores `bytes` durably; storing the same bytes twice is a no-op. */
+  /** Stores `bytes` durably, verified against their hash; storing the same bytes twice (at once, too) is a no-op. */
   put(bytes: Buffer): Promise<StoredBlob>;
   /** The bytes of a blob, checked against their hash. */
   get(sha256: string): Promise<Buffer>;
+  /**
+   * The bytes of a blob as a stream, so a download never holds the whole file. Rejects with
+   * `blob_missing` before any byte when there is no such blob; the stream errors with `blob_corrupt`
+   * at its end when the bytes do not hash to the name (a reader must not trust them before then).
+   */
+  open(sha256: string): Promise<Readable>;
   has(sha256: string): Promise<boolean>;
+  /** Resolves when the store answers (`/readyz`); rejects when it is unreachable. */
+  ping(): Promise<void>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -26,90 +35,51 @@ export function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-function assertSha256(sha256: string): void {
+export function assertSha256(sha256: string): void {
   if (!SHA256_HEX.test(sha256)) throw new AppError('blob_id_invalid', 500, 'Internal error.', { detail: `not a SHA-256 hex digest: ${JSON.stringify(sha256).slice(0, 80)}` });
 }
 
-/** Makes a rename or a new directory entry durable (POSIX: fsync the directory). */
-async function fsyncDirectory(directory: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
-  try {
-    handle = await fs.open(directory, 'r');
-    await handle.sync();
-  } catch (error) {
-    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
-  } finally {
-    await handle?.close();
-  }
+export function blobMissing(sha256: string, cause?: unknown): AppError {
+  return new AppError('blob_missing', 500, 'Internal error.', { detail: `blob ${sha256} not found`, cause });
 }
 
-/** Blobs under `<root>/ab/cd/<sha256>`, temporary files under `<root>/.tmp` on the same filesystem. */
-export function createFsBlobStore(root: string): BlobStore {
-  const tmpDir = path.join(root, '.tmp');
-  const pathOf = (sha256: string): string => path.join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+export function blobCorrupt(sha256: string, detail: string): AppError {
+  return new AppError('blob_corrupt', 500, 'Internal error.', { detail: `blob ${sha256}: ${detail}` });
+}
 
-  async function has(sha256: string): Promise<boolean> {
-    assertSha256(sha256);
-    try {
-      await fs.access(pathOf(sha256));
-      return true;
-    } catch {
-      return false;
-    }
-  }
+/** The store does not answer (network, credentials, database down): a retry later may succeed, so 503. */
+export function blobStoreUnavailable(detail: string, cause?: unknown): AppError {
+  return new AppError('blob_store_unavailable', 503, 'The document store is not available at the moment; please try again later.', { detail, cause });
+}
 
-  async function put(bytes: Buffer): Promise<StoredBlob> {
-    const sha256 = sha256Hex(bytes);
-    const stored = { sha256, size: bytes.length };
-    if (await has(sha256)) return stored;
+/**
+ * Passes the bytes on and, at their end, fails with `blob_corrupt` unless they hash to `sha256`
+ * (and number `size`, when known): the last check a streamed read makes before its end.
+ */
+export function hashChecked(source: Readable, sha256: string, size?: number): Readable {
+  const hash = createHash('sha256');
+  let length = 0;
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      hash.update(chunk);
+      length += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback: TransformCallback) {
+      const actual = hash.digest('hex');
+      if (size !== undefined && length !== size) callback(blobCorrupt(sha256, `${length} bytes read, ${size} expected`));
+      else if (actual !== sha256) callback(blobCorrupt(sha256, `content hash ${actual}`));
+      else callback();
+    },
+  });
+  // pipeline passes an error of the source on to `check` (and destroys both); the promise is only for that.
+  pipeline(source, check).catch(() => undefined);
+  return check;
+}
 
-    const target = pathOf(sha256);
-    const directory = path.dirname(target);
-    await fs.mkdir(tmpDir, { recursive: true });
-    const firstCreated = await fs.mkdir(directory, { recursive: true });
-    const temporary = path.join(tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
-    const handle = await fs.open(temporary, 'wx', 0o640);
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await fs.rm(temporary, { force: true });
-      throw error;
-    }
-    await handle.close();
-    await fs.rename(temporary, target);
-    await fsyncDirectory(directory);
-    if (firstCreated !== undefined) {
-      // Directories created for this blob: each one's entry in its parent must be durable too.
-      const topmostParent = path.dirname(firstCreated);
-      for (let parent = path.dirname(directory); ; parent = path.dirname(parent)) {
-        await fsyncDirectory(parent);
-        if (parent === topmostParent || parent === path.dirname(parent)) break;
-      }
-    }
-    return stored;
-  }
-
-  async function get(sha256: string): Promise<Buffer> {
-    assertSha256(sha256);
-    let bytes: Buffer;
-    try {
-      bytes = await fs.readFile(pathOf(sha256));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new AppError('blob_missing', 500, 'Internal error.', { detail: `blob ${sha256} not found`, cause: error });
-      }
-      throw error;
-    }
-    const actual = sha256Hex(bytes);
-    if (actual !== sha256) {
-      throw new AppError('blob_corrupt', 500, 'Internal error.', { detail: `blob ${sha256} has content hash ${actual}` });
-    }
-    return bytes;
-  }
-
-  return { put, get, has };
+/** Reads a stream whole (a blob's `get`, through its `open`). */
+export async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

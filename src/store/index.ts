@@ -1,7 +1,9 @@
 export { createDb, pingDb, useImmediateTransactions, hasImmediateTransactions } from './db.ts';
 export type { Knex, CreateDbOptions } from './db.ts';
 export { migrateToLatest, pendingMigrations, migratorConfig } from './migrate.ts';
-export { createFsBlobStore, sha256Hex } from './blob-store.ts';
+export { sha256Hex } from './blob-store.ts';
+export { createFsBlobStore } from './fs-blob-store.ts';
+export { createBlobStore } from './choose-blob-store.ts';
 export type { BlobStore, StoredBlob } from './blob-store.ts';
 export { withTransaction, isTransaction } from './transaction.ts';
 export { isPostgres, isUniqueViolation, isUuid, isoTimestamp, toIso, toJson, fromJson } from './sql.ts';

@@ -5,7 +5,7 @@ import type { Deps } from '../../deps.ts';
 import { AppError, UnauthorizedError } from '../../errors.ts';
 import { problemFor, sendProblem } from '../problem.ts';
 import { trackRouteBase } from '../request-context.ts';
-import { readinessPendingMigrations } from '../../workflow/readiness.ts';
+import { readinessBlobStore, readinessPendingMigrations } from '../../workflow/readiness.ts';
 
 /** Not ready is a public fact, not a leak: unlike other 5xx, its code and message are shown. */
 class NotReadyError extends AppError {
@@ -36,7 +36,7 @@ function presentsToken(req: Request, token: string): boolean {
   return timingSafeEqual(digest(presented), digest(token));
 }
 
-export function opsRouter(deps: Pick<Deps, 'db' | 'metrics' | 'config'>): Router {
+export function opsRouter(deps: Pick<Deps, 'db' | 'blobs' | 'metrics' | 'config'>): Router {
   const router = trackRouteBase(Router());
 
   router.get('/healthz', (_req, res) => {
@@ -55,6 +55,13 @@ export function opsRouter(deps: Pick<Deps, 'db' | 'metrics' | 'config'>): Router
     }
     if (pending.length > 0) {
       sendProblem(res, problemFor(new NotReadyError('migrations_pending', `Migrations not applied: ${pending.join(', ')}.`), req));
+      return;
+    }
+    try {
+      await withTimeout(readinessBlobStore(deps), READY_TIMEOUT_MS);
+    } catch (error) {
+      req.log.warn({ err: error }, 'readiness check: blob store unavailable');
+      sendProblem(res, problemFor(new NotReadyError('blob_store_unavailable', 'The document store does not answer.'), req));
       return;
     }
     res.json({ status: 'ready' });

@@ -24,6 +24,7 @@ import * as webhookDeliveryFacts from './20261206_0019_webhook_delivery_facts.ts
 import * as mustChangePassword from './20261206_0018_must_change_password.ts';
 import * as mailDeliveryOnce from './20261206_0021_mail_delivery_once.ts';
 import * as qualifiedSigning from './20261206_0022_qualified_signing.ts';
+import * as blobs from './20261206_0023_blobs.ts';
 
 export interface NamedMigration {
   name: string;
@@ -51,4 +52,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0019_webhook_delivery_facts', migration: webhookDeliveryFacts },
   { name: '20261206_0021_mail_delivery_once', migration: mailDeliveryOnce },
   { name: '20261206_0022_qualified_signing', migration: qualifiedSigning },
+  { name: '20261206_0023_blobs', migration: blobs },
 ];

@@ -38,7 +38,7 @@ describe('config', () => {
   it('names every invalid variable at once', () => {
     let caught: unknown;
     try {
-      loadConfig({ PORT: 'eighty', BLOB_STORE: 's3', LOG_LEVEL: 'loud', MAX_UPLOAD_MB: '-1', DATABASE_URL: 'mysql://x', BASE_URL: 'ftp://x' });
+      loadConfig({ PORT: 'eighty', BLOB_STORE: 'nfs', LOG_LEVEL: 'loud', MAX_UPLOAD_MB: '-1', DATABASE_URL: 'mysql://x', BASE_URL: 'ftp://x' });
     } catch (error) {
       caught = error;
     }
@@ -63,8 +63,9 @@ describe('config: values the build cannot honour (issue 10)', () => {
     return [];
   };
 
-  it('refuses BLOB_STORE=db at start, naming the variable, instead of failing later', () => {
-    expect(issuesOf({ BLOB_STORE: 'db' })).to.deep.equal(['BLOB_STORE: db is not available in this version; use fs (the default)']);
+  it('refuses BLOB_STORE=db without a PostgreSQL DATABASE_URL at start, naming the variable, instead of failing later', () => {
+    expect(issuesOf({ BLOB_STORE: 'db' })).to.deep.equal(['BLOB_STORE: db keeps documents in PostgreSQL and needs a postgres:// DATABASE_URL; with SQLite use fs (the default)']);
+    expect(loadConfig({ BLOB_STORE: 'db', DATABASE_URL: 'postgres://paraaf@db/paraaf', SIGNER_SECRET: secret }).blobStore).to.equal('db');
     expect(loadConfig({ BLOB_STORE: 'fs' }).blobStore).to.equal('fs');
   });
 

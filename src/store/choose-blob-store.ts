@@ -1,0 +1,25 @@
+/** Which blob store a process uses (BLOB_STORE), or another one by name (`blobs migrate --to`). */
+import path from 'node:path';
+import type { Knex } from 'knex';
+import type { BlobStoreKind, Config } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { BlobStore } from './blob-store.ts';
+import { createDbBlobStore } from './db-blob-store.ts';
+import { createFsBlobStore } from './fs-blob-store.ts';
+import { createS3BlobStore, createS3Client } from './s3-blob-store.ts';
+import { isPostgres } from './sql.ts';
+
+/** `fs`: DATA_DIR/blobs; `db`: the tables of migration 0023 on `db` (PostgreSQL only); `s3`: the bucket of S3_*. */
+export function createBlobStore(kind: BlobStoreKind, config: Pick<Config, 'dataDir' | 's3'>, db: Knex): BlobStore {
+  switch (kind) {
+    case 'fs':
+      return createFsBlobStore(path.join(config.dataDir, 'blobs'));
+    case 'db':
+      // The config refuses BLOB_STORE=db on SQLite; this also catches `blobs migrate --to db` there.
+      if (!isPostgres(db)) throw new AppError('blob_store_unsupported', 500, 'The db blob store needs a PostgreSQL DATABASE_URL.');
+      return createDbBlobStore(db);
+    case 's3':
+      if (!config.s3) throw new AppError('blob_store_unsupported', 500, 'The s3 blob store needs S3_BUCKET (and S3_ENDPOINT, credentials) set.');
+      return createS3BlobStore(createS3Client(config.s3), config.s3);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Blobs in a directory (`BLOB_STORE=fs`, the default): one host's disk, so one instance, or several
+ * that share the directory. Each is written to a temporary file, fsynced and renamed (DESIGN §8).
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { assertSha256, blobMissing, hashChecked, readAll, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
+
+/** Makes a rename or a new directory entry durable (POSIX: fsync the directory). */
+async function fsyncDirectory(directory: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(directory, 'r');
+    await handle.sync();
+  } catch (error) {
+    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Blobs under `<root>/ab/cd/<sha256>`, temporary files under `<root>/.tmp` on the same filesystem. */
+export function createFsBlobStore(root: string): BlobStore {
+  const tmpDir = path.join(root, '.tmp');
+  const pathOf = (sha256: string): string => path.join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+
+  async function has(sha256: string): Promise<boolean> {
+    assertSha256(sha256);
+    try {
+      await fs.access(pathOf(sha256));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async function put(bytes: Buffer): Promise<StoredBlob> {
+    const sha256 = sha256Hex(bytes);
+    const stored = { sha256, size: bytes.length };
+    if (await has(sha256)) return stored;
+
+    const target = pathOf(sha256);
+    const directory = path.dirname(target);
+    await fs.mkdir(tmpDir, { recursive: true });
+    const firstCreated = await fs.mkdir(directory, { recursive: true });
+    const temporary = path.join(tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
+    const handle = await fs.open(temporary, 'wx', 0o640);
+    try {
+      await handle.writeFile(bytes);
+      await handle.sync();
+    } catch (error) {
+      await handle.close();
+      await fs.rm(temporary, { force: true });
+      throw error;
+    }
+    await handle.close();
+    await fs.rename(temporary, target);
+    await fsyncDirectory(directory);
+    if (firstCreated !== undefined) {
+      // Directories created for this blob: each one's entry in its parent must be durable too.
+      const topmostParent = path.dirname(firstCreated);
+      for (let parent = path.dirname(directory); ; parent = path.dirname(parent)) {
+        await fsyncDirectory(parent);
+        if (parent === topmostParent || parent === path.dirname(parent)) break;
+      }
+    }
+    return stored;
+  }
+
+  async function open(sha256: string): Promise<Readable> {
+    assertSha256(sha256);
+    let handle: fs.FileHandle;
+    try {
+      // Opened before the stream is handed out, so a missing blob rejects before any byte is sent.
+      handle = await fs.open(pathOf(sha256), 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw blobMissing(sha256, error);
+      throw error;
+    }
+    return hashChecked(handle.createReadStream(), sha256);
+  }
+
+  async function ping(): Promise<void> {
+    // The directory is made on the first put; until then its parent must be there to make it in.
+    await fs.mkdir(root, { recursive: true });
+    await fs.access(root, constants.R_OK | constants.W_OK);
+  }
+
+  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, ping };
+}

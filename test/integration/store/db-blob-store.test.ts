@@ -1,0 +1,106 @@
+/**
+ * The db blob store (BLOB_STORE=db) on PostgreSQL: the contract of every blob store, chunks of at
+ * most 1 MB per statement both ways, and an unreachable database as blob_store_unavailable.
+ */
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import knexFactory from 'knex';
+import { createDbBlobStore, CHUNK_BYTES } from '../../../src/store/db-blob-store.ts';
+import { createDb, sha256Hex } from '../../../src/store/index.ts';
+import { blobStoreContract, drain, rejection } from './blob-store-contract.ts';
+import { freshPgSchema, type PgSchema } from './pg-schema.ts';
+
+/** The largest value bound to any statement `db` ran while `fn` ran, and how many statements that was. */
+async function largestBinding(db: ReturnType<typeof createDb>, fn: () => Promise<unknown>): Promise<{ largest: number; statements: number }> {
+  let largest = 0;
+  let statements = 0;
+  const onQuery = (query: { bindings?: unknown[] }) => {
+    statements++;
+    for (const value of query.bindings ?? []) if (Buffer.isBuffer(value)) largest = Math.max(largest, value.length);
+  };
+  db.on('query', onQuery);
+  try {
+    await fn();
+  } finally {
+    db.off('query', onQuery);
+  }
+  return { largest, statements };
+}
+
+describe('store: db blob store (PostgreSQL)', () => {
+  describe('contract', () => {
+    blobStoreContract(async () => {
+      const schema = await freshPgSchema();
+      return {
+        store: createDbBlobStore(schema.db),
+        second: createDbBlobStore(schema.connect()),
+        tamper: async (sha256, bytes) => {
+          // Chunk by chunk as the store laid it out, so only the content differs.
+          for (let seq = 0; seq * CHUNK_BYTES < bytes.length; seq++) {
+            await schema.db('blob_chunks').where({ sha256, seq }).update({ bytes: bytes.subarray(seq * CHUNK_BYTES, (seq + 1) * CHUNK_BYTES) });
+          }
+        },
+        close: () => schema.drop(),
+      };
+    });
+  });
+
+  describe('layout', () => {
+    let schema: PgSchema;
+    beforeEach(async () => {
+      schema = await freshPgSchema();
+    });
+    afterEach(() => schema?.drop());
+
+    it('writes and reads a 20 MB blob as 20 chunks, no statement carrying more than 1 MB', async () => {
+      const store = createDbBlobStore(schema.db);
+      const bytes = randomBytes(20 * CHUNK_BYTES);
+      const sha256 = sha256Hex(bytes);
+      const written = await largestBinding(schema.db, () => store.put(bytes));
+      expect(written.largest).to.equal(CHUNK_BYTES);
+      // existence check, BEGIN, 20 chunk inserts, the chunk check, the blobs row, COMMIT
+      expect(written.statements).to.equal(25);
+      expect(await schema.db('blob_chunks').where({ sha256 }).count({ n: '*' }).first()).to.deep.equal({ n: '20' });
+      expect(await schema.db('blobs').where({ sha256 }).first('size', 'chunks')).to.deep.include({ size: String(bytes.length), chunks: 20 });
+
+      let read: Awaited<ReturnType<typeof drain>> | undefined;
+      const reading = await largestBinding(schema.db, async () => {
+        read = await drain(await store.open(sha256));
+      });
+      expect(reading.statements, 'the blobs row, then one statement per chunk').to.equal(21);
+      expect(read!.pieces).to.equal(20);
+      expect(sha256Hex(read!.bytes)).to.equal(sha256);
+    });
+
+    it('reports a blob whose chunk went missing as blob_corrupt, not as a short document', async () => {
+      const store = createDbBlobStore(schema.db, { chunkBytes: 1024 });
+      const { sha256 } = await store.put(randomBytes(4096));
+      await schema.db('blob_chunks').where({ sha256, seq: 2 }).delete();
+      const error = await rejection(store.get(sha256));
+      expect(error).to.include({ code: 'blob_corrupt' });
+      expect(error.detail).to.include('chunk 2 of 4 is missing');
+    });
+
+    it('keeps an empty blob as a row without chunks', async () => {
+      const store = createDbBlobStore(schema.db);
+      const { sha256, size } = await store.put(Buffer.alloc(0));
+      expect(size).to.equal(0);
+      expect((await store.get(sha256)).length).to.equal(0);
+      expect(await schema.db('blob_chunks').where({ sha256 }).count({ n: '*' }).first()).to.deep.equal({ n: '0' });
+    });
+  });
+
+  it('rejects ping and answers blob_store_unavailable (503) when the database cannot be reached', async () => {
+    // Nothing listens on port 1; knex's own log of each refused connection is kept out of the test output.
+    const quiet = () => undefined;
+    const db = knexFactory({ client: 'pg', connection: 'postgres://postgres@127.0.0.1:1/none', log: { warn: quiet, error: quiet, debug: quiet, deprecate: quiet } });
+    try {
+      const store = createDbBlobStore(db);
+      expect(await rejection(store.ping())).to.have.property('code', 'ECONNREFUSED');
+      expect(await rejection(store.has(sha256Hex(Buffer.from('x'))))).to.include({ code: 'blob_store_unavailable', status: 503 });
+      expect(await rejection(store.open(sha256Hex(Buffer.from('x'))))).to.include({ code: 'blob_store_unavailable', status: 503 });
+    } finally {
+      await db.destroy();
+    }
+  });
+});
