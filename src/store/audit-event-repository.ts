@@ -68,24 +68,32 @@ export async function lastAuditLink(db: Db, chain: string): Promise<{ seq: numbe
 }
 
 export async function insertAuditEvent(db: Db, record: AuditEventRecord): Promise<void> {
-  await db('audit_events').insert({
-    id: record.id,
-    organisation_id: record.organisationId,
-    envelope_id: record.envelopeId,
-    chain: record.chain,
-    seq: record.seq,
-    occurred_at: record.occurredAt,
-    actor_kind: record.actorKind,
-    actor_id: record.actorId,
-    actor_label: record.actorLabel,
-    action: record.action,
-    ip: record.ip,
-    user_agent: record.userAgent,
-    details: toJson(record.details),
-    document_sha256: record.documentSha256,
-    prev_hash: record.prevHash,
-    hash: record.hash,
-  });
+  await insertAuditEvents(db, [record]);
+}
+
+/** Several events in one statement (one use case's events of one chain, in seq order). */
+export async function insertAuditEvents(db: Db, records: readonly AuditEventRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await db('audit_events').insert(
+    records.map((record) => ({
+      id: record.id,
+      organisation_id: record.organisationId,
+      envelope_id: record.envelopeId,
+      chain: record.chain,
+      seq: record.seq,
+      occurred_at: record.occurredAt,
+      actor_kind: record.actorKind,
+      actor_id: record.actorId,
+      actor_label: record.actorLabel,
+      action: record.action,
+      ip: record.ip,
+      user_agent: record.userAgent,
+      details: toJson(record.details),
+      document_sha256: record.documentSha256,
+      prev_hash: record.prevHash,
+      hash: record.hash,
+    })),
+  );
 }
 
 /** An envelope's chain in order, scoped by organisation. */

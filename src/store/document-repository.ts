@@ -107,6 +107,22 @@ export async function insertRevision(db: Db, revision: Omit<Revision, 'createdAt
   });
 }
 
+/** Several revisions in one statement (a signature's, for all its documents); unique(document_id, seq) as for one. */
+export async function insertRevisions(db: Db, revisions: ReadonlyArray<Omit<Revision, 'createdAt'> & { now: string }>): Promise<void> {
+  if (revisions.length === 0) return;
+  await db('revisions').insert(
+    revisions.map((revision) => ({
+      id: revision.id,
+      document_id: revision.documentId,
+      seq: revision.seq,
+      blob_sha256: revision.blobSha256,
+      size: revision.size,
+      kind: revision.kind,
+      created_at: revision.now,
+    })),
+  );
+}
+
 /** The last revision of each document (documents without revisions are left out). */
 export async function currentRevisions(db: Db, documentIds: readonly string[]): Promise<Map<string, Revision>> {
   const current = new Map<string, Revision>();

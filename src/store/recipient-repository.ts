@@ -39,7 +39,7 @@ export interface Field {
   fieldName: string | null;
 }
 
-interface RecipientRow {
+export interface RecipientRow {
   id: string;
   envelope_id: string;
   organisation_id: string;
@@ -73,7 +73,7 @@ interface FieldRow {
   field_name: string | null;
 }
 
-function toRecipient(row: RecipientRow): Recipient {
+export function toRecipient(row: RecipientRow): Recipient {
   return {
     id: row.id,
     envelopeId: row.envelope_id,

@@ -86,6 +86,13 @@ export async function revocationOf(db: Db, issuerSha256: string, serial: Buffer 
   return row ? fromRow(row) : null;
 }
 
+/** Everything some CAs have revoked, in one statement (the B-LT data of a signature asks about a few of their certificates). */
+export async function revokedByAny(db: Db, issuerSha256s: readonly string[]): Promise<RevokedCertificate[]> {
+  if (issuerSha256s.length === 0) return [];
+  const rows = await db<Row>('revoked_certificates').whereIn('issuer_sha256', [...new Set(issuerSha256s)]);
+  return rows.map(fromRow);
+}
+
 /** Everything one CA has revoked, oldest first: the entries of its CRL. */
 export async function revokedBy(db: Db, issuerSha256: string): Promise<RevokedCertificate[]> {
   const rows = await db<Row>('revoked_certificates').where({ issuer_sha256: issuerSha256 }).orderBy([{ column: 'revoked_at' }, { column: 'serial_hex' }]);

@@ -10,7 +10,7 @@ export interface SigningLink {
   createdAt: string;
 }
 
-interface SigningLinkRow {
+export interface SigningLinkRow {
   id: string;
   recipient_id: string;
   token_sha256: string;
@@ -19,7 +19,7 @@ interface SigningLinkRow {
   created_at: unknown;
 }
 
-function toLink(row: SigningLinkRow): SigningLink {
+export function toLink(row: SigningLinkRow): SigningLink {
   return {
     id: row.id,
     recipientId: row.recipient_id,

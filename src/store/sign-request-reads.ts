@@ -1,0 +1,170 @@
+/**
+ * The reads of one signature, each in a single statement (issue 11, DESIGN §8): who signs (link or
+ * recipient, with the envelope, its organisation and every recipient of it for the routing), what they
+ * sign (documents with their current revision and this recipient's field), and under the write lock the
+ * state the signature is appended to. Columns are aliased per table (`e_`, `r_`, …) so one row holds
+ * several of them.
+ */
+import { toEnvelope, type Envelope, type EnvelopeRow } from './envelope-repository.ts';
+import { toRecipient, type Recipient, type RecipientRow } from './recipient-repository.ts';
+import { toLink, type SigningLink, type SigningLinkRow } from './signing-link-repository.ts';
+import { isPostgres, isUuid, type Db } from './sql.ts';
+
+const ENVELOPE_COLUMNS = [
+  'id', 'organisation_id', 'title', 'message', 'status', 'created_by_kind', 'created_by_id', 'expires_at', 'sent_at', 'completed_at',
+  'declined_at', 'cancelled_at', 'expired_at', 'cancel_reason', 'require_code', 'route_name', 'created_at', 'updated_at',
+] as const;
+const RECIPIENT_COLUMNS = [
+  'id', 'envelope_id', 'organisation_id', 'person_id', 'name', 'email', 'function', 'language', 'role', 'signature_level', 'routing_order',
+  'position', 'status', 'sent_at', 'opened_at', 'completed_at', 'declined_at', 'decline_reason', 'created_at',
+] as const;
+const LINK_COLUMNS = ['id', 'recipient_id', 'token_sha256', 'expires_at', 'revoked_at', 'created_at'] as const;
+
+const aliased = (table: string, columns: readonly string[]) => columns.map((c) => `${table}.${c} as ${table}_${c}`);
+
+/** The columns of one table out of a joined row, without their alias prefix. */
+function unaliased<T>(row: Record<string, unknown>, table: string, columns: readonly string[]): T {
+  return Object.fromEntries(columns.map((c) => [c, row[`${table}_${c}`]])) as T;
+}
+
+/** The organisation fields a signature needs: its CA is chosen by them, its name heads the mails. */
+export interface SigningOrganisation {
+  id: string;
+  slug: string;
+  name: string;
+}
+
+export interface SigningAccessRead {
+  link: SigningLink | null;
+  envelope: Envelope;
+  organisation: SigningOrganisation;
+  /** Every recipient of the envelope, in routing order. */
+  recipients: Recipient[];
+  recipient: Recipient;
+  /** Whether the organisation has any live webhook (only then are they read). */
+  hasWebhooks: boolean;
+}
+
+/**
+ * One statement: the link (by its token's hash) or the recipient (by id), its envelope and organisation,
+ * and all recipients of the envelope — one row per recipient. Null when nothing matches.
+ */
+export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { organisationId: string; envelopeId: string; recipientId: string }): Promise<SigningAccessRead | null> {
+  if ('recipientId' in by && ![by.organisationId, by.envelopeId, by.recipientId].every(isUuid)) return null;
+  const query = db('recipients as me')
+    .join('envelopes as e', function () {
+      this.on('e.id', '=', 'me.envelope_id').andOn('e.organisation_id', '=', 'me.organisation_id');
+    })
+    .join('organisations as o', 'o.id', 'e.organisation_id')
+    .join('recipients as r', function () {
+      this.on('r.envelope_id', '=', 'e.id').andOn('r.organisation_id', '=', 'e.organisation_id');
+    })
+    .select([
+      'me.id as me_id',
+      'o.slug as o_slug',
+      'o.name as o_name',
+      ...aliased('e', ENVELOPE_COLUMNS),
+      ...aliased('r', RECIPIENT_COLUMNS),
+      db.raw('(case when exists (select 1 from webhooks w where w.organisation_id = e.organisation_id and w.disabled_at is null) then 1 else 0 end) as has_webhooks'),
+    ])
+    .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }]);
+  if ('tokenSha256' in by) query.join('signing_links as l', 'l.recipient_id', 'me.id').where('l.token_sha256', by.tokenSha256).select(aliased('l', LINK_COLUMNS));
+  else query.where({ 'me.id': by.recipientId, 'me.organisation_id': by.organisationId, 'me.envelope_id': by.envelopeId });
+  const rows = (await query) as Array<Record<string, unknown>>;
+  const first = rows[0];
+  if (!first) return null;
+  const recipients = rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS)));
+  const recipient = recipients.find((r) => r.id === first.me_id);
+  if (!recipient) return null;
+  const envelope = toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS));
+  return {
+    link: 'tokenSha256' in by ? toLink(unaliased<SigningLinkRow>(first, 'l', LINK_COLUMNS)) : null,
+    envelope,
+    organisation: { id: envelope.organisationId, slug: String(first.o_slug), name: String(first.o_name) },
+    recipients,
+    recipient,
+    hasWebhooks: Number(first.has_webhooks) === 1,
+  };
+}
+
+/** A document of the envelope with its current revision and this recipient's prepared field. */
+export interface DocumentForSigning {
+  documentId: string;
+  position: number;
+  seq: number;
+  blobSha256: string;
+  /** Null when the recipient has no prepared field on it. */
+  fieldName: string | null;
+}
+
+/** One statement: the envelope's documents by position, each with its current revision and the recipient's first named field. */
+export async function documentsForSigning(db: Db, organisationId: string, envelopeId: string, recipientId: string): Promise<DocumentForSigning[]> {
+  const rows = (await db('documents as d')
+    .join('revisions as v', function () {
+      this.on('v.document_id', '=', 'd.id').andOn('v.seq', '=', db.raw('(select max(v2.seq) from revisions v2 where v2.document_id = d.id)'));
+    })
+    .leftJoin('fields as f', function () {
+      this.on('f.document_id', '=', 'd.id').andOn('f.recipient_id', '=', db.raw('?', [recipientId])).andOnNotNull('f.field_name');
+    })
+    .where({ 'd.organisation_id': organisationId, 'd.envelope_id': envelopeId })
+    .orderBy([{ column: 'd.position' }, { column: 'd.id' }, { column: 'f.page' }, { column: 'f.id' }])
+    .select('d.id as document_id', 'd.position', 'v.seq', 'v.blob_sha256', 'f.field_name')) as Array<Record<string, unknown>>;
+  const documents = new Map<string, DocumentForSigning>();
+  for (const row of rows) {
+    const id = String(row.document_id);
+    // Several fields on one document: the first, as the signing always took (page, then id).
+    if (documents.has(id)) continue;
+    documents.set(id, { documentId: id, position: Number(row.position), seq: Number(row.seq), blobSha256: String(row.blob_sha256), fieldName: (row.field_name as string | null) ?? null });
+  }
+  return [...documents.values()];
+}
+
+/** What the write phase finds under the lock: the envelope as it is now and each document's current revision. */
+export interface LockedForSigning {
+  envelope: Envelope;
+  revisions: Map<string, { seq: number; blobSha256: string }>;
+}
+
+/**
+ * One statement that takes the lock a signature is appended under: on PostgreSQL `FOR UPDATE` of the
+ * envelope row and its document rows (position order, as every locker takes them); on SQLite the
+ * caller's `BEGIN IMMEDIATE` already holds the write lock. The revisions may be read from a snapshot
+ * taken before the lock was granted; a writer who appended meanwhile is then caught by unique(document_id, seq).
+ */
+export async function lockForSigning(trx: Db, organisationId: string, envelopeId: string): Promise<LockedForSigning | null> {
+  const query = trx('envelopes as e')
+    .join('documents as d', function () {
+      this.on('d.envelope_id', '=', 'e.id').andOn('d.organisation_id', '=', 'e.organisation_id');
+    })
+    .where({ 'e.id': envelopeId, 'e.organisation_id': organisationId })
+    .orderBy([{ column: 'd.position' }, { column: 'd.id' }])
+    .select([
+      ...aliased('e', ENVELOPE_COLUMNS),
+      'd.id as document_id',
+      trx.raw('(select max(v.seq) from revisions v where v.document_id = d.id) as current_seq'),
+      trx.raw('(select v.blob_sha256 from revisions v where v.document_id = d.id order by v.seq desc limit 1) as current_sha256'),
+    ]);
+  if (isPostgres(trx)) query.forUpdate('e', 'd');
+  const rows = (await query) as Array<Record<string, unknown>>;
+  if (!rows[0]) return null;
+  const revisions = new Map(rows.map((row) => [String(row.document_id), { seq: Number(row.current_seq), blobSha256: String(row.current_sha256) }]));
+  return { envelope: toEnvelope(unaliased<EnvelopeRow>(rows[0], 'e', ENVELOPE_COLUMNS)), revisions };
+}
+
+/**
+ * One statement, after the lock: every recipient of the envelope as committed now (a co-signer may
+ * have signed while we waited), with the last link of the envelope's audit chain on each row.
+ */
+export async function recipientsAndChainHead(trx: Db, organisationId: string, envelopeId: string): Promise<{ recipients: Recipient[]; head: { seq: number; hash: string } | null }> {
+  const rows = (await trx('recipients as r')
+    .where({ 'r.organisation_id': organisationId, 'r.envelope_id': envelopeId })
+    .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }])
+    .select([
+      ...aliased('r', RECIPIENT_COLUMNS),
+      trx.raw('(select a.seq from audit_events a where a.chain = ? order by a.seq desc limit 1) as head_seq', [envelopeId]),
+      trx.raw('(select a.hash from audit_events a where a.chain = ? order by a.seq desc limit 1) as head_hash', [envelopeId]),
+    ])) as Array<Record<string, unknown>>;
+  const first = rows[0];
+  const head = first && first.head_seq !== null && first.head_seq !== undefined ? { seq: Number(first.head_seq), hash: String(first.head_hash) } : null;
+  return { recipients: rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS))), head };
+}
