@@ -6,7 +6,7 @@
  * transaction is then retried (see src/workflow/transaction.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { insertAuditEvent, lastAuditLink, type AuditEventRecord } from '../store/audit-event-repository.ts';
+import { insertAuditEvent, insertAuditEvents, lastAuditLink, type AuditEventRecord } from '../store/audit-event-repository.ts';
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import type { Db } from '../store/sql.ts';
 import { auditEventSchema, type AuditActor, type AuditEvent, type RequestOrigin } from './events.ts';
@@ -77,11 +77,16 @@ export interface AppendAuditEventOptions {
 export async function currentDocumentHash(trx: Db, organisationId: string, envelopeId: string): Promise<string | null> {
   const documents = await documentsOf(trx, organisationId, envelopeId);
   const revisions = await currentRevisions(trx, documents.map((d) => d.id));
-  const hashes = documents.map((d) => revisions.get(d.id)?.blobSha256).filter((h): h is string => Boolean(h));
+  return documentStateHash(documents.map((d) => ({ position: d.position, sha256: revisions.get(d.id)?.blobSha256 ?? null })));
+}
+
+/** currentDocumentHash from documents already known (position order, as documentsOf gives them). */
+export function documentStateHash(documents: ReadonlyArray<{ position: number; sha256: string | null }>): string | null {
+  const hashes = documents.map((d) => d.sha256).filter((h): h is string => Boolean(h));
   if (hashes.length === 0) return null;
   if (documents.length === 1) return hashes[0];
   return createHash('sha256')
-    .update(documents.map((d) => `${d.position}:${revisions.get(d.id)?.blobSha256 ?? ''}\n`).join(''))
+    .update(documents.map((d) => `${d.position}:${d.sha256 ?? ''}\n`).join(''))
     .digest('hex');
 }
 
@@ -91,14 +96,45 @@ export async function currentDocumentHash(trx: Db, organisationId: string, envel
  * index lets one of them fail rather than fork the chain.
  */
 export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions): Promise<AuditEventRecord> {
-  const event = auditEventSchema.parse(options.event);
   const chain = chainName(options.organisationId, options.envelopeId);
   const last = await lastAuditLink(trx, chain);
+  const documentSha256 = options.documentSha256 !== undefined ? options.documentSha256 : options.envelopeId ? await currentDocumentHash(trx, options.organisationId, options.envelopeId) : null;
+  const record = chainedRecord(options, last, documentSha256);
+  await insertAuditEvent(trx, record);
+  return record;
+}
+
+/**
+ * Several events of one chain in one statement (issue 11), hashed exactly as appendAuditEvent hashes
+ * them one by one: `head` is the chain's last link as the caller read it under its lock, and events
+ * without their own documentSha256 get `documentSha256` (the envelope's state after the use case).
+ * As for one event, unique(chain, seq) makes a writer who appended meanwhile fail the whole insert.
+ */
+export async function appendAuditEvents(
+  trx: Db,
+  events: readonly AppendAuditEventOptions[],
+  context: { head: { seq: number; hash: string } | null; documentSha256: string | null },
+): Promise<AuditEventRecord[]> {
+  let last = context.head;
+  const records: AuditEventRecord[] = [];
+  for (const options of events) {
+    if (records[0] && chainName(options.organisationId, options.envelopeId) !== records[0].chain) throw new Error('appendAuditEvents: events of one chain only');
+    const record = chainedRecord(options, last, options.documentSha256 !== undefined ? options.documentSha256 : context.documentSha256);
+    records.push(record);
+    last = record;
+  }
+  await insertAuditEvents(trx, records);
+  return records;
+}
+
+/** The next link after `last`, its hash computed (DESIGN §6). */
+function chainedRecord(options: AppendAuditEventOptions, last: { seq: number; hash: string } | null, documentSha256: string | null): AuditEventRecord {
+  const event = auditEventSchema.parse(options.event);
   const record: AuditEventRecord = {
     id: randomUUID(),
     organisationId: options.organisationId,
     envelopeId: options.envelopeId,
-    chain,
+    chain: chainName(options.organisationId, options.envelopeId),
     seq: (last?.seq ?? 0) + 1,
     occurredAt: options.occurredAt.toISOString(),
     actorKind: options.actor.kind,
@@ -110,12 +146,11 @@ export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions
     userAgent: options.origin?.userAgent ?? null,
     // A round trip through JSON, so the hash is over exactly what the column gives back.
     details: JSON.parse(JSON.stringify(event.details)) as Record<string, unknown>,
-    documentSha256: options.documentSha256 !== undefined ? options.documentSha256 : options.envelopeId ? await currentDocumentHash(trx, options.organisationId, options.envelopeId) : null,
+    documentSha256,
     prevHash: last?.hash ?? GENESIS_HASH,
     hash: '',
   };
   record.hash = computeAuditHash(record);
-  await insertAuditEvent(trx, record);
   return record;
 }
 
