@@ -42,6 +42,8 @@ export interface Instance {
   readonly dataDir: string;
   /** False after kill() until restart(). */
   alive: boolean;
+  /** Date.now() when the current process first answered /readyz (its timers started just before). */
+  readyAt: number;
   /** The last 64 kB of the process's stdout and stderr. */
   log(): string;
 }
@@ -129,6 +131,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         pid: 0,
         dataDir,
         alive: false,
+        readyAt: 0,
         log: () => slot.log,
       },
     };
@@ -161,6 +164,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         const res = await fetch(`${slot.instance.url}/readyz`, { signal: AbortSignal.timeout(2000) });
         if (res.status === 200) {
           slot.instance.alive = true;
+          slot.instance.readyAt = Date.now();
           return slot.instance;
         }
       } catch {
