@@ -47,29 +47,45 @@ export function blobCorrupt(sha256: string, detail: string): AppError {
   return new AppError('blob_corrupt', 500, 'Internal error.', { detail: `blob ${sha256}: ${detail}` });
 }
 
-/** The store does not answer (network, credentials, database down): a retry later may succeed, so 503. */
+/**
+ * The store does not answer (network, credentials, database down): a retry later may succeed, so 503.
+ * Like "not ready", a public fact: its code and message are shown (the cause stays in the log).
+ */
+export class BlobStoreUnavailableError extends AppError {
+  constructor(detail: string, cause?: unknown) {
+    super('blob_store_unavailable', 503, 'The document store is not available at the moment; please try again later.', { detail, cause });
+  }
+  override get expose(): boolean {
+    return true;
+  }
+}
+
 export function blobStoreUnavailable(detail: string, cause?: unknown): AppError {
-  return new AppError('blob_store_unavailable', 503, 'The document store is not available at the moment; please try again later.', { detail, cause });
+  return new BlobStoreUnavailableError(detail, cause);
 }
 
 /**
  * Passes the bytes on and, at their end, fails with `blob_corrupt` unless they hash to `sha256`
- * (and number `size`, when known): the last check a streamed read makes before its end.
+ * (and number `size`, when known). The last piece is held back until the check passed: a download
+ * of damaged bytes is cut short, never delivered whole with the right length and wrong content.
  */
 export function hashChecked(source: Readable, sha256: string, size?: number): Readable {
   const hash = createHash('sha256');
   let length = 0;
+  let held: Buffer | undefined;
   const check = new Transform({
     transform(chunk: Buffer, _encoding, callback: TransformCallback) {
       hash.update(chunk);
       length += chunk.length;
-      callback(null, chunk);
+      const previous = held;
+      held = chunk;
+      callback(null, previous);
     },
     flush(callback: TransformCallback) {
       const actual = hash.digest('hex');
       if (size !== undefined && length !== size) callback(blobCorrupt(sha256, `${length} bytes read, ${size} expected`));
       else if (actual !== sha256) callback(blobCorrupt(sha256, `content hash ${actual}`));
-      else callback();
+      else callback(null, held);
     },
   });
   // pipeline passes an error of the source on to `check` (and destroys both); the promise is only for that.

@@ -1,8 +1,10 @@
 /**
  * A staff member downloads a document of an envelope (issue 5): its current (or signed) or its
  * original revision, recorded as `document.downloaded` in the envelope's chain. Unknown,
- * other organisations' or foreign documents are 404.
+ * other organisations' or foreign documents are 404. The PDF comes as a stream from the blob store
+ * (issue 11), checked against its hash at the end, so a 50 MB document is never held whole.
  */
+import type { Readable } from 'node:stream';
 import { appendAuditEvent } from '../audit/chain.ts';
 import { AppError } from '../errors.ts';
 import { currentRevision, documentsOf, revisionsOf } from '../store/document-repository.ts';
@@ -21,7 +23,9 @@ export interface DownloadDocumentOptions extends StaffRequest {
 export interface DownloadedDocument {
   name: string;
   sha256: string;
-  pdf: Buffer;
+  size: number;
+  /** Errors at its end when the stored bytes do not hash to `sha256` (blob_corrupt); the caller must pass that on. */
+  pdf: Readable;
 }
 
 export async function downloadDocument(deps: WorkflowDeps, options: DownloadDocumentOptions): Promise<DownloadedDocument> {
@@ -41,7 +45,7 @@ export async function downloadDocument(deps: WorkflowDeps, options: DownloadDocu
       origin: options.origin,
       occurredAt: deps.clock(),
     });
-    return { name: document.name, sha256: revision.blobSha256 };
+    return { name: document.name, sha256: revision.blobSha256, size: revision.size };
   });
-  return { ...found, pdf: await deps.blobs.get(found.sha256) };
+  return { ...found, pdf: await deps.blobs.open(found.sha256) };
 }

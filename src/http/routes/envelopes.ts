@@ -29,6 +29,7 @@ import {
 import { requireEnvelopeOf } from '../../workflow/require-envelope.ts';
 import { principalOf } from '../auth.ts';
 import { respondIdempotently } from '../idempotency.ts';
+import { sendBlob } from '../send-blob.ts';
 
 const MAX_DOCUMENTS = 100;
 /** The `envelope` JSON field: recipients and fields, never documents. */
@@ -275,8 +276,8 @@ export function envelopesRouter(deps: Deps): Router {
       .set('Cache-Control', 'private, no-store')
       .set('ETag', `"${document.sha256}"`)
       .set('Content-Disposition', attachmentDisposition(which === 'current' ? `${base}.pdf` : `${base} (original).pdf`))
-      .type('application/pdf')
-      .send(document.pdf);
+      .type('application/pdf');
+    await sendBlob(req, res, document.pdf, document.size);
   };
   router.get('/envelopes/:id/documents/:docId', download('current'));
   router.get('/envelopes/:id/documents/:docId/original', download('original'));

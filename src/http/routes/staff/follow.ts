@@ -43,6 +43,7 @@ import {
 import { attachmentDisposition } from '../../content-disposition.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
+import { sendBlob } from '../../send-blob.ts';
 
 /** The page language the staff router chose (`?lang=`, the `paraaf_lang` cookie, or Dutch). */
 function languageOf(_req: Request, res: Response): Language {
@@ -197,8 +198,8 @@ export function staffFollowRouter(deps: Deps): Router {
     res
       .set('Cache-Control', 'private, no-store')
       .set('Content-Disposition', attachmentDisposition(variant === 'current' ? `${base}.pdf` : `${base} (original).pdf`))
-      .type('application/pdf')
-      .send(document.pdf);
+      .type('application/pdf');
+    await sendBlob(req, res, document.pdf, document.size);
   };
   router.get('/envelopes/:id/documents/:docId', auth, download('current'));
   router.get('/envelopes/:id/documents/:docId/original', auth, download('original'));
