@@ -13,7 +13,8 @@
  * --http-only (only the HTTP section: the engine results already in latest.json are kept),
  * --no-http (skip the HTTP section), --levels-only (only the PAdES level section),
  * --qualified-only (only the section on signers who bring their own key, scripts/bench/qualified.ts),
- * --no-cluster (the HTTP section without the multi-instance table), --cluster-blobs=db|s3|fs (its
+ * --no-cluster (the HTTP section without the multi-instance table), --cluster-only (with --http-only:
+ * only the multi-instance table), --cluster-blobs=db|s3|fs (its
  * blob store, default db), --soak [minutes] (only the soak, default 10 minutes, scripts/bench/soak.ts).
  *
  * Levels section (scripts/bench/levels-worker.ts): the cost of one signature at B-B, B-T (built-in TSA
@@ -53,6 +54,7 @@ const noHttp = process.argv.includes('--no-http');
 const levelsOnly = process.argv.includes('--levels-only');
 const qualifiedOnly = process.argv.includes('--qualified-only');
 const noCluster = process.argv.includes('--no-cluster');
+const clusterOnly = process.argv.includes('--cluster-only');
 const clusterBlobs = (process.argv.find((a) => a.startsWith('--cluster-blobs='))?.split('=')[1] ?? 'db') as 'db' | 's3' | 'fs';
 const soakAt = process.argv.indexOf('--soak');
 const soakMinutes = soakAt >= 0 ? Number(/^\d+(\.\d+)?$/.test(process.argv[soakAt + 1] ?? '') ? process.argv[soakAt + 1] : 10) : undefined;
@@ -343,9 +345,9 @@ interface HttpSection {
 }
 
 async function runHttp(): Promise<HttpSection> {
-  log('HTTP path (server in a child process, SQLite then PostgreSQL) …');
+  if (!clusterOnly) log('HTTP path (server in a child process, SQLite then PostgreSQL) …');
   const runs: HttpBenchResult[] = [];
-  for (const database of ['sqlite', 'postgres'] as const) {
+  for (const database of clusterOnly ? [] : (['sqlite', 'postgres'] as const)) {
     runs.push(await runHttpBench({ database, envelopes: quick ? 40 : 100, concurrency: 8, sequential: quick ? 10 : 30, phaseCapMs: 30_000, verifySample: 3, log }));
   }
   if (noCluster) return { runs };
@@ -358,6 +360,7 @@ function httpSectionReport(section: HttpSection): string[] {
   const out: string[] = [];
   for (const run of section.runs) out.push(...httpReport(run), '');
   if (section.cluster) out.push(...clusterReport(section.cluster, cpus().length), '');
+  if (!section.runs.length) return out;
   out.push('HTTP targets (issue 11; judged on the one-at-a-time sign requests)');
   out.push(table(['', 'target', 'measured'], section.runs.flatMap(httpTargets).map((t) => [t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL', t.name, t.detail]), ['l', 'l', 'l']));
   return out;
@@ -417,7 +420,7 @@ async function httpOnlyMain(): Promise<void> {
 async function soakMain(minutes: number): Promise<void> {
   const env = benchEnv();
   log(`Soak, ${minutes} min …`);
-  const soak = await runSoak({ minutes, clients: 8, log });
+  const soak = await runSoak({ minutes, clients: 12, log });
   const path = writeSection('soak', { env, ...soak });
   const out = ['Paraaf soak benchmark (--soak)', `node ${env.node} on ${env.platform}, ${env.cpu} × ${env.cores}, load average at start ${env.loadAverageAtStart}, at end ${loadNow()}`, '', ...soakReport(soak), `Soak results written to ${path} (key "soak").`];
   process.stdout.write(out.join('\n') + '\n');

@@ -47,6 +47,8 @@ export interface CpuShares {
   instances: number;
   postgres: number;
   loadGenerator: number;
+  /** Everything else the machine ran meanwhile (other processes, the kernel): busy time from /proc/stat minus the three above. */
+  other: number;
 }
 
 export interface LoadResult {
@@ -97,6 +99,13 @@ function postgresPids(): number[] {
   return pids;
 }
 
+/** Busy CPU time of the whole machine so far, ms (/proc/stat: all but idle and iowait). */
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+  return ((total - fields[3] - fields[4]) * 1000) / TICKS_PER_SECOND;
+}
+
 function cpuMeter(target: LoadTarget): () => CpuShares {
   const t0 = performance.now();
   const pg = target.database === 'postgres' ? postgresPids() : [];
@@ -104,11 +113,13 @@ function cpuMeter(target: LoadTarget): () => CpuShares {
   const instances0 = sum(target.pids);
   const pg0 = sum(pg);
   const self0 = process.cpuUsage();
+  const machine0 = machineBusyMs();
   return () => {
     const wall = performance.now() - t0;
     const self = process.cpuUsage(self0);
     const share = (cpu: number) => (cpu / wall) * 100;
-    return { instances: share(sum(target.pids) - instances0), postgres: share(sum(pg) - pg0), loadGenerator: share((self.user + self.system) / 1000) };
+    const shares = { instances: share(sum(target.pids) - instances0), postgres: share(sum(pg) - pg0), loadGenerator: share((self.user + self.system) / 1000) };
+    return { ...shares, other: Math.max(0, share(machineBusyMs() - machine0) - shares.instances - shares.postgres - shares.loadGenerator) };
   };
 }
 
@@ -130,7 +141,7 @@ export async function driveLoad(target: LoadTarget, sink: MailSink, pdf: Buffer,
 
   const post: number[] = [];
   const page: number[] = [];
-  let cpuTotal: CpuShares = { instances: 0, postgres: 0, loadGenerator: 0 };
+  let cpuTotal: CpuShares = { instances: 0, postgres: 0, loadGenerator: 0, other: 0 };
   for (const [index, signer] of SIGNERS.entries()) {
     const tokens = await Promise.all(ids.map((id) => sink.waitForLink(signer.email, id, options.linkTimeoutMs)));
     log(`  load ${target.label}: signer ${index + 1}, ${tokens.length} signatures by ${options.concurrency} clients …`);
@@ -144,7 +155,7 @@ export async function driveLoad(target: LoadTarget, sink: MailSink, pdf: Buffer,
     const wall = performance.now() - start;
     const cpu = meter();
     // Time-weighted over both rounds.
-    cpuTotal = { instances: cpuTotal.instances + cpu.instances * wall, postgres: cpuTotal.postgres + cpu.postgres * wall, loadGenerator: cpuTotal.loadGenerator + cpu.loadGenerator * wall };
+    for (const key of Object.keys(cpuTotal) as (keyof CpuShares)[]) cpuTotal[key] += cpu[key] * wall;
     result.wallMs += wall;
     result.errors.push(...signed.errors.slice(0, 3));
   }
@@ -152,7 +163,7 @@ export async function driveLoad(target: LoadTarget, sink: MailSink, pdf: Buffer,
   result.perSecond = post.length / (result.wallMs / 1000);
   result.latency = summarize(post);
   result.page = summarize(page);
-  result.cpu = { instances: cpuTotal.instances / result.wallMs, postgres: cpuTotal.postgres / result.wallMs, loadGenerator: cpuTotal.loadGenerator / result.wallMs };
+  result.cpu = Object.fromEntries(Object.entries(cpuTotal).map(([key, value]) => [key, value / result.wallMs])) as unknown as CpuShares;
 
   let completed = 0;
   await runPool(ids, options.concurrency, Infinity, async (id) => {
@@ -247,10 +258,10 @@ export function clusterReport(rows: LoadResult[], cores: number): string[] {
   out.push('tsx), a fresh database each, shared blob store; SQLite row: the bench server (NODE_ENV=production) with its background jobs on. Latency of the sign POST, client side, ms.');
   out.push(
     table(
-      ['setup', 'blobs', 'signatures', 'per s', 'p50', 'p99', 'max', 'page p50', 'completed', 'cpu: instances', 'postgres', 'load generator'],
+      ['setup', 'blobs', 'signatures', 'per s', 'p50', 'p99', 'max', 'page p50', 'completed', 'cpu: instances', 'postgres', 'load generator', 'other'],
       rows.map((r) =>
         r.status === 'failed' && !r.latency
-          ? [r.label, r.blobStore, `failed: ${r.reason}`, '', '', '', '', '', '', '', '', '']
+          ? [r.label, r.blobStore, `failed: ${r.reason}`, '', '', '', '', '', '', '', '', '', '']
           : [
               r.label,
               r.blobStore,
@@ -264,12 +275,14 @@ export function clusterReport(rows: LoadResult[], cores: number): string[] {
               `${r.cpu!.instances.toFixed(0)}%`,
               r.database === 'postgres' ? `${r.cpu!.postgres.toFixed(0)}%` : '–',
               `${r.cpu!.loadGenerator.toFixed(0)}%`,
+              `${r.cpu!.other.toFixed(0)}%`,
             ],
       ),
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   );
-  out.push(`(cpu = % of one core over the signing phases; this machine has ${cores} cores, so instances, PostgreSQL and the load generator share ${cores * 100}%: more instances cannot add cores, and the`);
+  out.push(`(cpu = % of one core over the signing phases, from /proc; other = the rest of the machine's busy time (other processes, kernel). This machine has ${cores} cores, so instances,`);
+  out.push(` PostgreSQL and the load generator share ${cores * 100}%: more instances cannot add cores, and the`);
   out.push(' figures for 2 and 3 instances show what several processes cost on the same cores, not what several hosts would give.)');
   for (const r of rows) if (r.status === 'failed') out.push(`  ${r.label}: FAILED: ${r.reason}${r.errors.length ? ` (errors: ${r.errors.join(' | ')})` : ''}`);
   return out;

@@ -6,8 +6,12 @@
  *
  * Load: C clients, each in a loop: create+send an envelope of one ~100 KB decision and one signer,
  * wait for its link, open the page, sign (which completes the envelope: B-LTA, completion mails).
- * Summary: start, min, max and end of each series, and the slope after a warm-up (least squares,
- * MB/min). Memory is called steady when the RSS slope after warm-up stays under 1 MB/min.
+ * Summary: start, min, max and end of each series, the slope after a warm-up (least squares,
+ * MB/min) and the growth of its floor: the lowest value in the second half after warm-up against
+ * the lowest in the first half, per minute. V8 lets the heap grow for a minute or two before a major
+ * GC brings it back down, so a sawtooth tilts the least-squares line either way over a short run;
+ * the floors, taken after such collections, are what a leak raises. Memory is called steady when the
+ * RSS floor grows less than 1 MB/min.
  */
 import { readFileSync } from 'node:fs';
 import { mb, ms, table } from './format.ts';
@@ -32,8 +36,10 @@ export interface SeriesSummary {
   min: number;
   max: number;
   end: number;
-  /** Bytes per minute after the warm-up. */
+  /** Bytes per minute after the warm-up, least squares. */
   slope: number;
+  /** (lowest value in the second half after warm-up − lowest in the first half) ÷ the minutes between the halves' midpoints. */
+  floorGrowth: number;
 }
 
 export interface SoakResult {
@@ -81,12 +87,18 @@ function summarizeSeries(samples: SoakSample[], pick: (s: SoakSample) => number 
   const points = samples.map((s) => ({ t: s.t, v: pick(s) })).filter((p): p is { t: number; v: number } => p.v !== undefined);
   if (!points.length) return undefined;
   const values = points.map((p) => p.v);
+  const after = points.filter((p) => p.t >= warmupSeconds);
+  const half = Math.floor(after.length / 2);
+  const [first, second] = [after.slice(0, half), after.slice(half)];
+  const floor = (ps: typeof after) => Math.min(...ps.map((p) => p.v));
+  const midpoint = (ps: typeof after) => (ps[0].t + ps[ps.length - 1].t) / 2;
   return {
     start: values[0],
     min: Math.min(...values),
     max: Math.max(...values),
     end: values[values.length - 1],
-    slope: slopePerMinute(points.filter((p) => p.t >= warmupSeconds)),
+    slope: slopePerMinute(after),
+    floorGrowth: first.length && second.length ? ((floor(second) - floor(first)) / (midpoint(second) - midpoint(first))) * 60 : NaN,
   };
 }
 
@@ -147,7 +159,7 @@ export async function runSoak(options: { minutes: number; clients: number; log: 
     samples,
     rss,
     heapUsed,
-    steady: Number.isFinite(rss.slope) && rss.slope <= STEADY_MB_PER_MIN * 1024 * 1024,
+    steady: Number.isFinite(rss.floorGrowth) && rss.floorGrowth <= STEADY_MB_PER_MIN * 1024 * 1024,
     elapsedSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -157,13 +169,12 @@ export function soakReport(r: SoakResult): string[] {
   out.push(`Soak: ${r.minutes} min of steady signing against one instance (SQLite, NODE_ENV=production, background jobs on), ${r.clients} clients each creating an envelope of one signer,`);
   out.push(`waiting for its mail and signing it: ${r.signatures} signatures, ${r.perSecond.toFixed(1)} per second; sign POST p50 / p99 ${ms(r.latency.p50)} / ${ms(r.latency.p99)} ms; ${r.errors.length} errors.`);
   out.push(`Server memory sampled every ${SAMPLE_EVERY_MS / 1000} s (${r.samples.length} samples); slope = least squares after the first ${r.warmupSeconds.toFixed(0)} s of warm-up.`);
+  const perMinute = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(2)} MB/min`;
   const row = (name: string, s: SeriesSummary | undefined) =>
-    s ? [name, mb(s.start), mb(s.min), mb(s.max), mb(s.end), `${(s.slope / (1024 * 1024)).toFixed(2)} MB/min`] : [name, 'not exposed', '', '', '', ''];
-  out.push(table(['series', 'start', 'min', 'max', 'end', 'slope after warm-up'], [row('RSS (/proc)', r.rss), row('heap used (/metrics)', r.heapUsed)], ['l', 'r', 'r', 'r', 'r', 'r']));
+    s ? [name, mb(s.start), mb(s.min), mb(s.max), mb(s.end), perMinute(s.slope), perMinute(s.floorGrowth)] : [name, 'not exposed', '', '', '', '', ''];
+  out.push(table(['series', 'start', 'min', 'max', 'end', 'slope after warm-up', 'floor growth'], [row('RSS (/proc)', r.rss), row('heap used (/metrics)', r.heapUsed)], ['l', 'r', 'r', 'r', 'r', 'r', 'r']));
   out.push(
-    r.steady
-      ? `Memory steady: RSS grows ${(r.rss.slope / (1024 * 1024)).toFixed(2)} MB/min after warm-up (limit ${STEADY_MB_PER_MIN} MB/min).`
-      : `MEMORY NOT STEADY: RSS grows ${(r.rss.slope / (1024 * 1024)).toFixed(2)} MB/min after warm-up (limit ${STEADY_MB_PER_MIN} MB/min).`,
+    `${r.steady ? 'Memory steady' : 'MEMORY NOT STEADY'}: the RSS floor grows ${perMinute(r.rss.floorGrowth)} after warm-up (limit ${STEADY_MB_PER_MIN} MB/min; least-squares slope ${perMinute(r.rss.slope)}).`,
   );
   if (r.errors.length) out.push(`Errors (first ${Math.min(5, r.errors.length)}): ${r.errors.slice(0, 5).join(' | ')}`);
   out.push(`Soak time ${r.elapsedSeconds.toFixed(0)} s.`);
