@@ -54,12 +54,15 @@ export interface Config {
    */
   readonly webhookAllowPrivate: readonly string[];
   /**
-   * Key of the signer pages' CSRF tokens and receipts (src/http/csrf.ts). Unset: a random key per
-   * app instance, so forms opened before a restart, or served by another instance, answer 403.
+   * Key of the signer pages' CSRF tokens and receipts (src/http/csrf.ts). Required on PostgreSQL, where
+   * several instances serve one database. Unset (SQLite): a random key per app instance, so forms opened
+   * before a restart answer 403.
    */
   readonly signerSecret?: string;
-  /** Signer-page requests per minute per client IP (token bucket per instance). */
+  /** Signer-page requests per minute per client IP (token bucket in the rate-limit store). */
   readonly signerRateLimitPerMinute: number;
+  /** Where rate limits and failed-login counts live (`RATE_LIMIT_STORE`, `REDIS_URL`); see RateLimitConfig. */
+  readonly rateLimit: RateLimitConfig;
   /** `POST /api/v1/verify` (public): requests per minute per client IP, worker threads, files waiting for one, time per file. */
   readonly verify: { readonly rateLimitPerMinute: number; readonly workers: number; readonly maxQueued: number; readonly timeoutMs: number };
   /**
@@ -114,6 +117,16 @@ export interface CscProviderConfig {
   readonly clientSecret: string;
   /** Organisation slugs whose signers may use it; `["*"]` for all. */
   readonly organisations: readonly string[];
+}
+
+/**
+ * `memory`: in this process (the default on SQLite, one process per database). `postgres`: a table every
+ * instance shares (the default on PostgreSQL). `redis`: a Redis every instance shares (`REDIS_URL`).
+ */
+export interface RateLimitConfig {
+  readonly store: 'memory' | 'postgres' | 'redis';
+  /** Set with store `redis` only (default redis://127.0.0.1:6379). */
+  readonly redisUrl?: string;
 }
 
 export interface Pkcs11Config {
@@ -173,6 +186,8 @@ const envSchema = z.object({
   ),
   SIGNER_SECRET: optional(z.string().min(32, 'use at least 32 random characters')),
   SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
+  RATE_LIMIT_STORE: optional(z.enum(['memory', 'postgres', 'redis'])),
+  REDIS_URL: optional(z.url({ protocol: /^rediss?$/ })),
   VERIFY_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
   VERIFY_WORKERS: optional(z.coerce.number().int().min(1).max(16)),
   VERIFY_QUEUE: optional(z.coerce.number().int().min(0).max(1000)),
@@ -273,9 +288,16 @@ function parsePkcs11(values: z.infer<typeof envSchema>): Pkcs11Config | undefine
  */
 function unhonoured(values: z.infer<typeof envSchema>): string[] {
   const issues: string[] = [...blobStoreIssues(values)];
+  const postgres = isPostgresUrl(values.DATABASE_URL);
+  if (values.RATE_LIMIT_STORE === 'postgres' && !postgres) issues.push('RATE_LIMIT_STORE: postgres needs a postgres:// DATABASE_URL; with SQLite use memory (the default)');
+  if (values.REDIS_URL !== undefined && values.RATE_LIMIT_STORE !== 'redis') issues.push('REDIS_URL: only used with RATE_LIMIT_STORE=redis; set that too, or leave REDIS_URL out');
+  // Several instances on one database: a form or link one hands out must pass on every other, so all share one key.
+  if (postgres && values.SIGNER_SECRET === undefined) {
+    issues.push('SIGNER_SECRET: required with a PostgreSQL DATABASE_URL (at least 32 random characters, the same on every instance: each must accept the forms and links the others hand out)');
+  }
   if (values.NODE_ENV === 'production') {
     // Without it each process draws its own random key: forms opened on another instance or before a restart fail.
-    if (values.SIGNER_SECRET === undefined) issues.push('SIGNER_SECRET: required when NODE_ENV=production (at least 32 random characters, the same on every instance)');
+    if (values.SIGNER_SECRET === undefined && !postgres) issues.push('SIGNER_SECRET: required when NODE_ENV=production (at least 32 random characters, the same on every instance)');
     if (values.METRICS_TOKEN === undefined) issues.push('METRICS_TOKEN: required when NODE_ENV=production (at least 32 random characters; Prometheus sends it as a Bearer token)');
     // Without it the development mailer writes .eml files and logs their signing and reset links (tokens).
     if (values.SMTP_URL === undefined) issues.push('SMTP_URL: required when NODE_ENV=production (without it mails are written to files and their links, which carry tokens, are logged)');
@@ -313,6 +335,12 @@ function parseS3(values: z.infer<typeof envSchema>): S3Config | undefined {
 
 const isPostgresUrl = (url: string | undefined) => /^(postgres|postgresql):\/\//.test(url ?? '');
 
+/** Shared by every instance on PostgreSQL (a table), in memory on SQLite, unless RATE_LIMIT_STORE says otherwise. */
+function parseRateLimit(values: z.infer<typeof envSchema>): RateLimitConfig {
+  const store = values.RATE_LIMIT_STORE ?? (isPostgresUrl(values.DATABASE_URL) ? 'postgres' : 'memory');
+  return Object.freeze(store === 'redis' ? { store, redisUrl: values.REDIS_URL ?? 'redis://127.0.0.1:6379' } : { store });
+}
+
 /** Reads the configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -340,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: parseWebhookAllowPrivate(values),
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
+    rateLimit: parseRateLimit(values),
     verify: Object.freeze({
       rateLimitPerMinute: values.VERIFY_RATE_LIMIT ?? 20,
       workers: values.VERIFY_WORKERS ?? 2,

@@ -8,6 +8,8 @@ import type { Logger } from './logger.ts';
 import type { TrustList, ValidationReport, VerifyPdfOptions } from './pades/index.ts';
 import type { CertificateIssuer, PkiAuthorities, PkiProvider, PkiServices, RevocationSource, TimeStamper } from './keys/index.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
+import { failOpen } from './http/rate-limit.ts';
+import type { RateLimitStore } from './store/rate-limit-store.ts';
 import { createBuiltInTsa, type BuiltInTsa } from './pades/tsa.ts';
 import { createHttpTimeStamper } from './pades/timestamp-client.ts';
 import { createBlobStore, type BlobStore, type Knex } from './store/index.ts';
@@ -32,6 +34,8 @@ export interface Deps {
   readonly db: Knex;
   readonly blobs: BlobStore;
   readonly metrics: Metrics;
+  /** Rate limits and failed-login counts (RATE_LIMIT_STORE), failing open when the store is away (src/http/rate-limit.ts). */
+  readonly rateLimits: RateLimitStore;
   readonly verifyPdf: VerifyPdf;
   /** When set (the worker pool), `POST /api/v1/verify` hands over the uploaded file instead of its bytes. */
   readonly verifyPdfFile?: VerifyPdfFile;
@@ -52,6 +56,8 @@ export interface BuildDepsOptions {
   config: Config;
   logger: Logger;
   db: Knex;
+  /** The store RATE_LIMIT_STORE names, opened (and closed) by the server: a Redis client has a life of its own. */
+  rateLimits: RateLimitStore;
   verifyPdf: VerifyPdf;
   verifyPdfFile?: VerifyPdfFile;
   trustAnchors: X509Certificate[];
@@ -89,6 +95,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
     db,
     blobs,
     metrics,
+    rateLimits: failOpen(options.rateLimits, { logger: options.logger, clock, onFailure: () => metrics.rateLimitStoreFailuresTotal.inc({ store: options.rateLimits.kind }) }),
     verifyPdf: options.verifyPdf,
     verifyPdfFile: options.verifyPdfFile,
     trustAnchors: options.trustAnchors,

@@ -26,6 +26,8 @@ import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/in
 import { createDb, migrateToLatest } from './store/index.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
 import { runExclusively } from './store/job-lock.ts';
+import { openRateLimitStore } from './store/rate-limit-store-open.ts';
+import { MAX_WAIT_MS } from './http/staff/login-throttle.ts';
 import type { HostResolver } from './notify/webhook-address.ts';
 import { expireEnvelopes, purgeQualifiedSigningSessions, renewArchiveTimestamps, type ExpireEnvelopesResult, type RenewArchiveTimestampsResult } from './workflow/index.ts';
 
@@ -38,6 +40,8 @@ export const EXPIRY_INTERVAL_MS = 60_000;
 export const ARCHIVE_TIMESTAMP_INTERVAL_MS = 60 * 60_000;
 /** How often idempotency keys past their retention (24 h) are deleted. */
 export const IDEMPOTENCY_PURGE_INTERVAL_MS = 60 * 60_000;
+/** How often rate-limit rows that no longer limit anything (full buckets, old failed logins) are deleted. */
+export const RATE_LIMIT_PURGE_INTERVAL_MS = 10 * 60_000;
 
 export interface StartServerOptions {
   /** Roots trusted when validating; `main.ts` passes the organisation (dev) root. Required so nobody trusts nothing by accident. */
@@ -91,6 +95,8 @@ export interface BackgroundJobs {
   purgeIdempotencyKeys(): Promise<number>;
   /** One purge of qualified signing sessions an hour past their expiry (hourly with the timers); returns how many went. */
   purgeQualifiedSigningSessions(): Promise<number>;
+  /** One purge of full rate-limit buckets and stale failed-login counts (every 10 minutes with the timers). */
+  purgeRateLimits(): Promise<number>;
 }
 
 export interface ServerHandle {
@@ -117,6 +123,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
   await fs.mkdir(config.dataDir, { recursive: true });
 
   const db = createDb(config.database, { searchPath: options.searchPath });
+  const rateLimits = openRateLimitStore(config, db, logger);
   let server: Server | undefined;
   // Verification runs in worker threads, bounded in number, queue and time (config.verify).
   const pool: VerifyPool | undefined = options.verifyPdf
@@ -130,6 +137,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       config,
       logger,
       db,
+      rateLimits,
       verifyPdf: options.verifyPdf ?? pool!.verify,
       verifyPdfFile: pool?.verifyFile,
       trustAnchors: options.trustAnchors,
@@ -168,6 +176,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       },
       purgeIdempotencyKeys: () => purgeIdempotencyKeys(db, deps.clock()),
       purgeQualifiedSigningSessions: () => purgeQualifiedSigningSessions(deps.workflow),
+      purgeRateLimits: () => rateLimits.purge(deps.clock().getTime(), MAX_WAIT_MS),
     };
     const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {
@@ -197,6 +206,9 @@ export async function startServer(config: Config, options: StartServerOptions): 
       periodic.push(startPeriodicJob(ARCHIVE_TIMESTAMP_INTERVAL_MS, acrossInstances('archive-timestamps', archiveTimestamps), (error) => logger.error({ err: error }, 'archive timestamp pass failed')));
       periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, acrossInstances('idempotency-purge', jobs.purgeIdempotencyKeys), (error) => logger.error({ err: error }, 'idempotency key purge failed')));
       periodic.push(startPeriodicJob(IDEMPOTENCY_PURGE_INTERVAL_MS, acrossInstances('qualified-session-purge', jobs.purgeQualifiedSigningSessions), (error) => logger.error({ err: error }, 'qualified signing session purge failed')));
+      // Each instance's memory store is its own; a shared one is purged by one instance.
+      const purgeRateLimits = rateLimits.kind === 'memory' ? jobs.purgeRateLimits : acrossInstances('rate-limit-purge', jobs.purgeRateLimits);
+      periodic.push(startPeriodicJob(RATE_LIMIT_PURGE_INTERVAL_MS, purgeRateLimits, (error) => logger.error({ err: error }, 'rate-limit purge failed')));
     }
     const listening = server;
     const port = (listening.address() as AddressInfo).port;
@@ -210,6 +222,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         await stopJobs();
         await closed;
         clearTimeout(grace);
+        await rateLimits.close();
         await db.destroy();
         await pool?.close();
       })();
@@ -219,6 +232,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
     return { app, server: listening, deps, jobs, port, url: `http://127.0.0.1:${port}`, close };
   } catch (error) {
     server?.close();
+    await rateLimits.close();
     await db.destroy();
     await pool?.close();
     throw error;

@@ -23,6 +23,8 @@ export interface Metrics {
    * expires within the renewal window, so a renewal would prove nothing) or error (TSA down, database…).
    */
   readonly archiveTimestampFailuresTotal: Counter<'reason'>;
+  /** Rate-limit store operations that failed (Redis or PostgreSQL away), by store; the limit was not applied (fail open, issue 11). */
+  readonly rateLimitStoreFailuresTotal: Counter<'store'>;
 }
 
 export function createMetrics(): Metrics {
@@ -76,6 +78,12 @@ export function createMetrics(): Metrics {
       name: 'paraaf_archive_timestamp_failures_total',
       help: 'Envelopes the archive-timestamp job could not stamp, by reason (tsa_expiring: the TSA certificate expires within the renewal window; error).',
       labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    rateLimitStoreFailuresTotal: new Counter({
+      name: 'paraaf_rate_limit_store_failures_total',
+      help: 'Rate-limit store operations that failed, by store (redis, postgres); the request went on unlimited (fail open).',
+      labelNames: ['store'] as const,
       registers: [registry],
     }),
   };

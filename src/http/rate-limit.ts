@@ -1,57 +1,37 @@
 /**
- * A token bucket per key (the client IP), held by the app instance that created it — no module
- * state (STYLE). With several instances behind a load balancer each keeps its own buckets, so
- * the effective limit is per instance; good enough against link guessing, which the 256-bit
- * tokens already make hopeless, and against a client hammering the signing pages.
+ * Token buckets per client IP for the public routes, in the deployment's rate-limit store
+ * (RATE_LIMIT_STORE, src/store/rate-limit-store.ts): in memory for one process, or in PostgreSQL or
+ * Redis shared by every instance, so a client meets one limit whichever instance answers (issue 11).
+ * Each limiter has its own name, so the signer pages and the verify endpoint never spend one budget.
  */
 import type { Request, RequestHandler, Response } from 'express';
+import type { Logger } from '../logger.ts';
+import type { RateLimitStore } from '../store/rate-limit-store.ts';
+import { BUCKET_REFILL_MS } from '../store/rate-limit-store.ts';
 
 export interface TokenBucketsOptions {
+  /** Which limiter: part of every key in the shared store. */
+  name: string;
   /** Requests allowed in a burst, and per minute on average. */
   perMinute: number;
   clock: () => Date;
-  /** Above this many keys, full buckets are forgotten (they would behave the same when recreated). */
-  maxKeys?: number;
+  store: RateLimitStore;
 }
+
+export type TakeResult = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
 export interface TokenBuckets {
   /** Takes one token for `key`; when none is left, how many seconds until one is. */
-  take(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number };
+  take(key: string): Promise<TakeResult>;
 }
 
 export function createTokenBuckets(options: TokenBucketsOptions): TokenBuckets {
-  const capacity = options.perMinute;
-  const perMs = options.perMinute / 60_000;
-  const maxKeys = options.maxKeys ?? 10_000;
-  const buckets = new Map<string, { tokens: number; at: number }>();
-
-  const refill = (bucket: { tokens: number; at: number }, now: number) => {
-    bucket.tokens = Math.min(capacity, bucket.tokens + (now - bucket.at) * perMs);
-    bucket.at = now;
-  };
-
-  const sweep = (now: number) => {
-    for (const [key, bucket] of buckets) {
-      refill(bucket, now);
-      if (bucket.tokens >= capacity) buckets.delete(key);
-    }
-  };
-
+  const perMs = options.perMinute / BUCKET_REFILL_MS;
   return {
-    take(key) {
-      const now = options.clock().getTime();
-      let bucket = buckets.get(key);
-      if (!bucket) {
-        if (buckets.size >= maxKeys) sweep(now);
-        bucket = { tokens: capacity, at: now };
-        buckets.set(key, bucket);
-      }
-      refill(bucket, now);
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
-        return { allowed: true };
-      }
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000)) };
+    async take(key) {
+      const result = await options.store.take(`${options.name}:${key}`, options.perMinute, options.clock().getTime());
+      if (result.allowed) return { allowed: true };
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - result.tokens) / perMs / 1000)) };
     },
   };
 }
@@ -59,15 +39,65 @@ export function createTokenBuckets(options: TokenBucketsOptions): TokenBuckets {
 /**
  * Middleware: one token per request from `req.ip` (the socket peer, or the client a `TRUST_PROXY`
  * proxy names, validated in request-context.ts); `onLimited` answers when the bucket is empty.
+ * `next` must be express's own: it is called again with the error when onLimited throws.
  */
 export function rateLimit(buckets: TokenBuckets, onLimited: (req: Request, res: Response, retryAfterSeconds: number) => void): RequestHandler {
   return (req, res, next) => {
-    const result = buckets.take(req.ip ?? 'unknown');
-    if (result.allowed) {
-      next();
-      return;
-    }
-    res.set('Retry-After', String(result.retryAfterSeconds));
-    onLimited(req, res, result.retryAfterSeconds);
+    buckets
+      .take(req.ip ?? 'unknown')
+      .then((result) => {
+        if (result.allowed) {
+          next();
+          return;
+        }
+        res.set('Retry-After', String(result.retryAfterSeconds));
+        onLimited(req, res, result.retryAfterSeconds);
+      })
+      // onLimited may throw an AppError for the problem+json handler.
+      .catch(next);
+  };
+}
+
+/** At most one error line per this long while the store keeps failing; the metric counts every failure. */
+const FAILURE_LOG_INTERVAL_MS = 30_000;
+
+/**
+ * A store that fails OPEN: when Redis (or PostgreSQL) does not answer, the request goes on unlimited,
+ * with an error in the log and `paraaf_rate_limit_store_failures_total` counting. Failing closed would
+ * turn a Redis outage into a signing outage for every mandatary, for limits that are defence in depth:
+ * signing links are 256-bit tokens nobody can guess, a staff account keeps its own back-off in the
+ * database (src/store/users.ts), and verification stays bounded by its worker pool's queue. An operator
+ * alerted by the metric restores the limits by restoring the store.
+ */
+export function failOpen(store: RateLimitStore, options: { logger: Logger; onFailure: () => void; clock: () => Date }): RateLimitStore {
+  let lastLogged = -Infinity;
+  let unlogged = 0;
+  const failed = (operation: string, error: unknown): void => {
+    options.onFailure();
+    unlogged += 1;
+    const now = options.clock().getTime();
+    if (now - lastLogged < FAILURE_LOG_INTERVAL_MS) return;
+    options.logger.error({ err: error, store: store.kind, operation, failures: unlogged }, 'rate-limit store failed: requests go on without that limit');
+    lastLogged = now;
+    unlogged = 0;
+  };
+  const guarded = <A extends unknown[], R>(operation: string, fn: (...args: A) => Promise<R>, fallback: (...args: A) => R) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        failed(operation, error);
+        return fallback(...args);
+      }
+    };
+  return {
+    kind: store.kind,
+    take: guarded('take', store.take, (_key, perMinute) => ({ allowed: true, tokens: perMinute })),
+    recordLoginFailure: guarded('recordLoginFailure', store.recordLoginFailure, (_key, nowMs) => ({ failures: 0, lastMs: nowMs })),
+    loginFailures: guarded('loginFailures', store.loginFailures, () => null),
+    clearLoginFailures: guarded('clearLoginFailures', store.clearLoginFailures, () => undefined),
+    // The purge job logs its own failures; a failed purge is retried on its next run.
+    purge: (nowMs, loginResetMs) => store.purge(nowMs, loginResetMs),
+    close: () => store.close(),
   };
 }

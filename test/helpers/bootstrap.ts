@@ -72,7 +72,8 @@ export async function bootstrap(options: BootstrapOptions = {}): Promise<TestApp
     NODE_ENV: 'test',
     // Webhook receivers in tests listen on 127.0.0.1; every other internal address stays refused.
     WEBHOOK_ALLOW_PRIVATE: '127.0.0.1',
-    ...(postgresUrl ? { DATABASE_URL: postgresUrl } : {}),
+    // PostgreSQL means several instances may serve the database: config requires the key they share (tests may pass their own).
+    ...(postgresUrl ? { DATABASE_URL: postgresUrl, SIGNER_SECRET: 'test-signer-secret-'.repeat(2) } : {}),
     ...options.env,
   });
 

@@ -19,9 +19,9 @@ export const PKI_RATE_LIMIT_PER_MINUTE = 600;
 /** RFC 3161 requests are ~100 bytes (imprint, nonce, policy); 16 KiB leaves room and bounds the parser. */
 const TSA_REQUEST_LIMIT = 16 * 1024;
 
-export function pkiRouter(deps: Pick<Deps, 'workflow' | 'builtInTsa' | 'clock'>): Router {
+export function pkiRouter(deps: Pick<Deps, 'workflow' | 'builtInTsa' | 'clock' | 'rateLimits'>): Router {
   const router = Router();
-  const buckets = createTokenBuckets({ perMinute: PKI_RATE_LIMIT_PER_MINUTE, clock: deps.clock });
+  const buckets = createTokenBuckets({ name: 'pki', perMinute: PKI_RATE_LIMIT_PER_MINUTE, clock: deps.clock, store: deps.rateLimits });
   router.use('/pki', rateLimit(buckets, () => {
     throw new AppError('rate_limited', 429, 'Too many requests; try again shortly.');
   }));

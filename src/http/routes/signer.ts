@@ -98,7 +98,7 @@ export function signerRouter(deps: Deps): Router {
   }
   const secure = deps.config.baseUrl.startsWith('https:');
   const stylesheet = readFileSync(web.STYLESHEET_FILE);
-  const buckets = createTokenBuckets({ perMinute: deps.config.signerRateLimitPerMinute, clock: deps.clock });
+  const buckets = createTokenBuckets({ name: 'signer', perMinute: deps.config.signerRateLimitPerMinute, clock: deps.clock, store: deps.rateLimits });
 
   const cookie = (name: string, value: string, path: string, maxAge: number) =>
     `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;

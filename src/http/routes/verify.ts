@@ -18,40 +18,39 @@ import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
 import { AppError } from '../../errors.ts';
 
 /** `workflow.revocation`: our own CAs answer live, so a certificate revoked after signing shows as revoked. */
-export type VerifyDeps = Pick<Deps, 'config' | 'metrics' | 'verifyPdf' | 'trustAnchors' | 'clock'> & Partial<Pick<Deps, 'verifyPdfFile' | 'trustList'>> & { workflow?: Pick<Deps['workflow'], 'revocation'> };
+export type VerifyDeps = Pick<Deps, 'config' | 'metrics' | 'verifyPdf' | 'trustAnchors' | 'clock' | 'rateLimits'> & Partial<Pick<Deps, 'verifyPdfFile' | 'trustList'>> & { workflow?: Pick<Deps['workflow'], 'revocation'> };
 
 /** Files one client IP may have uploading or under verification at the same time. */
 export const PER_CLIENT_IN_FLIGHT = 2;
 
-/** The rate limit and the per-IP cap, as one middleware to put before `verifyHandler`. */
-export function verifyLimits(deps: Pick<Deps, 'config' | 'clock'>): RequestHandler {
-  const buckets = createTokenBuckets({ perMinute: deps.config.verify.rateLimitPerMinute, clock: deps.clock });
+/** The rate limit and the per-IP cap, as middleware to put before `verifyHandler` (two: the rate limit answers asynchronously). */
+export function verifyLimits(deps: Pick<Deps, 'config' | 'clock' | 'rateLimits'>): RequestHandler[] {
+  const buckets = createTokenBuckets({ name: 'verify', perMinute: deps.config.verify.rateLimitPerMinute, clock: deps.clock, store: deps.rateLimits });
   const limited = rateLimit(buckets, (_req, _res, seconds) => {
     throw new AppError('rate_limited', 429, 'Too many verifications from your address; try again shortly.', { extensions: { retryAfter: seconds } });
   });
   const inFlight = new Map<string, number>();
-  return (req, res, next) => {
-    limited(req, res, () => {
-      const key = req.ip ?? 'unknown';
-      const count = inFlight.get(key) ?? 0;
-      if (count >= PER_CLIENT_IN_FLIGHT) {
-        res.set('Retry-After', '5');
-        throw new AppError('verify_in_progress', 429, `At most ${PER_CLIENT_IN_FLIGHT} files from one address are verified at a time; wait for one to finish.`);
-      }
-      inFlight.set(key, count + 1);
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        const left = (inFlight.get(key) ?? 1) - 1;
-        if (left > 0) inFlight.set(key, left);
-        else inFlight.delete(key);
-      };
-      res.once('finish', release);
-      res.once('close', release);
-      next();
-    });
+  const oneAtATime: RequestHandler = (req, res, next) => {
+    const key = req.ip ?? 'unknown';
+    const count = inFlight.get(key) ?? 0;
+    if (count >= PER_CLIENT_IN_FLIGHT) {
+      res.set('Retry-After', '5');
+      throw new AppError('verify_in_progress', 429, `At most ${PER_CLIENT_IN_FLIGHT} files from one address are verified at a time; wait for one to finish.`);
+    }
+    inFlight.set(key, count + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const left = (inFlight.get(key) ?? 1) - 1;
+      if (left > 0) inFlight.set(key, left);
+      else inFlight.delete(key);
+    };
+    res.once('finish', release);
+    res.once('close', release);
+    next();
   };
+  return [limited, oneAtATime];
 }
 
 function uploadMiddleware(tmpDir: string, maxBytes: number) {

@@ -25,6 +25,7 @@ import * as mustChangePassword from './20261206_0018_must_change_password.ts';
 import * as mailDeliveryOnce from './20261206_0021_mail_delivery_once.ts';
 import * as qualifiedSigning from './20261206_0022_qualified_signing.ts';
 import * as blobs from './20261206_0023_blobs.ts';
+import * as rateLimits from './20261206_0024_rate_limits.ts';
 
 export interface NamedMigration {
   name: string;
@@ -53,4 +54,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0021_mail_delivery_once', migration: mailDeliveryOnce },
   { name: '20261206_0022_qualified_signing', migration: qualifiedSigning },
   { name: '20261206_0023_blobs', migration: blobs },
+  { name: '20261206_0024_rate_limits', migration: rateLimits },
 ];

@@ -76,5 +76,5 @@ export async function auditVerifyCli(bench: Bench, args: string[]): Promise<Run>
     const { rows } = (await bench.deps.db.raw('select current_schema() as schema')) as { rows: Array<{ schema: string }> };
     url = `${database.url}${database.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${rows[0].schema}`)}`;
   }
-  return cli(['audit', 'verify', ...args], { DATA_DIR: dataDir, DATABASE_URL: url, CERTS_DIR: path.join(dataDir, 'certs'), LOG_LEVEL: 'silent' });
+  return cli(['audit', 'verify', ...args], { DATA_DIR: dataDir, DATABASE_URL: url, CERTS_DIR: path.join(dataDir, 'certs'), LOG_LEVEL: 'silent', SIGNER_SECRET: 'audit-trail-test-'.repeat(2) });
 }

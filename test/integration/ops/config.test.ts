@@ -27,7 +27,7 @@ describe('config', () => {
   });
 
   it('selects PostgreSQL for postgres:// URLs', () => {
-    const config = loadConfig({ DATABASE_URL: 'postgres://paraaf@db:5432/paraaf' });
+    const config = loadConfig({ DATABASE_URL: 'postgres://paraaf@db:5432/paraaf', SIGNER_SECRET: 's'.repeat(32) });
     expect(config.database).to.deep.equal({ client: 'pg', url: 'postgres://paraaf@db:5432/paraaf' });
   });
 

@@ -25,8 +25,8 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const STAFF_AUTH_PER_MINUTE = 10;
 
 export function registerAuthRoutes(router: Router, deps: Deps): void {
-  const buckets = createTokenBuckets({ perMinute: STAFF_AUTH_PER_MINUTE, clock: deps.clock });
-  const throttle = createLoginThrottle({ clock: deps.clock });
+  const buckets = createTokenBuckets({ name: 'staff-auth', perMinute: STAFF_AUTH_PER_MINUTE, clock: deps.clock, store: deps.rateLimits });
+  const throttle = createLoginThrottle({ clock: deps.clock, store: deps.rateLimits });
   const limited = rateLimit(buckets, (_req, res, seconds) => {
     const t = tOf(res);
     res.status(429).type('html').send(staffMessagePage({ lang: staffLanguageOf(res), staff: null, title: t('error.rateLimit.title'), paragraphs: [t('error.rateLimit.body', { seconds })] }));
@@ -98,7 +98,7 @@ ${state.organisations
     const waiting: { candidate: Candidate; until: number }[] = [];
     for (const candidate of tried) {
       // This IP failed too often for this account: not checked, not counted.
-      const ipUntil = throttle.waitUntil(ip, candidate.organisationId, candidate.id);
+      const ipUntil = await throttle.waitUntil(ip, candidate.organisationId, candidate.id);
       if (ipUntil > 0) {
         waiting.push({ candidate, until: ipUntil });
         continue;
@@ -112,13 +112,13 @@ ${state.organisations
       // The right password for one account: the others of this e-mail were not the one meant, nothing counts against them.
       // One account: its failure count starts over in the transaction that opens the session (below).
       if (matching.length > 1) await acceptRightPassword(deps.workflow, matching.map((m) => m.user));
-      for (const { candidate } of matching) throttle.succeeded(ip, candidate.organisationId, candidate.id);
+      for (const { candidate } of matching) await throttle.succeeded(ip, candidate.organisationId, candidate.id);
     } else {
       const refused = waiting.map((w) => w.candidate);
       for (const candidate of wrong) {
         const accountUntil = await recordFailedLogin(deps.workflow, { user: candidate, reason: 'password', origin: origin(req) });
-        throttle.failed(ip, candidate.organisationId, candidate.id);
-        const until = Math.max(accountUntil ? Date.parse(accountUntil) : 0, throttle.waitUntil(ip, candidate.organisationId, candidate.id));
+        const ipUntil = await throttle.failed(ip, candidate.organisationId, candidate.id);
+        const until = Math.max(accountUntil ? Date.parse(accountUntil) : 0, ipUntil);
         if (until > now.getTime()) waiting.push({ candidate, until });
       }
       for (const candidate of refused) await recordFailedLogin(deps.workflow, { user: candidate, reason: 'locked', origin: origin(req) });
