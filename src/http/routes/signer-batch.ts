@@ -15,6 +15,7 @@ import { AppError } from '../../errors.ts';
 import * as web from '../../web/index.ts';
 import { isCodeProblem, MAX_BATCH, type EnvelopeDto, type SignBatchOptions, type SignBatchResult, type WaitingList, type WorkflowDeps } from '../../workflow/index.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
+import { sendBlob } from '../send-blob.ts';
 import { csrfToken, verifyCsrfToken } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
 
@@ -219,7 +220,8 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     const document = envelope.documents.find((doc) => doc.id === req.params.docId);
     if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
     if (!document.currentRevision) throw new Error(`document ${document.id} has no revision`);
-    const pdf = await d.blobs.get(document.currentRevision.sha256);
-    res.set('Content-Disposition', attachmentDisposition(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`)).type('application/pdf').send(pdf);
+    const pdf = await d.blobs.open(document.currentRevision.sha256);
+    res.set('Content-Disposition', attachmentDisposition(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`)).type('application/pdf');
+    await sendBlob(req, res, pdf, document.currentRevision.size);
   });
 }

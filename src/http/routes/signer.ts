@@ -45,6 +45,7 @@ import { toAppError } from '../problem.ts';
 import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
+import { sendBlob } from '../send-blob.ts';
 import { registerBatchRoutes, type SignerPageTools } from './signer-batch.ts';
 import { providersFor, registerQualifiedRoutes } from './signer-qualified.ts';
 
@@ -227,8 +228,9 @@ export function signerRouter(deps: Deps): Router {
     const document = view.envelope.documents.find((d) => d.id === req.params.docId);
     if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
     if (!document.currentRevision) throw new Error(`document ${document.id} has no revision`);
-    const pdf = await deps.blobs.get(document.currentRevision.sha256);
-    res.set('Content-Disposition', attachmentDisposition(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`)).type('application/pdf').send(pdf);
+    const pdf = await deps.blobs.open(document.currentRevision.sha256);
+    res.set('Content-Disposition', attachmentDisposition(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`)).type('application/pdf');
+    await sendBlob(req, res, pdf, document.currentRevision.size);
   });
 
   pages.post('/:token/sign', async (req, res) => {
