@@ -63,12 +63,22 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
     socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5000) },
   });
   client.on('error', options.onError);
-  // Not awaited: the service starts without Redis (the limiter fails open meanwhile) and connects when Redis comes.
+  const timeoutMs = options.commandTimeoutMs ?? 500;
+  // Not awaited here: the service starts without Redis (the limiter fails open meanwhile) and connects when Redis comes.
   const connecting = client.connect().catch(options.onError);
+  /** The first commands wait (a little) for the first connection; afterwards a lost connection fails them at once. */
+  let firstWait: Promise<unknown> | undefined;
+  const ready = async (): Promise<void> => {
+    if (client.isReady) return;
+    let timer: NodeJS.Timeout | undefined;
+    firstWait ??= Promise.race([connecting, new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)).unref())]).finally(() => clearTimeout(timer));
+    await firstWait;
+  };
 
   /** EVALSHA, and EVAL once when Redis does not know the script yet (first use, or after a restart of Redis). */
   const run = async (script: string, key: string, args: Array<string | number>): Promise<unknown> => {
     const call = { keys: [key], arguments: args.map(String) };
+    await ready();
     try {
       return await client.evalSha(sha1(script), call);
     } catch (error) {
@@ -88,19 +98,21 @@ export function createRedisRateLimitStore(options: RedisRateLimitStoreOptions): 
       return { failures, lastMs: Math.floor(nowMs) };
     },
     async loginFailures(key) {
+      await ready();
       const entry = await client.hGetAll(`${prefix}login:${key}`);
       return entry.failures ? { failures: Number(entry.failures), lastMs: Number(entry.last) } : null;
     },
     async clearLoginFailures(key) {
+      await ready();
       await client.del(`${prefix}login:${key}`);
     },
     async purge() {
       return 0; // keys expire by themselves
     },
     async close() {
-      await connecting;
-      if (client.isOpen) await client.close();
-      else client.destroy();
+      // A client still trying to reach Redis is stopped, not waited for.
+      if (client.isReady) await client.close();
+      else if (client.isOpen) client.destroy();
     },
   };
 }
