@@ -23,13 +23,20 @@ interface PgConnection {
   __knex__disposed?: unknown;
 }
 
-export async function runExclusively<T>(db: Knex, name: string, fn: () => Promise<T>): Promise<ExclusiveRun<T>> {
+/**
+ * `wait`: instead of skipping, wait until the instance holding the lock is done, then run (the migrations
+ * at start, which every instance must see applied before it serves).
+ */
+export async function runExclusively<T>(db: Knex, name: string, fn: () => Promise<T>, options: { wait?: boolean } = {}): Promise<ExclusiveRun<T>> {
   if (!isPostgres(db)) return { ran: true, result: await fn() };
   const connection = (await db.client.acquireConnection()) as PgConnection;
   let healthy = true;
   try {
-    const taken = await db.raw(`select pg_try_advisory_lock(${KEY_SQL}) as locked`, [name]).connection(connection);
-    if (!(taken.rows[0] as { locked: boolean }).locked) return { ran: false };
+    if (options.wait) await db.raw(`select pg_advisory_lock(${KEY_SQL})`, [name]).connection(connection);
+    else {
+      const taken = await db.raw(`select pg_try_advisory_lock(${KEY_SQL}) as locked`, [name]).connection(connection);
+      if (!(taken.rows[0] as { locked: boolean }).locked) return { ran: false };
+    }
     try {
       return { ran: true, result: await fn() };
     } finally {

@@ -4,7 +4,7 @@
  * from. Several test processes may ask at once (the multi-instance tests run beside this one), so
  * building takes a lock directory; whoever waited finds the build fresh and uses it.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,5 +92,37 @@ async function withLock(fn: () => Promise<void>): Promise<void> {
     await fn();
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+export interface StartedService {
+  url: string;
+  process: ChildProcess;
+  /** stdout and stderr so far. */
+  log(): string;
+  /** Resolves when the process exits, with its code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Starts `node <entry>` (dist/main.js) as a real process and resolves with its URL once it logs that it
+ * listens (PORT=0 in `env` picks a free port). `env` is the whole environment: nothing of this test
+ * process (NODE_OPTIONS, tsx) is passed on unless the caller puts it there.
+ */
+export async function startService(entry: string, env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<StartedService> {
+  const child = spawn(process.execPath, [entry], { cwd: options.cwd ?? path.dirname(path.dirname(entry)), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  for (;;) {
+    const port = /"port":(\d+)[^\n]*Paraaf listening/.exec(log)?.[1];
+    if (port) return { url: `http://127.0.0.1:${port}`, process: child, log: () => log, exited };
+    if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${entry} did not listen (exit ${child.exitCode ?? child.signalCode ?? 'none, timed out'}):\n${log}`.slice(0, 4000));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -7,7 +7,7 @@
  * signed through the link in the mail it writes to DATA_DIR/outbox, pdfsig accepts the signed PDF,
  * the verify worker thread (dist/pades/verify-worker.js) judges it, and SIGTERM stops it with exit 0.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +15,7 @@ import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
 import request from 'supertest';
 import { csrfOf } from '../e2e/harness.ts';
-import { builtEntry, projectRoot } from '../../helpers/production-build.ts';
+import { builtEntry, projectRoot, startService } from '../../helpers/production-build.ts';
 import { pdfsig } from '../../helpers/validators.ts';
 
 const FIXTURE = path.join(projectRoot, 'fixtures/pdf/reportlab-decision.pdf');
@@ -77,20 +77,9 @@ describe('production build: node dist/main.js without tsx (issue 11)', function 
     const key = /API key \(shown once, store it now\): (\S+)/.exec(created.output)?.[1];
     expect(key, created.output).to.be.a('string');
 
-    const proc = spawn(process.execPath, [release.main], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const service = await startService(release.main, env, { cwd });
+    const { url, process: proc, exited } = service;
     child = proc;
-    let log = '';
-    proc.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    proc.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-    const deadline = Date.now() + 60_000;
-    let port: string | undefined;
-    while (!(port = /"port":(\d+)[^\n]*Paraaf listening/.exec(log)?.[1])) {
-      expect(proc.exitCode, `the service exited before listening:\n${log}`).to.equal(null);
-      expect(Date.now(), `no 'Paraaf listening' within 60 s:\n${log}`).to.be.below(deadline);
-      await sleep(50);
-    }
-    const url = `http://127.0.0.1:${port}`;
 
     const ready = await request(url).get('/readyz');
     expect(ready.status, JSON.stringify(ready.body)).to.equal(200);
@@ -114,9 +103,10 @@ describe('production build: node dist/main.js without tsx (issue 11)', function 
 
     // The outbox worker of the running process writes the mail (no SMTP_URL); the link is in it.
     const outbox = path.join(dataDir, 'outbox');
+    const deadline = Date.now() + 60_000;
     let token: string | undefined;
     while (!token) {
-      expect(Date.now(), 'a sign request mail in DATA_DIR/outbox within 60 s').to.be.below(deadline + 60_000);
+      expect(Date.now(), 'a sign request mail in DATA_DIR/outbox within 60 s').to.be.below(deadline);
       await sleep(100);
       for (const file of existsSync(outbox) ? readdirSync(outbox).filter((name) => name.endsWith('.eml')) : []) {
         const mail = await simpleParser(readFileSync(path.join(outbox, file)));
@@ -155,8 +145,8 @@ describe('production build: node dist/main.js without tsx (issue 11)', function 
     expect(verified.body.signatures[0].signer.commonName).to.equal('An Peeters');
 
     proc.kill('SIGTERM');
-    expect(await exited, log.slice(-2000)).to.deep.equal({ code: 0, signal: null });
-    expect(log).to.include('"msg":"stopped"');
+    expect(await exited, service.log().slice(-2000)).to.deep.equal({ code: 0, signal: null });
+    expect(service.log()).to.include('"msg":"stopped"');
   });
 
   it('refuses the development PKI under NODE_ENV=production: non-zero exit, a message that says what to do, nothing generated', async () => {
