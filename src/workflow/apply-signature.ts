@@ -1,26 +1,32 @@
 /**
- * What a recipient's signature does to an envelope, whoever holds the key (DESIGN §5, §8; issue 13).
- * For each document, with its row locked (PostgreSQL `FOR UPDATE`; SQLite's write lock): take the
- * current revision, let the signing method produce the signed bytes (one-shot: issue a certificate and
- * sign here; eID or a remote QSCD: complete the signature the signer's own key made), store the blob,
- * append revision 'signature' with `recipient.signed`, and the B-LT revision. Then the recipient's
- * status, webhooks, routing and, after the commit, the completion timestamp (B-LTA). unique(document_id,
- * seq) catches a writer that appended meanwhile. Signing twice answers the current state.
+ * What a recipient's signature does to an envelope, whoever holds the key (DESIGN §5, §8; issues 11, 13),
+ * in three phases so that signing never holds the write lock:
+ * 1. read, no lock: who signs (one statement, see the loaders) and what (one statement: each document's
+ *    current revision and the recipient's field); the checks (link usable, their turn, second factor);
+ * 2. sign, outside any transaction: per document the signing method produces the signed bytes (one-shot:
+ *    issue a certificate and sign with the TSA's timestamp; eID or a remote QSCD: complete the signature
+ *    the signer's own key made), the B-LT revision (DSS with revocation data) is built, both blobs stored;
+ * 3. write, one transaction (append-signature.ts): under the lock each document must still be the
+ *    revision signed, else everything is redone from phase 1 (ATTEMPTS, then 409 `document_changed`).
+ * Blobs stored by an attempt that then lost a race, or by a process that crashed before its commit, are
+ * harmless: content-addressed and referenced by no revision. Signing twice answers the current state.
  */
-import { X509Certificate, createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { appendAuditEvent } from '../audit/chain.ts';
-import type { AuditEvent, RequestOrigin } from '../audit/events.ts';
-import { AppError } from '../errors.ts';
-import { currentRevisions, documentsOf, insertRevision, type Revision } from '../store/document-repository.ts';
-import { fieldsOf, updateRecipient } from '../store/recipient-repository.ts';
+import { appendAuditEvent, documentStateHash } from '../audit/chain.ts';
+import type { RequestOrigin } from '../audit/events.ts';
+import { AppError, ConflictError } from '../errors.ts';
+import { documentsForSigning, type DocumentForSigning } from '../store/sign-request-reads.ts';
+import type { Db } from '../store/sql.ts';
+import { isUniqueViolation } from '../store/sql.ts';
+import type { Revision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
-import { effectContext, queueWebhooks } from './notifications.ts';
-import { advanceRouting } from './routing-effects.ts';
-import { timestampIfCompleted } from './archive-timestamps.ts';
-import { appendValidationRevision } from './long-term.ts';
-import { assertActive, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
+import { buildValidationRevision, prefetchedRevocation, type ValidationRevision } from './long-term.ts';
+import { appendSignature, DocumentMoved } from './append-signature.ts';
+import { timestampCompletedEnvelope } from './archive-timestamps.ts';
+import { assertActive, recipientActor, type RecipientAccess, type SigningAccess } from './signing-link-access.ts';
+
+export type { SigningAccess } from './signing-link-access.ts';
 import { codeError, type VerifiedCode } from './verify-signing-code.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -32,6 +38,16 @@ export interface LinkActionResult {
   alreadyDone: boolean;
 }
 
+/** What a signature did, without the envelope read back (a page that only redirects needs no more). */
+export interface SignatureOutcome {
+  organisationId: string;
+  envelopeId: string;
+  recipientId: string;
+  alreadyDone: boolean;
+  /** This signature completed the envelope. */
+  completed: boolean;
+}
+
 /** How the key was held: our one-shot certificate, the signer's eID card (Web eID), or a remote QSCD (CSC API). */
 export type SigningMethodName = 'one-shot' | 'web-eid' | 'csc';
 
@@ -41,16 +57,20 @@ export interface SignInput {
   reason?: string;
   location?: string;
   verifiedCode?: VerifiedCode;
+  /** Checks the mailed code once the recipient may sign (a link's code, issue 4); called once, not on a retry. */
+  secondFactor?: (access: SigningAccess) => Promise<VerifiedCode | undefined>;
   /** The code was checked, and recorded, in an earlier step of this signature (a qualified signature's presentation). */
   secondFactorChecked?: boolean;
   batch?: { batchId: string; batchSize: number };
+  /** Test seam: runs after the signing, before the write phase of each attempt (a concurrent change goes here). */
+  beforeWrite?: (attempt: number) => Promise<void>;
 }
 
 /** One document to sign: the recipient's prepared field on its current revision. */
 export interface DocumentToSign {
   documentId: string;
   fieldName: string;
-  revision: Revision;
+  revision: Pick<Revision, 'seq' | 'blobSha256'>;
   pdf: Buffer;
 }
 
@@ -67,25 +87,32 @@ export interface SignatureQualification {
   tsp: string | null;
 }
 
-/** A signing method readied for one recipient, inside the signing transaction. */
+/** A signing method readied for one recipient, before any lock. */
 export interface SignatureSource {
   sign(document: DocumentToSign, now: Date): Promise<SignedDocument>;
   qualification?: SignatureQualification;
-  /** After every document is signed, in the same transaction (a qualified session is marked used). */
+  /** In the write transaction, after the revisions (a qualified session is marked used). */
   finish?(trx: Knex.Transaction, now: Date): Promise<void>;
 }
 
 export interface SigningMethod {
   name: SigningMethodName;
-  /** Checks this method fits the recipient (active, their turn) and readies its signer; throws to refuse. */
-  begin(trx: Knex.Transaction, access: RecipientAccess, now: Date): Promise<SignatureSource>;
-  /** Failures after which, the transaction rolled back, a `signing.failed` event is written so staff see it. */
+  /** Checks this method fits the recipient (active, their turn) and readies its signer; throws to refuse. Reads through `db`, no lock. */
+  begin(db: Db, access: SigningAccess, now: Date): Promise<SignatureSource>;
+  /** Failures after which, nothing stored, a `signing.failed` event is written so staff see it. */
   recordsFailure(error: unknown): error is AppError;
   /** Also run in that failure's own transaction (a qualified session is marked failed). */
   failed?(trx: Knex.Transaction, error: AppError): Promise<void>;
 }
 
-export type AccessLoader = (trx: Knex.Transaction) => Promise<{ access: RecipientAccess; assertUsable: (now: Date) => void }>;
+/**
+ * Who signs, read in one statement; `assertUsable` is checked on what was read and again under the lock.
+ * The access may come from the caller's own read (`first`), used for the first attempt only.
+ */
+export type AccessLoader = (db: Db) => Promise<{ access: SigningAccess; assertUsable: (access: RecipientAccess, now: Date) => void }>;
+
+/** How often a signature is redone when a document moved on between signing and writing. */
+export const ATTEMPTS = 3;
 
 interface Attempt {
   organisationId: string;
@@ -93,15 +120,24 @@ interface Attempt {
   recipient: RecipientAccess['recipient'];
 }
 
+/** applySignature, answering the envelope as it is afterwards (the JSON and staff callers show it). */
+export async function applySignatureWithEnvelope(deps: WorkflowDeps, name: string, load: AccessLoader, input: SignInput, method: SigningMethod): Promise<LinkActionResult> {
+  const outcome = await applySignature(deps, name, load, input, method);
+  return { envelope: await loadEnvelopeDto(deps.db, outcome.organisationId, outcome.envelopeId), recipientId: outcome.recipientId, alreadyDone: outcome.alreadyDone };
+}
+
 /**
- * Signs in one transaction. When the method says a failure is worth recording (no TSA gave a timestamp,
- * the document moved on), the transaction rolls back, so nothing is stored, and a `signing.failed` event
- * is then written in a transaction of its own; the error goes on to the caller.
+ * Signs. When the method says a failure is worth recording (no TSA gave a timestamp, the document moved
+ * on), nothing was stored, and a `signing.failed` event is written in a transaction of its own; the error
+ * goes on to the caller. After a completing signature, the archive timestamp (B-LTA) in its own transaction.
  */
-export async function applySignature(deps: WorkflowDeps, name: string, load: AccessLoader, input: SignInput, method: SigningMethod): Promise<LinkActionResult> {
+export async function applySignature(deps: WorkflowDeps, name: string, load: AccessLoader, input: SignInput, method: SigningMethod): Promise<SignatureOutcome> {
   let attempt: Attempt | undefined;
   try {
-    return await signInTransaction(deps, name, load, input, method, (value) => (attempt = value));
+    const outcome = await signWithRetries(deps, name, load, input, method, (value) => (attempt = value));
+    // PAdES B-LTA once the last signature is in (its own transaction: a TSA failure here leaves it to the job).
+    if (outcome.completed) await timestampCompletedEnvelope(deps, outcome);
+    return outcome;
   } catch (error) {
     if (method.recordsFailure(error) && attempt) await recordSigningFailure(deps, method, attempt, error, input.origin);
     throw error;
@@ -130,87 +166,77 @@ async function recordSigningFailure(deps: WorkflowDeps, method: SigningMethod, a
   }
 }
 
-async function signInTransaction(
-  deps: WorkflowDeps,
-  name: string,
-  load: AccessLoader,
-  input: SignInput,
-  method: SigningMethod,
-  started: (attempt: Attempt) => void,
-): Promise<LinkActionResult> {
-  const outcome = await inTransaction(deps, name, async (trx) => {
-    const { access, assertUsable } = await load(trx);
-    const { envelope, recipient } = access;
-    started({ organisationId: envelope.organisationId, envelopeId: envelope.id, recipient });
-    const done = { organisationId: envelope.organisationId, envelopeId: envelope.id, recipientId: recipient.id };
-    if (recipient.role === 'signer' && recipient.status === 'signed') return { ...done, alreadyDone: true };
-    const now = deps.clock();
-    assertUsable(now);
-    assertActive(access, 'signer');
-    if (envelope.requireCode && !input.verifiedCode && !input.secondFactorChecked) throw codeError('code_required');
-    const source = await method.begin(trx, access, now);
-    const actor = recipientActor(recipient);
-    const record = (event: AuditEvent, documentSha256?: string) =>
-      appendAuditEvent(trx, { organisationId: envelope.organisationId, envelopeId: envelope.id, event, actor, origin: input.origin, documentSha256, occurredAt: now });
-    if (input.verifiedCode) {
-      const { codeId, codeRecipientId, failedAttempts } = input.verifiedCode;
-      await record({ action: 'code.verified', details: { recipientId: recipient.id, codeId, codeRecipientId, failedAttempts } });
-    }
-
-    const documents = await documentsOf(trx, envelope.organisationId, envelope.id, { forUpdate: true });
-    const revisions = await currentRevisions(trx, documents.map((d) => d.id));
-    const fields = await fieldsOf(trx, [recipient.id]);
-    for (const document of documents) {
-      const revision = revisions.get(document.id);
-      const field = fields.find((f) => f.documentId === document.id && f.fieldName);
-      if (!revision || !field?.fieldName) throw new Error(`document ${document.id} has no prepared field for recipient ${recipient.id}`);
-      const signed = await source.sign({ documentId: document.id, fieldName: field.fieldName, revision, pdf: await deps.blobs.get(revision.blobSha256) }, now);
-      const blob = await deps.blobs.put(signed.pdf);
-      await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'signature', now: now.toISOString() });
-      await record(
-        {
-          action: 'recipient.signed',
-          details: {
-            recipientId: recipient.id,
-            documentId: document.id,
-            fieldName: field.fieldName,
-            signedRevisionSha256: revision.blobSha256,
-            revisionSeq: revision.seq + 1,
-            revisionSha256: blob.sha256,
-            certificate: certificateDetails(signed.certificates),
-            ...(method.name === 'one-shot' ? {} : { method: method.name }),
-            ...(source.qualification ? { qualification: source.qualification } : {}),
-          },
-        },
-        blob.sha256,
-      );
-      // PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision.
-      await appendValidationRevision(trx, deps, { documentId: document.id, seq: revision.seq + 1, pdf: signed.pdf }, record);
-    }
-    await source.finish?.(trx, now);
-    if (input.batch) await record({ action: 'batch.signed', details: { recipientId: recipient.id, ...input.batch } });
-
-    const at = now.toISOString();
-    const signedRecipient = { ...recipient, status: 'signed' as const, completedAt: at, openedAt: recipient.openedAt ?? at };
-    await updateRecipient(trx, envelope.organisationId, recipient.id, { status: 'signed', completedAt: at, openedAt: signedRecipient.openedAt });
-    const ctx = await effectContext(trx, deps, envelope, { actor, origin: input.origin, now });
-    await queueWebhooks(ctx, 'recipient.signed', signedRecipient);
-    await advanceRouting(ctx, withRecipient(access.recipients, signedRecipient));
-    return { ...done, alreadyDone: false };
-  });
-  // PAdES B-LTA once the last signature is in (its own transaction: a TSA failure here leaves it to the job).
-  if (!outcome.alreadyDone) await timestampIfCompleted(deps, outcome);
-  return { envelope: await loadEnvelopeDto(deps.db, outcome.organisationId, outcome.envelopeId), recipientId: outcome.recipientId, alreadyDone: outcome.alreadyDone };
+/** A revision, or a chain link, appended by someone else between our read and our write (unique(…, seq)). */
+function isAppendConflict(error: unknown): boolean {
+  if (!isUniqueViolation(error)) return false;
+  const e = error as { message?: string; table?: string; constraint?: string };
+  return /audit_events|revisions/.test(`${e.table ?? ''} ${e.constraint ?? ''} ${e.message ?? ''}`);
 }
 
-/** The signer's certificate as `recipient.signed` records it: fingerprint, serial, subject, start and issuer. */
-function certificateDetails(certificates: readonly Buffer[]) {
-  const leaf = new X509Certificate(certificates[0]);
-  return {
-    fingerprintSha256: createHash('sha256').update(certificates[0]).digest('hex'),
-    serialNumber: leaf.serialNumber,
-    subject: leaf.subject.replace(/\n/g, ', '),
-    notBefore: new Date(leaf.validFrom).toISOString(),
-    ...(certificates[1] ? { issuerSha256: createHash('sha256').update(certificates[1]).digest('hex') } : {}),
-  };
+async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoader, input: SignInput, method: SigningMethod, started: (attempt: Attempt) => void): Promise<SignatureOutcome> {
+  let verifiedCode = input.verifiedCode;
+  for (let attempt = 1; ; attempt += 1) {
+    // Phase 1: read, no lock.
+    const { access, assertUsable } = await load(deps.db);
+    const { envelope, recipient } = access;
+    started({ organisationId: envelope.organisationId, envelopeId: envelope.id, recipient });
+    const done = { organisationId: envelope.organisationId, envelopeId: envelope.id, recipientId: recipient.id, alreadyDone: true, completed: false };
+    if (recipient.role === 'signer' && recipient.status === 'signed') return done;
+    const now = deps.clock();
+    assertUsable(access, now);
+    assertActive(access, 'signer');
+    const source = await method.begin(deps.db, access, now);
+    // The code is spent once: a retry carries the verified one.
+    if (!verifiedCode && input.secondFactor) verifiedCode = await input.secondFactor(access);
+    if (envelope.requireCode && !verifiedCode && !input.secondFactorChecked) throw codeError('code_required');
+    const documents = await documentsForSigning(deps.db, envelope.organisationId, envelope.id, recipient.id);
+
+    // Phase 2: sign, outside any transaction.
+    const signed = await signDocuments(deps, documents, source, recipient.id, now);
+    await input.beforeWrite?.(attempt);
+
+    // Phase 3: write, under the lock.
+    try {
+      return await appendSignature(deps, {
+        access,
+        assertUsable,
+        documents: signed,
+        initialDocumentHash: documentStateHash(documents.map((d) => ({ position: d.position, sha256: d.blobSha256 }))),
+        source,
+        method: method.name,
+        input: { ...input, verifiedCode },
+        now,
+      });
+    } catch (error) {
+      if (!(error instanceof DocumentMoved) && !isAppendConflict(error)) throw error;
+      if (attempt >= ATTEMPTS) throw new ConflictError('document_changed', 'The document kept changing while it was being signed; sign again.');
+      deps.logger.warn({ useCase: name, attempt }, 'a document changed while it was signed; signing again');
+    }
+  }
+}
+
+/** A document signed, with its B-LT revision, both stored as blobs; what the write phase appends. */
+export interface SignedForWrite {
+  document: DocumentForSigning & { fieldName: string };
+  signature: { blob: { sha256: string; size: number }; certificates: readonly Buffer[] };
+  validation: ValidationRevision | null;
+}
+
+async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date): Promise<SignedForWrite[]> {
+  const signed: Array<{ document: SignedForWrite['document']; pdf: Buffer; certificates: readonly Buffer[]; blob: { sha256: string; size: number } }> = [];
+  for (const document of documents) {
+    const { fieldName } = document;
+    if (!fieldName) throw new Error(`document ${document.documentId} has no prepared field for recipient ${recipientId}`);
+    const pdf = await deps.blobs.get(document.blobSha256);
+    const result = await source.sign({ documentId: document.documentId, fieldName, revision: { seq: document.seq, blobSha256: document.blobSha256 }, pdf }, now);
+    signed.push({ document: { ...document, fieldName }, pdf: result.pdf, certificates: result.certificates, blob: await deps.blobs.put(result.pdf) });
+  }
+  // PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision.
+  const revocation = prefetchedRevocation(deps, signed.flatMap((s) => s.certificates));
+  const out: SignedForWrite[] = [];
+  for (const s of signed) {
+    const validation = await buildValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
+    out.push({ document: s.document, signature: { blob: s.blob, certificates: s.certificates }, validation });
+  }
+  return out;
 }

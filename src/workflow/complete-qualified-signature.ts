@@ -1,7 +1,7 @@
 /**
  * Second half of a signature with the signer's own key (issue 13): the signature values come back (from
  * the card through Web eID, or from a remote service's signHash), one per document in the session's order.
- * Under the document locks each document must still be the revision the session prepared (else 409
+ * Each document must still be the revision the session prepared, when signed and again under the lock (else 409
  * `document_changed`, and the session is spent), the value must verify with the certificate (422
  * `signature_value_invalid`), and the CMS gets its signature timestamp; from there on the signature does
  * exactly what a one-shot signature does (apply-signature.ts).
@@ -15,10 +15,10 @@ import {
   updateQualifiedSigningSession,
   type QualifiedSigningSession,
 } from '../store/qualified-signing-sessions.ts';
-import { applySignature, type LinkActionResult, type SigningMethod } from './apply-signature.ts';
+import { applySignatureWithEnvelope, type LinkActionResult, type SigningMethod } from './apply-signature.ts';
 import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { qualificationSummary } from './signing-certificate.ts';
-import { accessByToken, assertLinkUsable, type RecipientAccess } from './signing-link-access.ts';
+import { assertLinkUsable, signingAccessByToken, type RecipientAccess } from './signing-link-access.ts';
 
 export interface CompleteQualifiedSignatureOptions extends LinkRequest {
   sessionId: string;
@@ -30,12 +30,12 @@ export interface CompleteQualifiedSignatureOptions extends LinkRequest {
 const SPENDING_FAILURES = new Set(['document_changed', 'signature_value_invalid']);
 
 export async function completeQualifiedSignature(deps: WorkflowDeps, options: CompleteQualifiedSignatureOptions): Promise<LinkActionResult> {
-  return applySignature(
+  return applySignatureWithEnvelope(
     deps,
     'completeQualifiedSignature',
-    async (trx) => {
-      const access = await accessByToken(trx, options.token);
-      return { access, assertUsable: (now) => assertLinkUsable(access, now) };
+    async (db) => {
+      const access = await signingAccessByToken(db, options.token);
+      return { access, assertUsable: (current, now) => assertLinkUsable({ ...current, link: access.link }, now) };
     },
     // The code, when the envelope asks for one, was checked when the certificate was presented: the session proves it.
     { origin: options.origin, secondFactorChecked: true },
@@ -47,7 +47,7 @@ export function sessionNotFound(): AppError {
   return new AppError('session_not_found', 404, 'There is no such signing session for this link.');
 }
 
-/** The session's method, found and checked in the signing transaction. */
+/** The session's method, found and checked before signing; marked used in the write transaction. */
 async function qualifiedSigning(deps: WorkflowDeps, options: CompleteQualifiedSignatureOptions): Promise<SigningMethod> {
   let session: QualifiedSigningSession | null = null;
   const method: SigningMethod = {
@@ -57,8 +57,8 @@ async function qualifiedSigning(deps: WorkflowDeps, options: CompleteQualifiedSi
     async failed(trx, error) {
       if (session && SPENDING_FAILURES.has(error.code)) await updateQualifiedSigningSession(trx, session.organisationId, session.id, { status: 'failed', failureCode: error.code });
     },
-    async begin(trx, access, now) {
-      session = await usableSession(trx, access, options, now);
+    async begin(db, access, now) {
+      session = await usableSession(db, access, options, now);
       method.name = session.method;
       const current = session;
       const chain = current.certificateChain.map((der) => new X509Certificate(der));
@@ -88,13 +88,13 @@ async function qualifiedSigning(deps: WorkflowDeps, options: CompleteQualifiedSi
 
 /** This recipient's prepared session, not expired, with one value per document (404, 410, 409, 400 otherwise). */
 async function usableSession(
-  trx: Parameters<SigningMethod['begin']>[0],
+  db: Parameters<SigningMethod['begin']>[0],
   access: RecipientAccess,
   options: CompleteQualifiedSignatureOptions,
   now: Date,
 ): Promise<QualifiedSigningSession> {
   if (typeof options.sessionId !== 'string' || !/^[0-9a-f-]{36}$/i.test(options.sessionId)) throw sessionNotFound();
-  const session = await qualifiedSigningSessionById(trx, access.envelope.organisationId, options.sessionId);
+  const session = await qualifiedSigningSessionById(db, access.envelope.organisationId, options.sessionId);
   if (!session || session.recipientId !== access.recipient.id || session.envelopeId !== access.envelope.id) throw sessionNotFound();
   if (session.status === 'failed' || session.status === 'completed') throw new ConflictError('session_used', 'This signing session was already used; start the signature again.');
   if (session.status !== 'prepared') throw new ConflictError('session_not_prepared', 'No certificate was presented in this signing session yet.');

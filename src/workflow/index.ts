@@ -5,7 +5,7 @@ export { createEnvelope, DEFAULT_EXPIRY_DAYS, type CreateEnvelopeOptions, type C
 export { createAndSendEnvelope } from './create-and-send-envelope.ts';
 export { sendEnvelope, type SendEnvelopeOptions } from './send-envelope.ts';
 export { openSigningLink, type OpenSigningLinkOptions } from './open-signing-link.ts';
-export { signEnvelope, type SignEnvelopeOptions, type LinkActionResult } from './sign-envelope.ts';
+export { signEnvelope, signThroughLink, resolveSigningLink, type SignEnvelopeOptions, type LinkActionResult, type SignatureOutcome } from './sign-envelope.ts';
 export { presentSigningCertificate, QUALIFIED_SESSION_MINUTES, type PresentSigningCertificateOptions, type PresentedCertificate, type SignatureAlgorithm } from './present-signing-certificate.ts';
 export { completeQualifiedSignature, type CompleteQualifiedSignatureOptions } from './complete-qualified-signature.ts';
 export { purgeQualifiedSigningSessions, QUALIFIED_SESSION_RETENTION_MS } from './purge-qualified-sessions.ts';

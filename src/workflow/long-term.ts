@@ -10,11 +10,12 @@ import type { Knex } from 'knex';
 import { appendAuditEvent } from '../audit/chain.ts';
 import { AppError } from '../errors.ts';
 import type { AuditEvent } from '../audit/events.ts';
-import type { PkiAuthorities, PkiProvider, RevocationSource, TimeStamper } from '../keys/index.ts';
+import { createOwnRevocationSource, isCrlReason, type CertStatus, type PkiAuthorities, type PkiProvider, type RevocationSource, type TimeStamper } from '../keys/index.ts';
 import { extendWithValidationData, stampDocument } from '../pades/index.ts';
 import { insertRevision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
-import { ownRevocationSource } from './pki-publication.ts';
+import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
+import { revokedByAny, serialHex } from '../store/revoked-certificates.ts';
 import { combineRevocationSources } from '../keys/combined-revocation-source.ts';
 
 /** What the long-term steps need beyond the store: trusted time, our CAs (for revocation data), the trust anchors. */
@@ -51,8 +52,76 @@ export function recorder(trx: Knex.Transaction, target: { organisationId: string
 }
 
 /**
- * The DSS revision after a signature or timestamp (B-LT). Returns the new state, or `state` itself
- * when the DSS already held everything (no empty revision).
+ * Our CAs' revocation answers for the B-LT data of a new signature, read before the write lock (issue 11):
+ * on the first question, one statement loads what the CAs of `certificates` (the signer's chain) and
+ * the trust anchors have revoked — `cert revoke` lists, short — and every answer about them comes from it;
+ * a certificate of another CA is asked about on its own. A revocation recorded after this read and
+ * before the commit is in the next revision's data, as it would be for one recorded a moment later.
+ */
+export function prefetchedRevocation(deps: LongTermDeps, certificates: ReadonlyArray<Buffer | Uint8Array>): RevocationSource {
+  const issuers = [...certificates, ...deps.pki.trustAnchors.map((c) => c.raw)].map((der) => certificateSha256(der));
+  let loaded: Promise<Map<string, CertStatus>> | undefined;
+  const load = async () => {
+    const statuses = new Map<string, CertStatus>();
+    for (const r of await revokedByAny(deps.db, issuers)) {
+      const reason = r.reason && isCrlReason(r.reason) ? r.reason : undefined;
+      statuses.set(`${r.issuerSha256}:${r.serialHex}`, { status: 'revoked', revokedAt: new Date(r.revokedAt), ...(reason ? { reason } : {}) });
+    }
+    return statuses;
+  };
+  const own = createOwnRevocationSource({
+    authorityFor: (issuer) => deps.authorities.authorityFor(issuer),
+    async status(issuer, serial) {
+      const issuerSha256 = certificateSha256(issuer.raw);
+      if (!issuers.includes(issuerSha256)) return certificateStatus(deps, issuer, serial);
+      loaded ??= load();
+      return (await loaded).get(`${issuerSha256}:${serialHex(serial)}`) ?? { status: 'good' };
+    },
+    clock: deps.clock,
+    ocspValidityMs: OCSP_VALIDITY_MS,
+  });
+  return deps.remoteRevocation ? combineRevocationSources(own, deps.remoteRevocation) : own;
+}
+
+/** A B-LT revision built and its blob stored, not yet recorded: what the write phase appends. */
+export interface ValidationRevision {
+  state: DocumentState;
+  blob: { sha256: string; size: number };
+  event: AuditEvent;
+}
+
+/**
+ * The DSS revision after a signature or timestamp (B-LT), built and its blob stored outside any
+ * transaction; null when the DSS already held everything (no empty revision).
+ */
+export async function buildValidationRevision(
+  deps: LongTermDeps,
+  state: DocumentState,
+  revocation: RevocationSource,
+  refresh: 'missing' | 'all' = 'missing',
+): Promise<ValidationRevision | null> {
+  const extended = await extendWithValidationData(state.pdf, { revocation, extraCertificates: deps.pki.trustAnchors, refresh });
+  if (extended.pdf === state.pdf) return null;
+  if (extended.withoutRevocation.length > 0) {
+    const subjects = extended.withoutRevocation.map((c) => c.subject.replace(/\n/g, ', '));
+    deps.logger.warn({ documentId: state.documentId, subjects }, 'no revocation data for some certificates: the document does not reach B-LT');
+  }
+  const next = { documentId: state.documentId, seq: state.seq + 1, pdf: extended.pdf };
+  const blob = await deps.blobs.put(next.pdf);
+  const { certs, ocsps, crls } = extended.added;
+  return {
+    state: next,
+    blob,
+    event: {
+      action: 'document.validation_data_added',
+      details: { documentId: state.documentId, revisionSeq: next.seq, revisionSha256: blob.sha256, certificates: certs, ocspResponses: ocsps, crls, withoutRevocation: extended.withoutRevocation.length },
+    },
+  };
+}
+
+/**
+ * The DSS revision after a signature or timestamp (B-LT), appended in the caller's transaction. Returns
+ * the new state, or `state` itself when the DSS already held everything (no empty revision).
  */
 export async function appendValidationRevision(
   trx: Knex.Transaction,
@@ -61,24 +130,11 @@ export async function appendValidationRevision(
   record: RecordEvent,
   refresh: 'missing' | 'all' = 'missing',
 ): Promise<DocumentState> {
-  const extended = await extendWithValidationData(state.pdf, { revocation: revocationIn(trx, deps), extraCertificates: deps.pki.trustAnchors, refresh });
-  if (extended.pdf === state.pdf) return state;
-  if (extended.withoutRevocation.length > 0) {
-    const subjects = extended.withoutRevocation.map((c) => c.subject.replace(/\n/g, ', '));
-    deps.logger.warn({ documentId: state.documentId, subjects }, 'no revocation data for some certificates: the document does not reach B-LT');
-  }
-  const next = { documentId: state.documentId, seq: state.seq + 1, pdf: extended.pdf };
-  const blob = await deps.blobs.put(next.pdf);
-  await insertRevision(trx, { id: randomUUID(), documentId: state.documentId, seq: next.seq, blobSha256: blob.sha256, size: blob.size, kind: 'ltv', now: deps.clock().toISOString() });
-  const { certs, ocsps, crls } = extended.added;
-  await record(
-    {
-      action: 'document.validation_data_added',
-      details: { documentId: state.documentId, revisionSeq: next.seq, revisionSha256: blob.sha256, certificates: certs, ocspResponses: ocsps, crls, withoutRevocation: extended.withoutRevocation.length },
-    },
-    blob.sha256,
-  );
-  return next;
+  const built = await buildValidationRevision(deps, state, revocationIn(trx, deps), refresh);
+  if (!built) return state;
+  await insertRevision(trx, { id: randomUUID(), documentId: state.documentId, seq: built.state.seq, blobSha256: built.blob.sha256, size: built.blob.size, kind: 'ltv', now: deps.clock().toISOString() });
+  await record(built.event, built.blob.sha256);
+  return built.state;
 }
 
 export interface ArchiveTimestampOptions {

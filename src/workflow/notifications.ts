@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { appendAuditEvent } from '../audit/chain.ts';
+import { appendAuditEvent, type AppendAuditEventOptions } from '../audit/chain.ts';
 import type { AuditActor, RequestOrigin } from '../audit/events.ts';
 import { renderMail, type MailKind, type MailMessage, type MailParams } from '../notify/index.ts';
 import type { Envelope } from '../store/envelope-repository.ts';
@@ -27,6 +27,21 @@ export interface EffectContext {
   now: Date;
   actor: AuditActor;
   origin?: RequestOrigin;
+  /**
+   * Where the effects' audit events go when the use case appends its events in one batch (a signature,
+   * issue 11); without it each is appended at once.
+   */
+  audit?: (event: AppendAuditEventOptions) => void;
+  /** False when the use case already knows the organisation has no live webhook: none is looked up. */
+  hasWebhooks?: boolean;
+  /** The envelope's documents as the use case left them (position order), when it knows them. */
+  documents?: ReadonlyArray<{ documentId: string; sha256: string; revisionSeq: number }>;
+}
+
+/** Appends an effect's audit event, or hands it to the use case's batch. */
+export async function recordEffect(ctx: EffectContext, event: AppendAuditEventOptions): Promise<void> {
+  if (ctx.audit) ctx.audit(event);
+  else await appendAuditEvent(ctx.trx, event);
 }
 
 export async function effectContext(
@@ -54,7 +69,7 @@ export async function queueMail<K extends MailKind>(ctx: EffectContext, recipien
     headers: { 'X-Paraaf-Envelope': ctx.envelope.id },
   };
   const outboxId = await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'mail', payload: message, now: ctx.now });
-  await appendAuditEvent(ctx.trx, {
+  await recordEffect(ctx, {
     organisationId: ctx.envelope.organisationId,
     envelopeId: ctx.envelope.id,
     event: { action: 'mail.queued', details: { outboxId, recipientId: recipient.id, email: recipient.email, mail: kind } },
@@ -67,6 +82,7 @@ export async function queueMail<K extends MailKind>(ctx: EffectContext, recipien
 
 /** One delivery per live webhook of the organisation subscribed to `event`. */
 export async function queueWebhooks(ctx: EffectContext, event: WebhookEvent, recipient?: Recipient): Promise<number> {
+  if (ctx.hasWebhooks === false) return 0;
   const webhooks = await webhooksSubscribedTo(ctx.trx, ctx.envelope.organisationId, event);
   for (const webhook of webhooks) {
     const body = {

@@ -3,13 +3,12 @@
  * in_progress), the next routing order gets its links and mails, or — when everybody is done —
  * the envelope completes, cc and signers get the result and `envelope.completed` goes out.
  */
-import { appendAuditEvent } from '../audit/chain.ts';
 import { transition } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import { updateEnvelope } from '../store/envelope-repository.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
-import { notifyRecipients, queueMail, queueWebhooks, type EffectContext } from './notifications.ts';
+import { notifyRecipients, queueMail, queueWebhooks, recordEffect, type EffectContext } from './notifications.ts';
 
 export async function advanceRouting(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
   const { trx, envelope } = ctx;
@@ -19,15 +18,10 @@ export async function advanceRouting(ctx: EffectContext, recipients: readonly Re
     const status = transition(envelope.status, 'complete');
     await updateEnvelope(trx, envelope.organisationId, envelope.id, { status, completedAt: at }, at);
     ctx.envelope = { ...envelope, status, completedAt: at, updatedAt: at };
-    const documents = await documentsOf(trx, envelope.organisationId, envelope.id);
-    const revisions = await currentRevisions(trx, documents.map((d) => d.id));
-    await appendAuditEvent(trx, {
+    await recordEffect(ctx, {
       organisationId: envelope.organisationId,
       envelopeId: envelope.id,
-      event: {
-        action: 'envelope.completed',
-        details: { documents: documents.map((d) => ({ documentId: d.id, sha256: revisions.get(d.id)!.blobSha256, revisionSeq: revisions.get(d.id)!.seq })) },
-      },
+      event: { action: 'envelope.completed', details: { documents: [...(ctx.documents ?? (await currentDocuments(ctx)))] } },
       actor: { kind: 'system' },
       occurredAt: ctx.now,
     });
@@ -43,4 +37,11 @@ export async function advanceRouting(ctx: EffectContext, recipients: readonly Re
     ctx.envelope = { ...envelope, status, updatedAt: at };
   }
   if (routing.outcome === 'waiting' && routing.toNotify.length > 0) await notifyRecipients(ctx, routing.toNotify, 'signRequest');
+}
+
+/** The envelope's documents with their current revision, as `envelope.completed` records them. */
+async function currentDocuments(ctx: EffectContext): Promise<Array<{ documentId: string; sha256: string; revisionSeq: number }>> {
+  const documents = await documentsOf(ctx.trx, ctx.envelope.organisationId, ctx.envelope.id);
+  const revisions = await currentRevisions(ctx.trx, documents.map((d) => d.id));
+  return documents.map((d) => ({ documentId: d.id, sha256: revisions.get(d.id)!.blobSha256, revisionSeq: revisions.get(d.id)!.seq }));
 }

@@ -8,36 +8,58 @@
  */
 import { TimestampError, ConflictError } from '../errors.ts';
 import { signPdf } from '../pades/index.ts';
-import { organisationById } from '../store/organisations.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
-import { applySignature, type LinkActionResult, type SignInput, type SigningMethod } from './apply-signature.ts';
+import { applySignature, applySignatureWithEnvelope, type AccessLoader, type LinkActionResult, type SignatureOutcome, type SignInput, type SigningMethod } from './apply-signature.ts';
 import type { LinkRequest, WorkflowDeps } from './deps.ts';
-import { accessByRecipient, accessByToken, assertActive, assertEnvelopeOpen, assertLinkUsable } from './signing-link-access.ts';
-import { verifySigningCode, type VerifiedCode } from './verify-signing-code.ts';
-import { inTransaction } from './transaction.ts';
+import { assertEnvelopeOpen, assertLinkUsable, signingAccessByRecipient, signingAccessByToken, type LinkAccess, type SigningAccess } from './signing-link-access.ts';
+import { verifySigningCode } from './verify-signing-code.ts';
 
-export type { LinkActionResult } from './apply-signature.ts';
+export type { LinkActionResult, SignatureOutcome } from './apply-signature.ts';
 
-export interface SignEnvelopeOptions extends LinkRequest {
+export interface SignEnvelopeOptions extends LinkRequest, Pick<SignInput, 'beforeWrite'> {
   /** Shown in the signature dictionary (/Reason, /Location). */
   reason?: string;
   location?: string;
   /** The mailed code, when the envelope requires one (issue 4). */
   code?: unknown;
+  /** What the caller already read of this link (resolveSigningLink), used for the first attempt instead of reading it again. */
+  resolved?: SigningAccess & LinkAccess;
 }
 
+/** What a link names, read in one statement (the sign page's route chooses sign or approve by it); 404 link_not_found when nothing. */
+export function resolveSigningLink(deps: Pick<WorkflowDeps, 'db'>, token: string): Promise<SigningAccess & LinkAccess> {
+  return signingAccessByToken(deps.db, token);
+}
+
+/** signThroughLink, answering the envelope as it is afterwards. */
 export async function signEnvelope(deps: WorkflowDeps, options: SignEnvelopeOptions): Promise<LinkActionResult> {
-  const verifiedCode = await secondFactorForLink(deps, options.token, options.code);
-  return applySignature(
-    deps,
-    'signEnvelope',
-    async (trx) => {
-      const access = await accessByToken(trx, options.token);
-      return { access, assertUsable: (now) => assertLinkUsable(access, now) };
-    },
-    { ...options, verifiedCode },
-    oneShotSigning(deps, options),
-  );
+  return applySignatureWithEnvelope(deps, 'signEnvelope', linkLoader(options), linkInput(deps, options), oneShotSigning(deps, options));
+}
+
+/** A signer signs through their link (DESIGN §5): the lean request of issue 11, answering what it did. */
+export async function signThroughLink(deps: WorkflowDeps, options: SignEnvelopeOptions): Promise<SignatureOutcome> {
+  return applySignature(deps, 'signEnvelope', linkLoader(options), linkInput(deps, options), oneShotSigning(deps, options));
+}
+
+function linkLoader(options: SignEnvelopeOptions): AccessLoader {
+  let resolved = options.resolved;
+  return async (db) => {
+    const access = resolved ?? (await signingAccessByToken(db, options.token));
+    // A retry reads afresh.
+    resolved = undefined;
+    return { access, assertUsable: (current, now) => assertLinkUsable({ ...current, link: access.link }, now) };
+  };
+}
+
+/** The mailed code, checked once the link is known usable and it is the signer's turn (before: a one-shot refusal spends no code). */
+function linkInput(deps: WorkflowDeps, options: SignEnvelopeOptions): SignInput {
+  return {
+    origin: options.origin,
+    reason: options.reason,
+    location: options.location,
+    beforeWrite: options.beforeWrite,
+    secondFactor: async (access) => (access.envelope.requireCode ? verifySigningCode(deps, { recipientId: access.recipient.id, code: options.code }) : undefined),
+  };
 }
 
 export interface SignAsRecipientOptions extends Omit<SignInput, 'reason' | 'location'> {
@@ -48,12 +70,12 @@ export interface SignAsRecipientOptions extends Omit<SignInput, 'reason' | 'loca
 
 /** The same signing for a recipient identified otherwise than by their own link (batch signing). */
 export async function signAsRecipient(deps: WorkflowDeps, options: SignAsRecipientOptions): Promise<LinkActionResult> {
-  return applySignature(
+  return applySignatureWithEnvelope(
     deps,
     'signAsRecipient',
-    async (trx) => {
-      const access = await accessByRecipient(trx, options.organisationId, options.envelopeId, options.recipientId);
-      return { access, assertUsable: (now) => assertEnvelopeOpen(access, now) };
+    async (db) => {
+      const access = await signingAccessByRecipient(db, options.organisationId, options.envelopeId, options.recipientId);
+      return { access, assertUsable: assertEnvelopeOpen };
     },
     options,
     oneShotSigning(deps, {}),
@@ -67,27 +89,13 @@ export function assertOneShotAllowed(recipient: Recipient): void {
   }
 }
 
-/** Checks the mailed code before signing through a link, once the link is known to be usable and it is the signer's turn. */
-async function secondFactorForLink(deps: WorkflowDeps, token: string, code: unknown): Promise<VerifiedCode | undefined> {
-  const access = await inTransaction(deps, 'signEnvelope.secondFactor', (trx) => accessByToken(trx, token));
-  if (access.recipient.role === 'signer' && access.recipient.status === 'signed') return undefined;
-  assertLinkUsable(access, deps.clock());
-  assertActive(access, 'signer');
-  // Before the code is spent: a one-shot signature would be refused anyway.
-  assertOneShotAllowed(access.recipient);
-  if (!access.envelope.requireCode) return undefined;
-  return verifySigningCode(deps, { recipientId: access.recipient.id, code });
-}
-
 /** Our organisation's CA issues a one-shot certificate per document; no TSA (TimestampError) is recorded as signing.failed. */
 function oneShotSigning(deps: WorkflowDeps, text: { reason?: string; location?: string }): SigningMethod {
   return {
     name: 'one-shot',
     recordsFailure: (error): error is TimestampError => error instanceof TimestampError,
-    async begin(trx, { envelope, recipient }) {
+    async begin(_db, { recipient, organisation }) {
       assertOneShotAllowed(recipient);
-      const organisation = await organisationById(trx, envelope.organisationId);
-      if (!organisation) throw new Error(`organisation ${envelope.organisationId} of envelope ${envelope.id} is gone`);
       // The envelope's own organisation's CA issues the certificate (DESIGN §5): never another organisation's.
       const issuer = await deps.pki.forOrganisation({ id: organisation.id, slug: organisation.slug, name: organisation.name });
       return {

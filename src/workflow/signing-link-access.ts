@@ -10,6 +10,7 @@ import type { AuditActor } from '../audit/events.ts';
 import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
 import { recipientsOf, type Recipient } from '../store/recipient-repository.ts';
 import { signingLinkByTokenHash, type SigningLink } from '../store/signing-link-repository.ts';
+import { signingAccessRead, type SigningAccessRead, type SigningOrganisation } from '../store/sign-request-reads.ts';
 import type { Db } from '../store/sql.ts';
 import { tokenHash } from './notifications.ts';
 
@@ -65,6 +66,32 @@ export async function accessByToken(trx: Db, token: string): Promise<LinkAccess>
   const recipient = recipients.find((r) => r.id === link.recipientId);
   if (!recipient) throw linkNotFound();
   return { link, envelope, recipients, recipient };
+}
+
+/** A recipient on their envelope, with what a signature's effects need of its organisation (issue 11). */
+export interface SigningAccess extends RecipientAccess {
+  organisation: SigningOrganisation;
+  hasWebhooks: boolean;
+}
+
+/**
+ * accessByToken for a signature, in one statement and without a lock (the signature takes its lock
+ * when it writes, apply-signature.ts): the link, recipient, envelope, organisation and all recipients.
+ */
+export async function signingAccessByToken(db: Db, token: string): Promise<SigningAccess & LinkAccess> {
+  if (typeof token !== 'string' || token.length < 16 || token.length > 128) throw linkNotFound();
+  return fromRead(await signingAccessRead(db, { tokenSha256: tokenHash(token) }));
+}
+
+/** The same for a recipient already known (batch signing). */
+export async function signingAccessByRecipient(db: Db, organisationId: string, envelopeId: string, recipientId: string): Promise<SigningAccess> {
+  return fromRead(await signingAccessRead(db, { organisationId, envelopeId, recipientId }));
+}
+
+function fromRead(read: SigningAccessRead | null): SigningAccess & LinkAccess {
+  if (!read) throw linkNotFound();
+  const { link, envelope, organisation, recipients, recipient, hasWebhooks } = read;
+  return { link: link as SigningLink, envelope, organisation, recipients, recipient, hasWebhooks };
 }
 
 /** Like accessByToken, for a recipient already known (batch signing: the person was identified by another of their links). */

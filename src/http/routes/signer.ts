@@ -35,10 +35,12 @@ import {
   remoteSigningCallback,
   remoteSigningRefused,
   sendSigningCode,
+  resolveSigningLink,
   signBatch,
-  signEnvelope,
+  signThroughLink,
   startRemoteSigning,
   type EnvelopeDto,
+  type SignatureOutcome,
 } from '../../workflow/index.ts';
 import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
@@ -160,9 +162,10 @@ export function signerRouter(deps: Deps): Router {
     const remaining = (error.extensions as { remainingAttempts?: number } | undefined)?.remainingAttempts;
     return t(`code.${error.code as 'code_invalid'}`, remaining === undefined ? {} : { remaining });
   };
-  const giveReceipt = (res: Response, token: string, kind: ReceiptKind, envelope: EnvelopeDto, recipientId: string) => {
+  const giveReceipt = (res: Response, token: string, kind: ReceiptKind, envelope: Pick<EnvelopeDto, 'organisationId' | 'id'> | SignatureOutcome, recipientId: string) => {
     const expiresAt = Math.floor(deps.clock().getTime() / 1000) + RECEIPT_MINUTES * 60;
-    const value = issueReceipt(secret, token, { kind, organisationId: envelope.organisationId, envelopeId: envelope.id, recipientId, expiresAt });
+    const envelopeId = 'envelopeId' in envelope ? envelope.envelopeId : envelope.id;
+    const value = issueReceipt(secret, token, { kind, organisationId: envelope.organisationId, envelopeId, recipientId, expiresAt });
     res.append('Set-Cookie', cookie(RECEIPT_COOKIE, value, basePathOf(token), RECEIPT_MINUTES * 60));
   };
   const hasActed = (view: web.LinkPageView) => ['signed', 'approved'].includes(view.envelope.recipients.find((r) => r.id === view.recipientId)?.status ?? '');
@@ -237,25 +240,27 @@ export function signerRouter(deps: Deps): Router {
     const token = tokenOf(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!verifyCsrfToken(secret, token, 'sign', body._csrf)) throw csrfFailed();
-    const link = await lookupLink(token);
-    if (!link) throw new AppError('link_not_found', 404, 'This signing link does not exist.');
+    // Read once (issue 11): it chooses sign or approve, and the signature starts from it.
+    const link = await resolveSigningLink(deps.workflow, token);
+    const { role, language } = link.recipient;
     if (body.consent !== 'ja') {
       const view = await openView(req, token);
-      const t = pageContext(req, res, link.language).t;
-      await renderLink(req, res, 400, view, { consentError: t(link.role === 'approver' ? 'approve.consentMissing' : 'sign.consentMissing') });
+      const t = pageContext(req, res, language).t;
+      await renderLink(req, res, 400, view, { consentError: t(role === 'approver' ? 'approve.consentMissing' : 'sign.consentMissing') });
       return;
     }
     const options = { token, origin: origin(req) };
     let result;
     try {
-      result = link.role === 'approver' ? await approveEnvelope(deps.workflow, options) : await signEnvelope(deps.workflow, { ...options, code: body.code });
+      // The page only redirects: the signature's outcome is enough, the envelope is not read back.
+      result = role === 'approver' ? await approveEnvelope(deps.workflow, options) : await signThroughLink(deps.workflow, { ...options, code: body.code, resolved: link });
     } catch (error) {
       if (!(error instanceof AppError) || !isCodeProblem(error.code)) throw error;
       const view = await openView(req, token);
-      await renderLink(req, res, 400, view, { codeError: codeMessage(pageContext(req, res, link.language).t, error) });
+      await renderLink(req, res, 400, view, { codeError: codeMessage(pageContext(req, res, language).t, error) });
       return;
     }
-    giveReceipt(res, token, 'signed', result.envelope, result.recipientId);
+    giveReceipt(res, token, 'signed', 'envelope' in result ? result.envelope : result, result.recipientId);
     res.redirect(303, `${basePathOf(token)}/done`);
   });
 

@@ -1,0 +1,136 @@
+/**
+ * The write phase of a signature (apply-signature.ts, DESIGN §8): one transaction that takes the lock
+ * (PostgreSQL `FOR UPDATE` of the envelope and its documents; SQLite `BEGIN IMMEDIATE`), checks every
+ * document is still the revision that was signed (else DocumentMoved: the caller signs again) and that
+ * the recipient may still sign (a cancel, decline or co-signer may have come first), then appends the
+ * revisions in one statement, the audit events in one statement, the recipient's status, the webhooks
+ * and the routing's effects. A writer that appended without our lock fails unique(…, seq) instead.
+ */
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { appendAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
+import type { AuditEvent } from '../audit/events.ts';
+import { insertRevisions } from '../store/document-repository.ts';
+import { updateRecipient } from '../store/recipient-repository.ts';
+import { lockForSigning, recipientsAndChainHead } from '../store/sign-request-reads.ts';
+import { withTransaction } from '../store/transaction.ts';
+import type { WorkflowDeps } from './deps.ts';
+import { queueWebhooks, type EffectContext } from './notifications.ts';
+import { advanceRouting } from './routing-effects.ts';
+import { assertActive, linkNotFound, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
+import type { SignatureOutcome, SignatureSource, SignedForWrite, SigningAccess, SigningMethodName, SignInput } from './apply-signature.ts';
+
+/** A document is no longer at the revision that was signed: sign again from fresh reads. */
+export class DocumentMoved extends Error {
+  constructor(documentId: string) {
+    super(`document ${documentId} changed while it was signed`);
+  }
+}
+
+export interface AppendSignatureOptions {
+  access: SigningAccess;
+  assertUsable: (access: RecipientAccess, now: Date) => void;
+  documents: SignedForWrite[];
+  /** The envelope's document hash before this signature (for the events recorded before it, as before). */
+  initialDocumentHash: string | null;
+  source: SignatureSource;
+  method: SigningMethodName;
+  input: SignInput;
+  now: Date;
+}
+
+export async function appendSignature(deps: WorkflowDeps, options: AppendSignatureOptions): Promise<SignatureOutcome> {
+  const { access, documents, now, input } = options;
+  const { organisation } = access;
+  const target = { organisationId: access.envelope.organisationId, envelopeId: access.envelope.id };
+  return withTransaction(deps.db, async (trx) => {
+    const locked = await lockForSigning(trx, target.organisationId, target.envelopeId);
+    if (!locked) throw linkNotFound();
+    if (locked.revisions.size !== documents.length) throw new DocumentMoved(target.envelopeId);
+    for (const { document } of documents) {
+      const current = locked.revisions.get(document.documentId);
+      if (current?.seq !== document.seq || current.blobSha256 !== document.blobSha256) throw new DocumentMoved(document.documentId);
+    }
+    const { recipients, head } = await recipientsAndChainHead(trx, target.organisationId, target.envelopeId);
+    const recipient = recipients.find((r) => r.id === access.recipient.id);
+    if (!recipient) throw linkNotFound();
+    const done = { ...target, recipientId: recipient.id, alreadyDone: true, completed: false };
+    // The same signature by a second request that was quicker: its blobs are unreferenced, harmless.
+    if (recipient.role === 'signer' && recipient.status === 'signed') return done;
+    const fresh: SigningAccess = { ...access, envelope: locked.envelope, recipients, recipient };
+    options.assertUsable(fresh, now);
+    assertActive(fresh, 'signer');
+
+    const actor = recipientActor(recipient);
+    const events: AppendAuditEventOptions[] = [];
+    const record = (event: AuditEvent, documentSha256?: string | null) => events.push({ ...target, event, actor, origin: input.origin, documentSha256, occurredAt: now });
+    if (input.verifiedCode) {
+      const { codeId, codeRecipientId, failedAttempts } = input.verifiedCode;
+      record({ action: 'code.verified', details: { recipientId: recipient.id, codeId, codeRecipientId, failedAttempts } }, options.initialDocumentHash);
+    }
+    const at = now.toISOString();
+    const revisions = [];
+    for (const { document, signature, validation } of documents) {
+      revisions.push({ id: randomUUID(), documentId: document.documentId, seq: document.seq + 1, blobSha256: signature.blob.sha256, size: signature.blob.size, kind: 'signature' as const, now: at });
+      record(
+        {
+          action: 'recipient.signed',
+          details: {
+            recipientId: recipient.id,
+            documentId: document.documentId,
+            fieldName: document.fieldName,
+            signedRevisionSha256: document.blobSha256,
+            revisionSeq: document.seq + 1,
+            revisionSha256: signature.blob.sha256,
+            certificate: certificateDetails(signature.certificates),
+            ...(options.method === 'one-shot' ? {} : { method: options.method }),
+            ...(options.source.qualification ? { qualification: options.source.qualification } : {}),
+          },
+        },
+        signature.blob.sha256,
+      );
+      if (!validation) continue;
+      revisions.push({ id: randomUUID(), documentId: document.documentId, seq: validation.state.seq, blobSha256: validation.blob.sha256, size: validation.blob.size, kind: 'ltv' as const, now: at });
+      record(validation.event, validation.blob.sha256);
+    }
+    await insertRevisions(trx, revisions);
+    await options.source.finish?.(trx, now);
+    if (input.batch) record({ action: 'batch.signed', details: { recipientId: recipient.id, ...input.batch } });
+
+    const signedRecipient = { ...recipient, status: 'signed' as const, completedAt: at, openedAt: recipient.openedAt ?? at };
+    await updateRecipient(trx, target.organisationId, recipient.id, { status: 'signed', completedAt: at, openedAt: signedRecipient.openedAt });
+    const final = documents.map(({ document, signature, validation }) => ({
+      documentId: document.documentId,
+      position: document.position,
+      sha256: validation?.blob.sha256 ?? signature.blob.sha256,
+      revisionSeq: validation?.state.seq ?? document.seq + 1,
+    }));
+    const ctx: EffectContext = {
+      trx,
+      deps,
+      envelope: locked.envelope,
+      organisationName: organisation.name,
+      now,
+      actor,
+      origin: input.origin,
+      audit: (event) => events.push(event),
+      hasWebhooks: access.hasWebhooks,
+      documents: final.map(({ documentId, sha256, revisionSeq }) => ({ documentId, sha256, revisionSeq })),
+    };
+    await queueWebhooks(ctx, 'recipient.signed', signedRecipient);
+    await advanceRouting(ctx, withRecipient(recipients, signedRecipient));
+    await appendAuditEvents(trx, events, { head, documentSha256: documentStateHash(final) });
+    return { ...done, alreadyDone: false, completed: ctx.envelope.status === 'completed' };
+  });
+}
+
+/** The signer's certificate as `recipient.signed` records it: fingerprint, serial, subject, start and issuer. */
+function certificateDetails(certificates: readonly Buffer[]) {
+  const leaf = new X509Certificate(certificates[0]);
+  return {
+    fingerprintSha256: createHash('sha256').update(certificates[0]).digest('hex'),
+    serialNumber: leaf.serialNumber,
+    subject: leaf.subject.replace(/\n/g, ', '),
+    notBefore: new Date(leaf.validFrom).toISOString(),
+    ...(certificates[1] ? { issuerSha256: createHash('sha256').update(certificates[1]).digest('hex') } : {}),
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * What one HTTP sign request costs the database (issue 11): the statements a signer's POST
+ * /s/<token>/sign sends, counted with countStatements (BEGIN and COMMIT included), for a signer
+ * whose signature does not complete the envelope and, separately, for the last one. Run on
+ * SQLite, and on PostgreSQL with TEST_DATABASE_URL. PRINT_STATEMENTS=1 lists them.
+ */
+import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import request from 'supertest';
+import { createApiKey, createOrganisation, type Organisation } from '../../../src/store/index.ts';
+import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
+import { countStatements } from '../../../src/store/statement-counter.ts';
+import type { MailMessage } from '../../../src/notify/index.ts';
+import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
+import { devPki, fixture } from '../api/helpers.ts';
+
+const BASE_URL = 'https://paraaf.test';
+const LINK = /https:\/\/paraaf\.test\/s\/([A-Za-z0-9_-]+)/;
+/** The ordinary sign request (issue 11). */
+export const SIGN_REQUEST_STATEMENTS = 12;
+
+const csrfOf = (page: string) => /name="_csrf" value="([^"]+)"/.exec(page.slice(page.indexOf('/sign"')))![1]!;
+
+describe('the statements of one sign request', function () {
+  this.timeout(120_000);
+  let app: TestApp;
+  let key: string;
+  let organisation: Organisation;
+
+  const sendEnvelope = async (recipients: Array<Record<string, unknown>>): Promise<string> => {
+    const envelope = { title: 'Besluit', recipients, send: true };
+    const res = await request(app.url)
+      .post('/api/v1/envelopes')
+      .set({ Authorization: `Bearer ${key}` })
+      .field('envelope', JSON.stringify(envelope))
+      .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body.id as string;
+  };
+  const linkFor = async (email: string, envelopeId: string): Promise<string> => {
+    const tokens = (await listOutbox(app.deps.db, organisation.id, { kind: 'mail' }))
+      .map((row) => row.payload as MailMessage)
+      .filter((m) => m.to.email === email && m.headers?.['X-Paraaf-Envelope'] === envelopeId)
+      .map((m) => LINK.exec(m.text)?.[1])
+      .filter((t): t is string => !!t);
+    expect(tokens, `a link mailed to ${email}`).to.not.be.empty;
+    return tokens.at(-1)!;
+  };
+  /** Opens the page (as a signer does first), then counts only the sign POST. */
+  const countedSign = async (token: string) => {
+    const page = await request(app.url).get(`/s/${token}`).expect(200);
+    const counter = countStatements(app.deps.db);
+    const res = await request(app.url).post(`/s/${token}/sign`).type('form').send({ consent: 'ja', _csrf: csrfOf(page.text) });
+    const count = counter.stop();
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+    if (process.env.PRINT_STATEMENTS) console.log(`${count} statements:\n  ${counter.statements.join('\n  ')}`);
+    return count;
+  };
+
+  before(async () => {
+    const pki = await devPki();
+    app = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40) } });
+    organisation = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
+    key = (await createApiKey(app.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext;
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it(`a signer whose signature does not complete the envelope: at most ${SIGN_REQUEST_STATEMENTS} statements`, async () => {
+    const envelopeId = await sendEnvelope([
+      { name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 },
+      { name: 'Bart Claes', email: 'bart@zonnebeke.be', role: 'signer', order: 1 },
+    ]);
+    const first = await countedSign(await linkFor('an@zonnebeke.be', envelopeId));
+    console.log(`      sign request, not the last signer: ${first} statements`);
+    expect(first).to.be.at.most(SIGN_REQUEST_STATEMENTS);
+    // The envelope was in progress already: the second of three parallel signers is the steady state.
+    const final = await countedSign(await linkFor('bart@zonnebeke.be', envelopeId));
+    console.log(`      sign request, the last signer (completes the envelope, B-LTA, mails): ${final} statements`);
+  });
+
+  it(`a signer in sequential routing, whose signature mails the next one`, async () => {
+    const envelopeId = await sendEnvelope([
+      { name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 },
+      { name: 'Bart Claes', email: 'bart@zonnebeke.be', role: 'signer', order: 2 },
+    ]);
+    const count = await countedSign(await linkFor('an@zonnebeke.be', envelopeId));
+    console.log(`      sign request, sequential, mails the next signer: ${count} statements`);
+  });
+});
