@@ -11,12 +11,30 @@
  */
 import { expect } from 'chai';
 import { OUTBOX_LEASE_MS } from '../../../src/store/knex-outbox-store.ts';
+import type { Knex } from '../../../src/store/index.ts';
 import { createEnvelope, expectAllSigned, expectMailsOnce, openSignPage, outboxDrained, pool, postSign, receivedMails, signingLinks, sleep, startRun, type CreatedEnvelope, type MultiInstanceRun } from './helpers.ts';
 import { createAcross } from './signing-across.ts';
 
 /** The 60 s expiry timer of src/server.ts (EXPIRY_INTERVAL_MS), plus slack for a loaded CI machine. */
 const EXPIRY_TICK_MS = 60_000;
 const VICTIM = 2;
+
+/**
+ * The mails a dead instance holds: pending, leased into the future, and still so after the live
+ * instances' outbox workers (2 s poll) had time to deliver everything they claimed.
+ */
+async function heldByTheDead(db: Knex): Promise<Array<{ id: string; delivery_state: string | null }>> {
+  let previous = '';
+  for (let round = 0; round < 60; round++) {
+    const rows = (await db('outbox').where({ kind: 'mail', status: 'pending' }).orderBy('id').select('id', 'delivery_state', 'next_attempt_at')) as Array<{ id: string; delivery_state: string | null; next_attempt_at: Date }>;
+    const leased = rows.every((row) => new Date(row.next_attempt_at).getTime() > Date.now());
+    const key = rows.map((row) => `${row.id}:${row.delivery_state}`).join(',');
+    if (leased && key === previous) return rows;
+    previous = leased ? key : '';
+    await sleep(3_000);
+  }
+  throw new Error('the outbox never settled');
+}
 
 if (process.env.TEST_DATABASE_URL) {
   describe('kill -9 of one instance mid-signing (issue 11)', function () {
@@ -70,8 +88,8 @@ if (process.env.TEST_DATABASE_URL) {
             (k + 1) % 3,
             async (i) => {
               inFlight[i]!++;
-              // Two sign requests in flight on the victim: now.
-              if (i === VICTIM && inFlight[i]! >= 2 && !killed) killed = run.cluster.kill(VICTIM, 'SIGKILL');
+              // Half-way (completions, and their mails, under way) with two sign requests in flight on the victim: now.
+              if (i === VICTIM && k >= links.length / 2 && inFlight[i]! >= 2 && !killed) killed = run.cluster.kill(VICTIM, 'SIGKILL');
               try {
                 return await postSign(instances[i]!.url, token, csrf);
               } finally {
@@ -105,11 +123,11 @@ if (process.env.TEST_DATABASE_URL) {
 
       // A mail the victim claimed (lease) or was sending stays put until the lease runs out (5 min):
       // move those rows' clock by the lease, as waiting would, and let the live instances deliver.
-      const leased = await run.db('outbox').where({ kind: 'mail', status: 'pending' }).andWhere('next_attempt_at', '>', new Date()).select('id', 'delivery_state');
-      if (process.env.MULTI_INSTANCE_REPORT) console.log('mails held by the victim at the kill:', { claimed: leased.filter((r) => r.delivery_state === null).length, sending: leased.filter((r) => r.delivery_state === 'sending').length });
-      if (leased.length > 0) {
+      const held = await heldByTheDead(run.db);
+      if (process.env.MULTI_INSTANCE_REPORT) console.log('mails held by the victim at the kill:', { claimed: held.filter((r) => r.delivery_state === null).length, sending: held.filter((r) => r.delivery_state === 'sending').length });
+      if (held.length > 0) {
         await run.db('outbox')
-          .whereIn('id', leased.map((r) => r.id))
+          .whereIn('id', held.map((r) => r.id))
           .update({ next_attempt_at: run.db.raw(`next_attempt_at - interval '${OUTBOX_LEASE_MS} milliseconds'`) });
       }
       await outboxDrained(run.db, 60_000);
@@ -122,6 +140,53 @@ if (process.env.TEST_DATABASE_URL) {
       // A mail is lost only if it was neither sent nor left 'uncertain' for staff: expectMailsOnce checked that.
       const stuck = await run.db('envelopes').whereIn('id', envelopes.map((e) => e.id)).whereNot({ status: 'completed' }).count({ n: '*' }).first();
       expect(Number(stuck!.n), 'envelopes not completed').to.equal(0);
+    });
+
+    it('a killed instance\'s mail batch: what it was handing to SMTP is left uncertain for staff, never sent twice; the rest is delivered by the others', async () => {
+      const { instances } = run.cluster;
+      const others = instances.filter((instance) => instance.index !== VICTIM);
+      // Only the victim's outbox worker runs (the others are frozen), and the SMTP server takes each
+      // message without confirming it: the victim claims a batch and stalls handing it over.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      run.smtp.hold = () => released;
+      const before = (await receivedMails(run.smtp)).length;
+      for (const other of others) process.kill(other.pid, 'SIGSTOP');
+      let batch: CreatedEnvelope[];
+      try {
+        batch = await pool(3, Array.from({ length: 7 }, (_, k) => () => createEnvelope(run, VICTIM, 500 + k)));
+        const deadline = Date.now() + 30_000;
+        while (Number((await run.db('outbox').where({ kind: 'mail', delivery_state: 'sending' }).count({ n: '*' }).first())!.n) === 0) {
+          if (Date.now() > deadline) throw new Error('the victim never started sending');
+          await sleep(50);
+        }
+        await sleep(500);
+        await run.cluster.kill(VICTIM, 'SIGKILL');
+      } finally {
+        for (const other of others) process.kill(other.pid, 'SIGCONT');
+        release();
+        delete run.smtp.hold;
+      }
+      const held = await heldByTheDead(run.db);
+      expect(held.length, 'mails the victim held at its death').to.be.greaterThan(0);
+      await run.db('outbox')
+        .whereIn('id', held.map((r) => r.id))
+        .update({ next_attempt_at: run.db.raw(`next_attempt_at - interval '${OUTBOX_LEASE_MS} milliseconds'`) });
+      await outboxDrained(run.db);
+
+      const rows = (await run.db('outbox').whereIn('id', held.map((r) => r.id)).select('id', 'status', 'delivery_state')) as Array<{ id: string; status: string; delivery_state: string | null }>;
+      const wasSending = new Set(held.filter((r) => r.delivery_state === 'sending').map((r) => r.id));
+      for (const row of rows) {
+        // Handed to SMTP when the victim died: maybe arrived, so never sent again by itself. Claimed only: delivered by another instance.
+        if (wasSending.has(row.id)) expect(row, 'a mail the victim was sending').to.include({ status: 'dead', delivery_state: 'uncertain' });
+        else expect(row.status, 'a mail the victim had only claimed').to.equal('sent');
+      }
+      const mails = await expectMailsOnce(run);
+      const arrivedNow = (await receivedMails(run.smtp)).length - before;
+      const requests = batch!.length * 2;
+      expect(arrivedNow, 'sign requests that arrived (the uncertain ones may or may not have)').to.be.within(requests - wasSending.size, requests);
+      if (process.env.MULTI_INSTANCE_REPORT) console.log('victim\'s batch:', { held: held.length, sending: wasSending.size, claimedOnly: held.length - wasSending.size, arrived: arrivedNow, of: requests, ...mails });
+      await run.cluster.restart(VICTIM);
     });
 
     it('expires a lapsed envelope once while the instances run the expiry timer', async () => {

@@ -12,6 +12,11 @@ export interface ReceivedMail {
 export interface SmtpTestServer {
   port: number;
   received: ReceivedMail[];
+  /**
+   * When set, each message is recorded as received and then its answer (250) waits for this promise:
+   * a server that has the message but has not confirmed it (multi-instance kill test).
+   */
+  hold?: () => Promise<void>;
   /** Starts listening (again) on `port`; 0 picks a free port the first time. */
   listen(): Promise<void>;
   close(): Promise<void>;
@@ -43,7 +48,8 @@ export async function startSmtpTestServer(users: Record<string, string> = {}): P
               to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
               user: session.user as string | undefined,
             });
-            callback();
+            if (handle.hold) void handle.hold().then(() => callback());
+            else callback();
           });
         },
       });
