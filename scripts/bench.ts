@@ -15,7 +15,8 @@
  * --qualified-only (only the section on signers who bring their own key, scripts/bench/qualified.ts),
  * --no-cluster (the HTTP section without the multi-instance table), --cluster-only (with --http-only:
  * only the multi-instance table), --cluster-blobs=db|s3|fs (its
- * blob store, default db), --soak [minutes] (only the soak, default 10 minutes, scripts/bench/soak.ts).
+ * blob store, default db), --cluster-entry=dist (its instances run the production build, built first
+ * when older than src/; default tsx), --soak [minutes] (only the soak, default 10 minutes, scripts/bench/soak.ts).
  *
  * Levels section (scripts/bench/levels-worker.ts): the cost of one signature at B-B, B-T (built-in TSA
  * in-process and over HTTP on loopback), B-LT (plus the /DSS revision) and B-LTA (plus the completion
@@ -36,6 +37,7 @@ import { bytesLabel, max, mb, median, min, ms, ratio, table } from './bench/form
 import { IMPLS, TIMED_IMPLS, type ImplId } from './bench/impls.ts';
 import { clusterReport, runClusterTable, type LoadResult } from './bench/cluster-load.ts';
 import { buildDecisionPdf } from './bench/http-client.ts';
+import { builtEntry } from '../test/helpers/production-build.ts';
 import { httpReport, httpTargets, runHttpBench, type HttpBenchResult } from './bench/http.ts';
 import { runSoak, soakReport } from './bench/soak.ts';
 import { generateInputs, generateKeys, makeTempDir, MB, type BenchInput, type BenchKeys } from './bench/inputs.ts';
@@ -55,6 +57,7 @@ const levelsOnly = process.argv.includes('--levels-only');
 const qualifiedOnly = process.argv.includes('--qualified-only');
 const noCluster = process.argv.includes('--no-cluster');
 const clusterOnly = process.argv.includes('--cluster-only');
+const clusterEntry = process.argv.includes('--cluster-entry=dist') ? 'dist' : 'tsx';
 const clusterBlobs = (process.argv.find((a) => a.startsWith('--cluster-blobs='))?.split('=')[1] ?? 'db') as 'db' | 's3' | 'fs';
 const soakAt = process.argv.indexOf('--soak');
 const soakMinutes = soakAt >= 0 ? Number(/^\d+(\.\d+)?$/.test(process.argv[soakAt + 1] ?? '') ? process.argv[soakAt + 1] : 10) : undefined;
@@ -351,15 +354,16 @@ async function runHttp(): Promise<HttpSection> {
     runs.push(await runHttpBench({ database, envelopes: quick ? 40 : 100, concurrency: 8, sequential: quick ? 10 : 30, phaseCapMs: 30_000, verifySample: 3, log }));
   }
   if (noCluster) return { runs };
-  log(`Multi-instance throughput (BLOB_STORE=${clusterBlobs} on PostgreSQL) …`);
-  const cluster = await runClusterTable({ counts: [1, 2, 3], blobStore: clusterBlobs, envelopes: quick ? 30 : 100, concurrency: 8, linkTimeoutMs: 60_000, pdf: await buildDecisionPdf(), log });
+  log(`Multi-instance throughput (BLOB_STORE=${clusterBlobs} on PostgreSQL, ${clusterEntry}) …`);
+  if (clusterEntry === 'dist') await builtEntry();
+  const cluster = await runClusterTable({ counts: [1, 2, 3], blobStore: clusterBlobs, entry: clusterEntry, envelopes: quick ? 30 : 100, concurrency: 8, linkTimeoutMs: 60_000, pdf: await buildDecisionPdf(), log });
   return { runs, cluster };
 }
 
 function httpSectionReport(section: HttpSection): string[] {
   const out: string[] = [];
   for (const run of section.runs) out.push(...httpReport(run), '');
-  if (section.cluster) out.push(...clusterReport(section.cluster, cpus().length), '');
+  if (section.cluster) out.push(...clusterReport(section.cluster, cpus().length, clusterEntry), '');
   if (!section.runs.length) return out;
   out.push('HTTP targets (issue 11; judged on the one-at-a-time sign requests)');
   out.push(table(['', 'target', 'measured'], section.runs.flatMap(httpTargets).map((t) => [t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL', t.name, t.detail]), ['l', 'l', 'l']));

@@ -108,17 +108,20 @@ function machineBusyMs(): number {
 
 function cpuMeter(target: LoadTarget): () => CpuShares {
   const t0 = performance.now();
-  const pg = target.database === 'postgres' ? postgresPids() : [];
+  // PostgreSQL backends started during the phase (a pool growing) count from zero.
+  const pgAt = (pids: number[]) => new Map(pids.map((pid) => [pid, cpuMsOf(pid)]));
+  const pg0 = target.database === 'postgres' ? pgAt(postgresPids()) : new Map<number, number>();
   const sum = (pids: number[]) => pids.reduce((a, pid) => a + cpuMsOf(pid), 0);
   const instances0 = sum(target.pids);
-  const pg0 = sum(pg);
   const self0 = process.cpuUsage();
   const machine0 = machineBusyMs();
   return () => {
     const wall = performance.now() - t0;
     const self = process.cpuUsage(self0);
     const share = (cpu: number) => (cpu / wall) * 100;
-    const shares = { instances: share(sum(target.pids) - instances0), postgres: share(sum(pg) - pg0), loadGenerator: share((self.user + self.system) / 1000) };
+    const pg1 = target.database === 'postgres' ? pgAt(postgresPids()) : new Map<number, number>();
+    const postgres = [...pg1].reduce((a, [pid, ms]) => a + ms - (pg0.get(pid) ?? 0), 0);
+    const shares = { instances: share(sum(target.pids) - instances0), postgres: share(postgres), loadGenerator: share((self.user + self.system) / 1000) };
     return { ...shares, other: Math.max(0, share(machineBusyMs() - machine0) - shares.instances - shares.postgres - shares.loadGenerator) };
   };
 }
@@ -201,6 +204,8 @@ const failedRow = (label: string, database: LoadResult['database'], blobStore: s
 export interface ClusterTableOptions extends LoadOptions {
   counts: number[];
   blobStore: 'db' | 's3' | 'fs';
+  /** What the PostgreSQL instances run: src/main.ts under tsx, or the production build (dist/main.js, built beforehand). */
+  entry: 'tsx' | 'dist';
   pdf: Buffer;
 }
 
@@ -214,6 +219,7 @@ async function postgresRow(count: number, sink: MailSink, options: ClusterTableO
       count,
       blobStore: options.blobStore,
       databaseUrl: database.url,
+      entry: options.entry,
       env: { SMTP_URL: sink.url, SIGNER_RATE_LIMIT: '100000', LOG_LEVEL: 'warn' },
     });
     try {
@@ -256,12 +262,13 @@ export async function runClusterTable(options: ClusterTableOptions): Promise<Loa
   }
 }
 
-export function clusterReport(rows: LoadResult[], cores: number): string[] {
+export function clusterReport(rows: LoadResult[], cores: number, entry: 'tsx' | 'dist'): string[] {
   const out: string[] = [];
   const first = rows.find((r) => r.status === 'ok') ?? rows[0];
   out.push(`Throughput over real HTTP: ${first?.envelopes ?? '?'} envelopes of two signers per row, ${first?.clients ?? '?'} concurrent clients (page GET + sign POST each) behind a client-side`);
   out.push('round-robin balancer in the bench process; instances deliver their own mail in the background. PostgreSQL rows: real processes (scripts/cluster/instances.ts, NODE_ENV=test,');
-  out.push('tsx), a fresh database each, shared blob store; SQLite row: the bench server (NODE_ENV=production) with its background jobs on. Latency of the sign POST, client side, ms.');
+  out.push(`${entry === 'dist' ? 'the production build, node dist/main.js' : 'src/main.ts under tsx'}), a fresh database each, shared blob store; SQLite row: the bench server (NODE_ENV=production, tsx) with its background jobs on.`);
+  out.push('Latency of the sign POST, client side, ms.');
   out.push(
     table(
       ['setup', 'blobs', 'signatures', 'per s', 'p50', 'p99', 'max', 'page p50', 'completed', 'cpu: instances', 'postgres', 'load generator', 'other'],

@@ -99,6 +99,14 @@ export async function createEnvelope(baseUrl: string, apiKey: string, pdf: Buffe
   return (JSON.parse(text) as { id: string }).id;
 }
 
+/** The problem's code, or the page's title and first paragraph, for an error message. */
+function whatPageSays(body: string): string {
+  const code = /"code"\s*:\s*"([^"]+)"/.exec(body)?.[1];
+  if (code) return code;
+  const text = (pattern: RegExp) => pattern.exec(body)?.[1]?.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim();
+  return [text(/<title>([\s\S]*?)<\/title>/i), text(/<p[^>]*>([\s\S]*?)<\/p>/i)].filter(Boolean).join(': ').slice(0, 160) || body.slice(0, 80);
+}
+
 const CSRF = /name="_csrf" value="([^"]+)"/;
 function csrfOf(page: string): string | undefined {
   const at = page.indexOf('/sign"');
@@ -128,7 +136,7 @@ export async function signAs(token: string, pageUrl: string, postUrl = pageUrl):
       signal: signal(),
     });
     const body = await res.text();
-    if (res.status !== 303 || !res.headers.get('location')?.endsWith('/done')) throw new Error(`POST sign answered ${res.status} (${res.headers.get('location') ?? body.slice(0, 160)})`);
+    if (res.status !== 303 || !res.headers.get('location')?.endsWith('/done')) throw new Error(`POST sign answered ${res.status} (${res.headers.get('location') ?? whatPageSays(body)})`);
   });
   return { get: page.ms, post: post.ms };
 }
