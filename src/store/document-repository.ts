@@ -92,26 +92,20 @@ export async function setDocumentPageCount(db: Db, organisationId: string, docum
   await db('documents').where({ id: documentId, organisation_id: organisationId }).update({ page_count: pageCount });
 }
 
+type NewRevision = Omit<Revision, 'createdAt'> & { now: string; timestampExpiresAt?: string };
+
 /** Inserts the next revision; a unique violation on (document_id, seq) means someone else appended first. */
-export async function insertRevision(db: Db, revision: Omit<Revision, 'createdAt'> & { now: string; timestampExpiresAt?: string }): Promise<void> {
-  await db('revisions').insert({
-    // Only 'timestamp' revisions: when their TSA certificate expires (migration 0015, archive-timestamp renewal).
-    ...(revision.timestampExpiresAt ? { timestamp_expires_at: revision.timestampExpiresAt } : {}),
-    id: revision.id,
-    document_id: revision.documentId,
-    seq: revision.seq,
-    blob_sha256: revision.blobSha256,
-    size: revision.size,
-    kind: revision.kind,
-    created_at: revision.now,
-  });
+export async function insertRevision(db: Db, revision: NewRevision): Promise<void> {
+  await insertRevisions(db, [revision]);
 }
 
 /** Several revisions in one statement (a signature's, for all its documents); unique(document_id, seq) as for one. */
-export async function insertRevisions(db: Db, revisions: ReadonlyArray<Omit<Revision, 'createdAt'> & { now: string }>): Promise<void> {
+export async function insertRevisions(db: Db, revisions: readonly NewRevision[]): Promise<void> {
   if (revisions.length === 0) return;
   await db('revisions').insert(
     revisions.map((revision) => ({
+      // Only 'timestamp' revisions: when their TSA certificate expires (migration 0015, archive-timestamp renewal).
+      ...(revision.timestampExpiresAt ? { timestamp_expires_at: revision.timestampExpiresAt } : {}),
       id: revision.id,
       document_id: revision.documentId,
       seq: revision.seq,

@@ -18,7 +18,8 @@ import {
 import { applySignatureWithEnvelope, type LinkActionResult, type SigningMethod } from './apply-signature.ts';
 import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { qualificationSummary } from './signing-certificate.ts';
-import { assertLinkUsable, signingAccessByToken, type RecipientAccess } from './signing-link-access.ts';
+import type { RecipientAccess } from './signing-link-access.ts';
+import { linkLoader } from './sign-envelope.ts';
 
 export interface CompleteQualifiedSignatureOptions extends LinkRequest {
   sessionId: string;
@@ -33,10 +34,7 @@ export async function completeQualifiedSignature(deps: WorkflowDeps, options: Co
   return applySignatureWithEnvelope(
     deps,
     'completeQualifiedSignature',
-    async (db) => {
-      const access = await signingAccessByToken(db, options.token);
-      return { access, assertUsable: (current, now) => assertLinkUsable({ ...current, link: access.link }, now) };
-    },
+    linkLoader(options),
     // The code, when the envelope asks for one, was checked when the certificate was presented: the session proves it.
     { origin: options.origin, secondFactorChecked: true },
     await qualifiedSigning(deps, options),

@@ -41,7 +41,8 @@ export async function signThroughLink(deps: WorkflowDeps, options: SignEnvelopeO
   return applySignature(deps, 'signEnvelope', linkLoader(options), linkInput(deps, options), oneShotSigning(deps, options));
 }
 
-function linkLoader(options: SignEnvelopeOptions): AccessLoader {
+/** Who signs through a link: read in one statement (or taken from the caller's read, first attempt only); the link must still work. */
+export function linkLoader(options: Pick<SignEnvelopeOptions, 'token' | 'resolved'>): AccessLoader {
   let resolved = options.resolved;
   return async (db) => {
     const access = resolved ?? (await signingAccessByToken(db, options.token));
