@@ -4,18 +4,16 @@
  * cuts the download, a missing one is a logged 500 (blob_missing); with the store down, downloads and
  * /readyz answer 503 blob_store_unavailable.
  */
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { expect } from 'chai';
 import request from 'supertest';
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createApiKey, createOrganisation, sha256Hex } from '../../../src/store/index.ts';
+import { sha256Hex } from '../../../src/store/index.ts';
 import { createS3Client } from '../../../src/store/s3-blob-store.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts';
-import { fixture } from '../api/helpers.ts';
+import { getBytes, PDF, uploadDocument } from './uploaded-document.ts';
 
-const PDF = fixture('reportlab-decision.pdf');
 const keyOf = (sha256: string) => `${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
 
 describe('store: blob store over HTTP (BLOB_STORE=s3)', function () {
@@ -36,26 +34,16 @@ describe('store: blob store over HTTP (BLOB_STORE=s3)', function () {
       },
     });
     app = await bootstrap({ env: { BLOB_STORE: 's3', ...s3.env }, logDestination });
-    const organisation = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
-    key = (await createApiKey(app.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext;
-    const created = await request(app.url)
-      .post('/api/v1/envelopes')
-      .set('Authorization', `Bearer ${key}`)
-      .field('envelope', JSON.stringify({ title: 'Besluit', recipients: [{ name: 'An Peeters', email: 'an@zonnebeke.test', role: 'signer', order: 1 }] }))
-      .attach('documents', PDF, { filename: 'besluit.pdf', contentType: 'application/pdf' });
-    expect(created.status, JSON.stringify(created.body)).to.equal(201);
-    download = `/api/v1/envelopes/${created.body.id}/documents/${created.body.documents[0].id}/original`;
+    const uploaded = await uploadDocument(app.url, app.deps.db);
+    key = uploaded.apiKey;
+    download = `${uploaded.documentPath}/original`;
   });
   afterEach(async () => {
     await app?.close();
     await s3?.close();
   });
 
-  const get = (path: string) => request(app.url).get(path).set('Authorization', `Bearer ${key}`).buffer(true).parse((res, callback) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (chunk: Buffer) => chunks.push(chunk));
-    res.on('end', () => callback(null, Buffer.concat(chunks)));
-  });
+  const get = (path: string) => getBytes(app.url, path, key);
   const client = () => createS3Client({ endpoint: s3.endpoint, bucket: s3.bucket, region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true, prefix: '' });
 
   it('streams the stored PDF with its length and ETag, and answers 304 to that ETag', async () => {

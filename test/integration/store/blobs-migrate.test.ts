@@ -4,22 +4,19 @@
  * no-op, a blob missing in the source reported with exit 1; a server switched to BLOB_STORE=db then
  * serves the same PDF. Runs as an operator does: the CLI as a process on a fresh PostgreSQL database.
  */
-import { randomUUID } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import request from 'supertest';
 import { loadConfig } from '../../../src/config.ts';
-import { createBlobStore, createApiKey, createDb, createOrganisation, sha256Hex, type Knex } from '../../../src/store/index.ts';
+import { createBlobStore, createDb, sha256Hex, type Knex } from '../../../src/store/index.ts';
 import { updateOrganisation } from '../../../src/store/organisations.ts';
 import { startServer } from '../../../src/server.ts';
 import { createTestDatabase, dropTestDatabase } from '../../../scripts/cluster/instances.ts';
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts';
 import { cli } from '../admin-cli/helpers.ts';
-import { fixture } from '../api/helpers.ts';
+import { getBytes, PDF, uploadDocument } from './uploaded-document.ts';
 
-const PDF = fixture('reportlab-decision.pdf');
 /** A 1×1 PNG: the organisation's logo, a blob referenced from its settings rather than from a revision. */
 const LOGO = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' + '1f15c4890000000d49444154789c63f8cfc0f01f0005000201e2ddc6a40000000049454e44ae426082', 'hex');
 
@@ -42,16 +39,9 @@ describe('store: blobs migrate (CLI)', function () {
     // A deployment as it ran before: BLOB_STORE=fs, one envelope uploaded over the API, a logo set.
     const server = await startServer(loadConfig({ ...env, PORT: '0' }), { trustAnchors: [], host: '127.0.0.1', backgroundJobs: false });
     try {
-      const organisation = await createOrganisation(server.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
-      apiKey = (await createApiKey(server.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext;
-      const created = await request(server.url)
-        .post('/api/v1/envelopes')
-        .set('Authorization', `Bearer ${apiKey}`)
-        .field('envelope', JSON.stringify({ title: 'Besluit', recipients: [{ name: 'An Peeters', email: 'an@zonnebeke.test', role: 'signer', order: 1 }] }))
-        .attach('documents', PDF, { filename: 'besluit.pdf', contentType: 'application/pdf' });
-      expect(created.status, JSON.stringify(created.body)).to.equal(201);
-      documentPath = `/api/v1/envelopes/${created.body.id}/documents/${created.body.documents[0].id}`;
+      ({ apiKey, documentPath } = await uploadDocument(server.url, server.deps.db));
       const logo = await server.deps.blobs.put(LOGO);
+      const [organisation] = await server.deps.db('organisations').select('id');
       await updateOrganisation(server.deps.db, organisation.id, { settings: { logo: { sha256: logo.sha256, contentType: 'image/png', size: LOGO.length } } });
     } finally {
       await server.close();
@@ -65,29 +55,18 @@ describe('store: blobs migrate (CLI)', function () {
     if (work) await fs.rm(work, { recursive: true, force: true });
   });
 
-  const expectStored = async (kind: 'db' | 's3') => {
-    const store = createBlobStore(kind, loadConfig(env), db);
-    expect((await store.get(sha256Hex(PDF))).equals(PDF), `the PDF in ${kind}`).to.equal(true);
-    expect((await store.get(sha256Hex(LOGO))).equals(LOGO), `the logo in ${kind}`).to.equal(true);
-  };
-
-  it('copies every referenced blob from fs to db, and does nothing when run again', async () => {
-    const first = await cli(['blobs', 'migrate', '--to', 'db'], env);
-    expect(first.code, first.stderr).to.equal(0);
-    expect(first.stdout).to.equal('2 blob(s) referenced: 2 copied from fs to db, 0 already there, 0 failed.\n');
-    await expectStored('db');
-    const again = await cli(['blobs', 'migrate', '--to', 'db'], env);
-    expect(again).to.deep.include({ code: 0, stdout: '2 blob(s) referenced: 0 copied from fs to db, 2 already there, 0 failed.\n' });
-  });
-
-  it('copies from fs to s3, and does nothing when run again', async () => {
-    const first = await cli(['blobs', 'migrate', '--to', 's3'], env);
-    expect(first.code, first.stderr).to.equal(0);
-    expect(first.stdout).to.equal('2 blob(s) referenced: 2 copied from fs to s3, 0 already there, 0 failed.\n');
-    await expectStored('s3');
-    const again = await cli(['blobs', 'migrate', '--to', 's3'], env);
-    expect(again).to.deep.include({ code: 0, stdout: '2 blob(s) referenced: 0 copied from fs to s3, 2 already there, 0 failed.\n' });
-  });
+  for (const target of ['db', 's3'] as const) {
+    it(`copies every referenced blob from fs to ${target}, and does nothing when run again`, async () => {
+      const first = await cli(['blobs', 'migrate', '--to', target], env);
+      expect(first.code, first.stderr).to.equal(0);
+      expect(first.stdout).to.equal(`2 blob(s) referenced: 2 copied from fs to ${target}, 0 already there, 0 failed.\n`);
+      const store = createBlobStore(target, loadConfig(env), db);
+      expect((await store.get(sha256Hex(PDF))).equals(PDF), `the PDF in ${target}`).to.equal(true);
+      expect((await store.get(sha256Hex(LOGO))).equals(LOGO), `the logo in ${target}`).to.equal(true);
+      const again = await cli(['blobs', 'migrate', '--to', target], env);
+      expect(again).to.deep.include({ code: 0, stdout: `2 blob(s) referenced: 0 copied from fs to ${target}, 2 already there, 0 failed.\n` });
+    });
+  }
 
   it('copies from db to s3 with --from, whatever BLOB_STORE says', async () => {
     const other = await startS3Server();
@@ -129,11 +108,7 @@ describe('store: blobs migrate (CLI)', function () {
     await fs.rm(path.join(env.DATA_DIR!, 'blobs'), { recursive: true });
     const server = await startServer(loadConfig({ ...env, PORT: '0', BLOB_STORE: 'db' }), { trustAnchors: [], host: '127.0.0.1', backgroundJobs: false });
     try {
-      const res = await request(server.url).get(documentPath).set('Authorization', `Bearer ${apiKey}`).buffer(true).parse((r, callback) => {
-        const chunks: Buffer[] = [];
-        r.on('data', (chunk: Buffer) => chunks.push(chunk));
-        r.on('end', () => callback(null, Buffer.concat(chunks)));
-      });
+      const res = await getBytes(server.url, documentPath, apiKey);
       expect(res.status).to.equal(200);
       expect((res.body as Buffer).equals(PDF)).to.equal(true);
     } finally {
