@@ -117,6 +117,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
         UnprocessableEntity: problemResponse('The Idempotency-Key was used for another request (`idempotency_key_reused`), or the PDF cannot be used (`pdf_invalid`, `pdf_encrypted`…), or a webhook URL names an internal address (`webhook_address_refused`).'),
         EnvelopeOpen: problemResponse('The envelope is still open (`envelope_open`): the audit report and bundle exist once it is completed, declined, cancelled or expired.'),
         SigningUnavailable: problemResponse('No organisation seal is loaded, so nothing can be sealed (`signing_unavailable`).'),
+        BlobStoreUnavailable: problemResponse('The document store (BLOB_STORE: the database or S3-compatible storage) does not answer at the moment (`blob_store_unavailable`); try again later.'),
         PayloadTooLarge: problemResponse('An upload exceeds MAX_UPLOAD_MB (`payload_too_large`).'),
         UnsupportedMediaType: problemResponse('The body is not multipart/form-data (`unsupported_media_type`).'),
         InternalError: problemResponse('Something failed on our side (`internal_error`); quote `requestId`.'),

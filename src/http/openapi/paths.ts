@@ -151,7 +151,7 @@ export const paths: Record<string, PathItem> = {
       summary: 'Download the current PDF of a document',
       description: 'With every signature applied so far. Each download is recorded in the audit trail as `document.downloaded` with the API key as actor.',
       tags: ['Envelopes'],
-      responses: { '200': pdf, '404': problem('DocumentNotFound'), ...authenticated },
+      responses: { '200': pdf, '404': problem('DocumentNotFound'), '503': problem('BlobStoreUnavailable'), ...authenticated },
     },
   },
   '/envelopes/{id}/documents/{docId}/original': {
@@ -161,7 +161,7 @@ export const paths: Record<string, PathItem> = {
       summary: 'Download a document as uploaded',
       description: 'Recorded in the audit trail as `document.downloaded` (variant `original`) with the API key as actor.',
       tags: ['Envelopes'],
-      responses: { '200': pdf, '404': problem('DocumentNotFound'), ...authenticated },
+      responses: { '200': pdf, '404': problem('DocumentNotFound'), '503': problem('BlobStoreUnavailable'), ...authenticated },
     },
   },
   '/envelopes/{id}/audit': {
