@@ -36,6 +36,11 @@ function statusOf(error: unknown): number | undefined {
   return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
 }
 
+/** S3 quotes ETags (RFC 7232 §2.3); for a single-part upload without SSE-KMS the value is the hex MD5 of the object. */
+function plainEtag(etag: string | undefined): string | undefined {
+  return etag?.replaceAll('"', '').toLowerCase();
+}
+
 function describe(error: unknown): string {
   const e = error as { name?: string; message?: string; code?: string };
   return [e.name, e.code, e.message].filter(Boolean).join(': ');
@@ -48,11 +53,11 @@ export function createS3BlobStore(client: S3Client, config: Pick<S3Config, 'buck
   /** Every failure but "no such object" means the store cannot serve us now: 503, with the cause in the log. */
   const unavailable = (what: string, error: unknown): AppError => blobStoreUnavailable(`s3 ${what} (bucket ${bucket}): ${describe(error)}`, error);
 
-  /** The object's size, or undefined when there is none. */
-  async function head(sha256: string): Promise<number | undefined> {
+  /** The object's size and ETag (without quotes, lower case), or undefined when there is none. */
+  async function head(sha256: string): Promise<{ size?: number; etag?: string } | undefined> {
     try {
       const found = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: keyOf(sha256) }));
-      return found.ContentLength;
+      return { size: found.ContentLength, etag: plainEtag(found.ETag) };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw unavailable('head', error);
@@ -67,9 +72,11 @@ export function createS3BlobStore(client: S3Client, config: Pick<S3Config, 'buck
   async function put(bytes: Buffer): Promise<StoredBlob> {
     const sha256 = sha256Hex(bytes);
     const stored = { sha256, size: bytes.length };
-    // Content-addressed: an object of the right size under this name is these bytes (reads verify that too).
-    if ((await head(sha256)) === bytes.length) return stored;
     const md5 = createHash('md5').update(bytes).digest();
+    // Content-addressed: an object of this size and MD5 under this name is these bytes; one that is not (damaged,
+    // or left by a failed write elsewhere) is replaced.
+    const existing = await head(sha256);
+    if (existing?.size === bytes.length && existing.etag === md5.toString('hex')) return stored;
     let etag: string | undefined;
     try {
       ({ ETag: etag } = await client.send(new PutObjectCommand({ Bucket: bucket, Key: keyOf(sha256), Body: bytes, ContentLength: bytes.length, ContentMD5: md5.toString('base64'), ContentType: 'application/octet-stream' })));
@@ -79,7 +86,7 @@ export function createS3BlobStore(client: S3Client, config: Pick<S3Config, 'buck
       }
       throw unavailable('put', error);
     }
-    if (etag?.replaceAll('"', '').toLowerCase() !== md5.toString('hex')) {
+    if (plainEtag(etag) !== md5.toString('hex')) {
       throw new AppError('blob_write_unverified', 500, 'Internal error.', { detail: `s3 put ${sha256}: ETag ${etag} is not the MD5 ${md5.toString('hex')} of the bytes sent` });
     }
     return stored;

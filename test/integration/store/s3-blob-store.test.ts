@@ -67,6 +67,22 @@ describe('store: s3 blob store (s3rver)', () => {
       expect(await other.has(sha256), 'another prefix is another store').to.equal(false);
     });
 
+    it('replaces a damaged object of the right size when the same bytes are put again', async () => {
+      const config = s3Config(server);
+      const client = createS3Client(config);
+      const puts = countPuts(client);
+      const store = createS3BlobStore(client, config);
+      const bytes = randomBytes(2000);
+      const { sha256 } = await store.put(bytes);
+      const damaged = Buffer.from(bytes);
+      damaged[0] ^= 0xff;
+      await client.send(new PutObjectCommand({ Bucket: server.bucket, Key: keyOf('', sha256), Body: damaged }));
+      expect(await rejection(store.get(sha256))).to.include({ code: 'blob_corrupt' });
+      await store.put(bytes);
+      expect(puts.count, 'the first put, the damage, the repair').to.equal(3);
+      expect((await store.get(sha256)).equals(bytes)).to.equal(true);
+    });
+
     it('refuses a write whose bytes changed on the way (the ETag is not the MD5 sent)', async () => {
       const config = s3Config(server);
       const client = createS3Client(config);
