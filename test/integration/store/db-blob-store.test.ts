@@ -72,6 +72,20 @@ describe('store: db blob store (PostgreSQL)', () => {
       expect(sha256Hex(read!.bytes)).to.equal(sha256);
     });
 
+    it('leaves nothing behind when a write fails half-way: no blobs row, no chunks', async () => {
+      await schema.db.raw(`create function fail_third_chunk() returns trigger language plpgsql as $$
+        begin if new.seq = 2 then raise exception 'disk full'; end if; return new; end $$`);
+      await schema.db.raw('create trigger fail_third_chunk before insert on blob_chunks for each row execute function fail_third_chunk()');
+      const store = createDbBlobStore(schema.db, { chunkBytes: 1024 });
+      const bytes = randomBytes(4096);
+      expect(await rejection(store.put(bytes))).to.have.property('message').that.includes('disk full');
+      const sha256 = sha256Hex(bytes);
+      expect(await store.has(sha256)).to.equal(false);
+      expect(await schema.db('blob_chunks').where({ sha256 }).count({ n: '*' }).first()).to.deep.equal({ n: '0' });
+      await schema.db.raw('drop trigger fail_third_chunk on blob_chunks');
+      expect(await store.put(bytes), 'a later put of the same bytes succeeds').to.deep.equal({ sha256, size: bytes.length });
+    });
+
     it('reports a blob whose chunk went missing as blob_corrupt, not as a short document', async () => {
       const store = createDbBlobStore(schema.db, { chunkBytes: 1024 });
       const { sha256 } = await store.put(randomBytes(4096));
