@@ -365,7 +365,7 @@ function httpSectionReport(section: HttpSection): string[] {
   for (const run of section.runs) out.push(...httpReport(run), '');
   if (section.cluster) out.push(...clusterReport(section.cluster, cpus().length, clusterEntry), '');
   if (!section.runs.length) return out;
-  out.push('HTTP targets (issue 11; judged on the one-at-a-time sign requests)');
+  out.push('HTTP targets (issue 11; judged on the ordinary sign request — a signer in parallel, neither the last nor mailing the next — one at a time; the others beside it)');
   out.push(table(['', 'target', 'measured'], section.runs.flatMap(httpTargets).map((t) => [t.pass === null ? 'N/A ' : t.pass ? 'PASS' : 'FAIL', t.name, t.detail]), ['l', 'l', 'l']));
   return out;
 }

@@ -80,15 +80,18 @@ export const SIGNERS: BenchSigner[] = [
   { name: 'Bart Claes', email: 'signer2@benchstad.test', function: 'Burgemeester' },
 ];
 
-/** POST /api/v1/envelopes (multipart, send:true) with one document and `signers` in order 1, 2, …; answers the envelope id. */
-export async function createEnvelope(baseUrl: string, apiKey: string, pdf: Buffer, title: string, signers: BenchSigner[] = SIGNERS): Promise<string> {
+/**
+ * POST /api/v1/envelopes (multipart, send:true) with one document and `signers` in order 1, 2, …
+ * (`parallel`: all in order 1); answers the envelope id.
+ */
+export async function createEnvelope(baseUrl: string, apiKey: string, pdf: Buffer, title: string, signers: BenchSigner[] = SIGNERS, parallel = false): Promise<string> {
   const form = new FormData();
   form.append(
     'envelope',
     JSON.stringify({
       title,
       message: 'Graag tekenen.',
-      recipients: signers.map((s, i) => ({ ...s, role: 'signer', order: i + 1 })),
+      recipients: signers.map((s, i) => ({ ...s, role: 'signer', order: parallel ? 1 : i + 1 })),
       send: true,
     }),
   );

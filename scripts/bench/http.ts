@@ -9,10 +9,13 @@
  * where the clients read their links. On PostgreSQL a fresh database is created for the run and
  * dropped after it.
  *
- * Phases: (1) C clients create+send N envelopes of one ~100 KB decision and two signers;
- * (2) the outbox is delivered, then signer 1 signs the first S envelopes one request at a time
- * (sequential: the idle-machine figure) and the rest with C clients at once; the same for signer 2
- * (whose signature completes the envelope: B-LTA document timestamp, completion mails);
+ * Phases: (1) C clients create+send N envelopes of one ~100 KB decision and two signers in order
+ * 1, 2, and S more whose two signers sign in parallel (order 1, 1); (2) the outbox is delivered,
+ * then the first signer of each parallel envelope signs, one request at a time: the ordinary sign
+ * request, which neither mails a next signer nor completes the envelope (the figure the issue's
+ * targets are about); then signer 1 signs the first S sequential envelopes one at a time (each
+ * signature mails signer 2) and the rest with C clients at once; the same for signer 2 (whose
+ * signature completes the envelope: B-LTA document timestamp, completion mails);
  * (3) every envelope completed and a sample of final PDFs verifies; (4) the engine alone
  * (issueOneShot + signPdf) on the same prepared document, in the server process.
  */
@@ -44,6 +47,10 @@ export interface HttpBenchOptions {
 export interface SignRequestCost {
   n: number;
   server: LatencySummary;
+  /** Server process CPU per request (meaningful when requests ran one at a time). */
+  cpu: number;
+  /** The statements of one request of the phase, in order. */
+  exampleSql: string[];
   statements: { median: number; min: number; max: number };
   transactions: number;
   txMs: number;
@@ -53,9 +60,13 @@ export interface SignRequestCost {
   blobPut: number;
 }
 
+/** ordinary: a signer in parallel, neither the last nor mailing the next; next: mails the next signer; last: completes the envelope. */
+export type SignScenario = 'ordinary' | 'next' | 'last';
+
 export interface PhaseResult {
   name: string;
   signer?: number;
+  scenario?: SignScenario;
   mode?: 'sequential' | 'concurrent';
   clients: number;
   attempted: number;
@@ -79,7 +90,7 @@ export interface HttpBenchResult {
   signing?: { signatures: number; wallMs: number; perSecond: number; latency: LatencySummary };
   deliveries: (DeliverResult & { label: string })[];
   verification?: { completed: number; of: number; sampled: number; sampleVerified: number; problems: string[] };
-  engine?: { bytes: number; n: number; total: number; issueOneShot: number; signPdf: number; min: number; max: number; verified: string };
+  engine?: { bytes: number; n: number; total: number; issueOneShot: number; signPdf: number; min: number; max: number; verified: string; asWorkflow: { total: number; signPdfWithTimestamp: number; validationRevision: number } };
   elapsedSeconds: number;
 }
 
@@ -91,6 +102,8 @@ function signCost(records: RequestRecord[]): SignRequestCost | undefined {
   return {
     n: signs.length,
     server: summarize(of((r) => r.serverMs)),
+    cpu: median(of((r) => r.cpuMs)),
+    exampleSql: signs[signs.length >> 1].sql ?? [],
     statements: { median: median(statements), min: Math.min(...statements), max: Math.max(...statements) },
     transactions: median(of((r) => r.transactions)),
     txMs: median(of((r) => r.txMs)),
@@ -152,53 +165,62 @@ async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenc
     cpuShare: s1.cpuMs / s1.wallMs,
   });
 
+  const parallelIds: string[] = [];
+  await runPool(Array.from({ length: options.sequential }, (_, i) => i), concurrency, Infinity, async (i) => {
+    parallelIds.push(await createEnvelope(url, apiKey, pdf, `Besluit parallel ${i + 1}`, SIGNERS, true));
+  });
+
   const concurrentPost: number[] = [];
   let concurrentSignatures = 0;
   let concurrentWall = 0;
+  const signPhase = async (name: string, scenario: SignScenario, signer: number, mode: 'sequential' | 'concurrent', batch: string[], clients: number) => {
+    log(`  HTTP ${options.database}: ${name}, ${batch.length} signatures …`);
+    await server.call({ cmd: 'stats-reset' });
+    const post: number[] = [];
+    const get: number[] = [];
+    const t0 = performance.now();
+    const p = await runPool(batch, clients, t0 + options.phaseCapMs, async (token) => {
+      const r = await signAs(token, url);
+      get.push(r.get);
+      post.push(r.post);
+    });
+    const wall = performance.now() - t0;
+    const stats = await server.call<ServerStats>({ cmd: 'stats' });
+    if (mode === 'concurrent') {
+      concurrentSignatures += post.length;
+      concurrentWall += wall;
+      concurrentPost.push(...post);
+    }
+    result.phases.push({
+      name,
+      signer,
+      scenario,
+      mode,
+      clients,
+      attempted: batch.length - p.skipped,
+      ok: post.length,
+      errors: p.errors.slice(0, 5),
+      wallMs: wall,
+      perSecond: post.length / (wall / 1000),
+      latency: summarize(post),
+      page: summarize(get),
+      cpuShare: stats.cpuMs / stats.wallMs,
+      sign: signCost(stats.requests),
+    });
+    if (p.skipped) log(`  HTTP ${options.database}: ${name} hit the ${options.phaseCapMs / 1000} s cap, ${p.skipped} not signed`);
+  };
+
+  await deliver('mails before signer 1');
+  await signPhase('sign, 1st of 2 parallel signers (ordinary), one at a time', 'ordinary', 1, 'sequential', tokensFor(1, parallelIds), 1);
   for (const signer of [1, 2]) {
-    await deliver(`mails before signer ${signer}`);
+    if (signer === 2) await deliver('mails before signer 2');
     const tokens = tokensFor(signer, ids);
     if (tokens.length < ids.length) log(`  HTTP ${options.database}: only ${tokens.length}/${ids.length} links for signer ${signer}`);
     const split = Math.min(options.sequential, tokens.length);
-    for (const [mode, batch, clients] of [
-      ['sequential', tokens.slice(0, split), 1],
-      ['concurrent', tokens.slice(split), concurrency],
-    ] as const) {
-      if (!batch.length) continue;
-      log(`  HTTP ${options.database}: signer ${signer}, ${batch.length} signatures, ${clients === 1 ? 'one at a time' : `${clients} clients`} …`);
-      await server.call({ cmd: 'stats-reset' });
-      const post: number[] = [];
-      const get: number[] = [];
-      const t0 = performance.now();
-      const p = await runPool([...batch], clients, t0 + options.phaseCapMs, async (token) => {
-        const r = await signAs(token, url);
-        get.push(r.get);
-        post.push(r.post);
-      });
-      const wall = performance.now() - t0;
-      const stats = await server.call<ServerStats>({ cmd: 'stats' });
-      if (mode === 'concurrent') {
-        concurrentSignatures += post.length;
-        concurrentWall += wall;
-        concurrentPost.push(...post);
-      }
-      result.phases.push({
-        name: `sign, signer ${signer}, ${mode === 'sequential' ? 'one at a time' : `${clients} clients`}`,
-        signer,
-        mode,
-        clients,
-        attempted: batch.length - p.skipped,
-        ok: post.length,
-        errors: p.errors.slice(0, 5),
-        wallMs: wall,
-        perSecond: post.length / (wall / 1000),
-        latency: summarize(post),
-        page: summarize(get),
-        cpuShare: stats.cpuMs / stats.wallMs,
-        sign: signCost(stats.requests),
-      });
-      if (p.skipped) log(`  HTTP ${options.database}: signer ${signer} hit the ${options.phaseCapMs / 1000} s cap, ${p.skipped} not signed`);
-    }
+    const scenario: SignScenario = signer === 1 ? 'next' : 'last';
+    const what = signer === 1 ? 'signer 1 of 2 in order (mails signer 2)' : 'signer 2 of 2 (completes)';
+    await signPhase(`sign, ${what}, one at a time`, scenario, signer, 'sequential', tokens.slice(0, split), 1);
+    if (tokens.length > split) await signPhase(`sign, ${what}, ${concurrency} clients`, scenario, signer, 'concurrent', tokens.slice(split), concurrency);
   }
   result.signing = { signatures: concurrentSignatures, wallMs: concurrentWall, perSecond: concurrentSignatures / (concurrentWall / 1000), latency: summarize(concurrentPost) };
   await deliver('mails after signer 2 (completion)');
@@ -236,6 +258,7 @@ async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenc
     min: Math.min(...engine.total),
     max: Math.max(...engine.total),
     verified: engine.verified,
+    asWorkflow: { total: median(engine.asWorkflow.total), signPdfWithTimestamp: median(engine.asWorkflow.signPdfWithTimestamp), validationRevision: median(engine.asWorkflow.validationRevision) },
   };
   if (completed !== ids.length || sampleVerified !== sample.length || ids.length !== n) {
     result.status = 'failed';
@@ -287,6 +310,8 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
 
 // ---- report ----
 
+/** ms() for a difference that may be negative. */
+const signedMs = (value: number) => (value < 0 ? `−${ms(-value)}` : ms(value));
 const lat = (s: LatencySummary) => [ms(s.p50), ms(s.p90), ms(s.p99), ms(s.max)];
 const STATEMENT_LIMIT = 12;
 const OVER_ENGINE_LIMIT_MS = 10;
@@ -297,24 +322,31 @@ export interface HttpTarget {
   detail: string;
 }
 
-/** The issue's targets, judged on the sequential sign requests (the idle-machine figure). */
+/**
+ * The issue's targets, judged on the ordinary sign request one at a time (the idle-machine figure);
+ * the sign requests that mail the next signer or complete the envelope are shown beside them.
+ */
 export function httpTargets(r: HttpBenchResult): HttpTarget[] {
   const sequential = r.phases.filter((p) => p.mode === 'sequential' && p.sign);
+  const ordinary = sequential.find((p) => p.scenario === 'ordinary');
   const db = r.config.database === 'sqlite' ? 'SQLite' : 'PostgreSQL';
-  if (!sequential.length || !r.engine) return [{ name: `sign request on ${db}`, pass: null, detail: r.reason ?? 'not measured' }];
+  if (!ordinary || !r.engine) return [{ name: `sign request on ${db}`, pass: null, detail: r.reason ?? 'not measured' }];
   const engine = r.engine.total;
-  const worstP50 = Math.max(...sequential.map((p) => p.sign!.server.p50));
-  const maxStatements = Math.max(...sequential.map((p) => p.sign!.statements.max));
+  const others = sequential.filter((p) => p !== ordinary);
+  const label = (p: PhaseResult) => (p.scenario === 'next' ? 'mailing the next signer' : 'completing');
+  const s = ordinary.sign!;
   return [
     {
       name: `${db}: sign request server time p50 ≤ engine + ${OVER_ENGINE_LIMIT_MS} ms (one at a time)`,
-      pass: worstP50 <= engine + OVER_ENGINE_LIMIT_MS,
-      detail: sequential.map((p) => `signer ${p.signer} ${ms(p.sign!.server.p50)} ms (client ${ms(p.latency.p50)} ms)`).join(', ') + ` vs engine ${ms(engine)} ms`,
+      pass: s.server.p50 <= engine + OVER_ENGINE_LIMIT_MS,
+      detail:
+        `${ms(s.server.p50)} ms (client ${ms(ordinary.latency.p50)}, server cpu ${ms(s.cpu)}) vs engine ${ms(engine)} ms, B-T + B-LT as signed ${ms(r.engine.asWorkflow.total)} ms; ` +
+        others.map((p) => `${label(p)} ${ms(p.sign!.server.p50)} ms (cpu ${ms(p.sign!.cpu)})`).join(', '),
     },
     {
       name: `${db}: ≤ ${STATEMENT_LIMIT} SQL statements per sign request`,
-      pass: maxStatements <= STATEMENT_LIMIT,
-      detail: sequential.map((p) => `signer ${p.signer} ${p.sign!.statements.min}–${p.sign!.statements.max}`).join(', ') + ' (BEGIN and COMMIT counted)',
+      pass: s.statements.max <= STATEMENT_LIMIT,
+      detail: `${s.statements.max} (BEGIN and COMMIT counted); ` + others.map((p) => `${label(p)} ${p.sign!.statements.max}`).join(', '),
     },
   ];
 }
@@ -344,18 +376,22 @@ export function httpReport(r: HttpBenchResult): string[] {
   if (signPhases.length && r.engine) {
     const e = r.engine;
     out.push(`Per sign request (POST /s/:token/sign) inside the server: time from the request to its last byte, statements sent on its behalf (knex 'query' events, BEGIN and COMMIT included),`);
-    out.push(`beside the engine alone on the same prepared PDF: issueOneShot + signPdf = ${ms(e.total)} ms median of ${e.n} (issueOneShot ${ms(e.issueOneShot)} + signPdf ${ms(e.signPdf)}; verified ${e.verified}). ms; medians unless said.`);
+    out.push(`beside the engine alone on the same prepared PDF: issueOneShot + signPdf = ${ms(e.total)} ms median of ${e.n} (issueOneShot ${ms(e.issueOneShot)} + signPdf ${ms(e.signPdf)}; verified ${e.verified}) — the issue's`);
+    out.push(`"engine time" (B-B). The signature as the request makes it, B-T with the server's TSA (built-in, in-process) and the B-LT revision (our CAs' OCSP answers), costs`);
+    out.push(`${ms(e.asWorkflow.total)} ms (signPdf with timestamp ${ms(e.asWorkflow.signPdfWithTimestamp)}, B-LT revision ${ms(e.asWorkflow.validationRevision)}): "− B-LT engine" below. ms; medians unless said.`);
     out.push(
       table(
-        ['phase', 'n', 'server p50', 'server p99', 'p50 − engine', 'client p50', 'client p99', 'statements', 'tx', 'in tx', 'pool wait p50/p99', 'issueOneShot', 'blob get', 'blob put'],
+        ['phase', 'n', 'server p50', 'server p99', 'p50 − engine', '− B-LT engine', 'server cpu', 'client p50', 'client p99', 'statements', 'tx', 'in tx', 'pool wait p50/p99', 'issueOneShot', 'blob get', 'blob put'],
         signPhases.map((p) => {
           const s = p.sign!;
           return [
-            p.name.replace(/^sign, /, ''),
+            p.name.replace(/^sign, /, '').replace(' (mails signer 2)', '').replace(' (ordinary)', ''),
             String(s.n),
             ms(s.server.p50),
             ms(s.server.p99),
-            ms(s.server.p50 - e.total),
+            signedMs(s.server.p50 - e.total),
+            signedMs(s.server.p50 - e.asWorkflow.total),
+            p.mode === 'sequential' ? ms(s.cpu) : '–',
             ms(p.latency.p50),
             ms(p.latency.p99),
             s.statements.min === s.statements.max ? String(s.statements.max) : `${s.statements.min}–${s.statements.max}`,
@@ -367,10 +403,14 @@ export function httpReport(r: HttpBenchResult): string[] {
             ms(s.blobPut),
           ];
         }),
-        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+        ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
       ),
     );
-    out.push('(tx = transactions per request; in tx = BEGIN sent → connection released, summed; pool wait = waiting for a pooled connection, summed.)');
+    out.push('(server cpu = CPU of the server process over the request, all threads, shown where requests ran one at a time: what the request itself cost, however busy the machine;');
+    out.push(' tx = transactions per request; in tx = BEGIN sent → connection released, summed; pool wait = waiting for a pooled connection, summed.)');
+    for (const p of signPhases.filter((q) => q.mode === 'sequential')) {
+      out.push(`Statements of one sign request, ${p.name.replace(/^sign, /, '')}: ${p.sign!.exampleSql.map((sql) => sql.replace(/^(\w+( \w+)?).*?\b(from|into|update)\s+"?(\w+)"?.*$/i, '$1 $4').slice(0, 40)).join('; ')}`);
+    }
     if (r.signing) out.push(`Concurrent phases together: ${r.signing.signatures} signatures, ${r.signing.perSecond.toFixed(1)} per second (page GET + sign POST each, mail delivery excluded); sign POST p50 / p99 ${ms(r.signing.latency.p50)} / ${ms(r.signing.latency.p99)} ms.`);
     out.push('');
   }
