@@ -37,7 +37,6 @@ import { bytesLabel, max, mb, median, min, ms, ratio, table } from './bench/form
 import { IMPLS, TIMED_IMPLS, type ImplId } from './bench/impls.ts';
 import { clusterReport, runClusterTable, type LoadResult } from './bench/cluster-load.ts';
 import { buildDecisionPdf } from './bench/http-client.ts';
-import { builtEntry } from '../test/helpers/production-build.ts';
 import { httpReport, httpTargets, runHttpBench, type HttpBenchResult } from './bench/http.ts';
 import { runSoak, soakReport } from './bench/soak.ts';
 import { generateInputs, generateKeys, makeTempDir, MB, type BenchInput, type BenchKeys } from './bench/inputs.ts';
@@ -355,7 +354,8 @@ async function runHttp(): Promise<HttpSection> {
   }
   if (noCluster) return { runs };
   log(`Multi-instance throughput (BLOB_STORE=${clusterBlobs} on PostgreSQL, ${clusterEntry}) …`);
-  if (clusterEntry === 'dist') await builtEntry();
+  // The production build, made when older than src/ (the build tests' helper; loaded only here).
+  if (clusterEntry === 'dist') await (await import('../test/helpers/production-build.ts')).builtEntry();
   const cluster = await runClusterTable({ counts: [1, 2, 3], blobStore: clusterBlobs, entry: clusterEntry, envelopes: quick ? 30 : 100, concurrency: 8, linkTimeoutMs: 60_000, pdf: await buildDecisionPdf(), log });
   return { runs, cluster };
 }
