@@ -23,10 +23,18 @@ async function anchorAt(seq: number, prevDigest: string, heads: ChainHead[], at:
   return { seq, prevDigest, digest, token, genTime: at.toISOString(), reason: 'periodic', createdAt: at.toISOString(), heads };
 }
 
+/**
+ * Anchor times: whole hours from tomorrow on, since the test TSA's certificate is made when the tests
+ * run and refuses a time before it (fixed dates broke the day they passed).
+ */
+const HOUR = 3_600_000;
+const BASE = Math.ceil(Date.now() / HOUR) * HOUR + 24 * HOUR;
+const hourAt = (hours: number, ms = 0): Date => new Date(BASE + hours * HOUR + ms);
+
 /** Two anchors an hour apart: the first over two chains, the second over the envelope chain that moved. */
 async function twoAnchors(): Promise<AuditAnchorRecord[]> {
-  const first = await anchorAt(1, GENESIS_HASH, [{ chain: ORG_CHAIN, seq: 2, hash: hex('a') }, { chain: ENVELOPE, seq: 3, hash: hex('b') }], new Date('2026-12-06T09:00:00.123Z'));
-  const second = await anchorAt(2, first.digest, [{ chain: ENVELOPE, seq: 7, hash: hex('c') }], new Date('2026-12-06T10:00:00.456Z'));
+  const first = await anchorAt(1, GENESIS_HASH, [{ chain: ORG_CHAIN, seq: 2, hash: hex('a') }, { chain: ENVELOPE, seq: 3, hash: hex('b') }], hourAt(1, 123));
+  const second = await anchorAt(2, first.digest, [{ chain: ENVELOPE, seq: 7, hash: hex('c') }], hourAt(2, 456));
   return [first, second];
 }
 
@@ -50,7 +58,7 @@ describe('audit anchors: digest and anchor checks', function () {
     const report = checkAnchors(anchors, trust());
     expect(report.problems).to.deep.equal([]);
     expect(report.count).to.equal(2);
-    expect(report.latest).to.deep.equal({ seq: 2, genTime: '2026-12-06T10:00:00.456Z', tsa: report.latest!.tsa });
+    expect(report.latest).to.deep.equal({ seq: 2, genTime: hourAt(2, 456).toISOString(), tsa: report.latest!.tsa });
     expect(report.latest!.tsa).to.include('CN=Paraaf Test TSA tsa');
     for (const anchor of anchors) {
       const verified = opensslTsVerify({ token: anchor.token, digest: Buffer.from(anchor.digest, 'hex') });
@@ -71,7 +79,7 @@ describe('audit anchors: digest and anchor checks', function () {
 
   it('a deleted anchor: seq gap and a broken link to the previous digest', async () => {
     const [, second] = await twoAnchors();
-    const third = await anchorAt(3, second.digest, [{ chain: ORG_CHAIN, seq: 5, hash: hex('e') }], new Date('2026-12-06T11:00:00Z'));
+    const third = await anchorAt(3, second.digest, [{ chain: ORG_CHAIN, seq: 5, hash: hex('e') }], hourAt(3));
     const problems = checkAnchors([second, third], trust()).problems;
     expect(problems.map((p) => [p.kind, p.anchorSeq])).to.deep.equal([['anchor_seq', 2], ['anchor_chain', 2]]);
     expect(problems[0].message).to.equal('anchor 2: anchor 1 missing before it');
@@ -83,15 +91,15 @@ describe('audit anchors: digest and anchor checks', function () {
     expect(kinds(untrusted)).to.deep.equal(['anchor_untrusted', 'anchor_untrusted']);
     expect(untrusted[0].message).to.match(/^anchor 1: TSA CN=Paraaf Test TSA tsa.* is not trusted: /);
 
-    expect(kinds(checkAnchors([{ ...first, genTime: '2026-12-06T08:00:00.000Z' }, second], trust()).problems)).to.deep.equal(['anchor_time']);
+    expect(kinds(checkAnchors([{ ...first, genTime: hourAt(0).toISOString() }, second], trust()).problems)).to.deep.equal(['anchor_time']);
 
-    const back = await anchorAt(2, first.digest, [{ chain: ENVELOPE, seq: 3, hash: hex('b') }], new Date('2026-12-06T10:00:00Z'));
+    const back = await anchorAt(2, first.digest, [{ chain: ENVELOPE, seq: 3, hash: hex('b') }], hourAt(2));
     expect(kinds(checkAnchors([first, back], trust()).problems)).to.deep.equal(['anchor_heads']);
   });
 
   it('a token taken earlier than the anchor before it', async () => {
     const [first] = await twoAnchors();
-    const earlier = await anchorAt(2, first.digest, [{ chain: ENVELOPE, seq: 9, hash: hex('c') }], new Date('2026-12-06T08:00:00Z'));
+    const earlier = await anchorAt(2, first.digest, [{ chain: ENVELOPE, seq: 9, hash: hex('c') }], hourAt(0));
     expect(kinds(checkAnchors([first, earlier], trust()).problems)).to.deep.equal(['anchor_time']);
   });
 });
