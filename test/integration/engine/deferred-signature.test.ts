@@ -139,7 +139,8 @@ describe('engine: deferred signatures, checked by pdfsig (NSS), openssl, qpdf an
 
   /** Same key, same time, same options: the deferred path must write what signPdf writes. */
   async function bothWays(input: Buffer, signer: ExternalSigner, keyPath: string, options: { fieldName?: string } = {}) {
-    const signingTime = new Date('2026-12-06T09:30:00Z');
+    // One time for both (it is in the bytes), within the test certificates' validity (made when the tests run).
+    const signingTime = new Date(Math.floor(Date.now() / 60_000) * 60_000);
     const common = { signer: SIGNER, placement: PLACEMENT, signingTime, reason: 'Besluit', location: 'Teststad', ...options };
     const viaSignPdf = await signPdf(input, { ...common, key: localKey(p.rsa, [p.intermediate], 'rsa-pkcs1', 'sha256') });
     const prepared = await prepareDeferredSignature(input, { ...common, externalSigner: signer });
