@@ -14,7 +14,7 @@ export function bundleReadme(options: BundleReadmeOptions): string {
   const files = options.documentFiles.map((file) => `  ${file}`).join('\n');
   const text = `PARAAF - BEWIJSBUNDEL / EVIDENCE BUNDLE
 ${options.organisation} - ${options.envelopeTitle}
-Envelop / envelope: ${options.envelopeId}
+Dossier / signature request: ${options.envelopeId}
 
 === NEDERLANDS ===
 

@@ -134,7 +134,7 @@ describe('staff app in a real browser (Chromium)', function () {
 
     await page.getByLabel('PDF-bestanden').setInputFiles(await Promise.all(FILES.map(([name, fixture]) => pdf(name, fixture))));
     for (const [i, [name]] of FILES.entries()) await page.getByLabel(`Titel voor ${name}`).fill(TITLES[i]!);
-    await page.getByRole('radio', { name: /^Eén envelop per PDF/ }).check();
+    await page.getByRole('radio', { name: /^Eén dossier per PDF/ }).check();
     await page.getByLabel('Ondertekeningsroute').selectOption({ label: ROUTE_OPTION });
     // The placement step appears with the first document rendered (not used here: signature pages).
     const placement = page.getByRole('region', { name: 'Plaats van de handtekening' });
@@ -225,12 +225,12 @@ describe('staff app in a real browser (Chromium)', function () {
   });
 
   it('cancels an envelope with a reason, after a confirmation page', async () => {
-    await page.getByRole('link', { name: 'Envelop intrekken…' }).click();
-    await page.getByRole('heading', { level: 1, name: `Envelop intrekken: ${TITLES[0]}` }).waitFor();
+    await page.getByRole('link', { name: 'Dossier intrekken…' }).click();
+    await page.getByRole('heading', { level: 1, name: `Dossier intrekken: ${TITLES[0]}` }).waitFor();
     await checkState(page, 'staff-cancel-confirm');
     await page.getByLabel('Reden van intrekking').fill('Punt 1 is van de agenda gehaald.');
-    await page.getByRole('button', { name: 'Ja, envelop intrekken' }).click();
-    await page.getByText('De envelop is ingetrokken.').waitFor();
+    await page.getByRole('button', { name: 'Ja, dossier intrekken' }).click();
+    await page.getByText('Het dossier is ingetrokken.').waitFor();
     expect((await envelopes()).find((e) => e.title === TITLES[0])!.status).to.equal('cancelled');
     await checkState(page, 'staff-envelope-cancelled');
   });

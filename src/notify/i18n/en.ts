@@ -10,7 +10,7 @@ export const en: MailCatalog = {
   'common.deadline': 'Please do this by {deadline}.',
   'common.personal': 'This link is personal. Do not forward this e-mail.',
   'common.reason': 'The reason:',
-  'common.viewDetails': 'View the envelope',
+  'common.viewDetails': 'View the signature request',
   'batch.one': '1 other document from {organisation} is waiting for you.',
   'batch.other': '{count} other documents from {organisation} are waiting for you.',
   'batch.button': 'Review them all together',

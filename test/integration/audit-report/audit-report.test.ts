@@ -96,7 +96,7 @@ describe('audit report, /audit?format=csv', function () {
     // The long-term steps (issue 9) in words, not as the raw JSON an unknown action falls back to.
     expect(actions).to.include('document.validation_data_added').and.include('document.timestamped');
     expect(text).to.match(/Toegevoegd: \d+ × certificaat, \d+ × OCSP-antwoord, \d+ × CRL/);
-    expect(text).to.include('Aanleiding: de envelop is afgerond').and.include('Tijdstempeldienst: ').and.include('SHA-256 van het document daarna');
+    expect(text).to.include('Aanleiding: het dossier is afgerond').and.include('Tijdstempeldienst: ').and.include('SHA-256 van het document daarna');
     expect(text).to.not.include('Gegevens:');
     expect(text).to.include('audit-test');
     expect(text).to.match(/Pagina 1 van \d+/);

@@ -111,7 +111,7 @@ describe('staff follow-up /app', function () {
       expect(res.headers['content-security-policy']).to.include("script-src 'self'");
       const page = res.text;
       expect(page).to.include('<html lang="nl"');
-      expect(page).to.include('<caption>Enveloppen</caption>').and.include('<th scope="col">Wacht op</th>').and.include('<th scope="row">');
+      expect(page).to.include('<caption>Dossiers</caption>').and.include('<th scope="col">Wacht op</th>').and.include('<th scope="row">');
       expect(page).to.include('Besluit gemeenteraad: budget &lt;2027&gt;').and.not.include('budget <2027>');
       expect(page).to.include('Collegebesluit mobiliteitsplan').and.include('Notulen OCMW-raad');
       const budgetRow = page.slice(page.indexOf(`/app/envelopes/${ids.budget}`));
@@ -180,7 +180,7 @@ describe('staff follow-up /app', function () {
       const page = res.text;
       expect(page).to.include('<h1>Besluit gemeenteraad: budget &lt;2027&gt;</h1>');
       expect(page).to.include('<caption>Ontvangers in volgorde van ondertekening</caption>').and.include('An Peeters').and.include('Bart Claes').and.include('aan de beurt');
-      expect(page).to.include('Envelop aangemaakt').and.include('Envelop verstuurd').and.include('E-mail klaargezet voor an@zonnebeke.be');
+      expect(page).to.include('Dossier aangemaakt').and.include('Dossier verstuurd').and.include('E-mail klaargezet voor an@zonnebeke.be');
       expect(page).to.match(/<time datetime="\d{4}-\d{2}-\d{2}T[^"]+Z">[^<]*\d{1,2}:\d{2}<\/time>/);
       expect(page).to.include(`/app/envelopes/${ids.budget}/remind`).and.include(`/app/envelopes/${ids.budget}/cancel`);
       expect(page).to.not.include('Auditrapport (PDF)');
@@ -286,7 +286,7 @@ describe('staff follow-up /app', function () {
 
     it('cancels after a confirmation page, with a reason; then the report and bundle are there', async () => {
       const confirm = await get(`/app/envelopes/${ids.mobility}/cancel`).expect(200);
-      expect(confirm.text).to.match(/<textarea id="reason" name="reason"[^>]* required/).and.include('Ja, envelop intrekken');
+      expect(confirm.text).to.match(/<textarea id="reason" name="reason"[^>]* required/).and.include('Ja, dossier intrekken');
       const noReason = await post(`/app/envelopes/${ids.mobility}/cancel`, { reason: '  ', _csrf: csrfOf(confirm.text) }).expect(422);
       expect(noReason.text).to.include('aria-invalid="true"');
       expect((await apiEnvelope(ids.mobility)).status).to.equal('sent');
@@ -298,7 +298,7 @@ describe('staff follow-up /app', function () {
       const cancelled = (await auditOf(ids.mobility)).find((e) => e.action === 'envelope.cancelled')!;
       expect(cancelled.actor.kind).to.equal('user');
       const page = (await get(`/app/envelopes/${ids.mobility}`).expect(200)).text;
-      expect(page).to.include('Envelop ingetrokken: Verkeerde versie opgeladen').and.include('Auditrapport (PDF)').and.not.include('/remind"');
+      expect(page).to.include('Dossier ingetrokken: Verkeerde versie opgeladen').and.include('Auditrapport (PDF)').and.not.include('/remind"');
       const before = await storedTrail(ids.mobility);
       const report = await get(`/app/envelopes/${ids.mobility}/audit-report?lang=en`).set('User-Agent', 'Firefox/140').expect(200);
       expect(report.headers['content-type']).to.equal('application/pdf');

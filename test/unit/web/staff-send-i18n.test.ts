@@ -17,7 +17,7 @@ describe('staff send page catalogs', () => {
   }
   it('fills placeholders, Dutch first', () => {
     expect(sendTranslator('nl')('send.title')).to.equal('Versturen om te ondertekenen');
-    expect(sendTranslator('nl')('send.sent.other', { count: 3 })).to.equal('3 enveloppen zijn verstuurd.');
+    expect(sendTranslator('nl')('send.sent.other', { count: 3 })).to.equal('3 dossiers zijn verstuurd.');
     expect(sendTranslator('en')('send.error.file', { name: 'a.pdf', problem: 'x' })).to.equal('a.pdf: x');
     expect(sendTranslator('fr')('send.placement.page', { page: 1, pages: 2 })).to.equal('Page 1 sur 2');
   });
