@@ -176,6 +176,8 @@ export function soakReport(r: SoakResult): string[] {
   out.push(
     `${r.steady ? 'Memory steady' : 'MEMORY NOT STEADY'}: the RSS floor grows ${perMinute(r.rss.floorGrowth)} after warm-up (limit ${STEADY_MB_PER_MIN} MB/min; least-squares slope ${perMinute(r.rss.slope)}).`,
   );
+  // Each half must hold a few major GCs (a minute or two apart under this load) for its floor to mean anything.
+  if (r.minutes < 5) out.push(`(A ${r.minutes}-minute run checks the soak works; it is too short to judge memory: run the default 10 minutes.)`);
   if (r.errors.length) out.push(`Errors (first ${Math.min(5, r.errors.length)}): ${r.errors.slice(0, 5).join(' | ')}`);
   out.push(`Soak time ${r.elapsedSeconds.toFixed(0)} s.`);
   return out;
