@@ -106,8 +106,8 @@ export interface StartedService {
 
 /**
  * Starts `node <entry>` (dist/main.js) as a real process and resolves with its URL once it logs that it
- * listens (PORT=0 in `env` picks a free port). `env` is the whole environment: nothing of this test
- * process (NODE_OPTIONS, tsx) is passed on unless the caller puts it there.
+ * listens (PORT=0 in `env` picks a free port), within `timeoutMs` (default 120 s). `env` is the whole
+ * environment: nothing of this test process (NODE_OPTIONS, tsx) is passed on unless the caller puts it there.
  */
 export async function startService(entry: string, env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<StartedService> {
   const child = spawn(process.execPath, [entry], { cwd: options.cwd ?? path.dirname(path.dirname(entry)), env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -115,7 +115,7 @@ export async function startService(entry: string, env: Record<string, string>, o
   child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
     const port = /"port":(\d+)[^\n]*Paraaf listening/.exec(log)?.[1];
     if (port) return { url: `http://127.0.0.1:${port}`, process: child, log: () => log, exited };

@@ -54,9 +54,11 @@ describe('production build: three instances started at once on one fresh Postgre
     }
   });
 
-  it('three node dist/main.js started at once: all ready, the migrations applied by one, exit 0 on SIGTERM', async () => {
-    const database = await freshDatabase();
+  it('three node dist/main.js started at once: all ready, the migrations applied by one, exit 0 on SIGTERM', async function () {
+    // A build when src/ changed, then three starts sharing the machine's cores.
+    this.timeout(600_000);
     const { main } = await builtEntry();
+    const database = await freshDatabase();
     const env = (dataDir: string, databaseUrl?: string) => ({
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       HOME: process.env.HOME ?? tmpdir(),
@@ -75,7 +77,7 @@ describe('production build: three instances started at once on one fresh Postgre
     first.process.kill('SIGTERM');
     expect(await first.exited).to.deep.equal({ code: 0, signal: null });
 
-    const starts = [0, 1, 2].map((i) => startService(main, env(`data-${i}`, database.url)));
+    const starts = [0, 1, 2].map((i) => startService(main, env(`data-${i}`, database.url), { timeoutMs: 180_000 }));
     const settled = await Promise.allSettled(starts);
     for (const result of settled) if (result.status === 'fulfilled') services.push(result.value);
     expect(settled.map((result) => (result.status === 'fulfilled' ? 'listening' : String(result.reason).slice(0, 600)))).to.deep.equal(['listening', 'listening', 'listening']);
