@@ -35,7 +35,7 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('mail.queued'),
-    details: z.object({ outboxId: id, recipientId: id, email: z.string(), mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode']) }),
+    details: z.object({ outboxId: id, recipientId: id, email: z.string(), mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode', 'meetingSignRequest']) }),
   }),
   z.object({ action: z.literal('link.opened'), details: z.object({ recipientId: id }) }),
   z.object({
@@ -124,6 +124,10 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   /** Staff made a failed mail due again (issue 5). */
   z.object({ action: z.literal('mail.retried'), details: z.object({ outboxId: id, recipientId: id.nullable() }) }),
   // Organisation-level staff events (issue 5), on the chain `org:<id>`.
+  /** A meeting (zitting, issue 12) was created; its envelopes' own chains say `envelope.created` with their meeting. */
+  z.object({ action: z.literal('meeting.created'), details: z.object({ meetingId: id, body: z.string(), bodyLabel: z.string().nullable(), title: z.string(), meetingDate: z.string() }) }),
+  /** All draft envelopes of a meeting were sent in one transaction, each with its own `envelope.sent`; in agenda order. */
+  z.object({ action: z.literal('meeting.sent'), details: z.object({ meetingId: id, envelopeIds: z.array(id) }) }),
   z.object({ action: z.literal('staff.login'), details: z.object({ userId: id, email: z.string() }) }),
   /** A refused login for a known user of this organisation: wrong password, or the account is locked. */
   z.object({ action: z.literal('staff.login_failed'), details: z.object({ userId: id, email: z.string(), reason: z.enum(['password', 'locked']) }) }),

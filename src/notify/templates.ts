@@ -34,6 +34,21 @@ export interface SignRequestParams extends BaseMailParams {
 
 export type ReminderParams = SignRequestParams;
 
+/**
+ * A meeting's one request mail per person (issue 12): the organisation and body ask, the sitting's date, every
+ * item of it for this person in agenda order, and one link to the meeting page where all of them are signed.
+ */
+export interface MeetingSignRequestParams extends BaseMailParams {
+  meetingTitle: string;
+  bodyName: string;
+  /** YYYY-MM-DD, the day of the sitting. */
+  meetingDate: string;
+  items: ReadonlyArray<{ agendaItem: string | null; title: string }>;
+  deadline?: Date | null;
+  /** The meeting page `/s/<token>/batch/meetings/<id>`. */
+  signingUrl: string;
+}
+
 export interface DeclinedParams extends BaseMailParams {
   declinedBy: string;
   reason?: string | null;
@@ -70,10 +85,11 @@ export interface MailParams {
   cancelled: CancelledParams;
   completed: CompletedParams;
   expired: ExpiredParams;
+  meetingSignRequest: MeetingSignRequestParams;
 }
 
 export type MailKind = keyof MailParams;
-export const MAIL_KINDS: readonly MailKind[] = ['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode'];
+export const MAIL_KINDS: readonly MailKind[] = ['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode', 'meetingSignRequest'];
 
 /** Formats an instant for a reader in Belgium: `dinsdag 4 maart 2025 om 17:00`. */
 export function formatBrusselsDateTime(date: Date, language: Language): string {
@@ -82,6 +98,11 @@ export function formatBrusselsDateTime(date: Date, language: Language): string {
     timeStyle: 'short',
     timeZone: 'Europe/Brussels',
   }).format(date);
+}
+
+/** The day of a sitting (YYYY-MM-DD, a calendar date): `dinsdag 12 januari 2027`. */
+export function formatMeetingDate(date: string, language: Language): string {
+  return new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'full', timeZone: 'UTC' }).format(new Date(`${date}T12:00:00Z`));
 }
 
 /** Names and titles go on one line (they end up in a Subject header too). */
@@ -147,6 +168,20 @@ function request(kind: 'signRequest' | 'reminder', t: Translate, language: Langu
   return { subject: t(`${kind}.subject.${verb}`, values), blocks: [...blocks, ...closing(t, params)] };
 }
 
+function meetingRequest(t: Translate, language: Language, params: MeetingSignRequestParams): Composed {
+  const values = { title: params.meetingTitle, organisation: params.organisationName, body: params.bodyName, date: formatMeetingDate(params.meetingDate, language), count: params.items.length };
+  const blocks: MailBlock[] = [
+    ...opening(t, { ...params, envelopeTitle: params.meetingTitle }),
+    { kind: 'paragraph', text: t('meetingSignRequest.intro', values) },
+    { kind: 'paragraph', text: params.items.map((item) => `${item.agendaItem ? `${oneLine(item.agendaItem)}. ` : '– '}${oneLine(item.title)}`).join('\n') },
+  ];
+  if (params.deadline) blocks.push({ kind: 'paragraph', text: t('common.deadline', { deadline: formatBrusselsDateTime(params.deadline, language) }) });
+  blocks.push(action(t, t('meetingSignRequest.button'), params.signingUrl));
+  blocks.push({ kind: 'paragraph', text: t('meetingSignRequest.oneLink') });
+  blocks.push({ kind: 'paragraph', text: t('common.personal') });
+  return { subject: t('meetingSignRequest.subject', values), blocks: [...blocks, ...closing(t, params)] };
+}
+
 type Composed = { subject: string; blocks: MailBlock[] };
 type Composer<K extends MailKind> = (t: Translate, language: Language, params: MailParams[K]) => Composed;
 
@@ -165,6 +200,7 @@ const composers: { [K in MailKind]: Composer<K> } = {
   },
   signRequest: (t, language, params) => request('signRequest', t, language, params),
   reminder: (t, language, params) => request('reminder', t, language, params),
+  meetingSignRequest: meetingRequest,
 
   declined: (t, _language, params) => {
     const values = { title: params.envelopeTitle, decliner: params.declinedBy };

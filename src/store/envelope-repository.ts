@@ -21,9 +21,17 @@ export interface Envelope {
   requireCode: boolean;
   /** The signing route (decision body) it was sent with, e.g. "Gemeenteraad"; null without one. */
   routeName: string | null;
+  /** The meeting (zitting, issue 12) it belongs to, its agenda item ("3"), position on the agenda and kind; null outside a meeting. */
+  meetingId: string | null;
+  agendaItem: string | null;
+  agendaPosition: number | null;
+  kind: EnvelopeKind | null;
   createdAt: string;
   updatedAt: string;
 }
+
+export const ENVELOPE_KINDS = ['decision', 'minutes', 'other'] as const;
+export type EnvelopeKind = (typeof ENVELOPE_KINDS)[number];
 
 export interface EnvelopeRow {
   id: string;
@@ -42,6 +50,10 @@ export interface EnvelopeRow {
   cancel_reason: string | null;
   require_code: boolean | number | null;
   route_name?: string | null;
+  meeting_id?: string | null;
+  agenda_item?: string | null;
+  agenda_position?: number | string | null;
+  kind?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -64,6 +76,10 @@ export function toEnvelope(row: EnvelopeRow): Envelope {
     cancelReason: row.cancel_reason,
     requireCode: Boolean(row.require_code),
     routeName: row.route_name ?? null,
+    meetingId: row.meeting_id ?? null,
+    agendaItem: row.agenda_item ?? null,
+    agendaPosition: row.agenda_position === null || row.agenda_position === undefined ? null : Number(row.agenda_position),
+    kind: (row.kind as EnvelopeKind | null | undefined) ?? null,
     createdAt: toIso(row.created_at),
     updatedAt: toIso(row.updated_at),
   };
@@ -79,6 +95,7 @@ export interface NewEnvelope {
   expiresAt: string;
   requireCode: boolean;
   routeName?: string | null;
+  meeting?: { meetingId: string; agendaItem: string | null; agendaPosition: number; kind: EnvelopeKind } | null;
   now: string;
 }
 
@@ -94,6 +111,9 @@ export async function insertEnvelope(db: Db, envelope: NewEnvelope): Promise<voi
     expires_at: envelope.expiresAt,
     require_code: envelope.requireCode,
     route_name: envelope.routeName ?? null,
+    ...(envelope.meeting
+      ? { meeting_id: envelope.meeting.meetingId, agenda_item: envelope.meeting.agendaItem, agenda_position: envelope.meeting.agendaPosition, kind: envelope.meeting.kind }
+      : {}),
     created_at: envelope.now,
     updated_at: envelope.now,
   });

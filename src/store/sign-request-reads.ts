@@ -12,7 +12,8 @@ import { isPostgres, isUuid, type Db } from './sql.ts';
 
 const ENVELOPE_COLUMNS = [
   'id', 'organisation_id', 'title', 'message', 'status', 'created_by_kind', 'created_by_id', 'expires_at', 'sent_at', 'completed_at',
-  'declined_at', 'cancelled_at', 'expired_at', 'cancel_reason', 'require_code', 'route_name', 'created_at', 'updated_at',
+  'declined_at', 'cancelled_at', 'expired_at', 'cancel_reason', 'require_code', 'route_name', 'meeting_id', 'agenda_item',
+  'agenda_position', 'kind', 'created_at', 'updated_at',
 ] as const;
 const RECIPIENT_COLUMNS = [
   'id', 'envelope_id', 'organisation_id', 'person_id', 'name', 'email', 'function', 'language', 'role', 'signature_level', 'routing_order',

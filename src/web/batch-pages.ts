@@ -5,8 +5,9 @@
  * usable without JavaScript; stable ids, classes and `data-` attributes are the hooks for the
  * viewer and the progress script that come later.
  */
-import type { BatchItemResult, EnvelopeDto, WaitingEnvelope } from '../workflow/index.ts';
+import type { BatchItemResult, EnvelopeDto, MeetingDto, WaitingEnvelope } from '../workflow/index.ts';
 import { html, type SafeHtml } from './html.ts';
+import { formatMeetingDate as formatMeetingDay } from '../notify/index.ts';
 import { formatBrussels, type Translate } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
 import { batchProgress, documentViewer, signaturePlacements } from './enhancements.ts';
@@ -19,6 +20,8 @@ export interface BatchPageView {
   waiting: WaitingEnvelope[];
   /** The link's own recipient: its envelope, when it needs a qualified signature, is signed on the link page itself. */
   linkRecipientId?: string;
+  /** The meeting page (issue 12): the meeting whose items are listed, in agenda order. */
+  meeting?: MeetingDto | null;
 }
 
 export interface BatchFormState {
@@ -68,16 +71,21 @@ function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, c
   return html`<li class="batch-item" data-envelope-id="${envelope.id}" data-requires-code="${envelope.requireCode ? 'true' : 'false'}">
 <div class="field checkbox">
 <input type="checkbox" id="${id}" name="envelope" value="${envelope.id}"${checked ? ' checked' : ''}${envelope.expiresAt ? html` aria-describedby="${id}-deadline"` : ''}>
-<label for="${id}">${envelope.title}</label>
+<label for="${id}">${agendaPrefix(envelope)}${envelope.title}</label>
 </div>
 ${deadline}
 ${documentLinks(ctx, view.basePath, envelope, waiting.recipientId)}
 </li>`;
 }
 
-/** `GET /s/<token>/batch`. */
+/** "3. " before an item of a meeting. */
+function agendaPrefix(envelope: EnvelopeDto): string {
+  return envelope.agendaItem ? `${envelope.agendaItem}. ` : '';
+}
+
+/** `GET /s/<token>/batch` and the meeting page `GET /s/<token>/batch/meetings/<id>`. */
 export function batchPage(ctx: PageContext, view: BatchPageView, state: BatchFormState): string {
-  const title = ctx.t('batch.title');
+  const title = view.meeting ? view.meeting.title : ctx.t('batch.title');
   const hasError = state.selectError !== undefined || state.consentError !== undefined || state.code?.error !== undefined;
   if (view.waiting.length === 0) {
     return layout(ctx, { title, organisationName: view.organisationName, body: html`<h1>${title}</h1>\n<p id="batch-empty">${ctx.t('batch.none')}</p>` });
@@ -85,10 +93,11 @@ export function batchPage(ctx: PageContext, view: BatchPageView, state: BatchFor
   const selected = state.selected ?? view.waiting.filter((w) => !needsQualified(w)).map((w) => w.envelope.id);
   const consentInvalid = state.consentError !== undefined;
   const body = html`<h1>${title}</h1>
-<p>${ctx.t('batch.intro', { organisation: view.organisationName })}</p>
+<p>${view.meeting ? ctx.t('batch.meetingIntro', { organisation: view.organisationName, body: view.meeting.bodyName, date: formatMeetingDay(view.meeting.meetingDate, ctx.language) }) : ctx.t('batch.intro', { organisation: view.organisationName })}</p>
 ${state.code ? codeRequestSection(ctx, { ...state.code, error: undefined }) : ''}
 <form method="post" action="${batchPath(view.basePath, 'sign')}" id="batch-form" data-batch-size="${view.waiting.filter((w) => !needsQualified(w)).length}">
-<input type="hidden" name="_csrf" value="${state.csrf}">
+<input type="hidden" name="_csrf" value="${state.csrf}">${view.meeting ? html`
+<input type="hidden" name="meeting" value="${view.meeting.id}">` : ''}
 <fieldset class="batch-list"${state.selectError ? html` aria-describedby="select-error"` : ''}>
 <legend><h2 id="batch-heading">${ctx.t('batch.select')}</h2></legend>
 ${problem('select-error', state.selectError)}

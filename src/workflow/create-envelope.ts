@@ -11,7 +11,8 @@ import { validatePerson, type Language } from '../domain/person.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { inspectPdf } from '../pdf/index.ts';
 import { insertDocument, insertRevision } from '../store/document-repository.ts';
-import { insertEnvelope } from '../store/envelope-repository.ts';
+import { ENVELOPE_KINDS, insertEnvelope } from '../store/envelope-repository.ts';
+import { meetingById, nextAgendaPosition } from '../store/meetings.ts';
 import { organisationById } from '../store/organisations.ts';
 import { personById } from '../store/people.ts';
 import { insertField, insertRecipient, type NewRecipient } from '../store/recipient-repository.ts';
@@ -55,6 +56,12 @@ const optionsSchema = z.object({
   routeName: z.string().trim().max(200).nullish(),
   /** How its signers sign unless a recipient says otherwise (issue 13): 'advanced' (default) or 'qualified'. */
   signatureLevel: z.enum(SIGNATURE_LEVELS).default('advanced'),
+  /** A draft meeting of the organisation it belongs to (issue 12; else 404, or 409 once the meeting was sent), its agenda item and kind. */
+  meetingId: z.string().nullish(),
+  agendaItem: z.string().trim().max(50).nullish(),
+  /** Where on the meeting's agenda; by default after what the meeting holds. */
+  agendaPosition: z.number().int().nonnegative().max(100_000).nullish(),
+  kind: z.enum(ENVELOPE_KINDS).nullish(),
   documents: z.array(z.object({ name: z.string().trim().min(1).max(255), pdf: z.instanceof(Buffer) })).min(1).max(100),
   recipients: z.array(recipientSchema).min(1).max(50),
 });
@@ -69,6 +76,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
   const now = deps.clock();
   const expiresAt = input.expiresAt ?? new Date(now.getTime() + DEFAULT_EXPIRY_DAYS * 86_400_000);
   if (expiresAt.getTime() <= now.getTime()) throw new ValidationError('expiresAt must be in the future.');
+  if (!input.meetingId && (input.agendaItem || input.agendaPosition != null)) throw new ValidationError('agendaItem and agendaPosition need a meetingId.');
   const problems = routingProblems(input.recipients.map((r) => ({ role: r.role, routingOrder: r.routingOrder, status: 'pending' as const })));
   if (problems.length > 0) throw new ValidationError(`Invalid recipients: ${problems.join('; ')}.`);
 
@@ -102,6 +110,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
   const at = now.toISOString();
   await inTransaction(deps, 'createEnvelope', async (trx) => {
     const requireCode = input.requireCode ?? (await organisationById(trx, options.organisationId))?.settings.requireCode === true;
+    const meeting = input.meetingId ? await meetingPlace(trx, options.organisationId, input.meetingId, input) : null;
     await insertEnvelope(trx, {
       id: envelopeId,
       organisationId: options.organisationId,
@@ -112,6 +121,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
       expiresAt: expiresAt.toISOString(),
       requireCode,
       routeName: input.routeName || null,
+      meeting,
       now: at,
     });
     for (const [position, document] of documents.entries()) {
@@ -154,6 +164,15 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
     });
   });
   return loadEnvelopeDto(deps.db, options.organisationId, envelopeId);
+}
+
+/** Where an envelope goes in its meeting: only a draft meeting of the organisation takes new items. */
+async function meetingPlace(db: Db, organisationId: string, meetingId: string, input: z.output<typeof optionsSchema>) {
+  const meeting = await meetingById(db, organisationId, meetingId, { forUpdate: true });
+  if (!meeting) throw new AppError('meeting_not_found', 404, 'There is no such meeting.');
+  if (meeting.status !== 'draft') throw new AppError('meeting_sent', 409, 'This meeting was sent; it takes no new items.');
+  const agendaPosition = input.agendaPosition ?? (await nextAgendaPosition(db, organisationId, meetingId));
+  return { meetingId, agendaItem: input.agendaItem || null, agendaPosition, kind: input.kind ?? 'decision' };
 }
 
 type RecipientInput = z.output<typeof recipientSchema>;

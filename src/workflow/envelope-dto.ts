@@ -53,6 +53,10 @@ export async function toEnvelopeDtos(db: Db, organisationId: string, envelopes: 
     cancelReason: envelope.cancelReason,
     requireCode: envelope.requireCode,
     routeName: envelope.routeName,
+    meetingId: envelope.meetingId,
+    agendaItem: envelope.agendaItem,
+    agendaPosition: envelope.agendaPosition,
+    kind: envelope.kind,
     createdAt: envelope.createdAt,
     updatedAt: envelope.updatedAt,
     documents: documents

@@ -4,6 +4,13 @@ export type { EnvelopeDto, DocumentDto, RecipientDto, FieldDto } from './envelop
 export { createEnvelope, DEFAULT_EXPIRY_DAYS, type CreateEnvelopeOptions, type CreateEnvelopeInput } from './create-envelope.ts';
 export { createAndSendEnvelope } from './create-and-send-envelope.ts';
 export { sendEnvelope, type SendEnvelopeOptions } from './send-envelope.ts';
+export { createMeeting, type CreateMeetingOptions, type CreateMeetingInput } from './create-meeting.ts';
+export { getMeeting, meetingNotFound, toMeetingDto, type MeetingDto } from './get-meeting.ts';
+export { listMeetings, type MeetingSummaryDto } from './list-meetings.ts';
+export { sendMeeting, type SendMeetingOptions } from './send-meeting.ts';
+export { meetingPageUrl } from './meeting-mail.ts';
+export { DECISION_BODIES, type DecisionBody } from '../domain/meeting.ts';
+export { ENVELOPE_KINDS, type EnvelopeKind } from '../store/envelope-repository.ts';
 export { openSigningLink, type OpenSigningLinkOptions } from './open-signing-link.ts';
 export { signEnvelope, signThroughLink, resolveSigningLink, type SignEnvelopeOptions, type LinkActionResult, type SignatureOutcome } from './sign-envelope.ts';
 export { presentSigningCertificate, QUALIFIED_SESSION_MINUTES, type PresentSigningCertificateOptions, type PresentedCertificate, type SignatureAlgorithm } from './present-signing-certificate.ts';

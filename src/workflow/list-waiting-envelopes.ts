@@ -16,8 +16,13 @@ import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, toEnvelopeDtos, type EnvelopeDto } from './envelope-dto.ts';
 import { batchAccessByToken, type BatchAccess, type BatchAccessOptions } from './signing-link-access.ts';
 import { liveSigningCode } from './verify-signing-code.ts';
+import { meetingById } from '../store/meetings.ts';
+import { toMeetingDto, type MeetingDto } from './get-meeting.ts';
 
-export type ListWaitingEnvelopesOptions = LinkRequest & BatchAccessOptions;
+export type ListWaitingEnvelopesOptions = LinkRequest & BatchAccessOptions & {
+  /** The meeting page (issue 12): only that meeting's envelopes, in agenda order. */
+  meetingId?: string;
+};
 
 export interface WaitingEnvelope {
   envelope: EnvelopeDto;
@@ -33,6 +38,8 @@ export interface WaitingList {
   /** One code for the whole batch when any of them asks for one. */
   requiresCode: boolean;
   liveCode: { expiresAt: string } | null;
+  /** When narrowed to a meeting of the organisation: which one. */
+  meeting: MeetingDto | null;
 }
 
 export async function envelopesByIds(db: Db, organisationId: string, ids: readonly string[]): Promise<Envelope[]> {
@@ -66,7 +73,8 @@ export async function listWaitingIn(db: Db, access: BatchAccess, now: Date): Pro
 export async function listWaitingEnvelopes(deps: WorkflowDeps, options: ListWaitingEnvelopesOptions): Promise<WaitingList> {
   const now = deps.clock();
   const access = await batchAccessByToken(deps.db, options.token, now, { startedAt: options.startedAt });
-  const waiting = await listWaitingIn(deps.db, access, now);
+  const meeting = options.meetingId ? await meetingById(deps.db, access.organisationId, options.meetingId) : null;
+  const waiting = meetingOnly(await listWaitingIn(deps.db, access, now), meeting?.id ?? (options.meetingId ? '' : null));
   const dtos = await toEnvelopeDtos(deps.db, access.organisationId, waiting.map((w) => w.envelope));
   const organisation = await organisationById(deps.db, access.organisationId);
   const requiresCode = waiting.some((w) => w.envelope.requireCode);
@@ -77,7 +85,14 @@ export async function listWaitingEnvelopes(deps: WorkflowDeps, options: ListWait
     waiting: waiting.map((w, i) => ({ envelope: dtos[i]!, recipientId: w.recipient.id })),
     requiresCode,
     liveCode: requiresCode ? await liveSigningCode(deps.db, recipient.id, now) : null,
+    meeting: meeting ? toMeetingDto(meeting) : null,
   };
+}
+
+/** A meeting's envelopes in agenda order (an unknown meeting shows none); without a meeting, the list as it is. */
+function meetingOnly<T extends { envelope: Envelope }>(waiting: T[], meetingId: string | null): T[] {
+  if (meetingId === null) return waiting;
+  return waiting.filter((w) => w.envelope.meetingId === meetingId).sort((a, b) => (a.envelope.agendaPosition ?? 0) - (b.envelope.agendaPosition ?? 0));
 }
 
 export interface GetBatchEnvelopeOptions extends LinkRequest, BatchAccessOptions {

@@ -15,6 +15,7 @@ import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-rep
 import { organisationById } from '../store/organisations.ts';
 import { waitingSignerRows } from '../store/waiting-envelopes.ts';
 import { randomToken, type WorkflowDeps } from './deps.ts';
+import { meetingRequestFor } from './meeting-mail.ts';
 
 export type WebhookEvent = 'envelope.sent' | 'recipient.signed' | 'recipient.declined' | 'envelope.completed' | 'envelope.cancelled' | 'envelope.expired';
 
@@ -125,6 +126,13 @@ export async function notifyRecipients(ctx: EffectContext, recipients: readonly 
     const next = recipient.status === 'pending' ? { ...recipient, status: 'sent' as const, sentAt: now } : recipient;
     if (next !== recipient) await updateRecipient(ctx.trx, ctx.envelope.organisationId, recipient.id, { status: 'sent', sentAt: now });
     const signingUrl = `${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`;
+    if (kind === 'signRequest' && ctx.envelope.meetingId && recipient.role === 'signer') {
+      // A meeting's signer gets one mail for the whole meeting (issue 12), not one per decision.
+      const meeting = await meetingRequestFor(ctx, next, signingUrl);
+      if (meeting) await queueMail(ctx, next, 'meetingSignRequest', meeting);
+      updated.push(next);
+      continue;
+    }
     await queueMail(ctx, next, kind, {
       // A staff member is named; an API client is not a person, so the organisation speaks.
       senderName: ctx.actor.kind === 'user' ? (ctx.actor.label ?? null) : null,

@@ -6,6 +6,7 @@
  * envelope again answers its current state.
  */
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import { appendAuditEvent } from '../audit/chain.ts';
 import { isRepeat, transition } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
@@ -30,65 +31,68 @@ export function slotLabel(recipient: Pick<Recipient, 'name' | 'function'>): stri
 }
 
 export async function sendEnvelope(deps: WorkflowDeps, options: SendEnvelopeOptions): Promise<EnvelopeDto> {
+  await inTransaction(deps, 'sendEnvelope', (trx) => sendEnvelopeIn(trx, deps, options));
+  return loadEnvelopeDto(deps.db, options.organisationId, options.envelopeId);
+}
+
+/** The send inside the caller's transaction: one envelope here, every draft of a meeting in send-meeting.ts. */
+export async function sendEnvelopeIn(trx: Knex.Transaction, deps: WorkflowDeps, options: SendEnvelopeOptions): Promise<void> {
   const { organisationId, envelopeId } = options;
-  await inTransaction(deps, 'sendEnvelope', async (trx) => {
-    const envelope = await envelopeById(trx, organisationId, envelopeId, { forUpdate: true });
-    if (!envelope) throw envelopeNotFound();
-    if (isRepeat(envelope.status, 'send')) return;
-    const status = transition(envelope.status, 'send');
-    const now = deps.clock();
-    const at = now.toISOString();
+  const envelope = await envelopeById(trx, organisationId, envelopeId, { forUpdate: true });
+  if (!envelope) throw envelopeNotFound();
+  if (isRepeat(envelope.status, 'send')) return;
+  const status = transition(envelope.status, 'send');
+  const now = deps.clock();
+  const at = now.toISOString();
 
-    const documents = await documentsOf(trx, organisationId, envelopeId, { forUpdate: true });
-    const revisions = await currentRevisions(trx, documents.map((d) => d.id));
-    const recipients = await recipientsOf(trx, organisationId, envelopeId);
-    const fields = await fieldsOf(trx, recipients.map((r) => r.id));
-    const signers = recipients.filter((r) => r.role === 'signer');
+  const documents = await documentsOf(trx, organisationId, envelopeId, { forUpdate: true });
+  const revisions = await currentRevisions(trx, documents.map((d) => d.id));
+  const recipients = await recipientsOf(trx, organisationId, envelopeId);
+  const fields = await fieldsOf(trx, recipients.map((r) => r.id));
+  const signers = recipients.filter((r) => r.role === 'signer');
 
-    const prepared: Array<{ documentId: string; preparedSha256: string; fieldNames: string[] }> = [];
-    if (signers.length > 0) {
-      for (const document of documents) {
-        const revision = revisions.get(document.id);
-        if (!revision) throw new Error(`document ${document.id} has no revision`);
-        const slotFields = signers.map((s) => fields.find((f) => f.recipientId === s.id && f.documentId === document.id));
-        const slots: SignerSlot[] = signers.map((signer, i) => {
-          const field = slotFields[i];
-          return {
-            label: slotLabel(signer),
-            name: signer.name,
-            function: signer.function ?? undefined,
-            placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,
-          };
-        });
-        const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots });
-        const blob = await deps.blobs.put(result.pdf);
-        await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'prepared', now: at });
-        await setDocumentPageCount(trx, organisationId, document.id, result.pageCount);
-        for (const [i, signer] of signers.entries()) {
-          const { fieldName, placement } = result.fields[i];
-          const field = slotFields[i];
-          if (field) await setFieldName(trx, field.id, fieldName);
-          else await insertField(trx, { id: randomUUID(), recipientId: signer.id, documentId: document.id, ...placement, fieldName });
-        }
-        prepared.push({ documentId: document.id, preparedSha256: blob.sha256, fieldNames: result.fields.map((f) => f.fieldName) });
+  const prepared: Array<{ documentId: string; preparedSha256: string; fieldNames: string[] }> = [];
+  if (signers.length > 0) {
+    for (const document of documents) {
+      const revision = revisions.get(document.id);
+      if (!revision) throw new Error(`document ${document.id} has no revision`);
+      const slotFields = signers.map((s) => fields.find((f) => f.recipientId === s.id && f.documentId === document.id));
+      const slots: SignerSlot[] = signers.map((signer, i) => {
+        const field = slotFields[i];
+        return {
+          label: slotLabel(signer),
+          name: signer.name,
+          function: signer.function ?? undefined,
+          placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,
+        };
+      });
+      const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots });
+      const blob = await deps.blobs.put(result.pdf);
+      await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'prepared', now: at });
+      await setDocumentPageCount(trx, organisationId, document.id, result.pageCount);
+      for (const [i, signer] of signers.entries()) {
+        const { fieldName, placement } = result.fields[i];
+        const field = slotFields[i];
+        if (field) await setFieldName(trx, field.id, fieldName);
+        else await insertField(trx, { id: randomUUID(), recipientId: signer.id, documentId: document.id, ...placement, fieldName });
       }
+      prepared.push({ documentId: document.id, preparedSha256: blob.sha256, fieldNames: result.fields.map((f) => f.fieldName) });
     }
+  }
 
-    await updateEnvelope(trx, organisationId, envelopeId, { status, sentAt: at }, at);
-    const sent = { ...envelope, status, sentAt: at, updatedAt: at };
-    const ctx = await effectContext(trx, deps, sent, { actor: options.actor, origin: options.origin, now });
-    const routing = computeRouting(recipients);
-    if (routing.outcome !== 'waiting') throw new Error(`envelope ${envelopeId} cannot be sent: routing is ${routing.outcome}`);
-    await appendAuditEvent(trx, {
-      organisationId,
-      envelopeId,
-      event: { action: 'envelope.sent', details: { activeOrder: routing.activeOrder ?? 1, documents: prepared } },
-      actor: options.actor,
-      origin: options.origin,
-      occurredAt: now,
-    });
-    await notifyRecipients(ctx, routing.toNotify, 'signRequest');
-    await queueWebhooks(ctx, 'envelope.sent');
+  await updateEnvelope(trx, organisationId, envelopeId, { status, sentAt: at }, at);
+  const sent = { ...envelope, status, sentAt: at, updatedAt: at };
+  const ctx = await effectContext(trx, deps, sent, { actor: options.actor, origin: options.origin, now });
+  const routing = computeRouting(recipients);
+  if (routing.outcome !== 'waiting') throw new Error(`envelope ${envelopeId} cannot be sent: routing is ${routing.outcome}`);
+  await appendAuditEvent(trx, {
+    organisationId,
+    envelopeId,
+    event: { action: 'envelope.sent', details: { activeOrder: routing.activeOrder ?? 1, documents: prepared } },
+    actor: options.actor,
+    origin: options.origin,
+    occurredAt: now,
   });
-  return loadEnvelopeDto(deps.db, organisationId, envelopeId);
+  await notifyRecipients(ctx, routing.toNotify, 'signRequest');
+  await queueWebhooks(ctx, 'envelope.sent');
 }

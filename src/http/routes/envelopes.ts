@@ -16,6 +16,7 @@ import { receiveUpload, temporaryPdfStorage, uploadedDocumentName, utf8Multer } 
 import { AppError, ValidationError } from '../../errors.ts';
 import {
   cancelEnvelope,
+  ENVELOPE_KINDS,
   createAndSendEnvelope,
   createEnvelope,
   downloadDocument,
@@ -72,6 +73,11 @@ const envelopeSchema = z.strictObject({
   recipients: z.array(recipientSchema).min(1).max(50),
   fields: z.array(fieldSchema).max(500).default([]),
   send: z.boolean().default(false),
+  /** Issue 12: the draft meeting it belongs to, its agenda item and position, and what it is. */
+  meetingId: z.string().min(1).max(64).optional(),
+  agendaItem: z.string().trim().min(1).max(50).optional(),
+  agendaPosition: z.number().int().nonnegative().max(100_000).optional(),
+  kind: z.enum(ENVELOPE_KINDS).optional(),
 });
 
 type EnvelopeRequest = z.output<typeof envelopeSchema>;
@@ -97,6 +103,7 @@ function parseEnvelopeField(raw: unknown): EnvelopeRequest {
   }
   const parsed = envelopeSchema.safeParse(value);
   if (!parsed.success) throw new ValidationError(`Invalid envelope: ${describeIssues('envelope', parsed.error)}.`);
+  if (parsed.data.send && parsed.data.meetingId) throw new ValidationError('Invalid envelope: an envelope of a meeting is sent with its meeting (POST /meetings/{id}/send), not with "send".');
   const fields = parsed.data.fields;
   for (const [index, field] of fields.entries()) {
     if (field.recipient >= parsed.data.recipients.length) {
@@ -114,6 +121,10 @@ function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput[
     requireCode: request.requireCode,
     routeName: request.body,
     signatureLevel: request.signatureLevel,
+    meetingId: request.meetingId,
+    agendaItem: request.agendaItem,
+    agendaPosition: request.agendaPosition,
+    kind: request.kind,
     documents,
     recipients: request.recipients.map((recipient, index) => ({
       personId: recipient.person,

@@ -4,6 +4,7 @@
  * friendly error pages:
  *
  *   GET  /s/<token>/batch                                   the list of what waits
+ *   GET  /s/<token>/batch/meetings/<id>                     the same for one meeting, in agenda order (issue 12)
  *   POST /s/<token>/batch/code                              mail one code for the batch
  *   POST /s/<token>/batch/sign                              sign the ticked ones → summary page
  *   POST /s/<token>/batch/sign-one                          the page's script: one envelope → JSON
@@ -34,7 +35,8 @@ export interface BatchRouteDeps extends SignerPageTools {
   codeState: (token: string, recipientId: string, email: string, purpose: 'link' | 'batch', error?: string) => Promise<web.CodeState>;
   codeMessage: (t: web.Translate, error: AppError) => string;
   blobs: WorkflowDeps['blobs'];
-  list: (token: string, startedAt?: Date) => Promise<WaitingList>;
+  /** `meetingId`: the meeting page (issue 12), the batch narrowed to one meeting in agenda order. */
+  list: (token: string, startedAt?: Date, meetingId?: string) => Promise<WaitingList>;
   sendCode: (token: string, req: Request) => Promise<unknown>;
   sign: (token: string, envelopeIds: string[], code: unknown, req: Request, continuing?: Continuing) => Promise<SignBatchResult>;
   clock: () => Date;
@@ -97,6 +99,12 @@ function selectedIds(value: unknown): string[] {
   return values.filter((v): v is string => typeof v === 'string' && v.length > 0 && v.length <= 64);
 }
 
+/** `…/batch/meetings/<id>` (the page) or the form's `meeting` field (its posts): the meeting page of issue 12. */
+function meetingOf(req: Request): string | undefined {
+  const value = req.params.meetingId ?? (req.body as Record<string, unknown> | undefined)?.meeting;
+  return typeof value === 'string' && value.length > 0 && value.length <= 64 ? value : undefined;
+}
+
 export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
   const giveReceipt = (res: Response, token: string, batch: Continuing, startedAt: Date) => {
     const expiresAt = Math.floor(startedAt.getTime() / 1000) + TICKET_MINUTES * 60;
@@ -105,15 +113,20 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
   };
   const render = async (req: Request, res: Response, status: number, state: Omit<web.BatchFormState, 'csrf' | 'code'> & { codeError?: string } = {}) => {
     const token = d.tokenOf(req);
-    const list = await d.list(token);
-    const ctx = { ...d.pageContext(req, res, list.recipient.language), languagePath: `${d.basePathOf(token)}/batch` };
+    const meetingId = meetingOf(req);
+    const list = await d.list(token, undefined, meetingId);
+    const ctx = { ...d.pageContext(req, res, list.recipient.language), languagePath: `${d.basePathOf(token)}/batch${meetingId ? `/meetings/${encodeURIComponent(meetingId)}` : ''}` };
     const code = list.requiresCode ? await d.codeState(token, list.recipient.id, list.recipient.email, 'batch', state.codeError) : undefined;
-    const view = { organisationName: list.organisationName, basePath: d.basePathOf(token), waiting: list.waiting, linkRecipientId: list.recipient.id };
+    const view = { organisationName: list.organisationName, basePath: d.basePathOf(token), waiting: list.waiting, linkRecipientId: list.recipient.id, meeting: list.meeting };
     d.send(res, status, web.batchPage(ctx, view, { ...state, code, csrf: csrfToken(d.secret, token, 'batch') }));
     return ctx;
   };
 
   pages.get('/:token/batch', async (req, res) => {
+    await render(req, res, 200);
+  });
+
+  pages.get('/:token/batch/meetings/:meetingId', async (req, res) => {
     await render(req, res, 200);
   });
 

@@ -342,7 +342,7 @@ export function signerRouter(deps: Deps): Router {
     codeState,
     codeMessage,
     blobs: deps.blobs,
-    list: (token, startedAt) => listWaitingEnvelopes(deps.workflow, { token, startedAt }),
+    list: (token, startedAt, meetingId) => listWaitingEnvelopes(deps.workflow, { token, startedAt, meetingId }),
     sendCode: (token, req) => sendSigningCode(deps.workflow, { token, purpose: 'batch', origin: origin(req) }),
     sign: (token, envelopeIds, code, req, continuing) => signBatch(deps.workflow, { token, envelopeIds, code, continuing, origin: origin(req) }),
     clock: deps.clock,

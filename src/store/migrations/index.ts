@@ -26,6 +26,7 @@ import * as mailDeliveryOnce from './20261206_0021_mail_delivery_once.ts';
 import * as qualifiedSigning from './20261206_0022_qualified_signing.ts';
 import * as blobs from './20261206_0023_blobs.ts';
 import * as rateLimits from './20261206_0024_rate_limits.ts';
+import * as meetings from './20261206_0025_meetings.ts';
 
 export interface NamedMigration {
   name: string;
@@ -55,4 +56,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0022_qualified_signing', migration: qualifiedSigning },
   { name: '20261206_0023_blobs', migration: blobs },
   { name: '20261206_0024_rate_limits', migration: rateLimits },
+  { name: '20261206_0025_meetings', migration: meetings },
 ];

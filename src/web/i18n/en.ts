@@ -76,6 +76,7 @@ export const en: SignerCatalog = {
   'view.batchLink': 'View and sign everything together',
   'batch.title': 'Sign everything together',
   'batch.intro': '{organisation} asks you to sign these documents. Choose what you want to sign now.',
+  'batch.meetingIntro': '{organisation} asks you to sign the items of this meeting: {body}, {date}. They are in agenda order; choose what you want to sign now.',
   'batch.none': 'Nothing is waiting for your signature now.',
   'batch.select': 'Documents to sign',
   'batch.deadline': 'By {deadline}',

@@ -76,6 +76,7 @@ export const fr: SignerCatalog = {
   'view.batchLink': 'Tout voir et signer ensemble',
   'batch.title': 'Tout signer ensemble',
   'batch.intro': '{organisation} vous demande de signer ces documents. Choisissez ce que vous voulez signer maintenant.',
+  'batch.meetingIntro': '{organisation} vous demande de signer les points de cette séance : {body}, {date}. Ils suivent l’ordre de l’agenda ; choisissez ce que vous voulez signer maintenant.',
   'batch.none': 'Rien n’attend votre signature pour le moment.',
   'batch.select': 'Documents à signer',
   'batch.deadline': 'Au plus tard le {deadline}',

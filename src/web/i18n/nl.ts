@@ -78,6 +78,7 @@ export const nl = {
   'view.batchLink': 'Alles samen bekijken en ondertekenen',
   'batch.title': 'Alles samen ondertekenen',
   'batch.intro': '{organisation} vraagt u om deze documenten te ondertekenen. Kies wat u nu wilt ondertekenen.',
+  'batch.meetingIntro': '{organisation} vraagt u de stukken van deze zitting te ondertekenen: {body}, {date}. Ze staan in de volgorde van de agenda; kies wat u nu wilt ondertekenen.',
   'batch.none': 'Er wacht nu niets op uw handtekening.',
   'batch.select': 'Documenten om te ondertekenen',
   'batch.deadline': 'Ten laatste op {deadline}',

@@ -20,6 +20,15 @@ const params: { [K in MailKind]: MailParams[K] } = {
   completed: { ...base, downloadUrl: 'https://paraaf.example.be/d/xyz' },
   expired: { ...base, expiredAt: new Date('2025-03-10T23:00:00Z'), detailsUrl: 'https://paraaf.example.be/app/envelopes/1' },
   signingCode: { ...base, code: '042917', validMinutes: 10 },
+  meetingSignRequest: {
+    ...base,
+    meetingTitle: base.envelopeTitle,
+    bodyName: 'Gemeenteraad',
+    meetingDate: '2025-03-04',
+    items: [{ agendaItem: '1', title: 'Goedkeuring notulen' }, { agendaItem: '2', title: 'Subsidie jeugd' }],
+    deadline: new Date('2025-03-10T16:00:00Z'),
+    signingUrl: `${SIGNING_URL}/batch?meeting=m1`,
+  },
 };
 
 const LANG_ATTR: Record<Language, string> = { nl: 'nl-BE', en: 'en-GB', fr: 'fr-BE' };

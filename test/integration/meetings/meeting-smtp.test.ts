@@ -1,0 +1,155 @@
+/**
+ * A council meeting as one unit (issue 12), over HTTP with a real SMTP server: a meeting of three decisions and
+ * the minutes, signed by the general director and then the chair. Each of them gets exactly ONE request mail for
+ * the meeting (the chair's only once the director has signed), naming the organisation, the body and the date and
+ * listing the items in agenda order; its one link opens the meeting page, where everything is signed in one go.
+ * All envelopes complete and every PDF validates (our verifier, pdfsig, qpdf). Outside the meeting nothing changes.
+ */
+import { expect } from 'chai';
+import request from 'supertest';
+import { expectAllValid } from '../engine/check.ts';
+import { BASE_URL, ORGANISATION, startE2E, type E2E } from '../e2e/harness.ts';
+
+const UA = 'Mozilla/5.0 (meeting test) Firefox/140';
+const DIRECTOR = { name: 'Dirk Directeur', email: 'dirk.directeur@zonnebeke.be', function: 'Algemeen directeur' };
+const CHAIR = { name: 'Vera Voorzitter', email: 'vera.voorzitter@zonnebeke.be', function: 'Voorzitter gemeenteraad' };
+const ITEMS = [
+  { agendaItem: '3', title: 'Subsidie jeugdwerking', kind: 'decision' },
+  { agendaItem: '1', title: 'Goedkeuring notulen vorige zitting', kind: 'minutes' },
+  { agendaItem: '2', title: 'Aankoop grond Ieperstraat', kind: 'decision' },
+  { agendaItem: '10', title: 'Reglement parkeren', kind: 'decision' },
+];
+const MEETING_LINK = /https:\/\/paraaf\.test\/s\/([A-Za-z0-9_-]{20,})\/batch\/meetings\/([0-9a-f-]{36})/;
+const csrfOfForm = (page: string, action: string): string => {
+  const at = page.indexOf(`/${action}"`);
+  expect(at, `a form posting to /${action}`).to.be.greaterThan(-1);
+  return /name="_csrf" value="([^"]+)"/.exec(page.slice(at))![1]!;
+};
+
+describe('meetings: one request mail per signer per meeting, signed through one link', function () {
+  this.timeout(180_000);
+  let e2e: E2E;
+  let meetingId: string;
+  const envelopeIds: string[] = [];
+
+  const api = () => request(e2e.app.url);
+  const requestMails = async (to: string) => (await e2e.mails({ to })).filter((m) => m.subject.startsWith('Te ondertekenen: '));
+  const signMeeting = async (token: string, id: string) => {
+    const page = await api().get(`/s/${token}/batch/meetings/${id}`).set('User-Agent', UA);
+    expect(page.status, page.text.slice(0, 300)).to.equal(200);
+    const ids = [...page.text.matchAll(/name="envelope" value="([0-9a-f-]{36})"/g)].map((m) => m[1]!);
+    // A document must have been opened before it is signed (issue 12): the signer downloads each one first.
+    const downloads = new Set([...page.text.matchAll(/href="(\/s\/[^"]+\/batch\/envelopes\/[0-9a-f-]{36}\/documents\/[0-9a-f-]{36})"/g)].map((m) => m[1]!));
+    expect(downloads.size).to.equal(ids.length);
+    for (const url of downloads) expect((await api().get(url).set('User-Agent', UA)).status).to.equal(200);
+    const body = [`_csrf=${encodeURIComponent(csrfOfForm(page.text, 'batch/sign'))}`, ...ids.map((i) => `envelope=${i}`), 'consent=ja', `meeting=${id}`].join('&');
+    const signed = await api().post(`/s/${token}/batch/sign`).set('User-Agent', UA).type('form').send(body);
+    expect(signed.status, signed.text.slice(0, 500)).to.equal(200);
+    expect([...signed.text.matchAll(/data-outcome="signed"/g)], (signed.text.match(/data-reason="[^"]*"/g) ?? []).join(" ")).to.have.length(ids.length);
+    return { page: page.text, ids };
+  };
+
+  before(async () => {
+    e2e = await startE2E();
+  });
+  after(async () => {
+    await e2e?.close();
+  });
+
+  it('creates a meeting and adds its decisions and minutes, listed in agenda order', async () => {
+    const created = await api().post('/api/v1/meetings').set(e2e.auth()).send({ body: 'gemeenteraad', title: 'Gemeenteraad 12 januari 2027', date: '2027-01-12' });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    expect(created.body).to.include({ body: 'gemeenteraad', bodyName: 'Gemeenteraad', meetingDate: '2027-01-12', status: 'draft' });
+    meetingId = created.body.id;
+    const order = ['1', '2', '3', '10'];
+    for (const item of ITEMS) {
+      const res = await e2e.createEnvelope({
+        title: item.title,
+        meetingId,
+        agendaItem: item.agendaItem,
+        agendaPosition: order.indexOf(item.agendaItem),
+        kind: item.kind,
+        expiresAt: '2031-06-30T15:00:00+02:00',
+        recipients: [
+          { ...DIRECTOR, role: 'signer', order: 1 },
+          { ...CHAIR, role: 'signer', order: 2 },
+        ],
+      });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body).to.include({ meetingId, agendaItem: item.agendaItem, kind: item.kind, status: 'draft' });
+      envelopeIds.push(res.body.id);
+    }
+    const meeting = await api().get(`/api/v1/meetings/${meetingId}`).set(e2e.auth());
+    expect(meeting.status).to.equal(200);
+    expect(meeting.body.envelopes.map((e: { agendaItem: string }) => e.agendaItem)).to.deep.equal(order);
+    const list = await api().get('/api/v1/meetings').set(e2e.auth());
+    expect(list.body.meetings.map((m: { id: string }) => m.id)).to.deep.equal([meetingId]);
+    expect(list.body.meetings[0]).to.include({ envelopeCount: 4 });
+  });
+
+  it("hides another organisation's meeting (404) and refuses to add to an unknown one", async () => {
+    const other = await api().get('/api/v1/meetings/00000000-0000-4000-8000-000000000000').set(e2e.auth());
+    expect(other.status).to.equal(404);
+    expect(other.body.code).to.equal('meeting_not_found');
+    const bad = await e2e.createEnvelope({ title: 'x', meetingId: '00000000-0000-4000-8000-000000000000', recipients: [{ ...DIRECTOR, role: 'signer' }] });
+    expect(bad.status).to.equal(404);
+  });
+
+  it('sends the meeting in one action: the director gets ONE mail listing every item, the chair none yet', async () => {
+    const sent = await api().post(`/api/v1/meetings/${meetingId}/send`).set(e2e.auth()).set('Idempotency-Key', 'send-meeting-1').send();
+    expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
+    expect(sent.body.status).to.equal('sent');
+    expect(sent.body.envelopes.map((e: { status: string }) => e.status)).to.deep.equal(['sent', 'sent', 'sent', 'sent']);
+    const again = await api().post(`/api/v1/meetings/${meetingId}/send`).set(e2e.auth()).set('Idempotency-Key', 'send-meeting-1').send();
+    expect(again.status).to.equal(200);
+    await e2e.deliver();
+    const mails = await requestMails(DIRECTOR.email);
+    expect(mails.map((m) => m.subject)).to.deep.equal(['Te ondertekenen: Gemeenteraad 12 januari 2027 (4 stuk(ken))']);
+    const text = mails[0]!.text;
+    expect(text).to.include(ORGANISATION).and.to.include('Gemeenteraad').and.to.include('dinsdag 12 januari 2027');
+    const positions = ['1. Goedkeuring notulen vorige zitting', '2. Aankoop grond Ieperstraat', '3. Subsidie jeugdwerking', '10. Reglement parkeren'].map((line) => text.indexOf(line));
+    expect(positions.every((p) => p >= 0), text).to.equal(true);
+    expect([...positions].sort((a, b) => a - b)).to.deep.equal(positions);
+    expect(await requestMails(CHAIR.email)).to.have.length(0);
+  });
+
+  it('the director signs everything through the one link; then the chair gets ONE mail', async () => {
+    const [mail] = await requestMails(DIRECTOR.email);
+    const [, token, id] = MEETING_LINK.exec(mail!.text) ?? [];
+    expect(id).to.equal(meetingId);
+    const { page, ids } = await signMeeting(token!, meetingId);
+    expect(ids).to.deep.equal((await api().get(`/api/v1/meetings/${meetingId}`).set(e2e.auth())).body.envelopes.map((e: { id: string }) => e.id));
+    expect(page).to.include('Gemeenteraad 12 januari 2027');
+    await e2e.deliver();
+    expect(await requestMails(DIRECTOR.email), 'still one request for the director').to.have.length(1);
+    const chair = await requestMails(CHAIR.email);
+    expect(chair, 'one request for the chair').to.have.length(1);
+    expect(chair[0]!.text).to.include('10. Reglement parkeren');
+  });
+
+  it('the chair signs everything through the one link: all envelopes complete, every PDF valid', async () => {
+    const [mail] = await requestMails(CHAIR.email);
+    const [, token] = MEETING_LINK.exec(mail!.text) ?? [];
+    await signMeeting(token!, meetingId);
+    await e2e.deliver();
+    const meeting = (await api().get(`/api/v1/meetings/${meetingId}`).set(e2e.auth())).body;
+    expect(meeting.envelopes.map((e: { status: string }) => e.status)).to.deep.equal(['completed', 'completed', 'completed', 'completed']);
+    for (const who of [DIRECTOR, CHAIR]) expect(await requestMails(who.email), `${who.name}: one request in all`).to.have.length(1);
+    for (const envelopeId of envelopeIds) {
+      const envelope = await e2e.getEnvelope(envelopeId);
+      const pdf = await e2e.downloadCurrent(envelopeId, envelope.documents[0]!.id);
+      const checked = await expectAllValid(pdf, e2e.rootPem, { count: 2, label: `meeting ${envelope.title}` });
+      expect(checked.pdfsig.map((s) => s.signerCommonName)).to.deep.equal([DIRECTOR.name, CHAIR.name]);
+    }
+  });
+
+  it('an envelope outside a meeting still gets its own request mail', async () => {
+    const res = await e2e.createEnvelope({ title: 'Losse beslissing', send: true, recipients: [{ ...DIRECTOR, role: 'signer' }] });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(res.body.meetingId).to.equal(null);
+    await e2e.deliver();
+    const mail = await e2e.theMail(res.body.id, DIRECTOR.email, 'signRequest');
+    expect(mail.subject).to.equal('Te ondertekenen: Losse beslissing');
+    expect(mail.text).to.include(`${BASE_URL}/s/`);
+  });
+});
