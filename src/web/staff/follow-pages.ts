@@ -6,13 +6,13 @@
  */
 import { ENVELOPE_STATUSES, isFinal } from '../../domain/envelope-state.ts';
 import { computeRouting } from '../../domain/routing.ts';
-import { reportTexts } from '../../audit/report-i18n.ts';
 import type { AuditEventRecord } from '../../store/audit-event-repository.ts';
 import type { DashboardPage, EnvelopeDto, EnvelopeMail, RecipientDto } from '../../workflow/index.ts';
 import { CORRECTABLE_RECIPIENT_STATUSES } from '../../workflow/index.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { Language } from '../i18n/index.ts';
 import { followDate, followDateTime, followNl, followTranslator, type FollowCatalogKey, type FollowTranslate } from './follow-i18n.ts';
+import { timelineItems } from './timeline.ts';
 
 export const APP_PATH = '/app';
 
@@ -135,45 +135,6 @@ export interface EnvelopeView {
   errorRecipientId?: string;
 }
 
-function timelineLabel(t: FollowTranslate, language: Language, event: AuditEventRecord, envelope: EnvelopeDto): string {
-  const details = event.details;
-  const str = (key: string) => (typeof details[key] === 'string' ? (details[key] as string) : '');
-  const recipient = envelope.recipients.find((r) => r.id === details.recipientId);
-  const values = {
-    name: recipient?.name ?? str('email'),
-    email: str('email'),
-    reason: str('reason'),
-    previous: str('previousEmail'),
-    document: envelope.documents.find((d) => d.id === details.documentId)?.name ?? '',
-    action: event.action,
-    format: `exportFormat.${str('format')}` in followNl ? t(`exportFormat.${str('format')}` as FollowCatalogKey) : str('format'),
-    cause: failureCause(language, str('code')),
-  };
-  // An archive timestamp renewed years later reads differently from the one taken at completion.
-  const action = event.action === 'document.timestamped' && details.purpose === 'renewal' ? 'document.timestamp_renewed' : event.action;
-  const key = `event.${action}` as FollowCatalogKey;
-  return key in followNl ? t(key, values) : t('event.other', values);
-}
-
-/** Why a signing failed, in the audit report's words (a TSA that did not answer, a card's certificate refused …). */
-function failureCause(language: Language, code: string): string {
-  const texts = reportTexts(language);
-  const cause = texts.label('failure', code);
-  return cause === code ? texts.label('failure', 'other') : cause;
-}
-
-/** Steps Paraaf takes by itself, even when a signer's request set them off. */
-const AUTOMATIC_ACTIONS: ReadonlySet<string> = new Set(['document.validation_data_added', 'document.timestamped']);
-
-/** Who did it; nothing when the label already names that recipient as the one who did it ("An Peeters ondertekende"). */
-function actorText(t: FollowTranslate, event: AuditEventRecord): string | null {
-  const namesActor = followNl[`event.${event.action}` as FollowCatalogKey]?.includes('{name}') ?? false;
-  if (namesActor && event.actorKind === 'recipient' && event.actorId !== null && event.actorId === event.details.recipientId) return null;
-  if (AUTOMATIC_ACTIONS.has(event.action)) return t('actor.system');
-  const kind = t(`actor.${event.actorKind}` as FollowCatalogKey);
-  return event.actorLabel && event.actorKind !== 'system' ? `${event.actorLabel} (${kind})` : kind;
-}
-
 function recipientRows(view: EnvelopeView, t: FollowTranslate): SafeHtml[] {
   const { envelope, language, csrf } = view;
   const open = !isFinal(envelope.status);
@@ -216,10 +177,7 @@ export function envelopeBody(view: EnvelopeView): { title: string; body: SafeHtm
   const closed = isFinal(envelope.status);
   const failed = view.mails.filter((m) => m.failed);
 
-  const timeline = view.events.map((event) => {
-    const actor = actorText(t, event);
-    return html`<li>${time(event.occurredAt, language)}: ${timelineLabel(t, language, event, envelope)}${actor ? html` <span class="actor">${t('timeline.by', { actor })}</span>` : ''}</li>`;
-  });
+  const timeline = timelineItems(t, language, view.events, envelope);
   const mailRows = failed.map(
     (m) => html`<tr>
 <th scope="row">${m.to}</th>

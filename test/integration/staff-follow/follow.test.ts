@@ -131,7 +131,7 @@ describe('staff follow-up /app', function () {
       expect(only((await get(`/app?from=${today}&to=${today}`).expect(200)).text)).to.have.length(3);
       expect(only((await get('/app?to=2020-01-01').expect(200)).text)).to.deep.equal([]);
       const filtered = await get('/app?status=sent&lang=en').expect(200);
-      expect(filtered.text).to.include('<html lang="en"').and.include('Envelopes matching the filters').and.include('<option value="sent" selected>');
+      expect(filtered.text).to.include('<html lang="en"').and.include('Signature requests matching the filters').and.include('<option value="sent" selected>');
       expect(only(filtered.text)).to.have.members([ids.budget, ids.mobility]);
       const bad = await get('/app?from=2026-13-45&lang=nl').expect(400);
       expect(bad.text).to.include('role="alert"');
@@ -180,7 +180,7 @@ describe('staff follow-up /app', function () {
       const page = res.text;
       expect(page).to.include('<h1>Besluit gemeenteraad: budget &lt;2027&gt;</h1>');
       expect(page).to.include('<caption>Ontvangers in volgorde van ondertekening</caption>').and.include('An Peeters').and.include('Bart Claes').and.include('aan de beurt');
-      expect(page).to.include('Dossier aangemaakt').and.include('Dossier verstuurd').and.include('E-mail klaargezet voor an@zonnebeke.be');
+      expect(page).to.include('Dossier aangemaakt').and.include('Dossier verstuurd').and.include('E-mail aan An Peeters (algemeen directeur): vraag om te ondertekenen');
       expect(page).to.match(/<time datetime="\d{4}-\d{2}-\d{2}T[^"]+Z">[^<]*\d{1,2}:\d{2}<\/time>/);
       expect(page).to.include(`/app/envelopes/${ids.budget}/remind`).and.include(`/app/envelopes/${ids.budget}/cancel`);
       expect(page).to.not.include('Auditrapport (PDF)');

@@ -31,7 +31,7 @@ describe('staff follow-up catalogs', () => {
   });
 
   it('fills placeholders and writes dates in Europe/Brussels', () => {
-    expect(followTranslator('nl')('event.recipient.signed', { name: 'An' })).to.equal('An ondertekende');
+    expect(followTranslator('nl')('event.recipient.signed', { name: 'An' })).to.equal('An heeft ondertekend');
     expect(followTranslator('fr')('envelope.status', { status: 'Envoyée' })).to.equal('Statut : Envoyée');
     // 22:30 UTC on 30 June is 00:30 on 1 July in Brussels (CEST).
     expect(followDateTime('2026-06-30T22:30:00Z', 'nl')).to.match(/1 juli 2026/).and.match(/00:30/);
