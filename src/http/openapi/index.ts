@@ -69,6 +69,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
     security: [{ apiKey: [] }],
     tags: [
       { name: 'Envelopes', description: 'Documents to sign, who signs them, and in which order.' },
+      { name: 'Meetings', description: 'A sitting of a decision body whose decisions and minutes are sent together: one request mail per signer, one link to sign them all in agenda order.' },
       { name: 'Validation', description: 'Check the signatures in any PDF.' },
       { name: 'Webhooks', description: `Event notifications, signed with the \`${WEBHOOK_SIGNATURE_HEADER}\` header.` },
       { name: 'PKI', description: 'What the organisations\' CAs publish: certificates, CRLs, OCSP, and the built-in TSA. Public.' },
@@ -83,6 +84,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       parameters: {
         EnvelopeId: { name: 'id', in: 'path', required: true, description: 'Envelope id.', schema: { type: 'string', format: 'uuid' } },
         DocumentId: { name: 'docId', in: 'path', required: true, description: 'Document id.', schema: { type: 'string', format: 'uuid' } },
+        MeetingId: { name: 'id', in: 'path', required: true, description: 'Meeting id.', schema: { type: 'string', format: 'uuid' } },
         WebhookId: { name: 'id', in: 'path', required: true, description: 'Webhook id.', schema: { type: 'string', format: 'uuid' } },
         ReportLanguage: { name: 'lang', in: 'query', description: 'Language of the audit report: Dutch (the default), English or French.', schema: { type: 'string', enum: ['nl', 'en', 'fr'], default: 'nl' } },
         Limit: { name: 'limit', in: 'query', description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: 100, default: 25 } },
@@ -112,6 +114,7 @@ export function openApiDocument(options: { serverUrl: string; version: string })
         Unauthorized: problemResponse('No API key, or an unknown or revoked one (`unauthorized`).'),
         EnvelopeNotFound: problemResponse('No such envelope in this organisation (`envelope_not_found`).'),
         DocumentNotFound: problemResponse('No such document in this envelope (`document_not_found`).'),
+        MeetingNotFound: problemResponse('No such meeting in this organisation (`meeting_not_found`).'),
         WebhookNotFound: problemResponse('No such webhook in this organisation (`webhook_not_found`).'),
         IdempotencyInProgress: problemResponse('A request with this Idempotency-Key is still running (`idempotency_request_in_progress`), or the envelope cannot make this transition (`illegal_transition`).'),
         UnprocessableEntity: problemResponse('The Idempotency-Key was used for another request (`idempotency_key_reused`), or the PDF cannot be used (`pdf_invalid`, `pdf_encrypted`…), or a webhook URL names an internal address (`webhook_address_refused`).'),

@@ -131,6 +131,44 @@ export const paths: Record<string, PathItem> = {
     parameters: [param('EnvelopeId')],
     post: envelopeAction('sendEnvelope', 'Send a draft envelope', 'Mails the first routing order their links; webhooks hear `envelope.sent`. Sending a sent envelope answers its state.'),
   },
+  '/meetings': {
+    post: {
+      operationId: 'createMeeting',
+      summary: 'Create a meeting',
+      description: 'A draft sitting of a decision body on a date. Add its decisions and minutes with `POST /envelopes` and `meetingId`, then send it with `POST /meetings/{id}/send`.',
+      tags: ['Meetings'],
+      parameters: [param('IdempotencyKey')],
+      requestBody: { required: true, content: json('MeetingInput') },
+      responses: { '201': ok('The meeting, without envelopes yet.', 'Meeting'), '400': problem('BadRequest'), ...idempotent, ...authenticated },
+    },
+    get: {
+      operationId: 'listMeetings',
+      summary: 'List meetings',
+      tags: ['Meetings'],
+      responses: { '200': ok('Newest sitting first.', 'MeetingList'), ...authenticated },
+    },
+  },
+  '/meetings/{id}': {
+    parameters: [param('MeetingId')],
+    get: {
+      operationId: 'getMeeting',
+      summary: 'Get a meeting with its envelopes in agenda order',
+      tags: ['Meetings'],
+      responses: { '200': ok('The meeting.', 'Meeting'), '404': problem('MeetingNotFound'), ...authenticated },
+    },
+  },
+  '/meetings/{id}/send': {
+    parameters: [param('MeetingId')],
+    post: {
+      operationId: 'sendMeeting',
+      summary: 'Send a meeting',
+      description:
+        'Sends every draft envelope of the meeting in one transaction, in agenda order. Each signer gets one request mail for the whole meeting, when their first item reaches them, with one link to sign everything that waits for them. 409 `meeting_empty` when it has no drafts; sending a sent meeting answers its state.',
+      tags: ['Meetings'],
+      parameters: [param('IdempotencyKey')],
+      responses: { '200': ok('The meeting after sending.', 'Meeting'), '404': problem('MeetingNotFound'), ...idempotent, ...authenticated },
+    },
+  },
   '/envelopes/{id}/cancel': {
     parameters: [param('EnvelopeId')],
     post: envelopeAction('cancelEnvelope', 'Cancel an envelope', 'Revokes every link and tells the recipients; webhooks hear `envelope.cancelled`.', {

@@ -1,5 +1,5 @@
 /** `components.schemas` of the API document: the JSON shapes the routes answer and accept. */
-import { ENVELOPE_STATUSES, SIGNATURE_LEVELS } from '../../domain/index.ts';
+import { DECISION_BODIES, ENVELOPE_STATUSES, SIGNATURE_LEVELS } from '../../domain/index.ts';
 import { LANGUAGES } from '../../notify/index.ts';
 import { WEBHOOK_EVENTS } from '../routes/webhooks.ts';
 import type { JsonSchema } from './types.ts';
@@ -30,6 +30,7 @@ const RECIPIENT_ROLES = ['signer', 'approver', 'cc'] as const;
 const signatureLevel = (description: string): JsonSchema => ({ type: 'string', enum: SIGNATURE_LEVELS, description });
 const REVISION_KINDS = ['original', 'prepared', 'signature', 'timestamp', 'ltv'] as const;
 const DELIVERY_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
+const ENVELOPE_KIND_VALUES = ['decision', 'minutes', 'other'];
 
 const fieldPosition = {
   page: { type: 'integer', minimum: 1, description: '1-based page number.' },
@@ -55,10 +56,50 @@ const envelopeProperties: Record<string, JsonSchema> = {
   cancelReason: nullableString(),
   requireCode: { type: 'boolean', description: 'Signers enter a 6-digit code mailed to them before signing.' },
   routeName: nullableString('The decision body (signing route) it was sent with, e.g. "Gemeenteraad"; null when none was given.'),
+  meetingId: { type: ['string', 'null'], format: 'uuid', description: 'The meeting (zitting) it belongs to; null outside a meeting.' },
+  agendaItem: nullableString('Its agenda item in the meeting, e.g. "3" or "3a"; null when none was given or outside a meeting.'),
+  agendaPosition: { type: ['integer', 'null'], minimum: 0, description: 'Its place on the meeting\'s agenda, from 0: the order of the meeting page and mails.' },
+  kind: { type: ['string', 'null'], enum: [...ENVELOPE_KIND_VALUES, null], description: 'What it is in its meeting: a decision, the minutes or something else; null outside a meeting.' },
   createdAt: timestamp(),
   updatedAt: timestamp(),
   documents: { type: 'array', items: ref('Document') },
   recipients: { type: 'array', items: ref('Recipient') },
+};
+
+const meetingProperties: Record<string, JsonSchema> = {
+  id: uuid(),
+  organisationId: uuid(),
+  body: { type: 'string', enum: DECISION_BODIES, description: 'The decision body: gemeenteraad, college (van burgemeester en schepenen), raad_maatschappelijk_welzijn, vast_bureau, raad_van_bestuur, algemene_vergadering, or other (named in `bodyLabel`).' },
+  bodyLabel: nullableString('The body\'s name when `body` is `other`.'),
+  bodyName: string('The body\'s name as shown in mails and pages.'),
+  title: string(),
+  meetingDate: string('The day of the sitting.', { format: 'date' }),
+  status: { type: 'string', enum: ['draft', 'sent'] },
+  createdBy: object({ kind: { type: 'string', enum: ['api_key', 'user'] }, id: string() }),
+  sentAt: nullableTimestamp(),
+  createdAt: timestamp(),
+  updatedAt: timestamp(),
+};
+
+/** Meetings (zittingen, issue 12): a sitting whose envelopes are sent together, one request mail per signer. */
+const meetingSchemas: Record<string, JsonSchema> = {
+  Meeting: object({ ...meetingProperties, envelopes: { type: 'array', items: ref('Envelope'), description: 'Its envelopes in agenda order.' } }),
+  MeetingSummary: object({
+    ...meetingProperties,
+    envelopeCount: { type: 'integer', minimum: 0 },
+    statusCounts: { type: 'object', additionalProperties: { type: 'integer' }, description: 'How many of its envelopes are in each status.' },
+  }),
+  MeetingList: object({ meetings: { type: 'array', items: ref('MeetingSummary'), description: 'Newest sitting first (at most 50).' } }),
+  MeetingInput: object(
+    {
+      body: { type: 'string', enum: DECISION_BODIES },
+      bodyLabel: string('Required when `body` is `other`: the body\'s name.', { minLength: 1, maxLength: 200 }),
+      title: string(undefined, { minLength: 1, maxLength: 500 }),
+      date: string('The day of the sitting, YYYY-MM-DD.', { format: 'date' }),
+    },
+    undefined,
+    ['bodyLabel'],
+  ),
 };
 
 const envelopeSchemas: Record<string, JsonSchema> = {
@@ -117,10 +158,14 @@ const envelopeSchemas: Record<string, JsonSchema> = {
         signatureLevel: { ...signatureLevel('How the signers sign unless a recipient says otherwise: `advanced` (one-shot certificate of the organisation) or `qualified` (their own qualified certificate: eID or a remote qualified signing service).'), default: 'advanced' },
         recipients: { type: 'array', minItems: 1, maxItems: 50, items: ref('RecipientInput') },
         fields: { type: 'array', maxItems: 500, items: ref('FieldInput'), default: [] },
-        send: { type: 'boolean', default: false, description: 'Send at once instead of leaving a draft.' },
+        send: { type: 'boolean', default: false, description: 'Send at once instead of leaving a draft. Not with `meetingId`: a meeting is sent as a whole.' },
+        meetingId: uuid('A draft meeting of the organisation it belongs to (404 `meeting_not_found` otherwise, 409 `meeting_sent` once the meeting was sent).'),
+        agendaItem: string('Its agenda item, e.g. "3"; needs `meetingId`.', { minLength: 1, maxLength: 50 }),
+        agendaPosition: { type: 'integer', minimum: 0, maximum: 100000, description: 'Its place on the agenda, from 0; default after what the meeting holds. Needs `meetingId`.' },
+        kind: { type: 'string', enum: ENVELOPE_KIND_VALUES, description: 'In a meeting: `decision` (default), `minutes` or `other`.' },
       },
       'The `envelope` multipart field, as JSON.',
-      ['message', 'expiresAt', 'requireCode', 'body', 'signatureLevel', 'fields', 'send'],
+      ['message', 'expiresAt', 'requireCode', 'body', 'signatureLevel', 'fields', 'send', 'meetingId', 'agendaItem', 'agendaPosition', 'kind'],
     ),
   },
   RecipientInput: object(
@@ -240,6 +285,7 @@ export const schemas: Record<string, JsonSchema> = {
     additionalProperties: true,
   },
   ...envelopeSchemas,
+  ...meetingSchemas,
   ...webhookSchemas,
   ...validationSchemas,
 };
