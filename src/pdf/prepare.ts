@@ -35,10 +35,12 @@ export interface SignerSlot {
 
 export interface PrepareOptions {
   signers: SignerSlot[];
-  /** First line of the signature page, e.g. "Namens de gemeenteraad". */
+  /** The line above the blocks, e.g. "Namens de gemeenteraad". */
   heading?: string;
-  /** Title of the signature page. */
+  /** Title of the signature page: the decision body and the sitting, e.g. "Gemeenteraad — zitting van 3 december 2026". */
   title?: string;
+  /** Under the title: the decision it closes, e.g. "Goedkeuring van de notulen". */
+  subtitle?: string;
 }
 
 export interface PreparedField {
@@ -103,8 +105,12 @@ function appendSignaturePages(update: IncrementalUpdate, reader: PdfReader, page
   const margin = 72;
   let header = '0.1 0.1 0.1 rg\n';
   let top = height - margin;
-  header += textOperators(options.title ?? 'Ondertekening', 'bold', 16, margin, top);
+  header += textOperators(fitText(options.title ?? 'Ondertekening', 'bold', 16, width - 2 * margin), 'bold', 16, margin, top);
   top -= 28;
+  if (options.subtitle) {
+    header += textOperators(fitText(options.subtitle, 'bold', 12, width - 2 * margin), 'bold', 12, margin, top);
+    top -= 24;
+  }
   if (options.heading) {
     header += textOperators(fitText(options.heading, 'regular', 12, width - 2 * margin), 'regular', 12, margin, top);
     top -= 24;
@@ -127,9 +133,8 @@ function appendSignaturePages(update: IncrementalUpdate, reader: PdfReader, page
       const row = Math.floor(i / columns);
       const bx = margin + column * (BLOCK.width + BLOCK.gap);
       const blockTop = top - row * rowHeight;
+      // Only the role above the block: the signature's appearance prints the name and function inside it (issue 12: once, not twice).
       content += textOperators(fitText(slot.label, 'bold', 11, BLOCK.width), 'bold', 11, bx, blockTop - 11);
-      const detail = [slot.name, slot.function].filter(Boolean).join(', ');
-      content += textOperators(fitText(detail, 'regular', 10, BLOCK.width), 'regular', 10, bx, blockTop - 26);
       const by = blockTop - BLOCK.labelGap + 10 - BLOCK.height;
       content += `0.55 0.6 0.7 RG 0.75 w ${n(bx)} ${n(by)} ${n(BLOCK.width)} ${n(BLOCK.height)} re S\n`;
       placements.set(slot, { page: pageNumber, x: bx, y: by, width: BLOCK.width, height: BLOCK.height });

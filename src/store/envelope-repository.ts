@@ -26,6 +26,8 @@ export interface Envelope {
   agendaItem: string | null;
   agendaPosition: number | null;
   kind: EnvelopeKind | null;
+  /** The line above the signature page's blocks ("Namens de gemeenteraad", issue 12); null: from the decision body. */
+  onBehalfOf: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -54,6 +56,7 @@ export interface EnvelopeRow {
   agenda_item?: string | null;
   agenda_position?: number | string | null;
   kind?: string | null;
+  on_behalf_of?: string | null;
   created_at: unknown;
   updated_at: unknown;
 }
@@ -76,6 +79,7 @@ export function toEnvelope(row: EnvelopeRow): Envelope {
     cancelReason: row.cancel_reason,
     requireCode: Boolean(row.require_code),
     routeName: row.route_name ?? null,
+    onBehalfOf: row.on_behalf_of ?? null,
     meetingId: row.meeting_id ?? null,
     agendaItem: row.agenda_item ?? null,
     agendaPosition: row.agenda_position === null || row.agenda_position === undefined ? null : Number(row.agenda_position),
@@ -95,6 +99,7 @@ export interface NewEnvelope {
   expiresAt: string;
   requireCode: boolean;
   routeName?: string | null;
+  onBehalfOf?: string | null;
   meeting?: { meetingId: string; agendaItem: string | null; agendaPosition: number; kind: EnvelopeKind } | null;
   now: string;
 }
@@ -111,6 +116,7 @@ export async function insertEnvelope(db: Db, envelope: NewEnvelope): Promise<voi
     expires_at: envelope.expiresAt,
     require_code: envelope.requireCode,
     route_name: envelope.routeName ?? null,
+    on_behalf_of: envelope.onBehalfOf ?? null,
     ...(envelope.meeting
       ? { meeting_id: envelope.meeting.meetingId, agenda_item: envelope.meeting.agendaItem, agenda_position: envelope.meeting.agendaPosition, kind: envelope.meeting.kind }
       : {}),

@@ -54,6 +54,8 @@ const optionsSchema = z.object({
   requireCode: z.boolean().optional(),
   /** The signing route (decision body) it is sent with, e.g. "Gemeenteraad"; shown and filtered on the dashboard. */
   routeName: z.string().trim().max(200).nullish(),
+  /** The line above the signature page's blocks, e.g. "Namens de gemeenteraad" (issue 12); by default from the decision body. */
+  onBehalfOf: z.string().trim().max(200).nullish(),
   /** How its signers sign unless a recipient says otherwise (issue 13): 'advanced' (default) or 'qualified'. */
   signatureLevel: z.enum(SIGNATURE_LEVELS).default('advanced'),
   /** A draft meeting of the organisation it belongs to (issue 12; else 404, or 409 once the meeting was sent), its agenda item and kind. */
@@ -121,6 +123,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
       expiresAt: expiresAt.toISOString(),
       requireCode,
       routeName: input.routeName || null,
+      onBehalfOf: input.onBehalfOf || null,
       meeting,
       now: at,
     });

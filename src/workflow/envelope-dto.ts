@@ -53,6 +53,7 @@ export async function toEnvelopeDtos(db: Db, organisationId: string, envelopes: 
     cancelReason: envelope.cancelReason,
     requireCode: envelope.requireCode,
     routeName: envelope.routeName,
+    onBehalfOf: envelope.onBehalfOf,
     meetingId: envelope.meetingId,
     agendaItem: envelope.agendaItem,
     agendaPosition: envelope.agendaPosition,

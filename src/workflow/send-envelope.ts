@@ -12,7 +12,10 @@ import { isRepeat, transition } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { prepareForSigning, type SignerSlot } from '../pdf/index.ts';
 import { currentRevisions, documentsOf, insertRevision, setDocumentPageCount } from '../store/document-repository.ts';
-import { envelopeById, updateEnvelope } from '../store/envelope-repository.ts';
+import { envelopeById, updateEnvelope, type Envelope } from '../store/envelope-repository.ts';
+import { meetingById } from '../store/meetings.ts';
+import { decisionBodyName } from '../domain/meeting.ts';
+import { signaturePageHeader, type SignaturePageHeader } from '../domain/signature-page.ts';
 import { fieldsOf, insertField, recipientsOf, setFieldName, type Recipient } from '../store/recipient-repository.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
@@ -28,6 +31,13 @@ export function slotLabel(recipient: Pick<Recipient, 'name' | 'function'>): stri
   const fn = recipient.function?.trim();
   if (!fn) return recipient.name;
   return `De ${fn.charAt(0).toLocaleLowerCase('nl-BE')}${fn.slice(1)}`;
+}
+
+/** The appended signature page's head (issue 12): the meeting's body and date when it belongs to one, else its route's name. */
+async function signaturePageHeaderOf(trx: Knex.Transaction, envelope: Envelope): Promise<SignaturePageHeader> {
+  const meeting = envelope.meetingId ? await meetingById(trx, envelope.organisationId, envelope.meetingId) : null;
+  const body = meeting ? decisionBodyName(meeting.body, meeting.bodyLabel) : envelope.routeName;
+  return signaturePageHeader({ body, meetingDate: meeting?.meetingDate ?? null, title: envelope.title, onBehalfOf: envelope.onBehalfOf });
 }
 
 export async function sendEnvelope(deps: WorkflowDeps, options: SendEnvelopeOptions): Promise<EnvelopeDto> {
@@ -52,6 +62,7 @@ export async function sendEnvelopeIn(trx: Knex.Transaction, deps: WorkflowDeps, 
   const signers = recipients.filter((r) => r.role === 'signer');
 
   const prepared: Array<{ documentId: string; preparedSha256: string; fieldNames: string[] }> = [];
+  const header = signers.length > 0 ? await signaturePageHeaderOf(trx, envelope) : undefined;
   if (signers.length > 0) {
     for (const document of documents) {
       const revision = revisions.get(document.id);
@@ -66,7 +77,7 @@ export async function sendEnvelopeIn(trx: Knex.Transaction, deps: WorkflowDeps, 
           placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,
         };
       });
-      const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots });
+      const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots, ...header });
       const blob = await deps.blobs.put(result.pdf);
       await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'prepared', now: at });
       await setDocumentPageCount(trx, organisationId, document.id, result.pageCount);

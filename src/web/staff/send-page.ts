@@ -37,6 +37,8 @@ export interface SendFormValues {
   message: string;
   deadline: string;
   route: string;
+  /** The line above the signature page's blocks ("Namens de gemeenteraad", issue 12); empty: from the route's body. */
+  onBehalfOf: string;
   /** For every signer, unless their route step says 'qualified' (issue 13). */
   signatureLevel: SignatureLevel;
   rows: Array<{ person: string; role: RecipientRole; order: string }>;
@@ -146,6 +148,9 @@ ${SIGNATURE_LEVELS.map((level) => html`<option value="${level}"${level === value
 <option value="">${t('send.route.none')}</option>
 ${view.routes.map((r) => html`<option value="${r.id}" data-steps="${JSON.stringify(r.steps)}"${r.id === values.route ? html` selected` : ''}>${r.name}: ${r.summary}</option>`)}
 </select></div>
+<div class="field"><label for="onBehalfOf">${t('send.onBehalfOf')}</label>
+<p class="hint" id="onBehalfOf-hint">${t('send.onBehalfOf.hint')}</p>
+<input type="text" id="onBehalfOf" name="onBehalfOf" maxlength="200" value="${values.onBehalfOf}" aria-describedby="onBehalfOf-hint"></div>
 <fieldset id="people">
 <legend>${t('send.people')}</legend>
 <p class="hint">${t('send.people.hint')}</p>

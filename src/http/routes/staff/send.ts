@@ -208,6 +208,7 @@ export function staffSendRouter(deps: Deps): Router {
         message: '',
         deadline: brusselsDate(new Date(now.getTime() + expiryDays(organisation) * DAY_MS)),
         route: '',
+        onBehalfOf: '',
         signatureLevel: 'advanced',
         rows: [],
       },
@@ -268,6 +269,7 @@ export function staffSendRouter(deps: Deps): Router {
       message: field(body, 'message'),
       deadline: field(body, 'deadline').trim(),
       route: field(body, 'route'),
+      onBehalfOf: field(body, 'onBehalfOf').trim().slice(0, 200),
       signatureLevel: SIGNATURE_LEVELS.includes(levelRaw as SignatureLevel) ? (levelRaw as SignatureLevel) : 'advanced',
       rows,
     };
@@ -431,6 +433,7 @@ export function staffSendRouter(deps: Deps): Router {
               expiresAt: expiresAt!,
               requireCode: organisation?.settings.requireCode === true,
               routeName,
+              onBehalfOf: values.onBehalfOf || null,
             }),
           );
         }
