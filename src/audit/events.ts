@@ -38,6 +38,8 @@ export const auditEventSchema = z.discriminatedUnion('action', [
     details: z.object({ outboxId: id, recipientId: id, email: z.string(), mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode', 'meetingSignRequest']) }),
   }),
   z.object({ action: z.literal('link.opened'), details: z.object({ recipientId: id }) }),
+  /** A signer opened a document before signing (issue 12): shown to its last page in the viewer, or downloaded; once per recipient and document. */
+  z.object({ action: z.literal('document.opened'), details: z.object({ recipientId: id, documentId: id, how: z.enum(['viewed', 'downloaded']) }) }),
   z.object({
     action: z.literal('recipient.signed'),
     details: z.object({

@@ -162,6 +162,8 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
         [t('event.revisionSha256'), str('revisionSha256')],
       ];
     }
+    case 'document.opened':
+      return [[t('event.recipient'), recipient(details.recipientId)], [t('event.document'), `${document(details.documentId)} (${str('how')})`]];
     case 'recipient.declined':
       return [[t('event.recipient'), recipient(details.recipientId)], [t('event.reason'), str('reason')]];
     case 'envelope.cancelled':

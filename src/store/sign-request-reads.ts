@@ -1,7 +1,7 @@
 /**
  * The reads of one signature, each in a single statement (issue 11, DESIGN §8): who signs (link or
  * recipient, with the envelope, its organisation and every recipient of it for the routing), what they
- * sign (documents with their current revision and this recipient's field), and under the write lock the
+ * sign (documents with their current revision, this recipient's field and whether they read it), and under the write lock the
  * state the signature is appended to. Columns are aliased per table (`e_`, `r_`, …) so one row holds
  * several of them.
  */
@@ -96,6 +96,8 @@ export interface DocumentForSigning {
   blobSha256: string;
   /** Null when the recipient has no prepared field on it. */
   fieldName: string | null;
+  /** The recipient has opened it (issue 12: viewed to its last page or downloaded); signing needs it. */
+  read: boolean;
 }
 
 /** One statement: the envelope's documents by position, each with its current revision and the recipient's first named field. */
@@ -107,15 +109,19 @@ export async function documentsForSigning(db: Db, organisationId: string, envelo
     .leftJoin('fields as f', function () {
       this.on('f.document_id', '=', 'd.id').andOn('f.recipient_id', '=', db.raw('?', [recipientId])).andOnNotNull('f.field_name');
     })
+    // Reading before signing (issue 12) is checked on this same row, so it costs the sign request no statement.
+    .leftJoin('document_reads as dr', function () {
+      this.on('dr.document_id', '=', 'd.id').andOn('dr.recipient_id', '=', db.raw('?', [recipientId]));
+    })
     .where({ 'd.organisation_id': organisationId, 'd.envelope_id': envelopeId })
     .orderBy([{ column: 'd.position' }, { column: 'd.id' }, { column: 'f.page' }, { column: 'f.id' }])
-    .select('d.id as document_id', 'd.position', 'v.seq', 'v.blob_sha256', 'f.field_name')) as Array<Record<string, unknown>>;
+    .select('d.id as document_id', 'd.position', 'v.seq', 'v.blob_sha256', 'f.field_name', 'dr.how as read_how')) as Array<Record<string, unknown>>;
   const documents = new Map<string, DocumentForSigning>();
   for (const row of rows) {
     const id = String(row.document_id);
     // Several fields on one document: the first, as the signing always took (page, then id).
     if (documents.has(id)) continue;
-    documents.set(id, { documentId: id, position: Number(row.position), seq: Number(row.seq), blobSha256: String(row.blob_sha256), fieldName: (row.field_name as string | null) ?? null });
+    documents.set(id, { documentId: id, position: Number(row.position), seq: Number(row.seq), blobSha256: String(row.blob_sha256), fieldName: (row.field_name as string | null) ?? null, read: row.read_how !== null && row.read_how !== undefined });
   }
   return [...documents.values()];
 }

@@ -10,7 +10,7 @@ import { html, type SafeHtml } from './html.ts';
 import { formatMeetingDate as formatMeetingDay } from '../notify/index.ts';
 import { formatBrussels, type Translate } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
-import { batchProgress, documentViewer, signaturePlacements } from './enhancements.ts';
+import { batchProgress, documentViewer, readState, signaturePlacements } from './enhancements.ts';
 import { codeField, codeRequestSection, linkPath, problem, type CodeState } from './signer-pages.ts';
 
 export interface BatchPageView {
@@ -22,6 +22,8 @@ export interface BatchPageView {
   linkRecipientId?: string;
   /** The meeting page (issue 12): the meeting whose items are listed, in agenda order. */
   meeting?: MeetingDto | null;
+  /** Reading before signing (issue 12): per recipient id, the documents they have opened. */
+  readDocumentIds?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface BatchFormState {
@@ -35,10 +37,19 @@ export interface BatchFormState {
 
 const batchPath = (basePath: string, ...parts: string[]) => linkPath(`${basePath}/batch`, ...parts);
 
-function documentLinks(ctx: PageContext, basePath: string, envelope: EnvelopeDto, viewerFor?: string): SafeHtml {
-  const items = envelope.documents.map(
-    (d) => html`<li><a href="${batchPath(basePath, 'envelopes', envelope.id, 'documents', d.id)}" download data-document-id="${d.id}">${ctx.t('view.download', { name: d.name })}</a> <span class="hint">(${ctx.t('view.pdf')})</span>${viewerFor ? documentViewer(ctx, { id: `viewer-${envelope.id}-${d.id}`, url: batchPath(basePath, 'envelopes', envelope.id, 'documents', d.id), name: d.name, placements: signaturePlacements(envelope.recipients.find((r) => r.id === viewerFor), d.id), open: false }) : ''}</li>`,
-  );
+/** What the signer has read of an envelope they still sign, and the form token the viewer posts with (issue 12). */
+interface Reading {
+  read: ReadonlySet<string>;
+  csrf: string;
+}
+
+function documentLinks(ctx: PageContext, basePath: string, envelope: EnvelopeDto, viewerFor?: string, reading?: Reading): SafeHtml {
+  const items = envelope.documents.map((d) => {
+    const url = batchPath(basePath, 'envelopes', envelope.id, 'documents', d.id);
+    const done = reading?.read.has(d.id) ?? false;
+    const read = reading ? { url: `${url}/read`, csrf: reading.csrf, done } : undefined;
+    return html`<li><a href="${url}" download data-document-id="${d.id}">${ctx.t('view.download', { name: d.name })}</a> <span class="hint">(${ctx.t('view.pdf')})</span>${reading ? html` ${readState(ctx, `read-${envelope.id}-${d.id}`, done)}` : ''}${viewerFor ? documentViewer(ctx, { id: `viewer-${envelope.id}-${d.id}`, url, name: d.name, placements: signaturePlacements(envelope.recipients.find((r) => r.id === viewerFor), d.id), open: false, read }) : ''}</li>`;
+  });
   return html`<ul class="documents">${items}</ul>`;
 }
 
@@ -63,7 +74,7 @@ ${documentLinks(ctx, view.basePath, envelope)}
 </li>`;
 }
 
-function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, checked: boolean): SafeHtml {
+function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, checked: boolean, csrf: string): SafeHtml {
   const { envelope } = waiting;
   if (needsQualified(waiting)) return qualifiedItem(ctx, view, waiting);
   const id = `envelope-${envelope.id}`;
@@ -74,7 +85,7 @@ function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, c
 <label for="${id}">${agendaPrefix(envelope)}${envelope.title}</label>
 </div>
 ${deadline}
-${documentLinks(ctx, view.basePath, envelope, waiting.recipientId)}
+${documentLinks(ctx, view.basePath, envelope, waiting.recipientId, { read: view.readDocumentIds?.get(waiting.recipientId) ?? new Set<string>(), csrf })}
 </li>`;
 }
 
@@ -94,6 +105,7 @@ export function batchPage(ctx: PageContext, view: BatchPageView, state: BatchFor
   const consentInvalid = state.consentError !== undefined;
   const body = html`<h1>${title}</h1>
 <p>${view.meeting ? ctx.t('batch.meetingIntro', { organisation: view.organisationName, body: view.meeting.bodyName, date: formatMeetingDay(view.meeting.meetingDate, ctx.language) }) : ctx.t('batch.intro', { organisation: view.organisationName })}</p>
+<p class="notice" id="read-explain">${ctx.t('read.explain')}</p>
 ${state.code ? codeRequestSection(ctx, { ...state.code, error: undefined }) : ''}
 <form method="post" action="${batchPath(view.basePath, 'sign')}" id="batch-form" data-batch-size="${view.waiting.filter((w) => !needsQualified(w)).length}">
 <input type="hidden" name="_csrf" value="${state.csrf}">${view.meeting ? html`
@@ -101,7 +113,7 @@ ${state.code ? codeRequestSection(ctx, { ...state.code, error: undefined }) : ''
 <fieldset class="batch-list"${state.selectError ? html` aria-describedby="select-error"` : ''}>
 <legend><h2 id="batch-heading">${ctx.t('batch.select')}</h2></legend>
 ${problem('select-error', state.selectError)}
-<ul class="batch-items">${view.waiting.map((w) => item(ctx, view, w, selected.includes(w.envelope.id)))}</ul>
+<ul class="batch-items">${view.waiting.map((w) => item(ctx, view, w, selected.includes(w.envelope.id), state.csrf))}</ul>
 </fieldset>
 ${state.code ? codeField(ctx, state.code) : ''}
 ${problem('consent-error', state.consentError)}
@@ -115,7 +127,7 @@ ${batchProgress(ctx, view.waiting.filter((w) => !needsQualified(w)).length)}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
 }
 
-const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed', 'timestamp_unavailable', 'qualified_signature_required'] as const;
+const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed', 'timestamp_unavailable', 'qualified_signature_required', 'document_not_read'] as const;
 
 function reasonText(ctx: PageContext, reason: string): string {
   return batchReasonText(ctx.t, reason);

@@ -38,27 +38,46 @@ export interface ViewerOptions {
   placements: readonly Placement[];
   /** Shown as soon as the script runs (the link page); otherwise behind a "view" button (the batch page). */
   open: boolean;
+  /**
+   * Reading before signing (issue 12): where the script posts, with the form's CSRF token, once the last
+   * page has been shown; `done` when the signer read it already. Absent for who has nothing to sign.
+   */
+  read?: { url: string; csrf: string; done: boolean };
+}
+
+/** The PDF as the viewer fetches it: `?view` tells the download route that this is not a download (which counts as reading). */
+export function viewerUrl(url: string): string {
+  return `${url}?view=1`;
+}
+
+/** "gelezen" / "nog niet gelezen" beside a document; the script updates it when the viewer reaches the last page. */
+export function readState(ctx: PageContext, id: string, done: boolean): SafeHtml {
+  return html`<span class="read-state" id="${id}" data-read="${done ? 'true' : 'false'}" data-text-done="${ctx.t('read.done')}">${ctx.t(done ? 'read.done' : 'read.notYet')}</span>`;
 }
 
 /** A pdf.js viewer for one document: toolbar, page indicator, canvas, the place of the signature. */
 export function documentViewer(ctx: PageContext, o: ViewerOptions): SafeHtml {
   const pages = [...new Set(o.placements.map((p) => p.page))].sort((a, b) => a - b);
-  return html`<div class="pdf-viewer" id="${o.id}" hidden data-pdf-url="${o.url}" data-fields="${JSON.stringify(o.placements)}" data-open="${o.open ? 'true' : 'false'}"
+  const read = o.read ? html` data-read-url="${o.read.url}" data-read-csrf="${o.read.csrf}" data-read="${o.read.done ? 'true' : 'false'}" data-text-read="${ctx.t('read.viewed')}"` : '';
+  // Phone first (issue 12): one compact row of symbol buttons, each named in full for screen readers and as a tooltip.
+  const tool = (action: string, symbol: string, label: string) =>
+    html`<button type="button" class="secondary viewer-tool" data-action="${action}" aria-label="${label}" title="${label}"><span aria-hidden="true">${symbol}</span></button>`;
+  return html`<div class="pdf-viewer" id="${o.id}" hidden data-pdf-url="${viewerUrl(o.url)}" data-fields="${JSON.stringify(o.placements)}" data-open="${o.open ? 'true' : 'false'}"${read}
  data-pdfjs="${PDFJS_PATHS.library}" data-pdfjs-worker="${PDFJS_PATHS.worker}" data-pdfjs-fonts="${PDFJS_PATHS.standardFonts}" data-stylesheet="${VIEWER_STYLESHEET_PATH}"
  data-text-page="${ctx.t('viewer.page')}" data-text-canvas="${ctx.t('viewer.canvas', { name: o.name })}" data-text-open="${ctx.t('viewer.open', { name: o.name })}" data-text-close="${ctx.t('viewer.close', { name: o.name })}">
 <button type="button" class="tertiary viewer-toggle" aria-expanded="false" aria-controls="${o.id}-body">${ctx.t('viewer.open', { name: o.name })}</button>
 <div class="viewer-body" id="${o.id}-body" role="region" aria-label="${ctx.t('viewer.region', { name: o.name })}" hidden>
 ${pages.length ? html`<p class="viewer-place">${ctx.t('viewer.yourPlace', { pages: pages.join(', ') })} <button type="button" class="tertiary viewer-to-signature" data-page="${pages[0]}">${ctx.t('viewer.toSignature')}</button></p>` : ''}
 <div class="viewer-toolbar" role="group" aria-label="${ctx.t('viewer.controls', { name: o.name })}">
-<button type="button" class="secondary" data-action="previous">${ctx.t('viewer.previous')}</button>
+${tool('previous', '‹', ctx.t('viewer.previous'))}
 <span class="viewer-page" role="status" aria-live="polite" aria-atomic="true"></span>
-<button type="button" class="secondary" data-action="next">${ctx.t('viewer.next')}</button>
-<button type="button" class="secondary" data-action="zoom-out">${ctx.t('viewer.zoomOut')}</button>
-<button type="button" class="secondary" data-action="zoom-in">${ctx.t('viewer.zoomIn')}</button>
-<button type="button" class="secondary" data-action="fit-width">${ctx.t('viewer.fitWidth')}</button>
+${tool('next', '›', ctx.t('viewer.next'))}
+<span class="viewer-zoom">${tool('zoom-out', '−', ctx.t('viewer.zoomOut'))}${tool('zoom-in', '+', ctx.t('viewer.zoomIn'))}${tool('fit-width', '↔', ctx.t('viewer.fitWidth'))}</span>
 </div>
 <p class="viewer-message" role="status" data-text-loading="${ctx.t('viewer.loading')}" data-text-failed="${ctx.t('viewer.failed')}"></p>
-<div class="viewer-canvas" tabindex="0" aria-label="${ctx.t('viewer.region', { name: o.name })}" role="group"><canvas role="img" aria-label="${ctx.t('viewer.region', { name: o.name })}"></canvas></div>
+<div class="viewer-canvas" tabindex="0" aria-label="${ctx.t('viewer.region', { name: o.name })}" aria-describedby="${o.id}-swipe" role="group"><canvas role="img" aria-label="${ctx.t('viewer.region', { name: o.name })}"></canvas></div>
+<p class="hint viewer-swipe" id="${o.id}-swipe">${ctx.t('viewer.swipe')}</p>
+<p class="viewer-read" role="status" aria-live="polite"></p>
 </div>
 </div>`;
 }

@@ -7,7 +7,7 @@ import type { EnvelopeDto, RecipientDto } from '../workflow/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { formatBrussels } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
-import { documentViewer, signaturePlacements } from './enhancements.ts';
+import { documentViewer, readState, signaturePlacements } from './enhancements.ts';
 import { qualifiedSection, type QualifiedFormState } from './qualified-pages.ts';
 
 /** The header logo of a link page: served below the link itself, so it names no organisation. */
@@ -49,6 +49,8 @@ export interface LinkFormState {
   reason?: string;
   /** The step asks for a qualified signature (issue 13): the eID button and the remote services replace the sign form. */
   qualified?: QualifiedFormState;
+  /** Reading before signing (issue 12): the ids of the documents this signer has opened. */
+  readDocumentIds?: ReadonlySet<string>;
 }
 
 export function linkPath(basePath: string, ...parts: string[]): string {
@@ -65,10 +67,19 @@ function verbOf(recipient: RecipientDto): 'sign' | 'approve' | 'view' {
   return recipient.role === 'signer' ? 'sign' : recipient.role === 'approver' ? 'approve' : 'view';
 }
 
-function documentList(ctx: PageContext, view: LinkPageView, withViewer = false): SafeHtml {
+/** What a signer who has yet to sign needs to read every document first (issue 12): what is read, and the form token the viewer posts with. */
+interface Reading {
+  read: ReadonlySet<string>;
+  csrf: string;
+}
+
+function documentList(ctx: PageContext, view: LinkPageView, withViewer = false, reading?: Reading): SafeHtml {
   const items = view.envelope.documents.map((document) => {
     const pages = document.pageCount === null ? '' : `, ${document.pageCount === 1 ? ctx.t('view.pages.one') : ctx.t('view.pages.other', { count: document.pageCount })}`;
-    return html`<li><a href="${linkPath(view.basePath, 'documents', document.id)}" download>${ctx.t('view.download', { name: document.name })}</a> <span class="hint">(${ctx.t('view.pdf')}${pages})</span>${withViewer ? documentViewer(ctx, { id: `viewer-${document.id}`, url: linkPath(view.basePath, 'documents', document.id), name: document.name, placements: signaturePlacements(recipientOf(view), document.id), open: true }) : ''}</li>`;
+    const url = linkPath(view.basePath, 'documents', document.id);
+    const done = reading?.read.has(document.id) ?? false;
+    const read = reading ? { url: `${url}/read`, csrf: reading.csrf, done } : undefined;
+    return html`<li data-document-id="${document.id}"><a href="${url}" download>${ctx.t('view.download', { name: document.name })}</a> <span class="hint">(${ctx.t('view.pdf')}${pages})</span>${reading ? html` ${readState(ctx, `read-${document.id}`, done)}` : ''}${withViewer ? documentViewer(ctx, { id: `viewer-${document.id}`, url, name: document.name, placements: signaturePlacements(recipientOf(view), document.id), open: true, read }) : ''}</li>`;
   });
   return html`<ul class="documents">${items}</ul>`;
 }
@@ -153,12 +164,15 @@ export function linkPage(ctx: PageContext, view: LinkPageView, state: LinkFormSt
   const verb = verbOf(recipient);
   const title = ctx.t(`view.title.${verb}`, { title: envelope.title });
   const hasError = state.consentError !== undefined || state.reasonError !== undefined || state.code?.error !== undefined;
+  // Reading before signing (issue 12): only a signer who has yet to sign reads to be allowed to.
+  const reading = verb === 'sign' && recipient.status !== 'signed' ? { read: state.readDocumentIds ?? new Set<string>(), csrf: state.csrf.sign } : undefined;
   const body = html`<h1>${envelope.title}</h1>
 <p>${ctx.t(`view.intro.${verb}`, { organisation: view.organisationName })}</p>
 ${envelope.message ? html`<h2>${ctx.t('view.message')}</h2><p class="message">${envelope.message}</p>` : ''}
 ${envelope.expiresAt ? html`<p class="deadline">${ctx.t('view.deadline', { deadline: formatBrussels(envelope.expiresAt, ctx.language) })}</p>` : ''}
 <h2>${ctx.t('view.documents')}</h2>
-${documentList(ctx, view, true)}
+${reading ? html`<p class="notice" id="read-explain">${ctx.t('read.explain')}</p>` : ''}
+${documentList(ctx, view, true, reading)}
 <h2>${ctx.t('view.recipients')}</h2>
 ${recipientList(ctx, view)}
 ${state.batchOffered ? html`<p class="batch-offer">${ctx.t('view.batch')} <a href="${linkPath(view.basePath, 'batch')}" id="batch-link">${ctx.t('view.batchLink')}</a></p>` : ''}

@@ -29,6 +29,7 @@ import { assertActive, recipientActor, type RecipientAccess, type SigningAccess 
 export type { SigningAccess } from './signing-link-access.ts';
 import { codeError, type VerifiedCode } from './verify-signing-code.ts';
 import { inTransaction } from './transaction.ts';
+import { documentNotRead } from './record-document-read.ts';
 
 /** What every link use case answers: the envelope, the recipient, and whether this call changed anything. */
 export interface LinkActionResult {
@@ -186,10 +187,12 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     assertUsable(access, now);
     assertActive(access, 'signer');
     const source = await method.begin(deps.db, access, now);
+    const documents = await documentsForSigning(deps.db, envelope.organisationId, envelope.id, recipient.id);
+    // Reading before signing (issue 12), checked before a mailed code is spent on a signature that cannot happen.
+    if (documents.some((d) => !d.read)) throw documentNotRead();
     // The code is spent once: a retry carries the verified one.
     if (!verifiedCode && input.secondFactor) verifiedCode = await input.secondFactor(access);
     if (envelope.requireCode && !verifiedCode && !input.secondFactorChecked) throw codeError('code_required');
-    const documents = await documentsForSigning(deps.db, envelope.organisationId, envelope.id, recipient.id);
 
     // Phase 2: sign, outside any transaction.
     const signed = await signDocuments(deps, documents, source, recipient.id, now);

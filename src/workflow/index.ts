@@ -12,6 +12,7 @@ export { meetingPageUrl } from './meeting-mail.ts';
 export { DECISION_BODIES, type DecisionBody } from '../domain/meeting.ts';
 export { ENVELOPE_KINDS, type EnvelopeKind } from '../store/envelope-repository.ts';
 export { openSigningLink, type OpenSigningLinkOptions } from './open-signing-link.ts';
+export { recordDocumentRead, documentReads, type RecordDocumentReadOptions, type DocumentReadHow } from './record-document-read.ts';
 export { signEnvelope, signThroughLink, resolveSigningLink, type SignEnvelopeOptions, type LinkActionResult, type SignatureOutcome } from './sign-envelope.ts';
 export { presentSigningCertificate, QUALIFIED_SESSION_MINUTES, type PresentSigningCertificateOptions, type PresentedCertificate, type SignatureAlgorithm } from './present-signing-certificate.ts';
 export { completeQualifiedSignature, type CompleteQualifiedSignatureOptions } from './complete-qualified-signature.ts';

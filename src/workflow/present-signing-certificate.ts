@@ -29,6 +29,7 @@ import { checkSigningCertificate, parseCertificates, presentedCertificateDetails
 import { accessByToken, assertActive, assertLinkUsable, recipientActor, type LinkAccess, type RecipientAccess } from './signing-link-access.ts';
 import { verifySigningCode, type VerifiedCode } from './verify-signing-code.ts';
 import { inTransaction } from './transaction.ts';
+import { assertDocumentsRead } from './record-document-read.ts';
 
 /** How long the prepared state waits for the signature values: a PIN entry, or a round trip to a remote service. */
 export const QUALIFIED_SESSION_MINUTES = 10;
@@ -63,6 +64,8 @@ export async function presentSigningCertificate(deps: WorkflowDeps, options: Pre
   const presented = parseCertificates(options.certificate);
   const access = await inTransaction(deps, 'presentSigningCertificate.read', (trx) => accessByToken(trx, options.token));
   assertMayPresent(access, deps.clock());
+  // Reading before signing (issue 12): refused before anything is prepared or a code spent.
+  await assertDocumentsRead(deps.db, access);
   const checked = await checkOrRecord(deps, access, presented, options);
   const verifiedCode = access.envelope.requireCode ? await verifySigningCode(deps, { recipientId: access.recipient.id, code: options.code }) : undefined;
   return prepareQualifiedSession(deps, {

@@ -31,6 +31,7 @@ import { parseCertificates } from './signing-certificate.ts';
 import { accessByToken, recipientActor, type LinkAccess } from './signing-link-access.ts';
 import { verifySigningCode } from './verify-signing-code.ts';
 import { inTransaction } from './transaction.ts';
+import { assertDocumentsRead } from './record-document-read.ts';
 
 /** Where the provider sends the browser back (registered with the provider as the client's redirect URI). */
 export const CSC_CALLBACK_PATH = '/s/csc/callback';
@@ -51,6 +52,8 @@ export async function startRemoteSigning(deps: WorkflowDeps, options: StartRemot
   const secret = secretOf(deps);
   const access = await inTransaction(deps, 'startRemoteSigning.read', (trx) => accessByToken(trx, options.token));
   assertMayPresent(access, deps.clock());
+  // Reading before signing (issue 12): refused before anything is prepared or a code spent.
+  await assertDocumentsRead(deps.db, access);
   const organisation = await organisationById(deps.db, access.envelope.organisationId);
   const provider = (deps.cscProviders ?? []).find((p) => p.id === options.providerId && (p.organisations.includes('*') || p.organisations.includes(organisation?.slug ?? '')));
   if (!provider) throw new AppError('provider_not_found', 404, 'This organisation offers no such remote signing service.');

@@ -44,6 +44,10 @@ export interface BatchRouteDeps extends SignerPageTools {
   /** The batch receipt cookie (path: this link): set after signing, read by the downloads. */
   setBatchReceipt: (res: Response, token: string, value: string, maxAgeSeconds: number) => void;
   batchReceipt: (req: Request) => string | undefined;
+  /** Reading before signing (issue 12): a document of a waiting envelope opened (viewer to the last page, or downloaded). */
+  recordRead: (token: string, read: { envelopeId: string; documentId: string; how: 'viewed' | 'downloaded'; startedAt?: Date }, req: Request) => Promise<unknown>;
+  /** Which documents these recipients have read. */
+  reads: (organisationId: string, recipientIds: string[]) => Promise<Map<string, Set<string>>>;
 }
 
 type Continuing = NonNullable<SignBatchOptions['continuing']>;
@@ -117,7 +121,9 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     const list = await d.list(token, undefined, meetingId);
     const ctx = { ...d.pageContext(req, res, list.recipient.language), languagePath: `${d.basePathOf(token)}/batch${meetingId ? `/meetings/${encodeURIComponent(meetingId)}` : ''}` };
     const code = list.requiresCode ? await d.codeState(token, list.recipient.id, list.recipient.email, 'batch', state.codeError) : undefined;
-    const view = { organisationName: list.organisationName, basePath: d.basePathOf(token), waiting: list.waiting, linkRecipientId: list.recipient.id, meeting: list.meeting };
+    const organisationId = list.waiting[0]?.envelope.organisationId;
+    const readDocumentIds = organisationId ? await d.reads(organisationId, list.waiting.map((w) => w.recipientId)) : new Map<string, Set<string>>();
+    const view = { organisationName: list.organisationName, basePath: d.basePathOf(token), waiting: list.waiting, linkRecipientId: list.recipient.id, meeting: list.meeting, readDocumentIds };
     d.send(res, status, web.batchPage(ctx, view, { ...state, code, csrf: csrfToken(d.secret, token, 'batch') }));
     return ctx;
   };
@@ -233,8 +239,19 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     const document = envelope.documents.find((doc) => doc.id === req.params.docId);
     if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
     if (!document.currentRevision) throw new Error(`document ${document.id} has no revision`);
+    // Reading before signing (issue 12): a download counts as reading; the viewer's own fetch (`?view`) does not.
+    if (req.query.view === undefined) await d.recordRead(token, { envelopeId: envelope.id, documentId: document.id, how: 'downloaded', startedAt: startOf(receipt) }, req);
     const pdf = await d.blobs.open(document.currentRevision.sha256);
     res.set('Content-Disposition', attachmentDisposition(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`)).type('application/pdf');
     await sendBlob(req, res, pdf, document.currentRevision.size);
+  });
+
+  /** The viewer's script on the batch page, once it has shown a document's last page (issue 12). */
+  pages.post('/:token/batch/envelopes/:envelopeId/documents/:docId/read', async (req, res) => {
+    const token = d.tokenOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!verifyCsrfToken(d.secret, token, 'batch', body._csrf)) throw d.csrfFailed();
+    await d.recordRead(token, { envelopeId: String(req.params.envelopeId), documentId: String(req.params.docId), how: 'viewed' }, req);
+    res.json({ read: true });
   });
 }

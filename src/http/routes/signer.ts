@@ -22,6 +22,7 @@ import {
   CODE_VALID_MINUTES,
   completeQualifiedSignature,
   declineEnvelope,
+  documentReads,
   getBatchEnvelope,
   getEnvelope,
   isCodeProblem,
@@ -32,6 +33,7 @@ import {
   openSigningLink,
   presentSigningCertificate,
   QUALIFIED_SESSION_MINUTES,
+  recordDocumentRead,
   remoteSigningCallback,
   remoteSigningRefused,
   sendSigningCode,
@@ -155,7 +157,8 @@ export function signerRouter(deps: Deps): Router {
     // A step at the qualified level (issue 13) shows the eID button and the remote services instead of the sign form.
     const organisation = signs && recipient.signatureLevel === 'qualified' ? await pageOrganisation(deps.workflow, view.envelope.organisationId) : null;
     const qualified = organisation ? { csrf: forms(token).sign, providers: providersFor(deps.config.cscProviders, organisation.slug), code } : undefined;
-    send(res, status, web.linkPage(pageContext(req, res, recipientLanguage(view)), view, { ...state, code, batchOffered, qualified, csrf: forms(token) }));
+    const readDocumentIds = signs ? (await documentReads(deps.workflow, view.envelope.organisationId, [view.recipientId])).get(view.recipientId) : undefined;
+    send(res, status, web.linkPage(pageContext(req, res, recipientLanguage(view)), view, { ...state, code, batchOffered, qualified, readDocumentIds, csrf: forms(token) }));
   };
   /** The page's words for a refused code (issue 4). */
   const codeMessage = (t: web.Translate, error: AppError) => {
@@ -227,13 +230,25 @@ export function signerRouter(deps: Deps): Router {
 
   pages.get('/:token/documents/:docId', async (req, res) => {
     const token = tokenOf(req);
-    const view = (await receiptView(req, token, 'signed')) ?? (await openView(req, token));
+    const receipt = await receiptView(req, token, 'signed');
+    const view = receipt ?? (await openView(req, token));
     const document = view.envelope.documents.find((d) => d.id === req.params.docId);
     if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
     if (!document.currentRevision) throw new Error(`document ${document.id} has no revision`);
+    // Reading before signing (issue 12): a download counts as reading; the viewer's own fetch (`?view`) does not.
+    if (!receipt && req.query.view === undefined) await recordDocumentRead(deps.workflow, { token, documentId: document.id, how: 'downloaded', origin: origin(req) });
     const pdf = await deps.blobs.open(document.currentRevision.sha256);
     res.set('Content-Disposition', attachmentDisposition(document.name.toLowerCase().endsWith('.pdf') ? document.name : `${document.name}.pdf`)).type('application/pdf');
     await sendBlob(req, res, pdf, document.currentRevision.size);
+  });
+
+  /** The viewer's script, once it has shown a document's last page (issue 12): `document.opened`, how 'viewed'. */
+  pages.post('/:token/documents/:docId/read', async (req, res) => {
+    const token = tokenOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    if (!verifyCsrfToken(secret, token, 'sign', body._csrf)) throw csrfFailed();
+    const { recorded } = await recordDocumentRead(deps.workflow, { token, documentId: String(req.params.docId), how: 'viewed', origin: origin(req) });
+    res.json({ read: true, recorded });
   });
 
   pages.post('/:token/sign', async (req, res) => {
@@ -349,6 +364,8 @@ export function signerRouter(deps: Deps): Router {
     envelope: (token, envelopeId, startedAt) => getBatchEnvelope(deps.workflow, { token, envelopeId, startedAt }),
     setBatchReceipt: (res, token, value, maxAge) => void res.append('Set-Cookie', cookie(BATCH_RECEIPT_COOKIE, value, basePathOf(token), maxAge)),
     batchReceipt: (req) => parseCookies(req.get('cookie'))[BATCH_RECEIPT_COOKIE],
+    recordRead: (token, read, req) => recordDocumentRead(deps.workflow, { token, ...read, origin: origin(req) }),
+    reads: (organisationId, recipientIds) => documentReads(deps.workflow, organisationId, recipientIds),
   });
 
   registerQualifiedRoutes(pages, {
@@ -412,7 +429,11 @@ export function signerRouter(deps: Deps): Router {
       return page(t('timestamp.title'), [t('timestamp.body')], token ? basePathOf(token) : undefined);
     }
     if (appError.status === 409) {
-      const why = appError.code === 'recipient_not_active' ? 'conflict.notActive' : appError.code === 'qualified_signature_required' ? 'conflict.qualified' : 'conflict.other';
+      const why =
+        appError.code === 'recipient_not_active' ? 'conflict.notActive'
+        : appError.code === 'qualified_signature_required' ? 'conflict.qualified'
+        : appError.code === 'document_not_read' ? 'conflict.notRead'
+        : 'conflict.other';
       return page(t('conflict.title'), [t(why)], basePathOf(token));
     }
     return page(t('error.title'), [t('error.body', { requestId: req.id })]);

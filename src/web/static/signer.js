@@ -4,6 +4,10 @@
 //  - each `.pdf-viewer` shows its PDF in the page with pdf.js (served from /assets/pdfjs/…,
 //    isEvalSupported: false, no WebAssembly), page by page, with zoom and this signer's signature
 //    place outlined (`data-fields`: PDF points, origin bottom-left, page 1-based);
+//  - on a phone the page swipes sideways page by page, pinches and double-taps to zoom (issue 12);
+//  - once the last page of a document has been shown, the viewer tells the server it was read
+//    (POST <data-read-url>, issue 12): a signer may sign only what they have read, so the sign
+//    button says so until every document is read (viewed to the end, or downloaded);
 //  - the batch form signs envelope by envelope (POST …/batch/sign-one) and shows progress.
 // Every word shown comes from the page (data-text-* attributes), in the page's language.
 
@@ -11,6 +15,9 @@ const fill = (template, values) => template.replace(/\{(\w+)\}/g, (whole, name) 
 const MAX_CANVAS_PIXELS = 16_000_000;
 const MIN_SCALE = 0.25;
 const MAX_SCALE = 5;
+/** A swipe: this far sideways (CSS px), clearly more sideways than up or down. */
+const SWIPE_PX = 50;
+const DOUBLE_TAP_MS = 350;
 
 function loadStylesheet(href) {
   if (!href || document.querySelector(`link[rel="stylesheet"][href="${href}"]`)) return;
@@ -64,6 +71,9 @@ class Viewer {
       });
     }
     this.toSignature?.addEventListener('click', () => this.goTo(Number(this.toSignature.dataset.page), true));
+    this.readNote = container.querySelector('.viewer-read');
+    this.read = container.dataset.read === 'true';
+    this.touch();
     this.box.addEventListener('keydown', (event) => {
       const action = { '+': 'zoom-in', '=': 'zoom-in', '-': 'zoom-out', 0: 'fit-width' }[event.key];
       if (action && !event.ctrlKey && !event.metaKey && !event.altKey) {
@@ -154,6 +164,7 @@ class Viewer {
     // pdf.js refuses two renders on one canvas: a newer call wins, an older drawing is
     // cancelled and finished before the canvas is reused.
     if (generation !== this.generation) return null;
+    this.canvas.style.transform = '';
     const previous = this.task;
     if (previous) {
       previous.cancel();
@@ -182,7 +193,117 @@ class Viewer {
     } finally {
       if (this.task === task) this.task = null;
     }
+    if (this.pageNumber === this.doc.numPages) this.markRead();
     return this.highlight(context, viewport, ratio);
+  }
+
+  /** The last page has been shown: recorded once as read (`document.opened`, how 'viewed'). */
+  async markRead() {
+    const url = this.container.dataset.readUrl;
+    if (!url || this.read || this.marking) return;
+    this.marking = true;
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: this.container.dataset.readCsrf || '' }),
+        credentials: 'same-origin',
+      });
+      if (!response.ok) throw new Error(`read not recorded: ${response.status}`);
+      this.read = true;
+      this.container.dataset.read = 'true';
+      if (this.readNote) this.readNote.textContent = this.container.dataset.textRead || '';
+      markDocumentRead(this.container.closest('li'));
+    } catch (error) {
+      // Not recorded: the signer is told at signing, and downloading the document still counts.
+      console.error('paraaf: could not record that the document was read', error);
+    } finally {
+      this.marking = false;
+    }
+  }
+
+  /**
+   * Phone gestures on the page (issue 12): a sideways swipe turns the page while it fits the width;
+   * two fingers pinch the zoom (previewed with a CSS transform, drawn anew when they lift); a double
+   * tap (or double click) toggles between fitting the width and twice that.
+   */
+  touch() {
+    const pointers = new Map();
+    let pinch = null;
+    let swipe = null;
+    let lastTap = { at: 0, x: 0, y: 0 };
+    const distance = () => {
+      const [a, b] = [...pointers.values()];
+      return Math.hypot(a.x - b.x, a.y - b.y);
+    };
+    this.box.addEventListener('pointerdown', (event) => {
+      if (event.pointerType === 'mouse') return;
+      pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (pointers.size === 2 && this.doc) {
+        pinch = { from: distance(), scale: this.scale, ratio: 1 };
+        swipe = null;
+      } else if (pointers.size === 1) {
+        swipe = { x: event.clientX, y: event.clientY };
+      }
+    });
+    this.box.addEventListener('pointermove', (event) => {
+      if (!pointers.has(event.pointerId)) return;
+      pointers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+      if (pinch && pointers.size === 2) {
+        pinch.ratio = Math.min(MAX_SCALE / pinch.scale, Math.max(MIN_SCALE / pinch.scale, distance() / pinch.from));
+        this.canvas.style.transformOrigin = 'top left';
+        this.canvas.style.transform = `scale(${pinch.ratio})`;
+      }
+    });
+    const end = (event) => {
+      if (!pointers.has(event.pointerId)) return;
+      const start = swipe;
+      pointers.delete(event.pointerId);
+      if (pinch) {
+        if (pointers.size < 2) {
+          const { scale, ratio } = pinch;
+          pinch = null;
+          if (Math.abs(ratio - 1) > 0.05) {
+            this.scale = Math.min(MAX_SCALE, Math.max(MIN_SCALE, scale * ratio));
+            this.fit = false;
+          }
+          this.render();
+        }
+        return;
+      }
+      swipe = null;
+      if (!start || event.type === 'pointercancel' || !this.doc) return;
+      const dx = event.clientX - start.x;
+      const dy = event.clientY - start.y;
+      const sideways = this.box.scrollWidth > this.box.clientWidth + 1;
+      if (Math.abs(dx) > SWIPE_PX && Math.abs(dx) > 1.5 * Math.abs(dy) && !sideways) {
+        this.goTo(this.pageNumber + (dx < 0 ? 1 : -1));
+        return;
+      }
+      if (Math.abs(dx) < 10 && Math.abs(dy) < 10) {
+        const now = Date.now();
+        if (now - lastTap.at < DOUBLE_TAP_MS && Math.hypot(event.clientX - lastTap.x, event.clientY - lastTap.y) < 30) {
+          lastTap = { at: 0, x: 0, y: 0 };
+          this.toggleZoom();
+        } else {
+          lastTap = { at: now, x: event.clientX, y: event.clientY };
+        }
+      }
+    };
+    this.box.addEventListener('pointerup', end);
+    this.box.addEventListener('pointercancel', end);
+    this.box.addEventListener('dblclick', () => this.toggleZoom());
+  }
+
+  toggleZoom() {
+    if (!this.doc) return;
+    if (this.fit) {
+      this.scale = Math.min(MAX_SCALE, this.scale * 2);
+      this.fit = false;
+    } else {
+      this.fit = true;
+    }
+    this.render();
   }
 
   /** Outlines this signer's fields on the current page, through the viewport transform. */
@@ -215,6 +336,53 @@ class Viewer {
     this.buttons.next?.setAttribute('aria-disabled', String(this.pageNumber >= this.doc.numPages));
     this.buttons['zoom-in']?.setAttribute('aria-disabled', String(this.scale >= MAX_SCALE));
     this.buttons['zoom-out']?.setAttribute('aria-disabled', String(this.scale <= MIN_SCALE));
+    this.box.dataset.zoomed = String(!this.fit);
+  }
+}
+
+// ——— reading before signing (issue 12) ———
+
+/** Marks the document of list item `item` read on the page (the server already recorded it). */
+function markDocumentRead(item) {
+  const state = item?.querySelector('.read-state');
+  if (!state || state.dataset.read === 'true') return;
+  state.dataset.read = 'true';
+  state.textContent = state.dataset.textDone;
+  document.dispatchEvent(new CustomEvent('paraaf:read'));
+}
+
+/**
+ * The link page's sign button says it cannot sign yet while a document is unread: pressing it then
+ * points to the explanation instead of posting (the server would refuse, 409 document_not_read).
+ */
+function guardSigning(form) {
+  const button = form.querySelector('button[type="submit"]');
+  const explain = document.getElementById('read-explain');
+  if (!button || !explain) return;
+  explain.tabIndex = -1;
+  const unread = () => document.querySelectorAll('.read-state[data-read="false"]').length > 0;
+  const update = () => {
+    if (unread()) {
+      button.setAttribute('aria-disabled', 'true');
+      button.setAttribute('aria-describedby', 'read-explain');
+    } else {
+      button.removeAttribute('aria-disabled');
+      button.removeAttribute('aria-describedby');
+    }
+  };
+  form.addEventListener('submit', (event) => {
+    if (!unread()) return;
+    event.preventDefault();
+    explain.focus();
+  });
+  document.addEventListener('paraaf:read', update);
+  update();
+}
+
+/** A download counts as reading: the server records it, the page shows it. */
+function watchDownloads() {
+  for (const link of document.querySelectorAll('ul.documents a[download]')) {
+    link.addEventListener('click', () => markDocumentRead(link.closest('li')));
   }
 }
 
@@ -355,6 +523,9 @@ function start() {
   if (viewers.length) loadStylesheet(viewers[0].dataset.stylesheet);
   for (const container of viewers) new Viewer(container);
   if (form && progress && window.fetch) enhanceBatch(form, progress);
+  watchDownloads();
+  const signForm = document.getElementById('sign-form');
+  if (signForm) guardSigning(signForm);
 }
 
 start();

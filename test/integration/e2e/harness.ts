@@ -12,6 +12,7 @@ import { createApiKey, createOrganisation, type Organisation } from '../../../sr
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { devPki, fixture } from '../api/helpers.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../notify/smtp-test-server.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 export const BASE_URL = 'https://paraaf.test';
 export const ORGANISATION = 'Gemeente Zonnebeke';
@@ -202,6 +203,8 @@ export async function startE2E(options: { env?: Record<string, string> } = {}): 
     async sign(token, userAgent = 'Mozilla/5.0 (e2e) Firefox/140') {
       const page = await e2e.openLink(token, userAgent);
       expect(page.status, page.text.slice(0, 300)).to.equal(200);
+      // Reading before signing (issue 12): without JavaScript, the signer downloads each document.
+      await downloadDocuments(app.url, `/s/${token}`, { 'User-Agent': userAgent });
       return browserPost(token, 'sign', { consent: 'ja', _csrf: csrfOf(page.text, 'sign') }, userAgent);
     },
     async decline(token, reason, userAgent = 'Mozilla/5.0 (e2e) Firefox/140') {

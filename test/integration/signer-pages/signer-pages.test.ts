@@ -15,6 +15,7 @@ import type { MailMessage } from '../../../src/notify/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { pdfsig } from '../../helpers/validators.ts';
 import { devPki, fixture } from '../api/helpers.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const BASE_URL = 'https://paraaf.test';
 const LINK = /https:\/\/paraaf\.test\/s\/([A-Za-z0-9_-]+)/;
@@ -69,9 +70,10 @@ describe('signer pages /s/<token>', function () {
     const req = request(app.url).post(`/s/${token}/${action}`).type('form').send(form);
     return cookie ? req.set('Cookie', cookie) : req;
   };
-  /** Opens the page, ticks the box, posts; returns the answer and the form's CSRF token. */
+  /** Opens the page, downloads each document (reading before signing, issue 12), ticks the box, posts; returns the answer and the form's CSRF token. */
   const signAs = async (token: string) => {
     const page = await request(app.url).get(`/s/${token}`);
+    await downloadDocuments(app.url, `/s/${token}`);
     const csrf = csrfOf(page.text, 'sign');
     return { res: await post(token, 'sign', { consent: 'ja', _csrf: csrf }), csrf };
   };

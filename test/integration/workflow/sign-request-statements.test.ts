@@ -13,6 +13,7 @@ import { countStatements } from '../../../src/store/statement-counter.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { devPki, fixture } from '../api/helpers.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const BASE_URL = 'https://paraaf.test';
 const LINK = /https:\/\/paraaf\.test\/s\/([A-Za-z0-9_-]+)/;
@@ -49,6 +50,8 @@ describe('the statements of one sign request', function () {
   /** Opens the page (as a signer does first), then counts only the sign POST. */
   const countedSign = async (token: string) => {
     const page = await request(app.url).get(`/s/${token}`).expect(200);
+    // Reading before signing (issue 12): the signer downloads each document; the check is part of the counted request.
+    expect(await downloadDocuments(app.url, `/s/${token}`)).to.be.greaterThan(0);
     const counter = countStatements(app.deps.db);
     const res = await request(app.url).post(`/s/${token}/sign`).type('form').send({ consent: 'ja', _csrf: csrfOf(page.text) });
     const count = counter.stop();
