@@ -15,6 +15,8 @@ import { codeField, codeRequestSection, linkPath, problem, type CodeState } from
 
 export interface BatchPageView {
   organisationName: string;
+  /** The organisation has a logo, served at `${basePath}/logo` (issue 12: the batch pages show it like the link page). */
+  organisationLogo?: boolean;
   /** `/s/<token>`: the batch page is `${basePath}/batch`. */
   basePath: string;
   waiting: WaitingEnvelope[];
@@ -99,7 +101,7 @@ export function batchPage(ctx: PageContext, view: BatchPageView, state: BatchFor
   const title = view.meeting ? view.meeting.title : ctx.t('batch.title');
   const hasError = state.selectError !== undefined || state.consentError !== undefined || state.code?.error !== undefined;
   if (view.waiting.length === 0) {
-    return layout(ctx, { title, organisationName: view.organisationName, body: html`<h1>${title}</h1>\n<p id="batch-empty">${ctx.t('batch.none')}</p>` });
+    return layout(ctx, { title, organisationName: view.organisationName, logoPath: batchLogo(view), body: html`<h1>${title}</h1>\n<p id="batch-empty">${ctx.t('batch.none')}</p>` });
   }
   const selected = state.selected ?? view.waiting.filter((w) => !needsQualified(w)).map((w) => w.envelope.id);
   const consentInvalid = state.consentError !== undefined;
@@ -124,7 +126,11 @@ ${problem('consent-error', state.consentError)}
 <button type="submit" class="primary" id="batch-sign">${ctx.t('batch.button')}</button>
 </form>
 ${batchProgress(ctx, view.waiting.filter((w) => !needsQualified(w)).length)}`;
-  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, body });
+  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, logoPath: batchLogo(view), body });
+}
+
+function batchLogo(view: Pick<BatchPageView, 'organisationLogo' | 'basePath'>): string | null {
+  return view.organisationLogo ? `${view.basePath}/logo` : null;
 }
 
 const KNOWN_REASONS = ['envelope_cancelled', 'envelope_declined', 'envelope_expired', 'envelope_completed', 'already_signed', 'timestamp_unavailable', 'qualified_signature_required', 'document_not_read'] as const;
@@ -156,5 +162,5 @@ ${signed.length ? html`<p class="hint">${ctx.t('done.downloadNote')}</p><ul clas
 ${failed.length ? html`<ul class="batch-results">${failedItems}</ul>` : html`<p>${ctx.t('batch.summary.none')}</p>`}
 </section>
 <p><a href="${batchPath(view.basePath)}">${ctx.t('batch.back')}</a></p>`;
-  return layout(ctx, { title, organisationName: view.organisationName, body });
+  return layout(ctx, { title, organisationName: view.organisationName, logoPath: batchLogo(view), body });
 }

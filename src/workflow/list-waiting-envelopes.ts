@@ -16,6 +16,7 @@ import type { LinkRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, toEnvelopeDtos, type EnvelopeDto } from './envelope-dto.ts';
 import { batchAccessByToken, type BatchAccess, type BatchAccessOptions } from './signing-link-access.ts';
 import { liveSigningCode } from './verify-signing-code.ts';
+import { organisationHasLogo } from './signing-link-pages.ts';
 import { meetingById } from '../store/meetings.ts';
 import { toMeetingDto, type MeetingDto } from './get-meeting.ts';
 
@@ -32,6 +33,8 @@ export interface WaitingEnvelope {
 
 export interface WaitingList {
   organisationName: string;
+  /** The organisation has a logo: the batch pages show it in the header (issue 12). */
+  organisationLogo: boolean;
   /** The link's own recipient: the code is mailed to them, in their language. */
   recipient: { id: string; name: string; email: string; language: string };
   waiting: WaitingEnvelope[];
@@ -81,6 +84,7 @@ export async function listWaitingEnvelopes(deps: WorkflowDeps, options: ListWait
   const { recipient } = access;
   return {
     organisationName: organisation?.name ?? '',
+    organisationLogo: organisationHasLogo(organisation),
     recipient: { id: recipient.id, name: recipient.name, email: recipient.email, language: recipient.language },
     waiting: waiting.map((w, i) => ({ envelope: dtos[i]!, recipientId: w.recipient.id })),
     requiresCode,

@@ -13,6 +13,8 @@ import { tokenHash } from './notifications.ts';
 /** What a token names, whether or not the link still works; null for an unknown token. */
 export interface SigningLinkLookup {
   organisationName: string | null;
+  /** The organisation has a logo: even a page saying the link no longer works shows it (issue 12). */
+  organisationLogo: boolean;
   envelopeStatus: string;
   revoked: boolean;
   expired: boolean;
@@ -23,6 +25,12 @@ export interface SigningLinkLookup {
 async function linkByToken(db: Knex, token: string): Promise<(SigningLink & { organisationId: string; envelopeId: string }) | null> {
   if (token.length < 16 || token.length > 128) return null;
   return signingLinkByTokenHash(db, tokenHash(token));
+}
+
+/** The organisation has a logo stored by the settings page (`settings.logo.sha256`): the pages show `/s/<token>/logo`. */
+export function organisationHasLogo(organisation: { settings: Record<string, unknown> } | null | undefined): boolean {
+  const logo = organisation?.settings.logo as { sha256?: unknown } | undefined;
+  return typeof logo?.sha256 === 'string' && /^[0-9a-f]{64}$/.test(logo.sha256);
 }
 
 export async function lookUpSigningLink(deps: { db: Knex; clock: () => Date }, token: string): Promise<SigningLinkLookup | null> {
@@ -36,7 +44,7 @@ export async function lookUpSigningLink(deps: { db: Knex; clock: () => Date }, t
   const recipient = recipients.find((r) => r.id === link.recipientId);
   if (!envelope || !recipient) return null;
   const expired = new Date(link.expiresAt).getTime() <= deps.clock().getTime();
-  return { organisationName: organisation?.name ?? null, envelopeStatus: envelope.status, revoked: link.revokedAt !== null, expired, role: recipient.role, language: recipient.language };
+  return { organisationName: organisation?.name ?? null, organisationLogo: organisationHasLogo(organisation), envelopeStatus: envelope.status, revoked: link.revokedAt !== null, expired, role: recipient.role, language: recipient.language };
 }
 
 /** The organisation heading the pages of an envelope. */

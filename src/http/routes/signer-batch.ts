@@ -123,7 +123,7 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     const code = list.requiresCode ? await d.codeState(token, list.recipient.id, list.recipient.email, 'batch', state.codeError) : undefined;
     const organisationId = list.waiting[0]?.envelope.organisationId;
     const readDocumentIds = organisationId ? await d.reads(organisationId, list.waiting.map((w) => w.recipientId)) : new Map<string, Set<string>>();
-    const view = { organisationName: list.organisationName, basePath: d.basePathOf(token), waiting: list.waiting, linkRecipientId: list.recipient.id, meeting: list.meeting, readDocumentIds };
+    const view = { organisationName: list.organisationName, organisationLogo: list.organisationLogo, basePath: d.basePathOf(token), waiting: list.waiting, linkRecipientId: list.recipient.id, meeting: list.meeting, readDocumentIds };
     d.send(res, status, web.batchPage(ctx, view, { ...state, code, csrf: csrfToken(d.secret, token, 'batch') }));
     return ctx;
   };
@@ -171,7 +171,7 @@ export function registerBatchRoutes(pages: Router, d: BatchRouteDeps): void {
     // The batch may have completed the link's own envelope: the summary still speaks for it.
     const list = await d.list(token, startedAt);
     const ctx = { ...d.pageContext(req, res, list.recipient.language), languagePath: `${d.basePathOf(token)}/batch` };
-    d.send(res, 200, web.batchSummaryPage(ctx, { organisationName: list.organisationName, basePath: d.basePathOf(token) }, outcome.results));
+    d.send(res, 200, web.batchSummaryPage(ctx, { organisationName: list.organisationName, organisationLogo: list.organisationLogo, basePath: d.basePathOf(token) }, outcome.results));
   });
 
   /**

@@ -411,7 +411,7 @@ export function signerRouter(deps: Deps): Router {
     const ctx = pageContext(req, res, link?.language);
     const { t } = ctx;
     const page = (title: string, paragraphs: string[], back?: string) =>
-      send(res, appError.status, web.messagePage(ctx, { title, paragraphs, organisationName: link?.organisationName, back }));
+      send(res, appError.status, web.messagePage(ctx, { title, paragraphs, organisationName: link?.organisationName, logoPath: link?.organisationLogo ? `${basePathOf(token)}/logo` : null, back }));
     if (appError.code === 'link_not_found') return page(t('notFound.title'), [t('notFound.body')]);
     if (appError.code === 'link_gone') {
       const status = link?.envelopeStatus;

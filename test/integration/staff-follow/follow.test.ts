@@ -223,7 +223,7 @@ describe('staff follow-up /app', function () {
       expect(later.headers.location).to.include('notice=corrected');
       expect(await mailsTo('bart.claes@zonnebeke.be', ids.budget)).to.have.length(0);
       const page = (await get(`/app/envelopes/${ids.budget}`).expect(200)).text;
-      expect(page).to.include('E-mailadres van An Peeters verbeterd: an@zonnebeke.be werd an.peeters@zonnebeke.be');
+      expect(page).to.include('E-mailadres van An Peeters (algemeen directeur) verbeterd: an@zonnebeke.be werd an.peeters@zonnebeke.be');
     });
 
     it('downloads the current and original PDFs (audit event), and no report while open', async () => {
