@@ -116,12 +116,16 @@ function csrfOf(page: string): string | undefined {
   return CSRF.exec(at >= 0 ? page.slice(at) : page)?.[1];
 }
 
+/** The documents a signer page links for download (`href="/s/<token>/documents/<id>" download`). */
+const DOWNLOAD = /href="(\/s\/[^"]+\/documents\/[^"/?]+)" download/g;
+
 /**
- * Opens the signer page on `pageUrl` and posts the signature to `postUrl` (the same instance, or
- * the next one behind a client-side balancer: the form's `_csrf` is valid on every instance).
- * Answers both client latencies, ms.
+ * Opens the signer page on `pageUrl`, downloads each of its documents there (a signer must have opened
+ * every document before signing, issue 12; a download counts, as for a browser without JavaScript), and
+ * posts the signature to `postUrl` (the same instance, or the next one behind a client-side balancer:
+ * the form's `_csrf` is valid on every instance). Answers the client latencies, ms.
  */
-export async function signAs(token: string, pageUrl: string, postUrl = pageUrl): Promise<{ get: number; post: number }> {
+export async function signAs(token: string, pageUrl: string, postUrl = pageUrl): Promise<{ get: number; read: number; post: number }> {
   const page = await timed(async () => {
     const res = await fetch(`${pageUrl}/s/${token}`, { signal: signal() });
     const text = await res.text();
@@ -130,6 +134,13 @@ export async function signAs(token: string, pageUrl: string, postUrl = pageUrl):
   });
   const csrf = csrfOf(page.value);
   if (!csrf) throw new Error('no _csrf on the signer page');
+  const read = await timed(async () => {
+    for (const link of new Set([...page.value.matchAll(DOWNLOAD)].map((m) => m[1]!.replace(/&amp;/g, '&')))) {
+      const res = await fetch(`${pageUrl}${link}`, { signal: signal() });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`GET ${link} answered ${res.status}`);
+    }
+  });
   const post = await timed(async () => {
     const res = await fetch(`${postUrl}/s/${token}/sign`, {
       method: 'POST',
@@ -141,7 +152,7 @@ export async function signAs(token: string, pageUrl: string, postUrl = pageUrl):
     const body = await res.text();
     if (res.status !== 303 || !res.headers.get('location')?.endsWith('/done')) throw new Error(`POST sign answered ${res.status} (${res.headers.get('location') ?? whatPageSays(body)})`);
   });
-  return { get: page.ms, post: post.ms };
+  return { get: page.ms, read: read.ms, post: post.ms };
 }
 
 /** GET /api/v1/envelopes/:id: its status and first document's id. */
