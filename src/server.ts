@@ -154,6 +154,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
       store: createKnexOutboxStore(db),
       mailer: createMailer(config, logger),
       webhookTarget: knexWebhookTarget(db),
+      blob: (sha256) => deps.workflow.blobs.get(sha256),
       // Internal addresses are refused after resolution; the allow list is a test seam (config refuses it in production).
       addressPolicy: { allowPrivate: config.webhookAllowPrivate },
       resolveHost: options.webhookResolver,

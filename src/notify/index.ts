@@ -6,4 +6,4 @@ export { resolveLanguage, LANGUAGES, type Language } from './i18n/index.ts';
 export { signWebhook, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER, type VerifyWebhookSignatureOptions } from './webhook-signature.ts';
 export { createOutboxWorker, retryDelayMs, RETRY_DELAYS_MS, type OutboxWorker, type OutboxWorkerDeps } from './outbox-worker.ts';
 export type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
-export { renderBlocks, type MailBlock } from './mail-layout.ts';
+export { renderBlocks, withLogo, LOGO_CID, type MailBlock } from './mail-layout.ts';

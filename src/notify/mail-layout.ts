@@ -85,6 +85,19 @@ function blockToHtml(block: MailBlock): string {
 }
 
 /** Renders blocks into the text and HTML parts; `lang` is a BCP 47 tag such as `nl-BE`. */
+/** The Content-ID of the organisation's logo, attached inline to the mail that shows it (RFC 2392). */
+export const LOGO_CID = 'logo@paraaf';
+
+/**
+ * The organisation's logo above the mail's heading (issue 12), as an inline attachment (`cid:`) rather than a link to
+ * the service: mail clients show attached images at once, where most block remote ones until the reader allows them.
+ * The text part stays as it is; `alt` names the organisation.
+ */
+export function withLogo(mail: RenderedMail, alt: string): RenderedMail {
+  const img = `<p style="margin:0 0 16px"><img src="cid:${LOGO_CID}" alt="${escapeHtml(alt)}" style="display:block;max-height:56px;max-width:220px;height:auto;border:0"></p>`;
+  return { ...mail, html: mail.html.replace(`<main style="${STYLE.main}">\n`, `<main style="${STYLE.main}">\n${img}\n`) };
+}
+
 export function renderBlocks(subject: string, lang: string, blocks: readonly MailBlock[]): RenderedMail {
   const text = `${blocks.map(blockToText).join('\n\n')}\n`;
   const body = blocks.filter((block) => block.kind !== 'footer').map(blockToHtml).join('\n');

@@ -29,6 +29,10 @@ export interface MailMessage {
    * `<deliveryId@sender domain>`, so a mail in a recipient's inbox can be matched to its outbox row.
    */
   deliveryId?: string;
+  /** The organisation's logo the HTML shows as `cid:` (issue 12): stored as a reference, attached when the mail is sent. */
+  inlineLogo?: { sha256: string; contentType: string };
+  /** Filled by the outbox worker from `inlineLogo` just before sending; never stored. */
+  inline?: Array<{ cid: string; contentType: string; content: Buffer }>;
 }
 
 export interface SentMail {
@@ -57,6 +61,9 @@ function toNodemailerMessage(message: MailMessage, from: string): SendMailOption
     html: message.html,
     // RFC 3834 §5: tells auto-responders (out-of-office) not to answer a machine.
     headers: { 'Auto-Submitted': 'auto-generated', ...message.headers },
+    ...(message.inline?.length
+      ? { attachments: message.inline.map((image) => ({ cid: image.cid, content: image.content, contentType: image.contentType, filename: 'logo.png', contentDisposition: 'inline' as const })) }
+      : {}),
   };
 }
 

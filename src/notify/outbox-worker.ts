@@ -22,6 +22,7 @@
  * (claimDue), so a reminder never overtakes the request whose link it revokes.
  */
 import type { Logger } from '../logger.ts';
+import { LOGO_CID } from './mail-layout.ts';
 import type { MailMessage, Mailer } from './mailer.ts';
 import type { OutboxItem, OutboxStore, WebhookTarget } from './outbox.ts';
 import { checkWebhookHost, systemResolver, type HostResolver, type WebhookAddressPolicy } from './webhook-address.ts';
@@ -59,6 +60,8 @@ export interface OutboxWorkerDeps {
   addressPolicy?: WebhookAddressPolicy;
   clock: () => Date;
   logger: Logger;
+  /** Reads a stored blob: the organisation's logo a mail shows inline (issue 12). Without it such a mail goes without the image. */
+  blob?: (sha256: string) => Promise<Buffer>;
   random?: () => number;
   /** Attempts before an item is dead. Default 12: about a day and a half of webhook retries. */
   maxAttempts?: number;
@@ -106,6 +109,11 @@ function isMailMessage(payload: unknown): payload is MailMessage {
 
 export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
   const { store, mailer, clock, logger } = deps;
+  /** The logo the mail's HTML shows as `cid:`; a blob that cannot be read fails this attempt (retried), like an SMTP error. */
+  const inlineImages = async (mail: MailMessage): Promise<Pick<MailMessage, 'inline'>> => {
+    if (!mail.inlineLogo || !deps.blob) return {};
+    return { inline: [{ cid: LOGO_CID, contentType: mail.inlineLogo.contentType, content: await deps.blob(mail.inlineLogo.sha256) }] };
+  };
   const resolveHost = deps.resolveHost ?? systemResolver;
   const addressPolicy = deps.addressPolicy ?? { allowPrivate: [] };
   const random = deps.random ?? Math.random;
@@ -121,7 +129,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const deliveryId = randomUUID();
     if (!(await store.markSending(item.id, deliveryId, clock()))) return { ok: false, skipped: true };
     try {
-      const { messageId } = await mailer.send({ ...item.payload, deliveryId });
+      const { messageId } = await mailer.send({ ...item.payload, ...(await inlineImages(item.payload)), deliveryId });
       return { ok: true, info: { messageId } };
     } catch (error) {
       const { code, responseCode, timeoutType } = error as { code?: string; responseCode?: number; timeoutType?: string };

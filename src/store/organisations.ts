@@ -90,3 +90,15 @@ export async function updateOrganisation(db: Db, id: string, changes: { name?: s
   if (changes.settings !== undefined) update.settings = toJson(changes.settings);
   if (Object.keys(update).length > 0) await db('organisations').where({ id }).update(update);
 }
+
+/** The organisation's logo as a mail shows it (issue 12): a PNG only, since most mail clients do not draw SVG. */
+export interface MailLogo {
+  sha256: string;
+  contentType: 'image/png';
+}
+
+/** The PNG logo in an organisation's settings, for the top of its mails; null when there is none or it is an SVG. */
+export function mailLogoOf(settings: Record<string, unknown> | null | undefined): MailLogo | null {
+  const logo = settings?.logo as { sha256?: unknown; contentType?: unknown } | undefined;
+  return typeof logo?.sha256 === 'string' && /^[0-9a-f]{64}$/.test(logo.sha256) && logo.contentType === 'image/png' ? { sha256: logo.sha256, contentType: 'image/png' } : null;
+}

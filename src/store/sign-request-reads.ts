@@ -8,7 +8,8 @@
 import { toEnvelope, type Envelope, type EnvelopeRow } from './envelope-repository.ts';
 import { toRecipient, type Recipient, type RecipientRow } from './recipient-repository.ts';
 import { toLink, type SigningLink, type SigningLinkRow } from './signing-link-repository.ts';
-import { isPostgres, isUuid, type Db } from './sql.ts';
+import { mailLogoOf, type MailLogo } from './organisations.ts';
+import { fromJson, isPostgres, isUuid, type Db } from './sql.ts';
 
 const ENVELOPE_COLUMNS = [
   'id', 'organisation_id', 'title', 'message', 'status', 'created_by_kind', 'created_by_id', 'expires_at', 'sent_at', 'completed_at',
@@ -33,6 +34,8 @@ export interface SigningOrganisation {
   id: string;
   slug: string;
   name: string;
+  /** Its PNG logo for the mails a signature sets off (issue 12), read in the same statement. */
+  logo: MailLogo | null;
 }
 
 export interface SigningAccessRead {
@@ -64,6 +67,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
       'me.id as me_id',
       'o.slug as o_slug',
       'o.name as o_name',
+      'o.settings as o_settings',
       ...aliased('e', ENVELOPE_COLUMNS),
       ...aliased('r', RECIPIENT_COLUMNS),
       db.raw('(case when exists (select 1 from webhooks w where w.organisation_id = e.organisation_id and w.disabled_at is null) then 1 else 0 end) as has_webhooks'),
@@ -81,7 +85,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
   return {
     link: 'tokenSha256' in by ? toLink(unaliased<SigningLinkRow>(first, 'l', LINK_COLUMNS)) : null,
     envelope,
-    organisation: { id: envelope.organisationId, slug: String(first.o_slug), name: String(first.o_name) },
+    organisation: { id: envelope.organisationId, slug: String(first.o_slug), name: String(first.o_name), logo: mailLogoOf(fromJson<Record<string, unknown> | null>(first.o_settings)) },
     recipients,
     recipient,
     hasWebhooks: Number(first.has_webhooks) === 1,

@@ -109,6 +109,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       deps,
       envelope: locked.envelope,
       organisationName: organisation.name,
+      organisationLogo: organisation.logo,
       now,
       actor,
       origin: input.origin,

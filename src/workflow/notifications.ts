@@ -7,12 +7,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendAuditEvent, type AppendAuditEventOptions } from '../audit/chain.ts';
 import type { AuditActor, RequestOrigin } from '../audit/events.ts';
-import { renderMail, type MailKind, type MailMessage, type MailParams } from '../notify/index.ts';
+import { renderMail, withLogo, type MailKind, type MailMessage, type MailParams } from '../notify/index.ts';
 import type { Envelope } from '../store/envelope-repository.ts';
 import { enqueueOutbox, webhooksSubscribedTo } from '../store/knex-outbox-store.ts';
 import { updateRecipient, type Recipient } from '../store/recipient-repository.ts';
 import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-repository.ts';
-import { organisationById } from '../store/organisations.ts';
+import { mailLogoOf, organisationById, type MailLogo } from '../store/organisations.ts';
 import { waitingSignerRows } from '../store/waiting-envelopes.ts';
 import { randomToken, type WorkflowDeps } from './deps.ts';
 import { meetingRequestFor } from './meeting-mail.ts';
@@ -25,6 +25,8 @@ export interface EffectContext {
   deps: WorkflowDeps;
   envelope: Envelope;
   organisationName: string;
+  /** The organisation's PNG logo, shown at the top of its mails (issue 12); null or absent without one. */
+  organisationLogo?: MailLogo | null;
   now: Date;
   actor: AuditActor;
   origin?: RequestOrigin;
@@ -53,7 +55,7 @@ export async function effectContext(
 ): Promise<EffectContext> {
   const organisation = await organisationById(trx, envelope.organisationId);
   if (!organisation) throw new Error(`organisation ${envelope.organisationId} of envelope ${envelope.id} is missing`);
-  return { trx, deps, envelope, organisationName: organisation.name, ...who };
+  return { trx, deps, envelope, organisationName: organisation.name, organisationLogo: mailLogoOf(organisation.settings), ...who };
 }
 
 type OwnParams<K extends MailKind> = Omit<MailParams[K], 'organisationName' | 'recipientName' | 'envelopeTitle'>;
@@ -61,13 +63,15 @@ type OwnParams<K extends MailKind> = Omit<MailParams[K], 'organisationName' | 'r
 /** Renders a mail in the recipient's language, queues it and records `mail.queued`. */
 export async function queueMail<K extends MailKind>(ctx: EffectContext, recipient: Recipient, kind: K, params: OwnParams<K>): Promise<string> {
   const full = { ...params, organisationName: ctx.organisationName, recipientName: recipient.name, envelopeTitle: ctx.envelope.title } as MailParams[K];
-  const rendered = renderMail(kind, recipient.language, full);
+  const logo = ctx.organisationLogo ?? null;
+  const rendered = logo ? withLogo(renderMail(kind, recipient.language, full), ctx.organisationName) : renderMail(kind, recipient.language, full);
   const message: MailMessage = {
     to: { name: recipient.name, email: recipient.email },
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,
     headers: { 'X-Paraaf-Envelope': ctx.envelope.id },
+    ...(logo ? { inlineLogo: logo } : {}),
   };
   const outboxId = await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'mail', payload: message, now: ctx.now });
   await recordEffect(ctx, {

@@ -1,6 +1,7 @@
 /**
  * The organisation's logo on every signer page (issue 12): the batch page and a link that no longer works show it in
- * the header like the link page does, so a signer recognises who is asking even when there is nothing left to sign.
+ * the header like the link page does, so a signer recognises who is asking even when there is nothing left to sign;
+ * its mails carry it too.
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
@@ -20,6 +21,7 @@ describe('the organisation logo on the batch page and on a link that no longer w
   let app: TestApp;
   let auth: { Authorization: string };
   let organisationId: string;
+  let logoSha256: string;
 
   const send = async (): Promise<{ id: string; token: string }> => {
     const res = await request(app.url)
@@ -38,6 +40,7 @@ describe('the organisation logo on the batch page and on a link that no longer w
     organisationId = organisation.id;
     auth = { Authorization: `Bearer ${(await createApiKey(app.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext}` };
     const sha256 = (await app.deps.blobs.put(PNG)).sha256;
+    logoSha256 = sha256;
     await app.deps.db('organisations').where({ id: organisation.id }).update({ settings: JSON.stringify({ logo: { sha256, contentType: 'image/png', size: PNG.length } }) });
   });
   after(async () => {
@@ -58,6 +61,13 @@ describe('the organisation logo on the batch page and on a link that no longer w
     expect(page.status).to.equal(410);
     expect(page.text).to.include(`<img src="/s/${token}/logo" alt="Stad Ieper" class="logo">`);
     expect((await request(app.url).get(`/s/${token}/logo`)).status).to.equal(200);
+  });
+
+  it('puts it at the top of the request mail, as an inline image the worker attaches', async () => {
+    const { id } = await send();
+    const mail = (await listOutbox(app.deps.db, organisationId, { kind: 'mail' })).map((row) => row.payload as MailMessage).find((m) => m.headers?.['X-Paraaf-Envelope'] === id)!;
+    expect(mail.html).to.include('<img src="cid:logo@paraaf" alt="Stad Ieper"');
+    expect(mail.inlineLogo).to.deep.equal({ sha256: logoSha256, contentType: 'image/png' });
   });
 
   it('shows none for a link nobody knows', async () => {
