@@ -61,6 +61,8 @@ export interface Config {
   readonly signerSecret?: string;
   /** Signer-page requests per minute per client IP (token bucket in the rate-limit store). */
   readonly signerRateLimitPerMinute: number;
+  /** How long the completion mail's link to the signed PDFs works (`RESULT_LINK_DAYS`, issue 12). */
+  readonly resultLinkDays: number;
   /** Where rate limits and failed-login counts live (`RATE_LIMIT_STORE`, `REDIS_URL`); see RateLimitConfig. */
   readonly rateLimit: RateLimitConfig;
   /** `POST /api/v1/verify` (public): requests per minute per client IP, worker threads, files waiting for one, time per file. */
@@ -176,6 +178,7 @@ const envSchema = z.object({
   CERTS_DIR: optional(z.string()),
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
   MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(2048)),
+  RESULT_LINK_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
   NODE_ENV: optional(z.string()),
   SMTP_URL: optional(z.url({ protocol: /^smtps?$/ })),
   MAIL_FROM: optional(z.string().min(3)),
@@ -368,6 +371,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: parseWebhookAllowPrivate(values),
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
+    resultLinkDays: values.RESULT_LINK_DAYS ?? 30,
     rateLimit: parseRateLimit(values),
     verify: Object.freeze({
       rateLimitPerMinute: values.VERIFY_RATE_LIMIT ?? 20,

@@ -112,6 +112,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
       authorities,
       clock,
       baseUrl: config.baseUrl,
+      resultLinkDays: config.resultLinkDays,
       logger: options.logger,
       remoteRevocation,
       trustList: options.trustList,

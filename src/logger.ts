@@ -42,10 +42,10 @@ export function createLogger(options: CreateLoggerOptions): Logger {
 }
 
 /**
- * Path segments that are bearer secrets: `/s/<token>` signing links (DESIGN §7) and
- * `/app/password/reset/<token>` reset and invite links (issue 10).
+ * Path segments that are bearer secrets: `/s/<token>` signing links (DESIGN §7), `/r/<token>` result links
+ * (issue 12) and `/app/password/reset/<token>` reset and invite links (issue 10).
  */
-const SECRET_PREFIX = String.raw`\/s\/|\/app\/password\/reset\/`;
+const SECRET_PREFIX = String.raw`\/s\/|\/r\/|\/app\/password\/reset\/`;
 const SECRET_PATH = new RegExp(`^(${SECRET_PREFIX})[^/?#]+`);
 /** The same links anywhere in a text (a mail body, an href). */
 const SECRET_LINK = new RegExp(`(${SECRET_PREFIX})[A-Za-z0-9_-]+`, 'g');

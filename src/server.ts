@@ -29,7 +29,16 @@ import { runExclusively } from './store/job-lock.ts';
 import { openRateLimitStore } from './store/rate-limit-store-open.ts';
 import { MAX_WAIT_MS } from './http/staff/login-throttle.ts';
 import type { HostResolver } from './notify/webhook-address.ts';
-import { expireEnvelopes, purgeQualifiedSigningSessions, renewArchiveTimestamps, type ExpireEnvelopesResult, type RenewArchiveTimestampsResult } from './workflow/index.ts';
+import {
+  expireEnvelopes,
+  noticeDeadMails,
+  purgeQualifiedSigningSessions,
+  renewArchiveTimestamps,
+  sendDueReminders,
+  type ExpireEnvelopesResult,
+  type RenewArchiveTimestampsResult,
+  type SendDueRemindersResult,
+} from './workflow/index.ts';
 
 /** How often the expiry job looks for envelopes past their expires_at. */
 export const EXPIRY_INTERVAL_MS = 60_000;
@@ -97,6 +106,10 @@ export interface BackgroundJobs {
   purgeQualifiedSigningSessions(): Promise<number>;
   /** One purge of full rate-limit buckets and stale failed-login counts (every 10 minutes with the timers). */
   purgeRateLimits(): Promise<number>;
+  /** One pass of the organisations' reminder schedules (every minute with the timers, issue 12). */
+  sendDueReminders(): Promise<SendDueRemindersResult>;
+  /** One look at mails that could not be delivered, told to their envelope's sender (every minute with the timers, issue 12). */
+  noticeDeadMails(): Promise<{ noticed: number }>;
 }
 
 export interface ServerHandle {
@@ -178,6 +191,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
       purgeIdempotencyKeys: () => purgeIdempotencyKeys(db, deps.clock()),
       purgeQualifiedSigningSessions: () => purgeQualifiedSigningSessions(deps.workflow),
       purgeRateLimits: () => rateLimits.purge(deps.clock().getTime(), MAX_WAIT_MS),
+      sendDueReminders: () => sendDueReminders(deps.workflow),
+      noticeDeadMails: () => noticeDeadMails(deps.workflow),
     };
     const periodic: PeriodicJob[] = [];
     const stopJobs = async (): Promise<void> => {
@@ -195,6 +210,12 @@ export async function startServer(config: Config, options: StartServerOptions): 
         if (result.expired.length > 0 || result.failed > 0) logger.info({ expired: result.expired.length, failed: result.failed }, 'expiry pass');
       };
       periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, acrossInstances('expiry', expiry), (error) => logger.error({ err: error }, 'expiry pass failed')));
+      const reminders = async (): Promise<void> => {
+        const result = await jobs.sendDueReminders();
+        if (result.reminded.length > 0 || result.failed > 0) logger.info({ envelopes: result.reminded.length, failed: result.failed }, 'scheduled reminders');
+      };
+      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, acrossInstances('reminders', reminders), (error) => logger.error({ err: error }, 'scheduled reminders failed')));
+      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, acrossInstances('dead-mail-notices', jobs.noticeDeadMails), (error) => logger.error({ err: error }, 'dead mail notices failed')));
       const auditInterval = options.auditCheckIntervalMs ?? AUDIT_CHECK_INTERVAL_MS;
       // runAuditCheck logs and counts its own failures.
       if (auditInterval > 0) periodic.push(startPeriodicJob(auditInterval, acrossInstances('audit-check', jobs.auditCheck), () => undefined));

@@ -35,7 +35,14 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   }),
   z.object({
     action: z.literal('mail.queued'),
-    details: z.object({ outboxId: id, recipientId: id, email: z.string(), mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode', 'meetingSignRequest']) }),
+    // A mail to staff (issue 12: the sender hears of a decline, completion, expiry or failed mail) names `userId` instead of `recipientId`.
+    details: z.object({
+      outboxId: id,
+      recipientId: id.optional(),
+      userId: id.optional(),
+      email: z.string(),
+      mail: z.enum(['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode', 'mailFailed', 'meetingSignRequest']),
+    }),
   }),
   z.object({ action: z.literal('link.opened'), details: z.object({ recipientId: id }) }),
   /** A signer opened a document before signing (issue 12): shown to its last page in the viewer, or downloaded; once per recipient and document. */
@@ -118,6 +125,24 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('recipient.approved'), details: z.object({ recipientId: id }) }),
   z.object({ action: z.literal('recipient.declined'), details: z.object({ recipientId: id, reason: z.string().min(1) }) }),
   z.object({ action: z.literal('envelope.reminded'), details: z.object({ recipientIds: z.array(id) }) }),
+  /** The organisation's reminder schedule reminded these recipients (issue 12); `reminder` counts this recipient's automatic reminders. */
+  z.object({ action: z.literal('recipient.reminded'), details: z.object({ recipientIds: z.array(id), automatic: z.literal(true), reminder: z.number().int().positive() }) }),
+  /**
+   * Someone opened their result link (issue 12) and downloaded a signed document or the audit report; `recipientId` for a
+   * recipient, `userId` for the staff member who sent the envelope.
+   */
+  z.object({
+    action: z.literal('result.downloaded'),
+    details: z.object({ linkId: id, recipientId: id.optional(), userId: id.optional(), documentId: id.optional(), what: z.enum(['document', 'auditReport']) }),
+  }),
+  /** Staff corrected a declined envelope and sent it again (issue 12): back to sent, the same audit chain, a new link for who declined. */
+  z.object({
+    action: z.literal('envelope.resent'),
+    details: z.object({
+      declinedRecipientId: id,
+      changes: z.array(z.object({ field: z.enum(['name', 'email', 'document']), recipientId: id.optional(), documentId: id.optional(), from: z.string(), to: z.string() })),
+    }),
+  }),
   z.object({ action: z.literal('envelope.cancelled'), details: z.object({ reason: z.string().min(1) }) }),
   z.object({ action: z.literal('envelope.expired'), details: z.object({ expiresAt: z.string() }) }),
   z.object({ action: z.literal('envelope.completed'), details: z.object({ documents: z.array(z.object({ documentId: id, sha256, revisionSeq: z.number().int().positive() })) }) }),

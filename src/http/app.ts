@@ -12,6 +12,7 @@ import { docsRouter } from './routes/docs.ts';
 import { opsRouter } from './routes/ops.ts';
 import { pkiRouter } from './routes/pki.ts';
 import { signerRouter } from './routes/signer.ts';
+import { resultRouter } from './routes/result.ts';
 import { signerAssetsRouter } from './routes/signer-assets.ts';
 import { staffAssetsRouter, staffRouter } from './routes/staff/index.ts';
 
@@ -61,6 +62,7 @@ export function createApp(deps: Deps): Express {
   app.use(pkiRouter(deps));
   app.use(signerAssetsRouter());
   app.use(signerRouter(deps));
+  app.use(resultRouter(deps));
   app.use(staffAssetsRouter());
   app.use('/app', staffRouter(deps));
 

@@ -61,7 +61,21 @@ export interface CancelledParams extends BaseMailParams {
 }
 
 export interface CompletedParams extends BaseMailParams {
+  /** The result link `/r/<token>` (issue 12): every signed PDF to download until `downloadUntil`. */
   downloadUrl?: string | null;
+  downloadUntil?: Date | null;
+  /** To the staff member who sent it: said so, with the envelope in the staff app. */
+  forSender?: boolean;
+  detailsUrl?: string | null;
+  /** A meeting's one completion mail (issue 12): the meeting's title and its items, in agenda order. */
+  meeting?: { title: string; items: string[] } | null;
+}
+
+/** To the sender (issue 12): a mail of theirs could not be delivered. */
+export interface MailFailedParams extends BaseMailParams {
+  email: string;
+  error?: string | null;
+  detailsUrl?: string | null;
 }
 
 export interface ExpiredParams extends BaseMailParams {
@@ -85,11 +99,12 @@ export interface MailParams {
   cancelled: CancelledParams;
   completed: CompletedParams;
   expired: ExpiredParams;
+  mailFailed: MailFailedParams;
   meetingSignRequest: MeetingSignRequestParams;
 }
 
 export type MailKind = keyof MailParams;
-export const MAIL_KINDS: readonly MailKind[] = ['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode', 'meetingSignRequest'];
+export const MAIL_KINDS: readonly MailKind[] = ['signRequest', 'reminder', 'declined', 'cancelled', 'completed', 'expired', 'signingCode', 'mailFailed', 'meetingSignRequest'];
 
 /** Formats an instant for a reader in Belgium: `dinsdag 4 maart 2025 om 17:00`. */
 export function formatBrusselsDateTime(date: Date, language: Language): string {
@@ -225,15 +240,33 @@ const composers: { [K in MailKind]: Composer<K> } = {
     return { subject: t('cancelled.subject', values), blocks: [...blocks, ...closing(t, params)] };
   },
 
-  completed: (t, _language, params) => {
+  completed: (t, language, params) => {
     const values = { title: params.envelopeTitle, organisation: params.organisationName };
-    const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: t('completed.intro', values) }];
-    blocks.push(
-      params.downloadUrl
-        ? action(t, t('completed.download'), params.downloadUrl)
-        : { kind: 'paragraph', text: t('completed.noDownload', values) },
-    );
+    const blocks: MailBlock[] = [...opening(t, params)];
+    if (params.meeting) {
+      blocks.push({ kind: 'paragraph', text: t('completed.meeting.intro', { meeting: params.meeting.title }) });
+      blocks.push({ kind: 'paragraph', text: params.meeting.items.map((item) => `– ${oneLine(item)}`).join('\n') });
+    } else {
+      blocks.push({ kind: 'paragraph', text: t(params.forSender ? 'completed.staff.intro' : 'completed.intro', values) });
+    }
+    if (params.downloadUrl) {
+      blocks.push(action(t, t('completed.download'), params.downloadUrl));
+      if (params.downloadUntil) blocks.push({ kind: 'paragraph', text: t('completed.validUntil', { date: formatBrusselsDateTime(params.downloadUntil, language) }) });
+    } else {
+      blocks.push({ kind: 'paragraph', text: t('completed.noDownload', values) });
+    }
+    if (params.detailsUrl) blocks.push(action(t, t('common.viewDetails'), params.detailsUrl));
     return { subject: t('completed.subject', values), blocks: [...blocks, ...closing(t, params)] };
+  },
+
+  mailFailed: (t, _language, params) => {
+    const values = { title: params.envelopeTitle, email: params.email };
+    const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: t('mailFailed.intro', values) }];
+    const error = params.error?.trim();
+    if (error) blocks.push({ kind: 'quote', label: t('mailFailed.error'), text: error.slice(0, 300) });
+    blocks.push({ kind: 'paragraph', text: t('mailFailed.next') });
+    if (params.detailsUrl) blocks.push(action(t, t('common.viewDetails'), params.detailsUrl));
+    return { subject: t('mailFailed.subject', values), blocks: [...blocks, ...closing(t, params)] };
   },
 
   expired: (t, language, params) => {

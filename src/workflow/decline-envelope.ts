@@ -1,7 +1,7 @@
 /**
  * A signer or approver declines through their link (DESIGN §4): the envelope ends as declined,
  * every link is revoked, recipients who already had a mail are told, `recipient.declined` goes
- * to webhooks. There is no staff mail address yet, so staff learn it from the webhook and the app.
+ * to webhooks, and the staff member who sent it gets a mail and a notification (issue 12).
  */
 import { appendAuditEvent } from '../audit/chain.ts';
 import { transition } from '../domain/envelope-state.ts';
@@ -14,6 +14,8 @@ import { loadEnvelopeDto } from './envelope-dto.ts';
 import { alreadyMailed, effectContext, queueMail, queueWebhooks } from './notifications.ts';
 import type { LinkActionResult } from './sign-envelope.ts';
 import { accessByToken, assertActive, assertLinkUsable, recipientActor } from './signing-link-access.ts';
+import { deliverResult } from './result-delivery.ts';
+import { noticeSender } from './staff-notices.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface DeclineEnvelopeOptions extends LinkRequest {
@@ -59,6 +61,9 @@ export async function declineEnvelope(deps: WorkflowDeps, options: DeclineEnvelo
       await queueMail(ctx, other, 'declined', { declinedBy: recipient.name, reason });
     }
     await queueWebhooks(ctx, 'recipient.declined', { ...recipient, status: 'declined', declinedAt: at, declineReason: reason });
+    // The secretariat hears of it (issue 12); a meeting whose last open item this was sends its results.
+    await noticeSender(ctx, { kind: 'declined', declinedBy: recipient.name, reason });
+    if (envelope.meetingId) await deliverResult(ctx, []);
     return { ...done, alreadyDone: false };
   });
   return { envelope: await loadEnvelopeDto(deps.db, outcome.organisationId, outcome.envelopeId), recipientId: outcome.recipientId, alreadyDone: outcome.alreadyDone };

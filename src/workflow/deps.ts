@@ -35,6 +35,8 @@ export interface WorkflowDeps {
   random?: (size: number) => Buffer;
   /** Public base URL of the signer pages, without a trailing slash: links are `${baseUrl}/s/<token>`. */
   baseUrl: string;
+  /** How long a completion mail's link to the signed PDFs works (RESULT_LINK_DAYS); 30 by default. */
+  resultLinkDays?: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 

@@ -10,6 +10,8 @@ import { recipientsOf } from '../store/recipient-repository.ts';
 import { revokeSigningLinks } from '../store/signing-link-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { alreadyMailed, effectContext, queueMail, queueWebhooks } from './notifications.ts';
+import { deliverResult } from './result-delivery.ts';
+import { noticeSender } from './staff-notices.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface ExpireEnvelopesOptions {
@@ -49,6 +51,8 @@ export async function expireEnvelopes(deps: WorkflowDeps, options: ExpireEnvelop
         // Whoever was asked hears that the request ran out, so nobody waits for a link that is gone.
         for (const recipient of alreadyMailed(recipients)) await queueMail(ctx, recipient, 'expired', { expiredAt: new Date(envelope.expiresAt) });
         await queueWebhooks(ctx, 'envelope.expired');
+        await noticeSender(ctx, { kind: 'expired', expiredAt: new Date(envelope.expiresAt) });
+        if (envelope.meetingId) await deliverResult(ctx, []);
         return true;
       });
       if (expired) result.expired.push({ organisationId: candidate.organisationId, envelopeId: candidate.id });

@@ -26,6 +26,10 @@ export { approveEnvelope, type ApproveEnvelopeOptions } from './approve-envelope
 export { declineEnvelope, MAX_REASON_LENGTH, type DeclineEnvelopeOptions } from './decline-envelope.ts';
 export { cancelEnvelope, type CancelEnvelopeOptions } from './cancel-envelope.ts';
 export { remindEnvelope, type RemindEnvelopeOptions } from './remind-envelope.ts';
+export { countUnreadStaffNotifications, readStaffNotifications, type StaffNotification } from './read-staff-notifications.ts';
+export { noticeDeadMails } from './notice-dead-mails.ts';
+export { sendDueReminders, type SendDueRemindersResult } from './send-due-reminders.ts';
+export { openResultLink, downloadResultDocument, downloadResultAuditReport, type ResultView } from './open-result-link.ts';
 export { expireEnvelopes, type ExpireEnvelopesOptions, type ExpireEnvelopesResult } from './expire-envelopes.ts';
 export { renewArchiveTimestamps, timestampEnvelope, type RenewArchiveTimestampsOptions, type RenewArchiveTimestampsResult } from './archive-timestamps.ts';
 export { getEnvelope, type GetEnvelopeOptions } from './get-envelope.ts';

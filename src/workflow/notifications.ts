@@ -60,24 +60,51 @@ export async function effectContext(
 
 type OwnParams<K extends MailKind> = Omit<MailParams[K], 'organisationName' | 'recipientName' | 'envelopeTitle'>;
 
+/** A staff member a mail goes to (issue 12: the sender hears of a decline, completion, expiry or failed mail). */
+export interface StaffAddressee {
+  userId: string;
+  name: string;
+  email: string;
+  language: Recipient['language'];
+}
+
+/** Marks a mail to staff, so that its own failure is listed but not mailed about again. */
+export const STAFF_NOTICE_HEADER = 'X-Paraaf-Staff-Notice';
+
 /** Renders a mail in the recipient's language, queues it and records `mail.queued`. */
-export async function queueMail<K extends MailKind>(ctx: EffectContext, recipient: Recipient, kind: K, params: OwnParams<K>): Promise<string> {
-  const full = { ...params, organisationName: ctx.organisationName, recipientName: recipient.name, envelopeTitle: ctx.envelope.title } as MailParams[K];
+export async function queueMail<K extends MailKind>(ctx: EffectContext, recipient: Pick<Recipient, 'id' | 'name' | 'email' | 'language'>, kind: K, params: OwnParams<K>): Promise<string> {
+  return enqueueMail(ctx, recipient, { recipientId: recipient.id }, kind, params);
+}
+
+/** The same for a staff member: `mail.queued` names the user instead of a recipient. */
+export async function queueStaffMail<K extends MailKind>(ctx: EffectContext, staff: StaffAddressee, kind: K, params: OwnParams<K>): Promise<string> {
+  return enqueueMail(ctx, staff, { userId: staff.userId }, kind, params, { [STAFF_NOTICE_HEADER]: '1' });
+}
+
+async function enqueueMail<K extends MailKind>(
+  ctx: EffectContext,
+  to: Pick<Recipient, 'name' | 'email' | 'language'>,
+  ref: { recipientId: string } | { userId: string },
+  kind: K,
+  params: OwnParams<K>,
+  headers: Record<string, string> = {},
+): Promise<string> {
+  const full = { ...params, organisationName: ctx.organisationName, recipientName: to.name, envelopeTitle: ctx.envelope.title } as MailParams[K];
   const logo = ctx.organisationLogo ?? null;
-  const rendered = logo ? withLogo(renderMail(kind, recipient.language, full), ctx.organisationName) : renderMail(kind, recipient.language, full);
+  const rendered = logo ? withLogo(renderMail(kind, to.language, full), ctx.organisationName) : renderMail(kind, to.language, full);
   const message: MailMessage = {
-    to: { name: recipient.name, email: recipient.email },
+    to: { name: to.name, email: to.email },
     subject: rendered.subject,
     text: rendered.text,
     html: rendered.html,
-    headers: { 'X-Paraaf-Envelope': ctx.envelope.id },
+    headers: { 'X-Paraaf-Envelope': ctx.envelope.id, ...headers },
     ...(logo ? { inlineLogo: logo } : {}),
   };
   const outboxId = await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'mail', payload: message, now: ctx.now });
   await recordEffect(ctx, {
     organisationId: ctx.envelope.organisationId,
     envelopeId: ctx.envelope.id,
-    event: { action: 'mail.queued', details: { outboxId, recipientId: recipient.id, email: recipient.email, mail: kind } },
+    event: { action: 'mail.queued', details: { outboxId, ...ref, email: to.email, mail: kind } },
     actor: ctx.actor,
     origin: ctx.origin,
     occurredAt: ctx.now,

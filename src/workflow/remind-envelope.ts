@@ -8,6 +8,7 @@ import { computeRouting } from '../domain/routing.ts';
 import { ConflictError } from '../errors.ts';
 import { envelopeById } from '../store/envelope-repository.ts';
 import { recipientsOf } from '../store/recipient-repository.ts';
+import { markReminded } from '../store/reminder-candidates.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
 import { effectContext, notifyRecipients } from './notifications.ts';
@@ -38,6 +39,8 @@ export async function remindEnvelope(deps: WorkflowDeps, options: RemindEnvelope
       occurredAt: now,
     });
     await notifyRecipients(ctx, active, 'reminder');
+    // The next automatic reminder (issue 12) counts from this one.
+    await markReminded(trx, active.map((r) => r.id), now, false);
     return active.map((r) => r.id);
   });
   return { envelope: await loadEnvelopeDto(deps.db, organisationId, envelopeId), reminded };

@@ -1,14 +1,15 @@
 /**
  * After a signer signs or an approver approves (DESIGN §4): the envelope starts (sent →
  * in_progress), the next routing order gets its links and mails, or — when everybody is done —
- * the envelope completes, cc and signers get the result and `envelope.completed` goes out.
+ * the envelope completes, cc, signers and the sender get the result (result-delivery.ts) and `envelope.completed` goes out.
  */
 import { transition } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import { updateEnvelope } from '../store/envelope-repository.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
-import { notifyRecipients, queueMail, queueWebhooks, recordEffect, type EffectContext } from './notifications.ts';
+import { notifyRecipients, queueWebhooks, recordEffect, type EffectContext } from './notifications.ts';
+import { deliverResult } from './result-delivery.ts';
 
 export async function advanceRouting(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
   const { trx, envelope } = ctx;
@@ -25,9 +26,7 @@ export async function advanceRouting(ctx: EffectContext, recipients: readonly Re
       actor: { kind: 'system' },
       occurredAt: ctx.now,
     });
-    for (const recipient of recipients.filter((r) => r.role === 'cc' || r.role === 'signer')) {
-      await queueMail(ctx, recipient, 'completed', { downloadUrl: null });
-    }
+    await deliverResult(ctx, recipients);
     await queueWebhooks(ctx, 'envelope.completed');
     return;
   }

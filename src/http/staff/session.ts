@@ -7,6 +7,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../../deps.ts';
 import { isLanguage, type Language } from '../../web/index.ts';
 import { openStaffSession, SESSION_ABSOLUTE_MS } from '../../workflow/staff-session.ts';
+import { countUnreadStaffNotifications } from '../../workflow/read-staff-notifications.ts';
 import { staffMessagePage, STAFF_LANGUAGE_COOKIE, type StaffPrincipal } from '../../web/staff/layout.ts';
 import { staffTranslator } from '../../web/staff/i18n.ts';
 
@@ -82,6 +83,7 @@ export async function loadStaff(deps: Deps, req: Request): Promise<StaffPrincipa
     sessionId: session.id,
     hasLogo: typeof logo?.sha256 === 'string',
     mustChangePassword: user.mustChangePassword,
+    unreadNotifications: await countUnreadStaffNotifications(deps.workflow, { organisationId: organisation.id, userId: user.id }),
   };
 }
 

@@ -27,6 +27,7 @@ import * as qualifiedSigning from './20261206_0022_qualified_signing.ts';
 import * as blobs from './20261206_0023_blobs.ts';
 import * as rateLimits from './20261206_0024_rate_limits.ts';
 import * as meetings from './20261206_0025_meetings.ts';
+import * as closingTheLoop from './20261206_0026_closing_the_loop.ts';
 import * as documentReads from './20261206_0027_document_reads.ts';
 import * as onBehalfOf from './20261206_0029_on_behalf_of.ts';
 
@@ -59,6 +60,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0023_blobs', migration: blobs },
   { name: '20261206_0024_rate_limits', migration: rateLimits },
   { name: '20261206_0025_meetings', migration: meetings },
+  { name: '20261206_0026_closing_the_loop', migration: closingTheLoop },
   { name: '20261206_0027_document_reads', migration: documentReads },
   { name: '20261206_0029_on_behalf_of', migration: onBehalfOf },
 ];

@@ -11,6 +11,7 @@ import type { DashboardPage, EnvelopeDto, EnvelopeMail, RecipientDto } from '../
 import { CORRECTABLE_RECIPIENT_STATUSES } from '../../workflow/index.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { Language } from '../i18n/index.ts';
+import { staffTranslator } from './i18n.ts';
 import { followDate, followDateTime, followNl, followTranslator, type FollowCatalogKey, type FollowTranslate } from './follow-i18n.ts';
 import { timelineItems } from './timeline.ts';
 
@@ -65,6 +66,8 @@ export interface DashboardView {
   bodies?: readonly string[];
   /** The current page's cursor (for the "first page" link). */
   cursor?: string;
+  /** How many envelopes "Versturen" just sent (`?sent=N`, issue 12): a confirmation banner. */
+  sent?: number;
 }
 
 export function dashboardBody(view: DashboardView): { title: string; body: SafeHtml } {
@@ -86,7 +89,10 @@ export function dashboardBody(view: DashboardView): { title: string; body: SafeH
 <td>${time(envelope.createdAt, language, followDate(envelope.createdAt, language))}</td>
 </tr>`;
   });
+  const sent = view.sent ?? 0;
+  const banner = sent > 0 ? html`<p class="notice" role="status">${staffTranslator(language)(sent === 1 ? 'sent.banner.one' : 'sent.banner.other', { count: sent })}</p>` : '';
   const body = html`<h1>${t('dashboard.title')}</h1>
+${banner}
 <p>${t('dashboard.intro')}</p>
 <form class="filters" method="get" action="${APP_PATH}" role="search">
 <fieldset>

@@ -24,9 +24,11 @@ export interface StaffPrincipal {
   hasLogo?: boolean;
   /** The password was chosen by someone else (the CLI): every page leads to /app/password/change first. */
   mustChangePassword?: boolean;
+  /** Unread notifications (issue 12): the badge in the header. */
+  unreadNotifications?: number;
 }
 
-export type StaffSection = 'dashboard' | 'send' | 'people' | 'users' | 'settings';
+export type StaffSection = 'dashboard' | 'send' | 'people' | 'users' | 'settings' | 'notifications';
 
 export interface StaffLayoutOptions {
   lang: Language;
@@ -56,8 +58,13 @@ ${staff.role === 'admin' ? navItem('users', '/app/users', t('nav.users')) : ''}
 ${staff.role === 'admin' ? navItem('settings', '/app/settings', t('nav.settings')) : ''}
 </ul></nav>`
     : '';
+  const unread = staff?.unreadNotifications ?? 0;
+  // The badge (issue 12): a link whose name says how many are new; the number is shown, the words are for screen readers.
+  const notifications = staff
+    ? html`<a href="/app/notifications" class="notifications-link"${options.active === 'notifications' ? html` aria-current="page"` : ''}${unread > 0 ? html` aria-label="${t('nav.notificationsUnread', { count: unread })}"` : ''}>${t('nav.notifications')}${unread > 0 ? html` <span class="badge" aria-hidden="true">${unread > 99 ? '99+' : String(unread)}</span>` : ''}</a>`
+    : '';
   const account = staff
-    ? html`<div class="account"><span>${t('nav.signedInAs', { name: staff.name })}</span>
+    ? html`<div class="account">${notifications}<span>${t('nav.signedInAs', { name: staff.name })}</span>
 ${options.csrf ? html`<form method="post" action="/app/logout" class="logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">${t('nav.logout')}</button></form>` : ''}</div>`
     : '';
   // The language links point at the current page through /app/lang, which sets the cookie and comes back.

@@ -29,6 +29,7 @@ const params: { [K in MailKind]: MailParams[K] } = {
     deadline: new Date('2025-03-10T16:00:00Z'),
     signingUrl: `${SIGNING_URL}/batch?meeting=m1`,
   },
+  mailFailed: { ...base, email: 'p.pieters@zemst.test', error: '550 5.1.1 mailbox unknown', detailsUrl: 'https://paraaf.example.be/app/envelopes/1' },
 };
 
 const LANG_ATTR: Record<Language, string> = { nl: 'nl-BE', en: 'en-GB', fr: 'fr-BE' };

@@ -31,6 +31,7 @@ import {
 } from '../../../workflow/index.ts';
 import { html } from '../../../web/index.ts';
 import { passwordLinkUrl, passwordMail } from '../../../web/staff/mails.ts';
+import { reminderFields, reminderSettings } from '../../../web/staff/reminder-settings.ts';
 import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireAdmin, requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
@@ -295,6 +296,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
 <div class="field"><label for="org-name">${t('settings.name')}</label><input type="text" id="org-name" name="name" required maxlength="200" value="${organisation.name}"></div>
 <div class="field"><label for="expiry">${t('settings.expiry')}</label><input type="number" id="expiry" name="defaultExpiryDays" min="1" max="365" required value="${String(typeof s.defaultExpiryDays === 'number' ? s.defaultExpiryDays : 30)}"></div>
 <div class="field checkbox"><input type="checkbox" id="require-code" name="requireCode" value="1"${s.requireCode === true ? html` checked` : ''}> <label for="require-code">${t('settings.requireCode')}</label></div>
+${reminderFields(t, s)}
 <button type="submit">${t('form.save')}</button></form>
 <h2>${t('settings.logo')}</h2>
 ${logo?.sha256 ? html`<p>${t('settings.logoCurrent')}: <img src="/app/logo" alt="${t('settings.logoAlt', { organisation: organisation.name })}" class="logo"></p>` : ''}
@@ -319,7 +321,9 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
     if (!name || name.length > 200) return settingsPage(req, res, 400, { error: t('settings.name') });
     if (!Number.isInteger(days) || days < 1 || days > 365) return settingsPage(req, res, 400, { error: t('settings.expiryInvalid') });
     const requireCode = field(req.body, 'requireCode') === '1';
-    await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), name, settings: { defaultExpiryDays: days, requireCode } });
+    const reminders = reminderSettings(req.body);
+    if (reminders === null) return settingsPage(req, res, 400, { error: t('settings.remindersInvalid') });
+    await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), name, settings: { defaultExpiryDays: days, requireCode, ...(reminders ? { reminders } : {}) } });
     res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
   });
 

@@ -139,7 +139,9 @@ export function staffFollowRouter(deps: Deps): Router {
       Object.assign(filters, NO_FILTERS);
     }
     const bodies = await listEnvelopeBodies(deps.workflow, organisationId);
-    page(req, res, status, dashboardBody({ language: languageOf(req, res), filters, page: result, error, cursor, bodies }));
+    // After "Versturen" (send.ts redirects to /app?sent=N): say how many went, once.
+    const sent = /^\d{1,4}$/.test(queryText(req, 'sent')) ? Number(queryText(req, 'sent')) : 0;
+    page(req, res, status, dashboardBody({ language: languageOf(req, res), filters, page: result, error, cursor, bodies, sent }));
   });
 
   router.get('/envelopes/:id', auth, async (req, res) => {

@@ -17,6 +17,7 @@ import { registerAuthRoutes } from './auth.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { staffSendRouter } from './send.ts';
 import { staffFollowRouter } from './follow.ts';
+import { staffNotificationsRouter } from './notifications.ts';
 
 export const STAFF_STYLESHEET_FILE = path.join(import.meta.dirname, '..', '..', '..', 'web', 'static', 'staff.css');
 
@@ -43,6 +44,7 @@ export function staffRouter(deps: Deps): Router {
   registerAdminRoutes(router, deps);
   router.use(staffSendRouter(deps));
   router.use(staffFollowRouter(deps));
+  router.use(staffNotificationsRouter(deps));
 
   router.use((req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'POST') return next();

@@ -1,0 +1,115 @@
+/**
+ * Closing the loop at completion (issue 12): every signer and cc, and the staff member who sent the envelope,
+ * get the completion mail with a link of their own to the signed PDFs (`/r/<token>`, valid RESULT_LINK_DAYS;
+ * only the token's SHA-256 is stored), and the sender a notification in the staff app. Runs inside the
+ * completing signature's transaction (routing-effects.ts), never on a signature that does not complete.
+ *
+ * An envelope of a meeting waits for the meeting: when the last of its envelopes closes, each person gets one
+ * mail listing every completed item of the meeting they had a part in, with one link for all of them.
+ */
+import { randomUUID } from 'node:crypto';
+import { isOpen } from '../domain/envelope-state.ts';
+import type { Envelope } from '../store/envelope-repository.ts';
+import { envelopesOfMeetings, meetingById } from '../store/meetings.ts';
+import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
+import { insertResultLinks, type ResultLink } from '../store/result-links.ts';
+import { randomToken } from './deps.ts';
+import { queueMail, queueStaffMail, tokenHash, type EffectContext, type StaffAddressee } from './notifications.ts';
+import { envelopeSender, recordStaffNotification, staffEnvelopeUrl } from './staff-notices.ts';
+
+export const DEFAULT_RESULT_LINK_DAYS = 30;
+
+/** Who gets the result: the signers and cc (approvers approve, they do not receive a copy). */
+const receivesResult = (recipient: Recipient) => recipient.role === 'signer' || recipient.role === 'cc';
+
+interface PendingLink {
+  link: ResultLink & { tokenSha256: string };
+  url: string;
+}
+
+function newLink(ctx: EffectContext, who: { name: string; email: string; recipientId?: string; userId?: string }, meetingId: string | null): PendingLink {
+  const token = randomToken(ctx.deps).toString('base64url');
+  const days = ctx.deps.resultLinkDays ?? DEFAULT_RESULT_LINK_DAYS;
+  const link = {
+    id: randomUUID(),
+    organisationId: ctx.envelope.organisationId,
+    envelopeId: ctx.envelope.id,
+    meetingId,
+    recipientId: who.recipientId ?? null,
+    userId: who.userId ?? null,
+    name: who.name,
+    email: who.email,
+    tokenSha256: tokenHash(token),
+    expiresAt: new Date(ctx.now.getTime() + days * 86_400_000).toISOString(),
+    createdAt: ctx.now.toISOString(),
+  };
+  return { link, url: `${ctx.deps.baseUrl.replace(/\/+$/, '')}/r/${token}` };
+}
+
+/** The completion's mails, links and the sender's notification; `recipients` as they are now (all done). */
+export async function deliverResult(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
+  if (ctx.envelope.meetingId) return deliverMeetingResult(ctx, ctx.envelope.meetingId);
+  const sender = await envelopeSender(ctx.trx, ctx.envelope);
+  const links: PendingLink[] = [];
+  const mails: Array<() => Promise<unknown>> = [];
+  for (const recipient of recipients.filter(receivesResult)) {
+    const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, null);
+    links.push(pending);
+    mails.push(() => queueMail(ctx, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt) }));
+  }
+  if (sender) {
+    const pending = newLink(ctx, { name: sender.name, email: sender.email, userId: sender.userId }, null);
+    links.push(pending);
+    mails.push(() => queueStaffMail(ctx, sender, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, detailsUrl: staffEnvelopeUrl(ctx) }));
+  }
+  await insertResultLinks(ctx.trx, links.map((l) => l.link));
+  for (const mail of mails) await mail();
+  if (sender) await recordStaffNotification(ctx, sender.userId, 'completed', {});
+}
+
+/**
+ * The meeting's envelopes once the last one closes: one mail per person (by e-mail address) with the completed
+ * items they signed or received, and one to the meeting's sender with all of them. Nothing while any is open.
+ */
+async function deliverMeetingResult(ctx: EffectContext, meetingId: string): Promise<void> {
+  const { organisationId } = ctx.envelope;
+  const envelopes = (await envelopesOfMeetings(ctx.trx, organisationId, [meetingId])).map((e) => (e.id === ctx.envelope.id ? ctx.envelope : e));
+  if (envelopes.some((e) => isOpen(e.status) || e.status === 'draft')) return;
+  const meeting = await meetingById(ctx.trx, organisationId, meetingId);
+  if (!meeting) return;
+  const completed = envelopes.filter((e) => e.status === 'completed');
+  if (completed.length === 0) return;
+  const titleOf = new Map(completed.map((e) => [e.id, itemTitle(e)]));
+  const people = new Map<string, { recipient: Recipient; items: string[] }>();
+  for (const recipient of (await recipientsOfEnvelopes(ctx.trx, organisationId, completed.map((e) => e.id))).filter(receivesResult)) {
+    const key = recipient.email.toLowerCase();
+    const person = people.get(key) ?? { recipient, items: [] };
+    const title = titleOf.get(recipient.envelopeId)!;
+    if (!person.items.includes(title)) person.items.push(title);
+    people.set(key, person);
+  }
+  // Items in agenda order, whatever order the recipients came in.
+  const order = completed.map((e) => titleOf.get(e.id)!);
+  const meetingCtx: EffectContext = { ...ctx, envelope: { ...ctx.envelope, title: meeting.title } };
+  const sender = await envelopeSender(ctx.trx, { organisationId, createdByKind: meeting.createdByKind, createdById: meeting.createdById });
+  const links: PendingLink[] = [];
+  const mails: Array<() => Promise<unknown>> = [];
+  for (const { recipient, items } of people.values()) {
+    const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, meetingId);
+    links.push(pending);
+    const sorted = order.filter((title) => items.includes(title));
+    mails.push(() => queueMail(meetingCtx, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), meeting: { title: meeting.title, items: sorted } }));
+  }
+  if (sender) {
+    const pending = newLink(ctx, { name: sender.name, email: sender.email, userId: sender.userId }, meetingId);
+    links.push(pending);
+    mails.push(() => queueStaffMail(meetingCtx, sender as StaffAddressee, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, meeting: { title: meeting.title, items: order } }));
+  }
+  await insertResultLinks(ctx.trx, links.map((l) => l.link));
+  for (const mail of mails) await mail();
+  if (sender) await recordStaffNotification(meetingCtx, sender.userId, 'completed', { meetingId });
+}
+
+function itemTitle(envelope: Envelope): string {
+  return envelope.agendaItem ? `${envelope.agendaItem}. ${envelope.title}` : envelope.title;
+}
