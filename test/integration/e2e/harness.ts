@@ -97,7 +97,7 @@ export const csrfOf = (page: string, action: 'sign' | 'decline'): string => {
   return match![1]!;
 };
 
-export async function startE2E(options: { env?: Record<string, string> } = {}): Promise<E2E> {
+export async function startE2E(options: { env?: Record<string, string>; clock?: () => Date } = {}): Promise<E2E> {
   const pki = await devPki();
   const smtp = await startSmtpTestServer();
   let app: TestApp;
@@ -105,6 +105,7 @@ export async function startE2E(options: { env?: Record<string, string> } = {}): 
     app = await bootstrap({
       pki,
       trustAnchors: [pki.rootCertificate],
+      clock: options.clock,
       env: {
         BASE_URL,
         SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,

@@ -17,6 +17,8 @@ export interface SmtpTestServer {
    * a server that has the message but has not confirmed it (multi-instance kill test).
    */
   hold?: () => Promise<void>;
+  /** Addresses answered with 550 at RCPT TO, as a mailbox that does not exist (issue 12: a bounced mail). */
+  rejectRecipients: Set<string>;
   /** Starts listening (again) on `port`; 0 picks a free port the first time. */
   listen(): Promise<void>;
   close(): Promise<void>;
@@ -28,6 +30,7 @@ export async function startSmtpTestServer(users: Record<string, string> = {}): P
   const handle: SmtpTestServer = {
     port: 0,
     received,
+    rejectRecipients: new Set(),
     async listen() {
       server = new SMTPServer({
         authOptional: true,
@@ -37,6 +40,12 @@ export async function startSmtpTestServer(users: Record<string, string> = {}): P
         onAuth(auth, _session, callback) {
           if (auth.username && users[auth.username] === auth.password) callback(null, { user: auth.username });
           else callback(new Error('Invalid username or password'));
+        },
+        onRcptTo(address, _session, callback) {
+          if (handle.rejectRecipients.has(address.address.toLowerCase())) {
+            return callback(Object.assign(new Error('5.1.1 mailbox unavailable'), { responseCode: 550 }));
+          }
+          callback();
         },
         onData(stream, session, callback) {
           const chunks: Buffer[] = [];
