@@ -17,6 +17,7 @@ import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { openEidBench, type EidBench } from '../workflow/qualified-bench.ts';
 import { devPki, fixture } from './helpers.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const BASE_URL = 'https://paraaf.test';
 const LINK = /https:\/\/paraaf\.test\/s\/([A-Za-z0-9_-]+)/;
@@ -97,6 +98,12 @@ describe('API and signer pages: qualified signatures (issue 13)', function () {
     expect(oneShot.status, oneShot.text.slice(0, 300)).to.equal(409);
     expect((await request(app.url).get(`/api/v1/envelopes/${envelopeId}`).set(api()).expect(200)).body.recipients[0].status).to.not.equal('signed');
 
+    // Reading before signing (issue 12): the card is refused before anything is prepared until the documents are read.
+    const certificate = { certificate: eid.card.signatureCertDer.toString('base64'), supportedSignatureAlgorithms: [{ cryptoAlgorithm: 'ECC', hashFunction: 'SHA-384', paddingScheme: 'NONE' }] };
+    const unread = await request(app.url).post(`/s/${token}/qualified/web-eid/certificate`).set('X-CSRF-Token', csrf!).send(certificate);
+    expect(unread.status, JSON.stringify(unread.body)).to.equal(409);
+    expect(JSON.stringify(unread.body)).to.include('document_not_read');
+    await downloadDocuments(app.url, `/s/${token}`);
     const presented = await request(app.url)
       .post(`/s/${token}/qualified/web-eid/certificate`)
       .set('X-CSRF-Token', csrf!)
@@ -114,6 +121,7 @@ describe('API and signer pages: qualified signatures (issue 13)', function () {
     const chairToken = await linkFor('bart.claes@zonnebeke.be', envelopeId);
     const chairPage = await request(app.url).get(`/s/${chairToken}`).expect(200);
     const chairCsrf = /name="_csrf" value="([^"]+)"/.exec(chairPage.text.slice(chairPage.text.indexOf('/sign"')))![1]!;
+    await downloadDocuments(app.url, `/s/${chairToken}`);
     expect((await request(app.url).post(`/s/${chairToken}/sign`).type('form').send({ consent: 'ja', _csrf: chairCsrf })).status).to.equal(303);
 
     const envelope = (await request(app.url).get(`/api/v1/envelopes/${envelopeId}`).set(api()).expect(200)).body;

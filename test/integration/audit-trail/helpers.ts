@@ -10,9 +10,10 @@ import path from 'node:path';
 import { up as createAppendOnlyTriggers } from '../../../src/store/migrations/20261128_0010_audit_append_only.ts';
 import { isPostgres, type Db } from '../../../src/store/index.ts';
 import { revisionsOf, documentsOf, type Revision } from '../../../src/store/document-repository.ts';
-import { createEnvelope, openSigningLink, sendEnvelope, signEnvelope } from '../../../src/workflow/index.ts';
+import { createEnvelope, openSigningLink, sendEnvelope } from '../../../src/workflow/index.ts';
 import { cli, type Run } from '../admin-cli/helpers.ts';
 import { fixture, lastToken, type Bench } from '../workflow/helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 /** A completed one-signer envelope; answers its id. Each has its own signer address, so its link is found unambiguously. */
 export async function completedEnvelope(bench: Bench): Promise<string> {
@@ -28,7 +29,7 @@ export async function completedEnvelope(bench: Bench): Promise<string> {
   await sendEnvelope(bench.deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
   const token = await lastToken(bench, signer);
   await openSigningLink(bench.deps, { token, origin: { ip: '198.51.100.7', userAgent: 'Firefox' } });
-  await signEnvelope(bench.deps, { token, origin: { ip: '198.51.100.7', userAgent: 'Firefox' } });
+  await signAfterReading(bench.deps, { token, origin: { ip: '198.51.100.7', userAgent: 'Firefox' } });
   return created.id;
 }
 

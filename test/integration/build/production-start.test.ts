@@ -17,6 +17,7 @@ import request from 'supertest';
 import { csrfOf } from '../e2e/harness.ts';
 import { builtEntry, projectRoot, startService } from '../../helpers/production-build.ts';
 import { pdfsig } from '../../helpers/validators.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const FIXTURE = path.join(projectRoot, 'fixtures/pdf/reportlab-decision.pdf');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -115,6 +116,8 @@ describe('production build: node dist/main.js without tsx (issue 11)', function 
     }
     const page = await request(url).get(`/s/${token}`);
     expect(page.status, page.text.slice(0, 300)).to.equal(200);
+    // Reading before signing (issue 12): the signer downloads the document first.
+    await downloadDocuments(url, `/s/${token}`);
     const signed = await request(url).post(`/s/${token}/sign`).type('form').send({ consent: 'ja', _csrf: csrfOf(page.text, 'sign') });
     expect(signed.status, signed.text.slice(signed.text.indexOf("<main"), signed.text.indexOf("<main") + 1500)).to.equal(303);
 

@@ -12,6 +12,7 @@ import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
 import { startInstances, type Instances } from '../../helpers/in-process-instances.ts';
 import { devPki, fixture } from '../api/helpers.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const postgresUrl = process.env.TEST_DATABASE_URL;
 const SECRET = 'shared-by-every-instance-'.repeat(2);
@@ -129,6 +130,8 @@ if (postgresUrl) {
 
       const page = await request(one).get(`/s/${token}`);
       expect(page.status).to.equal(200);
+      // Reading before signing (issue 12): the signer downloads the document, from the first instance.
+      await downloadDocuments(one, `/s/${token}`);
       const signed = await request(two).post(`/s/${token}/sign`).type('form').send({ consent: 'ja', _csrf: csrfAfter(page.text, '/sign"') });
       expect(signed.status, signed.text.slice(0, 300)).to.be.oneOf([200, 303]);
       const status = await request(two).get(`/api/v1/envelopes/${created.body.id}`).set('Authorization', `Bearer ${key}`);

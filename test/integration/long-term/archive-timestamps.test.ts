@@ -13,12 +13,13 @@ import { verifyChain } from '../../../src/audit/index.ts';
 import { TimestampError } from '../../../src/errors.ts';
 import { createBuiltInTsa } from '../../../src/pades/tsa.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
-import { createEnvelope, sendEnvelope, signEnvelope } from '../../../src/workflow/index.ts';
+import { createEnvelope, sendEnvelope } from '../../../src/workflow/index.ts';
 import { renewArchiveTimestamps, timestampCompletedEnvelope, timestampEnvelope } from '../../../src/workflow/archive-timestamps.ts';
 import type { LongTermDeps } from '../../../src/workflow/long-term.ts';
 import { qpdfDss } from '../../helpers/qpdf-dss.ts';
 import { extractSignatures, pdfsig, qpdfCheck, signedContent } from '../../helpers/validators.ts';
 import { auditTrail, fixture, lastToken, openBench, type Bench } from '../workflow/helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 const dir = mkdtempSync(join(tmpdir(), 'paraaf-lta-'));
@@ -50,7 +51,7 @@ describe('workflow: archive timestamps (B-LTA) at completion and their renewal',
       recipients: [{ name: 'Karel Vandamme', email: 'karel@zonnebeke.test', function: 'Voorzitter', role: 'signer', routingOrder: 1 }],
     });
     await sendEnvelope(bench.deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
-    const signed = await signEnvelope(signing, { token: await lastToken(bench, 'karel@zonnebeke.test') });
+    const signed = await signAfterReading(signing, { token: await lastToken(bench, 'karel@zonnebeke.test') });
     expect(signed.envelope.status).to.equal('completed');
     return { envelopeId: created.id, documentId: created.documents[0].id };
   }

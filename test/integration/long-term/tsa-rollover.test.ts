@@ -17,11 +17,12 @@ import { loadOrCreateDevPki, type DevPki } from '../../../src/keys/index.ts';
 import { verifyPdf } from '../../../src/pades/verify-pdf.ts';
 import { createOrganisation } from '../../../src/store/index.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
-import { createEnvelope, sendEnvelope, signEnvelope } from '../../../src/workflow/index.ts';
+import { createEnvelope, sendEnvelope } from '../../../src/workflow/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { qpdfDss } from '../../helpers/qpdf-dss.ts';
 import { extractSignatures, opensslTsVerify, pdfsig, qpdfCheck } from '../../helpers/validators.ts';
 import { auditTrail, BASE_URL, fixture, lastToken, type Bench } from '../workflow/helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 const root = path.resolve(import.meta.dirname, '../../..');
 
@@ -67,8 +68,8 @@ describe('TSA key rollover: a workflow-signed decision is B-LTA and valid twenty
       ],
     });
     await sendEnvelope(benchOf.deps, { organisationId: organisation.id, actor, envelopeId: created.id });
-    await signEnvelope(benchOf.deps, { token: await lastToken(benchOf, 'karel@zonnebeke.test') });
-    const done = await signEnvelope(benchOf.deps, { token: await lastToken(benchOf, 'els@zonnebeke.test') });
+    await signAfterReading(benchOf.deps, { token: await lastToken(benchOf, 'karel@zonnebeke.test') });
+    const done = await signAfterReading(benchOf.deps, { token: await lastToken(benchOf, 'els@zonnebeke.test') });
     expect(done.envelope.status).to.equal('completed');
     return { bench: benchOf, envelopeId: created.id, documentId: created.documents[0].id };
   }

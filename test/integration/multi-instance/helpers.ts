@@ -18,6 +18,7 @@ import { builtEntry } from '../../helpers/production-build.ts';
 import { pdfsig } from '../../helpers/validators.ts';
 import { fixture } from '../api/helpers.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../notify/smtp-test-server.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 export const PDF = 'reportlab-decision.pdf';
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -187,7 +188,7 @@ export async function signingLinks(run: MultiInstanceRun, envelopes: CreatedEnve
   );
 }
 
-/** The sign form's CSRF token, read from the signer page served by `pageUrl`. */
+/** The sign form's CSRF token, read from the signer page served by `pageUrl`, after downloading its documents (read before signing, issue 12). */
 export async function openSignPage(pageUrl: string, token: string): Promise<string> {
   const page = await fetch(`${pageUrl}/s/${token}`);
   const html = await page.text();
@@ -195,6 +196,8 @@ export async function openSignPage(pageUrl: string, token: string): Promise<stri
   const form = html.slice(html.indexOf('/sign"'));
   const csrf = /name="_csrf" value="([^"]+)"/.exec(form)?.[1];
   expect(csrf, 'a sign form with a CSRF token').to.be.a('string');
+  // Reading before signing (issue 12): the signer downloads each document from the instance that served the page.
+  await downloadDocuments(pageUrl, `/s/${token}`);
   return csrf!;
 }
 

@@ -21,6 +21,7 @@ import { revokeOneShotCertificate } from '../../../src/workflow/revoke-certifica
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { extractSignatures, pdfsig } from '../../helpers/validators.ts';
 import { devPki, fixture } from '../api/helpers.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const run = promisify(execFile);
 const BASE_URL = 'https://paraaf.test';
@@ -271,6 +272,8 @@ async function sign(app: TestApp, org: Organisation, envelopeId: string): Promis
   const token = /https:\/\/paraaf\.test\/s\/([A-Za-z0-9_-]+)/.exec(mails.at(-1)!.text)![1];
   const page = await request(app.url).get(`/s/${token}`).expect(200);
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text.slice(page.text.indexOf('/sign"')))![1];
+  // Reading before signing (issue 12): the signer downloads each document first.
+  await downloadDocuments(app.url, `/s/${token}`);
   return request(app.url).post(`/s/${token}/sign`).type('form').send({ consent: 'ja', _csrf: csrf });
 }
 

@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { verifyPdf } from '../../../src/pades/index.ts';
 import { BASE_URL, startE2E, type E2E } from '../e2e/harness.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const UA = 'Mozilla/5.0 (batch test) Firefox/140';
 const AN = 'an.batch@zonnebeke.be';
@@ -34,6 +35,8 @@ describe('signer pages: batch signing at /s/<token>/batch', function () {
 
   const batchPage = (token: string) => request(e2e.app.url).get(`/s/${token}/batch`).set('User-Agent', UA);
   const postBatch = async (token: string, envelopes: string[], extra: Record<string, string> = { consent: 'ja' }) => {
+    // Reading before signing (issue 12): without JavaScript, the signer downloads each document first.
+    await downloadDocuments(e2e.app.url, `/s/${token}/batch`, { 'User-Agent': UA });
     const csrf = formCsrf((await batchPage(token)).text, 'batch/sign');
     const body = [`_csrf=${encodeURIComponent(csrf)}`, ...envelopes.map((id) => `envelope=${id}`), ...Object.entries(extra).map(([k, v]) => `${k}=${encodeURIComponent(v)}`)].join('&');
     return request(e2e.app.url).post(`/s/${token}/batch/sign`).set('User-Agent', UA).type('form').send(body);

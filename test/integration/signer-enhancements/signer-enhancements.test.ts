@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { PDFJS_PATHS, PDFJS_VERSION } from '../../../src/web/index.ts';
 import { startE2E, type E2E } from '../e2e/harness.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const UA = 'Mozilla/5.0 (enhancement test) Firefox/140';
 const AN = 'an.viewer@zonnebeke.be';
@@ -106,10 +107,12 @@ describe('signer pages: in-page viewer and batch progress (the script and its en
       expect(res.text).to.include('<script type="module" src="/assets/signer.js"></script>');
       const viewer = new RegExp(`<div class="pdf-viewer" id="viewer-${documentId}" hidden data-pdf-url="([^"]+)" data-fields="([^"]+)" data-open="true"`).exec(res.text);
       expect(viewer, 'the viewer container').to.not.equal(null);
-      expect(viewer![1]).to.equal(`/s/${anToken}/documents/${documentId}`);
+      // The viewer's own fetch says so (`?view`): only a download counts as reading (issue 12).
+      expect(viewer![1]).to.equal(`/s/${anToken}/documents/${documentId}?view=1`);
       expect(JSON.parse(decode(viewer![2]!))).to.deep.equal([{ page: 1, x: 72, y: 100, width: 200, height: 60 }]);
       expect(res.text).to.include(`data-pdfjs="${PDFJS_PATHS.library}"`).and.include(`data-pdfjs-worker="${PDFJS_PATHS.worker}"`);
-      expect(res.text).to.include('>Vorige pagina</button>').and.include('>Volgende pagina</button>').and.include('>Groter</button>').and.include('>Kleiner</button>');
+      // A compact toolbar (issue 12): symbol buttons, each named in full.
+      for (const name of ['Vorige pagina', 'Volgende pagina', 'Groter', 'Kleiner']) expect(res.text).to.include(`aria-label="${name}" title="${name}"`);
       expect(res.text).to.include('data-text-page="Pagina {page} van {pages}"').and.include('Uw handtekening komt op pagina 1.');
       // The download link stays.
       expect(res.text).to.include(`href="/s/${anToken}/documents/${documentId}" download`);
@@ -121,12 +124,16 @@ describe('signer pages: in-page viewer and batch progress (the script and its en
 
     it('speaks the chosen language in the viewer', async () => {
       const res = await request(e2e.app.url).get(`/s/${anToken}?lang=fr`).set('User-Agent', UA);
-      expect(res.text).to.include('>Page précédente</button>').and.include('data-text-page="Page {page} sur {pages}"');
+      expect(res.text).to.include('aria-label="Page précédente"').and.include('data-text-page="Page {page} sur {pages}"');
     });
   });
 
   describe('batch signing, envelope by envelope', () => {
-    const signOne = (fields: Record<string, string>) => request(e2e.app.url).post(`/s/${anToken}/batch/sign-one`).set('User-Agent', UA).type('form').send(fields);
+    const signOne = async (fields: Record<string, string>) => {
+      // Reading before signing (issue 12): the documents downloaded first, as without the viewer.
+      await downloadDocuments(e2e.app.url, `/s/${anToken}/batch`, { 'User-Agent': UA });
+      return request(e2e.app.url).post(`/s/${anToken}/batch/sign-one`).set('User-Agent', UA).type('form').send(fields);
+    };
 
     it('offers the progress hooks on the batch page, with a viewer per document behind a button', async () => {
       const page = await request(e2e.app.url).get(`/s/${anToken}/batch`).set('User-Agent', UA);

@@ -12,6 +12,7 @@ import { csrfToken } from '../../../src/http/csrf.ts';
 import { createApiKey, createOrganisation } from '../../../src/store/index.ts';
 import { correctRecipientEmail, expireEnvelopes } from '../../../src/workflow/index.ts';
 import { expectGonePage, startE2E, type E2E } from '../e2e/harness.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const UA = 'Mozilla/5.0 (links test) Firefox/140';
 const SECRET = Buffer.from('e2e-'.padEnd(48, 'x'), 'utf8');
@@ -28,14 +29,19 @@ describe('signer links die with their envelope and reach only what they were sen
   let n = 0;
 
   const batchPage = (token: string) => request(e2e.app.url).get(`/s/${token}/batch`).set('User-Agent', UA);
-  const batchSign = (token: string, envelopes: string[]) =>
-    request(e2e.app.url)
+  const readBatch = (token: string) => downloadDocuments(e2e.app.url, `/s/${token}/batch`, { 'User-Agent': UA });
+  const batchSign = async (token: string, envelopes: string[]) => {
+    await readBatch(token);
+    return request(e2e.app.url)
       .post(`/s/${token}/batch/sign`)
       .set('User-Agent', UA)
       .type('form')
       .send([`_csrf=${encodeURIComponent(batchCsrf(token))}`, ...envelopes.map((id) => `envelope=${id}`), 'consent=ja'].join('&'));
-  const signOne = (token: string, fields: Record<string, string>) =>
-    request(e2e.app.url).post(`/s/${token}/batch/sign-one`).set('User-Agent', UA).type('form').send({ _csrf: batchCsrf(token), consent: 'ja', ...fields });
+  };
+  const signOne = async (token: string, fields: Record<string, string>) => {
+    await readBatch(token);
+    return request(e2e.app.url).post(`/s/${token}/batch/sign-one`).set('User-Agent', UA).type('form').send({ _csrf: batchCsrf(token), consent: 'ja', ...fields });
+  };
   /** A sent envelope for these signers (in parallel); returns its id and the first signer's link. */
   const send = async (emails: string[], options: { key?: string } = {}) => {
     const title = `Besluit ${++n}`;

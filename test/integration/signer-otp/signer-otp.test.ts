@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { verifyPdf } from '../../../src/pades/index.ts';
 import { startE2E, type E2E } from '../e2e/harness.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 const UA = 'Mozilla/5.0 (otp test) Firefox/140';
 const formCsrf = (page: string, action: string): string => {
@@ -58,6 +59,8 @@ describe('signer pages: a code by e-mail before signing', function () {
     return code!;
   };
   const sign = async (token: string, code: string | undefined) => {
+    // Reading before signing (issue 12): without JavaScript, the signer downloads each document first.
+    await downloadDocuments(e2e.app.url, `/s/${token}`, { 'User-Agent': UA });
     const form: Record<string, string> = { consent: 'ja', _csrf: formCsrf((await page(token)).text, 'sign') };
     if (code !== undefined) form.code = code;
     return request(e2e.app.url).post(`/s/${token}/sign`).set('User-Agent', UA).type('form').send(form);

@@ -11,10 +11,11 @@ import { createBuiltInTsa } from '../../../src/pades/tsa.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
 import { revokeCertificate } from '../../../src/store/revoked-certificates.ts';
 import { timestampEnvelope } from '../../../src/workflow/archive-timestamps.ts';
-import { createEnvelope, sendEnvelope, signEnvelope } from '../../../src/workflow/index.ts';
+import { createEnvelope, sendEnvelope } from '../../../src/workflow/index.ts';
 import type { LongTermDeps } from '../../../src/workflow/long-term.ts';
 import { certificateSha256 } from '../../../src/workflow/pki-publication.ts';
 import { fixture, lastToken, openBench, type Bench } from '../workflow/helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 const YEAR_MS = 365.25 * 24 * 60 * 60 * 1000;
 
@@ -33,7 +34,7 @@ describe('verifyPdf on workflow output: B-LTA, twenty years ahead, and cert revo
       recipients: [{ name: 'Karel Vandamme', email: 'karel@zonnebeke.test', function: 'Voorzitter', role: 'signer', routingOrder: 1 }],
     });
     await sendEnvelope(bench.deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
-    await signEnvelope(bench.deps, { token: await lastToken(bench, 'karel@zonnebeke.test') });
+    await signAfterReading(bench.deps, { token: await lastToken(bench, 'karel@zonnebeke.test') });
     const longTerm: LongTermDeps = {
       ...bench.deps,
       timeStamper: createBuiltInTsa({ key: bench.pki.tsaKey, policy: '2.25.1', clock: bench.deps.clock }),

@@ -16,12 +16,13 @@ import { revisionsOf } from '../../../src/store/document-repository.ts';
 import { createOrganisation } from '../../../src/store/index.ts';
 import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
-import { createEnvelope, sendEnvelope, signEnvelope } from '../../../src/workflow/index.ts';
+import { createEnvelope, sendEnvelope } from '../../../src/workflow/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { extractSignatures } from '../../helpers/validators.ts';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { fixture } from './helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -58,7 +59,7 @@ describe('workflow: the PKI in a PKCS#11 token (SoftHSM2)', function () {
     await sendEnvelope(deps, { organisationId: organisation.id, actor, envelopeId: created.id });
     const mailed = await listOutbox(deps.db, organisation.id, { kind: 'mail' });
     const link = mailed.map((row) => /\/s\/([A-Za-z0-9_-]+)/.exec((row.payload as MailMessage).text)?.[1]).find(Boolean);
-    const done = await signEnvelope(deps, { token: link! });
+    const done = await signAfterReading(deps, { token: link! });
     expect(done.envelope.status).to.equal('completed');
 
     const revisions = await revisionsOf(deps.db, created.documents[0].id);

@@ -7,9 +7,10 @@
 import { expect } from 'chai';
 import { verifyChain } from '../../../src/audit/index.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
-import { approveEnvelope, createEnvelope, sendEnvelope, signEnvelope, type CreateEnvelopeInput } from '../../../src/workflow/index.ts';
+import { approveEnvelope, createEnvelope, sendEnvelope, type CreateEnvelopeInput } from '../../../src/workflow/index.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { auditTrail, expectAppError, fixture, lastToken, mails, openBench, tokensFor, type Bench } from './helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 describe('workflow: parallel signers', () => {
   let bench: Bench;
@@ -38,7 +39,7 @@ describe('workflow: parallel signers', () => {
       [fixture('reportlab-decision.pdf'), fixture('qpdf-objstm.pdf')],
     );
     const tokens = await Promise.all(['jan@zonnebeke.test', 'ann@zonnebeke.test'].map((email) => lastToken(bench, email)));
-    const results = await Promise.all(tokens.map((token) => signEnvelope(bench.deps, { token })));
+    const results = await Promise.all(tokens.map((token) => signAfterReading(bench.deps, { token })));
     expect(results.map((r) => r.alreadyDone)).to.deep.equal([false, false]);
     const final = results.find((r) => r.envelope.status === 'completed');
     expect(final, 'one of the two completed the envelope').to.not.equal(undefined);
@@ -84,20 +85,20 @@ describe('workflow: parallel signers', () => {
     // Not their turn yet: the director has no link, and the approver cannot act before order 1 is done.
     expect(await tokensFor(bench, 'ann.d@zonnebeke.test')).to.deep.equal([]);
 
-    const afterPiet = await signEnvelope(bench.deps, { token: await lastToken(bench, 'piet@zonnebeke.test') });
+    const afterPiet = await signAfterReading(bench.deps, { token: await lastToken(bench, 'piet@zonnebeke.test') });
     expect(order(afterPiet.envelope)['jurist@zonnebeke.test']).to.equal('pending');
-    const afterMieke = await signEnvelope(bench.deps, { token: await lastToken(bench, 'mieke@zonnebeke.test') });
+    const afterMieke = await signAfterReading(bench.deps, { token: await lastToken(bench, 'mieke@zonnebeke.test') });
     expect(order(afterMieke.envelope)['jurist@zonnebeke.test']).to.equal('sent');
     const approverToken = await lastToken(bench, 'jurist@zonnebeke.test');
     const approverMail = (await mails(bench)).find((m) => m.mail.to.email === 'jurist@zonnebeke.test')!;
     expect(approverMail.mail.subject).to.match(/^Goed te keuren: /);
-    await expectAppError(signEnvelope(bench.deps, { token: approverToken }), 'wrong_role', 409);
+    await expectAppError(signAfterReading(bench.deps, { token: approverToken }), 'wrong_role', 409);
     const approved = await approveEnvelope(bench.deps, { token: approverToken });
     expect(order(approved.envelope)['jurist@zonnebeke.test']).to.equal('approved');
     expect(order(approved.envelope)['ann.d@zonnebeke.test']).to.equal('sent');
     expect((await approveEnvelope(bench.deps, { token: approverToken })).alreadyDone).to.equal(true);
 
-    const done = await signEnvelope(bench.deps, { token: await lastToken(bench, 'ann.d@zonnebeke.test') });
+    const done = await signAfterReading(bench.deps, { token: await lastToken(bench, 'ann.d@zonnebeke.test') });
     expect(done.envelope.status).to.equal('completed');
     const revisions = await revisionsOf(bench.deps.db, sent.documents[0].id);
     await expectAllValid(await bench.deps.blobs.get(revisions.at(-1)!.blobSha256), bench.pki.rootPem, { count: 3, label: 'mixed' });
@@ -106,11 +107,15 @@ describe('workflow: parallel signers', () => {
     expect(trail.map((e) => e.action).filter((a) => a !== 'mail.queued')).to.deep.equal([
       'envelope.created',
       'envelope.sent',
+      // Each signer opened the document before signing (issue 12); the approver signs nothing and reads on trust.
+      'document.opened',
       'recipient.signed',
       'document.validation_data_added',
+      'document.opened',
       'recipient.signed',
       'document.validation_data_added',
       'recipient.approved',
+      'document.opened',
       'recipient.signed',
       'document.validation_data_added',
       'envelope.completed',

@@ -12,12 +12,13 @@ import { parseTrustList } from '../../../src/pades/trust-list.ts';
 import { combineRevocationSources } from '../../../src/keys/combined-revocation-source.ts';
 import { createRemoteRevocationSource } from '../../../src/keys/remote-revocation-source.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
-import { createEnvelope, remoteSigningCallback, sendEnvelope, signEnvelope, startRemoteSigning, type WorkflowDeps } from '../../../src/workflow/index.ts';
+import { createEnvelope, remoteSigningCallback, sendEnvelope, startRemoteSigning, type WorkflowDeps } from '../../../src/workflow/index.ts';
 import { startCscServer, type CscTestServer } from '../../helpers/csc-server.ts';
 import { startForeignCaResponder, type ForeignCaResponder } from '../../helpers/foreign-ca-responder.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { auditTrail, expectAppError, fixture, lastToken, openBench, BASE_URL, type Bench } from './helpers.ts';
 import { qualifiedCaList, sharedSoftHsm } from './qualified-bench.ts';
+import { readDocuments, signAfterReading } from '../../helpers/reading.ts';
 
 /** What the provider's authorisation page does with consent given: back to our callback with code and state. */
 async function approve(url: string): Promise<{ code: string; state: string }> {
@@ -72,7 +73,10 @@ describe('workflow: qualified signatures through a remote signing service (CSC A
       ],
     });
     await sendEnvelope(deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
-    return { created, token: await lastToken(bench, created.recipients[0].email), chairToken: () => lastToken(bench, created.recipients[1].email) };
+    // The director has read every document (issue 12), as they must before a remote signature starts.
+    const token = await lastToken(bench, created.recipients[0].email);
+    await readDocuments(deps, token);
+    return { created, token, chairToken: () => lastToken(bench, created.recipients[1].email) };
   }
 
   it('signs two documents under one credential authorisation; the PDFs pass every validator', async () => {
@@ -98,7 +102,7 @@ describe('workflow: qualified signatures through a remote signing service (CSC A
     // The same callback again: the session is spent.
     await expectAppError(remoteSigningCallback(deps, callback), 'session_used', 409);
 
-    expect((await signEnvelope(deps, { token: await chairToken() })).envelope.status).to.equal('completed');
+    expect((await signAfterReading(deps, { token: await chairToken() })).envelope.status).to.equal('completed');
     for (const document of created.documents) {
       const revisions = await revisionsOf(deps.db, document.id);
       await expectAllValid(await deps.blobs.get(revisions.at(-1)!.blobSha256), [bench.pki.rootPem, csc.root.pem], { count: 2, label: `csc ${document.name}` });

@@ -11,22 +11,13 @@ import { verifyChain } from '../../../src/audit/index.ts';
 import { verifyPdf } from '../../../src/pades/index.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
 import { qualifiedSigningSessionById } from '../../../src/store/qualified-signing-sessions.ts';
-import {
-  completeQualifiedSignature,
-  createEnvelope,
-  presentSigningCertificate,
-  purgeQualifiedSigningSessions,
-  sendEnvelope,
-  sendSigningCode,
-  signBatch,
-  signEnvelope,
-  type WorkflowDeps,
-} from '../../../src/workflow/index.ts';
+import { completeQualifiedSignature, createEnvelope, presentSigningCertificate, purgeQualifiedSigningSessions, sendEnvelope, sendSigningCode, signBatch, type WorkflowDeps,  } from '../../../src/workflow/index.ts';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expectAllValid, writeScratch } from '../engine/check.ts';
-import { auditTrail, expectAppError, fixture, lastToken, mails, openBench, type Bench } from './helpers.ts';
+import { auditTrail, expectAppError, fixture, lastToken, mails, openBench, type Bench, tokensFor } from './helpers.ts';
 import { openEidBench, type EidBench } from './qualified-bench.ts';
+import { readDocuments, signAfterReading } from '../../helpers/reading.ts';
 
 describe('workflow: qualified signatures with an eID card (issue 13)', function () {
   this.timeout(120_000);
@@ -57,7 +48,10 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     });
     await sendEnvelope(deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
     const [director, chair] = created.recipients;
-    return { created, director, chair, directorToken: await lastToken(bench, director.email), chairToken: () => lastToken(bench, chair.email) };
+    // The director has read every document (issue 12), as they must before presenting their card.
+    const directorToken = await lastToken(bench, director.email);
+    await readDocuments(deps, directorToken);
+    return { created, director, chair, directorToken, chairToken: () => lastToken(bench, chair.email) };
   }
 
   /** The card signs each digest as Web eID has it do (raw r‖s). */
@@ -66,7 +60,7 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
   it('refuses one-shot signing for a qualified step (409), signs with the eID card, and the PDF passes every validator', async () => {
     const { created, directorToken, chairToken } = await envelope();
     expect(created.recipients.map((r) => r.signatureLevel)).to.deep.equal(['qualified', 'advanced']);
-    await expectAppError(signEnvelope(deps, { token: directorToken }), 'qualified_signature_required', 409);
+    await expectAppError(signAfterReading(deps, { token: directorToken }), 'qualified_signature_required', 409);
 
     const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid', origin: { ip: '198.51.100.9', userAgent: 'Firefox' } });
     expect(presented.signerName).to.equal('Jan Peeters');
@@ -83,7 +77,7 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
     const repeat = await completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: await signOnCard(presented.documents) });
     expect(repeat.alreadyDone).to.equal(true);
 
-    const done = await signEnvelope(deps, { token: await chairToken() });
+    const done = await signAfterReading(deps, { token: await chairToken() });
     expect(done.envelope.status).to.equal('completed');
 
     const revisions = await revisionsOf(deps.db, created.documents[0].id);
@@ -134,6 +128,7 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
       });
       await sendEnvelope(rsaDeps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
       const token = await lastToken(bench, created.recipients[0].email);
+      await readDocuments(rsaDeps, token);
       const presented = await presentSigningCertificate(rsaDeps, { token, certificate: rsa.card.signatureCertDer, method: 'web-eid' });
       expect(presented.hashAlgorithm).to.equal('sha256');
       const signatures = await Promise.all(presented.documents.map((d) => rsa.card.signHash(d.digest, 'sha256')));
@@ -195,7 +190,7 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
   it('answers 409 document_changed when the document moved on between prepare and complete; the session is spent', async () => {
     const { created, directorToken, chairToken } = await envelope({ parallel: true });
     const presented = await presentSigningCertificate(deps, { token: directorToken, certificate: eid.card.signatureCertDer, method: 'web-eid' });
-    await signEnvelope(deps, { token: await chairToken() });
+    await signAfterReading(deps, { token: await chairToken() });
     const values = await signOnCard(presented.documents);
     await expectAppError(completeQualifiedSignature(deps, { token: directorToken, sessionId: presented.sessionId, signatures: values }), 'document_changed', 409);
     expect((await qualifiedSigningSessionById(deps.db, bench.organisation.id, presented.sessionId))?.status).to.equal('failed');
@@ -264,6 +259,8 @@ describe('workflow: qualified signatures with an eID card (issue 13)', function 
       await sendEnvelope(deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: created.id });
       ids.push(created.id);
     }
+    // Read in the batch page's viewer (issue 12): each envelope's documents, through the link mailed for it.
+    for (const token of await tokensFor(bench, email)) await readDocuments(deps, token);
     const batch = await signBatch(deps, { token: await lastToken(bench, email), envelopeIds: ids });
     expect(batch.results.map((r) => [r.title, r.signed, r.signed ? null : r.reason])).to.deep.equal([
       ['Besluit (advanced)', true, null],

@@ -10,6 +10,7 @@ import { revisionsOf } from '../../../src/store/document-repository.ts';
 import { createEnvelope, getEnvelope, listEnvelopes, openSigningLink, sendEnvelope, signEnvelope } from '../../../src/workflow/index.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { addWebhook, auditTrail, expectAppError, fixture, lastToken, mails, openBench, tokensFor, webhookEvents, type Bench } from './helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 describe('workflow: two signers in sequence, from create to completed', () => {
   let bench: Bench;
@@ -64,17 +65,17 @@ describe('workflow: two signers in sequence, from create to completed', () => {
     const chairToken = await lastToken(bench, 'karel.vandamme@zonnebeke.test');
     const opened = await openSigningLink(bench.deps, { token: chairToken });
     expect(opened.envelope.status).to.equal('in_progress');
-    const afterChair = await signEnvelope(bench.deps, { token: chairToken, origin: { ip: '198.51.100.7', userAgent: 'Mobile Safari' } });
+    const afterChair = await signAfterReading(bench.deps, { token: chairToken, origin: { ip: '198.51.100.7', userAgent: 'Mobile Safari' } });
     expect(afterChair.alreadyDone).to.equal(false);
     expect(afterChair.envelope.status).to.equal('in_progress');
     expect(byEmail(afterChair.envelope, 'els.goethals@zonnebeke.test').status).to.equal('sent');
-    const repeat = await signEnvelope(bench.deps, { token: chairToken });
+    const repeat = await signAfterReading(bench.deps, { token: chairToken });
     expect(repeat.alreadyDone).to.equal(true);
     // The signature (seq 3) and the DSS revision that makes it B-LT (seq 4).
     expect(repeat.envelope.documents[0].currentRevision?.seq).to.equal(4);
 
     const directorToken = await lastToken(bench, 'els.goethals@zonnebeke.test');
-    const done = await signEnvelope(bench.deps, { token: directorToken });
+    const done = await signAfterReading(bench.deps, { token: directorToken });
     expect(done.envelope.status).to.equal('completed');
     expect(done.envelope.completedAt).to.be.a('string');
     expect(done.envelope.recipients.filter((r) => r.role === 'signer').map((r) => r.status)).to.deep.equal(['signed', 'signed']);
@@ -100,9 +101,12 @@ describe('workflow: two signers in sequence, from create to completed', () => {
       'envelope.sent',
       'mail.queued',
       'link.opened',
+      // Each signer opened the document before signing (issue 12).
+      'document.opened',
       'recipient.signed',
       'document.validation_data_added',
       'mail.queued',
+      'document.opened',
       'recipient.signed',
       'document.validation_data_added',
       'envelope.completed',
@@ -125,7 +129,9 @@ describe('workflow: two signers in sequence, from create to completed', () => {
       'prepared',
       'prepared',
       'prepared',
+      'prepared',
       'signature',
+      'ltv',
       'ltv',
       'ltv',
       'signature',
@@ -152,7 +158,7 @@ describe('workflow: two signers in sequence, from create to completed', () => {
   });
 
   it('refuses unknown links, other organisations and files that are not PDFs', async () => {
-    await expectAppError(signEnvelope(bench.deps, { token: 'A'.repeat(43) }), 'link_not_found', 404);
+    await expectAppError(signAfterReading(bench.deps, { token: 'A'.repeat(43) }), 'link_not_found', 404);
     await expectAppError(getEnvelope(bench.deps, { organisationId: bench.organisation.id, envelopeId: '00000000-0000-4000-8000-000000000000' }), 'envelope_not_found', 404);
     const other = await openBench();
     try {

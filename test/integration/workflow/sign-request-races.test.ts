@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { verifyChain } from '../../../src/audit/index.ts';
 import { revisionsOf } from '../../../src/store/document-repository.ts';
 import { ATTEMPTS } from '../../../src/workflow/apply-signature.ts';
-import { cancelEnvelope, createEnvelope, sendEnvelope, signEnvelope, type CreateEnvelopeInput } from '../../../src/workflow/index.ts';
+import { cancelEnvelope, createEnvelope, sendEnvelope, type CreateEnvelopeInput } from '../../../src/workflow/index.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { auditTrail, expectAppError, fixture, lastToken, openBench, type Bench } from './helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 const signer = (name: string, order = 1): CreateEnvelopeInput['recipients'][number] => ({ name, email: `${name.toLowerCase()}@zonnebeke.test`, role: 'signer', routingOrder: order });
 
@@ -63,8 +64,8 @@ describe('a sign request signs outside the lock and re-checks under it', functio
       await bothSigned;
     };
     const results = await Promise.all([
-      signEnvelope(bench.deps, { token: jan, beforeWrite: barrier('jan') }),
-      signEnvelope(bench.deps, { token: ann, beforeWrite: barrier('ann') }),
+      signAfterReading(bench.deps, { token: jan, beforeWrite: barrier('jan') }),
+      signAfterReading(bench.deps, { token: ann, beforeWrite: barrier('ann') }),
     ]);
     expect(results.map((r) => r.alreadyDone)).to.deep.equal([false, false]);
     expect(results.some((r) => r.envelope.status === 'completed')).to.equal(true);
@@ -80,11 +81,11 @@ describe('a sign request signs outside the lock and re-checks under it', functio
     const envelope = await createAndSend([signer('Piet'), signer('Els')]);
     const [piet, els] = await Promise.all([tokenOf('Piet'), tokenOf('Els')]);
     const attempts: number[] = [];
-    const result = await signEnvelope(bench.deps, {
+    const result = await signAfterReading(bench.deps, {
       token: piet,
       beforeWrite: async (attempt) => {
         attempts.push(attempt);
-        if (attempt === 1) await signEnvelope(bench.deps, { token: els });
+        if (attempt === 1) await signAfterReading(bench.deps, { token: els });
       },
     });
     expect(result.alreadyDone).to.equal(false);
@@ -106,7 +107,7 @@ describe('a sign request signs outside the lock and re-checks under it', functio
     const token = await tokenOf('Karel');
     const attempts: number[] = [];
     await expectAppError(
-      signEnvelope(bench.deps, {
+      signAfterReading(bench.deps, {
         token,
         beforeWrite: async (attempt) => {
           attempts.push(attempt);
@@ -130,7 +131,7 @@ describe('a sign request signs outside the lock and re-checks under it', functio
     const token = await tokenOf('Lies');
     const before = await revisionsOf(bench.deps.db, envelope.documents[0]!.id);
     await expectAppError(
-      signEnvelope(bench.deps, {
+      signAfterReading(bench.deps, {
         token,
         beforeWrite: () => cancelEnvelope(bench.deps, { organisationId: bench.organisation.id, actor: bench.actor, envelopeId: envelope.id, reason: 'Verkeerde versie' }).then(() => undefined),
       }),
@@ -148,11 +149,11 @@ describe('a sign request signs outside the lock and re-checks under it', functio
   it('the same signer twice at once (a double click): the slower request answers the signature already made, one signature stored', async () => {
     const envelope = await createAndSend([signer('Rik'), signer('Sara')]);
     const token = await tokenOf('Rik');
-    const result = await signEnvelope(bench.deps, {
+    const result = await signAfterReading(bench.deps, {
       token,
       // The same signer's other request (a double click) wins the race.
       beforeWrite: async (attempt) => {
-        if (attempt === 1) await signEnvelope(bench.deps, { token });
+        if (attempt === 1) await signAfterReading(bench.deps, { token });
       },
     });
     expect(result.alreadyDone).to.equal(true);

@@ -5,17 +5,9 @@
  */
 import { expect } from 'chai';
 import { verifyChain } from '../../../src/audit/index.ts';
-import {
-  cancelEnvelope,
-  createEnvelope,
-  declineEnvelope,
-  expireEnvelopes,
-  remindEnvelope,
-  sendEnvelope,
-  signEnvelope,
-  type EnvelopeDto,
-} from '../../../src/workflow/index.ts';
+import { cancelEnvelope, createEnvelope, declineEnvelope, expireEnvelopes, remindEnvelope, sendEnvelope, type EnvelopeDto,  } from '../../../src/workflow/index.ts';
 import { addWebhook, auditTrail, expectAppError, fixture, lastToken, mails, openBench, tokensFor, webhookEvents, type Bench } from './helpers.ts';
+import { signAfterReading } from '../../helpers/reading.ts';
 
 describe('workflow: decline, cancel, expire, remind', () => {
   let bench: Bench;
@@ -54,7 +46,7 @@ describe('workflow: decline, cancel, expire, remind', () => {
     const lie = declined.envelope.recipients.find((r) => r.email === 'lies@zonnebeke.test')!;
     expect([lie.status, lie.declineReason]).to.deep.equal(['declined', 'Het bedrag in artikel 2 klopt niet.']);
     expect((await declineEnvelope(bench.deps, { token: lies, reason: 'nogmaals' })).alreadyDone).to.equal(true);
-    await expectAppError(signEnvelope(bench.deps, { token: tom }), 'link_gone', 410);
+    await expectAppError(signAfterReading(bench.deps, { token: tom }), 'link_gone', 410);
 
     const declinedMails = (await mails(bench)).filter((m) => m.mail.subject.startsWith('Geweigerd'));
     expect(declinedMails.map((m) => m.mail.to.email)).to.deep.equal(['tom@zonnebeke.test']);
@@ -67,11 +59,11 @@ describe('workflow: decline, cancel, expire, remind', () => {
 
   it('cancel revokes links, mails and is repeatable; a cancelled envelope cannot be sent', async () => {
     const envelope = await sent();
-    await signEnvelope(bench.deps, { token: await lastToken(bench, 'lies@zonnebeke.test') });
+    await signAfterReading(bench.deps, { token: await lastToken(bench, 'lies@zonnebeke.test') });
     await expectAppError(cancelEnvelope(bench.deps, { ...staff(), envelopeId: envelope.id, reason: '' }), 'invalid_request', 400);
     const cancelled = await cancelEnvelope(bench.deps, { ...staff(), envelopeId: envelope.id, reason: 'Agendapunt verdaagd.' });
     expect([cancelled.status, cancelled.cancelReason]).to.deep.equal(['cancelled', 'Agendapunt verdaagd.']);
-    await expectAppError(signEnvelope(bench.deps, { token: await lastToken(bench, 'tom@zonnebeke.test') }), 'link_gone', 410);
+    await expectAppError(signAfterReading(bench.deps, { token: await lastToken(bench, 'tom@zonnebeke.test') }), 'link_gone', 410);
     const again = await cancelEnvelope(bench.deps, { ...staff(), envelopeId: envelope.id, reason: 'nog eens' });
     expect(again.cancelReason).to.equal('Agendapunt verdaagd.');
     await expectAppError(sendEnvelope(bench.deps, { ...staff(), envelopeId: envelope.id }), 'illegal_transition', 409);
@@ -97,7 +89,7 @@ describe('workflow: decline, cancel, expire, remind', () => {
     bench.advance(31 * 86_400_000);
     const result = await expireEnvelopes(bench.deps);
     expect(result).to.deep.equal({ expired: [{ organisationId: bench.organisation.id, envelopeId: open.id }], failed: 0 });
-    await expectAppError(signEnvelope(bench.deps, { token: lies }), 'link_gone', 410);
+    await expectAppError(signAfterReading(bench.deps, { token: lies }), 'link_gone', 410);
     expect((await expireEnvelopes(bench.deps)).expired).to.deep.equal([]);
     const trail = await auditTrail(bench, open.id);
     expect(verifyChain(trail).valid).to.equal(true);
@@ -114,7 +106,7 @@ describe('workflow: decline, cancel, expire, remind', () => {
   it('remind: the active recipients get a new link; the old one answers 410, the new one signs', async () => {
     const envelope = await sent();
     const oldTom = await lastToken(bench, 'tom@zonnebeke.test');
-    await signEnvelope(bench.deps, { token: await lastToken(bench, 'lies@zonnebeke.test') });
+    await signAfterReading(bench.deps, { token: await lastToken(bench, 'lies@zonnebeke.test') });
     const { reminded } = await remindEnvelope(bench.deps, { ...staff(), envelopeId: envelope.id });
     const tom = envelope.recipients.find((r) => r.email === 'tom@zonnebeke.test')!;
     expect(reminded).to.deep.equal([tom.id]);
@@ -123,8 +115,8 @@ describe('workflow: decline, cancel, expire, remind', () => {
     expect(tokens[1]).to.not.equal(oldTom);
     const reminder = (await mails(bench)).filter((m) => m.mail.subject.startsWith('Herinnering'));
     expect(reminder.map((m) => m.mail.to.email)).to.deep.equal(['tom@zonnebeke.test']);
-    await expectAppError(signEnvelope(bench.deps, { token: oldTom }), 'link_gone', 410);
-    const signed = await signEnvelope(bench.deps, { token: tokens[1] });
+    await expectAppError(signAfterReading(bench.deps, { token: oldTom }), 'link_gone', 410);
+    const signed = await signAfterReading(bench.deps, { token: tokens[1] });
     expect(signed.envelope.recipients.find((r) => r.id === tom.id)?.status).to.equal('signed');
     // Order 2 is active now; its recipient could not act before.
     expect(signed.envelope.recipients.find((r) => r.email === 'ann@zonnebeke.test')?.status).to.equal('sent');
