@@ -5,6 +5,7 @@
  *                 └──────────complete────────────────┘
  *   sent | in_progress ─decline | expire→ declined | expired
  *   draft | sent | in_progress ─cancel→ cancelled
+ *   declined ─resend→ sent   (staff corrected it: the same envelope and audit chain, issue 12)
  *
  * `start` is the first recipient's action (opened, signed or approved); an envelope whose
  * only signer signs straight away goes from sent to completed. A draft can be cancelled (it
@@ -16,7 +17,7 @@ import { ConflictError } from '../errors.ts';
 export const ENVELOPE_STATUSES = ['draft', 'sent', 'in_progress', 'completed', 'declined', 'cancelled', 'expired'] as const;
 export type EnvelopeStatus = (typeof ENVELOPE_STATUSES)[number];
 
-export const ENVELOPE_EVENTS = ['send', 'start', 'complete', 'decline', 'cancel', 'expire'] as const;
+export const ENVELOPE_EVENTS = ['send', 'start', 'complete', 'decline', 'cancel', 'expire', 'resend'] as const;
 export type EnvelopeEvent = (typeof ENVELOPE_EVENTS)[number];
 
 const TRANSITIONS: Readonly<Record<EnvelopeStatus, Partial<Record<EnvelopeEvent, EnvelopeStatus>>>> = {
@@ -24,7 +25,7 @@ const TRANSITIONS: Readonly<Record<EnvelopeStatus, Partial<Record<EnvelopeEvent,
   sent: { start: 'in_progress', complete: 'completed', decline: 'declined', cancel: 'cancelled', expire: 'expired' },
   in_progress: { complete: 'completed', decline: 'declined', cancel: 'cancelled', expire: 'expired' },
   completed: {},
-  declined: {},
+  declined: { resend: 'sent' },
   cancelled: {},
   expired: {},
 };
@@ -40,6 +41,8 @@ const REPEATS: Readonly<Record<EnvelopeEvent, readonly EnvelopeStatus[]>> = {
   decline: ['declined'],
   cancel: ['cancelled'],
   expire: ['expired'],
+  // A second resend finds it sent or in progress again: nothing to do.
+  resend: ['sent', 'in_progress'],
 };
 
 export function isEnvelopeStatus(value: string): value is EnvelopeStatus {
@@ -51,8 +54,9 @@ export function isOpen(status: EnvelopeStatus): boolean {
   return status === 'sent' || status === 'in_progress';
 }
 
+/** Completed, declined, cancelled or expired: nobody acts on it any more (a declined one may still be corrected and resent). */
 export function isFinal(status: EnvelopeStatus): boolean {
-  return Object.keys(TRANSITIONS[status]).length === 0;
+  return !isOpen(status) && status !== 'draft';
 }
 
 export function canTransition(from: EnvelopeStatus, event: EnvelopeEvent): boolean {
@@ -81,4 +85,5 @@ const PAST_TENSE: Readonly<Record<EnvelopeEvent, string>> = {
   decline: 'declined',
   cancel: 'cancelled',
   expire: 'expired',
+  resend: 'resent',
 };

@@ -12,6 +12,7 @@ import { CORRECTABLE_RECIPIENT_STATUSES } from '../../workflow/index.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { Language } from '../i18n/index.ts';
 import { staffTranslator } from './i18n.ts';
+import { resendSection } from './resend-form.ts';
 import { followDate, followDateTime, followNl, followTranslator, type FollowCatalogKey, type FollowTranslate } from './follow-i18n.ts';
 import { timelineItems } from './timeline.ts';
 
@@ -125,8 +126,8 @@ ${page.nextCursor ? html`<a href="${APP_PATH}${filterQuery(filters, { cursor: pa
   return { title: t('dashboard.title'), body };
 }
 
-export type Notice = 'reminded' | 'cancelled' | 'corrected' | 'correctedMailed' | 'retried';
-export const NOTICES: readonly Notice[] = ['reminded', 'cancelled', 'corrected', 'correctedMailed', 'retried'];
+export type Notice = 'reminded' | 'cancelled' | 'corrected' | 'correctedMailed' | 'retried' | 'resent';
+export const NOTICES: readonly Notice[] = ['reminded', 'cancelled', 'corrected', 'correctedMailed', 'retried', 'resent'];
 
 export interface EnvelopeView {
   language: Language;
@@ -224,6 +225,7 @@ ${
 </section>`
     : ''
 }
+${envelope.status === 'declined' ? resendSection(language, csrf, envelope) : ''}
 <section aria-labelledby="recipients-title">
 <h2 id="recipients-title">${t('recipients.title')}</h2>
 <table class="recipients">

@@ -200,6 +200,43 @@ describe('closing the loop (issue 12)', function () {
     expect(await badge()).to.equal('1');
   });
 
+  it('correct and resend: the declined dossier goes back to sent with the corrected address, same audit chain, a fresh link', async () => {
+    const { ids } = await send(['Besluit 7: wegenis'], [[director, 'signer', 1], [chair, 'signer', 2]]);
+    const id = ids[0]!;
+    await e2e.deliver();
+    const first = await mailOf(id, director.email, 'Te ondertekenen: ');
+    expect((await e2e.decline(first.token!, 'Dit adres lees ik niet; stuur het naar mijn werkadres.')).status).to.equal(303);
+    await e2e.deliver();
+    const page = await agent.get(`/app/envelopes/${id}`).expect(200);
+    expect(page.text).to.include('Verbeteren en opnieuw versturen');
+    const csrf = /action="\/app\/envelopes\/[^"]+\/resend" class="stacked">\s*<input type="hidden" name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const resent = await agent.post(`/app/envelopes/${id}/resend`).type('form').send({ _csrf: csrf, name: 'An Peeters', email: 'an.peeters@werk.zonnebeke.test' });
+    expect(resent.status, resent.text.slice(0, 300)).to.equal(303);
+    expect(resent.headers.location).to.equal(`/app/envelopes/${id}?notice=resent`);
+    const envelope = await e2e.getEnvelope(id);
+    expect(envelope.status).to.equal('sent');
+    expect(envelope.recipients.map((r) => [r.email, r.status])).to.deep.equal([
+      ['an.peeters@werk.zonnebeke.test', 'sent'],
+      [chair.email, 'pending'],
+    ]);
+    await e2e.deliver();
+    const fresh = await mailOf(id, 'an.peeters@werk.zonnebeke.test', 'Te ondertekenen: ');
+    expect(fresh.token).to.not.equal(first.token);
+    expect((await e2e.openLink(first.token!)).status, 'the old link stays dead').to.equal(410);
+    await signFromMail(id, { ...director, email: 'an.peeters@werk.zonnebeke.test' });
+    const trail = await e2e.audit(id);
+    const actions = trail.map((e) => e.action);
+    expect(actions.indexOf('recipient.declined')).to.be.below(actions.indexOf('envelope.resent'));
+    expect(actions.indexOf('envelope.resent')).to.be.below(actions.lastIndexOf('recipient.signed'));
+    expect(trail.find((e) => e.action === 'envelope.resent')!.details.changes).to.deep.equal([
+      { field: 'email', recipientId: envelope.recipients[0]!.id, from: director.email, to: 'an.peeters@werk.zonnebeke.test' },
+    ]);
+    expect(trail.map((e) => e.seq)).to.deep.equal(trail.map((_, i) => i + 1));
+    // A second resend of what is no longer declined is refused.
+    const again = await agent.post(`/app/envelopes/${id}/resend`).type('form').send({ _csrf: csrf, name: 'An Peeters', email: 'x@zonnebeke.test' });
+    expect(again.status).to.equal(409);
+  });
+
   it('an expiry: the sender gets a mail and a notification', async () => {
     const { ids } = await send(['Besluit 4: begraafplaats'], [[director, 'signer', 1]], 2);
     const before = Number(await badge());

@@ -25,6 +25,8 @@ const ALLOWED: [EnvelopeStatus, EnvelopeEvent, EnvelopeStatus][] = [
   ['in_progress', 'decline', 'declined'],
   ['in_progress', 'cancel', 'cancelled'],
   ['in_progress', 'expire', 'expired'],
+  // Correct and resend (issue 12): a declined envelope goes back to sent, keeping its audit chain.
+  ['declined', 'resend', 'sent'],
 ];
 
 describe('domain: envelope state machine', () => {

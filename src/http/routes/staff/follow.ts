@@ -34,6 +34,7 @@ import {
   getEvidenceBundle,
   listEnvelopeMails,
   remindEnvelope,
+  resendEnvelope,
   retryEnvelopeMail,
   searchEnvelopes,
   listEnvelopeBodies,
@@ -184,6 +185,17 @@ export function staffFollowRouter(deps: Deps): Router {
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       await renderEnvelope(req, res, envelopeId, 422, { error: e.message, errorRecipientId: recipientId });
+    }
+  });
+
+  router.post('/envelopes/:id/resend', auth, form, csrf, async (req, res) => {
+    const envelopeId = await ownEnvelopeId(deps, req, res);
+    try {
+      await resendEnvelope(deps.workflow, { ...staffRequest(req, res), envelopeId, name: formText(req, 'name'), email: formText(req, 'email') });
+      backTo(res, envelopeId, 'resent');
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      await renderEnvelope(req, res, envelopeId, 422, { error: e.message });
     }
   });
 
