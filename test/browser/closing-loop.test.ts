@@ -16,7 +16,7 @@ import { insertResultLinks } from '../../src/store/result-links.ts';
 import { insertStaffNotification, type StaffNotificationKind } from '../../src/store/staff-notifications.ts';
 import { createEnvelope } from '../../src/workflow/index.ts';
 import { bootstrap, type TestApp } from '../helpers/bootstrap.ts';
-import { axeViolations, checkState, launchBrowser, newPage, SCREENSHOT_DIR } from './helpers.ts';
+import { axeViolations, checkState, launchBrowser, newPage, openAt, SCREENSHOT_DIR, staffLogin } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 const FIXTURES = path.resolve(import.meta.dirname, '..', '..', 'fixtures', 'pdf');
@@ -34,17 +34,8 @@ describe('closing the loop in a real browser (Chromium)', function () {
   const token = randomUUID().replace(/-/g, '') + 'resultaat';
   const expiredToken = randomUUID().replace(/-/g, '') + 'verlopen';
 
-  const open = async (p: Page, url: string, status = 200) => {
-    const res = await p.goto(`${app.url}${url}`);
-    expect(res?.status(), url).to.equal(status);
-  };
-  const login = async (p: Page) => {
-    await open(p, '/app/login');
-    await p.getByLabel('E-mailadres').fill('secretariaat@zonnebeke.be');
-    await p.getByLabel('Wachtwoord').fill(PASSWORD);
-    await p.getByRole('button', { name: 'Aanmelden' }).click();
-    await p.getByRole('heading', { level: 1, name: 'Overzicht' }).waitFor();
-  };
+  const open = (p: Page, url: string, status = 200) => openAt(p, `${app.url}${url}`, status);
+  const login = (p: Page) => staffLogin(p, app.url, 'secretariaat@zonnebeke.be', PASSWORD);
   const notify = async (kind: StaffNotificationKind, envelopeId: string, details: Record<string, unknown>) =>
     insertStaffNotification(app.deps.db, { id: randomUUID(), organisationId: org.id, userId, envelopeId, kind, outboxId: null, details: { title: TITLE, ...details }, createdAt: new Date().toISOString() });
 

@@ -98,3 +98,18 @@ export async function focusIndicator(page: Page): Promise<{ tag: string; name: s
     return { tag: el.tagName.toLowerCase(), name: name.trim().replace(/\s+/g, ' '), outline, boxShadow: style.boxShadow, visible: hasOutline || hasShadow };
   });
 }
+
+/** Opens `url` (absolute) and checks the answer's status. */
+export async function openAt(page: Page, url: string, status = 200): Promise<void> {
+  const res = await page.goto(url);
+  expect(res?.status(), url).to.equal(status);
+}
+
+/** Logs a staff member in through /app/login, as a person does, and waits for the first page's heading. */
+export async function staffLogin(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await openAt(page, `${baseUrl}/app/login`);
+  await page.getByLabel('E-mailadres').fill(email);
+  await page.getByLabel('Wachtwoord').fill(password);
+  await page.getByRole('button', { name: 'Aanmelden' }).click();
+  await page.getByRole('heading', { level: 1 }).first().waitFor();
+}
