@@ -155,6 +155,11 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('meeting.created'), details: z.object({ meetingId: id, body: z.string(), bodyLabel: z.string().nullable(), title: z.string(), meetingDate: z.string() }) }),
   /** All draft envelopes of a meeting were sent in one transaction, each with its own `envelope.sent`; in agenda order. */
   z.object({ action: z.literal('meeting.sent'), details: z.object({ meetingId: id, envelopeIds: z.array(id) }) }),
+  /** Staff corrected the agenda of a draft meeting: every draft item as it now stands, in agenda order. */
+  z.object({
+    action: z.literal('meeting.agenda_edited'),
+    details: z.object({ meetingId: id, items: z.array(z.object({ envelopeId: id, agendaItem: z.string().nullable(), title: z.string(), kind: z.string() })) }),
+  }),
   z.object({ action: z.literal('staff.login'), details: z.object({ userId: id, email: z.string() }) }),
   /** A refused login for a known user of this organisation: wrong password, or the account is locked. */
   z.object({ action: z.literal('staff.login_failed'), details: z.object({ userId: id, email: z.string(), reason: z.enum(['password', 'locked']) }) }),

@@ -43,7 +43,7 @@ export interface ParsedAgendaFile {
   /** "3", "3a", "12.1"; null when the name carries no number. */
   agendaItem: string | null;
   title: string;
-  /** Whether the name says it is the minutes (notulen, zittingsverslag, procès-verbal). */
+  /** Whether the title starts by saying it is the minutes ("Notulen …"; "Goedkeuring notulen" is a decision). */
   minutes: boolean;
 }
 
@@ -56,7 +56,7 @@ export function parseAgendaFileName(fileName: string): ParsedAgendaFile {
   const match = /^(?:(?:agenda)?punt|item|ap|nr\.?|#)?\s*(\d+(?:[.]\d+)*[a-z]?)(?=$|[\s.)\-–:])[\s.)\-–:]*(.*)$/i.exec(base);
   const agendaItem = match ? match[1]!.replace(/^0+(?=\d)/, '').toLowerCase() : null;
   const title = (match ? match[2]! : base).trim() || base;
-  return { agendaItem, title, minutes: /notulen|zittingsverslag|proc[eè]s-verbal|minutes/i.test(title) };
+  return { agendaItem, title, minutes: /^(notulen|zittingsverslag|proc[eè]s-verbal|minutes)\b/i.test(title) };
 }
 
 /** Agenda order: by the numbers of the item ("2" < "10" < "10a" < "10.1"), items without a number last, then by title. */

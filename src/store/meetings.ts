@@ -148,3 +148,10 @@ export async function meetingItemsForEmail(db: Db, organisationId: string, meeti
   }
   return { meeting: toMeeting(first), items: [...items.values()] };
 }
+
+/** A draft envelope's place in its meeting, as staff edit the agenda before sending. */
+export async function updateMeetingItem(db: Db, organisationId: string, envelopeId: string, item: { title: string; agendaItem: string | null; agendaPosition: number; kind: string }, now: string): Promise<void> {
+  await db('envelopes')
+    .where({ id: envelopeId, organisation_id: organisationId, status: 'draft' })
+    .update({ title: item.title, agenda_item: item.agendaItem, agenda_position: item.agendaPosition, kind: item.kind, updated_at: now });
+}

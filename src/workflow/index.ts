@@ -8,8 +8,9 @@ export { createMeeting, type CreateMeetingOptions, type CreateMeetingInput } fro
 export { getMeeting, meetingNotFound, toMeetingDto, type MeetingDto } from './get-meeting.ts';
 export { listMeetings, type MeetingSummaryDto } from './list-meetings.ts';
 export { sendMeeting, type SendMeetingOptions } from './send-meeting.ts';
+export { editMeetingAgenda, type EditMeetingAgendaOptions, type MeetingAgendaItem } from './edit-meeting-agenda.ts';
 export { meetingPageUrl } from './meeting-mail.ts';
-export { DECISION_BODIES, type DecisionBody } from '../domain/meeting.ts';
+export { DECISION_BODIES, DECISION_BODY_NAMES, defaultRouteFor, parseAgendaFileName, compareAgendaItems, type DecisionBody } from '../domain/meeting.ts';
 export { ENVELOPE_KINDS, type EnvelopeKind } from '../store/envelope-repository.ts';
 export { openSigningLink, type OpenSigningLinkOptions } from './open-signing-link.ts';
 export { recordDocumentRead, documentReads, type RecordDocumentReadOptions, type DocumentReadHow } from './record-document-read.ts';

@@ -28,7 +28,7 @@ export interface StaffPrincipal {
   unreadNotifications?: number;
 }
 
-export type StaffSection = 'dashboard' | 'send' | 'people' | 'users' | 'settings' | 'notifications';
+export type StaffSection = 'dashboard' | 'send' | 'meetings' | 'people' | 'users' | 'settings' | 'notifications';
 
 export interface StaffLayoutOptions {
   lang: Language;
@@ -53,6 +53,7 @@ export function staffLayout(options: StaffLayoutOptions): string {
     ? html`<nav class="staff-nav" aria-label="${t('nav.label')}"><ul>
 ${navItem('dashboard', '/app', t('nav.dashboard'))}
 ${navItem('send', '/app/send', t('nav.send'))}
+${navItem('meetings', '/app/meetings', t('nav.meetings'))}
 ${navItem('people', '/app/people', t('nav.people'))}
 ${staff.role === 'admin' ? navItem('users', '/app/users', t('nav.users')) : ''}
 ${staff.role === 'admin' ? navItem('settings', '/app/settings', t('nav.settings')) : ''}

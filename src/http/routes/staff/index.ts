@@ -16,6 +16,7 @@ import { staffLanguage, staffLanguageOf } from '../../staff/session.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { staffSendRouter } from './send.ts';
+import { staffMeetingsRouter } from './meetings.ts';
 import { staffFollowRouter } from './follow.ts';
 import { staffNotificationsRouter } from './notifications.ts';
 
@@ -43,6 +44,7 @@ export function staffRouter(deps: Deps): Router {
   registerAuthRoutes(router, deps);
   registerAdminRoutes(router, deps);
   router.use(staffSendRouter(deps));
+  router.use(staffMeetingsRouter(deps));
   router.use(staffFollowRouter(deps));
   router.use(staffNotificationsRouter(deps));
 

@@ -91,7 +91,7 @@ function expiryDays(organisation: Organisation | null): number {
 }
 
 /** YYYY-MM-DD of `at` in Europe/Brussels. */
-function brusselsDate(at: Date): string {
+export function brusselsDate(at: Date): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 

@@ -1,0 +1,179 @@
+/**
+ * `/app/meetings` (issue 12): staff create a meeting, upload its decisions and minutes in bulk (agenda number
+ * and title from each file name, one signing route for all, by default the one named after the body), correct
+ * the agenda, and send the meeting in one action after ticking a confirmation. Every state change is a use case
+ * (createMeeting, createEnvelope with the meeting, editMeetingAgenda, sendMeeting); this translates HTTP.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Router, type NextFunction, type Request, type Response } from 'express';
+import type { Deps } from '../../../deps.ts';
+import { AppError } from '../../../errors.ts';
+import { meetingDetailPage, meetingsListPage, MEETINGS_PATH, type MeetingCreateValues } from '../../../web/staff/meeting-pages.ts';
+import { meetingTranslator } from '../../../web/staff/meeting-i18n.ts';
+import {
+  compareAgendaItems,
+  createEnvelope,
+  createMeeting,
+  DEFAULT_EXPIRY_DAYS,
+  defaultRouteFor,
+  editMeetingAgenda,
+  getMeeting,
+  listMeetings,
+  parseAgendaFileName,
+  sendMeeting,
+  type EnvelopeKind,
+  type MeetingAgendaItem,
+} from '../../../workflow/index.ts';
+import { organisationOf } from '../../../workflow/staff-directory.ts';
+import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
+import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
+import { temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../../upload.ts';
+import { field, origin, page } from './common.ts';
+import { brusselsDate, endOfBrusselsDay, MAX_SEND_FILES, routeTemplates } from './send.ts';
+
+const DAY_MS = 86_400_000;
+const KINDS: readonly EnvelopeKind[] = ['decision', 'minutes', 'other'];
+
+export function staffMeetingsRouter(deps: Deps): Router {
+  const router = Router();
+  const storage = temporaryPdfStorage(path.join(deps.config.dataDir, 'tmp'), 'staff-meeting');
+  const multipart = utf8Multer({ storage, limits: { fileSize: deps.config.maxUploadBytes, files: MAX_SEND_FILES, fields: 10 } }).fields([{ name: 'documents', maxCount: MAX_SEND_FILES }]);
+  const files = (req: Request): Express.Multer.File[] => (req.files as Record<string, Express.Multer.File[]> | undefined)?.documents ?? [];
+  /** The upload is read before the CSRF check (the token is a multipart field); its files go when the answer ends. */
+  const receive = (req: Request, res: Response, next: NextFunction): void => {
+    res.on('close', () => void Promise.all(files(req).map((file) => fs.rm(file.path, { force: true }))));
+    multipart(req, res, (error?: unknown) => (error ? next(error instanceof AppError ? error : new AppError('upload_malformed', 400, 'The upload could not be read.', { cause: error })) : next()));
+  };
+  const request = (req: Request, res: Response) => {
+    const staff = staffOf(res);
+    return { organisationId: staff.organisationId, actor: { kind: 'user' as const, id: staff.userId, label: staff.name }, origin: origin(req) };
+  };
+
+  const renderList = async (res: Response, status: number, values: MeetingCreateValues, errors: string[]) => {
+    const staff = staffOf(res);
+    const meetings = await listMeetings(deps.workflow, { organisationId: staff.organisationId });
+    const { title, body } = meetingsListPage(staffLanguageOf(res), { meetings, values, errors, csrf: staffCsrfToken(deps, res) });
+    page(deps, res, status, { title, active: 'meetings', body });
+  };
+
+  const renderDetail = async (req: Request, res: Response, status: number, extra: { errors?: string[]; route?: string; deadline?: string } = {}) => {
+    const staff = staffOf(res);
+    const language = staffLanguageOf(res);
+    const t = meetingTranslator(language);
+    const meeting = await getMeeting(deps.workflow, { organisationId: staff.organisationId, meetingId: String(req.params.id) });
+    const routes = routeTemplates(await organisationOf(deps.workflow, staff.organisationId));
+    const now = deps.clock();
+    const query = req.query as Record<string, unknown>;
+    const count = (name: string) => (typeof query[name] === 'string' && /^\d{1,3}$/.test(query[name] as string) ? Number(query[name]) : null);
+    const uploaded = count('uploaded');
+    const sent = count('sent');
+    const notice = uploaded !== null ? t('meetings.uploaded', { count: uploaded }) : sent !== null ? t('meetings.sent', { count: sent }) : query.saved === '1' ? t('meetings.saved') : null;
+    const { title, body } = meetingDetailPage(language, {
+      meeting,
+      routes: routes.map((r) => ({ id: r.id, name: r.name })),
+      route: extra.route ?? defaultRouteFor(routes, meeting.bodyName)?.id ?? '',
+      deadline: extra.deadline ?? brusselsDate(new Date(now.getTime() + DEFAULT_EXPIRY_DAYS * DAY_MS)),
+      minDeadline: brusselsDate(new Date(now.getTime() + DAY_MS)),
+      errors: extra.errors ?? [],
+      notice,
+      csrf: staffCsrfToken(deps, res),
+    });
+    page(deps, res, status, { title, active: 'meetings', body });
+  };
+
+  router.get('/meetings', requireStaff(deps), async (_req, res) => {
+    await renderList(res, 200, { body: 'gemeenteraad', bodyLabel: '', title: '', date: '' }, []);
+  });
+
+  router.post('/meetings', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
+    const values: MeetingCreateValues = { body: field(req.body, 'body'), bodyLabel: field(req.body, 'bodyLabel').trim(), title: field(req.body, 'title').trim(), date: field(req.body, 'date').trim() };
+    try {
+      const meeting = await createMeeting(deps.workflow, { ...request(req, res), body: values.body as never, bodyLabel: values.bodyLabel || null, title: values.title, date: values.date });
+      res.redirect(303, `${MEETINGS_PATH}/${meeting.id}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 400) throw error;
+      await renderList(res, 400, values, [meetingTranslator(staffLanguageOf(res))('meetings.error.create')]);
+    }
+  });
+
+  router.get('/meetings/:id', requireStaff(deps), async (req, res) => {
+    await renderDetail(req, res, 200);
+  });
+
+  router.post('/meetings/:id/documents', requireStaff(deps), receive, verifyStaffCsrf(deps), async (req, res) => {
+    const staff = staffOf(res);
+    const t = meetingTranslator(staffLanguageOf(res));
+    const meetingId = String(req.params.id);
+    const meeting = await getMeeting(deps.workflow, { organisationId: staff.organisationId, meetingId });
+    const routeId = field(req.body, 'route');
+    const deadline = field(req.body, 'deadline').trim();
+    const route = routeTemplates(await organisationOf(deps.workflow, staff.organisationId)).find((r) => r.id === routeId);
+    const expiresAt = endOfBrusselsDay(deadline);
+    const errors: string[] = [];
+    const uploads = files(req).filter((f) => f.size > 0);
+    if (uploads.length === 0) errors.push(t('meetings.error.files'));
+    if (!route) errors.push(t('meetings.error.route'));
+    if (!expiresAt || expiresAt.getTime() <= deps.clock().getTime()) errors.push(t('meetings.error.deadline'));
+    if (errors.length || !route || !expiresAt) return void (await renderDetail(req, res, 400, { errors, route: routeId, deadline }));
+    // Agenda order: the new files by their agenda numbers, after what the meeting holds.
+    const items = uploads
+      .map((file, index) => {
+        const name = uploadedDocumentName(file.originalname, index);
+        return { file, name, ...parseAgendaFileName(name) };
+      })
+      .sort(compareAgendaItems);
+    const start = meeting.envelopes.reduce((max, e) => Math.max(max, (e.agendaPosition ?? -1) + 1), 0);
+    let added = 0;
+    for (const [offset, item] of items.entries()) {
+      try {
+        await createEnvelope(deps.workflow, {
+          ...request(req, res),
+          title: item.title,
+          expiresAt,
+          routeName: route.name,
+          meetingId,
+          agendaItem: item.agendaItem,
+          agendaPosition: start + offset,
+          kind: item.minutes ? 'minutes' : 'decision',
+          documents: [{ name: item.name, pdf: await fs.readFile(item.file.path) }],
+          recipients: route.steps.map((s) => ({ personId: s.personId, role: s.role, routingOrder: s.order, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}) })),
+        });
+        added += 1;
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status >= 500 || error.code === 'meeting_sent' || error.code === 'meeting_not_found') throw error;
+        errors.push(t('meetings.error.file', { name: item.name }));
+      }
+    }
+    if (errors.length) return void (await renderDetail(req, res, 400, { errors, route: routeId, deadline }));
+    res.redirect(303, `${MEETINGS_PATH}/${meetingId}?uploaded=${added}`);
+  });
+
+  router.post('/meetings/:id/agenda', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
+    const meetingId = String(req.params.id);
+    const count = Math.min(Number(field(req.body, 'count')) || 0, 500);
+    const items: MeetingAgendaItem[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const envelopeId = field(req.body, `envelope-${i}`);
+      if (!envelopeId) continue;
+      const kind = field(req.body, `kind-${i}`) as EnvelopeKind;
+      items.push({ envelopeId, agendaItem: field(req.body, `item-${i}`).trim() || null, title: field(req.body, `title-${i}`).trim(), kind: KINDS.includes(kind) ? kind : 'decision' });
+    }
+    try {
+      await editMeetingAgenda(deps.workflow, { ...request(req, res), meetingId, items });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 400) throw error;
+      return void (await renderDetail(req, res, 400, { errors: [meetingTranslator(staffLanguageOf(res))('meetings.error.agenda')] }));
+    }
+    res.redirect(303, `${MEETINGS_PATH}/${meetingId}?saved=1`);
+  });
+
+  router.post('/meetings/:id/send', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
+    const meetingId = String(req.params.id);
+    if (field(req.body, 'confirm') !== 'ja') return void (await renderDetail(req, res, 400, { errors: [meetingTranslator(staffLanguageOf(res))('meetings.send.confirmMissing')] }));
+    const meeting = await sendMeeting(deps.workflow, { ...request(req, res), meetingId });
+    res.redirect(303, `${MEETINGS_PATH}/${meetingId}?sent=${meeting.envelopes.length}`);
+  });
+
+  return router;
+}
