@@ -87,6 +87,7 @@ describe('staff send /app/send', function () {
     expect(page).to.not.include(stranger.id);
     const expected = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels' }).format(new Date(Date.now() + 14 * 86_400_000));
     expect(page).to.include(`name="deadline" required`).and.include(`value="${expected}"`);
+    expect(page).to.include('<label for="onBehalfOf">Regel boven de handtekeningen (niet verplicht)</label>').and.include('<input type="text" id="onBehalfOf" name="onBehalfOf" maxlength="200" value=""');
     expect(page).to.include('<script type="module" src="/assets/staff-send.js"></script>');
     expect(page).to.not.match(/<script(?! type="module" src="\/assets\/staff-send\.js">)|style=/);
     const en = await agent.get('/app/send?lang=en').expect(200);
@@ -101,7 +102,7 @@ describe('staff send /app/send', function () {
   it('sends three PDFs with a route template as three envelopes, each with the route’s signers in order', async () => {
     const before = (await envelopes()).length;
     const res = await sendForm(
-      { mode: 'perDocument', route: 'raad', deadline: deadline(), message: 'Graag tekenen vóór vrijdag.', 'title-1': 'Besluit 2: begroting' },
+      { mode: 'perDocument', route: 'raad', deadline: deadline(), message: 'Graag tekenen vóór vrijdag.', 'title-1': 'Besluit 2: begroting', onBehalfOf: 'Namens de gemeenteraad, in openbare zitting' },
       [
         [fixture('reportlab-decision.pdf'), 'besluit_1.pdf'],
         [fixture('libreoffice-decision.pdf'), 'besluit-2.pdf'],
@@ -119,6 +120,7 @@ describe('staff send /app/send', function () {
       expect(envelope.message).to.equal('Graag tekenen vóór vrijdag.');
       expect(envelope.requireCode).to.equal(true);
       expect(envelope.routeName, 'the route (decision body) is stored').to.equal('Gemeenteraad');
+      expect(envelope.onBehalfOf, 'the line above the signature page’s blocks (issue 12)').to.equal('Namens de gemeenteraad, in openbare zitting');
       expect(envelope.createdBy.kind).to.equal('user');
       expect(envelope.documents).to.have.length(1);
       const recipients = [...envelope.recipients].sort((a, b) => a.routingOrder - b.routingOrder);
