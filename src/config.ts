@@ -63,6 +63,8 @@ export interface Config {
   readonly signerRateLimitPerMinute: number;
   /** How long the completion mail's link to the signed PDFs works (`RESULT_LINK_DAYS`, issue 12). */
   readonly resultLinkDays: number;
+  /** The signed PDFs are also attached to the completion mail when together they are at most this many KiB (`RESULT_ATTACH_MAX_KB`); 0: never. */
+  readonly resultAttachMaxKb: number;
   /** Where rate limits and failed-login counts live (`RATE_LIMIT_STORE`, `REDIS_URL`); see RateLimitConfig. */
   readonly rateLimit: RateLimitConfig;
   /** `POST /api/v1/verify` (public): requests per minute per client IP, worker threads, files waiting for one, time per file. */
@@ -179,6 +181,7 @@ const envSchema = z.object({
   LOG_LEVEL: optional(z.enum(LOG_LEVELS)),
   MAX_UPLOAD_MB: optional(z.coerce.number().positive().max(2048)),
   RESULT_LINK_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
+  RESULT_ATTACH_MAX_KB: optional(z.coerce.number().int().min(0).max(51_200)),
   NODE_ENV: optional(z.string()),
   SMTP_URL: optional(z.url({ protocol: /^smtps?$/ })),
   MAIL_FROM: optional(z.string().min(3)),
@@ -372,6 +375,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signerSecret: values.SIGNER_SECRET,
     signerRateLimitPerMinute: values.SIGNER_RATE_LIMIT ?? 60,
     resultLinkDays: values.RESULT_LINK_DAYS ?? 30,
+    resultAttachMaxKb: values.RESULT_ATTACH_MAX_KB ?? 0,
     rateLimit: parseRateLimit(values),
     verify: Object.freeze({
       rateLimitPerMinute: values.VERIFY_RATE_LIMIT ?? 20,

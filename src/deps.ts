@@ -113,6 +113,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
       clock,
       baseUrl: config.baseUrl,
       resultLinkDays: config.resultLinkDays,
+      resultAttachMaxBytes: config.resultAttachMaxKb * 1024,
       logger: options.logger,
       remoteRevocation,
       trustList: options.trustList,

@@ -24,6 +24,7 @@ import { createVerifyPool, type VerifyPool } from './pades/verify-pool.ts';
 import { loadTrustLists } from './pades/trust-list.ts';
 import { createMailer, createOutboxWorker, type OutboxWorker } from './notify/index.ts';
 import { createDb, migrateToLatest } from './store/index.ts';
+import { currentRevision } from './store/document-repository.ts';
 import { createKnexOutboxStore, knexWebhookTarget } from './store/knex-outbox-store.ts';
 import { runExclusively } from './store/job-lock.ts';
 import { openRateLimitStore } from './store/rate-limit-store-open.ts';
@@ -168,6 +169,8 @@ export async function startServer(config: Config, options: StartServerOptions): 
       mailer: createMailer(config, logger),
       webhookTarget: knexWebhookTarget(db),
       blob: (sha256) => deps.workflow.blobs.get(sha256),
+      // An attached signed PDF goes as it is when the mail leaves: with the archive timestamp added after completion.
+      currentRevision: async (documentId) => (await currentRevision(db, documentId))?.blobSha256 ?? null,
       // Internal addresses are refused after resolution; the allow list is a test seam (config refuses it in production).
       addressPolicy: { allowPrivate: config.webhookAllowPrivate },
       resolveHost: options.webhookResolver,

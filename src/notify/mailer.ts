@@ -33,6 +33,10 @@ export interface MailMessage {
   inlineLogo?: { sha256: string; contentType: string };
   /** Filled by the outbox worker from `inlineLogo` just before sending; never stored. */
   inline?: Array<{ cid: string; contentType: string; content: Buffer }>;
+  /** Files to attach (issue 12: the signed PDFs under RESULT_ATTACH_MAX_KB), stored as blob references. */
+  attachmentRefs?: Array<{ filename: string; sha256: string; contentType: string; documentId?: string }>;
+  /** Filled by the outbox worker from `attachmentRefs` just before sending; never stored. */
+  attachments?: Array<{ filename: string; contentType: string; content: Buffer }>;
 }
 
 export interface SentMail {
@@ -61,8 +65,13 @@ function toNodemailerMessage(message: MailMessage, from: string): SendMailOption
     html: message.html,
     // RFC 3834 §5: tells auto-responders (out-of-office) not to answer a machine.
     headers: { 'Auto-Submitted': 'auto-generated', ...message.headers },
-    ...(message.inline?.length
-      ? { attachments: message.inline.map((image) => ({ cid: image.cid, content: image.content, contentType: image.contentType, filename: 'logo.png', contentDisposition: 'inline' as const })) }
+    ...(message.inline?.length || message.attachments?.length
+      ? {
+          attachments: [
+            ...(message.inline ?? []).map((image) => ({ cid: image.cid, content: image.content, contentType: image.contentType, filename: 'logo.png', contentDisposition: 'inline' as const })),
+            ...(message.attachments ?? []).map((file) => ({ filename: file.filename, content: file.content, contentType: file.contentType })),
+          ],
+        }
       : {}),
   };
 }

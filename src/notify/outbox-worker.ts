@@ -62,6 +62,8 @@ export interface OutboxWorkerDeps {
   logger: Logger;
   /** Reads a stored blob: the organisation's logo a mail shows inline (issue 12). Without it such a mail goes without the image. */
   blob?: (sha256: string) => Promise<Buffer>;
+  /** The current revision's blob of a document (an attachment that names one, issue 12); the stored sha256 when absent. */
+  currentRevision?: (documentId: string) => Promise<string | null>;
   random?: () => number;
   /** Attempts before an item is dead. Default 12: about a day and a half of webhook retries. */
   maxAttempts?: number;
@@ -114,6 +116,14 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     if (!mail.inlineLogo || !deps.blob) return {};
     return { inline: [{ cid: LOGO_CID, contentType: mail.inlineLogo.contentType, content: await deps.blob(mail.inlineLogo.sha256) }] };
   };
+  /** Attached files (issue 12); a blob that cannot be read fails this attempt (retried), never a mail without them. */
+  const attachedFiles = async (mail: MailMessage): Promise<Pick<MailMessage, 'attachments'>> => {
+    if (!mail.attachmentRefs?.length) return {};
+    if (!deps.blob) throw new Error('this mail has attachments but the worker cannot read blobs');
+    const read = deps.blob;
+    const current = async (ref: NonNullable<MailMessage['attachmentRefs']>[number]) => (ref.documentId && deps.currentRevision ? await deps.currentRevision(ref.documentId) : null) ?? ref.sha256;
+    return { attachments: await Promise.all(mail.attachmentRefs.map(async (ref) => ({ filename: ref.filename, contentType: ref.contentType, content: await read(await current(ref)) }))) };
+  };
   const resolveHost = deps.resolveHost ?? systemResolver;
   const addressPolicy = deps.addressPolicy ?? { allowPrivate: [] };
   const random = deps.random ?? Math.random;
@@ -129,7 +139,7 @@ export function createOutboxWorker(deps: OutboxWorkerDeps): OutboxWorker {
     const deliveryId = randomUUID();
     if (!(await store.markSending(item.id, deliveryId, clock()))) return { ok: false, skipped: true };
     try {
-      const { messageId } = await mailer.send({ ...item.payload, ...(await inlineImages(item.payload)), deliveryId });
+      const { messageId } = await mailer.send({ ...item.payload, ...(await inlineImages(item.payload)), ...(await attachedFiles(item.payload)), deliveryId });
       return { ok: true, info: { messageId } };
     } catch (error) {
       const { code, responseCode, timeoutType } = error as { code?: string; responseCode?: number; timeoutType?: string };

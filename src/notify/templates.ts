@@ -67,6 +67,8 @@ export interface CompletedParams extends BaseMailParams {
   /** To the staff member who sent it: said so, with the envelope in the staff app. */
   forSender?: boolean;
   detailsUrl?: string | null;
+  /** The signed PDFs are attached too (RESULT_ATTACH_MAX_KB). */
+  attached?: boolean;
   /** A meeting's one completion mail (issue 12): the meeting's title and its items, in agenda order. */
   meeting?: { title: string; items: string[] } | null;
 }
@@ -252,6 +254,7 @@ const composers: { [K in MailKind]: Composer<K> } = {
     if (params.downloadUrl) {
       blocks.push(action(t, t('completed.download'), params.downloadUrl));
       if (params.downloadUntil) blocks.push({ kind: 'paragraph', text: t('completed.validUntil', { date: formatBrusselsDateTime(params.downloadUntil, language) }) });
+      if (params.attached) blocks.push({ kind: 'paragraph', text: t('completed.attached') });
     } else {
       blocks.push({ kind: 'paragraph', text: t('completed.noDownload', values) });
     }

@@ -37,6 +37,8 @@ export interface WorkflowDeps {
   baseUrl: string;
   /** How long a completion mail's link to the signed PDFs works (RESULT_LINK_DAYS); 30 by default. */
   resultLinkDays?: number;
+  /** The completion mail also carries the signed PDFs when together they are at most this many bytes (RESULT_ATTACH_MAX_KB); 0 or unset: never. */
+  resultAttachMaxBytes?: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
 }
 

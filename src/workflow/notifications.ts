@@ -72,13 +72,19 @@ export interface StaffAddressee {
 export const STAFF_NOTICE_HEADER = 'X-Paraaf-Staff-Notice';
 
 /** Renders a mail in the recipient's language, queues it and records `mail.queued`. */
-export async function queueMail<K extends MailKind>(ctx: EffectContext, recipient: Pick<Recipient, 'id' | 'name' | 'email' | 'language'>, kind: K, params: OwnParams<K>): Promise<string> {
-  return enqueueMail(ctx, recipient, { recipientId: recipient.id }, kind, params);
+export async function queueMail<K extends MailKind>(
+  ctx: EffectContext,
+  recipient: Pick<Recipient, 'id' | 'name' | 'email' | 'language'>,
+  kind: K,
+  params: OwnParams<K>,
+  extra: Pick<MailMessage, 'attachmentRefs'> = {},
+): Promise<string> {
+  return enqueueMail(ctx, recipient, { recipientId: recipient.id }, kind, params, {}, extra);
 }
 
 /** The same for a staff member: `mail.queued` names the user instead of a recipient. */
-export async function queueStaffMail<K extends MailKind>(ctx: EffectContext, staff: StaffAddressee, kind: K, params: OwnParams<K>): Promise<string> {
-  return enqueueMail(ctx, staff, { userId: staff.userId }, kind, params, { [STAFF_NOTICE_HEADER]: '1' });
+export async function queueStaffMail<K extends MailKind>(ctx: EffectContext, staff: StaffAddressee, kind: K, params: OwnParams<K>, extra: Pick<MailMessage, 'attachmentRefs'> = {}): Promise<string> {
+  return enqueueMail(ctx, staff, { userId: staff.userId }, kind, params, { [STAFF_NOTICE_HEADER]: '1' }, extra);
 }
 
 async function enqueueMail<K extends MailKind>(
@@ -88,6 +94,7 @@ async function enqueueMail<K extends MailKind>(
   kind: K,
   params: OwnParams<K>,
   headers: Record<string, string> = {},
+  extra: Pick<MailMessage, 'attachmentRefs'> = {},
 ): Promise<string> {
   const full = { ...params, organisationName: ctx.organisationName, recipientName: to.name, envelopeTitle: ctx.envelope.title } as MailParams[K];
   const logo = ctx.organisationLogo ?? null;
@@ -99,6 +106,7 @@ async function enqueueMail<K extends MailKind>(
     html: rendered.html,
     headers: { 'X-Paraaf-Envelope': ctx.envelope.id, ...headers },
     ...(logo ? { inlineLogo: logo } : {}),
+    ...(extra.attachmentRefs?.length ? { attachmentRefs: extra.attachmentRefs } : {}),
   };
   const outboxId = await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'mail', payload: message, now: ctx.now });
   await recordEffect(ctx, {

@@ -9,6 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { isOpen } from '../domain/envelope-state.ts';
+import type { MailMessage } from '../notify/index.ts';
+import { currentRevisions, documentsOfEnvelopes } from '../store/document-repository.ts';
 import type { Envelope } from '../store/envelope-repository.ts';
 import { envelopesOfMeetings, meetingById } from '../store/meetings.ts';
 import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
@@ -46,21 +48,44 @@ function newLink(ctx: EffectContext, who: { name: string; email: string; recipie
   return { link, url: `${ctx.deps.baseUrl.replace(/\/+$/, '')}/r/${token}` };
 }
 
+type Attachments = Pick<MailMessage, 'attachmentRefs'>;
+
+/**
+ * The signed PDFs of these envelopes as attachments, when RESULT_ATTACH_MAX_KB allows them all (together);
+ * none otherwise — the link carries them either way. Read only when attaching is on.
+ */
+async function resultAttachments(ctx: EffectContext, envelopeIds: readonly string[]): Promise<Attachments> {
+  const max = ctx.deps.resultAttachMaxBytes ?? 0;
+  if (max <= 0 || envelopeIds.length === 0) return {};
+  const documents = await documentsOfEnvelopes(ctx.trx, ctx.envelope.organisationId, envelopeIds);
+  const revisions = await currentRevisions(ctx.trx, documents.map((d) => d.id));
+  const total = documents.reduce((sum, d) => sum + (revisions.get(d.id)?.size ?? 0), 0);
+  if (total > max) return {};
+  return {
+    // The worker sends each document's revision current at sending (the archive timestamp comes after completion).
+    attachmentRefs: documents.map((d) => ({ filename: d.name.toLowerCase().endsWith('.pdf') ? d.name : `${d.name}.pdf`, sha256: revisions.get(d.id)!.blobSha256, contentType: 'application/pdf', documentId: d.id })),
+  };
+}
+
 /** The completion's mails, links and the sender's notification; `recipients` as they are now (all done). */
 export async function deliverResult(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
   if (ctx.envelope.meetingId) return deliverMeetingResult(ctx, ctx.envelope.meetingId);
   const sender = await envelopeSender(ctx.trx, ctx.envelope);
+  const attached = await resultAttachments(ctx, [ctx.envelope.id]);
+  const withFiles = { attached: Boolean(attached.attachmentRefs) };
   const links: PendingLink[] = [];
   const mails: Array<() => Promise<unknown>> = [];
   for (const recipient of recipients.filter(receivesResult)) {
     const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, null);
     links.push(pending);
-    mails.push(() => queueMail(ctx, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt) }));
+    mails.push(() => queueMail(ctx, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), ...withFiles }, attached));
   }
   if (sender) {
     const pending = newLink(ctx, { name: sender.name, email: sender.email, userId: sender.userId }, null);
     links.push(pending);
-    mails.push(() => queueStaffMail(ctx, sender, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, detailsUrl: staffEnvelopeUrl(ctx) }));
+    mails.push(() =>
+      queueStaffMail(ctx, sender, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached),
+    );
   }
   await insertResultLinks(ctx.trx, links.map((l) => l.link));
   for (const mail of mails) await mail();
@@ -80,12 +105,13 @@ async function deliverMeetingResult(ctx: EffectContext, meetingId: string): Prom
   const completed = envelopes.filter((e) => e.status === 'completed');
   if (completed.length === 0) return;
   const titleOf = new Map(completed.map((e) => [e.id, itemTitle(e)]));
-  const people = new Map<string, { recipient: Recipient; items: string[] }>();
+  const people = new Map<string, { recipient: Recipient; items: string[]; envelopeIds: string[] }>();
   for (const recipient of (await recipientsOfEnvelopes(ctx.trx, organisationId, completed.map((e) => e.id))).filter(receivesResult)) {
     const key = recipient.email.toLowerCase();
-    const person = people.get(key) ?? { recipient, items: [] };
+    const person = people.get(key) ?? { recipient, items: [], envelopeIds: [] };
     const title = titleOf.get(recipient.envelopeId)!;
     if (!person.items.includes(title)) person.items.push(title);
+    if (!person.envelopeIds.includes(recipient.envelopeId)) person.envelopeIds.push(recipient.envelopeId);
     people.set(key, person);
   }
   // Items in agenda order, whatever order the recipients came in.
@@ -94,16 +120,20 @@ async function deliverMeetingResult(ctx: EffectContext, meetingId: string): Prom
   const sender = await envelopeSender(ctx.trx, { organisationId, createdByKind: meeting.createdByKind, createdById: meeting.createdById });
   const links: PendingLink[] = [];
   const mails: Array<() => Promise<unknown>> = [];
-  for (const { recipient, items } of people.values()) {
+  for (const { recipient, items, envelopeIds } of people.values()) {
     const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, meetingId);
     links.push(pending);
     const sorted = order.filter((title) => items.includes(title));
-    mails.push(() => queueMail(meetingCtx, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), meeting: { title: meeting.title, items: sorted } }));
+    const attached = await resultAttachments(ctx, envelopeIds);
+    const params = { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), meeting: { title: meeting.title, items: sorted }, attached: Boolean(attached.attachmentRefs) };
+    mails.push(() => queueMail(meetingCtx, recipient, 'completed', params, attached));
   }
   if (sender) {
     const pending = newLink(ctx, { name: sender.name, email: sender.email, userId: sender.userId }, meetingId);
     links.push(pending);
-    mails.push(() => queueStaffMail(meetingCtx, sender as StaffAddressee, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, meeting: { title: meeting.title, items: order } }));
+    const attached = await resultAttachments(ctx, completed.map((e) => e.id));
+    const params = { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, meeting: { title: meeting.title, items: order }, attached: Boolean(attached.attachmentRefs) };
+    mails.push(() => queueStaffMail(meetingCtx, sender as StaffAddressee, 'completed', params, attached));
   }
   await insertResultLinks(ctx.trx, links.map((l) => l.link));
   for (const mail of mails) await mail();

@@ -49,6 +49,7 @@ export const en: MailCatalog = {
   'completed.intro': 'Everyone has signed ‘{title}’. The documents are now fully signed.',
   'completed.download': 'Download the signed documents',
   'completed.noDownload': 'You can ask {organisation} for the signed documents.',
+  'completed.attached': 'The signed documents are also attached to this e-mail.',
   'completed.validUntil': 'The link works until {date}. Keep the documents yourself if you will need them later.',
   'completed.meeting.intro': 'All items of ‘{meeting}’ you took part in are finished:',
   'completed.staff.intro': 'Everyone has signed the signature request ‘{title}’ you sent.',

@@ -49,6 +49,7 @@ export const fr: MailCatalog = {
   'completed.intro': 'Tout le monde a signé « {title} ». Les documents sont maintenant entièrement signés.',
   'completed.download': 'Télécharger les documents signés',
   'completed.noDownload': 'Vous pouvez demander les documents signés à {organisation}.',
+  'completed.attached': 'Les documents signés sont aussi joints à cet e-mail.',
   'completed.validUntil': 'Le lien fonctionne jusqu’au {date}. Conservez vous-même les documents si vous en aurez besoin plus tard.',
   'completed.meeting.intro': 'Tous les points de ‘{meeting}’ qui vous concernent sont terminés :',
   'completed.staff.intro': 'Tout le monde a signé le dossier ‘{title}’ que vous avez envoyé.',

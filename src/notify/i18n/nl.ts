@@ -51,6 +51,7 @@ export const nl = {
   'completed.intro': 'Iedereen heeft ‘{title}’ ondertekend. De documenten zijn nu volledig ondertekend.',
   'completed.download': 'Ondertekende documenten downloaden',
   'completed.noDownload': 'U kunt de ondertekende documenten opvragen bij {organisation}.',
+  'completed.attached': 'De ondertekende documenten zitten ook als bijlage bij deze e-mail.',
   'completed.validUntil': 'De link werkt tot {date}. Bewaar de documenten zelf als u ze later nog nodig hebt.',
   'completed.meeting.intro': 'Alle stukken van ‘{meeting}’ waarbij u betrokken was, zijn afgehandeld:',
   'completed.staff.intro': 'Het dossier ‘{title}’ dat u verstuurde, is door iedereen ondertekend.',
