@@ -10,7 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { normaliseEmail } from '../domain/person.ts';
 import { hashPassword, verifyPasswordHash } from './passwords.ts';
-import { isoTimestamp, isUniqueViolation, isUuid, toIso, type Db } from './sql.ts';
+import { mailLogoOf, type MailLogo } from './organisations.ts';
+import { fromJson, isoTimestamp, isUniqueViolation, isUuid, toIso, type Db } from './sql.ts';
 
 export type UserRole = 'admin' | 'staff';
 export const USER_ROLES: readonly UserRole[] = ['admin', 'staff'];
@@ -208,14 +209,18 @@ export async function disableUser(db: Db, organisationId: string, id: string, no
 }
 
 /** Every enabled user with this e-mail, in any organisation, with the organisation's name (staff login). */
-export async function usersByEmailEverywhere(db: Db, email: string): Promise<Array<User & { organisationName: string }>> {
+export async function usersByEmailEverywhere(db: Db, email: string): Promise<Array<User & { organisationName: string; organisationLogo: MailLogo | null }>> {
   const normalised = normaliseEmail(email);
   if (!normalised) return [];
   const rows = await db('users')
     .join('organisations', 'organisations.id', 'users.organisation_id')
     .where({ 'users.email': normalised })
     .whereNull('users.disabled_at')
-    .select('users.*', 'organisations.name as organisation_name')
+    .select('users.*', 'organisations.name as organisation_name', 'organisations.settings as organisation_settings')
     .orderBy('organisations.name');
-  return rows.map((row: UserRow & { organisation_name: string }) => ({ ...toUser(row), organisationName: row.organisation_name }));
+  return rows.map((row: UserRow & { organisation_name: string; organisation_settings: unknown }) => ({
+    ...toUser(row),
+    organisationName: row.organisation_name,
+    organisationLogo: mailLogoOf(fromJson<Record<string, unknown> | null>(row.organisation_settings)),
+  }));
 }

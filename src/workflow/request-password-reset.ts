@@ -9,13 +9,14 @@ import type { MailMessage } from '../notify/index.ts';
 import { enqueueOutbox } from '../store/knex-outbox-store.ts';
 import { createPasswordToken } from '../store/sessions.ts';
 import { usersByEmailEverywhere, type User } from '../store/users.ts';
+import type { MailLogo } from '../store/organisations.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface RequestPasswordResetOptions {
   email: string;
   /** The reset mail for this account and link token (its wording is the caller's). */
-  mail: (user: User & { organisationName: string }, token: string) => MailMessage;
+  mail: (user: User & { organisationName: string; organisationLogo: MailLogo | null }, token: string) => MailMessage;
   origin?: RequestOrigin;
 }
 

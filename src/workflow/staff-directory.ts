@@ -28,3 +28,6 @@ export function personOf(deps: { db: Knex }, organisationId: string, personId: s
 export function staffUsersOf(deps: { db: Knex }, organisationId: string): Promise<User[]> {
   return listUsers(deps.db, organisationId);
 }
+
+/** The organisation's PNG logo for the top of a staff mail (issue 12). */
+export { mailLogoOf } from '../store/organisations.ts';

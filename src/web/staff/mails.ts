@@ -1,5 +1,5 @@
 /** The staff mails (issue 5): a password reset link and an invitation to set a password. */
-import { renderBlocks, type Language, type MailMessage } from '../../notify/index.ts';
+import { renderBlocks, withLogo, type Language, type MailMessage } from '../../notify/index.ts';
 import { staffTranslator } from './i18n.ts';
 
 /** Where a reset or invite link leads: the page that sets the password (masked in logs, src/logger.ts). */
@@ -14,12 +14,14 @@ export function passwordMail(options: {
   organisationName: string;
   inviter?: string;
   url: string;
+  /** The organisation's PNG logo, at the top of the mail as an inline image (issue 12). */
+  logo?: { sha256: string; contentType: string } | null;
 }): MailMessage {
   const t = staffTranslator(options.lang);
   const k = options.kind;
   const values = { organisation: options.organisationName, inviter: options.inviter ?? options.organisationName };
   const subject = t(`mail.${k}.subject`, values);
-  const rendered = renderBlocks(subject, options.lang, [
+  const blocks = renderBlocks(subject, options.lang, [
     { kind: 'heading', text: t(`mail.${k}.heading`) },
     { kind: 'paragraph', text: t('mail.greeting', { name: options.to.name }) },
     { kind: 'paragraph', text: t(`mail.${k}.body`, values) },
@@ -27,5 +29,13 @@ export function passwordMail(options: {
     { kind: 'paragraph', text: t(`mail.${k}.validity`) },
     { kind: 'footer', text: t('mail.footer') },
   ]);
-  return { to: options.to, subject: rendered.subject, text: rendered.text, html: rendered.html, headers: { 'X-Paraaf-Mail': `staff-${k}` } };
+  const rendered = options.logo ? withLogo(blocks, options.organisationName) : blocks;
+  return {
+    to: options.to,
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    headers: { 'X-Paraaf-Mail': `staff-${k}` },
+    ...(options.logo ? { inlineLogo: options.logo } : {}),
+  };
 }

@@ -9,6 +9,7 @@ import { createFileMailer, type MailMessage } from '../../../src/notify/mailer.t
 import { createMemoryOutboxStore } from '../../../src/notify/memory-outbox-store.ts';
 import { createOutboxWorker } from '../../../src/notify/outbox-worker.ts';
 import { mailLogoOf } from '../../../src/store/organisations.ts';
+import { passwordMail } from '../../../src/web/staff/mails.ts';
 
 const logger = createLogger({ level: 'silent' });
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
@@ -27,6 +28,16 @@ describe('the organisation logo in mails', () => {
     expect(mailLogoOf({ logo: { sha256: SHA, contentType: 'image/png', size: 10 } })).to.deep.equal({ sha256: SHA, contentType: 'image/png' });
     expect(mailLogoOf({ logo: { sha256: SHA, contentType: 'image/svg+xml' } })).to.equal(null);
     expect(mailLogoOf({})).to.equal(null);
+  });
+
+  it('heads the staff mails too (an invitation, a password reset)', () => {
+    const base = { kind: 'invite' as const, lang: 'nl' as const, to: { name: 'Sara', email: 'sara@ieper.be' }, organisationName: 'Stad Ieper', url: 'https://paraaf.test/app/password/reset/x' };
+    const mail = passwordMail({ ...base, logo: { sha256: SHA, contentType: 'image/png' } });
+    expect(mail.html).to.include('<img src="cid:logo@paraaf" alt="Stad Ieper"');
+    expect(mail.inlineLogo).to.deep.equal({ sha256: SHA, contentType: 'image/png' });
+    const without = passwordMail(base);
+    expect(without.html).to.not.include('<img');
+    expect(without).to.not.have.property('inlineLogo');
   });
 
   it('is attached inline (Content-ID) when the worker sends the mail, read from the blob store then', async () => {

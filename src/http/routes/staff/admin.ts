@@ -12,7 +12,7 @@ import { AppError, ValidationError } from '../../../errors.ts';
 import { parsePeopleCsv } from '../../../cli/people.ts';
 import { LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
 import { SIGNATURE_LEVELS, type SignatureLevel } from '../../../domain/routing.ts';
-import { organisationOf, peopleOf, personOf, staffUsersOf, type Person, type UpsertOutcome } from '../../../workflow/staff-directory.ts';
+import { mailLogoOf, organisationOf, peopleOf, personOf, staffUsersOf, type Person, type UpsertOutcome } from '../../../workflow/staff-directory.ts';
 import {
   addPerson,
   deactivateDirectoryPerson,
@@ -112,6 +112,7 @@ ${notice(state.notice)}${alert(state.error)}
             organisationName: organisation.name,
             inviter: staff.name,
             url: passwordLinkUrl(deps.config.baseUrl, token),
+            logo: mailLogoOf(organisation.settings),
           }),
       });
     } catch (error) {

@@ -171,6 +171,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('fo
           to: { name: user.name ?? user.email, email: user.email },
           organisationName: user.organisationName,
           url: passwordLinkUrl(deps.config.baseUrl, token),
+          logo: user.organisationLogo,
         }),
       origin: origin(req),
     });
