@@ -1,8 +1,8 @@
 /**
  * Meetings (issue 12) in Chromium: the secretary creates a meeting through "Zittingen", uploads its decisions
  * and minutes in one go (agenda numbers and titles from the file names), corrects a title, and sends the meeting
- * after ticking the confirmation; the signer opens the one link of the meeting mail and sees the meeting's items
- * in agenda order. At desktop width and at 375 px, every state screenshotted into
+ * after ticking the confirmation; the signer opens the one link of the meeting mail, sees the meeting's items
+ * in agenda order and signs them all in one sitting. At desktop width and at 375 px, every state screenshotted into
  * test-artifacts/screenshots/meeting-*.png and checked with axe (zero violations), for sideways scrolling and
  * for script errors.
  */
@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { createOrganisation, createUser, upsertPerson, type Organisation } from '../../src/store/index.ts';
 import { bootstrap, type TestApp } from '../helpers/bootstrap.ts';
+import { devPki } from '../integration/api/helpers.ts';
 import { checkState, launchBrowser, newPage } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
@@ -41,7 +42,8 @@ describe('meetings in a real browser (Chromium)', function () {
 
   before(async function () {
     this.timeout(120_000);
-    [app, browser] = await Promise.all([bootstrap({ env: { SIGNER_SECRET: 's'.repeat(40) } }), launchBrowser()]);
+    const pki = await devPki();
+    [app, browser] = await Promise.all([bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { SIGNER_SECRET: 's'.repeat(40) } }), launchBrowser()]);
     const db = app.deps.db;
     org = await createOrganisation(db, { slug: `zonnebeke-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
     await createUser(db, org.id, { email: 'secretariaat@zonnebeke.be', role: 'admin', name: 'Sara Secretariaat', password: PASSWORD });
@@ -118,7 +120,7 @@ describe('meetings in a real browser (Chromium)', function () {
     }
   });
 
-  it('the director opens the one link of the meeting mail: the items in agenda order (desktop and 375 px)', async () => {
+  it('the director opens the one link of the meeting mail: the items in agenda order (desktop and 375 px), and signs them all in one sitting', async () => {
     const rows = (await app.deps.db('outbox').where({ kind: 'mail' })) as Array<{ payload: unknown }>;
     const payloads = rows.map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { to: { email: string }; text: string });
     const director = payloads.filter((p) => p.to.email === 'dirk@zonnebeke.be');
@@ -138,5 +140,26 @@ describe('meetings in a real browser (Chromium)', function () {
         await context.close();
       }
     }
+    // At 375 px the director signs all four in one sitting: each document opened (downloaded), one consent, one button.
+    const { context, page } = await newPage(browser, { viewport: { width: 375, height: 812 } });
+    try {
+      await open(page, url);
+      const downloads = await page.locator('.batch-item a[download]').evaluateAll((els) => els.map((e) => (e as HTMLAnchorElement).href));
+      expect(downloads).to.have.length(4);
+      for (const href of downloads) expect((await page.request.get(href)).status()).to.equal(200);
+      await open(page, url);
+      await page.getByLabel(/Ik heb de gekozen documenten gelezen/).check();
+      await page.getByRole('button', { name: 'Ondertekenen', exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: 'Resultaat' }).waitFor();
+      const why = await page.locator('#batch-failed [data-reason]').evaluateAll((els) => els.map((e) => e.getAttribute('data-reason')));
+      expect(why, 'nothing refused').to.deep.equal([]);
+      await page.getByRole('heading', { level: 2, name: 'Ondertekend (4)', exact: true }).waitFor();
+      await page.getByRole('heading', { level: 2, name: 'Niet ondertekend (0)', exact: true }).waitFor();
+      await checkState(page, 'meeting-signer-signed-375');
+    } finally {
+      await context.close();
+    }
+    const statuses = (await app.deps.db('recipients').where({ email: 'dirk@zonnebeke.be' }).select('status')) as Array<{ status: string }>;
+    expect(statuses.map((r) => r.status)).to.deep.equal(['signed', 'signed', 'signed', 'signed']);
   });
 });
