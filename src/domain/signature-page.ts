@@ -11,6 +11,8 @@ export interface SignaturePageHeaderOptions {
   meetingDate?: string | null;
   /** The decision's title (the envelope's title). */
   title: string;
+  /** Its agenda item in the meeting ("3", "3a"): the title reads "Punt 3 – …". */
+  agendaItem?: string | null;
   /** What staff set ("Namens het college van burgemeester en schepenen"); null or empty: from the body. */
   onBehalfOf?: string | null;
 }
@@ -43,5 +45,6 @@ export function signaturePageHeader(options: SignaturePageHeaderOptions): Signat
   const sitting = options.meetingDate ? `zitting van ${meetingDay(options.meetingDate)}` : null;
   const title = body && sitting ? `${body} — ${sitting}` : (body ?? (sitting ? `Ondertekening — ${sitting}` : 'Ondertekening'));
   const heading = options.onBehalfOf?.trim() || defaultOnBehalfOf(body);
-  return { title, subtitle: options.title, ...(heading ? { heading } : {}) };
+  const subtitle = options.agendaItem?.trim() ? `Punt ${options.agendaItem.trim()} – ${options.title}` : options.title;
+  return { title, subtitle, ...(heading ? { heading } : {}) };
 }

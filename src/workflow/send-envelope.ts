@@ -37,7 +37,7 @@ export function slotLabel(recipient: Pick<Recipient, 'name' | 'function'>): stri
 async function signaturePageHeaderOf(trx: Knex.Transaction, envelope: Envelope): Promise<SignaturePageHeader> {
   const meeting = envelope.meetingId ? await meetingById(trx, envelope.organisationId, envelope.meetingId) : null;
   const body = meeting ? decisionBodyName(meeting.body, meeting.bodyLabel) : envelope.routeName;
-  return signaturePageHeader({ body, meetingDate: meeting?.meetingDate ?? null, title: envelope.title, onBehalfOf: envelope.onBehalfOf });
+  return signaturePageHeader({ body, meetingDate: meeting?.meetingDate ?? null, title: envelope.title, agendaItem: envelope.agendaItem, onBehalfOf: envelope.onBehalfOf });
 }
 
 export async function sendEnvelope(deps: WorkflowDeps, options: SendEnvelopeOptions): Promise<EnvelopeDto> {

@@ -115,7 +115,7 @@ describe('the signature page: body, sitting, decision, "Namens …", name and fu
       expect(created.body.onBehalfOf).to.equal(null);
       expect((await request(app.url).post(`/api/v1/meetings/${meeting.body.id}/send`).set(auth)).status).to.be.oneOf([200, 202]);
       const text = await preparedPage(created.body.id);
-      expect(text).to.include('Gemeenteraad — zitting van 3 december 2026').and.include('Aankoop grond Ieperstraat').and.include('Namens de gemeenteraad');
+      expect(text).to.include('Gemeenteraad — zitting van 3 december 2026').and.include('Punt 2 – Aankoop grond Ieperstraat').and.include('Namens de gemeenteraad');
     });
   });
 });
