@@ -7,6 +7,7 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
+import { createApiKey, createOrganisation } from '../../../src/store/index.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { BASE_URL, ORGANISATION, startE2E, type E2E } from '../e2e/harness.ts';
 
@@ -88,9 +89,16 @@ describe('meetings: one request mail per signer per meeting, signed through one 
   });
 
   it("hides another organisation's meeting (404) and refuses to add to an unknown one", async () => {
-    const other = await api().get('/api/v1/meetings/00000000-0000-4000-8000-000000000000').set(e2e.auth());
-    expect(other.status).to.equal(404);
-    expect(other.body.code).to.equal('meeting_not_found');
+    const elsewhere = await createOrganisation(e2e.app.deps.db, { slug: `ieper-${meetingId.slice(0, 8)}`, name: 'Stad Ieper' });
+    const otherKey = (await createApiKey(e2e.app.deps.db, elsewhere.id, { name: 'ieper' })).plaintext;
+    for (const req of [api().get(`/api/v1/meetings/${meetingId}`), api().post(`/api/v1/meetings/${meetingId}/send`)]) {
+      const other = await req.set(e2e.auth(otherKey));
+      expect(other.status).to.equal(404);
+      expect(other.body.code).to.equal('meeting_not_found');
+    }
+    expect((await api().get('/api/v1/meetings').set(e2e.auth(otherKey))).body.meetings).to.deep.equal([]);
+    const theirs = await e2e.createEnvelope({ title: 'x', meetingId, recipients: [{ ...DIRECTOR, role: 'signer' }] }, { key: otherKey });
+    expect(theirs.status).to.equal(404);
     const bad = await e2e.createEnvelope({ title: 'x', meetingId: '00000000-0000-4000-8000-000000000000', recipients: [{ ...DIRECTOR, role: 'signer' }] });
     expect(bad.status).to.equal(404);
   });
@@ -141,6 +149,25 @@ describe('meetings: one request mail per signer per meeting, signed through one 
       const checked = await expectAllValid(pdf, e2e.rootPem, { count: 2, label: `meeting ${envelope.title}` });
       expect(checked.pdfsig.map((s) => s.signerCommonName)).to.deep.equal([DIRECTOR.name, CHAIR.name]);
     }
+  });
+
+  it('a sent meeting takes no new items (409), a retried create with its Idempotency-Key makes one meeting, and a body "other" needs its name', async () => {
+    const late = await e2e.createEnvelope({ title: 'Te laat', meetingId, recipients: [{ ...DIRECTOR, role: 'signer' }] });
+    expect(late.status).to.equal(409);
+    expect(late.body.code).to.equal('meeting_sent');
+    const input = { body: 'other', bodyLabel: 'Bestuurscomité', title: 'Bestuurscomité 3 februari 2027', date: '2027-02-03' };
+    const first = await api().post('/api/v1/meetings').set(e2e.auth()).set('Idempotency-Key', 'meeting-create-1').send(input);
+    const again = await api().post('/api/v1/meetings').set(e2e.auth()).set('Idempotency-Key', 'meeting-create-1').send(input);
+    expect(first.status).to.equal(201);
+    expect(again.status).to.equal(201);
+    expect(again.body.id).to.equal(first.body.id);
+    expect(first.body.bodyName).to.equal('Bestuurscomité');
+    const nameless = await api().post('/api/v1/meetings').set(e2e.auth()).send({ body: 'other', title: 'Zonder naam', date: '2027-02-03' });
+    expect(nameless.status).to.equal(400);
+    const empty = await api().post(`/api/v1/meetings/${first.body.id}/send`).set(e2e.auth()).send();
+    expect(empty.status).to.equal(409);
+    expect(empty.body.code).to.equal('meeting_empty');
+    expect((await api().get('/api/v1/meetings').set(e2e.auth())).body.meetings).to.have.length(2);
   });
 
   it('an envelope outside a meeting still gets its own request mail', async () => {
