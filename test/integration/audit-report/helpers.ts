@@ -12,6 +12,7 @@ import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { devPki, fixture } from '../api/helpers.ts';
+import { downloadDocuments } from '../../helpers/reading.ts';
 
 export const run = promisify(execFile);
 export const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
@@ -88,6 +89,8 @@ const csrfOf = (page: string, action: 'sign' | 'decline') => /name="_csrf" value
 async function act(world: AuditWorld, email: string, envelopeId: string, action: 'sign' | 'decline', form: Record<string, string>): Promise<void> {
   const token = await linkFor(world, email, envelopeId);
   const page = await request(world.app.url).get(`/s/${token}`).set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 audit-test');
+  // A document must have been opened before it is signed (issue 12): the signer downloads it, as without JavaScript.
+  if (action === 'sign') await downloadDocuments(world.app.url, `/s/${token}`, { 'User-Agent': 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 audit-test' });
   let res = await request(world.app.url).post(`/s/${token}/${action}`).set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0 audit-test').type('form').send({ ...form, _csrf: csrfOf(page.text, action) });
   if (action === 'decline') {
     // Declining is confirmed in a second step (issue 4).
