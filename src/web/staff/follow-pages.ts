@@ -83,11 +83,11 @@ export function dashboardBody(view: DashboardView): { title: string; body: SafeH
     const waiting = waitingFor.length > 0 ? waitingFor.map((r, i) => html`${i > 0 ? ', ' : ''}${r.name}`) : t('waiting.nobody');
     return html`<tr>
 <th scope="row"><a href="${envelopePath(envelope.id)}">${envelope.title}</a></th>
-<td><span class="status status-${envelope.status}">${statusLabel(t, envelope.status)}</span></td>
-<td>${envelope.routeName ?? '—'}</td>
-<td>${waiting}</td>
-<td>${envelope.expiresAt ? time(envelope.expiresAt, language, followDate(envelope.expiresAt, language)) : '—'}</td>
-<td>${time(envelope.createdAt, language, followDate(envelope.createdAt, language))}</td>
+<td data-label="${t('column.status')}"><span class="status status-${envelope.status}">${statusLabel(t, envelope.status)}</span></td>
+<td data-label="${t('column.body')}">${envelope.routeName ?? '—'}</td>
+<td data-label="${t('column.waiting')}">${waiting}</td>
+<td data-label="${t('column.deadline')}">${envelope.expiresAt ? time(envelope.expiresAt, language, followDate(envelope.expiresAt, language)) : '—'}</td>
+<td data-label="${t('column.created')}">${time(envelope.createdAt, language, followDate(envelope.createdAt, language))}</td>
 </tr>`;
   });
   const sent = view.sent ?? 0;
