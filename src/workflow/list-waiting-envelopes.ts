@@ -57,7 +57,9 @@ export async function listWaitingIn(db: Db, access: BatchAccess, now: Date): Pro
   const candidates = await waitingSignerRows(db, access.organisationId, access.recipient.email, now);
   const live = await recipientsWithLiveLink(db, candidates.map((r) => r.recipientId), now);
   const rows = candidates.filter((r) => live.has(r.recipientId));
-  const envelopes = await envelopesByIds(db, access.organisationId, [...new Set(rows.map((r) => r.envelopeId))]);
+  const found = await envelopesByIds(db, access.organisationId, [...new Set(rows.map((r) => r.envelopeId))]);
+  // The link of a completed meeting envelope reaches only the rest of its meeting (BatchAccess.meetingId).
+  const envelopes = access.meetingId ? found.filter((e) => e.meetingId === access.meetingId) : found;
   const recipients = await recipientsOfEnvelopes(db, access.organisationId, envelopes.map((e) => e.id));
   const waiting: Array<{ envelope: Envelope; recipient: Recipient }> = [];
   for (const envelope of envelopes) {

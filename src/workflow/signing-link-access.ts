@@ -35,6 +35,11 @@ export interface BatchAccess {
    * then (BatchAccessOptions): only what the person was sent before that start, and signed in it, still counts.
    */
   startedAt?: Date;
+  /**
+   * Set when the link's own envelope belongs to a meeting and was completed (issue 12): a signer gets one mail per
+   * meeting, so its link keeps opening that meeting's page, for what else of the meeting waits for them, until it expires.
+   */
+  meetingId?: string;
 }
 
 export interface BatchAccessOptions {
@@ -126,7 +131,10 @@ export async function batchAccessByToken(db: Db, token: string, now: Date, optio
   const { startedAt } = options;
   const endedDuringBatch =
     startedAt !== undefined && envelope.status === 'completed' && envelope.completedAt !== null && new Date(envelope.completedAt).getTime() >= startedAt.getTime();
-  if (!endedDuringBatch) throw linkGone();
+  if (!endedDuringBatch) {
+    if (envelope.meetingId && envelope.status === 'completed') return { ...access, meetingId: envelope.meetingId };
+    throw linkGone();
+  }
   return { ...access, startedAt };
 }
 
