@@ -18,11 +18,16 @@
  * included — what src/store/statement-counter.ts counts), the pool's acquire waits, the time
  * between BEGIN and the connection's release, and the issuer's issueOneShot and the blob store's
  * get/put, which are wrapped. Its server time runs from the 'request' event to the response's
- * 'finish' (the last byte handed to the socket).
+ * 'finish' (the last byte handed to the socket). Records are kept from a `stats-reset` on.
+ *
+ * Memory (soak.ts): started with --expose-gc, `gc` runs a full collection and answers
+ * process.memoryUsage(), and `heap-snapshot` writes a heap snapshot after one. Bench-only: the
+ * production server has no such hook.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +61,11 @@ export type Command =
   | { id: number; cmd: 'stats-reset' }
   | { id: number; cmd: 'stats' }
   | { id: number; cmd: 'engine'; envelopeId: string; warmups: number; iterations: number; budgetMs: number }
-  | { id: number; cmd: 'close' };
+  | { id: number; cmd: 'close' }
+  /** A full collection (the child runs with --expose-gc), then process.memoryUsage(): the true floor. */
+  | { id: number; cmd: 'gc' }
+  /** Collects, then writes a heap snapshot to `path` (v8.writeHeapSnapshot); answers the path. */
+  | { id: number; cmd: 'heap-snapshot'; path: string };
 
 export interface DeliverResult {
   delivered: number;
@@ -165,7 +174,11 @@ async function main(): Promise<void> {
 
   // ---- instrumentation ----
   const als = new AsyncLocalStorage<RequestContext>();
-  let requests: RequestRecord[] = [];
+  // Records are kept only once a bench asks for them with `stats-reset` (scripts/bench/http.ts):
+  // kept from the start, they grew by every request's record and its sign SQL (~18 KB a signature)
+  // for the whole life of a soak or cluster-load server, which never reads them — the soak's
+  // "memory not steady" was this array (heap snapshots: the retained strings were its records' sql).
+  let requests: RequestRecord[] | undefined;
   let cpuStart = process.cpuUsage();
   let wallStart = performance.now();
   const resetStats = () => {
@@ -213,7 +226,7 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpu0);
       record.cpuMs = (cpu.user + cpu.system) / 1000;
       record.status = res.statusCode;
-      requests.push(record);
+      requests?.push(record);
     });
     als.run({ record }, () => {
       for (const listener of listeners) listener.call(handle.server, req, res);
@@ -251,6 +264,15 @@ async function main(): Promise<void> {
   const apiKey = (await createApiKey(db, organisation.id, { name: 'bench' })).plaintext;
 
   const reply = (id: number, result: unknown, error?: string) => process.send?.({ id, result, error });
+
+  /** Two full collections (the second frees what the first's finalizers let go), then the memory left. */
+  function collect(): NodeJS.MemoryUsage {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) throw new Error('gc is not exposed: start the bench server with --expose-gc');
+    gc();
+    gc();
+    return process.memoryUsage();
+  }
 
   async function deliver(): Promise<DeliverResult> {
     const t0 = performance.now();
@@ -340,10 +362,15 @@ async function main(): Promise<void> {
           return true;
         case 'stats': {
           const cpu = process.cpuUsage(cpuStart);
-          return { requests, cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wallStart, rssMax: process.resourceUsage().maxRSS * 1024 } satisfies ServerStats;
+          return { requests: requests ?? [], cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wallStart, rssMax: process.resourceUsage().maxRSS * 1024 } satisfies ServerStats;
         }
         case 'engine':
           return engine(message.envelopeId, message.warmups, message.iterations, message.budgetMs);
+        case 'gc':
+          return collect();
+        case 'heap-snapshot':
+          collect();
+          return writeHeapSnapshot(message.path);
         case 'close':
           await handle.close();
           cleanup();

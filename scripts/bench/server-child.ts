@@ -1,7 +1,8 @@
 /**
  * Starts scripts/bench/http-server.ts (the real server, instrumented) in a child process and talks
  * to it over IPC: `call()` sends a `Command` and resolves with its answer; `stop()` closes it
- * (SIGKILL after 10 s). `env` carries the BENCH_* settings the server reads.
+ * (SIGKILL after 10 s). `env` carries the BENCH_* settings the server reads; `nodeOptions` go to
+ * node before the script (the soak's --expose-gc).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -22,9 +23,9 @@ export interface ServerChild {
   stderr(): string;
 }
 
-export function startServerChild(env: Record<string, string>, timeoutMs = 60_000): Promise<ServerChild> {
+export function startServerChild(env: Record<string, string>, timeoutMs = 60_000, nodeOptions: string[] = []): Promise<ServerChild> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/http-server.ts')], {
+    const child: ChildProcess = spawn(process.execPath, [...nodeOptions, '--import', 'tsx', join(ROOT, 'scripts/bench/http-server.ts')], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, ...env },

@@ -1,17 +1,24 @@
 /**
  * `npm run bench -- --soak [minutes]` (default 10): steady signing load against one instance (the
  * bench server on SQLite, NODE_ENV=production, background jobs on: the outbox delivers over SMTP to
- * the sink here), sampling the server process's memory every 10 s — RSS from /proc/<pid>/status
- * and, from /metrics (prom-client), process_resident_memory_bytes and nodejs_heap_size_used_bytes.
+ * the sink here), sampling the server process's memory every 10 s — RSS from /proc/<pid>/status,
+ * process_resident_memory_bytes and nodejs_heap_size_used_bytes from /metrics (prom-client), and
+ * then, after a forced full GC (the bench server runs with --expose-gc and answers a `gc` command,
+ * bench-only), the heap used and the memory outside the heap (Buffers) that are really retained.
  *
  * Load: C clients, each in a loop: create+send an envelope of one ~100 KB decision and one signer,
  * wait for its link, open the page, sign (which completes the envelope: B-LTA, completion mails).
  * Summary: start, min, max and end of each series, the slope after a warm-up (least squares,
  * MB/min) and the growth of its floor: the lowest value in the second half after warm-up against
- * the lowest in the first half, per minute. V8 lets the heap grow for a minute or two before a major
- * GC brings it back down, so a sawtooth tilts the least-squares line either way over a short run;
- * the floors, taken after such collections, are what a leak raises. Memory is called steady when the
- * RSS floor grows less than 1 MB/min.
+ * the lowest in the first half, per minute. Without a forced GC V8 lets the heap (and so RSS) grow
+ * for minutes before collecting it fully, so those series climb under a steady load that retains
+ * nothing: they are shown, not judged. Memory is called steady when what is retained after a
+ * forced GC (heap used + external) grows less than 1 MB/min after warm-up (least squares; each
+ * sample is a floor) — about 4 KB a signature at this load, far below a per-signature leak.
+ *
+ * BENCH_SOAK_SNAPSHOTS=<dir> also writes a heap snapshot (after a GC) at the end of the warm-up
+ * and at the end, to compare retained objects by constructor; writing one raises the server's
+ * RSS by some 150 MB for the rest of the run.
  */
 import { readFileSync } from 'node:fs';
 import { mb, ms, table } from './format.ts';
@@ -28,6 +35,11 @@ export interface SoakSample {
   rss: number;
   metricsRss?: number;
   heapUsed?: number;
+  /** After a forced full GC in the server (its `gc` command): what is really retained. */
+  gcHeapUsed?: number;
+  /** Buffers and other memory outside the V8 heap (PDFs are Buffers), after the same GC. */
+  gcExternal?: number;
+  gcRss?: number;
   signatures: number;
 }
 
@@ -53,6 +65,10 @@ export interface SoakResult {
   samples: SoakSample[];
   rss: SeriesSummary;
   heapUsed?: SeriesSummary;
+  /** After a forced GC: heap used, external, and their sum (what the verdict judges). */
+  gcHeapUsed?: SeriesSummary;
+  gcExternal?: SeriesSummary;
+  retained?: SeriesSummary;
   steady: boolean;
   elapsedSeconds: number;
 }
@@ -109,7 +125,8 @@ export async function runSoak(options: { minutes: number; clients: number; log: 
   const warmupSeconds = Math.min(120, (minutes * 60) / 5);
   const pdf = await buildDecisionPdf();
   const sink = await startMailSink();
-  const server = await startServerChild({ BENCH_SMTP_URL: sink.url, BENCH_BACKGROUND_JOBS: '1' });
+  const server = await startServerChild({ BENCH_SMTP_URL: sink.url, BENCH_BACKGROUND_JOBS: '1' }, 60_000, ['--expose-gc']);
+  const snapshotDir = process.env.BENCH_SOAK_SNAPSHOTS;
   const { url, apiKey, pid } = server.ready;
   const samples: SoakSample[] = [];
   const post: number[] = [];
@@ -119,11 +136,19 @@ export async function runSoak(options: { minutes: number; clients: number; log: 
   try {
     const t0 = performance.now();
     const deadline = t0 + minutes * 60_000;
+    let snapshots = 0;
     const sample = async () => {
       const metrics = await metricsOf(url).catch(() => ({ rss: undefined, heapUsed: undefined }));
-      const s: SoakSample = { t: (performance.now() - t0) / 1000, rss: rssOf(pid), metricsRss: metrics.rss, heapUsed: metrics.heapUsed, signatures };
+      const t = (performance.now() - t0) / 1000;
+      const rss = rssOf(pid);
+      const after = await server.call<NodeJS.MemoryUsage>({ cmd: 'gc' }).catch(() => undefined);
+      const s: SoakSample = { t, rss, metricsRss: metrics.rss, heapUsed: metrics.heapUsed, gcHeapUsed: after?.heapUsed, gcExternal: after?.external, gcRss: after?.rss, signatures };
       samples.push(s);
-      log(`  soak ${s.t.toFixed(0).padStart(4)} s: RSS ${mb(s.rss)}, heap used ${s.heapUsed !== undefined ? mb(s.heapUsed) : '?'}, ${signatures} signatures`);
+      log(`  soak ${s.t.toFixed(0).padStart(4)} s: RSS ${mb(s.rss)}, heap used ${s.heapUsed !== undefined ? mb(s.heapUsed) : '?'}; after GC heap ${after ? mb(after.heapUsed) : '?'}, external ${after ? mb(after.external) : '?'}, RSS ${after ? mb(after.rss) : '?'}; ${signatures} signatures`);
+      if (snapshotDir && (snapshots === 0 ? t >= warmupSeconds : false)) {
+        snapshots += 1;
+        log(`  heap snapshot ${await server.call<string>({ cmd: 'heap-snapshot', path: `${snapshotDir}/soak-${t.toFixed(0)}s.heapsnapshot` }, 120_000)}`);
+      }
     };
     await sample();
     const sampler = setInterval(() => void sample(), SAMPLE_EVERY_MS);
@@ -142,12 +167,16 @@ export async function runSoak(options: { minutes: number; clients: number; log: 
     await Promise.all(Array.from({ length: clients }, client));
     clearInterval(sampler);
     await sample();
+    if (snapshotDir) log(`  heap snapshot ${await server.call<string>({ cmd: 'heap-snapshot', path: `${snapshotDir}/soak-end.heapsnapshot` }, 120_000)}`);
   } finally {
     await server.stop();
     await sink.close();
   }
   const rss = summarizeSeries(samples, (s) => s.rss, warmupSeconds)!;
   const heapUsed = summarizeSeries(samples, (s) => s.heapUsed, warmupSeconds);
+  const gcHeapUsed = summarizeSeries(samples, (s) => s.gcHeapUsed, warmupSeconds);
+  const gcExternal = summarizeSeries(samples, (s) => s.gcExternal, warmupSeconds);
+  const retained = summarizeSeries(samples, (s) => (s.gcHeapUsed === undefined || s.gcExternal === undefined ? undefined : s.gcHeapUsed + s.gcExternal), warmupSeconds);
   return {
     minutes,
     clients,
@@ -159,7 +188,10 @@ export async function runSoak(options: { minutes: number; clients: number; log: 
     samples,
     rss,
     heapUsed,
-    steady: Number.isFinite(rss.floorGrowth) && rss.floorGrowth <= STEADY_MB_PER_MIN * 1024 * 1024,
+    gcHeapUsed,
+    gcExternal,
+    retained,
+    steady: retained !== undefined && Number.isFinite(retained.slope) && retained.slope <= STEADY_MB_PER_MIN * 1024 * 1024,
     elapsedSeconds: (performance.now() - started) / 1000,
   };
 }
@@ -172,12 +204,27 @@ export function soakReport(r: SoakResult): string[] {
   const perMinute = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(2)} MB/min`;
   const row = (name: string, s: SeriesSummary | undefined) =>
     s ? [name, mb(s.start), mb(s.min), mb(s.max), mb(s.end), perMinute(s.slope), perMinute(s.floorGrowth)] : [name, 'not exposed', '', '', '', '', ''];
-  out.push(table(['series', 'start', 'min', 'max', 'end', 'slope after warm-up', 'floor growth'], [row('RSS (/proc)', r.rss), row('heap used (/metrics)', r.heapUsed)], ['l', 'r', 'r', 'r', 'r', 'r', 'r']));
   out.push(
-    `${r.steady ? 'Memory steady' : 'MEMORY NOT STEADY'}: the RSS floor grows ${perMinute(r.rss.floorGrowth)} after warm-up (limit ${STEADY_MB_PER_MIN} MB/min; least-squares slope ${perMinute(r.rss.slope)}).`,
+    table(
+      ['series', 'start', 'min', 'max', 'end', 'slope after warm-up', 'floor growth'],
+      [
+        row('RSS (/proc)', r.rss),
+        row('heap used (/metrics)', r.heapUsed),
+        row('heap used after GC', r.gcHeapUsed),
+        row('external after GC', r.gcExternal),
+        row('retained after GC (heap + external)', r.retained),
+      ],
+      ['l', 'r', 'r', 'r', 'r', 'r', 'r'],
+    ),
   );
-  // Each half must hold a few major GCs (a minute or two apart under this load) for its floor to mean anything.
-  if (r.minutes < 5) out.push(`(A ${r.minutes}-minute run checks the soak works; it is too short to judge memory: run the default 10 minutes.)`);
+  out.push(
+    r.retained
+      ? `${r.steady ? 'Memory steady' : 'MEMORY NOT STEADY'}: what stays after a forced GC (heap used + external) grows ${perMinute(r.retained.slope)} after warm-up (least squares; limit ${STEADY_MB_PER_MIN} MB/min), ` +
+          `${r.perSecond > 0 ? (r.retained.slope / (r.perSecond * 60) / 1024).toFixed(2) : '?'} KB a signature. RSS and heap used without a forced GC follow V8's lazy collections and are not judged.`
+      : 'MEMORY NOT JUDGED: the bench server did not answer its gc command.',
+  );
+  // The after-GC series need no major GCs of V8's own choosing in each half, so a few minutes judge them.
+  if (r.minutes < 3) out.push(`(A ${r.minutes}-minute run checks the soak works; it is too short to judge memory: run at least 3 minutes.)`);
   if (r.errors.length) out.push(`Errors (first ${Math.min(5, r.errors.length)}): ${r.errors.slice(0, 5).join(' | ')}`);
   out.push(`Soak time ${r.elapsedSeconds.toFixed(0)} s.`);
   return out;
