@@ -27,7 +27,7 @@ export interface MeetingCreateValues {
 export function meetingsListPage(language: Language, view: { meetings: MeetingSummaryDto[]; values: MeetingCreateValues; errors: string[]; csrf: string }): { title: string; body: SafeHtml } {
   const t = meetingTranslator(language);
   const rows = view.meetings.map(
-    (m) => html`<tr><td>${followDate(`${m.meetingDate}T12:00:00Z`, language)}</td><td><a href="${MEETINGS_PATH}/${m.id}">${m.title}</a></td><td>${t(`meetings.body.${m.body}` as MeetingKey)}${m.body === 'other' && m.bodyLabel ? html`: ${m.bodyLabel}` : ''}</td><td>${String(m.envelopeCount)}</td><td>${t(`meetings.status.${m.status}`)}</td></tr>`,
+    (m) => html`<tr><td data-label="${t('meetings.col.date')}">${followDate(`${m.meetingDate}T12:00:00Z`, language)}</td><td><a href="${MEETINGS_PATH}/${m.id}">${m.title}</a></td><td data-label="${t('meetings.col.body')}">${t(`meetings.body.${m.body}` as MeetingKey)}${m.body === 'other' && m.bodyLabel ? html`: ${m.bodyLabel}` : ''}</td><td data-label="${t('meetings.col.items')}">${String(m.envelopeCount)}</td><td data-label="${t('meetings.col.status')}">${t(`meetings.status.${m.status}`)}</td></tr>`,
   );
   const options = DECISION_BODIES.map((b) => html`<option value="${b}"${view.values.body === b ? ' selected' : ''}>${t(`meetings.body.${b}` as MeetingKey)}</option>`);
   const body = html`<h1>${t('meetings.title')}</h1>
@@ -68,7 +68,7 @@ function agendaRow(language: Language, envelope: EnvelopeDto, index: number, edi
   const t = meetingTranslator(language);
   const status = followTranslator(language)(`status.${envelope.status}`);
   if (!editable) {
-    return html`<tr data-envelope-id="${envelope.id}"><td>${envelope.agendaItem ?? ''}</td><td><a href="/app/envelopes/${envelope.id}">${envelope.title}</a></td><td>${t(`meetings.kind.${envelope.kind ?? 'decision'}`)}</td><td>${status}</td></tr>`;
+    return html`<tr data-envelope-id="${envelope.id}"><td data-label="${t('meetings.item.number')}">${envelope.agendaItem ?? ''}</td><td><a href="/app/envelopes/${envelope.id}">${envelope.title}</a></td><td data-label="${t('meetings.item.kind')}">${t(`meetings.kind.${envelope.kind ?? 'decision'}`)}</td><td data-label="${t('meetings.item.status')}">${status}</td></tr>`;
   }
   const name = envelope.documents[0]?.name ?? envelope.title;
   const kinds = KINDS.map((k) => html`<option value="${k}"${(envelope.kind ?? 'decision') === k ? ' selected' : ''}>${t(`meetings.kind.${k}`)}</option>`);
@@ -76,7 +76,7 @@ function agendaRow(language: Language, envelope: EnvelopeDto, index: number, edi
 <td><input type="hidden" name="envelope-${index}" value="${envelope.id}"><input type="text" class="agenda-number" id="item-${index}" name="item-${index}" maxlength="50" size="4" aria-label="${t('meetings.item.numberOf', { name })}" value="${envelope.agendaItem ?? ''}"></td>
 <td><input type="text" id="title-${index}" name="title-${index}" maxlength="500" required aria-label="${t('meetings.item.titleOf', { name })}" value="${envelope.title}"></td>
 <td><select id="kind-${index}" name="kind-${index}" aria-label="${t('meetings.item.kindOf', { name })}">${kinds}</select></td>
-<td>${status}</td></tr>`;
+<td data-label="${t('meetings.item.status')}">${status}</td></tr>`;
 }
 
 /** `GET /app/meetings/<id>`. */
