@@ -93,9 +93,14 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
   };
   const linkOf = async (envelopeId: string, email: string) => `${e2e.app.url}/s/${(await e2e.theMail(envelopeId, email, 'signRequest')).token}`;
   const statusOf = async (envelopeId: string, email: string) => (await e2e.getEnvelope(envelopeId)).recipients.find((r) => r.email === email)!.status;
+  /** Reading before signing (issue 12): the signer downloads every document still unread, then sees the page as the server has it. */
   const open = async (page: Page, url: string, status = 200) => {
     const res = await page.goto(url);
     expect(res?.status(), url).to.equal(status);
+    if (status !== 200 || (await page.locator('.read-state[data-read="false"]').count()) === 0) return;
+    const links = await page.locator('ul.documents a[download]').evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
+    for (const link of links) expect((await page.request.get(link)).status(), link).to.equal(200);
+    await page.reload();
   };
   /** A signer's browser with (or without) the extension; the app's mails and redirects name BASE_URL, which is this app. */
   const signerPage = async (options: WebEidDoubleOptions, context: BrowserContextOptions = {}) => {
@@ -375,6 +380,8 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
       await open(page, await linkOf(qualified.id, email));
       await page.getByRole('link', { name: 'Alles samen bekijken en ondertekenen' }).click();
       await page.waitForURL(/\/batch$/);
+      // The batch's documents read too (issue 12).
+      await open(page, page.url());
       expect(await page.getByRole('checkbox', { name: qualified.title }).count(), 'no checkbox for the qualified one').to.equal(0);
       expect(await page.getByRole('checkbox', { name: plain.title }).isChecked()).to.equal(true);
       const item = page.locator(`[data-envelope-id="${qualified.id}"]`);
