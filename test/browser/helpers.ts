@@ -113,3 +113,15 @@ export async function staffLogin(page: Page, baseUrl: string, email: string, pas
   await page.getByRole('button', { name: 'Aanmelden' }).click();
   await page.getByRole('heading', { level: 1 }).first().waitFor();
 }
+
+/**
+ * Reading before signing (issue 12) as a signer without the viewer does it: every document still unread on the
+ * page is downloaded (a download counts as reading), and the page is shown again as the server now has it.
+ * test/browser/reading.test.ts reads in the viewer instead.
+ */
+export async function downloadUnread(page: Page): Promise<void> {
+  if ((await page.locator('.read-state[data-read="false"]').count()) === 0) return;
+  const links = await page.locator('ul.documents a[download]').evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
+  for (const link of links) expect((await page.request.get(link)).status(), link).to.equal(200);
+  await page.reload();
+}

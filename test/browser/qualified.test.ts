@@ -25,7 +25,7 @@ import { startForeignCaResponder, type ForeignCaResponder } from '../helpers/for
 import { createSoftHsm, type SoftHsm } from '../helpers/softhsm.ts';
 import { trustListXml } from '../helpers/trust-list-xml.ts';
 import { installWebEidDouble, type WebEidDouble, type WebEidDoubleOptions } from '../helpers/web-eid-double.ts';
-import { checkState, focusIndicator, launchBrowser, newPage, SCREENSHOT_DIR } from './helpers.ts';
+import { checkState, downloadUnread, focusIndicator, launchBrowser, newPage, SCREENSHOT_DIR } from './helpers.ts';
 
 const CONSENT = 'Ik heb de documenten gelezen en onderteken ze elektronisch';
 const EID_BUTTON = 'Ondertekenen met eID';
@@ -97,10 +97,7 @@ describe('qualified signatures in a real browser (Chromium, Web eID double, CSC 
   const open = async (page: Page, url: string, status = 200) => {
     const res = await page.goto(url);
     expect(res?.status(), url).to.equal(status);
-    if (status !== 200 || (await page.locator('.read-state[data-read="false"]').count()) === 0) return;
-    const links = await page.locator('ul.documents a[download]').evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
-    for (const link of links) expect((await page.request.get(link)).status(), link).to.equal(200);
-    await page.reload();
+    if (status === 200) await downloadUnread(page);
   };
   /** A signer's browser with (or without) the extension; the app's mails and redirects name BASE_URL, which is this app. */
   const signerPage = async (options: WebEidDoubleOptions, context: BrowserContextOptions = {}) => {

@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { startE2E, type E2E } from '../integration/e2e/harness.ts';
-import { checkState, focusIndicator, launchBrowser, newPage } from './helpers.ts';
+import { checkState, downloadUnread, focusIndicator, launchBrowser, newPage } from './helpers.ts';
 
 const CONSENT = 'Ik heb de documenten gelezen en onderteken ze elektronisch';
 const BATCH_CONSENT = 'Ik heb de gekozen documenten gelezen en onderteken ze elektronisch';
@@ -47,20 +47,11 @@ describe('signer pages in a real browser (Chromium)', function () {
     return { id: res.body.id as string, title, token: mail.token!, url: `${e2e.app.url}/s/${mail.token}` };
   };
   const recipientStatus = async (envelopeId: string) => (await e2e.getEnvelope(envelopeId)).recipients[0]!.status;
-  /**
-   * Reading before signing (issue 12): the signer downloads every document still unread on the page (a download
-   * counts as reading), and the page is shown again as the server now has it. reading.test.ts reads in the viewer.
-   */
-  const readHere = async (page: Page) => {
-    if ((await page.locator('.read-state[data-read="false"]').count()) === 0) return;
-    const links = await page.locator('ul.documents a[download]').evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
-    for (const link of links) expect((await page.request.get(link)).status(), link).to.equal(200);
-    await page.reload();
-  };
   const open = async (page: Page, url: string, status = 200) => {
     const res = await page.goto(url);
     expect(res?.status(), url).to.equal(status);
-    if (status === 200) await readHere(page);
+    // Reading before signing (issue 12): the signer downloads what is unread first.
+    if (status === 200) await downloadUnread(page);
   };
 
   it('signs without a code: consent, one button, the result page offers the signed PDF', async () => {
@@ -187,7 +178,7 @@ describe('signer pages in a real browser (Chromium)', function () {
       await open(page, third.url);
       await page.getByRole('link', { name: 'Alles samen bekijken en ondertekenen' }).click();
       await page.waitForURL(/\/batch$/);
-      await readHere(page);
+      await downloadUnread(page);
       await page.getByRole('heading', { level: 1, name: 'Alles samen ondertekenen' }).waitFor();
       for (const envelope of [first, second, third]) expect(await page.getByRole('checkbox', { name: envelope.title }).isChecked(), envelope.title).to.equal(true);
       await checkState(page, 'batch-list');
