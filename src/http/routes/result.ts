@@ -10,27 +10,13 @@ import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
 import * as web from '../../web/index.ts';
 import { downloadResultAuditReport, downloadResultDocument, openResultLink } from '../../workflow/index.ts';
+import { organisationHasLogo } from '../../workflow/signing-link-pages.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { toAppError } from '../problem.ts';
-import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
+import { createTokenBuckets } from '../rate-limit.ts';
+import { linkPageBasics, rateLimitedLinkPages } from '../public-pages.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { sendBlob } from '../send-blob.ts';
-
-const LANGUAGE_COOKIE = 'paraaf_lang';
-const YEAR_SECONDS = 365 * 24 * 3600;
-
-function cookieValue(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === name) return part.slice(at + 1).trim();
-  }
-  return undefined;
-}
-
-function hasLogo(settings: Record<string, unknown>): boolean {
-  const logo = settings.logo as { sha256?: unknown } | undefined;
-  return typeof logo?.sha256 === 'string' && /^[0-9a-f]{64}$/.test(logo.sha256);
-}
 
 export function resultRouter(deps: Deps): Router {
   const secure = deps.config.baseUrl.startsWith('https:');
@@ -44,24 +30,8 @@ export function resultRouter(deps: Deps): Router {
   const send = (res: Response, status: number, page: string) => res.status(status).type('html').send(page);
 
   const pages = trackRouteBase(Router());
-  pages.use((req, res, next) => {
-    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
-    const requested = req.query.lang;
-    const remembered = cookieValue(req, LANGUAGE_COOKIE);
-    if (web.isLanguage(requested)) {
-      res.locals.language = requested;
-      res.append('Set-Cookie', `${LANGUAGE_COOKIE}=${requested}; Path=/r; Max-Age=${YEAR_SECONDS}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`);
-    } else if (web.isLanguage(remembered)) {
-      res.locals.language = remembered;
-    }
-    next();
-  });
-  pages.use(
-    rateLimit(buckets, (req, res, seconds) => {
-      const ctx = pageContext(req, res);
-      send(res, 429, web.messagePage(ctx, { title: ctx.t('rateLimit.title'), paragraphs: [ctx.t('rateLimit.body', { seconds })] }));
-    }),
-  );
+  pages.use(linkPageBasics({ cookiePath: '/r', secure }));
+  pages.use(rateLimitedLinkPages(buckets, pageContext));
 
   pages.get('/:token', async (req, res) => {
     const token = req.params.token;
@@ -71,7 +41,7 @@ export function resultRouter(deps: Deps): Router {
       200,
       web.resultPage(pageContext(req, res), {
         organisationName: view.organisation.name,
-        logoPath: hasLogo(view.organisation.settings) ? `${base(token)}/logo` : null,
+        logoPath: organisationHasLogo(view.organisation) ? `${base(token)}/logo` : null,
         basePath: base(token),
         expiresAt: view.link.expiresAt,
         meeting: view.link.meetingId !== null,
@@ -96,7 +66,7 @@ export function resultRouter(deps: Deps): Router {
     // The expired page shows the logo too.
     const view = await openResultLink(deps.workflow, { token: req.params.token, allowExpired: true });
     const logo = view.organisation.settings.logo as { sha256?: unknown; contentType?: unknown } | undefined;
-    if (!hasLogo(view.organisation.settings) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
+    if (!organisationHasLogo(view.organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
     res
       .set({
         'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",

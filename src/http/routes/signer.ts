@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { Deps } from '../../deps.ts';
 import { AppError } from '../../errors.ts';
-import { lookUpSigningLink, organisationOfLink, pageOrganisation, type SigningLinkLookup } from '../../workflow/signing-link-pages.ts';
+import { lookUpSigningLink, organisationHasLogo, organisationOfLink, pageOrganisation, type SigningLinkLookup } from '../../workflow/signing-link-pages.ts';
 import * as web from '../../web/index.ts';
 import {
   approveEnvelope,
@@ -46,30 +46,20 @@ import {
 } from '../../workflow/index.ts';
 import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
-import { createTokenBuckets, rateLimit } from '../rate-limit.ts';
+import { createTokenBuckets } from '../rate-limit.ts';
+import { cookieHeader, LANGUAGE_COOKIE, linkPageBasics, parseCookies, rateLimitedLinkPages, YEAR_SECONDS } from '../public-pages.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { sendBlob } from '../send-blob.ts';
 import { registerBatchRoutes, type SignerPageTools } from './signer-batch.ts';
 import { providersFor, registerQualifiedRoutes } from './signer-qualified.ts';
 
-const LANGUAGE_COOKIE = 'paraaf_lang';
 const RECEIPT_COOKIE = 'paraaf_receipt';
 const BATCH_RECEIPT_COOKIE = 'paraaf_batch_receipt';
 /** The link a remote signing started from, for the provider's callback (signer-qualified.ts); only sent to /s/csc. */
 const REMOTE_LINK_COOKIE = 'paraaf_csc_link';
 const REMOTE_LINK_PATH = '/s/csc';
 const RECEIPT_MINUTES = 30;
-const YEAR_SECONDS = 365 * 24 * 3600;
-
-function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return cookies;
-}
 
 /** The link token: a route parameter, or (in middleware, which has no route params) the first path segment below /s. */
 function tokenOf(req: Request): string {
@@ -86,12 +76,6 @@ const basePathOf = (token: string) => `/s/${encodeURIComponent(token)}`;
 
 type LinkLookup = SigningLinkLookup | null;
 
-/** The organisation has a logo stored by the settings page (`settings.logo.sha256`). */
-function hasLogo(organisation: { settings: Record<string, unknown> } | null | undefined): boolean {
-  const logo = organisation?.settings.logo as { sha256?: unknown } | undefined;
-  return typeof logo?.sha256 === 'string' && /^[0-9a-f]{64}$/.test(logo.sha256);
-}
-
 function csrfFailed(): AppError {
   return new AppError('csrf_invalid', 403, 'The form token is missing or wrong.');
 }
@@ -105,8 +89,7 @@ export function signerRouter(deps: Deps): Router {
   const stylesheet = readFileSync(web.STYLESHEET_FILE);
   const buckets = createTokenBuckets({ name: 'signer', perMinute: deps.config.signerRateLimitPerMinute, clock: deps.clock, store: deps.rateLimits });
 
-  const cookie = (name: string, value: string, path: string, maxAge: number) =>
-    `${name}=${value}; Path=${path}; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
+  const cookie = (name: string, value: string, path: string, maxAgeSeconds: number) => cookieHeader(name, value, { path, maxAgeSeconds, secure });
 
   /** `?lang=` (remembered in a cookie), then the cookie, then the recipient's own language, then Dutch. */
   const pageContext = (req: Request, res: Response, recipientLanguage?: string | null): web.PageContext => {
@@ -123,7 +106,7 @@ export function signerRouter(deps: Deps): Router {
 
   const viewOf = async (token: string, envelope: EnvelopeDto, recipientId: string): Promise<web.LinkPageView> => {
     const organisation = await pageOrganisation(deps.workflow, envelope.organisationId);
-    return { organisationName: organisation?.name ?? '', organisationLogo: hasLogo(organisation), envelope, recipientId, basePath: basePathOf(token) };
+    return { organisationName: organisation?.name ?? '', organisationLogo: organisationHasLogo(organisation), envelope, recipientId, basePath: basePathOf(token) };
   };
   /** Opens the link (audit `link.opened` the first time); 404/410 when it does not work. */
   const openView = async (req: Request, token: string) => {
@@ -179,24 +162,8 @@ export function signerRouter(deps: Deps): Router {
   });
 
   const pages = trackRouteBase(Router());
-  pages.use((req, res, next) => {
-    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
-    const requested = req.query.lang;
-    const remembered = parseCookies(req.get('cookie'))[LANGUAGE_COOKIE];
-    if (web.isLanguage(requested)) {
-      res.locals.language = requested;
-      res.append('Set-Cookie', cookie(LANGUAGE_COOKIE, requested, '/s', YEAR_SECONDS));
-    } else if (web.isLanguage(remembered)) {
-      res.locals.language = remembered;
-    }
-    next();
-  });
-  pages.use(
-    rateLimit(buckets, (req, res, seconds) => {
-      const ctx = pageContext(req, res);
-      send(res, 429, web.messagePage(ctx, { title: ctx.t('rateLimit.title'), paragraphs: [ctx.t('rateLimit.body', { seconds })] }));
-    }),
-  );
+  pages.use(linkPageBasics({ cookiePath: '/s', secure }));
+  pages.use(rateLimitedLinkPages(buckets, pageContext));
   const formParser = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 });
   // The batch form carries one `envelope` field per ticked envelope.
   const batchFormParser = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: MAX_BATCH + 10 });
@@ -214,7 +181,7 @@ export function signerRouter(deps: Deps): Router {
     const token = tokenOf(req);
     const organisation = await organisationOfLink(deps.workflow, token);
     const logo = organisation?.settings.logo as { sha256?: unknown; contentType?: unknown } | undefined;
-    if (!hasLogo(organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
+    if (!organisationHasLogo(organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
     const bytes = await deps.blobs.get(logo.sha256);
     res
       .set({
@@ -373,7 +340,7 @@ export function signerRouter(deps: Deps): Router {
     giveReceipt: (res, token, envelope, recipientId) => giveReceipt(res, token, 'signed', envelope, recipientId),
     organisationOf: async (token) => {
       const organisation = await organisationOfLink(deps.workflow, token);
-      return organisation ? { name: organisation.name, slug: organisation.slug, logo: hasLogo(organisation) } : null;
+      return organisation ? { name: organisation.name, slug: organisation.slug, logo: organisationHasLogo(organisation) } : null;
     },
     cscProviders: deps.config.cscProviders,
     remoteLink: {

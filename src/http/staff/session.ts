@@ -10,18 +10,11 @@ import { openStaffSession, SESSION_ABSOLUTE_MS } from '../../workflow/staff-sess
 import { countUnreadStaffNotifications } from '../../workflow/read-staff-notifications.ts';
 import { staffMessagePage, STAFF_LANGUAGE_COOKIE, type StaffPrincipal } from '../../web/staff/layout.ts';
 import { staffTranslator } from '../../web/staff/i18n.ts';
+import { parseCookies } from '../public-pages.ts';
 
 export type { StaffPrincipal };
+export { parseCookies };
 export const SESSION_COOKIE = 'paraaf_session';
-
-export function parseCookies(header: string | undefined): Record<string, string> {
-  const cookies: Record<string, string> = {};
-  for (const part of (header ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return cookies;
-}
 
 export function staffCookie(deps: Deps, name: string, value: string, maxAgeSeconds: number, path = '/app'): string {
   const secure = deps.config.baseUrl.startsWith('https:');

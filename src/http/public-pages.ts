@@ -1,0 +1,50 @@
+/**
+ * What every page reached by a mailed bearer link has in common — the signer's `/s/<token>` and the
+ * result link's `/r/<token>`: never cached, indexed or referred (the token is in the path), in the
+ * language asked for (`?lang=`, remembered in a cookie for that path), and a page, not JSON, when the
+ * client is rate limited.
+ */
+import type { Request, RequestHandler, Response } from 'express';
+import * as web from '../web/index.ts';
+import { rateLimit, type TokenBuckets } from './rate-limit.ts';
+
+export const LANGUAGE_COOKIE = 'paraaf_lang';
+export const YEAR_SECONDS = 365 * 24 * 3600;
+
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) cookies[part.slice(0, at).trim()] = part.slice(at + 1).trim();
+  }
+  return cookies;
+}
+
+/** A `Set-Cookie` value: HttpOnly, SameSite=Lax, and Secure when the service is reached over https. */
+export function cookieHeader(name: string, value: string, options: { path: string; maxAgeSeconds: number; secure: boolean }): string {
+  return `${name}=${value}; Path=${options.path}; Max-Age=${options.maxAgeSeconds}; HttpOnly; SameSite=Lax${options.secure ? '; Secure' : ''}`;
+}
+
+/** No-store headers, and `res.locals.language` from `?lang=` (then remembered under `cookiePath`) or the cookie. */
+export function linkPageBasics(options: { cookiePath: string; secure: boolean }): RequestHandler {
+  return (req, res, next) => {
+    res.set({ 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
+    const requested = req.query.lang;
+    const remembered = parseCookies(req.get('cookie'))[LANGUAGE_COOKIE];
+    if (web.isLanguage(requested)) {
+      res.locals.language = requested;
+      res.append('Set-Cookie', cookieHeader(LANGUAGE_COOKIE, requested, { path: options.cookiePath, maxAgeSeconds: YEAR_SECONDS, secure: options.secure }));
+    } else if (web.isLanguage(remembered)) {
+      res.locals.language = remembered;
+    }
+    next();
+  };
+}
+
+/** The rate limit of link pages: an over-eager client gets a page saying how long to wait. */
+export function rateLimitedLinkPages(buckets: TokenBuckets, pageContext: (req: Request, res: Response) => web.PageContext): RequestHandler {
+  return rateLimit(buckets, (req, res, seconds) => {
+    const ctx = pageContext(req, res);
+    res.status(429).type('html').send(web.messagePage(ctx, { title: ctx.t('rateLimit.title'), paragraphs: [ctx.t('rateLimit.body', { seconds })] }));
+  });
+}
