@@ -146,7 +146,7 @@ describe('staff follow-up /app', function () {
       expect(all).to.include('<option value="College &lt;b&amp;s&gt;">College &lt;b&amp;s&gt;</option>').and.include('<option value="Gemeenteraad">Gemeenteraad</option>');
       expect(all).to.include('<th scope="col">Orgaan</th>');
       const budgetRow = all.slice(all.indexOf(`/app/envelopes/${ids.budget}`));
-      expect(budgetRow.slice(0, budgetRow.indexOf('</tr>'))).to.include('<td>Gemeenteraad</td>');
+      expect(budgetRow.slice(0, budgetRow.indexOf('</tr>'))).to.include('<td data-label="Orgaan">Gemeenteraad</td>');
       const raad = await get('/app?body=Gemeenteraad').expect(200);
       expect(only(raad.text)).to.deep.equal([ids.budget]);
       expect(raad.text).to.include('<option value="Gemeenteraad" selected>');
