@@ -226,20 +226,25 @@ export interface SignedForWrite {
 }
 
 async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date): Promise<SignedForWrite[]> {
-  const signed: Array<{ document: SignedForWrite['document']; pdf: Buffer; certificates: readonly Buffer[]; blob: { sha256: string; size: number } }> = [];
+  // The signed bytes are stored while the next document is signed and the B-LT revisions are built: a
+  // blob put waits mostly on fsync, which needs no CPU of ours. Every put is awaited before the write phase.
+  const signed: Array<{ document: SignedForWrite['document']; pdf: Buffer; certificates: readonly Buffer[]; blob: Promise<{ sha256: string; size: number }> }> = [];
   for (const document of documents) {
     const { fieldName } = document;
     if (!fieldName) throw new Error(`document ${document.documentId} has no prepared field for recipient ${recipientId}`);
     const pdf = await deps.blobs.get(document.blobSha256);
     const result = await source.sign({ documentId: document.documentId, fieldName, revision: { seq: document.seq, blobSha256: document.blobSha256 }, pdf }, now);
-    signed.push({ document: { ...document, fieldName }, pdf: result.pdf, certificates: result.certificates, blob: await deps.blobs.put(result.pdf) });
+    const blob = deps.blobs.put(result.pdf);
+    // Observed at once: a put that fails while the next document is signed is not an unhandled rejection; it is thrown below.
+    blob.catch(() => undefined);
+    signed.push({ document: { ...document, fieldName }, pdf: result.pdf, certificates: result.certificates, blob });
   }
   // PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision.
   const revocation = prefetchedRevocation(deps, signed.flatMap((s) => s.certificates));
   const out: SignedForWrite[] = [];
   for (const s of signed) {
     const validation = await buildValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
-    out.push({ document: s.document, signature: { blob: s.blob, certificates: s.certificates }, validation });
+    out.push({ document: s.document, signature: { blob: await s.blob, certificates: s.certificates }, validation });
   }
   return out;
 }
