@@ -5,6 +5,9 @@
  * client is rate limited.
  */
 import type { Request, RequestHandler, Response } from 'express';
+import { AppError } from '../errors.ts';
+import type { BlobStore } from '../store/blob-store.ts';
+import { organisationHasLogo } from '../workflow/signing-link-pages.ts';
 import * as web from '../web/index.ts';
 import { rateLimit, type TokenBuckets } from './rate-limit.ts';
 
@@ -47,4 +50,24 @@ export function rateLimitedLinkPages(buckets: TokenBuckets, pageContext: (req: R
     const ctx = pageContext(req, res);
     res.status(429).type('html').send(web.messagePage(ctx, { title: ctx.t('rateLimit.title'), paragraphs: [ctx.t('rateLimit.body', { seconds })] }));
   });
+}
+
+/**
+ * The organisation's logo for a link page: sandboxed (an SVG may carry script), private, and 404 when
+ * there is none. `etag`: the signer pages validate it by the blob's hash.
+ */
+export async function sendOrganisationLogo(res: Response, organisation: { settings: Record<string, unknown> } | null | undefined, blobs: Pick<BlobStore, 'get'>, options: { etag?: boolean } = {}): Promise<void> {
+  const logo = organisation?.settings.logo as { sha256?: unknown; contentType?: unknown } | undefined;
+  if (!organisationHasLogo(organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
+  const bytes = await blobs.get(logo.sha256);
+  res
+    .set({
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, max-age=3600',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      ...(options.etag ? { ETag: `"${logo.sha256}"` } : {}),
+    })
+    .type(logo.contentType === 'image/svg+xml' ? 'image/svg+xml' : 'image/png')
+    .send(bytes);
 }

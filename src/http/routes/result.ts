@@ -14,7 +14,7 @@ import { organisationHasLogo } from '../../workflow/signing-link-pages.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { toAppError } from '../problem.ts';
 import { createTokenBuckets } from '../rate-limit.ts';
-import { linkPageBasics, rateLimitedLinkPages } from '../public-pages.ts';
+import { linkPageBasics, rateLimitedLinkPages, sendOrganisationLogo } from '../public-pages.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { sendBlob } from '../send-blob.ts';
 
@@ -65,17 +65,7 @@ export function resultRouter(deps: Deps): Router {
   pages.get('/:token/logo', async (req, res) => {
     // The expired page shows the logo too.
     const view = await openResultLink(deps.workflow, { token: req.params.token, allowExpired: true });
-    const logo = view.organisation.settings.logo as { sha256?: unknown; contentType?: unknown } | undefined;
-    if (!organisationHasLogo(view.organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
-    res
-      .set({
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'private, max-age=3600',
-        'Cross-Origin-Resource-Policy': 'same-origin',
-      })
-      .type(logo.contentType === 'image/svg+xml' ? 'image/svg+xml' : 'image/png')
-      .send(await deps.blobs.get(logo.sha256));
+    await sendOrganisationLogo(res, view.organisation, deps.blobs);
   });
 
   pages.use((error: unknown, req: Request, res: Response, next: NextFunction) => {

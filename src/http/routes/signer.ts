@@ -47,7 +47,7 @@ import {
 import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
 import { createTokenBuckets } from '../rate-limit.ts';
-import { cookieHeader, LANGUAGE_COOKIE, linkPageBasics, parseCookies, rateLimitedLinkPages, YEAR_SECONDS } from '../public-pages.ts';
+import { cookieHeader, LANGUAGE_COOKIE, linkPageBasics, parseCookies, rateLimitedLinkPages, sendOrganisationLogo, YEAR_SECONDS } from '../public-pages.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { sendBlob } from '../send-blob.ts';
@@ -180,19 +180,7 @@ export function signerRouter(deps: Deps): Router {
   pages.get('/:token/logo', async (req, res) => {
     const token = tokenOf(req);
     const organisation = await organisationOfLink(deps.workflow, token);
-    const logo = organisation?.settings.logo as { sha256?: unknown; contentType?: unknown } | undefined;
-    if (!organisationHasLogo(organisation) || typeof logo?.sha256 !== 'string') throw new AppError('logo_not_found', 404, 'There is no logo.');
-    const bytes = await deps.blobs.get(logo.sha256);
-    res
-      .set({
-        'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-        'X-Content-Type-Options': 'nosniff',
-        'Cache-Control': 'private, max-age=3600',
-        'Cross-Origin-Resource-Policy': 'same-origin',
-        ETag: `"${logo.sha256}"`,
-      })
-      .type(logo.contentType === 'image/svg+xml' ? 'image/svg+xml' : 'image/png')
-      .send(bytes);
+    await sendOrganisationLogo(res, organisation, deps.blobs, { etag: true });
   });
 
   pages.get('/:token/documents/:docId', async (req, res) => {
