@@ -29,6 +29,7 @@ import * as rateLimits from './20261206_0024_rate_limits.ts';
 import * as meetings from './20261206_0025_meetings.ts';
 import * as closingTheLoop from './20261206_0026_closing_the_loop.ts';
 import * as documentReads from './20261206_0027_document_reads.ts';
+import * as mandates from './20261206_0028_mandates.ts';
 import * as onBehalfOf from './20261206_0029_on_behalf_of.ts';
 
 export interface NamedMigration {
@@ -62,5 +63,6 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0025_meetings', migration: meetings },
   { name: '20261206_0026_closing_the_loop', migration: closingTheLoop },
   { name: '20261206_0027_document_reads', migration: documentReads },
+  { name: '20261206_0028_mandates', migration: mandates },
   { name: '20261206_0029_on_behalf_of', migration: onBehalfOf },
 ];
