@@ -115,6 +115,8 @@ export interface MeetingItemForEmail {
   kind: string | null;
   /** When this person was first sent a request on it; null while it is not their turn. */
   sentAt: string | null;
+  /** The envelope's status: a cancelled item is no longer listed, yet its mail still counts as the meeting's. */
+  status: string | null;
 }
 
 /**
@@ -140,10 +142,10 @@ export async function meetingItemsForEmail(db: Db, organisationId: string, meeti
   if (!first) return null;
   const items = new Map<string, MeetingItemForEmail>();
   for (const row of rows) {
-    if (!row.e_id || !row.r_id || row.e_status === 'cancelled') continue;
+    if (!row.e_id || !row.r_id) continue;
     const sentAt = toIso(row.r_sent_at, 'nullable');
     const known = items.get(row.e_id);
-    if (!known) items.set(row.e_id, { envelopeId: row.e_id, title: row.e_title ?? '', agendaItem: row.e_agenda_item, kind: row.e_kind, sentAt });
+    if (!known) items.set(row.e_id, { envelopeId: row.e_id, title: row.e_title ?? '', agendaItem: row.e_agenda_item, kind: row.e_kind, sentAt, status: row.e_status });
     else if (sentAt && (!known.sentAt || sentAt < known.sentAt)) known.sentAt = sentAt;
   }
   return { meeting: toMeeting(first), items: [...items.values()] };

@@ -24,13 +24,14 @@ export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient
   if (!meetingId) return null;
   const found = await meetingItemsForEmail(ctx.trx, ctx.envelope.organisationId, meetingId, recipient.email);
   if (!found) return null;
+  // A mail on an item since declined or cancelled counts too: its link still opens the meeting (signing-link-access.ts).
   if (found.items.some((item) => item.envelopeId !== ctx.envelope.id && item.sentAt !== null)) return null;
   const { meeting } = found;
   return {
     meetingTitle: meeting.title,
     bodyName: decisionBodyName(meeting.body, meeting.bodyLabel),
     meetingDate: meeting.meetingDate,
-    items: found.items.map((item) => ({ agendaItem: item.agendaItem, title: item.title })),
+    items: found.items.filter((item) => item.status !== 'cancelled').map((item) => ({ agendaItem: item.agendaItem, title: item.title })),
     deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
     signingUrl: meetingPageUrl(signingUrl, meeting.id),
   };

@@ -9,7 +9,7 @@ import { AppError, ConflictError } from '../errors.ts';
 import type { AuditActor } from '../audit/events.ts';
 import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
 import { recipientsOf, type Recipient } from '../store/recipient-repository.ts';
-import { signingLinkByTokenHash, type SigningLink } from '../store/signing-link-repository.ts';
+import { signingLinkByTokenHash, signingLinksOf, type SigningLink } from '../store/signing-link-repository.ts';
 import { signingAccessRead, type SigningAccessRead, type SigningOrganisation } from '../store/sign-request-reads.ts';
 import type { Db } from '../store/sql.ts';
 import { tokenHash } from './notifications.ts';
@@ -123,10 +123,14 @@ export async function batchAccessByToken(db: Db, token: string, now: Date, optio
   if (!link) throw linkNotFound();
   const recipient = (await recipientsOf(db, link.organisationId, link.envelopeId)).find((r) => r.id === link.recipientId);
   if (!recipient) throw linkNotFound();
-  if (link.revokedAt !== null || new Date(link.expiresAt).getTime() <= now.getTime()) throw linkGone();
+  if (new Date(link.expiresAt).getTime() <= now.getTime()) throw linkGone();
   const envelope = await envelopeById(db, link.organisationId, link.envelopeId);
   if (!envelope) throw linkNotFound();
   const access: BatchAccess = { link, organisationId: link.organisationId, recipient };
+  if (link.revokedAt !== null) {
+    if (await revokedByMeetingItemEnd(db, link, envelope)) return { ...access, meetingId: envelope.meetingId! };
+    throw linkGone();
+  }
   if (isOpen(envelope.status) && (envelope.expiresAt === null || new Date(envelope.expiresAt).getTime() > now.getTime())) return access;
   const { startedAt } = options;
   const endedDuringBatch =
@@ -136,6 +140,21 @@ export async function batchAccessByToken(db: Db, token: string, now: Date, optio
     throw linkGone();
   }
   return { ...access, startedAt };
+}
+
+/**
+ * A meeting's signer has one mail, and so one link, for the whole meeting (issue 12): when the item that link
+ * belongs to is declined or cancelled, its links are revoked with it, yet the signer must still reach the
+ * meeting's other items through it. So a link revoked BY that end (no earlier: a reminder or a corrected address
+ * revoked it while the item was open, and wrote a newer link) still opens its meeting's page, narrowed to what
+ * waits there for that person (listWaitingIn), never the ended item itself nor anything outside the meeting.
+ */
+async function revokedByMeetingItemEnd(db: Db, link: SigningLink, envelope: Envelope): Promise<boolean> {
+  const endedAt = envelope.status === 'declined' ? envelope.declinedAt : envelope.status === 'cancelled' ? envelope.cancelledAt : null;
+  if (!envelope.meetingId || endedAt === null || link.revokedAt === null) return false;
+  if (new Date(link.revokedAt).getTime() < new Date(endedAt).getTime()) return false;
+  const newest = (await signingLinksOf(db, [link.recipientId])).at(-1);
+  return newest?.id === link.id;
 }
 
 /** The envelope is open and before its deadline (what a link's own expiry stands for). */

@@ -10,22 +10,14 @@ import request from 'supertest';
 import { createApiKey, createOrganisation } from '../../../src/store/index.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { BASE_URL, ORGANISATION, startE2E, type E2E } from '../e2e/harness.ts';
+import { CHAIR, DIRECTOR, MEETING_LINK, requestMails as requestMailsTo, signMeeting as signMeetingAs, UA } from './meeting-signer.ts';
 
-const UA = 'Mozilla/5.0 (meeting test) Firefox/140';
-const DIRECTOR = { name: 'Dirk Directeur', email: 'dirk.directeur@zonnebeke.be', function: 'Algemeen directeur' };
-const CHAIR = { name: 'Vera Voorzitter', email: 'vera.voorzitter@zonnebeke.be', function: 'Voorzitter gemeenteraad' };
 const ITEMS = [
   { agendaItem: '3', title: 'Subsidie jeugdwerking', kind: 'decision' },
   { agendaItem: '1', title: 'Goedkeuring notulen vorige zitting', kind: 'minutes' },
   { agendaItem: '2', title: 'Aankoop grond Ieperstraat', kind: 'decision' },
   { agendaItem: '10', title: 'Reglement parkeren', kind: 'decision' },
 ];
-const MEETING_LINK = /https:\/\/paraaf\.test\/s\/([A-Za-z0-9_-]{20,})\/batch\/meetings\/([0-9a-f-]{36})/;
-const csrfOfForm = (page: string, action: string): string => {
-  const at = page.indexOf(`/${action}"`);
-  expect(at, `a form posting to /${action}`).to.be.greaterThan(-1);
-  return /name="_csrf" value="([^"]+)"/.exec(page.slice(at))![1]!;
-};
 
 describe('meetings: one request mail per signer per meeting, signed through one link', function () {
   this.timeout(180_000);
@@ -34,22 +26,8 @@ describe('meetings: one request mail per signer per meeting, signed through one 
   const envelopeIds: string[] = [];
 
   const api = () => request(e2e.app.url);
-  const requestMails = async (to: string) => (await e2e.mails({ to })).filter((m) => m.subject.startsWith('Te ondertekenen: '));
-  const signMeeting = async (token: string, id: string, only?: (ids: string[]) => string[]) => {
-    const page = await api().get(`/s/${token}/batch/meetings/${id}`).set('User-Agent', UA);
-    expect(page.status, page.text.slice(0, 300)).to.equal(200);
-    const listed = [...page.text.matchAll(/name="envelope" value="([0-9a-f-]{36})"/g)].map((m) => m[1]!);
-    const ids = only ? only(listed) : listed;
-    // A document must have been opened before it is signed (issue 12): the signer downloads each one first.
-    const downloads = new Set([...page.text.matchAll(/href="(\/s\/[^"]+\/batch\/envelopes\/[0-9a-f-]{36}\/documents\/[0-9a-f-]{36})"/g)].map((m) => m[1]!));
-    expect(downloads.size).to.equal(listed.length);
-    for (const url of [...downloads].filter((u) => ids.some((i) => u.includes(i)))) expect((await api().get(url).set('User-Agent', UA)).status).to.equal(200);
-    const body = [`_csrf=${encodeURIComponent(csrfOfForm(page.text, 'batch/sign'))}`, ...ids.map((i) => `envelope=${i}`), 'consent=ja', `meeting=${id}`].join('&');
-    const signed = await api().post(`/s/${token}/batch/sign`).set('User-Agent', UA).type('form').send(body);
-    expect(signed.status, signed.text.slice(0, 500)).to.equal(200);
-    expect([...signed.text.matchAll(/data-outcome="signed"/g)], (signed.text.match(/data-reason="[^"]*"/g) ?? []).join(" ")).to.have.length(ids.length);
-    return { page: page.text, ids: listed };
-  };
+  const requestMails = (to: string) => requestMailsTo(e2e, to);
+  const signMeeting = (token: string, id: string, only?: (ids: string[]) => string[]) => signMeetingAs(e2e, token, id, only);
 
   before(async () => {
     e2e = await startE2E();
