@@ -131,6 +131,8 @@ export interface RateLimitConfig {
   readonly store: 'memory' | 'postgres' | 'redis';
   /** Set with store `redis` only (default redis://127.0.0.1:6379). */
   readonly redisUrl?: string;
+  /** Set with store `redis` only: prefix of every key (`REDIS_KEY_PREFIX`, default `paraaf:`), so two deployments can share one Redis. */
+  readonly redisKeyPrefix?: string;
 }
 
 export interface Pkcs11Config {
@@ -194,6 +196,7 @@ const envSchema = z.object({
   SIGNER_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
   RATE_LIMIT_STORE: optional(z.enum(['memory', 'postgres', 'redis'])),
   REDIS_URL: optional(z.url({ protocol: /^rediss?$/ })),
+  REDIS_KEY_PREFIX: optional(z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'letters, digits and : _ . - only, at most 64')),
   VERIFY_RATE_LIMIT: optional(z.coerce.number().int().min(1).max(100_000)),
   VERIFY_WORKERS: optional(z.coerce.number().int().min(1).max(16)),
   VERIFY_QUEUE: optional(z.coerce.number().int().min(0).max(1000)),
@@ -297,6 +300,7 @@ function unhonoured(values: z.infer<typeof envSchema>): string[] {
   const postgres = isPostgresUrl(values.DATABASE_URL);
   if (values.RATE_LIMIT_STORE === 'postgres' && !postgres) issues.push('RATE_LIMIT_STORE: postgres needs a postgres:// DATABASE_URL; with SQLite use memory (the default)');
   if (values.REDIS_URL !== undefined && values.RATE_LIMIT_STORE !== 'redis') issues.push('REDIS_URL: only used with RATE_LIMIT_STORE=redis; set that too, or leave REDIS_URL out');
+  if (values.REDIS_KEY_PREFIX !== undefined && values.RATE_LIMIT_STORE !== 'redis') issues.push('REDIS_KEY_PREFIX: only used with RATE_LIMIT_STORE=redis; set that too, or leave REDIS_KEY_PREFIX out');
   // Several instances on one database: a form or link one hands out must pass on every other, so all share one key.
   if (postgres && values.SIGNER_SECRET === undefined) {
     issues.push('SIGNER_SECRET: required with a PostgreSQL DATABASE_URL (at least 32 random characters, the same on every instance: each must accept the forms and links the others hand out)');
@@ -344,7 +348,7 @@ const isPostgresUrl = (url: string | undefined) => /^(postgres|postgresql):\/\//
 /** Shared by every instance on PostgreSQL (a table), in memory on SQLite, unless RATE_LIMIT_STORE says otherwise. */
 function parseRateLimit(values: z.infer<typeof envSchema>): RateLimitConfig {
   const store = values.RATE_LIMIT_STORE ?? (isPostgresUrl(values.DATABASE_URL) ? 'postgres' : 'memory');
-  return Object.freeze(store === 'redis' ? { store, redisUrl: values.REDIS_URL ?? 'redis://127.0.0.1:6379' } : { store });
+  return Object.freeze(store === 'redis' ? { store, redisUrl: values.REDIS_URL ?? 'redis://127.0.0.1:6379', redisKeyPrefix: values.REDIS_KEY_PREFIX ?? 'paraaf:' } : { store });
 }
 
 /** Reads the configuration; throws a ConfigError naming every bad variable. */

@@ -7,11 +7,12 @@ import { createPgRateLimitStore } from './rate-limit-store-pg.ts';
 import { createRedisRateLimitStore } from './rate-limit-store-redis.ts';
 
 export function openRateLimitStore(config: Config, db: Knex, logger: Logger): RateLimitStore {
-  const { store, redisUrl } = config.rateLimit;
+  const { store, redisUrl, redisKeyPrefix } = config.rateLimit;
   if (store === 'postgres') return createPgRateLimitStore(db);
   if (store === 'redis') {
     return createRedisRateLimitStore({
       url: redisUrl!,
+      prefix: redisKeyPrefix,
       // The client reconnects on its own (at most every 5 s); each failed attempt is logged, never thrown.
       onError: (error) => logger.error({ err: error }, 'rate-limit store: Redis connection failed'),
     });

@@ -20,15 +20,21 @@ describe('config: instances that cooperate (issue 11)', () => {
     expect(loadConfig({}).rateLimit).to.deep.equal({ store: 'memory' });
     expect(loadConfig({ DATABASE_URL: POSTGRES, SIGNER_SECRET: SECRET }).rateLimit).to.deep.equal({ store: 'postgres' });
     expect(loadConfig({ DATABASE_URL: POSTGRES, SIGNER_SECRET: SECRET, RATE_LIMIT_STORE: 'memory' }).rateLimit).to.deep.equal({ store: 'memory' });
-    expect(loadConfig({ RATE_LIMIT_STORE: 'redis' }).rateLimit).to.deep.equal({ store: 'redis', redisUrl: 'redis://127.0.0.1:6379' });
-    expect(loadConfig({ RATE_LIMIT_STORE: 'redis', REDIS_URL: 'rediss://cache.internal:6380/2' }).rateLimit).to.deep.equal({ store: 'redis', redisUrl: 'rediss://cache.internal:6380/2' });
+    expect(loadConfig({ RATE_LIMIT_STORE: 'redis' }).rateLimit).to.deep.equal({ store: 'redis', redisUrl: 'redis://127.0.0.1:6379', redisKeyPrefix: 'paraaf:' });
+    expect(loadConfig({ RATE_LIMIT_STORE: 'redis', REDIS_URL: 'rediss://cache.internal:6380/2', REDIS_KEY_PREFIX: 'kortrijk:' }).rateLimit).to.deep.equal({
+      store: 'redis',
+      redisUrl: 'rediss://cache.internal:6380/2',
+      redisKeyPrefix: 'kortrijk:',
+    });
   });
 
-  it('refuses a postgres store on SQLite, a REDIS_URL nothing uses, and an unknown store or URL', () => {
+  it('refuses a postgres store on SQLite, a REDIS_URL or REDIS_KEY_PREFIX nothing uses, and an unknown store or URL', () => {
     expect(issuesOf({ RATE_LIMIT_STORE: 'postgres' })).to.deep.equal(['RATE_LIMIT_STORE: postgres needs a postgres:// DATABASE_URL; with SQLite use memory (the default)']);
     expect(issuesOf({ REDIS_URL: 'redis://127.0.0.1:6379' })[0]).to.match(/^REDIS_URL: only used with RATE_LIMIT_STORE=redis/);
     expect(issuesOf({ RATE_LIMIT_STORE: 'memcached' })[0]).to.match(/^RATE_LIMIT_STORE:/);
     expect(issuesOf({ RATE_LIMIT_STORE: 'redis', REDIS_URL: 'http://127.0.0.1:6379' })[0]).to.match(/^REDIS_URL:/);
+    expect(issuesOf({ REDIS_KEY_PREFIX: 'a:' })[0]).to.match(/^REDIS_KEY_PREFIX: only used with RATE_LIMIT_STORE=redis/);
+    expect(issuesOf({ RATE_LIMIT_STORE: 'redis', REDIS_KEY_PREFIX: 'has space' })[0]).to.match(/^REDIS_KEY_PREFIX:/);
   });
 
   it('requires SIGNER_SECRET on PostgreSQL, saying that every instance must share it', () => {

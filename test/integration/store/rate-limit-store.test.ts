@@ -11,6 +11,8 @@ import { migrateToLatest, type Knex } from '../../../src/store/index.ts';
 import { createMemoryRateLimitStore, type RateLimitStore } from '../../../src/store/rate-limit-store.ts';
 import { createPgRateLimitStore } from '../../../src/store/rate-limit-store-pg.ts';
 import { createRedisRateLimitStore } from '../../../src/store/rate-limit-store-redis.ts';
+import { openRateLimitStore } from '../../../src/store/rate-limit-store-open.ts';
+import { loadConfig } from '../../../src/config.ts';
 import { failOpen } from '../../../src/http/rate-limit.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createPgSchema, type PgSchema } from '../../helpers/pg-schema.ts';
@@ -173,6 +175,23 @@ describe('rate-limit store: redis', () => {
     } finally {
       await admin.close();
       await store.close();
+    }
+  });
+
+  it('keeps two deployments sharing one Redis apart by REDIS_KEY_PREFIX', async () => {
+    const run = randomBytes(6).toString('hex');
+    const open = (prefix: string) =>
+      openRateLimitStore(loadConfig({ RATE_LIMIT_STORE: 'redis', REDIS_URL, REDIS_KEY_PREFIX: `${prefix}-${run}:` }), null as unknown as Knex, createLogger({ level: 'silent' }));
+    const kortrijk = open('kortrijk');
+    const menen = open('menen');
+    try {
+      expect((await kortrijk.take('signer:1', 1, T0)).allowed).to.equal(true);
+      expect((await kortrijk.take('signer:1', 1, T0)).allowed).to.equal(false);
+      // The same key in the other deployment has its own full bucket.
+      expect((await menen.take('signer:1', 1, T0)).allowed).to.equal(true);
+    } finally {
+      await kortrijk.close();
+      await menen.close();
     }
   });
 
