@@ -160,6 +160,34 @@ export const auditEventSchema = z.discriminatedUnion('action', [
     action: z.literal('meeting.agenda_edited'),
     details: z.object({ meetingId: id, items: z.array(z.object({ envelopeId: id, agendaItem: z.string().nullable(), title: z.string(), kind: z.string() })) }),
   }),
+  // Functions, mandates, absences and delegations (issue 12), on the organisation's chain. Days are YYYY-MM-DD.
+  z.object({ action: z.literal('function.created'), details: z.object({ functionId: id, name: z.string(), body: z.string().nullable(), delegable: z.boolean() }) }),
+  z.object({
+    action: z.literal('mandate.added'),
+    details: z.object({ mandateId: id, functionId: id, personId: id, kind: z.enum(['holder', 'substitute']), rank: z.number().int().positive(), startsOn: z.string(), endsOn: z.string().nullable() }),
+  }),
+  z.object({ action: z.literal('mandate.ended'), details: z.object({ mandateId: id, functionId: id, personId: id, endsOn: z.string(), previousEndsOn: z.string().nullable() }) }),
+  z.object({ action: z.literal('absence.recorded'), details: z.object({ absenceId: id, personId: id, startsOn: z.string(), endsOn: z.string(), reason: z.string().nullable() }) }),
+  z.object({ action: z.literal('absence.withdrawn'), details: z.object({ absenceId: id, personId: id }) }),
+  z.object({
+    action: z.literal('delegation.registered'),
+    details: z.object({
+      delegationId: id,
+      functionId: id,
+      delegatorPersonId: id,
+      delegatePersonId: id,
+      scope: z.array(z.enum(['decision', 'other'])),
+      validFrom: z.string(),
+      validUntil: z.string().nullable(),
+      reference: z.string().nullable(),
+    }),
+  }),
+  z.object({ action: z.literal('delegation.revoked'), details: z.object({ delegationId: id, functionId: id, delegatePersonId: id }) }),
+  /** Mandates imported from a CSV export of the Flemish mandate database. */
+  z.object({
+    action: z.literal('mandates.imported'),
+    details: z.object({ created: z.number().int().nonnegative(), updated: z.number().int().nonnegative(), unchanged: z.number().int().nonnegative(), unmatched: z.number().int().nonnegative() }),
+  }),
   z.object({ action: z.literal('staff.login'), details: z.object({ userId: id, email: z.string() }) }),
   /** A refused login for a known user of this organisation: wrong password, or the account is locked. */
   z.object({ action: z.literal('staff.login_failed'), details: z.object({ userId: id, email: z.string(), reason: z.enum(['password', 'locked']) }) }),

@@ -23,8 +23,8 @@ describe('staff follow-up catalogs', () => {
   }
 
   it('labels every envelope status, envelope audit action and mail kind in every language', () => {
-    // Organisation-level actions (logins, users, people, settings, routes, webhooks, meetings) never appear in an envelope's timeline.
-    const envelopeActions = AUDIT_ACTIONS.filter((a) => !/^(staff|user|person|people|organisation|route|webhook|meeting)\./.test(a));
+    // Organisation-level actions (logins, users, people, settings, routes, webhooks, meetings, functions and mandates) never appear in an envelope's timeline.
+    const envelopeActions = AUDIT_ACTIONS.filter((a) => !/^(staff|user|person|people|organisation|route|webhook|meeting|function|mandates?|absence|delegation)\./.test(a));
     expect(envelopeActions).to.include.members(['envelope.created', 'recipient.email_corrected', 'mail.retried', 'document.downloaded']);
     const needed = [...ENVELOPE_STATUSES.map((s) => `status.${s}`), ...envelopeActions.map((a) => `event.${a}`), ...MAIL_KINDS.map((k) => `mail.${k}`)];
     for (const key of needed) expect(keys, key).to.include(key);
