@@ -248,6 +248,7 @@ export async function startServer(config: Config, options: StartServerOptions): 
         await closed;
         clearTimeout(grace);
         await rateLimits.close();
+        await deps.blobs.close?.();
         await db.destroy();
         await pool?.close();
       })();

@@ -15,9 +15,9 @@ async function verify(args: string[], context: CliContext): Promise<number> {
   const roots = await trustAnchors(values.trust ?? [], context);
   return withDatabase(context, async (db) => {
     // The store the service uses (BLOB_STORE): fs, or the db or s3 store several instances share.
-    const blobs = createBlobStore(context.config.blobStore, context.config, db);
     const organisation = values.org === undefined ? undefined : await requireOrganisation(db, values.org);
-    const report = await verifyAuditTrails(db, blobs, { organisationId: organisation?.id, envelopeId: values.envelope }, { trustAnchors: roots });
+    const blobs = createBlobStore(context.config.blobStore, context.config, db);
+    const report = await verifyAuditTrails(db, blobs, { organisationId: organisation?.id, envelopeId: values.envelope }, { trustAnchors: roots }).finally(() => blobs.close?.());
     for (const line of formatTrailReport(report)) context.out(line);
     return report.ok ? 0 : 1;
   });

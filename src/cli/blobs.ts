@@ -24,7 +24,9 @@ async function migrate(args: string[], context: CliContext): Promise<number> {
   const from = values.from === undefined ? context.config.blobStore : kindOf('--from', values.from);
   if (from === to) throw new UsageError(`--from and --to are both '${to}'; nothing to copy.`);
   return withDatabase(context, async (db) => {
-    const result = await migrateBlobs(db, createBlobStore(from, context.config, db), createBlobStore(to, context.config, db));
+    const source = createBlobStore(from, context.config, db);
+    const target = createBlobStore(to, context.config, db);
+    const result = await migrateBlobs(db, source, target).finally(() => Promise.all([source.close?.(), target.close?.()]));
     for (const failure of result.failed) context.err(`Not copied: ${failure.sha256} (${failure.code}) — ${failure.detail}`);
     context.out(`${result.referenced} blob(s) referenced: ${result.copied} copied from ${from} to ${to}, ${result.present} already there, ${result.failed.length} failed.`);
     return result.failed.length === 0 ? 0 : 1;

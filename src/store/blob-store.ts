@@ -27,6 +27,8 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** Resolves when the store answers (`/readyz`); rejects when it is unreachable. */
   ping(): Promise<void>;
+  /** Lets go of connections the store holds (the S3 client's sockets); the file and db stores hold none of their own. */
+  close?(): Promise<void>;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -111,5 +111,7 @@ export function createS3BlobStore(client: S3Client, config: Pick<S3Config, 'buck
     }
   }
 
-  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, ping };
+  // The store owns the client it was given (createBlobStore makes one per store).
+  const close = async (): Promise<void> => client.destroy();
+  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, ping, close };
 }
