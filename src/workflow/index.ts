@@ -59,3 +59,18 @@ export { addPerson, personSummary, personExists, type AddPersonOptions } from '.
 export { editPerson, type EditPersonOptions } from './edit-person.ts';
 export { deactivateDirectoryPerson, type DeactivateDirectoryPersonOptions } from './deactivate-directory-person.ts';
 export { importPeople, type ImportPeopleOptions } from './import-people.ts';
+export { createFunction, functionInputSchema, type CreateFunctionOptions } from './manage-functions.ts';
+export { addMandate, endMandate, mandateNotFound, mandateInputSchema, endMandateInputSchema, type AddMandateOptions, type EndMandateOptions } from './manage-mandates.ts';
+export { recordAbsence, withdrawAbsence, absenceNotFound, absenceInputSchema, type RecordAbsenceOptions, type WithdrawAbsenceOptions } from './manage-absences.ts';
+export { registerDelegation, revokeDelegation, delegationInputSchema, type RegisterDelegationOptions, type RevokeDelegationOptions } from './delegations.ts';
+export {
+  resolveFunctionSigner,
+  delegationMinutesRefused,
+  functionNotFound,
+  delegationNotFound,
+  personNotFound,
+  MINUTES_DELEGATION_MESSAGE,
+  type FunctionSigner,
+  type ResolveFunctionSignerInput,
+} from './resolve-function-signer.ts';
+export { directoryMandates, type DirectoryMandates, type FunctionOverview, type DirectoryMandate, type DirectoryAbsence, type DirectoryDelegation, type DirectoryPerson } from './directory-mandates.ts';

@@ -1,0 +1,63 @@
+/**
+ * Staff mark a person absent for days, or withdraw that (issue 12): while absent, a function they hold goes to its
+ * first present substitute. One transaction each, with `absence.recorded` / `absence.withdrawn` on the organisation's
+ * chain. Withdrawing a withdrawn absence answers it as it is.
+ */
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { absenceById, insertAbsence, withdrawAbsence as storeWithdrawAbsence, type AbsenceRow } from '../store/mandates.ts';
+import type { StaffRequest, WorkflowDeps } from './deps.ts';
+import { daySchema, parseInput, recordOrganisationEvent, requireActivePerson, requireOrderedDays } from './resolve-function-signer.ts';
+import { inTransaction } from './transaction.ts';
+
+export const absenceInputSchema = z.object({
+  personId: z.string().min(1),
+  startsOn: daySchema,
+  /** Inclusive. */
+  endsOn: daySchema,
+  reason: z.string().trim().max(500).nullish(),
+});
+
+export type RecordAbsenceOptions = StaffRequest & z.input<typeof absenceInputSchema>;
+export type WithdrawAbsenceOptions = StaffRequest & { absenceId: string };
+
+export function absenceNotFound(): AppError {
+  return new AppError('absence_not_found', 404, 'There is no such absence in this organisation.');
+}
+
+export async function recordAbsence(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: RecordAbsenceOptions): Promise<AbsenceRow> {
+  const input = parseInput(absenceInputSchema, { personId: options.personId, startsOn: options.startsOn, endsOn: options.endsOn, reason: options.reason }, 'absence');
+  requireOrderedDays(input.startsOn, input.endsOn, 'absence: startsOn, endsOn');
+  const now = deps.clock();
+  return inTransaction(deps, 'recordAbsence', async (trx) => {
+    const person = await requireActivePerson(trx, options.organisationId, input.personId);
+    const absence = await insertAbsence(trx, {
+      id: randomUUID(),
+      organisationId: options.organisationId,
+      personId: person.id,
+      startsOn: input.startsOn,
+      endsOn: input.endsOn,
+      reason: input.reason || null,
+      createdByKind: options.actor.kind,
+      createdById: options.actor.id,
+      now: now.toISOString(),
+    });
+    const { id: absenceId, personId, startsOn, endsOn, reason } = absence;
+    await recordOrganisationEvent(trx, options, { action: 'absence.recorded', details: { absenceId, personId, startsOn, endsOn, reason } }, now);
+    return absence;
+  });
+}
+
+export async function withdrawAbsence(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: WithdrawAbsenceOptions): Promise<AbsenceRow> {
+  const now = deps.clock();
+  return inTransaction(deps, 'withdrawAbsence', async (trx) => {
+    const absence = await absenceById(trx, options.organisationId, options.absenceId);
+    if (!absence) throw absenceNotFound();
+    if (absence.withdrawn || !(await storeWithdrawAbsence(trx, options.organisationId, absence.id, now.toISOString()))) {
+      return (await absenceById(trx, options.organisationId, absence.id)) ?? absence;
+    }
+    await recordOrganisationEvent(trx, options, { action: 'absence.withdrawn', details: { absenceId: absence.id, personId: absence.personId } }, now);
+    return { ...absence, withdrawn: true, withdrawnAt: now.toISOString() };
+  });
+}
