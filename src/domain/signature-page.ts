@@ -48,3 +48,42 @@ export function signaturePageHeader(options: SignaturePageHeaderOptions): Signat
   const subtitle = options.agendaItem?.trim() ? `Punt ${options.agendaItem.trim()} – ${options.title}` : options.title;
   return { title, subtitle, ...(heading ? { heading } : {}) };
 }
+
+/** What a recipient row says about the capacity a signer signs in (issue 12): the function text and a delegate's statement. */
+export interface SignerCapacityText {
+  name: string;
+  /** The holder's function, a substitute's "wnd. algemeen directeur", or a delegate's own function. */
+  function: string | null;
+  /** A delegate's "Bij opdracht van de algemeen directeur"; null otherwise. */
+  actingStatement: string | null;
+}
+
+/** The statement without surrounding spaces or a closing comma or full stop; null when empty. */
+function bareStatement(statement: string | null | undefined): string | null {
+  return statement?.trim().replace(/[,.:;]+$/, '') || null;
+}
+
+/**
+ * The one-shot certificate's subject title: the function as the recipient signs with it; for a delegate their own
+ * function followed by the delegation ("Diensthoofd secretariaat, bij opdracht van de algemeen directeur"), or the
+ * statement alone when they have no function — as signingFunction of src/domain/mandates.ts words it. Null: none.
+ */
+export function signerTitle(signer: Pick<SignerCapacityText, 'function' | 'actingStatement'>): string | null {
+  const own = signer.function?.trim() || null;
+  const statement = bareStatement(signer.actingStatement);
+  if (!statement) return own;
+  return own ? `${own}, ${statement.charAt(0).toLocaleLowerCase('nl-BE')}${statement.slice(1)}` : statement;
+}
+
+/**
+ * The label above a signer's block on the appended signature page: the role the block stands for. "Algemeen directeur"
+ * → "De algemeen directeur"; a substitute's "wnd. algemeen directeur" → "De wnd. algemeen directeur"; a delegate's
+ * block carries the delegation ("Bij opdracht van de algemeen directeur"); without a function, the name.
+ */
+export function signerBlockLabel(signer: SignerCapacityText): string {
+  const statement = bareStatement(signer.actingStatement);
+  if (statement) return statement;
+  const fn = signer.function?.trim();
+  if (!fn) return signer.name;
+  return `De ${fn.charAt(0).toLocaleLowerCase('nl-BE')}${fn.slice(1)}`;
+}

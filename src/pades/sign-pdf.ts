@@ -35,7 +35,7 @@ import {
   type PdfDict,
 } from '../pdf/index.ts';
 import { completeSignedData, estimateSignedDataSize, signedAttributesFor, type CmsSigner } from './cms-build.ts';
-import { appearanceLines } from './appearance-text.ts';
+import { appearanceLines, type AppearanceSigner } from './appearance-text.ts';
 
 export interface SignaturePlacement {
   /** 1-based page number. */
@@ -51,9 +51,10 @@ export interface SignPdfOptions {
   key: SigningKey;
   /**
    * Name and function shown in the appearance and stored in /Name; `qualified` words the block as a qualified
-   * electronic signature (only for a certificate a trusted list says is qualified).
+   * electronic signature (only for a certificate a trusted list says is qualified); a delegate's `actingStatement`
+   * ("Bij opdracht van de algemeen directeur") heads the block (issue 12).
    */
-  signer: { name: string; function?: string; qualified?: boolean };
+  signer: AppearanceSigner;
   /** An existing empty signature field to fill, or the name of the field to create. */
   fieldName?: string;
   /** Where a new field's widget goes. Without it (and when filling an invisible field) the signature is invisible. */

@@ -4,7 +4,7 @@ export { PdfDict, PdfName, PdfRaw, PdfRef, PdfStream, PdfString, dict, name, typ
 export { serializeValue } from './serialize.ts';
 export { pageAt, pageRefs, pageInfo, MAX_PAGES, type PageInfo } from './pages.ts';
 export { addSignatureField, appendToArray, findField, listFields, markSignaturesExist, safeFieldName, uniqueFieldName, updateDict, type FormField } from './fields.ts';
-export { signatureAppearance, emptyAppearance, type AppearanceLine } from './appearance.ts';
+export { signatureAppearance, emptyAppearance, layoutAppearance, type AppearanceLine, type AppearanceLayout } from './appearance.ts';
 export { docMdpPermission } from './permissions.ts';
 export { pdfDate, parsePdfDate } from './dates.ts';
 export { textOperators, textWidth, fontResources, fitText } from './text.ts';

@@ -12,7 +12,7 @@ import { pageInfo, pageRefs } from './pages.ts';
 import { PdfReader } from './reader.ts';
 import { findSignatures } from './signatures.ts';
 import { formatNumber as n } from './serialize.ts';
-import { fitText, fontResources, textOperators } from './text.ts';
+import { fitText, fontResources, textOperators, wrapText } from './text.ts';
 
 export interface FieldPlacement {
   /** 1-based page number. */
@@ -91,6 +91,18 @@ export function prepareForSigning(pdf: Buffer, options: PrepareOptions): Prepare
 }
 
 /**
+ * The label above a block, at 11 pt bold on one line or, when it is longer than the block (a delegate's "Bij opdracht
+ * van de voorzitter van het bijzonder comité voor de sociale dienst"), over two lines, at 10 pt if 11 pt needs three;
+ * only what still overflows is cut.
+ */
+function blockLabel(label: string, x: number, blockTop: number): string {
+  const size = wrapText(label, 'bold', 11, BLOCK.width).length <= 2 ? 11 : 10;
+  const [first = '', ...rest] = wrapText(label, 'bold', size, BLOCK.width);
+  const lines = rest.length > 0 ? [first, rest.join(' ')] : [first];
+  return lines.map((line, i) => textOperators(fitText(line, 'bold', size, BLOCK.width), 'bold', size, x, blockTop - 11 - i * (size + 2))).join('');
+}
+
+/**
  * Adds signature pages at the end of the document, each with the title and heading, holding a labelled
  * block per signer in rows of one or two; as many pages as the signers need (an envelope may have 50).
  */
@@ -134,7 +146,7 @@ function appendSignaturePages(update: IncrementalUpdate, reader: PdfReader, page
       const bx = margin + column * (BLOCK.width + BLOCK.gap);
       const blockTop = top - row * rowHeight;
       // Only the role above the block: the signature's appearance prints the name and function inside it (issue 12: once, not twice).
-      content += textOperators(fitText(slot.label, 'bold', 11, BLOCK.width), 'bold', 11, bx, blockTop - 11);
+      content += blockLabel(slot.label, bx, blockTop);
       const by = blockTop - BLOCK.labelGap + 10 - BLOCK.height;
       content += `0.55 0.6 0.7 RG 0.75 w ${n(bx)} ${n(by)} ${n(BLOCK.width)} ${n(BLOCK.height)} re S\n`;
       placements.set(slot, { page: pageNumber, x: bx, y: by, width: BLOCK.width, height: BLOCK.height });

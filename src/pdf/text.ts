@@ -60,3 +60,17 @@ export function fitText(text: string, face: FontFace, size: number, maxWidth: nu
   while (cut.length > 1 && textWidth(cut + '…', face, size) > maxWidth) cut = cut.slice(0, -1);
   return cut + '…';
 }
+
+/** Greedy word wrap at spaces; a word wider than the box stays on its own row. */
+export function wrapText(text: string, face: FontFace, size: number, maxWidth: number): string[] {
+  const rows: string[] = [];
+  let row = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const candidate = row ? `${row} ${word}` : word;
+    if (row && textWidth(candidate, face, size) > maxWidth) {
+      rows.push(row);
+      row = word;
+    } else row = candidate;
+  }
+  return row ? [...rows, row] : rows;
+}
