@@ -18,6 +18,11 @@ const recipientSummary = z.object({
   routingOrder: z.number().int().positive(),
   /** Since issue 13, only for a signer who must sign with a qualified certificate. */
   signatureLevel: z.enum(['advanced', 'qualified']).optional(),
+  /** Issue 12, only for a function step: how it was resolved (holder, substitute, delegate) and a delegate's statement. */
+  capacity: z.enum(['holder', 'substitute', 'delegate']).optional(),
+  functionId: id.optional(),
+  delegationId: id.nullable().optional(),
+  actingStatement: z.string().nullable().optional(),
 });
 
 /** How a signer's key was held (issue 13); absent in events: our one-shot certificate. */
@@ -208,7 +213,8 @@ export const auditEventSchema = z.discriminatedUnion('action', [
     details: z.object({
       routeId: id,
       name: z.string(),
-      steps: z.array(z.object({ personId: id, role: z.enum(['signer', 'approver', 'cc']), order: z.number().int().positive(), signatureLevel: z.literal('qualified').optional() })),
+      // A step names a person or (issue 12) a function.
+      steps: z.array(z.object({ personId: id.optional(), functionId: id.optional(), role: z.enum(['signer', 'approver', 'cc']), order: z.number().int().positive(), signatureLevel: z.literal('qualified').optional() })),
     }),
   }),
   z.object({ action: z.literal('route.deleted'), details: z.object({ routeId: id, name: z.string() }) }),

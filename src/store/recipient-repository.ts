@@ -1,4 +1,5 @@
 /** `recipients` and their signature `fields` (DESIGN §3). Scoped by organisation. */
+import type { Capacity } from '../domain/mandates.ts';
 import type { Language } from '../domain/person.ts';
 import type { RecipientRole, RecipientStatus, SignatureLevel } from '../domain/routing.ts';
 import { toIso, type Db } from './sql.ts';
@@ -25,6 +26,15 @@ export interface Recipient {
   declinedAt: string | null;
   declineReason: string | null;
   createdAt: string;
+  /**
+   * How a function step of the route was resolved (issue 12; all null for a recipient named directly): the step's
+   * function, whether the holder, a substitute or a delegate signs, the delegation used, and a delegate's
+   * "Bij opdracht van de …" statement.
+   */
+  functionId: string | null;
+  capacity: Capacity | null;
+  delegationId: string | null;
+  actingStatement: string | null;
 }
 
 export interface Field {
@@ -59,6 +69,11 @@ export interface RecipientRow {
   declined_at: unknown;
   decline_reason: string | null;
   created_at: unknown;
+  /** Optional in a row read: a joined read that does not select them reads null. */
+  function_id?: string | null;
+  capacity?: string | null;
+  delegation_id?: string | null;
+  acting_statement?: string | null;
 }
 
 interface FieldRow {
@@ -94,6 +109,10 @@ export function toRecipient(row: RecipientRow): Recipient {
     declinedAt: toIso(row.declined_at, 'nullable'),
     declineReason: row.decline_reason,
     createdAt: toIso(row.created_at),
+    functionId: row.function_id ?? null,
+    capacity: (row.capacity as Capacity | null | undefined) ?? null,
+    delegationId: row.delegation_id ?? null,
+    actingStatement: row.acting_statement ?? null,
   };
 }
 
@@ -127,6 +146,10 @@ export async function insertRecipient(db: Db, recipient: NewRecipient, now: stri
     signature_level: recipient.signatureLevel,
     routing_order: recipient.routingOrder,
     position: recipient.position,
+    function_id: recipient.functionId,
+    capacity: recipient.capacity,
+    delegation_id: recipient.delegationId,
+    acting_statement: recipient.actingStatement,
     status: 'pending',
     created_at: now,
   });

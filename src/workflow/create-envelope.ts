@@ -1,11 +1,15 @@
 /**
  * Creates a draft envelope (DESIGN §3, §4): every PDF is inspected before anything is stored
  * (hostile or encrypted files answer 422 with the engine's code), stored as a blob and recorded
- * as revision 1 'original'; recipients come from the directory (personId) or ad hoc.
+ * as revision 1 'original'; recipients come from the directory (personId), ad hoc, or (issue 12) a function
+ * (functionId), resolved for the day — the meeting's date in a meeting, else today in Europe/Brussels — to the
+ * holder, a present substitute, or the delegate of the delegation the caller chose (delegationId). Minutes are
+ * never delegated (422 delegation_minutes_refused, before anything is stored).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { appendAuditEvent } from '../audit/chain.ts';
+import { brusselsDay, mayBeDelegated, type DocumentKind } from '../domain/mandates.ts';
 import { routingProblems, SIGNATURE_LEVELS, type SignatureLevel } from '../domain/routing.ts';
 import { validatePerson, type Language } from '../domain/person.ts';
 import { AppError, ValidationError } from '../errors.ts';
@@ -19,6 +23,7 @@ import { insertField, insertRecipient, type NewRecipient } from '../store/recipi
 import type { Db } from '../store/sql.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
+import { delegationMinutesRefused, resolveFunctionSigner } from './resolve-function-signer.ts';
 import { inTransaction } from './transaction.ts';
 
 export const DEFAULT_EXPIRY_DAYS = 30;
@@ -35,6 +40,10 @@ const fieldSchema = z.object({
 
 const recipientSchema = z.object({
   personId: z.string().optional(),
+  /** A function of the organisation (issue 12): whoever signs for it on the day; name, e-mail and function come from them. */
+  functionId: z.string().optional(),
+  /** With functionId: the delegation (bij opdracht) chosen for this recipient; never for minutes. */
+  delegationId: z.string().nullish(),
   name: z.string().optional(),
   email: z.string().optional(),
   function: z.string().nullish(),
@@ -81,6 +90,14 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
   if (!input.meetingId && (input.agendaItem || input.agendaPosition != null)) throw new ValidationError('agendaItem and agendaPosition need a meetingId.');
   const problems = routingProblems(input.recipients.map((r) => ({ role: r.role, routingOrder: r.routingOrder, status: 'pending' as const })));
   if (problems.length > 0) throw new ValidationError(`Invalid recipients: ${problems.join('; ')}.`);
+  for (const [index, recipient] of input.recipients.entries()) {
+    if (recipient.delegationId && !recipient.functionId) throw new ValidationError(`recipient ${index + 1}: a delegationId needs a functionId.`);
+    if (recipient.functionId && (recipient.personId || recipient.name !== undefined || recipient.email !== undefined || recipient.function !== undefined || recipient.language !== undefined)) {
+      throw new ValidationError(`recipient ${index + 1}: a function step takes its person, name, e-mail, function and language from whoever signs for the function.`);
+    }
+  }
+  // Minutes are never signed by delegation (Decreet Lokaal Bestuur art. 280 and 283): refused before anything is stored.
+  if (!mayBeDelegated(input.kind ?? null) && input.recipients.some((r) => r.delegationId)) throw delegationMinutesRefused();
 
   // Inspect and store outside the transaction: CPU and disk work that needs no lock. A blob
   // without a revision pointing at it is harmless (content-addressed, DESIGN §8).
@@ -131,9 +148,11 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
       await insertDocument(trx, { id: document.id, envelopeId, organisationId: options.organisationId, name: document.name, position, pageCount: document.pageCount, now: at });
       await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: 1, blobSha256: document.blob.sha256, size: document.blob.size, kind: 'original', now: at });
     }
+    // Function steps resolve for the meeting's date (the sitting), else for today in Europe/Brussels.
+    const on: SignerDay = { day: meeting ? meeting.meetingDate : brusselsDay(now), kind: meeting ? meeting.kind : (input.kind ?? null) };
     const recipients: NewRecipient[] = [];
     for (const [index, input_] of input.recipients.entries()) {
-      const recipient = await resolveRecipient(trx, options.organisationId, envelopeId, index, input_, input.signatureLevel);
+      const recipient = await resolveRecipient(trx, options.organisationId, envelopeId, index, input_, input.signatureLevel, on);
       await insertRecipient(trx, recipient, at);
       for (const field of input_.fields) {
         await insertField(trx, { id: randomUUID(), recipientId: recipient.id, documentId: documents[field.document].id, page: field.page, x: field.x, y: field.y, width: field.width, height: field.height, fieldName: null });
@@ -158,6 +177,7 @@ export async function createEnvelope(deps: WorkflowDeps, options: CreateEnvelope
             role: r.role,
             routingOrder: r.routingOrder,
             ...(r.signatureLevel === 'qualified' ? { signatureLevel: r.signatureLevel } : {}),
+            ...(r.capacity && r.functionId ? { capacity: r.capacity, functionId: r.functionId, delegationId: r.delegationId, actingStatement: r.actingStatement } : {}),
           })),
         },
       },
@@ -175,13 +195,47 @@ async function meetingPlace(db: Db, organisationId: string, meetingId: string, i
   if (!meeting) throw new AppError('meeting_not_found', 404, 'There is no such meeting.');
   if (meeting.status !== 'draft') throw new AppError('meeting_sent', 409, 'This meeting was sent; it takes no new items.');
   const agendaPosition = input.agendaPosition ?? (await nextAgendaPosition(db, organisationId, meetingId));
-  return { meetingId, agendaItem: input.agendaItem || null, agendaPosition, kind: input.kind ?? 'decision' };
+  return { meetingId, agendaItem: input.agendaItem || null, agendaPosition, kind: input.kind ?? 'decision', meetingDate: meeting.meetingDate };
 }
 
 type RecipientInput = z.output<typeof recipientSchema>;
 
-/** A directory person gives the defaults; what the caller passes (a substitute's function) wins. */
-async function resolveRecipient(db: Db, organisationId: string, envelopeId: string, index: number, input: RecipientInput, envelopeLevel: SignatureLevel): Promise<NewRecipient> {
+/** The day and kind of document a function step is resolved for. */
+interface SignerDay {
+  day: string;
+  kind: DocumentKind | null;
+}
+
+/**
+ * A directory person gives the defaults; what the caller passes (a substitute's function) wins. A function step
+ * takes everything from whoever signs for the function on the day, and remembers how it was resolved.
+ */
+async function resolveRecipient(db: Db, organisationId: string, envelopeId: string, index: number, input: RecipientInput, envelopeLevel: SignatureLevel, on: SignerDay): Promise<NewRecipient> {
+  const common = {
+    id: randomUUID(),
+    envelopeId,
+    organisationId,
+    role: input.role,
+    // Approvers and cc recipients sign nothing: their level stays the default whatever the envelope's.
+    signatureLevel: input.role === 'signer' ? (input.signatureLevel ?? envelopeLevel) : ('advanced' as const),
+    routingOrder: input.routingOrder,
+    position: index,
+  };
+  if (input.functionId) {
+    const signer = await resolveFunctionSigner(db, organisationId, { functionId: input.functionId, day: on.day, kind: on.kind, delegationId: input.delegationId ?? null });
+    return {
+      ...common,
+      personId: signer.person.id,
+      name: signer.person.name,
+      email: signer.person.email,
+      function: signer.function,
+      language: signer.person.language,
+      functionId: signer.functionId,
+      capacity: signer.capacity,
+      delegationId: signer.delegationId,
+      actingStatement: signer.actingStatement,
+    };
+  }
   let base: { name: string; email: string; function?: string | null; language?: string | null } = { name: input.name ?? '', email: input.email ?? '' };
   if (input.personId) {
     const person = await personById(db, organisationId, input.personId);
@@ -197,18 +251,15 @@ async function resolveRecipient(db: Db, organisationId: string, envelopeId: stri
   if (!validation.ok) throw new ValidationError(`recipient ${index + 1}: ${validation.errors.join('; ')}.`);
   const person = validation.person;
   return {
-    id: randomUUID(),
-    envelopeId,
-    organisationId,
+    ...common,
     personId: input.personId ?? null,
     name: person.name,
     email: person.email,
     function: person.function,
     language: person.language as Language,
-    role: input.role,
-    // Approvers and cc recipients sign nothing: their level stays the default whatever the envelope's.
-    signatureLevel: input.role === 'signer' ? (input.signatureLevel ?? envelopeLevel) : 'advanced',
-    routingOrder: input.routingOrder,
-    position: index,
+    functionId: null,
+    capacity: null,
+    delegationId: null,
+    actingStatement: null,
   };
 }

@@ -91,6 +91,10 @@ export async function toEnvelopeDtos(db: Db, organisationId: string, envelopes: 
         completedAt: r.completedAt,
         declinedAt: r.declinedAt,
         declineReason: r.declineReason,
+        functionId: r.functionId,
+        capacity: r.capacity,
+        delegationId: r.delegationId,
+        actingStatement: r.actingStatement,
         fields: fields
           .filter((f) => f.recipientId === r.id)
           .map((f) => ({ documentId: f.documentId, page: f.page, x: f.x, y: f.y, width: f.width, height: f.height, fieldName: f.fieldName })),

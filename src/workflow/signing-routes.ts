@@ -2,25 +2,34 @@
  * Signing-route templates of an organisation (`organisations.settings.routes`, issue 5): an admin
  * saves or deletes one (issue 10). One transaction each: the organisation read locked, only the
  * `routes` key rewritten from what is stored now, and `route.saved` / `route.deleted` recorded.
+ * A step names a person or (issue 12) a function ("Algemeen directeur"), resolved when an envelope is
+ * created to whoever signs for it on the day (resolve-function-signer.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { SignatureLevel } from '../domain/routing.ts';
 import { ValidationError } from '../errors.ts';
+import { functionById } from '../store/mandates.ts';
 import { personById } from '../store/people.ts';
 import type { Organisation } from '../store/organisations.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { inTransaction } from './transaction.ts';
+import { functionNotFound } from './resolve-function-signer.ts';
 import { changeOrganisation, organisationNotFound } from './update-organisation-settings.ts';
 
 export const ROUTE_ROLES = ['signer', 'approver', 'cc'] as const;
 export type RouteRole = (typeof ROUTE_ROLES)[number];
 
+/** Who a step names: one person of the directory, or one function of the organisation (issue 12) — exactly one. */
+export type RouteStepSigner = { personId: string; functionId?: undefined } | { functionId: string; personId?: undefined };
+
+/** `signatureLevel` 'qualified': that signer must sign with their own qualified certificate (issue 13); absent means advanced. */
+export type RouteStep = RouteStepSigner & { role: RouteRole; order: number; signatureLevel?: SignatureLevel };
+
 /** What `organisations.settings.routes` holds; the send page reads it. */
 export interface SigningRoute {
   id: string;
   name: string;
-  /** `signatureLevel` 'qualified': that signer must sign with their own qualified certificate (issue 13); absent means advanced. */
-  steps: { personId: string; role: RouteRole; order: number; signatureLevel?: SignatureLevel }[];
+  steps: RouteStep[];
 }
 
 export function routesOf(organisation: Organisation): SigningRoute[] {
@@ -31,13 +40,19 @@ export interface SaveSigningRouteOptions extends StaffRequest {
   /** The route to replace, or null for a new one. */
   routeId: string | null;
   name: string;
-  /** Each person must be one of the organisation's (else 404); sorted by order when saved. */
+  /** Each person or function must be one of the organisation's (else 404); sorted by order when saved. */
   steps: SigningRoute['steps'];
 }
 
 export async function saveSigningRoute(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: SaveSigningRouteOptions): Promise<SigningRoute> {
   return inTransaction(deps, 'saveSigningRoute', async (trx) => {
-    for (const step of options.steps) if (!(await personById(trx, options.organisationId, step.personId))) throw organisationNotFound();
+    for (const step of options.steps) {
+      if (typeof step.personId === 'string' && step.functionId === undefined) {
+        if (!(await personById(trx, options.organisationId, step.personId))) throw organisationNotFound();
+      } else if (typeof step.functionId === 'string' && step.personId === undefined) {
+        if (!(await functionById(trx, options.organisationId, step.functionId))) throw functionNotFound();
+      } else throw new ValidationError('A route step names either a person or a function.');
+    }
     if (options.steps.some((s) => s.signatureLevel === 'qualified' && s.role !== 'signer')) throw new ValidationError('Only a signer step has a signature level.');
     // Advanced is the default: stored only when qualified, so routes saved before issue 13 read the same.
     const steps = [...options.steps]

@@ -143,6 +143,10 @@ const envelopeSchemas: Record<string, JsonSchema> = {
     completedAt: nullableTimestamp(),
     declinedAt: nullableTimestamp(),
     declineReason: nullableString(),
+    functionId: { type: ['string', 'null'], format: 'uuid', description: 'Issue 12: the function the recipient signs for (a route step naming a function); null for a recipient named directly.' },
+    capacity: { type: ['string', 'null'], enum: ['holder', 'substitute', 'delegate', null], description: 'How the function was resolved on the day: its holder, a substitute for an absent holder (`function` then reads "wnd. …"), or the delegate of a chosen delegation; null without `functionId`.' },
+    delegationId: { type: ['string', 'null'], format: 'uuid', description: 'The delegation a delegate signs by; null otherwise.' },
+    actingStatement: nullableString('A delegate\'s statement above signature, name and function, e.g. "Bij opdracht van de algemeen directeur"; null otherwise.'),
     fields: { type: 'array', items: ref('Field') },
   }),
   Envelope: object(envelopeProperties),
@@ -173,8 +177,14 @@ const envelopeSchemas: Record<string, JsonSchema> = {
   RecipientInput: object(
     {
       person: string('Id or e-mail of a person in the organisation directory; replaces name and email.'),
-      name: string('Required unless `person` is given.'),
-      email: string('Required unless `person` is given.', { format: 'email' }),
+      functionId: uuid(
+        'A function of the organisation (issue 12), instead of `person`, `name`, `email`, `function` and `language`: it resolves, for the meeting\'s date in a meeting or else today (Europe/Brussels), to its holder, or to the first present substitute when the holder is marked absent (`function` "wnd. …"). 404 `function_not_found` for a function of no or another organisation; 409 `function_vacant` when nobody holds it that day, `function_everyone_absent` when the holder and every substitute are absent.',
+      ),
+      delegationId: uuid(
+        'With `functionId`: a registered delegation (bij opdracht) of that function chosen for this recipient; its delegate signs with `actingStatement`. Never chosen automatically. 422 `delegation_minutes_refused` for minutes (`kind` `minutes`), 422 `delegation_not_valid` when it does not cover the day, the kind or the function or was revoked, 422 `function_not_delegable`.',
+      ),
+      name: string('Required unless `person` or `functionId` is given.'),
+      email: string('Required unless `person` or `functionId` is given.', { format: 'email' }),
       role: { type: 'string', enum: RECIPIENT_ROLES },
       signatureLevel: signatureLevel('For a signer: overrides the envelope\'s `signatureLevel`. `qualified` is refused for approvers and cc recipients.'),
       order: { type: 'integer', minimum: 1, default: 1, description: 'Routing order: lower orders sign first; equal orders in parallel.' },
@@ -182,7 +192,7 @@ const envelopeSchemas: Record<string, JsonSchema> = {
       language: { type: 'string', enum: LANGUAGES },
     },
     undefined,
-    ['person', 'name', 'email', 'signatureLevel', 'order', 'function', 'language'],
+    ['person', 'functionId', 'delegationId', 'name', 'email', 'signatureLevel', 'order', 'function', 'language'],
   ),
   FieldInput: object({
     document: { type: 'integer', minimum: 0, description: 'Index of the document in upload order.' },

@@ -56,11 +56,21 @@ const recipientSchema = z
     order: z.number().int().positive().default(1),
     function: z.string().nullish(),
     language: z.string().optional(),
+    /** Issue 12: a function of the organisation, resolved to whoever signs for it on the day; with an optional chosen delegation. */
+    functionId: z.string().min(1).max(64).optional(),
+    delegationId: z.string().min(1).max(64).optional(),
   })
   .superRefine((recipient, ctx) => {
+    if (recipient.functionId !== undefined) {
+      for (const key of ['person', 'name', 'email', 'function', 'language'] as const) {
+        if (recipient[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'not with "functionId": the function gives the person' });
+      }
+      return;
+    }
+    if (recipient.delegationId !== undefined) ctx.addIssue({ code: 'custom', path: ['delegationId'], message: 'needs "functionId"' });
     if (recipient.person !== undefined) return;
-    if (recipient.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required unless "person" is given' });
-    if (recipient.email === undefined) ctx.addIssue({ code: 'custom', path: ['email'], message: 'required unless "person" is given' });
+    if (recipient.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'required unless "person" or "functionId" is given' });
+    if (recipient.email === undefined) ctx.addIssue({ code: 'custom', path: ['email'], message: 'required unless "person" or "functionId" is given' });
   });
 
 const envelopeSchema = z.strictObject({
@@ -130,6 +140,8 @@ function toCreateInput(request: EnvelopeRequest, documents: CreateEnvelopeInput[
     documents,
     recipients: request.recipients.map((recipient, index) => ({
       personId: recipient.person,
+      functionId: recipient.functionId,
+      delegationId: recipient.delegationId,
       name: recipient.name,
       email: recipient.email,
       function: recipient.function,
