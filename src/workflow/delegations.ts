@@ -11,7 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DELEGATION_SCOPES, resolveFunction, type DelegationScope } from '../domain/mandates.ts';
 import { AppError } from '../errors.ts';
-import { delegationById, insertDelegation, listMandates, revokeDelegation as storeRevokeDelegation, type DelegationRow } from '../store/mandates.ts';
+import { delegationById, insertDelegation, listDelegations, listMandates, revokeDelegation as storeRevokeDelegation, type DelegationRow } from '../store/mandates.ts';
+import { personById } from '../store/people.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import {
   daySchema,
@@ -19,6 +20,7 @@ import {
   delegationNotFound,
   functionNotDelegable,
   parseInput,
+  personNotFound,
   recordOrganisationEvent,
   requireActivePerson,
   requireFunction,
@@ -97,4 +99,19 @@ export async function revokeDelegation(deps: Pick<WorkflowDeps, 'db' | 'logger' 
     await recordOrganisationEvent(trx, options, { action: 'delegation.revoked', details: { delegationId: delegation.id, functionId: delegation.functionId, delegatePersonId: delegation.delegatePersonId } }, now);
     return { ...delegation, revoked: true, revokedAt: now.toISOString(), revokedById: options.actor.id };
   });
+}
+
+export interface DelegationRegisterOptions {
+  organisationId: string;
+  functionId?: string;
+  delegatePersonId?: string;
+  includeRevoked?: boolean;
+}
+
+/** The register, by start; of one function or one delegate (404 when not of this organisation). */
+export async function delegationRegister(deps: Pick<WorkflowDeps, 'db'>, options: DelegationRegisterOptions): Promise<DelegationRow[]> {
+  const { organisationId, functionId, delegatePersonId } = options;
+  if (functionId !== undefined) await requireFunction(deps.db, organisationId, functionId);
+  if (delegatePersonId !== undefined && !(await personById(deps.db, organisationId, delegatePersonId))) throw personNotFound();
+  return listDelegations(deps.db, organisationId, { functionId, delegatePersonId, includeRevoked: options.includeRevoked });
 }

@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import { absenceById, insertAbsence, withdrawAbsence as storeWithdrawAbsence, type AbsenceRow } from '../store/mandates.ts';
+import { absenceById, insertAbsence, listAbsences, withdrawAbsence as storeWithdrawAbsence, type AbsenceRow } from '../store/mandates.ts';
+import { personById } from '../store/people.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
-import { daySchema, parseInput, recordOrganisationEvent, requireActivePerson, requireOrderedDays } from './resolve-function-signer.ts';
+import { daySchema, parseInput, personNotFound, recordOrganisationEvent, requireActivePerson, requireOrderedDays } from './resolve-function-signer.ts';
 import { inTransaction } from './transaction.ts';
 
 export const absenceInputSchema = z.object({
@@ -60,4 +61,10 @@ export async function withdrawAbsence(deps: Pick<WorkflowDeps, 'db' | 'logger' |
     await recordOrganisationEvent(trx, options, { action: 'absence.withdrawn', details: { absenceId: absence.id, personId: absence.personId } }, now);
     return { ...absence, withdrawn: true, withdrawnAt: now.toISOString() };
   });
+}
+
+/** The absences not over on `from` (withdrawn ones too, marked), by start; of one person (404 when not of this organisation). */
+export async function absencesOf(deps: Pick<WorkflowDeps, 'db'>, options: { organisationId: string; personId?: string; from: string }): Promise<AbsenceRow[]> {
+  if (options.personId !== undefined && !(await personById(deps.db, options.organisationId, options.personId))) throw personNotFound();
+  return listAbsences(deps.db, options.organisationId, { personId: options.personId, from: options.from });
 }
