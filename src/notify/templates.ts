@@ -47,6 +47,8 @@ export interface MeetingSignRequestParams extends BaseMailParams {
   deadline?: Date | null;
   /** The meeting page `/s/<token>/batch/meetings/<id>`. */
   signingUrl: string;
+  /** A reminder of the meeting (staff or the schedule): the items still waiting, and a link replacing the earlier one. */
+  reminder?: boolean;
 }
 
 export interface DeclinedParams extends BaseMailParams {
@@ -189,14 +191,14 @@ function meetingRequest(t: Translate, language: Language, params: MeetingSignReq
   const values = { title: params.meetingTitle, organisation: params.organisationName, body: params.bodyName, date: formatMeetingDate(params.meetingDate, language), count: params.items.length };
   const blocks: MailBlock[] = [
     ...opening(t, { ...params, envelopeTitle: params.meetingTitle }),
-    { kind: 'paragraph', text: t('meetingSignRequest.intro', values) },
+    { kind: 'paragraph', text: t(params.reminder ? 'meetingReminder.intro' : 'meetingSignRequest.intro', values) },
     { kind: 'paragraph', text: params.items.map((item) => `${item.agendaItem ? `${oneLine(item.agendaItem)}. ` : '– '}${oneLine(item.title)}`).join('\n') },
   ];
   if (params.deadline) blocks.push({ kind: 'paragraph', text: t('common.deadline', { deadline: formatBrusselsDateTime(params.deadline, language) }) });
   blocks.push(action(t, t('meetingSignRequest.button'), params.signingUrl));
-  blocks.push({ kind: 'paragraph', text: t('meetingSignRequest.oneLink') });
+  blocks.push({ kind: 'paragraph', text: t(params.reminder ? 'meetingReminder.replaces' : 'meetingSignRequest.oneLink') });
   blocks.push({ kind: 'paragraph', text: t('common.personal') });
-  return { subject: t('meetingSignRequest.subject', values), blocks: [...blocks, ...closing(t, params)] };
+  return { subject: t(params.reminder ? 'meetingReminder.subject' : 'meetingSignRequest.subject', values), blocks: [...blocks, ...closing(t, params)] };
 }
 
 type Composed = { subject: string; blocks: MailBlock[] };

@@ -8,6 +8,8 @@ export { createMeeting, type CreateMeetingOptions, type CreateMeetingInput } fro
 export { getMeeting, meetingNotFound, toMeetingDto, type MeetingDto } from './get-meeting.ts';
 export { listMeetings, type MeetingSummaryDto } from './list-meetings.ts';
 export { sendMeeting, type SendMeetingOptions } from './send-meeting.ts';
+export { remindMeeting, type RemindMeetingOptions, type RemindMeetingResult } from './remind-meeting.ts';
+export { addMeetingItems, type AddMeetingItemsOptions } from './add-meeting-items.ts';
 export { editMeetingAgenda, type EditMeetingAgendaOptions, type MeetingAgendaItem } from './edit-meeting-agenda.ts';
 export { meetingPageUrl } from './meeting-mail.ts';
 export { DECISION_BODIES, DECISION_BODY_NAMES, defaultRouteFor, parseAgendaFileName, compareAgendaItems, type DecisionBody } from '../domain/meeting.ts';
@@ -61,8 +63,8 @@ export { deactivateDirectoryPerson, type DeactivateDirectoryPersonOptions } from
 export { importPeople, type ImportPeopleOptions } from './import-people.ts';
 export { createFunction, functionInputSchema, type CreateFunctionOptions } from './manage-functions.ts';
 export { addMandate, endMandate, mandateNotFound, mandateInputSchema, endMandateInputSchema, type AddMandateOptions, type EndMandateOptions } from './manage-mandates.ts';
-export { recordAbsence, withdrawAbsence, absencesOf, absenceNotFound, absenceInputSchema, type RecordAbsenceOptions, type WithdrawAbsenceOptions } from './manage-absences.ts';
-export { registerDelegation, revokeDelegation, delegationRegister, delegationInputSchema, type DelegationRegisterOptions, type RegisterDelegationOptions, type RevokeDelegationOptions } from './delegations.ts';
+export { recordAbsence, withdrawAbsence, absenceNotFound, absenceInputSchema, type RecordAbsenceOptions, type WithdrawAbsenceOptions } from './manage-absences.ts';
+export { registerDelegation, revokeDelegation, delegationInputSchema, type RegisterDelegationOptions, type RevokeDelegationOptions } from './delegations.ts';
 export {
   resolveFunctionSigner,
   delegationMinutesRefused,

@@ -7,9 +7,12 @@
  */
 import { decisionBodyName } from '../domain/meeting.ts';
 import type { MeetingSignRequestParams } from '../notify/templates.ts';
+import type { Envelope } from '../store/envelope-repository.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
-import { meetingItemsForEmail } from '../store/meetings.ts';
-import type { EffectContext } from './notifications.ts';
+import { meetingItemsForEmail, type Meeting } from '../store/meetings.ts';
+import { markReminded } from '../store/reminder-candidates.ts';
+import { revokeSigningLinks } from '../store/signing-link-repository.ts';
+import { createSigningLink, notifyRecipients, queueMail, type EffectContext } from './notifications.ts';
 
 export type MeetingRequest = Omit<MeetingSignRequestParams, 'organisationName' | 'recipientName' | 'envelopeTitle'>;
 
@@ -35,4 +38,45 @@ export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient
     deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
     signingUrl: meetingPageUrl(signingUrl, meeting.id),
   };
+}
+
+/** One item of a meeting reminder: an open envelope of the meeting, its effect context, and whom to remind on it. */
+export interface MeetingReminderItem {
+  ctx: EffectContext;
+  recipients: readonly Recipient[];
+}
+
+/**
+ * Reminds a meeting's items like the meeting's request (issue 12): everyone reminded gets a fresh link (their older
+ * ones revoked, as remindEnvelope does), and each signer ONE mail for the meeting, by e-mail address, listing the
+ * items still waiting for them in agenda order (`items` come in that order) with one link to the meeting page.
+ * Approvers keep their own reminder per item. The caller appends each item's audit event; this marks the reminded.
+ */
+export async function queueMeetingReminders(meeting: Meeting, items: readonly MeetingReminderItem[], automatic: boolean): Promise<void> {
+  const people = new Map<string, { ctx: EffectContext; recipient: Recipient; token: string; items: Envelope[]; deadline: string | null }>();
+  for (const { ctx, recipients } of items) {
+    await notifyRecipients(ctx, recipients.filter((r) => r.role !== 'signer'), 'reminder');
+    const signers = recipients.filter((r) => r.role === 'signer');
+    await revokeSigningLinks(ctx.trx, signers.map((r) => r.id), ctx.now);
+    for (const recipient of signers) {
+      const token = await createSigningLink(ctx, recipient);
+      const key = recipient.email.trim().toLowerCase();
+      const person = people.get(key) ?? { ctx, recipient, token, items: [], deadline: ctx.envelope.expiresAt };
+      person.items.push(ctx.envelope);
+      if (ctx.envelope.expiresAt && (!person.deadline || ctx.envelope.expiresAt < person.deadline)) person.deadline = ctx.envelope.expiresAt;
+      people.set(key, person);
+    }
+    await markReminded(ctx.trx, recipients.map((r) => r.id), ctx.now, automatic);
+  }
+  for (const { ctx, recipient, token, items: waiting, deadline } of people.values()) {
+    await queueMail(ctx, recipient, 'meetingSignRequest', {
+      meetingTitle: meeting.title,
+      bodyName: decisionBodyName(meeting.body, meeting.bodyLabel),
+      meetingDate: meeting.meetingDate,
+      items: waiting.map((envelope) => ({ agendaItem: envelope.agendaItem, title: envelope.title })),
+      deadline: deadline ? new Date(deadline) : null,
+      signingUrl: meetingPageUrl(`${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`, meeting.id),
+      reminder: true,
+    });
+  }
 }

@@ -169,6 +169,18 @@ export const paths: Record<string, PathItem> = {
       responses: { '200': ok('The meeting after sending.', 'Meeting'), '404': problem('MeetingNotFound'), ...idempotent, ...authenticated },
     },
   },
+  '/meetings/{id}/remind': {
+    parameters: [param('MeetingId')],
+    post: {
+      operationId: 'remindMeeting',
+      summary: 'Remind everyone still waiting in a meeting',
+      description:
+        'Every signer still waiting on any open item of the meeting gets ONE reminder mail for the meeting, listing those items in agenda order, with a fresh link to the meeting page (their older links stop working); approvers get a reminder per item. Each item reminded records `envelope.reminded` in its audit trail. 409 `meeting_not_sent` before the meeting is sent, `meeting_nothing_waiting` when nothing is open.',
+      tags: ['Meetings'],
+      parameters: [param('IdempotencyKey')],
+      responses: { '200': ok('The meeting and who was reminded on which envelope.', 'RemindedMeeting'), '404': problem('MeetingNotFound'), ...idempotent, ...authenticated },
+    },
+  },
   '/envelopes/{id}/cancel': {
     parameters: [param('EnvelopeId')],
     post: envelopeAction('cancelEnvelope', 'Cancel an envelope', 'Revokes every link and tells the recipients; webhooks hear `envelope.cancelled`.', {

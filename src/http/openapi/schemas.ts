@@ -85,6 +85,15 @@ const meetingProperties: Record<string, JsonSchema> = {
 /** Meetings (zittingen, issue 12): a sitting whose envelopes are sent together, one request mail per signer. */
 const meetingSchemas: Record<string, JsonSchema> = {
   Meeting: object({ ...meetingProperties, envelopes: { type: 'array', items: ref('Envelope'), description: 'Its envelopes in agenda order.' } }),
+  RemindedMeeting: object({
+    ...meetingProperties,
+    envelopes: { type: 'array', items: ref('Envelope'), description: 'Its envelopes in agenda order.' },
+    reminded: {
+      type: 'array',
+      description: 'Per envelope reminded, in agenda order: the ids of the recipients who were sent a reminder.',
+      items: object({ envelopeId: uuid(), recipientIds: { type: 'array', items: uuid() } }),
+    },
+  }),
   MeetingSummary: object({
     ...meetingProperties,
     envelopeCount: { type: 'integer', minimum: 0 },

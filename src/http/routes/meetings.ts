@@ -1,13 +1,13 @@
 /**
  * `/api/v1/meetings` (issue 12): create a meeting (JSON: body, title, date), list, get with its envelopes in agenda
- * order, and send all its drafts in one action. Envelopes join a meeting through `POST /envelopes` with `meetingId`.
+ * order, send all its drafts in one action, and remind everyone still waiting in it with one mail each. Envelopes join a meeting through `POST /envelopes` with `meetingId`.
  * Scoped to the authenticated organisation: another organisation's meeting is 404 `meeting_not_found`.
  */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { ValidationError } from '../../errors.ts';
-import { createMeeting, DECISION_BODIES, getMeeting, listMeetings, sendMeeting, toMeetingDto } from '../../workflow/index.ts';
+import { createMeeting, DECISION_BODIES, getMeeting, listMeetings, remindMeeting, sendMeeting, toMeetingDto } from '../../workflow/index.ts';
 import { principalOf } from '../auth.ts';
 import { respondIdempotently } from '../idempotency.ts';
 import { paramOf, staffRequest } from './envelopes.ts';
@@ -50,6 +50,16 @@ export function meetingsRouter(deps: Deps): Router {
       status: 200,
       body: await sendMeeting(deps.workflow, { ...request, meetingId }),
     }));
+  });
+
+  router.post('/meetings/:id/remind', async (req, res) => {
+    const request = staffRequest(req, res);
+    const meetingId = paramOf(req, 'id');
+    await getMeeting(deps.workflow, { organisationId: request.organisationId, meetingId });
+    await respondIdempotently(deps, req, res, { organisationId: request.organisationId, fingerprint: null }, async () => {
+      const { meeting, reminded } = await remindMeeting(deps.workflow, { ...request, meetingId });
+      return { status: 200, body: { ...meeting, reminded } };
+    });
   });
 
   return router;

@@ -65,6 +65,12 @@ export const meetingNl = {
   'meetings.uploaded': '{count} stuk(ken) toegevoegd. Kijk de agendapunten en titels na.',
   'meetings.saved': 'De agenda is bewaard.',
   'meetings.back': 'Terug naar de zittingen',
+  'meetings.remind': 'Herinneren',
+  'meetings.remind.explain': 'Wie nog moet ondertekenen, krijgt één herinnering voor deze zitting met een nieuwe link en de stukken die nog op hem of haar wachten. De vorige link werkt dan niet meer.',
+  'meetings.remind.button': 'Iedereen herinneren die nog moet ondertekenen',
+  'meetings.reminded': 'Herinnering verstuurd voor {count} stuk(ken): elke ondertekenaar krijgt één e-mail.',
+  'meetings.error.nothingWaiting': 'Niemand moet in deze zitting nog iets ondertekenen.',
+  'meetings.error.upload': 'Er is niets toegevoegd: verbeter of verwijder de bestanden hieronder en laad ze opnieuw op.',
 } as const;
 
 export type MeetingKey = keyof typeof meetingNl;
@@ -131,6 +137,12 @@ const meetingEn: MeetingCatalog = {
   'meetings.uploaded': '{count} item(s) added. Check the agenda items and titles.',
   'meetings.saved': 'The agenda was saved.',
   'meetings.back': 'Back to the meetings',
+  'meetings.remind': 'Remind',
+  'meetings.remind.explain': 'Everyone who still has to sign gets one reminder for this meeting, with a new link and the items still waiting for them. The previous link then stops working.',
+  'meetings.remind.button': 'Remind everyone who still has to sign',
+  'meetings.reminded': 'Reminder sent for {count} item(s): each signer gets one e-mail.',
+  'meetings.error.nothingWaiting': 'Nobody has anything left to sign in this meeting.',
+  'meetings.error.upload': 'Nothing was added: correct or remove the files below and upload them again.',
 };
 
 const meetingFr: MeetingCatalog = {
@@ -194,6 +206,12 @@ const meetingFr: MeetingCatalog = {
   'meetings.uploaded': '{count} point(s) ajouté(s). Vérifiez les points et les titres.',
   'meetings.saved': 'L’agenda a été enregistré.',
   'meetings.back': 'Retour aux séances',
+  'meetings.remind': 'Rappeler',
+  'meetings.remind.explain': 'Chaque personne qui doit encore signer reçoit un seul rappel pour cette séance, avec un nouveau lien et les points qui l’attendent encore. Le lien précédent ne fonctionne alors plus.',
+  'meetings.remind.button': 'Rappeler tous ceux qui doivent encore signer',
+  'meetings.reminded': 'Rappel envoyé pour {count} point(s) : chaque signataire reçoit un seul e-mail.',
+  'meetings.error.nothingWaiting': 'Plus personne n’a rien à signer dans cette séance.',
+  'meetings.error.upload': 'Rien n’a été ajouté : corrigez ou retirez les fichiers ci-dessous et chargez-les à nouveau.',
 };
 
 const catalogs: Record<Language, MeetingCatalog> = { nl: meetingNl, en: meetingEn, fr: meetingFr };

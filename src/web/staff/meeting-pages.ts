@@ -1,7 +1,7 @@
 /**
  * The staff meeting pages (issue 12): `/app/meetings` lists the meetings and creates one; `/app/meetings/<id>`
  * shows its agenda (editable while in draft), uploads its decisions and minutes in bulk with one signing route,
- * and sends it in one action after a confirmation. Server-rendered, usable without JavaScript.
+ * sends it in one action after a confirmation, and once sent reminds everyone still waiting in one action. Server-rendered, usable without JavaScript.
  */
 import type { Language } from '../../notify/index.ts';
 import { DECISION_BODIES, type EnvelopeDto, type MeetingDto, type MeetingSummaryDto } from '../../workflow/index.ts';
@@ -114,6 +114,14 @@ export function meetingDetailPage(language: Language, view: MeetingDetailView): 
 <p><button type="submit" class="primary" id="meeting-send-button">${t('meetings.send.button')}</button></p>
 </form>`
     : '';
+  const remind = meeting.status === 'sent' && meeting.envelopes.some((e) => e.status === 'sent' || e.status === 'in_progress')
+    ? html`<h2 id="remind-heading">${t('meetings.remind')}</h2>
+<form method="post" action="${path}/remind" aria-labelledby="remind-heading" id="meeting-remind">
+<input type="hidden" name="_csrf" value="${view.csrf}">
+<p>${t('meetings.remind.explain')}</p>
+<p><button type="submit" id="meeting-remind-button">${t('meetings.remind.button')}</button></p>
+</form>`
+    : '';
   const body = html`<p><a href="${MEETINGS_PATH}">${t('meetings.back')}</a></p>
 <h1>${meeting.title}</h1>
 <p>${meeting.bodyName} · ${followDate(`${meeting.meetingDate}T12:00:00Z`, language)} · ${t(`meetings.status.${meeting.status}`)}</p>
@@ -121,6 +129,7 @@ ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
 ${errors(view.errors)}
 ${agenda}
 ${upload}
-${send}`;
+${send}
+${remind}`;
   return { title: meeting.title, body };
 }

@@ -66,3 +66,31 @@ export async function sentMeeting(e2e: E2E, title: string, titles: string[]): Pr
   await e2e.deliver();
   return { id, envelopeIds };
 }
+
+/**
+ * A staff member's session over supertest. The staff cookies are Secure (BASE_URL is https), which supertest's
+ * agent would not send over plain http: a cookie jar of our own.
+ */
+export async function staffSession(e2e: E2E, email: string, password: string) {
+  const jar = new Map<string, string>();
+  const keep = (res: request.Response) => {
+    for (const line of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
+      const [pair] = line.split(';');
+      const at = pair!.indexOf('=');
+      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
+    }
+    return res;
+  };
+  const cookies = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const session = {
+    get: async (path: string) => keep(await request(e2e.app.url).get(path).set('Cookie', cookies())),
+    post: (path: string) => request(e2e.app.url).post(path).set('Cookie', cookies()),
+    keep,
+    /** The CSRF token of the form posting to `action` on `page`. */
+    csrf: (page: string, action: string) => csrfOfForm(page, action.replace(/^\//, '')),
+  };
+  const login = await session.get('/app/login');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(login.text)![1]!;
+  expect(keep(await session.post('/app/login').type('form').send({ _csrf: csrf, email, password })).status).to.equal(303);
+  return session;
+}

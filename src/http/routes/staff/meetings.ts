@@ -1,8 +1,9 @@
 /**
  * `/app/meetings` (issue 12): staff create a meeting, upload its decisions and minutes in bulk (agenda number
- * and title from each file name, one signing route for all, by default the one named after the body), correct
- * the agenda, and send the meeting in one action after ticking a confirmation. Every state change is a use case
- * (createMeeting, createEnvelope with the meeting, editMeetingAgenda, sendMeeting); this translates HTTP.
+ * and title from each file name, one signing route for all, by default the one named after the body; all or
+ * nothing), correct the agenda, send the meeting in one action after ticking a confirmation, and remind everyone
+ * still waiting. Every state change is a use case (createMeeting, addMeetingItems, editMeetingAgenda, sendMeeting,
+ * remindMeeting); this translates HTTP.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -12,15 +13,14 @@ import { AppError } from '../../../errors.ts';
 import { meetingDetailPage, meetingsListPage, MEETINGS_PATH, type MeetingCreateValues } from '../../../web/staff/meeting-pages.ts';
 import { meetingTranslator } from '../../../web/staff/meeting-i18n.ts';
 import {
-  compareAgendaItems,
-  createEnvelope,
+  addMeetingItems,
   createMeeting,
   DEFAULT_EXPIRY_DAYS,
   defaultRouteFor,
   editMeetingAgenda,
   getMeeting,
   listMeetings,
-  parseAgendaFileName,
+  remindMeeting,
   sendMeeting,
   type EnvelopeKind,
   type MeetingAgendaItem,
@@ -68,7 +68,13 @@ export function staffMeetingsRouter(deps: Deps): Router {
     const count = (name: string) => (typeof query[name] === 'string' && /^\d{1,3}$/.test(query[name] as string) ? Number(query[name]) : null);
     const uploaded = count('uploaded');
     const sent = count('sent');
-    const notice = uploaded !== null ? t('meetings.uploaded', { count: uploaded }) : sent !== null ? t('meetings.sent', { count: sent }) : query.saved === '1' ? t('meetings.saved') : null;
+    const reminded = count('reminded');
+    const notice =
+      uploaded !== null ? t('meetings.uploaded', { count: uploaded })
+      : sent !== null ? t('meetings.sent', { count: sent })
+      : reminded !== null ? t('meetings.reminded', { count: reminded })
+      : query.saved === '1' ? t('meetings.saved')
+      : null;
     const { title, body } = meetingDetailPage(language, {
       meeting,
       routes: routes.map((r) => ({ id: r.id, name: r.name })),
@@ -116,37 +122,23 @@ export function staffMeetingsRouter(deps: Deps): Router {
     if (!route) errors.push(t('meetings.error.route'));
     if (!expiresAt || expiresAt.getTime() <= deps.clock().getTime()) errors.push(t('meetings.error.deadline'));
     if (errors.length || !route || !expiresAt) return void (await renderDetail(req, res, 400, { errors, route: routeId, deadline }));
-    // Agenda order: the new files by their agenda numbers, after what the meeting holds.
-    const items = uploads
-      .map((file, index) => {
-        const name = uploadedDocumentName(file.originalname, index);
-        return { file, name, ...parseAgendaFileName(name) };
-      })
-      .sort(compareAgendaItems);
-    const start = meeting.envelopes.reduce((max, e) => Math.max(max, (e.agendaPosition ?? -1) + 1), 0);
-    let added = 0;
-    for (const [offset, item] of items.entries()) {
-      try {
-        await createEnvelope(deps.workflow, {
-          ...request(req, res),
-          title: item.title,
-          expiresAt,
-          routeName: route.name,
-          meetingId,
-          agendaItem: item.agendaItem,
-          agendaPosition: start + offset,
-          kind: item.minutes ? 'minutes' : 'decision',
-          documents: [{ name: item.name, pdf: await fs.readFile(item.file.path) }],
-          recipients: route.steps.map((s) => ({ personId: s.personId, role: s.role, routingOrder: s.order, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}) })),
-        });
-        added += 1;
-      } catch (error) {
-        if (!(error instanceof AppError) || error.status >= 500 || error.code === 'meeting_sent' || error.code === 'meeting_not_found') throw error;
-        errors.push(t('meetings.error.file', { name: item.name }));
-      }
+    const pdfs = await Promise.all(uploads.map(async (file, index) => ({ name: uploadedDocumentName(file.originalname, index), pdf: await fs.readFile(file.path) })));
+    try {
+      const { envelopeIds } = await addMeetingItems(deps.workflow, {
+        ...request(req, res),
+        meetingId: meeting.id,
+        files: pdfs,
+        routeName: route.name,
+        expiresAt,
+        recipients: route.steps.map((s) => ({ personId: s.personId, role: s.role, routingOrder: s.order, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}) })),
+      });
+      res.redirect(303, `${MEETINGS_PATH}/${meetingId}?uploaded=${envelopeIds.length}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500 || error.code === 'meeting_sent' || error.code === 'meeting_not_found') throw error;
+      // All or nothing (addMeetingItems): say that nothing was added, and name every file refused.
+      const refused = Array.isArray(error.extensions?.files) ? (error.extensions.files as string[]) : [];
+      await renderDetail(req, res, 400, { errors: [t('meetings.error.upload'), ...refused.map((name) => t('meetings.error.file', { name }))], route: routeId, deadline });
     }
-    if (errors.length) return void (await renderDetail(req, res, 400, { errors, route: routeId, deadline }));
-    res.redirect(303, `${MEETINGS_PATH}/${meetingId}?uploaded=${added}`);
   });
 
   router.post('/meetings/:id/agenda', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
@@ -173,6 +165,17 @@ export function staffMeetingsRouter(deps: Deps): Router {
     if (field(req.body, 'confirm') !== 'ja') return void (await renderDetail(req, res, 400, { errors: [meetingTranslator(staffLanguageOf(res))('meetings.send.confirmMissing')] }));
     const meeting = await sendMeeting(deps.workflow, { ...request(req, res), meetingId });
     res.redirect(303, `${MEETINGS_PATH}/${meetingId}?sent=${meeting.envelopes.length}`);
+  });
+
+  router.post('/meetings/:id/remind', requireStaff(deps), verifyStaffCsrf(deps), async (req, res) => {
+    const meetingId = String(req.params.id);
+    try {
+      const { reminded } = await remindMeeting(deps.workflow, { ...request(req, res), meetingId });
+      res.redirect(303, `${MEETINGS_PATH}/${meetingId}?reminded=${reminded.length}`);
+    } catch (error) {
+      if (!(error instanceof AppError) || (error.code !== 'meeting_nothing_waiting' && error.code !== 'meeting_not_sent')) throw error;
+      await renderDetail(req, res, 409, { errors: [meetingTranslator(staffLanguageOf(res))('meetings.error.nothingWaiting')] });
+    }
   });
 
   return router;
