@@ -15,6 +15,8 @@ export interface EnvelopeSearchQuery {
   signer?: string;
   /** Sent with this signing route (decision body), exactly. */
   routeName?: string;
+  /** Of this meeting (issue 12). */
+  meetingId?: string;
   /** Created at or after / before these instants (ISO). */
   createdFrom?: string;
   createdBefore?: string;
@@ -43,6 +45,7 @@ export async function searchEnvelopeRows(db: Db, organisationId: string, query: 
     );
   }
   if (query.routeName) q.andWhere('e.route_name', query.routeName);
+  if (query.meetingId) q.andWhere('e.meeting_id', query.meetingId);
   if (query.createdFrom) q.andWhere('e.created_at', '>=', query.createdFrom);
   if (query.createdBefore) q.andWhere('e.created_at', '<', query.createdBefore);
   if (query.before) {

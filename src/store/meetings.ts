@@ -79,6 +79,13 @@ export async function meetingById(db: Db, organisationId: string, id: string, op
   return row ? toMeeting(row) : null;
 }
 
+/** Meetings of an organisation by id (the dashboard labels its rows with them, issue 12). */
+export async function meetingsByIds(db: Db, organisationId: string, ids: readonly string[]): Promise<Meeting[]> {
+  const wanted = [...new Set(ids)].filter(isUuid);
+  if (wanted.length === 0) return [];
+  return ((await db('meetings').where({ organisation_id: organisationId }).whereIn('id', wanted)) as MeetingRow[]).map(toMeeting);
+}
+
 export async function markMeetingSent(db: Db, organisationId: string, id: string, now: string): Promise<void> {
   await db('meetings').where({ id, organisation_id: organisationId }).update({ status: 'sent', sent_at: now, updated_at: now });
 }

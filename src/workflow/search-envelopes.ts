@@ -7,6 +7,7 @@ import { isEnvelopeStatus, type EnvelopeStatus } from '../domain/envelope-state.
 import { computeRouting } from '../domain/routing.ts';
 import { ValidationError } from '../errors.ts';
 import { envelopeRouteNames, searchEnvelopeRows } from '../store/envelope-search.ts';
+import { isUuid } from '../store/sql.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { toEnvelopeDtos, type EnvelopeDto, type RecipientDto } from './envelope-dto.ts';
 
@@ -17,6 +18,8 @@ export interface SearchEnvelopesOptions {
   signer?: string;
   /** The signing route (decision body) it was sent with, exactly as stored. */
   body?: string;
+  /** Only the items of this meeting (issue 12). */
+  meeting?: string;
   /** Calendar days `YYYY-MM-DD`, inclusive, in Europe/Brussels. */
   from?: string;
   to?: string;
@@ -82,11 +85,13 @@ export async function searchEnvelopes(deps: Pick<WorkflowDeps, 'db'>, options: S
     if (!isEnvelopeStatus(status)) throw new ValidationError(`Unknown status '${status}'.`);
     statuses.push(status);
   }
+  if (options.meeting && !isUuid(options.meeting)) throw new ValidationError('meeting must be the id of a meeting.');
   const rows = await searchEnvelopeRows(deps.db, options.organisationId, {
     statuses,
     title: options.title?.trim() || undefined,
     signer: options.signer?.trim() || undefined,
     routeName: options.body?.trim() || undefined,
+    meetingId: options.meeting || undefined,
     createdFrom: options.from ? brusselsDayStart(options.from).toISOString() : undefined,
     createdBefore: options.to ? brusselsDayStart(nextDay(options.to)).toISOString() : undefined,
     limit: limit + 1,

@@ -7,11 +7,12 @@
 import { ENVELOPE_STATUSES, isFinal } from '../../domain/envelope-state.ts';
 import { computeRouting } from '../../domain/routing.ts';
 import type { AuditEventRecord } from '../../store/audit-event-repository.ts';
-import type { DashboardPage, EnvelopeDto, EnvelopeMail, RecipientDto } from '../../workflow/index.ts';
+import type { DashboardPage, EnvelopeDto, EnvelopeMail, MeetingDto, RecipientDto } from '../../workflow/index.ts';
 import { CORRECTABLE_RECIPIENT_STATUSES } from '../../workflow/index.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { Language } from '../i18n/index.ts';
 import { staffTranslator } from './i18n.ts';
+import { meetingItemLabel, meetingTranslator } from './meeting-i18n.ts';
 import { resendSection } from './resend-form.ts';
 import { followDate, followDateTime, followNl, followTranslator, type FollowCatalogKey, type FollowTranslate } from './follow-i18n.ts';
 import { timelineItems } from './timeline.ts';
@@ -30,9 +31,11 @@ export interface DashboardFilters {
   body: string;
   from: string;
   to: string;
+  /** Only the items of this meeting (issue 12): the id behind a row's meeting label. */
+  meeting: string;
 }
 
-export const NO_FILTERS: DashboardFilters = { q: '', status: '', signer: '', body: '', from: '', to: '' };
+export const NO_FILTERS: DashboardFilters = { q: '', status: '', signer: '', body: '', from: '', to: '', meeting: '' };
 
 function csrfField(csrf: string): SafeHtml {
   return html`<input type="hidden" name="_csrf" value="${csrf}">`;
@@ -69,6 +72,15 @@ export interface DashboardView {
   cursor?: string;
   /** How many envelopes "Versturen" just sent (`?sent=N`, issue 12): a confirmation banner. */
   sent?: number;
+  /** The meetings of the rows shown (and of the meeting filter), by id: each row names its meeting and agenda item. */
+  meetings?: ReadonlyMap<string, Pick<MeetingDto, 'id' | 'body' | 'bodyLabel' | 'meetingDate'>>;
+}
+
+/** "Gemeenteraad 3 dec. 2026 – punt 3", a link showing only that meeting's items. */
+function meetingLink(view: DashboardView, envelope: EnvelopeDto): SafeHtml | '' {
+  const meeting = envelope.meetingId ? view.meetings?.get(envelope.meetingId) : undefined;
+  if (!meeting) return '';
+  return html`<br><a class="meeting-label" href="${APP_PATH}?meeting=${encodeURIComponent(meeting.id)}">${meetingItemLabel(view.language, meeting, envelope.agendaItem)}</a>`;
 }
 
 export function dashboardBody(view: DashboardView): { title: string; body: SafeHtml } {
@@ -82,7 +94,7 @@ export function dashboardBody(view: DashboardView): { title: string; body: SafeH
   const rows = page.items.map(({ envelope, waitingFor }) => {
     const waiting = waitingFor.length > 0 ? waitingFor.map((r, i) => html`${i > 0 ? ', ' : ''}${r.name}`) : t('waiting.nobody');
     return html`<tr>
-<th scope="row"><a href="${envelopePath(envelope.id)}">${envelope.title}</a></th>
+<th scope="row"><a href="${envelopePath(envelope.id)}">${envelope.title}</a>${meetingLink(view, envelope)}</th>
 <td data-label="${t('column.status')}"><span class="status status-${envelope.status}">${statusLabel(t, envelope.status)}</span></td>
 <td data-label="${t('column.body')}">${envelope.routeName ?? '—'}</td>
 <td data-label="${t('column.waiting')}">${waiting}</td>
@@ -90,6 +102,10 @@ export function dashboardBody(view: DashboardView): { title: string; body: SafeH
 <td data-label="${t('column.created')}">${time(envelope.createdAt, language, followDate(envelope.createdAt, language))}</td>
 </tr>`;
   });
+  const filterMeeting = filters.meeting ? view.meetings?.get(filters.meeting) : undefined;
+  const meetingFilter = filters.meeting
+    ? html`<p class="meeting-filter"><input type="hidden" name="meeting" value="${filters.meeting}">${filterMeeting ? meetingTranslator(language)('meetings.filter', { meeting: meetingItemLabel(language, filterMeeting, null) }) : ''} <a href="${APP_PATH}${filterQuery({ ...filters, meeting: '' })}">${meetingTranslator(language)('meetings.filter.all')}</a></p>`
+    : '';
   const sent = view.sent ?? 0;
   const banner = sent > 0 ? html`<p class="notice" role="status">${staffTranslator(language)(sent === 1 ? 'sent.banner.one' : 'sent.banner.other', { count: sent })}</p>` : '';
   const body = html`<h1>${t('dashboard.title')}</h1>
@@ -98,6 +114,7 @@ ${banner}
 <form class="filters" method="get" action="${APP_PATH}" role="search">
 <fieldset>
 <legend>${t('filter.legend')}</legend>
+${meetingFilter}
 <p><label for="filter-q">${t('filter.search')}</label> <input type="search" id="filter-q" name="q" value="${filters.q}" maxlength="200"></p>
 <p><label for="filter-status">${t('filter.status')}</label> <select id="filter-status" name="status"><option value="">${t('filter.status.any')}</option>${statusOptions}</select></p>
 <p><label for="filter-body">${t('filter.body')}</label> <select id="filter-body" name="body"><option value="">${t('filter.body.any')}</option>${bodyOptions}</select></p>

@@ -71,6 +71,10 @@ export const meetingNl = {
   'meetings.reminded': 'Herinnering verstuurd voor {count} stuk(ken): elke ondertekenaar krijgt één e-mail.',
   'meetings.error.nothingWaiting': 'Niemand moet in deze zitting nog iets ondertekenen.',
   'meetings.error.upload': 'Er is niets toegevoegd: verbeter of verwijder de bestanden hieronder en laad ze opnieuw op.',
+  'meetings.label': '{body} {date} – punt {item}',
+  'meetings.label.noItem': '{body} {date}',
+  'meetings.filter': 'Alleen de stukken van {meeting}',
+  'meetings.filter.all': 'Alle dossiers tonen',
 } as const;
 
 export type MeetingKey = keyof typeof meetingNl;
@@ -143,6 +147,10 @@ const meetingEn: MeetingCatalog = {
   'meetings.reminded': 'Reminder sent for {count} item(s): each signer gets one e-mail.',
   'meetings.error.nothingWaiting': 'Nobody has anything left to sign in this meeting.',
   'meetings.error.upload': 'Nothing was added: correct or remove the files below and upload them again.',
+  'meetings.label': '{body} {date} – item {item}',
+  'meetings.label.noItem': '{body} {date}',
+  'meetings.filter': 'Only the items of {meeting}',
+  'meetings.filter.all': 'Show all requests',
 };
 
 const meetingFr: MeetingCatalog = {
@@ -212,6 +220,10 @@ const meetingFr: MeetingCatalog = {
   'meetings.reminded': 'Rappel envoyé pour {count} point(s) : chaque signataire reçoit un seul e-mail.',
   'meetings.error.nothingWaiting': 'Plus personne n’a rien à signer dans cette séance.',
   'meetings.error.upload': 'Rien n’a été ajouté : corrigez ou retirez les fichiers ci-dessous et chargez-les à nouveau.',
+  'meetings.label': '{body} {date} – point {item}',
+  'meetings.label.noItem': '{body} {date}',
+  'meetings.filter': 'Uniquement les points de {meeting}',
+  'meetings.filter.all': 'Afficher tous les dossiers',
 };
 
 const catalogs: Record<Language, MeetingCatalog> = { nl: meetingNl, en: meetingEn, fr: meetingFr };
@@ -221,4 +233,21 @@ export type MeetingTranslate = (key: MeetingKey, values?: Record<string, string 
 export function meetingTranslator(language: Language): MeetingTranslate {
   const catalog = catalogs[language] ?? meetingNl;
   return (key, values = {}) => catalog[key].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+const NL_MONTHS = ['jan.', 'feb.', 'mrt.', 'apr.', 'mei', 'jun.', 'jul.', 'aug.', 'sep.', 'okt.', 'nov.', 'dec.'];
+
+/** A sitting's day, short: "3 dec. 2026", "3 Dec 2026", "3 déc. 2026" (`date` is YYYY-MM-DD). */
+export function meetingShortDate(date: string, language: Language): string {
+  const day = new Date(`${date}T12:00:00Z`);
+  if (language === 'nl') return `${day.getUTCDate()} ${NL_MONTHS[day.getUTCMonth()]} ${day.getUTCFullYear()}`;
+  return new Intl.DateTimeFormat(language === 'fr' ? 'fr-BE' : 'en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(day);
+}
+
+/** Where an envelope sits in its meeting, for the dashboard (issue 12): "Gemeenteraad 3 dec. 2026 – punt 3". */
+export function meetingItemLabel(language: Language, meeting: { body: string; bodyLabel: string | null; meetingDate: string }, agendaItem: string | null): string {
+  const t = meetingTranslator(language);
+  const body = meeting.body === 'other' && meeting.bodyLabel ? meeting.bodyLabel : t(`meetings.body.${meeting.body}` as MeetingKey);
+  const values = { body, date: meetingShortDate(meeting.meetingDate, language), item: agendaItem ?? '' };
+  return agendaItem ? t('meetings.label', values) : t('meetings.label.noItem', values);
 }

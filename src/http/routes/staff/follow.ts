@@ -11,6 +11,7 @@ import type { Deps } from '../../../deps.ts';
 import { AppError, ValidationError } from '../../../errors.ts';
 import { REPORT_LANGUAGES, type ReportLanguage } from '../../../audit/index.ts';
 import { envelopeAuditTrail, envelopeIsOwn, isEnvelopeIdForm } from '../../../workflow/staff-follow-reads.ts';
+import { meetingsByIds } from '../../../workflow/meetings-by-ids.ts';
 import type { SafeHtml } from '../../../web/html.ts';
 import type { Language } from '../../../web/i18n/index.ts';
 import {
@@ -116,7 +117,7 @@ export function staffFollowRouter(deps: Deps): Router {
 
   router.get('/', auth, async (req, res) => {
     const { organisationId } = staffOf(res);
-    const filters: DashboardFilters = { q: queryText(req, 'q'), status: queryText(req, 'status'), signer: queryText(req, 'signer'), body: queryText(req, 'body'), from: queryText(req, 'from'), to: queryText(req, 'to') };
+    const filters: DashboardFilters = { q: queryText(req, 'q'), status: queryText(req, 'status'), signer: queryText(req, 'signer'), body: queryText(req, 'body'), from: queryText(req, 'from'), to: queryText(req, 'to'), meeting: queryText(req, 'meeting') };
     const cursor = queryText(req, 'cursor') || undefined;
     let result: DashboardPage;
     let error: string | undefined;
@@ -130,6 +131,7 @@ export function staffFollowRouter(deps: Deps): Router {
         body: filters.body,
         from: filters.from || undefined,
         to: filters.to || undefined,
+        meeting: filters.meeting || undefined,
         cursor,
       });
     } catch (e) {
@@ -142,7 +144,9 @@ export function staffFollowRouter(deps: Deps): Router {
     const bodies = await listEnvelopeBodies(deps.workflow, organisationId);
     // After "Versturen" (send.ts redirects to /app?sent=N): say how many went, once.
     const sent = /^\d{1,4}$/.test(queryText(req, 'sent')) ? Number(queryText(req, 'sent')) : 0;
-    page(req, res, status, dashboardBody({ language: languageOf(req, res), filters, page: result, error, cursor, bodies, sent }));
+    // Each row names its meeting and agenda item (issue 12).
+    const meetings = await meetingsByIds(deps.workflow, organisationId, [...result.items.map((i) => i.envelope.meetingId), filters.meeting || null]);
+    page(req, res, status, dashboardBody({ language: languageOf(req, res), filters, page: result, error, cursor, bodies, sent, meetings }));
   });
 
   router.get('/envelopes/:id', auth, async (req, res) => {
