@@ -5,6 +5,7 @@
  */
 import { WEBHOOK_SIGNATURE_HEADER } from '../../notify/index.ts';
 import { WEBHOOK_EVENTS } from '../routes/webhooks.ts';
+import { mandatePaths, mandateSchemas } from './mandates.ts';
 import { paths } from './paths.ts';
 import { pkiPaths } from './pki-paths.ts';
 import { ref, schemas } from './schemas.ts';
@@ -70,14 +71,15 @@ export function openApiDocument(options: { serverUrl: string; version: string })
     tags: [
       { name: 'Envelopes', description: 'Documents to sign, who signs them, and in which order.' },
       { name: 'Meetings', description: 'A sitting of a decision body whose decisions and minutes are sent together: one request mail per signer, one link to sign them all in agenda order.' },
+      { name: 'Mandates', description: 'The functions a signing route can name, who holds them or substitutes for them from when to when, absences, and the register of delegations of signing (Decreet Lokaal Bestuur art. 280 and 283).' },
       { name: 'Validation', description: 'Check the signatures in any PDF.' },
       { name: 'Webhooks', description: `Event notifications, signed with the \`${WEBHOOK_SIGNATURE_HEADER}\` header.` },
       { name: 'PKI', description: 'What the organisations\' CAs publish: certificates, CRLs, OCSP, and the built-in TSA. Public.' },
     ],
-    paths: { ...paths, ...pkiPaths(options.serverUrl) },
+    paths: { ...paths, ...mandatePaths, ...pkiPaths(options.serverUrl) },
     webhooks: webhookEvents(),
     components: {
-      schemas,
+      schemas: { ...schemas, ...mandateSchemas },
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`pk_…`), made with `npm run cli -- api-key create`.' },
       },

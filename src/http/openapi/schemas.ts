@@ -7,15 +7,15 @@ import { validationSchemas } from './validation-schemas.ts';
 
 export const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 
-const string = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
-const nullableString = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: ['string', 'null'], ...(description ? { description } : {}), ...extra });
-const uuid = (description?: string): JsonSchema => string(description, { format: 'uuid' });
-const timestamp = (description?: string): JsonSchema => string(description, { format: 'date-time' });
-const nullableTimestamp = (description?: string): JsonSchema => nullableString(description, { format: 'date-time' });
+export const string = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
+export const nullableString = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: ['string', 'null'], ...(description ? { description } : {}), ...extra });
+export const uuid = (description?: string): JsonSchema => string(description, { format: 'uuid' });
+export const timestamp = (description?: string): JsonSchema => string(description, { format: 'date-time' });
+export const nullableTimestamp = (description?: string): JsonSchema => nullableString(description, { format: 'date-time' });
 const sha256 = (description: string): JsonSchema => string(description, { pattern: '^[0-9a-f]{64}$' });
 
 /** Every property listed is required: the API always sends each member, null when empty. */
-function object(properties: Record<string, JsonSchema>, description?: string, optional: readonly string[] = []): JsonSchema {
+export function object(properties: Record<string, JsonSchema>, description?: string, optional: readonly string[] = []): JsonSchema {
   return {
     type: 'object',
     ...(description ? { description } : {}),

@@ -5,6 +5,7 @@ import { requireApiKey } from '../auth.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { envelopeAuditRouter } from './envelope-audit.ts';
 import { envelopesRouter } from './envelopes.ts';
+import { mandatesRouter } from './mandates.ts';
 import { meetingsRouter } from './meetings.ts';
 import { verifyHandler, verifyLimits } from './verify.ts';
 import { webhooksRouter } from './webhooks.ts';
@@ -15,6 +16,7 @@ export function apiV1Router(deps: Deps): Router {
   router.use(requireApiKey(deps.db));
   router.use(envelopesRouter(deps));
   router.use(meetingsRouter(deps));
+  router.use(mandatesRouter(deps));
   router.use(envelopeAuditRouter(deps));
   router.use(webhooksRouter(deps));
   return router;
