@@ -22,7 +22,19 @@ export interface AuditReportData {
     expiredAt: string | null;
   };
   documents: ReadonlyArray<{ id: string; name: string; pageCount: number | null; originalSha256: string | null; finalSha256: string | null }>;
-  recipients: ReadonlyArray<{ id: string; name: string; email: string; function: string | null; role: string; routingOrder: number; status: string }>;
+  recipients: ReadonlyArray<{
+    id: string;
+    name: string;
+    email: string;
+    function: string | null;
+    role: string;
+    routingOrder: number;
+    status: string;
+    /** How a function step resolved (issue 12): 'holder', 'substitute' or 'delegate'; null for a recipient named directly. */
+    capacity?: string | null;
+    /** A delegate's "Bij opdracht van de algemeen directeur". */
+    actingStatement?: string | null;
+  }>;
   /** The envelope's chain in seq order. */
   events: readonly AuditEventRecord[];
   generatedAt: Date;
@@ -66,6 +78,9 @@ export async function renderAuditReport(data: AuditReportData, language: ReportL
   for (const recipient of data.recipients) {
     layout.subheading(recipient.name);
     layout.field(t('recipient.function'), recipient.function ?? t('report.none'));
+    // A substitute or a delegate signs in a capacity of their own (issue 12); a delegate's statement is Dutch legal text, kept as it is.
+    if (recipient.capacity === 'substitute') layout.field(t('recipient.capacity'), t('capacity.substitute'));
+    if (recipient.capacity === 'delegate') layout.field(t('recipient.capacity'), recipient.actingStatement ? `${t('capacity.delegate')} (${recipient.actingStatement})` : t('capacity.delegate'));
     layout.field(t('recipient.email'), recipient.email);
     layout.field(t('recipient.role'), text.label('role', recipient.role));
     layout.field(t('recipient.order'), String(recipient.routingOrder));

@@ -19,6 +19,8 @@ const ENVELOPE_COLUMNS = [
 const RECIPIENT_COLUMNS = [
   'id', 'envelope_id', 'organisation_id', 'person_id', 'name', 'email', 'function', 'language', 'role', 'signature_level', 'routing_order',
   'position', 'status', 'sent_at', 'opened_at', 'completed_at', 'declined_at', 'decline_reason', 'created_at',
+  // How a function step was resolved (issue 12): the signature says "wnd." or "bij opdracht" from these.
+  'function_id', 'capacity', 'delegation_id', 'acting_statement',
 ] as const;
 const LINK_COLUMNS = ['id', 'recipient_id', 'token_sha256', 'expires_at', 'revoked_at', 'created_at'] as const;
 

@@ -157,7 +157,8 @@ export async function prepareQualifiedSession(deps: WorkflowDeps, options: Prepa
     if (!revision || !field?.fieldName) throw new Error(`document ${document.id} has no prepared field for recipient ${recipient.id}`);
     const result = await prepareDeferredSignature(await deps.blobs.get(revision.blobSha256), {
       externalSigner,
-      signer: { name: signerName, function: recipient.function ?? undefined, qualified: checked.qualification.kind === 'qualified' },
+      // A delegate's "Bij opdracht van …" heads the block (issue 12); the title in their own certificate is theirs.
+      signer: { name: signerName, function: recipient.function ?? undefined, actingStatement: recipient.actingStatement ?? undefined, qualified: checked.qualification.kind === 'qualified' },
       fieldName: field.fieldName,
       signingTime: now,
       language: recipient.language,

@@ -15,8 +15,8 @@ import { currentRevisions, documentsOf, insertRevision, setDocumentPageCount } f
 import { envelopeById, updateEnvelope, type Envelope } from '../store/envelope-repository.ts';
 import { meetingById } from '../store/meetings.ts';
 import { decisionBodyName } from '../domain/meeting.ts';
-import { signaturePageHeader, type SignaturePageHeader } from '../domain/signature-page.ts';
-import { fieldsOf, insertField, recipientsOf, setFieldName, type Recipient } from '../store/recipient-repository.ts';
+import { signaturePageHeader, signerBlockLabel, type SignaturePageHeader } from '../domain/signature-page.ts';
+import { fieldsOf, insertField, recipientsOf, setFieldName } from '../store/recipient-repository.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
 import { effectContext, notifyRecipients, queueWebhooks } from './notifications.ts';
@@ -24,13 +24,6 @@ import { inTransaction } from './transaction.ts';
 
 export interface SendEnvelopeOptions extends StaffRequest {
   envelopeId: string;
-}
-
-/** "Algemeen directeur" → "De algemeen directeur"; without a function, the name. */
-export function slotLabel(recipient: Pick<Recipient, 'name' | 'function'>): string {
-  const fn = recipient.function?.trim();
-  if (!fn) return recipient.name;
-  return `De ${fn.charAt(0).toLocaleLowerCase('nl-BE')}${fn.slice(1)}`;
 }
 
 /** The appended signature page's head (issue 12): the meeting's body and date when it belongs to one, else its route's name. */
@@ -71,7 +64,8 @@ export async function sendEnvelopeIn(trx: Knex.Transaction, deps: WorkflowDeps, 
       const slots: SignerSlot[] = signers.map((signer, i) => {
         const field = slotFields[i];
         return {
-          label: slotLabel(signer),
+          // "De algemeen directeur", "De wnd. algemeen directeur", a delegate's "Bij opdracht van de algemeen directeur" (issue 12).
+          label: signerBlockLabel(signer),
           name: signer.name,
           function: signer.function ?? undefined,
           placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,

@@ -7,6 +7,8 @@
  * `qualified_signature_required`.
  */
 import { TimestampError, ConflictError } from '../errors.ts';
+import { signerTitle } from '../domain/signature-page.ts';
+import type { AppearanceSigner } from '../pades/appearance-text.ts';
 import { signPdf } from '../pades/index.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
 import { applySignature, applySignatureWithEnvelope, type AccessLoader, type LinkActionResult, type SignatureOutcome, type SignInput, type SigningMethod } from './apply-signature.ts';
@@ -90,6 +92,11 @@ export function assertOneShotAllowed(recipient: Recipient): void {
   }
 }
 
+/** What a recipient's visible signature shows: name, function and, for a delegate, the statement above them (issue 12). */
+export function appearanceSignerOf(recipient: Pick<Recipient, 'name' | 'function' | 'actingStatement'>): AppearanceSigner {
+  return { name: recipient.name, function: recipient.function ?? undefined, actingStatement: recipient.actingStatement ?? undefined };
+}
+
 /** Our organisation's CA issues a one-shot certificate per document; no TSA (TimestampError) is recorded as signing.failed. */
 function oneShotSigning(deps: WorkflowDeps, text: { reason?: string; location?: string }): SigningMethod {
   return {
@@ -102,12 +109,14 @@ function oneShotSigning(deps: WorkflowDeps, text: { reason?: string; location?: 
       return {
         async sign(document, now) {
           // One key pair per signature, used once and dropped (DESIGN §5).
-          const key = await issuer.issueOneShot({ name: recipient.name, email: recipient.email, title: recipient.function ?? undefined });
+          // Its title says in what capacity they sign (issue 12): "wnd. algemeen directeur", or a delegate's
+          // "Diensthoofd secretariaat, bij opdracht van de algemeen directeur".
+          const key = await issuer.issueOneShot({ name: recipient.name, email: recipient.email, title: signerTitle(recipient) ?? undefined });
           const pdf = await signPdf(document.pdf, {
             key,
             // PAdES B-T: a signature timestamp proves when it was signed (ETSI EN 319 142-1 §5.4); no TSA, no signature.
             timeStamper: deps.timeStamper,
-            signer: { name: recipient.name, function: recipient.function ?? undefined },
+            signer: appearanceSignerOf(recipient),
             fieldName: document.fieldName,
             reason: text.reason,
             location: text.location,
