@@ -140,6 +140,7 @@ const common = {
 const badRequest = { '400': { $ref: '#/components/responses/BadRequest' } } satisfies Record<string, Reference>;
 const idempotency: Reference = { $ref: '#/components/parameters/IdempotencyKey' };
 const json = (schema: string) => ({ 'application/json': { schema: ref(schema) } });
+const answer = (description: string, schema: string): Response => ({ description, content: json(schema) });
 const idParameter = (description: string): Parameter => ({ name: 'id', in: 'path', required: true, description, schema: { type: 'string', format: 'uuid' } });
 const query = (name: string, description: string, schema: JsonSchema): Parameter => ({ name, in: 'query', description, schema });
 
@@ -151,7 +152,13 @@ function change(operationId: string, summary: string, description: string, respo
     tags: ['Mandates'],
     parameters: [idempotency],
     ...(input ? { requestBody: { required: true, content: json(input) } } : {}),
-    responses: { '409': problem('A request with this Idempotency-Key is still running (`idempotency_request_in_progress`).'), ...responses, ...badRequest, ...common },
+    responses: {
+      '409': problem('A request with this Idempotency-Key is still running (`idempotency_request_in_progress`).'),
+      '422': problem('The Idempotency-Key was used for another request (`idempotency_key_reused`).'),
+      ...responses,
+      ...badRequest,
+      ...common,
+    },
   };
 }
 
@@ -163,13 +170,13 @@ export const mandatePaths: Record<string, PathItem> = {
       description: 'Per function: the holder that day, the substitutes, who signs that day without a delegation, every mandate, the absences not over and the delegations not revoked or expired.',
       tags: ['Mandates'],
       parameters: [query('day', 'The day, YYYY-MM-DD; default today in Europe/Brussels.', { type: 'string', format: 'date' })],
-      responses: { '200': { description: 'The functions by name.', content: json('FunctionDirectory') }, ...badRequest, ...common },
+      responses: { '200': answer('The functions by name.', 'FunctionDirectory'), ...badRequest, ...common },
     },
     post: change(
       'createFunction',
       'Add a function',
       'A function a signing-route step can name ("Algemeen directeur", "Voorzitter gemeenteraad"), unique but for case, accents and spacing. Recorded as `function.created` on the organisation\'s audit chain.',
-      { '201': { description: 'The function.', content: json('Function') }, '409': problem('The organisation has this function already (`function_exists`), or a request with this Idempotency-Key is still running.') },
+      { '201': answer('The function.', 'Function'), '409': problem('The organisation has this function already (`function_exists`), or a request with this Idempotency-Key is still running.') },
       'FunctionInput',
     ),
   },
@@ -179,7 +186,7 @@ export const mandatePaths: Record<string, PathItem> = {
       'addMandate',
       'Add a holder or substitute of a function',
       'From `startsOn`, until `endsOn` if given. On days two holders cover, the mandate that started last holds. 404 `function_not_found` or `person_not_found` for ids not of this organisation; 422 `person_inactive`. Recorded as `mandate.added`.',
-      { '201': { description: 'The mandate.', content: json('Mandate') }, '404': problem('`function_not_found` or `person_not_found`.'), '422': problem('`person_inactive`, or the Idempotency-Key was used for another request.') },
+      { '201': answer('The mandate.', 'Mandate'), '404': problem('`function_not_found` or `person_not_found`.'), '422': problem('`person_inactive`, or the Idempotency-Key was used for another request (`idempotency_key_reused`).') },
       'MandateInput',
     ),
   },
@@ -189,7 +196,7 @@ export const mandatePaths: Record<string, PathItem> = {
       'endMandate',
       'End a mandate',
       'Sets its last day (inclusive). Recorded as `mandate.ended` with the previous last day.',
-      { '200': { description: 'The mandate.', content: json('Mandate') }, '404': problem('`mandate_not_found`.'), '422': problem('The Idempotency-Key was used for another request.') },
+      { '200': answer('The mandate.', 'Mandate'), '404': problem('`mandate_not_found`.') },
       'MandateEndInput',
     ),
   },
@@ -200,13 +207,13 @@ export const mandatePaths: Record<string, PathItem> = {
       description: 'Those not over on `from`, withdrawn ones included (marked).',
       tags: ['Mandates'],
       parameters: [query('personId', 'Only this person\'s (404 `person_not_found` when not of this organisation).', { type: 'string', format: 'uuid' }), query('from', 'YYYY-MM-DD; default today in Europe/Brussels.', { type: 'string', format: 'date' })],
-      responses: { '200': { description: 'The absences.', content: json('AbsenceList') }, '404': problem('`person_not_found`.'), ...badRequest, ...common },
+      responses: { '200': answer('The absences.', 'AbsenceList'), '404': problem('`person_not_found`.'), ...badRequest, ...common },
     },
     post: change(
       'recordAbsence',
       'Mark a person absent',
       'From `startsOn` to `endsOn` inclusive, a function step of which they are the holder goes to the first present substitute ("wnd."). Recorded as `absence.recorded`.',
-      { '201': { description: 'The absence.', content: json('Absence') }, '404': problem('`person_not_found`.'), '422': problem('`person_inactive`, or the Idempotency-Key was used for another request.') },
+      { '201': answer('The absence.', 'Absence'), '404': problem('`person_not_found`.'), '422': problem('`person_inactive`, or the Idempotency-Key was used for another request (`idempotency_key_reused`).') },
       'AbsenceInput',
     ),
   },
@@ -216,7 +223,7 @@ export const mandatePaths: Record<string, PathItem> = {
       'withdrawAbsence',
       'Withdraw an absence',
       'The person signs again on those days. Recorded as `absence.withdrawn`; withdrawing a withdrawn absence answers it as it is.',
-      { '200': { description: 'The absence.', content: json('Absence') }, '404': problem('`absence_not_found`.'), '422': problem('The Idempotency-Key was used for another request.') },
+      { '200': answer('The absence.', 'Absence'), '404': problem('`absence_not_found`.') },
     ),
   },
   '/delegations': {
@@ -229,17 +236,17 @@ export const mandatePaths: Record<string, PathItem> = {
         query('delegatePersonId', 'Only to this person (404 `person_not_found` when not of this organisation).', { type: 'string', format: 'uuid' }),
         query('includeRevoked', 'Also the revoked ones: the whole history.', { type: 'string', enum: ['true', 'false'], default: 'false' }),
       ],
-      responses: { '200': { description: 'The delegations.', content: json('DelegationList') }, '404': problem('`function_not_found` or `person_not_found`.'), ...badRequest, ...common },
+      responses: { '200': answer('The delegations.', 'DelegationList'), '404': problem('`function_not_found` or `person_not_found`.'), ...badRequest, ...common },
     },
     post: change(
       'registerDelegation',
       'Register a delegation',
       'The holder of the function on `validFrom` delegates its signing of the kinds in `scope` to the delegate. It is used only when chosen for a recipient (`delegationId`); the delegate then states "Bij opdracht van de <function>" above signature, name and function. Refused: minutes (422 `delegation_minutes_refused`), a function not delegable (422 `function_not_delegable`), to the holder themselves (422 `delegation_to_self`), nobody holding the function that day (409 `function_vacant`). Recorded as `delegation.registered`.',
       {
-        '201': { description: 'The delegation.', content: json('Delegation') },
+        '201': answer('The delegation.', 'Delegation'),
         '404': problem('`function_not_found` or `person_not_found`.'),
         '409': problem('Nobody holds the function on `validFrom` (`function_vacant`), or a request with this Idempotency-Key is still running.'),
-        '422': problem('`delegation_minutes_refused`, `function_not_delegable`, `delegation_to_self`, `person_inactive`, or the Idempotency-Key was used for another request.'),
+        '422': problem('`delegation_minutes_refused`, `function_not_delegable`, `delegation_to_self`, `person_inactive`, or the Idempotency-Key was used for another request (`idempotency_key_reused`).'),
       },
       'DelegationInput',
     ),
@@ -250,7 +257,7 @@ export const mandatePaths: Record<string, PathItem> = {
       'revokeDelegation',
       'Revoke a delegation',
       'From now on it cannot be chosen (422 `delegation_not_valid`); what was signed with it stays. Recorded as `delegation.revoked`; revoking a revoked delegation answers it as it is.',
-      { '200': { description: 'The delegation.', content: json('Delegation') }, '404': problem('`delegation_not_found`.'), '422': problem('The Idempotency-Key was used for another request.') },
+      { '200': answer('The delegation.', 'Delegation'), '404': problem('`delegation_not_found`.') },
     ),
   },
 };
