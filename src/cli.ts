@@ -11,6 +11,7 @@ import { runAudit } from './cli/audit.ts';
 import { runMigrate } from './cli/migrate.ts';
 import { runOrg } from './cli/org.ts';
 import { runPeople } from './cli/people.ts';
+import { runMandates } from './cli/mandates.ts';
 import { runUser } from './cli/user.ts';
 import { runHsm } from './cli/hsm.ts';
 import { runCert } from './cli/cert.ts';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<
   'api-key': runApiKey,
   user: runUser,
   people: runPeople,
+  mandates: runMandates,
   migrate: runMigrate,
   audit: runAudit,
   hsm: runHsm,
@@ -47,6 +49,9 @@ Commands:
   api-key list --org <slug>
   user create --org <slug> --email … --role admin|staff [--name …]   prints a one-time password
   people import --org <slug> <file.csv>           header name,email,function[,language]; UTF-8
+  mandates import <file.csv> --org <slug> [--dry-run]
+                                                  mandataries from a CSV export of the Flemish mandate database
+                                                  (functions, people matched by e-mail or name, mandates, absences)
   migrate                                         apply pending database migrations
   audit verify [--org <slug>] [--envelope <id>] [--trust root.pem …]
                                                   recompute the audit hash chains, check every stored PDF and

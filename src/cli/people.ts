@@ -47,7 +47,7 @@ async function importPeople(args: string[], context: CliContext): Promise<number
   });
 }
 
-function decodeUtf8(bytes: Buffer, file: string): string {
+export function decodeUtf8(bytes: Buffer, file: string): string {
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
