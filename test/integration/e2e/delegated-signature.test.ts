@@ -15,10 +15,25 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import request from 'supertest';
 import { brusselsDay } from '../../../src/domain/mandates.ts';
-import { addMandate, addPerson, createFunction, recordAbsence, registerDelegation, type StaffActor } from '../../../src/workflow/index.ts';
-import { downloadDocuments } from '../../helpers/reading.ts';
+import { revisionsOf } from '../../../src/store/document-repository.ts';
+import {
+  addMandate,
+  addPerson,
+  completeQualifiedSignature,
+  createEnvelope,
+  createFunction,
+  presentSigningCertificate,
+  recordAbsence,
+  registerDelegation,
+  sendEnvelope,
+  type StaffActor,
+  type WorkflowDeps,
+} from '../../../src/workflow/index.ts';
+import { downloadDocuments, readDocuments } from '../../helpers/reading.ts';
 import { extractSignatures, pdfsig } from '../../helpers/validators.ts';
 import { expectAllValid, scratchDir, writeScratch } from '../engine/check.ts';
+import { fixture, lastToken, openBench, type Bench } from '../workflow/helpers.ts';
+import { openEidBench, type EidBench } from '../workflow/qualified-bench.ts';
 import { startE2E, type E2E } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -200,5 +215,53 @@ describe('e2e: a delegated and a substituted signature (issue 12)', function () 
     expect(delegatedReport, delegatedReport).to.match(new RegExp(`Hoedanigheid:\\s+Gemachtigde \\(${STATEMENT}\\)`));
     expect(delegatedReport).to.not.include('Waarnemer');
     expect(await report(substituted)).to.match(/Hoedanigheid:\s+Waarnemer/);
+  });
+});
+
+describe('qualified signing by a delegate: the statement heads the eID signature\'s block (issue 12)', function () {
+  this.timeout(120_000);
+  let bench: Bench;
+  let eid: EidBench;
+  let deps: WorkflowDeps;
+  before(async () => {
+    [bench, eid] = await Promise.all([openBench(), openEidBench()]);
+    deps = { ...bench.deps, trustList: eid.trustList, revocation: eid.revocation(bench.deps.revocation), remoteRevocation: eid.remoteRevocation };
+  });
+  after(async () => {
+    await eid?.close();
+    await bench?.close();
+  });
+
+  it('Jan Peeters, the card\'s holder, signs by delegation of the general director with his eID: block and validators agree', async () => {
+    const staff = { organisationId: bench.organisation.id, actor: bench.actor };
+    const jan = await addPerson(deps, { ...staff, person: { name: 'Jan Peeters', email: `jan.${Date.now()}@zonnebeke.test`, function: ELS.function } });
+    const an = await addPerson(deps, { ...staff, person: { ...AN, email: `an.${Date.now()}@zonnebeke.test` } });
+    const director = await createFunction(deps, { ...staff, name: 'Algemeen directeur' });
+    await addMandate(deps, { ...staff, functionId: director.id, personId: an.id, kind: 'holder', startsOn: '2025-01-01' });
+    const delegation = await registerDelegation(deps, { ...staff, functionId: director.id, delegatePersonId: jan.id, scope: ['other'], validFrom: '2025-01-01' });
+    const created = await createEnvelope(deps, {
+      ...staff,
+      title: 'Overeenkomst met de intercommunale',
+      documents: [{ name: 'overeenkomst.pdf', pdf: fixture('reportlab-decision.pdf') }],
+      recipients: [{ functionId: director.id, delegationId: delegation.id, role: 'signer', routingOrder: 1, signatureLevel: 'qualified' }],
+    });
+    await sendEnvelope(deps, { ...staff, envelopeId: created.id });
+    const token = await lastToken(bench, jan.email);
+    await readDocuments(deps, token);
+
+    const presented = await presentSigningCertificate(deps, { token, certificate: eid.card.signatureCertDer, method: 'web-eid' });
+    const signatures = await Promise.all(presented.documents.map((d) => eid.card.signHash(d.digest, 'sha384')));
+    const signed = await completeQualifiedSignature(deps, { token, sessionId: presented.sessionId, signatures });
+    expect(signed.envelope.status).to.equal('completed');
+
+    const revisions = await revisionsOf(deps.db, created.documents[0]!.id);
+    const pdf = await deps.blobs.get(revisions.at(-1)!.blobSha256);
+    await expectAllValid(pdf, [bench.pki.rootPem, eid.card.rootPem], { count: 1, label: 'qualified delegate' });
+    const lines = await textLines(pdf, 'qualified-delegate');
+    const block = lines.indexOf(`${STATEMENT},`);
+    expect(lines.slice(block, block + 4), lines.join('\n')).to.deep.equal([`${STATEMENT},`, 'Jan Peeters', ELS.function, 'Gekwalificeerde elektronische handtekening']);
+    // The certificate is the card's own: it names the person, not the delegation.
+    const card = await signerSubject(pdf, 'Jan Peeters (Signature)');
+    expect(card.get('title')).to.equal(undefined);
   });
 });
