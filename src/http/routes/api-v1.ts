@@ -6,6 +6,7 @@ import { trackRouteBase } from '../request-context.ts';
 import { envelopeAuditRouter } from './envelope-audit.ts';
 import { envelopesRouter } from './envelopes.ts';
 import { mandatesRouter } from './mandates.ts';
+import { mandatesImportRouter } from './mandates-import.ts';
 import { meetingsRouter } from './meetings.ts';
 import { verifyHandler, verifyLimits } from './verify.ts';
 import { webhooksRouter } from './webhooks.ts';
@@ -17,6 +18,7 @@ export function apiV1Router(deps: Deps): Router {
   router.use(envelopesRouter(deps));
   router.use(meetingsRouter(deps));
   router.use(mandatesRouter(deps));
+  router.use(mandatesImportRouter(deps));
   router.use(envelopeAuditRouter(deps));
   router.use(webhooksRouter(deps));
   return router;
