@@ -27,13 +27,13 @@ import {
   registerDelegation,
   sendEnvelope,
   type StaffActor,
-  type WorkflowDeps,
 } from '../../../src/workflow/index.ts';
 import { downloadDocuments, readDocuments } from '../../helpers/reading.ts';
 import { extractSignatures, pdfsig } from '../../helpers/validators.ts';
 import { expectAllValid, scratchDir, writeScratch } from '../engine/check.ts';
-import { fixture, lastToken, openBench, type Bench } from '../workflow/helpers.ts';
-import { openEidBench, type EidBench } from '../workflow/qualified-bench.ts';
+import { binary } from '../audit-report/helpers.ts';
+import { fixture, lastToken } from '../workflow/helpers.ts';
+import { openQualifiedBench, type QualifiedBench } from '../workflow/qualified-bench.ts';
 import { startE2E, type E2E } from './harness.ts';
 
 const exec = promisify(execFile);
@@ -199,15 +199,7 @@ describe('e2e: a delegated and a substituted signature (issue 12)', function () 
 
   it('the audit report names the delegation beside the delegate and the substitution beside the substitute', async () => {
     const report = async (envelopeId: string) => {
-      const res = await request(e2e.app.url)
-        .get(`/api/v1/envelopes/${envelopeId}/audit-report`)
-        .set(e2e.auth())
-        .buffer(true)
-        .parse((r, cb) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => cb(null, Buffer.concat(chunks)));
-        });
+      const res = await request(e2e.app.url).get(`/api/v1/envelopes/${envelopeId}/audit-report`).set(e2e.auth()).buffer(true).parse(binary);
       expect(res.status).to.equal(200);
       return (await textLines(res.body as Buffer, 'report')).join('\n');
     };
@@ -220,19 +212,16 @@ describe('e2e: a delegated and a substituted signature (issue 12)', function () 
 
 describe('qualified signing by a delegate: the statement heads the eID signature\'s block (issue 12)', function () {
   this.timeout(120_000);
-  let bench: Bench;
-  let eid: EidBench;
-  let deps: WorkflowDeps;
+  let qualified: QualifiedBench;
   before(async () => {
-    [bench, eid] = await Promise.all([openBench(), openEidBench()]);
-    deps = { ...bench.deps, trustList: eid.trustList, revocation: eid.revocation(bench.deps.revocation), remoteRevocation: eid.remoteRevocation };
+    qualified = await openQualifiedBench();
   });
   after(async () => {
-    await eid?.close();
-    await bench?.close();
+    await qualified?.close();
   });
 
   it('Jan Peeters, the card\'s holder, signs by delegation of the general director with his eID: block and validators agree', async () => {
+    const { bench, eid, deps } = qualified;
     const staff = { organisationId: bench.organisation.id, actor: bench.actor };
     const jan = await addPerson(deps, { ...staff, person: { name: 'Jan Peeters', email: `jan.${Date.now()}@zonnebeke.test`, function: ELS.function } });
     const an = await addPerson(deps, { ...staff, person: { ...AN, email: `an.${Date.now()}@zonnebeke.test` } });

@@ -13,6 +13,8 @@ import { buildEidChain, createEidCard, type EidCard, type EidVariant, type QcSta
 import { startForeignCaResponder, type ForeignCaResponder } from '../../helpers/foreign-ca-responder.ts';
 import { createSoftHsm, type SoftHsm } from '../../helpers/softhsm.ts';
 import { trustListXml } from '../../helpers/trust-list-xml.ts';
+import type { WorkflowDeps } from '../../../src/workflow/index.ts';
+import { openBench, type Bench } from './helpers.ts';
 
 export interface EidBench {
   card: EidCard;
@@ -77,6 +79,29 @@ export async function openEidBench(name = { given: 'Jan', surname: 'Peeters' }, 
     async close() {
       await card.close();
       await responder.close();
+    },
+  };
+}
+
+export interface QualifiedBench {
+  bench: Bench;
+  eid: EidBench;
+  /** The bench's deps, trusting the card's list and asking its CA for revocation. */
+  deps: WorkflowDeps;
+  close(): Promise<void>;
+}
+
+/** The workflow bench and an eID card for Jan Peeters, wired as the qualified-signing tests use them. */
+export async function openQualifiedBench(): Promise<QualifiedBench> {
+  const [bench, eid] = await Promise.all([openBench(), openEidBench()]);
+  const deps: WorkflowDeps = { ...bench.deps, trustList: eid.trustList, revocation: eid.revocation(bench.deps.revocation), remoteRevocation: eid.remoteRevocation };
+  return {
+    bench,
+    eid,
+    deps,
+    async close() {
+      await eid.close();
+      await bench.close();
     },
   };
 }
