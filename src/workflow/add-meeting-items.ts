@@ -4,12 +4,15 @@
  * the meeting holds, all on one signing route. All or nothing: every PDF is inspected before anything is stored, so
  * one bad file is refused by name (422 `meeting_upload_invalid`, `files` naming each) and nothing is added; then all
  * envelopes are created in ONE transaction (createEnvelope joins it), so a failure part-way leaves none either.
+ * A delegation chosen for a function step (issue 12) applies to the decisions; the minutes go to the holder or
+ * substitute, and an upload of minutes only with a delegation chosen is refused (422 delegation_minutes_refused).
  */
 import { compareAgendaItems, parseAgendaFileName } from '../domain/meeting.ts';
 import { AppError } from '../errors.ts';
 import { inspectPdf } from '../pdf/index.ts';
 import { meetingById, nextAgendaPosition } from '../store/meetings.ts';
 import { createEnvelope, type CreateEnvelopeInput } from './create-envelope.ts';
+import { delegationMinutesRefused } from './resolve-function-signer.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { meetingNotFound } from './get-meeting.ts';
 import { inTransaction } from './transaction.ts';
@@ -37,6 +40,8 @@ export async function addMeetingItems(deps: WorkflowDeps, options: AddMeetingIte
     throw new AppError('meeting_upload_invalid', 422, `Nothing was added: not a usable PDF: ${refused.join(', ')}.`, { extensions: { files: refused } });
   }
   const items = options.files.map((file) => ({ ...file, ...parseAgendaFileName(file.name) })).sort(compareAgendaItems);
+  if (items.every((item) => item.minutes) && options.recipients.some((r) => r.delegationId)) throw delegationMinutesRefused();
+  const withoutDelegation = options.recipients.map(({ delegationId: _, ...recipient }) => recipient);
   return inTransaction(deps, 'addMeetingItems', async (trx) => {
     const meeting = await meetingById(trx, options.organisationId, options.meetingId, { forUpdate: true });
     if (!meeting) throw meetingNotFound();
@@ -56,7 +61,7 @@ export async function addMeetingItems(deps: WorkflowDeps, options: AddMeetingIte
         agendaPosition: start + offset,
         kind: item.minutes ? 'minutes' : 'decision',
         documents: [{ name: item.name, pdf: item.pdf }],
-        recipients: options.recipients,
+        recipients: item.minutes ? withoutDelegation : options.recipients,
       });
       envelopeIds.push(envelope.id);
     }

@@ -6,14 +6,15 @@
  * created to whoever signs for it on the day (resolve-function-signer.ts).
  */
 import { randomUUID } from 'node:crypto';
+import { coversDay, delegationCovers, type Capacity, type DocumentKind } from '../domain/mandates.ts';
 import type { SignatureLevel } from '../domain/routing.ts';
-import { ValidationError } from '../errors.ts';
-import { functionById } from '../store/mandates.ts';
-import { personById } from '../store/people.ts';
+import { AppError, ValidationError } from '../errors.ts';
+import { functionById, listAbsences, listDelegations, listFunctions, type FunctionRow } from '../store/mandates.ts';
+import { personById, type Person } from '../store/people.ts';
 import type { Organisation } from '../store/organisations.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { inTransaction } from './transaction.ts';
-import { functionNotFound } from './resolve-function-signer.ts';
+import { functionNotFound, resolveFunctionSigner } from './resolve-function-signer.ts';
 import { changeOrganisation, organisationNotFound } from './update-organisation-settings.ts';
 
 export const ROUTE_ROLES = ['signer', 'approver', 'cc'] as const;
@@ -30,6 +31,11 @@ export interface SigningRoute {
   id: string;
   name: string;
   steps: RouteStep[];
+}
+
+/** The functions a route step can name, by name (the route editor's choice). */
+export async function routeFunctionsOf(deps: Pick<WorkflowDeps, 'db'>, organisationId: string): Promise<FunctionRow[]> {
+  return listFunctions(deps.db, organisationId);
 }
 
 export function routesOf(organisation: Organisation): SigningRoute[] {
@@ -83,4 +89,92 @@ export async function deleteSigningRoute(deps: Pick<WorkflowDeps, 'db' | 'logger
       return { settings: { routes: stored.filter((r) => r.id !== route.id) }, event: { action: 'route.deleted', details: { routeId: route.id, name: route.name } }, result: route };
     }),
   );
+}
+
+/** Why a step has nobody to sign on the day: its function is vacant or everyone is absent, or it names what no longer exists. */
+export type RouteStepProblem = 'function_vacant' | 'function_everyone_absent' | 'function_not_found' | 'person_not_found';
+
+/** A delegation the staff may choose for a function step (never chosen for them). */
+export interface RouteStepDelegation {
+  id: string;
+  delegate: Pick<Person, 'id' | 'name' | 'function'>;
+  validUntil: string | null;
+}
+
+/** Who signs for one step of a route on a day, as the send pages show it before anything is sent. */
+export interface RouteStepSigners {
+  index: number;
+  role: RouteRole;
+  order: number;
+  signatureLevel?: SignatureLevel;
+  /** Null for a step naming a person. */
+  functionId: string | null;
+  functionName: string | null;
+  /** Who signs without a delegation: the person named, the holder or a substitute; null with a problem. */
+  person: Pick<Person, 'id' | 'name' | 'email' | 'function'> | null;
+  capacity: Capacity | null;
+  /** The recipient's function text: the function, "wnd. …", or a person's own directory function. */
+  function: string | null;
+  /** For a substitute: the holder they replace and the last day of that absence. */
+  absent: { name: string; until: string | null } | null;
+  /** Delegations of a delegable function that cover the day and the kind of document, for the staff to choose. */
+  delegations: RouteStepDelegation[];
+  problem: RouteStepProblem | null;
+}
+
+/**
+ * Who signs each step of a route on `day` (the meeting's date, else today) for documents of `kind`: read-only,
+ * with the same resolution createEnvelope stores (resolveFunctionSigner), so the page shows who will get the mail.
+ */
+export async function routeSignersOn(
+  deps: Pick<WorkflowDeps, 'db'>,
+  organisationId: string,
+  steps: readonly { personId?: string; functionId?: string; role: RouteRole; order: number; signatureLevel?: SignatureLevel }[],
+  day: string,
+  kind: DocumentKind | null,
+): Promise<RouteStepSigners[]> {
+  const result: RouteStepSigners[] = [];
+  for (const [index, step] of steps.entries()) {
+    const base = { index, role: step.role, order: step.order, ...(step.signatureLevel ? { signatureLevel: step.signatureLevel } : {}), absent: null, delegations: [] };
+    if (!step.functionId) {
+      const person = step.personId ? await personById(deps.db, organisationId, step.personId) : null;
+      const active = person?.active ? person : null;
+      result.push({ ...base, functionId: null, functionName: null, person: active, capacity: null, function: active?.function ?? null, problem: active ? null : 'person_not_found' });
+      continue;
+    }
+    const fn = await functionById(deps.db, organisationId, step.functionId);
+    if (!fn) {
+      result.push({ ...base, functionId: step.functionId, functionName: null, person: null, capacity: null, function: null, problem: 'function_not_found' });
+      continue;
+    }
+    const delegations = fn.delegable && kind !== 'minutes' ? await choosableDelegations(deps, organisationId, fn.id, day, kind) : [];
+    try {
+      const signer = await resolveFunctionSigner(deps.db, organisationId, { functionId: fn.id, day, kind });
+      const absent = signer.absentPersonId ? await absenceOf(deps, organisationId, signer.absentPersonId, day) : null;
+      result.push({ ...base, functionId: fn.id, functionName: fn.name, person: signer.person, capacity: signer.capacity, function: signer.function, absent, delegations, problem: null });
+    } catch (error) {
+      if (!(error instanceof AppError) || (error.code !== 'function_vacant' && error.code !== 'function_everyone_absent')) throw error;
+      result.push({ ...base, functionId: fn.id, functionName: fn.name, person: null, capacity: null, function: null, delegations, problem: error.code });
+    }
+  }
+  return result;
+}
+
+async function choosableDelegations(deps: Pick<WorkflowDeps, 'db'>, organisationId: string, functionId: string, day: string, kind: DocumentKind | null): Promise<RouteStepDelegation[]> {
+  const choosable: RouteStepDelegation[] = [];
+  for (const delegation of await listDelegations(deps.db, organisationId, { functionId })) {
+    if (!delegationCovers(delegation, day, kind)) continue;
+    const delegate = await personById(deps.db, organisationId, delegation.delegatePersonId);
+    if (delegate?.active) choosable.push({ id: delegation.id, delegate: { id: delegate.id, name: delegate.name, function: delegate.function }, validUntil: delegation.validUntil });
+  }
+  return choosable;
+}
+
+/** The holder a substitute replaces, and until when they are absent (null: no holder that day). */
+async function absenceOf(deps: Pick<WorkflowDeps, 'db'>, organisationId: string, personId: string, day: string): Promise<RouteStepSigners['absent']> {
+  const person = await personById(deps.db, organisationId, personId);
+  if (!person) return null;
+  const absences = (await listAbsences(deps.db, organisationId, { personId, from: day, includeWithdrawn: false })).filter((a) => coversDay(a, day));
+  const until = absences.reduce<string | null>((last, a) => (last === null || a.endsOn > last ? a.endsOn : last), null);
+  return { name: person.name, until };
 }

@@ -55,6 +55,8 @@ ${errors(view.errors)}
 export interface MeetingDetailView {
   meeting: MeetingDto & { envelopes: EnvelopeDto[] };
   routes: Array<{ id: string; name: string }>;
+  /** Who signs the routes' function steps on the meeting's date, with the delegation choices (issue 12; send-page.ts). */
+  signers?: SafeHtml | '';
   /** The route chosen, by default the one named after the body. */
   route: string;
   deadline: string;
@@ -101,6 +103,7 @@ export function meetingDetailPage(language: Language, view: MeetingDetailView): 
 <input type="hidden" name="_csrf" value="${view.csrf}">
 <div class="field"><label for="meeting-files">${t('meetings.upload.files')}</label><input type="file" id="meeting-files" name="documents" accept="application/pdf,.pdf" multiple required aria-describedby="meeting-files-hint"><p class="hint" id="meeting-files-hint">${t('meetings.upload.hint')}</p></div>
 <div class="field"><label for="meeting-route">${t('meetings.upload.route')}</label><select id="meeting-route" name="route" required><option value="">${t('meetings.upload.route.none')}</option>${routeOptions}</select></div>
+${view.signers ?? ''}
 <div class="field"><label for="meeting-deadline">${t('meetings.upload.deadline')}</label><input type="date" id="meeting-deadline" name="deadline" required min="${view.minDeadline}" value="${view.deadline}"></div>
 <p><button type="submit" id="meeting-upload-button">${t('meetings.upload.button')}</button></p>
 </form>`

@@ -6,6 +6,8 @@
  * upload progress. Every text the script shows comes from data-* attributes of this page.
  */
 import { SIGNATURE_LEVELS, type SignatureLevel } from '../../domain/routing.ts';
+import type { Language } from '../i18n/index.ts';
+import type { RouteStepSigners } from '../../workflow/signing-routes.ts';
 import { PDFJS_PATHS, STAFF_SEND_SCRIPT_PATH, STAFF_SEND_STYLESHEET_PATH } from '../assets.ts';
 import { html, type SafeHtml } from '../html.ts';
 import type { SendCatalogKey, SendTranslate } from './send-i18n.ts';
@@ -20,8 +22,19 @@ export interface SendRouteOption {
   name: string;
   /** "An Peeters (ondertekent) → Bart Claes (ondertekent)". */
   summary: string;
-  /** For the script's placement step: who is in the route. */
-  steps: Array<{ personId: string; name: string; role: RecipientRole; signatureLevel?: SignatureLevel }>;
+  /** For the script's placement step: who is in the route (for a function step, who signs for it today; `step` its index). */
+  steps: Array<{ personId: string; name: string; role: RecipientRole; signatureLevel?: SignatureLevel; step?: number }>;
+}
+
+/** Who signs each step of a route with function steps on the day (issue 12), and the delegation chosen per step. */
+export interface RouteSignersView {
+  routeId: string;
+  routeName: string;
+  /** YYYY-MM-DD: today, or the meeting's date. */
+  day: string;
+  steps: RouteStepSigners[];
+  /** Step index → the delegation id chosen ('' or absent: in person). */
+  chosen: Record<number, string>;
 }
 
 export interface SendPersonOption {
@@ -50,6 +63,9 @@ export interface SendPageView {
   people: SendPersonOption[];
   values: SendFormValues;
   errors: string[];
+  /** Routes with function steps: who signs today (issue 12). */
+  signers: RouteSignersView[];
+  language: Language;
   minDeadline: string;
   maxDeadline: string;
   maxFiles: number;
@@ -148,6 +164,7 @@ ${SIGNATURE_LEVELS.map((level) => html`<option value="${level}"${level === value
 <option value="">${t('send.route.none')}</option>
 ${view.routes.map((r) => html`<option value="${r.id}" data-steps="${JSON.stringify(r.steps)}"${r.id === values.route ? html` selected` : ''}>${r.name}: ${r.summary}</option>`)}
 </select></div>
+${routeSignersSection(t, view.language, view.signers, { select: 'route', minutesNote: false })}
 <div class="field"><label for="onBehalfOf">${t('send.onBehalfOf')}</label>
 <p class="hint" id="onBehalfOf-hint">${t('send.onBehalfOf.hint')}</p>
 <input type="text" id="onBehalfOf" name="onBehalfOf" maxlength="200" value="${values.onBehalfOf}" aria-describedby="onBehalfOf-hint"></div>
@@ -190,4 +207,76 @@ ${Array.from({ length: PERSON_ROWS }, (_, i) => personRow(view, i))}
 <p><button type="submit">${t('send.submit')}</button></p>
 </form>
 <script type="module" src="${STAFF_SEND_SCRIPT_PATH}"></script>`;
+}
+
+const LOCALES: Record<Language, string> = { nl: 'nl-BE', en: 'en-GB', fr: 'fr-BE' };
+
+/** "maandag 7 december 2026"; a day the page names. */
+export function dayText(day: string, language: Language): string {
+  return new Intl.DateTimeFormat(LOCALES[language], { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`));
+}
+
+/** "10 december", with its year only when that is not the year of `from`. */
+function untilText(day: string, from: string, language: Language): string {
+  const sameYear = day.slice(0, 4) === from.slice(0, 4);
+  return new Intl.DateTimeFormat(LOCALES[language], { day: 'numeric', month: 'long', ...(sameYear ? {} : { year: 'numeric' }), timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`));
+}
+
+/** "Algemeen directeur" → "algemeen directeur" inside a sentence (a word written in capitals keeps them). */
+export function inSentence(name: string): string {
+  return name.length > 1 && name[1] === name[1]!.toLowerCase() ? name.charAt(0).toLowerCase() + name.slice(1) : name;
+}
+
+/** The line that says who signs one step on the day, or why nobody can. */
+export function stepSignerText(t: SendTranslate, language: Language, day: string, step: RouteStepSigners): string {
+  const fn = step.functionName ?? '';
+  switch (step.problem) {
+    case 'function_vacant':
+      return t('send.signers.vacant', { function: inSentence(fn), day: dayText(day, language) });
+    case 'function_everyone_absent':
+      return t('send.signers.everyoneAbsent', { function: inSentence(fn), day: dayText(day, language) });
+    case 'function_not_found':
+      return t('send.signers.functionMissing');
+    case 'person_not_found':
+      return t('send.signers.personMissing');
+    default:
+      break;
+  }
+  const name = step.person?.name ?? '';
+  if (step.functionId === null) return step.function ? t('send.signers.holder', { function: step.function, name }) : t('send.signers.person', { name });
+  if (step.capacity === 'substitute' && step.absent) {
+    return t('send.signers.substitute', { function: step.function ?? fn, name, absent: step.absent.name, until: step.absent.until ? untilText(step.absent.until, day, language) : '' });
+  }
+  return t('send.signers.holder', { function: step.function ?? fn, name });
+}
+
+/**
+ * Per route with function steps, who signs each step on the day and, for a delegable function with delegations
+ * covering the day, a choice "in person / by delegation". Without JavaScript every such route is shown;
+ * staff-send.js shows only the one chosen in the select `select` (`data-route-select`).
+ */
+export function routeSignersSection(t: SendTranslate, language: Language, routes: readonly RouteSignersView[], options: { select: string; minutesNote: boolean; script?: boolean }): SafeHtml | '' {
+  if (routes.length === 0) return '';
+  return html`<div class="route-signers" data-route-signers data-route-select="${options.select}">
+${routes.map((route) => {
+  const id = (i: number) => `delegation-${route.routeId}-${i}`;
+  return html`<fieldset class="route-signers-route" data-route-id="${route.routeId}">
+<legend>${t('send.signers', { route: route.routeName, day: dayText(route.day, language) })}</legend>
+<p class="hint">${t('send.signers.hint')}</p>
+<ul class="route-signers-steps">${route.steps.map((step) => html`<li${step.problem ? html` class="problem"` : ''} data-step="${step.index}">${stepSignerText(t, language, route.day, step)} (${t(`send.role.${step.role}`)})</li>`)}</ul>
+${route.steps
+  .filter((step) => step.delegations.length > 0 && step.role !== 'cc')
+  .map(
+    (step) => html`<div class="field"><label for="${id(step.index)}">${t('send.signers.choice', { function: inSentence(step.functionName ?? '') })}</label>
+<select id="${id(step.index)}" name="${id(step.index)}" data-step="${step.index}">
+<option value=""${!route.chosen[step.index] ? html` selected` : ''}${step.person ? html` data-person-id="${step.person.id}" data-person-name="${step.person.name}"` : ''}>${step.person ? t('send.signers.self', { name: step.person.name }) : stepSignerText(t, language, route.day, step)}</option>
+${step.delegations.map(
+  (d) => html`<option value="${d.id}" data-person-id="${d.delegate.id}" data-person-name="${d.delegate.name}"${route.chosen[step.index] === d.id ? html` selected` : ''}>${d.delegate.function ? t('send.signers.delegateFunction', { name: d.delegate.name, function: d.delegate.function }) : t('send.signers.delegate', { name: d.delegate.name })}</option>`,
+)}
+</select></div>`,
+  )}
+${options.minutesNote && route.steps.some((s) => s.delegations.length > 0) ? html`<p class="hint">${t('send.signers.minutes')}</p>` : ''}
+</fieldset>`;
+})}
+</div>${options.script ? html`<script type="module" src="${STAFF_SEND_SCRIPT_PATH}"></script>` : ''}`;
 }

@@ -12,6 +12,19 @@
 
 const form = document.getElementById('send-form');
 if (form) enhance(form);
+for (const box of document.querySelectorAll('[data-route-signers]')) showChosenRouteSigners(box);
+
+// Who signs a route's function steps on the day (issue 12): only the route chosen in the select is shown
+// (without this script every route with function steps is).
+function showChosenRouteSigners(box) {
+  const select = document.getElementById(box.dataset.routeSelect);
+  if (!select) return;
+  const show = () => {
+    for (const fieldset of box.querySelectorAll('[data-route-id]')) fieldset.hidden = fieldset.dataset.routeId !== select.value;
+  };
+  select.addEventListener('change', show);
+  show();
+}
 
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
@@ -214,7 +227,14 @@ function enhance(form) {
     const option = routeSelect.selectedOptions[0];
     if (option?.value) {
       try {
-        return JSON.parse(option.dataset.steps || '[]').filter((s) => s.role !== 'cc').map((s) => ({ id: s.personId, name: s.name }));
+        return JSON.parse(option.dataset.steps || '[]')
+          .filter((s) => s.role !== 'cc')
+          .map((s) => {
+            // A function step signed by delegation: the delegate chosen places the box.
+            const choice = s.step === undefined ? null : form.querySelector(`#delegation-${CSS.escape(option.value)}-${s.step}`)?.selectedOptions[0];
+            return choice?.dataset.personId ? { id: choice.dataset.personId, name: choice.dataset.personName } : { id: s.personId, name: s.name };
+          })
+          .filter((s) => s.id);
       } catch {
         return [];
       }
@@ -229,7 +249,7 @@ function enhance(form) {
     return list;
   }
   form.addEventListener('change', (event) => {
-    if (event.target === routeSelect || event.target.closest?.('.person-row')) placement.refresh();
+    if (event.target === routeSelect || event.target.closest?.('.person-row') || event.target.closest?.('[data-route-signers]')) placement.refresh();
   });
 
   // ---- placement -----------------------------------------------------------------------------

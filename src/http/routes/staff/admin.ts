@@ -33,6 +33,7 @@ import { html } from '../../../web/index.ts';
 import { passwordLinkUrl, passwordMail } from '../../../web/staff/mails.ts';
 import { reminderFields, reminderSettings } from '../../../web/staff/reminder-settings.ts';
 import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
+import { routeFunctionsOf } from '../../../workflow/signing-routes.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireAdmin, requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 import { receiveUpload } from '../../upload.ts';
@@ -41,6 +42,8 @@ import { field, origin, page, staffActor, tOf } from './common.ts';
 export const MAX_LOGO_BYTES = 200 * 1024;
 const MAX_CSV_BYTES = 2 * 1024 * 1024;
 const MAX_ROUTE_STEPS = 10;
+/** The value of a route step's select naming a function rather than a person (issue 12). */
+const FUNCTION_STEP = 'function:';
 export { ROUTE_ROLES, routesOf, type RouteRole, type SigningRoute };
 
 const notFound = () => new AppError('not_found', 404, 'Not found in this organisation.');
@@ -350,6 +353,8 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
   const routePage = async (req: Request, res: Response, status: number, route: SigningRoute | null, error?: string) => {
     const t = tOf(res);
     const people = await peopleOf(deps.workflow, staffOf(res).organisationId);
+    // Issue 12: a step names a function (resolved on the day to its holder or substitute) or a person.
+    const functions = await routeFunctionsOf(deps.workflow, staffOf(res).organisationId);
     const steps = [...(route?.steps ?? [])];
     while (steps.length < Math.min(MAX_ROUTE_STEPS, (route?.steps.length ?? 0) + 3)) steps.push({ personId: '', role: 'signer', order: steps.length + 1 });
     const title = route?.id ? t('settings.routeEdit', { name: route.name }) : t('settings.routeAdd');
@@ -362,9 +367,15 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
 <p class="hint">${t('settings.stepsHelp')}</p>
 <div class="steps">${steps.map(
         (step, i) => html`<fieldset class="step"><legend>${t('settings.step', { n: i + 1 })}</legend>
-<div class="field"><label for="step-person-${i}">${t('settings.stepPerson')}</label><select id="step-person-${i}" name="step_person_${i}"><option value="">${t('settings.stepNone')}</option>${people.map(
+<div class="field"><label for="step-person-${i}">${functions.length ? t('settings.stepWho') : t('settings.stepPerson')}</label><select id="step-person-${i}" name="step_person_${i}"><option value="">${t('settings.stepNone')}</option>${
+          functions.length
+            ? html`<optgroup label="${t('settings.stepFunctions')}">${functions.map(
+                (f) => html`<option value="${FUNCTION_STEP}${f.id}"${f.id === step.functionId ? html` selected` : ''}>${f.name}</option>`,
+              )}</optgroup><optgroup label="${t('settings.stepPeople')}">`
+            : ''
+        }${people.map(
           (p) => html`<option value="${p.id}"${p.id === step.personId ? html` selected` : ''}>${p.name}${p.function ? ` – ${p.function}` : ''}</option>`,
-        )}</select></div>
+        )}${functions.length ? html`</optgroup>` : ''}</select></div>
 <div class="field"><label for="step-role-${i}">${t('settings.stepRole')}</label><select id="step-role-${i}" name="step_role_${i}">${ROUTE_ROLES.map(
           (r) => html`<option value="${r}"${r === step.role ? html` selected` : ''}>${t(`role.${r}`)}</option>`,
         )}</select></div>
@@ -394,15 +405,21 @@ ${route?.id ? html`<form method="post" action="/app/settings/routes/${route.id}/
     const name = field(req.body, 'name').trim().slice(0, 200);
     const steps: SigningRoute['steps'] = [];
     for (let i = 0; i < MAX_ROUTE_STEPS; i++) {
-      const personId = field(req.body, `step_person_${i}`);
-      if (!personId) continue;
-      const person = await personOf(deps.workflow, staff.organisationId, personId);
-      if (!person) throw notFound();
+      const chosen = field(req.body, `step_person_${i}`);
+      if (!chosen) continue;
+      // A function (issue 12) is checked by saveSigningRoute (404 when not the organisation's); a person here.
+      let who: { personId: string } | { functionId: string };
+      if (chosen.startsWith(FUNCTION_STEP)) who = { functionId: chosen.slice(FUNCTION_STEP.length) };
+      else {
+        const person = await personOf(deps.workflow, staff.organisationId, chosen);
+        if (!person) throw notFound();
+        who = { personId: person.id };
+      }
       const role = field(req.body, `step_role_${i}`) as RouteRole;
       const order = Number(field(req.body, `step_order_${i}`) || steps.length + 1);
       const level = field(req.body, `step_level_${i}`) as SignatureLevel;
       steps.push({
-        personId: person.id,
+        ...who,
         role: ROUTE_ROLES.includes(role) ? role : 'signer',
         order: Number.isInteger(order) && order >= 1 && order <= MAX_ROUTE_STEPS ? order : steps.length + 1,
         // Only a signer signs; an approver's step keeps no level (saveSigningRoute refuses one).

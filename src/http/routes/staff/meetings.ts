@@ -30,7 +30,9 @@ import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 import { temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../../upload.ts';
 import { field, origin, page } from './common.ts';
-import { brusselsDate, endOfBrusselsDay, MAX_SEND_FILES, routeTemplates } from './send.ts';
+import { routeSignersSection } from '../../../web/staff/send-page.ts';
+import { sendTranslator } from '../../../web/staff/send-i18n.ts';
+import { brusselsDate, chosenRouteRecipients, endOfBrusselsDay, functionProblem, MAX_SEND_FILES, routeSigners, routeSignersViews, routeTemplates } from './send.ts';
 
 const DAY_MS = 86_400_000;
 const KINDS: readonly EnvelopeKind[] = ['decision', 'minutes', 'other'];
@@ -57,7 +59,7 @@ export function staffMeetingsRouter(deps: Deps): Router {
     page(deps, res, status, { title, active: 'meetings', body });
   };
 
-  const renderDetail = async (req: Request, res: Response, status: number, extra: { errors?: string[]; route?: string; deadline?: string } = {}) => {
+  const renderDetail = async (req: Request, res: Response, status: number, extra: { errors?: string[]; route?: string; deadline?: string; body?: Record<string, unknown> } = {}) => {
     const staff = staffOf(res);
     const language = staffLanguageOf(res);
     const t = meetingTranslator(language);
@@ -78,6 +80,11 @@ export function staffMeetingsRouter(deps: Deps): Router {
     const { title, body } = meetingDetailPage(language, {
       meeting,
       routes: routes.map((r) => ({ id: r.id, name: r.name })),
+      // Issue 12: who signs the function steps on the meeting's date; a delegation applies to the decisions only.
+      signers:
+        meeting.status === 'draft'
+          ? routeSignersSection(sendTranslator(language), language, await routeSignersViews(deps, staff.organisationId, routes, meeting.meetingDate, 'decision', extra.body), { select: 'meeting-route', minutesNote: true, script: true })
+          : '',
       route: extra.route ?? defaultRouteFor(routes, meeting.bodyName)?.id ?? '',
       deadline: extra.deadline ?? brusselsDate(new Date(now.getTime() + DEFAULT_EXPIRY_DAYS * DAY_MS)),
       minDeadline: brusselsDate(new Date(now.getTime() + DAY_MS)),
@@ -122,6 +129,11 @@ export function staffMeetingsRouter(deps: Deps): Router {
     if (!route) errors.push(t('meetings.error.route'));
     if (!expiresAt || expiresAt.getTime() <= deps.clock().getTime()) errors.push(t('meetings.error.deadline'));
     if (errors.length || !route || !expiresAt) return void (await renderDetail(req, res, 400, { errors, route: routeId, deadline }));
+    // Function steps (issue 12) resolve for the meeting's date, with the delegation chosen per step for the decisions.
+    const body = req.body as Record<string, unknown>;
+    const steps = await routeSigners(deps, staff.organisationId, route, meeting.meetingDate, 'decision');
+    const chosen = steps ? chosenRouteRecipients(sendTranslator(staffLanguageOf(res)), staffLanguageOf(res), meeting.meetingDate, route, steps, body) : null;
+    if (chosen?.errors.length) return void (await renderDetail(req, res, 400, { errors: chosen.errors, route: routeId, deadline, body }));
     const pdfs = await Promise.all(uploads.map(async (file, index) => ({ name: uploadedDocumentName(file.originalname, index), pdf: await fs.readFile(file.path) })));
     try {
       const { envelopeIds } = await addMeetingItems(deps.workflow, {
@@ -130,11 +142,15 @@ export function staffMeetingsRouter(deps: Deps): Router {
         files: pdfs,
         routeName: route.name,
         expiresAt,
-        recipients: route.steps.map((s) => ({ personId: s.personId, role: s.role, routingOrder: s.order, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}) })),
+        recipients: chosen
+          ? chosen.recipients.map((r) => ({ ...(r.functionId ? { functionId: r.functionId, delegationId: r.delegationId ?? null } : { personId: r.person.id }), role: r.role, routingOrder: r.order, ...(r.signatureLevel ? { signatureLevel: r.signatureLevel } : {}) }))
+          : route.steps.map((s) => ({ personId: s.personId, role: s.role, routingOrder: s.order, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}) })),
       });
       res.redirect(303, `${MEETINGS_PATH}/${meetingId}?uploaded=${envelopeIds.length}`);
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500 || error.code === 'meeting_sent' || error.code === 'meeting_not_found') throw error;
+      const problem = functionProblem(sendTranslator(staffLanguageOf(res)), error);
+      if (problem) return void (await renderDetail(req, res, error.status === 404 ? 400 : error.status, { errors: [problem], route: routeId, deadline, body }));
       // All or nothing (addMeetingItems): say that nothing was added, and name every file refused.
       const refused = Array.isArray(error.extensions?.files) ? (error.extensions.files as string[]) : [];
       await renderDetail(req, res, 400, { errors: [t('meetings.error.upload'), ...refused.map((name) => t('meetings.error.file', { name }))], route: routeId, deadline });

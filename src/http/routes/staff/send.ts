@@ -16,8 +16,11 @@ import multer from 'multer';
 import type { Deps } from '../../../deps.ts';
 import { AppError } from '../../../errors.ts';
 import { inspectPdf } from '../../../pdf/index.ts';
+import { brusselsDay } from '../../../domain/mandates.ts';
 import { organisationOf, peopleOf, personOf, type Organisation, type Person } from '../../../workflow/staff-directory.ts';
-import { sendPage, PERSON_ROWS, RECIPIENT_ROLES, SIGNATURE_LEVELS, type RecipientRole, type SendFormValues, type SendRouteOption, type SignatureLevel } from '../../../web/staff/send-page.ts';
+import { routeSignersOn, type RouteStepSigners } from '../../../workflow/signing-routes.ts';
+import type { Language } from '../../../web/i18n/index.ts';
+import { dayText, inSentence, sendPage, stepSignerText, PERSON_ROWS, RECIPIENT_ROLES, SIGNATURE_LEVELS, type RecipientRole, type RouteSignersView, type SendFormValues, type SendRouteOption, type SignatureLevel } from '../../../web/staff/send-page.ts';
 import { sendTranslator, type SendTranslate } from '../../../web/staff/send-i18n.ts';
 import { staffLayout } from '../../../web/staff/layout.ts';
 import { createAndSendEnvelope, DEFAULT_EXPIRY_DAYS, type CreateEnvelopeInput, type EnvelopeDto } from '../../../workflow/index.ts';
@@ -35,7 +38,9 @@ const DAY_MS = 86_400_000;
 const MAX_DEADLINE_DAYS = 365;
 
 interface RouteStep {
-  personId: string;
+  /** Exactly one of the two: a person of the directory, or (issue 12) a function resolved on the day. */
+  personId?: string;
+  functionId?: string;
   role: RecipientRole;
   order: number;
   /** Set when the step asks for a qualified signature (issue 13); otherwise the form's level applies. */
@@ -48,10 +53,13 @@ interface RouteTemplate {
 }
 
 interface Recipient {
-  person: Person;
+  /** For a function step: who signs for it today (the delegate when one was chosen). */
+  person: Pick<Person, 'id' | 'name'>;
   role: RecipientRole;
   order: number;
   signatureLevel?: SignatureLevel;
+  functionId?: string;
+  delegationId?: string;
 }
 
 interface Placement {
@@ -77,8 +85,9 @@ export function routeTemplates(organisation: Organisation | null): RouteTemplate
     for (const step of steps as unknown[]) {
       const s = (step ?? {}) as Record<string, unknown>;
       const order = Number(s.order);
-      if (typeof s.personId !== 'string' || !RECIPIENT_ROLES.includes(s.role as RecipientRole) || !Number.isInteger(order) || order < 1) continue;
-      parsed.push({ personId: s.personId, role: s.role as RecipientRole, order, ...(s.signatureLevel === 'qualified' && s.role === 'signer' ? { signatureLevel: 'qualified' as const } : {}) });
+      const who = typeof s.personId === 'string' ? { personId: s.personId } : typeof s.functionId === 'string' ? { functionId: s.functionId } : null;
+      if (!who || !RECIPIENT_ROLES.includes(s.role as RecipientRole) || !Number.isInteger(order) || order < 1) continue;
+      parsed.push({ ...who, role: s.role as RecipientRole, order, ...(s.signatureLevel === 'qualified' && s.role === 'signer' ? { signatureLevel: 'qualified' as const } : {}) });
     }
     routes.push({ id, name, steps: parsed.sort((a, b) => a.order - b.order) });
   }
@@ -147,8 +156,86 @@ function wantsJson(req: Request): boolean {
   return req.accepts(['text/html', 'application/json']) === 'application/json';
 }
 
-function summary(t: SendTranslate, route: RouteTemplate, people: Map<string, Person>): string {
-  return route.steps.map((s) => `${people.get(s.personId)?.name ?? '?'} (${t(`send.role.${s.role}`)})`).join(' → ');
+/** The field of the delegation chosen for step `index` of a route (issue 12). */
+export function delegationField(routeId: string, index: number): string {
+  return `delegation-${routeId}-${index}`;
+}
+
+/** Who signs for each function step of the route on `day` (null for a route naming only people). */
+export async function routeSigners(deps: Deps, organisationId: string, route: RouteTemplate, day: string, kind: 'decision' | null): Promise<RouteStepSigners[] | null> {
+  return route.steps.some((s) => s.functionId) ? routeSignersOn(deps.workflow, organisationId, route.steps, day, kind) : null;
+}
+
+/** The pages' view of each route with function steps, with the delegation chosen per step from the posted form. */
+export async function routeSignersViews(deps: Deps, organisationId: string, routes: readonly RouteTemplate[], day: string, kind: 'decision' | null, body: Record<string, unknown> = {}): Promise<RouteSignersView[]> {
+  const views: RouteSignersView[] = [];
+  for (const route of routes) {
+    const steps = await routeSigners(deps, organisationId, route, day, kind);
+    if (!steps) continue;
+    const chosen = Object.fromEntries(steps.map((s) => [s.index, field(body, delegationField(route.id, s.index))]));
+    views.push({ routeId: route.id, routeName: route.name, day, steps, chosen });
+  }
+  return views;
+}
+
+/**
+ * The recipients of a route with function steps as chosen on a page (issue 12), or the page's error messages:
+ * a step nobody can sign that day, or a delegation that no longer covers it.
+ */
+export function chosenRouteRecipients(t: SendTranslate, language: Language, day: string, route: RouteTemplate, steps: readonly RouteStepSigners[], body: Record<string, unknown>): { recipients: Recipient[]; errors: string[] } {
+  const recipients: Recipient[] = [];
+  const errors: string[] = [];
+  for (const [index, step] of route.steps.entries()) {
+    const signers = steps[index]!;
+    const chosen = step.functionId ? field(body, delegationField(route.id, index)) : '';
+    const delegation = chosen ? signers.delegations.find((d) => d.id === chosen) : undefined;
+    if (chosen && !delegation) {
+      errors.push(t('send.error.delegation', { function: inSentence(signers.functionName ?? ''), day: dayText(day, language) }));
+      continue;
+    }
+    const person = delegation ? delegation.delegate : signers.person;
+    if (!person || (signers.problem && !delegation)) {
+      errors.push(stepSignerText(t, language, day, signers));
+      continue;
+    }
+    recipients.push({
+      person,
+      role: step.role,
+      order: step.order,
+      signatureLevel: step.signatureLevel,
+      ...(step.functionId ? { functionId: step.functionId, ...(delegation ? { delegationId: delegation.id } : {}) } : {}),
+    });
+  }
+  return { recipients, errors };
+}
+
+/** "Algemeen directeur: An Dewaele (ondertekent) → …", with who signs each function step today. */
+function summary(t: SendTranslate, language: Language, route: RouteTemplate, people: Map<string, Person>, signers: RouteSignersView | undefined): string {
+  return route.steps
+    .map((s, i) => {
+      const step = signers?.steps[i];
+      const who = s.functionId ? (step ? stepSignerText(t, language, signers!.day, step) : '?') : (people.get(s.personId ?? '')?.name ?? '?');
+      return `${who} (${t(`send.role.${s.role}`)})`;
+    })
+    .join(' → ');
+}
+
+/** A refusal of createEnvelope about a function step, in the staff member's words; null for any other. */
+export function functionProblem(t: SendTranslate, error: AppError): string | null {
+  switch (error.code) {
+    case 'delegation_minutes_refused':
+      return t('send.error.minutesDelegation');
+    case 'function_vacant':
+    case 'function_everyone_absent':
+      return t('send.error.functionNobody');
+    case 'delegation_not_valid':
+    case 'delegation_not_found':
+      return t('send.error.delegationGone');
+    case 'function_not_found':
+      return t('send.signers.functionMissing');
+    default:
+      return null;
+  }
 }
 
 function normalise(text: string): string {
@@ -196,8 +283,21 @@ export function staffSendRouter(deps: Deps): Router {
     const organisation = await organisationOf(deps.workflow, staff.organisationId);
     const people = await peopleOf(deps.workflow, staff.organisationId);
     const byId = new Map(people.map((p) => [p.id, p]));
-    const routes: SendRouteOption[] = routeTemplates(organisation).map((r) => ({ id: r.id, name: r.name, summary: summary(t, r, byId), steps: r.steps.map((s) => ({ personId: s.personId, name: byId.get(s.personId)?.name ?? '?', role: s.role, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}) })) }));
     const now = deps.clock();
+    const templates = routeTemplates(organisation);
+    const signers = await routeSignersViews(deps, staff.organisationId, templates, brusselsDay(now), null, (req.method === 'POST' ? req.body : {}) as Record<string, unknown>);
+    const routes: SendRouteOption[] = templates.map((r) => {
+      const view = signers.find((v) => v.routeId === r.id);
+      return {
+        id: r.id,
+        name: r.name,
+        summary: summary(t, language, r, byId, view),
+        steps: r.steps.map((s, i) => {
+          const person = s.functionId ? view?.steps[i]?.person : byId.get(s.personId ?? '');
+          return { personId: person?.id ?? '', name: person?.name ?? '?', role: s.role, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}), ...(s.functionId ? { step: i } : {}) };
+        }),
+      };
+    });
     const body = sendPage({
       t,
       routes,
@@ -213,6 +313,8 @@ export function staffSendRouter(deps: Deps): Router {
         rows: [],
       },
       errors,
+      signers,
+      language,
       minDeadline: brusselsDate(new Date(now.getTime() + DAY_MS)),
       maxDeadline: brusselsDate(new Date(now.getTime() + MAX_DEADLINE_DAYS * DAY_MS)),
       maxFiles: MAX_SEND_FILES,
@@ -329,9 +431,15 @@ export function staffSendRouter(deps: Deps): Router {
       routeName = route?.name.trim().slice(0, 200) || null;
       if (!route) errors.push(t('send.error.route'));
       else if (route.steps.length === 0) errors.push(t('send.error.routeEmpty'));
-      else {
+      else if (route.steps.some((s) => s.functionId)) {
+        // Issue 12: function steps resolve for today; the page's choice of delegation per step.
+        const day = brusselsDay(now);
+        const chosen = chosenRouteRecipients(t, staffLanguageOf(res), day, route, (await routeSigners(deps, staff.organisationId, route, day, null))!, body);
+        errors.push(...chosen.errors);
+        recipients.push(...chosen.recipients);
+      } else {
         for (const step of route.steps) {
-          const person = await activePerson(step.personId);
+          const person = await activePerson(step.personId ?? '');
           if (!person) {
             errors.push(t('send.error.routePerson'));
             break;
@@ -402,7 +510,7 @@ export function staffSendRouter(deps: Deps): Router {
     // One transaction for every envelope: all are sent, or none.
     const envelopeRecipients = (documentIndexes: number[]): CreateEnvelopeInput['recipients'] =>
       recipients.map((r) => ({
-        personId: r.person.id,
+        ...(r.functionId ? { functionId: r.functionId, delegationId: r.delegationId ?? null } : { personId: r.person.id }),
         role: r.role,
         signatureLevel: r.role === 'signer' ? (r.signatureLevel ?? values.signatureLevel) : undefined,
         routingOrder: r.order,
@@ -441,7 +549,7 @@ export function staffSendRouter(deps: Deps): Router {
       });
     } catch (error) {
       if (!(error instanceof AppError) || error.status >= 500) throw error;
-      const failed = [t('send.error.failed', { problem: error.message })];
+      const failed = [t('send.error.failed', { problem: functionProblem(t, error) ?? error.message })];
       if (wantsJson(req)) {
         res.status(422).set('Cache-Control', 'no-store').json({ errors: failed });
         return;
