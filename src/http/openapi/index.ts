@@ -6,6 +6,7 @@
 import { WEBHOOK_SIGNATURE_HEADER } from '../../notify/index.ts';
 import { WEBHOOK_EVENTS } from '../routes/webhooks.ts';
 import { mandatePaths, mandateSchemas } from './mandates.ts';
+import { mandateImportPaths, mandateImportSchemas } from './mandates-import.ts';
 import { paths } from './paths.ts';
 import { pkiPaths } from './pki-paths.ts';
 import { ref, schemas } from './schemas.ts';
@@ -76,10 +77,10 @@ export function openApiDocument(options: { serverUrl: string; version: string })
       { name: 'Webhooks', description: `Event notifications, signed with the \`${WEBHOOK_SIGNATURE_HEADER}\` header.` },
       { name: 'PKI', description: 'What the organisations\' CAs publish: certificates, CRLs, OCSP, and the built-in TSA. Public.' },
     ],
-    paths: { ...paths, ...mandatePaths, ...pkiPaths(options.serverUrl) },
+    paths: { ...paths, ...mandatePaths, ...mandateImportPaths, ...pkiPaths(options.serverUrl) },
     webhooks: webhookEvents(),
     components: {
-      schemas: { ...schemas, ...mandateSchemas },
+      schemas: { ...schemas, ...mandateSchemas, ...mandateImportSchemas },
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'An API key (`pk_…`), made with `npm run cli -- api-key create`.' },
       },

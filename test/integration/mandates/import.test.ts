@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApiKey, createOrganisation, listPeople, upsertPerson, type Organisation, type Person } from '../../../src/store/index.ts';
@@ -16,6 +18,9 @@ import { insertFunction, listAbsences, listFunctions, listMandates, type Mandate
 import { resolveFunctionSigner } from '../../../src/workflow/resolve-function-signer.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { cli, root } from '../admin-cli/helpers.ts';
+
+// ajv-formats is CommonJS with a default export; under ESM interop it may arrive wrapped.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as typeof addFormatsModule.default;
 
 const FIXTURES = path.join(root, 'fixtures/mandates');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -195,6 +200,24 @@ describe('mandates: import from the Flemish mandate database', function () {
     expect(json.body.code).to.equal('unsupported_media_type');
     expect((await importCsv(fixture(DOWNLOAD), '?dryRun=maybe')).status).to.equal(400);
     expect((await request(app.url).post('/api/v1/mandates/import').set('Content-Type', 'text/csv').send('x')).status).to.equal(401);
+  });
+
+  it('answers as the OpenAPI document says: the report and a problem with its lines', async () => {
+    const document = (await request(app.url).get('/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    for (const keyword of ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'security', 'tags', 'paths', 'webhooks', 'components']) ajv.addKeyword(keyword);
+    ajv.addSchema({ ...document, $id: 'urn:paraaf:import' });
+    const answers = async (res: request.Response, schema: string) => {
+      expect(document.paths['/mandates/import']?.post?.responses, `documents ${res.status}`).to.have.property(String(res.status));
+      const validate = ajv.compile({ $ref: `urn:paraaf:import#/components/schemas/${schema}` });
+      expect(validate(res.body), ajv.errorsText(validate.errors)).to.equal(true);
+    };
+    await answers(await importCsv(fixture(DOWNLOAD), '?dryRun=true'), 'MandateImportReport');
+    const bad = await importCsv('Voornaam,Naam\nAn,Peeters\n');
+    await answers(bad, 'Problem');
+    const validate = ajv.compile({ type: 'array', items: { $ref: 'urn:paraaf:import#/components/schemas/MandateImportProblem' } });
+    expect(validate(bad.body.problems), ajv.errorsText(validate.errors)).to.equal(true);
   });
 
   it('the CLI imports the public export of all of Flanders into one organisation, skipping the other local governments', async () => {
