@@ -6,7 +6,7 @@
  * transaction is then retried (see src/workflow/transaction.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { insertAuditEvent, insertAuditEvents, lastAuditLink, type AuditEventRecord } from '../store/audit-event-repository.ts';
+import { insertAuditEvent, insertAuditEvents, lastAuditLink, lockAuditChain, type AuditEventRecord } from '../store/audit-event-repository.ts';
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import type { Db } from '../store/sql.ts';
 import { auditEventSchema, type AuditActor, type AuditEvent, type RequestOrigin } from './events.ts';
@@ -97,6 +97,7 @@ export function documentStateHash(documents: ReadonlyArray<{ position: number; s
  */
 export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions): Promise<AuditEventRecord> {
   const chain = chainName(options.organisationId, options.envelopeId);
+  if (options.envelopeId === null) await lockAuditChain(trx, chain);
   const last = await lastAuditLink(trx, chain);
   const documentSha256 = options.documentSha256 !== undefined ? options.documentSha256 : options.envelopeId ? await currentDocumentHash(trx, options.organisationId, options.envelopeId) : null;
   const record = chainedRecord(options, last, documentSha256);

@@ -1,5 +1,5 @@
 /** Rows of the append-only `audit_events` table (DESIGN §6). Only inserts and reads: never update or delete. */
-import { fromJson, isUuid, toIso, toJson, type Db } from './sql.ts';
+import { fromJson, isPostgres, isUuid, toIso, toJson, type Db } from './sql.ts';
 
 /** One audit row as the application sees it; `details` parsed, timestamps ISO strings. */
 export interface AuditEventRecord {
@@ -65,6 +65,16 @@ function toRecord(row: AuditEventRow): AuditEventRecord {
 export async function lastAuditLink(db: Db, chain: string): Promise<{ seq: number; hash: string } | null> {
   const row = await db('audit_events').where({ chain }).orderBy('seq', 'desc').first('seq', 'hash');
   return row ? { seq: Number(row.seq), hash: String(row.hash) } : null;
+}
+
+/**
+ * Makes the other writers of `chain` wait for this transaction (PostgreSQL; SQLite has one writer at a time).
+ * An envelope's chain needs none: its use cases lock the envelope first. An organisation's chain has no row to
+ * lock, and two staff edits at once would otherwise both read the same head and one fail on unique(chain, seq).
+ */
+export async function lockAuditChain(db: Db, chain: string): Promise<void> {
+  if (!isPostgres(db)) return;
+  await db.raw(`select pg_advisory_xact_lock(('x' || left(md5('audit-chain/' || current_schema() || '/' || ?), 16))::bit(64)::bigint)`, [chain]);
 }
 
 export async function insertAuditEvent(db: Db, record: AuditEventRecord): Promise<void> {
