@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import { appendAuditEvent, type AuditEvent } from '../audit/index.ts';
 import { importKey, parseMandateCsv, personNameKey, sameUnit, type MandateCsvProblem, type MandateCsvRow } from '../domain/mandate-csv.ts';
-import { functionNameKey, isDelegableByLaw } from '../domain/mandates.ts';
+import { functionNameKey, isDelegableByLaw, type MandateKind } from '../domain/mandates.ts';
 import { validatePerson } from '../domain/person.ts';
 import { AppError } from '../errors.ts';
 import { insertAbsence, insertFunction, insertMandate, listAbsences, listFunctions, mandateByExternalId, updateMandate, withdrawAbsence, type FunctionRow, type MandateRow } from '../store/mandates.ts';
@@ -38,6 +38,21 @@ export interface ImportMandatesOptions extends Omit<StaffRequest, 'actor'> {
   dryRun?: boolean;
 }
 
+/** What the import did (or, in a dry run, would do) with one row of the file, for a preview. */
+export interface MandateImportChange {
+  line: number;
+  outcome: 'created' | 'updated' | 'unchanged';
+  functionName: string;
+  personName: string;
+  /** The person was added to the directory by this row. */
+  personCreated: boolean;
+  kind: MandateKind;
+  startsOn: string;
+  endsOn: string | null;
+  /** Verhinderd or titelvoerend: the absence for the row's period. */
+  impeded: boolean;
+}
+
 export interface MandateImportReport {
   dryRun: boolean;
   /** Data rows read from the file. */
@@ -51,6 +66,8 @@ export interface MandateImportReport {
   /** Rows of another local government. */
   skipped: number;
   problems: MandateCsvProblem[];
+  /** Each imported row, in file order. */
+  changes: MandateImportChange[];
 }
 
 interface ImportRun {
@@ -105,7 +122,7 @@ export async function importMandates(deps: Pick<WorkflowDeps, 'db' | 'logger' | 
 }
 
 function emptyReport(options: ImportMandatesOptions, rows: number, skipped: number, problems: MandateCsvProblem[]): MandateImportReport {
-  return { dryRun: options.dryRun === true, rows, functionsCreated: 0, peopleCreated: 0, mandatesCreated: 0, mandatesUpdated: 0, unchanged: 0, absencesRecorded: 0, skipped, problems: [...problems] };
+  return { dryRun: options.dryRun === true, rows, functionsCreated: 0, peopleCreated: 0, mandatesCreated: 0, mandatesUpdated: 0, unchanged: 0, absencesRecorded: 0, skipped, problems: [...problems], changes: [] };
 }
 
 function otherOrganisation(rows: readonly MandateCsvRow[], organisationName: string): AppError {
@@ -130,9 +147,12 @@ async function importRow(run: ImportRun, row: MandateCsvRow): Promise<string | n
   const earlier = run.seen.get(externalId);
   if (earlier !== undefined) return `${row.name}: the same mandate as line ${earlier}`;
   run.seen.set(externalId, row.line);
+  const peopleBefore = run.report.peopleCreated;
   const fn = await ensureFunction(run, row);
-  await upsertMandate(run, row, { functionId: fn.id, personId: person.id, externalId });
+  const outcome = await upsertMandate(run, row, { functionId: fn.id, personId: person.id, externalId });
   if (row.impeded && row.endsOn) await ensureAbsence(run, row, person.id, row.endsOn);
+  const { line, kind, startsOn, endsOn, impeded } = row;
+  run.report.changes.push({ line, outcome, functionName: fn.name, personName: person.name, personCreated: run.report.peopleCreated > peopleBefore, kind, startsOn, endsOn, impeded });
   return null;
 }
 
@@ -184,7 +204,7 @@ async function ensureFunction(run: ImportRun, row: MandateCsvRow): Promise<Funct
 
 type MandateFields = Pick<MandateRow, 'functionId' | 'personId' | 'kind' | 'rank' | 'startsOn' | 'endsOn'>;
 
-async function upsertMandate(run: ImportRun, row: MandateCsvRow, ids: { functionId: string; personId: string; externalId: string }): Promise<void> {
+async function upsertMandate(run: ImportRun, row: MandateCsvRow, ids: { functionId: string; personId: string; externalId: string }): Promise<MandateImportChange['outcome']> {
   const { organisationId } = run.options;
   const wanted: MandateFields = { functionId: ids.functionId, personId: ids.personId, kind: row.kind, rank: row.rank, startsOn: row.startsOn, endsOn: row.endsOn };
   const existing = await mandateByExternalId(run.trx, organisationId, ids.externalId);
@@ -193,12 +213,12 @@ async function upsertMandate(run: ImportRun, row: MandateCsvRow, ids: { function
     run.report.mandatesCreated += 1;
     const { id: mandateId, functionId, personId, kind, rank, startsOn, endsOn } = mandate;
     await record(run, { action: 'mandate.added', details: { mandateId, functionId, personId, kind, rank, startsOn, endsOn } });
-    return;
+    return 'created';
   }
   const changed = (Object.keys(wanted) as (keyof MandateFields)[]).filter((field) => existing[field] !== wanted[field]);
   if (changed.length === 0) {
     run.report.unchanged += 1;
-    return;
+    return 'unchanged';
   }
   await updateMandate(run.trx, organisationId, existing.id, wanted, run.now.toISOString());
   run.report.mandatesUpdated += 1;
@@ -206,6 +226,7 @@ async function upsertMandate(run: ImportRun, row: MandateCsvRow, ids: { function
     const details = { mandateId: existing.id, functionId: existing.functionId, personId: existing.personId, endsOn: wanted.endsOn, previousEndsOn: existing.endsOn };
     await record(run, { action: 'mandate.ended', details });
   }
+  return 'updated';
 }
 
 /** The absence of an impeded holder, once: an earlier import's absence from the same day with another end is replaced. */

@@ -2,15 +2,27 @@
  * The API document's part on importing mandataries from the Flemish mandate database (issue 12):
  * `POST /mandates/import` and its report, merged into the document by index.ts.
  */
-import { object, ref, string } from './schemas.ts';
+import { MANDATE_KINDS } from '../../domain/mandates.ts';
+import { nullableString, object, ref, string } from './schemas.ts';
 import type { JsonSchema, PathItem, Response } from './types.ts';
 
 const count = (description: string): JsonSchema => ({ type: 'integer', minimum: 0, description });
 const problem = (description: string): Response => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
-const lineProblem = object({ line: { type: 'integer', minimum: 1, description: 'Line of the file where the row starts (the header is line 1).' }, message: string() });
+const line: JsonSchema = { type: 'integer', minimum: 1, description: 'Line of the file where the row starts (the header is line 1).' };
 
 export const mandateImportSchemas: Record<string, JsonSchema> = {
-  MandateImportProblem: lineProblem,
+  MandateImportProblem: object({ line, message: string() }),
+  MandateImportChange: object({
+    line,
+    outcome: { type: 'string', enum: ['created', 'updated', 'unchanged'] },
+    functionName: string('The function as the organisation names it.'),
+    personName: string('The person of the directory.'),
+    personCreated: { type: 'boolean', description: 'Added to the directory by this row.' },
+    kind: { type: 'string', enum: MANDATE_KINDS },
+    startsOn: string(undefined, { format: 'date' }),
+    endsOn: nullableString('Inclusive; null: open-ended.', { format: 'date' }),
+    impeded: { type: 'boolean', description: 'Verhinderd or titelvoerend: absent for the period.' },
+  }),
   MandateImportReport: object({
     dryRun: { type: 'boolean', description: 'True: nothing was stored.' },
     rows: count('Data rows read from the file.'),
@@ -22,6 +34,7 @@ export const mandateImportSchemas: Record<string, JsonSchema> = {
     absencesRecorded: count('Absences recorded for verhinderd or titelvoerend holders.'),
     skipped: count('Rows of another local government (bestuurseenheid).'),
     problems: { type: 'array', items: ref('MandateImportProblem'), description: 'Rows not imported, by line, with the reason.' },
+    changes: { type: 'array', items: ref('MandateImportChange'), description: 'Each imported row, in file order.' },
   }),
 };
 
