@@ -16,6 +16,7 @@ import { createBlobStore, type BlobStore, type Knex } from './store/index.ts';
 import { AppError, TimestampError } from './errors.ts';
 import type { WorkflowDeps } from './workflow/index.ts';
 import { ownRevocationSource } from './workflow/pki-publication.ts';
+import { createValidationDataCache } from './workflow/long-term.ts';
 import { forTrustedIssuers } from './keys/combined-revocation-source.ts';
 import { createRemoteRevocationSource } from './keys/remote-revocation-source.ts';
 import type { CscClient } from './keys/csc-client.ts';
@@ -122,6 +123,7 @@ export function buildDeps(options: BuildDepsOptions): Deps {
       // The same secret as the signer forms (SIGNER_SECRET); without it, one per process: a remote signing round trip then
       // does not survive a restart.
       signerSecret: config.signerSecret ? Buffer.from(config.signerSecret, 'utf8') : randomBytes(32),
+      validationDataCache: createValidationDataCache(),
     }),
   });
 }

@@ -26,7 +26,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -35,13 +36,13 @@ import { loadConfig } from '../../src/config.ts';
 import { loadOrCreateDevPki } from '../../src/keys/index.ts';
 import type { SigningKey } from '../../src/keys/index.ts';
 import { createLogger } from '../../src/logger.ts';
-import { extendWithValidationData, signPdf } from '../../src/pades/index.ts';
+import { signPdf } from '../../src/pades/index.ts';
 import { startServer } from '../../src/server.ts';
 import { createApiKey, createOrganisation } from '../../src/store/index.ts';
 import { revisionsOf } from '../../src/store/document-repository.ts';
 import { fieldsOf } from '../../src/store/recipient-repository.ts';
 import { loadEnvelopeDto } from '../../src/workflow/envelope-dto.ts';
-import { prefetchedRevocation } from '../../src/workflow/long-term.ts';
+import { extendForLongTerm, prefetchedRevocation } from '../../src/workflow/long-term.ts';
 import { BENCH_METRICS_TOKEN } from './server-child.ts';
 
 export const BENCH_BASE_URL = 'http://paraaf-bench.invalid';
@@ -65,7 +66,11 @@ export type Command =
   /** A full collection (the child runs with --expose-gc), then process.memoryUsage(): the true floor. */
   | { id: number; cmd: 'gc' }
   /** Collects, then writes a heap snapshot to `path` (v8.writeHeapSnapshot); answers the path. */
-  | { id: number; cmd: 'heap-snapshot'; path: string };
+  | { id: number; cmd: 'heap-snapshot'; path: string }
+  /** Starts the V8 CPU profiler (node:inspector) over what follows, e.g. the sign requests of a phase. */
+  | { id: number; cmd: 'profile-start' }
+  /** Stops it and writes the .cpuprofile to `path` (Chrome DevTools format); answers the path. */
+  | { id: number; cmd: 'profile-stop'; path: string };
 
 export interface DeliverResult {
   delivered: number;
@@ -97,6 +102,8 @@ export interface RequestRecord {
   issueOneShotMs: number;
   blobGetMs: number;
   blobPutMs: number;
+  /** 'request' → 'finish' on process.hrtime in µs, the clock of V8's CPU profiles (profile-sign.ts keeps the samples within). */
+  spanUs?: [number, number];
 }
 
 export interface ServerStats {
@@ -218,11 +225,13 @@ async function main(): Promise<void> {
   handle.server.removeAllListeners('request');
   handle.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const t0 = performance.now();
+    const hr0 = Number(process.hrtime.bigint() / 1000n);
     const cpu0 = process.cpuUsage();
     const kind = kindOf(req);
     const record: RequestRecord = { kind, status: 0, serverMs: 0, cpuMs: 0, statements: 0, transactions: 0, txMs: 0, poolWaitMs: 0, issueOneShotMs: 0, blobGetMs: 0, blobPutMs: 0, ...(kind === 'sign' ? { sql: [] } : {}) };
     res.once('finish', () => {
       record.serverMs = performance.now() - t0;
+      record.spanUs = [hr0, Number(process.hrtime.bigint() / 1000n)];
       const cpu = process.cpuUsage(cpu0);
       record.cpuMs = (cpu.user + cpu.system) / 1000;
       record.status = res.statusCode;
@@ -322,7 +331,7 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       const signed = await signPdf(pdf, { key, timeStamper: workflow.timeStamper, signer: { name: r.name, function: r.function ?? undefined }, fieldName: field.fieldName!, signingTime: new Date(), language: r.language });
       const t2 = performance.now();
-      await extendWithValidationData(signed, { revocation: prefetchedRevocation(workflow, key.certificates), extraCertificates: workflow.pki.trustAnchors });
+      await extendForLongTerm(workflow, signed, prefetchedRevocation(workflow, [key.certificates]));
       const t3 = performance.now();
       return { total: t3 - t0, sign: t2 - t1, ltv: t3 - t2 };
     };
@@ -352,6 +361,23 @@ async function main(): Promise<void> {
     return result;
   }
 
+  let profiler: Session | undefined;
+  async function profileStart(): Promise<boolean> {
+    profiler ??= new Session();
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.setSamplingInterval', { interval: 100 });
+    await profiler.post('Profiler.start');
+    return true;
+  }
+  async function profileStop(path: string): Promise<string> {
+    if (!profiler) throw new Error('profile-stop without profile-start');
+    const { profile } = await profiler.post('Profiler.stop');
+    profiler.disconnect();
+    writeFileSync(path, JSON.stringify(profile));
+    return path;
+  }
+
   process.on('message', (message: Command) => {
     const run = async (): Promise<unknown> => {
       switch (message.cmd) {
@@ -371,6 +397,10 @@ async function main(): Promise<void> {
         case 'heap-snapshot':
           collect();
           return writeHeapSnapshot(message.path);
+        case 'profile-start':
+          return profileStart();
+        case 'profile-stop':
+          return profileStop(message.path);
         case 'close':
           await handle.close();
           cleanup();

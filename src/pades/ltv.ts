@@ -10,6 +10,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { tryCertificateFields } from '../asn1/certificate-fields.ts';
+import { CertificateCache } from '../keys/certificate-cache.ts';
 import type { RevocationSource } from '../keys/types.ts';
 import { appendDss, findSignatures, PdfReader, readDss, type DssContent } from '../pdf/index.ts';
 import { cmsCertificates, coveredBy, ocspCertificates } from './ltv-evidence.ts';
@@ -28,6 +29,11 @@ export interface AddValidationDataOptions {
    * certificate, e.g. just before a new archive timestamp.
    */
   refresh?: 'missing' | 'all';
+  /**
+   * Parsed certificates and issuer checks kept across calls (the caller's, e.g. the server's deps): the CA,
+   * root and TSA certificates every signature carries are then parsed and checked once, not per signature.
+   */
+  certificates?: CertificateCache;
 }
 
 export interface ValidationData extends DssContent {
@@ -58,7 +64,8 @@ export async function extendWithValidationData(pdf: Buffer, options: AddValidati
 export async function collectValidationData(pdf: Buffer, options: AddValidationDataOptions): Promise<ValidationData> {
   const reader = PdfReader.open(pdf);
   const existing = readDss(reader);
-  const pool = new CertificatePool();
+  const certificates = options.certificates ?? new CertificateCache();
+  const pool = new CertificatePool(certificates);
   for (const cert of [...existing.certs, ...existing.ocsps.flatMap(ocspCertificates), ...(options.extraCertificates ?? [])]) pool.add(cert);
   const queue: X509Certificate[] = [];
   for (const signature of findSignatures(reader)) for (const der of cmsCertificates(signature.contents)) queue.push(pool.add(der));
@@ -71,7 +78,7 @@ export async function collectValidationData(pdf: Buffer, options: AddValidationD
     if (done.size >= MAX_CERTIFICATES) break;
     done.add(cert.fingerprint256);
     result.certs.push(cert.raw);
-    if (cert.checkIssued(cert) && pool.signedBy(cert, cert)) continue; // self-signed: a trust anchor
+    if (certificates.issuedBy(cert, cert)) continue; // self-signed: a trust anchor
     const issuer = pool.issuerOf(cert);
     if (issuer) queue.push(issuer);
     if (hasOcspNoCheck(cert)) continue;
@@ -93,12 +100,14 @@ function hasOcspNoCheck(cert: X509Certificate): boolean {
   return tryCertificateFields(cert.raw)?.extensions.has(ID_PKIX_OCSP_NOCHECK) ?? false;
 }
 
-/** Certificates by fingerprint, with issuer look-up by name and signature (RFC 5280 §6.1). */
+/** Certificates by fingerprint, with issuer look-up by name, then signature (RFC 5280 §6.1), through `certificates`. */
 class CertificatePool {
   private readonly byFingerprint = new Map<string, X509Certificate>();
 
+  constructor(private readonly certificates: CertificateCache) {}
+
   add(value: X509Certificate | Buffer): X509Certificate {
-    const cert = value instanceof X509Certificate ? value : new X509Certificate(value);
+    const cert = value instanceof X509Certificate ? value : this.certificates.parse(value);
     const known = this.byFingerprint.get(cert.fingerprint256);
     if (known) return known;
     this.byFingerprint.set(cert.fingerprint256, cert);
@@ -107,16 +116,8 @@ class CertificatePool {
 
   issuerOf(cert: X509Certificate): X509Certificate | undefined {
     for (const candidate of this.byFingerprint.values()) {
-      if (candidate.fingerprint256 !== cert.fingerprint256 && cert.checkIssued(candidate) && this.signedBy(cert, candidate)) return candidate;
+      if (candidate.fingerprint256 !== cert.fingerprint256 && this.certificates.issuedBy(cert, candidate)) return candidate;
     }
     return undefined;
-  }
-
-  signedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-    try {
-      return cert.verify(issuer.publicKey);
-    } catch {
-      return false; // a key type node:crypto cannot use: not an issuer we can prove
-    }
   }
 }

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { assertSha256, blobMissing, hashChecked, readAll, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, blobMissing, hashChecked, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 /** Makes a rename or a new directory entry durable (POSIX: fsync the directory). */
 async function fsyncDirectory(directory: string): Promise<void> {
@@ -38,15 +38,40 @@ export function createFsBlobStore(root: string): BlobStore {
     }
   }
 
+  /**
+   * Directories known to exist (`.tmp` and the `ab/cd` shards, at most 1 + 65,536): each made once by this
+   * store, not asked for again at every put (issue 11: a sign request's puts wait on every round trip).
+   */
+  const made = new Set<string>();
+
+  /** mkdir -p, once per directory; answers the first directory it created, as fs.mkdir does. */
+  async function ensureDirectory(directory: string): Promise<string | undefined> {
+    if (made.has(directory)) return undefined;
+    const firstCreated = await fs.mkdir(directory, { recursive: true });
+    made.add(directory);
+    return firstCreated;
+  }
+
   async function put(bytes: Buffer): Promise<StoredBlob> {
     const sha256 = sha256Hex(bytes);
     const stored = { sha256, size: bytes.length };
     if (await has(sha256)) return stored;
+    try {
+      await write(sha256, bytes);
+    } catch (error) {
+      // A directory removed behind our back (an operator cleaning up): make them again, once.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      made.clear();
+      await write(sha256, bytes);
+    }
+    return stored;
+  }
 
+  async function write(sha256: string, bytes: Buffer): Promise<void> {
     const target = pathOf(sha256);
     const directory = path.dirname(target);
-    await fs.mkdir(tmpDir, { recursive: true });
-    const firstCreated = await fs.mkdir(directory, { recursive: true });
+    await ensureDirectory(tmpDir);
+    const firstCreated = await ensureDirectory(directory);
     const temporary = path.join(tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
     const handle = await fs.open(temporary, 'wx', 0o640);
     try {
@@ -58,7 +83,12 @@ export function createFsBlobStore(root: string): BlobStore {
       throw error;
     }
     await handle.close();
-    await fs.rename(temporary, target);
+    try {
+      await fs.rename(temporary, target);
+    } catch (error) {
+      await fs.rm(temporary, { force: true });
+      throw error;
+    }
     await fsyncDirectory(directory);
     if (firstCreated !== undefined) {
       // Directories created for this blob: each one's entry in its parent must be durable too.
@@ -68,7 +98,6 @@ export function createFsBlobStore(root: string): BlobStore {
         if (parent === topmostParent || parent === path.dirname(parent)) break;
       }
     }
-    return stored;
   }
 
   async function open(sha256: string): Promise<Readable> {
@@ -90,5 +119,20 @@ export function createFsBlobStore(root: string): BlobStore {
     await fs.access(root, constants.R_OK | constants.W_OK);
   }
 
-  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, ping };
+  /** Read whole and checked against its name, without a stream (a sign request reads the PDF it signs so). */
+  async function get(sha256: string): Promise<Buffer> {
+    assertSha256(sha256);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(pathOf(sha256));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw blobMissing(sha256, error);
+      throw error;
+    }
+    const actual = sha256Hex(bytes);
+    if (actual !== sha256) throw blobCorrupt(sha256, `content hash ${actual}`);
+    return bytes;
+  }
+
+  return { put, get, open, has, ping };
 }

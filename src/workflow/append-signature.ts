@@ -7,17 +7,19 @@
  * and the routing's effects. A writer that appended without our lock fails unique(…, seq) instead.
  */
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import type { CertificateCache } from '../keys/certificate-cache.ts';
 import { appendAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
 import type { AuditEvent } from '../audit/events.ts';
 import { insertRevisions } from '../store/document-repository.ts';
 import { updateRecipient } from '../store/recipient-repository.ts';
 import { lockForSigning, recipientsAndChainHead } from '../store/sign-request-reads.ts';
+import { isPostgres } from '../store/sql.ts';
 import { withTransaction } from '../store/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { queueWebhooks, type EffectContext } from './notifications.ts';
 import { advanceRouting } from './routing-effects.ts';
 import { assertActive, linkNotFound, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
-import type { SignatureOutcome, SignatureSource, SignedForWrite, SigningAccess, SigningMethodName, SignInput } from './apply-signature.ts';
+import type { SignatureOutcome, SignatureSource, SignedDocuments, SigningAccess, SigningMethodName, SignInput } from './apply-signature.ts';
 
 /** A document is no longer at the revision that was signed: sign again from fresh reads. */
 export class DocumentMoved extends Error {
@@ -29,7 +31,7 @@ export class DocumentMoved extends Error {
 export interface AppendSignatureOptions {
   access: SigningAccess;
   assertUsable: (access: RecipientAccess, now: Date) => void;
-  documents: SignedForWrite[];
+  signed: SignedDocuments;
   /** The envelope's document hash before this signature (for the events recorded before it, as before). */
   initialDocumentHash: string | null;
   source: SignatureSource;
@@ -39,14 +41,17 @@ export interface AppendSignatureOptions {
 }
 
 export async function appendSignature(deps: WorkflowDeps, options: AppendSignatureOptions): Promise<SignatureOutcome> {
-  const { access, documents, now, input } = options;
+  const { access, now, input } = options;
   const { organisation } = access;
   const target = { organisationId: access.envelope.organisationId, envelopeId: access.envelope.id };
+  // The blobs must be durable before the commit that points at them (DESIGN §8). On PostgreSQL the lock is the
+  // envelope's own rows, so its checks run while the last puts finish; SQLite's one writer is not kept waiting on them.
+  const early = isPostgres(deps.db) ? undefined : await options.signed.stored;
   return withTransaction(deps.db, async (trx) => {
     const locked = await lockForSigning(trx, target.organisationId, target.envelopeId);
     if (!locked) throw linkNotFound();
-    if (locked.revisions.size !== documents.length) throw new DocumentMoved(target.envelopeId);
-    for (const { document } of documents) {
+    if (locked.revisions.size !== options.signed.documents.length) throw new DocumentMoved(target.envelopeId);
+    for (const document of options.signed.documents) {
       const current = locked.revisions.get(document.documentId);
       if (current?.seq !== document.seq || current.blobSha256 !== document.blobSha256) throw new DocumentMoved(document.documentId);
     }
@@ -60,6 +65,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     options.assertUsable(fresh, now);
     assertActive(fresh, 'signer');
 
+    const documents = early ?? (await options.signed.stored);
     const actor = recipientActor(recipient);
     const events: AppendAuditEventOptions[] = [];
     const record = (event: AuditEvent, documentSha256?: string | null) => events.push({ ...target, event, actor, origin: input.origin, documentSha256, occurredAt: now });
@@ -81,7 +87,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
             signedRevisionSha256: document.blobSha256,
             revisionSeq: document.seq + 1,
             revisionSha256: signature.blob.sha256,
-            certificate: certificateDetails(signature.certificates),
+            certificate: certificateDetails(signature.certificates, deps.validationDataCache?.certificates),
             ...(options.method === 'one-shot' ? {} : { method: options.method }),
             ...(options.source.qualification ? { qualification: options.source.qualification } : {}),
           },
@@ -124,9 +130,9 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
   });
 }
 
-/** The signer's certificate as `recipient.signed` records it: fingerprint, serial, subject, start and issuer. */
-function certificateDetails(certificates: readonly Buffer[]) {
-  const leaf = new X509Certificate(certificates[0]);
+/** The signer's certificate as `recipient.signed` records it: fingerprint, serial, subject, start and issuer (parsed once with the B-LT step's cache). */
+function certificateDetails(certificates: readonly Buffer[], cache: CertificateCache | undefined) {
+  const leaf = cache ? cache.parse(certificates[0]) : new X509Certificate(certificates[0]);
   return {
     fingerprintSha256: createHash('sha256').update(certificates[0]).digest('hex'),
     serialNumber: leaf.serialNumber,

@@ -5,9 +5,10 @@
  *    current revision and the recipient's field); the checks (link usable, their turn, second factor);
  * 2. sign, outside any transaction: per document the signing method produces the signed bytes (one-shot:
  *    issue a certificate and sign with the TSA's timestamp; eID or a remote QSCD: complete the signature
- *    the signer's own key made), the B-LT revision (DSS with revocation data) is built, both blobs stored;
+ *    the signer's own key made), the B-LT revision (DSS with revocation data) is built, both blobs put;
  * 3. write, one transaction (append-signature.ts): under the lock each document must still be the
- *    revision signed, else everything is redone from phase 1 (ATTEMPTS, then 409 `document_changed`).
+ *    revision signed, else everything is redone from phase 1 (ATTEMPTS, then 409 `document_changed`);
+ *    every put has finished (the blob is durable) before the commit.
  * Blobs stored by an attempt that then lost a race, or by a process that crashed before its commit, are
  * harmless: content-addressed and referenced by no revision. Signing twice answers the current state.
  */
@@ -21,7 +22,7 @@ import { isUniqueViolation } from '../store/sql.ts';
 import type { Revision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
-import { buildValidationRevision, prefetchedRevocation, type ValidationRevision } from './long-term.ts';
+import { extendValidationRevision, prefetchedRevocation, storeValidationRevision, type ValidationRevision } from './long-term.ts';
 import { appendSignature, DocumentMoved } from './append-signature.ts';
 import { timestampCompletedEnvelope } from './archive-timestamps.ts';
 import { assertActive, recipientActor, type RecipientAccess, type SigningAccess } from './signing-link-access.ts';
@@ -203,7 +204,7 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
       return await appendSignature(deps, {
         access,
         assertUsable,
-        documents: signed,
+        signed,
         initialDocumentHash: documentStateHash(documents.map((d) => ({ position: d.position, sha256: d.blobSha256 }))),
         source,
         method: method.name,
@@ -220,31 +221,52 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
 
 /** A document signed, with its B-LT revision, both stored as blobs; what the write phase appends. */
 export interface SignedForWrite {
-  document: DocumentForSigning & { fieldName: string };
+  document: DocumentToWrite;
   signature: { blob: { sha256: string; size: number }; certificates: readonly Buffer[] };
   validation: ValidationRevision | null;
 }
 
-async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date): Promise<SignedForWrite[]> {
-  // The signed bytes are stored while the next document is signed and the B-LT revisions are built: a
-  // blob put waits mostly on fsync, which needs no CPU of ours. Every put is awaited before the write phase.
-  const signed: Array<{ document: SignedForWrite['document']; pdf: Buffer; certificates: readonly Buffer[]; blob: Promise<{ sha256: string; size: number }> }> = [];
-  for (const document of documents) {
+export type DocumentToWrite = DocumentForSigning & { fieldName: string };
+
+/** Phase 2's outcome: the documents signed, and the promise of their blobs stored (see appendSignature for when it is awaited). */
+export interface SignedDocuments {
+  documents: DocumentToWrite[];
+  stored: Promise<SignedForWrite[]>;
+}
+
+/**
+ * Signs every document and builds its B-LT revision (the CPU work), and starts storing both blobs. A blob
+ * put waits mostly on round trips to the file system and on fsync, which need no CPU of ours: the signed
+ * bytes are stored while the next document is signed and the B-LT revisions are built, the B-LT bytes
+ * while the write phase begins; every put is awaited before the commit.
+ */
+async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date): Promise<SignedDocuments> {
+  const targets = documents.map((document) => {
     const { fieldName } = document;
     if (!fieldName) throw new Error(`document ${document.documentId} has no prepared field for recipient ${recipientId}`);
-    const pdf = await deps.blobs.get(document.blobSha256);
-    const result = await source.sign({ documentId: document.documentId, fieldName, revision: { seq: document.seq, blobSha256: document.blobSha256 }, pdf }, now);
-    const blob = deps.blobs.put(result.pdf);
-    // Observed at once: a put that fails while the next document is signed is not an unhandled rejection; it is thrown below.
-    blob.catch(() => undefined);
-    signed.push({ document: { ...document, fieldName }, pdf: result.pdf, certificates: result.certificates, blob });
+    return { ...document, fieldName };
+  });
+  // Every PDF read at once (each an observed promise, awaited in turn).
+  const reads = targets.map((document) => observed(deps.blobs.get(document.blobSha256)));
+  const signed: Array<{ document: DocumentToWrite; pdf: Buffer; certificates: readonly Buffer[]; blob: Promise<{ sha256: string; size: number }> }> = [];
+  for (const [i, document] of targets.entries()) {
+    const pdf = await reads[i];
+    const result = await source.sign({ documentId: document.documentId, fieldName: document.fieldName, revision: { seq: document.seq, blobSha256: document.blobSha256 }, pdf }, now);
+    signed.push({ document, pdf: result.pdf, certificates: result.certificates, blob: observed(deps.blobs.put(result.pdf)) });
   }
   // PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision.
-  const revocation = prefetchedRevocation(deps, signed.flatMap((s) => s.certificates));
-  const out: SignedForWrite[] = [];
+  const revocation = prefetchedRevocation(deps, signed.map((s) => s.certificates));
+  const stored: Array<Promise<SignedForWrite>> = [];
   for (const s of signed) {
-    const validation = await buildValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
-    out.push({ document: s.document, signature: { blob: await s.blob, certificates: s.certificates }, validation });
+    const built = await extendValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
+    const validation = built ? storeValidationRevision(deps, built) : null;
+    stored.push(Promise.all([s.blob, validation]).then(([blob, v]) => ({ document: s.document, signature: { blob, certificates: s.certificates }, validation: v })));
   }
-  return out;
+  return { documents: targets, stored: observed(Promise.all(stored)) };
+}
+
+/** A promise whose failure is observed at once (not an unhandled rejection while other work goes on); it still rejects where awaited. */
+function observed<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }

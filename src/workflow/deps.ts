@@ -8,6 +8,7 @@ import type { TrustList } from '../pades/trust-list.ts';
 import type { Logger } from '../logger.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import type { AuditActor, RequestOrigin } from '../audit/events.ts';
+import type { ValidationDataCache } from './long-term.ts';
 
 export interface WorkflowDeps {
   db: Knex;
@@ -40,6 +41,8 @@ export interface WorkflowDeps {
   /** The completion mail also carries the signed PDFs when together they are at most this many bytes (RESULT_ATTACH_MAX_KB); 0 or unset: never. */
   resultAttachMaxBytes?: number;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Parsed CA certificates and our OCSP answers about them, kept across sign requests (issue 11); none: each request makes its own. */
+  validationDataCache?: ValidationDataCache;
 }
 
 /** Staff or an API client acting for an organisation. */

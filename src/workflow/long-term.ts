@@ -17,9 +17,11 @@ import type { WorkflowDeps } from './deps.ts';
 import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
 import { revokedByAny, serialHex } from '../store/revoked-certificates.ts';
 import { combineRevocationSources } from '../keys/combined-revocation-source.ts';
+import { CertificateCache } from '../keys/certificate-cache.ts';
+import { OcspAnswerCache } from '../keys/own-revocation-source.ts';
 
 /** What the long-term steps need beyond the store: trusted time, our CAs (for revocation data), the trust anchors. */
-export interface LongTermDeps extends Pick<WorkflowDeps, 'db' | 'blobs' | 'clock' | 'logger' | 'remoteRevocation'> {
+export interface LongTermDeps extends Pick<WorkflowDeps, 'db' | 'blobs' | 'clock' | 'logger' | 'remoteRevocation' | 'validationDataCache'> {
   timeStamper: TimeStamper;
   authorities: PkiAuthorities;
   pki: Pick<PkiProvider, 'trustAnchors'>;
@@ -51,15 +53,36 @@ export function recorder(trx: Knex.Transaction, target: { organisationId: string
   };
 }
 
+/** How long an OCSP answer of ours about a CA's or the TSA's certificate is put in new signatures' B-LT data again. */
+export const OCSP_REUSE_MS = 60 * 60_000;
+
 /**
- * Our CAs' revocation answers for the B-LT data of a new signature, read before the write lock (issue 11):
- * on the first question, one statement loads what the CAs of `certificates` (the signer's chain) and
+ * What the sign requests of one process share (issue 11), built once with `deps` (DESIGN §2: no module
+ * state): the certificates every signature carries — our CAs', the root's, the TSA's — parsed and checked
+ * once, and our CAs' OCSP answers about them signed once per OCSP_REUSE_MS instead of once per signature.
+ */
+export interface ValidationDataCache {
+  certificates: CertificateCache;
+  ocspAnswers: OcspAnswerCache;
+}
+
+export function createValidationDataCache(): ValidationDataCache {
+  return { certificates: new CertificateCache(), ocspAnswers: new OcspAnswerCache() };
+}
+
+/**
+ * Our CAs' revocation answers for the B-LT data of new signatures, read before the write lock (issue 11):
+ * on the first question, one statement loads what the CAs of `chains` (each signer's chain, leaf first) and
  * the trust anchors have revoked — `cert revoke` lists, short — and every answer about them comes from it;
  * a certificate of another CA is asked about on its own. A revocation recorded after this read and
  * before the commit is in the next revision's data, as it would be for one recorded a moment later.
+ * Each signer's own certificate gets an answer signed now; an answer about any other certificate (a CA's,
+ * the TSA's) signed less than OCSP_REUSE_MS ago for the same status is given again (deps.validationDataCache):
+ * a revocation read here changes the status, so it is answered anew at once.
  */
-export function prefetchedRevocation(deps: LongTermDeps, certificates: ReadonlyArray<Buffer | Uint8Array>): RevocationSource {
-  const issuers = [...certificates, ...deps.pki.trustAnchors.map((c) => c.raw)].map((der) => certificateSha256(der));
+export function prefetchedRevocation(deps: LongTermDeps, chains: ReadonlyArray<ReadonlyArray<Buffer | Uint8Array>>): RevocationSource {
+  const signers = new Set(chains.map((chain) => certificateSha256(chain[0])));
+  const issuers = [...chains.flat(), ...deps.pki.trustAnchors.map((c) => c.raw)].map((der) => certificateSha256(der));
   let loaded: Promise<Map<string, CertStatus>> | undefined;
   const load = async () => {
     const statuses = new Map<string, CertStatus>();
@@ -79,8 +102,19 @@ export function prefetchedRevocation(deps: LongTermDeps, certificates: ReadonlyA
     },
     clock: deps.clock,
     ocspValidityMs: OCSP_VALIDITY_MS,
+    certificates: deps.validationDataCache?.certificates,
+    reuse: deps.validationDataCache && {
+      answers: deps.validationDataCache.ocspAnswers,
+      maxAgeMs: OCSP_REUSE_MS,
+      fresh: (certificate) => signers.has(certificateSha256(certificate.raw)),
+    },
   });
   return deps.remoteRevocation ? combineRevocationSources(own, deps.remoteRevocation) : own;
+}
+
+/** The B-LT data of `pdf` as a sign request adds it (the bench times this very call): with the trust anchors and the deps' cache. */
+export function extendForLongTerm(deps: LongTermDeps, pdf: Buffer, revocation: RevocationSource, refresh: 'missing' | 'all' = 'missing') {
+  return extendWithValidationData(pdf, { revocation, extraCertificates: deps.pki.trustAnchors, refresh, certificates: deps.validationDataCache?.certificates });
 }
 
 /** A B-LT revision built and its blob stored, not yet recorded: what the write phase appends. */
@@ -100,21 +134,38 @@ export async function buildValidationRevision(
   revocation: RevocationSource,
   refresh: 'missing' | 'all' = 'missing',
 ): Promise<ValidationRevision | null> {
-  const extended = await extendWithValidationData(state.pdf, { revocation, extraCertificates: deps.pki.trustAnchors, refresh });
+  const built = await extendValidationRevision(deps, state, revocation, refresh);
+  return built && storeValidationRevision(deps, built);
+}
+
+/** A DSS revision built, not yet stored: its bytes, and what it added for the audit event. */
+export interface ExtendedState {
+  state: DocumentState;
+  added: { certs: number; ocsps: number; crls: number };
+  withoutRevocation: number;
+}
+
+/** buildValidationRevision's first half, all CPU: the DSS revision's bytes; null when there is nothing to add. */
+export async function extendValidationRevision(deps: LongTermDeps, state: DocumentState, revocation: RevocationSource, refresh: 'missing' | 'all' = 'missing'): Promise<ExtendedState | null> {
+  const extended = await extendForLongTerm(deps, state.pdf, revocation, refresh);
   if (extended.pdf === state.pdf) return null;
   if (extended.withoutRevocation.length > 0) {
     const subjects = extended.withoutRevocation.map((c) => c.subject.replace(/\n/g, ', '));
     deps.logger.warn({ documentId: state.documentId, subjects }, 'no revocation data for some certificates: the document does not reach B-LT');
   }
-  const next = { documentId: state.documentId, seq: state.seq + 1, pdf: extended.pdf };
-  const blob = await deps.blobs.put(next.pdf);
-  const { certs, ocsps, crls } = extended.added;
+  return { state: { documentId: state.documentId, seq: state.seq + 1, pdf: extended.pdf }, added: extended.added, withoutRevocation: extended.withoutRevocation.length };
+}
+
+/** buildValidationRevision's second half, all I/O: the blob stored, and its audit event. */
+export async function storeValidationRevision(deps: Pick<LongTermDeps, 'blobs'>, built: ExtendedState): Promise<ValidationRevision> {
+  const { state, added } = built;
+  const blob = await deps.blobs.put(state.pdf);
   return {
-    state: next,
+    state,
     blob,
     event: {
       action: 'document.validation_data_added',
-      details: { documentId: state.documentId, revisionSeq: next.seq, revisionSha256: blob.sha256, certificates: certs, ocspResponses: ocsps, crls, withoutRevocation: extended.withoutRevocation.length },
+      details: { documentId: state.documentId, revisionSeq: state.seq, revisionSha256: blob.sha256, certificates: added.certs, ocspResponses: added.ocsps, crls: added.crls, withoutRevocation: built.withoutRevocation },
     },
   };
 }

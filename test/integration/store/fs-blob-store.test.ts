@@ -19,6 +19,24 @@ describe('store: fs blob store', () => {
     });
   });
 
+  it('remembers the directories it made, and makes them again when they were removed behind its back', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
+    try {
+      const store = createFsBlobStore(root);
+      const first = await store.put(Buffer.from('eerste'));
+      // The same shard directory, then everything removed: the next puts make .tmp and the shards anew.
+      await fs.rm(path.join(root, first.sha256.slice(0, 2)), { recursive: true });
+      const again = await store.put(Buffer.from('eerste'));
+      expect(again).to.deep.equal(first);
+      await fs.rm(root, { recursive: true });
+      const second = await store.put(Buffer.from('tweede'));
+      expect((await store.get(second.sha256)).toString()).to.equal('tweede');
+      expect(await fs.readdir(path.join(root, '.tmp'))).to.deep.equal([]);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('ping rejects when the directory cannot be made (a file stands in its place)', async () => {
     const work = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
     try {

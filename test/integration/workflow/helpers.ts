@@ -17,6 +17,7 @@ import type { MailMessage } from '../../../src/notify/index.ts';
 import type { StaffActor, WorkflowDeps } from '../../../src/workflow/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { DEV_TSA_POLICY } from '../../../src/deps.ts';
+import { createValidationDataCache } from '../../../src/workflow/long-term.ts';
 import { createBuiltInTsa } from '../../../src/pades/tsa.ts';
 import { ownRevocationSource } from '../../../src/workflow/pki-publication.ts';
 
@@ -61,6 +62,8 @@ export async function openBench(): Promise<Bench> {
     clock,
     baseUrl: BASE_URL,
     logger: app.deps.logger,
+    // As buildDeps makes it: sign requests share parsed CA certificates and our OCSP answers about them (issue 11).
+    validationDataCache: createValidationDataCache(),
   };
   const organisation = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
   return {

@@ -1,0 +1,81 @@
+/**
+ * What the B-LT step of every signature asks again and again about the same few certificates — our CAs', the
+ * root's, the TSA's — answered once per process (issue 11): each DER parsed once into an X509Certificate, and
+ * whether one certificate was signed by another (name match, RFC 5280 §6.1.3, then one signature check). Owned
+ * by `deps` (built in main.ts / buildDeps and passed in, DESIGN §2), never module state; bounded, least recently
+ * used out first, so the one-shot certificates that pass through once do not make it grow.
+ */
+import { createHash, X509Certificate } from 'node:crypto';
+
+/** Entries kept per map: far more than the CAs, roots and TSAs of a deployment, so those always stay. */
+export const CERTIFICATE_CACHE_SIZE = 256;
+
+/** A Map that forgets its least recently used entry beyond `max` (Map keeps insertion order). */
+export class BoundedMap<K, V> {
+  private readonly entries = new Map<K, V>();
+
+  constructor(readonly max: number) {
+    if (!(max >= 1)) throw new Error('BoundedMap needs room for one entry');
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: K): V | undefined {
+    const value = this.entries.get(key);
+    if (value === undefined) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, value);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
+  }
+
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+}
+
+export class CertificateCache {
+  private readonly parsed: BoundedMap<string, X509Certificate>;
+  private readonly issued: BoundedMap<string, boolean>;
+
+  constructor(max = CERTIFICATE_CACHE_SIZE) {
+    this.parsed = new BoundedMap(max);
+    this.issued = new BoundedMap(max);
+  }
+
+  /** The certificate of these DER bytes, parsed on first sight; throws as `new X509Certificate` does. */
+  parse(der: Buffer | Uint8Array): X509Certificate {
+    const key = createHash('sha256').update(der).digest('hex');
+    const known = this.parsed.get(key);
+    if (known) return known;
+    const cert = new X509Certificate(Buffer.isBuffer(der) ? der : Buffer.from(der));
+    this.parsed.set(key, cert);
+    return cert;
+  }
+
+  /**
+   * Whether `issuer` issued `cert`: its subject is `cert`'s issuer name (and key identifiers agree, which
+   * checkIssued tests first, without any signature check) and its key verifies `cert`'s signature.
+   */
+  issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
+    if (!cert.checkIssued(issuer)) return false;
+    const key = `${cert.fingerprint256}>${issuer.fingerprint256}`;
+    const known = this.issued.get(key);
+    if (known !== undefined) return known;
+    let verified: boolean;
+    try {
+      verified = cert.verify(issuer.publicKey);
+    } catch {
+      verified = false; // a key type node:crypto cannot use: not an issuer we can prove
+    }
+    this.issued.set(key, verified);
+    return verified;
+  }
+}
