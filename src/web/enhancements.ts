@@ -67,10 +67,10 @@ export function documentViewer(ctx: PageContext, o: ViewerOptions): SafeHtml {
  data-text-page="${ctx.t('viewer.page')}" data-text-canvas="${ctx.t('viewer.canvas', { name: o.name })}" data-text-open="${ctx.t('viewer.open', { name: o.name })}" data-text-close="${ctx.t('viewer.close', { name: o.name })}">
 <button type="button" class="tertiary viewer-toggle" aria-expanded="false" aria-controls="${o.id}-body">${ctx.t('viewer.open', { name: o.name })}</button>
 <div class="viewer-body" id="${o.id}-body" role="region" aria-label="${ctx.t('viewer.region', { name: o.name })}" hidden>
-${pages.length ? html`<p class="viewer-place">${ctx.t('viewer.yourPlace', { pages: pages.join(', ') })} <button type="button" class="tertiary viewer-to-signature" data-page="${pages[0]}">${ctx.t('viewer.toSignature')}</button></p>` : ''}
+${pages.length ? html`<p class="viewer-place">${ctx.t('viewer.yourPlace', { pages: pages.join(', ') })} <button type="button" class="tertiary viewer-to-signature" data-page="${pages[0]}" title="${ctx.t('viewer.toSignature')}">${ctx.t('viewer.toSignature.short')}</button></p>` : ''}
 <div class="viewer-toolbar" role="group" aria-label="${ctx.t('viewer.controls', { name: o.name })}">
 ${tool('previous', '‹', ctx.t('viewer.previous'))}
-<span class="viewer-page" role="status" aria-live="polite" aria-atomic="true"></span>
+<span class="viewer-page" role="status" aria-live="polite" aria-atomic="true"></span><span class="viewer-page-short" aria-hidden="true"></span>
 ${tool('next', '›', ctx.t('viewer.next'))}
 <span class="viewer-zoom">${tool('zoom-out', '−', ctx.t('viewer.zoomOut'))}${tool('zoom-in', '+', ctx.t('viewer.zoomIn'))}${tool('fit-width', '↔', ctx.t('viewer.fitWidth'))}</span>
 </div>

@@ -11,6 +11,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import request from 'supertest';
+import { fixture } from '../integration/api/helpers.ts';
+import { startE2E, type E2E } from '../integration/e2e/harness.ts';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -124,4 +127,53 @@ export async function downloadUnread(page: Page): Promise<void> {
   const links = await page.locator('ul.documents a[download]').evaluateAll((anchors) => anchors.map((a) => (a as HTMLAnchorElement).href));
   for (const link of links) expect((await page.request.get(link)).status(), link).to.equal(200);
   await page.reload();
+}
+
+/**
+ * The signer suites' setup (signer.test.ts, reading.test.ts, staff-phone.test.ts): the real app with a real SMTP
+ * server and the dev PKI (startE2E) and Chromium, started together before the suite and closed after it.
+ * Call it inside `describe`; read `suite.e2e` and `suite.browser` in the tests.
+ */
+export function signerSuite(options: Parameters<typeof startE2E>[0] = {}): { readonly e2e: E2E; readonly browser: Browser } {
+  const suite = {} as { e2e: E2E; browser: Browser };
+  before(async function () {
+    this.timeout(120_000);
+    [suite.e2e, suite.browser] = await Promise.all([startE2E(options), launchBrowser()]);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.e2e?.close();
+  });
+  return suite;
+}
+
+export interface SentEnvelope {
+  id: string;
+  title: string;
+  token: string;
+  /** The signing link from the request mail. */
+  url: string;
+}
+
+/** An envelope for one signer, An Peeters (burgemeester), sent over the API; answers its id, title and the link from the mail. */
+export async function sendToOneSigner(
+  e2e: E2E,
+  email: string,
+  options: { title: string; message?: string; requireCode?: boolean; expiresAt?: string; pdf?: string },
+): Promise<SentEnvelope> {
+  const envelope = {
+    title: options.title,
+    ...(options.message ? { message: options.message } : {}),
+    send: true,
+    ...(options.requireCode ? { requireCode: true } : {}),
+    ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
+    recipients: [{ name: 'An Peeters', email, role: 'signer', function: 'Burgemeester' }],
+  };
+  const res = options.pdf
+    ? await request(e2e.app.url).post('/api/v1/envelopes').set(e2e.auth()).field('envelope', JSON.stringify(envelope)).attach('documents', fixture(options.pdf), { filename: 'reglement.pdf', contentType: 'application/pdf' })
+    : await e2e.createEnvelope(envelope);
+  expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  await e2e.deliver();
+  const mail = await e2e.theMail(res.body.id, email, 'signRequest');
+  return { id: res.body.id as string, title: options.title, token: mail.token!, url: `${e2e.app.url}/s/${mail.token}` };
 }

@@ -5,13 +5,11 @@
  * dashboard fit a 320 px screen without sideways scrolling. Every state is screenshotted
  * (test-artifacts/screenshots/read-*.png, phone-*.png) and checked with axe (checkState).
  */
+import path from 'node:path';
 import { expect } from 'chai';
-import request from 'supertest';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { createUser } from '../../src/store/index.ts';
-import { fixture } from '../integration/api/helpers.ts';
-import { startE2E, type E2E } from '../integration/e2e/harness.ts';
-import { checkState, launchBrowser, newPage } from './helpers.ts';
+import { checkState, newPage, SCREENSHOT_DIR, sendToOneSigner, signerSuite, staffLogin } from './helpers.ts';
 
 const CONSENT = 'Ik heb de documenten gelezen en onderteken ze elektronisch';
 const PASSWORD = 'correct horse battery staple 42';
@@ -36,36 +34,24 @@ async function gesture(box: Locator, fingers: Array<Array<[number, number]>>): P
 
 describe('reading before signing and phone first in a real browser (issue 12)', function () {
   this.timeout(90_000);
-  let e2e: E2E;
-  let browser: Browser;
+  const suite = signerSuite();
   let n = 0;
 
-  before(async function () {
-    this.timeout(120_000);
-    [e2e, browser] = await Promise.all([startE2E(), launchBrowser()]);
-    await createUser(e2e.app.deps.db, e2e.organisation.id, { email: 'secretariaat.lezen@zonnebeke.be', role: 'admin', name: 'Sara Secretariaat', password: PASSWORD });
-  });
-  after(async () => {
-    await browser?.close();
-    await e2e?.close();
+  before(async () => {
+    await createUser(suite.e2e.app.deps.db, suite.e2e.organisation.id, { email: 'secretariaat.lezen@zonnebeke.be', role: 'admin', name: 'Sara Secretariaat', password: PASSWORD });
   });
 
   /** A one-signer envelope with the six-page decision; answers its id and the link from the mail. */
-  const sixPages = async (email: string) => {
+  const sixPages = (email: string) => {
     n += 1;
-    const envelope = { title: `Besluit gemeenteraad ${n}: reglement`, send: true, recipients: [{ name: 'An Peeters', email, role: 'signer', function: 'Burgemeester' }] };
-    const res = await request(e2e.app.url).post('/api/v1/envelopes').set(e2e.auth()).field('envelope', JSON.stringify(envelope)).attach('documents', fixture('multipage-decision.pdf'), { filename: 'reglement.pdf', contentType: 'application/pdf' });
-    expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    await e2e.deliver();
-    const mail = await e2e.theMail(res.body.id, email, 'signRequest');
-    return { id: res.body.id as string, url: `${e2e.app.url}/s/${mail.token}`, token: mail.token! };
+    return sendToOneSigner(suite.e2e, email, { title: `Besluit gemeenteraad ${n}: reglement`, pdf: 'multipage-decision.pdf' });
   };
   /** Waits until a viewer of the page shows page `n`. */
   const atPage = (page: Page, n: number) => page.waitForFunction((expected) => [...document.querySelectorAll('.viewer-page')].some((e) => e.textContent === expected), `Pagina ${n} van ${PAGES}`);
 
   it('on a 375 px phone: the page fills the width, swipes to the last page, and only then may the signer sign', async () => {
     const envelope = await sixPages('an.lezen@zonnebeke.be');
-    const { context, page } = await newPage(browser, PHONE);
+    const { context, page } = await newPage(suite.browser, PHONE);
     try {
       await page.goto(envelope.url);
       await atPage(page, 1);
@@ -74,9 +60,17 @@ describe('reading before signing and phone first in a real browser (issue 12)', 
       const bounds = (await box.boundingBox())!;
       expect(bounds.x).to.be.at.most(1);
       expect(bounds.width).to.be.at.least(373);
-      // The toolbar is one compact row before the page, not six full-width buttons.
+      // The toolbar is one compact row before the page (previous, "1 / 7", next, the zoom), not six full-width buttons;
+      // the show/hide button and "to your signature" are as wide as their words.
       const toolbar = (await page.locator('.viewer-toolbar').first().boundingBox())!;
-      expect(toolbar.height).to.be.below(120);
+      expect(toolbar.height, 'one row of 45 px buttons').to.be.below(60);
+      expect(await page.locator('.viewer-page-short').first().textContent()).to.equal('1 / 7');
+      await page.locator('.pdf-viewer').first().screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-viewer-toolbar-375.png') });
+      for (const button of [page.getByRole('button', { name: 'reglement.pdf verbergen' }), page.getByRole('button', { name: 'Naar uw handtekening' })]) {
+        const bounds = (await button.boundingBox())!;
+        expect(bounds.width, await button.textContent()).to.be.below(375 * 0.7);
+        expect(bounds.height).to.be.below(60);
+      }
       expect(await page.locator('#read-explain').textContent()).to.include('Open eerst elk document en blader het door tot de laatste pagina.');
       expect(await page.locator('.read-state').first().textContent()).to.equal('nog niet gelezen');
       await checkState(page, 'phone-read-link-page');
@@ -123,12 +117,12 @@ describe('reading before signing and phone first in a real browser (issue 12)', 
       expect(await page.locator('.viewer-read').first().textContent()).to.equal('U hebt dit document tot de laatste pagina bekeken.');
       expect(await sign.getAttribute('aria-disabled')).to.equal(null);
       await checkState(page, 'phone-read-last-page');
-      const opened = (await e2e.audit(envelope.id)).filter((e) => e.action === 'document.opened');
+      const opened = (await suite.e2e.audit(envelope.id)).filter((e) => e.action === 'document.opened');
       expect(opened.map((e) => e.details.how)).to.deep.equal(['viewed']);
 
       await sign.click();
       await page.waitForURL(/\/done$/);
-      expect((await e2e.getEnvelope(envelope.id)).recipients[0]!.status).to.equal('signed');
+      expect((await suite.e2e.getEnvelope(envelope.id)).recipients[0]!.status).to.equal('signed');
     } finally {
       await context.close();
     }
@@ -136,7 +130,7 @@ describe('reading before signing and phone first in a real browser (issue 12)', 
 
   it('on a desktop: the next button to the last page enables signing', async () => {
     const envelope = await sixPages('an.bureau@zonnebeke.be');
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(suite.browser);
     try {
       await page.goto(envelope.url);
       await atPage(page, 1);
@@ -161,7 +155,7 @@ describe('reading before signing and phone first in a real browser (issue 12)', 
       const email = `an.smal${width}@zonnebeke.be`;
       const first = await sixPages(email);
       await sixPages(email);
-      const { context, page } = await newPage(browser, { ...PHONE, viewport: { width, height: 700 } });
+      const { context, page } = await newPage(suite.browser, { ...PHONE, viewport: { width, height: 700 } });
       try {
         const wide = async () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
         await page.goto(first.url);
@@ -174,14 +168,12 @@ describe('reading before signing and phone first in a real browser (issue 12)', 
         expect(await page.locator('.read-state').count()).to.equal(2);
         await page.getByRole('button', { name: /reglement\.pdf hier bekijken/ }).first().click();
         await atPage(page, 1);
+        await page.locator('.pdf-viewer').first().screenshot({ path: path.join(SCREENSHOT_DIR, `phone-viewer-toolbar-${width}-batch.png`) });
         size = await wide();
         expect(size.scroll).to.be.at.most(size.inner);
         await checkState(page, `phone-${width}-batch-page`);
 
-        await page.goto(`${e2e.app.url}/app/login`);
-        await page.getByLabel('E-mailadres').fill('secretariaat.lezen@zonnebeke.be');
-        await page.getByLabel('Wachtwoord').fill(PASSWORD);
-        await page.getByRole('button', { name: 'Aanmelden' }).click();
+        await staffLogin(page, suite.e2e.app.url, 'secretariaat.lezen@zonnebeke.be', PASSWORD);
         await page.getByRole('heading', { level: 1, name: 'Overzicht' }).waitFor();
         size = await wide();
         expect(size.scroll, 'the staff dashboard').to.be.at.most(size.inner);

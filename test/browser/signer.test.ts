@@ -7,46 +7,24 @@
  * with axe (WCAG 2.0/2.1 A+AA, zero violations). Run with `npm run test:browser`.
  */
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { startE2E, type E2E } from '../integration/e2e/harness.ts';
-import { checkState, downloadUnread, focusIndicator, launchBrowser, newPage } from './helpers.ts';
+import type { Page } from 'playwright-core';
+import { startE2E } from '../integration/e2e/harness.ts';
+import { checkState, downloadUnread, focusIndicator, newPage, sendToOneSigner, signerSuite } from './helpers.ts';
 
 const CONSENT = 'Ik heb de documenten gelezen en onderteken ze elektronisch';
 const BATCH_CONSENT = 'Ik heb de gekozen documenten gelezen en onderteken ze elektronisch';
 
 describe('signer pages in a real browser (Chromium)', function () {
   this.timeout(60_000);
-  let e2e: E2E;
-  let browser: Browser;
+  const suite = signerSuite();
   let n = 0;
 
-  before(async function () {
-    this.timeout(120_000);
-    [e2e, browser] = await Promise.all([startE2E(), launchBrowser()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await e2e?.close();
-  });
-
   /** A one-signer envelope sent over the API; answers its id, title and the token from the signing mail. */
-  const envelopeFor = async (email: string, options: { requireCode?: boolean; expiresAt?: string; title?: string } = {}) => {
+  const envelopeFor = (email: string, options: { requireCode?: boolean; expiresAt?: string; title?: string } = {}) => {
     n += 1;
-    const title = options.title ?? `Besluit gemeenteraad punt ${n}`;
-    const res = await e2e.createEnvelope({
-      title,
-      message: 'Graag ondertekenen vóór de zitting van donderdag.',
-      send: true,
-      ...(options.requireCode ? { requireCode: true } : {}),
-      ...(options.expiresAt ? { expiresAt: options.expiresAt } : {}),
-      recipients: [{ name: 'An Peeters', email, role: 'signer', function: 'Burgemeester' }],
-    });
-    expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    await e2e.deliver();
-    const mail = await e2e.theMail(res.body.id, email, 'signRequest');
-    return { id: res.body.id as string, title, token: mail.token!, url: `${e2e.app.url}/s/${mail.token}` };
+    return sendToOneSigner(suite.e2e, email, { message: 'Graag ondertekenen vóór de zitting van donderdag.', ...options, title: options.title ?? `Besluit gemeenteraad punt ${n}` });
   };
-  const recipientStatus = async (envelopeId: string) => (await e2e.getEnvelope(envelopeId)).recipients[0]!.status;
+  const recipientStatus = async (envelopeId: string) => (await suite.e2e.getEnvelope(envelopeId)).recipients[0]!.status;
   const open = async (page: Page, url: string, status = 200) => {
     const res = await page.goto(url);
     expect(res?.status(), url).to.equal(status);
@@ -56,7 +34,7 @@ describe('signer pages in a real browser (Chromium)', function () {
 
   it('signs without a code: consent, one button, the result page offers the signed PDF', async () => {
     const envelope = await envelopeFor('an.zonder@zonnebeke.be');
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(suite.browser);
     try {
       await open(page, envelope.url);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal(envelope.title);
@@ -95,7 +73,7 @@ describe('signer pages in a real browser (Chromium)', function () {
   it('signs with the mailed code: asks for it, reads it from the mail, a wrong one is announced, the right one signs', async () => {
     const email = 'an.code@zonnebeke.be';
     const envelope = await envelopeFor(email, { requireCode: true });
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(suite.browser);
     try {
       await open(page, envelope.url);
       await checkState(page, 'code-page');
@@ -104,8 +82,8 @@ describe('signer pages in a real browser (Chromium)', function () {
       expect(await page.getByRole('status').filter({ hasText: 'We hebben een code gemaild' }).textContent()).to.include(`We hebben een code gemaild naar ${email}`);
       await checkState(page, 'code-requested');
 
-      await e2e.deliver();
-      const mail = (await e2e.mails({ envelopeId: envelope.id, to: email })).at(-1)!;
+      await suite.e2e.deliver();
+      const mail = (await suite.e2e.mails({ envelopeId: envelope.id, to: email })).at(-1)!;
       expect(mail.subject).to.match(/^Uw code om te ondertekenen: /);
       const code = /Uw code:\s*(?:> )?(\d{6})/.exec(mail.text)![1]!;
       const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
@@ -126,7 +104,7 @@ describe('signer pages in a real browser (Chromium)', function () {
       await page.waitForURL(/\/done$/);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('U hebt ondertekend');
       expect(await recipientStatus(envelope.id)).to.equal('signed');
-      const actions = (await e2e.audit(envelope.id)).map((e) => e.action);
+      const actions = (await suite.e2e.audit(envelope.id)).map((e) => e.action);
       // One code sent; after a wrong try the right one is verified before the signature.
       expect(actions).to.include.members(['code.sent', 'code.verified', 'recipient.signed']);
       expect(actions.indexOf('code.verified')).to.be.lessThan(actions.indexOf('recipient.signed'));
@@ -137,7 +115,7 @@ describe('signer pages in a real browser (Chromium)', function () {
 
   it('declines with a reason, confirmed in a second step with "Ja, weigeren"', async () => {
     const envelope = await envelopeFor('an.weigert@zonnebeke.be');
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(suite.browser);
     try {
       await open(page, envelope.url);
       // Without a reason: the server's announced error (as a browser without form validation gets it).
@@ -161,7 +139,7 @@ describe('signer pages in a real browser (Chromium)', function () {
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('U hebt geweigerd');
       expect(await page.locator('main').textContent()).to.include(reason);
       await checkState(page, 'declined-page');
-      const after = await e2e.getEnvelope(envelope.id);
+      const after = await suite.e2e.getEnvelope(envelope.id);
       expect(after.status).to.equal('declined');
     } finally {
       await context.close();
@@ -173,7 +151,7 @@ describe('signer pages in a real browser (Chromium)', function () {
     const first = await envelopeFor(email, { title: 'Raad 12 mei: punt 1 – notulen' });
     const second = await envelopeFor(email, { title: 'Raad 12 mei: punt 2 – subsidie sportclub' });
     const third = await envelopeFor(email, { title: 'Raad 12 mei: punt 3 – rooilijnplan Dorpsstraat' });
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(suite.browser);
     try {
       await open(page, third.url);
       await page.getByRole('link', { name: 'Alles samen bekijken en ondertekenen' }).click();
@@ -196,7 +174,7 @@ describe('signer pages in a real browser (Chromium)', function () {
       expect(await recipientStatus(first.id)).to.equal('signed');
       expect(await recipientStatus(third.id)).to.equal('signed');
       expect(await recipientStatus(second.id), 'the deselected envelope still waits').to.be.oneOf(['sent', 'opened']);
-      expect((await e2e.getEnvelope(second.id)).status).to.not.equal('completed');
+      expect((await suite.e2e.getEnvelope(second.id)).status).to.not.equal('completed');
     } finally {
       await context.close();
     }
@@ -206,19 +184,19 @@ describe('signer pages in a real browser (Chromium)', function () {
     const expiresAt = new Date(Math.ceil((Date.now() + 1_500) / 1000) * 1000);
     const envelope = await envelopeFor('an.laat@zonnebeke.be', { expiresAt: expiresAt.toISOString() });
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt.getTime() - Date.now() + 50)));
-    await e2e.app.handle.jobs.expire();
-    const { context, page } = await newPage(browser);
+    await suite.e2e.app.handle.jobs.expire();
+    const { context, page } = await newPage(suite.browser);
     try {
       await open(page, envelope.url, 410);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Deze link werkt niet meer');
       expect(await page.locator('main').textContent()).to.include('De termijn om te ondertekenen is voorbij.').and.include('Gemeente Zonnebeke');
       await checkState(page, 'gone-410');
 
-      await open(page, `${e2e.app.url}/s/${'onbekend'.repeat(5)}`, 404);
+      await open(page, `${suite.e2e.app.url}/s/${'onbekend'.repeat(5)}`, 404);
       expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Deze link bestaat niet');
       await checkState(page, 'not-found-404');
       for (const language of ['en', 'fr'] as const) {
-        await open(page, `${e2e.app.url}/s/${'onbekend'.repeat(5)}?lang=${language}`, 404);
+        await open(page, `${suite.e2e.app.url}/s/${'onbekend'.repeat(5)}?lang=${language}`, 404);
         expect(await page.locator('html').getAttribute('lang')).to.equal(language);
         await checkState(page, `not-found-404-${language}`);
       }
@@ -229,7 +207,7 @@ describe('signer pages in a real browser (Chromium)', function () {
 
   it('signs with the keyboard alone: a logical tab order, visible focus, Space and Enter', async () => {
     const envelope = await envelopeFor('an.toetsenbord@zonnebeke.be');
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(suite.browser);
     try {
       await open(page, envelope.url);
       const order: string[] = [];
@@ -274,7 +252,7 @@ describe('signer pages in a real browser (Chromium)', function () {
 
   it('speaks Dutch by default, English and French through the language links, and remembers the choice', async () => {
     const envelope = await envelopeFor('an.talen@zonnebeke.be');
-    const { context, page } = await newPage(browser);
+    const { context, page } = await newPage(suite.browser);
     try {
       await open(page, envelope.url);
       expect(await page.locator('html').getAttribute('lang')).to.equal('nl');
@@ -312,7 +290,7 @@ describe('signer pages in a real browser (Chromium)', function () {
       const email = `an.gsm${width}@zonnebeke.be`;
       const envelope = await envelopeFor(email, { requireCode: true, title: `Besluit over de herinrichting van het Marktplein en de aanpalende straten (${width})` });
       await envelopeFor(email, { title: `Tweede besluit (${width})` });
-      const { context, page } = await newPage(browser, { viewport: { width, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+      const { context, page } = await newPage(suite.browser, { viewport: { width, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
       try {
         await open(page, envelope.url);
         await checkState(page, `link-page-${width}`);
@@ -336,7 +314,7 @@ describe('signer pages in a real browser (Chromium)', function () {
   it('tells a signer on a phone to try again in a few minutes when no TSA answers (nl, en, fr; one document and a batch); nothing is signed', async function () {
     this.timeout(180_000);
     const down = await startE2E({ env: { TSA_URL: 'http://127.0.0.1:9/tsa', TSA_TIMEOUT_MS: '2000' } });
-    const { context, page } = await newPage(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const { context, page } = await newPage(suite.browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     try {
       const email = 'an.tsa@zonnebeke.be';
       const made = [];
@@ -377,7 +355,7 @@ describe('signer pages in a real browser (Chromium)', function () {
 
   it('is usable at 200% zoom (a 1280 px window at 200%: 640 CSS px)', async () => {
     const envelope = await envelopeFor('an.zoom@zonnebeke.be');
-    const { context, page } = await newPage(browser, { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
+    const { context, page } = await newPage(suite.browser, { viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 });
     try {
       await open(page, envelope.url);
       await checkState(page, 'link-page-zoom-200');

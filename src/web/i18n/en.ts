@@ -36,6 +36,7 @@ export const en: SignerCatalog = {
   'viewer.failed': 'The document cannot be shown here. Download it with the link above.',
   'viewer.yourPlace': 'Your signature goes on page {pages}. That place is outlined.',
   'viewer.toSignature': 'Go to the place of your signature',
+  'viewer.toSignature.short': 'Go to your signature',
   'read.explain': 'First open every document and page through it to the last page. Only then can you sign. If viewing does not work here, download the document: that counts too.',
   'read.done': 'read',
   'read.notYet': 'not read yet',

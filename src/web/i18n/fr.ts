@@ -36,6 +36,7 @@ export const fr: SignerCatalog = {
   'viewer.failed': 'Le document ne peut pas être affiché ici. Téléchargez-le avec le lien ci-dessus.',
   'viewer.yourPlace': 'Votre signature figure à la page {pages}. Cet emplacement est encadré.',
   'viewer.toSignature': 'Aller à l’emplacement de votre signature',
+  'viewer.toSignature.short': 'Aller à votre signature',
   'read.explain': 'Ouvrez d’abord chaque document et parcourez-le jusqu’à la dernière page. Vous pourrez ensuite signer. Si l’affichage ne fonctionne pas ici, téléchargez le document : cela compte aussi.',
   'read.done': 'lu',
   'read.notYet': 'pas encore lu',

@@ -38,6 +38,7 @@ export const nl = {
   'viewer.failed': 'Het document kan hier niet getoond worden. Download het met de link hierboven.',
   'viewer.yourPlace': 'Uw handtekening komt op pagina {pages}. Die plaats is omlijnd.',
   'viewer.toSignature': 'Naar de plaats van uw handtekening',
+  'viewer.toSignature.short': 'Naar uw handtekening',
   'read.explain': 'Open eerst elk document en blader het door tot de laatste pagina. Pas dan kunt u ondertekenen. Werkt het bekijken hier niet, download het document dan: ook dat telt.',
   'read.done': 'gelezen',
   'read.notYet': 'nog niet gelezen',

@@ -182,12 +182,12 @@ ${csrfField(csrf)}
 </details>`
         : '';
       return html`<tr>
-<td>${r.routingOrder}</td>
+<td data-label="${t('recipients.order')}">${r.routingOrder}</td>
 <th scope="row">${r.name}${r.function ? html`<br><span class="function">${r.function}</span>` : ''}</th>
-<td>${r.email}${correct}</td>
-<td>${t(`role.${r.role}` as FollowCatalogKey)}</td>
-<td>${recipientStatusLabel(t, r.status)}${active.has(r.id) ? html` <strong>(${t('recipients.waiting')})</strong>` : ''}${r.declineReason ? html`<br>${r.declineReason}` : ''}</td>
-<td>${since ? time(since, language) : '—'}</td>
+<td data-label="${t('recipients.email')}">${r.email}${correct}</td>
+<td data-label="${t('recipients.role')}">${t(`role.${r.role}` as FollowCatalogKey)}</td>
+<td data-label="${t('recipients.status')}">${recipientStatusLabel(t, r.status)}${active.has(r.id) ? html` <strong>(${t('recipients.waiting')})</strong>` : ''}${r.declineReason ? html`<br>${r.declineReason}` : ''}</td>
+<td data-label="${t('recipients.since')}">${since ? time(since, language) : '—'}</td>
 </tr>`;
     });
 }
@@ -205,9 +205,9 @@ export function envelopeBody(view: EnvelopeView): { title: string; body: SafeHtm
   const mailRows = failed.map(
     (m) => html`<tr>
 <th scope="row">${m.to}</th>
-<td>${t(`mail.${m.mail}` as FollowCatalogKey)}</td>
-<td>${m.attempts} (${m.uncertain ? t('mails.uncertain') : m.status === 'dead' ? t('mails.dead') : t('mails.pending')})</td>
-<td>${m.uncertain ? t('mails.uncertainError') : (m.lastError ?? '')}</td>
+<td data-label="${t('mails.kind')}">${t(`mail.${m.mail}` as FollowCatalogKey)}</td>
+<td data-label="${t('mails.attempts')}">${m.attempts} (${m.uncertain ? t('mails.uncertain') : m.status === 'dead' ? t('mails.dead') : t('mails.pending')})</td>
+<td data-label="${t('mails.error')}">${m.uncertain ? t('mails.uncertainError') : (m.lastError ?? '')}</td>
 <td><form method="post" action="${base}/mails/${m.outboxId}/retry">${csrfField(csrf)}<button type="submit" aria-label="${t('mails.retryLabel', { email: m.to })}">${t('mails.retry')}</button></form></td>
 </tr>`,
   );
@@ -245,7 +245,7 @@ ${
 ${envelope.status === 'declined' ? resendSection(language, csrf, envelope) : ''}
 <section aria-labelledby="recipients-title">
 <h2 id="recipients-title">${t('recipients.title')}</h2>
-<table class="recipients">
+<table class="recipients cards">
 <caption>${t('recipients.caption')}</caption>
 <thead><tr><th scope="col">${t('recipients.order')}</th><th scope="col">${t('recipients.name')}</th><th scope="col">${t('recipients.email')}</th><th scope="col">${t('recipients.role')}</th><th scope="col">${t('recipients.status')}</th><th scope="col">${t('recipients.since')}</th></tr></thead>
 <tbody>
@@ -257,7 +257,7 @@ ${
   failed.length > 0
     ? html`<section aria-labelledby="mails-title">
 <h2 id="mails-title">${t('mails.title')}</h2>
-<table class="failed-mails">
+<table class="failed-mails cards">
 <caption>${t('mails.caption')}</caption>
 <thead><tr><th scope="col">${t('mails.to')}</th><th scope="col">${t('mails.kind')}</th><th scope="col">${t('mails.attempts')}</th><th scope="col">${t('mails.error')}</th><th scope="col">${t('mails.action')}</th></tr></thead>
 <tbody>

@@ -43,6 +43,7 @@ class Viewer {
     this.body = container.querySelector('.viewer-body');
     this.toolbar = container.querySelector('.viewer-toolbar');
     this.indicator = container.querySelector('.viewer-page');
+    this.shortIndicator = container.querySelector('.viewer-page-short');
     this.message = container.querySelector('.viewer-message');
     this.box = container.querySelector('.viewer-canvas');
     this.canvas = container.querySelector('canvas');
@@ -331,6 +332,8 @@ class Viewer {
   showState() {
     const values = { page: this.pageNumber, pages: this.doc.numPages };
     this.indicator.textContent = fill(this.container.dataset.textPage, values);
+    // A phone shows "2 / 7" so that the toolbar stays one row; the full sentence is still what is announced.
+    if (this.shortIndicator) this.shortIndicator.textContent = `${values.page} / ${values.pages}`;
     this.canvas.setAttribute('aria-label', fill(this.container.dataset.textCanvas, values));
     this.buttons.previous?.setAttribute('aria-disabled', String(this.pageNumber <= 1));
     this.buttons.next?.setAttribute('aria-disabled', String(this.pageNumber >= this.doc.numPages));

@@ -72,10 +72,10 @@ export function registerAdminRoutes(router: Router, deps: Deps): void {
       body: html`<h1>${t('users.title')}</h1>
 <p>${t('users.intro')}</p>
 ${notice(state.notice)}${alert(state.error)}
-<table><caption class="hint">${t('users.title')}</caption>
+<table class="cards"><caption class="hint">${t('users.title')}</caption>
 <thead><tr><th scope="col">${t('users.name')}</th><th scope="col">${t('users.email')}</th><th scope="col">${t('users.role')}</th><th scope="col">${t('users.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
 <tbody>${users.map(
-        (u) => html`<tr><td>${u.name ?? ''}</td><td>${u.email}</td><td>${t(`users.role.${u.role}`)}</td><td>${statusOf(u)}</td><td>${
+        (u) => html`<tr><th scope="row">${u.name ?? ''}</th><td data-label="${t('users.email')}">${u.email}</td><td data-label="${t('users.role')}">${t(`users.role.${u.role}`)}</td><td data-label="${t('users.status')}">${statusOf(u)}</td><td>${
           !u.disabledAt && u.id !== staff.userId
             ? html`<form method="post" action="/app/users/${u.id}/deactivate" class="inline">${csrf(res)}<button type="submit" class="danger" aria-label="${t('users.deactivateLabel', { email: u.email })}">${t('users.deactivate')}</button></form>`
             : ''
@@ -181,9 +181,9 @@ ${report.skipped.length ? html`<ul>${report.skipped.map((s) => html`<li>${t('peo
 <button type="submit" class="secondary">${t('people.search')}</button></form>
 ${people.length === 0
   ? html`<p>${t('people.none')}</p>`
-  : html`<table><caption class="hint">${t('people.title')}</caption><thead><tr><th scope="col">${t('people.name')}</th><th scope="col">${t('people.email')}</th><th scope="col">${t('people.function')}</th><th scope="col">${t('people.language')}</th><th scope="col">${t('people.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
+  : html`<table class="cards"><caption class="hint">${t('people.title')}</caption><thead><tr><th scope="col">${t('people.name')}</th><th scope="col">${t('people.email')}</th><th scope="col">${t('people.function')}</th><th scope="col">${t('people.language')}</th><th scope="col">${t('people.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
 <tbody>${people.map(
-      (p) => html`<tr><td>${p.name}</td><td>${p.email}</td><td>${p.function ?? ''}</td><td>${p.language}</td><td>${p.active ? t('people.active') : t('people.inactive')}</td>
+      (p) => html`<tr><th scope="row">${p.name}</th><td data-label="${t('people.email')}">${p.email}</td><td data-label="${t('people.function')}">${p.function ?? ''}</td><td data-label="${t('people.language')}">${p.language}</td><td data-label="${t('people.status')}">${p.active ? t('people.active') : t('people.inactive')}</td>
 <td><a href="/app/people/${p.id}" aria-label="${t('people.editLabel', { name: p.name })}">${t('people.edit')}</a></td></tr>`,
     )}</tbody></table>`}
 <h2>${t('people.add')}</h2>
