@@ -263,7 +263,7 @@ ${routes.map((route) => {
   return html`<fieldset class="route-signers-route" data-route-id="${route.routeId}">
 <legend>${t('send.signers', { route: route.routeName, day: dayText(route.day, language) })}</legend>
 <p class="hint">${t('send.signers.hint')}</p>
-<ul class="route-signers-steps">${route.steps.map((step) => html`<li${step.problem ? html` class="problem"` : ''} data-step="${step.index}">${stepSignerText(t, language, route.day, step)} (${t(`send.role.${step.role}`)})</li>`)}</ul>
+<ul class="route-signers-steps">${route.steps.map((step) => html`<li${step.problem ? html` class="problem"` : ''} data-step="${step.index}">${stepSignerText(t, language, route.day, step)}${step.problem ? '' : ` (${t(`send.role.${step.role}`)})`}</li>`)}</ul>
 ${route.steps
   .filter((step) => step.delegations.length > 0 && step.role !== 'cc')
   .map(
@@ -278,5 +278,5 @@ ${step.delegations.map(
 ${options.minutesNote && route.steps.some((s) => s.delegations.length > 0) ? html`<p class="hint">${t('send.signers.minutes')}</p>` : ''}
 </fieldset>`;
 })}
-</div>${options.script ? html`<script type="module" src="${STAFF_SEND_SCRIPT_PATH}"></script>` : ''}`;
+</div>${options.script ? html`<link rel="stylesheet" href="${STAFF_SEND_STYLESHEET_PATH}"><script type="module" src="${STAFF_SEND_SCRIPT_PATH}"></script>` : ''}`;
 }

@@ -209,12 +209,12 @@ export function chosenRouteRecipients(t: SendTranslate, language: Language, day:
   return { recipients, errors };
 }
 
-/** "Algemeen directeur: An Dewaele (ondertekent) → …", with who signs each function step today. */
-function summary(t: SendTranslate, language: Language, route: RouteTemplate, people: Map<string, Person>, signers: RouteSignersView | undefined): string {
+/** "Algemeen directeur: An Dewaele (ondertekent) → …", with who signs each function step today (the fieldset says more). */
+function summary(t: SendTranslate, route: RouteTemplate, people: Map<string, Person>, signers: RouteSignersView | undefined): string {
   return route.steps
     .map((s, i) => {
       const step = signers?.steps[i];
-      const who = s.functionId ? (step ? stepSignerText(t, language, signers!.day, step) : '?') : (people.get(s.personId ?? '')?.name ?? '?');
+      const who = s.functionId ? `${step?.function ?? step?.functionName ?? '?'}: ${step?.person?.name ?? '—'}` : (people.get(s.personId ?? '')?.name ?? '?');
       return `${who} (${t(`send.role.${s.role}`)})`;
     })
     .join(' → ');
@@ -291,7 +291,7 @@ export function staffSendRouter(deps: Deps): Router {
       return {
         id: r.id,
         name: r.name,
-        summary: summary(t, language, r, byId, view),
+        summary: summary(t, r, byId, view),
         steps: r.steps.map((s, i) => {
           const person = s.functionId ? view?.steps[i]?.person : byId.get(s.personId ?? '');
           return { personId: person?.id ?? '', name: person?.name ?? '?', role: s.role, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}), ...(s.functionId ? { step: i } : {}) };
