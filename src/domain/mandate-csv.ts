@@ -58,9 +58,14 @@ export interface MandateCsvProblem {
   message: string;
 }
 
+/** A row that cannot be used, with its local government when the export names it (a row of another one is not ours to report). */
+export interface MandateCsvRowProblem extends MandateCsvProblem {
+  unit: string | null;
+}
+
 export interface ParsedMandateCsv {
   rows: MandateCsvRow[];
-  problems: MandateCsvProblem[];
+  problems: MandateCsvRowProblem[];
   /** Which columns were recognised, by field. */
   columns: Partial<Record<Field, string>>;
 }
@@ -246,7 +251,7 @@ export function parseMandateCsv(input: string): ParsedMandateCsv {
   const index = locateColumns(header);
   checkHeader(header, index);
   const rows: MandateCsvRow[] = [];
-  const problems: MandateCsvProblem[] = [];
+  const problems: MandateCsvRowProblem[] = [];
   for (const record of records) {
     const result = readRow(record, index, header.fields.length);
     if ('message' in result) problems.push(result);
@@ -256,14 +261,15 @@ export function parseMandateCsv(input: string): ParsedMandateCsv {
   return { rows, problems, columns };
 }
 
-function readRow(record: CsvRecord, index: Partial<Record<Field, number>>, width: number): MandateCsvRow | MandateCsvProblem {
+function readRow(record: CsvRecord, index: Partial<Record<Field, number>>, width: number): MandateCsvRow | MandateCsvRowProblem {
   const { line, fields } = record;
-  const problem = (message: string): MandateCsvProblem => ({ line, message });
-  if (fields.length > width) return problem(`expected ${width} fields, found ${fields.length} (a value with the delimiter in it must be quoted)`);
   const value = (field: Field): string => {
     const i = index[field];
     return i === undefined ? '' : (fields[i] ?? '').trim();
   };
+  const unit = value('unit') || null;
+  const problem = (message: string): MandateCsvRowProblem => ({ line, message, unit });
+  if (fields.length > width) return problem(`expected ${width} fields, found ${fields.length} (a value with the delimiter in it must be quoted)`);
   const name = (index.fullName !== undefined ? value('fullName') : `${value('firstName')} ${value('lastName')}`).replace(/\s+/g, ' ').trim();
   if (!name) return problem('the name is empty');
   const functionName = value('functionName').replace(/\s+/g, ' ');
@@ -285,7 +291,7 @@ function readRow(record: CsvRecord, index: Partial<Record<Field, number>>, width
   return {
     line,
     externalId: value('externalId') || null,
-    unit: value('unit') || null,
+    unit,
     body: bodyLabel ? bodyOf(bodyLabel) : null,
     bodyLabel,
     functionName,

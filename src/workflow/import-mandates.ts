@@ -93,8 +93,11 @@ export async function importMandates(deps: Pick<WorkflowDeps, 'db' | 'logger' | 
     return await inTransaction(deps, 'importMandates', async (trx) => {
       const organisation = await organisationById(trx, options.organisationId);
       if (!organisation) throw new AppError('organisation_not_found', 404, 'There is no such organisation.');
-      const ours = parsed.rows.filter((row) => row.unit === null || sameUnit(row.unit, organisation.name));
+      const isOurs = (row: { unit: string | null }) => row.unit === null || sameUnit(row.unit, organisation.name);
+      const ours = parsed.rows.filter(isOurs);
       if (parsed.rows.length > 0 && ours.length === 0) throw otherOrganisation(parsed.rows, organisation.name);
+      const problems = parsed.problems.filter(isOurs).map(({ line, message }) => ({ line, message }));
+      const rows = parsed.rows.length + parsed.problems.length;
       const run: ImportRun = {
         trx,
         options,
@@ -102,7 +105,7 @@ export async function importMandates(deps: Pick<WorkflowDeps, 'db' | 'logger' | 
         people: await listPeople(trx, options.organisationId, { includeInactive: true }),
         functions: await listFunctions(trx, options.organisationId),
         seen: new Map(),
-        report: emptyReport(options, parsed.rows.length + parsed.problems.length, parsed.rows.length - ours.length, parsed.problems),
+        report: emptyReport(options, rows, rows - ours.length - problems.length, problems),
       };
       for (const row of ours) {
         const problem = await importRow(run, row);

@@ -238,6 +238,16 @@ describe('mandates: import from the Flemish mandate database', function () {
     expect(validate(bad.body.problems), ajv.errorsText(validate.errors)).to.equal(true);
   });
 
+  it("does not report another local government's bad rows: they are skipped with the rest of its rows", async () => {
+    const other = await createOrganisation(app.deps.db, { slug: `zwevegem-ter-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zwevegem' });
+    const otherKey = (await createApiKey(app.deps.db, other.id, { name: 'test' })).plaintext;
+    const broken = fixture(FLANDERS).replace('"5F1A2B3C4D5E6F7A8B9C0D07","2025-01-02T00:00:00Z"', '"5F1A2B3C4D5E6F7A8B9C0D07","2025-02-30"');
+    const res = await importCsv(broken, '?dryRun=true', otherKey);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(res.body).to.include({ rows: 8, skipped: 2, mandatesCreated: 0 });
+    expect(res.body.problems.map((p: { line: number }) => p.line), 'the six Zwevegem rows, nobody in its directory').to.deep.equal([2, 3, 4, 5, 6, 7]);
+  });
+
   it('the CLI imports the public export of all of Flanders into one organisation, skipping the other local governments', async () => {
     const file = path.join(FIXTURES, FLANDERS);
     const dry = await runCli(['mandates', 'import', file, '--org', kortrijk.slug, '--dry-run']);
