@@ -162,4 +162,30 @@ describe('meetings in a real browser (Chromium)', function () {
     const statuses = (await app.deps.db('recipients').where({ email: 'dirk@zonnebeke.be' }).select('status')) as Array<{ status: string }>;
     expect(statuses.map((r) => r.status)).to.deep.equal(['signed', 'signed', 'signed', 'signed']);
   });
+
+  it('the dashboard names each item’s meeting and filters by it; the meeting page reminds everyone still waiting in one action (desktop)', async () => {
+    const { context, page } = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+    try {
+      await login(page);
+      const labels = await page.locator('a.meeting-label').allTextContents();
+      expect([...labels].sort()).to.deep.equal(['Gemeenteraad 12 jan. 2027 – punt 1', 'Gemeenteraad 12 jan. 2027 – punt 2', 'Gemeenteraad 12 jan. 2027 – punt 3', 'Gemeenteraad 12 jan. 2027 – punt 4']);
+      await checkState(page, 'meeting-dashboard');
+      await page.getByRole('link', { name: 'Gemeenteraad 12 jan. 2027 – punt 1' }).click();
+      await page.getByText('Alleen de stukken van Gemeenteraad 12 jan. 2027').waitFor();
+      expect(await page.locator('table.envelopes tbody tr').count()).to.equal(4);
+      await checkState(page, 'meeting-dashboard-filtered');
+      await open(page, meetingPath);
+      await page.getByRole('button', { name: 'Iedereen herinneren die nog moet ondertekenen' }).click();
+      // The director signed all four; the chair now waits on each: one reminder mail for her, for the four items.
+      await page.getByRole('status').filter({ hasText: 'Herinnering verstuurd voor 4 stuk(ken)' }).waitFor();
+      await checkState(page, 'meeting-reminded');
+    } finally {
+      await context.close();
+    }
+    const rows = (await app.deps.db('outbox').where({ kind: 'mail' })) as Array<{ payload: unknown }>;
+    const reminders = rows
+      .map((r) => (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as { to: { email: string }; subject: string })
+      .filter((p) => p.subject.startsWith('Herinnering'));
+    expect(reminders.map((p) => [p.to.email, p.subject])).to.deep.equal([['vera@zonnebeke.be', 'Herinnering: Gemeenteraad 12 januari 2027 wacht op uw handtekening (4 stuk(ken))']]);
+  });
 });
