@@ -1,15 +1,18 @@
 /**
  * Staff correct a draft meeting's agenda before sending (issue 12): each item's agenda number, title and kind,
  * as taken from the file names or typed; the items are then put in agenda order (compareAgendaItems). One
- * transaction with `meeting.agenda_edited` on the organisation's chain; a sent meeting is refused (409).
+ * transaction with `meeting.agenda_edited` on the organisation's chain; a sent meeting is refused (409). An item
+ * signed by a delegate does not become minutes (422 delegation_minutes_refused): minutes are never delegated.
  */
 import { appendAuditEvent } from '../audit/chain.ts';
 import { compareAgendaItems } from '../domain/meeting.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { ENVELOPE_KINDS, type EnvelopeKind } from '../store/envelope-repository.ts';
 import { envelopesOfMeetings, meetingById, updateMeetingItem } from '../store/meetings.ts';
+import { recipientsOfEnvelopes } from '../store/recipient-repository.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { meetingNotFound } from './get-meeting.ts';
+import { delegationMinutesRefused } from './resolve-function-signer.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface MeetingAgendaItem {
@@ -39,6 +42,8 @@ export async function editMeetingAgenda(deps: Pick<WorkflowDeps, 'db' | 'logger'
       const item = options.items.find((i) => i.envelopeId === envelope.id);
       return { envelopeId: envelope.id, title: (item?.title ?? envelope.title).trim(), agendaItem: (item ? item.agendaItem?.trim() : envelope.agendaItem) || null, kind: item?.kind ?? envelope.kind ?? 'decision' };
     });
+    const minutes = edited.filter((i) => i.kind === 'minutes').map((i) => i.envelopeId);
+    if ((await recipientsOfEnvelopes(trx, options.organisationId, minutes)).some((r) => r.capacity === 'delegate')) throw delegationMinutesRefused();
     edited.sort(compareAgendaItems);
     const now = deps.clock();
     for (const [position, item] of edited.entries()) {

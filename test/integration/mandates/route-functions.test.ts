@@ -6,7 +6,8 @@
  * when staff marked the holder absent (recipient function "wnd. algemeen directeur"); the new holder on a meeting
  * dated after a mandate change; the delegate when staff chose the delegation (with the acting statement). A
  * delegation never reaches the minutes: in a meeting upload they go to the substitute, minutes alone with a
- * delegation are refused with the decree's message, and over the API 422 delegation_minutes_refused stores nothing.
+ * delegation are refused with the decree's message, a delegated decision cannot be relabelled as minutes, and over
+ * the API 422 delegation_minutes_refused stores nothing.
  * Another organisation's function is 404 in the route editor and in the API.
  */
 import { randomUUID } from 'node:crypto';
@@ -191,6 +192,15 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
       ['Subsidie jeugdwerking', 'decision', ELS.name, ELS.function, 'delegate'],
       ['Notulen vorige zitting', 'minutes', PIET.name, 'wnd. algemeen directeur', 'substitute'],
     ]);
+    // Nor does the delegated decision become minutes when the agenda is corrected.
+    const agenda = (await agent.get(`/app/meetings/${meetingId}`).expect(200)).text;
+    const form: Record<string, string> = { _csrf: csrf(agenda, `/app/meetings/${meetingId}/agenda`), count: String(items.length) };
+    items.forEach((item, i) => Object.assign(form, { [`envelope-${i}`]: item.id, [`item-${i}`]: String(i + 1), [`title-${i}`]: item.title, [`kind-${i}`]: i === 1 ? 'minutes' : item.kind }));
+    const relabelled = await agent.post(`/app/meetings/${meetingId}/agenda`).type('form').send(form);
+    expect(relabelled.status).to.equal(422);
+    expect(relabelled.text).to.include(MINUTES_NL);
+    expect((await meetingItems(meetingId)).map((e) => e.kind)).to.deep.equal(['decision', 'decision', 'minutes']);
+
     const sent = await request(e2e.app.url).post(`/api/v1/meetings/${meetingId}/send`).set(e2e.auth()).send();
     expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
     await e2e.deliver();

@@ -170,6 +170,9 @@ export function staffMeetingsRouter(deps: Deps): Router {
     try {
       await editMeetingAgenda(deps.workflow, { ...request(req, res), meetingId, items });
     } catch (error) {
+      if (error instanceof AppError && error.code === 'delegation_minutes_refused') {
+        return void (await renderDetail(req, res, 422, { errors: [sendTranslator(staffLanguageOf(res))('send.error.minutesDelegation')] }));
+      }
       if (!(error instanceof AppError) || error.status !== 400) throw error;
       return void (await renderDetail(req, res, 400, { errors: [meetingTranslator(staffLanguageOf(res))('meetings.error.agenda')] }));
     }
