@@ -172,6 +172,25 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     expect(stale.body.errors[0]).to.match(/^Deze opdracht geldt niet \(meer\) voor algemeen directeur op /);
   });
 
+  it('send page: a function nobody holds today is refused with a clear message, and nothing is sent', async () => {
+    const mayor = (await createFunction(e2e.app.deps, { organisationId: e2e.organisation.id, actor: ACTOR, name: 'Burgemeester' })).id;
+    const editor = await agent.get('/app/settings/routes/new').expect(200);
+    const saved = await agent
+      .post('/app/settings/routes/new')
+      .type('form')
+      .send({ _csrf: csrf(editor.text, '/app/settings/routes/new'), name: 'Schepencollege', step_person_0: `function:${mayor}`, step_role_0: 'signer', step_order_0: '1' });
+    expect(saved.status).to.equal(303);
+    const college = routesOf((await organisationById(e2e.app.deps.db, e2e.organisation.id))!).find((r) => r.name === 'Schepencollege')!;
+    const page = (await agent.get('/app/send').expect(200)).text;
+    expect(page).to.match(/<li class="problem" data-step="0">Niemand is burgemeester op \w+dag \d+ \w+ \d{4}\. Vul de functie aan bij Functies en mandaten\.<\/li>/);
+    const before = (await e2e.app.deps.db('envelopes').where({ organisation_id: e2e.organisation.id }).count({ n: '*' }))[0]!.n;
+    const refused = await sendPage({ route: college.id, title: 'Besluit college' });
+    expect(refused.status).to.equal(422);
+    expect(refused.body.errors).to.have.length(1);
+    expect(refused.body.errors[0]).to.match(/^Niemand is burgemeester op /);
+    expect((await e2e.app.deps.db('envelopes').where({ organisation_id: e2e.organisation.id }).count({ n: '*' }))[0]!.n).to.equal(before);
+  });
+
   it('a meeting on a day the holder is absent: the substitute signs as "wnd. algemeen directeur"; a delegation reaches the decisions, never the minutes', async () => {
     const meetingId = await meeting(absentDay, 'Gemeenteraad (An afwezig)');
     const page = (await agent.get(`/app/meetings/${meetingId}`).expect(200)).text;
