@@ -14,6 +14,7 @@ import { listEnvelopes } from '../../../src/workflow/index.ts';
 import { expectAllValid } from '../engine/check.ts';
 import { BASE_URL, startE2E, type E2E, type Mail } from '../e2e/harness.ts';
 import { fixture } from '../api/helpers.ts';
+import { cookieJar } from '../../helpers/cookie-jar.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 const STAFF = { email: 'secretariaat@zonnebeke.test', name: 'Sara Secretariaat' };
@@ -26,16 +27,9 @@ describe('closing the loop (issue 12)', function () {
   let now = 0;
   let e2e: E2E;
   // The staff cookies are Secure (BASE_URL is https), which supertest's agent would keep from plain http: a jar of our own.
-  const jar = new Map<string, string>();
-  const keep = (res: request.Response) => {
-    for (const line of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    return res;
-  };
-  const cookies = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const jar = cookieJar();
+  const keep = jar.keep;
+  const cookies = jar.header;
   const agent = {
     get: (path: string) => ({ expect: async (status: number) => {
       const res = keep(await request(e2e.app.url).get(path).set('Cookie', cookies()));

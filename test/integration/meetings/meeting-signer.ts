@@ -1,6 +1,7 @@
 /** What the meeting tests share (issue 12): the meeting link in a mail, and signing a meeting's items through it over HTTP. */
 import { expect } from 'chai';
 import request from 'supertest';
+import { cookieJar } from '../../helpers/cookie-jar.ts';
 import type { E2E } from '../e2e/harness.ts';
 
 export const UA = 'Mozilla/5.0 (meeting test) Firefox/140';
@@ -67,21 +68,9 @@ export async function sentMeeting(e2e: E2E, title: string, titles: string[]): Pr
   return { id, envelopeIds };
 }
 
-/**
- * A staff member's session over supertest. The staff cookies are Secure (BASE_URL is https), which supertest's
- * agent would not send over plain http: a cookie jar of our own.
- */
+/** A staff member's session over supertest, with its cookies in a jar of our own (cookie-jar.ts). */
 export async function staffSession(e2e: E2E, email: string, password: string) {
-  const jar = new Map<string, string>();
-  const keep = (res: request.Response) => {
-    for (const line of ([] as string[]).concat(res.headers['set-cookie'] ?? [])) {
-      const [pair] = line.split(';');
-      const at = pair!.indexOf('=');
-      jar.set(pair!.slice(0, at), pair!.slice(at + 1));
-    }
-    return res;
-  };
-  const cookies = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const { keep, header: cookies } = cookieJar();
   const session = {
     get: async (path: string) => keep(await request(e2e.app.url).get(path).set('Cookie', cookies())),
     post: (path: string) => request(e2e.app.url).post(path).set('Cookie', cookies()),
