@@ -8,8 +8,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApiKey, createOrganisation, listPeople, upsertPerson, type Organisation, type Person } from '../../../src/store/index.ts';
@@ -17,10 +15,8 @@ import { listAuditChain } from '../../../src/store/audit-event-repository.ts';
 import { insertFunction, listAbsences, listFunctions, listMandates, type MandateRow } from '../../../src/store/mandates.ts';
 import { resolveFunctionSigner } from '../../../src/workflow/resolve-function-signer.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
-import { cli, root } from '../admin-cli/helpers.ts';
-
-// ajv-formats is CommonJS with a default export; under ESM interop it may arrive wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as typeof addFormatsModule.default;
+import { root } from '../admin-cli/helpers.ts';
+import { cliOnApp, openApiValidator } from './helpers.ts';
 
 const FIXTURES = path.join(root, 'fixtures/mandates');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -64,16 +60,7 @@ describe('mandates: import from the Flemish mandate database', function () {
     const signer = await resolveFunctionSigner(app.deps.db, organisationId, { functionId: (await functionNamed(organisationId, functionName)).id, day, kind: 'decision' });
     return { name: signer.person.name, capacity: signer.capacity, function: signer.function };
   };
-  /** The CLI on the app's own database (a PostgreSQL test schema through its search_path). */
-  async function runCli(args: string[]) {
-    const { database, dataDir } = app.config;
-    let url = database.url;
-    if (database.client === 'pg') {
-      const { rows } = (await app.deps.db.raw('select current_schema() as schema')) as { rows: Array<{ schema: string }> };
-      url = `${database.url}${database.url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${rows[0]!.schema}`)}`;
-    }
-    return cli(args, { DATA_DIR: dataDir, DATABASE_URL: url, CERTS_DIR: path.join(dataDir, 'certs'), LOG_LEVEL: 'silent', SIGNER_SECRET: 'mandates-import-secret-'.repeat(2) });
-  }
+  const runCli = (args: string[]) => cliOnApp(app, args);
 
   before(async () => {
     app = await bootstrap();
@@ -222,20 +209,15 @@ describe('mandates: import from the Flemish mandate database', function () {
 
   it('answers as the OpenAPI document says: the report and a problem with its lines', async () => {
     const document = (await request(app.url).get('/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
-    addFormats(ajv);
-    for (const keyword of ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'security', 'tags', 'paths', 'webhooks', 'components']) ajv.addKeyword(keyword);
-    ajv.addSchema({ ...document, $id: 'urn:paraaf:import' });
-    const answers = async (res: request.Response, schema: string) => {
+    const validate = openApiValidator(document);
+    const answers = (res: request.Response, schema: string) => {
       expect(document.paths['/mandates/import']?.post?.responses, `documents ${res.status}`).to.have.property(String(res.status));
-      const validate = ajv.compile({ $ref: `urn:paraaf:import#/components/schemas/${schema}` });
-      expect(validate(res.body), ajv.errorsText(validate.errors)).to.equal(true);
+      expect(validate(schema, res.body)).to.equal(null);
     };
-    await answers(await importCsv(fixture(DOWNLOAD), '?dryRun=true'), 'MandateImportReport');
+    answers(await importCsv(fixture(DOWNLOAD), '?dryRun=true'), 'MandateImportReport');
     const bad = await importCsv('Voornaam,Naam\nAn,Peeters\n');
-    await answers(bad, 'Problem');
-    const validate = ajv.compile({ type: 'array', items: { $ref: 'urn:paraaf:import#/components/schemas/MandateImportProblem' } });
-    expect(validate(bad.body.problems), ajv.errorsText(validate.errors)).to.equal(true);
+    answers(bad, 'Problem');
+    expect(validate({ type: 'array', items: { $ref: 'urn:paraaf:api#/components/schemas/MandateImportProblem' } }, bad.body.problems)).to.equal(null);
   });
 
   it("does not report another local government's bad rows: they are skipped with the rest of its rows", async () => {
@@ -286,5 +268,13 @@ describe('mandates: import from the Flemish mandate database', function () {
     expect(run.stderr).to.include(`  line 11: ${UNMATCHED_JAN.message}`);
     expect(run.stderr).to.include('  line 2: Marc Vandenbussche (Burgemeester): unmatched');
     expect(await mandatesOf(elsewhere.id)).to.have.length(0);
+  });
+
+  it("leaves the organisation's chain intact under audit verify: one mandates.imported per import, none for dry runs and refusals", async () => {
+    const run = await runCli(['audit', 'verify', '--org', zwevegem.slug]);
+    expect(run.code, run.stdout + run.stderr).to.equal(0);
+    const events = await listAuditChain(app.deps.db, `org:${zwevegem.id}`);
+    expect(events.filter((e) => e.action === 'mandates.imported')).to.have.length(3);
+    expect(run.stdout).to.match(new RegExp(`organisation ${zwevegem.id} \\(org chain\\): OK — ${events.length} event\\(s\\)`));
   });
 });
