@@ -6,6 +6,7 @@
 import { html, SafeHtml } from '../html.ts';
 import type { Language } from '../../notify/index.ts';
 import { staffTranslator } from './i18n.ts';
+import { mandateTranslator } from './mandate-i18n.ts';
 
 export const STAFF_STYLESHEET_PATH = '/assets/staff.css';
 export const STAFF_LANGUAGE_COOKIE = 'paraaf_lang';
@@ -28,7 +29,7 @@ export interface StaffPrincipal {
   unreadNotifications?: number;
 }
 
-export type StaffSection = 'dashboard' | 'send' | 'meetings' | 'people' | 'users' | 'settings' | 'notifications';
+export type StaffSection = 'dashboard' | 'send' | 'meetings' | 'mandates' | 'people' | 'users' | 'settings' | 'notifications';
 
 export interface StaffLayoutOptions {
   lang: Language;
@@ -54,6 +55,7 @@ export function staffLayout(options: StaffLayoutOptions): string {
 ${navItem('dashboard', '/app', t('nav.dashboard'))}
 ${navItem('send', '/app/send', t('nav.send'))}
 ${navItem('meetings', '/app/meetings', t('nav.meetings'))}
+${navItem('mandates', '/app/functions', mandateTranslator(options.lang)('mandates.nav'))}
 ${navItem('people', '/app/people', t('nav.people'))}
 ${staff.role === 'admin' ? navItem('users', '/app/users', t('nav.users')) : ''}
 ${staff.role === 'admin' ? navItem('settings', '/app/settings', t('nav.settings')) : ''}

@@ -17,6 +17,7 @@ import { registerAuthRoutes } from './auth.ts';
 import { registerAdminRoutes } from './admin.ts';
 import { staffSendRouter } from './send.ts';
 import { staffMeetingsRouter } from './meetings.ts';
+import { staffMandatesRouter } from './mandates.ts';
 import { staffFollowRouter } from './follow.ts';
 import { staffNotificationsRouter } from './notifications.ts';
 
@@ -45,6 +46,7 @@ export function staffRouter(deps: Deps): Router {
   registerAdminRoutes(router, deps);
   router.use(staffSendRouter(deps));
   router.use(staffMeetingsRouter(deps));
+  router.use(staffMandatesRouter(deps));
   router.use(staffFollowRouter(deps));
   router.use(staffNotificationsRouter(deps));
 
