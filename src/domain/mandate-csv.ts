@@ -194,7 +194,7 @@ function headerDelimiter(text: string): string {
   return Object.keys(counts).reduce((best, d) => (counts[d] > counts[best] ? d : best), ',');
 }
 
-export function csvInvalid(message: string, problems: MandateCsvProblem[]): AppError {
+function csvInvalid(message: string, problems: MandateCsvProblem[]): AppError {
   return new AppError('csv_invalid', 422, message, { extensions: { problems } });
 }
 
@@ -275,6 +275,9 @@ function readRow(record: CsvRecord, index: Partial<Record<Field, number>>, width
   const functionName = value('functionName').replace(/\s+/g, ' ');
   if (!functionName) return problem(`${name}: the function (mandaat) is empty`);
   if (/^https?:\/\//i.test(functionName)) return problem(`${name}: the function is a URI (${functionName}); the export needs its label column`);
+  if (functionName.length > 200 || name.length > 200) return problem(`${name.slice(0, 200)}: the name or the function is longer than 200 characters`);
+  const externalId = value('externalId') || null;
+  if (externalId && externalId.length > 500) return problem(`${name}: the mandate's identifier is longer than 500 characters`);
   const status = parseStatus(value('status'));
   if (!status) return problem(`${name}: unknown status '${value('status')}' (expected Effectief, Waarnemend, Verhinderd or Titelvoerend)`);
   const startText = value('start');
@@ -290,7 +293,7 @@ function readRow(record: CsvRecord, index: Partial<Record<Field, number>>, width
   const bodyLabel = value('body') || null;
   return {
     line,
-    externalId: value('externalId') || null,
+    externalId,
     unit,
     body: bodyLabel ? bodyOf(bodyLabel) : null,
     bodyLabel,

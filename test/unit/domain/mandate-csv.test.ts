@@ -97,6 +97,7 @@ describe('mandate database CSV: rows it cannot use', () => {
         'Filip,Gevaert,Schepen,Effectief,02-01-2025,,filip.at.example',
         'Greet,Hoste,Schepen,Effectief,02-01-2025,,,extra',
         'Hans,Ingels,http://data.vlaanderen.be/id/concept/BestuursfunctieCode/x,Effectief,02-01-2025,,',
+        `Ilse,Jacobs,${'Schepen '.repeat(30)},Effectief,02-01-2025,,`,
       ].join('\n'),
     );
     expect(parsed.rows.map((row) => row.line)).to.deep.equal([2]);
@@ -109,6 +110,7 @@ describe('mandate database CSV: rows it cannot use', () => {
       { line: 8, message: "Filip Gevaert: 'filip.at.example' is not an e-mail address" },
       { line: 9, message: 'expected 7 fields, found 8 (a value with the delimiter in it must be quoted)' },
       { line: 10, message: 'Hans Ingels: the function is a URI (http://data.vlaanderen.be/id/concept/BestuursfunctieCode/x); the export needs its label column' },
+      { line: 11, message: 'Ilse Jacobs: the name or the function is longer than 200 characters' },
     ]);
   });
 
