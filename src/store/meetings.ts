@@ -1,7 +1,7 @@
 /** The `meetings` table (issue 12) and the envelopes of a meeting. Every query is scoped by organisation. */
 import type { DecisionBody } from '../domain/meeting.ts';
 import { toEnvelope, type Envelope, type EnvelopeRow } from './envelope-repository.ts';
-import { isPostgres, isUuid, toIso, type Db } from './sql.ts';
+import { fromJson, isPostgres, isUuid, toIso, type Db } from './sql.ts';
 
 export type MeetingStatus = 'draft' | 'sent';
 
@@ -156,6 +156,25 @@ export async function meetingItemsForEmail(db: Db, organisationId: string, meeti
     else if (sentAt && (!known.sentAt || sentAt < known.sentAt)) known.sentAt = sentAt;
   }
   return { meeting: toMeeting(first), items: [...items.values()] };
+}
+
+/**
+ * The recipient whose link the last meeting mail (request or reminder) to `email` carried, among these envelopes of a
+ * meeting, from the `mail.queued` audit events; null when none is recorded.
+ */
+export async function lastMeetingMail(db: Db, organisationId: string, envelopeIds: readonly string[], email: string): Promise<{ envelopeId: string; recipientId: string } | null> {
+  if (envelopeIds.length === 0) return null;
+  const rows = (await db('audit_events')
+    .where({ organisation_id: organisationId, action: 'mail.queued' })
+    .whereIn('envelope_id', [...envelopeIds])
+    .orderBy([{ column: 'occurred_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+    .select('envelope_id', 'details')) as Array<{ envelope_id: string; details: unknown }>;
+  const wanted = email.trim().toLowerCase();
+  for (const row of rows) {
+    const details = fromJson<{ mail?: string; email?: string; recipientId?: string }>(row.details) ?? {};
+    if (details.mail === 'meetingSignRequest' && details.recipientId && details.email?.trim().toLowerCase() === wanted) return { envelopeId: row.envelope_id, recipientId: details.recipientId };
+  }
+  return null;
 }
 
 /** A draft envelope's place in its meeting, as staff edit the agenda before sending. */

@@ -7,12 +7,13 @@
  */
 import { decisionBodyName } from '../domain/meeting.ts';
 import type { MeetingSignRequestParams } from '../notify/templates.ts';
-import type { Envelope } from '../store/envelope-repository.ts';
+import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
-import { meetingItemsForEmail, type Meeting } from '../store/meetings.ts';
+import { lastMeetingMail, meetingItemsForEmail, type Meeting } from '../store/meetings.ts';
 import { markReminded } from '../store/reminder-candidates.ts';
-import { revokeSigningLinks } from '../store/signing-link-repository.ts';
+import { revokeSigningLinks, signingLinksOf } from '../store/signing-link-repository.ts';
 import { createSigningLink, notifyRecipients, queueMail, type EffectContext } from './notifications.ts';
+import { linkOpensMeeting } from './signing-link-access.ts';
 
 export type MeetingRequest = Omit<MeetingSignRequestParams, 'organisationName' | 'recipientName' | 'envelopeTitle'>;
 
@@ -28,7 +29,8 @@ export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient
   const found = await meetingItemsForEmail(ctx.trx, ctx.envelope.organisationId, meetingId, recipient.email);
   if (!found) return null;
   // A mail on an item since declined or cancelled counts too: its link still opens the meeting (signing-link-access.ts).
-  if (found.items.some((item) => item.envelopeId !== ctx.envelope.id && item.sentAt !== null)) return null;
+  const mailedBefore = found.items.some((item) => item.envelopeId !== ctx.envelope.id && item.sentAt !== null);
+  if (mailedBefore && (await earlierMailStillOpens(ctx, found.items.map((item) => item.envelopeId), recipient))) return null;
   const { meeting } = found;
   return {
     meetingTitle: meeting.title,
@@ -38,6 +40,21 @@ export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient
     deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
     signingUrl: meetingPageUrl(signingUrl, meeting.id),
   };
+}
+
+/**
+ * Whether the person's last meeting mail still carries a link to the meeting page. Not when that link was this very
+ * recipient's, just replaced by the one this mail would carry (an item declined and then corrected and resent, whose
+ * mail had carried the meeting's link), nor when it stopped working otherwise: then the meeting's mail goes again,
+ * so nobody is left without a way to what waits for them. None recorded yet (queued in this very transaction): it went.
+ */
+async function earlierMailStillOpens(ctx: EffectContext, envelopeIds: readonly string[], recipient: Recipient): Promise<boolean> {
+  const last = await lastMeetingMail(ctx.trx, ctx.envelope.organisationId, envelopeIds, recipient.email);
+  if (!last) return true;
+  if (last.recipientId === recipient.id) return false;
+  const link = (await signingLinksOf(ctx.trx, [last.recipientId])).at(-1);
+  const envelope = await envelopeById(ctx.trx, ctx.envelope.organisationId, last.envelopeId);
+  return link !== undefined && envelope !== null && (await linkOpensMeeting(ctx.trx, link, envelope, ctx.now));
 }
 
 /** One item of a meeting reminder: an open envelope of the meeting, its effect context, and whom to remind on it. */

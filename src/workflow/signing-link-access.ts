@@ -142,6 +142,13 @@ export async function batchAccessByToken(db: Db, token: string, now: Date, optio
   return { ...access, startedAt };
 }
 
+/** Whether a meeting item's link still opens its meeting's page at `now`, as batchAccessByToken lets it in (issue 12). */
+export async function linkOpensMeeting(db: Db, link: SigningLink, envelope: Envelope, now: Date): Promise<boolean> {
+  if (!envelope.meetingId || new Date(link.expiresAt).getTime() <= now.getTime()) return false;
+  if (link.revokedAt !== null) return revokedByMeetingItemEnd(db, link, envelope);
+  return envelope.status === 'completed' || (isOpen(envelope.status) && (envelope.expiresAt === null || new Date(envelope.expiresAt).getTime() > now.getTime()));
+}
+
 /**
  * A meeting's signer has one mail, and so one link, for the whole meeting (issue 12): when the item that link
  * belongs to is declined or cancelled, its links are revoked with it, yet the signer must still reach the

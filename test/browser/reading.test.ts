@@ -68,7 +68,7 @@ describe('reading before signing and phone first in a real browser (issue 12)', 
       await page.locator('.pdf-viewer').first().screenshot({ path: path.join(SCREENSHOT_DIR, 'phone-viewer-toolbar-375.png') });
       for (const button of [page.getByRole('button', { name: 'reglement.pdf verbergen' }), page.getByRole('button', { name: 'Naar uw handtekening' })]) {
         const bounds = (await button.boundingBox())!;
-        expect(bounds.width, await button.textContent()).to.be.below(375 * 0.7);
+        expect(bounds.width, (await button.textContent()) ?? "").to.be.below(375 * 0.7);
         expect(bounds.height).to.be.below(60);
       }
       expect(await page.locator('#read-explain').textContent()).to.include('Open eerst elk document en blader het door tot de laatste pagina.');

@@ -2,13 +2,16 @@
  * A meeting's one link outlives the item it belongs to (issue 12): a signer gets one mail per meeting, whose link is
  * bound to the first item sent to them. When that item is declined or cancelled (which revokes its links), the same
  * link still opens the meeting page with the meeting's other open items for that signer, and signs them; it never
- * reopens the ended item itself. A link superseded before the end (a reminder wrote a newer one) stays dead.
+ * reopens the ended item itself. A link superseded before the end (a reminder wrote a newer one) stays dead. When the
+ * declined item whose link the mail carried is corrected and resent, that link is replaced: the meeting's mail goes
+ * again, once, with a link that reaches everything, the resent item included.
  * Over HTTP, with a real SMTP server.
  */
 import { expect } from 'chai';
 import request from 'supertest';
 import { startE2E, type E2E } from '../e2e/harness.ts';
-import { CHAIR, DIRECTOR, listedOnMeetingPage, meetingToken, requestMails, sentMeeting, signMeeting, UA } from './meeting-signer.ts';
+import { createUser } from '../../../src/store/index.ts';
+import { CHAIR, DIRECTOR, listedOnMeetingPage, meetingToken, requestMails, sentMeeting, signMeeting, staffSession, UA } from './meeting-signer.ts';
 
 describe('meetings: the one meeting link after its own item was declined or cancelled', function () {
   this.timeout(180_000);
@@ -61,6 +64,28 @@ describe('meetings: the one meeting link after its own item was declined or canc
     expect((await e2e.getEnvelope(second)).status).to.equal('cancelled');
     const done = await listedOnMeetingPage(e2e, director, id);
     expect(done.page).to.include('id="batch-empty"');
+  });
+
+  it('the declined item that carried the meeting link is corrected and resent: ONE new meeting mail whose link reaches all items again', async () => {
+    await createUser(e2e.app.deps.db, e2e.organisation.id, { email: 'secretariaat@zonnebeke.be', role: 'admin', name: 'Sara Secretariaat', password: 'correct horse battery staple 42' });
+    const { id, envelopeIds } = await sentMeeting(e2e, 'Gemeenteraad 16 maart 2027', ['Notulen', 'Verkaveling']);
+    const mailsFor = async () => (await requestMails(e2e, DIRECTOR.email)).filter((m) => m.subject.includes('Gemeenteraad 16 maart 2027'));
+    const [first] = await mailsFor();
+    const old = meetingToken(first!.text, id);
+    expect((await e2e.decline(old, 'Het verkeerde jaartal.')).status).to.equal(303);
+    const staff = await staffSession(e2e, 'secretariaat@zonnebeke.be', 'correct horse battery staple 42');
+    const page = await staff.get(`/app/envelopes/${envelopeIds[0]}`);
+    const resent = staff.keep(await staff.post(`/app/envelopes/${envelopeIds[0]}/resend`).type('form').send({ _csrf: staff.csrf(page.text, `app/envelopes/${envelopeIds[0]}/resend`), name: DIRECTOR.name, email: DIRECTOR.email }));
+    expect(resent.status, resent.text.slice(0, 300)).to.equal(303);
+    await e2e.deliver();
+    const mails = await mailsFor();
+    expect(mails, 'one more meeting mail').to.have.length(2);
+    const fresh = meetingToken(mails[1]!.text, id);
+    expect((await listedOnMeetingPage(e2e, fresh, id)).ids).to.deep.equal(envelopeIds);
+    expect((await api().get(`/s/${old}/batch/meetings/${id}`).set('User-Agent', UA)).status, 'the replaced link').to.equal(410);
+    await signMeeting(e2e, fresh, id);
+    await e2e.deliver();
+    expect(await mailsFor(), 'and no third').to.have.length(2);
   });
 
   it('a link a reminder replaced stays dead after the decline; the reminder’s link reaches the rest of the meeting', async () => {
