@@ -15,7 +15,8 @@
  * e-mail column, so headers are compared without case, accents and punctuation, and the delimiter is detected.
  *
  * Status (codelist MandatarisStatusCode): Effectief → holder; Waarnemend → substitute; Verhinderd and Titelvoerend
- * (the holder keeps the title but may not act) → holder who is impeded for the row's period.
+ * (the holder keeps the title but may not act) → holder who is impeded for the row's period. A row whose
+ * PublicatieStatus is Draft is not published yet and is not imported.
  */
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.ts';
@@ -70,7 +71,7 @@ export interface ParsedMandateCsv {
   columns: Partial<Record<Field, string>>;
 }
 
-type Field = 'externalId' | 'unit' | 'body' | 'functionName' | 'firstName' | 'lastName' | 'fullName' | 'email' | 'status' | 'rank' | 'start' | 'end' | 'fraction';
+type Field = 'externalId' | 'unit' | 'body' | 'functionName' | 'firstName' | 'lastName' | 'fullName' | 'email' | 'status' | 'publication' | 'rank' | 'start' | 'end' | 'fraction';
 
 /**
  * Header names per field, most specific first, compared by `headerKey`. Where the public export has both a URI and
@@ -86,6 +87,7 @@ const ALIASES: Record<Field, readonly string[]> = {
   fullName: ['volledigenaam', 'naammandataris'],
   email: ['email', 'emailadres', 'mail', 'mailadres'],
   status: ['statuslabel', 'status', 'mandaatstatus'],
+  publication: ['publicatiestatus', 'publicatiestatuslabel'],
   rank: ['rangorde'],
   start: ['startmandaat', 'start', 'startdatum', 'begin', 'begindatum', 'vanaf'],
   end: ['eindemandaat', 'einde', 'eind', 'einddatum', 'tot', 'totenmet'],
@@ -278,6 +280,8 @@ function readRow(record: CsvRecord, index: Partial<Record<Field, number>>, width
   if (functionName.length > 200 || name.length > 200) return problem(`${name.slice(0, 200)}: the name or the function is longer than 200 characters`);
   const externalId = value('externalId') || null;
   if (externalId && externalId.length > 500) return problem(`${name}: the mandate's identifier is longer than 500 characters`);
+  // Lokaal Mandatenbeheer keeps a mandate in Draft until it is published; the public export leaves drafts out too.
+  if (/^draft$|588ce330-4abb-4448-9776-a17d9305df07$/i.test(value('publication'))) return problem(`${name} (${functionName}): still a draft in Lokaal Mandatenbeheer, not imported until published`);
   const status = parseStatus(value('status'));
   if (!status) return problem(`${name}: unknown status '${value('status')}' (expected Effectief, Waarnemend, Verhinderd or Titelvoerend)`);
   const startText = value('start');

@@ -133,6 +133,12 @@ describe('mandate database CSV: rows it cannot use', () => {
     expect(parsed.rows[0]).to.include({ line: 3, name: 'An Peeters', kind: 'substitute', email: 'an@example.be', endsOn: '2030-12-31' });
   });
 
+  it('leaves out a mandate Lokaal Mandatenbeheer still has in draft', () => {
+    const parsed = parseMandateCsv('Voornaam,Naam,Mandaat,Status,StartMandaat,PublicatieStatus\nAn,Peeters,Schepen,Effectief,02-01-2025,Draft\nBert,Claeys,Schepen,Effectief,02-01-2025,Niet bekrachtigd\n');
+    expect(parsed.rows.map((row) => row.name)).to.deep.equal(['Bert Claeys']);
+    expect(parsed.problems.map(({ line, message }) => ({ line, message }))).to.deep.equal([{ line: 2, message: 'An Peeters (Schepen): still a draft in Lokaal Mandatenbeheer, not imported until published' }]);
+  });
+
   it('reads a status given only as its MandatarisStatusCode URI, and an empty status as effectief', () => {
     const parsed = parseMandateCsv(
       'voornaam,naam,mandaat,status,start\nAn,Peeters,Schepen,http://data.vlaanderen.be/id/concept/MandatarisStatusCode/e1ca6edd-55e1-4288-92a5-53f4cf71946a,2025-01-02\nBert,Claeys,Schepen,,2025-01-02\n',
