@@ -5,6 +5,7 @@
  * hall writes them ("Algemeen directeur"), in every language.
  */
 import type { Language } from '../i18n/index.ts';
+import { fill } from './i18n.ts';
 
 export const mandateNl = {
   'mandates.nav': 'Mandaten',
@@ -12,6 +13,7 @@ export const mandateNl = {
   'mandates.readOnly': 'U kunt dit bekijken; alleen een beheerder kan functies, mandaten, afwezigheden en delegaties wijzigen.',
   'mandates.noPeople': 'Voeg eerst personen toe aan de adresgids (Personen).',
   'mandates.person.choose': 'Kies een persoon',
+  'mandates.toForm': 'Naar het formulier',
   'mandates.open': 'onbepaald',
   'mandates.period': '{from} tot en met {until}',
   'mandates.period.open': 'vanaf {from}',
@@ -198,6 +200,7 @@ const mandateEn: MandateCatalog = {
   'mandates.readOnly': 'You can view this; only an administrator can change functions, mandates, absences and delegations.',
   'mandates.noPeople': 'First add people to the directory (People).',
   'mandates.person.choose': 'Choose a person',
+  'mandates.toForm': 'Go to the form',
   'mandates.open': 'open-ended',
   'mandates.period': '{from} to {until} inclusive',
   'mandates.period.open': 'from {from}',
@@ -381,6 +384,7 @@ const mandateFr: MandateCatalog = {
   'mandates.readOnly': 'Vous pouvez consulter ces pages ; seul un administrateur peut modifier les fonctions, mandats, absences et délégations.',
   'mandates.noPeople': 'Ajoutez d’abord des personnes à l’annuaire (Personnes).',
   'mandates.person.choose': 'Choisissez une personne',
+  'mandates.toForm': 'Aller au formulaire',
   'mandates.open': 'durée indéterminée',
   'mandates.period': 'du {from} au {until} inclus',
   'mandates.period.open': 'à partir du {from}',
@@ -564,7 +568,7 @@ export type MandateTranslate = (key: MandateKey, values?: Record<string, string 
 
 export function mandateTranslator(language: Language): MandateTranslate {
   const catalog = catalogs[language] ?? mandateNl;
-  return (key, values = {}) => catalog[key].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+  return (key, values) => fill(catalog[key], values);
 }
 
 /** A moment as the register writes it, in Europe/Brussels: "6 december 2026 om 12:05". */

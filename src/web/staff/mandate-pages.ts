@@ -67,6 +67,7 @@ function framed(frame: MandatePageFrame, section: MandateSection, titleKey: Mand
 <h1>${title}</h1>
 <p>${t(intro)}</p>
 ${frame.notice ? html`<p class="notice" role="status">${frame.notice}</p>` : ''}
+${frame.failed ? html`<div class="alert" role="alert"><p>${frame.failed.message}</p><p><a href="#${frame.failed.form}-error">${t('mandates.toForm')}</a></p></div>` : ''}
 ${frame.admin ? '' : html`<p class="hint">${t('mandates.readOnly')}</p>`}
 ${content}`;
   return { title: frame.failed ? `${t('error.prefix')}: ${title}` : title, body };
@@ -76,7 +77,7 @@ ${content}`;
 function formState(frame: MandatePageFrame, form: string): { error: SafeHtml | ''; value: (name: string, fallback?: string) => string } {
   const failed = frame.failed?.form === form ? frame.failed : null;
   return {
-    error: failed ? html`<p class="alert" role="alert" id="${form}-error">${failed.message}</p>` : '',
+    error: failed ? html`<p class="field-error" id="${form}-error" tabindex="-1">${failed.message}</p>` : '',
     value: (name, fallback = '') => failed?.values[name] ?? fallback,
   };
 }
@@ -93,7 +94,7 @@ function period(t: MandateTranslate, language: Language, from: string, until: st
   return until === null ? t(open, { from: mandateDay(from, language) }) : t('mandates.period', { from: mandateDay(from, language), until: mandateDay(until, language) });
 }
 
-/** A function name inside a sentence, as the signature writes it: "Algemeen directeur" → "algemeen directeur". */
+/** A function inside a sentence, from the acting function substituteFunction writes: "wnd. algemeen directeur" → "algemeen directeur". */
 export function functionInSentence(actingFunction: string): string {
   return actingFunction.replace(/^wnd\. /, '');
 }

@@ -114,7 +114,7 @@ describe('staff pages of functions, mandates, absences and delegations: CSRF and
     const res = await admin.post('/app/delegations').type('form').send(`_csrf=${encodeURIComponent(token)}&functionId=${ids.fn}&delegatePersonId=${ids.els}&scope=decision&scope=minutes&validFrom=${today}`);
     expect(res.status).to.equal(422);
     expect(res.text).to.include('De notulen kunnen niet bij opdracht ondertekend worden: de titularis of zijn waarnemer ondertekent ze.');
-    expect(res.text).to.match(/<p class="alert" role="alert" id="delegation-error">/);
+    expect(res.text, 'said at the top and at the form').to.match(/<div class="alert" role="alert"><p>De notulen kunnen niet/).and.to.match(/<p class="field-error" id="delegation-error" tabindex="-1">De notulen kunnen niet/);
     expect(await count('delegations')).to.equal(before);
     // The form offers no minutes to tick.
     expect((await admin.get('/app/delegations').expect(200)).text).to.not.match(/name="scope" value="minutes"/);

@@ -32,6 +32,7 @@ import {
   absencesOf,
   addMandate,
   createFunction,
+  delegationNotFound,
   delegationRegister,
   directoryMandates,
   endMandate,
@@ -84,7 +85,7 @@ export function staffMandatesRouter(deps: Deps): Router {
    * Runs a form's use case and redirects to `then(result)`; a refusal (4xx but 404) shows the page again with the
    * form's message, its values and the refusal's status.
    */
-  const submit = <T>(form: (req: Request) => string, general: MandateKey, render: (req: Request, res: Response, status: number, failed: Failed) => Promise<void>, run: (req: Request, res: Response) => Promise<T>, then: (result: T, req: Request) => string): RequestHandler =>
+  const submit = <T>(form: (req: Request) => string, general: MandateKey, render: (req: Request, res: Response, status: number, failed: Failed) => Promise<void>, run: (req: Request, res: Response) => Promise<T>, then: (result: T) => string): RequestHandler =>
     async (req, res) => {
       let result: T;
       try {
@@ -95,7 +96,7 @@ export function staffMandatesRouter(deps: Deps): Router {
         const values = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).filter(([k]) => k !== '_csrf').map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]));
         return void (await render(req, res, error.status, { form: form(req), message: t(REFUSALS[error.code] ?? general), values }));
       }
-      res.redirect(303, then(result, req));
+      res.redirect(303, then(result));
     };
 
   // ---- functions and mandates ----
@@ -118,7 +119,7 @@ export function staffMandatesRouter(deps: Deps): Router {
         body: (field(req.body, 'body') || null) as never,
         ...(delegable === 'yes' ? { delegable: true } : delegable === 'no' ? { delegable: false } : {}),
       });
-    }, (fn) => `${FUNCTIONS_PATH}?done=function#f-${fn.id}`),
+    }, () => `${FUNCTIONS_PATH}?done=function`),
   );
 
   router.post(
@@ -136,7 +137,7 @@ export function staffMandatesRouter(deps: Deps): Router {
         startsOn: field(req.body, 'startsOn'),
         endsOn: field(req.body, 'endsOn') || null,
       });
-    }, (m) => `${FUNCTIONS_PATH}?done=mandate#f-${m.functionId}`),
+    }, () => `${FUNCTIONS_PATH}?done=mandate`),
   );
 
   router.post(
@@ -144,7 +145,7 @@ export function staffMandatesRouter(deps: Deps): Router {
     ...adminForm,
     submit((req) => `end-${String(req.params.id)}`, 'error.end', renderFunctions, (req, res) =>
       endMandate(deps.workflow, { ...staffRequest(req, res), mandateId: String(req.params.id), endsOn: field(req.body, 'endsOn') }),
-    (m) => `${FUNCTIONS_PATH}?done=ended#f-${m.functionId}`),
+    () => `${FUNCTIONS_PATH}?done=ended`),
   );
 
   // ---- absences ----
@@ -225,7 +226,7 @@ export function staffMandatesRouter(deps: Deps): Router {
   router.get('/delegations/:id/revoke', requireStaff(deps), requireAdmin, async (req, res) => {
     const view = await delegationsView(res);
     const delegation = view.delegations.find((d) => d.id === req.params.id);
-    if (!delegation) throw new AppError('delegation_not_found', 404, 'There is no such delegation in this organisation.');
+    if (!delegation) throw delegationNotFound();
     if (delegation.revokedAt) return res.redirect(303, DELEGATIONS_PATH);
     show(res, 200, revokeDelegationPage(frameOf(req, res), view, delegation));
   });
