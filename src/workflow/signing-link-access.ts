@@ -113,9 +113,10 @@ export async function accessByRecipient(trx: Db, organisationId: string, envelop
  * A batch link works exactly while the link itself works (DESIGN §7, issue 10): neither revoked
  * nor past its expiry, and its own envelope open and before its deadline. A link whose envelope
  * has ended (completed, declined, cancelled, expired) is 410, so an old link never reaches what
- * is sent to the same person later. The one exception is a batch already under way
- * (`options.startedAt`): it may finish, and show what it signed, after it completed the link's
- * own envelope.
+ * is sent to the same person later. The exceptions: a batch already under way
+ * (`options.startedAt`) may finish, and show what it signed, after it completed the link's
+ * own envelope; and the link of a meeting's item that was completed, or declined or cancelled
+ * (revokedByMeetingItemEnd), keeps opening that meeting's page only (`meetingId`, issue 12).
  */
 export async function batchAccessByToken(db: Db, token: string, now: Date, options: BatchAccessOptions = {}): Promise<BatchAccess> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 128) throw linkNotFound();
