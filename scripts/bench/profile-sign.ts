@@ -22,6 +22,8 @@ const arg = (name: string, fallback: string) => {
 const postgres = process.argv.includes('--postgres');
 const n = Number(arg('--n', '40'));
 const out = resolve(arg('--out', 'bench-results'));
+/** --no-profile: the figures only, without the profiler's own cost (to compare two trees). */
+const profiling = !process.argv.includes('--no-profile');
 
 interface ProfileNode {
   id: number;
@@ -81,18 +83,18 @@ try {
   mkdirSync(out, { recursive: true });
   const path = join(out, `sign-${postgres ? 'postgres' : 'sqlite'}.cpuprofile`);
   await server.call({ cmd: 'stats-reset' });
-  await server.call({ cmd: 'profile-start' });
+  if (profiling) await server.call({ cmd: 'profile-start' });
   for (const token of tokens.slice(10)) await signAs(token, url);
-  await server.call({ cmd: 'profile-stop', path });
+  if (profiling) await server.call({ cmd: 'profile-stop', path });
   const stats = await server.call<ServerStats>({ cmd: 'stats' });
   const signs = stats.requests.filter((r) => r.kind === 'sign');
-  writeFileSync(path.replace(/\.cpuprofile$/, '.spans.json'), JSON.stringify(signs.map((r) => r.spanUs)));
+  if (profiling) writeFileSync(path.replace(/\.cpuprofile$/, '.spans.json'), JSON.stringify(signs.map((r) => r.spanUs)));
   const engine = await server.call<EngineResult>({ cmd: 'engine', envelopeId: ids[0], warmups: 10, iterations: 30, budgetMs: 8_000 }, 60_000);
   const lt = median(engine.asWorkflow.total);
   const serverMs = median(signs.map((r) => r.serverMs));
   const cpuMs = median(signs.map((r) => r.cpuMs));
   console.log(`${postgres ? 'PostgreSQL' : 'SQLite'}: ${signs.length} sign requests: server p50 ${ms(serverMs)} ms, cpu p50 ${ms(cpuMs)} ms, statements ${median(signs.map((r) => r.statements))}; engine B-T+B-LT ${ms(lt)} ms (signPdf+TSA ${ms(median(engine.asWorkflow.signPdfWithTimestamp))}, B-LT ${ms(median(engine.asWorkflow.validationRevision))}); overhead ${ms(serverMs - lt)} ms; blob put ${ms(median(signs.map((r) => r.blobPutMs)))}`);
-  console.log(summarizeProfile(path, signs.map((r) => r.spanUs!), Number(arg('--top', '40'))).join('\n'));
+  if (profiling) console.log(summarizeProfile(path, signs.map((r) => r.spanUs!), Number(arg('--top', '40'))).join('\n'));
 } finally {
   await server.stop();
   await sink.close();

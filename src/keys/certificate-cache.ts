@@ -6,6 +6,7 @@
  * used out first, so the one-shot certificates that pass through once do not make it grow.
  */
 import { createHash, X509Certificate } from 'node:crypto';
+import { tryCertificateFields, type CertificateFields } from '../asn1/certificate-fields.ts';
 
 /** Entries kept per map: far more than the CAs, roots and TSAs of a deployment, so those always stay. */
 export const CERTIFICATE_CACHE_SIZE = 256;
@@ -44,10 +45,12 @@ export class BoundedMap<K, V> {
 export class CertificateCache {
   private readonly parsed: BoundedMap<string, X509Certificate>;
   private readonly issued: BoundedMap<string, boolean>;
+  private readonly read: BoundedMap<string, CertificateFields | null>;
 
   constructor(max = CERTIFICATE_CACHE_SIZE) {
     this.parsed = new BoundedMap(max);
     this.issued = new BoundedMap(max);
+    this.read = new BoundedMap(max);
   }
 
   /** The certificate of these DER bytes, parsed on first sight; throws as `new X509Certificate` does. */
@@ -58,6 +61,15 @@ export class CertificateCache {
     const cert = new X509Certificate(Buffer.isBuffer(der) ? der : Buffer.from(der));
     this.parsed.set(key, cert);
     return cert;
+  }
+
+  /** The raw fields node:crypto does not expose (serial, names, extensions), read once; null when unreadable. */
+  fields(cert: X509Certificate): CertificateFields | null {
+    const known = this.read.get(cert.fingerprint256);
+    if (known !== undefined) return known;
+    const fields = tryCertificateFields(cert.raw);
+    this.read.set(cert.fingerprint256, fields);
+    return fields;
   }
 
   /**

@@ -6,7 +6,6 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { ocspResponseFor, type CertStatus } from './ocsp.ts';
 import type { RevocationData, RevocationSource, SigningKey } from './types.ts';
-import { certificateFields } from '../asn1/certificate-fields.ts';
 import { integerBytes } from '../asn1/ber.ts';
 import { BoundedMap, CertificateCache, CERTIFICATE_CACHE_SIZE } from './certificate-cache.ts';
 
@@ -42,7 +41,9 @@ export function createOwnRevocationSource(options: OwnRevocationSourceOptions): 
       const crl = options.crlFor ? await options.crlFor(issuer) : null;
       if (!authority?.certificates.length) return crl ? { ocsps: [], crls: [crl] } : null;
       assertSameCa(authority, certificate, issuer, certificates);
-      const serial = integerBytes(certificateFields(certificate.raw).serial);
+      const fields = certificates.fields(certificate);
+      if (!fields) return null;
+      const serial = integerBytes(fields.serial);
       const status = await options.status(issuer, serial);
       const now = options.clock();
       const reuse = options.reuse && !options.reuse.fresh(certificate) ? options.reuse : undefined;

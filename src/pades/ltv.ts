@@ -9,7 +9,6 @@
  * carry id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1).
  */
 import { X509Certificate } from 'node:crypto';
-import { tryCertificateFields } from '../asn1/certificate-fields.ts';
 import { CertificateCache } from '../keys/certificate-cache.ts';
 import type { RevocationSource } from '../keys/types.ts';
 import { appendDss, findSignatures, PdfReader, readDss, type DssContent } from '../pdf/index.ts';
@@ -81,7 +80,7 @@ export async function collectValidationData(pdf: Buffer, options: AddValidationD
     if (certificates.issuedBy(cert, cert)) continue; // self-signed: a trust anchor
     const issuer = pool.issuerOf(cert);
     if (issuer) queue.push(issuer);
-    if (hasOcspNoCheck(cert)) continue;
+    if (certificates.fields(cert)?.extensions.has(ID_PKIX_OCSP_NOCHECK)) continue;
     const known = { ocsps: [...existing.ocsps, ...result.ocsps], crls: [...existing.crls, ...result.crls] };
     if (options.refresh !== 'all' && coveredBy(cert, known)) continue;
     const data = issuer ? await options.revocation.revocationData(cert, issuer) : null;
@@ -94,10 +93,6 @@ export async function collectValidationData(pdf: Buffer, options: AddValidationD
     for (const responder of data.ocsps.flatMap(ocspCertificates)) queue.push(pool.add(responder));
   }
   return result;
-}
-
-function hasOcspNoCheck(cert: X509Certificate): boolean {
-  return tryCertificateFields(cert.raw)?.extensions.has(ID_PKIX_OCSP_NOCHECK) ?? false;
 }
 
 /** Certificates by fingerprint, with issuer look-up by name, then signature (RFC 5280 §6.1), through `certificates`. */

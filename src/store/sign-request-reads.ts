@@ -1,7 +1,8 @@
 /**
  * The reads of one signature, each in a single statement (issue 11, DESIGN §8): who signs (link or
  * recipient, with the envelope, its organisation and every recipient of it for the routing), what they
- * sign (documents with their current revision, this recipient's field and whether they read it), and under the write lock the
+ * sign (documents with their current revision, this recipient's field and whether they read it, and what
+ * our CAs have revoked, for the B-LT revision), and under the write lock the
  * state the signature is appended to. Columns are aliased per table (`e_`, `r_`, …) so one row holds
  * several of them.
  */
@@ -9,7 +10,9 @@ import { toEnvelope, type Envelope, type EnvelopeRow } from './envelope-reposito
 import { toRecipient, type Recipient, type RecipientRow } from './recipient-repository.ts';
 import { toLink, type SigningLink, type SigningLinkRow } from './signing-link-repository.ts';
 import { mailLogoOf, type MailLogo } from './organisations.ts';
-import { fromJson, isPostgres, isUuid, type Db } from './sql.ts';
+import type { Knex } from 'knex';
+import type { RevokedCertificate } from './revoked-certificates.ts';
+import { fromJson, isPostgres, isUuid, toIso, type Db } from './sql.ts';
 
 const ENVELOPE_COLUMNS = [
   'id', 'organisation_id', 'title', 'message', 'status', 'created_by_kind', 'created_by_id', 'expires_at', 'sent_at', 'completed_at',
@@ -106,9 +109,23 @@ export interface DocumentForSigning {
   read: boolean;
 }
 
-/** One statement: the envelope's documents by position, each with its current revision and the recipient's first named field. */
-export async function documentsForSigning(db: Db, organisationId: string, envelopeId: string, recipientId: string): Promise<DocumentForSigning[]> {
-  const rows = (await db('documents as d')
+/** A revocation recorded by one of our CAs (`cert revoke`), as the B-LT data of a signature needs it. */
+export type Revocation = Pick<RevokedCertificate, 'issuerSha256' | 'serialHex' | 'revokedAt' | 'reason'>;
+
+export interface DocumentsForSigning {
+  documents: DocumentForSigning[];
+  /** Everything the CAs named by `revokedBy` have revoked, read in the same statement (issue 11). */
+  revoked: Revocation[];
+}
+
+/**
+ * One statement: the envelope's documents by position, each with its current revision and the recipient's
+ * first named field; and on the same rows, what the CAs whose certificates' SHA-256 are `revokedBy` have
+ * revoked (the revocation data of the signature's B-LT revision, read before the signing, not after it).
+ */
+export async function documentsForSigning(db: Db, organisationId: string, envelopeId: string, recipientId: string, revokedBy: readonly string[] = []): Promise<DocumentsForSigning> {
+  const issuers = [...new Set(revokedBy)];
+  const query = db('documents as d')
     .join('revisions as v', function () {
       this.on('v.document_id', '=', 'd.id').andOn('v.seq', '=', db.raw('(select max(v2.seq) from revisions v2 where v2.document_id = d.id)'));
     })
@@ -121,7 +138,9 @@ export async function documentsForSigning(db: Db, organisationId: string, envelo
     })
     .where({ 'd.organisation_id': organisationId, 'd.envelope_id': envelopeId })
     .orderBy([{ column: 'd.position' }, { column: 'd.id' }, { column: 'f.page' }, { column: 'f.id' }])
-    .select('d.id as document_id', 'd.position', 'v.seq', 'v.blob_sha256', 'f.field_name', 'dr.how as read_how')) as Array<Record<string, unknown>>;
+    .select('d.id as document_id', 'd.position', 'v.seq', 'v.blob_sha256', 'f.field_name', 'dr.how as read_how');
+  if (issuers.length > 0) query.select(revocationsColumn(db, issuers));
+  const rows = (await query) as Array<Record<string, unknown>>;
   const documents = new Map<string, DocumentForSigning>();
   for (const row of rows) {
     const id = String(row.document_id);
@@ -129,7 +148,16 @@ export async function documentsForSigning(db: Db, organisationId: string, envelo
     if (documents.has(id)) continue;
     documents.set(id, { documentId: id, position: Number(row.position), seq: Number(row.seq), blobSha256: String(row.blob_sha256), fieldName: (row.field_name as string | null) ?? null, read: row.read_how !== null && row.read_how !== undefined });
   }
-  return [...documents.values()];
+  const revoked = rows[0] && issuers.length > 0 ? fromJson<Array<[string, string, unknown, string | null]>>(rows[0].revocations) : [];
+  return { documents: [...documents.values()], revoked: revoked.map(([issuerSha256, serialHex, revokedAt, reason]) => ({ issuerSha256, serialHex, revokedAt: toIso(revokedAt), reason })) };
+}
+
+/** A column of a JSON array of [issuer_sha256, serial_hex, revoked_at, reason], one per revocation by `issuers` (`[]` when none). */
+function revocationsColumn(db: Db, issuers: string[]): Knex.Raw {
+  const list = issuers.map(() => '?').join(', ');
+  return isPostgres(db)
+    ? db.raw(`(select coalesce(json_agg(json_build_array(rc.issuer_sha256, rc.serial_hex, rc.revoked_at, rc.reason)), '[]'::json) from revoked_certificates rc where rc.issuer_sha256 in (${list})) as revocations`, issuers)
+    : db.raw(`(select json_group_array(json_array(rc.issuer_sha256, rc.serial_hex, rc.revoked_at, rc.reason)) from revoked_certificates rc where rc.issuer_sha256 in (${list})) as revocations`, issuers);
 }
 
 /** What the write phase finds under the lock: the envelope as it is now and each document's current revision. */
@@ -138,13 +166,20 @@ export interface LockedForSigning {
   revisions: Map<string, { seq: number; blobSha256: string }>;
 }
 
+/** Every recipient of the envelope as committed now, in routing order, and the last link of its audit chain. */
+export interface RecipientsAndChainHead {
+  recipients: Recipient[];
+  head: { seq: number; hash: string } | null;
+}
+
 /**
- * One statement that takes the lock a signature is appended under: on PostgreSQL `FOR UPDATE` of the
- * envelope row and its document rows (position order, as every locker takes them); on SQLite the
- * caller's `BEGIN IMMEDIATE` already holds the write lock. The revisions may be read from a snapshot
- * taken before the lock was granted; a writer who appended meanwhile is then caught by unique(document_id, seq).
+ * The lock a signature is appended under, then every recipient and the chain head as committed now
+ * (a co-signer may have signed while we waited). On SQLite one statement: the caller's `BEGIN IMMEDIATE`
+ * already holds the write lock, so everything it reads is current. On PostgreSQL two: a row lock waited
+ * for re-reads only the locked rows, so the recipients are read after it (recipientsAndChainHead).
  */
-export async function lockForSigning(trx: Db, organisationId: string, envelopeId: string): Promise<LockedForSigning | null> {
+export async function lockForSigning(trx: Db, organisationId: string, envelopeId: string): Promise<(LockedForSigning & RecipientsAndChainHead) | null> {
+  const postgres = isPostgres(trx);
   const query = trx('envelopes as e')
     .join('documents as d', function () {
       this.on('d.envelope_id', '=', 'e.id').andOn('d.organisation_id', '=', 'e.organisation_id');
@@ -157,27 +192,33 @@ export async function lockForSigning(trx: Db, organisationId: string, envelopeId
       trx.raw('(select max(v.seq) from revisions v where v.document_id = d.id) as current_seq'),
       trx.raw('(select v.blob_sha256 from revisions v where v.document_id = d.id order by v.seq desc limit 1) as current_sha256'),
     ]);
-  if (isPostgres(trx)) query.forUpdate('e', 'd');
+  // PostgreSQL: FOR UPDATE of the envelope row and its document rows (position order, as every locker takes them).
+  if (postgres) query.forUpdate('e', 'd');
+  else query.select([...chainHeadColumns(trx, envelopeId), trx.raw(`(select json_group_array(json_array(${RECIPIENT_COLUMNS.map((c) => `r.${c}`).join(', ')}) order by r.routing_order, r.position, r.id) from recipients r where r.organisation_id = e.organisation_id and r.envelope_id = e.id) as recipients`)]);
   const rows = (await query) as Array<Record<string, unknown>>;
-  if (!rows[0]) return null;
+  const first = rows[0];
+  if (!first) return null;
+  // The revisions may be read from a snapshot taken before the lock was granted; a writer who appended meanwhile is then caught by unique(document_id, seq).
   const revisions = new Map(rows.map((row) => [String(row.document_id), { seq: Number(row.current_seq), blobSha256: String(row.current_sha256) }]));
-  return { envelope: toEnvelope(unaliased<EnvelopeRow>(rows[0], 'e', ENVELOPE_COLUMNS)), revisions };
+  const locked = { envelope: toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS)), revisions };
+  if (postgres) return { ...locked, ...(await recipientsAndChainHead(trx, organisationId, envelopeId)) };
+  const recipients = fromJson<unknown[][]>(first.recipients).map((values) => toRecipient(Object.fromEntries(RECIPIENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as RecipientRow));
+  return { ...locked, recipients, head: chainHeadOf(first) };
 }
 
-/**
- * One statement, after the lock: every recipient of the envelope as committed now (a co-signer may
- * have signed while we waited), with the last link of the envelope's audit chain on each row.
- */
-export async function recipientsAndChainHead(trx: Db, organisationId: string, envelopeId: string): Promise<{ recipients: Recipient[]; head: { seq: number; hash: string } | null }> {
+/** The last link of the envelope's audit chain, on each row of a read. */
+const chainHeadColumns = (trx: Db, envelopeId: string) => [
+  trx.raw('(select a.seq from audit_events a where a.chain = ? order by a.seq desc limit 1) as head_seq', [envelopeId]),
+  trx.raw('(select a.hash from audit_events a where a.chain = ? order by a.seq desc limit 1) as head_hash', [envelopeId]),
+];
+const chainHeadOf = (row: Record<string, unknown> | undefined): RecipientsAndChainHead['head'] =>
+  row && row.head_seq !== null && row.head_seq !== undefined ? { seq: Number(row.head_seq), hash: String(row.head_hash) } : null;
+
+/** One statement, after the lock (PostgreSQL): every recipient of the envelope as committed now, with the chain head on each row. */
+async function recipientsAndChainHead(trx: Db, organisationId: string, envelopeId: string): Promise<RecipientsAndChainHead> {
   const rows = (await trx('recipients as r')
     .where({ 'r.organisation_id': organisationId, 'r.envelope_id': envelopeId })
     .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }])
-    .select([
-      ...aliased('r', RECIPIENT_COLUMNS),
-      trx.raw('(select a.seq from audit_events a where a.chain = ? order by a.seq desc limit 1) as head_seq', [envelopeId]),
-      trx.raw('(select a.hash from audit_events a where a.chain = ? order by a.seq desc limit 1) as head_hash', [envelopeId]),
-    ])) as Array<Record<string, unknown>>;
-  const first = rows[0];
-  const head = first && first.head_seq !== null && first.head_seq !== undefined ? { seq: Number(first.head_seq), hash: String(first.head_hash) } : null;
-  return { recipients: rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS))), head };
+    .select([...aliased('r', RECIPIENT_COLUMNS), ...chainHeadColumns(trx, envelopeId)])) as Array<Record<string, unknown>>;
+  return { recipients: rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS))), head: chainHeadOf(rows[0]) };
 }

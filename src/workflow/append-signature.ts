@@ -12,7 +12,7 @@ import { appendAuditEvents, documentStateHash, type AppendAuditEventOptions } fr
 import type { AuditEvent } from '../audit/events.ts';
 import { insertRevisions } from '../store/document-repository.ts';
 import { updateRecipient } from '../store/recipient-repository.ts';
-import { lockForSigning, recipientsAndChainHead } from '../store/sign-request-reads.ts';
+import { lockForSigning } from '../store/sign-request-reads.ts';
 import { isPostgres } from '../store/sql.ts';
 import { withTransaction } from '../store/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
@@ -55,7 +55,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       const current = locked.revisions.get(document.documentId);
       if (current?.seq !== document.seq || current.blobSha256 !== document.blobSha256) throw new DocumentMoved(document.documentId);
     }
-    const { recipients, head } = await recipientsAndChainHead(trx, target.organisationId, target.envelopeId);
+    const { recipients, head } = locked;
     const recipient = recipients.find((r) => r.id === access.recipient.id);
     if (!recipient) throw linkNotFound();
     const done = { ...target, recipientId: recipient.id, alreadyDone: true, completed: false };

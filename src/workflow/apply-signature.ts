@@ -22,7 +22,7 @@ import { isUniqueViolation } from '../store/sql.ts';
 import type { Revision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
-import { extendValidationRevision, prefetchedRevocation, storeValidationRevision, type ValidationRevision } from './long-term.ts';
+import { extendValidationRevision, prefetchedRevocation, revocationIssuers, storeValidationRevision, type RevocationsRead, type ValidationRevision } from './long-term.ts';
 import { appendSignature, DocumentMoved } from './append-signature.ts';
 import { timestampCompletedEnvelope } from './archive-timestamps.ts';
 import { assertActive, recipientActor, type RecipientAccess, type SigningAccess } from './signing-link-access.ts';
@@ -188,7 +188,9 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     assertUsable(access, now);
     assertActive(access, 'signer');
     const source = await method.begin(deps.db, access, now);
-    const documents = await documentsForSigning(deps.db, envelope.organisationId, envelope.id, recipient.id);
+    // What our CAs revoked is read with the documents, for the B-LT revision (one statement fewer).
+    const revokedBy = await revocationIssuers(deps, access.organisation);
+    const { documents, revoked } = await documentsForSigning(deps.db, envelope.organisationId, envelope.id, recipient.id, revokedBy);
     // Reading before signing (issue 12), checked before a mailed code is spent on a signature that cannot happen.
     if (documents.some((d) => !d.read)) throw documentNotRead();
     // The code is spent once: a retry carries the verified one.
@@ -196,7 +198,7 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     if (envelope.requireCode && !verifiedCode && !input.secondFactorChecked) throw codeError('code_required');
 
     // Phase 2: sign, outside any transaction.
-    const signed = await signDocuments(deps, documents, source, recipient.id, now);
+    const signed = await signDocuments(deps, documents, source, recipient.id, now, { issuers: revokedBy, revoked });
     await input.beforeWrite?.(attempt);
 
     // Phase 3: write, under the lock.
@@ -240,7 +242,7 @@ export interface SignedDocuments {
  * bytes are stored while the next document is signed and the B-LT revisions are built, the B-LT bytes
  * while the write phase begins; every put is awaited before the commit.
  */
-async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date): Promise<SignedDocuments> {
+async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date, read: RevocationsRead): Promise<SignedDocuments> {
   const targets = documents.map((document) => {
     const { fieldName } = document;
     if (!fieldName) throw new Error(`document ${document.documentId} has no prepared field for recipient ${recipientId}`);
@@ -255,7 +257,7 @@ async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[]
     signed.push({ document, pdf: result.pdf, certificates: result.certificates, blob: observed(deps.blobs.put(result.pdf)) });
   }
   // PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision.
-  const revocation = prefetchedRevocation(deps, signed.map((s) => s.certificates));
+  const revocation = prefetchedRevocation(deps, signed.map((s) => s.certificates), read);
   const stored: Array<Promise<SignedForWrite>> = [];
   for (const s of signed) {
     const built = await extendValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);

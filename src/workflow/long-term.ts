@@ -16,6 +16,7 @@ import { insertRevision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
 import { revokedByAny, serialHex } from '../store/revoked-certificates.ts';
+import type { Revocation } from '../store/sign-request-reads.ts';
 import { combineRevocationSources } from '../keys/combined-revocation-source.ts';
 import { CertificateCache } from '../keys/certificate-cache.ts';
 import { OcspAnswerCache } from '../keys/own-revocation-source.ts';
@@ -53,6 +54,21 @@ export function recorder(trx: Knex.Transaction, target: { organisationId: string
   };
 }
 
+/** What some of our CAs have revoked, read before the signing (sign-request-reads.ts documentsForSigning): by the SHA-256 of each CA's certificate. */
+export interface RevocationsRead {
+  issuers: readonly string[];
+  revoked: readonly Revocation[];
+}
+
+/**
+ * The CAs whose revocations a signature of `organisation`'s will be asked about: its issuing CA's chain and the
+ * trust anchors (the root, which also issued the TSA's certificate). Their SHA-256, to read with the documents.
+ */
+export async function revocationIssuers(deps: Pick<WorkflowDeps, 'authorities'> & Pick<LongTermDeps, 'pki'>, organisation: { slug: string }): Promise<string[]> {
+  const authority = await deps.authorities.authority(organisation.slug);
+  return [...(authority?.certificates ?? []), ...deps.pki.trustAnchors.map((c) => c.raw)].map((der) => certificateSha256(der));
+}
+
 /** How long an OCSP answer of ours about a CA's or the TSA's certificate is put in new signatures' B-LT data again. */
 export const OCSP_REUSE_MS = 60 * 60_000;
 
@@ -72,33 +88,43 @@ export function createValidationDataCache(): ValidationDataCache {
 
 /**
  * Our CAs' revocation answers for the B-LT data of new signatures, read before the write lock (issue 11):
- * on the first question, one statement loads what the CAs of `chains` (each signer's chain, leaf first) and
- * the trust anchors have revoked — `cert revoke` lists, short — and every answer about them comes from it;
- * a certificate of another CA is asked about on its own. A revocation recorded after this read and
- * before the commit is in the next revision's data, as it would be for one recorded a moment later.
+ * what the CAs of `read` have revoked (read with the documents, before the signing), and on the first
+ * question about any other CA of `chains` (each signer's chain, leaf first) or the trust anchors, one
+ * statement for all of them — `cert revoke` lists, short; a certificate of another CA is asked about on
+ * its own. A revocation recorded after this read and before the commit is in the next revision's data,
+ * as it would be for one recorded a moment later.
  * Each signer's own certificate gets an answer signed now; an answer about any other certificate (a CA's,
  * the TSA's) signed less than OCSP_REUSE_MS ago for the same status is given again (deps.validationDataCache):
  * a revocation read here changes the status, so it is answered anew at once.
  */
-export function prefetchedRevocation(deps: LongTermDeps, chains: ReadonlyArray<ReadonlyArray<Buffer | Uint8Array>>): RevocationSource {
+export function prefetchedRevocation(deps: LongTermDeps, chains: ReadonlyArray<ReadonlyArray<Buffer | Uint8Array>>, read?: RevocationsRead): RevocationSource {
   const signers = new Set(chains.map((chain) => certificateSha256(chain[0])));
-  const issuers = [...chains.flat(), ...deps.pki.trustAnchors.map((c) => c.raw)].map((der) => certificateSha256(der));
-  let loaded: Promise<Map<string, CertStatus>> | undefined;
-  const load = async () => {
-    const statuses = new Map<string, CertStatus>();
-    for (const r of await revokedByAny(deps.db, issuers)) {
+  const statuses = (revoked: readonly Revocation[]) => {
+    const map = new Map<string, CertStatus>();
+    for (const r of revoked) {
       const reason = r.reason && isCrlReason(r.reason) ? r.reason : undefined;
-      statuses.set(`${r.issuerSha256}:${r.serialHex}`, { status: 'revoked', revokedAt: new Date(r.revokedAt), ...(reason ? { reason } : {}) });
+      map.set(`${r.issuerSha256}:${r.serialHex}`, { status: 'revoked', revokedAt: new Date(r.revokedAt), ...(reason ? { reason } : {}) });
     }
-    return statuses;
+    return map;
+  };
+  // Read before the signing, with the documents: no statement here. Any other CA of the chains: one statement, on the first question.
+  const readBefore = new Set(read?.issuers);
+  const known = statuses(read?.revoked ?? []);
+  const issuers = [...chains.flat(), ...deps.pki.trustAnchors.map((c) => c.raw)].map((der) => certificateSha256(der)).filter((issuer) => !readBefore.has(issuer));
+  let loaded: Promise<Map<string, CertStatus>> | undefined;
+  const lookUp = async (issuerSha256: string): Promise<Map<string, CertStatus> | null> => {
+    if (readBefore.has(issuerSha256)) return known;
+    if (!issuers.includes(issuerSha256)) return null;
+    loaded ??= revokedByAny(deps.db, issuers).then(statuses);
+    return loaded;
   };
   const own = createOwnRevocationSource({
     authorityFor: (issuer) => deps.authorities.authorityFor(issuer),
     async status(issuer, serial) {
       const issuerSha256 = certificateSha256(issuer.raw);
-      if (!issuers.includes(issuerSha256)) return certificateStatus(deps, issuer, serial);
-      loaded ??= load();
-      return (await loaded).get(`${issuerSha256}:${serialHex(serial)}`) ?? { status: 'good' };
+      const revoked = await lookUp(issuerSha256);
+      if (!revoked) return certificateStatus(deps, issuer, serial);
+      return revoked.get(`${issuerSha256}:${serialHex(serial)}`) ?? { status: 'good' };
     },
     clock: deps.clock,
     ocspValidityMs: OCSP_VALIDITY_MS,

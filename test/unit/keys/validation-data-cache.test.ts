@@ -5,6 +5,7 @@
  * never for a certificate the caller wants answered fresh; what is reused still verifies with openssl.
  */
 import { expect } from 'chai';
+import type { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoundedMap, CertificateCache } from '../../../src/keys/certificate-cache.ts';
@@ -49,6 +50,13 @@ describe('keys/certificate-cache and OCSP answer reuse', () => {
       expect(() => cache.parse(Buffer.from('not a certificate'))).to.throw();
     });
 
+    it('reads a certificate’s raw fields once', () => {
+      const cache = new CertificateCache();
+      const fields = cache.fields(pki.leaves[0]);
+      expect(fields?.serial.raw.length).to.be.greaterThan(2);
+      expect(cache.fields(cache.parse(pki.leaves[0].raw))).to.equal(fields);
+    });
+
     it('checks an issuer by name first, verifies the signature once per pair, and refuses a look-alike', () => {
       const cache = new CertificateCache();
       const leaf = cache.parse(pki.leaves[0].raw);
@@ -72,7 +80,7 @@ describe('keys/certificate-cache and OCSP answer reuse', () => {
     let now: Date;
     let statusOfIssuing: CertStatus;
     let signed: number;
-    const source = (answers: OcspAnswerCache, fresh = () => false) =>
+    const source = (answers: OcspAnswerCache, fresh: (certificate: X509Certificate) => boolean = () => false) =>
       createOwnRevocationSource({
         authorityFor: async (issuer) => {
           if (issuer.raw.equals(pki.root.raw)) return { ...pki.rootKey, sign: (data: Buffer) => ((signed += 1), pki.rootKey.sign(data)) };
