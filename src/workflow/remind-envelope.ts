@@ -1,16 +1,19 @@
 /**
  * Staff remind the recipients whose turn it is (DESIGN §4): each gets a reminder with a NEW
- * link; their older links are revoked, so a forwarded or leaked earlier mail stops working.
+ * link; their older links are revoked, so a forwarded or leaked earlier mail stops working. A meeting's item is
+ * reminded with the meeting's reminder mail (one per signer, its link to the meeting page).
  */
 import { appendAuditEvent } from '../audit/chain.ts';
 import { isOpen } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { ConflictError } from '../errors.ts';
 import { envelopeById } from '../store/envelope-repository.ts';
+import { meetingById } from '../store/meetings.ts';
 import { recipientsOf } from '../store/recipient-repository.ts';
 import { markReminded } from '../store/reminder-candidates.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
+import { queueMeetingReminders } from './meeting-mail.ts';
 import { effectContext, notifyRecipients } from './notifications.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -38,9 +41,15 @@ export async function remindEnvelope(deps: WorkflowDeps, options: RemindEnvelope
       origin: options.origin,
       occurredAt: now,
     });
-    await notifyRecipients(ctx, active, 'reminder');
-    // The next automatic reminder (issue 12) counts from this one.
-    await markReminded(trx, active.map((r) => r.id), now, false);
+    // A meeting's item is reminded like its meeting (issue 12): the signer's link opens the meeting page.
+    const meeting = envelope.meetingId ? await meetingById(trx, organisationId, envelope.meetingId) : null;
+    if (meeting) {
+      await queueMeetingReminders(meeting, [{ ctx, recipients: active }], false);
+    } else {
+      await notifyRecipients(ctx, active, 'reminder');
+      // The next automatic reminder (issue 12) counts from this one.
+      await markReminded(trx, active.map((r) => r.id), now, false);
+    }
     return active.map((r) => r.id);
   });
   return { envelope: await loadEnvelopeDto(deps.db, organisationId, envelopeId), reminded };
