@@ -169,6 +169,20 @@ export const mandateNl = {
   'problem.functionEmpty': '{a}: de functie (mandaat) ontbreekt',
   'problem.endsBeforeStart': '{a}: het mandaat eindigt ({b}) vóór het begint ({c})',
   'problem.deactivated': '{a}: {b} hoort bij een persoon die in de adresgids gedeactiveerd is; activeer die eerst opnieuw',
+  'problem.fields': '{a} velden verwacht, {b} gevonden (zet een waarde met het scheidingsteken erin tussen aanhalingstekens)',
+  'problem.functionUri': '{a}: de functie is een URI ({b}); de export heeft de kolom met het label nodig',
+  'problem.tooLong': '{a}: de naam of de functie is langer dan 200 tekens',
+  'problem.idTooLong': '{a}: de identificatie van het mandaat is langer dan 500 tekens',
+  'problem.draft': '{a} ({b}): nog een ontwerp in Lokaal Mandatenbeheer; wordt pas geïmporteerd na publicatie',
+  'problem.impededOpen': '{a} is {b} als {c} vanaf {d} zonder einddatum: niet geïmporteerd, dus de waarnemer tekent; meld de afwezigheid zodra het einde bekend is',
+  'problem.fileEmpty': 'Het CSV-bestand is leeg; exporteer de mandatarissen uit de mandatendatabank (Lokaal Mandatenbeheer, “Download”).',
+  'problem.fileHeader': 'Regel {a}: dit is geen export van de mandatendatabank; de kopregel mist {b}. Gevonden: {c}.',
+  'problem.fileOther': 'Geen enkele regel van dit bestand is van {a}: het noemt {b}. Exporteer de mandatarissen van {a} uit de mandatendatabank.',
+  'problem.column.function': 'de functie',
+  'problem.column.start': 'de begindatum',
+  'problem.column.name': 'de naam',
+  'problem.or': 'of',
+  'problem.and': 'en',
   'done.function': 'De functie is toegevoegd.',
   'done.mandate': 'Het mandaat is toegevoegd.',
   'done.ended': 'Het mandaat is beëindigd.',
@@ -348,7 +362,7 @@ const mandateEn: MandateCatalog = {
   'problem.endNotDay': "{a}: the end '{b}' is not a date (d/m/yyyy or yyyy-mm-dd)",
   'problem.startEmpty': '{a}: the start date is empty',
   'problem.status': "{a}: unknown status '{b}' (expected Effectief, Waarnemend, Verhinderd or Titelvoerend)",
-  'problem.unmatched': '{a} ({b}): not found in the directory; add an e-mail column or add the person to the directory first',
+  'problem.unmatched': '{a} ({b}): unmatched: add an e-mail column or add the person to the directory first',
   'problem.sameName': '{a}: {b} people in the directory have this name; add an e-mail column to tell them apart',
   'problem.duplicate': '{a}: the same mandate as line {b}',
   'problem.email': "{a}: '{b}' is not an e-mail address",
@@ -356,6 +370,20 @@ const mandateEn: MandateCatalog = {
   'problem.functionEmpty': '{a}: the function (mandaat) is empty',
   'problem.endsBeforeStart': '{a}: the mandate ends ({b}) before it starts ({c})',
   'problem.deactivated': '{a}: {b} belongs to a person who is deactivated in the directory; reactivate them first',
+  'problem.fields': 'expected {a} fields, found {b} (a value with the delimiter in it must be quoted)',
+  'problem.functionUri': '{a}: the function is a URI ({b}); the export needs its label column',
+  'problem.tooLong': '{a}: the name or the function is longer than 200 characters',
+  'problem.idTooLong': "{a}: the mandate's identifier is longer than 500 characters",
+  'problem.draft': '{a} ({b}): still a draft in Lokaal Mandatenbeheer, not imported until published',
+  'problem.impededOpen': '{a} is {b} as {c} from {d} without an end date: not imported, so the substitute signs; record the absence when its end is known',
+  'problem.fileEmpty': 'The CSV file is empty; export the mandataries from the mandate database (Lokaal Mandatenbeheer, "Download").',
+  'problem.fileHeader': 'Line {a}: this is not an export of the mandate database; the header lacks {b}. Found: {c}.',
+  'problem.fileOther': 'No row of this file is of {a}: it lists {b}. Export the mandataries of {a} from the mandate database.',
+  'problem.column.function': 'the function',
+  'problem.column.start': 'the start',
+  'problem.column.name': 'the name',
+  'problem.or': 'or',
+  'problem.and': 'and',
   'done.function': 'The function has been added.',
   'done.mandate': 'The mandate has been added.',
   'done.ended': 'The mandate has been ended.',
@@ -540,6 +568,20 @@ const mandateFr: MandateCatalog = {
   'problem.functionEmpty': '{a} : la fonction (mandaat) manque',
   'problem.endsBeforeStart': '{a} : le mandat se termine ({b}) avant de commencer ({c})',
   'problem.deactivated': '{a} : {b} appartient à une personne désactivée dans l’annuaire ; réactivez-la d’abord',
+  'problem.fields': '{a} champs attendus, {b} trouvés (mettez entre guillemets une valeur qui contient le séparateur)',
+  'problem.functionUri': '{a} : la fonction est une URI ({b}) ; l’export doit contenir la colonne du libellé',
+  'problem.tooLong': '{a} : le nom ou la fonction dépasse 200 caractères',
+  'problem.idTooLong': '{a} : l’identifiant du mandat dépasse 500 caractères',
+  'problem.draft': '{a} ({b}) : encore un brouillon dans Lokaal Mandatenbeheer ; importé seulement après publication',
+  'problem.impededOpen': '{a} est {b} comme {c} à partir du {d} sans date de fin : non importé, le remplaçant signe donc ; signalez l’absence dès que sa fin est connue',
+  'problem.fileEmpty': 'Le fichier CSV est vide ; exportez les mandataires de la banque de données des mandats (Lokaal Mandatenbeheer, « Download »).',
+  'problem.fileHeader': 'Ligne {a} : ce n’est pas un export de la banque de données des mandats ; l’en-tête ne contient pas {b}. Trouvé : {c}.',
+  'problem.fileOther': 'Aucune ligne de ce fichier ne concerne {a} : il cite {b}. Exportez les mandataires de {a} de la banque de données des mandats.',
+  'problem.column.function': 'la fonction',
+  'problem.column.start': 'la date de début',
+  'problem.column.name': 'le nom',
+  'problem.or': 'ou',
+  'problem.and': 'et',
   'done.function': 'La fonction a été ajoutée.',
   'done.mandate': 'Le mandat a été ajouté.',
   'done.ended': 'Le mandat a pris fin.',
@@ -600,12 +642,32 @@ const PROBLEMS: ReadonlyArray<[RegExp, MandateKey]> = [
   [/^(.+): the function \(mandaat\) is empty$/, 'problem.functionEmpty'],
   [/^(.+): the mandate ends \((.+)\) before it starts \((.+)\)$/, 'problem.endsBeforeStart'],
   [/^(.+): (\S+@\S+) belongs to a person who is deactivated in the directory; reactivate them first$/, 'problem.deactivated'],
+  [/^expected (\d+) fields, found (\d+) \(a value with the delimiter in it must be quoted\)$/, 'problem.fields'],
+  [/^(.+): the function is a URI \((.+)\); the export needs its label column$/, 'problem.functionUri'],
+  [/^(.*): the name or the function is longer than 200 characters$/, 'problem.tooLong'],
+  [/^(.+): the mandate's identifier is longer than 500 characters$/, 'problem.idTooLong'],
+  [/^(.+) \((.+)\): still a draft in Lokaal Mandatenbeheer, not imported until published$/, 'problem.draft'],
+  [/^(.+) is (\S+) as (.+) from (\S+) without an end date: not imported, so the substitute signs; record the absence when its end is known$/, 'problem.impededOpen'],
+  [/^The CSV file is empty; export the mandataries from the mandate database \(Lokaal Mandatenbeheer, "Download"\)\.$/, 'problem.fileEmpty'],
+  [/^Line (\d+): this is not an export of the mandate database; the header lacks (.+)\. Found: (.*)\.$/, 'problem.fileHeader'],
+  [/^No row of this file is of (.+): it lists (.+)\. Export the mandataries of .+ from the mandate database\.$/, 'problem.fileOther'],
 ];
 
+/** The header's missing columns as the import names them: "the function ('Mandaat' or 'bestuursfunctieLabel')". */
+function missingColumns(t: MandateTranslate, text: string): string {
+  return text
+    .replace(/\bthe (function|start|name) \(/g, (_, column: 'function' | 'start' | 'name') => `${t(`problem.column.${column}`)} (`)
+    .replace(/' or '/g, `' ${t('problem.or')} '`)
+    .replace(/' and '/g, `' ${t('problem.and')} '`);
+}
+
 export function importProblemText(language: Language, message: string): string {
+  const t = mandateTranslator(language);
   for (const [pattern, key] of PROBLEMS) {
     const match = pattern.exec(message);
-    if (match) return mandateTranslator(language)(key, { a: match[1] ?? '', b: match[2] ?? '', c: match[3] ?? '' });
+    if (!match) continue;
+    const [, a = '', b = '', c = '', d = ''] = match;
+    return t(key, { a, b: key === 'problem.fileHeader' ? missingColumns(t, b) : b, c, d });
   }
   return message;
 }
