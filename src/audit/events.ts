@@ -153,6 +153,22 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('envelope.completed'), details: z.object({ documents: z.array(z.object({ documentId: id, sha256, revisionSeq: z.number().int().positive() })) }) }),
   /** Staff corrected the e-mail address of a recipient who had not signed yet (issue 5): older links are revoked. */
   z.object({ action: z.literal('recipient.email_corrected'), details: z.object({ recipientId: id, previousEmail: z.string(), email: z.string() }) }),
+  /**
+   * A function step (issue 12) went to someone else before they acted: the holder marked absent on the envelope's day
+   * (`absence`, older links revoked, the new signer mailed when it was the step's turn), or the draft meeting's steps
+   * resolved again for its date when it was sent (`meeting_sent`).
+   */
+  z.object({
+    action: z.literal('recipient.reassigned'),
+    details: z.object({
+      recipientId: id,
+      reason: z.enum(['absence', 'meeting_sent']),
+      day: z.string(),
+      absenceId: id.nullable(),
+      from: z.object({ personId: id.nullable(), name: z.string(), email: z.string(), function: z.string().nullable(), capacity: z.string().nullable() }),
+      to: z.object({ personId: id, name: z.string(), email: z.string(), function: z.string().nullable(), capacity: z.string() }),
+    }),
+  }),
   /** Staff made a failed mail due again (issue 5). */
   z.object({ action: z.literal('mail.retried'), details: z.object({ outboxId: id, recipientId: id.nullable() }) }),
   // Organisation-level staff events (issue 5), on the chain `org:<id>`.

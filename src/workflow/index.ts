@@ -63,7 +63,8 @@ export { deactivateDirectoryPerson, type DeactivateDirectoryPersonOptions } from
 export { importPeople, type ImportPeopleOptions } from './import-people.ts';
 export { createFunction, functionInputSchema, type CreateFunctionOptions } from './manage-functions.ts';
 export { addMandate, endMandate, mandateNotFound, mandateInputSchema, endMandateInputSchema, type AddMandateOptions, type EndMandateOptions } from './manage-mandates.ts';
-export { recordAbsence, withdrawAbsence, absencesOf, absenceNotFound, absenceInputSchema, type RecordAbsenceOptions, type WithdrawAbsenceOptions } from './manage-absences.ts';
+export { recordAbsence, withdrawAbsence, absencesOf, absenceNotFound, absenceInputSchema, type RecordAbsenceOptions, type WithdrawAbsenceOptions, type RecordedAbsence } from './manage-absences.ts';
+export { reassignFunctionRecipients, type ReassignmentReport } from './reassign-function-recipients.ts';
 export { registerDelegation, revokeDelegation, delegationRegister, delegationInputSchema, type DelegationRegisterOptions, type RegisterDelegationOptions, type RevokeDelegationOptions } from './delegations.ts';
 export {
   resolveFunctionSigner,

@@ -1,7 +1,8 @@
 /**
  * Staff mark a person absent for days, or withdraw that (issue 12): while absent, a function they hold goes to its
  * first present substitute. One transaction each, with `absence.recorded` / `absence.withdrawn` on the organisation's
- * chain. Withdrawing a withdrawn absence answers it as it is.
+ * chain. Withdrawing a withdrawn absence answers it as it is. Recording one hands the dossiers waiting for the person
+ * on those days to whoever signs instead; withdrawing it does not hand them back.
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
@@ -9,6 +10,7 @@ import { AppError } from '../errors.ts';
 import { absenceById, insertAbsence, listAbsences, withdrawAbsence as storeWithdrawAbsence, type AbsenceRow } from '../store/mandates.ts';
 import { personById } from '../store/people.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
+import { reassignFunctionRecipients, type ReassignmentReport } from './reassign-function-recipients.ts';
 import { daySchema, parseInput, personNotFound, recordOrganisationEvent, requireActivePerson, requireOrderedDays } from './resolve-function-signer.ts';
 import { inTransaction } from './transaction.ts';
 
@@ -27,7 +29,22 @@ export function absenceNotFound(): AppError {
   return new AppError('absence_not_found', 404, 'There is no such absence in this organisation.');
 }
 
-export async function recordAbsence(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: RecordAbsenceOptions): Promise<AbsenceRow> {
+/** The absence as recorded, and the dossiers it handed over to whoever signs instead (reassign-function-recipients.ts). */
+export type RecordedAbsence = AbsenceRow & { reassigned: ReassignmentReport };
+
+/**
+ * The absence is recorded in its own transaction first, then the dossiers waiting for the person on those days are
+ * handed over, one transaction per envelope (or meeting): the absence stands whatever the hand-over meets, no lock
+ * on the organisation's chain is held while envelopes are locked one by one, and a dossier that cannot move (nobody
+ * else signs that day) is reported, not a reason to refuse the absence.
+ */
+export async function recordAbsence(deps: WorkflowDeps, options: RecordAbsenceOptions): Promise<RecordedAbsence> {
+  const absence = await insertAbsenceRecorded(deps, options);
+  const reassigned = await reassignFunctionRecipients(deps, { organisationId: options.organisationId, actor: options.actor, origin: options.origin, absence });
+  return { ...absence, reassigned };
+}
+
+async function insertAbsenceRecorded(deps: Pick<WorkflowDeps, 'db' | 'logger' | 'clock'>, options: RecordAbsenceOptions): Promise<AbsenceRow> {
   const input = parseInput(absenceInputSchema, { personId: options.personId, startsOn: options.startsOn, endsOn: options.endsOn, reason: options.reason }, 'absence');
   requireOrderedDays(input.startsOn, input.endsOn, 'absence: startsOn, endsOn');
   const now = deps.clock();

@@ -57,7 +57,7 @@ describe('route steps naming functions on the send page (Chromium)', function ()
     await addMandate(deps, { ...staff, functionId: director, personId: an, kind: 'holder', startsOn: '2025-01-01' });
     await addMandate(deps, { ...staff, functionId: director, personId: piet, kind: 'substitute', rank: 1, startsOn: '2025-01-01' });
     await addMandate(deps, { ...staff, functionId: chair, personId: vera, kind: 'holder', startsOn: '2025-01-01' });
-    await recordAbsence(deps, { ...staff, personId: an, startsOn: today, endsOn: plus(today, 4), reason: 'verlof' });
+    await recordAbsence(deps.workflow, { ...staff, personId: an, startsOn: today, endsOn: plus(today, 4), reason: 'verlof' });
     await registerDelegation(deps, { ...staff, functionId: director, delegatePersonId: els, scope: ['decision', 'other'], validFrom: '2025-01-01' });
     routes.raad = randomUUID();
     routes.college = randomUUID();

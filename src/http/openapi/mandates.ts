@@ -82,6 +82,41 @@ export const mandateSchemas: Record<string, JsonSchema> = {
   ),
   MandateEndInput: object({ endsOn: day('The last day, inclusive; not before the mandate\'s first.') }),
   Absence: object({ ...absenceProperties, organisationId: uuid(), personId: uuid() }),
+  RecordedAbsence: object(
+    {
+      ...absenceProperties,
+      organisationId: uuid(),
+      personId: uuid(),
+      reassigned: object(
+        {
+          handedOver: {
+            type: 'array',
+            description: 'Each function step waiting for the person on those days (the meeting\'s date, else today) that now goes to whoever signs instead; signatures already given are untouched.',
+            items: object({
+              envelopeId: uuid(),
+              title: string('The dossier\'s title.'),
+              recipientId: uuid(),
+              day: day('The day the step was resolved for.'),
+              to: object({ personId: uuid(), name: string('Who signs now.'), function: nullableString('"wnd. algemeen directeur" for a substitute.'), capacity: { type: 'string', enum: ['holder', 'substitute', 'delegate'] } }),
+              mailed: { type: 'boolean', description: 'True when it was the step\'s turn: the new signer was mailed now (a meeting: one mail per signer).' },
+            }),
+          },
+          notHandedOver: {
+            type: 'array',
+            description: 'Steps that stay with the absent person, with the reason (`function_everyone_absent`, …).',
+            items: object({ envelopeId: uuid(), title: string('The dossier\'s title (empty when unknown).'), code: string('A problem code.'), detail: string('Why.') }),
+          },
+          byPerson: {
+            type: 'array',
+            description: 'How many dossiers went to whom.',
+            items: object({ personId: uuid(), name: string('Who signs now.'), function: nullableString('Their function on those dossiers.'), dossiers: { type: 'integer', minimum: 1 } }),
+          },
+        },
+        'The dossiers handed over because of this absence. Withdrawing the absence does not hand them back.',
+      ),
+    },
+    'The absence as recorded, and what it handed over.',
+  ),
   AbsenceInput: object(
     { personId: uuid(), startsOn: day('YYYY-MM-DD.'), endsOn: day('YYYY-MM-DD, inclusive; not before `startsOn`.'), reason: nullableString(undefined, { maxLength: 500 }) },
     undefined,
@@ -212,8 +247,8 @@ export const mandatePaths: Record<string, PathItem> = {
     post: change(
       'recordAbsence',
       'Mark a person absent',
-      'From `startsOn` to `endsOn` inclusive, a function step of which they are the holder goes to the first present substitute ("wnd."). Recorded as `absence.recorded`.',
-      { '201': answer('The absence.', 'Absence'), '404': problem('`person_not_found`.'), '422': problem('`person_inactive`, or the Idempotency-Key was used for another request (`idempotency_key_reused`).') },
+      'From `startsOn` to `endsOn` inclusive, a function step of which they are the holder goes to the first present substitute ("wnd."). Recorded as `absence.recorded`. Open dossiers already waiting for them on those days are handed over at once (`recipient.reassigned` on each, the new signer mailed when it is their turn); withdrawing the absence does not hand them back.',
+      { '201': answer('The absence, and the dossiers it handed over.', 'RecordedAbsence'), '404': problem('`person_not_found`.'), '422': problem('`person_inactive`, or the Idempotency-Key was used for another request (`idempotency_key_reused`).') },
       'AbsenceInput',
     ),
   },

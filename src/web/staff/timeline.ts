@@ -72,10 +72,22 @@ function documentName(event: AuditEventRecord, envelope: EnvelopeDto): string {
 function who(envelope: EnvelopeDto, recipientId: unknown, fallback: string): string {
   const recipient = envelope.recipients.find((r) => r.id === recipientId);
   if (!recipient) return fallback;
-  const fn = recipient.function?.trim();
-  if (!fn) return recipient.name;
-  const inSentence = /^\p{Lu}\p{Ll}/u.test(fn) ? fn[0]!.toLowerCase() + fn.slice(1) : fn;
-  return `${recipient.name} (${inSentence})`;
+  const fn = inSentence(recipient.function);
+  return fn ? `${recipient.name} (${fn})` : recipient.name;
+}
+
+function inSentence(fn: string | null | undefined): string {
+  const text = fn?.trim() ?? '';
+  return /^\p{Lu}\p{Ll}/u.test(text) ? text[0]!.toLowerCase() + text.slice(1) : text;
+}
+
+/** A function step handed over (issue 12): "An Dewaele" and "Piet Claeys, wnd. algemeen directeur", as the event recorded them. */
+function handOver(details: Record<string, unknown>): { from: string; to: string } {
+  const side = (key: string) => (typeof details[key] === 'object' && details[key] !== null ? (details[key] as { name?: unknown; function?: unknown }) : {});
+  const [from, to] = [side('from'), side('to')];
+  const fn = inSentence(typeof to.function === 'string' ? to.function : null);
+  const toName = String(to.name ?? '');
+  return { from: String(from.name ?? ''), to: fn ? `${toName}, ${fn}` : toName };
 }
 
 function values(t: FollowTranslate, language: Language, event: AuditEventRecord, envelope: EnvelopeDto): Record<string, string> {
@@ -92,12 +104,19 @@ function values(t: FollowTranslate, language: Language, event: AuditEventRecord,
     action: event.action,
     format: `exportFormat.${str('format')}` in followNl ? t(`exportFormat.${str('format')}` as FollowCatalogKey) : str('format'),
     cause: failureCause(language, str('code')),
+    ...(event.action === 'recipient.reassigned' ? handOver(details) : {}),
   };
 }
 
 function label(t: FollowTranslate, language: Language, event: AuditEventRecord, envelope: EnvelopeDto): string {
   // An archive timestamp renewed years later reads differently from the one taken at completion.
-  const action = event.action === 'document.timestamped' && event.details.purpose === 'renewal' ? 'document.timestamp_renewed' : event.action;
+  // Likewise a step handed over when a draft meeting was sent, rather than because its signer fell absent.
+  const action =
+    event.action === 'document.timestamped' && event.details.purpose === 'renewal'
+      ? 'document.timestamp_renewed'
+      : event.action === 'recipient.reassigned' && event.details.reason === 'meeting_sent'
+        ? 'recipient.reassigned_at_send'
+        : event.action;
   const key = `event.${action}` as FollowCatalogKey;
   return key in followNl ? t(key, values(t, language, event, envelope)) : t('event.other', values(t, language, event, envelope));
 }

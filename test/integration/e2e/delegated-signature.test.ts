@@ -116,7 +116,7 @@ describe('e2e: a delegated and a substituted signature (issue 12)', function () 
     own = created(await e2e.createEnvelope({ title: 'Dienstnota secretariaat', expiresAt: EXPIRES_AT, send: true, recipients: [{ ...ELS, role: 'signer' }] }));
     // An is away today: the step naming the general director goes to Koen, who signs as "wnd. algemeen directeur".
     const today = brusselsDay(new Date());
-    await recordAbsence(deps, { ...staff, personId: people[AN.email]!, startsOn: today, endsOn: today, reason: 'verlof' });
+    await recordAbsence(deps.workflow, { ...staff, personId: people[AN.email]!, startsOn: today, endsOn: today, reason: 'verlof' });
     substituted = created(await e2e.createEnvelope({ title: 'Verlenging huurovereenkomst', expiresAt: EXPIRES_AT, send: true, recipients: [{ functionId: ids.director, role: 'signer' }] }));
     await e2e.deliver();
   });

@@ -97,7 +97,7 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     await addMandate(deps, { ...staff, functionId: ids.director, personId: people[BRAM.email]!, kind: 'holder', startsOn: laterDay });
     await addMandate(deps, { ...staff, functionId: ids.director, personId: people[PIET.email]!, kind: 'substitute', rank: 1, startsOn: '2025-01-01' });
     await addMandate(deps, { ...staff, functionId: ids.chair, personId: people[VERA.email]!, kind: 'holder', startsOn: '2025-01-01' });
-    await recordAbsence(deps, { ...staff, personId: ids.an, startsOn: plus(absentDay, -1), endsOn: plus(absentDay, 2), reason: 'verlof' });
+    await recordAbsence(deps.workflow, { ...staff, personId: ids.an, startsOn: plus(absentDay, -1), endsOn: plus(absentDay, 2), reason: 'verlof' });
     ids.delegation = (await registerDelegation(deps, { ...staff, functionId: ids.director, delegatePersonId: people[ELS.email]!, scope: ['decision', 'other'], validFrom: '2025-01-01', reference: 'Besluit 2025/12' })).id;
 
     await createUser(deps.db, e2e.organisation.id, { email: 'secretariaat@zonnebeke.test', role: 'admin', name: 'Sara Secretariaat', password: PASSWORD });
