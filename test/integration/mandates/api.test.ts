@@ -261,7 +261,7 @@ describe('/api/v1 functions, mandates, absences and delegations', function () {
     await answers('post', '/functions/{id}/mandates', mandate, 'Mandate');
     await answers('post', '/mandates/{id}/end', api().post(`/mandates/${mandate.body.id}/end`, { endsOn: '2030-12-31' }), 'Mandate');
     const absence = await api().post('/absences', { personId: people.jan.id, startsOn: '2027-05-01', endsOn: '2027-05-01', reason: null });
-    await answers('post', '/absences', absence, 'Absence');
+    await answers('post', '/absences', absence, 'RecordedAbsence');
     await answers('get', '/absences', api().get('/absences?from=2027-01-01'), 'AbsenceList');
     await answers('post', '/absences/{id}/withdraw', api().post(`/absences/${absence.body.id}/withdraw`), 'Absence');
     const delegation = await api().post('/delegations', { functionId: fn.body.id, delegatePersonId: people.els.id, scope: ['other'], validFrom: '2027-01-01', validUntil: null, reference: null });

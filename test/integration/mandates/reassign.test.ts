@@ -36,7 +36,7 @@ type Recipient = { id: string; name: string; email: string; status: string; func
 describe('a function step follows the function when its signer falls absent (issue 12)', function () {
   this.timeout(240_000);
   let e2e: E2E;
-  const ids = { director: '', an: '', piet: '', delegation: '' };
+  const ids = { director: '', an: '', piet: '', els: '', delegation: '' };
   const today = brusselsDay(new Date());
   const meetingDay = plus(today, 10);
   const api = () => request(e2e.app.url);
@@ -60,7 +60,7 @@ describe('a function step follows the function when its signer falls absent (iss
   const absent = async (startsOn: string, endsOn: string, personId = ids.an) => {
     const res = await api().post('/api/v1/absences').set(e2e.auth()).send({ personId, startsOn, endsOn, reason: 'ziek' });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
-    return res.body as { id: string; reassigned: { handedOver: Array<{ envelopeId: string; mailed: boolean; to: { name: string; function: string } }>; notHandedOver: unknown[]; byPerson: Array<{ name: string; dossiers: number }> } };
+    return res.body as { id: string; reassigned: { handedOver: Array<{ envelopeId: string; mailed: boolean; to: { name: string; function: string } }>; notHandedOver: unknown[]; byPerson: Array<{ personId: string; name: string; function: string | null; dossiers: number }> } };
   };
   const reassignedEvents = async (envelopeId: string) => (await e2e.audit(envelopeId)).filter((e) => e.action === 'recipient.reassigned');
 
@@ -70,11 +70,11 @@ describe('a function step follows the function when its signer falls absent (iss
     const staff = { organisationId: e2e.organisation.id, actor: ACTOR };
     ids.an = (await addPerson(deps, { ...staff, person: AN })).id;
     ids.piet = (await addPerson(deps, { ...staff, person: PIET })).id;
-    const els = (await addPerson(deps, { ...staff, person: ELS })).id;
+    ids.els = (await addPerson(deps, { ...staff, person: ELS })).id;
     ids.director = (await createFunction(deps, { ...staff, name: 'Algemeen directeur' })).id;
     await addMandate(deps, { ...staff, functionId: ids.director, personId: ids.an, kind: 'holder', startsOn: '2025-01-01' });
     await addMandate(deps, { ...staff, functionId: ids.director, personId: ids.piet, kind: 'substitute', rank: 1, startsOn: '2025-01-01' });
-    ids.delegation = (await registerDelegation(deps, { ...staff, functionId: ids.director, delegatePersonId: els, scope: ['decision', 'other'], validFrom: '2025-01-01' })).id;
+    ids.delegation = (await registerDelegation(deps, { ...staff, functionId: ids.director, delegatePersonId: ids.els, scope: ['decision', 'other'], validFrom: '2025-01-01' })).id;
     await createUser(e2e.app.deps.db, e2e.organisation.id, { email: 'secretariaat@zonnebeke.test', role: 'admin', name: 'Sara Secretariaat', password: PASSWORD });
   });
   after(async () => {
@@ -179,10 +179,8 @@ describe('a function step follows the function when its signer falls absent (iss
   });
 
   it('a delegate marked absent: her dossier goes back to the function (An, holder again), without delegation', async () => {
-    const els = (await e2e.getEnvelope(state.delegated)).recipients[0] as unknown as Recipient & { personId?: string };
-    const elsId = (await e2e.app.deps.db('people').where({ organisation_id: e2e.organisation.id, email: ELS.email }).first('id')).id as string;
-    expect(els).to.include({ name: ELS.name, capacity: 'delegate' });
-    const answer = await absent(meetingDay, meetingDay, elsId);
+    expect(await recipientOf(state.delegated)).to.include({ name: ELS.name, capacity: 'delegate' });
+    const answer = await absent(meetingDay, meetingDay, ids.els);
     expect(answer.reassigned.byPerson.map((p) => [p.name, p.function, p.dossiers])).to.deep.equal([[AN.name, 'Algemeen directeur', 1]]);
     const recipient = (await e2e.getEnvelope(state.delegated)).recipients[0] as unknown as Recipient & { actingStatement: string | null };
     expect(recipient).to.include({ name: AN.name, capacity: 'holder', delegationId: null, actingStatement: null, function: 'Algemeen directeur', status: 'sent' });
@@ -191,6 +189,29 @@ describe('a function step follows the function when its signer falls absent (iss
     const an = (await requestMails(e2e, AN.email)).filter((m) => m.subject.includes('Gemeenteraad december'));
     expect(an.map((m) => m.subject)).to.deep.equal(['Te ondertekenen: Gemeenteraad december (3 stuk(ken))', 'Te ondertekenen: Gemeenteraad december (1 stuk(ken))']);
     expect(an[1]!.text).to.include('Reglement markten');
+  });
+
+  it('the staff page says after "Afwezig melden" how many dossiers go to whom, and that withdrawing hands nothing back', async () => {
+    const day = plus(today, 50);
+    const meetingId = await meeting(day, 'Gemeenteraad februari');
+    const items = [await item(meetingId, 'Rooilijnplan', '1', 'decision'), await item(meetingId, 'Notulen januari', '2', 'minutes')];
+    await sendMeeting(meetingId);
+    const staff = await staffSession(e2e, 'secretariaat@zonnebeke.test', PASSWORD);
+    const form = await staff.get('/app/absences');
+    const recorded = await staff.post('/app/absences').type('form').send({ _csrf: staff.csrf(form.text, '/app/absences'), personId: ids.an, startsOn: day, endsOn: day, reason: 'ziek' });
+    expect(recorded.status, recorded.text.slice(0, 300)).to.equal(303);
+    expect(recorded.headers.location).to.equal(`/app/absences?done=absence&to=${ids.piet}.2`);
+    const page = await staff.get(recorded.headers.location as string);
+    expect(page.text).to.include('<p class="notice" role="status">De afwezigheid is genoteerd. 2 dossiers gaan nu naar Piet Claeys. Trekt u de afwezigheid later in, dan gaan die dossiers niet terug.</p>');
+    for (const id of items) expect((await recipientOf(id)).name).to.equal(PIET.name);
+
+    const absence = ((await api().get(`/api/v1/absences?personId=${ids.an}&from=${day}`).set(e2e.auth())).body.absences as Array<{ id: string; startsOn: string }>).find((a) => a.startsOn === day)!;
+    const listed = await staff.get('/app/absences');
+    const withdrawn = await staff.post(`/app/absences/${absence.id}/withdraw`).type('form').send({ _csrf: staff.csrf(listed.text, `/app/absences/${absence.id}/withdraw`) });
+    expect(withdrawn.status).to.equal(303);
+    const after = await staff.get(withdrawn.headers.location as string);
+    expect(after.text).to.include('De afwezigheid is ingetrokken. Dossiers die al naar een waarnemer gingen, blijven bij die waarnemer.');
+    for (const id of items) expect((await recipientOf(id)).name).to.equal(PIET.name);
   });
 
   it('a draft meeting whose chair falls ill after the upload goes to the substitute when it is sent', async () => {

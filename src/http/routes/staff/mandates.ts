@@ -41,6 +41,7 @@ import {
   revokeDelegation,
   withdrawAbsence,
   type FunctionOverview,
+  type ReassignmentReport,
   type StaffRequest,
 } from '../../../workflow/index.ts';
 import { importMandates, type MandateImportReport } from '../../../workflow/import-mandates.ts';
@@ -154,7 +155,7 @@ export function staffMandatesRouter(deps: Deps): Router {
     const day = today();
     const [overview, absences, people] = await Promise.all([directoryMandates(deps.workflow, organisationId, day), absencesOf(deps.workflow, { organisationId, from: day }), directory(res)]);
     const views = absenceViews(overview.functions, absences, people.name, day);
-    show(res, status, absencesPage(frameOf(req, res, failed), { day, absences: views, people: people.choices }));
+    show(res, status, absencesPage(handOverNotice(req, res, frameOf(req, res, failed), people.name), { day, absences: views, people: people.choices }));
   };
   router.get('/absences', requireStaff(deps), (req, res) => renderAbsences(req, res, 200));
   router.post(
@@ -162,7 +163,7 @@ export function staffMandatesRouter(deps: Deps): Router {
     ...adminForm,
     submit(() => 'absence', 'error.absence', renderAbsences, (req, res) =>
       recordAbsence(deps.workflow, { ...staffRequest(req, res), personId: field(req.body, 'personId'), startsOn: field(req.body, 'startsOn'), endsOn: field(req.body, 'endsOn'), reason: field(req.body, 'reason') || null }),
-    () => `${ABSENCES_PATH}?done=absence`),
+    (absence) => `${ABSENCES_PATH}?done=absence${handedOverQuery(absence.reassigned)}`),
   );
   router.post('/absences/:id/withdraw', ...adminForm, async (req, res) => {
     await withdrawAbsence(deps.workflow, { ...staffRequest(req, res), absenceId: String(req.params.id) });
@@ -297,4 +298,31 @@ function absenceViews(functions: readonly FunctionOverview[], absences: Awaited<
         });
     return { id: a.id, personName: nameOf(a.personId), startsOn: a.startsOn, endsOn: a.endsOn, reason: a.reason, withdrawn: a.withdrawn, effects };
   });
+}
+
+/**
+ * After an absence is recorded, who the waiting dossiers went to (reassign-function-recipients.ts), in the address as
+ * person ids and counts only: `to=<personId>.<count>` each, `kept=<count>` for those nobody else could take.
+ */
+function handedOverQuery(report: ReassignmentReport): string {
+  const to = report.byPerson.map((p) => `&to=${encodeURIComponent(`${p.personId}.${p.dossiers}`)}`).join('');
+  return `${to}${report.notHandedOver.length > 0 ? `&kept=${report.notHandedOver.length}` : ''}`;
+}
+
+/** The notice, with "3 dossiers gaan nu naar Piet Claeys." and that withdrawing the absence hands nothing back (nl/en/fr). */
+function handOverNotice(req: Request, res: Response, frame: MandatePageFrame, name: (personId: string) => string): MandatePageFrame {
+  const t = mandateTranslator(staffLanguageOf(res));
+  const done = req.query.done;
+  if (done === 'withdrawn' && frame.notice) return { ...frame, notice: `${frame.notice} ${t('done.withdrawnNoHandBack')}` };
+  if (done !== 'absence' || !frame.notice) return frame;
+  const sentences: string[] = [];
+  for (const value of ([] as unknown[]).concat(req.query.to ?? [])) {
+    const [, personId, count] = /^([0-9a-f-]{36})\.([1-9][0-9]{0,5})$/.exec(String(value)) ?? [];
+    if (!personId || !count) continue;
+    sentences.push(count === '1' ? t('done.handedOverOne', { name: name(personId) }) : t('done.handedOver', { count, name: name(personId) }));
+  }
+  const kept = /^[1-9][0-9]{0,5}$/.test(String(req.query.kept ?? '')) ? String(req.query.kept) : null;
+  if (kept) sentences.push(t('done.notHandedOver', { count: kept }));
+  if (sentences.length > 0) sentences.push(t('done.noHandBack'));
+  return sentences.length > 0 ? { ...frame, notice: [frame.notice, ...sentences].join(' ') } : frame;
 }
