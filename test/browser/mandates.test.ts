@@ -2,7 +2,7 @@
  * Functions, mandates, absences and delegations in Chromium (issue 12): the secretary adds "Algemeen directeur" with
  * a holder and a substitute, marks the holder absent (and reads who stands in), registers a delegation (only the
  * delegable functions are offered; a forged request for the minutes gets the decree's refusal), revokes it after a
- * confirmation, ends a mandate, and imports the mandate database's CSV (a dry run with each problem's line, then the
+ * confirmation, ends a mandate, withdraws the absence, and imports the mandate database's CSV (a dry run with each problem's line, then the
  * import). Every state is screenshotted into test-artifacts/screenshots/mandates-*.png and checked with axe (zero
  * violations), for sideways scrolling and script errors, at desktop width and at 375 and 320 px.
  */
@@ -177,6 +177,16 @@ describe('functions, mandates, absences and delegations in a real browser (Chrom
       await director.getByRole('row', { name: /Piet Claeys/ }).getByRole('button', { name: 'Beëindigen' }).click();
       await status(page, 'Het mandaat is beëindigd.');
       await director.getByRole('row', { name: /Piet Claeys/ }).getByText(`${longDay(today)} tot en met ${longDay(dayIn(7))}`).waitFor();
+
+      // The director is back: the absence is withdrawn, stays listed as withdrawn, and the director signs again.
+      await section(page, 'Afwezigheden');
+      await page.getByRole('button', { name: `Afwezigheid van Dirk Directeur (${longDay(today)} tot en met ${longDay(dayIn(7))}) intrekken` }).click();
+      await status(page, 'De afwezigheid is ingetrokken.');
+      await page.getByRole('row', { name: /Dirk Directeur/ }).getByText('Ingetrokken', { exact: true }).waitFor();
+      expect(await page.getByRole('button', { name: /intrekken/ }).count()).to.equal(0);
+      await checkState(page, 'mandates-absence-withdrawn');
+      await section(page, 'Functies en mandaten');
+      await director.getByText('Dirk Directeur, titularis').waitFor();
     } finally {
       await context.close();
     }
@@ -251,6 +261,11 @@ describe('functions, mandates, absences and delegations in a real browser (Chrom
       expect(await page.getByRole('link', { name: /intrekken/ }).count()).to.equal(0);
       await checkState(page, 'mandates-delegations-staff-375');
       await open(page, '/app/functions/import', 403);
+      for (const [path, heading, state] of [['/app/functions?lang=fr', 'Fonctions et mandats', 'functions-fr'], ['/app/delegations?lang=en', 'Delegations', 'delegations-en']] as const) {
+        await open(page, path);
+        await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+        await checkState(page, `mandates-${state}-375`);
+      }
     } finally {
       await context.close();
     }

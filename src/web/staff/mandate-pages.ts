@@ -152,8 +152,8 @@ function functionSection(frame: MandatePageFrame, view: FunctionsView, fn: Funct
 <p class="function-facts">${bodyName ? html`<span>${bodyName}</span> · ` : ''}<span class="tag${fn.delegable ? ' delegable' : ''}">${fn.delegable ? t('functions.delegable') : t('functions.notDelegable')}</span></p>
 <h3>${t('functions.today', { day: mandateDay(view.day, frame.language) })}</h3>
 ${todayBlock(t, fn, view.acting[fn.id] ?? fn.name)}
-<div class="substitutes-today"><strong>${t('functions.substitutes')}:</strong>${substitutes}</div>
-${delegated.length ? html`<p><strong>${t('functions.delegations')}:</strong> ${delegated.map((d) => `${d.delegate.name} (${d.scope.map((s) => t(`delegations.scope.${s}`)).join(', ')})`).join('; ')} · <a href="${DELEGATIONS_PATH}">${t('functions.delegations.register')}</a></p>` : ''}
+<div class="substitutes-today"><strong>${t('mandates.label', { label: t('functions.substitutes') })}</strong>${substitutes}</div>
+${delegated.length ? html`<p><strong>${t('mandates.label', { label: t('functions.delegations') })}</strong> ${delegated.map((d) => `${d.delegate.name} (${d.scope.map((s) => t(`delegations.scope.${s}`)).join(', ')})`).join('; ')} · <a href="${DELEGATIONS_PATH}">${t('functions.delegations.register')}</a></p>` : ''}
 ${mandateRows(t, frame, fn, view.day)}
 </section>`;
 }
