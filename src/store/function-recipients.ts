@@ -15,11 +15,8 @@ export interface OpenFunctionRecipient {
   meetingDate: string | null;
 }
 
-/** Statuses of a recipient who has neither signed, approved nor declined. */
-export const NOT_ACTED_STATUSES = ['pending', 'sent', 'opened'] as const;
-
-/** The person's function recipients not acted on, on sent or in-progress envelopes, by meeting date and agenda order. */
-export async function openFunctionRecipientsOf(db: Db, organisationId: string, personId: string): Promise<OpenFunctionRecipient[]> {
+/** The person's function recipients in `statuses` (those not acted on), on sent or in-progress envelopes, by meeting date and agenda order. */
+export async function openFunctionRecipientsOf(db: Db, organisationId: string, personId: string, statuses: readonly string[]): Promise<OpenFunctionRecipient[]> {
   const rows = (await db('recipients as r')
     .join('envelopes as e', function () {
       this.on('e.id', '=', 'r.envelope_id').andOn('e.organisation_id', '=', 'r.organisation_id');
@@ -29,7 +26,7 @@ export async function openFunctionRecipientsOf(db: Db, organisationId: string, p
     })
     .where({ 'r.organisation_id': organisationId, 'r.person_id': personId })
     .whereNotNull('r.function_id')
-    .whereIn('r.status', [...NOT_ACTED_STATUSES])
+    .whereIn('r.status', [...statuses])
     .whereIn('e.status', ['sent', 'in_progress'])
     .orderBy([{ column: 'm.meeting_date' }, { column: 'e.meeting_id' }, { column: 'e.agenda_position' }, { column: 'e.created_at' }, { column: 'r.id' }])
     .select('r.id as recipient_id', 'r.envelope_id', 'e.meeting_id', 'm.meeting_date')) as Array<{ recipient_id: string; envelope_id: string; meeting_id: string | null; meeting_date: string | null }>;

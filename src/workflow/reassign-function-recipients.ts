@@ -19,13 +19,13 @@ import { appendAuditEvent } from '../audit/chain.ts';
 import { brusselsDay, type DocumentKind } from '../domain/mandates.ts';
 import { AppError } from '../errors.ts';
 import type { Envelope } from '../store/envelope-repository.ts';
-import { openFunctionRecipientsOf, setRecipientSigner, NOT_ACTED_STATUSES } from '../store/function-recipients.ts';
+import { openFunctionRecipientsOf, setRecipientSigner } from '../store/function-recipients.ts';
 import { listAbsences } from '../store/mandates.ts';
 import { meetingById } from '../store/meetings.ts';
 import { recipientsOf, type Recipient } from '../store/recipient-repository.ts';
 import { revokeSigningLinks } from '../store/signing-link-repository.ts';
 import type { Db } from '../store/sql.ts';
-import { isRecipientsTurn, lockChangeableEnvelope, mailNewRequests } from './correct-recipient-email.ts';
+import { CORRECTABLE_RECIPIENT_STATUSES, isRecipientsTurn, lockChangeableEnvelope, mailNewRequests } from './correct-recipient-email.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { resolveFunctionSigner, type FunctionSigner } from './resolve-function-signer.ts';
 import { inTransaction } from './transaction.ts';
@@ -64,7 +64,7 @@ export interface ReassignmentReport {
 export async function reassignFunctionRecipients(deps: WorkflowDeps, options: ReassignFunctionRecipientsOptions): Promise<ReassignmentReport> {
   const { absence } = options;
   const today = brusselsDay(deps.clock());
-  const candidates = (await openFunctionRecipientsOf(deps.db, options.organisationId, absence.personId)).filter((c) => covers(absence, c.meetingDate ?? today));
+  const candidates = (await openFunctionRecipientsOf(deps.db, options.organisationId, absence.personId, CORRECTABLE_RECIPIENT_STATUSES)).filter((c) => covers(absence, c.meetingDate ?? today));
   // A meeting's items together (one mail per signer per meeting), each other envelope alone; in agenda order.
   const groups = new Map<string, string[]>();
   for (const c of candidates) {
@@ -112,7 +112,7 @@ async function handOverGroup(trx: Knex.Transaction, deps: WorkflowDeps, options:
     const day = await signingDay(trx, envelope, today);
     if (!covers(absence, day)) continue;
     const recipients = await recipientsOf(trx, organisationId, envelopeId);
-    const waiting = recipients.filter((r) => r.personId === absence.personId && r.functionId && (NOT_ACTED_STATUSES as readonly string[]).includes(r.status));
+    const waiting = recipients.filter((r) => r.personId === absence.personId && r.functionId && CORRECTABLE_RECIPIENT_STATUSES.includes(r.status));
     for (const recipient of waiting) {
       let signer: FunctionSigner;
       try {
