@@ -1,12 +1,11 @@
 /**
  * The staff pages of functions, mandates, absences and delegations (issue 12): `/app/functions` (each function with
  * who signs today, its substitutes and its mandates; add a function, add or end a mandate), `/app/absences` (mark a
- * person absent and see who then signs in their place; withdraw), `/app/delegations` (the register with its history;
- * register and revoke) and `/app/functions/import` (the mandate database's CSV: a dry run, then the import).
+ * person absent and see who then signs in their place; withdraw) and `/app/functions/import` (the mandate database's
+ * CSV: a dry run, then the import), and the frame they share with the delegation register (delegation-pages.ts).
  * Every member of staff sees them; only an admin gets the forms. Server-rendered, usable without JavaScript.
  */
 import type { Language } from '../../notify/index.ts';
-import type { DelegationScope } from '../../domain/mandates.ts';
 import { DECISION_BODIES } from '../../workflow/index.ts';
 import type { FunctionOverview } from '../../workflow/directory-mandates.ts';
 import type { MandateImportChange, MandateImportReport } from '../../workflow/import-mandates.ts';
@@ -44,10 +43,10 @@ export interface MandatePage {
   body: SafeHtml;
 }
 
-const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
+export const csrfField = (csrf: string) => html`<input type="hidden" name="_csrf" value="${csrf}">`;
 
 /** The section's own navigation: the four pages, the import for admins only. */
-function sectionNav(t: MandateTranslate, active: MandateSection, admin: boolean): SafeHtml {
+export function sectionNav(t: MandateTranslate, active: MandateSection, admin: boolean): SafeHtml {
   const items: Array<[MandateSection, string, MandateKey]> = [
     ['functions', FUNCTIONS_PATH, 'functions.title'],
     ['absences', ABSENCES_PATH, 'absences.title'],
@@ -60,7 +59,7 @@ function sectionNav(t: MandateTranslate, active: MandateSection, admin: boolean)
 }
 
 /** The frame of each page: section navigation, heading, intro, the notice and, for staff who are not admins, why there are no forms. */
-function framed(frame: MandatePageFrame, section: MandateSection, titleKey: MandateKey, intro: MandateKey, content: SafeHtml): MandatePage {
+export function framed(frame: MandatePageFrame, section: MandateSection, titleKey: MandateKey, intro: MandateKey, content: SafeHtml): MandatePage {
   const t = mandateTranslator(frame.language);
   const title = t(titleKey);
   const body = html`${sectionNav(t, section, frame.admin)}
@@ -74,7 +73,7 @@ ${content}`;
 }
 
 /** A form's refusal, above its fields, and the values it had. */
-function formState(frame: MandatePageFrame, form: string): { error: SafeHtml | ''; value: (name: string, fallback?: string) => string } {
+export function formState(frame: MandatePageFrame, form: string): { error: SafeHtml | ''; value: (name: string, fallback?: string) => string } {
   const failed = frame.failed?.form === form ? frame.failed : null;
   return {
     error: failed ? html`<p class="field-error" id="${form}-error" tabindex="-1">${failed.message}</p>` : '',
@@ -82,15 +81,15 @@ function formState(frame: MandatePageFrame, form: string): { error: SafeHtml | '
   };
 }
 
-const selected = (on: boolean) => (on ? html` selected` : '');
+export const selected = (on: boolean) => (on ? html` selected` : '');
 
-function personOptions(t: MandateTranslate, people: readonly PersonChoice[], chosen: string): SafeHtml {
+export function personOptions(t: MandateTranslate, people: readonly PersonChoice[], chosen: string): SafeHtml {
   return html`<option value="">${t('mandates.person.choose')}</option>${people.map(
     (p) => html`<option value="${p.id}"${selected(p.id === chosen)}>${p.name}${p.function ? ` – ${p.function}` : ''}</option>`,
   )}`;
 }
 
-function period(t: MandateTranslate, language: Language, from: string, until: string | null, open: MandateKey = 'mandates.period.open'): string {
+export function period(t: MandateTranslate, language: Language, from: string, until: string | null, open: MandateKey = 'mandates.period.open'): string {
   return until === null ? t(open, { from: mandateDay(from, language) }) : t('mandates.period', { from: mandateDay(from, language), until: mandateDay(until, language) });
 }
 
@@ -255,96 +254,6 @@ export function absencesPage(frame: MandatePageFrame, view: AbsencesView): Manda
 <div class="field"><label for="absence-reason">${t('absences.reason')}</label><input type="text" id="absence-reason" name="reason" maxlength="500" aria-describedby="absence-reason-hint" value="${value('reason')}"><p class="hint" id="absence-reason-hint">${t('absences.reason.hint')}</p></div>
 <button type="submit">${t('absences.addButton')}</button></form>`;
   return framed(frame, 'absences', 'absences.title', 'absences.intro', html`${table}${form}`);
-}
-
-// ---- /app/delegations ----
-
-export interface DelegationView {
-  id: string;
-  functionName: string;
-  delegatorName: string;
-  delegateName: string;
-  scope: readonly DelegationScope[];
-  validFrom: string;
-  validUntil: string | null;
-  reference: string | null;
-  registeredBy: string;
-  registeredAt: string;
-  revokedBy: string | null;
-  revokedAt: string | null;
-}
-
-export interface DelegationsView {
-  day: string;
-  delegations: DelegationView[];
-  /** Only the functions whose signing may be delegated. */
-  functions: Array<{ id: string; name: string }>;
-  people: PersonChoice[];
-  /** Date and time as the staff pages write them. */
-  dateTime: (iso: string) => string;
-}
-
-function delegationStatus(view: DelegationsView, d: DelegationView): MandateKey {
-  if (d.revokedAt) return 'delegations.status.revokedShort';
-  if (d.validFrom > view.day) return 'delegations.status.future';
-  if (d.validUntil !== null && d.validUntil < view.day) return 'delegations.status.expired';
-  return 'delegations.status.active';
-}
-
-/** The cells that describe one delegation, shared by the register and the revoke confirmation. */
-function delegationCells(t: MandateTranslate, frame: MandatePageFrame, view: DelegationsView, d: DelegationView): SafeHtml {
-  const scope = d.scope.map((s) => t(`delegations.scope.${s}`)).join(', ');
-  return html`<td data-label="${t('delegations.col.delegator')}">${d.delegatorName}</td><td data-label="${t('delegations.col.delegate')}">${d.delegateName}</td><td data-label="${t('delegations.col.scope')}">${scope}</td><td data-label="${t('delegations.col.period')}">${period(t, frame.language, d.validFrom, d.validUntil, 'delegations.period.open')}</td><td data-label="${t('delegations.col.reference')}">${d.reference ?? ''}</td><td data-label="${t('delegations.col.status')}"><span class="status">${t(delegationStatus(view, d))}</span>${d.revokedAt ? html` <span class="by">${t('delegations.status.revoked', { by: t('delegations.by', { name: d.revokedBy ?? '', at: view.dateTime(d.revokedAt) }) })}</span>` : ''} <span class="by">${t('delegations.registeredBy', { by: t('delegations.by', { name: d.registeredBy, at: view.dateTime(d.registeredAt) }) })}</span></td>`;
-}
-
-function delegationHead(t: MandateTranslate, action: boolean): SafeHtml {
-  const cols: MandateKey[] = ['delegations.col.function', 'delegations.col.delegator', 'delegations.col.delegate', 'delegations.col.scope', 'delegations.col.period', 'delegations.col.reference', 'delegations.col.status'];
-  return html`<thead><tr>${cols.map((c) => html`<th scope="col">${t(c)}</th>`)}${action ? html`<th scope="col">${t('delegations.revoke')}</th>` : ''}</tr></thead>`;
-}
-
-/** `GET /app/delegations`. */
-export function delegationsPage(frame: MandatePageFrame, view: DelegationsView): MandatePage {
-  const t = mandateTranslator(frame.language);
-  const rows = view.delegations.map((d) => {
-    const revoke = frame.admin ? html`<td>${d.revokedAt ? '' : html`<a href="${DELEGATIONS_PATH}/${d.id}/revoke" aria-label="${t('delegations.revokeLabel', { function: d.functionName, name: d.delegateName })}">${t('delegations.revoke')}</a>`}</td>` : '';
-    return html`<tr${d.revokedAt ? html` class="past"` : ''}><th scope="row">${d.functionName}</th>${delegationCells(t, frame, view, d)}${revoke}</tr>`;
-  });
-  const register = view.delegations.length
-    ? html`<table class="envelopes delegations"><caption>${t('delegations.register')}</caption>${delegationHead(t, frame.admin)}<tbody>${rows}</tbody></table>`
-    : html`<h2>${t('delegations.register')}</h2><p>${t('delegations.none')}</p>`;
-  return framed(frame, 'delegations', 'delegations.title', 'delegations.intro', html`${register}${frame.admin ? delegationForm(frame, view) : ''}`);
-}
-
-function delegationForm(frame: MandatePageFrame, view: DelegationsView): SafeHtml {
-  const t = mandateTranslator(frame.language);
-  const { error, value } = formState(frame, 'delegation');
-  if (view.functions.length === 0) return html`<h2>${t('delegations.add')}</h2><p>${t('delegations.noneDelegable')}</p>`;
-  if (view.people.length === 0) return html`<h2>${t('delegations.add')}</h2><p>${t('mandates.noPeople')}</p>`;
-  const scope = frame.failed?.form === 'delegation' ? (value('scope') ? value('scope').split(',') : []) : ['decision'];
-  const fnId = value('functionId');
-  return html`<h2 id="add-delegation">${t('delegations.add')}</h2>
-<form method="post" action="${DELEGATIONS_PATH}" class="stacked" aria-labelledby="add-delegation">${csrfField(frame.csrf)}${error}
-<div class="field"><label for="delegation-function">${t('delegations.function')}</label><select id="delegation-function" name="functionId" required aria-describedby="delegation-function-hint">${view.functions.map((fn) => html`<option value="${fn.id}"${selected(fn.id === fnId)}>${fn.name}</option>`)}</select><p class="hint" id="delegation-function-hint">${t('delegations.function.hint')}</p></div>
-<div class="field"><label for="delegation-delegate">${t('delegations.delegate')}</label><select id="delegation-delegate" name="delegatePersonId" required>${personOptions(t, view.people, value('delegatePersonId'))}</select></div>
-<fieldset aria-describedby="delegation-scope-hint"><legend>${t('delegations.scope')}</legend>
-${(['decision', 'other'] as const).map((s) => html`<div class="checkbox"><input type="checkbox" id="delegation-scope-${s}" name="scope" value="${s}"${scope.includes(s) ? html` checked` : ''}> <label for="delegation-scope-${s}">${t(`delegations.scope.${s}`)}</label></div>`)}
-<p class="hint" id="delegation-scope-hint">${t('delegations.scope.hint')}</p></fieldset>
-<div class="field"><label for="delegation-from">${t('delegations.from')}</label><input type="date" id="delegation-from" name="validFrom" required value="${value('validFrom', view.day)}"></div>
-<div class="field"><label for="delegation-until">${t('delegations.until')}</label><input type="date" id="delegation-until" name="validUntil" value="${value('validUntil')}"></div>
-<div class="field"><label for="delegation-reference">${t('delegations.reference')}</label><input type="text" id="delegation-reference" name="reference" maxlength="500" aria-describedby="delegation-reference-hint" value="${value('reference')}"><p class="hint" id="delegation-reference-hint">${t('delegations.reference.hint')}</p></div>
-<button type="submit">${t('delegations.addButton')}</button></form>`;
-}
-
-/** `GET /app/delegations/<id>/revoke`: the delegation and one button. */
-export function revokeDelegationPage(frame: MandatePageFrame, view: DelegationsView, d: DelegationView): MandatePage {
-  const t = mandateTranslator(frame.language);
-  const body = html`${sectionNav(t, 'delegations', frame.admin)}
-<h1>${t('delegations.confirm.title')}</h1>
-<table class="envelopes delegations"><caption>${t('delegations.confirm.caption')}</caption>${delegationHead(t, false)}<tbody><tr><th scope="row">${d.functionName}</th>${delegationCells(t, frame, view, d)}</tr></tbody></table>
-<p>${t('delegations.confirm.question')}</p>
-<form method="post" action="${DELEGATIONS_PATH}/${d.id}/revoke">${csrfField(frame.csrf)}<button type="submit" class="danger">${t('delegations.confirm.button')}</button></form>
-<p><a href="${DELEGATIONS_PATH}">${t('delegations.confirm.cancel')}</a></p>`;
-  return { title: t('delegations.confirm.title'), body };
 }
 
 // ---- /app/functions/import ----

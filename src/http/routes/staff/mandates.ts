@@ -14,19 +14,16 @@ import {
   ABSENCES_PATH,
   absencesPage,
   DELEGATIONS_PATH,
-  delegationsPage,
   FUNCTIONS_PATH,
   functionInSentence,
   functionsPage,
   importPage,
-  revokeDelegationPage,
   type AbsenceView,
-  type DelegationsView,
-  type DelegationView,
   type ImportView,
   type MandatePage,
   type MandatePageFrame,
 } from '../../../web/staff/mandate-pages.ts';
+import { delegationsPage, revokeDelegationPage, type DelegationsView, type DelegationView } from '../../../web/staff/delegation-pages.ts';
 import { importProblemText, mandateDateTime, mandateTranslator, type MandateKey } from '../../../web/staff/mandate-i18n.ts';
 import {
   absencesOf,
