@@ -108,13 +108,24 @@ describe('staff pages of functions, mandates, absences and delegations: CSRF and
     expect(((await app.deps.db('delegations').where({ id: ids.delegation }).first()) as { revoked_at: unknown }).revoked_at).to.equal(null);
   });
 
-  it('a forged request that delegates the minutes gets the decree’s refusal (422) and registers nothing', async () => {
+  it('a forged request that delegates the minutes gets the decree’s refusal (422), as do a function that may not be delegated and a holder delegating to themselves; nothing is registered', async () => {
     const before = await count('delegations');
     const token = await tokenOf(admin);
     const res = await admin.post('/app/delegations').type('form').send(`_csrf=${encodeURIComponent(token)}&functionId=${ids.fn}&delegatePersonId=${ids.els}&scope=decision&scope=minutes&validFrom=${today}`);
     expect(res.status).to.equal(422);
     expect(res.text).to.include('De notulen kunnen niet bij opdracht ondertekend worden: de titularis of zijn waarnemer ondertekent ze.');
     expect(res.text, 'said at the top and at the form').to.match(/<div class="alert" role="alert"><p>De notulen kunnen niet/).and.to.match(/<p class="field-error" id="delegation-error" tabindex="-1">De notulen kunnen niet/);
+    expect(await count('delegations')).to.equal(before);
+    // A function the decree does not let delegate, or a holder delegating to themselves: refused in words, nothing stored.
+    const chair = await createFunction(app.deps.workflow, { organisationId: org.id, actor, name: 'Voorzitter gemeenteraad' });
+    const offered = (await admin.get('/app/delegations').expect(200)).text;
+    expect(offered, 'only delegable functions are offered').to.include(`<option value="${ids.fn}"`).and.to.not.include(`<option value="${chair.id}"`);
+    const notDelegable = await admin.post('/app/delegations').type('form').send({ _csrf: token, functionId: chair.id, delegatePersonId: ids.els, scope: 'decision', validFrom: today });
+    expect(notDelegable.status).to.equal(422);
+    expect(notDelegable.text).to.include('Deze functie kan niet gedelegeerd worden');
+    const toSelf = await admin.post('/app/delegations').type('form').send({ _csrf: token, functionId: ids.fn, delegatePersonId: ids.dirk, scope: 'decision', validFrom: today });
+    expect(toSelf.status).to.equal(422);
+    expect(toSelf.text).to.include('De titularis kan niet aan zichzelf delegeren');
     expect(await count('delegations')).to.equal(before);
     // The form offers no minutes to tick.
     expect((await admin.get('/app/delegations').expect(200)).text).to.not.match(/name="scope" value="minutes"/);
