@@ -8,6 +8,17 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { assertSha256, blobCorrupt, blobMissing, hashChecked, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
 
+/** Writes a new file (`wx`) and fsyncs it. */
+async function writeDurably(file: string, bytes: Buffer): Promise<void> {
+  const handle = await fs.open(file, 'wx', 0o640);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes a rename or a new directory entry durable (POSIX: fsync the directory). */
 async function fsyncDirectory(directory: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
@@ -67,37 +78,36 @@ export function createFsBlobStore(root: string): BlobStore {
     return stored;
   }
 
+  /**
+   * Temporary file written and fsynced while its shard directory is made, renamed into place, then the
+   * directory entries made durable together (a sign request waits on every round trip of its last put).
+   */
   async function write(sha256: string, bytes: Buffer): Promise<void> {
     const target = pathOf(sha256);
     const directory = path.dirname(target);
+    const shard = ensureDirectory(directory);
+    shard.catch(() => undefined); // awaited below, after the temporary file
     await ensureDirectory(tmpDir);
-    const firstCreated = await ensureDirectory(directory);
     const temporary = path.join(tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
-    const handle = await fs.open(temporary, 'wx', 0o640);
+    let firstCreated: string | undefined;
     try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await fs.rm(temporary, { force: true });
-      throw error;
-    }
-    await handle.close();
-    try {
+      await writeDurably(temporary, bytes);
+      firstCreated = await shard;
       await fs.rename(temporary, target);
     } catch (error) {
       await fs.rm(temporary, { force: true });
       throw error;
     }
-    await fsyncDirectory(directory);
+    // Directories created for this blob: each one's entry in its parent must be durable too.
+    const parents: string[] = [];
     if (firstCreated !== undefined) {
-      // Directories created for this blob: each one's entry in its parent must be durable too.
       const topmostParent = path.dirname(firstCreated);
       for (let parent = path.dirname(directory); ; parent = path.dirname(parent)) {
-        await fsyncDirectory(parent);
+        parents.push(parent);
         if (parent === topmostParent || parent === path.dirname(parent)) break;
       }
     }
+    await Promise.all([directory, ...parents].map(fsyncDirectory));
   }
 
   async function open(sha256: string): Promise<Readable> {
