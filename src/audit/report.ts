@@ -189,6 +189,12 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
       return [[t('event.expiresAt'), str('expiresAt') ? text.time(str('expiresAt')) : t('report.none')]];
     case 'recipient.email_corrected':
       return [[t('event.recipient'), recipient(details.recipientId)], [t('event.mailTo'), `${str('previousEmail')} > ${str('email')}`]];
+    case 'recipient.reassigned': {
+      // A function step handed to whoever signs instead (issue 12): who it was, who it is, for which day.
+      const side = (key: string) => (details[key] ?? {}) as Record<string, unknown>;
+      const person = (p: Record<string, unknown>) => `${String(p.name ?? '')} <${String(p.email ?? '')}>${p.function ? ` (${String(p.function)})` : ''}`;
+      return [[t('event.reassignedFrom'), person(side('from'))], [t('event.reassignedTo'), person(side('to'))], [t('event.reassignedDay'), str('day')]];
+    }
     case 'mail.retried':
       return [[t('event.recipient'), details.recipientId ? recipient(details.recipientId) : t('report.none')]];
     case 'document.downloaded':

@@ -15,6 +15,7 @@ import request from 'supertest';
 import { brusselsDay } from '../../../src/domain/mandates.ts';
 import { createUser } from '../../../src/store/index.ts';
 import { addMandate, addPerson, createFunction, registerDelegation, type StaffActor } from '../../../src/workflow/index.ts';
+import { binary } from '../audit-report/helpers.ts';
 import { expectAllValid, writeScratch } from '../engine/check.ts';
 import { expectGonePage, startE2E, type E2E } from '../e2e/harness.ts';
 import { meetingToken, requestMails, signMeeting, staffSession, UA } from '../meetings/meeting-signer.ts';
@@ -158,6 +159,13 @@ describe('a function step follows the function when its signer falls absent (iss
       expect(lines.slice(at, at + 3), lines.join(' | ')).to.deep.equal([PIET.name, 'wnd. algemeen directeur', 'Digitaal ondertekend']);
       expect(lines).to.not.include(AN.name);
     }
+    // The audit report says whom Piet replaced, for which day.
+    const report = await api().get(`/api/v1/envelopes/${state.items[0]}/audit-report`).set(e2e.auth()).buffer(true).parse(binary);
+    expect(report.status).to.equal(200);
+    const { stdout: reportText } = await exec('pdftotext', ['-enc', 'UTF-8', await writeScratch(report.body as Buffer, 'reassigned-report'), '-']);
+    const flat = reportText.replace(/\s+/g, ' ');
+    expect(flat).to.include(`In de plaats van: ${AN.name} <${AN.email}> (Algemeen directeur)`);
+    expect(flat).to.include(`Ondertekent nu: ${PIET.name} <${PIET.email}> (wnd. algemeen directeur)`).and.include(`Dag van de ondertekening: ${meetingDay}`);
   });
 
   it('withdrawing the absence hands nothing back; the staff timeline says who the dossiers went to; the chains verify', async () => {
