@@ -131,7 +131,7 @@ function mandateRows(t: MandateTranslate, frame: MandatePageFrame, fn: FunctionO
       ? html`<form method="post" action="/app/mandates/${m.id}/end" class="end-mandate">${csrfField(frame.csrf)}${state.error}<label class="visually-hidden" for="${form}">${t('functions.end.label', { name: m.person.name })}</label><input type="date" id="${form}" name="endsOn" required min="${m.startsOn}" value="${state.value('endsOn', m.endsOn ?? (day < m.startsOn ? m.startsOn : day))}"> <button type="submit" class="secondary">${t('functions.end.button')}</button></form>`
       : ended ? t('functions.ended') : '';
     const kind = m.kind === 'holder' ? t('functions.kind.holder') : t('functions.kind.substitute', { rank: m.rank });
-    return html`<tr${ended ? html` class="past"` : ''}><th scope="row">${m.person.name}</th><td data-label="${t('functions.col.kind')}">${kind}</td><td data-label="${t('functions.col.period')}">${period(t, language, m.startsOn, m.endsOn)}</td><td data-label="${t('functions.col.source')}">${t(`functions.source.${m.source}`)}</td>${frame.admin ? html`<td>${end}</td>` : ''}</tr>`;
+    return html`<tr${ended ? html` class="past"` : ''}><th scope="row">${m.person.name}${m.person.active ? '' : html` <span class="hint">${t('mandates.inactive')}</span>`}</th><td data-label="${t('functions.col.kind')}">${kind}</td><td data-label="${t('functions.col.period')}">${period(t, language, m.startsOn, m.endsOn)}</td><td data-label="${t('functions.col.source')}">${t(`functions.source.${m.source}`)}</td>${frame.admin ? html`<td>${end}</td>` : ''}</tr>`;
   });
   if (rows.length === 0) return html`<p>${t('functions.history.none')}</p>`;
   return html`<table class="envelopes mandates"><caption>${t('functions.history', { name: fn.name })}</caption>

@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import { brusselsDay } from '../../../src/domain/mandates.ts';
-import { createOrganisation, createUser, upsertPerson, type Organisation } from '../../../src/store/index.ts';
+import { createOrganisation, createUser, deactivatePerson, upsertPerson, type Organisation } from '../../../src/store/index.ts';
 import { addMandate, createFunction, recordAbsence, registerDelegation } from '../../../src/workflow/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 
@@ -168,5 +168,12 @@ describe('staff pages of functions, mandates, absences and delegations: CSRF and
       expect(res.headers.location).to.match(/^\/app\/login\?next=/);
     }
     expect((await anonymous.post('/app/functions').type('form').send({ name: 'Burgemeester' })).status).to.equal(401);
+  });
+
+  it('a holder deactivated in the directory keeps their mandate in the history, marked, and is no longer offered in the forms', async () => {
+    await deactivatePerson(app.deps.db, org.id, ids.dirk);
+    const page = (await admin.get('/app/functions').expect(200)).text;
+    expect(page).to.include('<th scope="row">Dirk Directeur <span class="hint">(niet meer actief in de adresgids)</span></th>');
+    expect(page).to.not.include(`<option value="${ids.dirk}"`);
   });
 });
