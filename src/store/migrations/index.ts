@@ -31,6 +31,7 @@ import * as closingTheLoop from './20261206_0026_closing_the_loop.ts';
 import * as documentReads from './20261206_0027_document_reads.ts';
 import * as mandates from './20261206_0028_mandates.ts';
 import * as onBehalfOf from './20261206_0029_on_behalf_of.ts';
+import * as userLanguage from './20261206_0030_user_language.ts';
 
 export interface NamedMigration {
   name: string;
@@ -65,4 +66,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0027_document_reads', migration: documentReads },
   { name: '20261206_0028_mandates', migration: mandates },
   { name: '20261206_0029_on_behalf_of', migration: onBehalfOf },
+  { name: '20261206_0030_user_language', migration: userLanguage },
 ];
