@@ -124,7 +124,8 @@ export interface EngineResult {
   /**
    * The signature as the sign request makes it: issueOneShot, signPdf with the server's time-stamper
    * (B-T; the built-in TSA, in-process) and the B-LT revision (our CAs' OCSP answers, one revocation
-   * read), per run, ms — with its parts.
+   * read; the answers about the CA's and the TSA's certificates given again from the server's
+   * validationDataCache, as a sign request gives them), per run, ms — with its parts.
    */
   asWorkflow: { total: number[]; signPdfWithTimestamp: number[]; validationRevision: number[] };
 }

@@ -3,34 +3,44 @@
  * that share the directory. Each is written to a temporary file, fsynced and renamed (DESIGN §8).
  */
 import { randomBytes } from 'node:crypto';
-import { constants, promises as fs } from 'node:fs';
+import { closeSync, constants, existsSync, fsync, mkdirSync, openSync, promises as fs, renameSync, rmSync, write as writeAt, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { assertSha256, blobCorrupt, blobMissing, hashChecked, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
 
-/** Writes a new file (`wx`) and fsyncs it. */
-async function writeDurably(file: string, bytes: Buffer): Promise<void> {
-  const handle = await fs.open(file, 'wx', 0o640);
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } finally {
-    await handle.close();
+const fsyncAsync = promisify(fsync);
+const writeAsync = promisify(writeAt);
+
+/**
+ * Blobs up to this size are put in the page cache synchronously, as are the open, close, rename and mkdir
+ * around them (tens of microseconds each on a local disk): a put then waits on the thread pool only for its
+ * fsyncs, and goes on while the caller computes. A sign request's puts each took about ten round trips,
+ * none of which could advance while the B-LT revision was being built (issue 11). Larger blobs are written
+ * through the thread pool, so that no put holds the event loop for long.
+ */
+const WRITE_INLINE_MAX_BYTES = 4 * 1024 * 1024;
+
+/** All of `bytes` at the start of the open file `fd`. */
+async function writeAll(fd: number, bytes: Buffer): Promise<void> {
+  for (let offset = 0; offset < bytes.length; ) {
+    if (bytes.length <= WRITE_INLINE_MAX_BYTES) offset += writeSync(fd, bytes, offset, bytes.length - offset, offset);
+    else offset += (await writeAsync(fd, bytes, offset, bytes.length - offset, offset)).bytesWritten;
   }
 }
 
 /** Makes a rename or a new directory entry durable (POSIX: fsync the directory). */
 async function fsyncDirectory(directory: string): Promise<void> {
-  let handle: fs.FileHandle | undefined;
+  let fd: number | undefined;
   try {
-    handle = await fs.open(directory, 'r');
-    await handle.sync();
+    fd = openSync(directory, 'r');
+    await fsyncAsync(fd);
   } catch (error) {
     // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -51,14 +61,14 @@ export function createFsBlobStore(root: string): BlobStore {
 
   /**
    * Directories known to exist (`.tmp` and the `ab/cd` shards, at most 1 + 65,536): each made once by this
-   * store, not asked for again at every put (issue 11: a sign request's puts wait on every round trip).
+   * store, not asked for again at every put.
    */
   const made = new Set<string>();
 
   /** mkdir -p, once per directory; answers the first directory it created, as fs.mkdir does. */
-  async function ensureDirectory(directory: string): Promise<string | undefined> {
+  function ensureDirectory(directory: string): string | undefined {
     if (made.has(directory)) return undefined;
-    const firstCreated = await fs.mkdir(directory, { recursive: true });
+    const firstCreated = mkdirSync(directory, { recursive: true });
     made.add(directory);
     return firstCreated;
   }
@@ -66,7 +76,7 @@ export function createFsBlobStore(root: string): BlobStore {
   async function put(bytes: Buffer): Promise<StoredBlob> {
     const sha256 = sha256Hex(bytes);
     const stored = { sha256, size: bytes.length };
-    if (await has(sha256)) return stored;
+    if (existsSync(pathOf(sha256))) return stored;
     try {
       await write(sha256, bytes);
     } catch (error) {
@@ -78,24 +88,24 @@ export function createFsBlobStore(root: string): BlobStore {
     return stored;
   }
 
-  /**
-   * Temporary file written and fsynced while its shard directory is made, renamed into place, then the
-   * directory entries made durable together (a sign request waits on every round trip of its last put).
-   */
+  /** To a temporary file, fsynced, renamed into place; then the new directory entries fsynced together. */
   async function write(sha256: string, bytes: Buffer): Promise<void> {
     const target = pathOf(sha256);
     const directory = path.dirname(target);
-    const shard = ensureDirectory(directory);
-    shard.catch(() => undefined); // awaited below, after the temporary file
-    await ensureDirectory(tmpDir);
+    ensureDirectory(tmpDir);
+    const firstCreated = ensureDirectory(directory);
     const temporary = path.join(tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
-    let firstCreated: string | undefined;
     try {
-      await writeDurably(temporary, bytes);
-      firstCreated = await shard;
-      await fs.rename(temporary, target);
+      const fd = openSync(temporary, 'wx', 0o640);
+      try {
+        await writeAll(fd, bytes);
+        await fsyncAsync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(temporary, target);
     } catch (error) {
-      await fs.rm(temporary, { force: true });
+      rmSync(temporary, { force: true });
       throw error;
     }
     // Directories created for this blob: each one's entry in its parent must be durable too.
