@@ -3,7 +3,7 @@
  * that share the directory. Each is written to a temporary file, fsynced and renamed (DESIGN §8).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fsync, mkdirSync, openSync, promises as fs, renameSync, rmSync, write as writeAt, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fsync, mkdirSync, openSync, promises as fs, readFileSync, renameSync, rmSync, statSync, write as writeAt, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -14,10 +14,10 @@ const writeAsync = promisify(writeAt);
 
 /**
  * Blobs up to this size are put in the page cache synchronously, as are the open, close, rename and mkdir
- * around them (tens of microseconds each on a local disk): a put then waits on the thread pool only for its
- * fsyncs, and goes on while the caller computes. A sign request's puts each took about ten round trips,
- * none of which could advance while the B-LT revision was being built (issue 11). Larger blobs are written
- * through the thread pool, so that no put holds the event loop for long.
+ * around them (tens of microseconds each on a local disk), and read from it so: a put then waits on the
+ * thread pool only for its fsyncs, and goes on while the caller computes. A sign request's puts each took
+ * about ten round trips, none of which could advance while the B-LT revision was being built (issue 11).
+ * Larger blobs are written and read through the thread pool, so that no call holds the event loop for long.
  */
 const WRITE_INLINE_MAX_BYTES = 4 * 1024 * 1024;
 
@@ -139,12 +139,15 @@ export function createFsBlobStore(root: string): BlobStore {
     await fs.access(root, constants.R_OK | constants.W_OK);
   }
 
-  /** Read whole and checked against its name, without a stream (a sign request reads the PDF it signs so). */
+  /** Read whole and checked against its name, without a stream (a sign request reads the PDF it signs so); up to WRITE_INLINE_MAX_BYTES at once. */
   async function get(sha256: string): Promise<Buffer> {
     assertSha256(sha256);
+    const file = pathOf(sha256);
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(pathOf(sha256));
+      const size = statSync(file, { throwIfNoEntry: false })?.size;
+      if (size === undefined) throw blobMissing(sha256);
+      bytes = size <= WRITE_INLINE_MAX_BYTES ? readFileSync(file) : await fs.readFile(file);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw blobMissing(sha256, error);
       throw error;
