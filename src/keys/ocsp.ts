@@ -62,7 +62,7 @@ export async function buildOcspResponse(options: BuildOcspResponseOptions): Prom
     const status = issuedByResponder(certId, issuer) ? await options.status(certId.serialNumber) : { status: 'unknown' as const };
     singles.push(singleResponse(certId.raw, status, options.now, options.validityMs));
   }
-  return signedResponse(responder, singles, options.now, request.nonce);
+  return signedResponse(responder, issuer, singles, options.now, request.nonce);
 }
 
 export interface OcspResponseForOptions {
@@ -88,7 +88,7 @@ export async function ocspResponseFor(options: OcspResponseForOptions): Promise<
   const status = typeof options.status === 'function' ? await options.status(serial) : options.status;
   const certId = encodeCertId(issuer, serial, options.certIdHash ?? 'sha1');
   const single = singleResponse(certId, status, options.now, options.validityMs);
-  return signedResponse(options.responder, [single], options.now, null);
+  return signedResponse(options.responder, issuer, [single], options.now, null);
 }
 
 /** OCSPResponse ::= SEQUENCE { responseStatus ENUMERATED } without responseBytes (RFC 6960 §4.2.1). */
@@ -157,10 +157,9 @@ function encodeStatus(status: CertStatus): Der {
 /**
  * BasicOCSPResponse (RFC 6960 §4.2.1) wrapped in a successful OCSPResponse. responderID byKey (the SHA-1
  * of the responder's public key bits, §4.2.2.3), the nonce echoed (RFC 8954 §2.1), the responder's certificate
- * in `certs` so a client needs only the CA certificate it already has.
+ * in `certs` so a client needs only the CA certificate it already has. `responderCert`: the fields of that certificate.
  */
-async function signedResponse(responder: SigningKey, singles: Der[], now: Date, nonce: Buffer | null): Promise<Buffer> {
-  const responderCert = certificateFields(Buffer.from(responder.certificates[0]));
+async function signedResponse(responder: SigningKey, responderCert: CertificateFields, singles: Der[], now: Date, nonce: Buffer | null): Promise<Buffer> {
   const keyHash = createHash('sha1').update(subjectPublicKeyBits(responderCert.subjectPublicKeyInfo.raw)).digest();
   const extensions = nonce ? [contextConstructed(1, sequence(sequence(oid(OID.ocspNonce), octetString(nonce))))] : [];
   const tbs = sequence(
