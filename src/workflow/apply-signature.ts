@@ -262,7 +262,7 @@ async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[]
   for (const s of signed) {
     const built = await extendValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
     const validation = built ? storeValidationRevision(deps, built) : null;
-    stored.push(Promise.all([s.blob, validation]).then(([blob, v]) => ({ document: s.document, signature: { blob, certificates: s.certificates }, validation: v })));
+    stored.push(observed(Promise.all([s.blob, validation]).then(([blob, v]) => ({ document: s.document, signature: { blob, certificates: s.certificates }, validation: v }))));
   }
   return { documents: targets, stored: observed(Promise.all(stored)) };
 }
