@@ -47,7 +47,9 @@ Commands:
   api-key create --org <slug> --name <label>      prints the key once
   api-key revoke --org <slug> <prefix-or-id>
   api-key list --org <slug>
-  user create --org <slug> --email … --role admin|staff [--name …]   prints a one-time password
+  user create --org <slug> --email … --role admin|staff [--name …] [--language nl|en|fr]
+                                                  prints a one-time password; the language (default nl)
+                                                  is the staff app's and the mails'
   people import --org <slug> <file.csv>           header name,email,function[,language]; UTF-8
   mandates import <file.csv> --org <slug> [--dry-run]
                                                   mandataries from a CSV export of the Flemish mandate database

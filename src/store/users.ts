@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { normaliseEmail } from '../domain/person.ts';
+import { DEFAULT_LANGUAGE, isLanguage, LANGUAGES, normaliseEmail, type Language } from '../domain/person.ts';
 import { hashPassword, verifyPasswordHash } from './passwords.ts';
 import { mailLogoOf, type MailLogo } from './organisations.ts';
 import { fromJson, isoTimestamp, isUniqueViolation, isUuid, toIso, type Db } from './sql.ts';
@@ -33,6 +33,8 @@ export interface User {
   email: string;
   name: string | null;
   role: UserRole;
+  /** The language of the staff app once logged in, and of every mail to this user (issue 12). */
+  language: Language;
   hasPassword: boolean;
   /** Set for a password someone else chose (the CLI's one-time password): change it before anything else. */
   mustChangePassword: boolean;
@@ -48,6 +50,7 @@ interface UserRow {
   email: string;
   name: string | null;
   role: UserRole;
+  language?: string | null;
   password_hash: string | null;
   must_change_password?: boolean | number | null;
   failed_logins: number;
@@ -63,6 +66,7 @@ function toUser(row: UserRow): User {
     email: row.email,
     name: row.name,
     role: row.role,
+    language: row.language && isLanguage(row.language) ? row.language : DEFAULT_LANGUAGE,
     hasPassword: row.password_hash !== null,
     mustChangePassword: Boolean(row.must_change_password),
     failedLogins: Number(row.failed_logins),
@@ -76,6 +80,8 @@ export interface CreateUserOptions {
   email: string;
   role: UserRole;
   name?: string | null;
+  /** Dutch unless said otherwise. */
+  language?: Language;
   /** Without one the user cannot log in until a password is set. */
   password?: string;
   /** The password was chosen for the user (the CLI): they must change it at first login. */
@@ -87,12 +93,15 @@ export async function createUser(db: Db, organisationId: string, options: Create
   const email = normaliseEmail(options.email);
   if (!email) throw new ValidationError(`Invalid e-mail address '${options.email}'.`);
   if (!USER_ROLES.includes(options.role)) throw new ValidationError(`Invalid role '${options.role}': use admin or staff.`);
+  const language = options.language ?? DEFAULT_LANGUAGE;
+  if (!isLanguage(language)) throw new ValidationError(`Invalid language '${language}': use ${LANGUAGES.join(', ')}.`);
   const row: UserRow = {
     id: randomUUID(),
     organisation_id: organisationId,
     email,
     name: options.name?.trim() || null,
     role: options.role,
+    language,
     password_hash: options.password === undefined ? null : await hashPassword(options.password),
     must_change_password: options.password !== undefined && options.mustChangePassword === true,
     failed_logins: 0,
@@ -199,6 +208,18 @@ export async function verifyPassword(db: Db, organisationId: string, email: stri
 
 export async function listUsers(db: Db, organisationId: string): Promise<User[]> {
   const rows = await db<UserRow>('users').where({ organisation_id: organisationId }).orderBy([{ column: 'email' }]);
+  return rows.map(toUser);
+}
+
+/** The user's language (issue 12); false when there is no such user here. */
+export async function setUserLanguage(db: Db, organisationId: string, userId: string, language: Language): Promise<boolean> {
+  if (!isUuid(userId) || !isLanguage(language)) return false;
+  return (await db('users').where({ organisation_id: organisationId, id: userId }).update({ language })) > 0;
+}
+
+/** The enabled admins of the organisation, by e-mail: who hears of an envelope sent through the API (issue 12). */
+export async function activeAdminsOf(db: Db, organisationId: string): Promise<User[]> {
+  const rows = await db<UserRow>('users').where({ organisation_id: organisationId, role: 'admin' }).whereNull('disabled_at').orderBy('email');
   return rows.map(toUser);
 }
 

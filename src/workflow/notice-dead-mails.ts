@@ -1,8 +1,9 @@
 /**
  * The scheduled look at mails that could not be delivered (issue 12): each mail the outbox gave up on (dead)
- * is told once to the staff member who sent its envelope, as a notification and a mail — except a mail that
+ * is told once to the staff member who sent its envelope (or, sent through the API, to the organisation's
+ * notification addresses and admins: staff-notices.ts), as a notification and a mail — except a mail that
  * was itself to staff, which is only listed (a bouncing staff address must not feed itself). A dead mail
- * nobody can be told of (no envelope, or one sent through the API) gets a row without a user, so it is not
+ * nobody can be told of (no envelope, nobody left to tell) gets a row without a user, so it is not
  * looked at again. unique(outbox_id) keeps two instances from telling it twice. Run it from a timer.
  */
 import { randomUUID } from 'node:crypto';

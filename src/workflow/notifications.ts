@@ -60,9 +60,12 @@ export async function effectContext(
 
 type OwnParams<K extends MailKind> = Omit<MailParams[K], 'organisationName' | 'recipientName' | 'envelopeTitle'>;
 
-/** A staff member a mail goes to (issue 12: the sender hears of a decline, completion, expiry or failed mail). */
+/**
+ * A staff member a mail goes to (issue 12: the sender hears of a decline, completion, expiry or failed mail), in
+ * their own language; `userId` null for one of the organisation's notification addresses (an API envelope).
+ */
 export interface StaffAddressee {
-  userId: string;
+  userId: string | null;
   name: string;
   email: string;
   language: Recipient['language'];
@@ -84,13 +87,13 @@ export async function queueMail<K extends MailKind>(
 
 /** The same for a staff member: `mail.queued` names the user instead of a recipient. */
 export async function queueStaffMail<K extends MailKind>(ctx: EffectContext, staff: StaffAddressee, kind: K, params: OwnParams<K>, extra: Pick<MailMessage, 'attachmentRefs'> = {}): Promise<string> {
-  return enqueueMail(ctx, staff, { userId: staff.userId }, kind, params, { [STAFF_NOTICE_HEADER]: '1' }, extra);
+  return enqueueMail(ctx, staff, staff.userId ? { userId: staff.userId } : {}, kind, params, { [STAFF_NOTICE_HEADER]: '1' }, extra);
 }
 
 async function enqueueMail<K extends MailKind>(
   ctx: EffectContext,
   to: Pick<Recipient, 'name' | 'email' | 'language'>,
-  ref: { recipientId: string } | { userId: string },
+  ref: { recipientId: string } | { userId: string } | Record<string, never>,
   kind: K,
   params: OwnParams<K>,
   headers: Record<string, string> = {},

@@ -16,8 +16,8 @@ import { envelopesOfMeetings, meetingById } from '../store/meetings.ts';
 import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
 import { insertResultLinks, type ResultLink } from '../store/result-links.ts';
 import { randomToken } from './deps.ts';
-import { queueMail, queueStaffMail, tokenHash, type EffectContext, type StaffAddressee } from './notifications.ts';
-import { envelopeSender, recordStaffNotification, staffEnvelopeUrl } from './staff-notices.ts';
+import { queueMail, queueStaffMail, tokenHash, type EffectContext } from './notifications.ts';
+import { noticeAudience, recordStaffNotification, staffEnvelopeUrl, type NoticeAudience } from './staff-notices.ts';
 
 export const DEFAULT_RESULT_LINK_DAYS = 30;
 
@@ -70,7 +70,7 @@ async function resultAttachments(ctx: EffectContext, envelopeIds: readonly strin
 /** The completion's mails, links and the sender's notification; `recipients` as they are now (all done). */
 export async function deliverResult(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
   if (ctx.envelope.meetingId) return deliverMeetingResult(ctx, ctx.envelope.meetingId);
-  const sender = await envelopeSender(ctx.trx, ctx.envelope);
+  const audience = await noticeAudience(ctx.trx, ctx.envelope);
   const attached = await resultAttachments(ctx, [ctx.envelope.id]);
   const withFiles = { attached: Boolean(attached.attachmentRefs) };
   const links: PendingLink[] = [];
@@ -80,16 +80,33 @@ export async function deliverResult(ctx: EffectContext, recipients: readonly Rec
     links.push(pending);
     mails.push(() => queueMail(ctx, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), ...withFiles }, attached));
   }
-  if (sender) {
-    const pending = newLink(ctx, { name: sender.name, email: sender.email, userId: sender.userId }, null);
-    links.push(pending);
-    mails.push(() =>
-      queueStaffMail(ctx, sender, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached),
-    );
-  }
+  tellStaff(ctx, audience, { meetingId: null, staffUrl: staffEnvelopeUrl(ctx), params: { detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached }, links, mails);
   await insertResultLinks(ctx.trx, links.map((l) => l.link));
   for (const mail of mails) await mail();
-  if (sender) await recordStaffNotification(ctx, sender.userId, 'completed', {});
+  for (const userId of audience?.userIds ?? []) await recordStaffNotification(ctx, userId, 'completed', {});
+}
+
+/**
+ * The completion mails to staff: the sender's with a result link of their own; for an envelope sent through the
+ * API, one to each notification address whose button opens the dossier in the staff app (no account, so no link
+ * of its own: the staff who read that mailbox log in).
+ */
+function tellStaff(
+  ctx: EffectContext,
+  audience: NoticeAudience | null,
+  what: { meetingId: string | null; staffUrl: string; params: { detailsUrl?: string; meeting?: { title: string; items: string[] }; attached: boolean }; attached: Attachments },
+  links: PendingLink[],
+  mails: Array<() => Promise<unknown>>,
+): void {
+  for (const addressee of audience?.mailTo ?? []) {
+    if (addressee.userId) {
+      const pending = newLink(ctx, { name: addressee.name, email: addressee.email, userId: addressee.userId }, what.meetingId);
+      links.push(pending);
+      mails.push(() => queueStaffMail(ctx, addressee, 'completed', { ...what.params, downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true }, what.attached));
+    } else {
+      mails.push(() => queueStaffMail(ctx, addressee, 'completed', { ...what.params, detailsUrl: null, downloadUrl: what.staffUrl }, what.attached));
+    }
+  }
 }
 
 /**
@@ -117,7 +134,7 @@ async function deliverMeetingResult(ctx: EffectContext, meetingId: string): Prom
   // Items in agenda order, whatever order the recipients came in.
   const order = completed.map((e) => titleOf.get(e.id)!);
   const meetingCtx: EffectContext = { ...ctx, envelope: { ...ctx.envelope, title: meeting.title } };
-  const sender = await envelopeSender(ctx.trx, { organisationId, createdByKind: meeting.createdByKind, createdById: meeting.createdById });
+  const audience = await noticeAudience(ctx.trx, { organisationId, createdByKind: meeting.createdByKind, createdById: meeting.createdById });
   const links: PendingLink[] = [];
   const mails: Array<() => Promise<unknown>> = [];
   for (const { recipient, items, envelopeIds } of people.values()) {
@@ -128,16 +145,14 @@ async function deliverMeetingResult(ctx: EffectContext, meetingId: string): Prom
     const params = { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), meeting: { title: meeting.title, items: sorted }, attached: Boolean(attached.attachmentRefs) };
     mails.push(() => queueMail(meetingCtx, recipient, 'completed', params, attached));
   }
-  if (sender) {
-    const pending = newLink(ctx, { name: sender.name, email: sender.email, userId: sender.userId }, meetingId);
-    links.push(pending);
+  if (audience) {
     const attached = await resultAttachments(ctx, completed.map((e) => e.id));
-    const params = { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true, meeting: { title: meeting.title, items: order }, attached: Boolean(attached.attachmentRefs) };
-    mails.push(() => queueStaffMail(meetingCtx, sender as StaffAddressee, 'completed', params, attached));
+    const staffUrl = `${ctx.deps.baseUrl.replace(/\/+$/, '')}/app/meetings/${meetingId}`;
+    tellStaff(meetingCtx, audience, { meetingId, staffUrl, params: { meeting: { title: meeting.title, items: order }, attached: Boolean(attached.attachmentRefs) }, attached }, links, mails);
   }
   await insertResultLinks(ctx.trx, links.map((l) => l.link));
   for (const mail of mails) await mail();
-  if (sender) await recordStaffNotification(meetingCtx, sender.userId, 'completed', { meetingId });
+  for (const userId of audience?.userIds ?? []) await recordStaffNotification(meetingCtx, userId, 'completed', { meetingId });
 }
 
 function itemTitle(envelope: Envelope): string {

@@ -8,6 +8,7 @@ import type { Deps } from '../../deps.ts';
 import { isLanguage, type Language } from '../../web/index.ts';
 import { openStaffSession, SESSION_ABSOLUTE_MS } from '../../workflow/staff-session.ts';
 import { countUnreadStaffNotifications } from '../../workflow/read-staff-notifications.ts';
+import { setStaffLanguage } from '../../workflow/set-staff-language.ts';
 import { staffMessagePage, STAFF_LANGUAGE_COOKIE, type StaffPrincipal } from '../../web/staff/layout.ts';
 import { staffTranslator } from '../../web/staff/i18n.ts';
 import { parseCookies } from '../public-pages.ts';
@@ -29,9 +30,15 @@ export function clearSessionCookie(deps: Deps): string {
   return staffCookie(deps, SESSION_COOKIE, '', 0);
 }
 
-/** The language of this staff page: set by the staff router from `?lang=`, the cookie, or Dutch. */
+/**
+ * The language of this staff page: a language link just followed (`?lang=`), else the logged-in user's own
+ * language (issue 12: it follows them to any browser), else the cookie, else Dutch.
+ */
 export function staffLanguageOf(res: Response): Language {
   const chosen = res.locals.staffLang as unknown;
+  if (res.locals.staffLangChosen === true && isLanguage(chosen)) return chosen;
+  const own = (res.locals.staff as StaffPrincipal | undefined)?.language;
+  if (own && isLanguage(own)) return own;
   return isLanguage(chosen) ? chosen : 'nl';
 }
 
@@ -42,12 +49,25 @@ export function staffLanguage(deps: Deps): RequestHandler {
     const remembered = parseCookies(req.get('cookie'))[STAFF_LANGUAGE_COOKIE];
     if (isLanguage(requested)) {
       res.locals.staffLang = requested;
+      res.locals.staffLangChosen = true;
       res.append('Set-Cookie', staffCookie(deps, STAFF_LANGUAGE_COOKIE, requested, 365 * 24 * 3600));
     } else if (isLanguage(remembered)) {
       res.locals.staffLang = remembered;
     }
     next();
   };
+}
+
+/**
+ * A language link followed while logged in: the choice becomes the user's own (setStaffLanguage), so their
+ * next session and their mails speak it. A GET, like the links it answers: the language is a preference, and a
+ * link from elsewhere can only do what the cookie already did.
+ */
+async function keepChosenLanguage(deps: Deps, res: Response, staff: StaffPrincipal): Promise<StaffPrincipal> {
+  const chosen = res.locals.staffLang as unknown;
+  if (res.locals.staffLangChosen !== true || !isLanguage(chosen) || staff.language === chosen) return staff;
+  await setStaffLanguage(deps.workflow, { organisationId: staff.organisationId, userId: staff.userId, language: chosen });
+  return { ...staff, language: chosen };
 }
 
 /** The principal `requireStaff` found; throws when used on a route without it (a programming error). */
@@ -76,6 +96,7 @@ export async function loadStaff(deps: Deps, req: Request): Promise<StaffPrincipa
     sessionId: session.id,
     hasLogo: typeof logo?.sha256 === 'string',
     mustChangePassword: user.mustChangePassword,
+    language: user.language,
     unreadNotifications: await countUnreadStaffNotifications(deps.workflow, { organisationId: organisation.id, userId: user.id }),
   };
 }
@@ -97,7 +118,8 @@ const MAY_BEFORE_PASSWORD_CHANGE = new Set([PASSWORD_CHANGE_PATH, '/app/logout']
  */
 export function requireStaff(deps: Deps): RequestHandler {
   return (req, res, next) => {
-    loadStaff(deps, req).then((staff) => {
+    loadStaff(deps, req).then(async (loaded) => {
+      const staff = loaded ? await keepChosenLanguage(deps, res, loaded) : null;
       if (staff?.mustChangePassword && !MAY_BEFORE_PASSWORD_CHANGE.has(req.originalUrl.split('?')[0] ?? '')) {
         // A password someone else chose (the CLI's one-time password) is replaced before anything else.
         res.set('Cache-Control', 'no-store');

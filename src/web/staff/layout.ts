@@ -27,6 +27,8 @@ export interface StaffPrincipal {
   mustChangePassword?: boolean;
   /** Unread notifications (issue 12): the badge in the header. */
   unreadNotifications?: number;
+  /** The user's own language (issue 12): the app's once logged in, unless a language link was just followed. */
+  language?: Language;
 }
 
 export type StaffSection = 'dashboard' | 'send' | 'meetings' | 'mandates' | 'people' | 'users' | 'settings' | 'notifications';

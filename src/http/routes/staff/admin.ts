@@ -10,7 +10,7 @@ import multer from 'multer';
 import type { Deps } from '../../../deps.ts';
 import { AppError, ValidationError } from '../../../errors.ts';
 import { parsePeopleCsv } from '../../../cli/people.ts';
-import { LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
+import { isLanguage, LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
 import { SIGNATURE_LEVELS, type SignatureLevel } from '../../../domain/routing.ts';
 import { mailLogoOf, organisationOf, peopleOf, personOf, staffUsersOf, type Person, type UpsertOutcome } from '../../../workflow/staff-directory.ts';
 import {
@@ -34,8 +34,9 @@ import { passwordLinkUrl, passwordMail } from '../../../web/staff/mails.ts';
 import { reminderFields, reminderSettings } from '../../../web/staff/reminder-settings.ts';
 import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
 import { routeFunctionsOf } from '../../../workflow/signing-routes.ts';
+import { checkNoticeEmails, MAX_NOTICE_EMAILS, noticeEmailsOf, organisationLanguageOf } from '../../../workflow/update-organisation-settings.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
-import { requireAdmin, requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
+import { requireAdmin, requireStaff, staffOf } from '../../staff/session.ts';
 import { receiveUpload } from '../../upload.ts';
 import { field, origin, page, staffActor, tOf } from './common.ts';
 
@@ -73,9 +74,9 @@ export function registerAdminRoutes(router: Router, deps: Deps): void {
 <p>${t('users.intro')}</p>
 ${notice(state.notice)}${alert(state.error)}
 <table class="cards"><caption class="hint">${t('users.title')}</caption>
-<thead><tr><th scope="col">${t('users.name')}</th><th scope="col">${t('users.email')}</th><th scope="col">${t('users.role')}</th><th scope="col">${t('users.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
+<thead><tr><th scope="col">${t('users.name')}</th><th scope="col">${t('users.email')}</th><th scope="col">${t('users.role')}</th><th scope="col">${t('users.language')}</th><th scope="col">${t('users.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
 <tbody>${users.map(
-        (u) => html`<tr><th scope="row">${u.name ?? ''}</th><td data-label="${t('users.email')}">${u.email}</td><td data-label="${t('users.role')}">${t(`users.role.${u.role}`)}</td><td data-label="${t('users.status')}">${statusOf(u)}</td><td>${
+        (u) => html`<tr><th scope="row">${u.name ?? ''}</th><td data-label="${t('users.email')}">${u.email}</td><td data-label="${t('users.role')}">${t(`users.role.${u.role}`)}</td><td data-label="${t('users.language')}">${t(`people.languageName.${u.language}`)}</td><td data-label="${t('users.status')}">${statusOf(u)}</td><td>${
           !u.disabledAt && u.id !== staff.userId
             ? html`<form method="post" action="/app/users/${u.id}/deactivate" class="inline">${csrf(res)}<button type="submit" class="danger" aria-label="${t('users.deactivateLabel', { email: u.email })}">${t('users.deactivate')}</button></form>`
             : ''
@@ -88,6 +89,8 @@ ${notice(state.notice)}${alert(state.error)}
 <div class="field"><label for="user-role">${t('users.role')}</label><select id="user-role" name="role">
 <option value="staff"${form.role === 'admin' ? '' : html` selected`}>${t('users.role.staff')}</option>
 <option value="admin"${form.role === 'admin' ? html` selected` : ''}>${t('users.role.admin')}</option></select></div>
+<div class="field"><label for="user-language">${t('users.language')}</label><select id="user-language" name="language" aria-describedby="user-language-help">${languageOptions(res, form.language ?? organisationLanguageOf(await org(res)))}</select>
+<p class="hint" id="user-language-help">${t('users.languageHelp')}</p></div>
 <button type="submit">${t('users.invite')}</button></form>`,
     });
   };
@@ -97,8 +100,9 @@ ${notice(state.notice)}${alert(state.error)}
   admin.post('/users', async (req, res) => {
     const t = tOf(res);
     const staff = staffOf(res);
-    const form = { name: field(req.body, 'name').trim(), email: field(req.body, 'email').trim(), role: field(req.body, 'role') };
+    const form = { name: field(req.body, 'name').trim(), email: field(req.body, 'email').trim(), role: field(req.body, 'role'), language: field(req.body, 'language') };
     const role = form.role === 'admin' ? 'admin' : 'staff';
+    const language: Language = isLanguage(form.language) ? form.language : 'nl';
     if (!normaliseEmail(form.email)) return usersPage(req, res, 400, { error: t('users.emailInvalid'), form });
     const organisation = await org(res);
     try {
@@ -107,10 +111,12 @@ ${notice(state.notice)}${alert(state.error)}
         email: form.email,
         role,
         name: form.name || null,
+        language,
         mail: (user, token) =>
           passwordMail({
             kind: 'invite',
-            lang: staffLanguageOf(res),
+            // In the new user's language (issue 12), not the inviting admin's.
+            lang: user.language,
             to: { name: user.name ?? user.email, email: user.email },
             organisationName: organisation.name,
             inviter: staff.name,
@@ -285,7 +291,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
   });
 
   // ---- settings ----
-  const settingsPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string } = {}) => {
+  const settingsPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string; noticeForm?: { emails: string; language: string; error: string } } = {}) => {
     const t = tOf(res);
     const organisation = await org(res);
     const s = organisation.settings;
@@ -294,7 +300,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
     page(deps, res, status, {
       title: state.error ? `${t('page.errorPrefix')}: ${t('settings.title')}` : t('settings.title'),
       active: 'settings',
-      body: html`<h1>${t('settings.title')}</h1>${notice(state.notice)}${alert(state.error)}
+      body: html`<h1>${t('settings.title')}</h1>${notice(state.notice)}${state.noticeForm ? '' : alert(state.error)}
 <h2>${t('settings.organisation')}</h2>
 <form method="post" action="/app/settings" class="stacked">${csrf(res)}
 <div class="field"><label for="org-name">${t('settings.name')}</label><input type="text" id="org-name" name="name" required maxlength="200" value="${organisation.name}"></div>
@@ -302,6 +308,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
 <div class="field checkbox"><input type="checkbox" id="require-code" name="requireCode" value="1"${s.requireCode === true ? html` checked` : ''}> <label for="require-code">${t('settings.requireCode')}</label></div>
 ${reminderFields(t, s)}
 <button type="submit">${t('form.save')}</button></form>
+${noticeSection(res, organisation, state.noticeForm)}
 <h2>${t('settings.logo')}</h2>
 ${logo?.sha256 ? html`<p>${t('settings.logoCurrent')}: <img src="/app/logo" alt="${t('settings.logoAlt', { organisation: organisation.name })}" class="logo"></p>` : ''}
 <p class="hint" id="logo-help">${t('settings.logoHelp')}</p>
@@ -315,6 +322,40 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
 <p><a href="/app/settings/routes/new">${t('settings.routeAdd')}</a></p>`,
     });
   };
+
+  /** Issue 12: where the notices of envelopes sent through the API go (settings.noticeEmails), and in which language. */
+  const noticeSection = (res: Response, organisation: Awaited<ReturnType<typeof org>>, form?: { emails: string; language: string; error: string }) => {
+    const t = tOf(res);
+    const emails = form?.emails ?? noticeEmailsOf(organisation).join('\n');
+    const described = form ? 'notice-emails-error notice-emails-help' : 'notice-emails-help';
+    return html`<h2 id="notices">${t('settings.notices')}</h2>
+<p id="notices-intro">${t('settings.noticesIntro')}</p>
+<form method="post" action="/app/settings/notices" class="stacked">${csrf(res)}
+${form ? html`<p class="alert" role="alert" id="notice-emails-error">${form.error}</p>` : ''}
+<div class="field"><label for="notice-emails">${t('settings.noticeEmails')}</label><textarea id="notice-emails" name="noticeEmails" rows="${String(MAX_NOTICE_EMAILS)}" cols="40" autocomplete="off" spellcheck="false" aria-describedby="${described}"${form ? html` aria-invalid="true"` : ''}>${emails}</textarea>
+<p class="hint" id="notice-emails-help">${t('settings.noticeEmailsHelp', { max: MAX_NOTICE_EMAILS })}</p></div>
+<div class="field"><label for="notice-language">${t('settings.noticeLanguage')}</label><select id="notice-language" name="defaultLanguage" aria-describedby="notice-language-help">${languageOptions(res, form?.language ?? organisationLanguageOf(organisation))}</select>
+<p class="hint" id="notice-language-help">${t('settings.noticeLanguageHelp')}</p></div>
+<button type="submit">${t('form.save')}</button></form>`;
+  };
+
+  admin.post('/settings/notices', async (req, res) => {
+    const t = tOf(res);
+    const typed = field(req.body, 'noticeEmails').slice(0, 4000);
+    const language = field(req.body, 'defaultLanguage');
+    const checked = checkNoticeEmails(typed);
+    if (!checked.ok || !isLanguage(language)) {
+      const error = !checked.ok
+        ? checked.reason === 'invalid'
+          ? t('settings.noticeEmailsInvalid', { value: checked.value })
+          : t('settings.noticeEmailsTooMany', { max: MAX_NOTICE_EMAILS, count: checked.count })
+        : t('error.invalid.title');
+      return settingsPage(req, res, 400, { error, noticeForm: { emails: typed, language, error } });
+    }
+    const noticeEmails = checked.emails.length > 0 ? checked.emails : null;
+    await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), settings: { noticeEmails, defaultLanguage: language } });
+    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}#notices`);
+  });
 
   admin.get('/settings', (req, res) => settingsPage(req, res, 200, { notice: typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined }));
 

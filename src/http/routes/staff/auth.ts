@@ -167,7 +167,8 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('fo
       mail: (user, token) =>
         passwordMail({
           kind: 'reset',
-          lang: staffLanguageOf(res),
+          // In the account's own language (issue 12), whatever language the page was asked in.
+          lang: user.language,
           to: { name: user.name ?? user.email, email: user.email },
           organisationName: user.organisationName,
           url: passwordLinkUrl(deps.config.baseUrl, token),
