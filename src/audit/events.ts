@@ -148,6 +148,23 @@ export const auditEventSchema = z.discriminatedUnion('action', [
       changes: z.array(z.object({ field: z.enum(['name', 'email', 'document']), recipientId: id.optional(), documentId: id.optional(), from: z.string(), to: z.string() })),
     }),
   }),
+  /**
+   * Correct and resend with a corrected file (issue 12): the document's new original, after the versions it replaces
+   * (its earlier original and the last revision, signed or not, that signers acted on). Those stay as revisions; the
+   * recipients whose signature or approval covered them act again.
+   */
+  z.object({
+    action: z.literal('document.replaced'),
+    details: z.object({
+      documentId: id,
+      name: z.string(),
+      reason: z.string(),
+      previous: z.object({ originalSha256: sha256, sha256, pageCount: z.number().int().nonnegative(), revisionSeq: z.number().int().positive() }),
+      corrected: z.object({ sha256, pageCount: z.number().int().nonnegative(), revisionSeq: z.number().int().positive(), preparedSha256: sha256 }),
+      /** Who had signed or approved the version replaced: they act again. */
+      recipientsToActAgain: z.array(id),
+    }),
+  }),
   z.object({ action: z.literal('envelope.cancelled'), details: z.object({ reason: z.string().min(1) }) }),
   z.object({ action: z.literal('envelope.expired'), details: z.object({ expiresAt: z.string() }) }),
   z.object({ action: z.literal('envelope.completed'), details: z.object({ documents: z.array(z.object({ documentId: id, sha256, revisionSeq: z.number().int().positive() })) }) }),

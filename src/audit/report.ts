@@ -181,6 +181,21 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
       return [[t('event.recipient'), recipient(details.recipientId)], [t('event.document'), `${document(details.documentId)} (${str('how')})`]];
     case 'recipient.declined':
       return [[t('event.recipient'), recipient(details.recipientId)], [t('event.reason'), str('reason')]];
+    case 'document.replaced': {
+      // Both versions by their hashes (issue 12): what was replaced, as far as it was signed, and what replaced it.
+      const side = (key: string) => (details[key] ?? {}) as Record<string, unknown>;
+      const [previous, corrected] = [side('previous'), side('corrected')];
+      return [
+        [t('event.document'), document(details.documentId)],
+        [t('event.reason'), str('reason') || t('report.none')],
+        [t('event.replacedOriginal'), String(previous.originalSha256 ?? '')],
+        [t('event.replacedVersion'), String(previous.sha256 ?? '')],
+        [t('event.replacedPages'), `${String(previous.pageCount ?? '')} > ${String(corrected.pageCount ?? '')}`],
+        [t('event.correctedOriginal'), String(corrected.sha256 ?? '')],
+        [t('event.correctedPrepared'), String(corrected.preparedSha256 ?? '')],
+        [t('event.actAgain'), (Array.isArray(details.recipientsToActAgain) ? details.recipientsToActAgain : []).map(recipient).join(', ') || t('report.none')],
+      ];
+    }
     case 'envelope.cancelled':
       return [[t('event.reason'), str('reason')]];
     case 'envelope.reminded':

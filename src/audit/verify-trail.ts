@@ -149,6 +149,13 @@ function claimsOf(events: readonly AuditEventRecord[]): RevisionClaim[] {
     if (event.action === 'envelope.completed') for (const doc of list(d.documents)) add(doc.documentId, doc.revisionSeq, doc.sha256);
     // The long-term revisions of issue 9: a DSS (B-LT) and a document timestamp (B-LTA) each record their revision.
     if (event.action === 'document.validation_data_added' || event.action === 'document.timestamped') add(d.documentId, d.revisionSeq, d.revisionSha256);
+    // Correct and resend (issue 12): a corrected original and its preparation; each document's new current revision.
+    if (event.action === 'document.replaced') {
+      const corrected = (d.corrected ?? {}) as Record<string, unknown>;
+      add(d.documentId, corrected.revisionSeq, corrected.sha256);
+      add(d.documentId, typeof corrected.revisionSeq === 'number' ? corrected.revisionSeq + 1 : null, corrected.preparedSha256);
+    }
+    if (event.action === 'envelope.resent') for (const change of list(d.changes)) if (change.field === 'document') add(change.documentId, null, change.to);
     if (event.action === 'recipient.signed') {
       add(d.documentId, d.revisionSeq, d.revisionSha256);
       add(d.documentId, typeof d.revisionSeq === 'number' ? d.revisionSeq - 1 : null, d.signedRevisionSha256);

@@ -30,6 +30,8 @@ export interface SignRequestParams extends BaseMailParams {
   signingUrl: string;
   /** When other envelopes of the organisation wait for this person: the `/s/<token>/batch` page. */
   batch?: { url: string; otherCount: number } | null;
+  /** Correct and resend replaced a document this person had signed or approved (issue 12): say their earlier act does not hold. */
+  documentCorrected?: boolean;
 }
 
 export type ReminderParams = SignRequestParams;
@@ -49,6 +51,8 @@ export interface MeetingSignRequestParams extends BaseMailParams {
   signingUrl: string;
   /** A reminder of the meeting (staff or the schedule): the items still waiting, and a link replacing the earlier one. */
   reminder?: boolean;
+  /** As for a sign request: an item's document was corrected after this person had signed it. */
+  documentCorrected?: boolean;
 }
 
 export interface DeclinedParams extends BaseMailParams {
@@ -172,6 +176,7 @@ function request(kind: 'signRequest' | 'reminder', t: Translate, language: Langu
   const values = { title: params.envelopeTitle, sender: sender || params.organisationName, organisation: params.organisationName };
   const intro = t(sender ? `${kind}.intro.${verb}` : `${kind}.intro.${verb}.byOrganisation`, values);
   const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: intro }];
+  if (params.documentCorrected) blocks.push({ kind: 'paragraph', text: t(`corrected.${verb}`) });
   const message = params.message?.trim();
   if (message) blocks.push({ kind: 'quote', label: t('common.messageFrom', values), text: message });
   if (params.deadline) {
@@ -194,6 +199,7 @@ function meetingRequest(t: Translate, language: Language, params: MeetingSignReq
     { kind: 'paragraph', text: t(params.reminder ? 'meetingReminder.intro' : 'meetingSignRequest.intro', values) },
     { kind: 'paragraph', text: params.items.map((item) => `${item.agendaItem ? `${oneLine(item.agendaItem)}. ` : '– '}${oneLine(item.title)}`).join('\n') },
   ];
+  if (params.documentCorrected) blocks.push({ kind: 'paragraph', text: t('corrected.sign') });
   if (params.deadline) blocks.push({ kind: 'paragraph', text: t('common.deadline', { deadline: formatBrusselsDateTime(params.deadline, language) }) });
   blocks.push(action(t, t('meetingSignRequest.button'), params.signingUrl));
   blocks.push({ kind: 'paragraph', text: t(params.reminder ? 'meetingReminder.replaces' : 'meetingSignRequest.oneLink') });

@@ -57,7 +57,8 @@ export async function loadAuditEvidence(deps: Pick<WorkflowDeps, 'db' | 'clock'>
       id: document.id,
       name: document.name,
       pageCount: document.pageCount,
-      originalSha256: revisions.find((r) => r.kind === 'original')?.blobSha256 ?? null,
+      // The last original: a document corrected at resend (issue 12) names its earlier ones in `document.replaced`.
+      originalSha256: [...revisions].reverse().find((r) => r.kind === 'original')?.blobSha256 ?? null,
       finalSha256: current?.blobSha256 ?? null,
     });
   }

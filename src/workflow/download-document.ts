@@ -35,7 +35,7 @@ export async function downloadDocument(deps: WorkflowDeps, options: DownloadDocu
     if (!envelope) throw envelopeNotFound();
     const document = isUuid(documentId) ? (await documentsOf(trx, organisationId, envelopeId)).find((d) => d.id === documentId) : undefined;
     if (!document) throw new AppError('document_not_found', 404, 'This envelope has no such document.');
-    const revision = variant === 'current' ? await currentRevision(trx, document.id) : ((await revisionsOf(trx, document.id)).find((r) => r.kind === 'original') ?? null);
+    const revision = variant === 'current' ? await currentRevision(trx, document.id) : ((await revisionsOf(trx, document.id)).reverse().find((r) => r.kind === 'original') ?? null);
     if (!revision) throw new Error(`document ${document.id} has no ${variant} revision`);
     await appendAuditEvent(trx, {
       organisationId,

@@ -32,7 +32,7 @@ export { remindEnvelope, type RemindEnvelopeOptions } from './remind-envelope.ts
 export { countUnreadStaffNotifications, readStaffNotifications, type StaffNotification } from './read-staff-notifications.ts';
 export { noticeDeadMails } from './notice-dead-mails.ts';
 export { sendDueReminders, type SendDueRemindersResult } from './send-due-reminders.ts';
-export { resendEnvelope, type ResendEnvelopeOptions } from './resend-envelope.ts';
+export { resendEnvelope, type CorrectedDocument, type ResendEnvelopeOptions } from './resend-envelope.ts';
 export { openResultLink, downloadResultDocument, downloadResultAuditReport, type ResultView } from './open-result-link.ts';
 export { expireEnvelopes, type ExpireEnvelopesOptions, type ExpireEnvelopesResult } from './expire-envelopes.ts';
 export { renewArchiveTimestamps, timestampEnvelope, type RenewArchiveTimestampsOptions, type RenewArchiveTimestampsResult } from './archive-timestamps.ts';

@@ -159,7 +159,13 @@ export async function createSigningLink(ctx: EffectContext, recipient: Recipient
  * Gives each recipient a fresh link (revoking older ones) and queues the request or reminder
  * mail with it; recipients still pending become `sent`. Returns the recipients as updated.
  */
-export async function notifyRecipients(ctx: EffectContext, recipients: readonly Recipient[], kind: 'signRequest' | 'reminder'): Promise<Recipient[]> {
+export async function notifyRecipients(
+  ctx: EffectContext,
+  recipients: readonly Recipient[],
+  kind: 'signRequest' | 'reminder',
+  /** Correct and resend (issue 12): who had signed or approved a document since replaced; their mail says so. */
+  actedOnReplaced: ReadonlySet<string> = new Set(),
+): Promise<Recipient[]> {
   const updated: Recipient[] = [];
   await revokeSigningLinks(ctx.trx, recipients.map((r) => r.id), ctx.now);
   for (const recipient of recipients) {
@@ -171,7 +177,7 @@ export async function notifyRecipients(ctx: EffectContext, recipients: readonly 
     if (kind === 'signRequest' && ctx.envelope.meetingId && recipient.role === 'signer') {
       // A meeting's signer gets one mail for the whole meeting (issue 12), not one per decision.
       const meeting = await meetingRequestFor(ctx, next, signingUrl);
-      if (meeting) await queueMail(ctx, next, 'meetingSignRequest', meeting);
+      if (meeting) await queueMail(ctx, next, 'meetingSignRequest', { ...meeting, documentCorrected: actedOnReplaced.has(recipient.id) });
       updated.push(next);
       continue;
     }
@@ -183,6 +189,7 @@ export async function notifyRecipients(ctx: EffectContext, recipients: readonly 
       deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
       signingUrl,
       batch: recipient.role === 'signer' ? await batchOffer(ctx, recipient, signingUrl) : null,
+      documentCorrected: actedOnReplaced.has(recipient.id),
     });
     updated.push(next);
   }

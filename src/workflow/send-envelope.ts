@@ -11,12 +11,12 @@ import { appendAuditEvent } from '../audit/chain.ts';
 import { isRepeat, transition } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { prepareForSigning, type SignerSlot } from '../pdf/index.ts';
-import { currentRevisions, documentsOf, insertRevision, setDocumentPageCount } from '../store/document-repository.ts';
+import { currentRevisions, documentsOf, insertRevision, setDocumentPageCount, type DocumentRecord, type Revision } from '../store/document-repository.ts';
 import { envelopeById, updateEnvelope, type Envelope } from '../store/envelope-repository.ts';
 import { meetingById } from '../store/meetings.ts';
 import { decisionBodyName } from '../domain/meeting.ts';
 import { signaturePageHeader, signerBlockLabel, type SignaturePageHeader } from '../domain/signature-page.ts';
-import { fieldsOf, insertField, recipientsOf, setFieldName } from '../store/recipient-repository.ts';
+import { fieldsOf, insertField, recipientsOf, setFieldName, type Field, type Recipient } from '../store/recipient-repository.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { envelopeNotFound, loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
 import { effectContext, notifyRecipients, queueWebhooks } from './notifications.ts';
@@ -27,7 +27,7 @@ export interface SendEnvelopeOptions extends StaffRequest {
 }
 
 /** The appended signature page's head (issue 12): the meeting's body and date when it belongs to one, else its route's name. */
-async function signaturePageHeaderOf(trx: Knex.Transaction, envelope: Envelope): Promise<SignaturePageHeader> {
+export async function signaturePageHeaderOf(trx: Knex.Transaction, envelope: Envelope): Promise<SignaturePageHeader> {
   const meeting = envelope.meetingId ? await meetingById(trx, envelope.organisationId, envelope.meetingId) : null;
   const body = meeting ? decisionBodyName(meeting.body, meeting.bodyLabel) : envelope.routeName;
   return signaturePageHeader({ body, meetingDate: meeting?.meetingDate ?? null, title: envelope.title, agendaItem: envelope.agendaItem, onBehalfOf: envelope.onBehalfOf });
@@ -54,34 +54,13 @@ export async function sendEnvelopeIn(trx: Knex.Transaction, deps: WorkflowDeps, 
   const fields = await fieldsOf(trx, recipients.map((r) => r.id));
   const signers = recipients.filter((r) => r.role === 'signer');
 
-  const prepared: Array<{ documentId: string; preparedSha256: string; fieldNames: string[] }> = [];
+  const prepared: PreparedDocument[] = [];
   const header = signers.length > 0 ? await signaturePageHeaderOf(trx, envelope) : undefined;
   if (signers.length > 0) {
     for (const document of documents) {
       const revision = revisions.get(document.id);
       if (!revision) throw new Error(`document ${document.id} has no revision`);
-      const slotFields = signers.map((s) => fields.find((f) => f.recipientId === s.id && f.documentId === document.id));
-      const slots: SignerSlot[] = signers.map((signer, i) => {
-        const field = slotFields[i];
-        return {
-          // "De algemeen directeur", "De wnd. algemeen directeur", a delegate's "Bij opdracht van de algemeen directeur" (issue 12).
-          label: signerBlockLabel(signer),
-          name: signer.name,
-          function: signer.function ?? undefined,
-          placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,
-        };
-      });
-      const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots, ...header });
-      const blob = await deps.blobs.put(result.pdf);
-      await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'prepared', now: at });
-      await setDocumentPageCount(trx, organisationId, document.id, result.pageCount);
-      for (const [i, signer] of signers.entries()) {
-        const { fieldName, placement } = result.fields[i];
-        const field = slotFields[i];
-        if (field) await setFieldName(trx, field.id, fieldName);
-        else await insertField(trx, { id: randomUUID(), recipientId: signer.id, documentId: document.id, ...placement, fieldName });
-      }
-      prepared.push({ documentId: document.id, preparedSha256: blob.sha256, fieldNames: result.fields.map((f) => f.fieldName) });
+      prepared.push(await prepareDocumentIn(trx, deps, { organisationId, document, revision, signers, fields, header, at }));
     }
   }
 
@@ -93,11 +72,61 @@ export async function sendEnvelopeIn(trx: Knex.Transaction, deps: WorkflowDeps, 
   await appendAuditEvent(trx, {
     organisationId,
     envelopeId,
-    event: { action: 'envelope.sent', details: { activeOrder: routing.activeOrder ?? 1, documents: prepared } },
+    event: { action: 'envelope.sent', details: { activeOrder: routing.activeOrder ?? 1, documents: prepared.map(({ documentId, preparedSha256, fieldNames }) => ({ documentId, preparedSha256, fieldNames })) } },
     actor: options.actor,
     origin: options.origin,
     occurredAt: now,
   });
   await notifyRecipients(ctx, routing.toNotify, 'signRequest');
   await queueWebhooks(ctx, 'envelope.sent');
+}
+
+export interface PrepareDocumentOptions {
+  organisationId: string;
+  document: DocumentRecord;
+  /** The revision to prepare: the original, uploaded at create or (correct and resend) as a corrected version. */
+  revision: Revision;
+  signers: readonly Recipient[];
+  /** The signers' fields; those on this document with no name yet are staff placements, the others are written here. */
+  fields: readonly Field[];
+  header?: SignaturePageHeader;
+  at: string;
+}
+
+export interface PreparedDocument {
+  documentId: string;
+  preparedSha256: string;
+  fieldNames: string[];
+  pageCount: number;
+}
+
+/**
+ * One document prepared for its signers (DESIGN §5) and stored as its next revision 'prepared': at send, and again
+ * when staff replace it by a corrected version before resending (issue 12). A signer's placed field keeps its row
+ * (its name is set); an unplaced signer's block on the signature page becomes a new row.
+ */
+export async function prepareDocumentIn(trx: Knex.Transaction, deps: WorkflowDeps, options: PrepareDocumentOptions): Promise<PreparedDocument> {
+  const { organisationId, document, revision, signers, fields, header, at } = options;
+  const slotFields = signers.map((s) => fields.find((f) => f.recipientId === s.id && f.documentId === document.id));
+  const slots: SignerSlot[] = signers.map((signer, i) => {
+    const field = slotFields[i];
+    return {
+      // "De algemeen directeur", "De wnd. algemeen directeur", a delegate's "Bij opdracht van de algemeen directeur" (issue 12).
+      label: signerBlockLabel(signer),
+      name: signer.name,
+      function: signer.function ?? undefined,
+      placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,
+    };
+  });
+  const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots, ...header });
+  const blob = await deps.blobs.put(result.pdf);
+  await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'prepared', now: at });
+  await setDocumentPageCount(trx, organisationId, document.id, result.pageCount);
+  for (const [i, signer] of signers.entries()) {
+    const { fieldName, placement } = result.fields[i];
+    const field = slotFields[i];
+    if (field) await setFieldName(trx, field.id, fieldName);
+    else await insertField(trx, { id: randomUUID(), recipientId: signer.id, documentId: document.id, ...placement, fieldName });
+  }
+  return { documentId: document.id, preparedSha256: blob.sha256, fieldNames: result.fields.map((f) => f.fieldName), pageCount: result.pageCount };
 }

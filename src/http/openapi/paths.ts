@@ -187,6 +187,37 @@ export const paths: Record<string, PathItem> = {
       requestBody: { required: true, content: json('CancelRequest') },
     }),
   },
+  '/envelopes/{id}/resend': {
+    parameters: [param('EnvelopeId')],
+    post: envelopeAction(
+      'resendEnvelope',
+      'Correct and resend a declined envelope',
+      'The declined envelope goes back to `sent`, in the same audit chain (`envelope.resent`). `name` and `email` correct the recipient who declined. ' +
+        'A corrected PDF for a document, as the multipart file `documents[<documentId>]`, becomes that document\'s next revision (`original`; earlier revisions, signed ones included, stay) ' +
+        'and is prepared for signing again; `document.replaced` records the hashes and page counts of both versions. Signatures and approvals on the replaced version do not cover the new one: ' +
+        'every signer and approver who had acted does so again, in routing order, and must read the new version before signing. ' +
+        'A file that is not a usable PDF answers 422 (`pdf_invalid`, `pdf_encrypted`…) naming it; a placed signature field on a page the corrected file no longer has answers 422 `placement_invalid` naming it; in both cases nothing changes. ' +
+        '409 `illegal_transition` when the envelope is not declined, `envelope_deadline_passed` after its deadline.',
+      {
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': { schema: ref('ResendRequest') },
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                properties: {
+                  name: { type: 'string', maxLength: 200, description: 'Corrected name of the recipient who declined.' },
+                  email: { type: 'string', maxLength: 320, description: 'Corrected e-mail address of the recipient who declined.' },
+                },
+                additionalProperties: { type: 'string', contentMediaType: 'application/pdf', description: 'A corrected PDF, as the file `documents[<documentId>]` for the document with that id.' },
+              },
+            },
+          },
+        },
+      },
+    ),
+  },
   '/envelopes/{id}/remind': {
     parameters: [param('EnvelopeId')],
     post: {

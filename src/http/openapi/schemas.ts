@@ -209,6 +209,7 @@ const envelopeSchemas: Record<string, JsonSchema> = {
     ...fieldPosition,
   }),
   CancelRequest: object({ reason: string(undefined, { minLength: 1, maxLength: 2000 }) }),
+  ResendRequest: object({ name: string('Corrected name of the recipient who declined.', { maxLength: 200 }), email: string('Corrected e-mail address of the recipient who declined.', { maxLength: 320 }) }, 'Correct and resend without a corrected file: the declining recipient\'s name and address; both optional.', ['name', 'email']),
   AuditTrail: object({
     envelopeId: uuid(),
     events: {

@@ -23,6 +23,7 @@ import {
   getEnvelope,
   listEnvelopes,
   remindEnvelope,
+  resendEnvelope,
   sendEnvelope,
   type CreateEnvelopeInput,
   type StaffRequest,
@@ -31,6 +32,7 @@ import { requireEnvelopeOf } from '../../workflow/require-envelope.ts';
 import { principalOf } from '../auth.ts';
 import { respondIdempotently } from '../idempotency.ts';
 import { sendBlob } from '../send-blob.ts';
+import { correctedDocuments, correctedDocumentsUpload } from '../corrected-documents.ts';
 
 const MAX_DOCUMENTS = 100;
 /** The `envelope` JSON field: recipients and fields, never documents. */
@@ -203,6 +205,7 @@ function optionalString(name: string, value: unknown): string | undefined {
 }
 
 const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(2000) });
+const resendSchema = z.strictObject({ name: z.string().max(200).optional(), email: z.string().max(320).optional() });
 
 export function envelopesRouter(deps: Deps): Router {
   const router = Router();
@@ -288,6 +291,23 @@ export function envelopesRouter(deps: Deps): Router {
       const { envelope, reminded } = await remindEnvelope(deps.workflow, { ...request, envelopeId });
       return { status: 200, body: { ...envelope, reminded } };
     });
+  });
+
+  // Correct and resend a declined envelope (issue 12): JSON `{ name, email }`, or multipart with those fields and a
+  // corrected PDF per document as `documents[<documentId>]`.
+  const resendUpload = correctedDocumentsUpload(deps, (_req, _res, next) => next());
+  router.post('/envelopes/:id/resend', resendUpload, async (req, res) => {
+    const request = staffRequest(req, res);
+    const envelopeId = paramOf(req, 'id');
+    await requireEnvelope(deps, request.organisationId, envelopeId);
+    const parsed = resendSchema.safeParse(req.body ?? {});
+    if (!parsed.success) throw new ValidationError(`Invalid request: ${describeIssues('body', parsed.error)}.`);
+    const documents = await correctedDocuments(req, (field) => /^documents\[([0-9a-f-]{36})\]$/.exec(field)?.[1]);
+    const fingerprint = { ...parsed.data, documents: documents.map((d) => ({ documentId: d.documentId, sha256: createHash('sha256').update(d.pdf).digest('hex') })) };
+    await respondIdempotently(deps, req, res, { organisationId: request.organisationId, fingerprint }, async () => ({
+      status: 200,
+      body: await resendEnvelope(deps.workflow, { ...request, envelopeId, ...parsed.data, documents }),
+    }));
   });
 
   /** Each download is recorded as `document.downloaded` with the API key as actor, like a staff download. */

@@ -23,6 +23,8 @@ export const en: MailCatalog = {
   'signRequest.subject.sign': 'Please sign: {title}',
   'signRequest.subject.approve': 'Please approve: {title}',
   'signRequest.intro.sign': '{sender} of {organisation} asks you to sign ‘{title}’.',
+  'corrected.sign': 'The document was corrected after it was declined; your earlier signature does not hold for the new version.',
+  'corrected.approve': 'The document was corrected after it was declined; your earlier approval does not hold for the new version.',
   'signRequest.intro.sign.byOrganisation': '{organisation} asks you to sign ‘{title}’.',
   'signRequest.intro.approve': '{sender} of {organisation} asks you to approve ‘{title}’.',
   'signRequest.intro.approve.byOrganisation': '{organisation} asks you to approve ‘{title}’.',

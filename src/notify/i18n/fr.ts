@@ -23,6 +23,8 @@ export const fr: MailCatalog = {
   'signRequest.subject.sign': 'À signer : {title}',
   'signRequest.subject.approve': 'À approuver : {title}',
   'signRequest.intro.sign': '{sender} de {organisation} vous demande de signer « {title} ».',
+  'corrected.sign': 'Le document a été corrigé après un refus ; votre signature précédente ne vaut pas pour la nouvelle version.',
+  'corrected.approve': 'Le document a été corrigé après un refus ; votre approbation précédente ne vaut pas pour la nouvelle version.',
   'signRequest.intro.sign.byOrganisation': '{organisation} vous demande de signer « {title} ».',
   'signRequest.intro.approve': '{sender} de {organisation} vous demande d’approuver « {title} ».',
   'signRequest.intro.approve.byOrganisation': '{organisation} vous demande d’approuver « {title} ».',

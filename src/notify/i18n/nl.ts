@@ -25,6 +25,8 @@ export const nl = {
   'signRequest.subject.sign': 'Te ondertekenen: {title}',
   'signRequest.subject.approve': 'Goed te keuren: {title}',
   'signRequest.intro.sign': '{sender} van {organisation} vraagt u om ‘{title}’ te ondertekenen.',
+  'corrected.sign': 'Het document werd verbeterd na een weigering; uw eerdere handtekening geldt niet voor de nieuwe versie.',
+  'corrected.approve': 'Het document werd verbeterd na een weigering; uw eerdere goedkeuring geldt niet voor de nieuwe versie.',
   'signRequest.intro.sign.byOrganisation': '{organisation} vraagt u om ‘{title}’ te ondertekenen.',
   'signRequest.intro.approve': '{sender} van {organisation} vraagt u om ‘{title}’ goed te keuren.',
   'signRequest.intro.approve.byOrganisation': '{organisation} vraagt u om ‘{title}’ goed te keuren.',

@@ -46,6 +46,7 @@ import { attachmentDisposition } from '../../content-disposition.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 import { sendBlob } from '../../send-blob.ts';
+import { correctedDocuments, correctedDocumentsUpload } from '../../corrected-documents.ts';
 
 /** The page language the staff router chose (`?lang=`, the `paraaf_lang` cookie, or Dutch). */
 function languageOf(_req: Request, res: Response): Language {
@@ -192,13 +193,17 @@ export function staffFollowRouter(deps: Deps): Router {
     }
   });
 
-  router.post('/envelopes/:id/resend', auth, form, csrf, async (req, res) => {
+  // Multipart with a corrected PDF per document (`document-<id>`, issue 12), or a plain form when only the name or address changes.
+  const resendUpload = correctedDocumentsUpload(deps, form);
+  router.post('/envelopes/:id/resend', auth, resendUpload, csrf, async (req, res) => {
     const envelopeId = await ownEnvelopeId(deps, req, res);
     try {
-      await resendEnvelope(deps.workflow, { ...staffRequest(req, res), envelopeId, name: formText(req, 'name'), email: formText(req, 'email') });
+      const documents = await correctedDocuments(req, (field) => /^document-([0-9a-f-]{36})$/.exec(field)?.[1]);
+      await resendEnvelope(deps.workflow, { ...staffRequest(req, res), envelopeId, name: formText(req, 'name'), email: formText(req, 'email'), documents });
       backTo(res, envelopeId, 'resent');
     } catch (e) {
-      if (!(e instanceof ValidationError)) throw e;
+      // A refused file (not a PDF, encrypted, hostile) or a placement on a page it no longer has: said on the page, nothing changed.
+      if (!(e instanceof AppError) || (e.status !== 400 && e.status !== 422)) throw e;
       await renderEnvelope(req, res, envelopeId, 422, { error: e.message });
     }
   });
