@@ -354,7 +354,7 @@ ${form ? html`<p class="alert" role="alert" id="notice-emails-error">${form.erro
     }
     const noticeEmails = checked.emails.length > 0 ? checked.emails : null;
     await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), settings: { noticeEmails, defaultLanguage: language } });
-    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}#notices`);
+    res.redirect(303, `/app/settings?notice=${encodeURIComponent(t('form.saved'))}`);
   });
 
   admin.get('/settings', (req, res) => settingsPage(req, res, 200, { notice: typeof req.query.notice === 'string' ? req.query.notice.slice(0, 200) : undefined }));
