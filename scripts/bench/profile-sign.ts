@@ -1,10 +1,12 @@
 /**
- * `npx tsx scripts/bench/profile-sign.ts [--postgres] [--n 40] [--out dir]`: where the ordinary sign
- * request (a signer in parallel, neither mailing the next nor completing, one at a time) spends its
- * time inside the bench server (scripts/bench/http-server.ts). N such requests run under the V8 CPU
- * profiler, which writes `<out>/sign-<db>.cpuprofile` (open it in Chrome DevTools); printed: server
- * time, server CPU and statements per request (medians), the engine as the request makes it
- * (B-T + B-LT) in the same process, and the functions with the most self time and inclusive time.
+ * `npx tsx scripts/bench/profile-sign.ts [--postgres] [--n 40] [--out dir] [--top 40] [--no-profile]`: where
+ * the ordinary sign request (a signer in parallel, neither mailing the next nor completing, one at a time)
+ * spends its time inside the bench server (scripts/bench/http-server.ts). N such requests run under the V8
+ * CPU profiler, which writes `<out>/sign-<db>.cpuprofile` (open it in Chrome DevTools) and the requests'
+ * spans beside it (`.spans.json`); printed: server time, server CPU and statements per request (medians),
+ * the engine as the request makes it (B-T + B-LT) in the same process, and the functions with the most
+ * self and inclusive time over the samples taken within the sign requests (not their page views).
+ * With --no-profile only the figures, to compare two trees under the same load.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
