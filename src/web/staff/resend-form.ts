@@ -38,3 +38,12 @@ ${files}
 </form>
 </section>`;
 }
+
+/** Why a resend was refused, in the page's language: a corrected file named, or a placement lost; the service's words after it. */
+export function resendRefusal(language: Language, error: { code: string; message: string; extensions?: Record<string, unknown> }): string {
+  const f = followTranslator(language);
+  const file = typeof error.extensions?.file === 'string' ? error.extensions.file : null;
+  if (file && error.code.startsWith('pdf_')) return f('resend.refused.file', { file, detail: error.message });
+  if (error.code === 'placement_invalid') return f('resend.refused.placement', { detail: error.message });
+  return error.message;
+}

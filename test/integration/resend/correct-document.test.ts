@@ -160,7 +160,7 @@ describe('correct and resend with a corrected document (issue 12)', function () 
     for (const sha of [before[0]!.blobSha256, signedBefore.blobSha256, after[before.length]!.blobSha256]) expect(report, sha).to.include(sha);
 
     const timeline = await staff.get(`/app/envelopes/${id}`);
-    expect(timeline.text).to.include('besluit.pdf vervangen door een verbeterde versie (fout in bedrag); wie al ondertekende of goedkeurde, doet dat opnieuw');
+    expect(timeline.text).to.include('Verbeterde versie van besluit.pdf opgeladen (weigering: fout in bedrag); wie al ondertekende, wordt opnieuw gevraagd door Sara Secretariaat');
   });
 
   it('refuses a hostile, an encrypted or a non-PDF file with 422 naming it, and changes nothing', async () => {

@@ -26,6 +26,7 @@ import {
   type Notice,
 } from '../../../web/staff/follow-pages.ts';
 import { staffLayout } from '../../../web/staff/layout.ts';
+import { resendRefusal } from '../../../web/staff/resend-form.ts';
 import {
   cancelEnvelope,
   correctRecipientEmail,
@@ -204,7 +205,7 @@ export function staffFollowRouter(deps: Deps): Router {
     } catch (e) {
       // A refused file (not a PDF, encrypted, hostile) or a placement on a page it no longer has: said on the page, nothing changed.
       if (!(e instanceof AppError) || (e.status !== 400 && e.status !== 422)) throw e;
-      await renderEnvelope(req, res, envelopeId, 422, { error: e.message });
+      await renderEnvelope(req, res, envelopeId, 422, { error: resendRefusal(languageOf(req, res), e) });
     }
   });
 
