@@ -163,6 +163,37 @@ describe('correct and resend with a corrected document (issue 12)', function () 
     expect(timeline.text).to.include('Verbeterde versie van besluit.pdf opgeladen (weigering: fout in bedrag); wie al ondertekende, wordt opnieuw gevraagd door Sara Secretariaat');
   });
 
+  it('two documents, one corrected: the other, already signed, is prepared again from its own original, so each ends with exactly two signatures', async () => {
+    const envelope = { title: 'Besluit 15: begroting en bijlage', expiresAt: EXPIRES_AT, recipients: [{ ...DIRECTOR, role: 'signer', order: 1 }, { ...MAYOR, role: 'signer', order: 2 }], send: true };
+    const created = await request(e2e.app.url)
+      .post('/api/v1/envelopes')
+      .set(e2e.auth())
+      .field('envelope', JSON.stringify(envelope))
+      .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' })
+      .attach('documents', fixture('libreoffice-decision.pdf'), { filename: 'bijlage.pdf', contentType: 'application/pdf' });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const id = created.body.id as string;
+    await e2e.deliver();
+    await signed((await lastRequest(id, DIRECTOR.email)).token!);
+    await e2e.deliver();
+    expect((await e2e.decline((await lastRequest(id, MAYOR.email)).token!, 'fout in bedrag')).status).to.equal(303);
+    const [decision, annex] = (await e2e.getEnvelope(id)).documents as [{ id: string }, { id: string }];
+    const res = await resendOverApi(e2e, id, [{ documentId: decision.id, pdf: await correctedDecision('Verbeterde begroting'), name: 'begroting.pdf' }]);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    const trail = await e2e.audit(id);
+    expect(trail.filter((e) => e.action === 'document.replaced').map((e) => e.details.documentId)).to.deep.equal([decision.id]);
+    expect((trail.find((e) => e.action === 'envelope.resent')!.details.changes as Array<{ documentId: string }>).map((c) => c.documentId)).to.deep.equal([decision.id, annex.id]);
+    await e2e.deliver();
+    await signed((await lastRequest(id, DIRECTOR.email)).token!);
+    await e2e.deliver();
+    await signed((await lastRequest(id, MAYOR.email)).token!);
+    expect((await e2e.getEnvelope(id)).status).to.equal('completed');
+    expect(await pdfText(await e2e.downloadCurrent(id, decision.id))).to.include('Verbeterde begroting');
+    await expectAllValid(await e2e.downloadCurrent(id, decision.id), e2e.rootPem, { count: 2, label: 'corrected document' });
+    await expectAllValid(await e2e.downloadCurrent(id, annex.id), e2e.rootPem, { count: 2, label: 'document prepared again' });
+    await expectChainClean(e2e, id);
+  });
+
   it('refuses a hostile, an encrypted or a non-PDF file with 422 naming it, and changes nothing', async () => {
     const { id, documentId } = await declinedByMayor('Besluit 13: parkeerreglement');
     const revisions = await revisionsOfEnvelope(e2e, id);
