@@ -239,6 +239,35 @@ describe('staff language and notices of API envelopes (issue 12)', function () {
     expect(queued.sort()).to.deep.equal(['dossiers@zonnebeke.test', 'secretariaat@zonnebeke.test']);
   });
 
+  it('an API envelope whose mail bounces: told once to the notification addresses and each admin; a bouncing notification address is only listed', async () => {
+    e2e.smtp.rejectRecipients.add('geest@zonnebeke.test');
+    e2e.smtp.rejectRecipients.add('dossiers@zonnebeke.test');
+    const piet = browser();
+    await piet.login(SECOND_ADMIN.email);
+    const before = { sara: await admin.badge('nl'), piet: await piet.badge('nl') };
+    const created = await e2e.createEnvelope({ title: 'Besluit 5: API', send: true, expiresAt: '2031-06-30T15:00:00+02:00', recipients: [{ name: 'Geest', email: 'geest@zonnebeke.test', role: 'signer' }] });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const id = created.body.id as string;
+    await e2e.deliver();
+    const first = await e2e.app.handle.jobs.noticeDeadMails();
+    const second = await e2e.app.handle.jobs.noticeDeadMails();
+    expect([first.noticed, second.noticed], 'the sign request, once').to.deep.equal([1, 0]);
+    await e2e.deliver();
+    const told = await e2e.mails({ envelopeId: id, to: 'secretariaat@zonnebeke.test' });
+    expect(told.map((m) => m.subject)).to.deep.equal(['Not delivered: Besluit 5: API']);
+    expect(told[0]!.text).to.include('The e-mail to geest@zonnebeke.test about ‘Besluit 5: API’ could not be delivered.').and.include('550');
+    expect(await admin.badge('nl')).to.equal(before.sara + 1);
+    expect(await piet.badge('nl')).to.equal(before.piet + 1);
+    // The notice to dossiers@ bounced too: listed for the admins, never mailed about (it would feed itself).
+    const third = await e2e.app.handle.jobs.noticeDeadMails();
+    expect(third.noticed).to.equal(1);
+    await e2e.deliver();
+    expect((await e2e.mails({ envelopeId: id })).filter((m) => m.subject.startsWith('Not delivered')), 'no second notice mail').to.have.length(1);
+    expect(await admin.badge('nl')).to.equal(before.sara + 2);
+    expect(await e2e.app.handle.jobs.noticeDeadMails()).to.deep.equal({ noticed: 0 });
+    e2e.smtp.rejectRecipients.delete('dossiers@zonnebeke.test');
+  });
+
   it('an API envelope that completes: the notification addresses are told (the button opens the dossier), each admin gets a badge', async () => {
     const created = await e2e.createEnvelope({ title: 'Besluit 4: API', send: true, expiresAt: '2031-06-30T15:00:00+02:00', recipients: [{ name: director.name, email: director.email, role: 'signer' }] });
     expect(created.status, JSON.stringify(created.body)).to.equal(201);
