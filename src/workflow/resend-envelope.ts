@@ -156,7 +156,8 @@ async function replaceDocuments(trx: Knex.Transaction, deps: WorkflowDeps, input
     const revisions = await revisionsOf(trx, document.id);
     const correction = corrections.find((c) => c.documentId === document.id);
     // A document left as it was is prepared again only when a signature on it would otherwise be given twice.
-    if (!correction && revisions.at(-1)?.kind === 'prepared') continue;
+    const unsigned = signers.length === 0 || revisions.at(-1)?.kind === 'prepared' || revisions.at(-1)?.kind === 'original';
+    if (!correction && unsigned) continue;
     plans.push(await planDocument(deps, document, revisions, fields, signers, correction));
   }
   const invalid = plans.flatMap((p) => p.invalid);

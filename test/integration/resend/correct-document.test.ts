@@ -177,7 +177,8 @@ describe('correct and resend with a corrected document (issue 12)', function () 
     await signed((await lastRequest(id, DIRECTOR.email)).token!);
     await e2e.deliver();
     expect((await e2e.decline((await lastRequest(id, MAYOR.email)).token!, 'fout in bedrag')).status).to.equal(303);
-    const [decision, annex] = (await e2e.getEnvelope(id)).documents as [{ id: string }, { id: string }];
+    const { documents } = await e2e.getEnvelope(id);
+    const [decision, annex] = [documents[0]!, documents[1]!];
     const res = await resendOverApi(e2e, id, [{ documentId: decision.id, pdf: await correctedDecision('Verbeterde begroting'), name: 'begroting.pdf' }]);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     const trail = await e2e.audit(id);
