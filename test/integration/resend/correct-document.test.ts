@@ -20,6 +20,7 @@ import { CHAIR, DIRECTOR, meetingToken, requestMails, sentMeeting, signMeeting, 
 import { auditReportText, correctedDecision, expectChainClean, pdfText, resendOverApi, revisionsOfEnvelope } from './helpers.ts';
 
 const MAYOR = { name: 'Marleen Burgemeester', email: 'marleen.burgemeester@zonnebeke.be', function: 'Burgemeester' };
+const JURIST = { name: 'Jan Jurist', email: 'jan.jurist@zonnebeke.be', function: 'Juridische dienst' };
 const STAFF = { email: 'secretariaat@zonnebeke.be', password: 'correct horse battery staple 42' };
 const CORRECTED_LINE = 'Het document werd verbeterd na een weigering; uw eerdere handtekening geldt niet voor de nieuwe versie.';
 const HOSTILE = `${process.cwd()}/fixtures/pdf/hostile`;
@@ -37,6 +38,7 @@ describe('correct and resend with a corrected document (issue 12)', function () 
   });
 
   const requests = async (envelopeId: string, to: string): Promise<Mail[]> => (await e2e.mails({ envelopeId, to })).filter((m) => m.subject.startsWith('Te ondertekenen: '));
+  const approvalRequests = async (envelopeId: string): Promise<Mail[]> => (await e2e.mails({ envelopeId, to: JURIST.email })).filter((m) => m.subject.startsWith('Goed te keuren: '));
   const lastRequest = async (envelopeId: string, to: string): Promise<Mail> => (await requests(envelopeId, to)).at(-1)!;
   const signed = async (token: string) => {
     const res = await e2e.sign(token);
@@ -163,8 +165,8 @@ describe('correct and resend with a corrected document (issue 12)', function () 
     expect(timeline.text).to.include('Verbeterde versie van besluit.pdf opgeladen (weigering: fout in bedrag); wie al ondertekende, wordt opnieuw gevraagd door Sara Secretariaat');
   });
 
-  it('two documents, one corrected: the other, already signed, is prepared again from its own original, so each ends with exactly two signatures', async () => {
-    const envelope = { title: 'Besluit 15: begroting en bijlage', expiresAt: EXPIRES_AT, recipients: [{ ...DIRECTOR, role: 'signer', order: 1 }, { ...MAYOR, role: 'signer', order: 2 }], send: true };
+  it('two documents, one corrected, an approver: the other document, already signed, is prepared again from its own original; the approver approves again; each document ends with exactly two signatures', async () => {
+    const envelope = { title: 'Besluit 15: begroting en bijlage', expiresAt: EXPIRES_AT, recipients: [{ ...DIRECTOR, role: 'signer', order: 1 }, { ...JURIST, role: 'approver', order: 2 }, { ...MAYOR, role: 'signer', order: 3 }], send: true };
     const created = await request(e2e.app.url)
       .post('/api/v1/envelopes')
       .set(e2e.auth())
@@ -176,16 +178,22 @@ describe('correct and resend with a corrected document (issue 12)', function () 
     await e2e.deliver();
     await signed((await lastRequest(id, DIRECTOR.email)).token!);
     await e2e.deliver();
+    await signed((await approvalRequests(id)).at(-1)!.token!);
+    await e2e.deliver();
     expect((await e2e.decline((await lastRequest(id, MAYOR.email)).token!, 'fout in bedrag')).status).to.equal(303);
     const { documents } = await e2e.getEnvelope(id);
     const [decision, annex] = [documents[0]!, documents[1]!];
     const res = await resendOverApi(e2e, id, [{ documentId: decision.id, pdf: await correctedDecision('Verbeterde begroting'), name: 'begroting.pdf' }]);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect((res.body.recipients as Array<{ status: string }>).map((r) => r.status), 'the approver approves again').to.deep.equal(['sent', 'pending', 'pending']);
     const trail = await e2e.audit(id);
     expect(trail.filter((e) => e.action === 'document.replaced').map((e) => e.details.documentId)).to.deep.equal([decision.id]);
     expect((trail.find((e) => e.action === 'envelope.resent')!.details.changes as Array<{ documentId: string }>).map((c) => c.documentId)).to.deep.equal([decision.id, annex.id]);
     await e2e.deliver();
     await signed((await lastRequest(id, DIRECTOR.email)).token!);
+    await e2e.deliver();
+    expect(await approvalRequests(id), 'a new approval request').to.have.length(2);
+    await signed((await approvalRequests(id)).at(-1)!.token!);
     await e2e.deliver();
     await signed((await lastRequest(id, MAYOR.email)).token!);
     expect((await e2e.getEnvelope(id)).status).to.equal('completed');
