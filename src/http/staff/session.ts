@@ -31,15 +31,14 @@ export function clearSessionCookie(deps: Deps): string {
 }
 
 /**
- * The language of this staff page: a language link just followed (`?lang=`), else the logged-in user's own
- * language (issue 12: it follows them to any browser), else the cookie, else Dutch.
+ * The language of this staff page: `?lang=` or the cookie (this browser's choice), else the logged-in user's own
+ * language (issue 12: a browser that never chose, such as their next one, speaks it), else Dutch.
  */
 export function staffLanguageOf(res: Response): Language {
   const chosen = res.locals.staffLang as unknown;
-  if (res.locals.staffLangChosen === true && isLanguage(chosen)) return chosen;
+  if (isLanguage(chosen)) return chosen;
   const own = (res.locals.staff as StaffPrincipal | undefined)?.language;
-  if (own && isLanguage(own)) return own;
-  return isLanguage(chosen) ? chosen : 'nl';
+  return own && isLanguage(own) ? own : 'nl';
 }
 
 /** Middleware (the staff router runs it first): `?lang=` (remembered in `paraaf_lang`, Path=/app), then the cookie. */
@@ -49,7 +48,8 @@ export function staffLanguage(deps: Deps): RequestHandler {
     const remembered = parseCookies(req.get('cookie'))[STAFF_LANGUAGE_COOKIE];
     if (isLanguage(requested)) {
       res.locals.staffLang = requested;
-      res.locals.staffLangChosen = true;
+      // The header's language links say `remember=1`; a bare `?lang=` (a report in English, say) is one view.
+      res.locals.staffLangChosen = req.query.remember === '1';
       res.append('Set-Cookie', staffCookie(deps, STAFF_LANGUAGE_COOKIE, requested, 365 * 24 * 3600));
     } else if (isLanguage(remembered)) {
       res.locals.staffLang = remembered;
@@ -59,9 +59,9 @@ export function staffLanguage(deps: Deps): RequestHandler {
 }
 
 /**
- * A language link followed while logged in: the choice becomes the user's own (setStaffLanguage), so their
- * next session and their mails speak it. A GET, like the links it answers: the language is a preference, and a
- * link from elsewhere can only do what the cookie already did.
+ * A language link of the header followed while logged in: the choice becomes the user's own (setStaffLanguage),
+ * so their next session, on any browser, and their mails speak it. A GET, like the links it answers: the
+ * language is a preference, and a link from elsewhere can do little more than the cookie already did.
  */
 async function keepChosenLanguage(deps: Deps, res: Response, staff: StaffPrincipal): Promise<StaffPrincipal> {
   const chosen = res.locals.staffLang as unknown;

@@ -72,11 +72,12 @@ ${staff.role === 'admin' ? navItem('settings', '/app/settings', t('nav.settings'
     ? html`<div class="account">${notifications}<span>${t('nav.signedInAs', { name: staff.name })}</span>
 ${options.csrf ? html`<form method="post" action="/app/logout" class="logout"><input type="hidden" name="_csrf" value="${options.csrf}"><button type="submit">${t('nav.logout')}</button></form>` : ''}</div>`
     : '';
-  // The language links point at the current page through /app/lang, which sets the cookie and comes back.
+  // The language links point at the current page with `?lang=` (the cookie) and `remember=1`: for a logged-in
+  // user the choice becomes their own (issue 12, src/http/staff/session.ts), where a bare `?lang=` is one view.
   const languages = html`<nav class="languages" aria-label="${t('page.language')}"><ul>${LANGUAGES.map((language) =>
     language === options.lang
       ? html`<li><span aria-current="true" lang="${language}">${LANGUAGE_NAMES[language]}</span></li>`
-      : html`<li><a href="?lang=${language}" lang="${language}" hreflang="${language}">${LANGUAGE_NAMES[language]}</a></li>`,
+      : html`<li><a href="?lang=${language}&amp;remember=1" lang="${language}" hreflang="${language}">${LANGUAGE_NAMES[language]}</a></li>`,
   )}</ul></nav>`;
   const organisation = staff
     ? html`<p class="organisation">${staff.hasLogo ? html`<img src="/app/logo" alt="${t('settings.logoAlt', { organisation: staff.organisationName })}" class="logo"> ` : ''}<span>${staff.organisationName}</span></p>`

@@ -9,7 +9,7 @@
  */
 import { expect } from 'chai';
 import request from 'supertest';
-import { createUser, organisationById, upsertPerson, type Person } from '../../../src/store/index.ts';
+import { createUser, organisationById, upsertPerson, userByEmail, type Person } from '../../../src/store/index.ts';
 import { listEnvelopes } from '../../../src/workflow/index.ts';
 import { staffTranslator } from '../../../src/web/staff/i18n.ts';
 import type { Language } from '../../../src/domain/person.ts';
@@ -113,8 +113,15 @@ describe('staff language and notices of API envelopes (issue 12)', function () {
   it('a language picked in the app is kept on the account: the next session, in a fresh browser, speaks it', async () => {
     const first = browser();
     await first.login(EMMA.email);
-    expect(lang((await first.get('/app')).text), 'Dutch until she picks').to.equal('nl');
-    const english = await first.get('/app?lang=en');
+    const dutch = await first.get('/app/send');
+    expect(lang(dutch.text), 'Dutch until she picks').to.equal('nl');
+    // A bare ?lang= is one view (a report in English, say): it is not kept on the account.
+    expect(lang((await first.get('/app?lang=fr')).text)).to.equal('fr');
+    expect((await userByEmail(e2e.app.deps.db, e2e.organisation.id, EMMA.email))!.language, 'not kept').to.equal('nl');
+    // The header's link, as she clicks it.
+    const link = /<a href="([^"]+)" lang="en" hreflang="en">English<\/a>/.exec(dutch.text)![1]!.replace(/&amp;/g, '&');
+    expect(link).to.equal('?lang=en&remember=1');
+    const english = await first.get(`/app/send${link}`);
     expect(lang(english.text)).to.equal('en');
     expect(english.text).to.include('<span aria-current="true" lang="en">English</span>');
     await first.logout();
@@ -126,6 +133,11 @@ describe('staff language and notices of API envelopes (issue 12)', function () {
     expect(lang(page.text), 'her own language, without the cookie').to.equal('en');
     expect(page.text).to.include(`>${staffTranslator('en')('nav.dashboard')}</a>`);
     expect(lang((await admin.get('/app')).text), 'another user keeps theirs').to.equal('nl');
+    // This browser's own choice still goes first: a ?lang= view, then the cookie it leaves.
+    expect(lang((await elsewhere.get('/app?lang=fr')).text)).to.equal('fr');
+    expect(lang((await elsewhere.get('/app')).text), 'the cookie').to.equal('fr');
+    const back = await elsewhere.get('/app?lang=en&remember=1');
+    expect(lang(back.text)).to.equal('en');
     emma = elsewhere;
   });
 
