@@ -32,6 +32,7 @@ import {
 import { html } from '../../../web/index.ts';
 import { passwordLinkUrl, passwordMail } from '../../../web/staff/mails.ts';
 import { reminderFields, reminderSettings } from '../../../web/staff/reminder-settings.ts';
+import { noticeSection } from '../../../web/staff/notice-settings.ts';
 import type { StaffCatalogKey } from '../../../web/staff/i18n.ts';
 import { routeFunctionsOf } from '../../../workflow/signing-routes.ts';
 import { checkNoticeEmails, MAX_NOTICE_EMAILS, noticeEmailsOf, organisationLanguageOf } from '../../../workflow/update-organisation-settings.ts';
@@ -291,7 +292,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
   });
 
   // ---- settings ----
-  const settingsPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string; noticeForm?: { emails: string; language: string; error: string } } = {}) => {
+  const settingsPage = async (req: Request, res: Response, status: number, state: { notice?: string; error?: string; noticeForm?: { emails: string; language: string } } = {}) => {
     const t = tOf(res);
     const organisation = await org(res);
     const s = organisation.settings;
@@ -308,7 +309,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
 <div class="field checkbox"><input type="checkbox" id="require-code" name="requireCode" value="1"${s.requireCode === true ? html` checked` : ''}> <label for="require-code">${t('settings.requireCode')}</label></div>
 ${reminderFields(t, s)}
 <button type="submit">${t('form.save')}</button></form>
-${noticeSection(res, organisation, state.noticeForm)}
+${noticeSection(t, csrf(res), state.noticeForm ? { ...state.noticeForm, error: state.error, max: MAX_NOTICE_EMAILS } : { emails: noticeEmailsOf(organisation).join('\n'), language: organisationLanguageOf(organisation), max: MAX_NOTICE_EMAILS })}
 <h2>${t('settings.logo')}</h2>
 ${logo?.sha256 ? html`<p>${t('settings.logoCurrent')}: <img src="/app/logo" alt="${t('settings.logoAlt', { organisation: organisation.name })}" class="logo"></p>` : ''}
 <p class="hint" id="logo-help">${t('settings.logoHelp')}</p>
@@ -323,22 +324,6 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
     });
   };
 
-  /** Issue 12: where the notices of envelopes sent through the API go (settings.noticeEmails), and in which language. */
-  const noticeSection = (res: Response, organisation: Awaited<ReturnType<typeof org>>, form?: { emails: string; language: string; error: string }) => {
-    const t = tOf(res);
-    const emails = form?.emails ?? noticeEmailsOf(organisation).join('\n');
-    const described = form ? 'notice-emails-error notice-emails-help' : 'notice-emails-help';
-    return html`<h2 id="notices">${t('settings.notices')}</h2>
-<p id="notices-intro">${t('settings.noticesIntro')}</p>
-<form method="post" action="/app/settings/notices" class="stacked">${csrf(res)}
-${form ? html`<p class="alert" role="alert" id="notice-emails-error">${form.error}</p>` : ''}
-<div class="field"><label for="notice-emails">${t('settings.noticeEmails')}</label><textarea id="notice-emails" name="noticeEmails" rows="${String(MAX_NOTICE_EMAILS)}" cols="40" autocomplete="off" spellcheck="false" aria-describedby="${described}"${form ? html` aria-invalid="true"` : ''}>${emails}</textarea>
-<p class="hint" id="notice-emails-help">${t('settings.noticeEmailsHelp', { max: MAX_NOTICE_EMAILS })}</p></div>
-<div class="field"><label for="notice-language">${t('settings.noticeLanguage')}</label><select id="notice-language" name="defaultLanguage" aria-describedby="notice-language-help">${languageOptions(res, form?.language ?? organisationLanguageOf(organisation))}</select>
-<p class="hint" id="notice-language-help">${t('settings.noticeLanguageHelp')}</p></div>
-<button type="submit">${t('form.save')}</button></form>`;
-  };
-
   admin.post('/settings/notices', async (req, res) => {
     const t = tOf(res);
     const typed = field(req.body, 'noticeEmails').slice(0, 4000);
@@ -350,7 +335,7 @@ ${form ? html`<p class="alert" role="alert" id="notice-emails-error">${form.erro
           ? t('settings.noticeEmailsInvalid', { value: checked.value })
           : t('settings.noticeEmailsTooMany', { max: MAX_NOTICE_EMAILS, count: checked.count })
         : t('error.invalid.title');
-      return settingsPage(req, res, 400, { error, noticeForm: { emails: typed, language, error } });
+      return settingsPage(req, res, 400, { error, noticeForm: { emails: typed, language } });
     }
     const noticeEmails = checked.emails.length > 0 ? checked.emails : null;
     await updateOrganisationSettings(deps.workflow, { ...staffRequest(req, res), settings: { noticeEmails, defaultLanguage: language } });
