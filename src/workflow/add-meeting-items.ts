@@ -12,7 +12,7 @@ import { AppError } from '../errors.ts';
 import { inspectPdf } from '../pdf/index.ts';
 import { meetingById, nextAgendaPosition } from '../store/meetings.ts';
 import { createEnvelope, type CreateEnvelopeInput } from './create-envelope.ts';
-import { delegationMinutesRefused } from './resolve-function-signer.ts';
+import { delegationMinutesRefused } from './mandate-checks.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { meetingNotFound } from './get-meeting.ts';
 import { inTransaction } from './transaction.ts';

@@ -23,7 +23,8 @@ import { insertField, insertRecipient, type NewRecipient } from '../store/recipi
 import type { Db } from '../store/sql.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
-import { delegationMinutesRefused, resolveFunctionSigner } from './resolve-function-signer.ts';
+import { delegationMinutesRefused } from './mandate-checks.ts';
+import { resolveFunctionSigner } from './resolve-function-signer.ts';
 import { inTransaction } from './transaction.ts';
 
 export const DEFAULT_EXPIRY_DAYS = 30;

@@ -25,7 +25,7 @@ import {
   requireActivePerson,
   requireFunction,
   requireOrderedDays,
-} from './resolve-function-signer.ts';
+} from './mandate-checks.ts';
 import { inTransaction } from './transaction.ts';
 
 export const delegationInputSchema = z.object({

@@ -12,7 +12,7 @@ import { envelopesOfMeetings, meetingById, updateMeetingItem } from '../store/me
 import { recipientsOfEnvelopes } from '../store/recipient-repository.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { meetingNotFound } from './get-meeting.ts';
-import { delegationMinutesRefused } from './resolve-function-signer.ts';
+import { delegationMinutesRefused } from './mandate-checks.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface MeetingAgendaItem {

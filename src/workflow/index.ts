@@ -66,14 +66,6 @@ export { addMandate, endMandate, mandateNotFound, mandateInputSchema, endMandate
 export { recordAbsence, withdrawAbsence, absencesOf, absenceNotFound, absenceInputSchema, type RecordAbsenceOptions, type WithdrawAbsenceOptions, type RecordedAbsence } from './manage-absences.ts';
 export { reassignFunctionRecipients, type ReassignmentReport } from './reassign-function-recipients.ts';
 export { registerDelegation, revokeDelegation, delegationRegister, delegationInputSchema, type DelegationRegisterOptions, type RegisterDelegationOptions, type RevokeDelegationOptions } from './delegations.ts';
-export {
-  resolveFunctionSigner,
-  delegationMinutesRefused,
-  functionNotFound,
-  delegationNotFound,
-  personNotFound,
-  MINUTES_DELEGATION_MESSAGE,
-  type FunctionSigner,
-  type ResolveFunctionSignerInput,
-} from './resolve-function-signer.ts';
+export { resolveFunctionSigner, type FunctionSigner, type ResolveFunctionSignerInput } from './resolve-function-signer.ts';
+export { delegationMinutesRefused, functionNotFound, delegationNotFound, personNotFound, MINUTES_DELEGATION_MESSAGE } from './mandate-checks.ts';
 export { directoryMandates, type DirectoryMandates, type FunctionOverview, type DirectoryMandate, type DirectoryAbsence, type DirectoryDelegation, type DirectoryPerson } from './directory-mandates.ts';

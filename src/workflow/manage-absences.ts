@@ -11,7 +11,7 @@ import { absenceById, insertAbsence, listAbsences, withdrawAbsence as storeWithd
 import { personById } from '../store/people.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { reassignFunctionRecipients, type ReassignmentReport } from './reassign-function-recipients.ts';
-import { daySchema, parseInput, personNotFound, recordOrganisationEvent, requireActivePerson, requireOrderedDays } from './resolve-function-signer.ts';
+import { daySchema, parseInput, personNotFound, recordOrganisationEvent, requireActivePerson, requireOrderedDays } from './mandate-checks.ts';
 import { inTransaction } from './transaction.ts';
 
 export const absenceInputSchema = z.object({

@@ -11,7 +11,7 @@ import { AppError } from '../errors.ts';
 import { functionByName, insertFunction, type FunctionRow } from '../store/mandates.ts';
 import { isUniqueViolation } from '../store/sql.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
-import { parseInput, recordOrganisationEvent } from './resolve-function-signer.ts';
+import { parseInput, recordOrganisationEvent } from './mandate-checks.ts';
 import { inTransaction } from './transaction.ts';
 
 export const functionInputSchema = z.object({

@@ -9,7 +9,7 @@ import { MANDATE_KINDS } from '../domain/mandates.ts';
 import { AppError } from '../errors.ts';
 import { endMandate as storeEndMandate, insertMandate, mandateById, type MandateRow } from '../store/mandates.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
-import { daySchema, parseInput, recordOrganisationEvent, requireActivePerson, requireFunction, requireOrderedDays } from './resolve-function-signer.ts';
+import { daySchema, parseInput, recordOrganisationEvent, requireActivePerson, requireFunction, requireOrderedDays } from './mandate-checks.ts';
 import { inTransaction } from './transaction.ts';
 
 export const mandateInputSchema = z.object({

@@ -14,7 +14,8 @@ import { personById, type Person } from '../store/people.ts';
 import type { Organisation } from '../store/organisations.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { inTransaction } from './transaction.ts';
-import { functionNotFound, resolveFunctionSigner } from './resolve-function-signer.ts';
+import { functionNotFound } from './mandate-checks.ts';
+import { resolveFunctionSigner } from './resolve-function-signer.ts';
 import { changeOrganisation, organisationNotFound } from './update-organisation-settings.ts';
 
 export const ROUTE_ROLES = ['signer', 'approver', 'cc'] as const;
