@@ -32,6 +32,20 @@ export interface SignRequestParams extends BaseMailParams {
   batch?: { url: string; otherCount: number } | null;
   /** Correct and resend replaced a document this person had signed or approved (issue 12): say their earlier act does not hold. */
   documentCorrected?: boolean;
+  /** A function step signed by a substitute or a delegate (issue 12): the mail says in what capacity. */
+  signingAs?: SigningAs | null;
+}
+
+/**
+ * In what capacity a recipient of a function step signs, when not as the holder (issue 12). `function` is what the
+ * signature says for a substitute ("wnd. algemeen directeur"); `actingStatement` a delegate's statement ("Bij opdracht
+ * van de algemeen directeur"); `inPlaceOf` the absent holder's name when the mail's author has it at hand.
+ */
+export interface SigningAs {
+  capacity: 'substitute' | 'delegate';
+  function: string | null;
+  actingStatement: string | null;
+  inPlaceOf?: string | null;
 }
 
 export type ReminderParams = SignRequestParams;
@@ -53,6 +67,8 @@ export interface MeetingSignRequestParams extends BaseMailParams {
   reminder?: boolean;
   /** As for a sign request: an item's document was corrected after this person had signed it. */
   documentCorrected?: boolean;
+  /** As for a sign request: signed as a substitute or a delegate. */
+  signingAs?: SigningAs | null;
 }
 
 export interface DeclinedParams extends BaseMailParams {
@@ -163,6 +179,21 @@ function action(t: Translate, label: string, url: string): MailBlock {
   return { kind: 'action', label, url: assertHttpUrl(url), fallback: t('common.linkFallback') };
 }
 
+/** "U ondertekent als wnd. algemeen directeur, …" — nothing for a holder or a recipient named directly. */
+function signingAsBlocks(t: Translate, language: Language, signingAs: SigningAs | null | undefined): MailBlock[] {
+  if (signingAs?.capacity === 'substitute' && signingAs.function) {
+    const holder = signingAs.inPlaceOf?.trim();
+    const text = holder ? t('signingAs.substitute', { function: signingAs.function, holder }) : t('signingAs.substitute.unnamed', { function: signingAs.function });
+    return [{ kind: 'paragraph', text }];
+  }
+  if (signingAs?.capacity === 'delegate' && signingAs.actingStatement) {
+    // The statement is Dutch, as the signature writes it: a Dutch sentence runs it on, the others quote it.
+    const statement = signingAs.actingStatement;
+    return [{ kind: 'paragraph', text: t('signingAs.delegate', { statement: language === 'nl' ? statement.charAt(0).toLowerCase() + statement.slice(1) : statement }) }];
+  }
+  return [];
+}
+
 function reasonBlocks(t: Translate, reason: string | null | undefined, whenMissing?: MailCatalogKey): MailBlock[] {
   const text = reason?.trim();
   if (text) return [{ kind: 'quote', label: t('common.reason'), text }];
@@ -175,7 +206,7 @@ function request(kind: 'signRequest' | 'reminder', t: Translate, language: Langu
   const sender = params.senderName?.trim();
   const values = { title: params.envelopeTitle, sender: sender || params.organisationName, organisation: params.organisationName };
   const intro = t(sender ? `${kind}.intro.${verb}` : `${kind}.intro.${verb}.byOrganisation`, values);
-  const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: intro }];
+  const blocks: MailBlock[] = [...opening(t, params), { kind: 'paragraph', text: intro }, ...signingAsBlocks(t, language, params.signingAs)];
   if (params.documentCorrected) blocks.push({ kind: 'paragraph', text: t(`corrected.${verb}`) });
   const message = params.message?.trim();
   if (message) blocks.push({ kind: 'quote', label: t('common.messageFrom', values), text: message });
@@ -198,6 +229,7 @@ function meetingRequest(t: Translate, language: Language, params: MeetingSignReq
     ...opening(t, { ...params, envelopeTitle: params.meetingTitle }),
     { kind: 'paragraph', text: t(params.reminder ? 'meetingReminder.intro' : 'meetingSignRequest.intro', values) },
     { kind: 'paragraph', text: params.items.map((item) => `${item.agendaItem ? `${oneLine(item.agendaItem)}. ` : '– '}${oneLine(item.title)}`).join('\n') },
+    ...signingAsBlocks(t, language, params.signingAs),
   ];
   if (params.documentCorrected) blocks.push({ kind: 'paragraph', text: t('corrected.sign') });
   if (params.deadline) blocks.push({ kind: 'paragraph', text: t('common.deadline', { deadline: formatBrusselsDateTime(params.deadline, language) }) });

@@ -11,7 +11,7 @@ import { formatMeetingDate as formatMeetingDay } from '../notify/index.ts';
 import { formatBrussels, type Translate } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
 import { batchProgress, documentViewer, readState, signaturePlacements } from './enhancements.ts';
-import { codeField, codeRequestSection, linkPath, problem, type CodeState } from './signer-pages.ts';
+import { codeField, codeRequestSection, linkPath, problem, signsAsLine, signsAsText, type CodeState } from './signer-pages.ts';
 
 export interface BatchPageView {
   organisationName: string;
@@ -76,17 +76,36 @@ ${documentLinks(ctx, view.basePath, envelope)}
 </li>`;
 }
 
-function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, checked: boolean, csrf: string): SafeHtml {
+/** What the signature says on this item (issue 12): the line under the signer's own recipient of it. */
+function signsAsOf(waiting: WaitingEnvelope): string | null {
+  const recipient = waiting.envelope.recipients.find((r) => r.id === waiting.recipientId);
+  return recipient ? signsAsText(recipient) : null;
+}
+
+/**
+ * "Uw handtekening vermeldt: …" once above the button when every item says the same, else per item (a batch
+ * with items signed in different capacities); `perItem` false means the single line, or none.
+ */
+function signsAsPlan(waiting: readonly WaitingEnvelope[]): { perItem: boolean; single: string | null } {
+  const texts = new Set(waiting.filter((w) => !needsQualified(w)).map(signsAsOf));
+  if (texts.size > 1) return { perItem: true, single: null };
+  return { perItem: false, single: [...texts][0] ?? null };
+}
+
+function item(ctx: PageContext, view: BatchPageView, waiting: WaitingEnvelope, checked: boolean, csrf: string, perItem: boolean): SafeHtml {
   const { envelope } = waiting;
   if (needsQualified(waiting)) return qualifiedItem(ctx, view, waiting);
   const id = `envelope-${envelope.id}`;
   const deadline = deadlineOf(ctx, envelope);
+  const signsAs = perItem ? signsAsOf(waiting) : null;
+  const describedBy = [envelope.expiresAt ? `${id}-deadline` : '', signsAs ? `${id}-signs-as` : ''].filter(Boolean).join(' ');
   return html`<li class="batch-item" data-envelope-id="${envelope.id}" data-requires-code="${envelope.requireCode ? 'true' : 'false'}">
 <div class="field checkbox">
-<input type="checkbox" id="${id}" name="envelope" value="${envelope.id}"${checked ? ' checked' : ''}${envelope.expiresAt ? html` aria-describedby="${id}-deadline"` : ''}>
+<input type="checkbox" id="${id}" name="envelope" value="${envelope.id}"${checked ? ' checked' : ''}${describedBy ? html` aria-describedby="${describedBy}"` : ''}>
 <label for="${id}">${agendaPrefix(envelope)}${envelope.title}</label>
 </div>
 ${deadline}
+${signsAs ? signsAsLine(ctx, `${id}-signs-as`, signsAs) : ''}
 ${documentLinks(ctx, view.basePath, envelope, waiting.recipientId, { read: view.readDocumentIds?.get(waiting.recipientId) ?? new Set<string>(), csrf })}
 </li>`;
 }
@@ -105,25 +124,27 @@ export function batchPage(ctx: PageContext, view: BatchPageView, state: BatchFor
   }
   const selected = state.selected ?? view.waiting.filter((w) => !needsQualified(w)).map((w) => w.envelope.id);
   const consentInvalid = state.consentError !== undefined;
+  const signsAs = signsAsPlan(view.waiting);
   const body = html`<h1>${title}</h1>
 <p>${view.meeting ? ctx.t('batch.meetingIntro', { organisation: view.organisationName, body: view.meeting.bodyName, date: formatMeetingDay(view.meeting.meetingDate, ctx.language) }) : ctx.t('batch.intro', { organisation: view.organisationName })}</p>
 <p class="notice" id="read-explain">${ctx.t('read.explain')}</p>
 ${state.code ? codeRequestSection(ctx, { ...state.code, error: undefined }) : ''}
-<form method="post" action="${batchPath(view.basePath, 'sign')}" id="batch-form" data-batch-size="${view.waiting.filter((w) => !needsQualified(w)).length}">
+<form method="post" action="${batchPath(view.basePath, 'sign')}" id="batch-form" data-batch-size="${view.waiting.filter((w) => !needsQualified(w)).length}"${signsAs.single ? html` aria-describedby="signs-as"` : ''}>
 <input type="hidden" name="_csrf" value="${state.csrf}">${view.meeting ? html`
 <input type="hidden" name="meeting" value="${view.meeting.id}">` : ''}
 <fieldset class="batch-list"${state.selectError ? html` aria-describedby="select-error"` : ''}>
 <legend><h2 id="batch-heading">${ctx.t('batch.select')}</h2></legend>
 ${problem('select-error', state.selectError)}
-<ul class="batch-items">${view.waiting.map((w) => item(ctx, view, w, selected.includes(w.envelope.id), state.csrf))}</ul>
+<ul class="batch-items">${view.waiting.map((w) => item(ctx, view, w, selected.includes(w.envelope.id), state.csrf, signsAs.perItem))}</ul>
 </fieldset>
 ${state.code ? codeField(ctx, state.code) : ''}
+${signsAs.single ? signsAsLine(ctx, 'signs-as', signsAs.single) : ''}
 ${problem('consent-error', state.consentError)}
 <div class="field checkbox">
 <input type="checkbox" id="consent" name="consent" value="ja" required${consentInvalid ? html` aria-invalid="true" aria-describedby="consent-error"` : ''}>
 <label for="consent">${ctx.t('batch.consent')}</label>
 </div>
-<button type="submit" class="primary" id="batch-sign">${ctx.t('batch.button')}</button>
+<button type="submit" class="primary" id="batch-sign"${signsAs.single ? html` aria-describedby="signs-as"` : ''}>${ctx.t('batch.button')}</button>
 </form>
 ${batchProgress(ctx, view.waiting.filter((w) => !needsQualified(w)).length)}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, logoPath: batchLogo(view), body });

@@ -95,6 +95,22 @@ function recipientList(ctx: PageContext, view: LinkPageView): SafeHtml {
   return html`<ul class="recipients">${items}</ul>`;
 }
 
+/**
+ * What the signature will say of this signer (issue 12), as the appearance writes it: "Piet Claeys, wnd. algemeen
+ * directeur"; for a delegate the statement first, "Bij opdracht van de algemeen directeur — Els Declercq, Diensthoofd
+ * secretariaat". Null for a recipient named without a function, whose signature says only their name.
+ */
+export function signsAsText(recipient: Pick<RecipientDto, 'name' | 'function' | 'actingStatement'>): string | null {
+  const named = recipient.function ? `${recipient.name}, ${recipient.function}` : recipient.name;
+  if (recipient.actingStatement) return `${recipient.actingStatement} — ${named}`;
+  return recipient.function ? named : null;
+}
+
+/** "Uw handtekening vermeldt: …", the description of the sign button (aria-describedby `id`). */
+export function signsAsLine(ctx: PageContext, id: string, text: string): SafeHtml {
+  return html`<p class="signs-as" id="${id}">${ctx.t('signsAs.label')} <strong>${text}</strong></p>`;
+}
+
 export function problem(id: string, message: string | undefined): SafeHtml | '' {
   return message ? html`<p class="error" id="${id}" role="alert">${message}</p>` : '';
 }
@@ -125,17 +141,20 @@ export function codeField(ctx: PageContext, code: CodeState): SafeHtml {
 function actionForm(ctx: PageContext, view: LinkPageView, verb: 'sign' | 'approve', state: LinkFormState): SafeHtml {
   const invalid = state.consentError !== undefined;
   const code = verb === 'sign' ? state.code : undefined;
+  const signsAs = verb === 'sign' ? signsAsText(recipientOf(view)) : null;
+  const describedBy = signsAs ? html` aria-describedby="signs-as"` : '';
   return html`${code ? codeRequestSection(ctx, code) : ''}<section aria-labelledby="action-heading">
 <h2 id="action-heading">${ctx.t(`${verb}.heading`)}</h2>
-<form method="post" action="${linkPath(view.basePath, 'sign')}" id="sign-form" data-requires-code="${code ? 'true' : 'false'}">
+<form method="post" action="${linkPath(view.basePath, 'sign')}" id="sign-form" data-requires-code="${code ? 'true' : 'false'}"${describedBy}>
 <input type="hidden" name="_csrf" value="${state.csrf.sign}">
 ${code ? codeField(ctx, code) : ''}
+${signsAs ? signsAsLine(ctx, 'signs-as', signsAs) : ''}
 ${problem('consent-error', state.consentError)}
 <div class="field checkbox">
 <input type="checkbox" id="consent" name="consent" value="ja" required${invalid ? html` aria-invalid="true" aria-describedby="consent-error"` : ''}>
 <label for="consent">${ctx.t(`${verb}.consent`)}</label>
 </div>
-<button type="submit" class="primary">${ctx.t(`${verb}.button`)}</button>
+<button type="submit" class="primary"${describedBy}>${ctx.t(`${verb}.button`)}</button>
 </form>
 </section>`;
 }
@@ -176,9 +195,15 @@ ${documentList(ctx, view, true, reading)}
 <h2>${ctx.t('view.recipients')}</h2>
 ${recipientList(ctx, view)}
 ${state.batchOffered ? html`<p class="batch-offer">${ctx.t('view.batch')} <a href="${linkPath(view.basePath, 'batch')}" id="batch-link">${ctx.t('view.batchLink')}</a></p>` : ''}
-${verb === 'view' ? '' : html`${verb === 'sign' && state.qualified ? qualifiedSection(ctx, view, state.qualified) : actionForm(ctx, view, verb, state)}
+${verb === 'view' ? '' : html`${verb === 'sign' && state.qualified ? qualifiedWithSignsAs(ctx, view, state.qualified) : actionForm(ctx, view, verb, state)}
 ${declineForm(ctx, view, state)}`}`;
   return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
+}
+
+/** A qualified step signs with the eID or a remote service, not the form: the line stands above those. */
+function qualifiedWithSignsAs(ctx: PageContext, view: LinkPageView, qualified: QualifiedFormState): SafeHtml {
+  const signsAs = signsAsText(recipientOf(view));
+  return html`${signsAs ? signsAsLine(ctx, 'signs-as', signsAs) : ''}${qualifiedSection(ctx, view, qualified)}`;
 }
 
 /** After signing or approving: what, when, and the documents to download. */

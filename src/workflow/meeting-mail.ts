@@ -6,7 +6,7 @@
  * person made active, and only on meeting envelopes, so the sign request of a single decision is unchanged.
  */
 import { decisionBodyName } from '../domain/meeting.ts';
-import type { MeetingSignRequestParams } from '../notify/templates.ts';
+import type { MeetingSignRequestParams, SigningAs } from '../notify/templates.ts';
 import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
 import { lastMeetingMail, meetingItemsForEmail, type Meeting } from '../store/meetings.ts';
@@ -16,6 +16,17 @@ import { createSigningLink, notifyRecipients, queueMail, type EffectContext } fr
 import { linkOpensMeeting } from './signing-link-access.ts';
 
 export type MeetingRequest = Omit<MeetingSignRequestParams, 'organisationName' | 'recipientName' | 'envelopeTitle'>;
+
+/**
+ * In what capacity a signer of a function step signs, for their request mails (issue 12): only a substitute or a
+ * delegate is told. Read from the recipient row alone: the absent holder's name is not at hand here, and the mail
+ * says "als waarnemer" without it rather than adding a query to the sign path.
+ */
+export function signingAsOf(recipient: Pick<Recipient, 'role' | 'capacity' | 'function' | 'actingStatement'>): SigningAs | null {
+  if (recipient.role !== 'signer') return null;
+  if (recipient.capacity !== 'substitute' && recipient.capacity !== 'delegate') return null;
+  return { capacity: recipient.capacity, function: recipient.function, actingStatement: recipient.actingStatement };
+}
 
 /** The meeting page behind a signing link: the batch page showing only that meeting, in agenda order. */
 export function meetingPageUrl(signingUrl: string, meetingId: string): string {
@@ -39,6 +50,7 @@ export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient
     items: found.items.filter((item) => item.status !== 'cancelled').map((item) => ({ agendaItem: item.agendaItem, title: item.title })),
     deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
     signingUrl: meetingPageUrl(signingUrl, meeting.id),
+    signingAs: signingAsOf(recipient),
   };
 }
 
@@ -94,6 +106,7 @@ export async function queueMeetingReminders(meeting: Meeting, items: readonly Me
       deadline: deadline ? new Date(deadline) : null,
       signingUrl: meetingPageUrl(`${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`, meeting.id),
       reminder: true,
+      signingAs: signingAsOf(recipient),
     });
   }
 }

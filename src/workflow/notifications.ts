@@ -15,7 +15,7 @@ import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-rep
 import { mailLogoOf, organisationById, type MailLogo } from '../store/organisations.ts';
 import { waitingSignerRows } from '../store/waiting-envelopes.ts';
 import { randomToken, type WorkflowDeps } from './deps.ts';
-import { meetingRequestFor } from './meeting-mail.ts';
+import { meetingRequestFor, signingAsOf } from './meeting-mail.ts';
 
 export type WebhookEvent = 'envelope.sent' | 'recipient.signed' | 'recipient.declined' | 'envelope.completed' | 'envelope.cancelled' | 'envelope.expired';
 
@@ -190,6 +190,7 @@ export async function notifyRecipients(
       signingUrl,
       batch: recipient.role === 'signer' ? await batchOffer(ctx, recipient, signingUrl) : null,
       documentCorrected: actedOnReplaced.has(recipient.id),
+      signingAs: signingAsOf(recipient),
     });
     updated.push(next);
   }

@@ -61,6 +61,7 @@ export const en: SignerCatalog = {
   'status.expired': 'expired',
   'form.problem': 'There is a problem',
   'sign.heading': 'Sign',
+  'signsAs.label': 'Your signature will read:',
   'sign.consent': 'I have read the documents and sign them electronically',
   'sign.button': 'Sign',
   'sign.consentMissing': 'Tick the box to confirm that you have read the documents and sign them electronically.',

@@ -61,6 +61,7 @@ export const fr: SignerCatalog = {
   'status.expired': 'expiré',
   'form.problem': 'Il y a un problème',
   'sign.heading': 'Signer',
+  'signsAs.label': 'Votre signature indiquera :',
   'sign.consent': 'J’ai lu les documents et je les signe électroniquement',
   'sign.button': 'Signer',
   'sign.consentMissing': 'Cochez la case pour confirmer que vous avez lu les documents et que vous les signez électroniquement.',

@@ -63,6 +63,7 @@ export const nl = {
   'status.expired': 'verlopen',
   'form.problem': 'Er is een probleem',
   'sign.heading': 'Ondertekenen',
+  'signsAs.label': 'Uw handtekening vermeldt:',
   'sign.consent': 'Ik heb de documenten gelezen en onderteken ze elektronisch',
   'sign.button': 'Ondertekenen',
   'sign.consentMissing': 'Vink het vakje aan. Zo bevestigt u dat u de documenten gelezen hebt en ze elektronisch ondertekent.',
