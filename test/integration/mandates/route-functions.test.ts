@@ -15,10 +15,10 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { brusselsDay } from '../../../src/domain/mandates.ts';
 import { createApiKey, createOrganisation, createUser, organisationById } from '../../../src/store/index.ts';
-import { addMandate, addPerson, createFunction, recordAbsence, registerDelegation, routesOf, type StaffActor } from '../../../src/workflow/index.ts';
+import { addMandate, addPerson, createFunction, editPerson, recordAbsence, registerDelegation, routesOf, type StaffActor } from '../../../src/workflow/index.ts';
 import { fixture } from '../api/helpers.ts';
 import { EXPIRES_AT, startE2E, type E2E } from '../e2e/harness.ts';
-import { requestMails } from '../meetings/meeting-signer.ts';
+import { listedOnMeetingPage, meetingToken, requestMails } from '../meetings/meeting-signer.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 const ACTOR: StaffActor = { kind: 'api_key', id: 'route-functions', label: 'secretariaat' };
@@ -53,7 +53,7 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     get: (path: string) => request(e2e.app.url).get(path).set('Cookie', cookies()),
     post: (path: string) => request(e2e.app.url).post(path).set('Cookie', cookies()),
   };
-  const ids = { director: '', chair: '', delegation: '', route: '', an: '' };
+  const ids = { director: '', chair: '', delegation: '', route: '', an: '', piet: '', els: '' };
   const today = brusselsDay(new Date());
   /** A meeting while An is away (from the day before to two days after). */
   const absentDay = plus(today, 10);
@@ -81,6 +81,15 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     for (const name of files) req = req.attach('documents', fixture('reportlab-decision.pdf'), { filename: name, contentType: 'application/pdf' });
     return req;
   };
+  /** A page's text as read: tags dropped, spaces folded. */
+  const textOf = (page: string): string => page.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+  /** "Uw handtekening vermeldt: …" on the link page, described by the sign form and its button. */
+  const linkPageSignsAs = async (token: string, lang?: string): Promise<string> => {
+    const page = await request(e2e.app.url).get(`/s/${token}${lang ? `?lang=${lang}` : ''}`).expect(200);
+    expect(page.text).to.match(/<form method="post" action="\/s\/[^"]+\/sign" id="sign-form" data-requires-code="false" aria-describedby="signs-as">/);
+    expect(page.text).to.include('<button type="submit" class="primary" aria-describedby="signs-as">');
+    return /<p class="signs-as" id="signs-as">(.*?)<\/p>/.exec(page.text)?.[1]?.replace(/<[^>]+>/g, '') ?? '';
+  };
   const meetingItems = async (meetingId: string) => (await request(e2e.app.url).get(`/api/v1/meetings/${meetingId}`).set(e2e.auth())).body.envelopes as Array<{ id: string; title: string; kind: string; recipients: RecipientBody[] }>;
 
   before(async () => {
@@ -90,6 +99,8 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     const people: Record<string, string> = {};
     for (const person of [AN, PIET, BRAM, ELS, VERA]) people[person.email] = (await addPerson(deps, { ...staff, person })).id;
     ids.an = people[AN.email]!;
+    ids.piet = people[PIET.email]!;
+    ids.els = people[ELS.email]!;
     ids.director = (await createFunction(deps, { ...staff, name: 'Algemeen directeur' })).id;
     ids.chair = (await createFunction(deps, { ...staff, name: 'Voorzitter gemeenteraad', body: 'gemeenteraad' })).id;
     // An holds the function until Bram takes over; Piet substitutes throughout.
@@ -150,7 +161,9 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
       [VERA.name, 'Voorzitter gemeenteraad', 'holder', ids.chair, null, null],
     ]);
     await e2e.deliver();
-    await e2e.theMail(envelope!.id, AN.email, 'signRequest');
+    const mail = await e2e.theMail(envelope!.id, AN.email, 'signRequest');
+    expect(mail.text, 'a holder is not told a capacity in the mail').to.not.include('U ondertekent');
+    expect(await linkPageSignsAs(mail.token!)).to.equal('Uw handtekening vermeldt: An Dewaele, Algemeen directeur');
     expect(await e2e.mails({ envelopeId: envelope!.id, to: PIET.email })).to.have.length(0);
     expect(await e2e.mails({ envelopeId: envelope!.id, to: ELS.email })).to.have.length(0);
   });
@@ -164,7 +177,11 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     const created = (await e2e.audit(envelope!.id)).find((e) => e.action === 'envelope.created')!;
     expect((created.details.recipients as Array<Record<string, unknown>>)[0]).to.include({ name: ELS.name, capacity: 'delegate', functionId: ids.director, delegationId: ids.delegation, actingStatement: 'Bij opdracht van de algemeen directeur' });
     await e2e.deliver();
-    await e2e.theMail(envelope!.id, ELS.email, 'signRequest');
+    const mail = await e2e.theMail(envelope!.id, ELS.email, 'signRequest');
+    expect(textOf(mail.text)).to.include('vraagt u om ‘Besluit bij opdracht’ te ondertekenen. U ondertekent bij opdracht van de algemeen directeur.');
+    expect(textOf(mail.html)).to.include('U ondertekent bij opdracht van de algemeen directeur.');
+    expect(await linkPageSignsAs(mail.token!)).to.equal('Uw handtekening vermeldt: Bij opdracht van de algemeen directeur — Els Declercq, Diensthoofd secretariaat');
+    expect(await linkPageSignsAs(mail.token!, 'fr')).to.equal('Votre signature indiquera : Bij opdracht van de algemeen directeur — Els Declercq, Diensthoofd secretariaat');
     expect(await e2e.mails({ envelopeId: envelope!.id, to: AN.email })).to.have.length(0);
 
     const stale = await sendPage({ route: ids.route, title: 'Besluit', [`delegation-${ids.route}-0`]: randomUUID() });
@@ -226,7 +243,17 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     const piet = await requestMails(e2e, PIET.email);
     expect(piet.map((m) => m.subject), 'one mail for the meeting to the substitute').to.deep.equal(['Te ondertekenen: Gemeenteraad (An afwezig) (2 stuk(ken))']);
     expect(piet[0]!.text).to.include('Aankoop grond Ieperstraat').and.include('Notulen vorige zitting').and.not.include('Subsidie jeugdwerking');
-    expect((await requestMails(e2e, ELS.email)).filter((m) => m.subject.includes('An afwezig'))).to.have.length(1);
+    // Told before signing (issue 12): the mail says in what capacity, the meeting page what the signature will read.
+    expect(textOf(piet[0]!.text)).to.include('U ondertekent als wnd. algemeen directeur, als waarnemer: de titularis is afwezig.');
+    const pietPage = await listedOnMeetingPage(e2e, meetingToken(piet[0]!.text, meetingId), meetingId);
+    expect(pietPage.ids).to.have.length(2);
+    expect(textOf(pietPage.page), 'both items as substitute: one line above the button').to.include('Uw handtekening vermeldt: Piet Claeys, wnd. algemeen directeur');
+    expect(pietPage.page.match(/class="signs-as"/g)).to.have.length(1);
+    expect(pietPage.page).to.include('<button type="submit" class="primary" id="batch-sign" aria-describedby="signs-as">');
+    const els = (await requestMails(e2e, ELS.email)).filter((m) => m.subject.includes('An afwezig'));
+    expect(els).to.have.length(1);
+    expect(textOf(els[0]!.text)).to.include('U ondertekent bij opdracht van de algemeen directeur.').and.not.include('waarnemer');
+    expect(textOf((await listedOnMeetingPage(e2e, meetingToken(els[0]!.text, meetingId), meetingId)).page)).to.include('Uw handtekening vermeldt: Bij opdracht van de algemeen directeur — Els Declercq, Diensthoofd secretariaat');
     expect((await requestMails(e2e, AN.email)).filter((m) => m.subject.includes('An afwezig')), 'nothing to the absent holder').to.have.length(0);
   });
 
@@ -242,6 +269,25 @@ describe('route steps naming functions: who gets the mail on the day (issue 12)'
     await e2e.deliver();
     expect((await requestMails(e2e, BRAM.email)).map((m) => m.subject)).to.deep.equal(['Te ondertekenen: Gemeenteraad (nieuwe directeur) (1 stuk(ken))']);
     expect((await requestMails(e2e, AN.email)).filter((m) => m.subject.includes('nieuwe directeur'))).to.have.length(0);
+  });
+
+  it('in French and English: the meeting mails and pages say what the substitute and the delegate sign as', async () => {
+    const staff = { organisationId: e2e.organisation.id, actor: ACTOR };
+    await editPerson(e2e.app.deps, { ...staff, personId: ids.piet, person: { ...PIET, language: 'fr' } });
+    await editPerson(e2e.app.deps, { ...staff, personId: ids.els, person: { ...ELS, language: 'en' } });
+    const meetingId = await meeting(plus(absentDay, 1), 'Gemeenteraad (talen)');
+    for (const [title, recipient] of [['Reglement markten', { functionId: ids.director, role: 'signer' }], ['Subsidie sport', { functionId: ids.director, delegationId: ids.delegation, role: 'signer' }]] as const) {
+      const res = await e2e.createEnvelope({ title, meetingId, recipients: [recipient] });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    }
+    expect((await request(e2e.app.url).post(`/api/v1/meetings/${meetingId}/send`).set(e2e.auth()).send()).status).to.equal(200);
+    await e2e.deliver();
+    const [piet] = (await e2e.mails({ to: PIET.email })).filter((m) => m.text.includes('Reglement markten'));
+    expect(textOf(piet!.text)).to.include('Vous signez en tant que « wnd. algemeen directeur », en remplacement du titulaire de la fonction, absent.');
+    expect(textOf((await listedOnMeetingPage(e2e, meetingToken(piet!.text, meetingId), meetingId)).page)).to.include('Votre signature indiquera : Piet Claeys, wnd. algemeen directeur');
+    const [els] = (await e2e.mails({ to: ELS.email })).filter((m) => m.text.includes('Subsidie sport'));
+    expect(textOf(els!.text)).to.include('You sign by delegation: your signature says “Bij opdracht van de algemeen directeur”.');
+    expect(textOf((await listedOnMeetingPage(e2e, meetingToken(els!.text, meetingId), meetingId)).page)).to.include('Your signature will read: Bij opdracht van de algemeen directeur — Els Declercq, Diensthoofd secretariaat');
   });
 
   it('API: minutes with a delegated recipient are refused (422 delegation_minutes_refused) and nothing is stored', async () => {
