@@ -165,6 +165,8 @@ export async function notifyRecipients(
   kind: 'signRequest' | 'reminder',
   /** Correct and resend (issue 12): who had signed or approved a document since replaced; their mail says so. */
   actedOnReplaced: ReadonlySet<string> = new Set(),
+  /** A hand-over to a substitute (issue 12): the absent signer's name by recipient id, for "in de plaats van …". */
+  inPlaceOf: ReadonlyMap<string, string> = new Map(),
 ): Promise<Recipient[]> {
   const updated: Recipient[] = [];
   await revokeSigningLinks(ctx.trx, recipients.map((r) => r.id), ctx.now);
@@ -176,7 +178,7 @@ export async function notifyRecipients(
     const signingUrl = `${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`;
     if (kind === 'signRequest' && ctx.envelope.meetingId && recipient.role === 'signer') {
       // A meeting's signer gets one mail for the whole meeting (issue 12), not one per decision.
-      const meeting = await meetingRequestFor(ctx, next, signingUrl);
+      const meeting = await meetingRequestFor(ctx, next, signingUrl, inPlaceOf.get(recipient.id));
       if (meeting) await queueMail(ctx, next, 'meetingSignRequest', { ...meeting, documentCorrected: actedOnReplaced.has(recipient.id) });
       updated.push(next);
       continue;
@@ -190,7 +192,7 @@ export async function notifyRecipients(
       signingUrl,
       batch: recipient.role === 'signer' ? await batchOffer(ctx, recipient, signingUrl) : null,
       documentCorrected: actedOnReplaced.has(recipient.id),
-      signingAs: signingAsOf(recipient),
+      signingAs: signingAsOf(recipient, inPlaceOf.get(recipient.id)),
     });
     updated.push(next);
   }

@@ -137,6 +137,11 @@ describe('a function step follows the function when its signer falls absent (iss
     const piet = await requestMails(e2e, PIET.email);
     expect(piet.map((m) => m.subject), 'exactly one meeting mail').to.deep.equal(['Te ondertekenen: Gemeenteraad december (3 stuk(ken))']);
     expect(piet[0]!.text).to.include('Aankoop grond Ieperstraat').and.include('Subsidie jeugdwerking').and.include('Notulen vorige zitting').and.not.include('Reglement markten');
+    // Told before signing (issue 12): the hand-over knows whom Piet replaces, and his meeting page what he signs as.
+    expect(piet[0]!.text.replace(/\s+/g, ' ')).to.include('U ondertekent als wnd. algemeen directeur, in de plaats van An Dewaele, die afwezig is.');
+    expect(piet[0]!.html.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).to.include('U ondertekent als wnd. algemeen directeur, in de plaats van An Dewaele, die afwezig is.');
+    const pietPage = await api().get(`/s/${meetingToken(piet[0]!.text, state.meetingId)}/batch/meetings/${state.meetingId}?lang=en`).set('User-Agent', UA).expect(200);
+    expect(pietPage.text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).to.include('Your signature will read: Piet Claeys, wnd. algemeen directeur');
     expect((await requestMails(e2e, AN.email)).filter((m) => m.subject.includes('Gemeenteraad december')), 'nothing more to An').to.have.length(1);
 
     expectGonePage(await api().get(`/s/${state.anToken}/batch/meetings/${state.meetingId}`).set('User-Agent', UA), "An's meeting link");
