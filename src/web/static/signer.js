@@ -363,14 +363,17 @@ function guardSigning(form) {
   const explain = document.getElementById('read-explain');
   if (!button || !explain) return;
   explain.tabIndex = -1;
+  // What the server has the button described by ("Uw handtekening vermeldt: …", issue 12) stays, after the reason it waits.
+  const own = button.getAttribute('aria-describedby');
   const unread = () => document.querySelectorAll('.read-state[data-read="false"]').length > 0;
   const update = () => {
     if (unread()) {
       button.setAttribute('aria-disabled', 'true');
-      button.setAttribute('aria-describedby', 'read-explain');
+      button.setAttribute('aria-describedby', own ? `read-explain ${own}` : 'read-explain');
     } else {
       button.removeAttribute('aria-disabled');
-      button.removeAttribute('aria-describedby');
+      if (own) button.setAttribute('aria-describedby', own);
+      else button.removeAttribute('aria-describedby');
     }
   };
   form.addEventListener('submit', (event) => {
