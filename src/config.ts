@@ -92,6 +92,11 @@ export interface Config {
    */
   readonly idempotencyLeaseMs: number;
   /**
+   * How often the scheduled jobs look for work: envelopes past their deadline, reminders due, mails given up on
+   * (`JOBS_INTERVAL_SECONDS`, default 60). With several instances each ticks, and one runs a job at a time.
+   */
+  readonly jobsIntervalMs: number;
+  /**
    * Bearer token that `/metrics` asks for (`METRICS_TOKEN`); required in production. Unset outside
    * production: `/metrics` answers anyone, as a development convenience.
    */
@@ -218,6 +223,7 @@ const envSchema = z.object({
   PKCS11_TOKEN_LABEL: optional(z.string().max(32, 'a PKCS#11 token label has at most 32 characters')),
   PKCS11_SLOT: optional(z.coerce.number().int().min(0)),
   IDEMPOTENCY_LEASE_SECONDS: optional(z.coerce.number().int().min(1).max(3600)),
+  JOBS_INTERVAL_SECONDS: optional(z.coerce.number().int().min(1).max(3600)),
   METRICS_TOKEN: optional(z.string().min(32, 'use at least 32 random characters')),
   TRUST_LIST_FILES: optional(
     z.string().refine((value) => value.split(',').every((file) => file.trim() !== ''), { message: 'expected paths of trusted-list XML files separated by commas' }),
@@ -393,6 +399,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pkiPassword: values.PKI_PASSWORD,
     pkcs11: parsePkcs11(values),
     idempotencyLeaseMs: (values.IDEMPOTENCY_LEASE_SECONDS ?? 60) * 1000,
+    jobsIntervalMs: (values.JOBS_INTERVAL_SECONDS ?? 60) * 1000,
     metricsToken: values.METRICS_TOKEN,
     trustListFiles: Object.freeze((values.TRUST_LIST_FILES ?? '').split(',').map((file) => file.trim()).filter(Boolean).map((file) => path.resolve(file))),
     cscProviders: parseCscProviders(values.CSC_PROVIDERS, values.NODE_ENV),

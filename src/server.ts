@@ -41,8 +41,6 @@ import {
   type SendDueRemindersResult,
 } from './workflow/index.ts';
 
-/** How often the expiry job looks for envelopes past their expires_at. */
-export const EXPIRY_INTERVAL_MS = 60_000;
 /**
  * How often completed envelopes are checked for a missing or expiring archive timestamp (PAdES B-LTA): hourly
  * retries a completion whose TSA was down within the hour; renewal is due months ahead, so the rate is no concern.
@@ -212,13 +210,13 @@ export async function startServer(config: Config, options: StartServerOptions): 
         const result = await jobs.expire();
         if (result.expired.length > 0 || result.failed > 0) logger.info({ expired: result.expired.length, failed: result.failed }, 'expiry pass');
       };
-      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, acrossInstances('expiry', expiry), (error) => logger.error({ err: error }, 'expiry pass failed')));
+      periodic.push(startPeriodicJob(config.jobsIntervalMs, acrossInstances('expiry', expiry), (error) => logger.error({ err: error }, 'expiry pass failed')));
       const reminders = async (): Promise<void> => {
         const result = await jobs.sendDueReminders();
         if (result.reminded.length > 0 || result.failed > 0) logger.info({ envelopes: result.reminded.length, failed: result.failed }, 'scheduled reminders');
       };
-      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, acrossInstances('reminders', reminders), (error) => logger.error({ err: error }, 'scheduled reminders failed')));
-      periodic.push(startPeriodicJob(EXPIRY_INTERVAL_MS, acrossInstances('dead-mail-notices', jobs.noticeDeadMails), (error) => logger.error({ err: error }, 'dead mail notices failed')));
+      periodic.push(startPeriodicJob(config.jobsIntervalMs, acrossInstances('reminders', reminders), (error) => logger.error({ err: error }, 'scheduled reminders failed')));
+      periodic.push(startPeriodicJob(config.jobsIntervalMs, acrossInstances('dead-mail-notices', jobs.noticeDeadMails), (error) => logger.error({ err: error }, 'dead mail notices failed')));
       const auditInterval = options.auditCheckIntervalMs ?? AUDIT_CHECK_INTERVAL_MS;
       // runAuditCheck logs and counts its own failures.
       if (auditInterval > 0) periodic.push(startPeriodicJob(auditInterval, acrossInstances('audit-check', jobs.auditCheck), () => undefined));

@@ -37,6 +37,13 @@ describe('config: instances that cooperate (issue 11)', () => {
     expect(issuesOf({ RATE_LIMIT_STORE: 'redis', REDIS_KEY_PREFIX: 'has space' })[0]).to.match(/^REDIS_KEY_PREFIX:/);
   });
 
+  it('ticks the scheduled jobs every JOBS_INTERVAL_SECONDS, 60 by default, within 1 to 3600', () => {
+    expect(loadConfig({}).jobsIntervalMs).to.equal(60_000);
+    expect(loadConfig({ JOBS_INTERVAL_SECONDS: '5' }).jobsIntervalMs).to.equal(5_000);
+    expect(issuesOf({ JOBS_INTERVAL_SECONDS: '0' })[0]).to.match(/^JOBS_INTERVAL_SECONDS:/);
+    expect(issuesOf({ JOBS_INTERVAL_SECONDS: 'soms' })[0]).to.match(/^JOBS_INTERVAL_SECONDS:/);
+  });
+
   it('requires SIGNER_SECRET on PostgreSQL, saying that every instance must share it', () => {
     const issues = issuesOf({ DATABASE_URL: POSTGRES });
     expect(issues).to.have.length(1);
