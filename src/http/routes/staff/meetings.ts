@@ -32,7 +32,8 @@ import { temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../../upl
 import { field, origin, page } from './common.ts';
 import { routeSignersSection } from '../../../web/staff/send-page.ts';
 import { sendTranslator } from '../../../web/staff/send-i18n.ts';
-import { brusselsDate, chosenRouteRecipients, endOfBrusselsDay, functionProblem, MAX_SEND_FILES, routeSigners, routeSignersViews, routeTemplates } from './send.ts';
+import { brusselsDay } from '../../../domain/mandates.ts';
+import { chosenRouteRecipients, endOfBrusselsDay, functionProblem, MAX_SEND_FILES, routeSigners, routeSignersViews, routeTemplates } from './send.ts';
 
 const DAY_MS = 86_400_000;
 const KINDS: readonly EnvelopeKind[] = ['decision', 'minutes', 'other'];
@@ -86,8 +87,8 @@ export function staffMeetingsRouter(deps: Deps): Router {
           ? routeSignersSection(sendTranslator(language), language, await routeSignersViews(deps, staff.organisationId, routes, meeting.meetingDate, 'decision', extra.body), { select: 'meeting-route', minutesNote: true, script: true })
           : '',
       route: extra.route ?? defaultRouteFor(routes, meeting.bodyName)?.id ?? '',
-      deadline: extra.deadline ?? brusselsDate(new Date(now.getTime() + DEFAULT_EXPIRY_DAYS * DAY_MS)),
-      minDeadline: brusselsDate(new Date(now.getTime() + DAY_MS)),
+      deadline: extra.deadline ?? brusselsDay(new Date(now.getTime() + DEFAULT_EXPIRY_DAYS * DAY_MS)),
+      minDeadline: brusselsDay(new Date(now.getTime() + DAY_MS)),
       errors: extra.errors ?? [],
       notice,
       csrf: staffCsrfToken(deps, res),

@@ -99,11 +99,6 @@ function expiryDays(organisation: Organisation | null): number {
   return Number.isInteger(days) && days >= 1 && days <= MAX_DEADLINE_DAYS ? days : DEFAULT_EXPIRY_DAYS;
 }
 
-/** YYYY-MM-DD of `at` in Europe/Brussels. */
-export function brusselsDate(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
-}
-
 /** 23:59:59 on that day in Europe/Brussels, or null for something that is not a date. */
 export function endOfBrusselsDay(date: string): Date | null {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return null;
@@ -306,7 +301,7 @@ export function staffSendRouter(deps: Deps): Router {
         mode: 'perDocument',
         title: '',
         message: '',
-        deadline: brusselsDate(new Date(now.getTime() + expiryDays(organisation) * DAY_MS)),
+        deadline: brusselsDay(new Date(now.getTime() + expiryDays(organisation) * DAY_MS)),
         route: '',
         onBehalfOf: '',
         signatureLevel: 'advanced',
@@ -315,8 +310,8 @@ export function staffSendRouter(deps: Deps): Router {
       errors,
       signers,
       language,
-      minDeadline: brusselsDate(new Date(now.getTime() + DAY_MS)),
-      maxDeadline: brusselsDate(new Date(now.getTime() + MAX_DEADLINE_DAYS * DAY_MS)),
+      minDeadline: brusselsDay(new Date(now.getTime() + DAY_MS)),
+      maxDeadline: brusselsDay(new Date(now.getTime() + MAX_DEADLINE_DAYS * DAY_MS)),
       maxFiles: MAX_SEND_FILES,
       maxFileMb,
       searchUrl: '/app/people/search',
