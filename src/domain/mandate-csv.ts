@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../errors.ts';
 import { CsvError, parseCsv, type CsvRecord } from './csv.ts';
-import { brusselsDay, functionNameKey, isDay, type MandateKind } from './mandates.ts';
+import { brusselsDay, functionNameKey, isDay, plainText, type MandateKind } from './mandates.ts';
 import { normaliseEmail } from './person.ts';
 import type { DecisionBody } from './meeting.ts';
 
@@ -105,23 +105,19 @@ const STATUS_URIS: Record<string, MandateStatus> = {
 const ORDINALS = ['eerste', 'tweede', 'derde', 'vierde', 'vijfde', 'zesde', 'zevende', 'achtste', 'negende', 'tiende'];
 
 /** Lower case without accents, then only letters and digits: "E-mailadres" → "emailadres", "Familienaam " → "familienaam". */
-function plain(value: string): string {
-  return value.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
-}
-
 export function headerKey(header: string): string {
-  return plain(header).replace(/[^a-z0-9]/g, '');
+  return plainText(header).replace(/[^a-z0-9]/g, '');
 }
 
 /** How the directory's names are compared: case, accents, spaces and punctuation ignored ("Van den Broeck" = "vandenbroeck"). */
 export function personNameKey(name: string): string {
-  return plain(name).replace(/[^a-z0-9]/g, '');
+  return plainText(name).replace(/[^a-z0-9]/g, '');
 }
 
 /** A local government's name without "Gemeente", "Stad", "OCMW" …: "Gemeente en OCMW Zwevegem" → "zwevegem". */
 export function unitKey(name: string): string {
   const filler = new Set(['gemeente', 'stad', 'ocmw', 'en', 'lokaal', 'bestuur', 'gemeentebestuur', 'stadsbestuur', 'van', 'de']);
-  return plain(name)
+  return plainText(name)
     .split(/[^a-z0-9]+/)
     .filter((word) => word && !filler.has(word))
     .join(' ');
@@ -135,7 +131,7 @@ export function sameUnit(unit: string, organisationName: string): boolean {
 
 /** The decision body of a bestuursorgaan label ("Gemeenteraad Zwevegem", "College van Burgemeester en Schepenen", "Vast Bureau"). */
 export function bodyOf(label: string): DecisionBody | null {
-  const key = ` ${plain(label).replace(/[^a-z0-9]+/g, ' ').trim()} `;
+  const key = ` ${plainText(label).replace(/[^a-z0-9]+/g, ' ').trim()} `;
   if (key.includes(' gemeenteraad ')) return 'gemeenteraad';
   if (key.includes(' college ') || key.startsWith(' burgemeester ')) return 'college';
   if (key.includes(' raad voor maatschappelijk welzijn ')) return 'raad_maatschappelijk_welzijn';
@@ -168,7 +164,7 @@ export function parseExportDay(value: string): string | null {
 
 /** "Eerste schepen" → 1, "3" → 3; anything else 1. */
 export function parseRank(value: string): number {
-  const text = plain(value).trim();
+  const text = plainText(value).trim();
   const digits = /^(\d{1,3})\b/.exec(text);
   if (digits && Number(digits[1]) > 0) return Number(digits[1]);
   const ordinal = ORDINALS.findIndex((word) => text.startsWith(word));

@@ -83,12 +83,14 @@ export function coversDay(span: { startsOn: string; endsOn: string | null }, day
   return span.startsOn <= day && (span.endsOn === null || day <= span.endsOn);
 }
 
+/** Lower case without accents ("Financiën" → "financien"): how names are compared here and in the mandate import. */
+export function plainText(value: string): string {
+  return value.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLocaleLowerCase('nl-BE');
+}
+
 /** The key a function name is unique by within an organisation: case, accents, punctuation and spacing ignored. */
 export function functionNameKey(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLocaleLowerCase('nl-BE')
+  return plainText(name)
     .replace(/[^a-z0-9]+/g, ' ')
     .trim();
 }
