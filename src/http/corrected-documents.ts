@@ -9,14 +9,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Deps } from '../deps.ts';
 import { ValidationError } from '../errors.ts';
 import type { CorrectedDocument } from '../workflow/index.ts';
-import { receiveUpload, temporaryPdfStorage, uploadedDocumentName, utf8Multer } from './upload.ts';
+import { receiveUpload, removeUploadsWhenAnswered, temporaryPdfStorage, uploadedDocumentName, uploadedFiles, utf8Multer } from './upload.ts';
 
 /** More documents than an envelope holds cannot be corrected at once. */
 const MAX_CORRECTED = 50;
-
-function filesOf(req: Request): Express.Multer.File[] {
-  return Array.isArray(req.files) ? req.files : [];
-}
 
 export function correctedDocumentsUpload(deps: Deps, plain: RequestHandler): RequestHandler {
   const upload = utf8Multer({
@@ -28,9 +24,7 @@ export function correctedDocumentsUpload(deps: Deps, plain: RequestHandler): Req
       plain(req, res, next);
       return;
     }
-    res.on('close', () => {
-      void Promise.all(filesOf(req).map((file) => fs.rm(file.path, { force: true })));
-    });
+    removeUploadsWhenAnswered(req, res);
     receiveUpload(upload, req, res).then(() => next(), next);
   };
 }
@@ -38,7 +32,7 @@ export function correctedDocumentsUpload(deps: Deps, plain: RequestHandler): Req
 /** The corrected files, each with the document it replaces; a browser's empty file input is no file. */
 export async function correctedDocuments(req: Request, documentIdOf: (field: string) => string | undefined): Promise<CorrectedDocument[]> {
   const documents: CorrectedDocument[] = [];
-  for (const [index, file] of filesOf(req).entries()) {
+  for (const [index, file] of uploadedFiles(req).entries()) {
     if (file.size === 0 && file.originalname === '') continue;
     const documentId = documentIdOf(file.fieldname);
     if (!documentId) throw new ValidationError(`The file field '${file.fieldname.slice(0, 80)}' names no document; name it after the document it replaces.`);

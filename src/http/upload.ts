@@ -54,3 +54,19 @@ export function receiveUpload(upload: RequestHandler, req: Request, res: Respons
     });
   });
 }
+
+/** The files multer received: all of them (`.any()`), or those of the form field `field` (`.fields([...])`). */
+export function uploadedFiles(req: Request, field = 'documents'): Express.Multer.File[] {
+  if (Array.isArray(req.files)) return req.files;
+  return (req.files as Record<string, Express.Multer.File[]> | undefined)?.[field] ?? [];
+}
+
+/** Deletes the request's temporary upload files. */
+export function removeUploads(req: Request): Promise<void> {
+  return Promise.all(uploadedFiles(req).map((file) => fs.rm(file.path, { force: true }))).then(() => undefined);
+}
+
+/** Deletes the request's temporary upload files once its answer has ended, sent or cut off. */
+export function removeUploadsWhenAnswered(req: Request, res: Response): void {
+  res.on('close', () => void removeUploads(req));
+}

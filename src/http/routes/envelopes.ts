@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Deps } from '../../deps.ts';
 import { SIGNATURE_LEVELS } from '../../domain/index.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
-import { receiveUpload, temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../upload.ts';
+import { receiveUpload, removeUploads, temporaryPdfStorage, uploadedDocumentName, uploadedFiles, utf8Multer } from '../upload.ts';
 import { AppError, ValidationError } from '../../errors.ts';
 import {
   cancelEnvelope,
@@ -167,10 +167,6 @@ function uploadMiddleware(tmpDir: string, maxBytes: number) {
 }
 
 
-function uploadedFiles(req: Request): Express.Multer.File[] {
-  const files = req.files as Record<string, Express.Multer.File[]> | undefined;
-  return files?.documents ?? [];
-}
 
 /** The API key as actor of a use case, with the request's origin. */
 export function staffRequest(req: Request, res: Response): StaffRequest {
@@ -225,7 +221,7 @@ export function envelopesRouter(deps: Deps): Router {
       if (files.length === 0) throw new ValidationError('Upload at least one PDF in the field "documents".');
       documents = await Promise.all(files.map(async (file, index) => ({ name: uploadedDocumentName(file.originalname, index), pdf: await fs.readFile(file.path) })));
     } finally {
-      await Promise.all(uploadedFiles(req).map((file) => fs.rm(file.path, { force: true })));
+      await removeUploads(req);
     }
     for (const [index, field] of envelope.fields.entries()) {
       if (field.document >= documents.length) {

@@ -28,7 +28,7 @@ import {
 import { organisationOf } from '../../../workflow/staff-directory.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
-import { temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../../upload.ts';
+import { removeUploadsWhenAnswered, temporaryPdfStorage, uploadedDocumentName, uploadedFiles, utf8Multer } from '../../upload.ts';
 import { field, origin, page } from './common.ts';
 import { routeSignersSection } from '../../../web/staff/send-page.ts';
 import { sendTranslator } from '../../../web/staff/send-i18n.ts';
@@ -42,10 +42,9 @@ export function staffMeetingsRouter(deps: Deps): Router {
   const router = Router();
   const storage = temporaryPdfStorage(path.join(deps.config.dataDir, 'tmp'), 'staff-meeting');
   const multipart = utf8Multer({ storage, limits: { fileSize: deps.config.maxUploadBytes, files: MAX_SEND_FILES, fields: 10 } }).fields([{ name: 'documents', maxCount: MAX_SEND_FILES }]);
-  const files = (req: Request): Express.Multer.File[] => (req.files as Record<string, Express.Multer.File[]> | undefined)?.documents ?? [];
   /** The upload is read before the CSRF check (the token is a multipart field); its files go when the answer ends. */
   const receive = (req: Request, res: Response, next: NextFunction): void => {
-    res.on('close', () => void Promise.all(files(req).map((file) => fs.rm(file.path, { force: true }))));
+    removeUploadsWhenAnswered(req, res);
     multipart(req, res, (error?: unknown) => (error ? next(error instanceof AppError ? error : new AppError('upload_malformed', 400, 'The upload could not be read.', { cause: error })) : next()));
   };
   const request = (req: Request, res: Response) => {
@@ -125,7 +124,7 @@ export function staffMeetingsRouter(deps: Deps): Router {
     const route = routeTemplates(await organisationOf(deps.workflow, staff.organisationId)).find((r) => r.id === routeId);
     const expiresAt = endOfBrusselsDay(deadline);
     const errors: string[] = [];
-    const uploads = files(req).filter((f) => f.size > 0);
+    const uploads = uploadedFiles(req).filter((f) => f.size > 0);
     if (uploads.length === 0) errors.push(t('meetings.error.files'));
     if (!route) errors.push(t('meetings.error.route'));
     if (!expiresAt || expiresAt.getTime() <= deps.clock().getTime()) errors.push(t('meetings.error.deadline'));

@@ -25,7 +25,7 @@ import { sendTranslator, type SendTranslate } from '../../../web/staff/send-i18n
 import { staffLayout } from '../../../web/staff/layout.ts';
 import { createAndSendEnvelope, DEFAULT_EXPIRY_DAYS, type CreateEnvelopeInput, type EnvelopeDto } from '../../../workflow/index.ts';
 import { inTransaction } from '../../../workflow/transaction.ts';
-import { temporaryPdfStorage, uploadedDocumentName, utf8Multer } from '../../upload.ts';
+import { removeUploadsWhenAnswered, temporaryPdfStorage, uploadedDocumentName, uploadedFiles, utf8Multer } from '../../upload.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
 
@@ -142,10 +142,6 @@ function pdfProblem(t: SendTranslate, error: unknown): string {
   }
 }
 
-function uploadedFiles(req: Request): Express.Multer.File[] {
-  const files = req.files as Record<string, Express.Multer.File[]> | undefined;
-  return files?.documents ?? [];
-}
 
 function wantsJson(req: Request): boolean {
   return req.accepts(['text/html', 'application/json']) === 'application/json';
@@ -253,9 +249,7 @@ export function staffSendRouter(deps: Deps): Router {
       next();
       return;
     }
-    res.on('close', () => {
-      void Promise.all(uploadedFiles(req).map((file) => fs.rm(file.path, { force: true })));
-    });
+    removeUploadsWhenAnswered(req, res);
     multipart(req, res, (error?: unknown) => {
       if (!error) return next();
       if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') {
