@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { appendAuditEvent, type AuditEvent } from '../audit/index.ts';
+import type { AuditEvent } from '../audit/index.ts';
 import { importKey, parseMandateCsv, personNameKey, sameUnit, type MandateCsvProblem, type MandateCsvRow } from '../domain/mandate-csv.ts';
 import { functionNameKey, isDelegableByLaw, type MandateKind } from '../domain/mandates.ts';
 import { validatePerson } from '../domain/person.ts';
@@ -26,6 +26,7 @@ import { organisationById } from '../store/organisations.ts';
 import { listPeople, upsertPerson, type Person } from '../store/people.ts';
 import { personSummary } from './add-person.ts';
 import type { StaffActor, StaffRequest, WorkflowDeps } from './deps.ts';
+import { recordOrganisationEvent } from './mandate-checks.ts';
 import { inTransaction } from './transaction.ts';
 
 /** Staff or an API client; the CLI imports as the system. */
@@ -134,9 +135,8 @@ function otherOrganisation(rows: readonly MandateCsvRow[], organisationName: str
   return new AppError('csv_other_organisation', 422, message, { extensions: { problems: [{ line: rows[0].line, message }] } });
 }
 
-async function record(run: ImportRun, event: AuditEvent): Promise<void> {
-  const { options } = run;
-  await appendAuditEvent(run.trx, { organisationId: options.organisationId, envelopeId: null, event, actor: options.actor, origin: options.origin, occurredAt: run.now });
+function record(run: ImportRun, event: AuditEvent): Promise<void> {
+  return recordOrganisationEvent(run.trx, run.options, event, run.now);
 }
 
 /** Imports one row; returns why it was not imported. */

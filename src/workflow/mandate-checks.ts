@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { appendAuditEvent } from '../audit/chain.ts';
-import type { AuditEvent } from '../audit/events.ts';
+import type { AuditActor, AuditEvent } from '../audit/events.ts';
 import { isDay } from '../domain/mandates.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { functionById, type FunctionRow } from '../store/mandates.ts';
@@ -27,8 +27,8 @@ export function requireOrderedDays(first: string, last: string | null | undefine
   if (last !== null && last !== undefined && last < first) throw new ValidationError(`Invalid ${names}: the last day comes before the first.`);
 }
 
-/** Appends a mandate event to the organisation's chain, by the staff member or API key of the request. */
-export async function recordOrganisationEvent(trx: Db, request: StaffRequest, event: AuditEvent, occurredAt: Date): Promise<void> {
+/** Appends a mandate event to the organisation's chain, by the staff member or API key of the request (or the system, for a CLI import). */
+export async function recordOrganisationEvent(trx: Db, request: Omit<StaffRequest, 'actor'> & { actor: AuditActor }, event: AuditEvent, occurredAt: Date): Promise<void> {
   await appendAuditEvent(trx, { organisationId: request.organisationId, envelopeId: null, event, actor: request.actor, origin: request.origin, occurredAt });
 }
 
