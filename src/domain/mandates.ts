@@ -164,7 +164,10 @@ export function delegationStatement(functionName: string): string {
 export function signingFunction(capacity: Capacity, functionName: string, ownFunction: string | null): string {
   if (capacity === 'holder') return functionName;
   if (capacity === 'substitute') return substituteFunction(functionName);
-  const statement = delegationStatement(functionName);
-  const own = ownFunction?.trim();
-  return own ? `${own}, ${statement.charAt(0).toLowerCase()}${statement.slice(1)}` : statement;
+  return delegatedFunction(ownFunction?.trim() || null, delegationStatement(functionName));
+}
+
+/** A delegate's own function followed by the delegation statement, or the statement alone without a function. */
+export function delegatedFunction(own: string | null, statement: string): string {
+  return own ? `${own}, ${statement.charAt(0).toLocaleLowerCase('nl-BE')}${statement.slice(1)}` : statement;
 }

@@ -3,6 +3,7 @@
  * sitting ("Gemeenteraad — zitting van 3 december 2026"), the decision's title, and the line staff may set above the
  * blocks ("Namens de gemeenteraad"), by default taken from the body. Pure rules, no I/O.
  */
+import { delegatedFunction } from './mandates.ts';
 
 export interface SignaturePageHeaderOptions {
   /** The decision body: the meeting's body, else the envelope's signing route name; null when neither is known. */
@@ -66,13 +67,12 @@ function bareStatement(statement: string | null | undefined): string | null {
 /**
  * The one-shot certificate's subject title: the function as the recipient signs with it; for a delegate their own
  * function followed by the delegation ("Diensthoofd secretariaat, bij opdracht van de algemeen directeur"), or the
- * statement alone when they have no function — as signingFunction of src/domain/mandates.ts words it. Null: none.
+ * statement alone when they have no function (delegatedFunction, as signingFunction words it at resolution). Null: none.
  */
 export function signerTitle(signer: Pick<SignerCapacityText, 'function' | 'actingStatement'>): string | null {
   const own = signer.function?.trim() || null;
   const statement = bareStatement(signer.actingStatement);
-  if (!statement) return own;
-  return own ? `${own}, ${statement.charAt(0).toLocaleLowerCase('nl-BE')}${statement.slice(1)}` : statement;
+  return statement ? delegatedFunction(own, statement) : own;
 }
 
 /**
