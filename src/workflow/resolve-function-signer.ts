@@ -9,7 +9,7 @@
 import { delegationCovers, delegationStatement, isDay, mayBeDelegated, resolveFunction, signingFunction, substituteFunction, type Capacity, type DocumentKind } from '../domain/mandates.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { delegationById, listAbsences, listMandates, type DelegationRow, type FunctionRow } from '../store/mandates.ts';
-import { personById, type Person } from '../store/people.ts';
+import { peopleByIds, personById, type Person } from '../store/people.ts';
 import type { Db } from '../store/sql.ts';
 import { delegationMinutesRefused, delegationNotFound, functionNotDelegable, requireFunction } from './mandate-checks.ts';
 
@@ -49,8 +49,8 @@ export async function resolveFunctionSigner(db: Db, organisationId: string, inpu
   if (input.delegationId) return delegateOf(db, organisationId, fn, input.day, input.kind, input.delegationId);
 
   const [mandates, absences] = await Promise.all([listMandates(db, organisationId, { functionId: fn.id }), listAbsences(db, organisationId, { from: input.day })]);
-  const people = new Map<string, Person | null>();
-  for (const m of mandates) if (!people.has(m.personId)) people.set(m.personId, await personById(db, organisationId, m.personId));
+  // One statement for the people of all the function's mandates, however many substitutes it has.
+  const people = await peopleByIds(db, organisationId, mandates.map((m) => m.personId));
   const active = mandates.filter((m) => people.get(m.personId)?.active);
   const resolution = resolveFunction(fn.id, input.day, active, absences);
   if (resolution.outcome === 'vacant') throw new AppError('function_vacant', 409, `Nobody holds ${fn.name} on ${input.day}.`, { extensions: { functionId: fn.id, day: input.day } });

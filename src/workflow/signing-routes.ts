@@ -10,7 +10,7 @@ import { coversDay, delegationCovers, type Capacity, type DocumentKind } from '.
 import type { SignatureLevel } from '../domain/routing.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { functionById, listAbsences, listDelegations, listFunctions, type FunctionRow } from '../store/mandates.ts';
-import { personById, type Person } from '../store/people.ts';
+import { peopleByIds, personById, type Person } from '../store/people.ts';
 import type { Organisation } from '../store/organisations.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
 import { inTransaction } from './transaction.ts';
@@ -163,9 +163,10 @@ export async function routeSignersOn(
 
 async function choosableDelegations(deps: Pick<WorkflowDeps, 'db'>, organisationId: string, functionId: string, day: string, kind: DocumentKind | null): Promise<RouteStepDelegation[]> {
   const choosable: RouteStepDelegation[] = [];
-  for (const delegation of await listDelegations(deps.db, organisationId, { functionId })) {
-    if (!delegationCovers(delegation, day, kind)) continue;
-    const delegate = await personById(deps.db, organisationId, delegation.delegatePersonId);
+  const covering = (await listDelegations(deps.db, organisationId, { functionId })).filter((d) => delegationCovers(d, day, kind));
+  const delegates = await peopleByIds(deps.db, organisationId, covering.map((d) => d.delegatePersonId));
+  for (const delegation of covering) {
+    const delegate = delegates.get(delegation.delegatePersonId);
     if (delegate?.active) choosable.push({ id: delegation.id, delegate: { id: delegate.id, name: delegate.name, function: delegate.function }, validUntil: delegation.validUntil });
   }
   return choosable;
