@@ -15,6 +15,15 @@ export async function sendBlob(req: Request, res: Response, body: Readable, size
     return;
   }
   res.set('Content-Length', String(size));
+  await sendStream(res, body);
+}
+
+/**
+ * Pipes `body` to the response with the headers already set. Without a Content-Length the answer is
+ * chunked, so a body that fails on its way ends without the last chunk: a broken download to the client.
+ * A failure the caller can know of beforehand (a missing blob) must be found before this, while a problem can still be answered.
+ */
+export async function sendStream(res: Response, body: Readable): Promise<void> {
   try {
     await pipeline(body, res);
   } catch (error) {

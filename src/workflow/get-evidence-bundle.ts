@@ -3,8 +3,11 @@
  * sealed audit report, the hashed events and a README on checking each part independently.
  * Report and events come from one read of the chain, so they always agree. The download is
  * recorded as `audit.exported` (format `bundle`) with the caller as actor, in the same
- * transaction and after the read: the bundle holds the trail as it was just before.
+ * transaction and after the read: the bundle holds the trail as it was just before. The ZIP is a
+ * stream: the signed PDFs (up to ~50 MB each) go from the blob store to the client without being
+ * held whole; only the small parts (README, report, events) are buffers.
  */
+import type { PassThrough, Readable } from 'node:stream';
 import yazl from 'yazl';
 import { bundleReadme } from '../audit/bundle-readme.ts';
 import { auditEventsJson } from '../audit/exports.ts';
@@ -32,39 +35,88 @@ function bundlePaths(names: readonly string[]): string[] {
   });
 }
 
-function zipToBuffer(zip: yazl.ZipFile): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.outputStream.on('error', reject);
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
-export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'timeStamper' | 'blobs' | 'logger'>, options: GetEvidenceBundleOptions): Promise<Buffer> {
+export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'timeStamper' | 'blobs' | 'logger'>, options: GetEvidenceBundleOptions): Promise<Readable> {
   const language = options.language ?? 'nl';
-  return inTransaction(deps, 'getEvidenceBundle', async (trx) => {
-    const zip = await buildBundle(deps, await loadAuditEvidence({ ...deps, db: trx }, options), options.organisationId, language);
-    await appendAuditExported(trx, deps, options, 'bundle', language);
-    return zip;
-  });
+  let documents: BundledDocument[] = [];
+  const closeDocuments = () => {
+    for (const document of documents) document.pdf.destroy();
+    documents = [];
+  };
+  try {
+    const { evidence, report } = await inTransaction(deps, 'getEvidenceBundle', async (trx) => {
+      closeDocuments(); // those of an attempt that runs again
+      const evidence = await loadAuditEvidence({ ...deps, db: trx }, options);
+      const report = await sealedAuditReport(deps, evidence, language);
+      documents = await openDocuments(deps, evidence);
+      await appendAuditExported(trx, deps, options, 'bundle', language);
+      return { evidence, report };
+    });
+    return zipBundle({ evidence, report, documents }, options.organisationId);
+  } catch (error) {
+    closeDocuments();
+    throw error;
+  }
 }
 
-async function buildBundle(deps: Pick<WorkflowDeps, 'pki' | 'timeStamper' | 'blobs'>, evidence: AuditEvidence, organisationId: string, language: ReportLanguage): Promise<Buffer> {
-  const report = await sealedAuditReport(deps, evidence, language);
-  const documents = evidence.documents.filter((d) => evidence.currentRevisions.has(d.id));
+interface BundledDocument {
+  name: string;
+  size: number;
+  /** Errors at its end when the stored bytes do not hash to their name (blob_corrupt). */
+  pdf: Readable;
+}
+
+/**
+ * Each current revision's PDF, opened before anything is answered so a missing blob is a whole
+ * error (a problem, no audit event) rather than a cut download. One that fails closes the ones
+ * opened before it.
+ */
+async function openDocuments(deps: Pick<WorkflowDeps, 'blobs'>, evidence: AuditEvidence): Promise<BundledDocument[]> {
+  const opened: BundledDocument[] = [];
+  try {
+    for (const document of evidence.documents) {
+      const revision = evidence.currentRevisions.get(document.id);
+      if (!revision) continue;
+      const pdf = await deps.blobs.open(revision.blobSha256);
+      // Heard here until the ZIP takes it (an error in between would otherwise end the process); zipBundle looks at `errored`.
+      pdf.on('error', () => undefined);
+      opened.push({ name: document.name, size: revision.size, pdf });
+    }
+    return opened;
+  } catch (error) {
+    for (const document of opened) document.pdf.destroy();
+    throw error;
+  }
+}
+
+/**
+ * The ZIP as a stream: the PDFs pass through as the reader takes them (never whole in memory); the
+ * README, the report and the events are small and go in as buffers. A PDF that fails on its way
+ * (blob_corrupt at its end, the store dropping) fails the stream, so the download is cut rather
+ * than ending as a complete-looking archive; once the stream is gone, PDFs not yet read are closed.
+ */
+function zipBundle(parts: { evidence: AuditEvidence; report: Buffer; documents: BundledDocument[] }, organisationId: string): Readable {
+  const { evidence, report, documents } = parts;
   const paths = bundlePaths(documents.map((d) => d.name));
   const mtime = evidence.generatedAt;
   const zip = new yazl.ZipFile();
-  const done = zipToBuffer(zip);
+  const output = zip.outputStream as PassThrough;
+  const fail = (error: Error) => output.destroy(error);
+  // yazl reports a wrong length on the ZipFile and leaves an input's own error unheard: both end the download.
+  zip.on('error', fail);
+  for (const document of documents) {
+    document.pdf.on('error', fail);
+    if (document.pdf.errored) fail(document.pdf.errored);
+  }
+  output.once('close', () => {
+    for (const document of documents) document.pdf.destroy();
+  });
   zip.addBuffer(Buffer.from(bundleReadme({ organisation: evidence.organisation.name, envelopeTitle: evidence.envelope.title, envelopeId: evidence.envelope.id, documentFiles: paths }), 'utf8'), 'README.txt', { mtime });
   for (const [index, document] of documents.entries()) {
-    const revision = evidence.currentRevisions.get(document.id)!;
-    // PDFs are compressed already; storing them keeps the bytes recognisable in the archive.
-    zip.addBuffer(await deps.blobs.get(revision.blobSha256), paths[index], { mtime, compress: false });
+    // PDFs are compressed already; storing them keeps the bytes recognisable in the archive. The size is checked by yazl.
+    zip.addReadStream(document.pdf, paths[index]!, { mtime, compress: false, size: document.size });
   }
   zip.addBuffer(report, 'audit-report.pdf', { mtime, compress: false });
   zip.addBuffer(Buffer.from(auditEventsJson({ id: evidence.envelope.id, organisationId }, evidence.events), 'utf8'), 'audit-events.json', { mtime });
   zip.end();
-  return done;
+  return output;
 }

@@ -8,6 +8,7 @@ import type { Deps } from '../../deps.ts';
 import { auditEventsCsv, REPORT_LANGUAGES, type ReportLanguage } from '../../audit/index.ts';
 import { ValidationError } from '../../errors.ts';
 import { exportAuditTrail, getAuditReport, getEvidenceBundle } from '../../workflow/index.ts';
+import { sendStream } from '../send-blob.ts';
 import { paramOf, staffRequest } from './envelopes.ts';
 
 function choice<T extends string>(req: Request, name: string, allowed: readonly T[], fallback: T): T {
@@ -61,8 +62,10 @@ export function envelopeAuditRouter(deps: Deps): Router {
 
   router.get('/envelopes/:id/bundle', async (req, res) => {
     const envelopeId = paramOf(req, 'id');
+    // Streamed (the PDFs are never whole in memory); getEvidenceBundle has opened every blob, so a missing one is still a problem.
     const zip = await getEvidenceBundle(deps.workflow, { ...staffRequest(req, res), envelopeId, language: languageOf(req) });
-    sendFile(res, zip, 'application/zip', `envelope-${envelopeId}.zip`);
+    res.set('Cache-Control', 'private, no-store').attachment(`envelope-${envelopeId}.zip`).type('application/zip');
+    await sendStream(res, zip);
   });
 
   return router;

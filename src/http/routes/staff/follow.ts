@@ -46,7 +46,7 @@ import {
 import { attachmentDisposition } from '../../content-disposition.ts';
 import { staffCsrfToken, verifyStaffCsrf } from '../../staff/csrf.ts';
 import { requireStaff, staffLanguageOf, staffOf } from '../../staff/session.ts';
-import { sendBlob } from '../../send-blob.ts';
+import { sendBlob, sendStream } from '../../send-blob.ts';
 import { correctedDocuments, correctedDocumentsUpload } from '../../corrected-documents.ts';
 
 /** The page language the staff router chose (`?lang=`, the `paraaf_lang` cookie, or Dutch). */
@@ -237,7 +237,8 @@ export function staffFollowRouter(deps: Deps): Router {
   router.get('/envelopes/:id/bundle', auth, async (req, res) => {
     const envelopeId = await ownEnvelopeId(deps, req, res);
     const zip = await getEvidenceBundle(deps.workflow, { ...staffRequest(req, res), envelopeId, language: reportLanguage(req) });
-    res.set('Cache-Control', 'private, no-store').attachment(`envelope-${envelopeId}.zip`).type('application/zip').send(zip);
+    res.set('Cache-Control', 'private, no-store').attachment(`envelope-${envelopeId}.zip`).type('application/zip');
+    await sendStream(res, zip);
   });
 
   // Errors of these pages as pages: 404 (unknown or another organisation's) and 409 (not in this state).
