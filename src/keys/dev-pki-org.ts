@@ -11,7 +11,7 @@ import { OID } from '../asn1/der.ts';
 import { AppError } from '../errors.ts';
 import { buildCertificate, type DistinguishedName } from './certificate-builder.ts';
 import { loadPkcs12 } from './pkcs12.ts';
-import { createDirectoryAtomically, fsyncPath, generateKeys, toPem, validity, writeDurable, writeP12 } from './pki-files.ts';
+import { createDirectoryAtomically, fsyncPath, generateKeys, PER_SIGNATURE_KEY, toPem, validity, writeDurable, writeP12 } from './pki-files.ts';
 import { authorityUrls, ROOT_AUTHORITY, type AuthorityUrls } from './pki-urls.ts';
 import { createSigningKey } from './signing-key.ts';
 import type { OrganisationIdentity, SigningKey } from './types.ts';
@@ -51,7 +51,7 @@ export function issuedBy(baseUrl: string, authority: string): { caIssuersUrl: st
 export async function createOrganisationCa(directory: string, organisation: OrganisationIdentity, context: OrgPkiContext): Promise<boolean> {
   if (existsSync(join(directory, ORG_FILES.meta))) return false;
   return createDirectoryAtomically(directory, async (temp) => {
-    const keys = await generateKeys({ type: 'ec', namedCurve: 'P-384' });
+    const keys = await generateKeys(PER_SIGNATURE_KEY);
     const rootCert = context.root.certificates[0];
     const certificate = await buildCertificate(
       {

@@ -16,7 +16,7 @@ import { OID } from '../asn1/der.ts';
 import { buildCertificate } from './certificate-builder.ts';
 import { notAfterOf, writePemCopy } from './dev-pki-org.ts';
 import { loadPkcs12 } from './pkcs12.ts';
-import { fsyncPath, generateKeys, validity, writeP12 } from './pki-files.ts';
+import { fsyncPath, generateKeys, PER_SIGNATURE_KEY, validity, writeP12 } from './pki-files.ts';
 import { authorityUrls, ROOT_AUTHORITY } from './pki-urls.ts';
 import { createSigningKey } from './signing-key.ts';
 import type { SigningKey } from './types.ts';
@@ -56,8 +56,13 @@ export interface TsaKeys {
  * roll over forever).
  */
 export function tsaRolloverDue(tsaCertificate: Buffer, root: Buffer, now: Date, marginMs = TSA_ROLLOVER_MARGIN_MS): boolean {
+  return now.getTime() > rolloverDueAfter(tsaCertificate, notAfterOf(root), marginMs);
+}
+
+/** The moment after which `tsaCertificate` is due for rollover (never, when the root ends first: a successor could not outlive it). */
+function rolloverDueAfter(tsaCertificate: Buffer, rootNotAfter: Date, marginMs = TSA_ROLLOVER_MARGIN_MS): number {
   const notAfter = notAfterOf(tsaCertificate).getTime();
-  return notAfter - now.getTime() < marginMs && notAfterOf(root).getTime() > notAfter;
+  return rootNotAfter.getTime() > notAfter ? notAfter - marginMs : Infinity;
 }
 
 export interface RollingTsaKeyOptions {
@@ -76,11 +81,21 @@ export interface RollingTsaKeyOptions {
  * nothing is due (a date comparison); a rollover runs once however many callers ask at the same time.
  */
 export function rollingTsaKey(options: RollingTsaKeyOptions): () => Promise<SigningKey> {
+  // Both certificates parsed once per key, not at every timestamp.
+  const rootNotAfter = notAfterOf(options.root);
   let key = options.initial;
+  let dueAfter = rolloverDueAfter(key.certificates[0], rootNotAfter, options.marginMs);
   let rolling: Promise<SigningKey> | undefined;
   return async () => {
-    if (!tsaRolloverDue(key.certificates[0], options.root, options.now(), options.marginMs)) return key;
-    rolling ??= options.next().then((next) => (key = next)).finally(() => (rolling = undefined));
+    if (options.now().getTime() <= dueAfter) return key;
+    rolling ??= options
+      .next()
+      .then((next) => {
+        key = next;
+        dueAfter = rolloverDueAfter(key.certificates[0], rootNotAfter, options.marginMs);
+        return next;
+      })
+      .finally(() => (rolling = undefined));
     return rolling;
   };
 }
@@ -126,7 +141,7 @@ async function createGeneration(context: TsaKeyContext, generation: number): Pro
   const { directory, root } = context;
   const target = join(directory, fileOf(generation));
   if (existsSync(target)) return generation;
-  const keys = await generateKeys({ type: 'ec', namedCurve: 'P-384' });
+  const keys = await generateKeys(PER_SIGNATURE_KEY);
   const urls = authorityUrls(context.baseUrl, ROOT_AUTHORITY);
   const commonName = generation === 1 ? 'Paraaf Development TSA' : `Paraaf Development TSA ${generation}`;
   const certificate = await buildCertificate(

@@ -9,8 +9,9 @@
  * TSA and the organisations' CAs are added beside them.
  *
  * Key types: the root and the seals are RSA 3072, which every validator accepts. Issuing CAs and the TSA are
- * ECDSA P-384: they sign once per signature, a P-384 signature is several times cheaper than an RSA-3072 one,
- * keeps every embedded certificate ~280 bytes smaller, and stays at least as strong as the P-256 leaves.
+ * ECDSA P-256 (PER_SIGNATURE_KEY): they sign at every signature, and P-256 is the cheapest signature OpenSSL makes
+ * while as strong as the P-256 leaves; it also keeps every embedded certificate smaller than RSA would. PKIs made
+ * before (P-384 issuing CAs and TSA) keep their keys: nothing is re-keyed.
  */
 import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';

@@ -16,7 +16,7 @@ import { issuedBy, notAfterOf, orgName } from './dev-pki-org.ts';
 import { tsaRolloverDue } from './dev-pki-tsa.ts';
 import { generateTokenKeyPair, storeTokenCertificate, type TokenKeySpec } from './pkcs11-objects.ts';
 import type { Pkcs11Token } from './pkcs11.ts';
-import { validity } from './pki-files.ts';
+import { PER_SIGNATURE_KEY, validity } from './pki-files.ts';
 import { isPkiAuthorityName, ROOT_AUTHORITY } from './pki-urls.ts';
 import type { OrganisationIdentity, SigningKey } from './types.ts';
 
@@ -74,7 +74,7 @@ const PARAAF: DistinguishedName = [
   { type: 'organizationName', value: 'Paraaf' },
 ];
 
-/** The root (RSA-3072) and the TSA key (EC P-384), created when absent. Returns the labels it created. */
+/** The root (RSA-3072) and the TSA key (EC P-256, PER_SIGNATURE_KEY), created when absent. Returns the labels it created. */
 export async function initTokenPki(token: Pkcs11Token, options: TokenPkiOptions & { rootName?: string }): Promise<string[]> {
   const now = (options.now ?? (() => new Date()))();
   const created: string[] = [];
@@ -94,7 +94,7 @@ export async function initTokenPki(token: Pkcs11Token, options: TokenPkiOptions 
   return created;
 }
 
-/** Generation `generation` of the TSA key (EC P-384) under the token's root. */
+/** Generation `generation` of the TSA key (EC P-256) under the token's root. */
 async function issueTokenTsa(token: Pkcs11Token, generation: number, now: Date, baseUrl: string): Promise<void> {
   const root = await requiredKey(token, TOKEN_LABELS.root);
   const { caIssuersUrl, crlUrls } = issuedBy(baseUrl, ROOT_AUTHORITY);
@@ -102,7 +102,7 @@ async function issueTokenTsa(token: Pkcs11Token, generation: number, now: Date, 
   await issueInToken(token, {
     label: TOKEN_LABELS.tsaGeneration(generation),
     subject: [...PARAAF, { type: 'commonName', value: name }],
-    spec: { type: 'ec', curve: 'P-384' },
+    spec: { type: 'ec', curve: PER_SIGNATURE_KEY.namedCurve },
     template: {
       ...validity(now, YEARS.tsa, notAfterOf(root.certificates[0])),
       keyUsage: ['digitalSignature', 'nonRepudiation'],
@@ -139,7 +139,7 @@ export async function rollTokenTsaKey(token: Pkcs11Token, options: TokenPkiOptio
   return requiredKey(token, TOKEN_LABELS.tsaGeneration(generation + 1));
 }
 
-/** An organisation's issuing CA (EC P-384) and seal (RSA-3072), created when absent. Returns the labels it created. */
+/** An organisation's issuing CA (EC P-256) and seal (RSA-3072), created when absent. Returns the labels it created. */
 export async function provisionTokenOrganisation(
   token: Pkcs11Token,
   organisation: OrganisationIdentity,
@@ -156,7 +156,7 @@ export async function provisionTokenOrganisation(
     await issueInToken(token, {
       label: caLabel,
       subject: [...orgName(organisation.name), { type: 'commonName', value: `${organisation.name} — uitgevende CA` }],
-      spec: { type: 'ec', curve: 'P-384' },
+      spec: { type: 'ec', curve: PER_SIGNATURE_KEY.namedCurve },
       template: {
         ...validity(now, YEARS.issuingCa, notAfterOf(root.certificates[0])),
         ca: { pathLength: 0 },
