@@ -63,6 +63,16 @@ export class CertificateCache {
     return cert;
   }
 
+  /**
+   * What this process knows without checking: `cert`, parsed already, was signed a moment ago by the CA whose
+   * certificate is `issuer` (a one-shot certificate, DESIGN §5). Kept so that its B-LT step neither parses it
+   * again nor verifies a signature we made ourselves (issue 11).
+   */
+  issuedHere(cert: X509Certificate, issuer: Buffer): void {
+    this.parsed.set(createHash('sha256').update(cert.raw).digest('hex'), cert);
+    this.issued.set(`${cert.fingerprint256}>${this.parse(issuer).fingerprint256}`, true);
+  }
+
   /** The raw fields node:crypto does not expose (serial, names, extensions), read once; null when unreadable. */
   fields(cert: X509Certificate): CertificateFields | null {
     const known = this.read.get(cert.fingerprint256);

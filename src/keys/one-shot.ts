@@ -1,9 +1,9 @@
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { OID } from '../asn1/der.ts';
 import { AppError } from '../errors.ts';
-import { buildCertificate, type DistinguishedName } from './certificate-builder.ts';
-import { createSigningKey } from './signing-key.ts';
-import type { SignerIdentity, SigningKey } from './types.ts';
+import { buildParsedCertificate, type DistinguishedName } from './certificate-builder.ts';
+import { createKeySigner } from './signing-key.ts';
+import type { OneShotKey, SignerIdentity, SigningKey } from './types.ts';
 
 /** Validity starts a minute early so a verifier whose clock runs slightly behind still accepts it. */
 const CLOCK_SKEW_MS = 60_000;
@@ -21,6 +21,8 @@ const VALIDITY_YEARS = 10;
 export interface OneShotOptions {
   /** The issuing CA: its certificates are [issuing CA, root]. */
   issuingCa: SigningKey;
+  /** Its certificate's notAfter, when the caller has it parsed already; else read from the certificate. */
+  issuingCaNotAfter?: Date;
   organisationName: string;
   identity: SignerIdentity;
   now?: () => Date;
@@ -38,7 +40,7 @@ export interface OneShotOptions {
  * (DESIGN §5). P-256 generation takes microseconds, where RSA-2048 takes about a hundred
  * milliseconds and would dominate every signature.
  */
-export async function issueOneShotCertificate(options: OneShotOptions): Promise<SigningKey> {
+export async function issueOneShotCertificate(options: OneShotOptions): Promise<OneShotKey> {
   const { issuingCa, organisationName, identity } = options;
   const name = identity.name.trim();
   if (!name) throw new AppError('invalid_request', 400, 'A signer needs a name.');
@@ -51,8 +53,8 @@ export async function issueOneShotCertificate(options: OneShotOptions): Promise<
   const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
-  const caNotAfter = new Date(new X509Certificate(issuingCa.certificates[0]).validTo);
-  const certificate = await buildCertificate(
+  const caNotAfter = options.issuingCaNotAfter ?? new Date(new X509Certificate(issuingCa.certificates[0]).validTo);
+  const certificate = await buildParsedCertificate(
     {
       subject: subjectName(organisationName, name, identity.title?.trim() || undefined, email),
       subjectPublicKey: publicKey,
@@ -65,7 +67,9 @@ export async function issueOneShotCertificate(options: OneShotOptions): Promise<
     },
     { key: issuingCa, certificate: issuingCa.certificates[0] },
   );
-  return createSigningKey(privateKey, [certificate, ...issuingCa.certificates]);
+  // Not createSigningKey: its check that key and certificate belong together holds by construction here (the
+  // certificate was built a moment ago around this key's public half), and costs more than the signature.
+  return { ...createKeySigner(privateKey), certificates: Object.freeze([certificate.raw, ...issuingCa.certificates]), certificate };
 }
 
 function subjectName(organisation: string, name: string, title?: string, email?: string): DistinguishedName {

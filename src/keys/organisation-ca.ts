@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { issueOneShotCertificate, type OneShotOptions } from './one-shot.ts';
-import type { CertificateIssuer, SignerIdentity, SigningKey } from './types.ts';
+import type { CertificateIssuer, OneShotKey, SignerIdentity, SigningKey } from './types.ts';
 
 export interface OrganisationCaOptions {
   organisationName: string;
@@ -43,9 +43,10 @@ export class OrganisationCa implements CertificateIssuer {
     this.caCertificates = Object.freeze(options.issuingCa.certificates.map((der) => new X509Certificate(der)));
   }
 
-  issueOneShot(identity: SignerIdentity): Promise<SigningKey> {
+  issueOneShot(identity: SignerIdentity): Promise<OneShotKey> {
     return issueOneShotCertificate({
       issuingCa: this.#issuingCa,
+      issuingCaNotAfter: new Date(this.caCertificates[0].validTo),
       organisationName: this.organisationName,
       identity,
       now: this.#now,

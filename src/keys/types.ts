@@ -18,6 +18,11 @@ export interface SigningKey {
   sign(data: Buffer): Promise<Buffer>;
 }
 
+/** A one-shot key (DESIGN §5) with its certificate as it was parsed when built, for the caller to read without parsing again. */
+export interface OneShotKey extends SigningKey {
+  readonly certificate: X509Certificate;
+}
+
 /** Who a one-shot certificate is for (DESIGN §5). */
 export interface SignerIdentity {
   name: string;
@@ -28,7 +33,7 @@ export interface SignerIdentity {
 
 export interface CertificateIssuer {
   /** Issues a certificate for a fresh key pair used once, valid for a few minutes. */
-  issueOneShot(identity: SignerIdentity): Promise<SigningKey>;
+  issueOneShot(identity: SignerIdentity): Promise<OneShotKey>;
   /** The organisation's seal key (for audit reports and document timestamps). */
   seal(): Promise<SigningKey>;
   /** Issuing CA and root, for chains and trust stores. */

@@ -112,6 +112,8 @@ function oneShotSigning(deps: WorkflowDeps, text: { reason?: string; location?: 
           // Its title says in what capacity they sign (issue 12): "wnd. algemeen directeur", or a delegate's
           // "Diensthoofd secretariaat, bij opdracht van de algemeen directeur".
           const key = await issuer.issueOneShot({ name: recipient.name, email: recipient.email, title: signerTitle(recipient) ?? undefined });
+          // Its B-LT step and audit event read the certificate as issued, not parsed and verified again.
+          deps.validationDataCache?.certificates.issuedHere(key.certificate, key.certificates[1]);
           const pdf = await signPdf(document.pdf, {
             key,
             // PAdES B-T: a signature timestamp proves when it was signed (ETSI EN 319 142-1 §5.4); no TSA, no signature.
