@@ -2,11 +2,13 @@
  * The per-envelope hash chain (DESIGN §6): `hash = SHA-256(prev_hash ‖ canonical JSON of the
  * event)`, where the canonical JSON holds every column DESIGN §6 lists except `hash` itself,
  * with keys sorted at every level and no whitespace. The first event's prev_hash is 64 zeros.
- * unique(chain, seq) makes a concurrent writer fail instead of forking the chain; the use case's
- * transaction is then retried (see src/workflow/transaction.ts).
+ * Writers of one chain take turns (lockChain): on PostgreSQL each use case reads the head only once it
+ * holds the chain, so a user's concurrent requests all append. unique(chain, seq) stays the last guard:
+ * a writer that appended without the lock makes the other fail instead of forking the chain, and the
+ * use case's transaction is then retried (see src/workflow/transaction.ts).
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { insertAuditEvent, insertAuditEvents, lastAuditLink, lockAuditChain, type AuditEventRecord } from '../store/audit-event-repository.ts';
+import { insertAuditEvent, insertAuditEvents, lastAuditLink, lockAuditChain, lockEnvelopeChain, type AuditEventRecord } from '../store/audit-event-repository.ts';
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
 import type { Db } from '../store/sql.ts';
 import { auditEventSchema, type AuditActor, type AuditEvent, type RequestOrigin } from './events.ts';
@@ -91,13 +93,25 @@ export function documentStateHash(documents: ReadonlyArray<{ position: number; s
 }
 
 /**
- * Appends one event inside the caller's transaction: reads the chain's last (seq, hash) and
- * inserts seq + 1. Two writers that read the same last link both try the same seq; the unique
- * index lets one of them fail rather than fork the chain.
+ * Makes the chain's other writers wait until this transaction ends (PostgreSQL; SQLite's transactions
+ * already take the write lock at their start). An envelope's chain: its envelope row, as the envelope's
+ * use cases lock it (a use case that reads the trail to hand it out locks first, so what it hands out
+ * ends just before its own event); an organisation's: an advisory lock, as it has no row.
+ */
+export async function lockChain(trx: Db, organisationId: string, envelopeId: string | null): Promise<void> {
+  if (envelopeId === null) await lockAuditChain(trx, chainName(organisationId, null));
+  else await lockEnvelopeChain(trx, organisationId, envelopeId);
+}
+
+/**
+ * Appends one event inside the caller's transaction: takes the chain (lockChain), reads its last
+ * (seq, hash) and inserts seq + 1. Taken before the head is read, so concurrent writers of one chain
+ * (downloads of an envelope's documents at once) each append after the other instead of colliding
+ * on unique(chain, seq).
  */
 export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions): Promise<AuditEventRecord> {
   const chain = chainName(options.organisationId, options.envelopeId);
-  if (options.envelopeId === null) await lockAuditChain(trx, chain);
+  await lockChain(trx, options.organisationId, options.envelopeId);
   const last = await lastAuditLink(trx, chain);
   const documentSha256 = options.documentSha256 !== undefined ? options.documentSha256 : options.envelopeId ? await currentDocumentHash(trx, options.organisationId, options.envelopeId) : null;
   const record = chainedRecord(options, last, documentSha256);

@@ -68,13 +68,27 @@ export async function lastAuditLink(db: Db, chain: string): Promise<{ seq: numbe
 }
 
 /**
- * Makes the other writers of `chain` wait for this transaction (PostgreSQL; SQLite has one writer at a time).
- * An envelope's chain needs none: its use cases lock the envelope first. An organisation's chain has no row to
- * lock, and two staff edits at once would otherwise both read the same head and one fail on unique(chain, seq).
+ * Makes the other writers of an organisation's `chain` wait for this transaction (PostgreSQL; SQLite has one
+ * writer at a time). An organisation's chain has no row to lock, and two staff edits at once would otherwise
+ * both read the same head and one fail on unique(chain, seq).
  */
 export async function lockAuditChain(db: Db, chain: string): Promise<void> {
   if (!isPostgres(db)) return;
   await db.raw(`select pg_advisory_xact_lock(('x' || left(md5('audit-chain/' || current_schema() || '/' || ?), 16))::bit(64)::bigint)`, [chain]);
+}
+
+/**
+ * Makes the other writers of an envelope's chain wait for this transaction (PostgreSQL; SQLite has one writer
+ * at a time) by locking the envelope's row, the lock every envelope use case that changes it takes first
+ * (FOR UPDATE; the sign request with its documents). Not an advisory lock: the sign request holds the row and
+ * then appends, and an appender holding an advisory lock would wait for that same row (its insert checks the
+ * envelope foreign key), so the two would deadlock. FOR NO KEY UPDATE still waits for FOR UPDATE and for
+ * another appender, but not for the key-share locks a transaction's own earlier inserts (outbox rows, events)
+ * hold, so two such transactions do not deadlock upgrading them. Already held, it costs one indexed read.
+ */
+export async function lockEnvelopeChain(db: Db, organisationId: string, envelopeId: string): Promise<void> {
+  if (!isPostgres(db) || !isUuid(envelopeId)) return;
+  await db('envelopes').where({ id: envelopeId, organisation_id: organisationId }).forNoKeyUpdate().first('id');
 }
 
 export async function insertAuditEvent(db: Db, record: AuditEventRecord): Promise<void> {

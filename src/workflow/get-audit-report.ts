@@ -6,6 +6,7 @@
  * report shows the trail as it was just before. A report that could not be sealed (no TSA)
  * rolls back and records nothing.
  */
+import { lockChain } from '../audit/chain.ts';
 import type { ReportLanguage } from '../audit/report-i18n.ts';
 import { appendAuditExported, loadAuditEvidence, sealedAuditReport } from './audit-evidence.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
@@ -20,6 +21,8 @@ export interface GetAuditReportOptions extends StaffRequest {
 export async function getAuditReport(deps: Pick<WorkflowDeps, 'db' | 'clock' | 'pki' | 'timeStamper' | 'logger'>, options: GetAuditReportOptions): Promise<Buffer> {
   const language = options.language ?? 'nl';
   return inTransaction(deps, 'getAuditReport', async (trx) => {
+    // Before the read: a concurrent download appends before or after this report, not between its read and its event.
+    await lockChain(trx, options.organisationId, options.envelopeId);
     const evidence = await loadAuditEvidence({ ...deps, db: trx }, options);
     const pdf = await sealedAuditReport(deps, evidence, language);
     await appendAuditExported(trx, deps, options, 'report', language);

@@ -9,6 +9,7 @@
  */
 import type { PassThrough, Readable } from 'node:stream';
 import yazl from 'yazl';
+import { lockChain } from '../audit/chain.ts';
 import { bundleReadme } from '../audit/bundle-readme.ts';
 import { auditEventsJson } from '../audit/exports.ts';
 import type { ReportLanguage } from '../audit/report-i18n.ts';
@@ -45,6 +46,8 @@ export async function getEvidenceBundle(deps: Pick<WorkflowDeps, 'db' | 'clock' 
   try {
     const { evidence, report } = await inTransaction(deps, 'getEvidenceBundle', async (trx) => {
       closeDocuments(); // those of an attempt that runs again
+      // Before the read: a concurrent download appends before or after this bundle, not between its read and its event.
+      await lockChain(trx, options.organisationId, options.envelopeId);
       const evidence = await loadAuditEvidence({ ...deps, db: trx }, options);
       const report = await sealedAuditReport(deps, evidence, language);
       documents = await openDocuments(deps, evidence);
