@@ -6,11 +6,9 @@
  * file, the HTTP thread only waits for a message.
  */
 import { X509Certificate } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError } from '../errors.ts';
+import { startWorker, workerUrl } from '../worker-thread.ts';
 import type { RevocationData, RevocationSource } from '../keys/types.ts';
 import type { ValidationReport } from './report.ts';
 import { trustListTransfer, type TrustList, type TrustListTransfer } from './trust-list.ts';
@@ -99,23 +97,7 @@ interface Slot {
   trustListId: string | null;
 }
 
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(`./verify-worker.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url);
-/** The ESM build of `tsx/esm/api`, found from here whether this module runs as ESM or (mocha's require) as CJS. */
-function tsxEsmApi(): string {
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('tsx/package.json');
-  const exports = (require('tsx/package.json') as { exports: Record<string, { import: { default: string } }> }).exports;
-  return pathToFileURL(path.join(path.dirname(manifest), exports['./esm/api'].import.default)).href;
-}
-
-/** Run from source (tsx), the worker registers tsx's loader first: hooks registered here do not reach it. */
-function startWorker(url: URL, options: ConstructorParameters<typeof Worker>[1]): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url, options);
-  const tsx = JSON.stringify(tsxEsmApi());
-  const code = `import(${tsx}).then((api) => api.register()).then(() => import(${JSON.stringify(url.href)}))`;
-  return new Worker(code, { ...options, eval: true });
-}
+const WORKER_URL = workerUrl(import.meta.url, 'verify-worker');
 
 export function createVerifyPool(options: VerifyPoolOptions): VerifyPool {
   const slots: Slot[] = [];
