@@ -1,10 +1,15 @@
 /** The fs blob store keeps the contract of every blob store, and its ping fails when its directory cannot be used. */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createFsBlobStore } from '../../../src/store/index.ts';
+import { promisify } from 'node:util';
 import { blobStoreContract, rejection } from './blob-store-contract.ts';
+
+const execFileAsync = promisify(execFile);
 
 describe('store: fs blob store', () => {
   describe('contract', () => {
@@ -32,6 +37,54 @@ describe('store: fs blob store', () => {
       const second = await store.put(Buffer.from('tweede'));
       expect((await store.get(second.sha256)).toString()).to.equal('tweede');
       expect(await fs.readdir(path.join(root, '.tmp'))).to.deep.equal([]);
+    } finally {
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('stores exactly the bytes of a Buffer that views part of a larger one, and leaves the caller its Buffer', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
+    const store = createFsBlobStore(root);
+    try {
+      const whole = Buffer.from('voorafgaand|het besluit zelf|nadien');
+      const view = whole.subarray(12, 29);
+      const stored = await store.put(view);
+      expect(stored).to.deep.equal({ sha256: createHash('sha256').update('het besluit zelf|').digest('hex'), size: 17 });
+      expect(await fs.readFile(path.join(root, stored.sha256.slice(0, 2), stored.sha256.slice(2, 4), stored.sha256), 'utf8')).to.equal('het besluit zelf|');
+      // The writer thread got a copy: the caller's bytes are still there, whole.
+      expect(view.toString()).to.equal('het besluit zelf|');
+      expect(whole.toString()).to.equal('voorafgaand|het besluit zelf|nadien');
+    } finally {
+      await store.close?.();
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a put under way when the store is closed, and a failing write with its error code', async () => {
+    const work = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
+    try {
+      await fs.writeFile(path.join(work, 'blobs'), 'not a directory');
+      const broken = createFsBlobStore(path.join(work, 'blobs'));
+      expect(await rejection(broken.put(Buffer.from('x')))).to.include({ code: 'ENOTDIR' });
+      await broken.close?.();
+      const store = createFsBlobStore(path.join(work, 'fresh'));
+      const underWay = store.put(Buffer.alloc(8 * 1024 * 1024, 7));
+      await store.close?.();
+      expect(await rejection(underWay)).to.be.an('error');
+    } finally {
+      await fs.rm(work, { recursive: true, force: true });
+    }
+  });
+
+  it('finishes a put in a process that has nothing else to wait for (a CLI command)', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
+    try {
+      const script = `import { createFsBlobStore } from ${JSON.stringify(path.resolve('src/store/index.ts'))};
+const stored = await createFsBlobStore(${JSON.stringify(root)}).put(Buffer.from('raadsbesluit'));
+process.stdout.write(stored.sha256);`;
+      const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
+      expect(stdout).to.equal(createHash('sha256').update('raadsbesluit').digest('hex'));
+      expect(await fs.readFile(path.join(root, stdout.slice(0, 2), stdout.slice(2, 4), stdout), 'utf8')).to.equal('raadsbesluit');
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }

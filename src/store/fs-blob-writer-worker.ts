@@ -1,0 +1,97 @@
+/**
+ * The worker thread behind fs-blob-writer.ts: stores the blob of each message, all of its file-system calls in a
+ * row (hash, mkdir, open, write, fsync, close, rename, fsync of the new directory entries), and answers when it is
+ * durable. Run here, none of them takes the HTTP thread's CPU or waits for its event loop; and as synchronous calls
+ * they block only this thread, never the libuv thread pool, where the SQLite statements of the same request
+ * would otherwise queue behind a blob's fsyncs.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { parentPort } from 'node:worker_threads';
+import { blobPath, type FromBlobWriter, type ToBlobWriter } from './fs-blob-writer.ts';
+
+const port = parentPort;
+if (!port) throw new Error('fs-blob-writer-worker.ts runs only as a worker thread');
+
+/** Directories known to exist (`.tmp` and the `ab/cd` shards, at most 1 + 65,536), each made once, not asked for again at every put. */
+const made = new Set<string>();
+
+/** mkdir -p, once per directory; answers the first directory it created, as fs.mkdir does. */
+function ensureDirectory(directory: string): string | undefined {
+  if (made.has(directory)) return undefined;
+  const firstCreated = mkdirSync(directory, { recursive: true });
+  made.add(directory);
+  return firstCreated;
+}
+
+/** Makes a rename or a new directory entry durable (POSIX: fsync the directory). */
+function fsyncDirectory(directory: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(directory, 'r');
+    fsyncSync(fd);
+  } catch (error) {
+    // Some platforms (Windows) cannot open or fsync a directory; the rename is still atomic there.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EPERM' && code !== 'EINVAL') throw error;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** To a temporary file, fsynced, renamed into place; then the new directory entries fsynced. */
+function write(root: string, sha256: string, bytes: Uint8Array): void {
+  const target = blobPath(root, sha256);
+  const directory = path.dirname(target);
+  const tmpDir = path.join(root, '.tmp');
+  ensureDirectory(tmpDir);
+  const firstCreated = ensureDirectory(directory);
+  const temporary = path.join(tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
+  try {
+    const fd = openSync(temporary, 'wx', 0o640);
+    try {
+      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset, offset);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, target);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
+  fsyncDirectory(directory);
+  // Directories created for this blob: each one's entry in its parent must be durable too.
+  if (firstCreated === undefined) return;
+  const topmostParent = path.dirname(firstCreated);
+  for (let parent = path.dirname(directory); ; parent = path.dirname(parent)) {
+    fsyncDirectory(parent);
+    if (parent === topmostParent || parent === path.dirname(parent)) break;
+  }
+}
+
+function put(root: string, bytes: Uint8Array): string {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (existsSync(blobPath(root, sha256))) return sha256;
+  try {
+    write(root, sha256, bytes);
+  } catch (error) {
+    // A directory removed behind our back (an operator cleaning up): make them again, once.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    made.clear();
+    write(root, sha256, bytes);
+  }
+  return sha256;
+}
+
+port.on('message', (message: ToBlobWriter) => {
+  let answer: FromBlobWriter;
+  try {
+    answer = { id: message.id, sha256: put(message.root, message.bytes) };
+  } catch (error) {
+    const { code, message: text } = error as NodeJS.ErrnoException;
+    answer = { id: message.id, error: { code, message: text ?? String(error) } };
+  }
+  port.postMessage(answer);
+});
