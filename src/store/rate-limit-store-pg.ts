@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { BUCKET_REFILL_MS, type RateLimitStore } from './rate-limit-store.ts';
+import { prepared } from './sql.ts';
 
 /** The bucket refilled from its last take up to now (the same formula as refilled() in rate-limit-store.ts). */
 const REFILLED = `least(:capacity::double precision, b.tokens + greatest(0, :now::bigint - b.at_ms) * :capacity::double precision / ${BUCKET_REFILL_MS})`;
@@ -29,7 +30,7 @@ export function createPgRateLimitStore(db: Knex): RateLimitStore {
   return {
     kind: 'postgres',
     async take(key, perMinute, nowMs) {
-      const result = await db.raw(TAKE_SQL, { key, capacity: perMinute, now: Math.floor(nowMs) });
+      const result = await prepared(db, db.raw(TAKE_SQL, { key, capacity: perMinute, now: Math.floor(nowMs) }));
       const row = result.rows[0] as { tokens: number; allowed: boolean };
       return { allowed: row.allowed, tokens: Number(row.tokens) };
     },

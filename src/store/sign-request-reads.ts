@@ -12,7 +12,7 @@ import { toLink, type SigningLink, type SigningLinkRow } from './signing-link-re
 import { mailLogoOf, type MailLogo } from './organisations.ts';
 import type { Knex } from 'knex';
 import type { RevokedCertificate } from './revoked-certificates.ts';
-import { fromJson, isPostgres, isUuid, toIso, type Db } from './sql.ts';
+import { fromJson, isPostgres, isUuid, prepared, toIso, type Db } from './sql.ts';
 
 const ENVELOPE_COLUMNS = [
   'id', 'organisation_id', 'title', 'message', 'status', 'created_by_kind', 'created_by_id', 'expires_at', 'sent_at', 'completed_at',
@@ -80,7 +80,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
     .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }]);
   if ('tokenSha256' in by) query.join('signing_links as l', 'l.recipient_id', 'me.id').where('l.token_sha256', by.tokenSha256).select(aliased('l', LINK_COLUMNS));
   else query.where({ 'me.id': by.recipientId, 'me.organisation_id': by.organisationId, 'me.envelope_id': by.envelopeId });
-  const rows = (await query) as Array<Record<string, unknown>>;
+  const rows = (await prepared(db, query)) as Array<Record<string, unknown>>;
   const first = rows[0];
   if (!first) return null;
   const recipients = rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS)));
@@ -140,7 +140,7 @@ export async function documentsForSigning(db: Db, organisationId: string, envelo
     .orderBy([{ column: 'd.position' }, { column: 'd.id' }, { column: 'f.page' }, { column: 'f.id' }])
     .select('d.id as document_id', 'd.position', 'v.seq', 'v.blob_sha256', 'f.field_name', 'dr.how as read_how');
   if (issuers.length > 0) query.select(revocationsColumn(db, issuers));
-  const rows = (await query) as Array<Record<string, unknown>>;
+  const rows = (await prepared(db, query)) as Array<Record<string, unknown>>;
   const documents = new Map<string, DocumentForSigning>();
   for (const row of rows) {
     const id = String(row.document_id);
@@ -195,7 +195,7 @@ export async function lockForSigning(trx: Db, organisationId: string, envelopeId
   // PostgreSQL: FOR UPDATE of the envelope row and its document rows (position order, as every locker takes them).
   if (postgres) query.forUpdate('e', 'd');
   else query.select([...chainHeadColumns(trx, envelopeId), trx.raw(`(select json_group_array(json_array(${RECIPIENT_COLUMNS.map((c) => `r.${c}`).join(', ')}) order by r.routing_order, r.position, r.id) from recipients r where r.organisation_id = e.organisation_id and r.envelope_id = e.id) as recipients`)]);
-  const rows = (await query) as Array<Record<string, unknown>>;
+  const rows = (await prepared(trx, query)) as Array<Record<string, unknown>>;
   const first = rows[0];
   if (!first) return null;
   // The revisions may be read from a snapshot taken before the lock was granted; a writer who appended meanwhile is then caught by unique(document_id, seq).
@@ -216,9 +216,12 @@ const chainHeadOf = (row: Record<string, unknown> | undefined): RecipientsAndCha
 
 /** One statement, after the lock (PostgreSQL): every recipient of the envelope as committed now, with the chain head on each row. */
 async function recipientsAndChainHead(trx: Db, organisationId: string, envelopeId: string): Promise<RecipientsAndChainHead> {
-  const rows = (await trx('recipients as r')
-    .where({ 'r.organisation_id': organisationId, 'r.envelope_id': envelopeId })
-    .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }])
-    .select([...aliased('r', RECIPIENT_COLUMNS), ...chainHeadColumns(trx, envelopeId)])) as Array<Record<string, unknown>>;
+  const rows = (await prepared(
+    trx,
+    trx('recipients as r')
+      .where({ 'r.organisation_id': organisationId, 'r.envelope_id': envelopeId })
+      .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }])
+      .select([...aliased('r', RECIPIENT_COLUMNS), ...chainHeadColumns(trx, envelopeId)]),
+  )) as Array<Record<string, unknown>>;
   return { recipients: rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS))), head: chainHeadOf(rows[0]) };
 }

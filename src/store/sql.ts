@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 /**
  * What differs between SQLite and PostgreSQL, in one place, so migrations and repositories
  * are the same code on both (DESIGN §8).
@@ -15,6 +16,39 @@ import type { Knex } from 'knex';
 
 /** A knex instance or a transaction: every repository function takes either. */
 export type Db = Knex | Knex.Transaction;
+
+/**
+ * On PostgreSQL, runs `query` as a named prepared statement (node-postgres `name`), so each connection parses and
+ * plans its text once rather than at every request: the sign request's joined reads were planned anew each time
+ * (issue 11). The name is the hash of the compiled text, so two texts never share a name; it is set in the
+ * builder's 'query' event, whose options object is the one knex hands node-postgres, so the text is compiled
+ * once. SQLite: as it is.
+ */
+export function prepared<T extends Knex.QueryBuilder | Knex.Raw>(db: Db, query: T): T {
+  if (!isPostgres(db)) return query;
+  query.options({ prepare: true });
+  query.on('query', (compiled: { sql: string; options?: { name?: string } }) => {
+    if (compiled.options) compiled.options.name = `q${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 24)}`;
+  });
+  return query;
+}
+
+/**
+ * Writes whose results nobody reads, sent as ONE statement on PostgreSQL: every write but the last becomes a
+ * data-modifying WITH query of the last, so they cost one round trip instead of one each (issue 11). They all
+ * see the same snapshot, so none may depend on another's effect; a constraint violation fails them all. On
+ * SQLite, whose statements are calls into the same process, one after another.
+ */
+export async function writeTogether(db: Db, writes: ReadonlyArray<Knex.QueryBuilder | undefined>): Promise<void> {
+  const present = writes.filter((write): write is Knex.QueryBuilder => write !== undefined);
+  if (!isPostgres(db) || present.length < 2) {
+    for (const write of present) await write;
+    return;
+  }
+  const last = present[present.length - 1];
+  present.slice(0, -1).forEach((write, i) => last.with(`write_${i}`, write));
+  await last;
+}
 
 export function isPostgres(db: Db): boolean {
   return (db.client as { dialect?: string }).dialect === 'postgresql';
