@@ -1,4 +1,5 @@
 /** `documents` and their append-only `revisions` (DESIGN §3): the current PDF is the revision with the highest seq. */
+import type { Knex } from 'knex';
 import { isPostgres, toIso, type Db } from './sql.ts';
 
 export type RevisionKind = 'original' | 'prepared' | 'signature' | 'timestamp' | 'ltv';
@@ -101,8 +102,14 @@ export async function insertRevision(db: Db, revision: NewRevision): Promise<voi
 
 /** Several revisions in one statement (a signature's, for all its documents); unique(document_id, seq) as for one. */
 export async function insertRevisions(db: Db, revisions: readonly NewRevision[]): Promise<void> {
-  if (revisions.length === 0) return;
-  await db('revisions').insert(
+  const insert = revisionsInsert(db, revisions);
+  if (insert) await insert;
+}
+
+/** The statement insertRevisions sends (none for no revisions), to be sent with other writes (writeTogether). */
+export function revisionsInsert(db: Db, revisions: readonly NewRevision[]): Knex.QueryBuilder | undefined {
+  if (revisions.length === 0) return undefined;
+  return db('revisions').insert(
     revisions.map((revision) => ({
       // Only 'timestamp' revisions: when their TSA certificate expires (migration 0015, archive-timestamp renewal).
       ...(revision.timestampExpiresAt ? { timestamp_expires_at: revision.timestampExpiresAt } : {}),

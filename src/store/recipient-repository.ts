@@ -1,4 +1,5 @@
 /** `recipients` and their signature `fields` (DESIGN §3). Scoped by organisation. */
+import type { Knex } from 'knex';
 import type { Capacity } from '../domain/mandates.ts';
 import type { Language } from '../domain/person.ts';
 import type { RecipientRole, RecipientStatus, SignatureLevel } from '../domain/routing.ts';
@@ -179,9 +180,14 @@ const PATCH_COLUMNS: Record<keyof RecipientPatch, string> = {
 };
 
 export async function updateRecipient(db: Db, organisationId: string, id: string, patch: RecipientPatch): Promise<void> {
+  await recipientUpdate(db, organisationId, id, patch);
+}
+
+/** The statement updateRecipient sends, to be sent with other writes (writeTogether). */
+export function recipientUpdate(db: Db, organisationId: string, id: string, patch: RecipientPatch): Knex.QueryBuilder {
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(patch)) values[PATCH_COLUMNS[key as keyof RecipientPatch]] = value;
-  await db('recipients').where({ id, organisation_id: organisationId }).update(values);
+  return db('recipients').where({ id, organisation_id: organisationId }).update(values);
 }
 
 export async function insertField(db: Db, field: Field): Promise<void> {
