@@ -355,7 +355,7 @@ export function httpReport(r: HttpBenchResult): string[] {
   const out: string[] = [];
   const db = r.config.database === 'sqlite' ? 'SQLite (one connection, WAL, BEGIN IMMEDIATE)' : 'PostgreSQL (fresh database, pool of 10)';
   out.push(`HTTP path on ${db}, ${r.config.blobStore} blob store: ${r.config.envelopes} envelopes of one ${(r.config.documentBytes / 1024).toFixed(0)} KB decision and two signers (order 1, 2),`);
-  out.push(`real server in a child process on 127.0.0.1, NODE_ENV=production, mails over SMTP to a sink in the bench process; dev PKI (ECDSA P-384 issuing CA → P-256 one-shot keys).`);
+  out.push(`real server in a child process on 127.0.0.1, NODE_ENV=production, mails over SMTP to a sink in the bench process; dev PKI (ECDSA P-256 issuing CA and TSA → P-256 one-shot keys).`);
   out.push(`Clients: ${r.config.client}. Three warm-up envelopes first, not counted. Client latency in ms (request sent → response read).`);
   if (r.status !== 'ok') out.push(`HTTP BENCHMARK FAILED: ${r.reason}`);
   out.push('');
