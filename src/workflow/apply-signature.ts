@@ -13,7 +13,7 @@
  * harmless: content-addressed and referenced by no revision. Signing twice answers the current state.
  */
 import type { Knex } from 'knex';
-import { appendAuditEvent, documentStateHash } from '../audit/chain.ts';
+import { appendAuditEvent, documentStateHash, lockChain } from '../audit/chain.ts';
 import type { RequestOrigin } from '../audit/events.ts';
 import { AppError, ConflictError } from '../errors.ts';
 import { documentsForSigning, type DocumentForSigning } from '../store/sign-request-reads.ts';
@@ -149,6 +149,9 @@ export async function applySignature(deps: WorkflowDeps, name: string, load: Acc
 async function recordSigningFailure(deps: WorkflowDeps, method: SigningMethod, attempt: Attempt, error: AppError, origin: RequestOrigin | undefined): Promise<void> {
   try {
     await inTransaction(deps, 'signEnvelope.failed', async (trx) => {
+      // The envelope first, as the signing's own write phase takes it, then the qualified session's row: the same
+      // order in both, so a failure and a completion of one session at once cannot deadlock.
+      await lockChain(trx, attempt.organisationId, attempt.envelopeId);
       await method.failed?.(trx, error);
       await appendAuditEvent(trx, {
         organisationId: attempt.organisationId,
