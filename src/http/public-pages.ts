@@ -9,7 +9,7 @@ import { AppError } from '../errors.ts';
 import type { BlobStore } from '../store/blob-store.ts';
 import { organisationHasLogo } from '../workflow/signing-link-pages.ts';
 import * as web from '../web/index.ts';
-import { rateLimit, type TokenBuckets } from './rate-limit.ts';
+import { rateLimit, type OnLimited, type TokenBuckets } from './rate-limit.ts';
 
 export const LANGUAGE_COOKIE = 'paraaf_lang';
 export const YEAR_SECONDS = 365 * 24 * 3600;
@@ -44,12 +44,17 @@ export function linkPageBasics(options: { cookiePath: string; secure: boolean })
   };
 }
 
-/** The rate limit of link pages: an over-eager client gets a page saying how long to wait. */
-export function rateLimitedLinkPages(buckets: TokenBuckets, pageContext: (req: Request, res: Response) => web.PageContext): RequestHandler {
-  return rateLimit(buckets, (req, res, seconds) => {
+/** What an over-eager client of the link pages gets: a page saying how long to wait. */
+export function limitedLinkPage(pageContext: (req: Request, res: Response) => web.PageContext): OnLimited {
+  return (req, res, seconds) => {
     const ctx = pageContext(req, res);
     res.status(429).type('html').send(web.messagePage(ctx, { title: ctx.t('rateLimit.title'), paragraphs: [ctx.t('rateLimit.body', { seconds })] }));
-  });
+  };
+}
+
+/** The rate limit of link pages (see rateLimit for `takesOwnToken`). */
+export function rateLimitedLinkPages(buckets: TokenBuckets, pageContext: (req: Request, res: Response) => web.PageContext, options: { takesOwnToken?: (req: Request) => boolean } = {}): RequestHandler {
+  return rateLimit(buckets, limitedLinkPage(pageContext), options);
 }
 
 /**

@@ -36,23 +36,34 @@ export function createTokenBuckets(options: TokenBucketsOptions): TokenBuckets {
   };
 }
 
+/** What answers a client whose bucket is empty (a page, or a problem+json AppError thrown). */
+export type OnLimited = (req: Request, res: Response, retryAfterSeconds: number) => void;
+
 /**
- * Middleware: one token per request from `req.ip` (the socket peer, or the client a `TRUST_PROXY`
- * proxy names, validated in request-context.ts); `onLimited` answers when the bucket is empty.
- * `next` must be express's own: it is called again with the error when onLimited throws.
+ * One token for the request from `req.ip` (the socket peer, or the client a `TRUST_PROXY` proxy names, validated
+ * in request-context.ts): true when allowed; else `onLimited` has answered (with Retry-After) and it is false.
  */
-export function rateLimit(buckets: TokenBuckets, onLimited: (req: Request, res: Response, retryAfterSeconds: number) => void): RequestHandler {
+export async function takeRequestToken(buckets: TokenBuckets, req: Request, res: Response, onLimited: OnLimited): Promise<boolean> {
+  const result = await buckets.take(req.ip ?? 'unknown');
+  if (result.allowed) return true;
+  res.set('Retry-After', String(result.retryAfterSeconds));
+  onLimited(req, res, result.retryAfterSeconds);
+  return false;
+}
+
+/**
+ * Middleware: takeRequestToken for every request but those `takesOwnToken` names, which take theirs themselves
+ * (the sign request, at the same time as its first read: issue 11). `next` must be express's own: it is called
+ * again with the error when onLimited throws.
+ */
+export function rateLimit(buckets: TokenBuckets, onLimited: OnLimited, options: { takesOwnToken?: (req: Request) => boolean } = {}): RequestHandler {
   return (req, res, next) => {
-    buckets
-      .take(req.ip ?? 'unknown')
-      .then((result) => {
-        if (result.allowed) {
-          next();
-          return;
-        }
-        res.set('Retry-After', String(result.retryAfterSeconds));
-        onLimited(req, res, result.retryAfterSeconds);
-      })
+    if (options.takesOwnToken?.(req)) {
+      next();
+      return;
+    }
+    takeRequestToken(buckets, req, res, onLimited)
+      .then((allowed) => allowed && next())
       // onLimited may throw an AppError for the problem+json handler.
       .catch(next);
   };

@@ -46,8 +46,8 @@ import {
 } from '../../workflow/index.ts';
 import { csrfToken, issueReceipt, readReceipt, verifyCsrfToken, type ReceiptKind } from '../csrf.ts';
 import { toAppError } from '../problem.ts';
-import { createTokenBuckets } from '../rate-limit.ts';
-import { cookieHeader, LANGUAGE_COOKIE, linkPageBasics, parseCookies, rateLimitedLinkPages, sendOrganisationLogo, YEAR_SECONDS } from '../public-pages.ts';
+import { createTokenBuckets, takeRequestToken } from '../rate-limit.ts';
+import { cookieHeader, LANGUAGE_COOKIE, limitedLinkPage, linkPageBasics, parseCookies, rateLimitedLinkPages, sendOrganisationLogo, YEAR_SECONDS } from '../public-pages.ts';
 import { trackRouteBase } from '../request-context.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { sendBlob } from '../send-blob.ts';
@@ -163,7 +163,9 @@ export function signerRouter(deps: Deps): Router {
 
   const pages = trackRouteBase(Router());
   pages.use(linkPageBasics({ cookiePath: '/s', secure }));
-  pages.use(rateLimitedLinkPages(buckets, pageContext));
+  const signPath = /^\/[^/]+\/sign$/;
+  // The sign request takes its token itself, at the same time as it reads its link (below).
+  pages.use(rateLimitedLinkPages(buckets, pageContext, { takesOwnToken: (req) => req.method === 'POST' && signPath.test(req.path) }));
   const formParser = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 });
   // The batch form carries one `envelope` field per ticked envelope.
   const batchFormParser = express.urlencoded({ extended: false, limit: '64kb', parameterLimit: MAX_BATCH + 10 });
@@ -210,8 +212,14 @@ export function signerRouter(deps: Deps): Router {
     const token = tokenOf(req);
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (!verifyCsrfToken(secret, token, 'sign', body._csrf)) throw csrfFailed();
-    // Read once (issue 11): it chooses sign or approve, and the signature starts from it.
-    const link = await resolveSigningLink(deps.workflow, token);
+    // Read once (issue 11): it chooses sign or approve, and the signature starts from it. The rate-limit token is
+    // taken meanwhile, so a shared store's round trip overlaps the read's; a client over its limit gets the 429 page
+    // whatever the read found.
+    const [taken, read] = await Promise.allSettled([takeRequestToken(buckets, req, res, limitedLinkPage(pageContext)), resolveSigningLink(deps.workflow, token)]);
+    if (taken.status === 'rejected') throw taken.reason;
+    if (!taken.value) return;
+    if (read.status === 'rejected') throw read.reason;
+    const link = read.value;
     const { role, language } = link.recipient;
     if (body.consent !== 'ja') {
       const view = await openView(req, token);

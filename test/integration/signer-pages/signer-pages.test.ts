@@ -364,5 +364,35 @@ describe('signer pages /s/<token>', function () {
       expect(Number(res.headers['retry-after'])).to.be.within(1, 60);
       expect(res.text).to.include('Even geduld');
     });
+
+    it('limits the sign request too, which takes its token while it reads its link: over the limit, nothing is signed', async () => {
+      const pki = await devPki();
+      const signing = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '6', SIGNER_SECRET: 'y'.repeat(40) } });
+      try {
+        const org = await createOrganisation(signing.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Heuvelland' });
+        const apiKey = (await createApiKey(signing.deps.db, org.id, { name: 'zaaksysteem' })).plaintext;
+        const created = await request(signing.url)
+          .post('/api/v1/envelopes')
+          .set({ Authorization: `Bearer ${apiKey}` })
+          .field('envelope', JSON.stringify(twoSigners))
+          .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' })
+          .expect(201);
+        const mail = (await listOutbox(signing.deps.db, org.id, { kind: 'mail' })).map((row) => row.payload as MailMessage).find((m) => m.to.email === 'an@zonnebeke.be')!;
+        const token = LINK.exec(mail.text)![1]!;
+        const page = await request(signing.url).get(`/s/${token}`);
+        await downloadDocuments(signing.url, `/s/${token}`);
+        // Spend what is left of the budget on lookups, then post the sign form.
+        let lookups = 0;
+        while ((await request(signing.url).get(`/s/guess${'C'.repeat(40)}${lookups}`)).status !== 429) lookups += 1;
+        const res = await request(signing.url).post(`/s/${token}/sign`).type('form').send({ consent: 'ja', _csrf: csrfOf(page.text, 'sign') });
+        expectPage(res, 429);
+        expect(Number(res.headers['retry-after'])).to.be.within(1, 60);
+        const envelope = (await request(signing.url).get(`/api/v1/envelopes/${created.body.id}`).set({ Authorization: `Bearer ${apiKey}` }).expect(200)).body;
+        expect(envelope.recipients.map((r: { status: string }) => r.status)).to.not.include('signed');
+        expect(envelope.status).to.not.equal('completed');
+      } finally {
+        await signing.close();
+      }
+    });
   });
 });
