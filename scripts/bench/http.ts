@@ -10,8 +10,8 @@
  * dropped after it.
  *
  * Phases: (1) C clients create+send N envelopes of one ~100 KB decision and two signers in order
- * 1, 2, and S more whose two signers sign in parallel (order 1, 1); (2) the outbox is delivered,
- * then the first signer of each parallel envelope signs, one request at a time: the ordinary sign
+ * 1, 2, and S more whose two signers sign in parallel (order 1, 1); (2) the outbox is delivered, the
+ * disk written back (sync), then the first signer of each parallel envelope signs, one request at a time: the ordinary sign
  * request, which neither mails a next signer nor completes the envelope (the figure the issue's
  * targets are about); then signer 1 signs the first S sequential envelopes one at a time (each
  * signature mails signer 2) and the rest with C clients at once; the same for signer 2 (whose
@@ -19,6 +19,7 @@
  * (3) every envelope completed and a sample of final PDFs verifies; (4) the engine alone
  * (issueOneShot + signPdf) on the same prepared document, in the server process.
  */
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { verifyPdf } from '../../src/pades/index.ts';
 import { createTestDatabase, dropTestDatabase } from '../cluster/instances.ts';
@@ -175,6 +176,9 @@ async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenc
   let concurrentWall = 0;
   const signPhase = async (name: string, scenario: SignScenario, signer: number, mode: 'sequential' | 'concurrent', batch: string[], clients: number) => {
     log(`  HTTP ${options.database}: ${name}, ${batch.length} signatures …`);
+    // One at a time is the idle-machine figure: the disk first writes back what the phases before left dirty
+    // (~50 envelopes of blobs and WAL), or every fsync of the first requests waits behind that writeback.
+    if (mode === 'sequential') await settleDisk();
     await server.call({ cmd: 'stats-reset' });
     const post: number[] = [];
     const get: number[] = [];
@@ -326,6 +330,12 @@ export interface HttpTarget {
  * The issue's targets, judged on the ordinary sign request one at a time (the idle-machine figure);
  * the sign requests that mail the next signer or complete the envelope are shown beside them.
  */
+/** `sync`(1): every dirty page of the machine written back, then a moment for the disk to be idle. */
+async function settleDisk(): Promise<void> {
+  execFileSync('sync');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}
+
 export function httpTargets(r: HttpBenchResult): HttpTarget[] {
   const sequential = r.phases.filter((p) => p.mode === 'sequential' && p.sign);
   const ordinary = sequential.find((p) => p.scenario === 'ordinary');
