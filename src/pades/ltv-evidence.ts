@@ -98,9 +98,26 @@ function parseOcsp(der: Buffer): ParsedOcsp | null {
   });
 }
 
+/**
+ * OCSP responses parsed once each while one B-LT revision is collected: every certificate of the queue is
+ * checked against every response known so far (coveredBy), which parsed each of them again every time.
+ */
+export class OcspReader {
+  private readonly parsed = new Map<Buffer, ParsedOcsp | null>();
+
+  read(der: Buffer): ParsedOcsp | null {
+    let known = this.parsed.get(der);
+    if (known === undefined) {
+      known = parseOcsp(der);
+      this.parsed.set(der, known);
+    }
+    return known;
+  }
+}
+
 /** Certificates an OCSP response carries (a delegated responder's, RFC 6960 §4.2.2.2). */
-export function ocspCertificates(der: Buffer): Buffer[] {
-  return parseOcsp(der)?.certificates ?? [];
+export function ocspCertificates(der: Buffer, reader?: OcspReader): Buffer[] {
+  return (reader ? reader.read(der) : parseOcsp(der))?.certificates ?? [];
 }
 
 /** issuer Name and serial magnitude of a certificate, as OCSP CertIDs and CRLs name it. */
@@ -114,11 +131,11 @@ function issuerAndSerial(cert: X509Certificate): { issuer: Buffer; serial: Buffe
  * its serial whose issuerNameHash is its issuer's name, or a CRL of its issuer. Which status they
  * give, and whether they are genuine and fresh, is verification's business.
  */
-export function coveredBy(cert: X509Certificate, evidence: { ocsps: Buffer[]; crls: Buffer[] }): boolean {
+export function coveredBy(cert: X509Certificate, evidence: { ocsps: Buffer[]; crls: Buffer[] }, reader = new OcspReader()): boolean {
   const id = issuerAndSerial(cert);
   if (!id) return false;
   for (const ocsp of evidence.ocsps) {
-    for (const single of parseOcsp(ocsp)?.singles ?? []) {
+    for (const single of reader.read(ocsp)?.singles ?? []) {
       if (!single.serial.equals(id.serial)) continue;
       if (createHash(single.hash).update(id.issuer).digest().equals(single.issuerNameHash)) return true;
     }

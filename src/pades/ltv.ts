@@ -12,7 +12,7 @@ import { X509Certificate } from 'node:crypto';
 import { CertificateCache } from '../keys/certificate-cache.ts';
 import type { RevocationSource } from '../keys/types.ts';
 import { appendDss, findSignatures, PdfReader, readDss, type DssContent } from '../pdf/index.ts';
-import { cmsCertificates, coveredBy, ocspCertificates } from './ltv-evidence.ts';
+import { cmsCertificates, coveredBy, OcspReader, ocspCertificates } from './ltv-evidence.ts';
 
 const ID_PKIX_OCSP_NOCHECK = '1.3.6.1.5.5.7.48.1.5';
 /** A file with more distinct certificates than this is not one we extend (bounded work per request). */
@@ -65,7 +65,8 @@ export async function collectValidationData(pdf: Buffer, options: AddValidationD
   const existing = readDss(reader);
   const certificates = options.certificates ?? new CertificateCache();
   const pool = new CertificatePool(certificates);
-  for (const cert of [...existing.certs, ...existing.ocsps.flatMap(ocspCertificates), ...(options.extraCertificates ?? [])]) pool.add(cert);
+  const ocsps = new OcspReader();
+  for (const cert of [...existing.certs, ...existing.ocsps.flatMap((der) => ocspCertificates(der, ocsps)), ...(options.extraCertificates ?? [])]) pool.add(cert);
   const queue: X509Certificate[] = [];
   for (const signature of findSignatures(reader)) for (const der of cmsCertificates(signature.contents)) queue.push(pool.add(der));
 
@@ -82,7 +83,7 @@ export async function collectValidationData(pdf: Buffer, options: AddValidationD
     if (issuer) queue.push(issuer);
     if (certificates.fields(cert)?.extensions.has(ID_PKIX_OCSP_NOCHECK)) continue;
     const known = { ocsps: [...existing.ocsps, ...result.ocsps], crls: [...existing.crls, ...result.crls] };
-    if (options.refresh !== 'all' && coveredBy(cert, known)) continue;
+    if (options.refresh !== 'all' && coveredBy(cert, known, ocsps)) continue;
     const data = issuer ? await options.revocation.revocationData(cert, issuer) : null;
     if (!data || data.ocsps.length + data.crls.length === 0) {
       result.withoutRevocation.push(cert);
@@ -90,7 +91,7 @@ export async function collectValidationData(pdf: Buffer, options: AddValidationD
     }
     result.ocsps.push(...data.ocsps);
     result.crls.push(...data.crls);
-    for (const responder of data.ocsps.flatMap(ocspCertificates)) queue.push(pool.add(responder));
+    for (const responder of data.ocsps.flatMap((der) => ocspCertificates(der, ocsps))) queue.push(pool.add(responder));
   }
   return result;
 }
