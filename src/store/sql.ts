@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 /**
  * What differs between SQLite and PostgreSQL, in one place, so migrations and repositories
  * are the same code on both (DESIGN §8).
@@ -12,6 +11,7 @@ import { createHash } from 'node:crypto';
  * - JSON is `jsonb` on PostgreSQL and `text` on SQLite, written with `toJson` and read with `fromJson`;
  * - booleans are `boolean` on PostgreSQL and 0/1 on SQLite, read with `Boolean(…)`.
  */
+import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 
 /** A knex instance or a transaction: every repository function takes either. */
@@ -22,7 +22,7 @@ export type Db = Knex | Knex.Transaction;
  * plans its text once rather than at every request: the sign request's joined reads were planned anew each time
  * (issue 11). The name is the hash of the compiled text, so two texts never share a name; it is set in the
  * builder's 'query' event, whose options object is the one knex hands node-postgres, so the text is compiled
- * once. SQLite: as it is.
+ * once (`prepare` only marks it; node-postgres ignores it). SQLite: as it is.
  */
 export function prepared<T extends Knex.QueryBuilder | Knex.Raw>(db: Db, query: T): T {
   if (!isPostgres(db)) return query;
