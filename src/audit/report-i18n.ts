@@ -5,6 +5,8 @@
  * `{name}` placeholders are filled by `reportTranslator`; the catalogs must have the same keys
  * and placeholders.
  */
+import { brusselsTimeFormat } from '../pades/brussels-time.ts';
+
 const nl = {
   'report.title': 'Auditrapport',
   'report.intro': 'Dit rapport beschrijft wie wat deed met dit dossier, wanneer en van waar. Alle tijden zijn Brusselse tijd.',
@@ -550,9 +552,6 @@ export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
 
 export const reportCatalogs: Readonly<Record<ReportLanguage, ReportCatalog>> = Object.freeze({ nl, en, fr });
 
-/** The Intl locale of each language: Belgian variants where they exist. */
-const LOCALES: Readonly<Record<ReportLanguage, string>> = { nl: 'nl-BE', en: 'en-GB', fr: 'fr-BE' };
-
 export function isReportLanguage(value: unknown): value is ReportLanguage {
   return typeof value === 'string' && (REPORT_LANGUAGES as readonly string[]).includes(value);
 }
@@ -562,22 +561,13 @@ export interface ReportTexts {
   t(key: ReportCatalogKey, values?: Record<string, string | number>): string;
   /** The text of a dynamic key (`action.<action>`, `status.<status>`…), or `fallback` when there is none. */
   label(prefix: 'action' | 'status' | 'recipientStatus' | 'role' | 'actor' | 'variant' | 'purpose' | 'failure' | 'exportFormat', value: string): string;
-  /** A moment in Europe/Brussels with seconds, e.g. `12/05/2026 14:03:07`. */
+  /** A moment in Europe/Brussels with seconds and its zone, e.g. `12/05/2026 14:03:07 CEST` (brusselsTimeFormat). */
   time(iso: string): string;
 }
 
 export function reportTexts(language: ReportLanguage): ReportTexts {
   const catalog = reportCatalogs[language];
-  const format = new Intl.DateTimeFormat(LOCALES[language], {
-    timeZone: 'Europe/Brussels',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    timeZoneName: 'short',
-  });
+  const format = brusselsTimeFormat(language, { zoneName: true });
   return {
     t: (key, values = {}) => catalog[key].replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole)),
     label: (prefix, value) => (catalog as Record<string, string>)[`${prefix}.${value}`] ?? value,

@@ -1,5 +1,6 @@
 /** The words of a visible signature, in the signer's language, with the time in Europe/Brussels. */
 import type { AppearanceLine } from '../pdf/index.ts';
+import { brusselsTimeFormat } from './brussels-time.ts';
 
 const LABELS = {
   nl: { signed: 'Digitaal ondertekend', qualified: 'Gekwalificeerde elektronische handtekening', zone: 'Brusselse tijd' },
@@ -7,25 +8,8 @@ const LABELS = {
   fr: { signed: 'Signé numériquement', qualified: 'Signature électronique qualifiée', zone: 'heure de Bruxelles' },
 } as const;
 
-/** One formatter per language, made on first use: building an Intl.DateTimeFormat costs more than the signature itself (issue 11). */
-const brusselsFormats = new Map<keyof typeof LABELS, Intl.DateTimeFormat>();
-
 export function formatBrusselsTime(date: Date, language: keyof typeof LABELS): string {
-  let format = brusselsFormats.get(language);
-  if (!format) {
-    const locale = { nl: 'nl-BE', en: 'en-GB', fr: 'fr-BE' }[language];
-    format = new Intl.DateTimeFormat(locale, {
-      timeZone: 'Europe/Brussels',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    brusselsFormats.set(language, format);
-  }
-  return format.format(date);
+  return brusselsTimeFormat(language).format(date);
 }
 
 /** Who a visible signature names: `actingStatement` is a delegate's statement (issue 12), the legal text stored on the recipient. */
