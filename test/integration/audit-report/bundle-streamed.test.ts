@@ -14,8 +14,7 @@ import { listEnvelopeAuditEvents } from '../../../src/store/audit-event-reposito
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../src/store/s3-blob-store.ts';
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts';
-import { fixture } from '../api/helpers.ts';
-import { auditWorld, completedEnvelope, download, run, sha256, type AuditWorld } from './helpers.ts';
+import { auditWorld, cancelledEnvelopeOfThree, completedEnvelope, download, run, sha256, type AuditWorld } from './helpers.ts';
 
 /** Where a blob store keeps a blob, and how a test removes or damages it there (same length, one byte flipped). */
 interface StoreUnderTest {
@@ -99,16 +98,7 @@ for (const store of stores) {
     });
 
     it('holds several PDFs, each exactly as its download, in an archive unzip and Python check', async () => {
-      const res = await request(world.app.url)
-        .post('/api/v1/envelopes')
-        .set(world.api())
-        .field('envelope', JSON.stringify({ title: 'Drie bijlagen', recipients: [{ name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 }], send: true }))
-        .attach('documents', fixture('libreoffice-pdfa.pdf'), { filename: 'bijlage.pdf', contentType: 'application/pdf' })
-        .attach('documents', fixture('qpdf-linearized.pdf'), { filename: 'bijlage.pdf', contentType: 'application/pdf' })
-        .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' });
-      expect(res.status, JSON.stringify(res.body)).to.equal(201);
-      const envelopeId = res.body.id as string;
-      await request(world.app.url).post(`/api/v1/envelopes/${envelopeId}/cancel`).set(world.api()).send({ reason: 'Verkeerde bijlagen' }).expect(200);
+      const { envelopeId } = await cancelledEnvelopeOfThree(world, ['bijlage.pdf', 'bijlage.pdf', 'besluit.pdf']);
 
       const bundle = await bundleOf(envelopeId);
       expect(bundle.status, String(bundle.body).slice(0, 300)).to.equal(200);

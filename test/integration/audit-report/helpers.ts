@@ -118,6 +118,24 @@ export async function declinedEnvelope(world: AuditWorld, reason: string): Promi
   return envelopeId;
 }
 
+/**
+ * Sent with three PDFs under the given file names (the same name twice tests the bundle's paths), then
+ * cancelled, so its audit report and bundle exist. Answers the envelope's and its documents' ids.
+ */
+export async function cancelledEnvelopeOfThree(world: AuditWorld, names: readonly [string, string, string]): Promise<{ envelopeId: string; documentIds: string[] }> {
+  const res = await request(world.app.url)
+    .post('/api/v1/envelopes')
+    .set(world.api())
+    .field('envelope', JSON.stringify({ title: 'Drie bijlagen', recipients: [{ name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 }], send: true }))
+    .attach('documents', fixture('libreoffice-pdfa.pdf'), { filename: names[0], contentType: 'application/pdf' })
+    .attach('documents', fixture('qpdf-linearized.pdf'), { filename: names[1], contentType: 'application/pdf' })
+    .attach('documents', fixture('reportlab-decision.pdf'), { filename: names[2], contentType: 'application/pdf' });
+  expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  const envelopeId = res.body.id as string;
+  await request(world.app.url).post(`/api/v1/envelopes/${envelopeId}/cancel`).set(world.api()).send({ reason: 'Verkeerde bijlagen' }).expect(200);
+  return { envelopeId, documentIds: (res.body.documents as Array<{ id: string }>).map((d) => d.id) };
+}
+
 export async function download(world: AuditWorld, url: string, auth = world.api()): Promise<request.Response> {
   return request(world.app.url).get(url).set(auth).buffer(true).parse(binary);
 }

@@ -10,9 +10,8 @@ import { expect } from 'chai';
 import request from 'supertest';
 import { verifyAuditTrails } from '../../../src/audit/verify-trail.ts';
 import { listEnvelopeAuditEvents } from '../../../src/store/audit-event-repository.ts';
-import { fixture } from '../api/helpers.ts';
 import { downloadDocuments } from '../../helpers/reading.ts';
-import { auditWorld, download, linkFor, sendEnvelope, type AuditWorld } from '../audit-report/helpers.ts';
+import { auditWorld, cancelledEnvelopeOfThree, download, linkFor, sendEnvelope, type AuditWorld } from '../audit-report/helpers.ts';
 
 describe('audit trail: concurrent downloads of one envelope', () => {
   let world: AuditWorld;
@@ -22,18 +21,8 @@ describe('audit trail: concurrent downloads of one envelope', () => {
   after(() => world?.close());
 
   it('answers nine downloads made at once, each recorded once, in one intact chain', async () => {
-    const created = await request(world.app.url)
-      .post('/api/v1/envelopes')
-      .set(world.api())
-      .field('envelope', JSON.stringify({ title: 'Drie bijlagen', recipients: [{ name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 }], send: true }))
-      .attach('documents', fixture('libreoffice-pdfa.pdf'), { filename: 'bijlage-1.pdf', contentType: 'application/pdf' })
-      .attach('documents', fixture('qpdf-linearized.pdf'), { filename: 'bijlage-2.pdf', contentType: 'application/pdf' })
-      .attach('documents', fixture('reportlab-decision.pdf'), { filename: 'besluit.pdf', contentType: 'application/pdf' });
-    expect(created.status, JSON.stringify(created.body)).to.equal(201);
-    const envelopeId = created.body.id as string;
     // Closed, so the audit report and the bundle exist too.
-    await request(world.app.url).post(`/api/v1/envelopes/${envelopeId}/cancel`).set(world.api()).send({ reason: 'Verkeerde bijlagen' }).expect(200);
-    const documentIds = (created.body.documents as Array<{ id: string }>).map((d) => d.id);
+    const { envelopeId, documentIds } = await cancelledEnvelopeOfThree(world, ['bijlage-1.pdf', 'bijlage-2.pdf', 'besluit.pdf']);
     expect(documentIds).to.have.length(3);
     const before = await listEnvelopeAuditEvents(world.app.deps.db, world.organisation.id, envelopeId);
 
