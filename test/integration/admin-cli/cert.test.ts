@@ -5,18 +5,17 @@
 import { expect } from 'chai';
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { appendAuditEvent } from '../../../src/audit/chain.ts';
-import { loadConfig } from '../../../src/config.ts';
 import { loadOrCreateDevPki, type DevPki } from '../../../src/keys/index.ts';
-import { createDb, organisationBySlug, type Knex, type Organisation } from '../../../src/store/index.ts';
+import { organisationBySlug, type Knex, type Organisation } from '../../../src/store/index.ts';
 import { currentCrl } from '../../../src/workflow/pki-publication.ts';
-import { cli } from './helpers.ts';
+import { cli, cliWorkspace, type CliWorkspace } from './helpers.ts';
 
 describe('admin CLI: cert revoke / cert list-revoked', function () {
   this.timeout(120_000);
+  let workspace: CliWorkspace;
   let work: string;
   let env: Record<string, string>;
   let db: Knex;
@@ -25,11 +24,8 @@ describe('admin CLI: cert revoke / cert list-revoked', function () {
   let leaf: X509Certificate;
 
   before(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'paraaf-cert-cli-'));
-    env = { DATA_DIR: path.join(work, 'data'), CERTS_DIR: path.join(work, 'certs'), LOG_LEVEL: 'silent' };
-    const created = await cli(['org', 'create', 'zemst', '--name', 'Gemeente Zemst'], env);
-    expect(created.code, created.stderr).to.equal(0);
-    db = createDb(loadConfig(env).database);
+    workspace = await cliWorkspace('paraaf-cert-cli-', { slug: 'zemst', name: 'Gemeente Zemst' });
+    ({ work, env, db } = workspace);
     org = (await organisationBySlug(db, 'zemst'))!;
     pki = await loadOrCreateDevPki({ directory: path.join(work, 'certs', 'dev') });
     const key = await (await pki.provider.forOrganisation(org)).issueOneShot({ name: 'An Peeters' });
@@ -60,10 +56,7 @@ describe('admin CLI: cert revoke / cert list-revoked', function () {
       occurredAt: new Date(),
     });
   });
-  after(async () => {
-    await db?.destroy();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => workspace?.close());
 
   it('revokes from the certificate\'s start, once, and the CRL lists it', async () => {
     const serial = leaf.serialNumber.toLowerCase().replace(/^0+/, '');

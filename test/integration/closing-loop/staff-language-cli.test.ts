@@ -2,31 +2,21 @@
  * `user create --language` (issue 12), run as an operator runs it against a temporary DATA_DIR: the account
  * speaks the language given (Dutch without one), and a language we do not have is refused with usage (exit 2).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { loadConfig } from '../../../src/config.ts';
-import { createDb, organisationBySlug, userByEmail, type Knex } from '../../../src/store/index.ts';
-import { cli } from '../admin-cli/helpers.ts';
+import { organisationBySlug, userByEmail, type Knex } from '../../../src/store/index.ts';
+import { cli, cliWorkspace, type CliWorkspace } from '../admin-cli/helpers.ts';
 
 describe('user create --language (issue 12)', function () {
   this.timeout(120_000);
-  let work: string;
+  let workspace: CliWorkspace;
   let env: Record<string, string>;
   let db: Knex;
 
   before(async () => {
-    work = mkdtempSync(path.join(tmpdir(), 'paraaf-user-language-'));
-    env = { DATA_DIR: path.join(work, 'data'), CERTS_DIR: path.join(work, 'certs'), LOG_LEVEL: 'silent' };
-    const created = await cli(['org', 'create', 'ieper', '--name', 'Stad Ieper'], env);
-    expect(created.code, created.stderr).to.equal(0);
-    db = createDb(loadConfig(env).database);
+    workspace = await cliWorkspace('paraaf-user-language-', { slug: 'ieper', name: 'Stad Ieper' });
+    ({ env, db } = workspace);
   });
-  after(async () => {
-    await db?.destroy();
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => workspace?.close());
 
   it('keeps the language given, Dutch without one, and refuses one we do not have', async () => {
     const french = await cli(['user', 'create', '--org', 'ieper', '--email', 'claire@ieper.test', '--role', 'staff', '--language', 'fr'], env);
