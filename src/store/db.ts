@@ -19,12 +19,14 @@ type SqliteConnection = { run(sql: string, callback: (error: Error | null) => vo
 
 export function createDb(database: DatabaseConfig, options: CreateDbOptions = {}): Knex {
   if (database.client === 'pg') {
-    return knexFactory({
+    const db = knexFactory({
       client: 'pg',
       connection: database.url,
       searchPath: options.searchPath ? [options.searchPath] : undefined,
       pool: { min: 0, max: 10 },
     });
+    useLockFirstTransactions(db);
+    return db;
   }
   const db = knexFactory({
     client: 'sqlite3',
@@ -77,6 +79,47 @@ export function useImmediateTransactions(db: Knex): void {
     return transaction;
   };
   immediateClients.add(client);
+}
+
+interface KnexTransactionWithClient extends KnexTransactionInternals {
+  /** The transaction's own client (knex sets it before `begin`): its query rejects on error, and emits 'query'. */
+  trxClient: { query(connection: unknown, sql: string): Promise<unknown> };
+}
+
+/** What withTransaction passes knex for a transaction that takes its locks as it begins. */
+export interface LockFirstConfig {
+  lockFirst?: string;
+}
+
+const lockFirstClients = new WeakSet<object>();
+
+/**
+ * PostgreSQL: a transaction given `lockFirst` (a parameterless locking statement, see withTransaction) sends it
+ * with its BEGIN as one simple-protocol query: one round trip for both (issue 11). Should that statement fail (a
+ * deadlock, a lock timeout), BEGIN has already opened the transaction block, now aborted: it is rolled back here,
+ * before knex hands the connection back to the pool. knex has no option for this either: the same kind of hook
+ * as useImmediateTransactions. Idempotent; a no-op on SQLite.
+ */
+export function useLockFirstTransactions(db: Knex): void {
+  const client = db.client as { dialect?: string; transaction: (...args: unknown[]) => KnexTransactionWithClient };
+  if (client.dialect !== 'postgresql' || lockFirstClients.has(client)) return;
+  const createTransaction = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const transaction = createTransaction(...args);
+    const lockFirst = (args[1] as LockFirstConfig | undefined)?.lockFirst;
+    if (lockFirst !== undefined) {
+      transaction.begin = async (connection: unknown) => {
+        try {
+          return await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}`);
+        } catch (error) {
+          await transaction.trxClient.query(connection, 'ROLLBACK').catch(() => undefined);
+          throw error;
+        }
+      };
+    }
+    return transaction;
+  };
+  lockFirstClients.add(client);
 }
 
 export function hasImmediateTransactions(db: Knex): boolean {

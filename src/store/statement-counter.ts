@@ -2,7 +2,8 @@
  * Counts the SQL statements a piece of work sends (issue 11: what a sign request costs). Listens to
  * knex's 'query' event, which fires once per statement sent to the database, for every connection
  * of this knex instance and its transactions — so BEGIN (on SQLite `BEGIN IMMEDIATE`), COMMIT,
- * ROLLBACK and savepoints are counted as statements too, as the database sees them. Statements of
+ * ROLLBACK and savepoints are counted as statements too, as the database sees them; so is each statement of
+ * a query that sends several (BEGIN and a transaction's first locks, on PostgreSQL). Statements of
  * other work running at the same time on the same instance are counted as well: measure alone.
  */
 import type { Knex } from 'knex';
@@ -17,7 +18,8 @@ export interface StatementCount {
 export function countStatements(db: Knex): StatementCount {
   const statements: string[] = [];
   const listener = (query: { sql?: string }) => {
-    statements.push(query.sql ?? '');
+    // A query of several statements (PostgreSQL's BEGIN with a transaction's first locks, withTransaction's `lockFirst`): each counts.
+    statements.push(...(query.sql ?? '').split(/;\s+(?=\S)/));
   };
   db.on('query', listener);
   let stopped = false;

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDb, createOrganisation, hasImmediateTransactions, isPostgres, organisationBySlug, withTransaction, type Knex } from '../../../src/store/index.ts';
+import { countStatements } from '../../../src/store/statement-counter.ts';
 import { freshDbPerTest } from './fresh-db.ts';
 
 // The suite runs once per database (CI runs it on both); each database-specific case is defined
@@ -58,6 +59,49 @@ describe('store: withTransaction', () => {
     } finally {
       await other.destroy();
     }
+  });
+
+  if (onPostgres) it('on PostgreSQL, sends a lockFirst statement with BEGIN, so its locks are held before the function runs', async () => {
+    const organisation = await createOrganisation(fresh.db, { slug: 'anzegem', name: 'Gemeente Anzegem' });
+    const counted = countStatements(fresh.db);
+    const lockFirst = `select 1 from organisations where id = '${organisation.id}' for update`;
+    let heldElsewhere: unknown;
+    await withTransaction(
+      fresh.db,
+      async () => {
+        // Another connection asking the same row lock without waiting is refused while this transaction runs.
+        heldElsewhere = await fresh.db.raw(`${lockFirst} nowait`).catch((error: { code?: string }) => error.code);
+      },
+      { lockFirst },
+    );
+    const statements = counted.statements;
+    counted.stop();
+    expect(heldElsewhere).to.equal('55P03');
+    // BEGIN and the lock in one query (counted as its two statements), the other connection's attempt, COMMIT.
+    expect(statements.slice(0, 2)).to.deep.equal(['BEGIN', lockFirst]);
+    expect(statements.at(-1)).to.match(/^COMMIT/);
+  });
+
+  if (onPostgres) it('on PostgreSQL, a failing lockFirst fails the transaction before the function runs, and leaves no connection in an aborted block', async () => {
+    let ran = false;
+    let caught: unknown;
+    try {
+      await withTransaction(fresh.db, async () => void (ran = true), { lockFirst: 'select 1 / 0' });
+    } catch (error) {
+      caught = error;
+    }
+    expect(ran).to.equal(false);
+    expect((caught as Error).message).to.match(/division by zero/);
+    // Every pooled connection, the failed one among them, answers (an aborted block would refuse until ROLLBACK).
+    const answers = await Promise.all(Array.from({ length: 10 }, () => fresh.db.raw('select 1 as one')));
+    expect(answers.map((a) => a.rows[0].one)).to.deep.equal(Array(10).fill(1));
+  });
+
+  if (!onPostgres) it('on SQLite, takes no lockFirst statement: BEGIN IMMEDIATE is the lock', async () => {
+    const counted = countStatements(fresh.db);
+    await withTransaction(fresh.db, async (trx) => void (await trx.raw('select 1')), { lockFirst: 'select 1 / 0' });
+    expect(counted.stop()).to.equal(3);
+    expect(counted.statements[0]).to.match(/^BEGIN IMMEDIATE/);
   });
 
   if (onPostgres) it('on PostgreSQL, rolls back a failed statement with the rest of the transaction', async function () {
