@@ -125,11 +125,20 @@ export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions
  * without their own documentSha256 get `documentSha256` (the envelope's state after the use case).
  * As for one event, unique(chain, seq) makes a writer who appended meanwhile fail the whole insert.
  */
-export async function appendAuditEvents(
-  trx: Db,
-  events: readonly AppendAuditEventOptions[],
-  context: { head: { seq: number; hash: string } | null; documentSha256: string | null },
-): Promise<AuditEventRecord[]> {
+export async function appendAuditEvents(trx: Db, events: readonly AppendAuditEventOptions[], context: ChainContext): Promise<AuditEventRecord[]> {
+  const records = chainAuditEvents(events, context);
+  await insertAuditEvents(trx, records);
+  return records;
+}
+
+/** Where appended events go: after `head` (the chain's last link, read under the caller's lock), with this state. */
+export interface ChainContext {
+  head: { seq: number; hash: string } | null;
+  documentSha256: string | null;
+}
+
+/** appendAuditEvents' records, linked and hashed but not written: for a caller who sends their insert with other writes (writeTogether). */
+export function chainAuditEvents(events: readonly AppendAuditEventOptions[], context: ChainContext): AuditEventRecord[] {
   let last = context.head;
   const records: AuditEventRecord[] = [];
   for (const options of events) {
@@ -138,7 +147,6 @@ export async function appendAuditEvents(
     records.push(record);
     last = record;
   }
-  await insertAuditEvents(trx, records);
   return records;
 }
 

@@ -1,4 +1,5 @@
 /** Rows of the append-only `audit_events` table (DESIGN §6). Only inserts and reads: never update or delete. */
+import type { Knex } from 'knex';
 import { fromJson, isPostgres, isUuid, toIso, toJson, type Db } from './sql.ts';
 
 /** One audit row as the application sees it; `details` parsed, timestamps ISO strings. */
@@ -97,8 +98,13 @@ export async function insertAuditEvent(db: Db, record: AuditEventRecord): Promis
 
 /** Several events in one statement (one use case's events of one chain, in seq order). */
 export async function insertAuditEvents(db: Db, records: readonly AuditEventRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  await db('audit_events').insert(
+  await auditEventsInsert(db, records);
+}
+
+/** The insert of `records` in one statement, not yet sent (for writeTogether); undefined when there are none. */
+export function auditEventsInsert(db: Db, records: readonly AuditEventRecord[]): Knex.QueryBuilder | undefined {
+  if (records.length === 0) return undefined;
+  return db('audit_events').insert(
     records.map((record) => ({
       id: record.id,
       organisation_id: record.organisationId,

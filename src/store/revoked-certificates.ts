@@ -3,7 +3,7 @@
  * in-process revocation source (B-LT), written by `npm run cli -- cert revoke`.
  */
 import { randomUUID } from 'node:crypto';
-import { isoTimestamp, isUniqueViolation, toIso, type Db } from './sql.ts';
+import { isoTimestamp, isUniqueViolation, prepared, toIso, type Db } from './sql.ts';
 
 export interface RevokedCertificate {
   id: string;
@@ -18,6 +18,9 @@ export interface RevokedCertificate {
   note: string | null;
   createdAt: string;
 }
+
+/** A revocation as the B-LT data of a signature needs it. */
+export type Revocation = Pick<RevokedCertificate, 'issuerSha256' | 'serialHex' | 'revokedAt' | 'reason'>;
 
 interface Row {
   id: string;
@@ -89,7 +92,8 @@ export async function revocationOf(db: Db, issuerSha256: string, serial: Buffer 
 /** Everything some CAs have revoked, in one statement (the B-LT data of a signature asks about a few of their certificates). */
 export async function revokedByAny(db: Db, issuerSha256s: readonly string[]): Promise<RevokedCertificate[]> {
   if (issuerSha256s.length === 0) return [];
-  const rows = await db<Row>('revoked_certificates').whereIn('issuer_sha256', [...new Set(issuerSha256s)]);
+  // Prepared on PostgreSQL: every sign request asks it, for the same few CAs (issue 11).
+  const rows = (await prepared(db, db<Row>('revoked_certificates').whereIn('issuer_sha256', [...new Set(issuerSha256s)]))) as Row[];
   return rows.map(fromRow);
 }
 

@@ -1,8 +1,7 @@
 /**
- * The reads of one signature, each in a single statement (issue 11, DESIGN §8): who signs (link or
- * recipient, with the envelope, its organisation and every recipient of it for the routing), what they
- * sign (documents with their current revision, this recipient's field and whether they read it, and what
- * our CAs have revoked, for the B-LT revision), and under the write lock the
+ * The reads of one signature (issue 11, DESIGN §8): in one statement who signs (link or recipient, with the
+ * envelope, its organisation and every recipient of it for the routing) and what they sign (documents with
+ * their current revision, this recipient's field and whether they read it); and under the write lock the
  * state the signature is appended to. Columns are aliased per table (`e_`, `r_`, …) so one row holds
  * several of them.
  */
@@ -10,9 +9,7 @@ import { toEnvelope, type Envelope, type EnvelopeRow } from './envelope-reposito
 import { toRecipient, type Recipient, type RecipientRow } from './recipient-repository.ts';
 import { toLink, type SigningLink, type SigningLinkRow } from './signing-link-repository.ts';
 import { mailLogoOf, type MailLogo } from './organisations.ts';
-import type { Knex } from 'knex';
-import type { RevokedCertificate } from './revoked-certificates.ts';
-import { fromJson, isPostgres, isUuid, prepared, toIso, type Db } from './sql.ts';
+import { fromJson, isPostgres, isUuid, prepared, type Db } from './sql.ts';
 
 const ENVELOPE_COLUMNS = [
   'id', 'organisation_id', 'title', 'message', 'status', 'created_by_kind', 'created_by_id', 'expires_at', 'sent_at', 'completed_at',
@@ -59,11 +56,14 @@ export interface SigningAccessRead {
   recipient: Recipient;
   /** Whether the organisation has any live webhook (only then are they read). */
   hasWebhooks: boolean;
+  /** What the recipient signs: the envelope's documents by position, each at its current revision. */
+  documents: DocumentForSigning[];
 }
 
 /**
  * One statement: the link (by its token's hash) or the recipient (by id), its envelope and organisation,
- * and all recipients of the envelope — one row per recipient. Null when nothing matches.
+ * and all recipients of the envelope — one row per recipient —, and on the recipient's own row the documents
+ * they sign (DOCUMENTS_COLUMN). Null when nothing matches.
  */
 export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { organisationId: string; envelopeId: string; recipientId: string }): Promise<SigningAccessRead | null> {
   if ('recipientId' in by && ![by.organisationId, by.envelopeId, by.recipientId].every(isUuid)) return null;
@@ -83,6 +83,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
       aliased(db, 'e'),
       aliased(db, 'r'),
       db.raw('(case when exists (select 1 from webhooks w where w.organisation_id = e.organisation_id and w.disabled_at is null) then 1 else 0 end) as has_webhooks'),
+      db.raw(isPostgres(db) ? DOCUMENTS_COLUMN.postgres : DOCUMENTS_COLUMN.sqlite),
     ])
     .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }]);
   if ('tokenSha256' in by) query.join('signing_links as l', 'l.recipient_id', 'me.id').where('l.token_sha256', by.tokenSha256).select(aliased(db, 'l'));
@@ -92,7 +93,8 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
   if (!first) return null;
   const recipients = rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS)));
   const recipient = recipients.find((r) => r.id === first.me_id);
-  if (!recipient) return null;
+  const own = rows.find((row) => row.r_id === first.me_id);
+  if (!recipient || !own) return null;
   const envelope = toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS));
   return {
     link: 'tokenSha256' in by ? toLink(unaliased<SigningLinkRow>(first, 'l', LINK_COLUMNS)) : null,
@@ -101,6 +103,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
     recipients,
     recipient,
     hasWebhooks: Number(first.has_webhooks) === 1,
+    documents: documentsOf(fromJson<DocumentValues[]>(own.documents)),
   };
 }
 
@@ -116,55 +119,36 @@ export interface DocumentForSigning {
   read: boolean;
 }
 
-/** A revocation recorded by one of our CAs (`cert revoke`), as the B-LT data of a signature needs it. */
-export type Revocation = Pick<RevokedCertificate, 'issuerSha256' | 'serialHex' | 'revokedAt' | 'reason'>;
-
-export interface DocumentsForSigning {
-  documents: DocumentForSigning[];
-  /** Everything the CAs named by `revokedBy` have revoked, read in the same statement (issue 11). */
-  revoked: Revocation[];
-}
-
 /**
- * One statement: the envelope's documents by position, each with its current revision and the recipient's
- * first named field; and on the same rows, what the CAs whose certificates' SHA-256 are `revokedBy` have
- * revoked (the revocation data of the signature's B-LT revision, read before the signing, not after it).
+ * The documents column of the access read, computed on the recipient's own row only: a JSON array of
+ * [document id, position, current seq, its blob's SHA-256, the recipient's named field, how they read it] per
+ * document and field, by position, then the field's page and id. Reading before signing (issue 12) is on the
+ * same rows, so it costs the sign request no statement.
  */
-export async function documentsForSigning(db: Db, organisationId: string, envelopeId: string, recipientId: string, revokedBy: readonly string[] = []): Promise<DocumentsForSigning> {
-  const issuers = [...new Set(revokedBy)];
-  const query = db('documents as d')
-    .join('revisions as v', function () {
-      this.on('v.document_id', '=', 'd.id').andOn('v.seq', '=', db.raw('(select max(v2.seq) from revisions v2 where v2.document_id = d.id)'));
-    })
-    .leftJoin('fields as f', function () {
-      this.on('f.document_id', '=', 'd.id').andOn('f.recipient_id', '=', db.raw('?', [recipientId])).andOnNotNull('f.field_name');
-    })
-    // Reading before signing (issue 12) is checked on this same row, so it costs the sign request no statement.
-    .leftJoin('document_reads as dr', function () {
-      this.on('dr.document_id', '=', 'd.id').andOn('dr.recipient_id', '=', db.raw('?', [recipientId]));
-    })
-    .where({ 'd.organisation_id': organisationId, 'd.envelope_id': envelopeId })
-    .orderBy([{ column: 'd.position' }, { column: 'd.id' }, { column: 'f.page' }, { column: 'f.id' }])
-    .select('d.id as document_id', 'd.position', 'v.seq', 'v.blob_sha256', 'f.field_name', 'dr.how as read_how');
-  if (issuers.length > 0) query.select(revocationsColumn(db, issuers));
-  const rows = (await prepared(db, query)) as Array<Record<string, unknown>>;
-  const documents = new Map<string, DocumentForSigning>();
-  for (const row of rows) {
-    const id = String(row.document_id);
-    // Several fields on one document: the first, as the signing always took (page, then id).
-    if (documents.has(id)) continue;
-    documents.set(id, { documentId: id, position: Number(row.position), seq: Number(row.seq), blobSha256: String(row.blob_sha256), fieldName: (row.field_name as string | null) ?? null, read: row.read_how !== null && row.read_how !== undefined });
-  }
-  const revoked = rows[0] && issuers.length > 0 ? fromJson<Array<[string, string, unknown, string | null]>>(rows[0].revocations) : [];
-  return { documents: [...documents.values()], revoked: revoked.map(([issuerSha256, serialHex, revokedAt, reason]) => ({ issuerSha256, serialHex, revokedAt: toIso(revokedAt), reason })) };
-}
+const documentsSelect = (aggregate: (values: string, order: string) => string) => `(case when r.id = me.id then (select ${aggregate(
+  'd.id, d.position, v.seq, v.blob_sha256, f.field_name, dr.how',
+  'd.position, d.id, f.page, f.id',
+)}
+  from documents d
+  join revisions v on v.document_id = d.id and v.seq = (select max(v2.seq) from revisions v2 where v2.document_id = d.id)
+  left join fields f on f.document_id = d.id and f.recipient_id = me.id and f.field_name is not null
+  left join document_reads dr on dr.document_id = d.id and dr.recipient_id = me.id
+  where d.organisation_id = e.organisation_id and d.envelope_id = e.id) end) as documents`;
+const DOCUMENTS_COLUMN = {
+  postgres: documentsSelect((values, order) => `coalesce(json_agg(json_build_array(${values}) order by ${order}), '[]'::json)`),
+  sqlite: documentsSelect((values, order) => `json_group_array(json_array(${values}) order by ${order})`),
+};
 
-/** A column of a JSON array of [issuer_sha256, serial_hex, revoked_at, reason], one per revocation by `issuers` (`[]` when none). */
-function revocationsColumn(db: Db, issuers: string[]): Knex.Raw {
-  const list = issuers.map(() => '?').join(', ');
-  return isPostgres(db)
-    ? db.raw(`(select coalesce(json_agg(json_build_array(rc.issuer_sha256, rc.serial_hex, rc.revoked_at, rc.reason)), '[]'::json) from revoked_certificates rc where rc.issuer_sha256 in (${list})) as revocations`, issuers)
-    : db.raw(`(select json_group_array(json_array(rc.issuer_sha256, rc.serial_hex, rc.revoked_at, rc.reason)) from revoked_certificates rc where rc.issuer_sha256 in (${list})) as revocations`, issuers);
+type DocumentValues = [string, number, number, string, string | null, string | null];
+
+/** The documents column's rows, one per document: several fields on one document, the first (page, then id), as the signing always took. */
+function documentsOf(values: DocumentValues[]): DocumentForSigning[] {
+  const documents = new Map<string, DocumentForSigning>();
+  for (const [id, position, seq, blobSha256, fieldName, readHow] of values) {
+    if (documents.has(id)) continue;
+    documents.set(id, { documentId: id, position: Number(position), seq: Number(seq), blobSha256, fieldName: fieldName ?? null, read: readHow !== null && readHow !== undefined });
+  }
+  return [...documents.values()];
 }
 
 /** What the write phase finds under the lock: the envelope as it is now and each document's current revision. */
@@ -180,13 +164,31 @@ export interface RecipientsAndChainHead {
 }
 
 /**
- * The lock a signature is appended under, then every recipient and the chain head as committed now
- * (a co-signer may have signed while we waited). On SQLite one statement: the caller's `BEGIN IMMEDIATE`
- * already holds the write lock, so everything it reads is current. On PostgreSQL two: a row lock waited
- * for re-reads only the locked rows, so the recipients are read after it (recipientsAndChainHead).
+ * PostgreSQL: the row locks a signature is appended under, FOR UPDATE of the envelope and its documents (position
+ * order, as every locker takes them), as the statement withTransaction sends with BEGIN (`lockFirst`): one round
+ * trip for both, and lockedForSigning, read after it, sees everything committed before the lock was granted (a read
+ * in the same statement as a lock waited for would see only the locked rows anew). Literal ids, checked to be UUIDs:
+ * a statement sent with BEGIN takes no parameters. SQLite: none, the transaction's `BEGIN IMMEDIATE` is the lock.
  */
-export async function lockForSigning(trx: Db, organisationId: string, envelopeId: string): Promise<(LockedForSigning & RecipientsAndChainHead) | null> {
-  const postgres = isPostgres(trx);
+export function signingLocks(organisationId: string, envelopeId: string): string {
+  if (!isUuid(organisationId) || !isUuid(envelopeId)) throw new Error('signingLocks: the ids must be UUIDs');
+  return `select 1 from envelopes e join documents d on d.envelope_id = e.id and d.organisation_id = e.organisation_id where e.id = '${envelopeId}' and e.organisation_id = '${organisationId}' order by d.position, d.id for update of e, d`;
+}
+
+/** Every recipient of the envelope as one JSON array of their RECIPIENT_COLUMNS values, in routing order. */
+const recipientsJson = (trx: Db) => {
+  const values = RECIPIENT_COLUMNS.map((c) => `r.${c}`).join(', ');
+  const order = 'r.routing_order, r.position, r.id';
+  const aggregate = isPostgres(trx) ? `json_agg(json_build_array(${values}) order by ${order})` : `json_group_array(json_array(${values}) order by ${order})`;
+  return trx.raw(`(select ${aggregate} from recipients r where r.organisation_id = e.organisation_id and r.envelope_id = e.id) as recipients`);
+};
+
+/**
+ * One statement, under the lock (signingLocks on PostgreSQL, `BEGIN IMMEDIATE` on SQLite): the envelope as it is
+ * now, each document's current revision, every recipient and the last link of the envelope's audit chain (a
+ * co-signer may have signed while we waited). Null when the envelope is not there.
+ */
+export async function lockedForSigning(trx: Db, organisationId: string, envelopeId: string): Promise<(LockedForSigning & RecipientsAndChainHead) | null> {
   const query = trx('envelopes as e')
     .join('documents as d', function () {
       this.on('d.envelope_id', '=', 'e.id').andOn('d.organisation_id', '=', 'e.organisation_id');
@@ -198,19 +200,15 @@ export async function lockForSigning(trx: Db, organisationId: string, envelopeId
       'd.id as document_id',
       trx.raw('(select max(v.seq) from revisions v where v.document_id = d.id) as current_seq'),
       trx.raw('(select v.blob_sha256 from revisions v where v.document_id = d.id order by v.seq desc limit 1) as current_sha256'),
+      ...chainHeadColumns(trx, envelopeId),
+      recipientsJson(trx),
     ]);
-  // PostgreSQL: FOR UPDATE of the envelope row and its document rows (position order, as every locker takes them).
-  if (postgres) query.forUpdate('e', 'd');
-  else query.select([...chainHeadColumns(trx, envelopeId), trx.raw(`(select json_group_array(json_array(${RECIPIENT_COLUMNS.map((c) => `r.${c}`).join(', ')}) order by r.routing_order, r.position, r.id) from recipients r where r.organisation_id = e.organisation_id and r.envelope_id = e.id) as recipients`)]);
   const rows = (await prepared(trx, query)) as Array<Record<string, unknown>>;
   const first = rows[0];
   if (!first) return null;
-  // The revisions may be read from a snapshot taken before the lock was granted; a writer who appended meanwhile is then caught by unique(document_id, seq).
   const revisions = new Map(rows.map((row) => [String(row.document_id), { seq: Number(row.current_seq), blobSha256: String(row.current_sha256) }]));
-  const locked = { envelope: toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS)), revisions };
-  if (postgres) return { ...locked, ...(await recipientsAndChainHead(trx, organisationId, envelopeId)) };
   const recipients = fromJson<unknown[][]>(first.recipients).map((values) => toRecipient(Object.fromEntries(RECIPIENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as RecipientRow));
-  return { ...locked, recipients, head: chainHeadOf(first) };
+  return { envelope: toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS)), revisions, recipients, head: chainHeadOf(first) };
 }
 
 /** The last link of the envelope's audit chain, on each row of a read. */
@@ -220,15 +218,3 @@ const chainHeadColumns = (trx: Db, envelopeId: string) => [
 ];
 const chainHeadOf = (row: Record<string, unknown> | undefined): RecipientsAndChainHead['head'] =>
   row && row.head_seq !== null && row.head_seq !== undefined ? { seq: Number(row.head_seq), hash: String(row.head_hash) } : null;
-
-/** One statement, after the lock (PostgreSQL): every recipient of the envelope as committed now, with the chain head on each row. */
-async function recipientsAndChainHead(trx: Db, organisationId: string, envelopeId: string): Promise<RecipientsAndChainHead> {
-  const rows = (await prepared(
-    trx,
-    trx('recipients as r')
-      .where({ 'r.organisation_id': organisationId, 'r.envelope_id': envelopeId })
-      .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }])
-      .select([aliased(trx, 'r'), ...chainHeadColumns(trx, envelopeId)]),
-  )) as Array<Record<string, unknown>>;
-  return { recipients: rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS))), head: chainHeadOf(rows[0]) };
-}

@@ -1,20 +1,22 @@
 /**
  * The write phase of a signature (apply-signature.ts, DESIGN §8): one transaction that takes the lock
- * (PostgreSQL `FOR UPDATE` of the envelope and its documents; SQLite `BEGIN IMMEDIATE`), checks every
+ * (PostgreSQL `FOR UPDATE` of the envelope and its documents, sent with BEGIN; SQLite `BEGIN IMMEDIATE`), reads
+ * the envelope, its revisions, recipients and chain head as they are under it (one statement), checks every
  * document is still the revision that was signed (else DocumentMoved: the caller signs again) and that
  * the recipient may still sign (a cancel, decline or co-signer may have come first), then appends the
- * revisions and the recipient's status (one statement on PostgreSQL, writeTogether), the webhooks, the
- * routing's effects and the audit events in one statement. A writer that appended without our lock fails
- * unique(…, seq) instead.
+ * revisions, the recipient's status and the signature's audit events (one statement on PostgreSQL,
+ * writeTogether), then the webhooks and the routing's effects, whose events follow in one statement more
+ * (none when they had nothing to do). A writer that appended without our lock fails unique(…, seq) instead.
  */
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import type { CertificateCache } from '../keys/certificate-cache.ts';
-import { appendAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
+import { appendAuditEvents, chainAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
+import { auditEventsInsert } from '../store/audit-event-repository.ts';
 import type { AuditEvent } from '../audit/events.ts';
 import { revisionsInsert } from '../store/document-repository.ts';
 import { recipientUpdate } from '../store/recipient-repository.ts';
 import { writeTogether } from '../store/sql.ts';
-import { lockForSigning } from '../store/sign-request-reads.ts';
+import { lockedForSigning, signingLocks } from '../store/sign-request-reads.ts';
 import { withTransaction } from '../store/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { queueWebhooks, type EffectContext } from './notifications.ts';
@@ -49,7 +51,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
   // run while the last put's fsyncs finish. On SQLite that keeps its one writer ~1 ms longer per signature, next to
   // the ~2 ms it saves every sign request on an idle machine (issue 11).
   return withTransaction(deps.db, async (trx) => {
-    const locked = await lockForSigning(trx, target.organisationId, target.envelopeId);
+    const locked = await lockedForSigning(trx, target.organisationId, target.envelopeId);
     if (!locked) throw linkNotFound();
     if (locked.revisions.size !== options.signed.documents.length) throw new DocumentMoved(target.envelopeId);
     for (const document of options.signed.documents) {
@@ -99,21 +101,26 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       revisions.push({ id: randomUUID(), documentId: document.documentId, seq: validation.state.seq, blobSha256: validation.blob.sha256, size: validation.blob.size, kind: 'ltv' as const, now: at });
       record(validation.event, validation.blob.sha256);
     }
-    const signedRecipient = { ...recipient, status: 'signed' as const, completedAt: at, openedAt: recipient.openedAt ?? at };
-    // One round trip on PostgreSQL for both: nothing in between reads them.
-    await writeTogether(trx, [
-      revisionsInsert(trx, revisions),
-      recipientUpdate(trx, target.organisationId, recipient.id, { status: 'signed', completedAt: at, openedAt: signedRecipient.openedAt }),
-    ]);
-    await options.source.finish?.(trx, now);
     if (input.batch) record({ action: 'batch.signed', details: { recipientId: recipient.id, ...input.batch } });
-
     const final = documents.map(({ document, signature, validation }) => ({
       documentId: document.documentId,
       position: document.position,
       sha256: validation?.blob.sha256 ?? signature.blob.sha256,
       revisionSeq: validation?.state.seq ?? document.seq + 1,
     }));
+    const chain = { head, documentSha256: documentStateHash(final) };
+    const signatureEvents = chainAuditEvents(events, chain);
+    const signedRecipient = { ...recipient, status: 'signed' as const, completedAt: at, openedAt: recipient.openedAt ?? at };
+    // One round trip on PostgreSQL for the revisions, the recipient and the signature's events: nothing in between
+    // reads them. The effects below run after it, so what they read includes the signature.
+    await writeTogether(trx, [
+      revisionsInsert(trx, revisions),
+      recipientUpdate(trx, target.organisationId, recipient.id, { status: 'signed', completedAt: at, openedAt: signedRecipient.openedAt }),
+      auditEventsInsert(trx, signatureEvents),
+    ]);
+    await options.source.finish?.(trx, now);
+
+    const effects: AppendAuditEventOptions[] = [];
     const ctx: EffectContext = {
       trx,
       deps,
@@ -123,15 +130,16 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       now,
       actor,
       origin: input.origin,
-      audit: (event) => events.push(event),
+      audit: (event) => effects.push(event),
       hasWebhooks: access.hasWebhooks,
       documents: final.map(({ documentId, sha256, revisionSeq }) => ({ documentId, sha256, revisionSeq })),
     };
     await queueWebhooks(ctx, 'recipient.signed', signedRecipient);
     await advanceRouting(ctx, withRecipient(recipients, signedRecipient));
-    await appendAuditEvents(trx, events, { head, documentSha256: documentStateHash(final) });
+    // What the signature set off (the next signer's mail, the completion), chained after its own events; none, no statement.
+    await appendAuditEvents(trx, effects, { ...chain, head: signatureEvents.at(-1) ?? head });
     return { ...done, alreadyDone: false, completed: ctx.envelope.status === 'completed' };
-  });
+  }, { lockFirst: signingLocks(target.organisationId, target.envelopeId) });
 }
 
 /** The signer's certificate as `recipient.signed` records it: fingerprint, serial, subject, start and issuer (parsed once with the B-LT step's cache). */

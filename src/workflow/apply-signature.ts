@@ -1,8 +1,9 @@
 /**
  * What a recipient's signature does to an envelope, whoever holds the key (DESIGN §5, §8; issues 11, 13),
  * in three phases so that signing never holds the write lock:
- * 1. read, no lock: who signs (one statement, see the loaders) and what (one statement: each document's
- *    current revision and the recipient's field); the checks (link usable, their turn, second factor);
+ * 1. read, no lock: who signs and what, in one statement (see the loaders): the recipient, their envelope and
+ *    each document's current revision with their field; the checks (link usable, their turn, second factor);
+ *    what our CAs revoked (for the B-LT revision) is read while phase 2 signs;
  * 2. sign, outside any transaction: per document the signing method produces the signed bytes (one-shot:
  *    issue a certificate and sign with the TSA's timestamp; eID or a remote QSCD: complete the signature
  *    the signer's own key made), the B-LT revision (DSS with revocation data) is built, both blobs put;
@@ -16,13 +17,13 @@ import type { Knex } from 'knex';
 import { appendAuditEvent, documentStateHash, lockChain } from '../audit/chain.ts';
 import type { RequestOrigin } from '../audit/events.ts';
 import { AppError, ConflictError } from '../errors.ts';
-import { documentsForSigning, type DocumentForSigning } from '../store/sign-request-reads.ts';
+import type { DocumentForSigning } from '../store/sign-request-reads.ts';
 import type { Db } from '../store/sql.ts';
 import { isUniqueViolation } from '../store/sql.ts';
 import type { Revision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
-import { extendValidationRevision, prefetchedRevocation, revocationIssuers, storeValidationRevision, type RevocationsRead, type ValidationRevision } from './long-term.ts';
+import { extendValidationRevision, prefetchedRevocation, readRevocations, revocationIssuers, storeValidationRevision, type RevocationsRead, type ValidationRevision } from './long-term.ts';
 import { appendSignature, DocumentMoved } from './append-signature.ts';
 import { timestampCompletedEnvelope } from './archive-timestamps.ts';
 import { assertActive, recipientActor, type RecipientAccess, type SigningAccess } from './signing-link-access.ts';
@@ -191,9 +192,10 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     assertUsable(access, now);
     assertActive(access, 'signer');
     const source = await method.begin(deps.db, access, now);
-    // What our CAs revoked is read with the documents, for the B-LT revision (one statement fewer).
-    const revokedBy = await revocationIssuers(deps, access.organisation);
-    const { documents, revoked } = await documentsForSigning(deps.db, envelope.organisationId, envelope.id, recipient.id, revokedBy);
+    // What our CAs revoked, for the B-LT revision: read while the documents are signed.
+    const revocations = readRevocations(deps, await revocationIssuers(deps, access.organisation));
+    // Read with the access, in its statement.
+    const { documents } = access;
     // Reading before signing (issue 12), checked before a mailed code is spent on a signature that cannot happen.
     if (documents.some((d) => !d.read)) throw documentNotRead();
     // The code is spent once: a retry carries the verified one.
@@ -201,7 +203,7 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     if (envelope.requireCode && !verifiedCode && !input.secondFactorChecked) throw codeError('code_required');
 
     // Phase 2: sign, outside any transaction.
-    const signed = await signDocuments(deps, documents, source, recipient.id, now, { issuers: revokedBy, revoked });
+    const signed = await signDocuments(deps, documents, source, recipient.id, now, revocations);
     await input.beforeWrite?.(attempt);
 
     // Phase 3: write, under the lock.

@@ -15,8 +15,7 @@ import { extendWithValidationData, stampDocument } from '../pades/index.ts';
 import { insertRevision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
-import { revokedByAny, serialHex } from '../store/revoked-certificates.ts';
-import type { Revocation } from '../store/sign-request-reads.ts';
+import { revokedByAny, serialHex, type Revocation } from '../store/revoked-certificates.ts';
 import { combineRevocationSources } from '../keys/combined-revocation-source.ts';
 import { CertificateCache } from '../keys/certificate-cache.ts';
 import { OcspAnswerCache } from '../keys/own-revocation-source.ts';
@@ -54,10 +53,20 @@ export function recorder(trx: Knex.Transaction, target: { organisationId: string
   };
 }
 
-/** What some of our CAs have revoked, read before the signing (sign-request-reads.ts documentsForSigning): by the SHA-256 of each CA's certificate. */
+/**
+ * What some of our CAs have revoked, by the SHA-256 of each CA's certificate: the read started before the signing
+ * (readRevocations), so its round trip goes on while the documents are signed.
+ */
 export interface RevocationsRead {
   issuers: readonly string[];
-  revoked: readonly Revocation[];
+  revoked: Promise<readonly Revocation[]>;
+}
+
+/** Starts reading what `issuers` have revoked; a failure is met where it is awaited (the B-LT step), not as an unhandled rejection. */
+export function readRevocations(deps: Pick<WorkflowDeps, 'db'>, issuers: readonly string[]): RevocationsRead {
+  const revoked = revokedByAny(deps.db, issuers);
+  revoked.catch(() => undefined);
+  return { issuers, revoked };
 }
 
 /**
@@ -88,7 +97,7 @@ export function createValidationDataCache(): ValidationDataCache {
 
 /**
  * Our CAs' revocation answers for the B-LT data of new signatures, read before the write lock (issue 11):
- * what the CAs of `read` have revoked (read with the documents, before the signing), and on the first
+ * what the CAs of `read` have revoked (its read started before the signing), and on the first
  * question about any other CA of `chains` (each signer's chain, leaf first) or the trust anchors, one
  * statement for all of them — `cert revoke` lists, short; a certificate of another CA is asked about on
  * its own. A revocation recorded after this read and before the commit is in the next revision's data,
@@ -107,13 +116,13 @@ export function prefetchedRevocation(deps: LongTermDeps, chains: ReadonlyArray<R
     }
     return map;
   };
-  // Read before the signing, with the documents: no statement here. Any other CA of the chains: one statement, on the first question.
+  // Read while signing: no statement here. Any other CA of the chains: one statement, on the first question.
   const readBefore = new Set(read?.issuers);
-  const known = statuses(read?.revoked ?? []);
+  const known = read?.revoked.then(statuses);
   const issuers = [...chains.flat(), ...deps.pki.trustAnchors.map((c) => c.raw)].map((der) => certificateSha256(der)).filter((issuer) => !readBefore.has(issuer));
   let loaded: Promise<Map<string, CertStatus>> | undefined;
   const lookUp = async (issuerSha256: string): Promise<Map<string, CertStatus> | null> => {
-    if (readBefore.has(issuerSha256)) return known;
+    if (known && readBefore.has(issuerSha256)) return known;
     if (!issuers.includes(issuerSha256)) return null;
     loaded ??= revokedByAny(deps.db, issuers).then(statuses);
     return loaded;

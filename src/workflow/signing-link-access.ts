@@ -10,7 +10,7 @@ import type { AuditActor } from '../audit/events.ts';
 import { envelopeById, type Envelope } from '../store/envelope-repository.ts';
 import { recipientsOf, type Recipient } from '../store/recipient-repository.ts';
 import { signingLinkByTokenHash, signingLinksOf, type SigningLink } from '../store/signing-link-repository.ts';
-import { signingAccessRead, type SigningAccessRead, type SigningOrganisation } from '../store/sign-request-reads.ts';
+import { signingAccessRead, type DocumentForSigning, type SigningAccessRead, type SigningOrganisation } from '../store/sign-request-reads.ts';
 import type { Db } from '../store/sql.ts';
 import { tokenHash } from './notifications.ts';
 
@@ -77,11 +77,13 @@ export async function accessByToken(trx: Db, token: string): Promise<LinkAccess>
 export interface SigningAccess extends RecipientAccess {
   organisation: SigningOrganisation;
   hasWebhooks: boolean;
+  /** What the recipient signs, read in the same statement: each document at its current revision, with their field. */
+  documents: DocumentForSigning[];
 }
 
 /**
  * accessByToken for a signature, in one statement and without a lock (the signature takes its lock
- * when it writes, apply-signature.ts): the link, recipient, envelope, organisation and all recipients.
+ * when it writes, apply-signature.ts): the link, recipient, envelope, organisation, all recipients and the documents.
  */
 export async function signingAccessByToken(db: Db, token: string): Promise<SigningAccess & LinkAccess> {
   if (typeof token !== 'string' || token.length < 16 || token.length > 128) throw linkNotFound();
@@ -95,8 +97,8 @@ export async function signingAccessByRecipient(db: Db, organisationId: string, e
 
 function fromRead(read: SigningAccessRead | null): SigningAccess & LinkAccess {
   if (!read) throw linkNotFound();
-  const { link, envelope, organisation, recipients, recipient, hasWebhooks } = read;
-  return { link: link as SigningLink, envelope, organisation, recipients, recipient, hasWebhooks };
+  const { link, envelope, organisation, recipients, recipient, hasWebhooks, documents } = read;
+  return { link: link as SigningLink, envelope, organisation, recipients, recipient, hasWebhooks, documents };
 }
 
 /** Like accessByToken, for a recipient already known (batch signing: the person was identified by another of their links). */
