@@ -50,6 +50,14 @@ export async function writeTogether(db: Db, writes: ReadonlyArray<Knex.QueryBuil
   await last;
 }
 
+/**
+ * SQLite: the process has one connection (db.ts), so a transaction holds back every other statement of the process
+ * until it ends, and no CPU work should be done inside one that can be done before it. PostgreSQL: a pool.
+ */
+export function hasOneConnection(db: Db): boolean {
+  return !isPostgres(db);
+}
+
 export function isPostgres(db: Db): boolean {
   return (db.client as { dialect?: string }).dialect === 'postgresql';
 }

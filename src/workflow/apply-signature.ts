@@ -6,7 +6,8 @@
  *    what our CAs revoked (for the B-LT revision) is read while phase 2 signs;
  * 2. sign, outside any transaction: per document the signing method produces the signed bytes (one-shot:
  *    issue a certificate and sign with the TSA's timestamp; eID or a remote QSCD: complete the signature
- *    the signer's own key made), the B-LT revision (DSS with revocation data) is built, both blobs put;
+ *    the signer's own key made); then the B-LT revision (DSS with revocation data) is built, both blobs put
+ *    (on PostgreSQL while phase 3's BEGIN and row locks travel, see appendSignature);
  * 3. write, one transaction (append-signature.ts): under the lock each document must still be the
  *    revision signed, else everything is redone from phase 1 (ATTEMPTS, then 409 `document_changed`);
  *    every put has finished (the blob is durable) before the commit.
@@ -235,17 +236,21 @@ export interface SignedForWrite {
 
 export type DocumentToWrite = DocumentForSigning & { fieldName: string };
 
-/** Phase 2's outcome: the documents signed, and the promise of their blobs stored (see appendSignature for when it is awaited). */
+/** Phase 2's outcome: the documents signed, their blobs on their way to the store. */
 export interface SignedDocuments {
   documents: DocumentToWrite[];
-  stored: Promise<SignedForWrite[]>;
+  /**
+   * Builds the B-LT revisions (CPU work, about a millisecond a document) and stores them; resolves once every blob
+   * of the signature is durable. Started once, whoever calls first: appendSignature says when.
+   */
+  completeAndStore(): Promise<SignedForWrite[]>;
 }
 
 /**
- * Signs every document and builds its B-LT revision (the CPU work), and starts storing both blobs. A blob
- * put waits mostly on round trips to the file system and on fsync, which need no CPU of ours: the signed
- * bytes are stored while the next document is signed and the B-LT revisions are built, the B-LT bytes
- * while the write phase begins; every put is awaited before the commit.
+ * Signs every document and starts storing the signed bytes. A blob put waits mostly on round trips to the file
+ * system and on fsync, which need no CPU of ours: the signed bytes are stored while the next document is signed
+ * and the B-LT revisions are built, the B-LT bytes while the write phase goes on; every put is awaited before the
+ * commit.
  */
 async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date, read: RevocationsRead): Promise<SignedDocuments> {
   const targets = documents.map((document) => {
@@ -255,13 +260,26 @@ async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[]
   });
   // Every PDF read at once (each an observed promise, awaited in turn).
   const reads = targets.map((document) => observed(deps.blobs.get(document.blobSha256)));
-  const signed: Array<{ document: DocumentToWrite; pdf: Buffer; certificates: readonly Buffer[]; blob: Promise<{ sha256: string; size: number }> }> = [];
+  const signed: SignedBytes[] = [];
   for (const [i, document] of targets.entries()) {
     const pdf = await reads[i];
     const result = await source.sign({ documentId: document.documentId, fieldName: document.fieldName, revision: { seq: document.seq, blobSha256: document.blobSha256 }, pdf }, now);
     signed.push({ document, pdf: result.pdf, certificates: result.certificates, blob: observed(deps.blobs.put(result.pdf)) });
   }
-  // PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision.
+  let stored: Promise<SignedForWrite[]> | undefined;
+  return { documents: targets, completeAndStore: () => (stored ??= observed(addValidationData(deps, signed, read))) };
+}
+
+/** A document's signed bytes and the signer's chain, the put of those bytes under way. */
+interface SignedBytes {
+  document: DocumentToWrite;
+  pdf: Buffer;
+  certificates: readonly Buffer[];
+  blob: Promise<{ sha256: string; size: number }>;
+}
+
+/** PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision of each document; all blobs stored. */
+async function addValidationData(deps: WorkflowDeps, signed: readonly SignedBytes[], read: RevocationsRead): Promise<SignedForWrite[]> {
   const revocation = prefetchedRevocation(deps, signed.map((s) => s.certificates), read);
   const stored: Array<Promise<SignedForWrite>> = [];
   for (const s of signed) {
@@ -269,7 +287,7 @@ async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[]
     const validation = built ? storeValidationRevision(deps, built) : null;
     stored.push(observed(Promise.all([s.blob, validation]).then(([blob, v]) => ({ document: s.document, signature: { blob, certificates: s.certificates }, validation: v }))));
   }
-  return { documents: targets, stored: observed(Promise.all(stored)) };
+  return Promise.all(stored);
 }
 
 /** A promise whose failure is observed at once (not an unhandled rejection while other work goes on); it still rejects where awaited. */
