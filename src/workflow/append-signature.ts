@@ -47,12 +47,12 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
   const { access, now, input } = options;
   const { organisation } = access;
   const target = { organisationId: access.envelope.organisationId, envelopeId: access.envelope.id };
-  // The blobs must be durable before the commit that points at them (DESIGN §8): the lock is taken and its checks
-  // run while the last put's fsyncs finish. On SQLite that keeps its one writer ~1 ms longer per signature, next to
-  // the ~2 ms it saves every sign request on an idle machine (issue 11).
   // The B-LT revisions are built (CPU, about a millisecond a document) where they cost least: on PostgreSQL once
   // BEGIN and the row locks are on their way, so that round trip goes on meanwhile; on SQLite before, as its one
   // connection would otherwise be held through the building, every other statement of the process waiting.
+  // Their blobs must be durable before the commit that points at them (DESIGN §8): the lock is taken and its checks
+  // run while the last put's fsyncs finish. On SQLite that keeps its one writer ~1 ms longer per signature, next to
+  // the ~2 ms it saves every sign request on an idle machine (issue 11).
   if (hasOneConnection(deps.db)) options.signed.completeAndStore();
   else setImmediate(() => void options.signed.completeAndStore());
   return withTransaction(deps.db, async (trx) => {
