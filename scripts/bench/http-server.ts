@@ -41,6 +41,7 @@ import { startServer } from '../../src/server.ts';
 import { createApiKey, createOrganisation } from '../../src/store/index.ts';
 import { revisionsOf } from '../../src/store/document-repository.ts';
 import { fieldsOf } from '../../src/store/recipient-repository.ts';
+import { statementsOf } from '../../src/store/statement-counter.ts';
 import { loadEnvelopeDto } from '../../src/workflow/envelope-dto.ts';
 import { extendForLongTerm, prefetchedRevocation } from '../../src/workflow/long-term.ts';
 import { BENCH_METRICS_TOKEN } from './server-child.ts';
@@ -248,8 +249,10 @@ async function main(): Promise<void> {
   db.on('query', (q: { sql?: string }) => {
     const context = als.getStore();
     if (!context) return;
-    context.record.statements += 1;
-    context.record.sql?.push((q.sql ?? '').replace(/\s+/g, ' ').slice(0, 160));
+    for (const statement of statementsOf(q.sql ?? '')) {
+      context.record.statements += 1;
+      context.record.sql?.push(statement.replace(/\s+/g, ' ').slice(0, 160));
+    }
     if (/^\s*(BEGIN|START TRANSACTION)/i.test(q.sql ?? '')) {
       context.record.transactions += 1;
       context.txStart = performance.now();

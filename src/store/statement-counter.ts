@@ -15,11 +15,15 @@ export interface StatementCount {
   readonly statements: string[];
 }
 
+/** The statements of one query's SQL: one, or several (PostgreSQL's BEGIN with a transaction's first locks, withTransaction's `lockFirst`). */
+export function statementsOf(sql: string): string[] {
+  return sql.split(/;\s+(?=\S)/);
+}
+
 export function countStatements(db: Knex): StatementCount {
   const statements: string[] = [];
   const listener = (query: { sql?: string }) => {
-    // A query of several statements (PostgreSQL's BEGIN with a transaction's first locks, withTransaction's `lockFirst`): each counts.
-    statements.push(...(query.sql ?? '').split(/;\s+(?=\S)/));
+    statements.push(...statementsOf(query.sql ?? ''));
   };
   db.on('query', listener);
   let stopped = false;
