@@ -37,6 +37,20 @@ export function sha256Hex(bytes: Buffer): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/**
+ * Starts putting `bytes` and answers at once what they are stored as (hashed here), beside the put itself: a caller
+ * can write the rows that name the blob while the store writes and fsyncs it, and awaits `stored` before it commits
+ * them (DESIGN §8). `stored` rejects should the store name them otherwise; a failure is met where it is awaited.
+ */
+export function putAhead(blobs: Pick<BlobStore, 'put'>, bytes: Buffer): { blob: StoredBlob; stored: Promise<void> } {
+  const blob = { sha256: sha256Hex(bytes), size: bytes.length };
+  const stored = blobs.put(bytes).then((put) => {
+    if (put.sha256 !== blob.sha256 || put.size !== blob.size) throw blobCorrupt(blob.sha256, `stored as ${put.sha256} (${put.size} bytes)`);
+  });
+  stored.catch(() => undefined);
+  return { blob, stored };
+}
+
 export function assertSha256(sha256: string): void {
   if (!SHA256_HEX.test(sha256)) throw new AppError('blob_id_invalid', 500, 'Internal error.', { detail: `not a SHA-256 hex digest: ${JSON.stringify(sha256).slice(0, 80)}` });
 }

@@ -50,11 +50,11 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
   // The B-LT revisions are built (CPU, about a millisecond a document) where they cost least: on PostgreSQL once
   // BEGIN and the row locks are on their way, so that round trip goes on meanwhile; on SQLite before, as its one
   // connection would otherwise be held through the building, every other statement of the process waiting.
-  // Their blobs must be durable before the commit that points at them (DESIGN §8): the lock is taken and its checks
-  // run while the last put's fsyncs finish. On SQLite that keeps its one writer ~1 ms longer per signature, next to
-  // the ~2 ms it saves every sign request on an idle machine (issue 11).
-  if (hasOneConnection(deps.db)) options.signed.completeAndStore();
-  else setImmediate(() => void options.signed.completeAndStore());
+  // Their blobs must be durable before the commit that points at them (DESIGN §8): the lock is taken, its checks run
+  // and the rows are written while the last puts' fsyncs finish, and only the commit waits for them. On SQLite that
+  // keeps its one writer ~1 ms longer per signature, next to the ~2 ms it saves every sign request (issue 11).
+  if (hasOneConnection(deps.db)) void options.signed.complete();
+  else setImmediate(() => void options.signed.complete());
   return withTransaction(deps.db, async (trx) => {
     const locked = await lockedForSigning(trx, target.organisationId, target.envelopeId);
     if (!locked) throw linkNotFound();
@@ -73,7 +73,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     options.assertUsable(fresh, now);
     assertActive(fresh, 'signer');
 
-    const documents = await options.signed.completeAndStore();
+    const { documents, stored } = await options.signed.complete();
     const actor = recipientActor(recipient);
     const events: AppendAuditEventOptions[] = [];
     const record = (event: AuditEvent, documentSha256?: string | null) => events.push({ ...target, event, actor, origin: input.origin, documentSha256, occurredAt: now });
@@ -143,6 +143,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     await advanceRouting(ctx, withRecipient(recipients, signedRecipient));
     // What the signature set off (the next signer's mail, the completion), chained after its own events; none, no statement.
     await appendAuditEvents(trx, effects, { ...chain, head: signatureEvents.at(-1) ?? head });
+    await stored;
     return { ...done, alreadyDone: false, completed: ctx.envelope.status === 'completed' };
   }, { lockFirst: signingLocks(target.organisationId, target.envelopeId) });
 }

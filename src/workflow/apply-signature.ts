@@ -24,7 +24,8 @@ import { isUniqueViolation } from '../store/sql.ts';
 import type { Revision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
-import { extendValidationRevision, prefetchedRevocation, readRevocations, revocationIssuers, storeValidationRevision, type RevocationsRead, type ValidationRevision } from './long-term.ts';
+import { extendValidationRevision, prefetchedRevocation, readRevocations, revocationIssuers, validationRevisionOf, type RevocationsRead, type ValidationRevision } from './long-term.ts';
+import { putAhead, type StoredBlob } from '../store/blob-store.ts';
 import { appendSignature, DocumentMoved } from './append-signature.ts';
 import { timestampCompletedEnvelope } from './archive-timestamps.ts';
 import { assertActive, recipientActor, type RecipientAccess, type SigningAccess } from './signing-link-access.ts';
@@ -240,17 +241,24 @@ export type DocumentToWrite = DocumentForSigning & { fieldName: string };
 export interface SignedDocuments {
   documents: DocumentToWrite[];
   /**
-   * Builds the B-LT revisions (CPU work, about a millisecond a document) and stores them; resolves once every blob
-   * of the signature is durable. Started once, whoever calls first: appendSignature says when.
+   * Builds the B-LT revisions (CPU work, about a millisecond a document) and starts storing them: resolves with what
+   * the write phase appends, whose blobs are named but maybe not yet durable. Started once, whoever calls first:
+   * appendSignature says when.
    */
-  completeAndStore(): Promise<SignedForWrite[]>;
+  complete(): Promise<CompletedSignature>;
+}
+
+/** What a signature appends, and when every blob it names is durable (to await before the commit, DESIGN §8). */
+export interface CompletedSignature {
+  documents: SignedForWrite[];
+  stored: Promise<void>;
 }
 
 /**
  * Signs every document and starts storing the signed bytes. A blob put waits mostly on round trips to the file
  * system and on fsync, which need no CPU of ours: the signed bytes are stored while the next document is signed
- * and the B-LT revisions are built, the B-LT bytes while the write phase goes on; every put is awaited before the
- * commit.
+ * and the B-LT revisions are built, the B-LT bytes while the write phase goes on (putAhead names each blob at
+ * once, so the rows that point at it need not wait); every put is awaited before the commit.
  */
 async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date, read: RevocationsRead): Promise<SignedDocuments> {
   const targets = documents.map((document) => {
@@ -264,10 +272,10 @@ async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[]
   for (const [i, document] of targets.entries()) {
     const pdf = await reads[i];
     const result = await source.sign({ documentId: document.documentId, fieldName: document.fieldName, revision: { seq: document.seq, blobSha256: document.blobSha256 }, pdf }, now);
-    signed.push({ document, pdf: result.pdf, certificates: result.certificates, blob: observed(deps.blobs.put(result.pdf)) });
+    signed.push({ document, pdf: result.pdf, certificates: result.certificates, ...putAhead(deps.blobs, result.pdf) });
   }
-  let stored: Promise<SignedForWrite[]> | undefined;
-  return { documents: targets, completeAndStore: () => (stored ??= observed(addValidationData(deps, signed, read))) };
+  let completed: Promise<CompletedSignature> | undefined;
+  return { documents: targets, complete: () => (completed ??= observed(addValidationData(deps, signed, read))) };
 }
 
 /** A document's signed bytes and the signer's chain, the put of those bytes under way. */
@@ -275,19 +283,26 @@ interface SignedBytes {
   document: DocumentToWrite;
   pdf: Buffer;
   certificates: readonly Buffer[];
-  blob: Promise<{ sha256: string; size: number }>;
+  blob: StoredBlob;
+  stored: Promise<void>;
 }
 
-/** PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision of each document; all blobs stored. */
-async function addValidationData(deps: WorkflowDeps, signed: readonly SignedBytes[], read: RevocationsRead): Promise<SignedForWrite[]> {
+/** PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision of each document, its put started. */
+async function addValidationData(deps: WorkflowDeps, signed: readonly SignedBytes[], read: RevocationsRead): Promise<CompletedSignature> {
   const revocation = prefetchedRevocation(deps, signed.map((s) => s.certificates), read);
-  const stored: Array<Promise<SignedForWrite>> = [];
+  const documents: SignedForWrite[] = [];
+  const stored = signed.map((s) => s.stored);
   for (const s of signed) {
     const built = await extendValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
-    const validation = built ? storeValidationRevision(deps, built) : null;
-    stored.push(observed(Promise.all([s.blob, validation]).then(([blob, v]) => ({ document: s.document, signature: { blob, certificates: s.certificates }, validation: v }))));
+    let validation: ValidationRevision | null = null;
+    if (built) {
+      const put = putAhead(deps.blobs, built.state.pdf);
+      stored.push(put.stored);
+      validation = validationRevisionOf(built, put.blob);
+    }
+    documents.push({ document: s.document, signature: { blob: s.blob, certificates: s.certificates }, validation });
   }
-  return Promise.all(stored);
+  return { documents, stored: observed(Promise.all(stored).then(() => undefined)) };
 }
 
 /** A promise whose failure is observed at once (not an unhandled rejection while other work goes on); it still rejects where awaited. */

@@ -13,6 +13,7 @@ import type { AuditEvent } from '../audit/events.ts';
 import { createOwnRevocationSource, isCrlReason, type CertStatus, type PkiAuthorities, type PkiProvider, type RevocationSource, type TimeStamper } from '../keys/index.ts';
 import { extendWithValidationData, stampDocument } from '../pades/index.ts';
 import { insertRevision } from '../store/document-repository.ts';
+import type { StoredBlob } from '../store/blob-store.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
 import { revokedByAny, serialHex, type Revocation } from '../store/revoked-certificates.ts';
@@ -193,8 +194,12 @@ export async function extendValidationRevision(deps: LongTermDeps, state: Docume
 
 /** buildValidationRevision's second half, all I/O: the blob stored, and its audit event. */
 export async function storeValidationRevision(deps: Pick<LongTermDeps, 'blobs'>, built: ExtendedState): Promise<ValidationRevision> {
+  return validationRevisionOf(built, await deps.blobs.put(built.state.pdf));
+}
+
+/** A DSS revision built, as stored under `blob`: what the write phase appends, and its audit event. */
+export function validationRevisionOf(built: ExtendedState, blob: StoredBlob): ValidationRevision {
   const { state, added } = built;
-  const blob = await deps.blobs.put(state.pdf);
   return {
     state,
     blob,
