@@ -1,6 +1,6 @@
 /** Which blob store a process uses (BLOB_STORE), or another one by name (`blobs migrate --to`). */
 import path from 'node:path';
-import type { Knex } from 'knex';
+import knexFactory, { type Knex } from 'knex';
 import type { BlobStoreKind, Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { BlobStore } from './blob-store.ts';
@@ -17,9 +17,22 @@ export function createBlobStore(kind: BlobStoreKind, config: Pick<Config, 'dataD
     case 'db':
       // The config refuses BLOB_STORE=db on SQLite; this also catches `blobs migrate --to db` there.
       if (!isPostgres(db)) throw new AppError('blob_store_unsupported', 500, 'The db blob store needs a PostgreSQL DATABASE_URL.');
-      return createDbBlobStore(db);
+      return createPooledDbBlobStore(db);
     case 's3':
       if (!config.s3) throw new AppError('blob_store_unsupported', 500, 'The s3 blob store needs S3_BUCKET (and S3_ENDPOINT, credentials) set.');
       return createS3BlobStore(createS3Client(config.s3), config.s3);
   }
+}
+
+/** Connections of the db blob store's own pool: a put or a chunk read holds one for a statement or a short transaction. */
+export const DB_BLOB_POOL_SIZE = 4;
+
+/**
+ * The db blob store on a pool of its own, on the same database: a signature (and an archive timestamp) awaits its
+ * puts inside its transaction, so from the shared pool, more of them at once than it has connections would each
+ * hold one and wait for a put that waits for one, until knex's acquire timeout. `close` ends the pool.
+ */
+function createPooledDbBlobStore(db: Knex): BlobStore {
+  const own = knexFactory({ ...(db.client as { config: Knex.Config }).config, pool: { min: 0, max: DB_BLOB_POOL_SIZE } });
+  return { ...createDbBlobStore(own), close: () => own.destroy() };
 }
