@@ -121,7 +121,9 @@ describe('workflow: qualified signatures through a remote signing service (CSC A
     await expectAppError(startRemoteSigning({ ...deps, cscProviders: [{ ...csc.provider, organisations: ['another-town'] }] }, { token, providerId: csc.provider.id }), 'provider_not_found', 404);
     const started = await startRemoteSigning(deps, { token, providerId: csc.provider.id });
     const back = await approve(started.redirect);
-    await expectAppError(remoteSigningCallback(deps, { ...back, state: `${back.state.slice(0, -2)}AA` }), 'session_not_found', 404);
+    // Another last character, always (a state that happened to end in the replacement would be itself).
+    const tampered = `${back.state.slice(0, -1)}${back.state.endsWith('A') ? 'B' : 'A'}`;
+    await expectAppError(remoteSigningCallback(deps, { ...back, state: tampered }), 'session_not_found', 404);
     await expectAppError(remoteSigningCallback({ ...deps, signerSecret: randomBytes(32) }, back), 'session_not_found', 404);
     bench.advance(11 * 60_000);
     try {
