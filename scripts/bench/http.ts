@@ -326,16 +326,16 @@ export interface HttpTarget {
   detail: string;
 }
 
-/**
- * The issue's targets, judged on the ordinary sign request one at a time (the idle-machine figure);
- * the sign requests that mail the next signer or complete the envelope are shown beside them.
- */
 /** `sync`(1): every dirty page of the machine written back, then a moment for the disk to be idle. */
 async function settleDisk(): Promise<void> {
   execFileSync('sync');
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
+/**
+ * The issue's targets, judged on the ordinary sign request one at a time (the idle-machine figure);
+ * the sign requests that mail the next signer or complete the envelope are shown beside them.
+ */
 export function httpTargets(r: HttpBenchResult): HttpTarget[] {
   const sequential = r.phases.filter((p) => p.mode === 'sequential' && p.sign);
   const ordinary = sequential.find((p) => p.scenario === 'ordinary');
