@@ -54,8 +54,33 @@ export function createDb(database: DatabaseConfig, options: CreateDbOptions = {}
 interface KnexTransactionInternals {
   begin(connection: unknown): Promise<unknown>;
   query(connection: unknown, sql: string): Promise<unknown>;
+  /** The transaction's own client (knex sets it before `begin`): its query rejects on error, and emits 'query'. */
+  trxClient: { query(connection: unknown, sql: string): Promise<unknown> };
 }
 type TransactionFactory = (...args: unknown[]) => KnexTransactionInternals;
+
+/**
+ * Gives `dialect`'s client a transaction factory whose transactions begin as `beginFor` says (undefined: knex's own
+ * BEGIN), for what knex has no option for (below). knex calls `begin` asynchronously, after the constructor returns,
+ * and passes the factory the config given to `db.transaction`. Once per client (`done`); a no-op on the other dialect.
+ */
+function overrideBegin(
+  db: Knex,
+  dialect: string,
+  done: WeakSet<object>,
+  beginFor: (transaction: KnexTransactionInternals, config: unknown) => ((connection: unknown) => Promise<unknown>) | undefined,
+): void {
+  const client = db.client as { dialect?: string; transaction: TransactionFactory };
+  if (client.dialect !== dialect || done.has(client)) return;
+  const createTransaction = client.transaction.bind(client);
+  client.transaction = (...args: unknown[]) => {
+    const transaction = createTransaction(...args);
+    const begin = beginFor(transaction, args[1]);
+    if (begin) transaction.begin = begin;
+    return transaction;
+  };
+  done.add(client);
+}
 
 const immediateClients = new WeakSet<object>();
 
@@ -65,25 +90,10 @@ const immediateClients = new WeakSet<object>();
  * then writes can then fail with SQLITE_BUSY (busy_timeout does not help once another process
  * wrote after our read). IMMEDIATE takes the write lock up front, so writers queue (waiting up to
  * busy_timeout) instead — the serialization DESIGN §8 relies on. Nested transactions are
- * savepoints and unaffected. knex has no option for this, so the instance's own client gets a
- * transaction factory whose `begin` says IMMEDIATE (knex calls `begin` asynchronously, after the
- * constructor returns). Idempotent; a no-op on PostgreSQL.
+ * savepoints and unaffected. Idempotent; a no-op on PostgreSQL.
  */
 export function useImmediateTransactions(db: Knex): void {
-  const client = db.client as { dialect?: string; transaction: TransactionFactory };
-  if (client.dialect !== 'sqlite3' || immediateClients.has(client)) return;
-  const createTransaction = client.transaction.bind(client);
-  client.transaction = (...args: unknown[]) => {
-    const transaction = createTransaction(...args);
-    transaction.begin = (connection: unknown) => transaction.query(connection, 'BEGIN IMMEDIATE;');
-    return transaction;
-  };
-  immediateClients.add(client);
-}
-
-interface KnexTransactionWithClient extends KnexTransactionInternals {
-  /** The transaction's own client (knex sets it before `begin`): its query rejects on error, and emits 'query'. */
-  trxClient: { query(connection: unknown, sql: string): Promise<unknown> };
+  overrideBegin(db, 'sqlite3', immediateClients, (transaction) => (connection) => transaction.query(connection, 'BEGIN IMMEDIATE;'));
 }
 
 /** What withTransaction passes knex for a transaction that takes its locks as it begins. */
@@ -97,29 +107,21 @@ const lockFirstClients = new WeakSet<object>();
  * PostgreSQL: a transaction given `lockFirst` (a parameterless locking statement, see withTransaction) sends it
  * with its BEGIN as one simple-protocol query: one round trip for both (issue 11). Should that statement fail (a
  * deadlock, a lock timeout), BEGIN has already opened the transaction block, now aborted: it is rolled back here,
- * before knex hands the connection back to the pool. knex has no option for this either: the same kind of hook
- * as useImmediateTransactions. Idempotent; a no-op on SQLite.
+ * before knex hands the connection back to the pool. Idempotent; a no-op on SQLite.
  */
 export function useLockFirstTransactions(db: Knex): void {
-  const client = db.client as { dialect?: string; transaction: (...args: unknown[]) => KnexTransactionWithClient };
-  if (client.dialect !== 'postgresql' || lockFirstClients.has(client)) return;
-  const createTransaction = client.transaction.bind(client);
-  client.transaction = (...args: unknown[]) => {
-    const transaction = createTransaction(...args);
-    const lockFirst = (args[1] as LockFirstConfig | undefined)?.lockFirst;
-    if (lockFirst !== undefined) {
-      transaction.begin = async (connection: unknown) => {
-        try {
-          return await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}`);
-        } catch (error) {
-          await transaction.trxClient.query(connection, 'ROLLBACK').catch(() => undefined);
-          throw error;
-        }
-      };
-    }
-    return transaction;
-  };
-  lockFirstClients.add(client);
+  overrideBegin(db, 'postgresql', lockFirstClients, (transaction, config) => {
+    const lockFirst = (config as LockFirstConfig | undefined)?.lockFirst;
+    if (lockFirst === undefined) return undefined;
+    return async (connection) => {
+      try {
+        return await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}`);
+      } catch (error) {
+        await transaction.trxClient.query(connection, 'ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    };
+  });
 }
 
 export function hasImmediateTransactions(db: Knex): boolean {
