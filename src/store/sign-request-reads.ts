@@ -92,9 +92,10 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
   const first = rows[0];
   if (!first) return null;
   const recipients = rows.map((row) => toRecipient(unaliased<RecipientRow>(row, 'r', RECIPIENT_COLUMNS)));
-  const recipient = recipients.find((r) => r.id === first.me_id);
-  const own = rows.find((row) => row.r_id === first.me_id);
-  if (!recipient || !own) return null;
+  // The signer's own row: their recipient, and the documents column.
+  const own = recipients.findIndex((r) => r.id === first.me_id);
+  const recipient = recipients[own];
+  if (!recipient) return null;
   const envelope = toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS));
   return {
     link: 'tokenSha256' in by ? toLink(unaliased<SigningLinkRow>(first, 'l', LINK_COLUMNS)) : null,
@@ -103,7 +104,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
     recipients,
     recipient,
     hasWebhooks: Number(first.has_webhooks) === 1,
-    documents: documentsOf(fromJson<DocumentValues[]>(own.documents)),
+    documents: documentsOf(fromJson<DocumentValues[]>(rows[own].documents)),
   };
 }
 
