@@ -12,9 +12,9 @@
  * NODE_ENV=production, a fresh dev PKI, one organisation and API key, 127.0.0.1 on port 0. It
  * answers `READY <json>` on stdout and then serves IPC commands (see `Command`).
  *
- * Instrumentation, without touching src/: every HTTP request runs in an AsyncLocalStorage context
- * (the server's 'request' listener is wrapped), so what happens on its behalf is counted for it
- * even with many requests in flight: knex 'query' events (every statement sent, BEGIN and COMMIT
+ * Instrumentation, without touching src/: the server's 'request' listener is wrapped, and what happens on a
+ * request's behalf is counted for it (see `Attribution`: its async context when many requests are in flight, the
+ * only request in flight in a one-at-a-time phase): knex 'query' events (every statement sent, BEGIN and COMMIT
  * included — what src/store/statement-counter.ts counts), the pool's acquire waits, the time
  * between BEGIN and the connection's release, and the issuer's issueOneShot and the blob store's
  * get/put, which are wrapped. Its server time runs from the 'request' event to the response's
@@ -60,7 +60,8 @@ export interface ServerReady {
 
 export type Command =
   | { id: number; cmd: 'deliver' }
-  | { id: number; cmd: 'stats-reset' }
+  /** Records are kept from here on, attributed as `attribution` says (default 'async-context'). */
+  | { id: number; cmd: 'stats-reset'; attribution?: Attribution }
   | { id: number; cmd: 'stats' }
   | { id: number; cmd: 'engine'; envelopeId: string; warmups: number; iterations: number; budgetMs: number }
   | { id: number; cmd: 'close' }
@@ -136,6 +137,43 @@ interface RequestContext {
   txStart?: number;
 }
 
+/**
+ * How what happens in the server (a statement, a pool wait, a timed call) is given to a request.
+ * 'async-context' follows each request's own continuations (AsyncLocalStorage), right however many requests are in
+ * flight; but on Node 20 that runs a hook on every promise of the process, which cost a sign request about 1 ms
+ * (requests alternating between the two ways in one server), a cost the production server, which has no such
+ * hook, does not pay. 'one-at-a-time', for phases that send one request at a time, gives what happens while exactly
+ * one request is in flight to that request, with no hook.
+ */
+export type Attribution = 'async-context' | 'one-at-a-time';
+
+class RequestAttribution {
+  private readonly als = new AsyncLocalStorage<RequestContext>();
+  private readonly inFlight = new Set<RequestContext>();
+  private mode: Attribution = 'async-context';
+
+  use(mode: Attribution): void {
+    this.mode = mode;
+    // Turns the promise hook off again (it comes back with the next `run`).
+    if (mode === 'one-at-a-time') this.als.disable();
+  }
+
+  run(context: RequestContext, handle: () => void): void {
+    this.inFlight.add(context);
+    if (this.mode === 'async-context') this.als.run(context, handle);
+    else handle();
+  }
+
+  finished(context: RequestContext): void {
+    this.inFlight.delete(context);
+  }
+
+  current(): RequestContext | undefined {
+    if (this.mode === 'async-context') return this.als.getStore();
+    return this.inFlight.size === 1 ? this.inFlight.values().next().value : undefined;
+  }
+}
+
 function kindOf(req: IncomingMessage): RequestRecord['kind'] {
   const path = (req.url ?? '').split('?')[0];
   if (req.method === 'POST' && /^\/s\/[^/]+\/sign$/.test(path)) return 'sign';
@@ -145,13 +183,13 @@ function kindOf(req: IncomingMessage): RequestRecord['kind'] {
 }
 
 /** Wraps something async so its time is added to the current request's record. */
-function timedFor<A extends unknown[], R>(als: AsyncLocalStorage<RequestContext>, field: 'issueOneShotMs' | 'blobGetMs' | 'blobPutMs', fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+function timedFor<A extends unknown[], R>(attribution: RequestAttribution, field: 'issueOneShotMs' | 'blobGetMs' | 'blobPutMs', fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A) => {
     const t0 = performance.now();
     try {
       return await fn(...args);
     } finally {
-      const record = als.getStore()?.record;
+      const record = attribution.current()?.record;
       if (record) record[field] += performance.now() - t0;
     }
   };
@@ -182,7 +220,7 @@ async function main(): Promise<void> {
   });
 
   // ---- instrumentation ----
-  const als = new AsyncLocalStorage<RequestContext>();
+  const attribution = new RequestAttribution();
   // Records are kept only once a bench asks for them with `stats-reset` (scripts/bench/http.ts):
   // kept from the start, they grew by every request's record and its sign SQL (~18 KB a signature)
   // for the whole life of a soak or cluster-load server, which never reads them — the soak's
@@ -190,7 +228,8 @@ async function main(): Promise<void> {
   let requests: RequestRecord[] | undefined;
   let cpuStart = process.cpuUsage();
   let wallStart = performance.now();
-  const resetStats = () => {
+  const resetStats = (mode: Attribution = 'async-context') => {
+    attribution.use(mode);
     requests = [];
     cpuStart = process.cpuUsage();
     wallStart = performance.now();
@@ -203,7 +242,7 @@ async function main(): Promise<void> {
     const issuer = await forOrganisation(organisation);
     if (instrumented.has(issuer)) return issuer;
     instrumented.add(issuer);
-    issuer.issueOneShot = timedFor(als, 'issueOneShotMs', issuer.issueOneShot.bind(issuer));
+    issuer.issueOneShot = timedFor(attribution, 'issueOneShotMs', issuer.issueOneShot.bind(issuer));
     return issuer;
   };
 
@@ -219,8 +258,8 @@ async function main(): Promise<void> {
 
   const blobs = handle.deps.blobs as { get: (sha: string) => Promise<Buffer>; put: (bytes: Buffer) => Promise<{ sha256: string; size: number }> };
   const blobGet = blobs.get.bind(blobs);
-  blobs.get = timedFor(als, 'blobGetMs', blobGet);
-  blobs.put = timedFor(als, 'blobPutMs', blobs.put.bind(blobs));
+  blobs.get = timedFor(attribution, 'blobGetMs', blobGet);
+  blobs.put = timedFor(attribution, 'blobPutMs', blobs.put.bind(blobs));
 
   // Every request in its own context, from the 'request' event to the response's 'finish'.
   const listeners = handle.server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
@@ -231,15 +270,17 @@ async function main(): Promise<void> {
     const cpu0 = process.cpuUsage();
     const kind = kindOf(req);
     const record: RequestRecord = { kind, status: 0, serverMs: 0, cpuMs: 0, statements: 0, transactions: 0, txMs: 0, poolWaitMs: 0, issueOneShotMs: 0, blobGetMs: 0, blobPutMs: 0, ...(kind === 'sign' ? { sql: [] } : {}) };
+    const context: RequestContext = { record };
     res.once('finish', () => {
       record.serverMs = performance.now() - t0;
+      attribution.finished(context);
       record.spanUs = [hr0, Number(process.hrtime.bigint() / 1000n)];
       const cpu = process.cpuUsage(cpu0);
       record.cpuMs = (cpu.user + cpu.system) / 1000;
       record.status = res.statusCode;
       requests?.push(record);
     });
-    als.run({ record }, () => {
+    attribution.run(context, () => {
       for (const listener of listeners) listener.call(handle.server, req, res);
     });
   });
@@ -247,7 +288,7 @@ async function main(): Promise<void> {
   // Knex emits no response event for BEGIN and COMMIT; the pool's `release` (in the same async
   // context) marks the end of a transaction, i.e. COMMIT answered.
   db.on('query', (q: { sql?: string }) => {
-    const context = als.getStore();
+    const context = attribution.current();
     if (!context) return;
     for (const statement of statementsOf(q.sql ?? '')) {
       context.record.statements += 1;
@@ -260,14 +301,14 @@ async function main(): Promise<void> {
   });
   const pool = (db.client as { pool?: { on(event: string, fn: (...args: unknown[]) => void): void } }).pool;
   const acquireAt = new Map<unknown, { t0: number; context?: RequestContext }>();
-  pool?.on('acquireRequest', (eventId) => acquireAt.set(eventId, { t0: performance.now(), context: als.getStore() }));
+  pool?.on('acquireRequest', (eventId) => acquireAt.set(eventId, { t0: performance.now(), context: attribution.current() }));
   pool?.on('acquireSuccess', (eventId) => {
     const waited = acquireAt.get(eventId);
     acquireAt.delete(eventId);
     if (waited?.context) waited.context.record.poolWaitMs += performance.now() - waited.t0;
   });
   pool?.on('release', () => {
-    const context = als.getStore();
+    const context = attribution.current();
     if (context?.txStart === undefined) return;
     context.record.txMs += performance.now() - context.txStart;
     context.txStart = undefined;
@@ -388,13 +429,15 @@ async function main(): Promise<void> {
         case 'deliver':
           return deliver();
         case 'stats-reset':
-          resetStats();
+          resetStats(message.attribution);
           return true;
         case 'stats': {
           const cpu = process.cpuUsage(cpuStart);
           return { requests: requests ?? [], cpuMs: (cpu.user + cpu.system) / 1000, wallMs: performance.now() - wallStart, rssMax: process.resourceUsage().maxRSS * 1024 } satisfies ServerStats;
         }
         case 'engine':
+          // Without the promise hook, as the one-at-a-time sign requests it is compared with are measured.
+          attribution.use('one-at-a-time');
           return engine(message.envelopeId, message.warmups, message.iterations, message.budgetMs);
         case 'gc':
           return collect();

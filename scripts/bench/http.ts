@@ -179,7 +179,7 @@ async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenc
     // One at a time is the idle-machine figure: the disk first writes back what the phases before left dirty
     // (~50 envelopes of blobs and WAL), or every fsync of the first requests waits behind that writeback.
     if (mode === 'sequential') await settleDisk();
-    await server.call({ cmd: 'stats-reset' });
+    await server.call({ cmd: 'stats-reset', attribution: mode === 'sequential' ? 'one-at-a-time' : 'async-context' });
     const post: number[] = [];
     const get: number[] = [];
     const t0 = performance.now();

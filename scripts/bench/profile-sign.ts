@@ -84,7 +84,7 @@ try {
   for (const token of tokens.slice(0, 10)) await signAs(token, url);
   mkdirSync(out, { recursive: true });
   const path = join(out, `sign-${postgres ? 'postgres' : 'sqlite'}.cpuprofile`);
-  await server.call({ cmd: 'stats-reset' });
+  await server.call({ cmd: 'stats-reset', attribution: 'one-at-a-time' });
   if (profiling) await server.call({ cmd: 'profile-start' });
   for (const token of tokens.slice(10)) await signAs(token, url);
   if (profiling) await server.call({ cmd: 'profile-stop', path });
