@@ -56,29 +56,50 @@ function readHeader(buf: Buffer, offset: number): Header {
   return { tag, constructed: (tag & 0x20) !== 0, contentStart: pos, length };
 }
 
-function readNode(buf: Buffer, offset: number, depth: number): BerNode {
+/**
+ * A node read: offsets into the buffer, its `raw` and `content` views made when asked for. A CMS is read whole
+ * for a few of its nodes (the certificates, a timestamp token), and two views for every node of every
+ * certificate in it were most of the reading's time.
+ */
+class ReadNode implements BerNode {
+  constructor(
+    private readonly buf: Buffer,
+    private readonly start: number,
+    private readonly contentStart: number,
+    private readonly contentEnd: number,
+    /** Just past the element (its end-of-contents octets included). */
+    readonly end: number,
+    readonly tag: number,
+    readonly constructed: boolean,
+    readonly indefinite: boolean,
+    readonly children: ReadNode[],
+  ) {}
+
+  get raw(): Buffer {
+    return this.buf.subarray(this.start, this.end);
+  }
+
+  get content(): Buffer {
+    return this.buf.subarray(this.contentStart, this.contentEnd);
+  }
+}
+
+function readNode(buf: Buffer, offset: number, depth: number): ReadNode {
   if (depth > MAX_DEPTH) throw new BerError('nesting too deep');
   const header = readHeader(buf, offset);
-  const children: BerNode[] = [];
+  const children: ReadNode[] = [];
   if (header.length >= 0) {
     const end = header.contentStart + header.length;
     if (end > buf.length) throw new BerError('element runs past the end of the data');
     if (header.constructed) {
       for (let pos = header.contentStart; pos < end; ) {
         const child = readNode(buf, pos, depth + 1);
-        pos += child.raw.length;
+        pos = child.end;
         if (pos > end) throw new BerError('child runs past its parent');
         children.push(child);
       }
     }
-    return {
-      tag: header.tag,
-      constructed: header.constructed,
-      raw: buf.subarray(offset, end),
-      content: buf.subarray(header.contentStart, end),
-      indefinite: false,
-      children,
-    };
+    return new ReadNode(buf, offset, header.contentStart, end, end, header.tag, header.constructed, false, children);
   }
   if (!header.constructed) throw new BerError('indefinite length on a primitive element');
   let pos = header.contentStart;
@@ -86,17 +107,10 @@ function readNode(buf: Buffer, offset: number, depth: number): BerNode {
     if (pos + 2 > buf.length) throw new BerError('missing end-of-contents');
     if (buf[pos] === 0 && buf[pos + 1] === 0) break;
     const child = readNode(buf, pos, depth + 1);
-    pos += child.raw.length;
+    pos = child.end;
     children.push(child);
   }
-  return {
-    tag: header.tag,
-    constructed: true,
-    raw: buf.subarray(offset, pos + 2),
-    content: buf.subarray(header.contentStart, pos),
-    indefinite: true,
-    children,
-  };
+  return new ReadNode(buf, offset, header.contentStart, pos, pos + 2, header.tag, true, true, children);
 }
 
 /** Reads one element at `offset`; bytes after it (such as /Contents zero padding) are ignored. */
