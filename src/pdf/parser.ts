@@ -200,7 +200,11 @@ export class Parser {
     const end = b.indexOf(0x3e, start);
     if (end < 0) this.fail('unterminated hex string');
     this.pos = end + 1;
-    let hex = b.toString('latin1', start, end).replace(/[^0-9a-fA-F]/g, '');
+    const raw = b.toString('latin1', start, end);
+    // Hex digits only (a signature's /Contents, thousands of them): decoded natively, which stops at anything else.
+    const decoded = Buffer.from(raw, 'hex');
+    if (decoded.length * 2 === raw.length) return new PdfString(decoded, true);
+    let hex = raw.replace(/[^0-9a-fA-F]/g, '');
     if (hex.length % 2) hex += '0';
     return new PdfString(Buffer.from(hex, 'hex'), true);
   }

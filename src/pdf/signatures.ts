@@ -49,6 +49,9 @@ function byteRangeIsSound(bytes: Buffer, br: number[], contents: Buffer | undefi
   if (a !== 0 || b >= c || c + d > bytes.length || !contents) return false;
   if (bytes[b] !== 0x3c /* < */ || bytes[c - 1] !== 0x3e /* > */) return false;
   const hex = bytes.toString('latin1', b + 1, c - 1);
+  // The usual gap, hex digits only: decoded natively (it stops at the first other character), no pattern run over it.
+  const decoded = Buffer.from(hex, 'hex');
+  if (decoded.length * 2 === hex.length) return decoded.equals(contents);
   if (!/^[0-9a-fA-F\s]*$/.test(hex)) return false;
   return Buffer.from(hex.replace(/\s+/g, ''), 'hex').equals(contents);
 }
