@@ -3,22 +3,29 @@
  * that share the directory. Each is written to a temporary file, fsynced and renamed (DESIGN §8), by the
  * store's writer thread (fs-blob-writer.ts).
  */
-import { constants, promises as fs, readFileSync, statSync } from 'node:fs';
+import { constants, existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { assertSha256, blobCorrupt, blobMissing, hashChecked, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
-import { blobPath, createBlobWriter } from './fs-blob-writer.ts';
+import { blobPath, createBlobWriter, legacyBlobPath } from './fs-blob-writer.ts';
 
 /** Blobs up to this size are read whole synchronously (a sign request reads the PDF it signs so); larger ones through the thread pool. */
 const READ_INLINE_MAX_BYTES = 4 * 1024 * 1024;
 
-/** Blobs under `<root>/ab/cd/<sha256>`, temporary files under `<root>/.tmp` on the same filesystem. */
+/**
+ * Blobs under `<root>/ab/<sha256>`, temporary files under `<root>/.tmp` on the same filesystem; a blob written in the
+ * former layout, `<root>/ab/cd/<sha256>`, is read there (fs-blob-writer.ts).
+ */
 export function createFsBlobStore(root: string): BlobStore {
-  const pathOf = (sha256: string): string => blobPath(root, sha256);
+  /** The blob's file: where it is written now, else where it was written before (which may not exist either). */
+  const fileOf = (sha256: string): string => {
+    const current = blobPath(root, sha256);
+    return existsSync(current) ? current : legacyBlobPath(root, sha256);
+  };
 
   async function has(sha256: string): Promise<boolean> {
     assertSha256(sha256);
     try {
-      await fs.access(pathOf(sha256));
+      await fs.access(fileOf(sha256));
       return true;
     } catch {
       return false;
@@ -36,7 +43,7 @@ export function createFsBlobStore(root: string): BlobStore {
     let handle: fs.FileHandle;
     try {
       // Opened before the stream is handed out, so a missing blob rejects before any byte is sent.
-      handle = await fs.open(pathOf(sha256), 'r');
+      handle = await fs.open(fileOf(sha256), 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw blobMissing(sha256, error);
       throw error;
@@ -53,7 +60,7 @@ export function createFsBlobStore(root: string): BlobStore {
   /** Read whole and checked against its name, without a stream (a sign request reads the PDF it signs so). */
   async function get(sha256: string): Promise<Buffer> {
     assertSha256(sha256);
-    const file = pathOf(sha256);
+    const file = fileOf(sha256);
     let bytes: Buffer;
     try {
       const size = statSync(file, { throwIfNoEntry: false })?.size;

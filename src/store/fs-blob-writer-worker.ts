@@ -14,7 +14,7 @@ import { blobPath, type FromBlobWriter, type ToBlobWriter } from './fs-blob-writ
 const port = parentPort;
 if (!port) throw new Error('fs-blob-writer-worker.ts runs only as a worker thread');
 
-/** Directories known to exist (`.tmp` and the `ab/cd` shards, at most 1 + 65,536), each made once, not asked for again at every put. */
+/** Directories known to exist (`.tmp` and the `ab` shards, at most 1 + 256), each made once, not asked for again at every put. */
 const made = new Set<string>();
 
 /** mkdir -p, once per directory; answers the first directory it created, as fs.mkdir does. */

@@ -1,6 +1,6 @@
 /**
  * Blobs in S3-compatible object storage (`BLOB_STORE=s3`, issue 11), shared by every instance.
- * Keys are `S3_PREFIX` + `ab/cd/<sha256>`, the layout of the fs store. A PUT of one object is
+ * Keys are `S3_PREFIX` + `ab/cd/<sha256>`, the fs store's former layout. A PUT of one object is
  * atomic in S3, so a reader sees a whole blob or none; the same bytes put twice are the same object.
  *
  * Writes are verified twice: the server checks Content-MD5 against the bytes it received (RFC 1864;

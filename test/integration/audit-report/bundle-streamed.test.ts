@@ -13,6 +13,7 @@ import request from 'supertest';
 import { listEnvelopeAuditEvents } from '../../../src/store/audit-event-repository.ts';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../src/store/s3-blob-store.ts';
+import { blobPath } from '../../../src/store/fs-blob-writer.ts';
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts';
 import { auditWorld, cancelledEnvelopeOfThree, completedEnvelope, download, run, sha256, type AuditWorld } from './helpers.ts';
 
@@ -32,7 +33,7 @@ const flipNearEnd = (bytes: Buffer): Buffer => {
 };
 
 const fsStore = (): StoreUnderTest => {
-  const file = (world: AuditWorld, sha: string) => path.join(world.app.dataDir, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha);
+  const file = (world: AuditWorld, sha: string) => blobPath(path.join(world.app.dataDir, 'blobs'), sha);
   return {
     name: 'BLOB_STORE=fs',
     env: async () => ({}),

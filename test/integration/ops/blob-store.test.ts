@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createFsBlobStore, type BlobStore } from '../../../src/store/index.ts';
+import { blobPath } from '../../../src/store/fs-blob-writer.ts';
 
 describe('fs blob store', () => {
   let root: string;
@@ -18,13 +19,13 @@ describe('fs blob store', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  it('stores under ab/cd/<sha256> and reads the same bytes back', async () => {
+  it('stores under ab/<sha256> and reads the same bytes back', async () => {
     const bytes = Buffer.from('%PDF-1.7\nhello\n');
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     expect(await blobs.put(bytes)).to.deep.equal({ sha256, size: bytes.length });
     expect(await blobs.has(sha256)).to.equal(true);
     expect((await blobs.get(sha256)).equals(bytes)).to.equal(true);
-    await fs.access(path.join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256));
+    await fs.access(path.join(root, sha256.slice(0, 2), sha256));
     expect(await fs.readdir(path.join(root, '.tmp'))).to.deep.equal([]);
   });
 
@@ -36,7 +37,7 @@ describe('fs blob store', () => {
 
   it('refuses to return bytes whose hash does not match their name', async () => {
     const { sha256 } = await blobs.put(Buffer.from('original'));
-    const file = path.join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    const file = blobPath(root, sha256);
     await fs.writeFile(file, 'tampered');
     try {
       await blobs.get(sha256);

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { createFsBlobStore } from '../../../src/store/index.ts';
+import { blobPath, legacyBlobPath } from '../../../src/store/fs-blob-writer.ts';
 import { promisify } from 'node:util';
 import { blobStoreContract, rejection } from './blob-store-contract.ts';
 
@@ -18,10 +19,34 @@ describe('store: fs blob store', () => {
       return {
         store: createFsBlobStore(root),
         second: createFsBlobStore(root),
-        tamper: (sha256, bytes) => fs.writeFile(path.join(root, sha256.slice(0, 2), sha256.slice(2, 4), sha256), bytes),
+        tamper: (sha256, bytes) => fs.writeFile(blobPath(root, sha256), bytes),
         close: () => fs.rm(root, { recursive: true, force: true }),
       };
     });
+  });
+
+  it('reads, streams and finds a blob written in the former two-level layout (ab/cd/<sha256>)', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
+    const store = createFsBlobStore(root);
+    try {
+      const bytes = Buffer.from('besluit van vóór de nieuwe indeling');
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      await fs.mkdir(path.dirname(legacyBlobPath(root, sha256)), { recursive: true });
+      await fs.writeFile(legacyBlobPath(root, sha256), bytes);
+      expect(await store.has(sha256)).to.equal(true);
+      expect((await store.get(sha256)).equals(bytes)).to.equal(true);
+      const chunks: Buffer[] = [];
+      for await (const chunk of await store.open(sha256)) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).equals(bytes)).to.equal(true);
+      // Stored again, it goes to the current layout, which reads then prefer.
+      expect(await store.put(bytes)).to.deep.equal({ sha256, size: bytes.length });
+      expect((await fs.readFile(blobPath(root, sha256))).equals(bytes)).to.equal(true);
+      await fs.rm(legacyBlobPath(root, sha256));
+      expect((await store.get(sha256)).equals(bytes)).to.equal(true);
+    } finally {
+      await store.close?.();
+      await fs.rm(root, { recursive: true, force: true });
+    }
   });
 
   it('remembers the directories it made, and makes them again when they were removed behind its back', async () => {
@@ -50,7 +75,7 @@ describe('store: fs blob store', () => {
       const view = whole.subarray(12, 29);
       const stored = await store.put(view);
       expect(stored).to.deep.equal({ sha256: createHash('sha256').update('het besluit zelf|').digest('hex'), size: 17 });
-      expect(await fs.readFile(path.join(root, stored.sha256.slice(0, 2), stored.sha256.slice(2, 4), stored.sha256), 'utf8')).to.equal('het besluit zelf|');
+      expect(await fs.readFile(blobPath(root, stored.sha256), 'utf8')).to.equal('het besluit zelf|');
       // The writer thread got a copy: the caller's bytes are still there, whole.
       expect(view.toString()).to.equal('het besluit zelf|');
       expect(whole.toString()).to.equal('voorafgaand|het besluit zelf|nadien');
@@ -84,7 +109,7 @@ const stored = await createFsBlobStore(${JSON.stringify(root)}).put(Buffer.from(
 process.stdout.write(stored.sha256);`;
       const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
       expect(stdout).to.equal(createHash('sha256').update('raadsbesluit').digest('hex'));
-      expect(await fs.readFile(path.join(root, stdout.slice(0, 2), stdout.slice(2, 4), stdout), 'utf8')).to.equal('raadsbesluit');
+      expect(await fs.readFile(blobPath(root, stdout), 'utf8')).to.equal('raadsbesluit');
     } finally {
       await fs.rm(root, { recursive: true, force: true });
     }
