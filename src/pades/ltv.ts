@@ -54,14 +54,15 @@ export interface ExtendedWithValidationData {
 
 /** `addValidationData`, also telling what was added and which certificates got no revocation data. */
 export async function extendWithValidationData(pdf: Buffer, options: AddValidationDataOptions): Promise<ExtendedWithValidationData> {
-  const data = await collectValidationData(pdf, options);
-  const appended = appendDss(pdf, data);
+  // One reading of the file for both steps (its cross-reference parsed once, ~0.1 ms a signature).
+  const reader = PdfReader.open(pdf);
+  const data = await collectValidationData(pdf, options, reader);
+  const appended = appendDss(pdf, data, reader);
   return { pdf: appended.pdf, added: appended.added, withoutRevocation: data.withoutRevocation };
 }
 
-/** What `addValidationData` would add, without writing it. */
-export async function collectValidationData(pdf: Buffer, options: AddValidationDataOptions): Promise<ValidationData> {
-  const reader = PdfReader.open(pdf);
+/** What `addValidationData` would add, without writing it; `reader` reads `pdf`. */
+export async function collectValidationData(pdf: Buffer, options: AddValidationDataOptions, reader = PdfReader.open(pdf)): Promise<ValidationData> {
   const existing = readDss(reader);
   const certificates = options.certificates ?? new CertificateCache();
   const pool = new CertificatePool(certificates);

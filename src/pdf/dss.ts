@@ -60,9 +60,9 @@ export interface AppendDssResult {
 /**
  * Returns `pdf` with one incremental update that makes /DSS hold everything it held plus `add`.
  * When every item of `add` is already there, the file is returned unchanged (no empty revision).
+ * `reader` reads `pdf` (a caller that has read it already passes its reader; it is not changed).
  */
-export function appendDss(pdf: Buffer, add: Partial<DssContent>): AppendDssResult {
-  const reader = PdfReader.open(pdf, { allowEncrypted: false });
+export function appendDss(pdf: Buffer, add: Partial<DssContent>, reader = PdfReader.open(pdf, { allowEncrypted: false })): AppendDssResult {
   const catalogRef = reader.catalogRef();
   const catalog = reader.catalog();
   const existing = reader.dict(catalog.get('DSS'));
