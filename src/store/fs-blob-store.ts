@@ -5,7 +5,7 @@
  */
 import { constants, existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { assertSha256, blobCorrupt, blobMissing, hashChecked, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, blobMissing, hashChecked, sha256Continuing, type BlobStore, type StoredBlob } from './blob-store.ts';
 import { blobPath, createBlobWriter, legacyBlobPath } from './fs-blob-writer.ts';
 
 /** Blobs up to this size are read whole synchronously (a sign request reads the PDF it signs so); larger ones through the thread pool. */
@@ -70,7 +70,8 @@ export function createFsBlobStore(root: string): BlobStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw blobMissing(sha256, error);
       throw error;
     }
-    const actual = sha256Hex(bytes);
+    // Its hash state is kept: the revision signed from these bytes continues it (sha256Continuing).
+    const actual = sha256Continuing(bytes);
     if (actual !== sha256) throw blobCorrupt(sha256, `content hash ${actual}`);
     return bytes;
   }

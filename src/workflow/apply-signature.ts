@@ -272,7 +272,7 @@ async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[]
   for (const [i, document] of targets.entries()) {
     const pdf = await reads[i];
     const result = await source.sign({ documentId: document.documentId, fieldName: document.fieldName, revision: { seq: document.seq, blobSha256: document.blobSha256 }, pdf }, now);
-    signed.push({ document, pdf: result.pdf, certificates: result.certificates, ...putAhead(deps.blobs, result.pdf) });
+    signed.push({ document, pdf: result.pdf, certificates: result.certificates, ...putAhead(deps.blobs, result.pdf, pdf) });
   }
   let completed: Promise<CompletedSignature> | undefined;
   return { documents: targets, complete: () => (completed ??= observed(addValidationData(deps, signed, read))) };
@@ -296,7 +296,7 @@ async function addValidationData(deps: WorkflowDeps, signed: readonly SignedByte
     const built = await extendValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
     let validation: ValidationRevision | null = null;
     if (built) {
-      const put = putAhead(deps.blobs, built.state.pdf);
+      const put = putAhead(deps.blobs, built.state.pdf, s.pdf);
       stored.push(put.stored);
       validation = validationRevisionOf(built, put.blob);
     }
