@@ -62,9 +62,15 @@ export class DevPkiProvider implements PkiProvider, PkiAuthorities {
     return join(this.#options.directory, 'orgs');
   }
 
-  #knownSlugs(): string[] {
-    const onDisk = existsSync(this.#orgsDirectory()) ? readdirSync(this.#orgsDirectory()).filter(isPkiAuthorityName) : [];
-    return [...new Set([...this.#orgs.keys(), ...onDisk])];
+  /**
+   * The CAs this process has loaded, then the others on disk: the directory is read only when none of the first is
+   * the one asked for (every signature's B-LT revision asks, for its signer's CA).
+   */
+  *#knownSlugs(): Generator<string> {
+    const loaded = [...this.#orgs.keys()];
+    yield* loaded;
+    if (!existsSync(this.#orgsDirectory())) return;
+    for (const slug of readdirSync(this.#orgsDirectory()).filter(isPkiAuthorityName)) if (!loaded.includes(slug)) yield slug;
   }
 
   /** Loads (or creates, once per process and atomically across processes) the organisation's CA. */
