@@ -33,6 +33,7 @@ import * as mandates from './20261206_0028_mandates.ts';
 import * as onBehalfOf from './20261206_0029_on_behalf_of.ts';
 import * as userLanguage from './20261206_0030_user_language.ts';
 import * as unloggedRateLimits from './20261206_0031_unlogged_rate_limits.ts';
+import * as recipientEmailIndex from './20261206_0032_recipient_email_index.ts';
 
 export interface NamedMigration {
   name: string;
@@ -69,4 +70,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0029_on_behalf_of', migration: onBehalfOf },
   { name: '20261206_0030_user_language', migration: userLanguage },
   { name: '20261206_0031_unlogged_rate_limits', migration: unloggedRateLimits },
+  { name: '20261206_0032_recipient_email_index', migration: recipientEmailIndex },
 ];
