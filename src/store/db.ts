@@ -4,6 +4,7 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config.ts';
+import { keepSqliteStatements } from './sqlite-statements.ts';
 
 export type { Knex } from 'knex';
 
@@ -48,6 +49,7 @@ export function createDb(database: DatabaseConfig, options: CreateDbOptions = {}
     },
   });
   useImmediateTransactions(db);
+  keepSqliteStatements(db);
   return db;
 }
 
