@@ -11,6 +11,7 @@ import { expect } from 'chai';
 import { loadConfig } from '../../../src/config.ts';
 import { createBlobStore, createDb, sha256Hex, type Knex } from '../../../src/store/index.ts';
 import { updateOrganisation } from '../../../src/store/organisations.ts';
+import { blobPath } from '../../../src/store/fs-blob-writer.ts';
 import { startServer } from '../../../src/server.ts';
 import { createTestDatabase, dropTestDatabase } from '../../../scripts/cluster/instances.ts';
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts';
@@ -81,7 +82,7 @@ describe('store: blobs migrate (CLI)', function () {
 
   it('names a blob missing in the source, copies the rest, and exits 1', async () => {
     const other = await startS3Server();
-    const logoFile = path.join(env.DATA_DIR!, 'blobs', sha256Hex(LOGO).slice(0, 2), sha256Hex(LOGO).slice(2, 4), sha256Hex(LOGO));
+    const logoFile = blobPath(path.join(env.DATA_DIR!, 'blobs'), sha256Hex(LOGO));
     const kept = await fs.readFile(logoFile);
     await fs.rm(logoFile);
     try {
