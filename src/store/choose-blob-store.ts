@@ -25,7 +25,7 @@ export function createBlobStore(kind: BlobStoreKind, config: Pick<Config, 'dataD
 }
 
 /** Connections of the db blob store's own pool: a put or a chunk read holds one for a statement or a short transaction. */
-export const DB_BLOB_POOL_SIZE = 4;
+const DB_BLOB_POOL_SIZE = 4;
 
 /**
  * The db blob store on a pool of its own, on the same database: a signature (and an archive timestamp) awaits its
