@@ -75,40 +75,59 @@ export function statementsKept(connection: unknown): number {
   return kept.get(connection as SqliteDatabase)?.size ?? 0;
 }
 
-/** Runs `db`'s SQLite statements through kept prepared statements (above). Idempotent; a no-op on PostgreSQL. */
+/**
+ * Runs `db`'s SQLite statements through kept prepared statements (above). Idempotent; a no-op on PostgreSQL.
+ * Installed on the client's class, not the client: knex gives each transaction a client of its own made from
+ * `client.constructor.prototype` (makeTxClient), so an override on the instance would miss every statement sent
+ * in a transaction, the sign request's write phase among them.
+ */
 export function keepSqliteStatements(db: Knex): void {
   const client = db.client as Sqlite3Client;
   if (client.dialect !== 'sqlite3' || clients.has(client)) return;
   clients.add(client);
-  // As knex's own `_query`: writes without `returning` through `run`, whose statement carries lastID and changes.
-  client._query = (connection, obj) => {
-    if (!obj.sql) return Promise.reject(new Error('The query is empty'));
-    const writes = obj.method === 'insert' || obj.method === 'update' ? !obj.returning : obj.method === 'counter' || obj.method === 'del';
-    const parameters = obj.bindings ?? [];
-    return statementFor(connection, obj.sql).then((statement) => new Promise<QueryObject>((resolve, reject) => {
-      if (writes) {
-        statement.run(parameters, function (error) {
-          if (error) return reject(error);
-          obj.context = { lastID: this.lastID, changes: this.changes };
-          resolve(obj);
-        });
-      } else {
-        statement.all(parameters, function (error, rows) {
-          if (error) return reject(error);
-          obj.response = rows;
-          obj.context = this;
-          resolve(obj);
-        });
-      }
-    }));
-  };
-  const destroy = client.destroyRawConnection.bind(client);
-  // SQLite refuses to close a connection with statements not finalized.
-  client.destroyRawConnection = async (connection) => {
-    const statements = [...(kept.get(connection)?.values() ?? [])];
-    kept.delete(connection);
-    const finalize = (statement: SqliteStatement) => new Promise<void>((resolve) => statement.finalize(() => resolve()));
-    await Promise.all(statements.map((prepared) => prepared.then(finalize, () => undefined)));
-    return destroy(connection);
-  };
+  Object.setPrototypeOf(client, keptStatementsClass(Object.getPrototypeOf(client).constructor).prototype);
+}
+
+type Sqlite3ClientClass = new (...args: never[]) => Sqlite3Client;
+const keptClasses = new WeakMap<Sqlite3ClientClass, Sqlite3ClientClass>();
+
+/** `Base` (knex's sqlite3 client) with `_query` and `destroyRawConnection` going through kept statements; one per base. */
+function keptStatementsClass(Base: Sqlite3ClientClass): Sqlite3ClientClass {
+  const known = keptClasses.get(Base);
+  if (known) return known;
+  class KeptStatementsClient extends Base {
+    // As knex's own `_query`: writes without `returning` through `run`, whose statement carries lastID and changes.
+    override _query(connection: SqliteDatabase, obj: QueryObject): Promise<QueryObject> {
+      if (!obj.sql) return Promise.reject(new Error('The query is empty'));
+      const writes = obj.method === 'insert' || obj.method === 'update' ? !obj.returning : obj.method === 'counter' || obj.method === 'del';
+      const parameters = obj.bindings ?? [];
+      return statementFor(connection, obj.sql).then((statement) => new Promise<QueryObject>((resolve, reject) => {
+        if (writes) {
+          statement.run(parameters, function (error) {
+            if (error) return reject(error);
+            obj.context = { lastID: this.lastID, changes: this.changes };
+            resolve(obj);
+          });
+        } else {
+          statement.all(parameters, function (error, rows) {
+            if (error) return reject(error);
+            obj.response = rows;
+            obj.context = this;
+            resolve(obj);
+          });
+        }
+      }));
+    }
+
+    // SQLite refuses to close a connection with statements not finalized.
+    override async destroyRawConnection(connection: SqliteDatabase): Promise<void> {
+      const statements = [...(kept.get(connection)?.values() ?? [])];
+      kept.delete(connection);
+      const finalize = (statement: SqliteStatement) => new Promise<void>((resolve) => statement.finalize(() => resolve()));
+      await Promise.all(statements.map((prepared) => prepared.then(finalize, () => undefined)));
+      return super.destroyRawConnection(connection);
+    }
+  }
+  keptClasses.set(Base, KeptStatementsClient);
+  return KeptStatementsClient;
 }

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
-import { createDb, isUniqueViolation, type Knex } from '../../../src/store/index.ts';
+import { createDb, isUniqueViolation, withTransaction, type Knex } from '../../../src/store/index.ts';
 import { STATEMENTS_KEPT, statementsKept } from '../../../src/store/sqlite-statements.ts';
 
 const onPostgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -55,6 +55,24 @@ if (!onPostgres) {
       await db('decisions').where({ id: 2 }).first();
       await db('decisions').insert({ title: 'Nog een' });
       expect(await keptOn(db)).to.equal(kept);
+    });
+
+    it('keeps the statements of a transaction too (BEGIN IMMEDIATE, its reads and writes, COMMIT and ROLLBACK)', async () => {
+      const writeInTransaction = (title: string) =>
+        withTransaction(db, async (trx) => {
+          await trx('decisions').insert({ title });
+          return trx('decisions').where({ title }).first();
+        });
+      expect(await writeInTransaction('Begroting 2027')).to.deep.equal({ id: 1, title: 'Begroting 2027' });
+      const failed = await writeInTransaction('Begroting 2027').then(() => undefined, (e: unknown) => e);
+      expect(isUniqueViolation(failed)).to.equal(true);
+      const kept = await keptOn(db);
+      // BEGIN IMMEDIATE, the insert, the read, COMMIT and ROLLBACK: each kept once.
+      expect(kept).to.be.at.least(5);
+      expect(await writeInTransaction('Reglement markten')).to.deep.equal({ id: 2, title: 'Reglement markten' });
+      await writeInTransaction('Reglement markten').catch(() => undefined);
+      expect(await keptOn(db)).to.equal(kept);
+      expect(await db('decisions').orderBy('id')).to.deep.equal([{ id: 1, title: 'Begroting 2027' }, { id: 2, title: 'Reglement markten' }]);
     });
 
     it('fails a query with SQLite’s syntax error, keeps nothing for it, and goes on', async () => {
