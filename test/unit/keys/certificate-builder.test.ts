@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { OID } from '../../../src/asn1/der.ts';
-import { buildCertificate } from '../../../src/keys/certificate-builder.ts';
+import { buildCertificate, subjectPublicKeyInfo } from '../../../src/keys/certificate-builder.ts';
 import { createKeySigner, createSigningKey } from '../../../src/keys/signing-key.ts';
 import { openssl, tempDir, writePem } from './helpers.ts';
 
@@ -103,5 +103,16 @@ describe('keys/certificate-builder', () => {
     expect(openssl(dir.path, 'verify', '-CAfile', 'pss.pem', 'pss.pem').trim()).to.equal('pss.pem: OK');
     const text = openssl(dir.path, 'x509', '-in', 'pss.pem', '-noout', '-text');
     expect(text).to.match(/Signature Algorithm: rsassaPss\s+Hash Algorithm: sha256\s+Mask Algorithm: mgf1 with sha256\s+Salt Length: 0x20/);
+  });
+
+  it('encodes a public key’s SubjectPublicKeyInfo byte for byte as OpenSSL does, on every curve and key type', () => {
+    const keys = [
+      // 200 keys a curve: about one in 128 has a coordinate with a leading zero byte, which must stay.
+      ...(['P-256', 'P-384', 'P-521'] as const).flatMap((namedCurve) => Array.from({ length: 200 }, () => generateKeyPairSync('ec', { namedCurve }).publicKey)),
+      generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey,
+      generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey,
+      generateKeyPairSync('ed25519').publicKey,
+    ];
+    for (const key of keys) expect(subjectPublicKeyInfo(key).toString('hex')).to.equal(key.export({ type: 'spki', format: 'der' }).toString('hex'));
   });
 });
