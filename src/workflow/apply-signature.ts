@@ -14,6 +14,7 @@
  * Blobs stored by an attempt that then lost a race, or by a process that crashed before its commit, are
  * harmless: content-addressed and referenced by no revision. Signing twice answers the current state.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { appendAuditEvent, documentStateHash, lockChain } from '../audit/chain.ts';
 import type { RequestOrigin } from '../audit/events.ts';
@@ -194,8 +195,12 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     assertUsable(access, now);
     assertActive(access, 'signer');
     const source = await method.begin(deps.db, access, now);
-    // What our CAs revoked, for the B-LT revision: read while the documents are signed.
+    // What our CAs revoked, for the B-LT revision: read while the documents are signed. knex takes a dozen promise
+    // turns to put a statement on the wire, and the signing that follows is CPU work that yields to them only at its
+    // first asynchronous step, a millisecond or two later: one turn of the event loop sends the read now, so its
+    // answer is there when the B-LT revision is built (issue 11).
     const revocations = readRevocations(deps, await revocationIssuers(deps, access.organisation));
+    await setImmediate();
     // Read with the access, in its statement.
     const { documents } = access;
     // Reading before signing (issue 12), checked before a mailed code is spent on a signature that cannot happen.
