@@ -101,23 +101,33 @@ export function useImmediateTransactions(db: Knex): void {
 /** What withTransaction passes knex for a transaction that takes its locks as it begins. */
 export interface LockFirstConfig {
   lockFirst?: string;
+  /**
+   * A parameterless read sent after `lockFirst` in the same round trip; its rows are put in `rows`. An object of its
+   * own: knex hands the transaction a shallow copy of its config.
+   */
+  readFirst?: { sql: string; rows?: unknown[] };
 }
 
 const lockFirstClients = new WeakSet<object>();
 
 /**
  * PostgreSQL: a transaction given `lockFirst` (a parameterless locking statement, see withTransaction) sends it
- * with its BEGIN as one simple-protocol query: one round trip for both (issue 11). Should that statement fail (a
- * deadlock, a lock timeout), BEGIN has already opened the transaction block, now aborted: it is rolled back here,
- * before knex hands the connection back to the pool. Idempotent; a no-op on SQLite.
+ * with its BEGIN as one simple-protocol query: one round trip for both (issue 11), and `readFirst` after them, whose
+ * rows it keeps in the config. Should a statement fail (a deadlock, a lock timeout), BEGIN has already opened the
+ * transaction block, now aborted: it is rolled back here, before knex hands the connection back to the pool.
+ * Idempotent; a no-op on SQLite.
  */
 export function useLockFirstTransactions(db: Knex): void {
   overrideBegin(db, 'postgresql', lockFirstClients, (transaction, config) => {
-    const lockFirst = (config as LockFirstConfig | undefined)?.lockFirst;
-    if (lockFirst === undefined) return undefined;
+    const first = config as LockFirstConfig | undefined;
+    if (first?.lockFirst === undefined) return undefined;
+    const { lockFirst, readFirst } = first;
     return async (connection) => {
       try {
-        return await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}`);
+        if (readFirst === undefined) return await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}`);
+        const answered = (await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}; ${readFirst.sql}`)) as { response: Array<{ rows: unknown[] }> };
+        readFirst.rows = answered.response[2]!.rows;
+        return answered;
       } catch (error) {
         await transaction.trxClient.query(connection, 'ROLLBACK').catch(() => undefined);
         throw error;

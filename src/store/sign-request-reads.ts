@@ -187,10 +187,27 @@ const recipientsJson = (trx: Db) => {
 /**
  * One statement, under the lock (signingLocks on PostgreSQL, `BEGIN IMMEDIATE` on SQLite): the envelope as it is
  * now, each document's current revision, every recipient and the last link of the envelope's audit chain (a
- * co-signer may have signed while we waited). Null when the envelope is not there.
+ * co-signer may have signed while we waited). Null when the envelope is not there. `rows`: what
+ * `lockedForSigningSql` answered, sent with BEGIN and the lock on PostgreSQL (withTransaction's `readFirst`);
+ * without them the statement is sent now.
  */
-export async function lockedForSigning(trx: Db, organisationId: string, envelopeId: string): Promise<(LockedForSigning & RecipientsAndChainHead) | null> {
-  const query = trx('envelopes as e')
+export async function lockedForSigning(trx: Db, organisationId: string, envelopeId: string, rows?: unknown[]): Promise<(LockedForSigning & RecipientsAndChainHead) | null> {
+  return lockedFrom((rows ?? (await prepared(trx, lockedForSigningQuery(trx, organisationId, envelopeId)))) as Array<Record<string, unknown>>);
+}
+
+/**
+ * PostgreSQL: lockedForSigning's statement as literal SQL, to send with BEGIN and the lock in one round trip, where
+ * the server runs it while the B-LT revision is built (issue 11). A statement sent with BEGIN takes no parameters:
+ * the ids are checked to be UUIDs, and knex quotes them as literals. SQLite: none, its statements cost no round trip.
+ */
+export function lockedForSigningSql(db: Db, organisationId: string, envelopeId: string): string | undefined {
+  if (!isPostgres(db)) return undefined;
+  if (!isUuid(organisationId) || !isUuid(envelopeId)) throw new Error('lockedForSigningSql: the ids must be UUIDs');
+  return lockedForSigningQuery(db, organisationId, envelopeId).toString();
+}
+
+function lockedForSigningQuery(trx: Db, organisationId: string, envelopeId: string) {
+  return trx('envelopes as e')
     .join('documents as d', function () {
       this.on('d.envelope_id', '=', 'e.id').andOn('d.organisation_id', '=', 'e.organisation_id');
     })
@@ -204,7 +221,9 @@ export async function lockedForSigning(trx: Db, organisationId: string, envelope
       ...chainHeadColumns(trx, envelopeId),
       recipientsJson(trx),
     ]);
-  const rows = (await prepared(trx, query)) as Array<Record<string, unknown>>;
+}
+
+function lockedFrom(rows: Array<Record<string, unknown>>): (LockedForSigning & RecipientsAndChainHead) | null {
   const first = rows[0];
   if (!first) return null;
   const revisions = new Map(rows.map((row) => [String(row.document_id), { seq: Number(row.current_seq), blobSha256: String(row.current_sha256) }]));

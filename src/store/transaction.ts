@@ -9,6 +9,12 @@ export interface TransactionOptions {
    * the lock was granted. SQLite: not sent, `BEGIN IMMEDIATE` already holds the database's one write lock.
    */
   lockFirst?: string;
+  /**
+   * PostgreSQL, with `lockFirst`: a read without parameters sent in the same round trip, after the lock (its own
+   * statement, so it sees what was committed before the lock was granted); `fn` gets its rows. SQLite: not sent,
+   * `fn` gets undefined and reads for itself.
+   */
+  readFirst?: string;
 }
 
 /**
@@ -16,15 +22,22 @@ export interface TransactionOptions {
  * (the write lock is taken at the start, see `useImmediateTransactions`). Passed a transaction,
  * `fn` joins it, so use cases compose. Commits when `fn` resolves, rolls back when it throws.
  */
-export async function withTransaction<T>(db: Knex | Knex.Transaction, fn: (trx: Knex.Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+export async function withTransaction<T>(
+  db: Knex | Knex.Transaction,
+  fn: (trx: Knex.Transaction, firstRows?: unknown[]) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   const lockFirst = isPostgres(db) ? options.lockFirst : undefined;
+  const readFirst = lockFirst === undefined ? undefined : options.readFirst;
   if (isTransaction(db)) {
     if (lockFirst !== undefined) await db.raw(lockFirst);
-    return fn(db);
+    return fn(db, readFirst === undefined ? undefined : ((await db.raw(readFirst)) as { rows: unknown[] }).rows);
   }
   useImmediateTransactions(db);
   useLockFirstTransactions(db);
-  return db.transaction(fn, lockFirst === undefined ? undefined : ({ lockFirst } satisfies LockFirstConfig as Knex.TransactionConfig));
+  if (lockFirst === undefined) return db.transaction((trx) => fn(trx));
+  const first = readFirst === undefined ? undefined : { sql: readFirst, rows: undefined as unknown[] | undefined };
+  return db.transaction((trx) => fn(trx, first?.rows), { lockFirst, readFirst: first } satisfies LockFirstConfig as Knex.TransactionConfig);
 }
 
 export function isTransaction(db: Knex | Knex.Transaction): db is Knex.Transaction {

@@ -1,7 +1,8 @@
 /**
  * The write phase of a signature (apply-signature.ts, DESIGN §8): one transaction that takes the lock
  * (PostgreSQL `FOR UPDATE` of the envelope and its documents, sent with BEGIN; SQLite `BEGIN IMMEDIATE`), reads
- * the envelope, its revisions, recipients and chain head as they are under it (one statement), checks every
+ * the envelope, its revisions, recipients and chain head as they are under it (one statement; on PostgreSQL sent
+ * with BEGIN and the lock, in one round trip), checks every
  * document is still the revision that was signed (else DocumentMoved: the caller signs again) and that
  * the recipient may still sign (a cancel, decline or co-signer may have come first), then appends the
  * revisions, the recipient's status and the signature's audit events (one statement on PostgreSQL,
@@ -16,7 +17,7 @@ import type { AuditEvent } from '../audit/events.ts';
 import { revisionsInsert } from '../store/document-repository.ts';
 import { recipientUpdate } from '../store/recipient-repository.ts';
 import { hasOneConnection, writeTogether } from '../store/sql.ts';
-import { lockedForSigning, signingLocks } from '../store/sign-request-reads.ts';
+import { lockedForSigning, lockedForSigningSql, signingLocks } from '../store/sign-request-reads.ts';
 import { withTransaction } from '../store/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { queueWebhooks, type EffectContext } from './notifications.ts';
@@ -55,8 +56,8 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
   // keeps its one writer ~1 ms longer per signature, next to the ~2 ms it saves every sign request (issue 11).
   if (hasOneConnection(deps.db)) void options.signed.complete();
   else setImmediate(() => void options.signed.complete());
-  return withTransaction(deps.db, async (trx) => {
-    const locked = await lockedForSigning(trx, target.organisationId, target.envelopeId);
+  return withTransaction(deps.db, async (trx, lockedRows) => {
+    const locked = await lockedForSigning(trx, target.organisationId, target.envelopeId, lockedRows);
     if (!locked) throw linkNotFound();
     if (locked.revisions.size !== options.signed.documents.length) throw new DocumentMoved(target.envelopeId);
     for (const document of options.signed.documents) {
@@ -145,7 +146,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     await appendAuditEvents(trx, effects, { ...chain, head: signatureEvents.at(-1) ?? head });
     await stored;
     return { ...done, alreadyDone: false, completed: ctx.envelope.status === 'completed' };
-  }, { lockFirst: signingLocks(target.organisationId, target.envelopeId) });
+  }, { lockFirst: signingLocks(target.organisationId, target.envelopeId), readFirst: lockedForSigningSql(deps.db, target.organisationId, target.envelopeId) });
 }
 
 /** The signer's certificate as `recipient.signed` records it: fingerprint, serial, subject, start and issuer (parsed once with the B-LT step's cache). */

@@ -97,6 +97,51 @@ describe('store: withTransaction', () => {
     expect(answers.map((a) => a.rows[0].one)).to.deep.equal(Array(10).fill(1));
   });
 
+  if (onPostgres) it('on PostgreSQL, sends a readFirst read after the lock in the same round trip: the function gets its rows, as committed when the lock was granted', async () => {
+    const organisation = await createOrganisation(fresh.db, { slug: 'avelgem', name: 'Gemeente Avelgem' });
+    const lockFirst = `select 1 from organisations where id = '${organisation.id}' for update`;
+    const readFirst = `select name from organisations where id = '${organisation.id}'`;
+    // A first transaction holds the lock and renames the organisation; it commits while the second waits for the lock.
+    let commitFirst!: () => void;
+    const firstMayCommit = new Promise<void>((resolve) => (commitFirst = resolve));
+    let firstHasLock!: () => void;
+    const firstLocked = new Promise<void>((resolve) => (firstHasLock = resolve));
+    const first = withTransaction(fresh.db, async (trx) => {
+      await trx('organisations').where({ id: organisation.id }).update({ name: 'Gemeente Avelgem (nieuw)' });
+      firstHasLock();
+      await firstMayCommit;
+    }, { lockFirst });
+    await firstLocked;
+    const counted = countStatements(fresh.db);
+    let seen: unknown[] | undefined;
+    const second = withTransaction(fresh.db, async (_trx, rows) => void (seen = rows), { lockFirst, readFirst });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    commitFirst();
+    await Promise.all([first, second]);
+    const statements = counted.statements;
+    counted.stop();
+    expect(seen).to.deep.equal([{ name: 'Gemeente Avelgem (nieuw)' }]);
+    // BEGIN, the lock and the read in one query (counted as its three statements), then the first's COMMIT and ours.
+    expect(statements.slice(0, 3)).to.deep.equal(['BEGIN', lockFirst, readFirst]);
+  });
+
+  if (onPostgres) it('on PostgreSQL, a failing readFirst fails the transaction before the function runs, and leaves no connection in an aborted block', async () => {
+    let ran = false;
+    const caught = await withTransaction(fresh.db, async () => void (ran = true), { lockFirst: 'select 1', readFirst: 'select 1 / 0' }).then(() => undefined, (error: unknown) => error);
+    expect(ran).to.equal(false);
+    expect((caught as Error).message).to.match(/division by zero/);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => fresh.db.raw('select 1 as one')));
+    expect(answers.map((a) => a.rows[0].one)).to.deep.equal(Array(10).fill(1));
+  });
+
+  if (!onPostgres) it('on SQLite, sends no readFirst read: the function gets no rows and reads for itself', async () => {
+    const counted = countStatements(fresh.db);
+    let seen: unknown[] | undefined = [];
+    await withTransaction(fresh.db, async (_trx, rows) => void (seen = rows), { lockFirst: 'select 1 / 0', readFirst: 'select 1 / 0' });
+    expect(counted.stop()).to.equal(2);
+    expect(seen).to.equal(undefined);
+  });
+
   if (!onPostgres) it('on SQLite, takes no lockFirst statement: BEGIN IMMEDIATE is the lock', async () => {
     const counted = countStatements(fresh.db);
     await withTransaction(fresh.db, async (trx) => void (await trx.raw('select 1')), { lockFirst: 'select 1 / 0' });
