@@ -71,6 +71,13 @@ export class CertificateCache {
   issuedHere(cert: X509Certificate, issuer: Buffer): void {
     this.parsed.set(createHash('sha256').update(cert.raw).digest('hex'), cert);
     this.issued.set(`${cert.fingerprint256}>${this.parse(issuer).fingerprint256}`, true);
+    // Nor is it self-signed, which the B-LT step asks first of every certificate.
+    this.issued.set(`${cert.fingerprint256}>${cert.fingerprint256}`, false);
+  }
+
+  /** Whether `issuer` issued `cert`, when that is known already (issuedBy or issuedHere answered it); else undefined. */
+  knownIssuedBy(cert: X509Certificate, issuer: X509Certificate): boolean | undefined {
+    return this.issued.get(`${cert.fingerprint256}>${issuer.fingerprint256}`);
   }
 
   /** The raw fields node:crypto does not expose (serial, names, extensions), read once; null when unreadable. */
@@ -84,18 +91,20 @@ export class CertificateCache {
 
   /**
    * Whether `issuer` issued `cert`: its subject is `cert`'s issuer name (and key identifiers agree, which
-   * checkIssued tests first, without any signature check) and its key verifies `cert`'s signature.
+   * checkIssued tests first, without any signature check) and its key verifies `cert`'s signature. Both answers
+   * are kept: OpenSSL's name comparison alone costs tens of microseconds, asked of every pair at every signature.
    */
   issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-    if (!cert.checkIssued(issuer)) return false;
     const key = `${cert.fingerprint256}>${issuer.fingerprint256}`;
     const known = this.issued.get(key);
     if (known !== undefined) return known;
-    let verified: boolean;
-    try {
-      verified = cert.verify(issuer.publicKey);
-    } catch {
-      verified = false; // a key type node:crypto cannot use: not an issuer we can prove
+    let verified = false;
+    if (cert.checkIssued(issuer)) {
+      try {
+        verified = cert.verify(issuer.publicKey);
+      } catch {
+        // A key type node:crypto cannot use: not an issuer we can prove.
+      }
     }
     this.issued.set(key, verified);
     return verified;

@@ -112,6 +112,8 @@ class CertificatePool {
   }
 
   issuerOf(cert: X509Certificate): X509Certificate | undefined {
+    // One known to have issued it first (a one-shot certificate's CA, issuedHere), before asking every other.
+    for (const candidate of this.byFingerprint.values()) if (this.certificates.knownIssuedBy(cert, candidate)) return candidate;
     for (const candidate of this.byFingerprint.values()) {
       if (candidate.fingerprint256 !== cert.fingerprint256 && this.certificates.issuedBy(cert, candidate)) return candidate;
     }

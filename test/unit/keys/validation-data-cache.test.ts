@@ -5,7 +5,7 @@
  * never for a certificate the caller wants answered fresh; what is reused still verifies with openssl.
  */
 import { expect } from 'chai';
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BoundedMap, CertificateCache } from '../../../src/keys/certificate-cache.ts';
@@ -73,6 +73,28 @@ describe('keys/certificate-cache and OCSP answer reuse', () => {
       expect(verified).to.equal(1);
       expect(cache.issuedBy(pki.otherLeaf, pki.issuing)).to.equal(false);
       expect(cache.issuedBy(pki.root, pki.root)).to.equal(true); // self-signed
+    });
+
+    it('compares names once per pair, and knows a certificate issued here without comparing at all', () => {
+      const cache = new CertificateCache();
+      const leaf = cache.parse(pki.leaves[0].raw);
+      let compared = 0;
+      const checkIssued = leaf.checkIssued.bind(leaf);
+      leaf.checkIssued = (issuer) => {
+        compared += 1;
+        return checkIssued(issuer);
+      };
+      expect(cache.issuedBy(leaf, pki.root)).to.equal(false);
+      expect(cache.issuedBy(leaf, pki.root)).to.equal(false);
+      expect(compared).to.equal(1);
+
+      const oneShot = new X509Certificate(pki.leaves[1].raw);
+      oneShot.checkIssued = () => expect.fail('a certificate issued here is not compared');
+      cache.issuedHere(oneShot, pki.issuing.raw);
+      expect(cache.knownIssuedBy(oneShot, pki.issuing)).to.equal(true);
+      expect(cache.knownIssuedBy(oneShot, pki.root)).to.equal(undefined);
+      expect(cache.issuedBy(oneShot, pki.issuing)).to.equal(true);
+      expect(cache.issuedBy(oneShot, oneShot)).to.equal(false); // not self-signed
     });
   });
 
