@@ -67,16 +67,39 @@ export interface Cluster {
 const NOT_INHERITED = /^(DATABASE_URL|TEST_DATABASE_URL|BLOB_STORE|DATA_DIR|CERTS_DIR|PORT|BASE_URL|SMTP_URL|TSA_URL|SIGNER_SECRET|REDIS_URL|RATE_LIMIT_STORE|NODE_ENV|S3_\w+|PKCS11_\w+)$/;
 const LOG_LIMIT = 64 * 1024;
 
-/** A port free right now on 127.0.0.1 (the instance binds it a moment later). */
+/** Instance ports come from 20000–32767: below the kernel's ephemeral range (32768–60999 on Linux), see freePort. */
+const PORTS = { first: 20_000, end: 32_768 };
+/** Ports per process in that range, where its first instance's port is looked for. */
+const PORTS_PER_PROCESS = 32;
+let nextPort: number | undefined;
+
+/**
+ * A port free right now (the instance binds it a moment later). Not one the kernel hands out: every listen(0) and
+ * outgoing connection of the other test processes running at the same time draws from that range, and once one took
+ * an instance's port between this probe and the instance's bind, the harness waited for, and then talked to, the
+ * other process, which answered /readyz (a CI run at stop 21: 401s from another test's instance). Each process looks
+ * first in a slice of its own, by pid, and probes every port it takes.
+ */
 async function freePort(): Promise<number> {
+  const slices = Math.floor((PORTS.end - PORTS.first) / PORTS_PER_PROCESS);
+  nextPort ??= PORTS.first + (process.pid % slices) * PORTS_PER_PROCESS;
+  for (let tried = 0; tried < PORTS.end - PORTS.first; tried++) {
+    const port: number = nextPort;
+    nextPort = port + 1 === PORTS.end ? PORTS.first : port + 1;
+    if (await isFree(port)) return port;
+  }
+  throw new Error(`startCluster: no free port in ${PORTS.first}–${PORTS.end - 1}`);
+}
+
+/** Whether a server could listen on `port` now, on every address as the instance does. */
+async function isFree(port: number): Promise<boolean> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+  const listening = await new Promise<boolean>((resolve) => {
+    server.once('error', () => resolve(false));
+    server.listen(port, () => resolve(true));
   });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  if (listening) await new Promise<void>((resolve) => server.close(() => resolve()));
+  return listening;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
