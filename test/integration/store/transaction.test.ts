@@ -1,8 +1,9 @@
-/** withTransaction: commit, rollback, joining an outer transaction, and SQLite's write lock taken at BEGIN. */
+/** withTransaction: commit, rollback, joining an outer transaction, and SQLite's write lock taken at BEGIN; writeTogether in one. */
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createDb, createOrganisation, hasImmediateTransactions, isPostgres, organisationBySlug, withTransaction, type Knex } from '../../../src/store/index.ts';
+import { createDb, createOrganisation, hasImmediateTransactions, isPostgres, isUniqueViolation, organisationBySlug, withTransaction, type Knex } from '../../../src/store/index.ts';
+import { writeTogether } from '../../../src/store/sql.ts';
 import { countStatements } from '../../../src/store/statement-counter.ts';
 import { freshDbPerTest } from './fresh-db.ts';
 
@@ -147,6 +148,28 @@ describe('store: withTransaction', () => {
     await withTransaction(fresh.db, async (trx) => void (await trx.raw('select 1')), { lockFirst: 'select 1 / 0' });
     expect(counted.stop()).to.equal(3);
     expect(counted.statements[0]).to.match(/^BEGIN IMMEDIATE/);
+  });
+
+  it('writes together in a transaction: every write lands, and one failing rolls back all of them with it', async () => {
+    const organisation = await createOrganisation(fresh.db, { slug: 'wervik', name: 'Stad Wervik' });
+    const row = (slug: string) => ({ id: randomUUID(), slug, name: slug, created_at: new Date().toISOString() });
+    await withTransaction(fresh.db, (trx) =>
+      writeTogether(trx, [trx('organisations').insert(row('zonnebeke')), trx('organisations').where({ id: organisation.id }).update({ name: 'Stad Wervik (gewijzigd)' }), trx('organisations').insert(row('heuvelland'))]),
+    );
+    expect((await fresh.db('organisations').orderBy('slug')).map((o: { slug: string; name: string }) => [o.slug, o.name])).to.deep.equal([
+      ['heuvelland', 'heuvelland'],
+      ['wervik', 'Stad Wervik (gewijzigd)'],
+      ['zonnebeke', 'zonnebeke'],
+    ]);
+    const failed = await withTransaction(fresh.db, (trx) =>
+      writeTogether(trx, [trx('organisations').insert(row('mesen')), trx('organisations').insert(row('wervik')), trx('organisations').where({ id: organisation.id }).update({ name: 'Wervik' })]),
+    ).then(() => undefined, (error: unknown) => error);
+    expect(isUniqueViolation(failed)).to.equal(true);
+    expect(await organisationBySlug(fresh.db, 'mesen')).to.equal(null);
+    expect((await organisationBySlug(fresh.db, 'wervik'))?.name).to.equal('Stad Wervik (gewijzigd)');
+    // The connection goes on after the rollback.
+    await withTransaction(fresh.db, (trx) => writeTogether(trx, [trx('organisations').insert(row('mesen')), trx('organisations').insert(row('langemark'))]));
+    expect(await fresh.db('organisations').count({ n: '*' })).to.deep.equal([{ n: onPostgres ? '5' : 5 }]);
   });
 
   if (onPostgres) it('on PostgreSQL, rolls back a failed statement with the rest of the transaction', async function () {
