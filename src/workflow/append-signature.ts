@@ -2,12 +2,12 @@
  * The write phase of a signature (apply-signature.ts, DESIGN §8): one transaction that takes the lock
  * (PostgreSQL `FOR UPDATE` of the envelope and its documents, sent with BEGIN; SQLite `BEGIN IMMEDIATE`), reads
  * the envelope, its revisions, recipients and chain head as they are under it (one statement; on PostgreSQL sent
- * with BEGIN and the lock, in one round trip), checks every
- * document is still the revision that was signed (else DocumentMoved: the caller signs again) and that
- * the recipient may still sign (a cancel, decline or co-signer may have come first), then appends the
- * revisions, the recipient's status and the signature's audit events (one statement on PostgreSQL,
- * writeTogether), then the webhooks and the routing's effects, whose events follow in one statement more
- * (none when they had nothing to do). A writer that appended without our lock fails unique(…, seq) instead.
+ * with BEGIN and the lock, in one round trip), checks every document is still the revision that was signed (else
+ * DocumentMoved: the caller signs again) and that the recipient may still sign (a cancel, decline or co-signer may
+ * have come first), then appends the revisions, the recipient's status and the signature's audit events (one
+ * statement on PostgreSQL, writeTogether), then the webhooks and the routing's effects, whose events follow in one
+ * statement more (none when they had nothing to do). A writer that appended without our lock fails unique(…, seq)
+ * instead.
  */
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import type { CertificateCache } from '../keys/certificate-cache.ts';
