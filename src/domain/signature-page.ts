@@ -64,15 +64,31 @@ function bareStatement(statement: string | null | undefined): string | null {
   return statement?.trim().replace(/[,.:;]+$/, '') || null;
 }
 
+/** X.520's upper bound on a title attribute, in characters (RFC 5280 Appendix A, ub-title). */
+export const CERTIFICATE_TITLE_MAX_LENGTH = 64;
+
 /**
  * The one-shot certificate's subject title: the function as the recipient signs with it; for a delegate their own
  * function followed by the delegation ("Diensthoofd secretariaat, bij opdracht van de algemeen directeur"), or the
  * statement alone when they have no function (delegatedFunction, as signingFunction words it at resolution). Null: none.
+ * Within X.520's 64 characters, which strict validators hold certificates to: when the delegate's own function makes
+ * it longer, the delegation alone, which is what the signature rests on (the visible signature still prints both);
+ * a longer text is cut after a word, with an ellipsis.
  */
 export function signerTitle(signer: Pick<SignerCapacityText, 'function' | 'actingStatement'>): string | null {
   const own = signer.function?.trim() || null;
   const statement = bareStatement(signer.actingStatement);
-  return statement ? delegatedFunction(own, statement) : own;
+  const title = statement ? delegatedFunction(own, statement) : own;
+  if (title === null || title.length <= CERTIFICATE_TITLE_MAX_LENGTH) return title;
+  if (statement && statement.length <= CERTIFICATE_TITLE_MAX_LENGTH) return statement;
+  return cutAfterWord(title, CERTIFICATE_TITLE_MAX_LENGTH);
+}
+
+/** `text` within `max` characters: cut after its last whole word that fits (or mid-word if none does), then "…". */
+function cutAfterWord(text: string, max: number): string {
+  const room = text.slice(0, max - 1);
+  const lastSpace = room.lastIndexOf(' ');
+  return `${(lastSpace > 0 ? room.slice(0, lastSpace) : room).replace(/[\s,.:;]+$/, '')}…`;
 }
 
 /**

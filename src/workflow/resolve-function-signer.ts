@@ -6,7 +6,8 @@
  *
  * A deactivated person neither holds, substitutes nor receives a delegation here: they can no longer be sent anything.
  */
-import { delegationCovers, delegationStatement, isDay, mayBeDelegated, resolveFunction, signingFunction, substituteFunction, type Capacity, type DocumentKind } from '../domain/mandates.ts';
+import { delegationCovers, delegationStatement, isDay, mayBeDelegated, resolveFunction, substituteFunction, type Capacity, type DocumentKind } from '../domain/mandates.ts';
+import { signerTitle } from '../domain/signature-page.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { delegationById, listAbsences, listMandates, type DelegationRow, type FunctionRow } from '../store/mandates.ts';
 import { peopleByIds, personById, type Person } from '../store/people.ts';
@@ -33,7 +34,7 @@ export interface FunctionSigner {
   function: string | null;
   /** A delegate's "Bij opdracht van de <function>"; else null. */
   actingStatement: string | null;
-  /** The one-shot certificate's title: the function text, for a delegate with the delegation after their own function. */
+  /** The one-shot certificate's title (signerTitle): the function text, for a delegate with the delegation after their own function. */
   certificateTitle: string | null;
   /** The holder a substitute replaces (null when the function had no holder that day). */
   absentPersonId: string | null;
@@ -69,7 +70,7 @@ export async function resolveFunctionSigner(db: Db, organisationId: string, inpu
     delegationId: null,
     function: text,
     actingStatement: null,
-    certificateTitle: text,
+    certificateTitle: signerTitle({ function: text, actingStatement: null }),
     absentPersonId: resolution.outcome === 'substitute' ? resolution.absentPersonId : null,
   };
 }
@@ -92,7 +93,7 @@ async function delegateOf(db: Db, organisationId: string, fn: FunctionRow, day: 
     delegationId: delegation.id,
     function: person.function,
     actingStatement: delegationStatement(fn.name),
-    certificateTitle: signingFunction('delegate', fn.name, person.function),
+    certificateTitle: signerTitle({ function: person.function, actingStatement: delegationStatement(fn.name) }),
     absentPersonId: null,
   };
 }

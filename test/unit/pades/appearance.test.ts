@@ -4,7 +4,7 @@
  * legal text wraps inside the block instead of being cut.
  */
 import { expect } from 'chai';
-import { signerBlockLabel, signerTitle } from '../../../src/domain/signature-page.ts';
+import { CERTIFICATE_TITLE_MAX_LENGTH, signerBlockLabel, signerTitle } from '../../../src/domain/signature-page.ts';
 import { delegationStatement, signingFunction, substituteFunction } from '../../../src/domain/mandates.ts';
 import { appearanceLines, formatBrusselsTime } from '../../../src/pades/appearance-text.ts';
 import { layoutAppearance, signatureAppearance } from '../../../src/pdf/index.ts';
@@ -88,6 +88,20 @@ describe('certificate title and signature page label of a delegate or substitute
     expect(signerTitle({ function: substituteFunction('Algemeen directeur'), actingStatement: null })).to.equal('wnd. algemeen directeur');
     expect(signerTitle({ function: 'Algemeen directeur', actingStatement: null })).to.equal('Algemeen directeur');
     expect(signerTitle({ function: null, actingStatement: null })).to.equal(null);
+  });
+
+  it('the title stays within X.520’s 64 characters: the delegation alone when the own function makes it longer, else cut after a word', () => {
+    const statement = delegationStatement('Algemeen directeur');
+    // 64 characters exactly: kept whole.
+    expect(signerTitle({ function: 'Diensthoofd secretariaat', actingStatement: statement })).to.have.length(CERTIFICATE_TITLE_MAX_LENGTH);
+    expect(signerTitle({ function: 'Diensthoofd burgerzaken en bevolking', actingStatement: statement })).to.equal('Bij opdracht van de algemeen directeur');
+    const long = 'Algemeen directeur van het Openbaar Centrum voor Maatschappelijk Welzijn van de stad Kortrijk';
+    expect(signerTitle({ function: long, actingStatement: null })).to.equal('Algemeen directeur van het Openbaar Centrum voor…');
+    const longDelegation = delegationStatement(long);
+    const title = signerTitle({ function: 'Diensthoofd secretariaat', actingStatement: longDelegation })!;
+    expect(title).to.equal('Diensthoofd secretariaat, bij opdracht van de algemeen…');
+    expect(title.length).to.be.at.most(CERTIFICATE_TITLE_MAX_LENGTH);
+    expect(signerTitle({ function: 'X'.repeat(100), actingStatement: null })).to.equal(`${'X'.repeat(63)}…`);
   });
 
   it('the block label names the role: "De wnd. algemeen directeur", a delegate\'s statement, else the name', () => {
