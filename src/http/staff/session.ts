@@ -58,14 +58,20 @@ export function staffLanguage(deps: Deps): RequestHandler {
   };
 }
 
+/** The language this request picked with a header's language link (`remember=1`), if it did. */
+export function chosenLanguage(res: Response): Language | undefined {
+  const chosen = res.locals.staffLang as unknown;
+  return res.locals.staffLangChosen === true && typeof chosen === 'string' && isLanguage(chosen) ? chosen : undefined;
+}
+
 /**
  * A language link of the header followed while logged in: the choice becomes the user's own (setStaffLanguage),
  * so their next session, on any browser, and their mails speak it. A GET, like the links it answers: the
  * language is a preference, and a link from elsewhere can do little more than the cookie already did.
  */
 async function keepChosenLanguage(deps: Deps, res: Response, staff: StaffPrincipal): Promise<StaffPrincipal> {
-  const chosen = res.locals.staffLang as unknown;
-  if (res.locals.staffLangChosen !== true || !isLanguage(chosen) || staff.language === chosen) return staff;
+  const chosen = chosenLanguage(res);
+  if (!chosen || staff.language === chosen) return staff;
   await setStaffLanguage(deps.workflow, { organisationId: staff.organisationId, userId: staff.userId, language: chosen });
   return { ...staff, language: chosen };
 }

@@ -141,6 +141,28 @@ describe('staff language and notices of API envelopes (issue 12)', function () {
     emma = elsewhere;
   });
 
+  it('a language picked on the login page is kept on the account it opens; a page only viewed in another is not', async () => {
+    const lies = { email: 'lies@zonnebeke.test', name: 'Lies Lefebvre' };
+    await createUser(e2e.app.deps.db, e2e.organisation.id, { email: lies.email, role: 'staff', name: lies.name, password: PASSWORD });
+    const viewer = browser();
+    expect((await viewer.get('/app/login?lang=en')).text, 'a bare ?lang= is one view').not.to.include('name="language"');
+
+    const b = browser();
+    const page = await b.get('/app/login?lang=fr&remember=1');
+    expect(lang(page.text)).to.equal('fr');
+    expect(page.text).to.include('<input type="hidden" name="language" value="fr">');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    // A mistyped password: the form shown again still carries the pick.
+    const wrong = await b.post('/app/login').type('form').send({ _csrf: csrf, email: lies.email, password: 'wrong', language: 'fr' });
+    expect(wrong.status).to.equal(401);
+    expect(wrong.text).to.include('<input type="hidden" name="language" value="fr">');
+    expect((await userByEmail(e2e.app.deps.db, e2e.organisation.id, lies.email))!.language).to.equal('nl');
+    const res = b.jar.keep(await b.post('/app/login').type('form').send({ _csrf: csrf, email: lies.email, password: PASSWORD, language: 'fr' }));
+    expect(res.status, res.text.slice(0, 300)).to.equal(303);
+    // Her account's now, which a browser without the cookie speaks (the test above).
+    expect((await userByEmail(e2e.app.deps.db, e2e.organisation.id, lies.email))!.language).to.equal('fr');
+  });
+
   it('the reset mail is in the account’s language, whatever language the page was asked in', async () => {
     const anonymous = browser();
     const page = await anonymous.get('/app/password/forgot');

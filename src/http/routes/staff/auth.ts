@@ -9,14 +9,15 @@
 import { Router, type Request, type Response } from 'express';
 import type { Deps } from '../../../deps.ts';
 import { checkStaffPassword, loginCandidates, passwordLinkIsLive, type User } from '../../../workflow/staff-login-checks.ts';
-import { html, type SafeHtml } from '../../../web/index.ts';
+import { html, isLanguage, type Language, type SafeHtml } from '../../../web/index.ts';
 import { staffLayout, staffMessagePage } from '../../../web/staff/layout.ts';
 import { passwordLinkUrl, passwordMail } from '../../../web/staff/mails.ts';
 import { createTokenBuckets, rateLimit } from '../../rate-limit.ts';
 import { createLoginThrottle } from '../../staff/login-throttle.ts';
 import { preloginCsrfToken, staffCsrfToken, verifyPreloginCsrf, verifyStaffCsrf } from '../../staff/csrf.ts';
-import { clearSessionCookie, loadStaff, PASSWORD_CHANGE_PATH, requireStaff, safeNext, sessionCookie, staffLanguageOf, staffOf } from '../../staff/session.ts';
+import { chosenLanguage, clearSessionCookie, loadStaff, PASSWORD_CHANGE_PATH, requireStaff, safeNext, sessionCookie, staffLanguageOf, staffOf } from '../../staff/session.ts';
 import { acceptRightPassword, changeOwnPassword, logInStaffUser, logOutStaffUser, recordFailedLogin, requestPasswordReset, resetStaffPassword } from '../../../workflow/index.ts';
+import { setStaffLanguage } from '../../../workflow/set-staff-language.ts';
 import { AppError } from '../../../errors.ts';
 import { field, origin, page, staffActor, tOf } from './common.ts';
 
@@ -40,6 +41,8 @@ export function registerAuthRoutes(router: Router, deps: Deps): void {
     error?: string;
     notice?: string;
     organisations?: { id: string; name: string }[];
+    /** A language picked on this page (its header's links): kept on the account the login opens. */
+    language?: Language;
   }
   const loginPage = (req: Request, res: Response, status: number, state: LoginState) => {
     const t = tOf(res);
@@ -52,6 +55,7 @@ ${state.organisations ? html`<p>${t('login.chooseOrganisation')}</p>` : ''}
 <form method="post" action="/app/login" class="stacked">
 <input type="hidden" name="_csrf" value="${csrf}">
 <input type="hidden" name="next" value="${state.next ?? '/app'}">
+${state.language ? html`<input type="hidden" name="language" value="${state.language}">` : ''}
 <div class="field"><label for="email">${t('login.email')}</label>
 <input type="email" id="email" name="email" autocomplete="username" required value="${state.email ?? ''}"${state.error ? html` aria-describedby="login-error"` : ''}></div>
 ${state.organisations
@@ -70,7 +74,7 @@ ${state.organisations
     const t = tOf(res);
     if (await loadStaff(deps, req)) return res.redirect(303, safeNext(req.query.next));
     const notice = req.query.expired ? t('login.expired') : req.query.loggedOut ? t('login.loggedOut') : req.query.passwordSet ? t('login.passwordSet') : undefined;
-    loginPage(req, res, 200, { next: safeNext(req.query.next), notice });
+    loginPage(req, res, 200, { next: safeNext(req.query.next), notice, language: chosenLanguage(res) });
   });
 
   router.post('/login', limited, verifyPreloginCsrf(deps), async (req, res) => {
@@ -79,9 +83,11 @@ ${state.organisations
     const password = field(req.body, 'password');
     const chosen = field(req.body, 'organisation');
     const next = safeNext(field(req.body, 'next'));
+    const picked = field(req.body, 'language');
+    const language = isLanguage(picked) ? picked : undefined;
     const now = deps.clock();
     const candidates = await loginCandidates(deps.workflow, email);
-    const failed = (status = 401, error = t('login.failed')) => loginPage(req, res, status, { email, next, error });
+    const failed = (status = 401, error = t('login.failed')) => loginPage(req, res, status, { email, next, error, language });
     if (candidates.length === 0 || !password) {
       // Same work as a real check, so timing does not tell which addresses exist.
       await checkStaffPassword(deps.workflow, '00000000-0000-0000-0000-000000000000', email, password || 'x');
@@ -128,10 +134,12 @@ ${state.organisations
       return lockedMinutes > 0 && tried.length === 1 ? failed(423, t('login.locked', { minutes: lockedMinutes })) : failed();
     }
     if (matching.length > 1) {
-      return loginPage(req, res, 200, { email, next, organisations: matching.map(({ candidate: m }) => ({ id: m.organisationId, name: m.organisationName })) });
+      return loginPage(req, res, 200, { email, next, language, organisations: matching.map(({ candidate: m }) => ({ id: m.organisationId, name: m.organisationName })) });
     }
     const user = matching[0]!.candidate;
     const { token } = await logInStaffUser(deps.workflow, { user: matching[0]!.user, origin: origin(req) });
+    // Picked on the login page: as a pick in the app would, it becomes the account's (issue 12), for its mails and other browsers.
+    if (language && language !== matching[0]!.user.language) await setStaffLanguage(deps.workflow, { organisationId: user.organisationId, userId: user.id, language });
     res.append('Set-Cookie', sessionCookie(deps, token));
     // A password someone else chose (the CLI's one-time password) is replaced before anything else.
     res.redirect(303, user.mustChangePassword ? `${PASSWORD_CHANGE_PATH}?next=${encodeURIComponent(next)}` : next);
