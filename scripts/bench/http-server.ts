@@ -135,6 +135,8 @@ export interface EngineResult {
 interface RequestContext {
   record: RequestRecord;
   txStart?: number;
+  /** The connection of the transaction under way (knex's `__knexUid`): only its release ends it. */
+  txConnection?: string;
 }
 
 /**
@@ -287,7 +289,7 @@ async function main(): Promise<void> {
 
   // Knex emits no response event for BEGIN and COMMIT; the pool's `release` (in the same async
   // context) marks the end of a transaction, i.e. COMMIT answered.
-  db.on('query', (q: { sql?: string }) => {
+  db.on('query', (q: { sql?: string; __knexUid?: string }) => {
     const context = attribution.current();
     if (!context) return;
     for (const statement of statementsOf(q.sql ?? '')) {
@@ -297,6 +299,7 @@ async function main(): Promise<void> {
     if (/^\s*(BEGIN|START TRANSACTION)/i.test(q.sql ?? '')) {
       context.record.transactions += 1;
       context.txStart = performance.now();
+      context.txConnection = q.__knexUid;
     }
   });
   const pool = (db.client as { pool?: { on(event: string, fn: (...args: unknown[]) => void): void } }).pool;
@@ -307,9 +310,11 @@ async function main(): Promise<void> {
     acquireAt.delete(eventId);
     if (waited?.context) waited.context.record.poolWaitMs += performance.now() - waited.t0;
   });
-  pool?.on('release', () => {
+  // Another statement's connection coming back meanwhile (a read started before the transaction, answered during it,
+  // as the sign request's revocations read is) does not end it.
+  pool?.on('release', (connection: unknown) => {
     const context = attribution.current();
-    if (context?.txStart === undefined) return;
+    if (context?.txStart === undefined || (connection as { __knexUid?: string } | undefined)?.__knexUid !== context.txConnection) return;
     context.record.txMs += performance.now() - context.txStart;
     context.txStart = undefined;
   });
