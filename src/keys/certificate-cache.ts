@@ -42,6 +42,12 @@ export class BoundedMap<K, V> {
   }
 }
 
+/** Where the cache keeps a certificate of these DER bytes: their SHA-256. */
+const derKey = (der: Buffer | Uint8Array): string => createHash('sha256').update(der).digest('hex');
+
+/** Where the cache keeps whether `issuer` issued `cert`. */
+const pairKey = (cert: X509Certificate, issuer: X509Certificate): string => `${cert.fingerprint256}>${issuer.fingerprint256}`;
+
 export class CertificateCache {
   private readonly parsed: BoundedMap<string, X509Certificate>;
   private readonly issued: BoundedMap<string, boolean>;
@@ -55,7 +61,7 @@ export class CertificateCache {
 
   /** The certificate of these DER bytes, parsed on first sight; throws as `new X509Certificate` does. */
   parse(der: Buffer | Uint8Array): X509Certificate {
-    const key = createHash('sha256').update(der).digest('hex');
+    const key = derKey(der);
     const known = this.parsed.get(key);
     if (known) return known;
     const cert = new X509Certificate(Buffer.isBuffer(der) ? der : Buffer.from(der));
@@ -69,15 +75,15 @@ export class CertificateCache {
    * again nor verifies a signature we made ourselves (issue 11).
    */
   issuedHere(cert: X509Certificate, issuer: Buffer): void {
-    this.parsed.set(createHash('sha256').update(cert.raw).digest('hex'), cert);
-    this.issued.set(`${cert.fingerprint256}>${this.parse(issuer).fingerprint256}`, true);
+    this.parsed.set(derKey(cert.raw), cert);
+    this.issued.set(pairKey(cert, this.parse(issuer)), true);
     // Nor is it self-signed, which the B-LT step asks first of every certificate.
-    this.issued.set(`${cert.fingerprint256}>${cert.fingerprint256}`, false);
+    this.issued.set(pairKey(cert, cert), false);
   }
 
   /** Whether `issuer` issued `cert`, when that is known already (issuedBy or issuedHere answered it); else undefined. */
   knownIssuedBy(cert: X509Certificate, issuer: X509Certificate): boolean | undefined {
-    return this.issued.get(`${cert.fingerprint256}>${issuer.fingerprint256}`);
+    return this.issued.get(pairKey(cert, issuer));
   }
 
   /** The raw fields node:crypto does not expose (serial, names, extensions), read once; null when unreadable. */
@@ -95,7 +101,7 @@ export class CertificateCache {
    * are kept: OpenSSL's name comparison alone costs tens of microseconds, asked of every pair at every signature.
    */
   issuedBy(cert: X509Certificate, issuer: X509Certificate): boolean {
-    const key = `${cert.fingerprint256}>${issuer.fingerprint256}`;
+    const key = pairKey(cert, issuer);
     const known = this.issued.get(key);
     if (known !== undefined) return known;
     let verified = false;
