@@ -67,9 +67,55 @@ describe('store: db blob store (PostgreSQL)', () => {
       const reading = await largestBinding(schema.db, async () => {
         read = await drain(await store.open(sha256));
       });
-      expect(reading.statements, 'the blobs row, then one statement per chunk').to.equal(21);
+      expect(reading.statements, 'the blobs row with the first chunk, then one statement per chunk').to.equal(20);
       expect(read!.pieces).to.equal(20);
       expect(sha256Hex(read!.bytes)).to.equal(sha256);
+    });
+
+    it('writes and reads a blob of one chunk in one statement each way', async () => {
+      const store = createDbBlobStore(schema.db);
+      const bytes = randomBytes(120 * 1024);
+      const sha256 = sha256Hex(bytes);
+      expect((await largestBinding(schema.db, () => store.put(bytes))).statements).to.equal(1);
+      expect(await schema.db('blobs').where({ sha256 }).first('size', 'chunks')).to.deep.include({ size: String(bytes.length), chunks: 1 });
+      let read: Buffer | undefined;
+      expect((await largestBinding(schema.db, async () => (read = await store.get(sha256)))).statements).to.equal(1);
+      expect(read!.equals(bytes)).to.equal(true);
+      // Put again: the chunk is there, so the general path answers from the blobs row.
+      expect(await store.put(bytes)).to.deep.equal({ sha256, size: bytes.length });
+      expect(await schema.db('blob_chunks').where({ sha256 }).count({ n: '*' }).first()).to.deep.equal({ n: '1' });
+    });
+
+    it('refuses a one-chunk write the server stored otherwise, and keeps nothing of it', async () => {
+      // As if the bytes changed on their way: the server stores other bytes than those hashed.
+      await schema.db.raw(`create function flip_first_byte() returns trigger language plpgsql as $$
+        begin new.bytes := set_byte(new.bytes, 0, (get_byte(new.bytes, 0) + 1) % 256); return new; end $$`);
+      await schema.db.raw('create trigger flip_first_byte before insert on blob_chunks for each row execute function flip_first_byte()');
+      const store = createDbBlobStore(schema.db);
+      const bytes = randomBytes(4096);
+      const sha256 = sha256Hex(bytes);
+      const error = await rejection(store.put(bytes));
+      expect(error).to.include({ code: 'blob_corrupt' });
+      expect(error.detail).to.include('write not verified');
+      expect(await store.has(sha256)).to.equal(false);
+      expect(await schema.db('blob_chunks').where({ sha256 }).count({ n: '*' }).first()).to.deep.equal({ n: '0' });
+      await schema.db.raw('drop trigger flip_first_byte on blob_chunks');
+      expect(await store.put(bytes), 'a later put of the same bytes succeeds').to.deep.equal({ sha256, size: bytes.length });
+      expect((await store.get(sha256)).equals(bytes)).to.equal(true);
+    });
+
+    it('checks a chunk left without its blobs row before naming it a blob', async () => {
+      const store = createDbBlobStore(schema.db);
+      const bytes = randomBytes(4096);
+      const sha256 = sha256Hex(bytes);
+      // What a write cut short could leave under this name: other bytes, no blobs row.
+      await schema.db('blob_chunks').insert({ sha256, seq: 0, bytes: randomBytes(4096) });
+      expect(await rejection(store.put(bytes))).to.include({ code: 'blob_corrupt' });
+      expect(await store.has(sha256)).to.equal(false);
+      // The right bytes left the same way are taken as they are.
+      await schema.db('blob_chunks').where({ sha256 }).update({ bytes });
+      expect(await store.put(bytes)).to.deep.equal({ sha256, size: bytes.length });
+      expect((await store.get(sha256)).equals(bytes)).to.equal(true);
     });
 
     it('leaves nothing behind when a write fails half-way: no blobs row, no chunks', async () => {
