@@ -43,6 +43,8 @@ export interface RecipientSigner {
   capacity: Capacity;
   delegationId: string | null;
   actingStatement: string | null;
+  /** A substitute's absent holder, by name. */
+  inPlaceOf: string | null;
 }
 
 /**
@@ -61,6 +63,7 @@ export async function setRecipientSigner(db: Db, organisationId: string, recipie
       capacity: signer.capacity,
       delegation_id: signer.delegationId,
       acting_statement: signer.actingStatement,
+      in_place_of: signer.inPlaceOf,
       ...(renotify ? { status: 'pending', sent_at: null, opened_at: null } : {}),
     });
 }

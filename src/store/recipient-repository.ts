@@ -36,6 +36,10 @@ export interface Recipient {
   capacity: Capacity | null;
   delegationId: string | null;
   actingStatement: string | null;
+  /** A substitute's absent holder, by name, for their mails ("in de plaats van …"); else null. */
+  inPlaceOf: string | null;
+  /** A document was corrected after this recipient had signed or approved it: they act again, and their mails say why. */
+  correctedSinceActed: boolean;
 }
 
 export interface Field {
@@ -75,6 +79,8 @@ export interface RecipientRow {
   capacity?: string | null;
   delegation_id?: string | null;
   acting_statement?: string | null;
+  in_place_of?: string | null;
+  corrected_since_acted?: boolean | number | null;
 }
 
 interface FieldRow {
@@ -114,6 +120,8 @@ export function toRecipient(row: RecipientRow): Recipient {
     capacity: (row.capacity as Capacity | null | undefined) ?? null,
     delegationId: row.delegation_id ?? null,
     actingStatement: row.acting_statement ?? null,
+    inPlaceOf: row.in_place_of ?? null,
+    correctedSinceActed: Boolean(row.corrected_since_acted),
   };
 }
 
@@ -131,7 +139,7 @@ function toField(row: FieldRow): Field {
   };
 }
 
-export type NewRecipient = Omit<Recipient, 'status' | 'sentAt' | 'openedAt' | 'completedAt' | 'declinedAt' | 'declineReason' | 'createdAt'>;
+export type NewRecipient = Omit<Recipient, 'status' | 'sentAt' | 'openedAt' | 'completedAt' | 'declinedAt' | 'declineReason' | 'createdAt' | 'correctedSinceActed'>;
 
 export async function insertRecipient(db: Db, recipient: NewRecipient, now: string): Promise<void> {
   await db('recipients').insert({
@@ -151,6 +159,7 @@ export async function insertRecipient(db: Db, recipient: NewRecipient, now: stri
     capacity: recipient.capacity,
     delegation_id: recipient.delegationId,
     acting_statement: recipient.actingStatement,
+    in_place_of: recipient.inPlaceOf,
     status: 'pending',
     created_at: now,
   });

@@ -15,14 +15,15 @@ export async function resetDeclinedRecipient(db: Db, organisationId: string, rec
 
 /**
  * Who had signed or approved a document since replaced acts again (issue 12): their act covered a version that is no
- * longer the current one, so they wait again, pending until routing mails them. The audit chain keeps what they did.
+ * longer the current one, so they wait again, pending until routing mails them; that mail, whenever their turn comes,
+ * says why (`corrected_since_acted`). The audit chain keeps what they did.
  */
 export async function resetActedRecipients(db: Db, organisationId: string, recipientIds: readonly string[]): Promise<void> {
   if (recipientIds.length === 0) return;
   await db('recipients')
     .where({ organisation_id: organisationId })
     .whereIn('id', [...recipientIds])
-    .update({ status: 'pending', completed_at: null, opened_at: null, sent_at: null });
+    .update({ status: 'pending', completed_at: null, opened_at: null, sent_at: null, corrected_since_acted: true });
 }
 
 /**

@@ -21,6 +21,8 @@ const RECIPIENT_COLUMNS = [
   'position', 'status', 'sent_at', 'opened_at', 'completed_at', 'declined_at', 'decline_reason', 'created_at',
   // How a function step was resolved (issue 12): the signature says "wnd." or "bij opdracht" from these.
   'function_id', 'capacity', 'delegation_id', 'acting_statement',
+  // What the next signer's mail, sent by this signature, says of them.
+  'in_place_of', 'corrected_since_acted',
 ] as const;
 const LINK_COLUMNS = ['id', 'recipient_id', 'token_sha256', 'expires_at', 'revoked_at', 'created_at'] as const;
 

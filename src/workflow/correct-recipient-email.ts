@@ -81,7 +81,7 @@ export function isRecipientsTurn(envelope: Envelope, recipients: readonly Recipi
  * The sign request again, with a new link, to recipients whose address or person changed while it was their turn
  * (their older links already revoked by the caller). In a meeting it is the meeting's one mail (meeting-mail.ts).
  */
-export async function mailNewRequests(trx: Knex.Transaction, deps: WorkflowDeps, envelope: Envelope, recipients: readonly Recipient[], who: StaffRequest & { now: Date }, inPlaceOf?: ReadonlyMap<string, string>): Promise<void> {
+export async function mailNewRequests(trx: Knex.Transaction, deps: WorkflowDeps, envelope: Envelope, recipients: readonly Recipient[], who: StaffRequest & { now: Date }): Promise<void> {
   const ctx = await effectContext(trx, deps, envelope, { actor: who.actor, origin: who.origin, now: who.now });
-  await notifyRecipients(ctx, recipients, 'signRequest', undefined, inPlaceOf);
+  await notifyRecipients(ctx, recipients, 'signRequest');
 }

@@ -235,6 +235,7 @@ async function resolveRecipient(db: Db, organisationId: string, envelopeId: stri
       capacity: signer.capacity,
       delegationId: signer.delegationId,
       actingStatement: signer.actingStatement,
+      inPlaceOf: signer.inPlaceOf,
     };
   }
   let base: { name: string; email: string; function?: string | null; language?: string | null } = { name: input.name ?? '', email: input.email ?? '' };
@@ -262,5 +263,6 @@ async function resolveRecipient(db: Db, organisationId: string, envelopeId: stri
     capacity: null,
     delegationId: null,
     actingStatement: null,
+    inPlaceOf: null,
   };
 }

@@ -17,7 +17,8 @@ export interface DocumentDto {
 export type FieldDto = Omit<Field, 'id' | 'recipientId'>;
 
 /** A recipient as the API shows it: the stored row without its owner ids, with its fields. */
-export type RecipientDto = Omit<Recipient, 'envelopeId' | 'organisationId' | 'createdAt'> & { fields: FieldDto[] };
+/** What the mails say of a recipient (`inPlaceOf`, `correctedSinceActed`) stays out of the API: `capacity` and the audit trail tell it. */
+export type RecipientDto = Omit<Recipient, 'envelopeId' | 'organisationId' | 'createdAt' | 'inPlaceOf' | 'correctedSinceActed'> & { fields: FieldDto[] };
 
 /** An envelope as the API shows it: the stored row with its creator as one object, documents and recipients. */
 export type EnvelopeDto = Omit<Envelope, 'createdByKind' | 'createdById'> & {

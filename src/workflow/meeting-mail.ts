@@ -19,14 +19,13 @@ export type MeetingRequest = Omit<MeetingSignRequestParams, 'organisationName' |
 
 /**
  * In what capacity a signer of a function step signs, for their request mails (issue 12): only a substitute or a
- * delegate is told. Read from the recipient row: the absent holder's name only when the caller has it at hand (a
- * hand-over, reassign-function-recipients.ts); else the mail says "als waarnemer" without it rather than adding a
- * query to the sign path.
+ * delegate is told. Read from the recipient row, the absent holder's name included (stored when the step was
+ * resolved, at creation or at a hand-over).
  */
-export function signingAsOf(recipient: Pick<Recipient, 'role' | 'capacity' | 'function' | 'actingStatement'>, inPlaceOf?: string): SigningAs | null {
+export function signingAsOf(recipient: Pick<Recipient, 'role' | 'capacity' | 'function' | 'actingStatement' | 'inPlaceOf'>): SigningAs | null {
   if (recipient.role !== 'signer') return null;
   if (recipient.capacity !== 'substitute' && recipient.capacity !== 'delegate') return null;
-  return { capacity: recipient.capacity, function: recipient.function, actingStatement: recipient.actingStatement, inPlaceOf: recipient.capacity === 'substitute' ? (inPlaceOf ?? null) : null };
+  return { capacity: recipient.capacity, function: recipient.function, actingStatement: recipient.actingStatement, inPlaceOf: recipient.capacity === 'substitute' ? recipient.inPlaceOf : null };
 }
 
 /** The meeting page behind a signing link: the batch page showing only that meeting, in agenda order. */
@@ -35,7 +34,7 @@ export function meetingPageUrl(signingUrl: string, meetingId: string): string {
 }
 
 /** The meeting mail for `recipient` (a signer just made active on `ctx.envelope`), or null when the meeting's mail already reached them. */
-export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient, signingUrl: string, inPlaceOf?: string): Promise<MeetingRequest | null> {
+export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient, signingUrl: string): Promise<MeetingRequest | null> {
   const meetingId = ctx.envelope.meetingId;
   if (!meetingId) return null;
   const found = await meetingItemsForEmail(ctx.trx, ctx.envelope.organisationId, meetingId, recipient.email);
@@ -51,7 +50,7 @@ export async function meetingRequestFor(ctx: EffectContext, recipient: Recipient
     items: found.items.filter((item) => item.status !== 'cancelled').map((item) => ({ agendaItem: item.agendaItem, title: item.title })),
     deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
     signingUrl: meetingPageUrl(signingUrl, meeting.id),
-    signingAs: signingAsOf(recipient, inPlaceOf),
+    signingAs: signingAsOf(recipient),
   };
 }
 

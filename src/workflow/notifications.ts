@@ -163,10 +163,6 @@ export async function notifyRecipients(
   ctx: EffectContext,
   recipients: readonly Recipient[],
   kind: 'signRequest' | 'reminder',
-  /** Correct and resend (issue 12): who had signed or approved a document since replaced; their mail says so. */
-  actedOnReplaced: ReadonlySet<string> = new Set(),
-  /** A hand-over to a substitute (issue 12): the absent signer's name by recipient id, for "in de plaats van …". */
-  inPlaceOf: ReadonlyMap<string, string> = new Map(),
 ): Promise<Recipient[]> {
   const updated: Recipient[] = [];
   await revokeSigningLinks(ctx.trx, recipients.map((r) => r.id), ctx.now);
@@ -178,8 +174,8 @@ export async function notifyRecipients(
     const signingUrl = `${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`;
     if (kind === 'signRequest' && ctx.envelope.meetingId && recipient.role === 'signer') {
       // A meeting's signer gets one mail for the whole meeting (issue 12), not one per decision.
-      const meeting = await meetingRequestFor(ctx, next, signingUrl, inPlaceOf.get(recipient.id));
-      if (meeting) await queueMail(ctx, next, 'meetingSignRequest', { ...meeting, documentCorrected: actedOnReplaced.has(recipient.id) });
+      const meeting = await meetingRequestFor(ctx, next, signingUrl);
+      if (meeting) await queueMail(ctx, next, 'meetingSignRequest', { ...meeting, documentCorrected: recipient.correctedSinceActed });
       updated.push(next);
       continue;
     }
@@ -191,8 +187,9 @@ export async function notifyRecipients(
       deadline: ctx.envelope.expiresAt ? new Date(ctx.envelope.expiresAt) : null,
       signingUrl,
       batch: recipient.role === 'signer' ? await batchOffer(ctx, recipient, signingUrl) : null,
-      documentCorrected: actedOnReplaced.has(recipient.id),
-      signingAs: signingAsOf(recipient, inPlaceOf.get(recipient.id)),
+      // Correct and resend (issue 12): their signature or approval was of a version since replaced.
+      documentCorrected: recipient.correctedSinceActed,
+      signingAs: signingAsOf(recipient),
     });
     updated.push(next);
   }

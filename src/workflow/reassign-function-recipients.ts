@@ -103,8 +103,6 @@ async function handOverGroup(trx: Knex.Transaction, deps: WorkflowDeps, options:
   const now = deps.clock();
   const outcome = { handedOver: [] as HandedOver[], notHandedOver: [] as NotHandedOver[] };
   const toMail: Array<{ envelope: Envelope; recipient: Recipient }> = [];
-  /** The absent signer's name by recipient, for the new substitute's mail ("in de plaats van An Dewaele"). */
-  const inPlaceOf = new Map<string, string>();
   for (const envelopeId of envelopeIds) {
     const envelope = await lockChangeableEnvelope(trx, organisationId, envelopeId, 'reassign').catch((error: unknown) => {
       if (error instanceof AppError && error.status === 409) return null; // closed meanwhile: nothing waits any more
@@ -129,7 +127,6 @@ async function handOverGroup(trx: Knex.Transaction, deps: WorkflowDeps, options:
       const turn = isRecipientsTurn(envelope, recipients, recipient.id);
       const next = await putSigner(trx, { ...options, now }, envelope, recipient, signer, { reason: 'absence', day, absenceId: absence.id, renotify: turn });
       if (turn) toMail.push({ envelope, recipient: next });
-      if (signer.capacity === 'substitute') inPlaceOf.set(recipient.id, recipient.name);
       outcome.handedOver.push({
         envelopeId,
         title: envelope.title,
@@ -141,7 +138,7 @@ async function handOverGroup(trx: Knex.Transaction, deps: WorkflowDeps, options:
     }
   }
   // After every item is handed over, so that the meeting's one mail to the new signer lists them all.
-  for (const { envelope, recipient } of toMail) await mailNewRequests(trx, deps, envelope, [recipient], { ...options, now }, inPlaceOf);
+  for (const { envelope, recipient } of toMail) await mailNewRequests(trx, deps, envelope, [recipient], { ...options, now });
   return outcome;
 }
 
@@ -172,6 +169,7 @@ async function putSigner(
     capacity: signer.capacity,
     delegationId: signer.delegationId,
     actingStatement: signer.actingStatement,
+    inPlaceOf: signer.inPlaceOf,
   };
   await setRecipientSigner(trx, envelope.organisationId, recipient.id, next, why.renotify);
   await revokeSigningLinks(trx, [recipient.id], request.now);

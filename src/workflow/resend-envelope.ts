@@ -95,10 +95,20 @@ export async function resendEnvelope(deps: WorkflowDeps, options: ResendEnvelope
     });
     const waiting = (r: Recipient) => r.id === declined.id || replaced.actAgain.has(r.id);
     const current = recipients.map((r) =>
-      waiting(r) ? { ...r, ...(r.id === declined.id ? { name, email, declinedAt: null, declineReason: null } : {}), status: 'pending' as const, completedAt: null, openedAt: null, sentAt: null } : r,
+      waiting(r)
+        ? {
+            ...r,
+            ...(r.id === declined.id ? { name, email, declinedAt: null, declineReason: null } : {}),
+            ...(replaced.actAgain.has(r.id) ? { correctedSinceActed: true } : {}),
+            status: 'pending' as const,
+            completedAt: null,
+            openedAt: null,
+            sentAt: null,
+          }
+        : r,
     );
     const ctx = await effectContext(trx, deps, { ...envelope, status, declinedAt: null, updatedAt: at }, { actor: options.actor, origin: options.origin, now });
-    await notifyRecipients(ctx, computeRouting(current).active, 'signRequest', replaced.actAgain);
+    await notifyRecipients(ctx, computeRouting(current).active, 'signRequest');
   });
   return loadEnvelopeDto(deps.db, organisationId, envelopeId);
 }

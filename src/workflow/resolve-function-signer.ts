@@ -38,6 +38,8 @@ export interface FunctionSigner {
   certificateTitle: string | null;
   /** The holder a substitute replaces (null when the function had no holder that day). */
   absentPersonId: string | null;
+  /** Their name, as the substitute's mails give it ("in de plaats van …"). */
+  inPlaceOf: string | null;
 }
 
 function delegationNotValid(reason: string): AppError {
@@ -61,6 +63,7 @@ export async function resolveFunctionSigner(db: Db, organisationId: string, inpu
     });
   }
   const person = people.get(resolution.personId) as Person;
+  const absent = resolution.outcome === 'substitute' && resolution.absentPersonId ? people.get(resolution.absentPersonId) : undefined;
   const text = resolution.outcome === 'holder' ? fn.name : substituteFunction(fn.name);
   return {
     person,
@@ -72,6 +75,7 @@ export async function resolveFunctionSigner(db: Db, organisationId: string, inpu
     actingStatement: null,
     certificateTitle: signerTitle({ function: text, actingStatement: null }),
     absentPersonId: resolution.outcome === 'substitute' ? resolution.absentPersonId : null,
+    inPlaceOf: absent?.name ?? null,
   };
 }
 
@@ -95,5 +99,6 @@ async function delegateOf(db: Db, organisationId: string, fn: FunctionRow, day: 
     actingStatement: delegationStatement(fn.name),
     certificateTitle: signerTitle({ function: person.function, actingStatement: delegationStatement(fn.name) }),
     absentPersonId: null,
+    inPlaceOf: null,
   };
 }

@@ -34,6 +34,7 @@ import * as onBehalfOf from './20261206_0029_on_behalf_of.ts';
 import * as userLanguage from './20261206_0030_user_language.ts';
 import * as unloggedRateLimits from './20261206_0031_unlogged_rate_limits.ts';
 import * as recipientEmailIndex from './20261206_0032_recipient_email_index.ts';
+import * as recipientMailContext from './20261206_0033_recipient_mail_context.ts';
 
 export interface NamedMigration {
   name: string;
@@ -71,4 +72,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0030_user_language', migration: userLanguage },
   { name: '20261206_0031_unlogged_rate_limits', migration: unloggedRateLimits },
   { name: '20261206_0032_recipient_email_index', migration: recipientEmailIndex },
+  { name: '20261206_0033_recipient_mail_context', migration: recipientMailContext },
 ];

@@ -23,6 +23,7 @@ const MAYOR = { name: 'Marleen Burgemeester', email: 'marleen.burgemeester@zonne
 const JURIST = { name: 'Jan Jurist', email: 'jan.jurist@zonnebeke.be', function: 'Juridische dienst' };
 const STAFF = { email: 'secretariaat@zonnebeke.be', password: 'correct horse battery staple 42' };
 const CORRECTED_LINE = 'Het document werd verbeterd na een weigering; uw eerdere handtekening geldt niet voor de nieuwe versie.';
+const CORRECTED_APPROVAL_LINE = 'Het document werd verbeterd na een weigering; uw eerdere goedkeuring geldt niet voor de nieuwe versie.';
 const HOSTILE = `${process.cwd()}/fixtures/pdf/hostile`;
 
 describe('correct and resend with a corrected document (issue 12)', function () {
@@ -191,11 +192,18 @@ describe('correct and resend with a corrected document (issue 12)', function () 
     expect((trail.find((e) => e.action === 'envelope.resent')!.details.changes as Array<{ documentId: string }>).map((c) => c.documentId)).to.deep.equal([decision.id, annex.id]);
     await e2e.deliver();
     await signed((await lastRequest(id, DIRECTOR.email)).token!);
+    expect((await lastRequest(id, DIRECTOR.email)).text.replace(/\s+/g, ' ')).to.include(CORRECTED_LINE);
     await e2e.deliver();
-    expect(await approvalRequests(id), 'a new approval request').to.have.length(2);
-    await signed((await approvalRequests(id)).at(-1)!.token!);
+    const approvals = await approvalRequests(id);
+    expect(approvals, 'a new approval request').to.have.length(2);
+    // Mailed only when the director had signed again, not by the correction itself: it still says why.
+    expect(approvals[1]!.text.replace(/\s+/g, ' ')).to.include(CORRECTED_APPROVAL_LINE);
+    expect(approvals[0]!.text.replace(/\s+/g, ' ')).to.not.include(CORRECTED_APPROVAL_LINE);
+    await signed(approvals[1]!.token!);
     await e2e.deliver();
-    await signed((await lastRequest(id, MAYOR.email)).token!);
+    const mayor = await lastRequest(id, MAYOR.email);
+    expect(mayor.text.replace(/\s+/g, ' '), 'she declined; she had signed nothing').to.not.include(CORRECTED_LINE);
+    await signed(mayor.token!);
     expect((await e2e.getEnvelope(id)).status).to.equal('completed');
     expect(await pdfText(await e2e.downloadCurrent(id, decision.id))).to.include('Verbeterde begroting');
     await expectAllValid(await e2e.downloadCurrent(id, decision.id), e2e.rootPem, { count: 2, label: 'corrected document' });
