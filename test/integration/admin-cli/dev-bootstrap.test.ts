@@ -48,6 +48,9 @@ function runToExit(env: Record<string, string>): Promise<{ code: number | null; 
 }
 
 describe('dev bootstrap of main.ts', function () {
+  // Five starts of the service under tsx, one after another: 21 s alone on a slow 2-core machine, beyond mocha's
+  // 60 s beside two other test files there.
+  this.timeout(180_000);
   let work: string;
   before(() => {
     work = mkdtempSync(path.join(tmpdir(), 'paraaf-main-'));
