@@ -4,33 +4,27 @@
  */
 import { loadConfig } from './config.ts';
 import { isAppError } from './errors.ts';
-import { runSign } from './cli/sign.ts';
-import { runVerify } from './cli/verify.ts';
-import { runApiKey } from './cli/api-key.ts';
-import { runAudit } from './cli/audit.ts';
-import { runMigrate } from './cli/migrate.ts';
-import { runOrg } from './cli/org.ts';
-import { runPeople } from './cli/people.ts';
-import { runMandates } from './cli/mandates.ts';
-import { runUser } from './cli/user.ts';
-import { runHsm } from './cli/hsm.ts';
-import { runCert } from './cli/cert.ts';
-import { runBlobs } from './cli/blobs.ts';
 import { UsageError, type CliContext } from './cli/context.ts';
 
-const COMMANDS: Record<string, (args: string[], context: CliContext) => Promise<number>> = {
-  sign: runSign,
-  verify: runVerify,
-  org: runOrg,
-  'api-key': runApiKey,
-  user: runUser,
-  people: runPeople,
-  mandates: runMandates,
-  migrate: runMigrate,
-  audit: runAudit,
-  hsm: runHsm,
-  cert: runCert,
-  blobs: runBlobs,
+type Command = (args: string[], context: CliContext) => Promise<number>;
+
+/**
+ * Each command's module is loaded when it runs: an operator's `org create` or `user create` then loads the store,
+ * not the PDF engine, the PKI and every other command (half the start-up time of a run).
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  sign: async () => (await import('./cli/sign.ts')).runSign,
+  verify: async () => (await import('./cli/verify.ts')).runVerify,
+  org: async () => (await import('./cli/org.ts')).runOrg,
+  'api-key': async () => (await import('./cli/api-key.ts')).runApiKey,
+  user: async () => (await import('./cli/user.ts')).runUser,
+  people: async () => (await import('./cli/people.ts')).runPeople,
+  mandates: async () => (await import('./cli/mandates.ts')).runMandates,
+  migrate: async () => (await import('./cli/migrate.ts')).runMigrate,
+  audit: async () => (await import('./cli/audit.ts')).runAudit,
+  hsm: async () => (await import('./cli/hsm.ts')).runHsm,
+  cert: async () => (await import('./cli/cert.ts')).runCert,
+  blobs: async () => (await import('./cli/blobs.ts')).runBlobs,
 };
 
 const USAGE = `Usage: npm run cli -- <command> [options]
@@ -73,13 +67,14 @@ Admin commands use DATABASE_URL / DATA_DIR and apply pending migrations first.
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  const run = command ? COMMANDS[command] : undefined;
-  if (!run) {
+  const load = command && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!load) {
     process.stderr.write(USAGE);
     return 2;
   }
   const context: CliContext = { config: loadConfig(), out: (line) => process.stdout.write(line + '\n'), err: (line) => process.stderr.write(line + '\n') };
   try {
+    const run = await load();
     return await run(args, context);
   } catch (error) {
     if (error instanceof UsageError) {
