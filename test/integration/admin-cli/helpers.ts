@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,23 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { loadConfig } from '../../../src/config.ts';
 import { createDb, type Knex } from '../../../src/store/index.ts';
+import { runCli, type CliRun } from '../../helpers/run-cli.ts';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Run = CliRun;
 
-/** `node --import tsx src/cli.ts …` as an operator runs it, on the given environment only (no DATABASE_URL leaks in). */
+/** The CLI as an operator runs it, on the given environment only (no DATABASE_URL leaks in). */
 export function cli(args: string[], env: Record<string, string>): Promise<Run> {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), ...args], { cwd: root, env: { ...inherited, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+  return runCli(args, env, { withoutDatabaseUrl: true });
 }
 
 export interface CliWorkspace {

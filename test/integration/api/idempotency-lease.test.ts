@@ -3,8 +3,8 @@
  * forever. A claim is now a lease: past IDEMPOTENCY_LEASE_SECONDS a retry takes it over and runs
  * afresh; answered or not, keys go after 24 hours (the purge job).
  *
- * The crash is real: `node --import tsx src/main.ts` on a fresh DATA_DIR (SQLite), killed with
- * SIGKILL while the row of its request is claimed and unanswered, then started again.
+ * The crash is real: the service (`node dist/main.js`, as built by builtEntry()) on a fresh DATA_DIR (SQLite),
+ * killed with SIGKILL while the row of its request is claimed and unanswered, then started again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ import request from 'supertest';
 import { loadConfig } from '../../../src/config.ts';
 import { createApiKey, createDb, createOrganisation, migrateToLatest, type Knex } from '../../../src/store/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
-import { root } from '../admin-cli/helpers.ts';
+import { builtEntry, projectRoot } from '../../helpers/production-build.ts';
 import { fixture } from './helpers.ts';
 
 const PDF = 'reportlab-decision.pdf';
@@ -37,12 +37,13 @@ describe('Idempotency-Key after a crash and over time (issue 10)', function () {
     let db: Knex;
     let key: string;
     let child: ChildProcess | undefined;
+    let main: string;
 
     /** Starts the service and resolves with its URL once it logs that it listens. */
     const start = (): Promise<string> =>
       new Promise((resolve, reject) => {
         const { DATABASE_URL: _ignored, ...inherited } = process.env;
-        const proc = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        const proc = spawn(process.execPath, [main], { cwd: projectRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
         child = proc;
         let out = '';
         let err = '';
@@ -64,6 +65,7 @@ describe('Idempotency-Key after a crash and over time (issue 10)', function () {
     };
 
     before(async () => {
+      main = (await builtEntry()).main;
       work = mkdtempSync(path.join(tmpdir(), 'paraaf-idem-crash-'));
       env = {
         DATA_DIR: path.join(work, 'data'),

@@ -3,7 +3,6 @@
  * /DSS read back with qpdf), B-LTA adds a document timestamp, B-B neither; pdfsig trusts each, verify
  * reports the level reached; an unknown level is a usage error (exit 2).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,16 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { qpdfDss } from '../../helpers/qpdf-dss.ts';
 import { pdfsig, qpdfCheck } from '../../helpers/validators.ts';
+import { runCli, type CliRun } from '../../helpers/run-cli.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const fixture = (name: string): string => path.join(root, 'fixtures/pdf', name);
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 describe('CLI sign --level', function () {

@@ -4,23 +4,15 @@
  * report with the usual exit code, in a process whose V8 heap is capped at 256 MB (it would die with
  * "heap out of memory" rather than pass if verification were unbounded).
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { hostileCmsCases, type HostileCms } from '../../helpers/hostile-cms.ts';
+import { runCli, type CliRun } from '../../helpers/run-cli.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', path.join(root, 'src/cli.ts'), ...args],
-      { cwd: root, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
-      });
-  });
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return runCli(args, env, { nodeOptions: ['--max-old-space-size=256'], maxBuffer: 16 * 1024 * 1024 });
 }
 
 const EXPECTED: Record<string, { code: number; verdict: string; reason: string | null }> = {

@@ -7,11 +7,10 @@
  * valid; at t0 + 40 years the root itself has expired and it is not. Checked with pdfsig, qpdf, openssl ts at
  * each token's genTime, and the CLI `verify --at` in its own process.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import path, { join } from 'node:path';
+import { join } from 'node:path';
 import { expect } from 'chai';
 import { loadOrCreateDevPki, type DevPki } from '../../../src/keys/index.ts';
 import { verifyPdf } from '../../../src/pades/verify-pdf.ts';
@@ -23,8 +22,7 @@ import { qpdfDss } from '../../helpers/qpdf-dss.ts';
 import { extractSignatures, opensslTsVerify, pdfsig, qpdfCheck } from '../../helpers/validators.ts';
 import { auditTrail, BASE_URL, fixture, lastToken, type Bench } from '../workflow/helpers.ts';
 import { signAfterReading } from '../../helpers/reading.ts';
-
-const root = path.resolve(import.meta.dirname, '../../..');
+import { runCli, type CliRun } from '../../helpers/run-cli.ts';
 
 function yearsMonthsAfter(date: Date, years: number, months: number): Date {
   const later = new Date(date);
@@ -32,12 +30,8 @@ function yearsMonthsAfter(date: Date, years: number, months: number): Date {
   return later;
 }
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(root, 'src/cli.ts'), ...args], { cwd: root, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
+function cli(args: string[], env: Record<string, string>): Promise<CliRun> {
+  return runCli(args, env);
 }
 
 describe('TSA key rollover: a workflow-signed decision is B-LTA and valid twenty years on, from the file alone', function () {
