@@ -17,12 +17,15 @@ if (!port) throw new Error('fs-blob-writer-worker.ts runs only as a worker threa
 /** Directories known to exist (`.tmp` and the `ab` shards, at most 1 + 256), each made once, not asked for again at every put. */
 const made = new Set<string>();
 
-/** mkdir -p, once per directory; answers the first directory it created, as fs.mkdir does. */
-function ensureDirectory(directory: string): string | undefined {
+/**
+ * mkdir -p, once per directory: undefined when this thread knew it already, else what fs.mkdir answers (the first
+ * directory it created, undefined when it was there already).
+ */
+function ensureDirectory(directory: string): { firstCreated: string | undefined } | undefined {
   if (made.has(directory)) return undefined;
   const firstCreated = mkdirSync(directory, { recursive: true });
   made.add(directory);
-  return firstCreated;
+  return { firstCreated };
 }
 
 /** Makes a rename or a new directory entry durable (POSIX: fsync the directory). */
@@ -46,7 +49,7 @@ function write(root: string, sha256: string, bytes: Uint8Array): void {
   const directory = path.dirname(target);
   const tmpDir = path.join(root, '.tmp');
   ensureDirectory(tmpDir);
-  const firstCreated = ensureDirectory(directory);
+  const newToThisThread = ensureDirectory(directory);
   const temporary = path.join(tmpDir, `${sha256}.${randomBytes(8).toString('hex')}`);
   try {
     const fd = openSync(temporary, 'wx', 0o640);
@@ -62,9 +65,10 @@ function write(root: string, sha256: string, bytes: Uint8Array): void {
     throw error;
   }
   fsyncDirectory(directory);
-  // Directories created for this blob: each one's entry in its parent must be durable too.
-  if (firstCreated === undefined) return;
-  const topmostParent = path.dirname(firstCreated);
+  // Directories new to this thread: each one's entry in its parent must be durable too, also when another made it
+  // (the store's other thread, or another process on the same directory, may not have fsynced the parent yet).
+  if (newToThisThread === undefined) return;
+  const topmostParent = path.dirname(newToThisThread.firstCreated ?? directory);
   for (let parent = path.dirname(directory); ; parent = path.dirname(parent)) {
     fsyncDirectory(parent);
     if (parent === topmostParent || parent === path.dirname(parent)) break;

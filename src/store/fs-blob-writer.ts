@@ -1,6 +1,6 @@
 /**
- * Where the fs blob store's puts run (issue 11): one worker thread (fs-blob-writer-worker.ts) per store, started
- * on the first put, that hashes, writes, fsyncs and renames each blob in a row. On the HTTP thread those steps
+ * Where the fs blob store's puts run (issue 11): two worker threads (fs-blob-writer-worker.ts) per store, each
+ * started on first need, that hash, write, fsync and rename each blob in a row. On the HTTP thread those steps
  * cost ~1 ms of CPU per signed PDF (a tenth of the sign request), and as asynchronous calls each of their ten
  * round trips waited for the event loop, which the signature's own CPU work kept busy.
  * The bytes are copied once into a buffer of their own and moved to the worker: the caller keeps its Buffer.
@@ -42,57 +42,78 @@ export function legacyBlobPath(root: string, sha256: string): string {
 
 const WORKER_URL = workerUrl(import.meta.url, 'fs-blob-writer-worker');
 
-export function createBlobWriter(): BlobWriter {
-  let worker: Worker | undefined;
+/**
+ * Threads per store. A sign request stores two blobs a document, the signed PDF and, a millisecond or two later, its
+ * B-LT revision, and waits for both before its commit: with one thread the second one's fsyncs queued behind the
+ * first one's (1–4 ms each on a virtual disk), with two they overlap and ext4 commits them in one journal transaction
+ * where it can (issue 11).
+ */
+const THREADS = 2;
+
+interface WriterThread {
+  worker: Worker;
+  /** Puts sent to this thread and not yet answered. */
+  pending: Map<number, { resolve: (sha256: string) => void; reject: (error: Error) => void }>;
+}
+
+export function createBlobWriter(threads = THREADS): BlobWriter {
+  const pool: Array<WriterThread | undefined> = new Array(threads).fill(undefined);
   let nextId = 0;
-  const pending = new Map<number, { resolve: (sha256: string) => void; reject: (error: Error) => void }>();
 
-  const settle = (id: number): ReturnType<typeof pending.get> => {
-    const waiting = pending.get(id);
-    pending.delete(id);
-    // Idle, the thread must not keep the process alive (a CLI command ends); while a put runs, it must.
-    if (pending.size === 0) worker?.unref();
-    return waiting;
+  const failAll = (thread: WriterThread, error: Error): void => {
+    const waiting = [...thread.pending.values()];
+    thread.pending.clear();
+    for (const { reject } of waiting) reject(error);
   };
 
-  const failAll = (error: Error): void => {
-    for (const id of [...pending.keys()]) settle(id)?.reject(error);
-  };
-
-  const start = (): Worker => {
-    const started = startWorker(WORKER_URL);
-    started.unref();
-    started.on('message', (message: FromBlobWriter) => {
-      const waiting = settle(message.id);
+  const start = (slot: number): WriterThread => {
+    const thread: WriterThread = { worker: startWorker(WORKER_URL), pending: new Map() };
+    thread.worker.unref();
+    thread.worker.on('message', (message: FromBlobWriter) => {
+      const waiting = thread.pending.get(message.id);
+      thread.pending.delete(message.id);
+      // Idle, the thread must not keep the process alive (a CLI command ends); while a put runs, it must.
+      if (thread.pending.size === 0) thread.worker.unref();
       if (!waiting) return;
       if ('error' in message) waiting.reject(Object.assign(new Error(message.error.message), { code: message.error.code }));
       else waiting.resolve(message.sha256);
     });
     const gone = (error: Error) => {
-      if (worker === started) worker = undefined;
-      failAll(error);
+      if (pool[slot] === thread) pool[slot] = undefined;
+      failAll(thread, error);
     };
-    started.on('error', gone);
-    started.on('exit', (code) => gone(new Error(`the blob writer thread exited with code ${code}`)));
-    return started;
+    thread.worker.on('error', gone);
+    thread.worker.on('exit', (code) => gone(new Error(`the blob writer thread exited with code ${code}`)));
+    return thread;
+  };
+
+  /** An idle thread (started on first need), else the one with the fewest puts waiting. */
+  const choose = (): WriterThread => {
+    let best: number | undefined;
+    for (let slot = 0; slot < pool.length; slot += 1) {
+      const thread = pool[slot];
+      if (!thread || thread.pending.size === 0) return (pool[slot] ??= start(slot));
+      if (best === undefined || thread.pending.size < pool[best]!.pending.size) best = slot;
+    }
+    return pool[best!]!;
   };
 
   return {
     put(root, bytes) {
-      const current = (worker ??= start());
+      const thread = choose();
       const id = nextId++;
       const copy = new Uint8Array(bytes);
       return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        current.ref();
-        current.postMessage({ id, root, bytes: copy } satisfies ToBlobWriter, [copy.buffer]);
+        thread.pending.set(id, { resolve, reject });
+        thread.worker.ref();
+        thread.worker.postMessage({ id, root, bytes: copy } satisfies ToBlobWriter, [copy.buffer]);
       });
     },
     async close() {
-      const stopping = worker;
-      worker = undefined;
-      if (stopping) await stopping.terminate();
-      failAll(new Error('the blob store was closed'));
+      const stopping = pool.filter((thread): thread is WriterThread => thread !== undefined);
+      pool.fill(undefined);
+      await Promise.all(stopping.map((thread) => thread.worker.terminate()));
+      for (const thread of stopping) failAll(thread, new Error('the blob store was closed'));
     },
   };
 }

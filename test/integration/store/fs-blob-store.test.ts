@@ -101,6 +101,30 @@ describe('store: fs blob store', () => {
     }
   });
 
+  it('writes two puts at once on two threads: a small one does not wait behind a large one, and a close rejects both under way', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
+    const store = createFsBlobStore(root);
+    try {
+      // Both threads started, then a large blob (hashed, written and fsynced: a hundred milliseconds or more) and a small one.
+      await Promise.all([store.put(Buffer.from('warm 1')), store.put(Buffer.from('warm 2'))]);
+      const finished: string[] = [];
+      const large = store.put(Buffer.alloc(48 * 1024 * 1024, 3)).then((blob) => (finished.push('large'), blob));
+      const small = store.put(Buffer.from('agenda')).then((blob) => (finished.push('small'), blob));
+      const [big, little] = await Promise.all([large, small]);
+      expect(finished).to.deep.equal(['small', 'large']);
+      expect((await store.get(little.sha256)).toString()).to.equal('agenda');
+      expect((await fs.stat(blobPath(root, big.sha256))).size).to.equal(48 * 1024 * 1024);
+      expect(await fs.readdir(path.join(root, '.tmp'))).to.deep.equal([]);
+
+      const underWay = [store.put(Buffer.alloc(8 * 1024 * 1024, 8)), store.put(Buffer.alloc(8 * 1024 * 1024, 9))];
+      await store.close?.();
+      for (const put of underWay) expect(await rejection(put)).to.be.an('error');
+    } finally {
+      await store.close?.();
+      await fs.rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('finishes a put in a process that has nothing else to wait for (a CLI command)', async () => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
     try {
