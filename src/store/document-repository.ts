@@ -93,7 +93,7 @@ export async function setDocumentPageCount(db: Db, organisationId: string, docum
   await db('documents').where({ id: documentId, organisation_id: organisationId }).update({ page_count: pageCount });
 }
 
-type NewRevision = Omit<Revision, 'createdAt'> & { now: string; timestampExpiresAt?: string };
+export type NewRevision = Omit<Revision, 'createdAt'> & { now: string; timestampExpiresAt?: string };
 
 /** Inserts the next revision; a unique violation on (document_id, seq) means someone else appended first. */
 export async function insertRevision(db: Db, revision: NewRevision): Promise<void> {

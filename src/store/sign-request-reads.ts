@@ -166,6 +166,11 @@ export interface RecipientsAndChainHead {
   head: { seq: number; hash: string } | null;
 }
 
+/** Which of the envelope's recipients hold a signing link not revoked (a new link revokes theirs, DESIGN §3). */
+export interface LinkHolders {
+  linkHolders: ReadonlySet<string>;
+}
+
 /**
  * PostgreSQL: the row locks a signature is appended under, FOR UPDATE of the envelope and its documents (position
  * order, as every locker takes them), as the statement withTransaction sends with BEGIN (`lockFirst`): one round
@@ -178,9 +183,14 @@ export function signingLocks(organisationId: string, envelopeId: string): string
   return `select 1 from envelopes e join documents d on d.envelope_id = e.id and d.organisation_id = e.organisation_id where e.id = '${envelopeId}' and e.organisation_id = '${organisationId}' order by d.position, d.id for update of e, d`;
 }
 
-/** Every recipient of the envelope as one JSON array of their RECIPIENT_COLUMNS values, in routing order. */
+/**
+ * Every recipient of the envelope as one JSON array of their RECIPIENT_COLUMNS values, in routing order, then whether
+ * they hold a link not revoked (the index on signing_links.recipient_id): the next signer's mail revokes none when
+ * nobody holds one, as in a first round (issue 11).
+ */
 const recipientsJson = (trx: Db) => {
-  const values = RECIPIENT_COLUMNS.map((c) => `r.${c}`).join(', ');
+  const holdsLink = 'exists (select 1 from signing_links l where l.recipient_id = r.id and l.revoked_at is null)';
+  const values = [...RECIPIENT_COLUMNS.map((c) => `r.${c}`), holdsLink].join(', ');
   const order = 'r.routing_order, r.position, r.id';
   const aggregate = isPostgres(trx) ? `json_agg(json_build_array(${values}) order by ${order})` : `json_group_array(json_array(${values}) order by ${order})`;
   return trx.raw(`(select ${aggregate} from recipients r where r.organisation_id = e.organisation_id and r.envelope_id = e.id) as recipients`);
@@ -193,7 +203,7 @@ const recipientsJson = (trx: Db) => {
  * `lockedForSigningSql` answered, sent with BEGIN and the lock on PostgreSQL (withTransaction's `readFirst`);
  * without them the statement is sent now.
  */
-export async function lockedForSigning(trx: Db, organisationId: string, envelopeId: string, rows?: unknown[]): Promise<(LockedForSigning & RecipientsAndChainHead) | null> {
+export async function lockedForSigning(trx: Db, organisationId: string, envelopeId: string, rows?: unknown[]): Promise<(LockedForSigning & RecipientsAndChainHead & LinkHolders) | null> {
   return lockedFrom((rows ?? (await prepared(trx, lockedForSigningQuery(trx, organisationId, envelopeId)))) as Array<Record<string, unknown>>);
 }
 
@@ -225,12 +235,19 @@ function lockedForSigningQuery(trx: Db, organisationId: string, envelopeId: stri
     ]);
 }
 
-function lockedFrom(rows: Array<Record<string, unknown>>): (LockedForSigning & RecipientsAndChainHead) | null {
+function lockedFrom(rows: Array<Record<string, unknown>>): (LockedForSigning & RecipientsAndChainHead & LinkHolders) | null {
   const first = rows[0];
   if (!first) return null;
   const revisions = new Map(rows.map((row) => [String(row.document_id), { seq: Number(row.current_seq), blobSha256: String(row.current_sha256) }]));
-  const recipients = fromJson<unknown[][]>(first.recipients).map((values) => toRecipient(Object.fromEntries(RECIPIENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as RecipientRow));
-  return { envelope: toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS)), revisions, recipients, head: chainHeadOf(first) };
+  const recipients: Recipient[] = [];
+  const linkHolders = new Set<string>();
+  for (const values of fromJson<unknown[][]>(first.recipients)) {
+    const recipient = toRecipient(Object.fromEntries(RECIPIENT_COLUMNS.map((c, i) => [c, values[i]])) as unknown as RecipientRow);
+    recipients.push(recipient);
+    // PostgreSQL's json says true, SQLite's 1.
+    if (values[RECIPIENT_COLUMNS.length] === true || values[RECIPIENT_COLUMNS.length] === 1) linkHolders.add(recipient.id);
+  }
+  return { envelope: toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS)), revisions, recipients, head: chainHeadOf(first), linkHolders };
 }
 
 /** The last link of the envelope's audit chain, on each row of a read. */

@@ -4,17 +4,17 @@
  * the envelope, its revisions, recipients and chain head as they are under it (one statement; on PostgreSQL sent
  * with BEGIN and the lock, in one round trip), checks every document is still the revision that was signed (else
  * DocumentMoved: the caller signs again) and that the recipient may still sign (a cancel, decline or co-signer may
- * have come first), then appends the revisions, the recipient's status and the signature's audit events (one
- * statement on PostgreSQL, writeTogether), then the webhooks and the routing's effects, whose events follow in one
- * statement more (none when they had nothing to do). A writer that appended without our lock fails unique(…, seq)
- * instead.
+ * have come first), then runs the webhooks and the routing's effects (the next signer's link and mail, or the
+ * completion, which comes after the revisions and the recipient's status: it reads them), and appends every audit
+ * event, the signature's and then its effects', in one insert; on PostgreSQL the rows not yet written go with it
+ * (writeTogether). A writer that appended without our lock fails unique(…, seq) instead.
  */
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import type { CertificateCache } from '../keys/certificate-cache.ts';
-import { appendAuditEvents, chainAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
+import { chainAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
 import { auditEventsInsert } from '../store/audit-event-repository.ts';
 import type { AuditEvent } from '../audit/events.ts';
-import { revisionsInsert } from '../store/document-repository.ts';
+import { revisionsInsert, type NewRevision } from '../store/document-repository.ts';
 import { recipientUpdate } from '../store/recipient-repository.ts';
 import { hasOneConnection, writeTogether } from '../store/sql.ts';
 import { lockedForSigning, lockedForSigningSql, signingLocks } from '../store/sign-request-reads.ts';
@@ -22,6 +22,7 @@ import { withTransaction } from '../store/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { queueWebhooks, type EffectContext } from './notifications.ts';
 import { advanceRouting } from './routing-effects.ts';
+import { computeRouting } from '../domain/routing.ts';
 import { assertActive, linkNotFound, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
 import type { SignatureOutcome, SignatureSource, SignedDocuments, SigningAccess, SigningMethodName, SignInput } from './apply-signature.ts';
 
@@ -87,7 +88,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       record({ action: 'code.verified', details: { recipientId: recipient.id, codeId, codeRecipientId, failedAttempts } }, options.initialDocumentHash);
     }
     const at = now.toISOString();
-    const revisions = [];
+    const revisions: NewRevision[] = [];
     for (const { document, signature, validation } of documents) {
       revisions.push({ id: randomUUID(), documentId: document.documentId, seq: document.seq + 1, blobSha256: signature.blob.sha256, size: signature.blob.size, kind: 'signature' as const, now: at });
       record(
@@ -119,18 +120,19 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       revisionSeq: validation?.state.seq ?? document.seq + 1,
     }));
     const chain = { head, documentSha256: documentStateHash(final) };
-    const signatureEvents = chainAuditEvents(events, chain);
     const signedRecipient = { ...recipient, status: 'signed' as const, completedAt: at, openedAt: recipient.openedAt ?? at };
-    // One round trip on PostgreSQL for the revisions, the recipient and the signature's events: nothing in between
-    // reads them. The effects below run after it, so what they read includes the signature.
-    await writeTogether(trx, [
+    const after = withRecipient(recipients, signedRecipient);
+    const signatureRows = () => [
       revisionsInsert(trx, revisions),
       recipientUpdate(trx, target.organisationId, recipient.id, { status: 'signed', completedAt: at, openedAt: signedRecipient.openedAt }),
-      auditEventsInsert(trx, signatureEvents),
-    ]);
+    ];
+    // A completion reads the signed revisions back (the result's attachments, a meeting's results): its effects come
+    // after the signature's rows. Otherwise the effects (the next signer's link and mail, the webhooks) read none of
+    // them, and the rows go with every audit event in one write at the end.
+    const completes = computeRouting(after).outcome === 'complete';
+    if (completes) await writeTogether(trx, signatureRows());
     await options.source.finish?.(trx, now);
 
-    const effects: AppendAuditEventOptions[] = [];
     const ctx: EffectContext = {
       trx,
       deps,
@@ -140,14 +142,16 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       now,
       actor,
       origin: input.origin,
-      audit: (event) => effects.push(event),
+      // The effects' events follow the signature's in the chain, in the same insert.
+      audit: (event) => events.push(event),
       hasWebhooks: access.hasWebhooks,
       documents: final.map(({ documentId, sha256, revisionSeq }) => ({ documentId, sha256, revisionSeq })),
+      linkHolders: locked.linkHolders,
     };
     await queueWebhooks(ctx, 'recipient.signed', signedRecipient);
-    await advanceRouting(ctx, withRecipient(recipients, signedRecipient));
-    // What the signature set off (the next signer's mail, the completion), chained after its own events; none, no statement.
-    await appendAuditEvents(trx, effects, { ...chain, head: signatureEvents.at(-1) ?? head });
+    await advanceRouting(ctx, after);
+    // One round trip on PostgreSQL (writeTogether); on SQLite one statement for all the events.
+    await writeTogether(trx, [...(completes ? [] : signatureRows()), auditEventsInsert(trx, chainAuditEvents(events, chain))]);
     await stored;
     return { ...done, alreadyDone: false, completed: ctx.envelope.status === 'completed' };
   }, { lockFirst: signingLocks(target.organisationId, target.envelopeId), readFirst: lockedForSigningSql(deps.db, target.organisationId, target.envelopeId) });

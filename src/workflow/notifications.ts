@@ -39,6 +39,8 @@ export interface EffectContext {
   hasWebhooks?: boolean;
   /** The envelope's documents as the use case left them (position order), when it knows them. */
   documents?: ReadonlyArray<{ documentId: string; sha256: string; revisionSeq: number }>;
+  /** The recipients holding a link not revoked, when the use case read that under its lock: a new link revokes only theirs. */
+  linkHolders?: ReadonlySet<string>;
 }
 
 /** Appends an effect's audit event, or hands it to the use case's batch. */
@@ -165,7 +167,9 @@ export async function notifyRecipients(
   kind: 'signRequest' | 'reminder',
 ): Promise<Recipient[]> {
   const updated: Recipient[] = [];
-  await revokeSigningLinks(ctx.trx, recipients.map((r) => r.id), ctx.now);
+  // Their earlier links stop working (DESIGN §3); no statement when the use case knows none of them holds one.
+  const holders = recipients.filter((r) => ctx.linkHolders?.has(r.id) ?? true);
+  await revokeSigningLinks(ctx.trx, holders.map((r) => r.id), ctx.now);
   for (const recipient of recipients) {
     const token = await createSigningLink(ctx, recipient);
     const now = ctx.now.toISOString();

@@ -1,14 +1,16 @@
 /**
  * What one HTTP sign request costs the database (issue 11): the statements a signer's POST
  * /s/<token>/sign sends, counted with countStatements (BEGIN and COMMIT included), for a signer
- * whose signature does not complete the envelope and, separately, for the last one. Run on
- * SQLite, and on PostgreSQL with TEST_DATABASE_URL. PRINT_STATEMENTS=1 lists them.
+ * whose signature does not complete the envelope, for one that mails the next signer and, separately, for the
+ * last one. Run on SQLite, and on PostgreSQL with TEST_DATABASE_URL. PRINT_STATEMENTS=1 lists them.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApiKey, createOrganisation, type Organisation } from '../../../src/store/index.ts';
 import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
+import { insertSigningLink } from '../../../src/store/signing-link-repository.ts';
+import { tokenHash } from '../../../src/workflow/notifications.ts';
 import { countStatements } from '../../../src/store/statement-counter.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
@@ -83,12 +85,33 @@ describe('the statements of one sign request', function () {
     console.log(`      sign request, the last signer (completes the envelope, B-LTA, mails): ${final} statements`);
   });
 
-  it(`a signer in sequential routing, whose signature mails the next one`, async () => {
+  it(`a signer in sequential routing, whose signature mails the next one: at most ${SIGN_REQUEST_STATEMENTS} statements`, async () => {
     const envelopeId = await sendEnvelope([
       { name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 },
       { name: 'Bart Claes', email: 'bart@zonnebeke.be', role: 'signer', order: 2 },
     ]);
     const count = await countedSign(await linkFor('an@zonnebeke.be', envelopeId));
     console.log(`      sign request, sequential, mails the next signer: ${count} statements`);
+    expect(count).to.be.at.most(SIGN_REQUEST_STATEMENTS);
+    const next = await request(app.url).get(`/s/${await linkFor('bart@zonnebeke.be', envelopeId)}`);
+    expect(next.status, 'the next signer\'s new link opens their page').to.equal(200);
+  });
+
+  it('revokes a link the next signer still held when their turn comes, and mails them a new one', async () => {
+    const envelopeId = await sendEnvelope([
+      { name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 },
+      { name: 'Bart Claes', email: 'bart@zonnebeke.be', role: 'signer', order: 2 },
+    ]);
+    const envelope = (await request(app.url).get(`/api/v1/envelopes/${envelopeId}`).set({ Authorization: `Bearer ${key}` }).expect(200)).body as { recipients: Array<{ id: string; email: string }> };
+    const bart = envelope.recipients.find((r) => r.email === 'bart@zonnebeke.be')!;
+    // A link of theirs from before (no flow of ours leaves one to a recipient not yet mailed; the write phase reads
+    // who holds one rather than assume it).
+    const old = randomBytes(32).toString('base64url');
+    await insertSigningLink(app.deps.db, { id: randomUUID(), recipientId: bart.id, tokenSha256: tokenHash(old), expiresAt: new Date(Date.now() + 86_400_000).toISOString(), createdAt: new Date().toISOString() });
+    expect((await request(app.url).get(`/s/${old}`)).status, 'the old link before').to.equal(200);
+    await countedSign(await linkFor('an@zonnebeke.be', envelopeId));
+    expect((await request(app.url).get(`/s/${old}`)).status, 'the old link after').to.equal(410);
+    const fresh = await linkFor('bart@zonnebeke.be', envelopeId);
+    expect((await request(app.url).get(`/s/${fresh}`)).status, 'the new link').to.equal(200);
   });
 });
