@@ -50,6 +50,13 @@ const WORKER_URL = workerUrl(import.meta.url, 'fs-blob-writer-worker');
  */
 const THREADS = 2;
 
+/**
+ * A writer hashes and writes bytes it was handed (outside its heap) and makes few objects of its own: V8's default
+ * young generation only made each thread's memory larger, ~30 MB of RSS a thread against ~15 MB with this one,
+ * measured at the same speed (400 puts of 120 and 130 KB).
+ */
+const WRITER_LIMITS = { maxYoungGenerationSizeMb: 2 };
+
 interface WriterThread {
   worker: Worker;
   /** Puts sent to this thread and not yet answered. */
@@ -67,7 +74,7 @@ export function createBlobWriter(threads = THREADS): BlobWriter {
   };
 
   const start = (slot: number): WriterThread => {
-    const thread: WriterThread = { worker: startWorker(WORKER_URL), pending: new Map() };
+    const thread: WriterThread = { worker: startWorker(WORKER_URL, { resourceLimits: WRITER_LIMITS }), pending: new Map() };
     thread.worker.unref();
     thread.worker.on('message', (message: FromBlobWriter) => {
       const waiting = thread.pending.get(message.id);
