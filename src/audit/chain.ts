@@ -110,8 +110,13 @@ export async function lockChain(trx: Db, organisationId: string, envelopeId: str
  * on unique(chain, seq).
  */
 export async function appendAuditEvent(trx: Db, options: AppendAuditEventOptions): Promise<AuditEventRecord> {
-  const chain = chainName(options.organisationId, options.envelopeId);
   await lockChain(trx, options.organisationId, options.envelopeId);
+  return appendAuditEventUnderLock(trx, options);
+}
+
+/** appendAuditEvent for a caller whose transaction took the chain's lock already (lockChain, or its envelope row FOR UPDATE). */
+export async function appendAuditEventUnderLock(trx: Db, options: AppendAuditEventOptions): Promise<AuditEventRecord> {
+  const chain = chainName(options.organisationId, options.envelopeId);
   const last = await lastAuditLink(trx, chain);
   const documentSha256 = options.documentSha256 !== undefined ? options.documentSha256 : options.envelopeId ? await currentDocumentHash(trx, options.organisationId, options.envelopeId) : null;
   const record = chainedRecord(options, last, documentSha256);

@@ -26,17 +26,20 @@ export interface EnvelopeTarget {
  */
 export async function timestampEnvelope(deps: LongTermDeps, target: EnvelopeTarget, purpose: 'completion' | 'renewal', options: ArchiveTimestampOptions = {}): Promise<number> {
   return inTransaction(deps, 'timestampEnvelope', async (trx) => {
+    // The envelope's row locked is its audit chain's lock (recorder).
     const envelope = await envelopeById(trx, target.organisationId, target.envelopeId, { forUpdate: true });
     if (!envelope || envelope.status !== 'completed') return 0;
     const documents = await documentsOf(trx, envelope.organisationId, envelope.id, { forUpdate: true });
-    const revisions = await currentRevisions(trx, documents.map((d) => d.id));
+    // A renewal needs each document's current revision; a completion each one's history, whose last is the current.
+    const current = purpose === 'renewal' ? await currentRevisions(trx, documents.map((d) => d.id)) : undefined;
     const now = deps.clock();
     const record = recorder(trx, target, now);
     let stamped = 0;
     for (const document of documents) {
-      const revision = revisions.get(document.id);
+      const history = current ? undefined : await revisionsOf(trx, document.id);
+      const revision = current ? current.get(document.id) : history!.at(-1);
       if (!revision) continue;
-      if (purpose === 'completion' && (await revisionsOf(trx, document.id)).some((r) => r.kind === 'timestamp')) continue;
+      if (history?.some((r) => r.kind === 'timestamp')) continue;
       const state = { documentId: document.id, seq: revision.seq, pdf: await deps.blobs.get(revision.blobSha256) };
       await appendArchiveTimestamp(trx, deps, state, record, purpose, options);
       stamped += 1;

@@ -7,7 +7,7 @@
  */
 import { randomUUID, type X509Certificate } from 'node:crypto';
 import type { Knex } from 'knex';
-import { appendAuditEvent } from '../audit/chain.ts';
+import { appendAuditEventUnderLock } from '../audit/chain.ts';
 import { AppError } from '../errors.ts';
 import type { AuditEvent } from '../audit/events.ts';
 import { createOwnRevocationSource, isCrlReason, type CertStatus, type PkiAuthorities, type PkiProvider, type RevocationSource, type TimeStamper } from '../keys/index.ts';
@@ -48,9 +48,10 @@ export interface DocumentState {
 /** Writes an audit event (and the document hash it concerns) in the caller's transaction. */
 export type RecordEvent = (event: AuditEvent, documentSha256: string) => Promise<unknown>;
 
+/** RecordEvent for a transaction that locked the envelope's row already (the chain's lock, DESIGN §6). */
 export function recorder(trx: Knex.Transaction, target: { organisationId: string; envelopeId: string }, now: Date): RecordEvent {
   return async (event, documentSha256) => {
-    await appendAuditEvent(trx, { ...target, event, actor: { kind: 'system', label: 'long-term validation' }, documentSha256, occurredAt: now });
+    await appendAuditEventUnderLock(trx, { ...target, event, actor: { kind: 'system', label: 'long-term validation' }, documentSha256, occurredAt: now });
   };
 }
 
