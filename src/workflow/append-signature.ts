@@ -11,6 +11,7 @@
  */
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import type { CertificateCache } from '../keys/certificate-cache.ts';
+import { computeRouting } from '../domain/routing.ts';
 import { chainAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
 import { auditEventsInsert } from '../store/audit-event-repository.ts';
 import type { AuditEvent } from '../audit/events.ts';
@@ -22,7 +23,6 @@ import { withTransaction } from '../store/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { queueWebhooks, type EffectContext } from './notifications.ts';
 import { advanceRouting } from './routing-effects.ts';
-import { computeRouting } from '../domain/routing.ts';
 import { assertActive, linkNotFound, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
 import type { SignatureOutcome, SignatureSource, SignedDocuments, SigningAccess, SigningMethodName, SignInput } from './apply-signature.ts';
 
