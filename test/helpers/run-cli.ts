@@ -4,6 +4,7 @@
  * past CI's 20 minutes on a slow 2-core machine; dist/ is rebuilt whenever src/ is newer, so it is the code under test.
  */
 import { execFile } from 'node:child_process';
+import path from 'node:path';
 import { builtEntry, projectRoot } from './production-build.ts';
 
 export interface CliRun {
@@ -18,14 +19,16 @@ export interface RunCliOptions {
   /** Node options before the script, e.g. a heap limit. */
   nodeOptions?: readonly string[];
   maxBuffer?: number;
+  /** `src/cli.ts` under tsx instead of `dist/cli.js`: beside instances that run from source too. */
+  fromSource?: boolean;
 }
 
 export async function runCli(args: readonly string[], env: Record<string, string>, options: RunCliOptions = {}): Promise<CliRun> {
-  const { cli } = await builtEntry();
+  const script = options.fromSource ? ['--import', 'tsx', path.join(projectRoot, 'src/cli.ts')] : [(await builtEntry()).cli];
   const inherited: NodeJS.ProcessEnv = { ...process.env };
   if (options.withoutDatabaseUrl) delete inherited.DATABASE_URL;
   return new Promise((resolve) => {
-    execFile(process.execPath, [...(options.nodeOptions ?? []), cli, ...args], { cwd: projectRoot, env: { ...inherited, ...env }, maxBuffer: options.maxBuffer ?? 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [...(options.nodeOptions ?? []), ...script, ...args], { cwd: projectRoot, env: { ...inherited, ...env }, maxBuffer: options.maxBuffer ?? 1024 * 1024 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });

@@ -8,13 +8,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import { simpleParser } from 'mailparser';
 import { createDb, type Knex } from '../../../src/store/index.ts';
-import { createTestDatabase, dropTestDatabase, projectRoot, startCluster, type Cluster, type ClusterOptions } from '../../../scripts/cluster/instances.ts';
+import { createTestDatabase, dropTestDatabase, startCluster, type Cluster, type ClusterOptions } from '../../../scripts/cluster/instances.ts';
 import { createOrganisationWithKey, type ClusterOrganisation } from '../../../scripts/cluster/organisation.ts';
-import { builtEntry } from '../../helpers/production-build.ts';
+import { runCli } from '../../helpers/run-cli.ts';
 import { pdfsig } from '../../helpers/validators.ts';
 import { fixture } from '../api/helpers.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../notify/smtp-test-server.ts';
@@ -34,8 +33,8 @@ export interface RunOptions {
 
 export interface MultiInstanceRun {
   cluster: Cluster;
-  /** How the CLI runs: `node dist/cli.js`, or `node --import tsx src/cli.ts`. */
-  cliArgs: string[];
+  /** How the instances and the CLI run: `node dist/…`, or from source under tsx. */
+  entry: 'tsx' | 'dist';
   smtp: SmtpTestServer;
   /** A connection of the test's own to the cluster's database, for counting rows. */
   db: Knex;
@@ -49,7 +48,6 @@ export interface MultiInstanceRun {
 
 export async function startRun(options: RunOptions): Promise<MultiInstanceRun> {
   const entry = options.entry ?? 'dist';
-  const cliArgs = entry === 'dist' ? [(await builtEntry()).cli] : ['--import', 'tsx', path.join(projectRoot, 'src/cli.ts')];
   const database = await createTestDatabase();
   const smtp = await startSmtpTestServer();
   let cluster: Cluster | undefined;
@@ -75,7 +73,7 @@ export async function startRun(options: RunOptions): Promise<MultiInstanceRun> {
     let closing: Promise<void> | undefined;
     return {
       cluster: running,
-      cliArgs,
+      entry,
       smtp,
       db: connection,
       organisation,
@@ -229,15 +227,14 @@ export async function pool<T>(concurrency: number, tasks: Array<() => Promise<T>
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** `npm run cli -- audit verify` against the cluster's database and blob store, as an operator runs it. */
-export function auditVerify(run: Pick<MultiInstanceRun, 'cluster' | 'cliArgs'>): Promise<{ code: number; output: string }> {
-  const { cluster } = run;
+export async function auditVerify(run: Pick<MultiInstanceRun, 'cluster' | 'entry'>): Promise<{ code: number; output: string }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paraaf-cluster-cli-'));
-  return new Promise((resolve) => {
-    execFile(process.execPath, [...run.cliArgs, 'audit', 'verify'], { cwd: projectRoot, env: { ...cluster.env, DATA_DIR: dataDir } }, (error, stdout, stderr) => {
-      rmSync(dataDir, { recursive: true, force: true });
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
-  });
+  try {
+    const { code, stdout, stderr } = await runCli(['audit', 'verify'], { ...run.cluster.env, DATA_DIR: dataDir }, { fromSource: run.entry === 'tsx' });
+    return { code, output: `${stdout}${stderr}` };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 /** Waits until the outbox holds no mail still to deliver (pending and due, or being sent). */
