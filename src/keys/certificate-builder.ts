@@ -139,21 +139,15 @@ export async function buildParsedCertificate(template: CertificateTemplate, auth
   return new X509Certificate(der);
 }
 
-/** The named curves' OIDs (RFC 5480 §2.1.1.1), by their JWK names. */
-const CURVE_OIDS: Readonly<Record<string, string>> = { 'P-256': '1.2.840.10045.3.1.7', 'P-384': '1.3.132.0.34', 'P-521': '1.3.132.0.35' };
-
 /**
- * The key's SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) as DER. An EC key is encoded here from its JWK coordinates
- * (RFC 5480 §2: the named curve, and the uncompressed point 04 || x || y): OpenSSL 3's DER encoder, which
- * `export({ type: 'spki' })` goes through, takes about 0.1 ms a key, the JWK export a twentieth of that, and every
- * one-shot certificate starts here (issue 11). Other keys: OpenSSL's encoding.
+ * The key's SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) as DER, as OpenSSL encodes it. Not from the key's JWK
+ * coordinates, which stop 20 did for speed (0.005 ms against 0.1): Node 20's JWK export of an EC key holds the key's
+ * lock while it makes JavaScript strings, and a garbage collection there that frees the key generation's job, which
+ * takes the same lock, deadlocks the process. A fresh one-shot key did so about once in 1,500 signatures, hanging
+ * the server for good (seen in CI, reproduced in test/unit/keys/fresh-key-export.test.ts).
  */
 export function subjectPublicKeyInfo(key: KeyObject): Buffer {
-  const jwk = key.asymmetricKeyType === 'ec' ? key.export({ format: 'jwk' }) : undefined;
-  const curve = jwk?.crv === undefined ? undefined : CURVE_OIDS[jwk.crv];
-  if (!jwk || !curve) return key.export({ type: 'spki', format: 'der' });
-  const point = Buffer.concat([Buffer.of(0x04), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
-  return sequence(sequence(oid(OID.ecPublicKey), oid(curve)), bitString(point));
+  return key.export({ type: 'spki', format: 'der' });
 }
 
 function extensions(template: CertificateTemplate, subjectKeyId: Buffer, authorityKeyId: Buffer): Der[] {
