@@ -116,7 +116,8 @@ describe('store: fs blob store', () => {
       expect((await fs.stat(blobPath(root, big.sha256))).size).to.equal(48 * 1024 * 1024);
       expect(await fs.readdir(path.join(root, '.tmp'))).to.deep.equal([]);
 
-      const underWay = [store.put(Buffer.alloc(8 * 1024 * 1024, 8)), store.put(Buffer.alloc(8 * 1024 * 1024, 9))];
+      // Large enough that neither thread can have hashed, written and fsynced its blob when the close reaches it.
+      const underWay = [store.put(Buffer.alloc(48 * 1024 * 1024, 8)), store.put(Buffer.alloc(48 * 1024 * 1024, 9))];
       await store.close?.();
       for (const put of underWay) expect(await rejection(put)).to.be.an('error');
     } finally {
