@@ -203,7 +203,10 @@ export function loadPemKey(keyPem: string, certificatePems: string | readonly st
     privateKey = createPrivateKey({ key: keyPem, format: 'pem', passphrase });
   } catch (cause) {
     const code = (cause as { code?: string }).code ?? '';
-    if (/BAD_DECRYPT|MISSING_PASSPHRASE|bad decrypt/i.test(code + String(cause))) throw passwordError();
+    // A wrong password does not always fail as "bad decrypt": about once in 256 the decrypted garbage has valid
+    // padding and fails later, as something that cannot be parsed. An encrypted key that cannot be read is the password's.
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(keyPem);
+    if (encrypted || /BAD_DECRYPT|MISSING_PASSPHRASE|bad decrypt/i.test(code + String(cause))) throw passwordError();
     throw keyError('key_file_invalid', 'The private key cannot be read.', cause);
   }
   const text = typeof certificatePems === 'string' ? certificatePems : certificatePems.join('\n');
