@@ -143,8 +143,8 @@ export async function buildParsedCertificate(template: CertificateTemplate, auth
  * The key's SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) as DER, as OpenSSL encodes it. Not from the key's JWK
  * coordinates, which stop 20 did for speed (0.005 ms against 0.1): Node 20's JWK export of an EC key holds the key's
  * lock while it makes JavaScript strings, and a garbage collection there that frees the key generation's job, which
- * takes the same lock, deadlocks the process. A fresh one-shot key did so about once in 1,500 signatures, hanging
- * the server for good (seen in CI, reproduced in test/unit/keys/fresh-key-export.test.ts).
+ * takes the same lock, deadlocks the process. Any signature's fresh one-shot key could do so, hanging the server for
+ * good: a loop of fresh keys hangs within a few thousand (seen in CI; test/unit/keys/fresh-key-export.test.ts).
  */
 export function subjectPublicKeyInfo(key: KeyObject): Buffer {
   return key.export({ type: 'spki', format: 'der' });
