@@ -47,6 +47,8 @@ export interface SigningOrganisation {
   name: string;
   /** Its PNG logo for the mails a signature sets off (issue 12), read in the same statement. */
   logo: MailLogo | null;
+  /** Its settings, read in the same statement: whom a completion tells when staff did not send the envelope. */
+  settings: Record<string, unknown>;
 }
 
 export interface SigningAccessRead {
@@ -99,10 +101,11 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
   const recipient = recipients[own];
   if (!recipient) return null;
   const envelope = toEnvelope(unaliased<EnvelopeRow>(first, 'e', ENVELOPE_COLUMNS));
+  const settings = fromJson<Record<string, unknown> | null>(first.o_settings) ?? {};
   return {
     link: 'tokenSha256' in by ? toLink(unaliased<SigningLinkRow>(first, 'l', LINK_COLUMNS)) : null,
     envelope,
-    organisation: { id: envelope.organisationId, slug: String(first.o_slug), name: String(first.o_name), logo: mailLogoOf(fromJson<Record<string, unknown> | null>(first.o_settings)) },
+    organisation: { id: envelope.organisationId, slug: String(first.o_slug), name: String(first.o_name), logo: mailLogoOf(settings), settings },
     recipients,
     recipient,
     hasWebhooks: Number(first.has_webhooks) === 1,

@@ -139,6 +139,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       envelope: locked.envelope,
       organisationName: organisation.name,
       organisationLogo: organisation.logo,
+      organisationSettings: organisation.settings,
       now,
       actor,
       origin: input.origin,

@@ -27,6 +27,8 @@ export interface EffectContext {
   organisationName: string;
   /** The organisation's PNG logo, shown at the top of its mails (issue 12); null or absent without one. */
   organisationLogo?: MailLogo | null;
+  /** The organisation's settings as the use case read them (notice addresses, default language); absent: read when needed. */
+  organisationSettings?: Readonly<Record<string, unknown>>;
   now: Date;
   actor: AuditActor;
   origin?: RequestOrigin;
@@ -57,7 +59,7 @@ export async function effectContext(
 ): Promise<EffectContext> {
   const organisation = await organisationById(trx, envelope.organisationId);
   if (!organisation) throw new Error(`organisation ${envelope.organisationId} of envelope ${envelope.id} is missing`);
-  return { trx, deps, envelope, organisationName: organisation.name, organisationLogo: mailLogoOf(organisation.settings), ...who };
+  return { trx, deps, envelope, organisationName: organisation.name, organisationLogo: mailLogoOf(organisation.settings), organisationSettings: organisation.settings, ...who };
 }
 
 type OwnParams<K extends MailKind> = Omit<MailParams[K], 'organisationName' | 'recipientName' | 'envelopeTitle'>;

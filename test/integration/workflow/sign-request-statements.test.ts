@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { createApiKey, createOrganisation, type Organisation } from '../../../src/store/index.ts';
+import { updateOrganisation } from '../../../src/store/organisations.ts';
 import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
 import { insertSigningLink } from '../../../src/store/signing-link-repository.ts';
 import { tokenHash } from '../../../src/workflow/notifications.ts';
@@ -49,8 +50,8 @@ describe('the statements of one sign request', function () {
     expect(tokens, `a link mailed to ${email}`).to.not.be.empty;
     return tokens.at(-1)!;
   };
-  /** Opens the page (as a signer does first), then counts only the sign POST. */
-  const countedSign = async (token: string) => {
+  /** Opens the page (as a signer does first), then counts only the sign POST: its statements. */
+  const signedStatements = async (token: string): Promise<string[]> => {
     const page = await request(app.url).get(`/s/${token}`).expect(200);
     // Reading before signing (issue 12): the signer downloads each document; the check is part of the counted request.
     expect(await downloadDocuments(app.url, `/s/${token}`)).to.be.greaterThan(0);
@@ -59,8 +60,9 @@ describe('the statements of one sign request', function () {
     const count = counter.stop();
     expect(res.status, res.text.slice(0, 300)).to.equal(303);
     if (process.env.PRINT_STATEMENTS) console.log(`${count} statements:\n  ${counter.statements.join('\n  ')}`);
-    return count;
+    return counter.statements;
   };
+  const countedSign = async (token: string) => (await signedStatements(token)).length;
 
   before(async () => {
     const pki = await devPki();
@@ -95,6 +97,22 @@ describe('the statements of one sign request', function () {
     expect(count).to.be.at.most(SIGN_REQUEST_STATEMENTS);
     const next = await request(app.url).get(`/s/${await linkFor('bart@zonnebeke.be', envelopeId)}`);
     expect(next.status, 'the next signer\'s new link opens their page').to.equal(200);
+  });
+
+  it('the last signature of an envelope sent through the API tells the notice addresses from the organisation read with the link', async () => {
+    await updateOrganisation(app.deps.db, organisation.id, { settings: { noticeEmails: ['secretariaat@zonnebeke.be'] } });
+    try {
+      const envelopeId = await sendEnvelope([{ name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 }]);
+      const statements = await signedStatements(await linkFor('an@zonnebeke.be', envelopeId));
+      // The link read joins the organisation; nothing after it reads the organisation again.
+      expect(statements.filter((sql) => /from [`"]organisations[`"]/i.test(sql)), statements.join('\n')).to.deep.equal([]);
+      const notices = (await listOutbox(app.deps.db, organisation.id, { kind: 'mail' }))
+        .map((row) => row.payload as MailMessage)
+        .filter((m) => m.to.email === 'secretariaat@zonnebeke.be' && m.headers?.['X-Paraaf-Envelope'] === envelopeId);
+      expect(notices, 'the completion mail to the notice address').to.have.length(1);
+    } finally {
+      await updateOrganisation(app.deps.db, organisation.id, { settings: {} });
+    }
   });
 
   it('revokes a link the next signer still held when their turn comes, and mails them a new one', async () => {
