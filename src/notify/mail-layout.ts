@@ -34,7 +34,12 @@ export function assertHttpUrl(url: string): string {
   return url;
 }
 
-function blockToText(block: MailBlock): string {
+/** A colon after a label: French sets it off with a no-break space ("Télécharger :"), Dutch and English do not. */
+function colonFor(lang: string): string {
+  return /^fr(-|$)/i.test(lang) ? '\u00a0:' : ':';
+}
+
+function blockToText(block: MailBlock, lang: string): string {
   switch (block.kind) {
     case 'heading':
       return `${block.text}\n${'='.repeat(Math.min(block.text.length, 72))}`;
@@ -43,7 +48,7 @@ function blockToText(block: MailBlock): string {
     case 'quote':
       return `${block.label}\n${block.text.split('\n').map((line) => `> ${line}`).join('\n')}`;
     case 'action':
-      return `${block.label}:\n${block.url}`;
+      return `${block.label}${colonFor(lang)}\n${block.url}`;
     case 'footer':
       return `--\n${block.text}`;
   }
@@ -99,7 +104,7 @@ export function withLogo(mail: RenderedMail, alt: string): RenderedMail {
 }
 
 export function renderBlocks(subject: string, lang: string, blocks: readonly MailBlock[]): RenderedMail {
-  const text = `${blocks.map(blockToText).join('\n\n')}\n`;
+  const text = `${blocks.map((block) => blockToText(block, lang)).join('\n\n')}\n`;
   const body = blocks.filter((block) => block.kind !== 'footer').map(blockToHtml).join('\n');
   const footer = blocks.filter((block) => block.kind === 'footer').map(blockToHtml).join('\n');
   const html = `<!DOCTYPE html>

@@ -111,6 +111,12 @@ describe('notify/templates', () => {
       expect(mail.text).to.include('mardi 4 mars 2025 à 17:00');
     });
 
+    it('sets the colon after a button label in the text part as each language writes it (French: a no-break space before it)', () => {
+      expect(renderMail('reminder', 'fr', { ...params.reminder, role: 'approver' }).text).to.include(`Consulter et approuver\u00a0:\n${SIGNING_URL}\n`);
+      expect(renderMail('signRequest', 'nl', params.signRequest).text).to.include(`Bekijken en ondertekenen:\n${SIGNING_URL}\n`);
+      expect(renderMail('signRequest', 'en', params.signRequest).text).to.match(new RegExp(`\\w:\\n${SIGNING_URL.replace(/[.]/g, '\\.')}\\n`));
+    });
+
     it('formats dates in Europe/Brussels, summer time included', () => {
       expect(formatBrusselsDateTime(new Date('2025-07-01T10:00:00Z'), 'nl')).to.equal('dinsdag 1 juli 2025 om 12:00');
       expect(formatBrusselsDateTime(new Date('2025-03-10T23:00:00Z'), 'en')).to.equal('Tuesday, 11 March 2025 at 00:00');
