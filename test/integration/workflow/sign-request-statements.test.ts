@@ -100,7 +100,7 @@ describe('the statements of one sign request', function () {
   });
 
   it('the last signature of an envelope sent through the API tells the notice addresses from the organisation read with the link', async () => {
-    await updateOrganisation(app.deps.db, organisation.id, { settings: { noticeEmails: ['secretariaat@zonnebeke.be'] } });
+    await updateOrganisation(app.deps.db, organisation.id, { settings: { noticeEmails: ['secretariaat@zonnebeke.be'], defaultLanguage: 'fr' } });
     try {
       const envelopeId = await sendEnvelope([{ name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 }]);
       const statements = await signedStatements(await linkFor('an@zonnebeke.be', envelopeId));
@@ -110,6 +110,10 @@ describe('the statements of one sign request', function () {
         .map((row) => row.payload as MailMessage)
         .filter((m) => m.to.email === 'secretariaat@zonnebeke.be' && m.headers?.['X-Paraaf-Envelope'] === envelopeId);
       expect(notices, 'the completion mail to the notice address').to.have.length(1);
+      // In the organisation's language, under its name: the settings read with the link.
+      expect(notices[0]!.subject).to.equal('Signé : Besluit');
+      expect(notices[0]!.text).to.include('Gemeente Zonnebeke');
+      if (process.env.PRINT_MAIL) console.log(notices[0]!.text);
     } finally {
       await updateOrganisation(app.deps.db, organisation.id, { settings: {} });
     }
