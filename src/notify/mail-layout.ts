@@ -34,9 +34,9 @@ export function assertHttpUrl(url: string): string {
   return url;
 }
 
-/** A colon after a label: French sets it off with a no-break space ("Télécharger :"), Dutch and English do not. */
+/** A colon after a label: French sets it off with a space ("Télécharger :"), as its catalogue does; Dutch and English do not. */
 function colonFor(lang: string): string {
-  return /^fr(-|$)/i.test(lang) ? '\u00a0:' : ':';
+  return /^fr(-|$)/i.test(lang) ? ' :' : ':';
 }
 
 function blockToText(block: MailBlock, lang: string): string {

@@ -111,8 +111,8 @@ describe('notify/templates', () => {
       expect(mail.text).to.include('mardi 4 mars 2025 à 17:00');
     });
 
-    it('sets the colon after a button label in the text part as each language writes it (French: a no-break space before it)', () => {
-      expect(renderMail('reminder', 'fr', { ...params.reminder, role: 'approver' }).text).to.include(`Consulter et approuver\u00a0:\n${SIGNING_URL}\n`);
+    it('sets the colon after a button label in the text part as each language writes it (French: a space before it)', () => {
+      expect(renderMail('reminder', 'fr', { ...params.reminder, role: 'approver' }).text).to.include(`Consulter et approuver :\n${SIGNING_URL}\n`);
       expect(renderMail('signRequest', 'nl', params.signRequest).text).to.include(`Bekijken en ondertekenen:\n${SIGNING_URL}\n`);
       expect(renderMail('signRequest', 'en', params.signRequest).text).to.match(new RegExp(`\\w:\\n${SIGNING_URL.replace(/[.]/g, '\\.')}\\n`));
     });
