@@ -4,6 +4,8 @@
  * place; the catalogs hold no markup. The HTML is deliberately plain (WCAG 2.1: `lang`,
  * a heading, real links with descriptive text, no images, no layout tables).
  */
+import { colonIn, resolveLanguage } from './i18n/index.ts';
+
 export type MailBlock =
   | { kind: 'heading'; text: string }
   | { kind: 'paragraph'; text: string }
@@ -34,11 +36,6 @@ export function assertHttpUrl(url: string): string {
   return url;
 }
 
-/** A colon after a label: French sets it off with a space ("Télécharger :"), as its catalogue does; Dutch and English do not. */
-function colonFor(lang: string): string {
-  return /^fr(-|$)/i.test(lang) ? ' :' : ':';
-}
-
 function blockToText(block: MailBlock, lang: string): string {
   switch (block.kind) {
     case 'heading':
@@ -48,7 +45,7 @@ function blockToText(block: MailBlock, lang: string): string {
     case 'quote':
       return `${block.label}\n${block.text.split('\n').map((line) => `> ${line}`).join('\n')}`;
     case 'action':
-      return `${block.label}${colonFor(lang)}\n${block.url}`;
+      return `${block.label}${colonIn(resolveLanguage(lang))}\n${block.url}`;
     case 'footer':
       return `--\n${block.text}`;
   }

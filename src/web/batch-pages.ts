@@ -7,7 +7,7 @@
  */
 import type { BatchItemResult, EnvelopeDto, MeetingDto, WaitingEnvelope } from '../workflow/index.ts';
 import { html, type SafeHtml } from './html.ts';
-import { formatMeetingDate as formatMeetingDay } from '../notify/index.ts';
+import { colonIn, formatMeetingDate as formatMeetingDay } from '../notify/index.ts';
 import { formatBrussels, type Translate } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
 import { batchProgress, documentViewer, readState, signaturePlacements } from './enhancements.ts';
@@ -147,7 +147,7 @@ ${problem('consent-error', state.consentError)}
 <button type="submit" class="primary" id="batch-sign"${signsAs.single ? html` aria-describedby="signs-as"` : ''}>${ctx.t('batch.button')}</button>
 </form>
 ${batchProgress(ctx, view.waiting.filter((w) => !needsQualified(w)).length)}`;
-  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, logoPath: batchLogo(view), body });
+  return layout(ctx, { title: hasError ? ctx.t('page.errorTitle', { title }) : title, organisationName: view.organisationName, logoPath: batchLogo(view), body });
 }
 
 function batchLogo(view: Pick<BatchPageView, 'organisationLogo' | 'basePath'>): string | null {
@@ -172,7 +172,7 @@ export function batchSummaryPage(ctx: PageContext, view: Omit<BatchPageView, 'wa
   const signed = results.filter((r) => r.signed);
   const failed = results.filter((r) => !r.signed);
   const signedItems = signed.map((r) => html`<li class="batch-result" data-envelope-id="${r.envelopeId}" data-outcome="signed">${r.title}${r.signed ? documentLinks(ctx, view.basePath, r.envelope) : ''}</li>`);
-  const failedItems = failed.map((r) => html`<li class="batch-result" data-envelope-id="${r.envelopeId}" data-outcome="failed" data-reason="${r.signed ? '' : r.reason}">${r.title}: ${r.signed ? '' : reasonText(ctx, r.reason)}</li>`);
+  const failedItems = failed.map((r) => html`<li class="batch-result" data-envelope-id="${r.envelopeId}" data-outcome="failed" data-reason="${r.signed ? '' : r.reason}">${r.title}${colonIn(ctx.language)} ${r.signed ? '' : reasonText(ctx, r.reason)}</li>`);
   const body = html`<h1>${title}</h1>
 <section aria-labelledby="signed-heading" id="batch-signed">
 <h2 id="signed-heading">${ctx.t('batch.summary.signed', { count: signed.length })}</h2>

@@ -5,6 +5,7 @@
  */
 import type { EnvelopeDto, RecipientDto } from '../workflow/index.ts';
 import { html, type SafeHtml } from './html.ts';
+import { colonIn } from '../notify/index.ts';
 import { formatBrussels } from './i18n/index.ts';
 import { layout, type PageContext } from './layout.ts';
 import { documentViewer, readState, signaturePlacements } from './enhancements.ts';
@@ -90,7 +91,7 @@ function recipientList(ctx: PageContext, view: LinkPageView): SafeHtml {
     .map((r) => {
       const you = r.id === view.recipientId ? html` <strong>${ctx.t('view.you')}</strong>` : '';
       const fn = r.function ? `, ${r.function}` : '';
-      return html`<li>${r.name}${fn}${you}: ${ctx.t(`role.${r.role}`)} – ${ctx.t(`status.${r.status}`)}</li>`;
+      return html`<li>${r.name}${fn}${you}${colonIn(ctx.language)} ${ctx.t(`role.${r.role}`)} – ${ctx.t(`status.${r.status}`)}</li>`;
     });
   return html`<ul class="recipients">${items}</ul>`;
 }
@@ -197,7 +198,7 @@ ${recipientList(ctx, view)}
 ${state.batchOffered ? html`<p class="batch-offer">${ctx.t('view.batch')} <a href="${linkPath(view.basePath, 'batch')}" id="batch-link">${ctx.t('view.batchLink')}</a></p>` : ''}
 ${verb === 'view' ? '' : html`${verb === 'sign' && state.qualified ? qualifiedWithSignsAs(ctx, view, state.qualified) : actionForm(ctx, view, verb, state)}
 ${declineForm(ctx, view, state)}`}`;
-  return layout(ctx, { title: hasError ? `${ctx.t('page.errorPrefix')}: ${title}` : title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
+  return layout(ctx, { title: hasError ? ctx.t('page.errorTitle', { title }) : title, organisationName: view.organisationName, logoPath: logoPathOf(view), body });
 }
 
 /** A qualified step signs with the eID or a remote service, not the form: the line stands above those. */

@@ -14,6 +14,14 @@ export const mailCatalogs: Readonly<Record<Language, MailCatalog>> = Object.free
 /** The `lang` attribute and the Intl locale of each language: Belgian variants where they exist. */
 export const LOCALES: Readonly<Record<Language, string>> = Object.freeze({ nl: 'nl-BE', en: 'en-GB', fr: 'fr-BE' });
 
+/**
+ * What joins a label to its value where code joins them ("Stap 1: …"): French sets the colon off with a space
+ * ("Étape 1 : …"), as every French text of the catalogues does; Dutch and English do not.
+ */
+export function colonIn(language: Language): string {
+  return language === 'fr' ? ' :' : ':';
+}
+
 /** Maps a stored preference or an Accept-Language tag (`fr-BE`, `EN`) to a language; Dutch otherwise. */
 export function resolveLanguage(tag: string | null | undefined): Language {
   const primary = (tag ?? '').trim().toLowerCase().split(/[-_]/)[0];

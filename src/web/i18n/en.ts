@@ -5,7 +5,7 @@ export const en: SignerCatalog = {
   'page.skip': 'Skip to content',
   'page.language': 'Language',
   'page.personal': 'This page is personal. Do not share the link with others.',
-  'page.errorPrefix': 'Error',
+  'page.errorTitle': 'Error: {title}',
   'view.title.sign': 'Sign: {title}',
   'view.title.approve': 'Approve: {title}',
   'view.title.view': 'Documents: {title}',

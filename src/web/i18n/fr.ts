@@ -5,7 +5,7 @@ export const fr: SignerCatalog = {
   'page.skip': 'Aller au contenu',
   'page.language': 'Langue',
   'page.personal': 'Cette page est personnelle. Ne partagez pas le lien.',
-  'page.errorPrefix': 'Erreur',
+  'page.errorTitle': 'Erreur : {title}',
   'view.title.sign': 'Signer : {title}',
   'view.title.approve': 'Approuver : {title}',
   'view.title.view': 'Documents : {title}',

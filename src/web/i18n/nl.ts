@@ -7,7 +7,7 @@ export const nl = {
   'page.skip': 'Naar de inhoud',
   'page.language': 'Taal',
   'page.personal': 'Deze pagina is persoonlijk. Deel de link niet met anderen.',
-  'page.errorPrefix': 'Fout',
+  'page.errorTitle': 'Fout: {title}',
   'view.title.sign': 'Ondertekenen: {title}',
   'view.title.approve': 'Goedkeuren: {title}',
   'view.title.view': 'Documenten: {title}',

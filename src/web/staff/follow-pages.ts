@@ -291,7 +291,7 @@ export function cancelBody(view: { language: Language; csrf: string; envelope: E
   const t = followTranslator(view.language);
   const base = envelopePath(view.envelope.id);
   const body = html`<p><a href="${base}">${t('cancel.back')}</a></p>
-<h1>${t('cancel.title')}: ${view.envelope.title}</h1>
+<h1>${t('cancel.heading', { title: view.envelope.title })}</h1>
 ${view.error ? html`<p class="error" role="alert" id="cancel-error">${t('error.invalid', { detail: view.error })}</p>` : ''}
 <p>${t('cancel.intro')}</p>
 <form method="post" action="${base}/cancel">

@@ -69,7 +69,7 @@ ${frame.notice ? html`<p class="notice" role="status">${frame.notice}</p>` : ''}
 ${frame.failed ? html`<div class="alert" role="alert"><p>${frame.failed.message}</p><p><a href="#${frame.failed.form}-error">${t('mandates.toForm')}</a></p></div>` : ''}
 ${frame.admin ? '' : html`<p class="hint">${t('mandates.readOnly')}</p>`}
 ${content}`;
-  return { title: frame.failed ? `${t('error.prefix')}: ${title}` : title, body };
+  return { title: frame.failed ? t('error.title', { title }) : title, body };
 }
 
 /** A form's refusal, above its fields, and the values it had. */

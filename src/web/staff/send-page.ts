@@ -7,6 +7,7 @@
  */
 import { SIGNATURE_LEVELS, type SignatureLevel } from '../../domain/routing.ts';
 import type { Language } from '../i18n/index.ts';
+import { colonIn } from '../../notify/index.ts';
 import type { RouteStepSigners } from '../../workflow/signing-routes.ts';
 import { PDFJS_PATHS, STAFF_SEND_SCRIPT_PATH, STAFF_SEND_STYLESHEET_PATH } from '../assets.ts';
 import { html, type SafeHtml } from '../html.ts';
@@ -162,7 +163,7 @@ ${SIGNATURE_LEVELS.map((level) => html`<option value="${level}"${level === value
 <div class="field"><label for="route">${t('send.route')}</label>
 <select id="route" name="route">
 <option value="">${t('send.route.none')}</option>
-${view.routes.map((r) => html`<option value="${r.id}" data-steps="${JSON.stringify(r.steps)}"${r.id === values.route ? html` selected` : ''}>${r.name}: ${r.summary}</option>`)}
+${view.routes.map((r) => html`<option value="${r.id}" data-steps="${JSON.stringify(r.steps)}"${r.id === values.route ? html` selected` : ''}>${r.name}${colonIn(view.language)} ${r.summary}</option>`)}
 </select></div>
 ${routeSignersSection(t, view.language, view.signers, { select: 'route', minutesNote: false })}
 <div class="field"><label for="onBehalfOf">${t('send.onBehalfOf')}</label>

@@ -125,6 +125,9 @@ describe('signer pages: in-page viewer and batch progress (the script and its en
     it('speaks the chosen language in the viewer', async () => {
       const res = await request(e2e.app.url).get(`/s/${anToken}?lang=fr`).set('User-Agent', UA);
       expect(res.text).to.include('aria-label="Page précédente"').and.include('data-text-page="Page {page} sur {pages}"');
+      // French sets a colon off with a space, also where the page joins a signer to their role.
+      expect(res.text).to.match(/<strong>\(vous\)<\/strong> : signe – /);
+      expect((await request(e2e.app.url).get(`/s/${anToken}?lang=nl`).set('User-Agent', UA)).text).to.match(/<strong>\(u\)<\/strong>: ondertekent – /);
     });
   });
 

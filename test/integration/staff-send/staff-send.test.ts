@@ -83,6 +83,8 @@ describe('staff send /app/send', function () {
     expect(page).to.match(/<input type="file" id="documents" name="documents" accept="application\/pdf,.pdf" multiple/);
     expect(page).to.include('enctype="multipart/form-data"');
     expect(page).to.include('Gemeenteraad: An Peeters (ondertekent) → Bart Claes (ondertekent)');
+    // French sets the colon off with a space, also where the page joins a route's name to its steps.
+    expect((await agent.get('/app/send?lang=fr').expect(200)).text).to.match(/>Gemeenteraad : An Peeters \([^)]+\) → Bart Claes/);
     expect(page).to.include(`<option value="${mayor.id}">Chloë Dewitte – Burgemeester (chloe@zonnebeke.be)</option>`);
     expect(page).to.not.include(stranger.id);
     const expected = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Brussels' }).format(new Date(Date.now() + 14 * 86_400_000));

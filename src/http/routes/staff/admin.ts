@@ -69,7 +69,7 @@ export function registerAdminRoutes(router: Router, deps: Deps): void {
       u.disabledAt ? t('users.status.disabled') : u.lockedUntil && Date.parse(u.lockedUntil) > now().getTime() ? t('users.status.locked') : u.hasPassword ? t('users.status.active') : t('users.status.invited');
     const form = state.form ?? {};
     page(deps, res, status, {
-      title: state.error ? `${t('page.errorPrefix')}: ${t('users.title')}` : t('users.title'),
+      title: state.error ? t('page.errorTitle', { title: t('users.title') }) : t('users.title'),
       active: 'users',
       body: html`<h1>${t('users.title')}</h1>
 <p>${t('users.intro')}</p>
@@ -173,7 +173,7 @@ ${notice(state.notice)}${alert(state.error)}
     );
     const report = state.report;
     page(deps, res, status, {
-      title: state.error ? `${t('page.errorPrefix')}: ${t('people.title')}` : t('people.title'),
+      title: state.error ? t('page.errorTitle', { title: t('people.title') }) : t('people.title'),
       active: 'people',
       body: html`<h1>${t('people.title')}</h1>
 <p>${t('people.intro')}</p>
@@ -225,7 +225,7 @@ ${personForm(res, '/app/people', state.form ?? {}, t('people.add'))}
   const personPage = async (req: Request, res: Response, status: number, person: Person, error?: string, form?: Partial<Person>) => {
     const t = tOf(res);
     page(deps, res, status, {
-      title: error ? `${t('page.errorPrefix')}: ${t('people.editTitle', { name: person.name })}` : t('people.editTitle', { name: person.name }),
+      title: error ? t('page.errorTitle', { title: t('people.editTitle', { name: person.name }) }) : t('people.editTitle', { name: person.name }),
       active: 'people',
       body: html`<h1>${t('people.editTitle', { name: person.name })}</h1>${alert(error)}
 ${personForm(res, `/app/people/${person.id}`, form ?? person, t('form.save'))}
@@ -299,7 +299,7 @@ ${person.active ? html`<form method="post" action="/app/people/${person.id}/deac
     const routes = routesOf(organisation);
     const logo = s.logo as { sha256?: string } | undefined;
     page(deps, res, status, {
-      title: state.error ? `${t('page.errorPrefix')}: ${t('settings.title')}` : t('settings.title'),
+      title: state.error ? t('page.errorTitle', { title: t('settings.title') }) : t('settings.title'),
       active: 'settings',
       body: html`<h1>${t('settings.title')}</h1>${notice(state.notice)}${state.noticeForm ? '' : alert(state.error)}
 <h2>${t('settings.organisation')}</h2>
@@ -311,7 +311,7 @@ ${reminderFields(t, s)}
 <button type="submit">${t('form.save')}</button></form>
 ${noticeSection(t, csrf(res), state.noticeForm ? { ...state.noticeForm, error: state.error, max: MAX_NOTICE_EMAILS } : { emails: noticeEmailsOf(organisation).join('\n'), language: organisationLanguageOf(organisation), max: MAX_NOTICE_EMAILS })}
 <h2>${t('settings.logo')}</h2>
-${logo?.sha256 ? html`<p>${t('settings.logoCurrent')}: <img src="/app/logo" alt="${t('settings.logoAlt', { organisation: organisation.name })}" class="logo"></p>` : ''}
+${logo?.sha256 ? html`<p>${t('settings.logoCurrent')} <img src="/app/logo" alt="${t('settings.logoAlt', { organisation: organisation.name })}" class="logo"></p>` : ''}
 <p class="hint" id="logo-help">${t('settings.logoHelp')}</p>
 <form method="post" action="/app/settings/logo" enctype="multipart/form-data" class="stacked">${csrf(res)}
 <div class="field"><label for="logo">${t('settings.logoFile')}</label><input type="file" id="logo" name="logo" accept="image/png,image/svg+xml" required aria-describedby="logo-help"></div>
@@ -385,7 +385,7 @@ ${routes.length === 0 ? html`<p>${t('settings.routesNone')}</p>` : html`<ul>${ro
     while (steps.length < Math.min(MAX_ROUTE_STEPS, (route?.steps.length ?? 0) + 3)) steps.push({ personId: '', role: 'signer', order: steps.length + 1 });
     const title = route?.id ? t('settings.routeEdit', { name: route.name }) : t('settings.routeAdd');
     page(deps, res, status, {
-      title: error ? `${t('page.errorPrefix')}: ${title}` : title,
+      title: error ? t('page.errorTitle', { title }) : title,
       active: 'settings',
       body: html`<h1>${title}</h1>${alert(error)}
 <form method="post" action="/app/settings/routes/${route?.id || 'new'}" class="stacked">${csrf(res)}

@@ -47,7 +47,7 @@ export function registerAuthRoutes(router: Router, deps: Deps): void {
   const loginPage = (req: Request, res: Response, status: number, state: LoginState) => {
     const t = tOf(res);
     const csrf = preloginCsrfToken(deps, req, res);
-    const title = state.error ? `${t('page.errorPrefix')}: ${t('login.title')}` : t('login.title');
+    const title = state.error ? t('page.errorTitle', { title: t('login.title') }) : t('login.title');
     const body = html`<h1>${t('login.title')}</h1>
 ${state.notice ? html`<p class="notice" role="status">${state.notice}</p>` : ''}
 ${state.error ? html`<p class="alert" role="alert" id="login-error">${state.error}</p>` : ''}
@@ -195,7 +195,7 @@ ${notice ? html`<p class="notice" role="status">${notice}</p>` : html`<p>${t('fo
   const resetPage = (req: Request, res: Response, status: number, token: string, error?: string) => {
     const t = tOf(res);
     const csrf = preloginCsrfToken(deps, req, res);
-    anonymous(res, status, error ? `${t('page.errorPrefix')}: ${t('reset.title')}` : t('reset.title'), html`<h1>${t('reset.title')}</h1>
+    anonymous(res, status, error ? t('page.errorTitle', { title: t('reset.title') }) : t('reset.title'), html`<h1>${t('reset.title')}</h1>
 ${error ? html`<p class="alert" role="alert" id="reset-error">${error}</p>` : ''}
 <form method="post" action="/app/password/reset/${token}" class="stacked">
 <input type="hidden" name="_csrf" value="${csrf}">
@@ -231,7 +231,7 @@ ${newPasswordFields(t, error ? 'reset-error' : undefined)}
   const changePage = (req: Request, res: Response, status: number, next: string, error?: string) => {
     const t = tOf(res);
     page(deps, res, status, {
-      title: error ? `${t('page.errorPrefix')}: ${t('change.title')}` : t('change.title'),
+      title: error ? t('page.errorTitle', { title: t('change.title') }) : t('change.title'),
       body: html`<h1>${t('change.title')}</h1>
 ${error ? html`<p class="alert" role="alert" id="change-error">${error}</p>` : html`<p>${t('change.intro')}</p>`}
 <form method="post" action="${PASSWORD_CHANGE_PATH}" class="stacked">

@@ -20,6 +20,7 @@ import { brusselsDay } from '../../../domain/mandates.ts';
 import { organisationOf, peopleOf, personOf, type Organisation, type Person } from '../../../workflow/staff-directory.ts';
 import { routeSignersOn, type RouteStepSigners } from '../../../workflow/signing-routes.ts';
 import type { Language } from '../../../web/i18n/index.ts';
+import { colonIn } from '../../../notify/index.ts';
 import { dayText, inSentence, sendPage, stepSignerText, PERSON_ROWS, RECIPIENT_ROLES, SIGNATURE_LEVELS, type RecipientRole, type RouteSignersView, type SendFormValues, type SendRouteOption, type SignatureLevel } from '../../../web/staff/send-page.ts';
 import { sendTranslator, type SendTranslate } from '../../../web/staff/send-i18n.ts';
 import { staffLayout } from '../../../web/staff/layout.ts';
@@ -201,11 +202,11 @@ export function chosenRouteRecipients(t: SendTranslate, language: Language, day:
 }
 
 /** "Algemeen directeur: An Dewaele (ondertekent) → …", with who signs each function step today (the fieldset says more). */
-function summary(t: SendTranslate, route: RouteTemplate, people: Map<string, Person>, signers: RouteSignersView | undefined): string {
+function summary(t: SendTranslate, language: Language, route: RouteTemplate, people: Map<string, Person>, signers: RouteSignersView | undefined): string {
   return route.steps
     .map((s, i) => {
       const step = signers?.steps[i];
-      const who = s.functionId ? `${step?.function ?? step?.functionName ?? '?'}: ${step?.person?.name ?? '—'}` : (people.get(s.personId ?? '')?.name ?? '?');
+      const who = s.functionId ? `${step?.function ?? step?.functionName ?? '?'}${colonIn(language)} ${step?.person?.name ?? '—'}` : (people.get(s.personId ?? '')?.name ?? '?');
       return `${who} (${t(`send.role.${s.role}`)})`;
     })
     .join(' → ');
@@ -280,7 +281,7 @@ export function staffSendRouter(deps: Deps): Router {
       return {
         id: r.id,
         name: r.name,
-        summary: summary(t, r, byId, view),
+        summary: summary(t, language, r, byId, view),
         steps: r.steps.map((s, i) => {
           const person = s.functionId ? view?.steps[i]?.person : byId.get(s.personId ?? '');
           return { personId: person?.id ?? '', name: person?.name ?? '?', role: s.role, ...(s.signatureLevel ? { signatureLevel: s.signatureLevel } : {}), ...(s.functionId ? { step: i } : {}) };
