@@ -9,6 +9,7 @@
  * script turns into viewport pixels with pdf.js's viewport transform.
  */
 import type { FieldDto, RecipientDto } from '../workflow/index.ts';
+import { colonIn } from '../notify/index.ts';
 import { PDFJS_PATHS, VIEWER_STYLESHEET_PATH } from './assets.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { PageContext } from './layout.ts';
@@ -86,7 +87,7 @@ ${tool('next', '›', ctx.t('viewer.next'))}
 export function batchProgress(ctx: PageContext, total: number): SafeHtml {
   return html`<div class="batch-progress" id="batch-progress" hidden
  data-text-status="${ctx.t('batch.progress.status')}" data-text-title="${ctx.t('batch.summary.title')}" data-text-signed="${ctx.t('batch.summary.signed')}"
- data-text-failed="${ctx.t('batch.summary.failed')}" data-text-none="${ctx.t('batch.summary.none')}" data-text-note="${ctx.t('done.downloadNote')}" data-text-back="${ctx.t('batch.back')}" data-text-lost="${ctx.t('batch.progress.lost')}">
+ data-text-failed="${ctx.t('batch.summary.failed')}" data-text-none="${ctx.t('batch.summary.none')}" data-text-note="${ctx.t('done.downloadNote')}" data-text-back="${ctx.t('batch.back')}" data-text-lost="${ctx.t('batch.progress.lost')}" data-text-colon="${colonIn(ctx.language)}">
 <p>${ctx.t('batch.progress.busy')}</p>
 <label for="batch-progress-bar">${ctx.t('batch.progress.label')}</label>
 <progress id="batch-progress-bar" max="${total}" value="0"></progress>

@@ -345,6 +345,7 @@ describe('signer pages in a real browser (Chromium)', function () {
       await page.getByRole('button', { name: 'Ondertekenen', exact: true }).click();
       await page.getByRole('heading', { level: 1, name: 'Resultaat' }).waitFor();
       expect(await page.getByRole('main').textContent()).to.include('De tijdstempeldienst antwoordt nu niet. Er werd niets ondertekend. Probeer het over enkele minuten opnieuw.');
+      expect(await page.locator('.batch-result[data-outcome="failed"]').first().textContent()).to.match(/^(Tweede b|B)esluit zonder tijdstempel: De tijdstempeldienst antwoordt nu niet\./);
       await checkState(page, 'tsa-down-batch-375');
       for (const id of made) expect((await down.getEnvelope(id)).recipients[0]!.status).to.not.equal('signed');
     } finally {

@@ -184,7 +184,9 @@ describe('staff app in a real browser (Chromium)', function () {
     await page.mouse.move(from.x + 60, from.y + 20, { steps: 4 });
     await page.mouse.move(from.x + 150, from.y + 45, { steps: 4 });
     await page.mouse.up();
-    await placement.getByRole('listitem').filter({ hasText: 'Handtekening van Bart Claes op pagina 1' }).waitFor();
+    const placed = placement.getByRole('listitem').filter({ hasText: 'Handtekening van Bart Claes op pagina 1' });
+    await placed.waitFor();
+    expect(await placed.textContent()).to.match(/^raad-punt-4\.pdf: Handtekening van Bart Claes op pagina 1/);
     await placement.getByRole('button', { name: 'Plaats van Bart Claes wissen' }).waitFor();
     await checkState(page, 'staff-send-placed');
 

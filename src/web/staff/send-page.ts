@@ -97,8 +97,8 @@ const SCRIPT_TEXTS: Record<string, SendCatalogKey> = {
   roleCc: 'send.role.cc',
 };
 
-function dataTexts(t: SendTranslate): SafeHtml {
-  return html`${Object.entries(SCRIPT_TEXTS).map(([name, key]) => html` data-text-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${t(key)}"`)}`;
+function dataTexts(t: SendTranslate, language: Language): SafeHtml {
+  return html`${Object.entries(SCRIPT_TEXTS).map(([name, key]) => html` data-text-${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}="${t(key)}"`)} data-text-colon="${colonIn(language)}"`;
 }
 
 function personRow(view: SendPageView, index: number): SafeHtml {
@@ -131,7 +131,7 @@ export function sendPage(view: SendPageView): SafeHtml {
 ${errorSummary}
 <form id="send-form" class="send-form" method="post" action="${view.action}" enctype="multipart/form-data" novalidate
  data-search-url="${view.searchUrl}" data-pdfjs="${PDFJS_PATHS.library}" data-pdfjs-worker="${PDFJS_PATHS.worker}" data-pdfjs-fonts="${PDFJS_PATHS.standardFonts}"
- data-stylesheet="${STAFF_SEND_STYLESHEET_PATH}" data-max-files="${view.maxFiles}"${dataTexts(t)}>
+ data-stylesheet="${STAFF_SEND_STYLESHEET_PATH}" data-max-files="${view.maxFiles}"${dataTexts(t, view.language)}>
 <input type="hidden" name="_csrf" value="${view.csrf}">
 <fieldset>
 <legend>${t('send.documents')}</legend>

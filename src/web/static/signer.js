@@ -456,7 +456,7 @@ function enhanceBatch(form, progress) {
         ]
       : [element('p', {}, texts.textNone)];
     const failedList = failed.length
-      ? [element('ul', { class: 'batch-results' }, ...failed.map((r) => element('li', { class: 'batch-result', 'data-envelope-id': r.envelopeId, 'data-outcome': 'failed', 'data-reason': r.reason || '' }, `${r.title}: ${r.reasonText}`)))]
+      ? [element('ul', { class: 'batch-results' }, ...failed.map((r) => element('li', { class: 'batch-result', 'data-envelope-id': r.envelopeId, 'data-outcome': 'failed', 'data-reason': r.reason || '' }, `${r.title}${texts.textColon} ${r.reasonText}`)))]
       : [element('p', {}, texts.textNone)];
     const main = document.querySelector('main');
     main.replaceChildren(

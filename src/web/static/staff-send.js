@@ -443,7 +443,7 @@ function createPlacement(form, say, getFiles, getSigners) {
           drawBoxes();
           renderList();
         });
-        return el('li', {}, `${file?.file.name ?? ''}: ${say('textPlaced', { name, page: box.page })} `, clear);
+        return el('li', {}, `${file?.file.name ?? ''}${say('textColon')} ${say('textPlaced', { name, page: box.page })} `, clear);
       }),
     );
   }
