@@ -9,6 +9,7 @@ import { brusselsTimeFormat } from '../pades/brussels-time.ts';
 
 const nl = {
   'report.title': 'Auditrapport',
+  'report.titleOf': 'Auditrapport: {title}',
   'report.intro': 'Dit rapport beschrijft wie wat deed met dit dossier, wanneer en van waar. Alle tijden zijn Brusselse tijd.',
   'report.sealed': 'Dit rapport is elektronisch verzegeld met het zegel van {organisation}. Elke latere wijziging maakt het zegel ongeldig.',
   'report.page': 'Pagina {page} van {pages}',
@@ -45,6 +46,7 @@ const nl = {
   'event.userAgent': 'Browser',
   'event.recipient': 'Ontvanger',
   'event.document': 'Document',
+  'event.documentOf': 'Document: {name}',
   'event.certificateFingerprint': 'Vingerafdruk certificaat (SHA-256)',
   'event.certificateSerial': 'Serienummer certificaat',
   'event.certificateSubject': 'Certificaat voor',
@@ -191,6 +193,7 @@ export type ReportCatalog = Readonly<Record<ReportCatalogKey, string>>;
 
 const en: ReportCatalog = {
   'report.title': 'Audit report',
+  'report.titleOf': 'Audit report: {title}',
   'report.intro': 'This report describes who did what with this signature request, when and from where. All times are Brussels time.',
   'report.sealed': 'This report is electronically sealed with the seal of {organisation}. Any later change invalidates the seal.',
   'report.page': 'Page {page} of {pages}',
@@ -227,6 +230,7 @@ const en: ReportCatalog = {
   'event.userAgent': 'Browser',
   'event.recipient': 'Recipient',
   'event.document': 'Document',
+  'event.documentOf': 'Document: {name}',
   'event.certificateFingerprint': 'Certificate fingerprint (SHA-256)',
   'event.certificateSerial': 'Certificate serial number',
   'event.certificateSubject': 'Certificate issued to',
@@ -370,6 +374,7 @@ const en: ReportCatalog = {
 
 const fr: ReportCatalog = {
   'report.title': "Rapport d'audit",
+  'report.titleOf': "Rapport d'audit : {title}",
   'report.intro': "Ce rapport décrit qui a fait quoi avec ce dossier, quand et d'où. Toutes les heures sont à l'heure de Bruxelles.",
   'report.sealed': 'Ce rapport est scellé électroniquement avec le cachet de {organisation}. Toute modification ultérieure invalide le cachet.',
   'report.page': 'Page {page} sur {pages}',
@@ -406,6 +411,7 @@ const fr: ReportCatalog = {
   'event.userAgent': 'Navigateur',
   'event.recipient': 'Destinataire',
   'event.document': 'Document',
+  'event.documentOf': 'Document : {name}',
   'event.certificateFingerprint': 'Empreinte du certificat (SHA-256)',
   'event.certificateSerial': 'Numéro de série du certificat',
   'event.certificateSubject': 'Certificat délivré à',

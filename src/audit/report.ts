@@ -53,7 +53,7 @@ export async function renderAuditReport(data: AuditReportData, language: ReportL
   const text = reportTexts(language);
   const { t } = text;
   const layout = await ReportLayout.create({
-    title: `${t('report.title')}: ${data.envelope.title}`,
+    title: t('report.titleOf', { title: data.envelope.title }),
     author: data.organisation.name,
     header: `${data.organisation.name} - ${t('report.title')} - ${data.envelope.title}`,
     language: LOCALE_TAGS[language],
@@ -149,7 +149,7 @@ function detailRows(event: AuditEventRecord, data: AuditReportData, text: Report
   };
   const document = (id: unknown) => data.documents.find((d) => d.id === id)?.name ?? String(id);
   const documentHashes = (key: 'sha256' | 'preparedSha256'): Row[] =>
-    (Array.isArray(details.documents) ? (details.documents as Array<Record<string, unknown>>) : []).map((d) => [`${t('event.document')}: ${document(d.documentId)}`, String(d[key] ?? '')]);
+    (Array.isArray(details.documents) ? (details.documents as Array<Record<string, unknown>>) : []).map((d) => [t('event.documentOf', { name: document(d.documentId) }), String(d[key] ?? '')]);
 
   switch (event.action) {
     case 'envelope.created':

@@ -128,8 +128,11 @@ describe('audit report, /audit?format=csv', function () {
   });
 
   it('speaks French with ?lang=fr and English with ?lang=en; another lang is 400', async () => {
-    const french = (await reportText(envelopeId, 'fr')).text;
+    const { text: french, file: frenchFile } = await reportText(envelopeId, 'fr');
     expect(french).to.include("Rapport d'audit").and.include('Destinataires').and.include('Événements').and.include('Chaîne de hachage').and.include('Signataire');
+    // French sets a colon off with a space: in the document's title and before each document's name.
+    expect((await run('pdfinfo', [frenchFile])).stdout).to.match(/^Title:\s+Rapport d'audit : /m);
+    expect(french).to.match(/Document : \S+\.pdf/);
     expect(french).to.match(/Page 1 sur \d+/).and.not.include('Gebeurtenissen');
     const english = (await reportText(envelopeId, 'en')).text;
     expect(english).to.include('Audit report').and.include('Recipients').and.include('Final hash of the chain');

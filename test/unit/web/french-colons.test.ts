@@ -2,9 +2,10 @@
  * French sets a colon off with a space ("Erreur : Signer"), Dutch and English do not. The punctuation around a
  * label therefore lives in each catalogue's text, or comes from `colonIn` where code joins a label to its value
  * (a signer and their role, a route and its steps, a mail's button and its link): this checks every French text
- * of the pages and mails, `colonIn`, and the error titles that used to be joined in code.
+ * of the pages, mails and audit reports, `colonIn`, and the titles that used to be joined in code.
  */
 import { expect } from 'chai';
+import { reportCatalogs, reportTexts } from '../../../src/audit/report-i18n.ts';
 import { colonIn, mailCatalogs } from '../../../src/notify/i18n/index.ts';
 import { signerCatalogs, translator } from '../../../src/web/index.ts';
 import { followCatalogs } from '../../../src/web/staff/follow-i18n.ts';
@@ -23,6 +24,7 @@ describe('French colons', () => {
     follow: followCatalogs.fr,
     send: sendCatalogs.fr,
     mail: mailCatalogs.fr,
+    'audit report': reportCatalogs.fr,
     mandates: Object.fromEntries(Object.keys(mandateNl).map((key) => [key, mandateTranslator('fr')(key as keyof typeof mandateNl)])),
     meetings: Object.fromEntries(Object.keys(meetingNl).map((key) => [key, meetingTranslator('fr')(key as keyof typeof meetingNl)])),
   };
@@ -42,5 +44,7 @@ describe('French colons', () => {
     expect(staffTranslator('fr')('page.errorTitle', { title: 'Connexion' })).to.equal('Erreur : Connexion');
     expect(mandateTranslator('fr')('error.title', { title: 'Mandats' })).to.equal('Erreur : Mandats');
     expect(mandateTranslator('en')('error.title', { title: 'Mandates' })).to.equal('Error: Mandates');
+    expect(reportTexts('fr').t('report.titleOf', { title: 'Délibération' })).to.equal("Rapport d'audit : Délibération");
+    expect(reportTexts('nl').t('event.documentOf', { name: 'besluit.pdf' })).to.equal('Document: besluit.pdf');
   });
 });
