@@ -138,7 +138,6 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       deps,
       envelope: locked.envelope,
       organisationName: organisation.name,
-      organisationLogo: organisation.logo,
       organisationSettings: organisation.settings,
       now,
       actor,

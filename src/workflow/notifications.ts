@@ -12,7 +12,7 @@ import type { Envelope } from '../store/envelope-repository.ts';
 import { enqueueOutbox, webhooksSubscribedTo } from '../store/knex-outbox-store.ts';
 import { updateRecipient, type Recipient } from '../store/recipient-repository.ts';
 import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-repository.ts';
-import { mailLogoOf, organisationById, type MailLogo } from '../store/organisations.ts';
+import { mailLogoOf, organisationById } from '../store/organisations.ts';
 import { waitingSignerRows } from '../store/waiting-envelopes.ts';
 import { randomToken, type WorkflowDeps } from './deps.ts';
 import { meetingRequestFor, signingAsOf } from './meeting-mail.ts';
@@ -25,10 +25,11 @@ export interface EffectContext {
   deps: WorkflowDeps;
   envelope: Envelope;
   organisationName: string;
-  /** The organisation's PNG logo, shown at the top of its mails (issue 12); null or absent without one. */
-  organisationLogo?: MailLogo | null;
-  /** The organisation's settings as the use case read them (notice addresses, default language); absent: read when needed. */
-  organisationSettings?: Readonly<Record<string, unknown>>;
+  /**
+   * The organisation's settings as the use case read them: the PNG logo at the top of its mails (issue 12), and
+   * whom its notices go to when staff did not send the envelope (notice addresses, default language).
+   */
+  organisationSettings: Readonly<Record<string, unknown>>;
   now: Date;
   actor: AuditActor;
   origin?: RequestOrigin;
@@ -59,7 +60,7 @@ export async function effectContext(
 ): Promise<EffectContext> {
   const organisation = await organisationById(trx, envelope.organisationId);
   if (!organisation) throw new Error(`organisation ${envelope.organisationId} of envelope ${envelope.id} is missing`);
-  return { trx, deps, envelope, organisationName: organisation.name, organisationLogo: mailLogoOf(organisation.settings), organisationSettings: organisation.settings, ...who };
+  return { trx, deps, envelope, organisationName: organisation.name, organisationSettings: organisation.settings, ...who };
 }
 
 type OwnParams<K extends MailKind> = Omit<MailParams[K], 'organisationName' | 'recipientName' | 'envelopeTitle'>;
@@ -104,7 +105,7 @@ async function enqueueMail<K extends MailKind>(
   extra: Pick<MailMessage, 'attachmentRefs'> = {},
 ): Promise<string> {
   const full = { ...params, organisationName: ctx.organisationName, recipientName: to.name, envelopeTitle: ctx.envelope.title } as MailParams[K];
-  const logo = ctx.organisationLogo ?? null;
+  const logo = mailLogoOf(ctx.organisationSettings);
   const rendered = logo ? withLogo(renderMail(kind, to.language, full), ctx.organisationName) : renderMail(kind, to.language, full);
   const message: MailMessage = {
     to: { name: to.name, email: to.email },

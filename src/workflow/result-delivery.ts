@@ -17,7 +17,7 @@ import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-reposi
 import { insertResultLinks, type ResultLink } from '../store/result-links.ts';
 import { randomToken } from './deps.ts';
 import { queueMail, queueStaffMail, tokenHash, type EffectContext } from './notifications.ts';
-import { knownOrganisation, noticeAudience, recordStaffNotification, staffEnvelopeUrl, type NoticeAudience } from './staff-notices.ts';
+import { noticeAudience, recordStaffNotification, staffEnvelopeUrl, type NoticeAudience } from './staff-notices.ts';
 
 export const DEFAULT_RESULT_LINK_DAYS = 30;
 
@@ -70,7 +70,7 @@ async function resultAttachments(ctx: EffectContext, envelopeIds: readonly strin
 /** The completion's mails, links and the sender's notification; `recipients` as they are now (all done). */
 export async function deliverResult(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
   if (ctx.envelope.meetingId) return deliverMeetingResult(ctx, ctx.envelope.meetingId);
-  const audience = await noticeAudience(ctx.trx, ctx.envelope, knownOrganisation(ctx));
+  const audience = await noticeAudience(ctx, ctx.envelope);
   const attached = await resultAttachments(ctx, [ctx.envelope.id]);
   const withFiles = { attached: Boolean(attached.attachmentRefs) };
   const links: PendingLink[] = [];
@@ -134,7 +134,7 @@ async function deliverMeetingResult(ctx: EffectContext, meetingId: string): Prom
   // Items in agenda order, whatever order the recipients came in.
   const order = completed.map((e) => titleOf.get(e.id)!);
   const meetingCtx: EffectContext = { ...ctx, envelope: { ...ctx.envelope, title: meeting.title } };
-  const audience = await noticeAudience(ctx.trx, { organisationId, createdByKind: meeting.createdByKind, createdById: meeting.createdById }, knownOrganisation(ctx));
+  const audience = await noticeAudience(ctx, { organisationId, createdByKind: meeting.createdByKind, createdById: meeting.createdById });
   const links: PendingLink[] = [];
   const mails: Array<() => Promise<unknown>> = [];
   for (const { recipient, items, envelopeIds } of people.values()) {

@@ -8,7 +8,6 @@
  * in the organisation's default language) and its notifications to every admin of the organisation.
  */
 import { randomUUID } from 'node:crypto';
-import { organisationById } from '../store/organisations.ts';
 import { insertStaffNotification, type StaffNotificationKind } from '../store/staff-notifications.ts';
 import { activeAdminsOf, userById } from '../store/users.ts';
 import type { Db } from '../store/sql.ts';
@@ -34,29 +33,18 @@ export interface NoticeAudience {
   userIds: string[];
 }
 
-/** The envelope's organisation as the use case read it already (EffectContext), so that it is not read again. */
-export interface KnownOrganisation {
-  name: string;
-  settings: Readonly<Record<string, unknown>>;
-}
-
-/** What the effect context knows of its organisation, when its use case read the settings. */
-export function knownOrganisation(ctx: EffectContext): KnownOrganisation | undefined {
-  return ctx.organisationSettings ? { name: ctx.organisationName, settings: ctx.organisationSettings } : undefined;
-}
-
 /**
  * The sender of a staff envelope; for one sent through the API, the notification addresses (no account behind
- * them: `userId` null) and every active admin. Null when there is nobody to tell. `known`: the envelope's
- * organisation as already read (else it is read here).
+ * them: `userId` null) and every active admin. Null when there is nobody to tell. The organisation comes from the
+ * effect context, which its use case read already.
  */
-export async function noticeAudience(db: Db, envelope: CreatedBy, known?: KnownOrganisation): Promise<NoticeAudience | null> {
+export async function noticeAudience(ctx: Pick<EffectContext, 'trx' | 'organisationName' | 'organisationSettings'>, envelope: CreatedBy): Promise<NoticeAudience | null> {
+  const db = ctx.trx;
   if (envelope.createdByKind === 'user') {
     const sender = await envelopeSender(db, envelope);
     return sender ? { sender, mailTo: [sender], userIds: [sender.userId] } : null;
   }
-  const organisation = known ?? (await organisationById(db, envelope.organisationId));
-  if (!organisation) return null;
+  const organisation = { name: ctx.organisationName, settings: ctx.organisationSettings };
   const language = organisationLanguageOf(organisation);
   const mailTo = noticeEmailsOf(organisation).map((email): StaffAddressee => ({ userId: null, name: organisation.name, email, language }));
   const userIds = (await activeAdminsOf(db, envelope.organisationId)).map((admin) => admin.id);
@@ -77,7 +65,7 @@ type NoticeMail =
  * the envelope in the staff app. Returns false when there is nobody to tell.
  */
 export async function noticeSender(ctx: EffectContext, notice: NoticeMail, audience?: NoticeAudience | null): Promise<boolean> {
-  const to = audience === undefined ? await noticeAudience(ctx.trx, ctx.envelope, knownOrganisation(ctx)) : audience;
+  const to = audience === undefined ? await noticeAudience(ctx, ctx.envelope) : audience;
   if (!to) return false;
   const detailsUrl = staffEnvelopeUrl(ctx);
   const kind: StaffNotificationKind = notice.kind === 'mailFailed' ? 'mail_failed' : notice.kind;
