@@ -4,7 +4,7 @@
  * place; the catalogs hold no markup. The HTML is deliberately plain (WCAG 2.1: `lang`,
  * a heading, real links with descriptive text, no images, no layout tables).
  */
-import { colonIn, resolveLanguage } from './i18n/index.ts';
+import { colonIn, resolveLanguage, type Language } from './i18n/index.ts';
 
 export type MailBlock =
   | { kind: 'heading'; text: string }
@@ -36,7 +36,7 @@ export function assertHttpUrl(url: string): string {
   return url;
 }
 
-function blockToText(block: MailBlock, lang: string): string {
+function blockToText(block: MailBlock, language: Language): string {
   switch (block.kind) {
     case 'heading':
       return `${block.text}\n${'='.repeat(Math.min(block.text.length, 72))}`;
@@ -45,7 +45,7 @@ function blockToText(block: MailBlock, lang: string): string {
     case 'quote':
       return `${block.label}\n${block.text.split('\n').map((line) => `> ${line}`).join('\n')}`;
     case 'action':
-      return `${block.label}${colonIn(resolveLanguage(lang))}\n${block.url}`;
+      return `${block.label}${colonIn(language)}\n${block.url}`;
     case 'footer':
       return `--\n${block.text}`;
   }
@@ -101,7 +101,8 @@ export function withLogo(mail: RenderedMail, alt: string): RenderedMail {
 }
 
 export function renderBlocks(subject: string, lang: string, blocks: readonly MailBlock[]): RenderedMail {
-  const text = `${blocks.map((block) => blockToText(block, lang)).join('\n\n')}\n`;
+  const language = resolveLanguage(lang);
+  const text = `${blocks.map((block) => blockToText(block, language)).join('\n\n')}\n`;
   const body = blocks.filter((block) => block.kind !== 'footer').map(blockToHtml).join('\n');
   const footer = blocks.filter((block) => block.kind === 'footer').map(blockToHtml).join('\n');
   const html = `<!DOCTYPE html>
