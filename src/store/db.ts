@@ -2,9 +2,11 @@
  * The knex factory. SQLite is the default (one process serves a region, DESIGN §8);
  * a `postgres://…` DATABASE_URL selects PostgreSQL for several instances.
  */
+import { createHash } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
 import type { DatabaseConfig } from '../config.ts';
 import { keepSqliteStatements } from './sqlite-statements.ts';
+import { isUuid } from './sql.ts';
 
 export type { Knex } from 'knex';
 
@@ -102,10 +104,45 @@ export function useImmediateTransactions(db: Knex): void {
 export interface LockFirstConfig {
   lockFirst?: string;
   /**
-   * A parameterless read sent after `lockFirst` in the same round trip; its rows are put in `rows`. An object of its
-   * own: knex hands the transaction a shallow copy of its config.
+   * A read sent after `lockFirst` in the same round trip (literal SQL, or a PreparedRead); its rows are put in `rows`. An
+   * object of its own: knex hands the transaction a shallow copy of its config.
    */
-  readFirst?: { sql: string; rows?: unknown[] };
+  readFirst?: { sql: string | PreparedRead; rows?: unknown[] };
+}
+
+/**
+ * A read sent with BEGIN (`readFirst`) as SQL's PREPARE and EXECUTE: a simple-protocol query takes no protocol-level
+ * prepared statement, and PostgreSQL parsed and planned the literal SQL anew at every signature, on the cores the sign
+ * request runs on (issue 11: BEGIN, the lock and the signature's read took 0.8–1.2 ms of the server's time, 0.46–0.49
+ * prepared). Prepared once per connection, its plan is kept. `text` takes
+ * `$1…` for `args`, UUIDs (checked, then sent as literals); `name` comes from the text (preparedRead), so a changed
+ * text is prepared anew under a name of its own.
+ */
+export interface PreparedRead {
+  name: string;
+  text: string;
+  args: readonly string[];
+}
+
+export function preparedRead(text: string, args: readonly string[]): PreparedRead {
+  return { name: `paraaf_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`, text, args };
+}
+
+/** The PREPAREd statements of each PostgreSQL connection: session state, which outlives a rollback. */
+const preparedOn = new WeakMap<object, Set<string>>();
+
+/** The SQL that runs `read` on `connection`: its EXECUTE, after its PREPARE the first time there. */
+function executeSql(connection: object, read: PreparedRead): { sql: string; statements: number } {
+  if (!read.args.every(isUuid)) throw new Error('a prepared read sent with BEGIN takes UUIDs only');
+  const execute = `EXECUTE ${read.name}(${read.args.map((id) => `'${id}'`).join(', ')})`;
+  if (preparedOn.get(connection)?.has(read.name)) return { sql: execute, statements: 1 };
+  return { sql: `PREPARE ${read.name} AS ${read.text}; ${execute}`, statements: 2 };
+}
+
+function rememberPrepared(connection: object, name: string): void {
+  const names = preparedOn.get(connection) ?? new Set<string>();
+  names.add(name);
+  preparedOn.set(connection, names);
 }
 
 const lockFirstClients = new WeakSet<object>();
@@ -123,13 +160,22 @@ export function useLockFirstTransactions(db: Knex): void {
     if (first?.lockFirst === undefined) return undefined;
     const { lockFirst, readFirst } = first;
     return async (connection) => {
+      const prepared = typeof readFirst?.sql === 'object' ? readFirst.sql : undefined;
       try {
         if (readFirst === undefined) return await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}`);
-        const answered = (await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}; ${readFirst.sql}`)) as { response: Array<{ rows: unknown[] }> };
-        readFirst.rows = answered.response[2]!.rows;
+        const read = prepared ? executeSql(connection as object, prepared) : { sql: String(readFirst.sql), statements: 1 };
+        const answered = (await transaction.trxClient.query(connection, `BEGIN; ${lockFirst}; ${read.sql}`)) as { response: Array<{ rows: unknown[] }> };
+        if (prepared) rememberPrepared(connection as object, prepared.name);
+        // The read's answer is the last: after BEGIN, the lock and, the first time, its PREPARE.
+        readFirst.rows = answered.response[1 + read.statements]!.rows;
         return answered;
       } catch (error) {
         await transaction.trxClient.query(connection, 'ROLLBACK').catch(() => undefined);
+        // Its PREPARE may have run before a later statement failed, and outlives the rollback: dropped, to be made again
+        // (PREPARE under a name that exists fails).
+        if (prepared && !preparedOn.get(connection as object)?.has(prepared.name)) {
+          await transaction.trxClient.query(connection, `DEALLOCATE ${prepared.name}`).catch(() => undefined);
+        }
         throw error;
       }
     };

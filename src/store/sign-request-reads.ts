@@ -9,6 +9,7 @@ import { toEnvelope, type Envelope, type EnvelopeRow } from './envelope-reposito
 import { toRecipient, type Recipient, type RecipientRow } from './recipient-repository.ts';
 import { toLink, type SigningLink, type SigningLinkRow } from './signing-link-repository.ts';
 import { mailLogoOf, type MailLogo } from './organisations.ts';
+import { preparedRead, type PreparedRead } from './db.ts';
 import { fromJson, isPostgres, isUuid, prepared, type Db } from './sql.ts';
 
 const ENVELOPE_COLUMNS = [
@@ -211,14 +212,15 @@ export async function lockedForSigning(trx: Db, organisationId: string, envelope
 }
 
 /**
- * PostgreSQL: lockedForSigning's statement as literal SQL, to send with BEGIN and the lock in one round trip, where
- * the server runs it while the B-LT revision is built (issue 11). A statement sent with BEGIN takes no parameters:
- * the ids are checked to be UUIDs, and knex quotes them as literals. SQLite: none, its statements cost no round trip.
+ * PostgreSQL: lockedForSigning's statement, to send with BEGIN and the lock in one round trip, where the server runs
+ * it while the B-LT revision is built (issue 11); prepared once per connection (PreparedRead), its UUIDs as literals.
+ * SQLite: none, its statements cost no round trip.
  */
-export function lockedForSigningSql(db: Db, organisationId: string, envelopeId: string): string | undefined {
+export function lockedForSigningSql(db: Db, organisationId: string, envelopeId: string): PreparedRead | undefined {
   if (!isPostgres(db)) return undefined;
   if (!isUuid(organisationId) || !isUuid(envelopeId)) throw new Error('lockedForSigningSql: the ids must be UUIDs');
-  return lockedForSigningQuery(db, organisationId, envelopeId).toString();
+  const native = lockedForSigningQuery(db, organisationId, envelopeId).toSQL().toNative();
+  return preparedRead(native.sql, native.bindings.map(String));
 }
 
 function lockedForSigningQuery(trx: Db, organisationId: string, envelopeId: string) {

@@ -15,9 +15,13 @@ export interface StatementCount {
   readonly statements: string[];
 }
 
-/** The statements of one query's SQL: one, or several (PostgreSQL's BEGIN with a transaction's first locks, withTransaction's `lockFirst`). */
+/**
+ * The statements of one query's SQL: one, or several (PostgreSQL's BEGIN with a transaction's first locks, withTransaction's
+ * `lockFirst`). A PREPARE is not counted: it comes once per connection before the EXECUTE of the same statement
+ * (db.ts, PreparedRead), as the protocol's Parse before a named statement's first run, which knex does not report either.
+ */
 export function statementsOf(sql: string): string[] {
-  return sql.split(/;\s+(?=\S)/);
+  return sql.split(/;\s+(?=\S)/).filter((statement) => !/^PREPARE\s/.test(statement));
 }
 
 export function countStatements(db: Knex): StatementCount {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { useImmediateTransactions, useLockFirstTransactions, type LockFirstConfig } from './db.ts';
+import { useImmediateTransactions, useLockFirstTransactions, type LockFirstConfig, type PreparedRead } from './db.ts';
 import { isPostgres } from './sql.ts';
 
 export interface TransactionOptions {
@@ -10,11 +10,11 @@ export interface TransactionOptions {
    */
   lockFirst?: string;
   /**
-   * PostgreSQL, with `lockFirst`: a read without parameters sent in the same round trip, after the lock (its own
-   * statement, so it sees what was committed before the lock was granted); `fn` gets its rows. SQLite: not sent,
-   * `fn` gets undefined and reads for itself.
+   * PostgreSQL, with `lockFirst`: a read sent in the same round trip, after the lock (its own statement, so it sees
+   * what was committed before the lock was granted): literal SQL, or prepared once per connection (PreparedRead); `fn`
+   * gets its rows. SQLite: not sent, `fn` gets undefined and reads for itself.
    */
-  readFirst?: string;
+  readFirst?: string | PreparedRead;
 }
 
 /**
@@ -31,7 +31,9 @@ export async function withTransaction<T>(
   const readFirst = lockFirst === undefined ? undefined : options.readFirst;
   if (isTransaction(db)) {
     if (lockFirst !== undefined) await db.raw(lockFirst);
-    return fn(db, readFirst === undefined ? undefined : ((await db.raw(readFirst)) as { rows: unknown[] }).rows);
+    if (readFirst === undefined) return fn(db);
+    const read = typeof readFirst === 'string' ? db.raw(readFirst) : db.raw(readFirst.text.replace(/\$\d+/g, '?'), [...readFirst.args]);
+    return fn(db, ((await read) as { rows: unknown[] }).rows);
   }
   useImmediateTransactions(db);
   useLockFirstTransactions(db);

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDb, createOrganisation, hasImmediateTransactions, isPostgres, isUniqueViolation, organisationBySlug, withTransaction, type Knex } from '../../../src/store/index.ts';
 import { writeTogether } from '../../../src/store/sql.ts';
-import { countStatements } from '../../../src/store/statement-counter.ts';
+import { countStatements, statementsOf } from '../../../src/store/statement-counter.ts';
+import { preparedRead } from '../../../src/store/db.ts';
 import { freshDbPerTest } from './fresh-db.ts';
 
 // The suite runs once per database (CI runs it on both); each database-specific case is defined
@@ -124,6 +125,47 @@ describe('store: withTransaction', () => {
     expect(seen).to.deep.equal([{ name: 'Gemeente Avelgem (nieuw)' }]);
     // BEGIN, the lock and the read in one query (counted as its three statements), then the first's COMMIT and ours.
     expect(statements.slice(0, 3)).to.deep.equal(['BEGIN', lockFirst, readFirst]);
+  });
+
+  if (onPostgres) it('on PostgreSQL, a prepared readFirst is PREPAREd once per connection, then only EXECUTEd: the function gets its rows', async () => {
+    const organisation = await createOrganisation(fresh.db, { slug: 'deerlijk', name: 'Gemeente Deerlijk' });
+    const lockFirst = `select 1 from organisations where id = '${organisation.id}' for update`;
+    const read = preparedRead('select name from organisations where id = $1', [organisation.id]);
+    const sent: string[] = [];
+    const listener = (query: { sql?: string }) => sent.push(query.sql ?? '');
+    fresh.db.on('query', listener);
+    const runs: Array<{ rows: unknown; pid: number; prepared: string[] }> = [];
+    try {
+      // One after the other: the pool hands out its one connection each time (checked below by its backend's pid).
+      for (let i = 0; i < 2; i += 1) {
+        await withTransaction(fresh.db, async (trx, rows) => {
+          const pid = Number((await trx.raw('select pg_backend_pid() as pid')).rows[0].pid);
+          const prepared = (await trx.raw('select name from pg_prepared_statements')).rows.map((r: { name: string }) => r.name);
+          runs.push({ rows, pid, prepared });
+        }, { lockFirst, readFirst: read });
+      }
+    } finally {
+      fresh.db.off('query', listener);
+    }
+    expect(runs.map((r) => r.rows)).to.deep.equal([[{ name: 'Gemeente Deerlijk' }], [{ name: 'Gemeente Deerlijk' }]]);
+    expect(runs[1]!.pid).to.equal(runs[0]!.pid);
+    expect(runs.map((r) => r.prepared)).to.deep.equal([[read.name], [read.name]]);
+    const begins = sent.filter((sql) => sql.startsWith('BEGIN'));
+    expect(begins[0]).to.equal(`BEGIN; ${lockFirst}; PREPARE ${read.name} AS ${read.text}; EXECUTE ${read.name}('${organisation.id}')`);
+    expect(begins[1]).to.equal(`BEGIN; ${lockFirst}; EXECUTE ${read.name}('${organisation.id}')`);
+    // The PREPARE is that read's planning, not a statement of its own (statement-counter.ts).
+    expect(statementsOf(begins[0]!)).to.deep.equal(['BEGIN', lockFirst, `EXECUTE ${read.name}('${organisation.id}')`]);
+  });
+
+  if (onPostgres) it('on PostgreSQL, a prepared readFirst whose EXECUTE fails is rolled back and prepared again next time', async () => {
+    const organisation = await createOrganisation(fresh.db, { slug: 'harelbeke', name: 'Stad Harelbeke' });
+    // Fails at run time, for an organisation that is not there: after its PREPARE went through.
+    const text = 'select 1 / (select count(*)::int from organisations where id = $1) as one';
+    const failed = await withTransaction(fresh.db, async () => undefined, { lockFirst: 'select 1', readFirst: preparedRead(text, [randomUUID()]) }).then(() => undefined, (error: unknown) => error);
+    expect((failed as Error).message).to.match(/division by zero/);
+    let seen: unknown[] | undefined;
+    await withTransaction(fresh.db, async (_trx, rows) => void (seen = rows), { lockFirst: 'select 1', readFirst: preparedRead(text, [organisation.id]) });
+    expect(seen).to.deep.equal([{ one: 1 }]);
   });
 
   if (onPostgres) it('on PostgreSQL, a failing readFirst fails the transaction before the function runs, and leaves no connection in an aborted block', async () => {
