@@ -22,6 +22,7 @@ import { lockedForSigning, lockedForSigningSql, signingLocks } from '../store/si
 import { withTransaction } from '../store/transaction.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { queueWebhooks, type EffectContext } from './notifications.ts';
+import { LONG_TERM_ACTOR, longTermRevisionRows } from './long-term.ts';
 import { advanceRouting } from './routing-effects.ts';
 import { assertActive, linkNotFound, recipientActor, withRecipient, type RecipientAccess } from './signing-link-access.ts';
 import type { SignatureOutcome, SignatureSource, SignedDocuments, SigningAccess, SigningMethodName, SignInput } from './apply-signature.ts';
@@ -79,7 +80,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     options.assertUsable(fresh, now);
     assertActive(fresh, 'signer');
 
-    const { documents, stored } = await options.signed.complete();
+    const { documents, stored, archiveTried } = await options.signed.complete();
     const actor = recipientActor(recipient);
     const events: AppendAuditEventOptions[] = [];
     const record = (event: AuditEvent, documentSha256?: string | null) => events.push({ ...target, event, actor, origin: input.origin, documentSha256, occurredAt: now });
@@ -122,6 +123,11 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     const chain = { head, documentSha256: documentStateHash(final) };
     const signedRecipient = { ...recipient, status: 'signed' as const, completedAt: at, openedAt: recipient.openedAt ?? at };
     const after = withRecipient(recipients, signedRecipient);
+    // A completing signature's archive timestamps (B-LTA, built with it) go with its revisions: the completion's effects
+    // then see each document as it ends up (the result's attachments). Kept only when every document has them.
+    const completes = computeRouting(after).outcome === 'complete';
+    const archive = completes && documents.every((d) => d.archive !== null) ? documents.flatMap((d) => d.archive ?? []) : [];
+    revisions.push(...longTermRevisionRows(archive, at));
     const signatureRows = () => [
       revisionsInsert(trx, revisions),
       recipientUpdate(trx, target.organisationId, recipient.id, { status: 'signed', completedAt: at, openedAt: signedRecipient.openedAt }),
@@ -129,7 +135,6 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     // A completion reads the signed revisions back (the result's attachments, a meeting's results): its effects come
     // after the signature's rows. Otherwise the effects (the next signer's link and mail, the webhooks) read none of
     // them, and the rows go with every audit event in one write at the end.
-    const completes = computeRouting(after).outcome === 'complete';
     if (completes) await writeTogether(trx, signatureRows());
     await options.source.finish?.(trx, now);
 
@@ -150,10 +155,14 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     };
     await queueWebhooks(ctx, 'recipient.signed', signedRecipient);
     await advanceRouting(ctx, after);
+    // The archive timestamps' events after `envelope.completed`, which names the B-LT revisions, as the scheduled job's
+    // would come.
+    for (const revision of archive) events.push({ ...target, event: revision.event, actor: LONG_TERM_ACTOR, documentSha256: revision.blob.sha256, occurredAt: now });
     // One round trip on PostgreSQL (writeTogether); on SQLite one statement for all the events.
     await writeTogether(trx, [...(completes ? [] : signatureRows()), auditEventsInsert(trx, chainAuditEvents(events, chain))]);
     await stored;
-    return { ...done, alreadyDone: false, completed: ctx.envelope.status === 'completed' };
+    const completed = ctx.envelope.status === 'completed';
+    return { ...done, alreadyDone: false, completed, ...(completed && archiveTried ? { archive: archive.length > 0 ? ('made' as const) : ('failed' as const) } : {}) };
   }, { lockFirst: signingLocks(target.organisationId, target.envelopeId), readFirst: lockedForSigningSql(deps.db, target.organisationId, target.envelopeId) });
 }
 

@@ -7,10 +7,13 @@
  * 2. sign, outside any transaction: per document the signing method produces the signed bytes (one-shot:
  *    issue a certificate and sign with the TSA's timestamp; eID or a remote QSCD: complete the signature
  *    the signer's own key made); then the B-LT revision (DSS with revocation data) is built, both blobs put
- *    (on PostgreSQL while phase 3's BEGIN and row locks travel, see appendSignature);
+ *    (on PostgreSQL while phase 3's BEGIN and row locks travel, see appendSignature); when what phase 1 read says
+ *    this signature completes the envelope, also its archive timestamp (B-LTA: a document timestamp and its TSA's
+ *    validation data), before phase 3, so that no TSA is asked under the lock;
  * 3. write, one transaction (append-signature.ts): under the lock each document must still be the
  *    revision signed, else everything is redone from phase 1 (ATTEMPTS, then 409 `document_changed`);
- *    every put has finished (the blob is durable) before the commit.
+ *    the archive timestamp is kept when the signature does complete it; every put has finished (the blob is
+ *    durable) before the commit.
  * Blobs stored by an attempt that then lost a race, or by a process that crashed before its commit, are
  * harmless: content-addressed and referenced by no revision. Signing twice answers the current state.
  */
@@ -25,11 +28,12 @@ import { isUniqueViolation } from '../store/sql.ts';
 import type { Revision } from '../store/document-repository.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { loadEnvelopeDto, type EnvelopeDto } from './envelope-dto.ts';
-import { extendValidationRevision, prefetchedRevocation, readRevocations, revocationIssuers, validationRevisionOf, type RevocationsRead, type ValidationRevision } from './long-term.ts';
+import { buildArchiveTimestamp, extendValidationRevision, prefetchedRevocation, readRevocations, revocationIssuers, validationRevisionOf, type LongTermRevision, type RevocationsRead, type ValidationRevision } from './long-term.ts';
+import { computeRouting } from '../domain/routing.ts';
 import { putAhead, type StoredBlob } from '../store/blob-store.ts';
 import { appendSignature, DocumentMoved } from './append-signature.ts';
 import { timestampCompletedEnvelope } from './archive-timestamps.ts';
-import { assertActive, recipientActor, type RecipientAccess, type SigningAccess } from './signing-link-access.ts';
+import { assertActive, recipientActor, withRecipient, type RecipientAccess, type SigningAccess } from './signing-link-access.ts';
 
 export type { SigningAccess } from './signing-link-access.ts';
 import { codeError, type VerifiedCode } from './verify-signing-code.ts';
@@ -52,6 +56,11 @@ export interface SignatureOutcome {
   alreadyDone: boolean;
   /** This signature completed the envelope. */
   completed: boolean;
+  /**
+   * The archive timestamp (B-LTA) tried with this last signature: 'made' (in its transaction), or 'failed' (no TSA: left
+   * to the scheduled job); absent when not tried.
+   */
+  archive?: 'made' | 'failed';
 }
 
 /** How the key was held: our one-shot certificate, the signer's eID card (Web eID), or a remote QSCD (CSC API). */
@@ -135,14 +144,16 @@ export async function applySignatureWithEnvelope(deps: WorkflowDeps, name: strin
 /**
  * Signs. When the method says a failure is worth recording (no TSA gave a timestamp, the document moved
  * on), nothing was stored, and a `signing.failed` event is written in a transaction of its own; the error
- * goes on to the caller. After a completing signature, the archive timestamp (B-LTA) in its own transaction.
+ * goes on to the caller. A completing signature not foreseen in phase 1 (an approver approved meanwhile) gets its
+ * archive timestamp (B-LTA) after it, in a transaction of its own.
  */
 export async function applySignature(deps: WorkflowDeps, name: string, load: AccessLoader, input: SignInput, method: SigningMethod): Promise<SignatureOutcome> {
   let attempt: Attempt | undefined;
   try {
     const outcome = await signWithRetries(deps, name, load, input, method, (value) => (attempt = value));
-    // PAdES B-LTA once the last signature is in (its own transaction: a TSA failure here leaves it to the job).
-    if (outcome.completed) await timestampCompletedEnvelope(deps, outcome);
+    // PAdES B-LTA once the last signature is in, when it did not come with it (its own transaction: a TSA failure here
+    // leaves it to the job).
+    if (outcome.completed && !outcome.archive) await timestampCompletedEnvelope(deps, outcome);
     return outcome;
   } catch (error) {
     if (method.recordsFailure(error) && attempt) await recordSigningFailure(deps, method, attempt, error, input.origin);
@@ -209,8 +220,11 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     if (!verifiedCode && input.secondFactor) verifiedCode = await input.secondFactor(access);
     if (envelope.requireCode && !verifiedCode && !input.secondFactorChecked) throw codeError('code_required');
 
-    // Phase 2: sign, outside any transaction.
-    const signed = await signDocuments(deps, documents, source, recipient.id, now, revocations);
+    // Phase 2: sign, outside any transaction. The last signature also archive-timestamps the documents (B-LTA) here,
+    // outside the lock, when what was read says it completes the envelope (checked again under the lock).
+    const archive = completesEnvelope(access);
+    const signed = await signDocuments(deps, documents, source, recipient.id, now, revocations, archive);
+    if (archive) await signed.complete();
     await input.beforeWrite?.(attempt);
 
     // Phase 3: write, under the lock.
@@ -233,11 +247,18 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
   }
 }
 
-/** A document signed, with its B-LT revision, both stored as blobs; what the write phase appends. */
+/** Whether the recipient's signature, as `access` was read, leaves nobody to sign or approve. */
+function completesEnvelope(access: SigningAccess): boolean {
+  return computeRouting(withRecipient(access.recipients, { ...access.recipient, status: 'signed' })).outcome === 'complete';
+}
+
+/** A document signed, with its B-LT revision and, for the last signature, its archive timestamp, all stored as blobs; what the write phase appends. */
 export interface SignedForWrite {
   document: DocumentToWrite;
   signature: { blob: { sha256: string; size: number }; certificates: readonly Buffer[] };
   validation: ValidationRevision | null;
+  /** The B-LTA revisions after the B-LT one, when the signature was to complete the envelope and the TSA answered. */
+  archive: LongTermRevision[] | null;
 }
 
 export type DocumentToWrite = DocumentForSigning & { fieldName: string };
@@ -257,6 +278,8 @@ export interface SignedDocuments {
 export interface CompletedSignature {
   documents: SignedForWrite[];
   stored: Promise<void>;
+  /** The archive timestamps were tried; they failed when `documents` have none. */
+  archiveTried: boolean;
 }
 
 /**
@@ -265,7 +288,7 @@ export interface CompletedSignature {
  * and the B-LT revisions are built, the B-LT bytes while the write phase goes on (putAhead names each blob at
  * once, so the rows that point at it need not wait); every put is awaited before the commit.
  */
-async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date, read: RevocationsRead): Promise<SignedDocuments> {
+async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[], source: SignatureSource, recipientId: string, now: Date, read: RevocationsRead, archive: boolean): Promise<SignedDocuments> {
   const targets = documents.map((document) => {
     const { fieldName } = document;
     if (!fieldName) throw new Error(`document ${document.documentId} has no prepared field for recipient ${recipientId}`);
@@ -280,7 +303,7 @@ async function signDocuments(deps: WorkflowDeps, documents: DocumentForSigning[]
     signed.push({ document, pdf: result.pdf, certificates: result.certificates, ...putAhead(deps.blobs, result.pdf, pdf) });
   }
   let completed: Promise<CompletedSignature> | undefined;
-  return { documents: targets, complete: () => (completed ??= observed(addValidationData(deps, signed, read))) };
+  return { documents: targets, complete: () => (completed ??= observed(addLongTermRevisions(deps, signed, read, archive))) };
 }
 
 /** A document's signed bytes and the signer's chain, the put of those bytes under way. */
@@ -292,22 +315,39 @@ interface SignedBytes {
   stored: Promise<void>;
 }
 
-/** PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision of each document, its put started. */
-async function addValidationData(deps: WorkflowDeps, signed: readonly SignedBytes[], read: RevocationsRead): Promise<CompletedSignature> {
+/**
+ * PAdES B-LT: every certificate and its revocation data, for all signatures so far, in a DSS revision of each document;
+ * with `archive`, then B-LTA (a document timestamp and its TSA's validation data, buildArchiveTimestamp). Every put
+ * started. Should the archive timestamp of any document fail (no TSA), none is kept: the scheduled job makes them.
+ */
+async function addLongTermRevisions(deps: WorkflowDeps, signed: readonly SignedBytes[], read: RevocationsRead, archive: boolean): Promise<CompletedSignature> {
   const revocation = prefetchedRevocation(deps, signed.map((s) => s.certificates), read);
   const documents: SignedForWrite[] = [];
   const stored = signed.map((s) => s.stored);
+  const store = (pdf: Buffer, earlier: Buffer) => {
+    const put = putAhead(deps.blobs, pdf, earlier);
+    stored.push(put.stored);
+    return put.blob;
+  };
   for (const s of signed) {
-    const built = await extendValidationRevision(deps, { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf }, revocation);
-    let validation: ValidationRevision | null = null;
-    if (built) {
-      const put = putAhead(deps.blobs, built.state.pdf, s.pdf);
-      stored.push(put.stored);
-      validation = validationRevisionOf(built, put.blob);
-    }
-    documents.push({ document: s.document, signature: { blob: s.blob, certificates: s.certificates }, validation });
+    const signature = { documentId: s.document.documentId, seq: s.document.seq + 1, pdf: s.pdf };
+    const built = await extendValidationRevision(deps, signature, revocation);
+    const validation = built && validationRevisionOf(built, store(built.state.pdf, s.pdf));
+    documents.push({ document: s.document, signature: { blob: s.blob, certificates: s.certificates }, validation, archive: null });
   }
-  return { documents, stored: observed(Promise.all(stored).then(() => undefined)) };
+  if (archive) {
+    try {
+      for (const [i, d] of documents.entries()) {
+        const current = d.validation?.state ?? { documentId: d.document.documentId, seq: d.document.seq + 1, pdf: signed[i]!.pdf };
+        d.archive = await buildArchiveTimestamp(deps, current, revocation, 'completion', async (pdf, earlier) => store(pdf, earlier));
+        // The next document's archive is built on; a failure drops them all (below).
+      }
+    } catch (error) {
+      deps.logger.warn({ err: error, documentId: documents[0]?.document.documentId }, 'archive timestamp with the last signature failed; the scheduled job will make it');
+      for (const d of documents) d.archive = null;
+    }
+  }
+  return { documents, stored: observed(Promise.all(stored).then(() => undefined)), archiveTried: archive };
 }
 
 /** A promise whose failure is observed at once (not an unhandled rejection while other work goes on); it still rejects where awaited. */

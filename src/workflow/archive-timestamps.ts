@@ -1,6 +1,7 @@
 /**
  * Archive timestamps (PAdES B-LTA, issue 9): when an envelope completes, each document gets a
- * document timestamp with its validation data; a scheduled job gives one to any completed document
+ * document timestamp with its validation data (made with the last signature, apply-signature.ts, in its
+ * transaction; here after an approval or a completion not foreseen); a scheduled job gives one to any completed document
  * that has none (the TSA was down at completion) and renews it before the certificate of the TSA
  * that made the newest one expires (ETSI EN 319 102-1 §5.6.3), as new revisions recorded in the
  * audit trail. One transaction per envelope: a failure on one does not hold back the others.

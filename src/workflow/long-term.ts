@@ -12,7 +12,7 @@ import { AppError } from '../errors.ts';
 import type { AuditEvent } from '../audit/events.ts';
 import { createOwnRevocationSource, isCrlReason, type CertStatus, type PkiAuthorities, type PkiProvider, type RevocationSource, type TimeStamper } from '../keys/index.ts';
 import { extendWithValidationData, stampDocument } from '../pades/index.ts';
-import { insertRevision } from '../store/document-repository.ts';
+import { insertRevision, type NewRevision } from '../store/document-repository.ts';
 import type { StoredBlob } from '../store/blob-store.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
@@ -48,10 +48,13 @@ export interface DocumentState {
 /** Writes an audit event (and the document hash it concerns) in the caller's transaction. */
 export type RecordEvent = (event: AuditEvent, documentSha256: string) => Promise<unknown>;
 
+/** Who the trail says added validation data and archive timestamps. */
+export const LONG_TERM_ACTOR = { kind: 'system', label: 'long-term validation' } as const;
+
 /** RecordEvent for a transaction that locked the envelope's row already (the chain's lock, DESIGN §6). */
 export function recorder(trx: Knex.Transaction, target: { organisationId: string; envelopeId: string }, now: Date): RecordEvent {
   return async (event, documentSha256) => {
-    await appendAuditEventUnderLock(trx, { ...target, event, actor: { kind: 'system', label: 'long-term validation' }, documentSha256, occurredAt: now });
+    await appendAuditEventUnderLock(trx, { ...target, event, actor: LONG_TERM_ACTOR, documentSha256, occurredAt: now });
   };
 }
 
@@ -161,20 +164,6 @@ export interface ValidationRevision {
   event: AuditEvent;
 }
 
-/**
- * The DSS revision after a signature or timestamp (B-LT), built and its blob stored outside any
- * transaction; null when the DSS already held everything (no empty revision).
- */
-export async function buildValidationRevision(
-  deps: LongTermDeps,
-  state: DocumentState,
-  revocation: RevocationSource,
-  refresh: 'missing' | 'all' = 'missing',
-): Promise<ValidationRevision | null> {
-  const built = await extendValidationRevision(deps, state, revocation, refresh);
-  return built && storeValidationRevision(deps, built);
-}
-
 /** A DSS revision built, not yet stored: its bytes, and what it added for the audit event. */
 export interface ExtendedState {
   state: DocumentState;
@@ -182,7 +171,7 @@ export interface ExtendedState {
   withoutRevocation: number;
 }
 
-/** buildValidationRevision's first half, all CPU: the DSS revision's bytes; null when there is nothing to add. */
+/** A DSS revision's bytes (all CPU); null when there is nothing to add. */
 export async function extendValidationRevision(deps: LongTermDeps, state: DocumentState, revocation: RevocationSource, refresh: 'missing' | 'all' = 'missing'): Promise<ExtendedState | null> {
   const extended = await extendForLongTerm(deps, state.pdf, revocation, refresh);
   if (extended.pdf === state.pdf) return null;
@@ -191,11 +180,6 @@ export async function extendValidationRevision(deps: LongTermDeps, state: Docume
     deps.logger.warn({ documentId: state.documentId, subjects }, 'no revocation data for some certificates: the document does not reach B-LT');
   }
   return { state: { documentId: state.documentId, seq: state.seq + 1, pdf: extended.pdf }, added: extended.added, withoutRevocation: extended.withoutRevocation.length };
-}
-
-/** buildValidationRevision's second half, all I/O: the blob stored, and its audit event. */
-export async function storeValidationRevision(deps: Pick<LongTermDeps, 'blobs'>, built: ExtendedState): Promise<ValidationRevision> {
-  return validationRevisionOf(built, await deps.blobs.put(built.state.pdf));
 }
 
 /** A DSS revision built, as stored under `blob`: what the write phase appends, and its audit event. */
@@ -209,24 +193,6 @@ export function validationRevisionOf(built: ExtendedState, blob: StoredBlob): Va
       details: { documentId: state.documentId, revisionSeq: state.seq, revisionSha256: blob.sha256, certificates: added.certs, ocspResponses: added.ocsps, crls: added.crls, withoutRevocation: built.withoutRevocation },
     },
   };
-}
-
-/**
- * The DSS revision after a signature or timestamp (B-LT), appended in the caller's transaction. Returns
- * the new state, or `state` itself when the DSS already held everything (no empty revision).
- */
-export async function appendValidationRevision(
-  trx: Knex.Transaction,
-  deps: LongTermDeps,
-  state: DocumentState,
-  record: RecordEvent,
-  refresh: 'missing' | 'all' = 'missing',
-): Promise<DocumentState> {
-  const built = await buildValidationRevision(deps, state, revocationIn(trx, deps), refresh);
-  if (!built) return state;
-  await insertRevision(trx, { id: randomUUID(), documentId: state.documentId, seq: built.state.seq, blobSha256: built.blob.sha256, size: built.blob.size, kind: 'ltv', now: deps.clock().toISOString() });
-  await record(built.event, built.blob.sha256);
-  return built.state;
 }
 
 export interface ArchiveTimestampOptions {
@@ -249,36 +215,52 @@ function assertTsaOutlives(certificate: X509Certificate, validUntil: Date | unde
   });
 }
 
+/** A revision of an archive timestamp (B-LTA) built and its blob stored, or on its way: its row and audit event to write. */
+export interface LongTermRevision {
+  kind: 'ltv' | 'timestamp';
+  state: DocumentState;
+  blob: StoredBlob;
+  event: AuditEvent;
+  /** A document timestamp's: when its TSA certificate expires (the renewal job's due date). */
+  timestampExpiresAt?: string;
+}
+
+/** How a revision's bytes are stored: answers the blob they are stored as (`earlier`: the revision they continue). */
+export type StoreRevision = (pdf: Buffer, earlier: Buffer) => Promise<StoredBlob>;
+
 /**
- * B-LTA for one document: validation data for what it holds (fresh for every certificate on
- * renewal, ETSI EN 319 102-1 §5.6.3), a document timestamp, then the validation data of its TSA.
+ * B-LTA for one document, built and stored but not written: validation data for what it holds (fresh for every certificate
+ * on renewal, ETSI EN 319 102-1 §5.6.3), a document timestamp, then the validation data of its TSA; each revision's
+ * blob stored by `store`. The revisions in order, the last one current; none is recorded yet.
  */
-export async function appendArchiveTimestamp(
-  trx: Knex.Transaction,
+export async function buildArchiveTimestamp(
   deps: LongTermDeps,
   state: DocumentState,
-  record: RecordEvent,
+  revocation: RevocationSource,
   purpose: 'completion' | 'renewal',
+  store: StoreRevision,
   options: ArchiveTimestampOptions = {},
-): Promise<DocumentState> {
-  const before = await appendValidationRevision(trx, deps, state, record, purpose === 'renewal' ? 'all' : 'missing');
+): Promise<LongTermRevision[]> {
+  const revisions: LongTermRevision[] = [];
+  const addValidationData = async (from: DocumentState, refresh: 'missing' | 'all'): Promise<DocumentState> => {
+    const built = await extendValidationRevision(deps, from, revocation, refresh);
+    if (!built) return from;
+    const revision = validationRevisionOf(built, await store(built.state.pdf, from.pdf));
+    revisions.push({ kind: 'ltv', ...revision });
+    return revision.state;
+  };
+  const before = await addValidationData(state, purpose === 'renewal' ? 'all' : 'missing');
   const stamped = await stampDocument(before.pdf, { timeStamper: deps.timeStamper });
   const tsa = { certificate: stamped.tsaCertificate, genTime: stamped.genTime };
   assertTsaOutlives(tsa.certificate, options.tsaValidUntil);
   const next = { documentId: state.documentId, seq: before.seq + 1, pdf: stamped.pdf };
-  const blob = await deps.blobs.put(next.pdf);
-  await insertRevision(trx, {
-    id: randomUUID(),
-    documentId: state.documentId,
-    seq: next.seq,
-    blobSha256: blob.sha256,
-    size: blob.size,
+  const blob = await store(next.pdf, before.pdf);
+  revisions.push({
     kind: 'timestamp',
-    now: deps.clock().toISOString(),
+    state: next,
+    blob,
     timestampExpiresAt: new Date(tsa.certificate.validTo).toISOString(),
-  });
-  await record(
-    {
+    event: {
       action: 'document.timestamped',
       details: {
         documentId: state.documentId,
@@ -289,7 +271,29 @@ export async function appendArchiveTimestamp(
         tsaCertificate: { subject: tsa.certificate.subject.replace(/\n/g, ', '), serialNumber: tsa.certificate.serialNumber, notAfter: new Date(tsa.certificate.validTo).toISOString() },
       },
     },
-    blob.sha256,
-  );
-  return appendValidationRevision(trx, deps, next, record);
+  });
+  await addValidationData(next, 'missing');
+  return revisions;
+}
+
+/** The rows of long-term revisions, for one insert. */
+export function longTermRevisionRows(revisions: readonly LongTermRevision[], now: string): NewRevision[] {
+  return revisions.map((r) => ({ id: randomUUID(), documentId: r.state.documentId, seq: r.state.seq, blobSha256: r.blob.sha256, size: r.blob.size, kind: r.kind, now, timestampExpiresAt: r.timestampExpiresAt }));
+}
+
+/** buildArchiveTimestamp in the caller's transaction (the renewal job's), its revisions and events written there: the new current state. */
+export async function appendArchiveTimestamp(
+  trx: Knex.Transaction,
+  deps: LongTermDeps,
+  state: DocumentState,
+  record: RecordEvent,
+  purpose: 'completion' | 'renewal',
+  options: ArchiveTimestampOptions = {},
+): Promise<DocumentState> {
+  const revisions = await buildArchiveTimestamp(deps, state, revocationIn(trx, deps), purpose, (pdf) => deps.blobs.put(pdf), options);
+  for (const [i, row] of longTermRevisionRows(revisions, deps.clock().toISOString()).entries()) {
+    await insertRevision(trx, row);
+    await record(revisions[i]!.event, row.blobSha256);
+  }
+  return revisions.at(-1)?.state ?? state;
 }

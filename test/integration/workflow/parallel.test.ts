@@ -122,4 +122,32 @@ describe('workflow: parallel signers', () => {
       'document.timestamped',
     ]);
   });
+
+  it('a signature that completes the envelope only because an approver approved while it was signed still gets its archive timestamp', async () => {
+    const sent = await createAndSend([
+      { name: 'Jan Burgemeester', email: 'jan.b@zonnebeke.test', function: 'Burgemeester', role: 'signer', routingOrder: 1 },
+      { name: 'Jurist', email: 'jurist.b@zonnebeke.test', role: 'approver', routingOrder: 1 },
+    ]);
+    const approverToken = await lastToken(bench, 'jurist.b@zonnebeke.test');
+    // What the signer's read saw: the approver still to act, so no archive timestamp was made with the signature.
+    const done = await signAfterReading(bench.deps, {
+      token: await lastToken(bench, 'jan.b@zonnebeke.test'),
+      beforeWrite: async (attempt) => {
+        if (attempt === 1) await approveEnvelope(bench.deps, { token: approverToken });
+      },
+    });
+    expect(done.envelope.status).to.equal('completed');
+    const revisions = await revisionsOf(bench.deps.db, sent.documents[0].id);
+    expect(revisions.map((r) => r.kind)).to.deep.equal(['original', 'prepared', 'signature', 'ltv', 'timestamp']);
+    await expectAllValid(await bench.deps.blobs.get(revisions.at(-1)!.blobSha256), bench.pki.rootPem, { count: 1, label: 'approved meanwhile' });
+    const trail = await auditTrail(bench, sent.id);
+    expect(verifyChain(trail).valid).to.equal(true);
+    expect(trail.map((e) => e.action).filter((a) => !['mail.queued', 'document.opened'].includes(a)).slice(-5)).to.deep.equal([
+      'recipient.approved',
+      'recipient.signed',
+      'document.validation_data_added',
+      'envelope.completed',
+      'document.timestamped',
+    ]);
+  });
 });
