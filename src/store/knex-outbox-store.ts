@@ -153,10 +153,18 @@ export interface NewOutboxItem {
 
 /** Queues one delivery inside the caller's transaction; returns its id. */
 export async function enqueueOutbox(db: Db, item: NewOutboxItem): Promise<string> {
-  const id = randomUUID();
+  const row = outboxRow(item);
+  await outboxInsert(db, [row]);
+  return row.id;
+}
+
+/** A delivery's new row, its id made here: to insert with others (outboxInsert). */
+export type NewOutboxRow = Record<string, unknown> & { id: string };
+
+export function outboxRow(item: NewOutboxItem): NewOutboxRow {
   const now = isoTimestamp(item.now);
-  await db('outbox').insert({
-    id,
+  return {
+    id: randomUUID(),
     organisation_id: item.organisationId,
     kind: item.kind,
     recipient_key: item.kind === 'mail' ? mailRecipientKey(item.payload) : null,
@@ -167,8 +175,12 @@ export async function enqueueOutbox(db: Db, item: NewOutboxItem): Promise<string
     created_at: now,
     webhook_id: item.webhookId ?? null,
     event: item.event ?? null,
-  });
-  return id;
+  };
+}
+
+/** The statement that queues `rows` (none for none), to be sent with other writes (writeTogether). */
+export function outboxInsert(db: Db, rows: readonly NewOutboxRow[]): Knex.QueryBuilder | undefined {
+  return rows.length === 0 ? undefined : db('outbox').insert(rows);
 }
 
 /** Live webhooks of an organisation subscribed to `event` (an empty list or `*` means every event). */

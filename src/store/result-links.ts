@@ -2,6 +2,7 @@
  * `result_links` (issue 12): the completion mail's link to the signed PDFs. Only the SHA-256 of the token is
  * stored, as for signing links; the token exists only in the mail.
  */
+import type { Knex } from 'knex';
 import { toIso, type Db } from './sql.ts';
 
 export interface ResultLink {
@@ -48,8 +49,14 @@ function toResultLink(row: ResultLinkRow): ResultLink {
 
 /** Inserts the links of one completion in one statement. */
 export async function insertResultLinks(db: Db, links: ReadonlyArray<ResultLink & { tokenSha256: string }>): Promise<void> {
-  if (links.length === 0) return;
-  await db('result_links').insert(
+  const insert = resultLinksInsert(db, links);
+  if (insert) await insert;
+}
+
+/** The statement that inserts `links` (none for none), to be sent with other writes (writeTogether). */
+export function resultLinksInsert(db: Db, links: ReadonlyArray<ResultLink & { tokenSha256: string }>): Knex.QueryBuilder | undefined {
+  if (links.length === 0) return undefined;
+  return db('result_links').insert(
     links.map((link) => ({
       id: link.id,
       organisation_id: link.organisationId,

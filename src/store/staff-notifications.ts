@@ -2,6 +2,7 @@
  * `staff_notifications` (issue 12): what the secretariat is told — a declined, completed or expired envelope,
  * a mail that could not be delivered — one row per staff user, unread until they open the list.
  */
+import type { Knex } from 'knex';
 import { fromJson, toCount, toIso, toJson, type Db } from './sql.ts';
 
 export type StaffNotificationKind = 'declined' | 'completed' | 'expired' | 'mail_failed';
@@ -45,16 +46,24 @@ function toNotification(row: StaffNotificationRow): StaffNotification {
 }
 
 export async function insertStaffNotification(db: Db, notification: Omit<StaffNotification, 'readAt'>): Promise<void> {
-  await db('staff_notifications').insert({
-    id: notification.id,
-    organisation_id: notification.organisationId,
-    user_id: notification.userId,
-    envelope_id: notification.envelopeId,
-    kind: notification.kind,
-    outbox_id: notification.outboxId,
-    details: toJson(notification.details),
-    created_at: notification.createdAt,
-  });
+  await staffNotificationsInsert(db, [notification]);
+}
+
+/** The statement that inserts `notifications` (none for none), to be sent with other writes (writeTogether). */
+export function staffNotificationsInsert(db: Db, notifications: ReadonlyArray<Omit<StaffNotification, 'readAt'>>): Knex.QueryBuilder | undefined {
+  if (notifications.length === 0) return undefined;
+  return db('staff_notifications').insert(
+    notifications.map((notification) => ({
+      id: notification.id,
+      organisation_id: notification.organisationId,
+      user_id: notification.userId,
+      envelope_id: notification.envelopeId,
+      kind: notification.kind,
+      outbox_id: notification.outboxId,
+      details: toJson(notification.details),
+      created_at: notification.createdAt,
+    })),
+  );
 }
 
 export async function unreadStaffNotificationCount(db: Db, organisationId: string, userId: string): Promise<number> {

@@ -9,7 +9,7 @@ import { appendAuditEvent, type AppendAuditEventOptions } from '../audit/chain.t
 import type { AuditActor, RequestOrigin } from '../audit/events.ts';
 import { renderMail, withLogo, type MailKind, type MailMessage, type MailParams } from '../notify/index.ts';
 import type { Envelope } from '../store/envelope-repository.ts';
-import { enqueueOutbox, webhooksSubscribedTo } from '../store/knex-outbox-store.ts';
+import { enqueueOutbox, outboxRow, webhooksSubscribedTo, type NewOutboxItem, type NewOutboxRow } from '../store/knex-outbox-store.ts';
 import { updateRecipient, type Recipient } from '../store/recipient-repository.ts';
 import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-repository.ts';
 import { mailLogoOf, organisationById } from '../store/organisations.ts';
@@ -44,6 +44,19 @@ export interface EffectContext {
   documents?: ReadonlyArray<{ documentId: string; sha256: string; revisionSeq: number }>;
   /** The recipients holding a link not revoked, when the use case read that under its lock: a new link revokes only theirs. */
   linkHolders?: ReadonlySet<string>;
+  /**
+   * Where the deliveries (mails, webhooks) go when the effect inserts them in one statement with its other writes (a
+   * completion's mails, issue 11: one per signer, cc and the sender); without it each is inserted at once.
+   */
+  outbox?: NewOutboxRow[];
+}
+
+/** Queues a delivery: inserted now, or into the effect's batch (`ctx.outbox`); its id. */
+async function queueDelivery(ctx: EffectContext, item: NewOutboxItem): Promise<string> {
+  if (!ctx.outbox) return enqueueOutbox(ctx.trx, item);
+  const row = outboxRow(item);
+  ctx.outbox.push(row);
+  return row.id;
 }
 
 /** Appends an effect's audit event, or hands it to the use case's batch. */
@@ -116,7 +129,7 @@ async function enqueueMail<K extends MailKind>(
     ...(logo ? { inlineLogo: logo } : {}),
     ...(extra.attachmentRefs?.length ? { attachmentRefs: extra.attachmentRefs } : {}),
   };
-  const outboxId = await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'mail', payload: message, now: ctx.now });
+  const outboxId = await queueDelivery(ctx, { organisationId: ctx.envelope.organisationId, kind: 'mail', payload: message, now: ctx.now });
   await recordEffect(ctx, {
     organisationId: ctx.envelope.organisationId,
     envelopeId: ctx.envelope.id,
@@ -143,7 +156,7 @@ export async function queueWebhooks(ctx: EffectContext, event: WebhookEvent, rec
         ...(recipient ? { recipient: { id: recipient.id, name: recipient.name, email: recipient.email, role: recipient.role, status: recipient.status } } : {}),
       },
     };
-    await enqueueOutbox(ctx.trx, { organisationId: ctx.envelope.organisationId, kind: 'webhook', payload: body, webhookId: webhook.id, event, now: ctx.now });
+    await queueDelivery(ctx, { organisationId: ctx.envelope.organisationId, kind: 'webhook', payload: body, webhookId: webhook.id, event, now: ctx.now });
   }
   return webhooks.length;
 }

@@ -14,10 +14,13 @@ import { currentRevisions, documentsOfEnvelopes } from '../store/document-reposi
 import type { Envelope } from '../store/envelope-repository.ts';
 import { envelopesOfMeetings, meetingById } from '../store/meetings.ts';
 import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
-import { insertResultLinks, type ResultLink } from '../store/result-links.ts';
+import { insertResultLinks, resultLinksInsert, type ResultLink } from '../store/result-links.ts';
+import { outboxInsert } from '../store/knex-outbox-store.ts';
+import { staffNotificationsInsert } from '../store/staff-notifications.ts';
+import { writeTogether } from '../store/sql.ts';
 import { randomToken } from './deps.ts';
 import { queueMail, queueStaffMail, tokenHash, type EffectContext } from './notifications.ts';
-import { noticeAudience, recordStaffNotification, staffEnvelopeUrl, type NoticeAudience } from './staff-notices.ts';
+import { noticeAudience, recordStaffNotification, staffEnvelopeUrl, staffNotification, type NoticeAudience } from './staff-notices.ts';
 
 export const DEFAULT_RESULT_LINK_DAYS = 30;
 
@@ -62,7 +65,8 @@ async function resultAttachments(ctx: EffectContext, envelopeIds: readonly strin
   const total = documents.reduce((sum, d) => sum + (revisions.get(d.id)?.size ?? 0), 0);
   if (total > max) return {};
   return {
-    // The worker sends each document's revision current at sending (the archive timestamp comes after completion).
+    // The worker sends each document's revision current at sending: the archive timestamp's, made with the last
+    // signature or by the scheduled job since.
     attachmentRefs: documents.map((d) => ({ filename: d.name.toLowerCase().endsWith('.pdf') ? d.name : `${d.name}.pdf`, sha256: revisions.get(d.id)!.blobSha256, contentType: 'application/pdf', documentId: d.id })),
   };
 }
@@ -75,15 +79,17 @@ export async function deliverResult(ctx: EffectContext, recipients: readonly Rec
   const withFiles = { attached: Boolean(attached.attachmentRefs) };
   const links: PendingLink[] = [];
   const mails: Array<() => Promise<unknown>> = [];
+  // The links, mails and notifications of a completion in one write (issue 11): none of them is read back here.
+  const batch: EffectContext = { ...ctx, outbox: [] };
   for (const recipient of recipients.filter(receivesResult)) {
     const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, null);
     links.push(pending);
-    mails.push(() => queueMail(ctx, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), ...withFiles }, attached));
+    mails.push(() => queueMail(batch, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), ...withFiles }, attached));
   }
-  tellStaff(ctx, audience, { meetingId: null, staffUrl: staffEnvelopeUrl(ctx), params: { detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached }, links, mails);
-  await insertResultLinks(ctx.trx, links.map((l) => l.link));
+  tellStaff(batch, audience, { meetingId: null, staffUrl: staffEnvelopeUrl(ctx), params: { detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached }, links, mails);
   for (const mail of mails) await mail();
-  for (const userId of audience?.userIds ?? []) await recordStaffNotification(ctx, userId, 'completed', {});
+  const notifications = (audience?.userIds ?? []).map((userId) => staffNotification(ctx, userId, 'completed', {}));
+  await writeTogether(ctx.trx, [resultLinksInsert(ctx.trx, links.map((l) => l.link)), outboxInsert(ctx.trx, batch.outbox!), staffNotificationsInsert(ctx.trx, notifications)]);
 }
 
 /**

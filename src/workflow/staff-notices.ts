@@ -87,14 +87,10 @@ export async function noticeSender(ctx: EffectContext, notice: NoticeMail, audie
 }
 
 export async function recordStaffNotification(ctx: EffectContext, userId: string | null, kind: StaffNotificationKind, details: Record<string, unknown>, outboxId: string | null = null): Promise<void> {
-  await insertStaffNotification(ctx.trx, {
-    id: randomUUID(),
-    organisationId: ctx.envelope.organisationId,
-    userId,
-    envelopeId: ctx.envelope.id,
-    kind,
-    outboxId,
-    details: { title: ctx.envelope.title, ...details },
-    createdAt: ctx.now.toISOString(),
-  });
+  await insertStaffNotification(ctx.trx, staffNotification(ctx, userId, kind, details, outboxId));
+}
+
+/** A staff notification about the effect's envelope, not yet written. */
+export function staffNotification(ctx: EffectContext, userId: string | null, kind: StaffNotificationKind, details: Record<string, unknown>, outboxId: string | null = null) {
+  return { id: randomUUID(), organisationId: ctx.envelope.organisationId, userId, envelopeId: ctx.envelope.id, kind, outboxId, details: { title: ctx.envelope.title, ...details }, createdAt: ctx.now.toISOString() };
 }

@@ -1,8 +1,8 @@
 /**
  * What one HTTP sign request costs the database (issue 11): the statements a signer's POST
  * /s/<token>/sign sends, counted with countStatements (BEGIN and COMMIT included), for a signer
- * whose signature does not complete the envelope, for one that mails the next signer and, separately, for the
- * last one. Run on SQLite, and on PostgreSQL with TEST_DATABASE_URL. PRINT_STATEMENTS=1 lists them.
+ * whose signature does not complete the envelope, for one that mails the next signer and for the last one, which
+ * completes the envelope and archive-timestamps it (B-LTA) in the same transaction. Run on SQLite, and on PostgreSQL with TEST_DATABASE_URL. PRINT_STATEMENTS=1 lists them.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
@@ -10,6 +10,7 @@ import request from 'supertest';
 import { createApiKey, createOrganisation, type Organisation } from '../../../src/store/index.ts';
 import { updateOrganisation } from '../../../src/store/organisations.ts';
 import { listOutbox } from '../../../src/store/knex-outbox-store.ts';
+import { documentsOf, revisionsOf } from '../../../src/store/document-repository.ts';
 import { insertSigningLink } from '../../../src/store/signing-link-repository.ts';
 import { tokenHash } from '../../../src/workflow/notifications.ts';
 import { countStatements } from '../../../src/store/statement-counter.ts';
@@ -74,7 +75,7 @@ describe('the statements of one sign request', function () {
     await app?.close();
   });
 
-  it(`a signer whose signature does not complete the envelope: at most ${SIGN_REQUEST_STATEMENTS} statements`, async () => {
+  it(`a signer in parallel, and the last one, whose signature completes the envelope with its archive timestamp: at most ${SIGN_REQUEST_STATEMENTS} statements each`, async () => {
     const envelopeId = await sendEnvelope([
       { name: 'An Peeters', email: 'an@zonnebeke.be', role: 'signer', order: 1 },
       { name: 'Bart Claes', email: 'bart@zonnebeke.be', role: 'signer', order: 1 },
@@ -83,8 +84,13 @@ describe('the statements of one sign request', function () {
     console.log(`      sign request, not the last signer: ${first} statements`);
     expect(first).to.be.at.most(SIGN_REQUEST_STATEMENTS);
     // The envelope was in progress already: the second of three parallel signers is the steady state.
-    const final = await countedSign(await linkFor('bart@zonnebeke.be', envelopeId));
-    console.log(`      sign request, the last signer (completes the envelope, B-LTA, mails): ${final} statements`);
+    const statements = await signedStatements(await linkFor('bart@zonnebeke.be', envelopeId));
+    console.log(`      sign request, the last signer (completes the envelope, B-LTA, mails): ${statements.length} statements`);
+    expect(statements.length, statements.join('\n')).to.be.at.most(SIGN_REQUEST_STATEMENTS);
+    // One transaction: the archive timestamp (B-LTA) was made with the signature, not in a transaction of its own after it.
+    expect(statements.filter((sql) => /^BEGIN/.test(sql))).to.have.length(1);
+    const [document] = await documentsOf(app.deps.db, organisation.id, envelopeId);
+    expect((await revisionsOf(app.deps.db, document!.id)).map((r) => r.kind)).to.deep.equal(['original', 'prepared', 'signature', 'ltv', 'signature', 'ltv', 'timestamp']);
   });
 
   it(`a signer in sequential routing, whose signature mails the next one: at most ${SIGN_REQUEST_STATEMENTS} statements`, async () => {
