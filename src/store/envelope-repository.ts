@@ -1,4 +1,5 @@
 /** The `envelopes` table (DESIGN §3, §4). Every query is scoped by organisation, except the expiry job's scan. */
+import type { Knex } from 'knex';
 import type { EnvelopeStatus } from '../domain/envelope-state.ts';
 import { isPostgres, isUuid, toIso, type Db } from './sql.ts';
 
@@ -159,9 +160,14 @@ const PATCH_COLUMNS: Record<keyof EnvelopePatch, string> = {
 };
 
 export async function updateEnvelope(db: Db, organisationId: string, id: string, patch: EnvelopePatch, now: string): Promise<void> {
+  await envelopeUpdate(db, organisationId, id, patch, now);
+}
+
+/** The statement updateEnvelope sends, to be sent with other writes (writeTogether). */
+export function envelopeUpdate(db: Db, organisationId: string, id: string, patch: EnvelopePatch, now: string): Knex.QueryBuilder {
   const values: Record<string, unknown> = { updated_at: now };
   for (const [key, value] of Object.entries(patch)) values[PATCH_COLUMNS[key as keyof EnvelopePatch]] = value;
-  await db('envelopes').where({ id, organisation_id: organisationId }).update(values);
+  return db('envelopes').where({ id, organisation_id: organisationId }).update(values);
 }
 
 export interface ListEnvelopesQuery {

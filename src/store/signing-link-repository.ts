@@ -1,4 +1,5 @@
 /** `signing_links` (DESIGN §3): only the SHA-256 of a token is stored; the token lives in the e-mail. */
+import type { Knex } from 'knex';
 import { isoTimestamp, toIso, type Db } from './sql.ts';
 
 export interface SigningLink {
@@ -31,7 +32,12 @@ export function toLink(row: SigningLinkRow): SigningLink {
 }
 
 export async function insertSigningLink(db: Db, link: Omit<SigningLink, 'revokedAt'>): Promise<void> {
-  await db('signing_links').insert({
+  await signingLinkInsert(db, link);
+}
+
+/** The statement insertSigningLink sends, to be sent with other writes (writeTogether). */
+export function signingLinkInsert(db: Db, link: Omit<SigningLink, 'revokedAt'>): Knex.QueryBuilder {
+  return db('signing_links').insert({
     id: link.id,
     recipient_id: link.recipientId,
     token_sha256: link.tokenSha256,
@@ -52,7 +58,13 @@ export async function signingLinkByTokenHash(db: Db, tokenSha256: string): Promi
 
 /** Revokes every live link of these recipients; returns how many. */
 export async function revokeSigningLinks(db: Db, recipientIds: readonly string[], at: Date): Promise<number> {
-  if (recipientIds.length === 0) return 0;
+  const revoke = signingLinksRevoke(db, recipientIds, at);
+  return revoke ? Number(await revoke) : 0;
+}
+
+/** The statement revokeSigningLinks sends (none for nobody), to be sent with other writes (writeTogether). */
+export function signingLinksRevoke(db: Db, recipientIds: readonly string[], at: Date): Knex.QueryBuilder | undefined {
+  if (recipientIds.length === 0) return undefined;
   return db('signing_links').whereIn('recipient_id', recipientIds).whereNull('revoked_at').update({ revoked_at: isoTimestamp(at) });
 }
 

@@ -6,16 +6,19 @@
  * DocumentMoved: the caller signs again) and that the recipient may still sign (a cancel, decline or co-signer may
  * have come first), then runs the webhooks and the routing's effects (the next signer's link and mail, or the
  * completion, which comes after the revisions and the recipient's status: it reads them), and appends every audit
- * event, the signature's and then its effects', in one insert; on PostgreSQL the rows not yet written go with it
+ * event, the signature's and then its effects', in one insert; on PostgreSQL the rows not yet written, the signature's
+ * and the effects' (the next signer's link and recipient row, the mails: EffectContext.writes and .outbox), go with it
  * (writeTogether). A writer that appended without our lock fails unique(…, seq) instead.
  */
 import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { CertificateCache } from '../keys/certificate-cache.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { chainAuditEvents, documentStateHash, type AppendAuditEventOptions } from '../audit/chain.ts';
 import { auditEventsInsert } from '../store/audit-event-repository.ts';
 import type { AuditEvent } from '../audit/events.ts';
 import { revisionsInsert, type NewRevision } from '../store/document-repository.ts';
+import { outboxInsert, type NewOutboxRow } from '../store/knex-outbox-store.ts';
 import { recipientUpdate } from '../store/recipient-repository.ts';
 import { hasOneConnection, writeTogether } from '../store/sql.ts';
 import { lockedForSigning, lockedForSigningSql, signingLocks } from '../store/sign-request-reads.ts';
@@ -138,6 +141,8 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     if (completes) await writeTogether(trx, signatureRows());
     await options.source.finish?.(trx, now);
 
+    const writes: Knex.QueryBuilder[] = [];
+    const outbox: NewOutboxRow[] = [];
     const ctx: EffectContext = {
       trx,
       deps,
@@ -152,6 +157,9 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
       hasWebhooks: access.hasWebhooks,
       documents: final.map(({ documentId, sha256, revisionSeq }) => ({ documentId, sha256, revisionSeq })),
       linkHolders: locked.linkHolders,
+      // The effects' writes and deliveries go with the signature's at the end (none of them is read back).
+      writes,
+      outbox,
     };
     await queueWebhooks(ctx, 'recipient.signed', signedRecipient);
     await advanceRouting(ctx, after);
@@ -159,7 +167,7 @@ export async function appendSignature(deps: WorkflowDeps, options: AppendSignatu
     // would come.
     for (const revision of archive) events.push({ ...target, event: revision.event, actor: LONG_TERM_ACTOR, documentSha256: revision.blob.sha256, occurredAt: now });
     // One round trip on PostgreSQL (writeTogether); on SQLite one statement for all the events.
-    await writeTogether(trx, [...(completes ? [] : signatureRows()), auditEventsInsert(trx, chainAuditEvents(events, chain))]);
+    await writeTogether(trx, [...(completes ? [] : signatureRows()), ...writes, outboxInsert(trx, outbox), auditEventsInsert(trx, chainAuditEvents(events, chain))]);
     await stored;
     const completed = ctx.envelope.status === 'completed';
     return { ...done, alreadyDone: false, completed, ...(completed && archiveTried ? { archive: archive.length > 0 ? ('made' as const) : ('failed' as const) } : {}) };

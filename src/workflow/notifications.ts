@@ -10,8 +10,9 @@ import type { AuditActor, RequestOrigin } from '../audit/events.ts';
 import { renderMail, withLogo, type MailKind, type MailMessage, type MailParams } from '../notify/index.ts';
 import type { Envelope } from '../store/envelope-repository.ts';
 import { enqueueOutbox, outboxRow, webhooksSubscribedTo, type NewOutboxItem, type NewOutboxRow } from '../store/knex-outbox-store.ts';
-import { updateRecipient, type Recipient } from '../store/recipient-repository.ts';
-import { insertSigningLink, revokeSigningLinks } from '../store/signing-link-repository.ts';
+import { recipientUpdate, type Recipient } from '../store/recipient-repository.ts';
+import { signingLinkInsert, signingLinksRevoke } from '../store/signing-link-repository.ts';
+import { writeTogether } from '../store/sql.ts';
 import { mailLogoOf, organisationById } from '../store/organisations.ts';
 import { waitingSignerRows } from '../store/waiting-envelopes.ts';
 import { randomToken, type WorkflowDeps } from './deps.ts';
@@ -49,6 +50,19 @@ export interface EffectContext {
    * completion's mails, issue 11: one per signer, cc and the sender); without it each is inserted at once.
    */
   outbox?: NewOutboxRow[];
+  /**
+   * Where the effects' writes go when the use case sends them with its own at its end, in order (a signature, issue 11:
+   * on PostgreSQL in one round trip, writeTogether); without it each is sent at once. The effects never read back what
+   * they wrote.
+   */
+  writes?: Knex.QueryBuilder[];
+}
+
+/** Sends the effect's writes now (together), or hands them to the use case's (`ctx.writes`). */
+export async function effectWrites(ctx: EffectContext, writes: ReadonlyArray<Knex.QueryBuilder | undefined>): Promise<void> {
+  const present = writes.filter((write): write is Knex.QueryBuilder => write !== undefined);
+  if (ctx.writes) ctx.writes.push(...present);
+  else await writeTogether(ctx.trx, present);
 }
 
 /** Queues a delivery: inserted now, or into the effect's batch (`ctx.outbox`); its id. */
@@ -169,7 +183,7 @@ export function tokenHash(token: string): string {
 export async function createSigningLink(ctx: EffectContext, recipient: Recipient): Promise<string> {
   const token = randomToken(ctx.deps).toString('base64url');
   const expiresAt = ctx.envelope.expiresAt ?? ctx.now.toISOString();
-  await insertSigningLink(ctx.trx, { id: randomUUID(), recipientId: recipient.id, tokenSha256: tokenHash(token), expiresAt, createdAt: ctx.now.toISOString() });
+  await effectWrites(ctx, [signingLinkInsert(ctx.trx, { id: randomUUID(), recipientId: recipient.id, tokenSha256: tokenHash(token), expiresAt, createdAt: ctx.now.toISOString() })]);
   return token;
 }
 
@@ -185,12 +199,12 @@ export async function notifyRecipients(
   const updated: Recipient[] = [];
   // Their earlier links stop working (DESIGN §3); no statement when the use case knows none of them holds one.
   const holders = recipients.filter((r) => ctx.linkHolders?.has(r.id) ?? true);
-  await revokeSigningLinks(ctx.trx, holders.map((r) => r.id), ctx.now);
+  await effectWrites(ctx, [signingLinksRevoke(ctx.trx, holders.map((r) => r.id), ctx.now)]);
   for (const recipient of recipients) {
     const token = await createSigningLink(ctx, recipient);
     const now = ctx.now.toISOString();
     const next = recipient.status === 'pending' ? { ...recipient, status: 'sent' as const, sentAt: now } : recipient;
-    if (next !== recipient) await updateRecipient(ctx.trx, ctx.envelope.organisationId, recipient.id, { status: 'sent', sentAt: now });
+    if (next !== recipient) await effectWrites(ctx, [recipientUpdate(ctx.trx, ctx.envelope.organisationId, recipient.id, { status: 'sent', sentAt: now })]);
     const signingUrl = `${ctx.deps.baseUrl.replace(/\/+$/, '')}/s/${token}`;
     if (kind === 'signRequest' && ctx.envelope.meetingId && recipient.role === 'signer') {
       // A meeting's signer gets one mail for the whole meeting (issue 12), not one per decision.

@@ -17,9 +17,8 @@ import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-reposi
 import { insertResultLinks, resultLinksInsert, type ResultLink } from '../store/result-links.ts';
 import { outboxInsert } from '../store/knex-outbox-store.ts';
 import { staffNotificationsInsert } from '../store/staff-notifications.ts';
-import { writeTogether } from '../store/sql.ts';
 import { randomToken } from './deps.ts';
-import { queueMail, queueStaffMail, tokenHash, type EffectContext } from './notifications.ts';
+import { effectWrites, queueMail, queueStaffMail, tokenHash, type EffectContext } from './notifications.ts';
 import { noticeAudience, recordStaffNotification, staffEnvelopeUrl, staffNotification, type NoticeAudience } from './staff-notices.ts';
 
 export const DEFAULT_RESULT_LINK_DAYS = 30;
@@ -89,7 +88,7 @@ export async function deliverResult(ctx: EffectContext, recipients: readonly Rec
   tellStaff(batch, audience, { meetingId: null, staffUrl: staffEnvelopeUrl(ctx), params: { detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached }, links, mails);
   for (const mail of mails) await mail();
   const notifications = (audience?.userIds ?? []).map((userId) => staffNotification(ctx, userId, 'completed', {}));
-  await writeTogether(ctx.trx, [resultLinksInsert(ctx.trx, links.map((l) => l.link)), outboxInsert(ctx.trx, batch.outbox!), staffNotificationsInsert(ctx.trx, notifications)]);
+  await effectWrites(ctx, [resultLinksInsert(ctx.trx, links.map((l) => l.link)), outboxInsert(ctx.trx, batch.outbox!), staffNotificationsInsert(ctx.trx, notifications)]);
 }
 
 /**

@@ -6,9 +6,9 @@
 import { transition } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { currentRevisions, documentsOf } from '../store/document-repository.ts';
-import { updateEnvelope } from '../store/envelope-repository.ts';
+import { envelopeUpdate } from '../store/envelope-repository.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
-import { notifyRecipients, queueWebhooks, recordEffect, type EffectContext } from './notifications.ts';
+import { effectWrites, notifyRecipients, queueWebhooks, recordEffect, type EffectContext } from './notifications.ts';
 import { deliverResult } from './result-delivery.ts';
 
 export async function advanceRouting(ctx: EffectContext, recipients: readonly Recipient[]): Promise<void> {
@@ -17,7 +17,7 @@ export async function advanceRouting(ctx: EffectContext, recipients: readonly Re
   const routing = computeRouting(recipients);
   if (routing.outcome === 'complete') {
     const status = transition(envelope.status, 'complete');
-    await updateEnvelope(trx, envelope.organisationId, envelope.id, { status, completedAt: at }, at);
+    await effectWrites(ctx, [envelopeUpdate(trx, envelope.organisationId, envelope.id, { status, completedAt: at }, at)]);
     ctx.envelope = { ...envelope, status, completedAt: at, updatedAt: at };
     await recordEffect(ctx, {
       organisationId: envelope.organisationId,
@@ -32,7 +32,7 @@ export async function advanceRouting(ctx: EffectContext, recipients: readonly Re
   }
   if (envelope.status === 'sent') {
     const status = transition(envelope.status, 'start');
-    await updateEnvelope(trx, envelope.organisationId, envelope.id, { status }, at);
+    await effectWrites(ctx, [envelopeUpdate(trx, envelope.organisationId, envelope.id, { status }, at)]);
     ctx.envelope = { ...envelope, status, updatedAt: at };
   }
   if (routing.outcome === 'waiting' && routing.toNotify.length > 0) await notifyRecipients(ctx, routing.toNotify, 'signRequest');
