@@ -114,9 +114,8 @@ export interface LockFirstConfig {
  * A read sent with BEGIN (`readFirst`) as SQL's PREPARE and EXECUTE: a simple-protocol query takes no protocol-level
  * prepared statement, and PostgreSQL parsed and planned the literal SQL anew at every signature, on the cores the sign
  * request runs on (issue 11: BEGIN, the lock and the signature's read took 0.8–1.2 ms of the server's time, 0.46–0.49
- * prepared). Prepared once per connection, its plan is kept. `text` takes
- * `$1…` for `args`, UUIDs (checked, then sent as literals); `name` comes from the text (preparedRead), so a changed
- * text is prepared anew under a name of its own.
+ * prepared). Prepared once per connection, its plan is kept. `text` takes `$1…` for `args`, UUIDs (checked, then
+ * sent as literals); `name` comes from the text (preparedRead), so a changed text is prepared anew under its own name.
  */
 export interface PreparedRead {
   name: string;

@@ -15,7 +15,7 @@ import type { Envelope } from '../store/envelope-repository.ts';
 import { envelopesOfMeetings, meetingById } from '../store/meetings.ts';
 import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
 import { insertResultLinks, resultLinksInsert, type ResultLink } from '../store/result-links.ts';
-import { outboxInsert } from '../store/knex-outbox-store.ts';
+import { outboxInsert, type NewOutboxRow } from '../store/knex-outbox-store.ts';
 import { staffNotificationsInsert } from '../store/staff-notifications.ts';
 import { randomToken } from './deps.ts';
 import { effectWrites, queueMail, queueStaffMail, tokenHash, type EffectContext } from './notifications.ts';
@@ -78,8 +78,10 @@ export async function deliverResult(ctx: EffectContext, recipients: readonly Rec
   const withFiles = { attached: Boolean(attached.attachmentRefs) };
   const links: PendingLink[] = [];
   const mails: Array<() => Promise<unknown>> = [];
-  // The links, mails and notifications of a completion in one write (issue 11): none of them is read back here.
-  const batch: EffectContext = { ...ctx, outbox: [] };
+  // The links, mails and notifications of a completion in one write (issue 11): none of them is read back here. The
+  // mails join the use case's deliveries when it gathers them (a signature's), else they are inserted here.
+  const ownOutbox: NewOutboxRow[] | undefined = ctx.outbox ? undefined : [];
+  const batch: EffectContext = ownOutbox ? { ...ctx, outbox: ownOutbox } : ctx;
   for (const recipient of recipients.filter(receivesResult)) {
     const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, null);
     links.push(pending);
@@ -88,7 +90,7 @@ export async function deliverResult(ctx: EffectContext, recipients: readonly Rec
   tellStaff(batch, audience, { meetingId: null, staffUrl: staffEnvelopeUrl(ctx), params: { detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached }, links, mails);
   for (const mail of mails) await mail();
   const notifications = (audience?.userIds ?? []).map((userId) => staffNotification(ctx, userId, 'completed', {}));
-  await effectWrites(ctx, [resultLinksInsert(ctx.trx, links.map((l) => l.link)), outboxInsert(ctx.trx, batch.outbox!), staffNotificationsInsert(ctx.trx, notifications)]);
+  await effectWrites(ctx, [resultLinksInsert(ctx.trx, links.map((l) => l.link)), ownOutbox && outboxInsert(ctx.trx, ownOutbox), staffNotificationsInsert(ctx.trx, notifications)]);
 }
 
 /**
