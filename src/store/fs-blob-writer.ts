@@ -23,6 +23,8 @@ export interface BlobWriter {
   put(root: string, bytes: Buffer): Promise<string>;
   /** Stops the worker; a put still under way is rejected. */
   close(): Promise<void>;
+  /** The puts each thread has in hand, not yet answered: a put goes to an idle thread before it waits behind another. */
+  inFlight(): number[];
 }
 
 /**
@@ -116,6 +118,7 @@ export function createBlobWriter(threads = THREADS): BlobWriter {
         thread.worker.postMessage({ id, root, bytes: copy } satisfies ToBlobWriter, [copy.buffer]);
       });
     },
+    inFlight: () => pool.map((thread) => thread?.pending.size ?? 0),
     async close() {
       const stopping = pool.filter((thread): thread is WriterThread => thread !== undefined);
       pool.fill(undefined);
