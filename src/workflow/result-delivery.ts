@@ -14,12 +14,12 @@ import { currentRevisions, documentsOfEnvelopes } from '../store/document-reposi
 import type { Envelope } from '../store/envelope-repository.ts';
 import { envelopesOfMeetings, meetingById } from '../store/meetings.ts';
 import { recipientsOfEnvelopes, type Recipient } from '../store/recipient-repository.ts';
-import { insertResultLinks, resultLinksInsert, type ResultLink } from '../store/result-links.ts';
+import { resultLinksInsert, type ResultLink } from '../store/result-links.ts';
 import { outboxInsert, type NewOutboxRow } from '../store/knex-outbox-store.ts';
 import { staffNotificationsInsert } from '../store/staff-notifications.ts';
 import { randomToken } from './deps.ts';
 import { effectWrites, queueMail, queueStaffMail, tokenHash, type EffectContext } from './notifications.ts';
-import { noticeAudience, recordStaffNotification, staffEnvelopeUrl, staffNotification, type NoticeAudience } from './staff-notices.ts';
+import { noticeAudience, staffEnvelopeUrl, staffNotification, type NoticeAudience } from './staff-notices.ts';
 
 export const DEFAULT_RESULT_LINK_DAYS = 30;
 
@@ -77,19 +77,29 @@ export async function deliverResult(ctx: EffectContext, recipients: readonly Rec
   const attached = await resultAttachments(ctx, [ctx.envelope.id]);
   const withFiles = { attached: Boolean(attached.attachmentRefs) };
   const links: PendingLink[] = [];
-  const mails: Array<() => Promise<unknown>> = [];
-  // The links, mails and notifications of a completion in one write (issue 11): none of them is read back here. The
-  // mails join the use case's deliveries when it gathers them (a signature's), else they are inserted here.
-  const ownOutbox: NewOutboxRow[] | undefined = ctx.outbox ? undefined : [];
-  const batch: EffectContext = ownOutbox ? { ...ctx, outbox: ownOutbox } : ctx;
+  const mails: PendingMail[] = [];
   for (const recipient of recipients.filter(receivesResult)) {
     const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, null);
     links.push(pending);
-    mails.push(() => queueMail(batch, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), ...withFiles }, attached));
+    mails.push((on) => queueMail(on, recipient, 'completed', { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), ...withFiles }, attached));
   }
-  tellStaff(batch, audience, { meetingId: null, staffUrl: staffEnvelopeUrl(ctx), params: { detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached }, links, mails);
-  for (const mail of mails) await mail();
-  const notifications = (audience?.userIds ?? []).map((userId) => staffNotification(ctx, userId, 'completed', {}));
+  tellStaff(ctx, audience, { meetingId: null, staffUrl: staffEnvelopeUrl(ctx), params: { detailsUrl: staffEnvelopeUrl(ctx), ...withFiles }, attached }, links, mails);
+  await writeResult(ctx, links, mails, { userIds: audience?.userIds ?? [], details: {} });
+}
+
+/** A completion mail, queued on the effect context it is given (writeResult's batch). */
+type PendingMail = (on: EffectContext) => Promise<unknown>;
+
+/**
+ * A completion's result links, mails and staff notifications, written together (issue 11): none of them is read back.
+ * The mails join the use case's deliveries when it gathers them (a signature's, `ctx.outbox`); else they are inserted
+ * here with the rest, in one statement on PostgreSQL.
+ */
+async function writeResult(ctx: EffectContext, links: readonly PendingLink[], mails: readonly PendingMail[], notify: { userIds: readonly string[]; details: Record<string, unknown> }): Promise<void> {
+  const ownOutbox: NewOutboxRow[] | undefined = ctx.outbox ? undefined : [];
+  const batch: EffectContext = ownOutbox ? { ...ctx, outbox: ownOutbox } : ctx;
+  for (const mail of mails) await mail(batch);
+  const notifications = notify.userIds.map((userId) => staffNotification(ctx, userId, 'completed', notify.details));
   await effectWrites(ctx, [resultLinksInsert(ctx.trx, links.map((l) => l.link)), ownOutbox && outboxInsert(ctx.trx, ownOutbox), staffNotificationsInsert(ctx.trx, notifications)]);
 }
 
@@ -103,15 +113,15 @@ function tellStaff(
   audience: NoticeAudience | null,
   what: { meetingId: string | null; staffUrl: string; params: { detailsUrl?: string; meeting?: { title: string; items: string[] }; attached: boolean }; attached: Attachments },
   links: PendingLink[],
-  mails: Array<() => Promise<unknown>>,
+  mails: PendingMail[],
 ): void {
   for (const addressee of audience?.mailTo ?? []) {
     if (addressee.userId) {
       const pending = newLink(ctx, { name: addressee.name, email: addressee.email, userId: addressee.userId }, what.meetingId);
       links.push(pending);
-      mails.push(() => queueStaffMail(ctx, addressee, 'completed', { ...what.params, downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true }, what.attached));
+      mails.push((on) => queueStaffMail(on, addressee, 'completed', { ...what.params, downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), forSender: true }, what.attached));
     } else {
-      mails.push(() => queueStaffMail(ctx, addressee, 'completed', { ...what.params, detailsUrl: null, downloadUrl: what.staffUrl }, what.attached));
+      mails.push((on) => queueStaffMail(on, addressee, 'completed', { ...what.params, detailsUrl: null, downloadUrl: what.staffUrl }, what.attached));
     }
   }
 }
@@ -143,23 +153,21 @@ async function deliverMeetingResult(ctx: EffectContext, meetingId: string): Prom
   const meetingCtx: EffectContext = { ...ctx, envelope: { ...ctx.envelope, title: meeting.title } };
   const audience = await noticeAudience(ctx, { organisationId, createdByKind: meeting.createdByKind, createdById: meeting.createdById });
   const links: PendingLink[] = [];
-  const mails: Array<() => Promise<unknown>> = [];
+  const mails: PendingMail[] = [];
   for (const { recipient, items, envelopeIds } of people.values()) {
     const pending = newLink(ctx, { name: recipient.name, email: recipient.email, recipientId: recipient.id }, meetingId);
     links.push(pending);
     const sorted = order.filter((title) => items.includes(title));
     const attached = await resultAttachments(ctx, envelopeIds);
     const params = { downloadUrl: pending.url, downloadUntil: new Date(pending.link.expiresAt), meeting: { title: meeting.title, items: sorted }, attached: Boolean(attached.attachmentRefs) };
-    mails.push(() => queueMail(meetingCtx, recipient, 'completed', params, attached));
+    mails.push((on) => queueMail(on, recipient, 'completed', params, attached));
   }
   if (audience) {
     const attached = await resultAttachments(ctx, completed.map((e) => e.id));
     const staffUrl = `${ctx.deps.baseUrl.replace(/\/+$/, '')}/app/meetings/${meetingId}`;
     tellStaff(meetingCtx, audience, { meetingId, staffUrl, params: { meeting: { title: meeting.title, items: order }, attached: Boolean(attached.attachmentRefs) }, attached }, links, mails);
   }
-  await insertResultLinks(ctx.trx, links.map((l) => l.link));
-  for (const mail of mails) await mail();
-  for (const userId of audience?.userIds ?? []) await recordStaffNotification(meetingCtx, userId, 'completed', { meetingId });
+  await writeResult(meetingCtx, links, mails, { userIds: audience?.userIds ?? [], details: { meetingId } });
 }
 
 function itemTitle(envelope: Envelope): string {
