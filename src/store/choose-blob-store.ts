@@ -4,12 +4,17 @@ import knexFactory, { type Knex } from 'knex';
 import type { BlobStoreKind, Config } from '../config.ts';
 import { AppError } from '../errors.ts';
 import type { BlobStore } from './blob-store.ts';
+import { BLOB_CACHE_BYTES, withBlobCache } from './blob-cache.ts';
 import { createDbBlobStore } from './db-blob-store.ts';
 import { createFsBlobStore } from './fs-blob-store.ts';
 import { createS3BlobStore, createS3Client } from './s3-blob-store.ts';
 import { isPostgres } from './sql.ts';
 
-/** `fs`: DATA_DIR/blobs; `db`: the tables of migration 0023 on `db` (PostgreSQL only); `s3`: the bucket of S3_*. */
+/**
+ * `fs`: DATA_DIR/blobs; `db`: the tables of migration 0023 on `db` (PostgreSQL only); `s3`: the bucket of S3_*. The
+ * last two, which every read crosses the network for, with the blobs read and written last in memory (blob-cache.ts);
+ * a file is read from the operating system's page cache.
+ */
 export function createBlobStore(kind: BlobStoreKind, config: Pick<Config, 'dataDir' | 's3'>, db: Knex): BlobStore {
   switch (kind) {
     case 'fs':
@@ -17,10 +22,10 @@ export function createBlobStore(kind: BlobStoreKind, config: Pick<Config, 'dataD
     case 'db':
       // The config refuses BLOB_STORE=db on SQLite; this also catches `blobs migrate --to db` there.
       if (!isPostgres(db)) throw new AppError('blob_store_unsupported', 500, 'The db blob store needs a PostgreSQL DATABASE_URL.');
-      return createPooledDbBlobStore(db);
+      return withBlobCache(createPooledDbBlobStore(db), { maxBytes: BLOB_CACHE_BYTES });
     case 's3':
       if (!config.s3) throw new AppError('blob_store_unsupported', 500, 'The s3 blob store needs S3_BUCKET (and S3_ENDPOINT, credentials) set.');
-      return createS3BlobStore(createS3Client(config.s3), config.s3);
+      return withBlobCache(createS3BlobStore(createS3Client(config.s3), config.s3), { maxBytes: BLOB_CACHE_BYTES });
   }
 }
 
