@@ -347,10 +347,12 @@ interface HttpSection {
 }
 
 async function runHttp(): Promise<HttpSection> {
-  if (!clusterOnly) log('HTTP path (server in a child process, SQLite then PostgreSQL) …');
+  if (!clusterOnly) log('HTTP path (server in a child process: SQLite, then PostgreSQL with the documents in files and in the database) …');
   const runs: HttpBenchResult[] = [];
-  for (const database of clusterOnly ? [] : (['sqlite', 'postgres'] as const)) {
-    runs.push(await runHttpBench({ database, envelopes: quick ? 40 : 100, concurrency: 8, sequential: quick ? 10 : 30, phaseCapMs: 30_000, verifySample: 3, log }));
+  // PostgreSQL twice: with a DATA_DIR (one host), and with BLOB_STORE=db, the store several instances share (issue 11).
+  const setups = [{ database: 'sqlite' }, { database: 'postgres', blobStore: 'fs' }, { database: 'postgres', blobStore: 'db' }] as const;
+  for (const setup of clusterOnly ? [] : setups) {
+    runs.push(await runHttpBench({ ...setup, envelopes: quick ? 40 : 100, concurrency: 8, sequential: quick ? 10 : 30, phaseCapMs: 30_000, verifySample: 3, log }));
   }
   if (noCluster) return { runs };
   log(`Multi-instance throughput (BLOB_STORE=${clusterBlobs} on PostgreSQL, ${clusterEntry}) …`);

@@ -33,6 +33,8 @@ export type { LatencySummary } from './http-client.ts';
 
 export interface HttpBenchOptions {
   database: 'sqlite' | 'postgres';
+  /** Where the documents are (BLOB_STORE): files in the server's DATA_DIR (default), or PostgreSQL (`db`, what several instances share). */
+  blobStore?: 'fs' | 'db';
   envelopes: number;
   concurrency: number;
   /** How many envelopes per signer are signed one request at a time before the concurrent rest. */
@@ -295,7 +297,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
   try {
     sink = await startMailSink();
     if (options.database === 'postgres') database = await createTestDatabase();
-    server = await startServerChild({ BENCH_SMTP_URL: sink.url, ...(database ? { BENCH_DATABASE_URL: database.url } : {}) });
+    server = await startServerChild({ BENCH_SMTP_URL: sink.url, BENCH_BLOB_STORE: options.blobStore ?? 'fs', ...(database ? { BENCH_DATABASE_URL: database.url } : {}) });
     result.config.blobStore = server.ready.blobStore;
     await runAgainst(server, sink, options, result, pdf);
   } catch (error) {
@@ -339,7 +341,7 @@ async function settleDisk(): Promise<void> {
 export function httpTargets(r: HttpBenchResult): HttpTarget[] {
   const sequential = r.phases.filter((p) => p.mode === 'sequential' && p.sign);
   const ordinary = sequential.find((p) => p.scenario === 'ordinary');
-  const db = r.config.database === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const db = r.config.database === 'sqlite' ? 'SQLite' : `PostgreSQL, BLOB_STORE=${r.config.blobStore}`;
   if (!ordinary || !r.engine) return [{ name: `sign request on ${db}`, pass: null, detail: r.reason ?? 'not measured' }];
   const engine = r.engine.total;
   const others = sequential.filter((p) => p !== ordinary);
