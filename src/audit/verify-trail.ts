@@ -185,10 +185,10 @@ export function checkRevisions(events: readonly AuditEventRecord[], revisions: R
   return breaks;
 }
 
-/** Reads a blob through the store, which hashes it against its name. */
+/** Reads a blob through the store, which hashes it against its name (never a copy in memory: BlobStore.check). */
 async function readBlob(blobs: BlobStore, sha256: string): Promise<BlobCheck> {
   try {
-    return { state: 'ok', size: (await blobs.get(sha256)).length };
+    return { state: 'ok', size: await blobs.check(sha256) };
   } catch (error) {
     if (error instanceof AppError && (error.code === 'blob_missing' || error.code === 'blob_id_invalid')) return { state: 'missing', detail: error.detail ?? error.code };
     if (error instanceof AppError && error.code === 'blob_corrupt') return { state: 'corrupt', detail: error.detail ?? error.code };

@@ -9,7 +9,8 @@
  * Only `get` answers from memory: what signing and the other use cases read whole. A download (`open`) is always
  * streamed from the store, so what a reader receives, and a fault of the store (a blob gone, damaged, or the store
  * down: blob_missing, blob_corrupt, 503), is the store's and is seen at once; a download read to its end is kept for
- * the `get` that follows it. `has` asks the store too.
+ * the `get` that follows it. `has` and `check` (the audit check's reading of every blob) ask the store too, and keep
+ * nothing.
  *
  * Least recently used first out, within a byte budget; a blob larger than a fraction of it is passed through uncached,
  * so one large annex does not empty the cache. Only bytes checked against their name are kept: a `get`'s and a put's
@@ -73,6 +74,7 @@ export function withBlobCache(store: BlobStore, options: BlobCacheOptions): Blob
       return keptAtEnd(await store.open(sha256), (bytes) => keep(sha256, bytes), maxEntryBytes);
     },
     has: (sha256) => store.has(sha256),
+    check: (sha256) => store.check(sha256),
     ping: () => store.ping(),
     ...(store.close ? { close: () => store.close!() } : {}),
   };

@@ -25,6 +25,12 @@ export interface BlobStore {
    */
   open(sha256: string): Promise<Readable>;
   has(sha256: string): Promise<boolean>;
+  /**
+   * Reads the blob to its end as the store holds it, never from a copy in memory, holding one piece at a time, and
+   * answers its size; rejects with `blob_missing` or `blob_corrupt` as `open`'s stream does. What the audit check
+   * relies on to find a document lost or damaged in the store.
+   */
+  check(sha256: string): Promise<number>;
   /** Resolves when the store answers (`/readyz`); rejects when it is unreachable. */
   ping(): Promise<void>;
   /** Lets go of connections the store holds (the S3 client's sockets); the file and db stores hold none of their own. */
@@ -126,6 +132,13 @@ export function hashChecked(source: Readable, sha256: string, size?: number): Re
   // pipeline passes an error of the source on to `check` (and destroys both); the promise is only for that.
   pipeline(source, check).catch(() => undefined);
   return check;
+}
+
+/** Reads a stream to its end without keeping it (a blob's `check`, through its `open`): the bytes it gave. */
+export async function lengthOf(stream: Readable): Promise<number> {
+  let length = 0;
+  for await (const chunk of stream) length += (chunk as Buffer).length;
+  return length;
 }
 
 /** Reads a stream whole (a blob's `get`, through its `open`). */

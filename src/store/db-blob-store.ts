@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { assertSha256, blobCorrupt, blobMissing, blobStoreUnavailable, hashChecked, readAll, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, blobMissing, blobStoreUnavailable, hashChecked, lengthOf, readAll, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 /** About 1 MB: large enough that a 50 MB document is 50 statements, small enough that none holds much memory. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -105,7 +105,7 @@ export function createDbBlobStore(db: Knex, options: { chunkBytes?: number } = {
     await db('blobs').select(db.raw('1')).limit(1);
   }
 
-  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, ping };
+  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, check: async (sha256) => lengthOf(await open(sha256)), ping };
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { constants, existsSync, promises as fs, readFileSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { assertSha256, blobCorrupt, blobMissing, hashChecked, sha256Continuing, type BlobStore, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, blobMissing, hashChecked, lengthOf, sha256Continuing, type BlobStore, type StoredBlob } from './blob-store.ts';
 import { blobPath, createBlobWriter, legacyBlobPath } from './fs-blob-writer.ts';
 
 /** Blobs up to this size are read whole synchronously (a sign request reads the PDF it signs so); larger ones through the thread pool. */
@@ -76,5 +76,5 @@ export function createFsBlobStore(root: string): BlobStore {
     return bytes;
   }
 
-  return { put, get, open, has, ping, close: () => writer.close() };
+  return { put, get, open, has, check: async (sha256) => lengthOf(await open(sha256)), ping, close: () => writer.close() };
 }

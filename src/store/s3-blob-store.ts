@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Config } from '../config.ts';
 import { AppError } from '../errors.ts';
-import { assertSha256, blobMissing, blobStoreUnavailable, hashChecked, readAll, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobMissing, blobStoreUnavailable, hashChecked, lengthOf, readAll, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
 
 /** A store that does not answer within this fails the request (and `/readyz`) instead of hanging it. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -113,5 +113,5 @@ export function createS3BlobStore(client: S3Client, config: Pick<S3Config, 'buck
 
   // The store owns the client it was given (createBlobStore makes one per store).
   const close = async (): Promise<void> => client.destroy();
-  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, ping, close };
+  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, check: async (sha256) => lengthOf(await open(sha256)), ping, close };
 }

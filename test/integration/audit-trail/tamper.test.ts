@@ -129,6 +129,27 @@ describe('audit trail: tamper evidence', function () {
     expect(again.breaks.map((b: TrailBreak) => [b.kind, b.revisionSeq])).to.deep.include(['blob_missing', 1]);
   });
 
+  // The documents in the database (BLOB_STORE=db), where each instance keeps the blobs it read or stored in memory
+  // (blob-cache.ts): the check reads the store, so the copy that still serves signing hides nothing.
+  if (process.env.TEST_DATABASE_URL) {
+    it('a stored PDF changed in the database (BLOB_STORE=db) while this instance holds a copy: blob mismatch', async () => {
+      const onDb = await openBench({ BLOB_STORE: 'db' });
+      try {
+        const envelopeId = await completedEnvelope(onDb);
+        const current = (await revisionsOfEnvelope(onDb, envelopeId)).at(-1)!;
+        const bytes = await onDb.deps.blobs.get(current.blobSha256);
+        const edited = Buffer.from(bytes);
+        edited[Math.floor(edited.length / 2)] ^= 0x01;
+        await onDb.deps.db('blob_chunks').where({ sha256: current.blobSha256 }).update({ bytes: edited });
+        const report = await verifyAuditTrails(onDb.deps.db, onDb.deps.blobs, { envelopeId });
+        expect(report.chains[0]!.breaks.map((b: TrailBreak) => [b.kind, b.revisionSeq])).to.deep.equal([['blob_mismatch', current.seq]]);
+        expect((await onDb.deps.blobs.get(current.blobSha256)).equals(bytes), 'signing still reads the verified copy').to.equal(true);
+      } finally {
+        await onDb.close();
+      }
+    });
+  }
+
   it("a revision's blob hash changed in the database: the trail's record contradicts it", async () => {
     const envelopeId = await completedEnvelope(bench);
     const revisions = await revisionsOfEnvelope(bench, envelopeId);

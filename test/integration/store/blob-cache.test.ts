@@ -71,6 +71,20 @@ describe('store: blob cache (in front of the db blob store)', () => {
     expect(await sent(() => cached.get(sha256))).to.equal(0);
   });
 
+  it('checks a blob in the store, not its copy: a blob damaged or lost there is found while the copy still serves signing', async () => {
+    const cached = withBlobCache(createDbBlobStore(schema.db), { maxBytes: 4 * 1024 * KB });
+    const bytes = randomBytes(50 * KB);
+    const { sha256 } = await cached.put(bytes);
+    expect(await cached.check(sha256)).to.equal(bytes.length);
+    await schema.db('blob_chunks').where({ sha256 }).update({ bytes: randomBytes(50 * KB) });
+    expect(await rejection(cached.check(sha256))).to.include({ code: 'blob_corrupt' });
+    await schema.db('blob_chunks').where({ sha256 }).delete();
+    await schema.db('blobs').where({ sha256 }).delete();
+    expect(await rejection(cached.check(sha256))).to.include({ code: 'blob_missing' });
+    expect(await cached.has(sha256)).to.equal(false);
+    expect((await cached.get(sha256)).equals(bytes), 'the verified copy').to.equal(true);
+  });
+
   it('stays within its budget: the least recently used blob goes first, a large one is never kept', async () => {
     const cached: BlobStore = withBlobCache(createDbBlobStore(schema.db), { maxBytes: 300 * KB, maxEntryBytes: 150 * KB });
     const [a, b, c, d] = [1, 2, 3, 4].map(() => randomBytes(100 * KB));

@@ -61,6 +61,13 @@ export function blobStoreContract(setup: () => Promise<StoreUnderTest>): void {
     expect((await under.second.get(sha256)).equals(bytes)).to.equal(true);
   });
 
+  it('checks a blob by reading it to its end, answering its size', async () => {
+    const bytes = randomBytes(3 * 1024 * 1024 + 5);
+    const { sha256 } = await under.store.put(bytes);
+    expect(await under.second.check(sha256)).to.equal(bytes.length);
+    expect(await rejection(under.store.check(sha256Hex(Buffer.from('nooit opgeslagen'))))).to.include({ code: 'blob_missing' });
+  });
+
   it('answers blob_missing for an unknown blob, on get and before any byte on open, and blob_id_invalid for a bad name', async () => {
     const unknown = sha256Hex(Buffer.from('never stored'));
     expect(await rejection(under.store.get(unknown))).to.include({ code: 'blob_missing', status: 500 });
@@ -77,6 +84,7 @@ export function blobStoreContract(setup: () => Promise<StoreUnderTest>): void {
     await under.tamper(sha256, tampered);
     expect(await rejection(under.store.get(sha256))).to.include({ code: 'blob_corrupt' });
     expect(await rejection(drain(await under.store.open(sha256)))).to.include({ code: 'blob_corrupt' });
+    expect(await rejection(under.store.check(sha256))).to.include({ code: 'blob_corrupt' });
   });
 
   it('streams a 20 MB blob in pieces and gives back exactly its bytes', async () => {

@@ -48,8 +48,9 @@ function devPki(): Promise<DevPki> {
   return sharedPki;
 }
 
-export async function openBench(): Promise<Bench> {
-  const [app, pki] = await Promise.all([bootstrap(), devPki()]);
+/** `env`: more of the server's environment (BLOB_STORE=db on PostgreSQL). */
+export async function openBench(env?: Record<string, string>): Promise<Bench> {
+  const [app, pki] = await Promise.all([bootstrap({ env }), devPki()]);
   let offset = 0;
   const clock = (): Date => new Date(Date.now() + offset);
   const deps: WorkflowDeps = {
