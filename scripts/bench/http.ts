@@ -21,6 +21,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import knexFactory from 'knex';
 import { verifyPdf } from '../../src/pades/index.ts';
 import { createTestDatabase, dropTestDatabase } from '../cluster/instances.ts';
 import { median, ms, table } from './format.ts';
@@ -117,7 +118,7 @@ function signCost(records: RequestRecord[]): SignRequestCost | undefined {
   };
 }
 
-async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenchOptions, result: HttpBenchResult, pdf: Buffer): Promise<void> {
+async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenchOptions, result: HttpBenchResult, pdf: Buffer, databaseUrl?: string): Promise<void> {
   const { envelopes: n, concurrency, log } = options;
   const { url, apiKey } = server.ready;
   const deliver = async (label: string) => {
@@ -180,7 +181,7 @@ async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenc
     log(`  HTTP ${options.database}: ${name}, ${batch.length} signatures …`);
     // One at a time is the idle-machine figure: the disk first writes back what the phases before left dirty
     // (~50 envelopes of blobs and WAL), or every fsync of the first requests waits behind that writeback.
-    if (mode === 'sequential') await settleDisk();
+    if (mode === 'sequential') await settleDisk(databaseUrl);
     await server.call({ cmd: 'stats-reset', attribution: mode === 'sequential' ? 'one-at-a-time' : 'async-context' });
     const post: number[] = [];
     const get: number[] = [];
@@ -299,7 +300,7 @@ export async function runHttpBench(options: HttpBenchOptions): Promise<HttpBench
     if (options.database === 'postgres') database = await createTestDatabase();
     server = await startServerChild({ BENCH_SMTP_URL: sink.url, BENCH_BLOB_STORE: options.blobStore ?? 'fs', ...(database ? { BENCH_DATABASE_URL: database.url } : {}) });
     result.config.blobStore = server.ready.blobStore;
-    await runAgainst(server, sink, options, result, pdf);
+    await runAgainst(server, sink, options, result, pdf, database?.url);
   } catch (error) {
     result.status = 'failed';
     result.reason = (error as Error).message.split('\n')[0];
@@ -328,8 +329,21 @@ export interface HttpTarget {
   detail: string;
 }
 
-/** `sync`(1): every dirty page of the machine written back, then a moment for the disk to be idle. */
-async function settleDisk(): Promise<void> {
+/**
+ * `sync`(1): every dirty page of the machine written back, then a moment for the disk to be idle. On PostgreSQL first a
+ * CHECKPOINT: the pages the phases before left dirty in its shared buffers (with BLOB_STORE=db the documents too, ~20 MB
+ * for the bench's envelopes) are written by PostgreSQL itself, not by `sync`, and its checkpointer would otherwise write
+ * them during the requests measured.
+ */
+async function settleDisk(databaseUrl?: string): Promise<void> {
+  if (databaseUrl) {
+    const admin = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
+    try {
+      await admin.raw('checkpoint');
+    } finally {
+      await admin.destroy();
+    }
+  }
   execFileSync('sync');
   await new Promise((resolve) => setTimeout(resolve, 500));
 }
