@@ -21,9 +21,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import knexFactory from 'knex';
 import { verifyPdf } from '../../src/pades/index.ts';
-import { createTestDatabase, dropTestDatabase } from '../cluster/instances.ts';
+import { createTestDatabase, dropTestDatabase, onServer } from '../cluster/instances.ts';
 import { median, ms, table } from './format.ts';
 import { buildDecisionPdf, createEnvelope, downloadDocument, envelopeStatus, percentile, runPool, signAs, SIGNERS, summarize, timed, type LatencySummary } from './http-client.ts';
 import type { DeliverResult, EngineResult, RequestRecord, ServerStats } from './http-server.ts';
@@ -336,14 +335,7 @@ export interface HttpTarget {
  * them during the requests measured.
  */
 async function settleDisk(databaseUrl?: string): Promise<void> {
-  if (databaseUrl) {
-    const admin = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
-    try {
-      await admin.raw('checkpoint');
-    } finally {
-      await admin.destroy();
-    }
-  }
+  if (databaseUrl) await onServer(databaseUrl, 'checkpoint');
   execFileSync('sync');
   await new Promise((resolve) => setTimeout(resolve, 500));
 }

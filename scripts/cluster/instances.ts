@@ -261,7 +261,8 @@ function withDatabaseName(serverUrl: string, name: string): string {
   return url.toString();
 }
 
-async function onServer(serverUrl: string, statement: string): Promise<void> {
+/** Runs one statement on a connection of its own to `serverUrl` (any database there), closed after. */
+export async function onServer(serverUrl: string, statement: string): Promise<void> {
   const admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
   try {
     await admin.raw(statement);
