@@ -86,7 +86,7 @@ export async function noticeSender(ctx: EffectContext, notice: NoticeMail, audie
   return true;
 }
 
-export async function recordStaffNotification(ctx: EffectContext, userId: string | null, kind: StaffNotificationKind, details: Record<string, unknown>, outboxId: string | null = null): Promise<void> {
+async function recordStaffNotification(ctx: EffectContext, userId: string | null, kind: StaffNotificationKind, details: Record<string, unknown>, outboxId: string | null = null): Promise<void> {
   await insertStaffNotification(ctx.trx, staffNotification(ctx, userId, kind, details, outboxId));
 }
 
