@@ -60,9 +60,8 @@ export interface EffectContext {
 
 /** Sends the effect's writes now (together), or hands them to the use case's (`ctx.writes`). */
 export async function effectWrites(ctx: EffectContext, writes: ReadonlyArray<Knex.QueryBuilder | undefined>): Promise<void> {
-  const present = writes.filter((write): write is Knex.QueryBuilder => write !== undefined);
-  if (ctx.writes) ctx.writes.push(...present);
-  else await writeTogether(ctx.trx, present);
+  if (ctx.writes) ctx.writes.push(...writes.filter((write): write is Knex.QueryBuilder => write !== undefined));
+  else await writeTogether(ctx.trx, writes);
 }
 
 /** Queues a delivery: inserted now, or into the effect's batch (`ctx.outbox`); its id. */
