@@ -20,7 +20,7 @@
  */
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { BlobStore, StoredBlob } from './blob-store.ts';
+import { sha256Continuing, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
 
 export interface BlobCacheOptions {
   /** The budget of the cached bytes together. */
@@ -58,8 +58,8 @@ export function withBlobCache(store: BlobStore, options: BlobCacheOptions): Blob
   };
 
   return {
-    async put(bytes: Buffer): Promise<StoredBlob> {
-      const stored = await store.put(bytes);
+    async put(bytes: Buffer, options?: PutOptions): Promise<StoredBlob> {
+      const stored = await store.put(bytes, options);
       keep(stored.sha256, bytes);
       return stored;
     },
@@ -71,7 +71,15 @@ export function withBlobCache(store: BlobStore, options: BlobCacheOptions): Blob
       return bytes;
     },
     async open(sha256: string): Promise<Readable> {
-      return keptAtEnd(await store.open(sha256), (bytes) => keep(sha256, bytes), maxEntryBytes);
+      // Hashed once more as kept (sha256Continuing), so that the revision signed from a copy a download left here is
+      // stored on it (continuedFrom), as one read through `get` is.
+      return keptAtEnd(
+        await store.open(sha256),
+        (bytes) => {
+          if (sha256Continuing(bytes) === sha256) keep(sha256, bytes);
+        },
+        maxEntryBytes,
+      );
     },
     has: (sha256) => store.has(sha256),
     check: (sha256) => store.check(sha256),

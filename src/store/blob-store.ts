@@ -13,9 +13,23 @@ export interface StoredBlob {
   size: number;
 }
 
+/** A blob stored already whose bytes are the first `size` bytes of others (the PDF revision a new one continues). */
+export interface BlobBase {
+  sha256: string;
+  size: number;
+}
+
+export interface PutOptions {
+  /**
+   * The blob these bytes continue, named by the SHA-256 of their first `size` bytes (continuedFrom): a store may keep
+   * only what follows it (the db store does), and reads them back whole all the same.
+   */
+  base?: BlobBase;
+}
+
 export interface BlobStore {
   /** Stores `bytes` durably, verified against their hash; storing the same bytes twice (at once, too) is a no-op. */
-  put(bytes: Buffer): Promise<StoredBlob>;
+  put(bytes: Buffer, options?: PutOptions): Promise<StoredBlob>;
   /** The bytes of a blob, checked against their hash. */
   get(sha256: string): Promise<Buffer>;
   /**
@@ -56,24 +70,46 @@ const hashStates = new WeakMap<Buffer, Hash>();
 export function sha256Continuing(bytes: Buffer, earlier?: Buffer): string {
   const state = earlier && hashStates.get(earlier);
   const continues = state !== undefined && earlier !== undefined && bytes.length >= earlier.length && bytes.compare(earlier, 0, earlier.length, 0, earlier.length) === 0;
-  const hash = continues ? state.copy().update(bytes.subarray(earlier.length)) : createHash('sha256').update(bytes);
+  return digestKept(bytes, continues ? state.copy().update(bytes.subarray(earlier.length)) : createHash('sha256').update(bytes));
+}
+
+/** The digest of `hash`, which hashed `bytes` whole, its state kept for sha256Continuing and continuedFrom. */
+export function digestKept(bytes: Buffer, hash: Hash): string {
   hashStates.set(bytes, hash.copy());
   return hash.digest('hex');
+}
+
+/**
+ * The blob `bytes` continue, when they begin with `earlier` (compared, not assumed) and sha256Continuing hashed
+ * `earlier` (a put, or a read checked so): its name is that hash state's digest, so naming it hashes nothing again.
+ * Undefined otherwise, and the bytes are stored whole.
+ */
+export function continuedFrom(bytes: Buffer, earlier: Buffer | undefined): BlobBase | undefined {
+  const state = earlier && hashStates.get(earlier);
+  if (!state || !earlier || bytes.length <= earlier.length || bytes.compare(earlier, 0, earlier.length, 0, earlier.length) !== 0) return undefined;
+  return { sha256: state.copy().digest('hex'), size: earlier.length };
 }
 
 /**
  * Starts putting `bytes` and answers at once what they are stored as (hashed here, continuing from `earlier`, see
  * sha256Continuing), beside the put itself: a caller can write the rows that name the blob while the store writes
  * and fsyncs it, and awaits `stored` before it commits them (DESIGN §8). `stored` rejects should the store name them
- * otherwise; a failure is met where it is awaited.
+ * otherwise; a failure is met where it is awaited. The store is told the blob they continue (continuedFrom).
  */
 export function putAhead(blobs: Pick<BlobStore, 'put'>, bytes: Buffer, earlier?: Buffer): { blob: StoredBlob; stored: Promise<void> } {
   const blob = { sha256: sha256Continuing(bytes, earlier), size: bytes.length };
-  const stored = blobs.put(bytes).then((put) => {
+  const stored = blobs.put(bytes, { base: continuedFrom(bytes, earlier) }).then((put) => {
     if (put.sha256 !== blob.sha256 || put.size !== blob.size) throw blobCorrupt(blob.sha256, `stored as ${put.sha256} (${put.size} bytes)`);
   });
   stored.catch(() => undefined);
   return { blob, stored };
+}
+
+/** putAhead, awaited: a revision that continues `earlier` stored, named so that the next one can continue it too. */
+export async function putContinuing(blobs: Pick<BlobStore, 'put'>, bytes: Buffer, earlier: Buffer): Promise<StoredBlob> {
+  const { blob, stored } = putAhead(blobs, bytes, earlier);
+  await stored;
+  return blob;
 }
 
 export function assertSha256(sha256: string): void {

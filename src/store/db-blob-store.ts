@@ -8,14 +8,35 @@
  * one statement that does the same (putOneChunk), and read with its row in one. Two instances putting
  * the same blob at once both succeed: the second one's inserts wait on the first one's keys, then do
  * nothing (ON CONFLICT).
+ *
+ * A PDF revision is the revision before it and an incremental update. Put with that revision as its base (PutOptions,
+ * continuedFrom), a blob keeps only the bytes that follow it (migration 0035): its `blobs` row names the base and its
+ * chunks are the rest. A read follows the bases down in the same statement that finds the row, and the whole is
+ * checked against the name as always. A decision of 10 MB signed twice takes some 10 MB and its updates instead of
+ * seven whole copies.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { assertSha256, blobCorrupt, blobMissing, blobStoreUnavailable, hashChecked, lengthOf, readAll, sha256Hex, type BlobStore, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, blobMissing, blobStoreUnavailable, digestKept, hashChecked, lengthOf, sha256Continuing, sha256Hex, type BlobBase, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
 
 /** About 1 MB: large enough that a 50 MB document is 50 statements, small enough that none holds much memory. */
 export const CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * How many bases a blob may stand on. A read fetches the first chunk of every link at once, and a document gains a
+ * link or two per signature and per archive timestamp; a revision that would stand deeper is stored whole.
+ */
+export const MAX_BASE_DEPTH = 24;
+
+/** One blob of a chain as the read finds it, its first chunk with it. */
+interface ChainLink {
+  sha256: string;
+  base_sha256: string | null;
+  size: number | string;
+  chunks: number;
+  bytes: Buffer | null;
+}
 
 interface ChunkCheck {
   seq: number;
@@ -58,10 +79,28 @@ export function createDbBlobStore(db: Knex, options: { chunkBytes?: number } = {
     return guarded('has', async () => (await sizeOf(sha256)) !== undefined);
   }
 
-  async function put(bytes: Buffer): Promise<StoredBlob> {
-    const sha256 = sha256Hex(bytes);
+  /** Puts under way in this process, by name: a revision put on its base waits for the base's (see put). */
+  const putting = new Map<string, Promise<StoredBlob>>();
+
+  function put(bytes: Buffer, options: PutOptions = {}): Promise<StoredBlob> {
+    const named = nameOf(bytes, options.base);
+    // A signature's B-LT revision is put while the signed revision it continues may still be on its way: the base must
+    // be stored (committed) for putOnBase to find it, else the revision would be stored whole.
+    const before = named.base && putting.get(named.base.sha256);
+    const stored = before ? before.then(() => write(bytes, named), () => write(bytes, named)) : write(bytes, named);
+    putting.set(named.sha256, stored);
+    const forget = () => {
+      if (putting.get(named.sha256) === stored) putting.delete(named.sha256);
+    };
+    stored.then(forget, forget);
+    return stored;
+  }
+
+  async function write(bytes: Buffer, named: Named): Promise<StoredBlob> {
+    const { sha256, base } = named;
     const stored = { sha256, size: bytes.length };
     return guarded('put', async () => {
+      if (base && bytes.length - base.size <= chunkBytes && (await putOnBase(db, sha256, bytes, base))) return stored;
       if (bytes.length > 0 && bytes.length <= chunkBytes && (await putOneChunk(db, sha256, bytes))) return stored;
       if (await sizeOf(sha256)) return stored;
       const chunks = chunksOf(bytes, chunkBytes);
@@ -76,36 +115,104 @@ export function createDbBlobStore(db: Knex, options: { chunkBytes?: number } = {
     });
   }
 
-  async function open(sha256: string): Promise<Readable> {
+  /** The blob and the blobs it stands on, deepest first, each with its first chunk: one statement (most links are one chunk). */
+  async function chain(sha256: string): Promise<{ links: ChainLink[]; size: number }> {
     assertSha256(sha256);
-    // The blobs row and the first chunk in one statement: most documents are one chunk, read in one round trip.
-    const found = (await guarded('open', () =>
-      db('blobs as b')
-        .leftJoin('blob_chunks as c', (join) => join.on('c.sha256', 'b.sha256').andOnVal('c.seq', 0))
-        .where('b.sha256', sha256)
-        .first('b.size', 'b.chunks', 'c.bytes'))) as { size: number | string; chunks: number; bytes: Buffer | null } | undefined;
-    if (!found) throw blobMissing(sha256);
-    const count = Number(found.chunks);
-    // One chunk per statement, fetched as the reader asks for more: memory stays at one chunk.
-    async function* chunks(): AsyncGenerator<Buffer> {
-      for (let seq = 0; seq < count; seq++) {
-        if (seq === 0 && found!.bytes) {
-          yield found!.bytes;
-          continue;
-        }
-        const row = await guarded('read', () => db('blob_chunks').where({ sha256, seq }).first('bytes'));
-        if (!row) throw blobCorrupt(sha256, `chunk ${seq} of ${count} is missing`);
-        yield row.bytes as Buffer;
+    const result = await guarded('open', () =>
+      db.raw<{ rows: ChainLink[] }>(
+        `with recursive chain as (
+           select sha256, base_sha256, size, chunks, 0 as level from blobs where sha256 = ?
+           union all
+           select b.sha256, b.base_sha256, b.size, b.chunks, chain.level + 1
+             from blobs b join chain on b.sha256 = chain.base_sha256 where chain.level < ?)
+         select chain.sha256, chain.base_sha256, chain.size, chain.chunks, c.bytes
+           from chain left join blob_chunks c on c.sha256 = chain.sha256 and c.seq = 0
+          order by chain.level desc`,
+        [sha256, MAX_BASE_DEPTH],
+      ),
+    );
+    const links = result.rows;
+    if (links.length === 0) throw blobMissing(sha256);
+    if (links[0]!.base_sha256 !== null) throw blobCorrupt(sha256, `its base ${links[0]!.base_sha256} is missing`);
+    return { links, size: Number(links.at(-1)!.size) };
+  }
+
+  /** Every chunk of the chain in order, one statement per chunk beyond each link's first: memory stays at one chunk. */
+  async function* chunksIn(sha256: string, links: ChainLink[]): AsyncGenerator<Buffer> {
+    for (const link of links) {
+      for (let seq = 0; seq < link.chunks; seq++) {
+        const bytes = seq === 0 ? link.bytes : ((await guarded('read', () => db('blob_chunks').where({ sha256: link.sha256, seq }).first('bytes'))) as { bytes: Buffer } | undefined)?.bytes;
+        if (!bytes) throw blobCorrupt(sha256, `chunk ${seq} of ${link.chunks}${link.sha256 === sha256 ? '' : ` of its base ${link.sha256}`} is missing`);
+        yield bytes;
       }
     }
-    return hashChecked(Readable.from(chunks(), { objectMode: false }), sha256, Number(found.size));
+  }
+
+  async function open(sha256: string): Promise<Readable> {
+    const { links, size } = await chain(sha256);
+    return hashChecked(Readable.from(chunksIn(sha256, links), { objectMode: false }), sha256, size);
+  }
+
+  /** Whole, checked by sha256Continuing: a revision signed from these bytes, or put on them, continues their hash. */
+  async function get(sha256: string): Promise<Buffer> {
+    const { links, size } = await chain(sha256);
+    const pieces: Buffer[] = [];
+    for await (const piece of chunksIn(sha256, links)) pieces.push(piece);
+    const bytes = Buffer.concat(pieces);
+    if (bytes.length !== size) throw blobCorrupt(sha256, `${bytes.length} bytes read, ${size} expected`);
+    const actual = sha256Continuing(bytes);
+    if (actual !== sha256) throw blobCorrupt(sha256, `content hash ${actual}`);
+    return bytes;
   }
 
   async function ping(): Promise<void> {
     await db('blobs').select(db.raw('1')).limit(1);
   }
 
-  return { put, get: async (sha256) => readAll(await open(sha256)), open, has, check: async (sha256) => lengthOf(await open(sha256)), ping };
+  return { put, get, open, has, check: async (sha256) => lengthOf(await open(sha256)), ping };
+}
+
+/** A blob's name, and the base it may be put on: only one whose name is that of its first bytes. */
+interface Named {
+  sha256: string;
+  base?: BlobBase;
+}
+
+/** The bytes' SHA-256 and, in the same pass, that of their first `base.size` bytes: a base misnamed is dropped, never stored. */
+function nameOf(bytes: Buffer, base: BlobBase | undefined): Named {
+  // Kept (digestKept): the next revision, put on these bytes, names them from it.
+  if (!base || base.size <= 0 || base.size >= bytes.length) return { sha256: sha256Continuing(bytes) };
+  const hash = createHash('sha256').update(bytes.subarray(0, base.size));
+  const baseName = hash.copy().digest('hex');
+  const sha256 = digestKept(bytes, hash.update(bytes.subarray(base.size)));
+  return baseName === base.sha256 ? { sha256, base } : { sha256 };
+}
+
+/**
+ * A blob that continues `base` as its base's row and one chunk of what follows, in one statement, when the base is
+ * stored with that size and stands on fewer than MAX_BASE_DEPTH others; the chunk is checked as putOneChunk checks
+ * one. Answers false when nothing was written: no such base (the caller stores the bytes whole), or this blob's
+ * chunk there already (put by another writer: the caller's general path finds its row).
+ */
+async function putOnBase(db: Knex, sha256: string, bytes: Buffer, base: BlobBase): Promise<boolean> {
+  const rest = bytes.subarray(base.size);
+  try {
+    const result = await db.raw<{ rows: unknown[] }>(
+      `with base as (select depth from blobs where sha256 = ? and size = ? and depth < ?),
+       chunk as (
+         insert into blob_chunks (sha256, seq, bytes) select ?, 0, ? from base on conflict (sha256, seq) do nothing
+         returning length(bytes) as length, encode(sha256(bytes), 'hex') as sha256)
+       insert into blobs (sha256, size, chunks, base_sha256, depth)
+         select ?, ?, 1, ?, (select depth from base) + 1 from chunk where 1 / (chunk.length = ? and chunk.sha256 = ?)::int = 1
+       on conflict (sha256) do nothing
+       returning 1`,
+      [base.sha256, base.size, MAX_BASE_DEPTH, sha256, rest, sha256, bytes.length, base.sha256, rest.length, sha256Hex(rest)],
+    );
+    return result.rows.length === 1;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '22012') throw blobCorrupt(sha256, 'write not verified: the stored chunk differs');
+    throw error;
+  }
 }
 
 /**
@@ -148,5 +255,6 @@ async function verifyChunks(trx: Knex.Transaction, sha256: string, chunks: Buffe
   const mismatch = rows.length !== chunks.length
     ? `${rows.length} chunks stored, ${chunks.length} written`
     : rows.map((row, seq) => (row.seq !== seq || Number(row.length) !== chunks[seq]!.length || row.sha256 !== createHash('sha256').update(chunks[seq]!).digest('hex') ? `chunk ${seq} differs` : '')).find(Boolean);
-  if (mismatch) throw blobCorrupt(sha256, `write not verified: ${mismatch}`);
+  // Put meanwhile by another writer on a base (its chunks are then the rest only): stored all the same.
+  if (mismatch && !(await trx('blobs').where({ sha256 }).first('sha256'))) throw blobCorrupt(sha256, `write not verified: ${mismatch}`);
 }

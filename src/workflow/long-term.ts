@@ -13,7 +13,7 @@ import type { AuditEvent } from '../audit/events.ts';
 import { createOwnRevocationSource, isCrlReason, type CertStatus, type PkiAuthorities, type PkiProvider, type RevocationSource, type TimeStamper } from '../keys/index.ts';
 import { extendWithValidationData, stampDocument } from '../pades/index.ts';
 import { insertRevision, type NewRevision } from '../store/document-repository.ts';
-import type { StoredBlob } from '../store/blob-store.ts';
+import { putContinuing, type StoredBlob } from '../store/blob-store.ts';
 import type { WorkflowDeps } from './deps.ts';
 import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
 import { revokedByAny, serialHex, type Revocation } from '../store/revoked-certificates.ts';
@@ -290,7 +290,7 @@ export async function appendArchiveTimestamp(
   purpose: 'completion' | 'renewal',
   options: ArchiveTimestampOptions = {},
 ): Promise<DocumentState> {
-  const revisions = await buildArchiveTimestamp(deps, state, revocationIn(trx, deps), purpose, (pdf) => deps.blobs.put(pdf), options);
+  const revisions = await buildArchiveTimestamp(deps, state, revocationIn(trx, deps), purpose, (pdf, earlier) => putContinuing(deps.blobs, pdf, earlier), options);
   for (const [i, row] of longTermRevisionRows(revisions, deps.clock().toISOString()).entries()) {
     await insertRevision(trx, row);
     await record(revisions[i]!.event, row.blobSha256);

@@ -11,6 +11,7 @@ import { appendAuditEvent } from '../audit/chain.ts';
 import { isRepeat, transition } from '../domain/envelope-state.ts';
 import { computeRouting } from '../domain/routing.ts';
 import { prepareForSigning, type SignerSlot } from '../pdf/index.ts';
+import { putContinuing } from '../store/blob-store.ts';
 import { currentRevisions, documentsOf, insertRevision, setDocumentPageCount, type DocumentRecord, type Revision } from '../store/document-repository.ts';
 import { envelopeById, updateEnvelope, type Envelope } from '../store/envelope-repository.ts';
 import { meetingById } from '../store/meetings.ts';
@@ -118,8 +119,9 @@ export async function prepareDocumentIn(trx: Knex.Transaction, deps: WorkflowDep
       placement: field ? { page: field.page, x: field.x, y: field.y, width: field.width, height: field.height } : undefined,
     };
   });
-  const result = prepareForSigning(await deps.blobs.get(revision.blobSha256), { signers: slots, ...header });
-  const blob = await deps.blobs.put(result.pdf);
+  const original = await deps.blobs.get(revision.blobSha256);
+  const result = prepareForSigning(original, { signers: slots, ...header });
+  const blob = await putContinuing(deps.blobs, result.pdf, original);
   await insertRevision(trx, { id: randomUUID(), documentId: document.id, seq: revision.seq + 1, blobSha256: blob.sha256, size: blob.size, kind: 'prepared', now: at });
   await setDocumentPageCount(trx, organisationId, document.id, result.pageCount);
   for (const [i, signer] of signers.entries()) {

@@ -36,6 +36,7 @@ import * as unloggedRateLimits from './20261206_0031_unlogged_rate_limits.ts';
 import * as recipientEmailIndex from './20261206_0032_recipient_email_index.ts';
 import * as recipientMailContext from './20261206_0033_recipient_mail_context.ts';
 import * as blobChunksLz4 from './20261207_0034_blob_chunks_lz4.ts';
+import * as blobBases from './20261207_0035_blob_bases.ts';
 
 export interface NamedMigration {
   name: string;
@@ -75,4 +76,5 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261206_0032_recipient_email_index', migration: recipientEmailIndex },
   { name: '20261206_0033_recipient_mail_context', migration: recipientMailContext },
   { name: '20261207_0034_blob_chunks_lz4', migration: blobChunksLz4 },
+  { name: '20261207_0035_blob_bases', migration: blobBases },
 ];

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { createDbBlobStore, CHUNK_BYTES } from '../../../src/store/db-blob-store.ts';
+import { createDbBlobStore, CHUNK_BYTES, MAX_BASE_DEPTH } from '../../../src/store/db-blob-store.ts';
+import { putAhead } from '../../../src/store/blob-store.ts';
 import { createDb, sha256Hex } from '../../../src/store/index.ts';
 import { blobStoreContract, drain, rejection } from './blob-store-contract.ts';
 import { freshPgSchema, type PgSchema } from './pg-schema.ts';
@@ -161,6 +162,96 @@ describe('store: db blob store (PostgreSQL)', () => {
       expect(size).to.equal(0);
       expect((await store.get(sha256)).length).to.equal(0);
       expect(await schema.db('blob_chunks').where({ sha256 }).count({ n: '*' }).first()).to.deep.equal({ n: '0' });
+    });
+  });
+
+  describe('a revision put on the revision it continues', () => {
+    let schema: PgSchema;
+    beforeEach(async () => {
+      schema = await freshPgSchema();
+    });
+    afterEach(() => schema?.drop());
+
+    /** The bytes the store holds for a blob itself: its own chunks, without those of its bases. */
+    const ownBytes = async (sha256: string) => Number((await schema.db('blob_chunks').where({ sha256 }).sum({ n: schema.db.raw('octet_length(bytes)') }).first())!.n ?? 0);
+    /** A document and n revisions, each the one before it and an update of `step` bytes (as a PDF's incremental updates). */
+    const revisions = (first: number, step: number, n: number) => {
+      const out = [randomBytes(first)];
+      for (let i = 0; i < n; i++) out.push(Buffer.concat([out.at(-1)!, randomBytes(step)]));
+      return out;
+    };
+    /** Puts each revision on the one before it, named as putAhead names them (continuedFrom). */
+    const putChain = async (store: ReturnType<typeof createDbBlobStore>, chain: Buffer[]) => {
+      const names: string[] = [];
+      for (const [i, bytes] of chain.entries()) names.push((await putAhead(store, bytes, chain[i - 1]).stored.then(() => sha256Hex(bytes))));
+      return names;
+    };
+
+    it('keeps only what a revision appends, and reads every revision back whole through get, open and check', async () => {
+      const store = createDbBlobStore(schema.db);
+      const chain = revisions(300 * 1024, 20 * 1024, 6);
+      const names = await putChain(store, chain);
+      expect(await ownBytes(names[0]!)).to.equal(300 * 1024);
+      for (const name of names.slice(1)) expect(await ownBytes(name), 'a revision holds its update only').to.equal(20 * 1024);
+      expect(await schema.db('blobs').where({ sha256: names[6]! }).first('base_sha256', 'depth', 'size')).to.deep.equal({ base_sha256: names[5], depth: 6, size: String(chain[6]!.length) });
+      const fresh = createDbBlobStore(schema.connect());
+      for (const [i, name] of names.entries()) {
+        expect((await fresh.get(name)).equals(chain[i]!), `get of revision ${i}`).to.equal(true);
+        expect((await drain(await fresh.open(name))).bytes.equals(chain[i]!), `open of revision ${i}`).to.equal(true);
+        expect(await fresh.check(name)).to.equal(chain[i]!.length);
+        expect(await fresh.has(name)).to.equal(true);
+      }
+      let read: Buffer | undefined;
+      expect((await largestBinding(schema.db, async () => (read = await store.get(names[6]!)))).statements, 'a chain of one-chunk links in one statement').to.equal(1);
+      expect(read!.equals(chain[6]!)).to.equal(true);
+    });
+
+    it('stores a revision whole when its base is not stored as said, is named otherwise, or stands too deep', async () => {
+      const store = createDbBlobStore(schema.db);
+      const [first, second] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
+      // The base was never stored.
+      const unstored = await store.put(second, { base: { sha256: sha256Hex(first), size: first.length } });
+      expect(await ownBytes(unstored.sha256)).to.equal(second.length);
+      expect((await store.get(unstored.sha256)).equals(second)).to.equal(true);
+      // A name that is not that of the first bytes: ignored, never stored as a base.
+      const [a, b] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
+      const other = await store.put(randomBytes(8 * 1024));
+      const misnamed = await store.put(b, { base: { sha256: other.sha256, size: a.length } });
+      expect(await schema.db('blobs').where({ sha256: misnamed.sha256 }).first('base_sha256')).to.deep.equal({ base_sha256: null });
+      expect((await store.get(misnamed.sha256)).equals(b)).to.equal(true);
+      // MAX_BASE_DEPTH links deep, the next revision starts a chain of its own.
+      const deep = revisions(4096, 512, MAX_BASE_DEPTH + 1);
+      const names = await putChain(store, deep);
+      expect(await schema.db('blobs').where({ sha256: names[MAX_BASE_DEPTH]! }).first('depth')).to.deep.equal({ depth: MAX_BASE_DEPTH });
+      expect(await schema.db('blobs').where({ sha256: names[MAX_BASE_DEPTH + 1]! }).first('depth', 'base_sha256')).to.deep.equal({ depth: 0, base_sha256: null });
+      expect((await store.get(names[MAX_BASE_DEPTH]!)).equals(deep[MAX_BASE_DEPTH]!)).to.equal(true);
+    });
+
+    it('reports a revision whose base was damaged or lost as blob_corrupt, on every read', async () => {
+      const store = createDbBlobStore(schema.db);
+      const chain = revisions(8 * 1024, 1024, 2);
+      const names = await putChain(store, chain);
+      await schema.db('blob_chunks').where({ sha256: names[0]!, seq: 0 }).update({ bytes: randomBytes(8 * 1024) });
+      expect(await rejection(store.get(names[2]!))).to.include({ code: 'blob_corrupt' });
+      expect(await rejection(store.check(names[2]!))).to.include({ code: 'blob_corrupt' });
+      expect(await rejection(drain(await store.open(names[2]!)))).to.include({ code: 'blob_corrupt' });
+      await schema.db('blob_chunks').where({ sha256: names[0]! }).delete();
+      const lost = await rejection(store.get(names[1]!));
+      expect(lost).to.include({ code: 'blob_corrupt' });
+      expect(lost.detail).to.include(`of its base ${names[0]}`);
+    });
+
+    it('stores the same revision put whole and on its base at once, by two instances, readable either way', async () => {
+      const store = createDbBlobStore(schema.db);
+      const second = createDbBlobStore(schema.connect());
+      for (const size of [8 * 1024, 3 * 1024 * 1024]) {
+        const [first, next] = revisions(size, 4096, 1) as [Buffer, Buffer];
+        await putAhead(store, first).stored;
+        const [a, b] = await Promise.all([putAhead(store, next, first).stored, second.put(next)]);
+        expect(a).to.equal(undefined);
+        expect(b).to.deep.equal({ sha256: sha256Hex(next), size: next.length });
+        expect((await createDbBlobStore(schema.connect()).get(sha256Hex(next))).equals(next), `${size} bytes`).to.equal(true);
+      }
     });
   });
 
