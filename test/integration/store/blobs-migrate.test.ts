@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import request from 'supertest';
 import { loadConfig } from '../../../src/config.ts';
 import { createBlobStore, createDb, sha256Hex, type Knex } from '../../../src/store/index.ts';
 import { updateOrganisation } from '../../../src/store/organisations.ts';
@@ -30,6 +31,8 @@ describe('store: blobs migrate (CLI)', function () {
   let db: Knex;
   let documentPath: string;
   let apiKey: string;
+  /** The document as the API served it from fs: its prepared revision. */
+  let current: Buffer;
 
   before(async () => {
     database = await createTestDatabase();
@@ -41,6 +44,11 @@ describe('store: blobs migrate (CLI)', function () {
     const server = await startServer(loadConfig({ ...env, PORT: '0' }), { trustAnchors: [], host: '127.0.0.1', backgroundJobs: false });
     try {
       ({ apiKey, documentPath } = await uploadDocument(server.url, server.deps.db));
+      // Sent: the document's second revision, prepared for signing, continues the uploaded one.
+      const sent = await request(server.url).post(`${documentPath.replace(/\/documents\/.*$/, '')}/send`).set('Authorization', `Bearer ${apiKey}`);
+      expect(sent.status, JSON.stringify(sent.body)).to.equal(200);
+      current = (await getBytes(server.url, documentPath, apiKey)).body as Buffer;
+      expect(current.subarray(0, PDF.length).equals(PDF), 'the prepared revision begins with the upload').to.equal(true);
       const logo = await server.deps.blobs.put(LOGO);
       const [organisation] = await server.deps.db('organisations').select('id');
       await updateOrganisation(server.deps.db, organisation.id, { settings: { logo: { sha256: logo.sha256, contentType: 'image/png', size: LOGO.length } } });
@@ -60,12 +68,19 @@ describe('store: blobs migrate (CLI)', function () {
     it(`copies every referenced blob from fs to ${target}, and does nothing when run again`, async () => {
       const first = await cli(['blobs', 'migrate', '--to', target], env);
       expect(first.code, first.stderr).to.equal(0);
-      expect(first.stdout).to.equal(`2 blob(s) referenced: 2 copied from fs to ${target}, 0 already there, 0 failed.\n`);
+      expect(first.stdout).to.equal(`3 blob(s) referenced: 3 copied from fs to ${target}, 0 already there, 0 failed.\n`);
       const store = createBlobStore(target, loadConfig(env), db);
       expect((await store.get(sha256Hex(PDF))).equals(PDF), `the PDF in ${target}`).to.equal(true);
+      expect((await store.get(sha256Hex(current))).equals(current), `its prepared revision in ${target}`).to.equal(true);
+      if (target === 'db') {
+        // Copied in order, the prepared revision is kept as the upload and what it appends.
+        expect(await db('blobs').where({ sha256: sha256Hex(current) }).first('base_sha256')).to.deep.equal({ base_sha256: sha256Hex(PDF) });
+        const held = await db('blob_chunks').where({ sha256: sha256Hex(current) }).sum({ n: db.raw('octet_length(bytes)') }).first();
+        expect(Number(held!.n)).to.equal(current.length - PDF.length);
+      }
       expect((await store.get(sha256Hex(LOGO))).equals(LOGO), `the logo in ${target}`).to.equal(true);
       const again = await cli(['blobs', 'migrate', '--to', target], env);
-      expect(again).to.deep.include({ code: 0, stdout: `2 blob(s) referenced: 0 copied from fs to ${target}, 2 already there, 0 failed.\n` });
+      expect(again).to.deep.include({ code: 0, stdout: `3 blob(s) referenced: 0 copied from fs to ${target}, 3 already there, 0 failed.\n` });
     });
   }
 
@@ -74,7 +89,7 @@ describe('store: blobs migrate (CLI)', function () {
     try {
       const run = await cli(['blobs', 'migrate', '--from', 'db', '--to', 's3'], { ...env, ...other.env });
       expect(run.code, run.stderr).to.equal(0);
-      expect(run.stdout).to.equal('2 blob(s) referenced: 2 copied from db to s3, 0 already there, 0 failed.\n');
+      expect(run.stdout).to.equal('3 blob(s) referenced: 3 copied from db to s3, 0 already there, 0 failed.\n');
     } finally {
       await other.close();
     }
@@ -88,7 +103,7 @@ describe('store: blobs migrate (CLI)', function () {
     try {
       const run = await cli(['blobs', 'migrate', '--to', 's3'], { ...env, ...other.env });
       expect(run.code).to.equal(1);
-      expect(run.stdout).to.equal('2 blob(s) referenced: 1 copied from fs to s3, 0 already there, 1 failed.\n');
+      expect(run.stdout).to.equal('3 blob(s) referenced: 2 copied from fs to s3, 0 already there, 1 failed.\n');
       expect(run.stderr).to.include(`Not copied: ${sha256Hex(LOGO)} (blob_missing)`);
     } finally {
       await fs.writeFile(logoFile, kept);
@@ -111,7 +126,7 @@ describe('store: blobs migrate (CLI)', function () {
     try {
       const res = await getBytes(server.url, documentPath, apiKey);
       expect(res.status, (res.body as Buffer).toString('utf8').slice(0, 300)).to.equal(200);
-      expect((res.body as Buffer).equals(PDF)).to.equal(true);
+      expect((res.body as Buffer).equals(current)).to.equal(true);
     } finally {
       await server.close();
     }
