@@ -21,6 +21,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
+import knexFactory from 'knex';
 import { verifyPdf } from '../../src/pades/index.ts';
 import { createTestDatabase, dropTestDatabase, onServer } from '../cluster/instances.ts';
 import { median, ms, table } from './format.ts';
@@ -94,7 +95,21 @@ export interface HttpBenchResult {
   deliveries: (DeliverResult & { label: string })[];
   verification?: { completed: number; of: number; sampled: number; sampleVerified: number; problems: string[] };
   engine?: { bytes: number; n: number; total: number; issueOneShot: number; signPdf: number; min: number; max: number; verified: string; asWorkflow: { total: number; signPdfWithTimestamp: number; validationRevision: number } };
+  /** BLOB_STORE=db: what the revisions are, whole, and what their chunks hold (bases and updates), bytes. */
+  storage?: { revisions: number; whole: number; held: number };
   elapsedSeconds: number;
+}
+
+/** The revisions of the bench's database, their sizes summed as whole copies, and the bytes the db store's chunks hold for them. */
+async function storedBytes(databaseUrl: string): Promise<NonNullable<HttpBenchResult['storage']>> {
+  const db = knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } });
+  try {
+    const revisions = await db('revisions').count({ n: '*' }).sum({ whole: 'size' }).first();
+    const chunks = await db('blob_chunks').sum({ held: db.raw('octet_length(bytes)') }).first();
+    return { revisions: Number(revisions!.n), whole: Number(revisions!.whole), held: Number(chunks!.held ?? 0) };
+  } finally {
+    await db.destroy();
+  }
 }
 
 function signCost(records: RequestRecord[]): SignRequestCost | undefined {
@@ -252,6 +267,7 @@ async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenc
     else problems.push(`${id}: verifyPdf ${report.verdict}, ${signatures} signature(s) of ${report.signatures.length}`);
   }
   result.verification = { completed, of: ids.length, sampled: sample.length, sampleVerified, problems };
+  if (databaseUrl && server.ready.blobStore === 'db') result.storage = await storedBytes(databaseUrl);
 
   log(`  HTTP ${options.database}: engine alone (issueOneShot + signPdf) on the prepared document …`);
   const engine = await server.call<EngineResult>({ cmd: 'engine', envelopeId: ids[0], warmups: 10, iterations: 50, budgetMs: 8_000 }, 60_000);
@@ -435,6 +451,10 @@ export function httpReport(r: HttpBenchResult): string[] {
   if (r.verification) {
     const v = r.verification;
     out.push(`Verification: ${v.completed}/${v.of} envelopes completed; ${v.sampleVerified}/${v.sampled} sampled final PDFs valid with 2 signatures (verifyPdf, dev root).${v.problems.length ? ` Problems: ${v.problems.join('; ')}` : ''}`);
+  }
+  if (r.storage) {
+    const { revisions, whole, held } = r.storage;
+    out.push(`Documents in the database: ${revisions} revisions, ${(whole / 1e6).toFixed(1)} MB as whole copies (what fs and s3 keep), held in ${(held / 1e6).toFixed(1)} MB of chunks (${((100 * held) / whole).toFixed(0)} %, before PostgreSQL's compression).`);
   }
   out.push(`Mail delivery (outbox runOnce until empty, SMTP to the sink): ${r.deliveries.map((d) => `${d.label} ${d.delivered} in ${ms(d.ms)} ms`).join('; ')}.`);
   out.push(`HTTP section (${r.config.database}) time ${r.elapsedSeconds.toFixed(1)} s.`);
