@@ -69,8 +69,13 @@ const hashStates = new WeakMap<Buffer, Hash>();
  */
 export function sha256Continuing(bytes: Buffer, earlier?: Buffer): string {
   const state = earlier && hashStates.get(earlier);
-  const continues = state !== undefined && earlier !== undefined && bytes.length >= earlier.length && bytes.compare(earlier, 0, earlier.length, 0, earlier.length) === 0;
+  const continues = state !== undefined && earlier !== undefined && beginsWith(bytes, earlier);
   return digestKept(bytes, continues ? state.copy().update(bytes.subarray(earlier.length)) : createHash('sha256').update(bytes));
+}
+
+/** Whether `bytes` begin with `earlier` (compared, not assumed). */
+function beginsWith(bytes: Buffer, earlier: Buffer): boolean {
+  return bytes.length >= earlier.length && bytes.compare(earlier, 0, earlier.length, 0, earlier.length) === 0;
 }
 
 /** The digest of `hash`, which hashed `bytes` whole, its state kept for sha256Continuing and continuedFrom. */
@@ -86,7 +91,7 @@ export function digestKept(bytes: Buffer, hash: Hash): string {
  */
 export function continuedFrom(bytes: Buffer, earlier: Buffer | undefined): BlobBase | undefined {
   const state = earlier && hashStates.get(earlier);
-  if (!state || !earlier || bytes.length <= earlier.length || bytes.compare(earlier, 0, earlier.length, 0, earlier.length) !== 0) return undefined;
+  if (!state || !earlier || bytes.length === earlier.length || !beginsWith(bytes, earlier)) return undefined;
   return { sha256: state.copy().digest('hex'), size: earlier.length };
 }
 

@@ -1,7 +1,7 @@
 /** sha256Continuing: a revision's hash continued from the revision it extends, never a wrong name stored. */
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { putAhead, sha256Continuing } from '../../../src/store/blob-store.ts';
+import { continuedFrom, putAhead, sha256Continuing, type PutOptions } from '../../../src/store/blob-store.ts';
 
 const plain = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
@@ -35,5 +35,20 @@ describe('store: sha256Continuing', () => {
     const fresh = putAhead(store, later);
     expect(fresh.blob.sha256).to.equal(plain(later));
     await fresh.stored;
+  });
+
+  it('tells the store the revision a put continues (continuedFrom), only one hashed here that the bytes begin with', async () => {
+    const original = randomBytes(50_000);
+    const signed = Buffer.concat([original, randomBytes(5_000)]);
+    const told: Array<PutOptions | undefined> = [];
+    const store = { put: async (bytes: Buffer, options?: PutOptions) => (told.push(options), { sha256: plain(bytes), size: bytes.length }) };
+    await putAhead(store, original).stored;
+    await putAhead(store, signed, original).stored;
+    expect(told).to.deep.equal([{ base: undefined }, { base: { sha256: plain(original), size: original.length } }]);
+    // Not begun by it, the same bytes, or never hashed here: no base.
+    expect(continuedFrom(Buffer.concat([randomBytes(50_000), randomBytes(10)]), original)).to.equal(undefined);
+    expect(continuedFrom(Buffer.from(original), original)).to.equal(undefined);
+    const unseen = randomBytes(1_000);
+    expect(continuedFrom(Buffer.concat([unseen, Buffer.from('x')]), unseen)).to.equal(undefined);
   });
 });
