@@ -19,6 +19,12 @@ export interface BlobBase {
   size: number;
 }
 
+/**
+ * How many bases a blob may stand on, in a store that keeps it on its base. A read gathers every link; a document gains
+ * a link or two per signature and per archive timestamp, and a revision that would stand deeper is stored whole.
+ */
+export const MAX_BASE_DEPTH = 24;
+
 export interface PutOptions {
   /**
    * The blob these bytes continue, named by the SHA-256 of their first `size` bytes (continuedFrom): a store may keep
@@ -82,6 +88,20 @@ function beginsWith(bytes: Buffer, earlier: Buffer): boolean {
 export function digestKept(bytes: Buffer, hash: Hash): string {
   hashStates.set(bytes, hash.copy());
   return hash.digest('hex');
+}
+
+/**
+ * The bytes' SHA-256 and, in the same pass, whether `base` is named by the SHA-256 of their first `base.size` bytes: a
+ * store puts them on a base it checked so, never on one a caller misnamed. `digest` finishes the whole's hash
+ * (digestKept, to keep its state).
+ */
+export function nameOnBase(bytes: Uint8Array, base: BlobBase | undefined, digest = (hash: Hash) => hash.digest('hex')): { sha256: string; base?: BlobBase } {
+  const usable = base && base.size > 0 && base.size < bytes.length ? base : undefined;
+  const hash = createHash('sha256');
+  if (!usable) return { sha256: digest(hash.update(bytes)) };
+  const baseName = hash.update(bytes.subarray(0, usable.size)).copy().digest('hex');
+  const sha256 = digest(hash.update(bytes.subarray(usable.size)));
+  return baseName === usable.sha256 ? { sha256, base: usable } : { sha256 };
 }
 
 /**

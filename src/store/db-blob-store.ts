@@ -18,16 +18,10 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { assertSha256, blobCorrupt, blobMissing, blobStoreUnavailable, digestKept, hashChecked, lengthOf, sha256Continuing, sha256Hex, type BlobBase, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, blobMissing, blobStoreUnavailable, digestKept, hashChecked, lengthOf, MAX_BASE_DEPTH, nameOnBase, sha256Continuing, sha256Hex, type BlobBase, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
 
 /** About 1 MB: large enough that a 50 MB document is 50 statements, small enough that none holds much memory. */
 export const CHUNK_BYTES = 1024 * 1024;
-
-/**
- * How many bases a blob may stand on. A read fetches the first chunk of every link at once, and a document gains a
- * link or two per signature and per archive timestamp; a revision that would stand deeper is stored whole.
- */
-export const MAX_BASE_DEPTH = 24;
 
 /** One blob of a chain as the read finds it, its first chunk with it. */
 interface ChainLink {
@@ -83,7 +77,8 @@ export function createDbBlobStore(db: Knex, options: { chunkBytes?: number } = {
   const putting = new Map<string, Promise<StoredBlob>>();
 
   function put(bytes: Buffer, options: PutOptions = {}): Promise<StoredBlob> {
-    const named = nameOf(bytes, options.base);
+    // Its hash state kept (digestKept): the next revision, put on these bytes, names them from it.
+    const named = nameOnBase(bytes, options.base, (hash) => digestKept(bytes, hash));
     // A signature's B-LT revision is put while the signed revision it continues may still be on its way: the base must
     // be stored (committed) for putOnBase to find it, else the revision would be stored whole.
     const before = named.base && putting.get(named.base.sha256);
@@ -172,21 +167,8 @@ export function createDbBlobStore(db: Knex, options: { chunkBytes?: number } = {
   return { put, get, open, has, check: async (sha256) => lengthOf(await open(sha256)), ping };
 }
 
-/** A blob's name, and the base it may be put on: only one whose name is that of its first bytes. */
-interface Named {
-  sha256: string;
-  base?: BlobBase;
-}
-
-/** The bytes' SHA-256 and, in the same pass, that of their first `base.size` bytes: a base misnamed is dropped, never stored. */
-function nameOf(bytes: Buffer, base: BlobBase | undefined): Named {
-  // Kept (digestKept): the next revision, put on these bytes, names them from it.
-  if (!base || base.size <= 0 || base.size >= bytes.length) return { sha256: sha256Continuing(bytes) };
-  const hash = createHash('sha256').update(bytes.subarray(0, base.size));
-  const baseName = hash.copy().digest('hex');
-  const sha256 = digestKept(bytes, hash.update(bytes.subarray(base.size)));
-  return baseName === base.sha256 ? { sha256, base } : { sha256 };
-}
+/** A blob's name, and the base it may be put on: only one whose name is that of its first bytes (nameOnBase). */
+type Named = ReturnType<typeof nameOnBase>;
 
 /**
  * A blob that continues `base` as its base's row and one chunk of what follows, in one statement, when the base is

@@ -5,10 +5,12 @@
  * they block only this thread, never the libuv thread pool, where the SQLite statements of the same request
  * would otherwise queue behind a blob's fsyncs.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { MAX_BASE_DEPTH, nameOnBase, type BlobBase } from './blob-store.ts';
+import { deltaPath, encodeDeltaHeader, piecesOf, type DeltaHeader } from './fs-blob-delta.ts';
 import { blobPath, type FromBlobWriter, type ToBlobWriter } from './fs-blob-writer.ts';
 
 const port = parentPort;
@@ -43,9 +45,8 @@ function fsyncDirectory(directory: string): void {
   }
 }
 
-/** To a temporary file, fsynced, renamed into place; then the new directory entries fsynced. */
-function write(root: string, sha256: string, bytes: Uint8Array): void {
-  const target = blobPath(root, sha256);
+/** `parts` to a temporary file, fsynced, renamed to `target`; then the new directory entries fsynced. */
+function write(root: string, sha256: string, target: string, parts: Uint8Array[]): void {
   const directory = path.dirname(target);
   const tmpDir = path.join(root, '.tmp');
   ensureDirectory(tmpDir);
@@ -54,7 +55,11 @@ function write(root: string, sha256: string, bytes: Uint8Array): void {
   try {
     const fd = openSync(temporary, 'wx', 0o640);
     try {
-      for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset, offset);
+      let position = 0;
+      for (const bytes of parts) {
+        for (let offset = 0; offset < bytes.length; ) offset += writeSync(fd, bytes, offset, bytes.length - offset, position + offset);
+        position += bytes.length;
+      }
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -75,16 +80,38 @@ function write(root: string, sha256: string, bytes: Uint8Array): void {
   }
 }
 
-function put(root: string, bytes: Uint8Array): string {
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (existsSync(blobPath(root, sha256))) return sha256;
+/**
+ * The header a blob put on `base` gets: only when `base` is stored here, whole or itself on a base, with that size,
+ * and stands on fewer than MAX_BASE_DEPTH others. Else undefined, and the blob is written whole.
+ */
+function headerOn(root: string, base: BlobBase): DeltaHeader | undefined {
   try {
-    write(root, sha256, bytes);
+    const found = piecesOf(root, base.sha256, (detail) => new Error(detail));
+    if (!found || found.size !== base.size || found.depth >= MAX_BASE_DEPTH) return undefined;
+    return { base, depth: found.depth + 1 };
+  } catch {
+    // A base whose own bases are damaged: this blob does not stand on it.
+    return undefined;
+  }
+}
+
+/**
+ * Stores the bytes, whole or, given a base they begin with, as a delta on it (fs-blob-delta.ts); answers their name.
+ * The base's name is checked against the first bytes in the pass that names them all (nameOnBase).
+ */
+function put(root: string, bytes: Uint8Array, base: BlobBase | undefined): string {
+  const { sha256, base: onBase } = nameOnBase(bytes, base);
+  if (existsSync(blobPath(root, sha256)) || existsSync(deltaPath(root, sha256))) return sha256;
+  const header = onBase && headerOn(root, onBase);
+  const store = () =>
+    header ? write(root, sha256, deltaPath(root, sha256), [encodeDeltaHeader(header), bytes.subarray(header.base.size)]) : write(root, sha256, blobPath(root, sha256), [bytes]);
+  try {
+    store();
   } catch (error) {
     // A directory removed behind our back (an operator cleaning up): make them again, once.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     made.clear();
-    write(root, sha256, bytes);
+    store();
   }
   return sha256;
 }
@@ -92,7 +119,7 @@ function put(root: string, bytes: Uint8Array): string {
 port.on('message', (message: ToBlobWriter) => {
   let answer: FromBlobWriter;
   try {
-    answer = { id: message.id, sha256: put(message.root, message.bytes) };
+    answer = { id: message.id, sha256: put(message.root, message.bytes, message.base) };
   } catch (error) {
     const { code, message: text } = error as NodeJS.ErrnoException;
     answer = { id: message.id, error: { code, message: text ?? String(error) } };

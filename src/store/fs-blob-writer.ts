@@ -7,6 +7,7 @@
  */
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
+import type { BlobBase } from './blob-store.ts';
 import { startWorker, workerUrl } from '../worker-thread.ts';
 
 export interface ToBlobWriter {
@@ -14,13 +15,15 @@ export interface ToBlobWriter {
   /** The store's root directory. */
   root: string;
   bytes: Uint8Array;
+  /** The blob the bytes continue: they are written as a delta on it when it is stored here (fs-blob-delta.ts). */
+  base?: BlobBase;
 }
 
 export type FromBlobWriter = { id: number; sha256: string } | { id: number; error: { code?: string; message: string } };
 
 export interface BlobWriter {
-  /** Stores `bytes` under `root` durably (a no-op when that blob is there already); answers their SHA-256. */
-  put(root: string, bytes: Buffer): Promise<string>;
+  /** Stores `bytes` under `root` durably (a no-op when that blob is there already), on `base` when it can; answers their SHA-256. */
+  put(root: string, bytes: Buffer, base?: BlobBase): Promise<string>;
   /** Stops the worker; a put still under way is rejected. */
   close(): Promise<void>;
   /** The puts each thread has in hand, not yet answered: a put goes to an idle thread before it waits behind another. */
@@ -108,14 +111,14 @@ export function createBlobWriter(threads = THREADS): BlobWriter {
   };
 
   return {
-    put(root, bytes) {
+    put(root, bytes, base) {
       const thread = choose();
       const id = nextId++;
       const copy = new Uint8Array(bytes);
       return new Promise((resolve, reject) => {
         thread.pending.set(id, { resolve, reject });
         thread.worker.ref();
-        thread.worker.postMessage({ id, root, bytes: copy } satisfies ToBlobWriter, [copy.buffer]);
+        thread.worker.postMessage({ id, root, bytes: copy, ...(base ? { base } : {}) } satisfies ToBlobWriter, [copy.buffer]);
       });
     },
     inFlight: () => pool.map((thread) => thread?.pending.size ?? 0),

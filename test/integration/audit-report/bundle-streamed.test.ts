@@ -13,7 +13,7 @@ import request from 'supertest';
 import { listEnvelopeAuditEvents } from '../../../src/store/audit-event-repository.ts';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../src/store/s3-blob-store.ts';
-import { blobPath } from '../../../src/store/fs-blob-writer.ts';
+import { storedFile } from '../../../src/store/fs-blob-delta.ts';
 import { startS3Server, type S3TestServer } from '../../helpers/s3-server.ts';
 import { auditWorld, cancelledEnvelopeOfThree, completedEnvelope, download, run, sha256, type AuditWorld } from './helpers.ts';
 
@@ -33,7 +33,8 @@ const flipNearEnd = (bytes: Buffer): Buffer => {
 };
 
 const fsStore = (): StoreUnderTest => {
-  const file = (world: AuditWorld, sha: string) => blobPath(path.join(world.app.dataDir, 'blobs'), sha);
+  // Whole, or its delta on the revision before it (fs-blob-delta.ts).
+  const file = (world: AuditWorld, sha: string) => storedFile(path.join(world.app.dataDir, 'blobs'), sha);
   return {
     name: 'BLOB_STORE=fs',
     env: async () => ({}),

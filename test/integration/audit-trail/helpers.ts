@@ -10,7 +10,7 @@ import path from 'node:path';
 import { up as createAppendOnlyTriggers } from '../../../src/store/migrations/20261128_0010_audit_append_only.ts';
 import { isPostgres, type Db } from '../../../src/store/index.ts';
 import { revisionsOf, documentsOf, type Revision } from '../../../src/store/document-repository.ts';
-import { blobPath as storedBlobPath } from '../../../src/store/fs-blob-writer.ts';
+import { storedFile } from '../../../src/store/fs-blob-delta.ts';
 import { createEnvelope, openSigningLink, sendEnvelope } from '../../../src/workflow/index.ts';
 import { cli, type Run } from '../admin-cli/helpers.ts';
 import { fixture, lastToken, type Bench } from '../workflow/helpers.ts';
@@ -59,8 +59,9 @@ export async function revisionsOfEnvelope(bench: Bench, envelopeId: string): Pro
   return revisionsOf(bench.deps.db, document.id);
 }
 
+/** The file that holds the blob: whole, or its delta on the revision before it (fs-blob-delta.ts). */
 export function blobPath(bench: Bench, sha256: string): string {
-  return storedBlobPath(path.join(bench.app.dataDir, 'blobs'), sha256);
+  return storedFile(path.join(bench.app.dataDir, 'blobs'), sha256);
 }
 
 /** Overwrites a stored blob in place, as a disk edit would. */

@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { expect } from 'chai';
+import { putAhead } from '../../../src/store/blob-store.ts';
 import { sha256Hex, type BlobStore } from '../../../src/store/index.ts';
 
 export interface StoreUnderTest {
@@ -96,3 +97,22 @@ export function blobStoreContract(setup: () => Promise<StoreUnderTest>): void {
     expect(sha256Hex(read.bytes)).to.equal(sha256);
   });
 }
+
+/** A document and `n` revisions, each the one before it and an update of `step` bytes (as a PDF's incremental updates). */
+export function revisions(first: number, step: number, n: number): Buffer[] {
+  const out = [randomBytes(first)];
+  for (let i = 0; i < n; i++) out.push(Buffer.concat([out.at(-1)!, randomBytes(step)]));
+  return out;
+}
+
+/** Puts each revision on the one before it, named as the sign request names them (putAhead, continuedFrom); their names. */
+export async function putChain(store: Pick<BlobStore, 'put'>, chain: Buffer[]): Promise<string[]> {
+  const names: string[] = [];
+  for (const [i, bytes] of chain.entries()) {
+    const { blob, stored } = putAhead(store, bytes, chain[i - 1]);
+    await stored;
+    names.push(blob.sha256);
+  }
+  return names;
+}
+

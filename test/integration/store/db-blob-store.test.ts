@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import knexFactory from 'knex';
-import { createDbBlobStore, CHUNK_BYTES, MAX_BASE_DEPTH } from '../../../src/store/db-blob-store.ts';
-import { putAhead } from '../../../src/store/blob-store.ts';
+import { createDbBlobStore, CHUNK_BYTES } from '../../../src/store/db-blob-store.ts';
+import { MAX_BASE_DEPTH, putAhead } from '../../../src/store/blob-store.ts';
 import { createDb, sha256Hex } from '../../../src/store/index.ts';
-import { blobStoreContract, drain, rejection } from './blob-store-contract.ts';
+import { blobStoreContract, drain, putChain, rejection, revisions } from './blob-store-contract.ts';
 import { freshPgSchema, type PgSchema } from './pg-schema.ts';
 
 /** The largest value bound to any statement `db` ran while `fn` ran, and how many statements that was. */
@@ -174,19 +174,6 @@ describe('store: db blob store (PostgreSQL)', () => {
 
     /** The bytes the store holds for a blob itself: its own chunks, without those of its bases. */
     const ownBytes = async (sha256: string) => Number((await schema.db('blob_chunks').where({ sha256 }).sum({ n: schema.db.raw('octet_length(bytes)') }).first())!.n ?? 0);
-    /** A document and n revisions, each the one before it and an update of `step` bytes (as a PDF's incremental updates). */
-    const revisions = (first: number, step: number, n: number) => {
-      const out = [randomBytes(first)];
-      for (let i = 0; i < n; i++) out.push(Buffer.concat([out.at(-1)!, randomBytes(step)]));
-      return out;
-    };
-    /** Puts each revision on the one before it, named as putAhead names them (continuedFrom). */
-    const putChain = async (store: ReturnType<typeof createDbBlobStore>, chain: Buffer[]) => {
-      const names: string[] = [];
-      for (const [i, bytes] of chain.entries()) names.push((await putAhead(store, bytes, chain[i - 1]).stored.then(() => sha256Hex(bytes))));
-      return names;
-    };
-
     it('keeps only what a revision appends, and reads every revision back whole through get, open and check', async () => {
       const store = createDbBlobStore(schema.db);
       const chain = revisions(300 * 1024, 20 * 1024, 6);

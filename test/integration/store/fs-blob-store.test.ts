@@ -1,6 +1,6 @@
 /** The fs blob store keeps the contract of every blob store, and its ping fails when its directory cannot be used. */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,9 +8,12 @@ import { expect } from 'chai';
 import { createFsBlobStore } from '../../../src/store/index.ts';
 import { blobPath, createBlobWriter, legacyBlobPath } from '../../../src/store/fs-blob-writer.ts';
 import { promisify } from 'node:util';
-import { blobStoreContract, rejection } from './blob-store-contract.ts';
+import { blobStoreContract, drain, putChain, rejection, revisions } from './blob-store-contract.ts';
+import { deltaPath } from '../../../src/store/fs-blob-delta.ts';
+import { MAX_BASE_DEPTH, putAhead } from '../../../src/store/blob-store.ts';
 
 const execFileAsync = promisify(execFile);
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /**
  * A put under way when its store closes is settled, never left hanging: rejected with the reason, or, when its
@@ -42,6 +45,100 @@ describe('store: fs blob store', () => {
         tamper: (sha256, bytes) => fs.writeFile(blobPath(root, sha256), bytes),
         close: () => fs.rm(root, { recursive: true, force: true }),
       };
+    });
+  });
+
+  describe('a revision put on the revision it continues', () => {
+    let root: string;
+    beforeEach(async () => {
+      root = await fs.mkdtemp(path.join(os.tmpdir(), 'paraaf-blobs-'));
+    });
+    afterEach(() => fs.rm(root, { recursive: true, force: true }));
+    /** The bytes of a delta file past its header, or undefined when the blob is not kept as one. */
+    const deltaBytes = async (sha256: string) => {
+      const file = await fs.readFile(deltaPath(root, sha256)).catch(() => undefined);
+      return file && file.subarray(file.indexOf(0x0a) + 1);
+    };
+
+    it('keeps only what a revision appends, and reads every revision back whole through get, open and check', async () => {
+      const store = createFsBlobStore(root);
+      const chain = revisions(300 * 1024, 20 * 1024, 6);
+      const names = await putChain(store, chain);
+      expect((await fs.stat(blobPath(root, names[0]!))).size).to.equal(300 * 1024);
+      for (const [i, name] of names.entries()) {
+        if (i === 0) continue;
+        expect((await deltaBytes(name))?.equals(chain[i]!.subarray(chain[i - 1]!.length)), `revision ${i} holds its update only`).to.equal(true);
+        expect(await fs.stat(blobPath(root, name)).catch(() => 'absent')).to.equal('absent');
+      }
+      const fresh = createFsBlobStore(root);
+      try {
+        for (const [i, name] of names.entries()) {
+          expect((await fresh.get(name)).equals(chain[i]!), `get of revision ${i}`).to.equal(true);
+          expect((await drain(await fresh.open(name))).bytes.equals(chain[i]!), `open of revision ${i}`).to.equal(true);
+          expect(await fresh.check(name)).to.equal(chain[i]!.length);
+          expect(await fresh.has(name)).to.equal(true);
+        }
+      } finally {
+        await fresh.close?.();
+        await store.close?.();
+      }
+    });
+
+    it('stores a revision whole when its base is not stored as said, is named otherwise, or stands too deep', async () => {
+      const store = createFsBlobStore(root);
+      try {
+        const [first, second] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
+        const unstored = await store.put(second, { base: { sha256: sha256(first), size: first.length } });
+        expect((await fs.readFile(blobPath(root, unstored.sha256))).equals(second)).to.equal(true);
+        const [a, b] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
+        const other = await store.put(randomBytes(8 * 1024));
+        const misnamed = await store.put(b, { base: { sha256: other.sha256, size: a.length } });
+        expect(await deltaBytes(misnamed.sha256)).to.equal(undefined);
+        expect((await store.get(misnamed.sha256)).equals(b)).to.equal(true);
+        const deep = revisions(4096, 512, MAX_BASE_DEPTH + 1);
+        const names = await putChain(store, deep);
+        expect(await deltaBytes(names[MAX_BASE_DEPTH]!)).to.not.equal(undefined);
+        expect(await deltaBytes(names[MAX_BASE_DEPTH + 1]!), 'the revision past the deepest starts anew').to.equal(undefined);
+        expect((await store.get(names[MAX_BASE_DEPTH]!)).equals(deep[MAX_BASE_DEPTH]!)).to.equal(true);
+      } finally {
+        await store.close?.();
+      }
+    });
+
+    it('reports a revision whose base was damaged or lost as blob_corrupt, on every read', async () => {
+      const store = createFsBlobStore(root);
+      try {
+        const chain = revisions(8 * 1024, 1024, 2);
+        const names = await putChain(store, chain);
+        await fs.writeFile(blobPath(root, names[0]!), randomBytes(8 * 1024));
+        expect(await rejection(store.get(names[2]!))).to.include({ code: 'blob_corrupt' });
+        expect(await rejection(store.check(names[2]!))).to.include({ code: 'blob_corrupt' });
+        await fs.rm(blobPath(root, names[0]!));
+        const lost = await rejection(store.get(names[1]!));
+        expect(lost).to.include({ code: 'blob_corrupt' });
+        expect(lost.detail).to.include(`its base ${names[0]} is missing`);
+        expect(await rejection(store.open(names[2]!))).to.include({ code: 'blob_corrupt' });
+      } finally {
+        await store.close?.();
+      }
+    });
+
+    it('puts a revision on the one whose put is still under way (a signature\'s B-LT revision on its signed one)', async () => {
+      const store = createFsBlobStore(root);
+      try {
+        for (let round = 0; round < 5; round++) {
+          const [original, signed, extended] = revisions(64 * 1024, 20 * 1024, 2) as [Buffer, Buffer, Buffer];
+          await putAhead(store, original).stored;
+          // Started together, as the sign request starts them: the second waits for the first rather than be stored whole.
+          const first = putAhead(store, signed, original);
+          const second = putAhead(store, extended, signed);
+          await Promise.all([first.stored, second.stored]);
+          expect((await deltaBytes(second.blob.sha256))?.length, `round ${round}`).to.equal(20 * 1024);
+          expect((await store.get(second.blob.sha256)).equals(extended)).to.equal(true);
+        }
+      } finally {
+        await store.close?.();
+      }
     });
   });
 
