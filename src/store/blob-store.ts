@@ -27,10 +27,12 @@ export const MAX_BASE_DEPTH = 24;
 
 export interface PutOptions {
   /**
-   * The blob these bytes continue, named by the SHA-256 of their first `size` bytes (continuedFrom): a store may keep
-   * only what follows it (the db store does), and reads them back whole all the same.
+   * Blobs these bytes continue, the nearest first, each named by the SHA-256 of their first `size` bytes
+   * (continuedFrom): a store may keep only what follows one of them (fs and db do), and reads them back whole all the
+   * same. The one before the nearest serves while the nearest is still being put (a signature's B-LT revision follows
+   * its signed one by a millisecond or two), so no put waits for another.
    */
-  base?: BlobBase;
+  bases?: BlobBase[];
 }
 
 export interface BlobStore {
@@ -65,6 +67,8 @@ export function sha256Hex(bytes: Buffer): string {
 
 /** The hash states sha256Continuing ended with, by the bytes they hashed (gone with the bytes). */
 const hashStates = new WeakMap<Buffer, Hash>();
+/** The bytes each continued, where sha256Continuing found it so: the way back to the revisions before (continuedFrom). */
+const continuing = new WeakMap<Buffer, Buffer>();
 
 /**
  * The SHA-256 of `bytes`. When they begin with `earlier` (compared, not assumed), whose hash this function computed,
@@ -76,6 +80,7 @@ const hashStates = new WeakMap<Buffer, Hash>();
 export function sha256Continuing(bytes: Buffer, earlier?: Buffer): string {
   const state = earlier && hashStates.get(earlier);
   const continues = state !== undefined && earlier !== undefined && beginsWith(bytes, earlier);
+  if (continues) continuing.set(bytes, earlier);
   return digestKept(bytes, continues ? state.copy().update(bytes.subarray(earlier.length)) : createHash('sha256').update(bytes));
 }
 
@@ -104,15 +109,22 @@ export function nameOnBase(bytes: Uint8Array, base: BlobBase | undefined, digest
   return baseName === usable.sha256 ? { sha256, base: usable } : { sha256 };
 }
 
+/** How many revisions back continuedFrom names: the nearest, and the ones a store falls back on while it is put. */
+const BASES_NAMED = 3;
+
 /**
- * The blob `bytes` continue, when they begin with `earlier` (compared, not assumed) and sha256Continuing hashed
- * `earlier` (a put, or a read checked so): its name is that hash state's digest, so naming it hashes nothing again.
- * Undefined otherwise, and the bytes are stored whole.
+ * The blobs `bytes` continue, nearest first: `earlier` when they begin with it (compared, not assumed) and
+ * sha256Continuing hashed it (a put, or a read checked so), then the revision `earlier` continued, and so on. Each
+ * named by its hash state's digest, so naming them hashes nothing again. Empty otherwise: the bytes are stored whole.
  */
-export function continuedFrom(bytes: Buffer, earlier: Buffer | undefined): BlobBase | undefined {
-  const state = earlier && hashStates.get(earlier);
-  if (!state || !earlier || bytes.length === earlier.length || !beginsWith(bytes, earlier)) return undefined;
-  return { sha256: state.copy().digest('hex'), size: earlier.length };
+export function continuedFrom(bytes: Buffer, earlier: Buffer | undefined): BlobBase[] {
+  const bases: BlobBase[] = [];
+  for (let base = earlier; base && bases.length < BASES_NAMED; base = continuing.get(base)) {
+    const state = hashStates.get(base);
+    if (!state || bytes.length === base.length || !beginsWith(bytes, base)) break;
+    bases.push({ sha256: state.copy().digest('hex'), size: base.length });
+  }
+  return bases;
 }
 
 /**
@@ -123,7 +135,7 @@ export function continuedFrom(bytes: Buffer, earlier: Buffer | undefined): BlobB
  */
 export function putAhead(blobs: Pick<BlobStore, 'put'>, bytes: Buffer, earlier?: Buffer): { blob: StoredBlob; stored: Promise<void> } {
   const blob = { sha256: sha256Continuing(bytes, earlier), size: bytes.length };
-  const stored = blobs.put(bytes, { base: continuedFrom(bytes, earlier) }).then((put) => {
+  const stored = blobs.put(bytes, { bases: continuedFrom(bytes, earlier) }).then((put) => {
     if (put.sha256 !== blob.sha256 || put.size !== blob.size) throw blobCorrupt(blob.sha256, `stored as ${put.sha256} (${put.size} bytes)`);
   });
   stored.catch(() => undefined);

@@ -26,19 +26,15 @@ export function createFsBlobStore(root: string): BlobStore {
   }
 
   const writer = createBlobWriter();
-  /** Puts under way: a put on a base not yet on disk waits for them, as the B-LT revision's put follows the signed one's. */
-  const putting = new Set<Promise<unknown>>();
 
   async function put(bytes: Buffer, options: PutOptions = {}): Promise<StoredBlob> {
-    const { base } = options;
-    if (base && putting.size > 0 && !(await has(base.sha256))) await Promise.allSettled([...putting]);
-    const stored = writer.put(root, bytes, base);
-    putting.add(stored);
-    try {
-      return { sha256: await stored, size: bytes.length };
-    } finally {
-      putting.delete(stored);
-    }
+    // The nearest base whose file is in place (the writer checks it further). A signature's B-LT revision is put while
+    // its signed revision may still be being written: it goes on the revision before that one rather than wait. A base
+    // whose file is in place but not yet fsynced into its directory could be lost with a crash while its delta stays;
+    // no revision row names either (rows are committed once every put is durable), and a fresh signature's bytes are
+    // never put again, so no later put finds that delta and takes it for stored.
+    const base = options.bases?.find((candidate) => existsSync(storedFile(root, candidate.sha256)));
+    return { sha256: await writer.put(root, bytes, base), size: bytes.length };
   }
 
   /** Its pieces, the bases' first (fs-blob-delta.ts); blob_missing when it is not here. */

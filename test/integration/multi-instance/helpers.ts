@@ -14,6 +14,7 @@ import { createDb, type Knex } from '../../../src/store/index.ts';
 import { createTestDatabase, dropTestDatabase, startCluster, type Cluster, type ClusterOptions } from '../../../scripts/cluster/instances.ts';
 import { createOrganisationWithKey, type ClusterOrganisation } from '../../../scripts/cluster/organisation.ts';
 import { runCli } from '../../helpers/run-cli.ts';
+import { builtEntry } from '../../helpers/production-build.ts';
 import { pdfsig } from '../../helpers/validators.ts';
 import { fixture } from '../api/helpers.ts';
 import { startSmtpTestServer, type SmtpTestServer } from '../notify/smtp-test-server.ts';
@@ -48,6 +49,9 @@ export interface MultiInstanceRun {
 
 export async function startRun(options: RunOptions): Promise<MultiInstanceRun> {
   const entry = options.entry ?? 'dist';
+  // Built from the current sources (a no-op while dist/ is fresh): the instances were started from whatever dist/ held,
+  // so a local run after an edit tested the code before it.
+  if (entry === 'dist') await builtEntry();
   const database = await createTestDatabase();
   const smtp = await startSmtpTestServer();
   let cluster: Cluster | undefined;

@@ -197,13 +197,13 @@ describe('store: db blob store (PostgreSQL)', () => {
       const store = createDbBlobStore(schema.db);
       const [first, second] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
       // The base was never stored.
-      const unstored = await store.put(second, { base: { sha256: sha256Hex(first), size: first.length } });
+      const unstored = await store.put(second, { bases: [{ sha256: sha256Hex(first), size: first.length }] });
       expect(await ownBytes(unstored.sha256)).to.equal(second.length);
       expect((await store.get(unstored.sha256)).equals(second)).to.equal(true);
       // A name that is not that of the first bytes: ignored, never stored as a base.
       const [a, b] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
       const other = await store.put(randomBytes(8 * 1024));
-      const misnamed = await store.put(b, { base: { sha256: other.sha256, size: a.length } });
+      const misnamed = await store.put(b, { bases: [{ sha256: other.sha256, size: a.length }] });
       expect(await schema.db('blobs').where({ sha256: misnamed.sha256 }).first('base_sha256')).to.deep.equal({ base_sha256: null });
       expect((await store.get(misnamed.sha256)).equals(b)).to.equal(true);
       // MAX_BASE_DEPTH links deep, the next revision starts a chain of its own.
@@ -226,6 +226,19 @@ describe('store: db blob store (PostgreSQL)', () => {
       const lost = await rejection(store.get(names[1]!));
       expect(lost).to.include({ code: 'blob_corrupt' });
       expect(lost.detail).to.include(`of its base ${names[0]}`);
+    });
+
+    it('puts a revision whose base is still being put here on that base, once it is stored', async () => {
+      const store = createDbBlobStore(schema.db);
+      const [original, signed, extended] = revisions(64 * 1024, 20 * 1024, 2) as [Buffer, Buffer, Buffer];
+      await putAhead(store, original).stored;
+      // Started together, as the sign request starts a signed revision and its B-LT revision.
+      const first = putAhead(store, signed, original);
+      const second = putAhead(store, extended, signed);
+      await Promise.all([first.stored, second.stored]);
+      expect(await schema.db('blobs').where({ sha256: second.blob.sha256 }).first('base_sha256', 'depth')).to.deep.equal({ base_sha256: sha256Hex(signed), depth: 2 });
+      expect(await ownBytes(second.blob.sha256)).to.equal(extended.length - signed.length);
+      expect((await createDbBlobStore(schema.connect()).get(second.blob.sha256)).equals(extended)).to.equal(true);
     });
 
     it('stores the same revision put whole and on its base at once, by two instances, readable either way', async () => {

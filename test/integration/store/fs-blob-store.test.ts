@@ -88,11 +88,11 @@ describe('store: fs blob store', () => {
       const store = createFsBlobStore(root);
       try {
         const [first, second] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
-        const unstored = await store.put(second, { base: { sha256: sha256(first), size: first.length } });
+        const unstored = await store.put(second, { bases: [{ sha256: sha256(first), size: first.length }] });
         expect((await fs.readFile(blobPath(root, unstored.sha256))).equals(second)).to.equal(true);
         const [a, b] = revisions(8 * 1024, 1024, 1) as [Buffer, Buffer];
         const other = await store.put(randomBytes(8 * 1024));
-        const misnamed = await store.put(b, { base: { sha256: other.sha256, size: a.length } });
+        const misnamed = await store.put(b, { bases: [{ sha256: other.sha256, size: a.length }] });
         expect(await deltaBytes(misnamed.sha256)).to.equal(undefined);
         expect((await store.get(misnamed.sha256)).equals(b)).to.equal(true);
         const deep = revisions(4096, 512, MAX_BASE_DEPTH + 1);
@@ -123,17 +123,20 @@ describe('store: fs blob store', () => {
       }
     });
 
-    it('puts a revision on the one whose put is still under way (a signature\'s B-LT revision on its signed one)', async () => {
+    it('puts a revision whose nearest base is still being written on the one before it, without waiting', async () => {
       const store = createFsBlobStore(root);
       try {
         for (let round = 0; round < 5; round++) {
           const [original, signed, extended] = revisions(64 * 1024, 20 * 1024, 2) as [Buffer, Buffer, Buffer];
           await putAhead(store, original).stored;
-          // Started together, as the sign request starts them: the second waits for the first rather than be stored whole.
+          // Started together, as the sign request starts a signed revision and its B-LT revision.
           const first = putAhead(store, signed, original);
           const second = putAhead(store, extended, signed);
           await Promise.all([first.stored, second.stored]);
-          expect((await deltaBytes(second.blob.sha256))?.length, `round ${round}`).to.equal(20 * 1024);
+          const file = await fs.readFile(deltaPath(root, second.blob.sha256));
+          const base = /^%paraaf-delta 1 ([0-9a-f]{64}) (\d+)/.exec(file.toString('latin1'))!;
+          expect([sha256(signed), sha256(original)], `round ${round}: on the signed revision, or on the one before it`).to.include(base[1]);
+          expect(file.length - (file.indexOf(0x0a) + 1)).to.equal(extended.length - Number(base[2]));
           expect((await store.get(second.blob.sha256)).equals(extended)).to.equal(true);
         }
       } finally {

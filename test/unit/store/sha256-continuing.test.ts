@@ -37,18 +37,21 @@ describe('store: sha256Continuing', () => {
     await fresh.stored;
   });
 
-  it('tells the store the revision a put continues (continuedFrom), only one hashed here that the bytes begin with', async () => {
+  it('tells the store the revisions a put continues, nearest first (continuedFrom), only ones hashed here that the bytes begin with', async () => {
     const original = randomBytes(50_000);
     const signed = Buffer.concat([original, randomBytes(5_000)]);
+    const extended = Buffer.concat([signed, randomBytes(3_000)]);
     const told: Array<PutOptions | undefined> = [];
     const store = { put: async (bytes: Buffer, options?: PutOptions) => (told.push(options), { sha256: plain(bytes), size: bytes.length }) };
     await putAhead(store, original).stored;
     await putAhead(store, signed, original).stored;
-    expect(told).to.deep.equal([{ base: undefined }, { base: { sha256: plain(original), size: original.length } }]);
+    await putAhead(store, extended, signed).stored;
+    const name = (bytes: Buffer) => ({ sha256: plain(bytes), size: bytes.length });
+    expect(told).to.deep.equal([{ bases: [] }, { bases: [name(original)] }, { bases: [name(signed), name(original)] }]);
     // Not begun by it, the same bytes, or never hashed here: no base.
-    expect(continuedFrom(Buffer.concat([randomBytes(50_000), randomBytes(10)]), original)).to.equal(undefined);
-    expect(continuedFrom(Buffer.from(original), original)).to.equal(undefined);
+    expect(continuedFrom(Buffer.concat([randomBytes(50_000), randomBytes(10)]), original)).to.deep.equal([]);
+    expect(continuedFrom(Buffer.from(original), original)).to.deep.equal([]);
     const unseen = randomBytes(1_000);
-    expect(continuedFrom(Buffer.concat([unseen, Buffer.from('x')]), unseen)).to.equal(undefined);
+    expect(continuedFrom(Buffer.concat([unseen, Buffer.from('x')]), unseen)).to.deep.equal([]);
   });
 });
