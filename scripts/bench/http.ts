@@ -95,7 +95,7 @@ export interface HttpBenchResult {
   deliveries: (DeliverResult & { label: string })[];
   verification?: { completed: number; of: number; sampled: number; sampleVerified: number; problems: string[] };
   engine?: { bytes: number; n: number; total: number; issueOneShot: number; signPdf: number; min: number; max: number; verified: string; asWorkflow: { total: number; signPdfWithTimestamp: number; validationRevision: number } };
-  /** BLOB_STORE=db: what the revisions are, whole, and what their chunks hold (bases and updates), bytes. */
+  /** BLOB_STORE=db: what the revisions are as whole copies, and what their chunks hold (bases and updates), bytes. */
   storage?: { revisions: number; whole: number; held: number };
   elapsedSeconds: number;
 }
@@ -454,7 +454,7 @@ export function httpReport(r: HttpBenchResult): string[] {
   }
   if (r.storage) {
     const { revisions, whole, held } = r.storage;
-    out.push(`Documents in the database: ${revisions} revisions, ${(whole / 1e6).toFixed(1)} MB as whole copies (what fs and s3 keep), held in ${(held / 1e6).toFixed(1)} MB of chunks (${((100 * held) / whole).toFixed(0)} %, before PostgreSQL's compression).`);
+    out.push(`Documents in the database: ${revisions} revisions, ${(whole / 1e6).toFixed(1)} MB as whole copies (what the s3 store keeps), held in ${(held / 1e6).toFixed(1)} MB of chunks (${((100 * held) / whole).toFixed(0)} %, before PostgreSQL's compression).`);
   }
   out.push(`Mail delivery (outbox runOnce until empty, SMTP to the sink): ${r.deliveries.map((d) => `${d.label} ${d.delivered} in ${ms(d.ms)} ms`).join('; ')}.`);
   out.push(`HTTP section (${r.config.database}) time ${r.elapsedSeconds.toFixed(1)} s.`);
