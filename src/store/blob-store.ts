@@ -29,8 +29,8 @@ export interface PutOptions {
   /**
    * Blobs these bytes continue, the nearest first, each named by the SHA-256 of their first `size` bytes
    * (continuedFrom): a store may keep only what follows one of them (fs and db do), and reads them back whole all the
-   * same. The one before the nearest serves while the nearest is still being put (a signature's B-LT revision follows
-   * its signed one by a millisecond or two), so no put waits for another.
+   * same. While the nearest is still being put (a signature's B-LT revision follows its signed one by a millisecond or
+   * two), the fs store takes the one before it rather than wait; the db store waits, one round trip.
    */
   bases?: BlobBase[];
 }
@@ -131,7 +131,7 @@ export function continuedFrom(bytes: Buffer, earlier: Buffer | undefined): BlobB
  * Starts putting `bytes` and answers at once what they are stored as (hashed here, continuing from `earlier`, see
  * sha256Continuing), beside the put itself: a caller can write the rows that name the blob while the store writes
  * and fsyncs it, and awaits `stored` before it commits them (DESIGN §8). `stored` rejects should the store name them
- * otherwise; a failure is met where it is awaited. The store is told the blob they continue (continuedFrom).
+ * otherwise; a failure is met where it is awaited. The store is told the blobs they continue (continuedFrom).
  */
 export function putAhead(blobs: Pick<BlobStore, 'put'>, bytes: Buffer, earlier?: Buffer): { blob: StoredBlob; stored: Promise<void> } {
   const blob = { sha256: sha256Continuing(bytes, earlier), size: bytes.length };

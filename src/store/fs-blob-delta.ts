@@ -1,5 +1,5 @@
 /**
- * A blob the fs store keeps on its base (PutOptions.base): `<root>/ab/<sha256>.delta`, a one-line header naming the
+ * A blob the fs store keeps on a base (PutOptions.bases): `<root>/ab/<sha256>.delta`, a one-line header naming the
  * base, its size and how many bases lie below it, then the bytes that follow the base. Read by following the bases
  * down to a whole file; the whole is then checked against its name, as every blob is. Used by the store (reads) and
  * its writer threads (which check the base before writing on it), so synchronous, and free of either's state.
@@ -9,6 +9,7 @@ import { MAX_BASE_DEPTH, type BlobBase } from './blob-store.ts';
 import { blobPath, legacyBlobPath } from './fs-blob-writer.ts';
 
 const MAGIC = '%paraaf-delta 1';
+const HEADER = new RegExp(`^${MAGIC} ([0-9a-f]{64}) (\\d+) (\\d+)$`);
 /** Longer than any header: the magic, a SHA-256, two numbers, spaces and the newline. */
 const HEADER_MAX_BYTES = 160;
 
@@ -43,7 +44,7 @@ export function readDeltaHeader(file: string): { header: DeltaHeader; length: nu
     closeSync(fd);
   }
   const end = start.subarray(0, read).indexOf(0x0a);
-  const match = end < 0 ? null : /^%paraaf-delta 1 ([0-9a-f]{64}) (\d+) (\d+)$/.exec(start.subarray(0, end).toString('latin1'));
+  const match = end < 0 ? null : HEADER.exec(start.subarray(0, end).toString('latin1'));
   if (!match) return undefined;
   return { header: { base: { sha256: match[1]!, size: Number(match[2]) }, depth: Number(match[3]) }, length: end + 1 };
 }
