@@ -80,9 +80,9 @@ export function createDbBlobStore(db: Knex, options: { chunkBytes?: number } = {
     // Its hash state kept (digestKept): the next revision, put on these bytes, names them from it.
     const named = nameOnBase(bytes, options.bases?.[0], (hash) => digestKept(bytes, hash));
     // A signature's B-LT revision is put while the signed revision it continues may still be on its way: the base must
-    // be committed for putOnBase to find it. Waiting costs little here: a one-chunk put is one round trip, and it goes
-    // on while the write phase takes its lock (on the B-LT revision's own revision before it, the signature's update
-    // would be stored twice).
+    // be committed for putOnBase to find it. Waiting costs little here (a one-chunk put is one round trip, and it goes
+    // on while the write phase takes its lock), and putting it on the revision before the signed one instead, as the fs
+    // store may, would store the signature's update twice.
     const before = named.base && putting.get(named.base.sha256);
     const stored = before ? before.then(() => write(bytes, named), () => write(bytes, named)) : write(bytes, named);
     putting.set(named.sha256, stored);
