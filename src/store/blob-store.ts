@@ -84,6 +84,17 @@ export function sha256Continuing(bytes: Buffer, earlier?: Buffer): string {
   return digestKept(bytes, continues ? state.copy().update(bytes.subarray(earlier.length)) : createHash('sha256').update(bytes));
 }
 
+/**
+ * A blob read whole (a store's `get`), checked: `size` bytes that hash to `sha256`, else blob_corrupt. Hashed by
+ * sha256Continuing, so the revision signed from these bytes, or put on them, continues their hash.
+ */
+export function checkedWhole(sha256: string, bytes: Buffer, size: number): Buffer {
+  if (bytes.length !== size) throw blobCorrupt(sha256, `${bytes.length} bytes read, ${size} expected`);
+  const actual = sha256Continuing(bytes);
+  if (actual !== sha256) throw blobCorrupt(sha256, `content hash ${actual}`);
+  return bytes;
+}
+
 /** Whether `bytes` begin with `earlier` (compared, not assumed). */
 function beginsWith(bytes: Buffer, earlier: Buffer): boolean {
   return bytes.length >= earlier.length && bytes.compare(earlier, 0, earlier.length, 0, earlier.length) === 0;

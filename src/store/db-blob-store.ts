@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { assertSha256, blobCorrupt, blobMissing, blobStoreUnavailable, digestKept, hashChecked, lengthOf, MAX_BASE_DEPTH, nameOnBase, sha256Continuing, sha256Hex, type BlobBase, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, checkedWhole, blobMissing, blobStoreUnavailable, digestKept, hashChecked, lengthOf, MAX_BASE_DEPTH, nameOnBase, sha256Hex, type BlobBase, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
 
 /** About 1 MB: large enough that a 50 MB document is 50 statements, small enough that none holds much memory. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -155,11 +155,7 @@ export function createDbBlobStore(db: Knex, options: { chunkBytes?: number } = {
     const { links, size } = await chain(sha256);
     const pieces: Buffer[] = [];
     for await (const piece of chunksIn(sha256, links)) pieces.push(piece);
-    const bytes = Buffer.concat(pieces);
-    if (bytes.length !== size) throw blobCorrupt(sha256, `${bytes.length} bytes read, ${size} expected`);
-    const actual = sha256Continuing(bytes);
-    if (actual !== sha256) throw blobCorrupt(sha256, `content hash ${actual}`);
-    return bytes;
+    return checkedWhole(sha256, Buffer.concat(pieces), size);
   }
 
   async function ping(): Promise<void> {
@@ -180,23 +176,19 @@ type Named = ReturnType<typeof nameOnBase>;
  */
 async function putOnBase(db: Knex, sha256: string, bytes: Buffer, base: BlobBase): Promise<boolean> {
   const rest = bytes.subarray(base.size);
-  try {
-    const result = await db.raw<{ rows: unknown[] }>(
-      `with base as (select depth from blobs where sha256 = ? and size = ? and depth < ?),
-       chunk as (
-         insert into blob_chunks (sha256, seq, bytes) select ?, 0, ? from base on conflict (sha256, seq) do nothing
-         returning length(bytes) as length, encode(sha256(bytes), 'hex') as sha256)
-       insert into blobs (sha256, size, chunks, base_sha256, depth)
-         select ?, ?, 1, ?, (select depth from base) + 1 from chunk where 1 / (chunk.length = ? and chunk.sha256 = ?)::int = 1
-       on conflict (sha256) do nothing
-       returning 1`,
-      [base.sha256, base.size, MAX_BASE_DEPTH, sha256, rest, sha256, bytes.length, base.sha256, rest.length, sha256Hex(rest)],
-    );
-    return result.rows.length === 1;
-  } catch (error) {
-    if ((error as { code?: unknown }).code === '22012') throw blobCorrupt(sha256, 'write not verified: the stored chunk differs');
-    throw error;
-  }
+  return writtenVerified(
+    db,
+    sha256,
+    `with base as (select depth from blobs where sha256 = ? and size = ? and depth < ?),
+     chunk as (
+       insert into blob_chunks (sha256, seq, bytes) select ?, 0, ? from base on conflict (sha256, seq) do nothing
+       returning length(bytes) as length, encode(sha256(bytes), 'hex') as sha256)
+     insert into blobs (sha256, size, chunks, base_sha256, depth)
+       select ?, ?, 1, ?, (select depth from base) + 1 from chunk where 1 / (chunk.length = ? and chunk.sha256 = ?)::int = 1
+     on conflict (sha256) do nothing
+     returning 1`,
+    [base.sha256, base.size, MAX_BASE_DEPTH, sha256, rest, sha256, bytes.length, base.sha256, rest.length, sha256Hex(rest)],
+  );
 }
 
 /**
@@ -208,17 +200,27 @@ async function putOnBase(db: Knex, sha256: string, bytes: Buffer, base: BlobBase
  * Signing stores two new one-chunk blobs per signature; this is one round trip each instead of six (issue 11).
  */
 async function putOneChunk(db: Knex, sha256: string, bytes: Buffer): Promise<boolean> {
+  return writtenVerified(
+    db,
+    sha256,
+    `with chunk as (
+       insert into blob_chunks (sha256, seq, bytes) values (?, 0, ?) on conflict (sha256, seq) do nothing
+       returning length(bytes) as length, encode(sha256(bytes), 'hex') as sha256)
+     insert into blobs (sha256, size, chunks)
+       select ?, ?, 1 from chunk where 1 / (chunk.length = ? and chunk.sha256 = ?)::int = 1
+     on conflict (sha256) do nothing
+     returning 1`,
+    [sha256, bytes, sha256, bytes.length, bytes.length, sha256],
+  );
+}
+
+/**
+ * Runs a one-statement put (putOneChunk, putOnBase): true when it wrote the blobs row; its division by zero (22012), a
+ * chunk the server stored otherwise than hashed, is blob_corrupt.
+ */
+async function writtenVerified(db: Knex, sha256: string, sql: string, bindings: readonly Knex.RawBinding[]): Promise<boolean> {
   try {
-    const result = await db.raw<{ rows: unknown[] }>(
-      `with chunk as (
-         insert into blob_chunks (sha256, seq, bytes) values (?, 0, ?) on conflict (sha256, seq) do nothing
-         returning length(bytes) as length, encode(sha256(bytes), 'hex') as sha256)
-       insert into blobs (sha256, size, chunks)
-         select ?, ?, 1 from chunk where 1 / (chunk.length = ? and chunk.sha256 = ?)::int = 1
-       on conflict (sha256) do nothing
-       returning 1`,
-      [sha256, bytes, sha256, bytes.length, bytes.length, sha256],
-    );
+    const result = await db.raw<{ rows: unknown[] }>(sql, bindings);
     return result.rows.length === 1;
   } catch (error) {
     if ((error as { code?: unknown }).code === '22012') throw blobCorrupt(sha256, 'write not verified: the stored chunk differs');

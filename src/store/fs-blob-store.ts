@@ -4,9 +4,9 @@
  * store's writer thread (fs-blob-writer.ts). A PDF revision put on the revision it continues is kept as
  * a delta on it (fs-blob-delta.ts), so a document signed several times takes little more than its final size.
  */
-import { closeSync, constants, createReadStream, existsSync, openSync, promises as fs, readFileSync, readSync } from 'node:fs';
+import { constants, createReadStream, existsSync, promises as fs, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { assertSha256, blobCorrupt, blobMissing, hashChecked, lengthOf, sha256Continuing, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
+import { assertSha256, blobCorrupt, blobMissing, checkedWhole, hashChecked, lengthOf, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
 import { piecesOf, storedFile, type BlobPiece } from './fs-blob-delta.ts';
 import { createBlobWriter } from './fs-blob-writer.ts';
 
@@ -72,38 +72,17 @@ export function createFsBlobStore(root: string): BlobStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw blobMissing(sha256, error);
       throw error;
     }
-    const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    if (bytes.length !== size) throw blobCorrupt(sha256, `${bytes.length} bytes read, ${size} expected`);
-    // Its hash state is kept: the revision signed from these bytes continues it (sha256Continuing).
-    const actual = sha256Continuing(bytes);
-    if (actual !== sha256) throw blobCorrupt(sha256, `content hash ${actual}`);
-    return bytes;
+    return checkedWhole(sha256, parts.length === 1 ? parts[0]! : Buffer.concat(parts), size);
   }
 
   return { put, get, open, has, check: async (sha256) => lengthOf(await open(sha256)), ping, close: () => writer.close() };
 }
 
-/** A whole file (offset 0) as it is, else the piece's bytes. */
+/** A piece runs from its offset (past a delta's header) to the end of its file. */
 function readPieceSync(piece: BlobPiece): Buffer {
-  if (piece.offset === 0) return readFileSync(piece.file);
-  const fd = openSync(piece.file, 'r');
-  try {
-    const buffer = Buffer.alloc(piece.length);
-    readSync(fd, buffer, 0, piece.length, piece.offset);
-    return buffer;
-  } finally {
-    closeSync(fd);
-  }
+  return readFileSync(piece.file).subarray(piece.offset);
 }
 
 async function readPiece(piece: BlobPiece): Promise<Buffer> {
-  if (piece.offset === 0) return fs.readFile(piece.file);
-  const handle = await fs.open(piece.file, 'r');
-  try {
-    const buffer = Buffer.alloc(piece.length);
-    await handle.read(buffer, 0, piece.length, piece.offset);
-    return buffer;
-  } finally {
-    await handle.close();
-  }
+  return (await fs.readFile(piece.file)).subarray(piece.offset);
 }
