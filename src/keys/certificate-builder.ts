@@ -147,8 +147,13 @@ export async function buildParsedCertificate(template: CertificateTemplate, auth
  * good: a loop of fresh keys hangs within a few thousand (seen in CI; test/unit/keys/fresh-key-export.test.ts).
  */
 export function subjectPublicKeyInfo(key: KeyObject): Buffer {
-  return key.export({ type: 'spki', format: 'der' });
+  let spki = exported.get(key);
+  if (!spki) exported.set(key, (spki = key.export({ type: 'spki', format: 'der' })));
+  return spki;
 }
+
+/** Each key's SubjectPublicKeyInfo once exported: a one-shot key made ahead (prepareOneShotKey) is exported then, not at issue. */
+const exported = new WeakMap<KeyObject, Buffer>();
 
 function extensions(template: CertificateTemplate, subjectKeyId: Buffer, authorityKeyId: Buffer): Der[] {
   const out: Der[] = [];

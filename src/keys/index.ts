@@ -61,7 +61,7 @@ export {
   type TokenPkiServices,
   type TokenPkiServicesOptions,
 } from './pkcs11-pki-provider.ts';
-export { issueOneShotCertificate, type OneShotOptions } from './one-shot.ts';
+export { issueOneShotCertificate, prepareOneShotKey, type OneShotOptions } from './one-shot.ts';
 export { loadPemKey, loadPkcs12, writePkcs12, type KeyWithCertificates, type WritePkcs12Options } from './pkcs12.ts';
 export {
   createKeySigner,

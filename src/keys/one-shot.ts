@@ -1,7 +1,7 @@
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate, type KeyPairKeyObjectResult } from 'node:crypto';
 import { OID } from '../asn1/der.ts';
 import { AppError } from '../errors.ts';
-import { buildParsedCertificate, type DistinguishedName } from './certificate-builder.ts';
+import { buildParsedCertificate, subjectPublicKeyInfo, type DistinguishedName } from './certificate-builder.ts';
 import { createKeySigner } from './signing-key.ts';
 import type { OneShotKey, SignerIdentity, SigningKey } from './types.ts';
 
@@ -50,7 +50,7 @@ export async function issueOneShotCertificate(options: OneShotOptions): Promise<
     throw new AppError('invalid_request', 400, 'The signer e-mail address must be plain ASCII.');
   }
   const now = (options.now ?? (() => new Date()))();
-  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { publicKey, privateKey } = keysMadeAhead.pop() ?? freshKeyPair();
   const notAfter = new Date(now);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
   const caNotAfter = options.issuingCaNotAfter ?? new Date(new X509Certificate(issuingCa.certificates[0]).validTo);
@@ -70,6 +70,32 @@ export async function issueOneShotCertificate(options: OneShotOptions): Promise<
   // Not createSigningKey: its check that key and certificate belong together holds by construction here (the
   // certificate was built a moment ago around this key's public half), and costs more than the signature.
   return { ...createKeySigner(privateKey), certificates: Object.freeze([certificate.raw, ...issuingCa.certificates]), certificate };
+}
+
+/** A P-256 key pair, its public half exported (SubjectPublicKeyInfo) as the certificate will need it. */
+function freshKeyPair(): KeyPairKeyObjectResult {
+  const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  subjectPublicKeyInfo(pair.publicKey);
+  return pair;
+}
+
+/** Key pairs made ahead, each taken by one issue only; at most MAX_KEYS_AHEAD wait. */
+const keysMadeAhead: KeyPairKeyObjectResult[] = [];
+const MAX_KEYS_AHEAD = 2;
+
+/**
+ * Makes the key pair of the next one-shot certificate issued in this process ahead of it. The sign request calls this
+ * while its first read is with the database, so the pair's generation and export (~0.2 ms, twice that inside a
+ * request) are off its path (issue 11). A pair made ahead is as fresh as one made at issue: never written anywhere,
+ * taken by a single certificate and dropped with its signature; at most two wait for one, whatever calls this.
+ */
+export function prepareOneShotKey(): void {
+  if (keysMadeAhead.length < MAX_KEYS_AHEAD) keysMadeAhead.push(freshKeyPair());
+}
+
+/** How many key pairs made ahead wait (tests). */
+export function oneShotKeysAhead(): number {
+  return keysMadeAhead.length;
 }
 
 function subjectName(organisation: string, name: string, title?: string, email?: string): DistinguishedName {

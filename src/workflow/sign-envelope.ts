@@ -6,9 +6,11 @@
  * A recipient who must sign with a qualified certificate (issue 13) is refused here: 409
  * `qualified_signature_required`.
  */
+import { setImmediate } from 'node:timers/promises';
 import { TimestampError, ConflictError } from '../errors.ts';
 import { signerTitle } from '../domain/signature-page.ts';
 import type { AppearanceSigner } from '../pades/appearance-text.ts';
+import { prepareOneShotKey } from '../keys/index.ts';
 import { signPdf } from '../pades/index.ts';
 import type { Recipient } from '../store/recipient-repository.ts';
 import { applySignature, applySignatureWithEnvelope, type AccessLoader, type LinkActionResult, type SignatureOutcome, type SignInput, type SigningMethod } from './apply-signature.ts';
@@ -28,9 +30,18 @@ export interface SignEnvelopeOptions extends LinkRequest, Pick<SignInput, 'befor
   resolved?: SigningAccess & LinkAccess;
 }
 
-/** What a link names, read in one statement (the sign page's route chooses sign or approve by it); 404 link_not_found when nothing. */
-export function resolveSigningLink(deps: Pick<WorkflowDeps, 'db'>, token: string): Promise<SigningAccess & LinkAccess> {
-  return signingAccessByToken(deps.db, token);
+/**
+ * What a link names, read in one statement (the sign request's route chooses sign or approve by it); 404
+ * link_not_found when nothing. The read goes out within this turn's promise jobs; the key pair a one-shot signature
+ * needs is made while the database answers, one turn later (issue 11: it was on the request's path, after the read).
+ */
+export async function resolveSigningLink(deps: Pick<WorkflowDeps, 'db'>, token: string): Promise<SigningAccess & LinkAccess> {
+  const read = signingAccessByToken(deps.db, token);
+  // Observed at once: should the read fail within the turn, it still rejects where awaited below.
+  read.catch(() => undefined);
+  await setImmediate();
+  prepareOneShotKey();
+  return read;
 }
 
 /** signThroughLink, answering the envelope as it is afterwards. */

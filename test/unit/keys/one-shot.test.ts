@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { verify, X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { loadOrCreateDevPki, type DevPki } from '../../../src/keys/index.ts';
+import { oneShotKeysAhead, prepareOneShotKey } from '../../../src/keys/one-shot.ts';
 import { openssl, tempDir, writePem } from './helpers.ts';
 
 describe('keys/one-shot', () => {
@@ -55,6 +56,22 @@ describe('keys/one-shot', () => {
     const signature = await first.sign(data);
     expect(verify('sha256', data, firstCert.publicKey, signature)).to.equal(true);
     expect(verify('sha256', data, secondCert.publicKey, signature)).to.equal(false);
+  });
+
+  it('takes a key pair made ahead (prepareOneShotKey) once only, at most two waiting, and makes its own when none waits', async () => {
+    while (oneShotKeysAhead() > 0) await pki.issuer.issueOneShot(identity);
+    for (let i = 0; i < 5; i++) prepareOneShotKey();
+    expect(oneShotKeysAhead()).to.equal(2);
+    const keys = [];
+    for (const waiting of [1, 0, 0]) {
+      keys.push(await pki.issuer.issueOneShot(identity));
+      expect(oneShotKeysAhead()).to.equal(waiting);
+    }
+    const publicKeys = keys.map((key) => new X509Certificate(key.certificates[0]).publicKey);
+    expect(new Set(publicKeys.map((key) => key.export({ type: 'spki', format: 'der' }).toString('hex'))).size).to.equal(3);
+    // Each certificate carries the public half of the key that signs with it.
+    const data = Buffer.from('signed attributes');
+    for (const [i, key] of keys.entries()) expect(verify('sha256', data, publicKeys[i]!, await key.sign(data))).to.equal(true);
   });
 
   it('returns [leaf, issuing CA, root] and the chain verifies with openssl', async () => {
