@@ -63,6 +63,11 @@ export interface SigningAccessRead {
   hasWebhooks: boolean;
   /** What the recipient signs: the envelope's documents by position, each at its current revision. */
   documents: DocumentForSigning[];
+  /**
+   * How many revocations our CAs have recorded (revoked_certificates, whose rows are never changed or deleted): a
+   * process keeps what it read of them for the B-LT data until this number changes (readRevocations).
+   */
+  revocationsRecorded: number;
 }
 
 /**
@@ -88,6 +93,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
       aliased(db, 'e'),
       aliased(db, 'r'),
       db.raw('(case when exists (select 1 from webhooks w where w.organisation_id = e.organisation_id and w.disabled_at is null) then 1 else 0 end) as has_webhooks'),
+      db.raw('(select count(*) from revoked_certificates) as revocations_recorded'),
       db.raw(isPostgres(db) ? DOCUMENTS_COLUMN.postgres : DOCUMENTS_COLUMN.sqlite),
     ])
     .orderBy([{ column: 'r.routing_order' }, { column: 'r.position' }, { column: 'r.id' }]);
@@ -111,6 +117,7 @@ export async function signingAccessRead(db: Db, by: { tokenSha256: string } | { 
     recipient,
     hasWebhooks: Number(first.has_webhooks) === 1,
     documents: documentsOf(fromJson<DocumentValues[]>(rows[own].documents)),
+    revocationsRecorded: Number(first.revocations_recorded),
   };
 }
 

@@ -210,7 +210,7 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     // turns to put a statement on the wire, and the signing that follows is CPU work that yields to them only at its
     // first asynchronous step, a millisecond or two later: one turn of the event loop sends the read now, so its
     // answer is there when the B-LT revision is built (issue 11).
-    const revocations = readRevocations(deps, await revocationIssuers(deps, access.organisation));
+    const revocations = readRevocations(deps, await revocationIssuers(deps, access.organisation), access.revocationsRecorded);
     await setImmediate();
     // Read with the access, in its statement.
     const { documents } = access;

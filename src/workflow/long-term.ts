@@ -18,7 +18,7 @@ import type { WorkflowDeps } from './deps.ts';
 import { certificateSha256, certificateStatus, OCSP_VALIDITY_MS, ownRevocationSource } from './pki-publication.ts';
 import { revokedByAny, serialHex, type Revocation } from '../store/revoked-certificates.ts';
 import { combineRevocationSources } from '../keys/combined-revocation-source.ts';
-import { CertificateCache } from '../keys/certificate-cache.ts';
+import { BoundedMap, CertificateCache } from '../keys/certificate-cache.ts';
 import { OcspAnswerCache } from '../keys/own-revocation-source.ts';
 
 /** What the long-term steps need beyond the store: trusted time, our CAs (for revocation data), the trust anchors. */
@@ -67,12 +67,39 @@ export interface RevocationsRead {
   revoked: Promise<readonly Revocation[]>;
 }
 
-/** Starts reading what `issuers` have revoked; a failure is met where it is awaited (the B-LT step), not as an unhandled rejection. */
-export function readRevocations(deps: Pick<WorkflowDeps, 'db'>, issuers: readonly string[]): RevocationsRead {
+/**
+ * Starts reading what `issuers` have revoked; a failure is met where it is awaited (the B-LT step), not as an unhandled
+ * rejection. Given how many revocations were `recorded` as the caller read them (SigningAccess), what this process read
+ * for the same issuers while that many were recorded is taken instead, with no statement (issue 11): revocations are
+ * only ever added, so an unchanged number is an unchanged list, and one recorded anywhere changes it for every instance.
+ */
+export function readRevocations(deps: Pick<WorkflowDeps, 'db' | 'validationDataCache'>, issuers: readonly string[], recorded?: number): RevocationsRead {
+  const kept = recorded === undefined ? undefined : deps.validationDataCache?.revocations;
+  const known = kept?.take(issuers, recorded!);
+  if (known) return { issuers, revoked: Promise.resolve(known) };
   const revoked = revokedByAny(deps.db, issuers);
   revoked.catch(() => undefined);
+  // Read after the number was: what it answers holds at least those, and is kept under that number.
+  if (kept) void revoked.then((list) => kept.keep(issuers, recorded!, list), () => undefined);
   return { issuers, revoked };
 }
+
+/** What our CAs had revoked as this process last read it, by the issuers asked about, with the number recorded then (readRevocations). */
+export class RevocationsKept {
+  private readonly kept = new BoundedMap<string, { recorded: number; revoked: readonly Revocation[] }>(REVOCATION_SETS_KEPT);
+
+  take(issuers: readonly string[], recorded: number): readonly Revocation[] | undefined {
+    const kept = this.kept.get(issuers.join());
+    return kept?.recorded === recorded ? kept.revoked : undefined;
+  }
+
+  keep(issuers: readonly string[], recorded: number, revoked: readonly Revocation[]): void {
+    this.kept.set(issuers.join(), { recorded, revoked });
+  }
+}
+
+/** One set of issuers per organisation that signs through this process (its CA's chain and the trust anchors). */
+const REVOCATION_SETS_KEPT = 256;
 
 /**
  * The CAs whose revocations a signature of `organisation`'s will be asked about: its issuing CA's chain and the
@@ -89,15 +116,17 @@ export const OCSP_REUSE_MS = 60 * 60_000;
 /**
  * What the sign requests of one process share (issue 11), built once with `deps` (DESIGN §2: no module
  * state): the certificates every signature carries — our CAs', the root's, the TSA's — parsed and checked
- * once, and our CAs' OCSP answers about them signed once per OCSP_REUSE_MS instead of once per signature.
+ * once, our CAs' OCSP answers about them signed once per OCSP_REUSE_MS instead of once per signature, and what our
+ * CAs revoked, read again only once another revocation is recorded.
  */
 export interface ValidationDataCache {
   certificates: CertificateCache;
   ocspAnswers: OcspAnswerCache;
+  revocations: RevocationsKept;
 }
 
 export function createValidationDataCache(): ValidationDataCache {
-  return { certificates: new CertificateCache(), ocspAnswers: new OcspAnswerCache() };
+  return { certificates: new CertificateCache(), ocspAnswers: new OcspAnswerCache(), revocations: new RevocationsKept() };
 }
 
 /**

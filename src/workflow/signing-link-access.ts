@@ -79,6 +79,8 @@ export interface SigningAccess extends RecipientAccess {
   hasWebhooks: boolean;
   /** What the recipient signs, read in the same statement: each document at its current revision, with their field. */
   documents: DocumentForSigning[];
+  /** How many revocations our CAs had recorded, read in the same statement (SigningAccessRead); absent, they are read. */
+  revocationsRecorded?: number;
 }
 
 /**
@@ -97,8 +99,8 @@ export async function signingAccessByRecipient(db: Db, organisationId: string, e
 
 function fromRead(read: SigningAccessRead | null): SigningAccess & LinkAccess {
   if (!read) throw linkNotFound();
-  const { link, envelope, organisation, recipients, recipient, hasWebhooks, documents } = read;
-  return { link: link as SigningLink, envelope, organisation, recipients, recipient, hasWebhooks, documents };
+  const { link, envelope, organisation, recipients, recipient, hasWebhooks, documents, revocationsRecorded } = read;
+  return { link: link as SigningLink, envelope, organisation, recipients, recipient, hasWebhooks, documents, revocationsRecorded };
 }
 
 /** Like accessByToken, for a recipient already known (batch signing: the person was identified by another of their links). */

@@ -14,6 +14,8 @@ import { documentsOf, revisionsOf } from '../../../src/store/document-repository
 import { insertSigningLink } from '../../../src/store/signing-link-repository.ts';
 import { tokenHash } from '../../../src/workflow/notifications.ts';
 import { countStatements } from '../../../src/store/statement-counter.ts';
+import { revokeCertificate } from '../../../src/store/revoked-certificates.ts';
+import { certificateSha256 } from '../../../src/workflow/pki-publication.ts';
 import type { MailMessage } from '../../../src/notify/index.ts';
 import { bootstrap, type TestApp } from '../../helpers/bootstrap.ts';
 import { devPki, fixture } from '../api/helpers.ts';
@@ -65,8 +67,9 @@ describe('the statements of one sign request', function () {
   };
   const countedSign = async (token: string) => (await signedStatements(token)).length;
 
+  let pki: Awaited<ReturnType<typeof devPki>>;
   before(async () => {
-    const pki = await devPki();
+    pki = await devPki();
     app = await bootstrap({ pki, trustAnchors: [pki.rootCertificate], env: { BASE_URL, SIGNER_RATE_LIMIT: '1000', SIGNER_SECRET: 'x'.repeat(40) } });
     organisation = await createOrganisation(app.deps.db, { slug: `gemeente-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
     key = (await createApiKey(app.deps.db, organisation.id, { name: 'zaaksysteem' })).plaintext;
@@ -129,6 +132,18 @@ describe('the statements of one sign request', function () {
     } finally {
       await updateOrganisation(app.deps.db, organisation.id, { settings: {} });
     }
+  });
+
+  it('reads what our CAs revoked once, and again only after another revocation is recorded', async () => {
+    const revocationReads = (statements: string[]) => statements.filter((sql) => /^select \* from [`"]revoked_certificates[`"]/i.test(sql)).length;
+    const envelopeId = await sendEnvelope(['an', 'bart', 'carine', 'dirk'].map((name) => ({ name, email: `${name}@zonnebeke.be`, role: 'signer', order: 1 })));
+    const sign = async (name: string) => revocationReads(await signedStatements(await linkFor(`${name}@zonnebeke.be`, envelopeId)));
+    await revokeCertificate(app.deps.db, { issuerSha256: certificateSha256(pki.rootCertificate.raw), serial: randomBytes(8), organisationId: null, revokedAt: new Date(), now: new Date() });
+    expect(await sign('an'), 'the first signature after a revocation reads them').to.equal(1);
+    expect(await sign('bart'), 'nothing recorded since').to.equal(0);
+    await revokeCertificate(app.deps.db, { issuerSha256: certificateSha256(pki.rootCertificate.raw), serial: randomBytes(8), organisationId: null, revokedAt: new Date(), now: new Date() });
+    expect(await sign('carine'), 'one recorded since').to.equal(1);
+    expect(await sign('dirk')).to.equal(0);
   });
 
   it('revokes a link the next signer still held when their turn comes, and mails them a new one', async () => {
