@@ -226,9 +226,27 @@ export async function lockedForSigning(trx: Db, organisationId: string, envelope
 export function lockedForSigningSql(db: Db, organisationId: string, envelopeId: string): PreparedRead | undefined {
   if (!isPostgres(db)) return undefined;
   if (!isUuid(organisationId) || !isUuid(envelopeId)) throw new Error('lockedForSigningSql: the ids must be UUIDs');
-  const native = lockedForSigningQuery(db, organisationId, envelopeId).toSQL().toNative();
-  return preparedRead(native.sql, native.bindings.map(String));
+  const { read, organisationAt } = lockedForSigningText(db);
+  return { ...read, args: read.args.map((_, i) => (organisationAt.has(i) ? organisationId : envelopeId)) };
 }
+
+/**
+ * lockedForSigningQuery compiled once per database, with stand-in ids: knex built and compiled it anew at every sign
+ * request (~0.15 ms, issue 11) to the same text. Which of its arguments is the organisation's id, the rest being the
+ * envelope's.
+ */
+function lockedForSigningText(db: Db): { read: PreparedRead; organisationAt: ReadonlySet<number> } {
+  let compiled = lockedForSigningTexts.get(db.client);
+  if (!compiled) {
+    const native = lockedForSigningQuery(db, STAND_IN.organisation, STAND_IN.envelope).toSQL().toNative();
+    const args = native.bindings.map(String);
+    compiled = { read: preparedRead(native.sql, args), organisationAt: new Set(args.flatMap((arg, i) => (arg === STAND_IN.organisation ? [i] : []))) };
+    lockedForSigningTexts.set(db.client, compiled);
+  }
+  return compiled;
+}
+const lockedForSigningTexts = new WeakMap<object, ReturnType<typeof lockedForSigningText>>();
+const STAND_IN = { organisation: '00000000-0000-4000-8000-00000000000a', envelope: '00000000-0000-4000-8000-00000000000b' };
 
 function lockedForSigningQuery(trx: Db, organisationId: string, envelopeId: string) {
   return trx('envelopes as e')
