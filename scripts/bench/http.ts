@@ -132,6 +132,9 @@ function signCost(records: RequestRecord[]): SignRequestCost | undefined {
   };
 }
 
+/** Envelopes signed end to end before anything is measured, half in order and half in parallel (runAgainst). */
+const WARM_UP_ENVELOPES = 20;
+
 async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenchOptions, result: HttpBenchResult, pdf: Buffer, databaseUrl?: string): Promise<void> {
   const { envelopes: n, concurrency, log } = options;
   const { url, apiKey } = server.ready;
@@ -145,8 +148,13 @@ async function runAgainst(server: ServerChild, sink: MailSink, options: HttpBenc
     return ids.map((id) => links.get(id)).filter((t): t is string => !!t);
   };
 
-  // Warm-up: three envelopes end to end, not counted (JIT, first blob dir, prepared statements).
-  const warm = await Promise.all([1, 2, 3].map((i) => createEnvelope(url, apiKey, pdf, `Warm-up ${i}`)));
+  // Warm-up, not counted (JIT, first blob dir, prepared statements): envelopes end to end, half of them with their
+  // signers in order and half in parallel, so every kind of sign request measured below has run 10 times. With three
+  // envelopes (6 sign requests) the one-at-a-time phases measured a server still compiling its sign path: on the
+  // same code, the ordinary request's p50 was ~1 ms above that of a server that had signed 10 times more (issue 11).
+  const warm = await Promise.all(
+    Array.from({ length: WARM_UP_ENVELOPES }, (_, i) => createEnvelope(url, apiKey, pdf, `Warm-up ${i + 1}`, SIGNERS, i % 2 === 1)),
+  );
   for (const signer of [1, 2]) {
     await deliver('warm-up mails');
     for (const token of tokensFor(signer, warm)) await signAs(token, url);
@@ -390,7 +398,7 @@ export function httpReport(r: HttpBenchResult): string[] {
   const db = r.config.database === 'sqlite' ? 'SQLite (one connection, WAL, BEGIN IMMEDIATE)' : 'PostgreSQL (fresh database, pool of 10)';
   out.push(`HTTP path on ${db}, ${r.config.blobStore} blob store: ${r.config.envelopes} envelopes of one ${(r.config.documentBytes / 1024).toFixed(0)} KB decision and two signers (order 1, 2),`);
   out.push(`real server in a child process on 127.0.0.1, NODE_ENV=production, mails over SMTP to a sink in the bench process; dev PKI (ECDSA P-256 issuing CA and TSA → P-256 one-shot keys).`);
-  out.push(`Clients: ${r.config.client}. Three warm-up envelopes first, not counted. Client latency in ms (request sent → response read).`);
+  out.push(`Clients: ${r.config.client}. ${WARM_UP_ENVELOPES} warm-up envelopes first (${2 * WARM_UP_ENVELOPES} sign requests), not counted. Client latency in ms (request sent → response read).`);
   if (r.status !== 'ok') out.push(`HTTP BENCHMARK FAILED: ${r.reason}`);
   out.push('');
   out.push(
