@@ -206,10 +206,11 @@ async function signWithRetries(deps: WorkflowDeps, name: string, load: AccessLoa
     assertUsable(access, now);
     assertActive(access, 'signer');
     const source = await method.begin(deps.db, access, now);
-    // What our CAs revoked, for the B-LT revision: read while the documents are signed. knex takes a dozen promise
-    // turns to put a statement on the wire, and the signing that follows is CPU work that yields to them only at its
-    // first asynchronous step, a millisecond or two later: one turn of the event loop sends the read now, so its
-    // answer is there when the B-LT revision is built (issue 11).
+    // What our CAs revoked, for the B-LT revision: as this process read it while no revocation was recorded since, or
+    // read while the documents are signed. knex takes a dozen promise turns to put a statement on the wire, and the
+    // signing that follows is CPU work that yields to them only at its first asynchronous step, a millisecond or two
+    // later: one turn of the event loop sends the read now, so its answer is there when the B-LT revision is built
+    // (issue 11).
     const revocations = readRevocations(deps, await revocationIssuers(deps, access.organisation), access.revocationsRecorded);
     await setImmediate();
     // Read with the access, in its statement.
