@@ -48,6 +48,10 @@ export function createKnexOutboxStore(db: Knex, options: { leaseMs?: number } = 
           .update({ status: 'dead', delivery_state: 'uncertain', last_error: UNCERTAIN_MAIL_ERROR, sending_since: null });
         const query = trx<OutboxRow>('outbox as o')
           .where('o.status', 'pending')
+          // Never one being handed to SMTP, whose lease ran out after the update above looked: on PostgreSQL each
+          // statement sees what was committed when it began, and a claim here re-leased such a mail for another lease
+          // (its send then skipped by markSending), where the next claim should make it uncertain.
+          .whereNull('o.delivery_state')
           .andWhere('o.next_attempt_at', '<=', at)
           // Per envelope and recipient in creation order: a reminder waits for the request it replaces.
           .whereNotExists(function earlierPending() {
