@@ -247,8 +247,26 @@ export async function outboxDrained(db: Knex, timeoutMs = 60_000): Promise<void>
   for (;;) {
     const row = await db('outbox').where({ kind: 'mail', status: 'pending' }).count({ n: '*' }).first();
     if (Number(row!.n) === 0) return;
-    if (Date.now() > deadline) throw new Error(`${row!.n} mails still pending in the outbox`);
+    if (Date.now() > deadline) throw new Error(`${row!.n} mails still pending in the outbox\n${await outboxDiagnosis(db)}`);
     await sleep(250);
+  }
+}
+
+/**
+ * What a stuck outbox looked like, for the failure message: the mails still pending, the database's clock, and what
+ * every other connection to the database was doing (a worker waiting on a lock, or idle in a transaction, shows here).
+ */
+async function outboxDiagnosis(db: Knex): Promise<string> {
+  try {
+    const now = (await db.raw('select now() as now')).rows[0].now as Date;
+    const pending = await db('outbox').where({ kind: 'mail', status: 'pending' }).select('id', 'delivery_state', 'attempts', 'next_attempt_at', 'sending_since', 'last_error');
+    const activity = await db.raw(
+      `select pid, application_name, state, wait_event_type, wait_event, backend_xid is not null as has_xid, now() - xact_start as in_transaction, left(query, 120) as query
+       from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() order by pid`,
+    );
+    return [`database now: ${new Date(now).toISOString()}`, 'pending:', ...pending.map((r) => JSON.stringify(r)), 'connections:', ...activity.rows.map((r: unknown) => JSON.stringify(r))].join('\n');
+  } catch (error) {
+    return `(no diagnosis: ${String(error)})`;
   }
 }
 

@@ -45,7 +45,8 @@ if (process.env.TEST_DATABASE_URL) {
     let expiresAt: number;
 
     before(async () => {
-      run = await startRun({ count: 3, blobStore: 'db', env: { JOBS_INTERVAL_SECONDS: String(EXPIRY_TICK_MS / 1000) } });
+      // Info logs: on a failure their tails are printed (dumpLogs), with each outbox worker's deliveries and errors.
+      run = await startRun({ count: 3, blobStore: 'db', env: { JOBS_INTERVAL_SECONDS: String(EXPIRY_TICK_MS / 1000), LOG_LEVEL: 'info' } });
       expiresAt = Date.now() + 5_000;
       expiring = await createEnvelope(run, 1, 999, { title: 'Verloopt zo meteen', expiresAt: new Date(expiresAt).toISOString() });
     });
