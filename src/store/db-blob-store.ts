@@ -15,7 +15,6 @@
  * checked against the name as always. A decision of 10 MB signed twice takes some 10 MB and its updates instead of
  * seven whole copies.
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Knex } from 'knex';
 import { assertSha256, blobCorrupt, checkedWhole, blobMissing, blobStoreUnavailable, digestKept, hashChecked, lengthOf, MAX_BASE_DEPTH, nameOnBase, sha256Hex, type BlobBase, type BlobStore, type PutOptions, type StoredBlob } from './blob-store.ts';
@@ -240,7 +239,7 @@ async function verifyChunks(trx: Knex.Transaction, sha256: string, chunks: Buffe
     .select('seq', trx.raw('length(bytes) as length'), trx.raw(`encode(sha256(bytes), 'hex') as sha256`))) as ChunkCheck[];
   const mismatch = rows.length !== chunks.length
     ? `${rows.length} chunks stored, ${chunks.length} written`
-    : rows.map((row, seq) => (row.seq !== seq || Number(row.length) !== chunks[seq]!.length || row.sha256 !== createHash('sha256').update(chunks[seq]!).digest('hex') ? `chunk ${seq} differs` : '')).find(Boolean);
+    : rows.map((row, seq) => (row.seq !== seq || Number(row.length) !== chunks[seq]!.length || row.sha256 !== sha256Hex(chunks[seq]!) ? `chunk ${seq} differs` : '')).find(Boolean);
   // Put meanwhile by another writer on a base (its chunks are then the rest only): stored all the same.
   if (mismatch && !(await trx('blobs').where({ sha256 }).first('sha256'))) throw blobCorrupt(sha256, `write not verified: ${mismatch}`);
 }
