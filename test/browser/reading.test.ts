@@ -150,6 +150,31 @@ describe('reading before signing and phone first in a real browser (issue 12)', 
     }
   });
 
+  it('on a slow line: "to your signature" pressed while the document loads goes there once it is shown', async () => {
+    const envelope = await sixPages('an.traag@zonnebeke.be');
+    const { context, page } = await newPage(suite.browser, PHONE);
+    try {
+      // The viewer's fetch of the document is held until the button has been pressed.
+      let release!: () => void;
+      const pressed = new Promise<void>((resolve) => (release = resolve));
+      await page.route(/\/documents\/[^/?]+\?view/, async (route) => {
+        await pressed;
+        await route.continue();
+      });
+      await page.goto(envelope.url);
+      const toSignature = page.getByRole('button', { name: 'Naar uw handtekening' });
+      await toSignature.click();
+      expect(await page.locator('.viewer-canvas').first().isHidden(), 'the document was not shown yet').to.equal(true);
+      release();
+      // The signature is on the appended last page: shown there, and so read.
+      await atPage(page, PAGES);
+      await page.waitForFunction(() => document.querySelector('.read-state')?.getAttribute('data-read') === 'true');
+      expect(await page.locator('.viewer-read').first().textContent()).to.equal('U hebt dit document tot de laatste pagina bekeken.');
+    } finally {
+      await context.close();
+    }
+  });
+
   for (const width of [375, 320]) {
     it(`fits a ${width} px screen without sideways scrolling: signer page, batch page, staff dashboard`, async () => {
       const email = `an.smal${width}@zonnebeke.be`;

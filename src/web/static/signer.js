@@ -57,6 +57,8 @@ class Viewer {
     }
     this.fields = Array.isArray(fields) ? fields : [];
     this.doc = null;
+    /** A page asked for while the document loaded (goTo), shown once it has. */
+    this.pending = null;
     this.pageNumber = 1;
     this.fit = true;
     this.scale = 1;
@@ -122,6 +124,9 @@ class Viewer {
       this.box.hidden = false;
       this.say(null);
       await this.render();
+      const pending = this.pending;
+      this.pending = null;
+      if (pending) await this.goTo(pending.pageNumber, pending.showSignature);
     } catch (error) {
       console.error('paraaf: the document viewer could not show the document', error);
       this.toolbar.hidden = true;
@@ -147,6 +152,12 @@ class Viewer {
   }
 
   async goTo(pageNumber, showSignature = false) {
+    // "To your signature" pressed while the document still loads: a phone on a slow line shows the button before the
+    // page; the tap is kept and done once the document is there, not lost.
+    if (!this.doc && this.loading) {
+      this.pending = { pageNumber, showSignature };
+      return;
+    }
     if (!this.doc || !Number.isInteger(pageNumber) || pageNumber < 1 || pageNumber > this.doc.numPages) return;
     this.pageNumber = pageNumber;
     const rect = await this.render();
