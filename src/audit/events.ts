@@ -235,6 +235,12 @@ export const auditEventSchema = z.discriminatedUnion('action', [
   z.object({ action: z.literal('staff.password_reset'), details: z.object({ userId: id, via: z.enum(['reset', 'invite', 'change']), sessionsEnded: z.number().int().nonnegative() }) }),
   z.object({ action: z.literal('user.invited'), details: z.object({ userId: id, email: z.string(), role: z.enum(['admin', 'staff']) }) }),
   z.object({ action: z.literal('user.deactivated'), details: z.object({ userId: id, email: z.string() }) }),
+  /** An admin changed a colleague's role or language: both as they are now, and as they were. */
+  z.object({
+    action: z.literal('user.changed'),
+    details: z.object({ userId: id, email: z.string(), role: z.enum(['admin', 'staff']), language: z.enum(['nl', 'en', 'fr']), was: z.object({ role: z.enum(['admin', 'staff']), language: z.enum(['nl', 'en', 'fr']) }) }),
+  }),
+  z.object({ action: z.literal('user.reactivated'), details: z.object({ userId: id, email: z.string() }) }),
   z.object({ action: z.literal('person.created'), details: personSummary }),
   z.object({ action: z.literal('person.updated'), details: personSummary }),
   z.object({ action: z.literal('person.deactivated'), details: z.object({ personId: id, email: z.string() }) }),

@@ -229,6 +229,18 @@ export async function disableUser(db: Db, organisationId: string, id: string, no
   return (await db('users').where({ organisation_id: organisationId, id }).whereNull('disabled_at').update({ disabled_at: isoTimestamp(now) })) > 0;
 }
 
+/** An admin's change to a colleague's role and language; false when there is no such user here. */
+export async function setUserRoleAndLanguage(db: Db, organisationId: string, id: string, changes: { role: UserRole; language: Language }): Promise<boolean> {
+  if (!isUuid(id) || !USER_ROLES.includes(changes.role) || !isLanguage(changes.language)) return false;
+  return (await db('users').where({ organisation_id: organisationId, id }).update({ role: changes.role, language: changes.language })) > 0;
+}
+
+/** Lets a disabled user log in again (with their password, or one they set through "forgotten"); false when there is no such disabled user here. */
+export async function enableUser(db: Db, organisationId: string, id: string): Promise<boolean> {
+  if (!isUuid(id)) return false;
+  return (await db('users').where({ organisation_id: organisationId, id }).whereNotNull('disabled_at').update({ disabled_at: null })) > 0;
+}
+
 /** Every enabled user with this e-mail, in any organisation, with the organisation's name (staff login). */
 export async function usersByEmailEverywhere(db: Db, email: string): Promise<Array<User & { organisationName: string; organisationLogo: MailLogo | null }>> {
   const normalised = normaliseEmail(email);

@@ -57,6 +57,8 @@ export { resetStaffPassword, type ResetStaffPasswordOptions } from './reset-staf
 export { changeOwnPassword, samePassword, type ChangeOwnPasswordOptions } from './change-own-password.ts';
 export { inviteStaffUser, type InviteStaffUserOptions } from './invite-staff-user.ts';
 export { deactivateStaffUser, userIsSelf, type DeactivateStaffUserOptions } from './deactivate-staff-user.ts';
+export { changeStaffUser, ownRole, type ChangeStaffUserOptions } from './change-staff-user.ts';
+export { reactivateStaffUser, type ReactivateStaffUserOptions } from './reactivate-staff-user.ts';
 export { addPerson, personSummary, personExists, type AddPersonOptions } from './add-person.ts';
 export { editPerson, type EditPersonOptions } from './edit-person.ts';
 export { deactivateDirectoryPerson, type DeactivateDirectoryPersonOptions } from './deactivate-directory-person.ts';

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { organisationById, type Organisation } from '../store/organisations.ts';
 import { listPeople, personById, type Person } from '../store/people.ts';
-import { listUsers, type User } from '../store/users.ts';
+import { listUsers, userById, type User } from '../store/users.ts';
 
 export type { Organisation, Person, User };
 export type { UpsertOutcome } from '../store/people.ts';
@@ -28,6 +28,13 @@ export function personOf(deps: { db: Knex }, organisationId: string, personId: s
 export function staffUsersOf(deps: { db: Knex }, organisationId: string): Promise<User[]> {
   return listUsers(deps.db, organisationId);
 }
+
+/** One staff user of the organisation, or null. */
+export function staffUserOf(deps: { db: Knex }, organisationId: string, userId: string): Promise<User | null> {
+  return userById(deps.db, organisationId, userId);
+}
+
+export { USER_ROLES, type UserRole } from '../store/users.ts';
 
 /** The organisation's PNG logo for the top of a staff mail (issue 12). */
 export { mailLogoOf } from '../store/organisations.ts';

@@ -6,14 +6,17 @@
  * Tests find controls by role and accessible name only, so a control without a proper name
  * fails the test, and every state they reach is checked with axe against WCAG 2.0/2.1 A and AA.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import request from 'supertest';
+import { createOrganisation, type Organisation } from '../../src/store/index.ts';
 import { fixture } from '../integration/api/helpers.ts';
 import { startE2E, type E2E } from '../integration/e2e/harness.ts';
+import { bootstrap, type TestApp } from '../helpers/bootstrap.ts';
 
 const require = createRequire(import.meta.url);
 const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -143,6 +146,31 @@ export function signerSuite(options: Parameters<typeof startE2E>[0] = {}): { rea
   after(async () => {
     await suite.browser?.close();
     await suite.e2e?.close();
+  });
+  return suite;
+}
+
+/** The widths a staff page is walked through at: a desktop and a phone. */
+export const STAFF_WIDTHS = [
+  [1024, 'desktop'],
+  [375, '375'],
+] as const;
+
+/**
+ * The staff page suites' setup (staff-settings.test.ts, staff-users.test.ts): the app without mail and Chromium,
+ * started together before the suite, and an organisation of its own (Gemeente Zonnebeke); closed after. Call it inside
+ * `describe`, before the suite's own `before` that adds its users; `suite.open` goes to a path of the app.
+ */
+export function staffSuite(): { readonly app: TestApp; readonly browser: Browser; readonly org: Organisation; open(page: Page, url: string, status?: number): Promise<void> } {
+  const suite = { open: (page: Page, url: string, status = 200) => openAt(page, `${suite.app.url}${url}`, status) } as { app: TestApp; browser: Browser; org: Organisation; open(page: Page, url: string, status?: number): Promise<void> };
+  before(async function () {
+    this.timeout(120_000);
+    [suite.app, suite.browser] = await Promise.all([bootstrap({ env: { SIGNER_SECRET: 's'.repeat(40) } }), launchBrowser()]);
+    suite.org = await createOrganisation(suite.app.deps.db, { slug: `zonnebeke-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.app?.close();
   });
   return suite;
 }

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import request from 'supertest';
-import { createUser, upsertPerson } from '../../src/store/index.ts';
+import { createUser, disableUser, upsertPerson } from '../../src/store/index.ts';
 import { checkState, newPage, openAt, signerSuite, staffLogin } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
@@ -48,6 +48,9 @@ describe('every staff page fits a phone (320 and 375 px)', function () {
     const { e2e } = suite;
     const db = e2e.app.deps.db;
     await createUser(db, e2e.organisation.id, { email: STAFF, role: 'admin', name: 'Sara Secretariaat', password: PASSWORD });
+    // A colleague's edit page; a deactivated one puts "reactivate" in the users table.
+    const colleague = await createUser(db, e2e.organisation.id, { email: 'communicatie.en.onthaal@gemeente-zonnebeke.be', role: 'staff', name: 'Charlotte Vandenbroucke-Verhaeghe', password: PASSWORD });
+    await disableUser(db, e2e.organisation.id, (await createUser(db, e2e.organisation.id, { email: 'vertrokken@zonnebeke.be', role: 'staff', password: PASSWORD })).id, new Date());
     const chair = (await upsertPerson(db, e2e.organisation.id, { ...LONG, language: 'nl' })).person;
     const director = (await upsertPerson(db, e2e.organisation.id, { ...DIRECTOR, language: 'nl' })).person;
     const routeId = randomUUID();
@@ -89,6 +92,7 @@ describe('every staff page fits a phone (320 and 375 px)', function () {
       ['route-new', '/app/settings/routes/new'],
       ['route', `/app/settings/routes/${routeId}`],
       ['users', '/app/users'],
+      ['user', `/app/users/${colleague.id}`],
       ['password', '/app/password/change'],
     );
   });

@@ -5,47 +5,31 @@
  * violations), for sideways scrolling and for script errors. test/integration/closing-loop/staff-language.test.ts
  * proves over HTTP where the notices then go.
  */
-import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { createOrganisation, createUser, organisationById, type Organisation } from '../../src/store/index.ts';
-import { bootstrap, type TestApp } from '../helpers/bootstrap.ts';
-import { checkState, launchBrowser, newPage, openAt, staffLogin } from './helpers.ts';
+import type { Page } from 'playwright-core';
+import { createUser, organisationById } from '../../src/store/index.ts';
+import { checkState, newPage, staffLogin, staffSuite, STAFF_WIDTHS } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery staple 42';
 
 describe('notification addresses on the settings page in a real browser (Chromium)', function () {
   this.timeout(60_000);
-  let app: TestApp;
-  let browser: Browser;
-  let org: Organisation;
-
-  const open = (p: Page, url: string, status = 200) => openAt(p, `${app.url}${url}`, status);
+  const suite = staffSuite();
   const noticeForm = (p: Page) => p.locator('form[action="/app/settings/notices"]');
 
-  before(async function () {
-    this.timeout(120_000);
-    [app, browser] = await Promise.all([bootstrap({ env: { SIGNER_SECRET: 's'.repeat(40) } }), launchBrowser()]);
-    org = await createOrganisation(app.deps.db, { slug: `zonnebeke-${randomUUID().slice(0, 8)}`, name: 'Gemeente Zonnebeke' });
+  before(async () => {
     // One admin per width: a language link followed in one run is kept on that account.
-    for (const label of ['desktop', '375']) {
-      await createUser(app.deps.db, org.id, { email: `beheer-${label}@zonnebeke.be`, role: 'admin', name: `Beheer ${label}`, password: PASSWORD });
+    for (const [, label] of STAFF_WIDTHS) {
+      await createUser(suite.app.deps.db, suite.org.id, { email: `beheer-${label}@zonnebeke.be`, role: 'admin', name: `Beheer ${label}`, password: PASSWORD });
     }
   });
-  after(async () => {
-    await browser?.close();
-    await app?.close();
-  });
 
-  for (const [width, label] of [
-    [1024, 'desktop'],
-    [375, '375'],
-  ] as const) {
+  for (const [width, label] of STAFF_WIDTHS) {
     it(`at ${label}: the field and its explanation, a refused address, the saved addresses`, async () => {
-      const { page, context } = await newPage(browser, { viewport: { width, height: 800 } });
+      const { page, context } = await newPage(suite.browser, { viewport: { width, height: 800 } });
       try {
-        await staffLogin(page, app.url, `beheer-${label}@zonnebeke.be`, PASSWORD);
-        await open(page, '/app/settings');
+        await staffLogin(page, suite.app.url, `beheer-${label}@zonnebeke.be`, PASSWORD);
+        await suite.open(page, '/app/settings');
         const section = page.getByRole('heading', { level: 2, name: 'Meldingen over dossiers uit de API' });
         expect(await section.isVisible()).to.equal(true);
         expect(await page.textContent('#notices-intro')).to.include('krijgen deze adressen een e-mail en ziet elke beheerder een melding in Paraaf');
@@ -66,7 +50,7 @@ describe('notification addresses on the settings page in a real browser (Chromiu
         expect(await refused.inputValue(), 'what was typed is kept').to.equal('secretariaat@zonnebeke.be\nsecretariaat(at)zonnebeke.be');
         await refused.scrollIntoViewIfNeeded();
         await checkState(page, `staff-settings-notices-refused-${label}`);
-        expect((await organisationById(app.deps.db, org.id))!.settings.noticeEmails, 'nothing saved').to.equal(undefined);
+        expect((await organisationById(suite.app.deps.db, suite.org.id))!.settings.noticeEmails, 'nothing saved').to.equal(undefined);
 
         await refused.fill('secretariaat@zonnebeke.be\ndossiers@zonnebeke.be');
         await noticeForm(page).getByRole('button', { name: 'Opslaan' }).click();
@@ -75,19 +59,19 @@ describe('notification addresses on the settings page in a real browser (Chromiu
         expect(await page.getByRole('textbox', { name: 'Meldingsadressen' }).inputValue()).to.equal('secretariaat@zonnebeke.be\ndossiers@zonnebeke.be');
         expect(await page.getByRole('combobox', { name: 'Standaardtaal van de organisatie' }).inputValue()).to.equal('fr');
         await checkState(page, `staff-settings-notices-saved-${label}`);
-        const saved = (await organisationById(app.deps.db, org.id))!.settings;
+        const saved = (await organisationById(suite.app.deps.db, suite.org.id))!.settings;
         expect([saved.noticeEmails, saved.defaultLanguage]).to.deep.equal([['secretariaat@zonnebeke.be', 'dossiers@zonnebeke.be'], 'fr']);
 
-        await open(page, '/app/settings?lang=fr');
+        await suite.open(page, '/app/settings?lang=fr');
         expect(await page.getByRole('heading', { level: 2, name: 'Notifications sur les dossiers venant de l\'API' }).isVisible()).to.equal(true);
         expect(await page.getByRole('textbox', { name: 'Adresses de notification' }).inputValue()).to.equal('secretariaat@zonnebeke.be\ndossiers@zonnebeke.be');
         await page.getByRole('textbox', { name: 'Adresses de notification' }).scrollIntoViewIfNeeded();
         await checkState(page, `staff-settings-notices-fr-${label}`);
-        await open(page, '/app/settings?lang=nl');
+        await suite.open(page, '/app/settings?lang=nl');
         await noticeForm(page).getByRole('textbox').fill('');
         await noticeForm(page).getByRole('button', { name: 'Opslaan' }).click();
         await page.getByRole('status').waitFor();
-        expect((await organisationById(app.deps.db, org.id))!.settings.noticeEmails, 'emptied: removed').to.equal(undefined);
+        expect((await organisationById(suite.app.deps.db, suite.org.id))!.settings.noticeEmails, 'emptied: removed').to.equal(undefined);
       } finally {
         await context.close();
       }

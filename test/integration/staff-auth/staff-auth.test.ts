@@ -210,6 +210,41 @@ describe('staff app: login, sessions and admin pages', function () {
     expect((await n.agent.get('/app/people').set('X-Forwarded-For', n.xff)).status).to.equal(303);
   });
 
+  it('makes a colleague admin and French at their next request, and lets a deactivated colleague log in again', async () => {
+    await createUser(app.deps.db, zonnebeke.id, { email: 'collega@zonnebeke.be', role: 'staff', name: 'Cas Collega', password: PASSWORD });
+    const colleague = await app.deps.db('users').where({ email: 'collega@zonnebeke.be' }).first();
+    const k = client();
+    expect((await login(k, 'collega@zonnebeke.be')).status).to.equal(303);
+    expect((await k.agent.get('/app/users').set('X-Forwarded-For', k.xff)).status).to.equal(403);
+
+    const c = await admin();
+    const list = await c.agent.get('/app/users').set('X-Forwarded-For', c.xff);
+    expect(list.text).to.include(`<a href="/app/users/${colleague.id}" aria-label="collega@zonnebeke.be wijzigen">Wijzigen</a>`);
+    const edit = await c.agent.get(`/app/users/${colleague.id}`).set('X-Forwarded-For', c.xff);
+    expect(edit.status).to.equal(200);
+    expect(edit.text).to.include('<h1>Gebruiker wijzigen: Cas Collega</h1><p>collega@zonnebeke.be</p>');
+    const saved = await c.agent.post(`/app/users/${colleague.id}`).set('X-Forwarded-For', c.xff).type('form').send({ _csrf: csrfOf(edit.text, `/app/users/${colleague.id}`), role: 'admin', language: 'fr' });
+    expect(saved.status).to.equal(303);
+    expect(decodeURIComponent(saved.headers.location!)).to.equal('/app/users?notice=De wijzigingen voor collega@zonnebeke.be zijn opgeslagen.');
+    // The same session, its next request: an admin now, in French.
+    const theirs = await k.agent.get('/app/users').set('X-Forwarded-For', k.xff);
+    expect(theirs.status).to.equal(200);
+    expect(theirs.text).to.include('<html lang="fr"');
+    expect(theirs.text).to.include('<h1>Utilisateurs</h1>');
+
+    const again = await c.agent.get('/app/users').set('X-Forwarded-For', c.xff);
+    expect((await c.agent.post(`/app/users/${colleague.id}/deactivate`).set('X-Forwarded-For', c.xff).type('form').send({ _csrf: csrfOf(again.text) })).status).to.equal(303);
+    expect((await k.agent.get('/app/users').set('X-Forwarded-For', k.xff)).status).to.equal(303);
+    expect((await login(client(), 'collega@zonnebeke.be')).status).to.equal(401);
+    const off = await c.agent.get('/app/users').set('X-Forwarded-For', c.xff);
+    const back = await c.agent.post(`/app/users/${colleague.id}/reactivate`).set('X-Forwarded-For', c.xff).type('form').send({ _csrf: csrfOf(off.text, `/app/users/${colleague.id}/reactivate`) });
+    expect(back.status).to.equal(303);
+    expect(decodeURIComponent(back.headers.location!)).to.equal('/app/users?notice=collega@zonnebeke.be kan opnieuw aanmelden.');
+    expect((await login(client(), 'collega@zonnebeke.be')).status).to.equal(303);
+    const actions = (await listAuditChain(app.deps.db, `org:${zonnebeke.id}`)).map((e) => e.action).filter((a) => a.startsWith('user.'));
+    expect(actions.slice(-3)).to.deep.equal(['user.changed', 'user.deactivated', 'user.reactivated']);
+  });
+
   it('adds, edits, searches, deactivates and imports people, with a per-line report', async () => {
     const c = await admin();
     let page = await c.agent.get('/app/people').set('X-Forwarded-For', c.xff);

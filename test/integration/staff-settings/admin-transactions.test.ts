@@ -60,6 +60,52 @@ describe('staff admin changes commit with their audit event (issue 10)', functio
     expect((await userByEmail(app.deps.db, organisation.id, 'admin@zonnebeke.be'))!.disabledAt).to.equal(null);
   });
 
+  it('change a user\'s role and language: unchanged without user.changed; a repeat records nothing; never one\'s own role (409)', async () => {
+    const user = await createUser(app.deps.db, organisation.id, { email: 'wissel@zonnebeke.be', role: 'staff', password: PASSWORD });
+    const change = async (id: string, form: Record<string, string>) => agent.post(`/app/users/${id}`).type('form').send({ _csrf: await csrf(`/app/users/${id}`, `/app/users/${id}`), ...form });
+    const stored = async (email: string) => (await userByEmail(app.deps.db, organisation.id, email))!;
+    const changed = async () => (await app.deps.db('audit_events').where({ organisation_id: organisation.id, action: 'user.changed' }).orderBy('seq')).map((e) => (typeof e.details === 'string' ? JSON.parse(e.details) : e.details));
+    expect((await whileAuditRefused(app.deps.db, 'user.changed', () => change(user.id, { role: 'admin', language: 'fr' }))).status).to.equal(500);
+    expect([(await stored('wissel@zonnebeke.be')).role, (await stored('wissel@zonnebeke.be')).language]).to.deep.equal(['staff', 'nl']);
+    expect((await change(user.id, { role: 'admin', language: 'fr' })).status).to.equal(303);
+    expect([(await stored('wissel@zonnebeke.be')).role, (await stored('wissel@zonnebeke.be')).language]).to.deep.equal(['admin', 'fr']);
+    expect(await changed()).to.deep.equal([{ userId: user.id, email: 'wissel@zonnebeke.be', role: 'admin', language: 'fr', was: { role: 'staff', language: 'nl' } }]);
+    expect((await change(user.id, { role: 'admin', language: 'fr' })).status).to.equal(303);
+    expect(await changed()).to.have.length(1);
+    expect((await change(user.id, { role: 'boss', language: 'fr' })).status).to.equal(400);
+    expect((await change(user.id, { role: 'staff', language: 'de' })).status).to.equal(400);
+
+    const self = await stored('admin@zonnebeke.be');
+    const own = await change(self.id, { role: 'staff', language: 'nl' });
+    expect(own.status).to.equal(409);
+    expect(own.text).to.include('U kunt uw eigen rol niet wijzigen.');
+    expect((await stored('admin@zonnebeke.be')).role).to.equal('admin');
+    // One's own page has no role to send (its select is disabled): the language alone changes.
+    const page = (await agent.get(`/app/users/${self.id}`).expect(200)).text;
+    expect(page).to.match(/<select id="user-role" name="role" aria-describedby="user-role-help" disabled>/);
+    expect((await change(self.id, { language: 'en' })).status).to.equal(303);
+    expect([(await stored('admin@zonnebeke.be')).role, (await stored('admin@zonnebeke.be')).language]).to.deep.equal(['admin', 'en']);
+    expect((await change(self.id, { language: 'nl' })).status).to.equal(303);
+  });
+
+  it('reactivate a user: still deactivated without user.reactivated; an active one is answered as it is', async () => {
+    const user = await createUser(app.deps.db, organisation.id, { email: 'terug@zonnebeke.be', role: 'staff', password: PASSWORD });
+    const post = async (path: string) => agent.post(path).type('form').send({ _csrf: await csrf('/app/users', '/app/users') });
+    const disabledAt = async () => (await userByEmail(app.deps.db, organisation.id, 'terug@zonnebeke.be'))!.disabledAt;
+    const reactivated = async () => (await app.deps.db('audit_events').where({ organisation_id: organisation.id, action: 'user.reactivated' })).length;
+    expect((await post(`/app/users/${user.id}/deactivate`)).status).to.equal(303);
+    const list = (await agent.get('/app/users').expect(200)).text;
+    expect(list).to.include(`action="/app/users/${user.id}/reactivate"`);
+    expect(list).not.to.include(`action="/app/users/${user.id}/deactivate"`);
+    expect((await whileAuditRefused(app.deps.db, 'user.reactivated', () => post(`/app/users/${user.id}/reactivate`))).status).to.equal(500);
+    expect(await disabledAt()).to.be.a('string');
+    expect((await post(`/app/users/${user.id}/reactivate`)).status).to.equal(303);
+    expect(await disabledAt()).to.equal(null);
+    expect(await reactivated()).to.equal(1);
+    expect((await post(`/app/users/${user.id}/reactivate`)).status).to.equal(303);
+    expect(await reactivated()).to.equal(1);
+  });
+
   it('people: add, edit, deactivate and import leave nothing without their events', async () => {
     const add = async () => agent.post('/app/people').type('form').send({ _csrf: await csrf('/app/people', '/app/people'), name: 'Dirk Directeur', email: 'dirk@zonnebeke.be', function: 'directeur', language: 'nl' });
     expect((await whileAuditRefused(app.deps.db, 'person.created', add)).status).to.equal(500);
@@ -95,6 +141,11 @@ describe('staff admin changes commit with their audit event (issue 10)', functio
     const token = await csrf('/app/people', '/app/people');
     expect((await agent.post(`/app/people/${person.id}/deactivate`).type('form').send({ _csrf: token })).status).to.equal(404);
     expect((await agent.post(`/app/users/${user.id}/deactivate`).type('form').send({ _csrf: token })).status).to.equal(404);
+    expect((await agent.get(`/app/users/${user.id}`)).status).to.equal(404);
+    expect((await agent.post(`/app/users/${user.id}`).type('form').send({ _csrf: token, role: 'staff', language: 'fr' })).status).to.equal(404);
+    expect((await agent.post(`/app/users/${user.id}/reactivate`).type('form').send({ _csrf: token })).status).to.equal(404);
+    expect((await agent.get('/app/users/not-a-uuid')).status).to.equal(404);
+    expect(await userByEmail(app.deps.db, other.id, 'admin@ieper.be')).to.include({ role: 'admin', language: 'nl', disabledAt: null });
     expect((await organisationById(app.deps.db, other.id))!.name).to.equal('Stad Ieper');
   });
 });

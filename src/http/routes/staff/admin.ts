@@ -1,9 +1,10 @@
 /**
- * The admin pages of the staff app (issue 5): users (invite with a set-password mail,
- * deactivate), the directory of people (search, add, edit, deactivate, CSV import with a report
- * per line), and the organisation settings (name, logo, default expiry, mailed code, signing-route
- * templates in `organisations.settings.routes`). Every query is scoped to the staff member's
- * organisation: another organisation's id is simply not found (404). Every change is an audit event.
+ * The admin pages of the staff app (issue 5): users (invite with a set-password mail, change a
+ * colleague's role and language, deactivate, reactivate), the directory of people (search, add,
+ * edit, deactivate, CSV import with a report per line), and the organisation settings (name, logo,
+ * default expiry, mailed code, signing-route templates in `organisations.settings.routes`). Every
+ * query is scoped to the staff member's organisation: another organisation's id is simply not found
+ * (404). Every change is an audit event.
  */
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
@@ -12,15 +13,17 @@ import { AppError, ValidationError } from '../../../errors.ts';
 import { parsePeopleCsv } from '../../../cli/people.ts';
 import { isLanguage, LANGUAGES, normaliseEmail, validatePerson, type Language } from '../../../domain/person.ts';
 import { SIGNATURE_LEVELS, type SignatureLevel } from '../../../domain/routing.ts';
-import { mailLogoOf, organisationOf, peopleOf, personOf, staffUsersOf, type Person, type UpsertOutcome } from '../../../workflow/staff-directory.ts';
+import { mailLogoOf, organisationOf, peopleOf, personOf, staffUserOf, staffUsersOf, USER_ROLES, type Person, type UpsertOutcome, type User, type UserRole } from '../../../workflow/staff-directory.ts';
 import {
   addPerson,
+  changeStaffUser,
   deactivateDirectoryPerson,
   deactivateStaffUser,
   deleteSigningRoute,
   editPerson,
   importPeople,
   inviteStaffUser,
+  reactivateStaffUser,
   ROUTE_ROLES,
   routesOf,
   saveSigningRoute,
@@ -77,10 +80,12 @@ ${notice(state.notice)}${alert(state.error)}
 <table class="cards"><caption class="hint">${t('users.title')}</caption>
 <thead><tr><th scope="col">${t('users.name')}</th><th scope="col">${t('users.email')}</th><th scope="col">${t('users.role')}</th><th scope="col">${t('users.language')}</th><th scope="col">${t('users.status')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
 <tbody>${users.map(
-        (u) => html`<tr><th scope="row">${u.name ?? ''}</th><td data-label="${t('users.email')}">${u.email}</td><td data-label="${t('users.role')}">${t(`users.role.${u.role}`)}</td><td data-label="${t('users.language')}">${t(`people.languageName.${u.language}`)}</td><td data-label="${t('users.status')}">${statusOf(u)}</td><td>${
-          !u.disabledAt && u.id !== staff.userId
-            ? html`<form method="post" action="/app/users/${u.id}/deactivate" class="inline">${csrf(res)}<button type="submit" class="danger" aria-label="${t('users.deactivateLabel', { email: u.email })}">${t('users.deactivate')}</button></form>`
-            : ''
+        (u) => html`<tr><th scope="row">${u.name ?? ''}</th><td data-label="${t('users.email')}">${u.email}</td><td data-label="${t('users.role')}">${t(`users.role.${u.role}`)}</td><td data-label="${t('users.language')}">${t(`people.languageName.${u.language}`)}</td><td data-label="${t('users.status')}">${statusOf(u)}</td><td><a href="/app/users/${u.id}" aria-label="${t('users.editLabel', { email: u.email })}">${t('users.edit')}</a> ${
+          u.disabledAt
+            ? html`<form method="post" action="/app/users/${u.id}/reactivate" class="inline">${csrf(res)}<button type="submit" class="secondary" aria-label="${t('users.reactivateLabel', { email: u.email })}">${t('users.reactivate')}</button></form>`
+            : u.id !== staff.userId
+              ? html`<form method="post" action="/app/users/${u.id}/deactivate" class="inline">${csrf(res)}<button type="submit" class="danger" aria-label="${t('users.deactivateLabel', { email: u.email })}">${t('users.deactivate')}</button></form>`
+              : ''
         }</td></tr>`,
       )}</tbody></table>
 <h2 id="invite">${t('users.add')}</h2>
@@ -142,6 +147,50 @@ ${notice(state.notice)}${alert(state.error)}
       throw error;
     }
     res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.deactivated', { email: user.email }))}`);
+  });
+
+  const userOr404 = async (res: Response, id: unknown) => (await staffUserOf(deps.workflow, staffOf(res).organisationId, String(id))) ?? (() => { throw notFound(); })();
+  const userPage = async (res: Response, status: number, user: User, error?: string) => {
+    const t = tOf(res);
+    const self = user.id === staffOf(res).userId;
+    const title = t('users.editTitle', { name: user.name ?? user.email });
+    page(deps, res, status, {
+      title: error ? t('page.errorTitle', { title }) : title,
+      active: 'users',
+      body: html`<h1>${title}</h1>${user.name ? html`<p>${user.email}</p>` : ''}${alert(error)}
+<form method="post" action="/app/users/${user.id}" class="stacked">${csrf(res)}
+<div class="field"><label for="user-role">${t('users.role')}</label><select id="user-role" name="role" aria-describedby="user-role-help"${self ? html` disabled` : ''}>
+${USER_ROLES.map((r) => html`<option value="${r}"${r === user.role ? html` selected` : ''}>${t(`users.role.${r}`)}</option>`)}</select>
+<p class="hint" id="user-role-help">${self ? t('users.ownRole') : t('users.roleHelp')}</p></div>
+<div class="field"><label for="user-language">${t('users.language')}</label><select id="user-language" name="language">${languageOptions(res, user.language)}</select></div>
+<button type="submit">${t('form.save')}</button></form>
+<p><a href="/app/users">${t('error.back')}</a></p>`,
+    });
+  };
+
+  admin.get('/users/:id', async (req, res) => userPage(res, 200, await userOr404(res, req.params.id)));
+
+  admin.post('/users/:id', async (req, res) => {
+    const t = tOf(res);
+    const user = await userOr404(res, req.params.id);
+    const requested = field(req.body, 'role');
+    const language = field(req.body, 'language');
+    // One's own role is not in the form (its select is disabled): kept as it is.
+    const role = requested === '' && user.id === staffOf(res).userId ? user.role : requested;
+    if (!USER_ROLES.includes(role as UserRole) || !isLanguage(language)) return userPage(res, 400, user, t('users.invalid'));
+    try {
+      await changeStaffUser(deps.workflow, { ...staffRequest(req, res), userId: user.id, role: role as UserRole, language });
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'own_role') return userPage(res, 409, user, t('users.ownRole'));
+      throw error;
+    }
+    res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.changed', { email: user.email }))}`);
+  });
+
+  admin.post('/users/:id/reactivate', async (req, res) => {
+    const t = tOf(res);
+    const user = await reactivateStaffUser(deps.workflow, { ...staffRequest(req, res), userId: String(req.params.id) });
+    res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.reactivated', { email: user.email }))}`);
   });
 
   // ---- people ----
