@@ -11,7 +11,7 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import { DEFAULT_LANGUAGE, isLanguage, LANGUAGES, normaliseEmail, type Language } from '../domain/person.ts';
 import { hashPassword, verifyPasswordHash } from './passwords.ts';
 import { mailLogoOf, type MailLogo } from './organisations.ts';
-import { fromJson, isoTimestamp, isUniqueViolation, isUuid, toIso, type Db } from './sql.ts';
+import { fromJson, isoTimestamp, isPostgres, isUniqueViolation, isUuid, toIso, type Db } from './sql.ts';
 
 export type UserRole = 'admin' | 'staff';
 export const USER_ROLES: readonly UserRole[] = ['admin', 'staff'];
@@ -221,6 +221,18 @@ export async function setUserLanguage(db: Db, organisationId: string, userId: st
 export async function activeAdminsOf(db: Db, organisationId: string): Promise<User[]> {
   const rows = await db<UserRow>('users').where({ organisation_id: organisationId, role: 'admin' }).whereNull('disabled_at').orderBy('email');
   return rows.map(toUser);
+}
+
+/**
+ * The ids of the organisation's active admins, their rows locked until the transaction ends (PostgreSQL; SQLite's
+ * `BEGIN IMMEDIATE` holds the one write lock already), in one order, so that two transactions never wait for each
+ * other: a change that takes an admin's rights away counts who else is left, and two such changes at once are taken
+ * one after the other, the second counting after the first.
+ */
+export async function lockActiveAdmins(db: Db, organisationId: string): Promise<string[]> {
+  const query = db('users').select('id').where({ organisation_id: organisationId, role: 'admin' }).whereNull('disabled_at').orderBy('id');
+  if (isPostgres(db)) query.forUpdate();
+  return (await query).map((row: { id: string }) => row.id);
 }
 
 /** Disables the user (they can no longer log in); false when there is no such user here. */

@@ -3,13 +3,15 @@
  * `user.changed` recorded with what it was before. A role takes effect at the user's next request (the session
  * reads it each time); the language is the app's and every mail's to them (issue 12). Unknown ids and other
  * organisations' users are 404; nobody changes their own role (409 `own_role`), so an organisation always keeps
- * the admin who made the change. Nothing changed, nothing recorded.
+ * the admin who made the change (and last-admin.ts covers two admins demoting each other at once). Nothing changed,
+ * nothing recorded.
  */
 import { appendAuditEvent } from '../audit/index.ts';
 import type { Language } from '../domain/person.ts';
 import { AppError, ConflictError } from '../errors.ts';
 import { setUserRoleAndLanguage, userById, type User, type UserRole } from '../store/users.ts';
 import type { StaffRequest, WorkflowDeps } from './deps.ts';
+import { assertAnotherAdminRemains } from './last-admin.ts';
 import { inTransaction } from './transaction.ts';
 
 export interface ChangeStaffUserOptions extends StaffRequest {
@@ -29,6 +31,7 @@ export async function changeStaffUser(deps: Pick<WorkflowDeps, 'db' | 'logger' |
     if (!user) throw new AppError('not_found', 404, 'Not found in this organisation.');
     if (role !== user.role && options.actor.kind === 'user' && options.actor.id === user.id) throw ownRole();
     if (role === user.role && language === user.language) return user;
+    if (user.role === 'admin' && role !== 'admin' && user.disabledAt === null) await assertAnotherAdminRemains(trx, organisationId, user.id);
     await setUserRoleAndLanguage(trx, organisationId, user.id, { role, language });
     await appendAuditEvent(trx, {
       organisationId,

@@ -144,6 +144,7 @@ ${notice(state.notice)}${alert(state.error)}
       user = await deactivateStaffUser(deps.workflow, { ...staffRequest(req, res), userId: String(req.params.id) });
     } catch (error) {
       if (error instanceof AppError && error.code === 'user_is_self') return usersPage(req, res, 409, { error: t('users.notSelf') });
+      if (error instanceof AppError && error.code === 'last_admin') return usersPage(req, res, 409, { error: t('users.lastAdmin') });
       throw error;
     }
     res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.deactivated', { email: user.email }))}`);
@@ -182,6 +183,7 @@ ${USER_ROLES.map((r) => html`<option value="${r}"${r === user.role ? html` selec
       await changeStaffUser(deps.workflow, { ...staffRequest(req, res), userId: user.id, role: role as UserRole, language });
     } catch (error) {
       if (error instanceof AppError && error.code === 'own_role') return userPage(res, 409, user, t('users.ownRole'));
+      if (error instanceof AppError && error.code === 'last_admin') return userPage(res, 409, user, t('users.lastAdmin'));
       throw error;
     }
     res.redirect(303, `/app/users?notice=${encodeURIComponent(t('users.changed', { email: user.email }))}`);
