@@ -217,22 +217,16 @@ export async function setUserLanguage(db: Db, organisationId: string, userId: st
   return (await db('users').where({ organisation_id: organisationId, id: userId }).update({ language })) > 0;
 }
 
-/** The enabled admins of the organisation, by e-mail: who hears of an envelope sent through the API (issue 12). */
-export async function activeAdminsOf(db: Db, organisationId: string): Promise<User[]> {
-  const rows = await db<UserRow>('users').where({ organisation_id: organisationId, role: 'admin' }).whereNull('disabled_at').orderBy('email');
-  return rows.map(toUser);
-}
-
 /**
- * The ids of the organisation's active admins, their rows locked until the transaction ends (PostgreSQL; SQLite's
- * `BEGIN IMMEDIATE` holds the one write lock already), in one order, so that two transactions never wait for each
- * other: a change that takes an admin's rights away counts who else is left, and two such changes at once are taken
- * one after the other, the second counting after the first.
+ * The enabled admins of the organisation, by e-mail: who hears of an envelope sent through the API (issue 12).
+ * `forUpdate` locks their rows until the transaction ends (PostgreSQL; SQLite's `BEGIN IMMEDIATE` holds the one write
+ * lock already), always in this order, so two such transactions never wait for each other: a change that takes an
+ * admin's rights away counts who else is left, and two at once are taken one after the other (last-admin.ts).
  */
-export async function lockActiveAdmins(db: Db, organisationId: string): Promise<string[]> {
-  const query = db('users').select('id').where({ organisation_id: organisationId, role: 'admin' }).whereNull('disabled_at').orderBy('id');
-  if (isPostgres(db)) query.forUpdate();
-  return (await query).map((row: { id: string }) => row.id);
+export async function activeAdminsOf(db: Db, organisationId: string, options: { forUpdate?: boolean } = {}): Promise<User[]> {
+  const query = db<UserRow>('users').where({ organisation_id: organisationId, role: 'admin' }).whereNull('disabled_at').orderBy('email');
+  if (options.forUpdate && isPostgres(db)) query.forUpdate();
+  return (await query).map(toUser);
 }
 
 /** Disables the user (they can no longer log in); false when there is no such user here. */

@@ -7,11 +7,11 @@
  */
 import type { Knex } from 'knex';
 import { ConflictError } from '../errors.ts';
-import { lockActiveAdmins } from '../store/users.ts';
+import { activeAdminsOf } from '../store/users.ts';
 
 export async function assertAnotherAdminRemains(trx: Knex.Transaction, organisationId: string, userId: string): Promise<void> {
-  const admins = await lockActiveAdmins(trx, organisationId);
-  if (!admins.some((id) => id !== userId)) {
+  const admins = await activeAdminsOf(trx, organisationId, { forUpdate: true });
+  if (!admins.some((admin) => admin.id !== userId)) {
     throw new ConflictError('last_admin', "This is the organisation's last active administrator: make someone else administrator first.");
   }
 }
